@@ -1,0 +1,155 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/org"
+)
+
+const orgColumns = "id, slug, name, entity_type, workforce_size, sites, demo, created_at, updated_at"
+
+// CreateOrganization stores a new organisation, setting its ID and
+// timestamps. Errors: Invalid (see Organization.Validate), Conflict when the
+// slug is taken.
+func (s *Store) CreateOrganization(ctx context.Context, o *org.Organization) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return errs.Wrap(errs.Internal, "", err)
+	}
+	now := s.now().UTC()
+	_, err = s.write.ExecContext(ctx, s.rebind(`INSERT INTO organizations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		id.String(), o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), formatTime(now))
+	if err != nil {
+		return translate(err, fmt.Sprintf("organisation %q", o.Slug))
+	}
+	o.ID, o.CreatedAt, o.UpdatedAt = id.String(), now, now
+	return nil
+}
+
+// UpdateOrganization saves an organisation's fields. Errors: Invalid,
+// NotFound, Conflict when the new slug is taken.
+func (s *Store) UpdateOrganization(ctx context.Context, o *org.Organization) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	res, err := s.write.ExecContext(ctx, s.rebind(`UPDATE organizations SET slug = ?, name = ?, entity_type = ?, workforce_size = ?, sites = ?, demo = ?, updated_at = ? WHERE id = ?`),
+		o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), o.ID)
+	if err != nil {
+		return translate(err, fmt.Sprintf("organisation %q", o.Slug))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.New(errs.NotFound, "organisation not found")
+	}
+	o.UpdatedAt = now
+	return nil
+}
+
+// DeleteOrganization removes an organisation. Errors: NotFound.
+func (s *Store) DeleteOrganization(ctx context.Context, id string) error {
+	res, err := s.write.ExecContext(ctx, s.rebind(`DELETE FROM organizations WHERE id = ?`), id)
+	if err != nil {
+		return translate(err, "organisation")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.New(errs.NotFound, "organisation not found")
+	}
+	return nil
+}
+
+// Organization returns an organisation by id. Errors: NotFound.
+func (s *Store) Organization(ctx context.Context, id string) (*org.Organization, error) {
+	return s.orgWhere(ctx, "id = ?", id)
+}
+
+// OrganizationBySlug returns an organisation by slug. Errors: NotFound.
+func (s *Store) OrganizationBySlug(ctx context.Context, slug string) (*org.Organization, error) {
+	return s.orgWhere(ctx, "slug = ?", slug)
+}
+
+func (s *Store) orgWhere(ctx context.Context, where string, arg any) (*org.Organization, error) {
+	row := s.read.QueryRowContext(ctx, s.rebind(`SELECT `+orgColumns+` FROM organizations WHERE `+where), arg)
+	o, err := scanOrg(row)
+	if err != nil {
+		return nil, translate(err, "organisation")
+	}
+	return o, nil
+}
+
+// Organizations lists every organisation by name.
+func (s *Store) Organizations(ctx context.Context) ([]*org.Organization, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+orgColumns+` FROM organizations ORDER BY name, slug`)
+	if err != nil {
+		return nil, translate(err, "organisations")
+	}
+	defer rows.Close()
+	var out []*org.Organization
+	for rows.Next() {
+		o, err := scanOrg(rows)
+		if err != nil {
+			return nil, translate(err, "organisations")
+		}
+		out = append(out, o)
+	}
+	return out, translate(rows.Err(), "organisations")
+}
+
+// ResolveOrganization finds the organisation a CLI verb or request means:
+// by slug or id when ref is given; the only organisation when ref is empty.
+// Errors: NotFound when ref matches none or there is no organisation yet;
+// Invalid when ref is empty and there are several.
+func (s *Store) ResolveOrganization(ctx context.Context, ref string) (*org.Organization, error) {
+	ref = strings.TrimSpace(ref)
+	if ref != "" {
+		o, err := s.OrganizationBySlug(ctx, ref)
+		if errs.Is(err, errs.NotFound) {
+			o, err = s.Organization(ctx, ref)
+		}
+		if errs.Is(err, errs.NotFound) {
+			return nil, errs.New(errs.NotFound, fmt.Sprintf("no organisation %q", ref))
+		}
+		return o, err
+	}
+	all, err := s.Organizations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch len(all) {
+	case 0:
+		return nil, errs.New(errs.NotFound, "there is no organisation yet: run `safeguard demo` for a demonstration one")
+	case 1:
+		return all[0], nil
+	}
+	slugs := make([]string, len(all))
+	for i, o := range all {
+		slugs[i] = o.Slug
+	}
+	return nil, errs.New(errs.Invalid, "this database holds several organisations: pass --org with one of "+strings.Join(slugs, ", "))
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanOrg(sc scanner) (*org.Organization, error) {
+	var o org.Organization
+	var et, created, updated string
+	if err := sc.Scan(&o.ID, &o.Slug, &o.Name, &et, &o.WorkforceSize, &o.Sites, &o.Demo, &created, &updated); err != nil {
+		return nil, err
+	}
+	o.EntityType = org.EntityType(et)
+	var err error
+	if o.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if o.UpdatedAt, err = parseTime(updated); err != nil {
+		return nil, err
+	}
+	return &o, nil
+}

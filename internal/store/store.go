@@ -1,0 +1,282 @@
+// Package store keeps Safeguard's records in SQLite (the embedded default)
+// or PostgreSQL, behind one set of methods and one set of migrations. Driver
+// errors are translated to errs kinds here, by code, and nowhere else.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+)
+
+// Engine names.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Store is a handle on the database. Methods are safe for concurrent use.
+type Store struct {
+	engine string
+	// write takes every mutation; on SQLite it is one connection, so writers
+	// queue in the process instead of failing with SQLITE_BUSY. read serves
+	// queries from a pool. On PostgreSQL both are the same pool.
+	write *sql.DB
+	read  *sql.DB
+	where string // the database, without credentials, for messages
+	now   func() time.Time
+}
+
+// Options tune Open.
+type Options struct {
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// ConnectTimeout bounds the first contact with PostgreSQL (default 5s).
+	ConnectTimeout time.Duration
+}
+
+// Open connects to the database named by dsn — a PostgreSQL URL
+// (postgres://…) or a SQLite file path (or file: URI) — and checks that it
+// answers. It does not migrate; call Migrate. Errors: Invalid for a
+// malformed dsn, Unavailable when the database cannot be reached.
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.ConnectTimeout == 0 {
+		opt.ConnectTimeout = 5 * time.Second
+	}
+	dsn = strings.TrimSpace(dsn)
+	var s *Store
+	var err error
+	switch {
+	case dsn == "":
+		return nil, errs.New(errs.Invalid, "no database given: set --db or SAFEGUARD_DB to a file path or a postgres:// URL")
+	case strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://"):
+		s, err = openPostgres(dsn, opt)
+	case strings.Contains(dsn, "://"):
+		scheme, _, _ := strings.Cut(dsn, "://")
+		return nil, errs.New(errs.Invalid, fmt.Sprintf("database %q: unsupported scheme %q (use a file path for SQLite or a postgres:// URL)", redact(dsn), scheme))
+	default:
+		s, err = openSQLite(dsn)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.now = opt.Now
+	pctx, cancel := context.WithTimeout(ctx, opt.ConnectTimeout)
+	defer cancel()
+	if err := s.Ping(pctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openSQLite(path string) (*Store, error) {
+	file := strings.TrimPrefix(path, "file:")
+	if i := strings.IndexByte(file, '?'); i >= 0 {
+		return nil, errs.New(errs.Invalid, fmt.Sprintf("database %q: give SQLite a plain file path; Safeguard sets the connection options itself", path))
+	}
+	if dir := filepath.Dir(file); dir != "." {
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return nil, errs.New(errs.Invalid, fmt.Sprintf("database %q: folder %s does not exist", path, dir))
+		}
+	}
+	// busy_timeout first, so that setting WAL waits for a lock instead of
+	// failing; then WAL, foreign keys, and NORMAL sync (safe with WAL).
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(ON)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
+	}
+	base := "file:" + file + "?"
+	write, err := sql.Open("sqlite", base+q.Encode()+"&_txlock=immediate")
+	if err != nil {
+		return nil, errs.Wrap(errs.Invalid, "database "+path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxLifetime(0)
+	read, err := sql.Open("sqlite", base+q.Encode())
+	if err != nil {
+		write.Close()
+		return nil, errs.Wrap(errs.Invalid, "database "+path, err)
+	}
+	read.SetMaxOpenConns(4)
+	return &Store{engine: SQLite, write: write, read: read, where: "SQLite file " + file}, nil
+}
+
+func openPostgres(dsn string, opt Options) (*Store, error) {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Host == "" {
+		return nil, errs.New(errs.Invalid, fmt.Sprintf("database %q: not a valid postgres:// URL", redact(dsn)))
+	}
+	q := u.Query()
+	if q.Get("connect_timeout") == "" {
+		q.Set("connect_timeout", strconv.Itoa(int(opt.ConnectTimeout.Seconds())))
+		u.RawQuery = q.Encode()
+	}
+	if _, err := pgconn.ParseConfig(u.String()); err != nil {
+		return nil, errs.New(errs.Invalid, fmt.Sprintf("database %q: %v", redact(dsn), firstLine(err)))
+	}
+	db, err := sql.Open("pgx", u.String())
+	if err != nil {
+		return nil, errs.Wrap(errs.Invalid, "database "+redact(dsn), err)
+	}
+	db.SetMaxOpenConns(20)
+	db.SetMaxIdleConns(5)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	return &Store{engine: Postgres, write: db, read: db, where: "PostgreSQL at " + u.Host + u.Path}, nil
+}
+
+// redact removes the password from a database URL.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func firstLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// Engine returns SQLite or Postgres.
+func (s *Store) Engine() string { return s.engine }
+
+// Where describes the database for messages, without credentials.
+func (s *Store) Where() string { return s.where }
+
+// Ping checks that the database answers. Errors: Unavailable.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.write.PingContext(ctx); err != nil {
+		return errs.Wrap(errs.Unavailable, "cannot reach the database ("+s.where+")", err)
+	}
+	if s.read != s.write {
+		if err := s.read.PingContext(ctx); err != nil {
+			return errs.Wrap(errs.Unavailable, "cannot reach the database ("+s.where+")", err)
+		}
+	}
+	return nil
+}
+
+// Close releases the database.
+func (s *Store) Close() error {
+	err := s.write.Close()
+	if s.read != s.write {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+// rebind turns the ? placeholders the queries are written with into
+// PostgreSQL's $1, $2, … The queries hold no literal question marks.
+func (s *Store) rebind(q string) string {
+	if s.engine != Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// timeFormat is fixed-width so that text order is time order.
+const timeFormat = "2006-01-02T15:04:05.000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func parseTime(s string) (time.Time, error) { return time.Parse(timeFormat, s) }
+
+// translate maps a driver error to an errs kind, by the driver's code.
+// what names the record for the message ("organisation").
+func translate(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.Wrap(errs.NotFound, what+" not found", err)
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return errs.Wrap(errs.Conflict, what+" already exists", err)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return errs.Wrap(errs.Invalid, what+" refers to a record that does not exist, or is still referred to", err)
+		case sqlite3.SQLITE_CONSTRAINT_NOTNULL, sqlite3.SQLITE_CONSTRAINT_CHECK:
+			return errs.Wrap(errs.Invalid, what+" is missing a required value", err)
+		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+			return errs.Wrap(errs.Unavailable, "the database is busy", err)
+		}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return errs.Wrap(errs.Conflict, what+" already exists", err)
+		case "23503":
+			return errs.Wrap(errs.Invalid, what+" refers to a record that does not exist, or is still referred to", err)
+		case "23502", "23514":
+			return errs.Wrap(errs.Invalid, what+" is missing a required value", err)
+		}
+		if strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") {
+			return errs.Wrap(errs.Unavailable, "cannot reach the database", err)
+		}
+	}
+	return errs.Wrap(errs.Internal, "", err)
+}
+
+// inTx runs fn in a write transaction, committing if it returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err, "transaction")
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return translate(err, "transaction")
+	}
+	return nil
+}
+
+// Pragma returns a SQLite PRAGMA's value as the read pool sees it.
+func (s *Store) Pragma(ctx context.Context, name string) (string, error) {
+	if s.engine != SQLite {
+		return "", errs.New(errs.Invalid, "PRAGMA is SQLite's")
+	}
+	var v string
+	err := s.read.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
+	return v, translate(err, "pragma")
+}

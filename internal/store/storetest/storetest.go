@@ -1,0 +1,97 @@
+// Package storetest gives tests a real, migrated store on each engine: a
+// SQLite file in a temporary folder, and a PostgreSQL database created for
+// the test and dropped after it.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/store"
+)
+
+// PostgresEnv names the variable holding the URL of a PostgreSQL server the
+// tests may create databases on.
+const PostgresEnv = "SAFEGUARD_TEST_POSTGRES_URL"
+
+const skipMessage = "PostgreSQL tests skipped: set " + PostgresEnv +
+	"=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable to run them"
+
+// Each runs fn once per engine, as the subtests "sqlite" and "postgres".
+func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
+	t.Helper()
+	t.Run(store.SQLite, func(t *testing.T) { fn(t, SQLite(t)) })
+	t.Run(store.Postgres, func(t *testing.T) { fn(t, Postgres(t)) })
+}
+
+// SQLitePath returns a database file path in a fresh temporary folder.
+func SQLitePath(tb testing.TB) string {
+	tb.Helper()
+	return filepath.Join(tb.TempDir(), "safeguard.db")
+}
+
+// SQLite opens and migrates a store on a fresh SQLite file.
+func SQLite(tb testing.TB) *store.Store {
+	tb.Helper()
+	return open(tb, SQLitePath(tb))
+}
+
+// Postgres opens and migrates a store on a fresh PostgreSQL database. It
+// skips the test, saying how to run it, when PostgresEnv is not set.
+func Postgres(tb testing.TB) *store.Store {
+	tb.Helper()
+	return open(tb, PostgresDSN(tb))
+}
+
+// PostgresDSN creates an empty database for the test, drops it when the test
+// ends, and returns its URL.
+func PostgresDSN(tb testing.TB) string {
+	tb.Helper()
+	base := os.Getenv(PostgresEnv)
+	if base == "" {
+		tb.Skip(skipMessage)
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		tb.Fatalf("%s: %v", PostgresEnv, err)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	name := "sgtest_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		admin.Close()
+		tb.Fatalf("create test database on %s: %v", PostgresEnv, err)
+	}
+	tb.Cleanup(func() {
+		defer admin.Close()
+		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
+			tb.Errorf("drop test database %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatalf("%s: %v", PostgresEnv, err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+func open(tb testing.TB, dsn string) *store.Store {
+	tb.Helper()
+	ctx := context.Background()
+	s, err := store.Open(ctx, dsn, store.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	if _, err := s.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
