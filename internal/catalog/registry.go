@@ -294,10 +294,15 @@ func (r *Registry) MappingIDs(id string) []string {
 	return out
 }
 
-// Count returns how many items of each kind a framework holds.
+// Count returns how many items of each kind a framework holds. Withdrawn
+// items are counted under "withdrawn" only.
 func (r *Registry) Count(fw *Framework) map[string]int {
 	out := map[string]int{}
 	for _, it := range fw.Items {
+		if it.Withdrawn {
+			out["withdrawn"]++
+			continue
+		}
 		out[it.Kind]++
 	}
 	return out

@@ -1,0 +1,322 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/errs"
+)
+
+func (a *app) catalogCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "catalog",
+		Short: "List, show and export the built-in frameworks",
+		Long: `The catalog is the regulatory content built into Safeguard:
+
+  hipaa-security-rule  45 CFR 164.308–164.316 with NIST SP 800-66 Rev. 2 guidance
+  hph-cpg              HHS Healthcare and Public Health Cybersecurity Performance Goals
+  nist-csf-2.0         NIST Cybersecurity Framework 2.0
+
+Every item cites its primary source; mappings between frameworks work both ways.`,
+	}
+	cmd.AddCommand(a.catalogListCommand(), a.catalogShowCommand(), a.catalogExportCommand())
+	return cmd
+}
+
+func (a *app) catalogListCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the frameworks with their versions and item counts",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			r, err := loadCatalog()
+			if err != nil {
+				return err
+			}
+			type row struct {
+				ID      string         `json:"id"`
+				Name    string         `json:"name"`
+				Version string         `json:"version"`
+				Items   int            `json:"items"`
+				Counts  map[string]int `json:"counts"`
+			}
+			var rows []row
+			for _, fw := range r.Frameworks() {
+				rows = append(rows, row{fw.ID, fw.Name, fw.Version, len(fw.Items), r.Count(fw)})
+			}
+			if asJSON {
+				return writeJSON(a.stdout, map[string]any{"frameworks": rows})
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "FRAMEWORK\tVERSION\tITEMS\tCONTENTS")
+			for _, x := range rows {
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", x.ID, x.Version, x.Items, describeCounts(x.Counts))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func describeCounts(n map[string]int) string {
+	var parts []string
+	for _, k := range []struct{ kind, label string }{
+		{catalog.KindStandard, "standards"}, {catalog.KindImplSpec, "implementation specifications"},
+		{catalog.KindGoal, "goals"}, {catalog.KindFunction, "functions"}, {catalog.KindCategory, "categories"},
+		{catalog.KindSubcategory, "subcategories"}, {"withdrawn", "withdrawn identifiers"},
+	} {
+		if n[k.kind] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[k.kind], k.label))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// itemJSON is the documented shape of an item in `catalog show --json`.
+type itemJSON struct {
+	ID         string              `json:"id"`
+	Citation   string              `json:"citation"`
+	Title      string              `json:"title"`
+	Kind       string              `json:"kind"`
+	Required   *bool               `json:"required,omitempty"`
+	Tier       string              `json:"tier,omitempty"`
+	Parent     string              `json:"parent,omitempty"`
+	Aliases    []string            `json:"aliases,omitempty"`
+	Withdrawn  bool                `json:"withdrawn,omitempty"`
+	LeadIn     string              `json:"lead_in,omitempty"`
+	Text       string              `json:"text"`
+	Outcome    string              `json:"outcome,omitempty"`
+	Source     catalog.Source      `json:"source"`
+	Mappings   []string            `json:"mappings"`
+	MappedFrom []mappingJSON       `json:"mapping_details,omitempty"`
+	References []catalog.Reference `json:"references,omitempty"`
+	Guidance   *catalog.Guidance   `json:"guidance,omitempty"`
+}
+
+type mappingJSON struct {
+	ID        string `json:"id"`
+	Direction string `json:"direction"` // "to": declared on this item; "from": declared on the other
+	Basis     string `json:"basis"`
+	Rationale string `json:"rationale,omitempty"`
+}
+
+func toJSON(r *catalog.Registry, it *catalog.Item, guidance bool) itemJSON {
+	j := itemJSON{
+		ID: it.ID, Citation: it.Citation, Title: it.Title, Kind: it.Kind, Required: it.Required, Tier: it.Tier,
+		Parent: it.Parent, Aliases: it.Aliases, Withdrawn: it.Withdrawn, LeadIn: it.LeadIn, Text: it.Text,
+		Outcome: it.Outcome, Source: it.Source, Mappings: r.MappingIDs(it.ID), References: it.References,
+	}
+	for _, rel := range r.Related(it.ID) {
+		dir := "from"
+		if rel.Outgoing {
+			dir = "to"
+		}
+		j.MappedFrom = append(j.MappedFrom, mappingJSON{rel.Item.ID, dir, rel.Mapping.Basis, rel.Mapping.Rationale})
+	}
+	if guidance {
+		j.Guidance = it.Guidance
+	}
+	return j
+}
+
+func (a *app) catalogShowCommand() *cobra.Command {
+	var asJSON, guidance bool
+	cmd := &cobra.Command{
+		Use:   "show FRAMEWORK [ITEM]",
+		Short: "Show a framework's items, or one item in full",
+		Long: `Without ITEM, print the framework's items as an outline. With ITEM — an id, a
+citation such as 164.312(d) or "§ 164.312(d)", or a CSF identifier such as
+PR.AA-03 — print the item in full: its text, its source, its mappings and, for a
+Security Rule standard, NIST SP 800-66 Rev. 2's key activities and sample
+questions.
+
+With --json, print one JSON document: {"framework": {...}, "items": [...]}, each
+item carrying id, citation, title, kind, required (implementation
+specifications), tier (CPGs), parent, text, source and mappings (ids, both
+directions). Guidance is included for a single item, or with --guidance.`,
+		Example: `  safeguard catalog show hipaa-security-rule
+  safeguard catalog show hipaa-security-rule 164.312(d)
+  safeguard catalog show hph-cpg --json`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := loadCatalog()
+			if err != nil {
+				return err
+			}
+			fw, err := r.Framework(args[0])
+			if err != nil {
+				return err
+			}
+			items := fw.Items
+			if len(args) == 2 {
+				it, err := r.FindItem(fw, args[1])
+				if err != nil {
+					return err
+				}
+				items, guidance = []*catalog.Item{it}, true
+			}
+			if asJSON {
+				out := struct {
+					Framework map[string]any `json:"framework"`
+					Items     []itemJSON     `json:"items"`
+				}{Framework: map[string]any{
+					"id": fw.ID, "name": fw.Name, "version": fw.Version, "publisher": fw.Publisher,
+					"source": fw.Source, "notes": fw.Notes,
+				}}
+				for _, it := range items {
+					out.Items = append(out.Items, toJSON(r, it, guidance))
+				}
+				return writeJSON(a.stdout, out)
+			}
+			if len(args) == 2 {
+				return printItem(a.stdout, r, fw, items[0])
+			}
+			return printOutline(a.stdout, r, fw)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().BoolVar(&guidance, "guidance", false, "with --json, include SP 800-66r2 guidance for every item")
+	return cmd
+}
+
+func printOutline(w io.Writer, r *catalog.Registry, fw *catalog.Framework) error {
+	fmt.Fprintf(w, "%s — %s\n%s\n\n", fw.Name, fw.Version, fw.Source.Document)
+	depth := map[string]int{}
+	for _, it := range fw.Items {
+		d := 0
+		if it.Parent != "" {
+			d = depth[it.Parent] + 1
+		}
+		depth[it.ID] = d
+		mark := ""
+		if req, ok := it.IsRequired(); ok {
+			mark = " (Addressable)"
+			if req {
+				mark = " (Required)"
+			}
+		}
+		if it.Tier != "" {
+			mark = " [" + it.Tier + "]"
+		}
+		if it.Withdrawn {
+			mark = " [withdrawn]"
+		}
+		fmt.Fprintf(w, "%s%s  %s%s\n", strings.Repeat("  ", d), it.Citation, it.Title, mark)
+	}
+	return nil
+}
+
+func printItem(w io.Writer, r *catalog.Registry, fw *catalog.Framework, it *catalog.Item) error {
+	fmt.Fprintf(w, "%s  %s\n", it.Citation, it.Title)
+	meta := []string{fw.Name, it.Kind}
+	if req, ok := it.IsRequired(); ok {
+		meta = append(meta, map[bool]string{true: "Required", false: "Addressable"}[req])
+	}
+	if it.Tier != "" {
+		meta = append(meta, it.Tier)
+	}
+	fmt.Fprintf(w, "%s\n\n", strings.Join(meta, " · "))
+	if it.LeadIn != "" {
+		fmt.Fprintln(w, it.LeadIn)
+	}
+	fmt.Fprintf(w, "%s\n\n", it.Text)
+	src := it.Source.Document
+	if it.Source.Citation != "" {
+		src = it.Source.Citation
+	}
+	fmt.Fprintf(w, "Source: %s", src)
+	if it.Source.URL != "" {
+		fmt.Fprintf(w, " <%s>", it.Source.URL)
+	}
+	if it.Source.Wording == "summary" {
+		fmt.Fprint(w, " (summary, not the publisher's wording)")
+	}
+	fmt.Fprintln(w)
+	if kids := r.Children(it.ID); len(kids) > 0 {
+		fmt.Fprintln(w, "\nContains:")
+		for _, c := range kids {
+			fmt.Fprintf(w, "  %s  %s\n", c.Citation, c.Title)
+		}
+	}
+	if rel := r.Related(it.ID); len(rel) > 0 {
+		fmt.Fprintln(w, "\nMappings:")
+		for _, x := range rel {
+			dir := "maps to this item"
+			if x.Outgoing {
+				dir = "this item maps to it"
+			}
+			fmt.Fprintf(w, "  %s  %s (%s; basis: %s)\n", x.Item.ID, x.Item.Title, dir, x.Mapping.Basis)
+		}
+	}
+	if g := it.Guidance; g != nil {
+		fmt.Fprintf(w, "\nNIST SP 800-66 Rev. 2 key activities:\n")
+		for i, ka := range g.KeyActivities {
+			fmt.Fprintf(w, "  %d. %s (%d sample questions)\n", i+1, ka.Title, len(ka.SampleQuestions))
+		}
+	}
+	return nil
+}
+
+func (a *app) catalogExportCommand() *cobra.Command {
+	var format, output string
+	cmd := &cobra.Command{
+		Use:   "export FRAMEWORK --format oscal|json",
+		Short: "Export a framework as an OSCAL 1.1.3 catalog or as Safeguard's JSON",
+		Long: `Write a framework as an OSCAL 1.1.3 catalog in JSON (--format oscal), which
+validates against NIST's official OSCAL schema, or as Safeguard's own catalog
+JSON (--format json). Output goes to standard output, or to --output FILE.`,
+		Example: `  safeguard catalog export hipaa-security-rule --format oscal -o hipaa-oscal.json`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := loadCatalog()
+			if err != nil {
+				return err
+			}
+			fw, err := r.Framework(args[0])
+			if err != nil {
+				return err
+			}
+			var data []byte
+			switch format {
+			case "oscal":
+				data, err = r.ExportOSCAL(fw, time.Now())
+			case "json":
+				data, err = json.MarshalIndent(fw, "", "  ")
+			default:
+				return errs.New(errs.Invalid, fmt.Sprintf("--format %q: use oscal or json", format))
+			}
+			if err != nil {
+				return err
+			}
+			data = append(data, '\n')
+			if output == "" || output == "-" {
+				_, err = a.stdout.Write(data)
+				return err
+			}
+			if err := os.WriteFile(output, data, 0o644); err != nil {
+				return errs.Wrap(errs.Invalid, "cannot write "+output, err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "oscal", "output format: oscal or json")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
+	return cmd
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

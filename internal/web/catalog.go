@@ -1,0 +1,160 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/errs"
+)
+
+var funcs = template.FuncMap{
+	"itemURL": itemURL,
+	"lines":   func(s string) []string { return strings.Split(s, "\n") },
+	"inc":     func(i int) int { return i + 1 },
+	"nodeOf":  func(fw *catalog.Framework, n treeNode) nodeView { return nodeView{fw, n} },
+	// trimPrefix turns a full item id into the local id used in URLs.
+	"trimPrefix": func(id string) string { _, local, _ := strings.Cut(id, "/"); return local },
+}
+
+type nodeView struct {
+	Framework *catalog.Framework
+	Node      treeNode
+}
+
+// itemURL is an item's page: /catalog/hipaa-security-rule/164.312(d).
+func itemURL(fw *catalog.Framework, it *catalog.Item) string {
+	return "/catalog/" + fw.ID + "/" + url.PathEscape(it.LocalID())
+}
+
+type frameworkSummary struct {
+	Framework *catalog.Framework
+	Counts    []kindCount
+}
+
+type kindCount struct {
+	Kind  string
+	Count int
+}
+
+var kindLabels = map[string]string{
+	catalog.KindSection: "sections", catalog.KindStandard: "standards", catalog.KindImplSpec: "implementation specifications",
+	catalog.KindGoal: "goals", catalog.KindFunction: "functions", catalog.KindCategory: "categories", catalog.KindSubcategory: "subcategories",
+}
+
+func (s *Server) summaries() []frameworkSummary {
+	var out []frameworkSummary
+	for _, fw := range s.catalog.Frameworks() {
+		n := s.catalog.Count(fw)
+		sum := frameworkSummary{Framework: fw}
+		for _, k := range []string{catalog.KindStandard, catalog.KindImplSpec, catalog.KindGoal, catalog.KindFunction, catalog.KindCategory, catalog.KindSubcategory} {
+			if n[k] > 0 {
+				sum.Counts = append(sum.Counts, kindCount{kindLabels[k], n[k]})
+			}
+		}
+		out = append(out, sum)
+	}
+	return out
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, "home", http.StatusOK, page{Title: "Safeguard", Data: s.summaries()})
+}
+
+type searchHit struct {
+	Framework *catalog.Framework
+	Item      *catalog.Item
+	Where     string
+}
+
+func (s *Server) catalogIndex(w http.ResponseWriter, r *http.Request) {
+	q := strings.TrimSpace(r.URL.Query().Get("q"))
+	if q == "" {
+		s.render(w, r, "catalog", http.StatusOK, page{Title: "Catalog", Data: s.summaries()})
+		return
+	}
+	if len(q) > 200 {
+		s.fail(w, r, errs.New(errs.Invalid, "the search is longer than 200 characters"))
+		return
+	}
+	var hits []searchHit
+	for _, h := range s.catalog.Search(q, 200) {
+		hits = append(hits, searchHit{s.catalog.FrameworkOf(h.Item), h.Item, h.Where})
+	}
+	s.render(w, r, "search", http.StatusOK, page{Title: "Search: " + q, Query: q, Data: hits})
+}
+
+type treeNode struct {
+	Item     *catalog.Item
+	Children []treeNode
+}
+
+func (s *Server) tree(items []*catalog.Item) []treeNode {
+	var out []treeNode
+	for _, it := range items {
+		out = append(out, treeNode{Item: it, Children: s.tree(s.catalog.Children(it.ID))})
+	}
+	return out
+}
+
+func (s *Server) framework(w http.ResponseWriter, r *http.Request) {
+	fw, err := s.catalog.Framework(r.PathValue("framework"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var roots []*catalog.Item
+	for _, it := range fw.Items {
+		if it.Parent == "" {
+			roots = append(roots, it)
+		}
+	}
+	s.render(w, r, "framework", http.StatusOK, page{Title: fw.Name, Data: struct {
+		Framework *catalog.Framework
+		Tree      []treeNode
+	}{fw, s.tree(roots)}})
+}
+
+type relatedLink struct {
+	Framework *catalog.Framework
+	Item      *catalog.Item
+	Mapping   catalog.Mapping
+	Outgoing  bool
+}
+
+type crumb struct {
+	Framework *catalog.Framework
+	Item      *catalog.Item
+}
+
+func (s *Server) item(w http.ResponseWriter, r *http.Request) {
+	fw, err := s.catalog.Framework(r.PathValue("framework"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	it, err := s.catalog.FindItem(fw, r.PathValue("item"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var crumbs []crumb
+	for p := it.Parent; p != ""; {
+		pi, _ := s.catalog.Item(p)
+		crumbs = append([]crumb{{fw, pi}}, crumbs...)
+		p = pi.Parent
+	}
+	var related []relatedLink
+	for _, rel := range s.catalog.Related(it.ID) {
+		related = append(related, relatedLink{s.catalog.FrameworkOf(rel.Item), rel.Item, rel.Mapping, rel.Outgoing})
+	}
+	s.render(w, r, "item", http.StatusOK, page{Title: it.Citation + " " + it.Title, Data: struct {
+		Framework *catalog.Framework
+		Item      *catalog.Item
+		Crumbs    []crumb
+		Children  []*catalog.Item
+		Related   []relatedLink
+	}{fw, it, crumbs, s.catalog.Children(it.ID), related}})
+}

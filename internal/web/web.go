@@ -1,0 +1,172 @@
+// Package web serves Safeguard's server-rendered pages: html/template, assets
+// embedded in the binary, no script of its own yet and nothing from a CDN.
+package web
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/org"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Store is what the pages need of the store.
+type Store interface {
+	Ping(ctx context.Context) error
+	Organizations(ctx context.Context) ([]*org.Organization, error)
+}
+
+// Server is the web app's http.Handler.
+type Server struct {
+	catalog *catalog.Registry
+	store   Store
+	log     *slog.Logger
+	version string
+	pages   map[string]*template.Template
+	mux     *http.ServeMux
+}
+
+// New builds the server and parses every template: a broken template fails
+// here, at start, not when a user opens the page.
+func New(reg *catalog.Registry, st Store, log *slog.Logger, version string) (*Server, error) {
+	s := &Server{catalog: reg, store: st, log: log, version: version, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
+	pages, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pages {
+		name := strings.TrimSuffix(strings.TrimPrefix(p, "templates/"), ".html")
+		if name == "layout" || name == "partials" {
+			continue
+		}
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", p)
+		if err != nil {
+			return nil, fmt.Errorf("template %s: %w", name, err)
+		}
+		s.pages[name] = t
+	}
+	static, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		return nil, err
+	}
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /{$}", s.home)
+	s.mux.HandleFunc("GET /catalog", s.catalogIndex)
+	s.mux.HandleFunc("GET /catalog/{framework}", s.framework)
+	s.mux.HandleFunc("GET /catalog/{framework}/{item}", s.item)
+	return s, nil
+}
+
+// ServeHTTP applies the security headers and cross-origin protection to
+// every response, logs the request, and routes it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Frame-Options", "DENY")
+	if r.TLS != nil {
+		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+	}
+	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+	crossOrigin.Handler(s.mux).ServeHTTP(rec, r)
+	s.log.LogAttrs(r.Context(), slog.LevelDebug, "request",
+		slog.String("method", r.Method), slog.String("path", r.URL.Path),
+		slog.Int("status", rec.status), slog.Duration("took", time.Since(start)))
+}
+
+// crossOrigin rejects state-changing cross-origin browser requests (CSRF).
+var crossOrigin = http.NewCrossOriginProtection()
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Warn("health check: store unreachable", slog.Any("err", err))
+		http.Error(w, "store unreachable", http.StatusServiceUnavailable)
+		return
+	}
+	fmt.Fprintln(w, "ok")
+}
+
+// page is what every template gets.
+type page struct {
+	Title   string
+	Version string
+	Orgs    []*org.Organization
+	Demo    bool
+	Query   string
+	Data    any
+}
+
+func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, status int, p page) {
+	orgs, err := s.store.Organizations(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Orgs, p.Version = orgs, s.version
+	for _, o := range orgs {
+		p.Demo = p.Demo || o.Demo
+	}
+	t, ok := s.pages[name]
+	if !ok {
+		s.fail(w, r, fmt.Errorf("no template %q", name))
+		return
+	}
+	var buf strings.Builder
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	fmt.Fprint(w, buf.String())
+}
+
+// fail answers with the error's status and its user-safe message; the detail
+// goes to the log.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := errs.HTTPStatus(err)
+	if status >= 500 {
+		s.log.Error("request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	if t, ok := s.pages["error"]; ok {
+		var buf strings.Builder
+		if t.ExecuteTemplate(&buf, "layout", page{Title: http.StatusText(status), Version: s.version, Data: errs.Message(err)}) == nil {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(status)
+			fmt.Fprint(w, buf.String())
+			return
+		}
+	}
+	http.Error(w, errs.Message(err), status)
+}
