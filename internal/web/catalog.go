@@ -14,7 +14,19 @@ var funcs = template.FuncMap{
 	"itemURL": itemURL,
 	"lines":   func(s string) []string { return strings.Split(s, "\n") },
 	"inc":     func(i int) int { return i + 1 },
-	"nodeOf":  func(fw *catalog.Framework, n treeNode) nodeView { return nodeView{fw, n} },
+	"lower":   strings.ToLower,
+	// reqStatus is "Required", "Addressable" or "" (not a specification).
+	"reqStatus": func(it *catalog.Item) string {
+		req, ok := it.IsRequired()
+		switch {
+		case !ok:
+			return ""
+		case req:
+			return "Required"
+		}
+		return "Addressable"
+	},
+	"nodeOf": func(fw *catalog.Framework, n treeNode) nodeView { return nodeView{fw, n} },
 	// trimPrefix turns a full item id into the local id used in URLs.
 	"trimPrefix": func(id string) string { _, local, _ := strings.Cut(id, "/"); return local },
 }

@@ -1,0 +1,141 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/web"
+)
+
+func newServer(t *testing.T, s *store.Store) *httptest.Server {
+	t.Helper()
+	reg, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := web.New(reg, s, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func get(t *testing.T, base, path string) (int, http.Header, string) {
+	t.Helper()
+	resp, err := http.Get(base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(body)
+}
+
+// The pages, as a table of requests and what each answer must hold.
+func TestPages(t *testing.T) {
+	s := storetest.SQLite(t)
+	ctx := context.Background()
+	if err := s.CreateOrganization(ctx, &org.Organization{Slug: "riverside-demo", Name: "Riverside Family Clinic", EntityType: org.Provider, WorkforceSize: 5, Sites: 1, Demo: true}); err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(t, s)
+	for _, tc := range []struct {
+		name, path string
+		status     int
+		want       []string
+		not        []string
+	}{
+		{"home", "/", 200, []string{"Riverside Family Clinic", "Health care provider", "Demonstration organisation", "22 standards", "20 goals"}, nil},
+		{"health", "/healthz", 200, []string{"ok"}, nil},
+		{"catalog", "/catalog", 200, []string{"HIPAA Security Rule", "HHS Healthcare and Public Health Cybersecurity Performance Goals", "NIST Cybersecurity Framework 2.0"}, nil},
+		{"framework tree", "/catalog/hipaa-security-rule", 200, []string{"164.308(a)(1)(ii)(A)", "Risk analysis", `class="badge required"`, `class="badge addressable"`, "About this data"}, nil},
+		{"standard with guidance", "/catalog/hipaa-security-rule/" + url.PathEscape("164.312(d)"), 200, []string{
+			"Person or entity authentication", "is the one claimed", "45 CFR 164.312(d)",
+			`href="/catalog/hph-cpg/essential-3"`, "Multifactor Authentication", "maps to this item",
+			"NIST SP 800-66 Rev. 2 guidance", "Evaluate Available Authentication Options", "Is MFA being used?"}, nil},
+		{"specification", "/catalog/hipaa-security-rule/164.312(a)(2)(iv)", 200, []string{"Encryption and decryption", "Addressable", `href="/catalog/hipaa-security-rule/164.312%28a%29%281%29"`}, []string{"badge required"}},
+		{"NIST numbering resolves", "/catalog/hipaa-security-rule/164.308(b)(4)", 200, []string{"164.308(b)(3)", "Written contract or other arrangement"}, nil},
+		{"goal", "/catalog/hph-cpg/essential-3", 200, []string{"Multifactor Authentication", "essential", `href="/catalog/hipaa-security-rule/164.312%28d%29"`, "this item maps to it", "summary", "2.H"}, nil},
+		{"csf subcategory", "/catalog/nist-csf-2.0/PR.AA-03", 200, []string{"Users, services, and hardware are authenticated", "hph-cpg/essential-3"}, nil},
+		{"search by citation", "/catalog?q=" + url.QueryEscape("164.312(d)"), 200, []string{`href="/catalog/hipaa-security-rule/164.312%28d%29"`, "matched in citation"}, nil},
+		{"search by words", "/catalog?q=encryption", 200, []string{"Encryption and decryption", "Strong Encryption"}, nil},
+		{"search nothing", "/catalog?q=qwertyuiop", 200, []string{"Nothing in the catalog matches"}, nil},
+		{"search too long", "/catalog?q=" + strings.Repeat("a", 201), 400, []string{"longer than 200"}, nil},
+		{"search escapes input", "/catalog?q=" + url.QueryEscape("<script>alert(1)</script>"), 200, []string{"&lt;script&gt;"}, []string{"<script>alert(1)"}},
+		{"unknown framework", "/catalog/pci-dss", 404, []string{"unknown framework"}, nil},
+		{"unknown item", "/catalog/hipaa-security-rule/164.399(z)", 404, []string{"no item"}, nil},
+		{"unknown page", "/nowhere", 404, nil, nil},
+		{"stylesheet", "/static/style.css", 200, []string{".demo-banner"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			status, hdr, body := get(t, srv.URL, tc.path)
+			if status != tc.status {
+				t.Fatalf("GET %s = %d, want %d\n%s", tc.path, status, tc.status, body)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("GET %s: body lacks %q", tc.path, w)
+				}
+			}
+			for _, n := range tc.not {
+				if strings.Contains(body, n) {
+					t.Errorf("GET %s: body holds %q", tc.path, n)
+				}
+			}
+			if csp := hdr.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || strings.Contains(csp, "unsafe-inline") {
+				t.Errorf("GET %s: CSP %q", tc.path, csp)
+			}
+			if hdr.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("GET %s: no nosniff", tc.path)
+			}
+		})
+	}
+}
+
+// A cross-origin state-changing request from a browser is refused.
+func TestCrossOriginProtection(t *testing.T) {
+	srv := newServer(t, storetest.SQLite(t))
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/catalog", strings.NewReader("q=x"))
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("cross-site POST = %d, want 403", resp.StatusCode)
+	}
+}
+
+// /healthz says 503 when the store is gone.
+func TestHealthzWhenStoreIsDown(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	s.Close()
+	if status, _, _ := get(t, srv.URL, "/healthz"); status != http.StatusServiceUnavailable {
+		t.Errorf("healthz with a closed store = %d, want 503", status)
+	}
+}
+
+// The same pages work on PostgreSQL.
+func TestPagesOnPostgres(t *testing.T) {
+	srv := newServer(t, storetest.Postgres(t))
+	if status, _, body := get(t, srv.URL, "/"); status != 200 || !strings.Contains(body, "22 standards") {
+		t.Errorf("home on PostgreSQL = %d", status)
+	}
+	if status, _, _ := get(t, srv.URL, "/healthz"); status != 200 {
+		t.Errorf("healthz on PostgreSQL = %d", status)
+	}
+}
