@@ -1,0 +1,241 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/cli"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+// run calls the CLI as main does and returns its exit code and output.
+func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = cli.Main(context.Background(), args, strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+type shown struct {
+	Framework struct {
+		ID string `json:"id"`
+	} `json:"framework"`
+	Items []struct {
+		ID       string   `json:"id"`
+		Citation string   `json:"citation"`
+		Title    string   `json:"title"`
+		Kind     string   `json:"kind"`
+		Required *bool    `json:"required"`
+		Tier     string   `json:"tier"`
+		Parent   string   `json:"parent"`
+		Text     string   `json:"text"`
+		Mappings []string `json:"mappings"`
+	} `json:"items"`
+}
+
+func TestCatalogShowJSON(t *testing.T) {
+	code, out, errOut := run(t, "catalog", "show", "hipaa-security-rule", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc shown
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	req := map[bool]int{}
+	for _, it := range doc.Items {
+		kinds[it.Kind]++
+		if it.Kind == "implementation_specification" {
+			if it.Required == nil || it.Parent == "" {
+				t.Errorf("%s: required %v, parent %q", it.Citation, it.Required, it.Parent)
+				continue
+			}
+			req[*it.Required]++
+		}
+		if it.ID == "hipaa-sr/164.312(d)" && !contains(it.Mappings, "hph-cpg/essential-3") {
+			t.Errorf("164.312(d) mappings %v lack hph-cpg/essential-3", it.Mappings)
+		}
+	}
+	if kinds["standard"] != 22 || kinds["implementation_specification"] != 46 || req[true] != 24 || req[false] != 22 {
+		t.Errorf("kinds %v, required %v; want 22 standards, 46 specifications (24 Required, 22 Addressable)", kinds, req)
+	}
+
+	code, out, _ = run(t, "catalog", "show", "hph-cpg", "--json")
+	doc = shown{}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 {
+		t.Fatal(code, err)
+	}
+	tiers := map[string]int{}
+	for _, it := range doc.Items {
+		tiers[it.Tier]++
+		if it.Kind != "goal" || len(it.Mappings) == 0 {
+			t.Errorf("%s: kind %s, mappings %v", it.ID, it.Kind, it.Mappings)
+		}
+	}
+	if tiers["essential"] != 10 || tiers["enhanced"] != 10 {
+		t.Errorf("tiers %v", tiers)
+	}
+}
+
+func TestCatalogShowItem(t *testing.T) {
+	code, out, _ := run(t, "catalog", "show", "hipaa-security-rule", "§ 164.312(a)(2)(iv)")
+	if code != 0 || !strings.Contains(out, "Encryption and decryption") || !strings.Contains(out, "Addressable") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	code, out, _ = run(t, "catalog", "show", "nist-csf-2.0", "PR.AA-03", "--json")
+	if code != 0 || !strings.Contains(out, `"id": "csf2/PR.AA-03"`) || !strings.Contains(out, `"hph-cpg/essential-3"`) {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	code, out, _ = run(t, "catalog", "list")
+	if code != 0 || !strings.Contains(out, "22 standards, 46 implementation specifications") || !strings.Contains(out, "10") {
+		t.Errorf("list: exit %d:\n%s", code, out)
+	}
+}
+
+func TestCatalogExportOSCAL(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hph.json")
+	code, _, errOut := run(t, "catalog", "export", "hph-cpg", "--format", "oscal", "-o", path)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil || !bytes.Contains(data, []byte(`"oscal-version": "1.1.3"`)) {
+		t.Errorf("export: %v\n%.300s", err, data)
+	}
+}
+
+// Bad input: one clear line on stderr, a non-zero exit, no stack trace.
+func TestErrorsAreOneLine(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	busy := ln.Addr().String()
+	dbPath := storetest.SQLitePath(t)
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		code int
+		want string
+	}{
+		{"unknown framework", []string{"catalog", "show", "pci-dss"}, nil, 1, `unknown framework "pci-dss"`},
+		{"unknown item", []string{"catalog", "show", "hipaa-security-rule", "164.399(z)"}, nil, 1, `no item "164.399(z)"`},
+		{"bad format", []string{"catalog", "export", "hph-cpg", "--format", "pdf"}, nil, 2, `--format "pdf"`},
+		{"unknown flag", []string{"catalog", "list", "--frobnicate"}, nil, 2, "unknown flag"},
+		{"malformed SAFEGUARD_DB", []string{"migrate"}, map[string]string{"SAFEGUARD_DB": "mysql://root@localhost/x"}, 2, `unsupported scheme "mysql"`},
+		{"missing folder", []string{"migrate", "--db", "/no/such/folder/x.db"}, nil, 2, "folder /no/such/folder does not exist"},
+		{"unreachable PostgreSQL", []string{"migrate", "--db", "postgres://postgres:hunter2@127.0.0.1:1/x?sslmode=disable"}, nil, 1, "cannot reach the database (PostgreSQL at 127.0.0.1:1/x)"},
+		{"port in use", []string{"serve", "--db", dbPath, "--addr", busy}, nil, 1, "cannot listen on " + busy},
+		{"bad log level", []string{"version", "--log-level", "loud"}, nil, 2, `--log-level "loud"`},
+		{"bad env value", []string{"version"}, map[string]string{"SAFEGUARD_LOG_FORMAT": "xml"}, 2, `--log-format "xml"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			code, _, stderr := run(t, tc.args...)
+			if code != tc.code {
+				t.Errorf("exit %d, want %d (stderr %q)", code, tc.code, stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			last := lines[len(lines)-1]
+			if !strings.HasPrefix(last, "safeguard: ") || !strings.Contains(last, tc.want) {
+				t.Errorf("stderr last line %q, want it to say %q", last, tc.want)
+			}
+			if strings.Contains(stderr, "goroutine ") || strings.Contains(stderr, "hunter2") {
+				t.Errorf("stderr holds a stack trace or a password:\n%s", stderr)
+			}
+		})
+	}
+}
+
+// serve answers /healthz, and stops cleanly when its context ends.
+func TestServeAndShutdown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errb bytes.Buffer
+	done := make(chan int)
+	go func() {
+		done <- cli.Main(ctx, []string{"serve", "--db", storetest.SQLitePath(t), "--addr", "127.0.0.1:0"}, strings.NewReader(""), &syncWriter{buf: &out}, &errb)
+	}()
+	url := waitForURL(t, &out)
+	resp, err := http.Get(url + "healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("healthz = %d", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("serve exited %d: %s", code, errb.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+// SAFEGUARD_DB is honoured, and a flag wins over it.
+func TestEnvAndFlags(t *testing.T) {
+	envDB, flagDB := storetest.SQLitePath(t), storetest.SQLitePath(t)
+	t.Setenv("SAFEGUARD_DB", envDB)
+	if code, out, errOut := run(t, "migrate"); code != 0 || !strings.Contains(out, envDB) {
+		t.Errorf("migrate with SAFEGUARD_DB: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := run(t, "migrate", "--db", flagDB); code != 0 || !strings.Contains(out, flagDB) {
+		t.Errorf("--db did not win over SAFEGUARD_DB:\n%s", out)
+	}
+}
+
+var mu sync.Mutex
+
+// syncWriter lets the test read what a running server writes.
+type syncWriter struct{ buf *bytes.Buffer }
+
+func (w *syncWriter) Write(p []byte) (int, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	return w.buf.Write(p)
+}
+
+var urlRE = regexp.MustCompile(`http://[0-9.:]+/`)
+
+func waitForURL(t *testing.T, out *bytes.Buffer) string {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		u := urlRE.FindString(out.String())
+		mu.Unlock()
+		if u != "" {
+			return u
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("server did not print its address")
+	return ""
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
