@@ -1,0 +1,180 @@
+// Package e2e drives the real safeguard binary from the outside: built by
+// the test, started as a user would start it, and used through a real
+// browser.
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// buildBinary compiles cmd/safeguard into a temporary folder.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "safeguard")
+	cmd := exec.Command("go", "build", "-o", bin, "../../cmd/safeguard")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("go build: %v", err)
+	}
+	return bin
+}
+
+var urlRE = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+/`)
+
+// startDemo runs `safeguard demo` on a free port and returns its URL.
+func startDemo(t *testing.T, bin string) string {
+	t.Helper()
+	cmd := exec.Command(bin, "demo", "--addr", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "SAFEGUARD_DB=") // the demo's own fresh database
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("demo did not shut down cleanly: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			t.Error("demo did not stop on SIGINT")
+		}
+	})
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if u := urlRE.FindString(sc.Text()); u != "" {
+				found <- u
+				break
+			}
+		}
+		io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case u := <-found:
+		return u
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo did not print its address")
+	}
+	return ""
+}
+
+// chromium finds the browser: SAFEGUARD_CHROMIUM, or Debian's. In CI a
+// missing browser fails the test; elsewhere it skips, saying how to install.
+func chromium(t *testing.T) string {
+	t.Helper()
+	candidates := []string{os.Getenv("SAFEGUARD_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"}
+	for _, c := range candidates {
+		if c == "" {
+			continue
+		}
+		if _, err := os.Stat(c); err == nil {
+			return c
+		}
+	}
+	msg := "no Chromium found: install it (apt-get install chromium) or set SAFEGUARD_CHROMIUM"
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// A newcomer opens the demo, finds 164.312(d) and follows its mapping to the
+// CPG it supports.
+func TestBrowseFromSecurityRuleToCPG(t *testing.T) {
+	browser := chromium(t)
+	base := startDemo(t, buildBinary(t))
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return v
+	}
+	do := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	do(chromedp.Navigate(base))
+	banner := text(".demo-banner")
+	// Search for the citation from the box on every page.
+	do(
+		chromedp.SendKeys(chromedp.ID("q"), "164.312(d)"),
+		chromedp.Submit(chromedp.ID("q")),
+		chromedp.WaitVisible(chromedp.CSS("ol.results")),
+		chromedp.Click(chromedp.CSS("ol.results li:first-child a")),
+		chromedp.WaitVisible(chromedp.CSS("section.rule")),
+	)
+	heading := text("h1")
+	// Follow the mapping to the CPG.
+	do(
+		chromedp.Click(chromedp.CSS(`a.mapping[href="/catalog/hph-cpg/essential-3"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a.mapping[href="/catalog/hipaa-security-rule/164.312%28d%29"]`)),
+	)
+	url, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpgHeading, cpgText := text("h1"), text("ul.mappings")
+	screenshot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(banner, "Demonstration") {
+		t.Errorf("demo banner = %q", banner)
+	}
+	if !strings.Contains(heading, "164.312(d)") || !strings.Contains(heading, "Person or entity authentication") {
+		t.Errorf("after search, heading = %q", heading)
+	}
+	if !strings.HasSuffix(url, "/catalog/hph-cpg/essential-3") || !strings.Contains(cpgHeading, "Multifactor Authentication") {
+		t.Errorf("after following the mapping: %s, heading %q", url, cpgHeading)
+	}
+	if !strings.Contains(cpgText, "164.312(d)") {
+		t.Errorf("the CPG page does not link back to 164.312(d): %q", cpgText)
+	}
+	if dir := os.Getenv("SAFEGUARD_SCREENSHOTS"); dir != "" {
+		os.WriteFile(filepath.Join(dir, "cpg-essential-3.png"), screenshot, 0o644)
+	}
+}
