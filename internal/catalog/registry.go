@@ -72,6 +72,11 @@ func LoadFS(fsys fs.FS) (*Registry, error) {
 		if err := dec.Decode(&fw); err != nil {
 			return nil, fmt.Errorf("catalog: %s: %w", name, err)
 		}
+		for i, it := range fw.Items {
+			if it == nil {
+				return nil, fmt.Errorf("catalog: %s: item %d is null", name, i+1)
+			}
+		}
 		if want := strings.TrimSuffix(path.Base(name), ".json"); fw.ID != want {
 			return nil, fmt.Errorf("catalog: %s: framework id %q does not match the file name", name, fw.ID)
 		}

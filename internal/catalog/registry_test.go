@@ -239,3 +239,33 @@ func TestLoadRejectsBrokenData(t *testing.T) {
 		t.Errorf("unknown field: %v", err)
 	}
 }
+
+// No byte sequence in a data file makes the loader panic; it loads or says
+// why not.
+func FuzzLoadFS(f *testing.F) {
+	f.Add([]byte(`{"id":"x","prefix":"x","name":"X","version":"1","source":{"document":"d"},"items":[]}`))
+	f.Add([]byte(`{"id":"x","items":[{"id":"x/a","parent":"x/a","mappings":[{"to":"x/a"}]}]}`))
+	f.Add([]byte(`{"id":"x","items":[null]}`))
+	f.Add([]byte("\x00\xff{"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := catalog.LoadFS(fstest.MapFS{"x.json": {Data: data}})
+		if err == nil && r == nil {
+			t.Fatal("nil registry without an error")
+		}
+	})
+}
+
+// No query makes search panic.
+func FuzzSearch(f *testing.F) {
+	r := mustLoad(f)
+	for _, s := range []string{"164.312(d)", "§", "((((", "PR.AA-", "\xff\xfe", "a b c d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, q string) {
+		for _, h := range r.Search(q, 5) {
+			if h.Item == nil {
+				t.Fatal("hit without an item")
+			}
+		}
+	})
+}

@@ -5,23 +5,16 @@ package storetest
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/store/pgtest"
 )
 
 // PostgresEnv names the variable holding the URL of a PostgreSQL server the
 // tests may create databases on.
-const PostgresEnv = "SAFEGUARD_TEST_POSTGRES_URL"
-
-const skipMessage = "PostgreSQL tests skipped: set " + PostgresEnv +
-	"=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable to run them"
+const PostgresEnv = pgtest.Env
 
 // Each runs fn once per engine, as the subtests "sqlite" and "postgres".
 func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
@@ -50,37 +43,8 @@ func Postgres(tb testing.TB) *store.Store {
 }
 
 // PostgresDSN creates an empty database for the test, drops it when the test
-// ends, and returns its URL.
-func PostgresDSN(tb testing.TB) string {
-	tb.Helper()
-	base := os.Getenv(PostgresEnv)
-	if base == "" {
-		tb.Skip(skipMessage)
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		tb.Fatalf("%s: %v", PostgresEnv, err)
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	name := "sgtest_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		admin.Close()
-		tb.Fatalf("create test database on %s: %v", PostgresEnv, err)
-	}
-	tb.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); err != nil {
-			tb.Errorf("drop test database %s: %v", name, err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatalf("%s: %v", PostgresEnv, err)
-	}
-	u.Path = "/" + name
-	return u.String()
-}
+// ends, and returns its URL. It skips the test when PostgresEnv is not set.
+func PostgresDSN(tb testing.TB) string { return pgtest.DSN(tb) }
 
 func open(tb testing.TB, dsn string) *store.Store {
 	tb.Helper()
