@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/cli"
+	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
 
@@ -238,4 +239,34 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// --org picks an organisation; it may be left out when there is only one.
+func TestOrgVerbs(t *testing.T) {
+	db := storetest.SQLitePath(t)
+	if code, _, errOut := run(t, "org", "show", "--db", db); code != 1 || !strings.Contains(errOut, "no organisation yet") {
+		t.Errorf("org show on an empty database: exit %d, %q", code, errOut)
+	}
+	s := storetest.SQLiteAt(t, db)
+	if _, err := cli.SeedDemo(context.Background(), s); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := run(t, "org", "show", "--db", db)
+	if code != 0 || !strings.Contains(out, `"slug": "riverside-demo"`) || !strings.Contains(out, `"demo": true`) {
+		t.Errorf("org show: exit %d\n%s", code, out)
+	}
+	if err := s.CreateOrganization(context.Background(), &org.Organization{Slug: "northside", Name: "Northside Health Plan", EntityType: org.HealthPlan}); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, "org", "show", "--db", db); code != 2 || !strings.Contains(errOut, "pass --org") {
+		t.Errorf("org show with two organisations: exit %d, %q", code, errOut)
+	}
+	t.Setenv("SAFEGUARD_ORG", "northside")
+	if code, out, _ := run(t, "org", "show", "--db", db); code != 0 || !strings.Contains(out, "Northside Health Plan") {
+		t.Errorf("SAFEGUARD_ORG=northside: exit %d\n%s", code, out)
+	}
+	code, out, _ = run(t, "org", "list", "--db", db)
+	if code != 0 || !strings.Contains(out, "Riverside Family Clinic (demo)") || !strings.Contains(out, "Health plan") {
+		t.Errorf("org list: exit %d\n%s", code, out)
+	}
 }

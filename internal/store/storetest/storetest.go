@@ -35,6 +35,12 @@ func SQLite(tb testing.TB) *store.Store {
 	return open(tb, SQLitePath(tb))
 }
 
+// SQLiteAt opens and migrates a store on the SQLite file at path.
+func SQLiteAt(tb testing.TB, path string) *store.Store {
+	tb.Helper()
+	return open(tb, path)
+}
+
 // Postgres opens and migrates a store on a fresh PostgreSQL database. It
 // skips the test, saying how to run it, when PostgresEnv is not set.
 func Postgres(tb testing.TB) *store.Store {
