@@ -108,7 +108,7 @@ func (a *app) rootCommand() *cobra.Command {
 		Long: `Safeguard runs an organisation's HIPAA security program: it knows the Security
 Rule (45 CFR 164.302–318) with NIST SP 800-66 Rev. 2's guidance, the HHS
 Healthcare and Public Health Cybersecurity Performance Goals and NIST CSF 2.0,
-and serves them as a web app with a JSON API.
+and serves them as a web app.
 
 Every flag can also be set by an environment variable: SAFEGUARD_ and the flag's
 name in capitals with - as _ (--db is SAFEGUARD_DB, --log-level is
