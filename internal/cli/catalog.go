@@ -149,11 +149,7 @@ directions). Guidance is included for a single item, or with --guidance.`,
   safeguard catalog show hph-cpg --json`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := loadCatalog()
-			if err != nil {
-				return err
-			}
-			fw, err := r.Framework(args[0])
+			r, fw, err := loadFramework(args[0])
 			if err != nil {
 				return err
 			}
@@ -278,11 +274,7 @@ JSON (--format json). Output goes to standard output, or to --output FILE.`,
 		Example: `  safeguard catalog export hipaa-security-rule --format oscal -o hipaa-oscal.json`,
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, err := loadCatalog()
-			if err != nil {
-				return err
-			}
-			fw, err := r.Framework(args[0])
+			r, fw, err := loadFramework(args[0])
 			if err != nil {
 				return err
 			}
@@ -312,6 +304,16 @@ JSON (--format json). Output goes to standard output, or to --output FILE.`,
 	cmd.Flags().StringVar(&format, "format", "oscal", "output format: oscal or json")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to this file instead of standard output")
 	return cmd
+}
+
+// loadFramework loads the catalog and finds the named framework.
+func loadFramework(name string) (*catalog.Registry, *catalog.Framework, error) {
+	r, err := loadCatalog()
+	if err != nil {
+		return nil, nil, err
+	}
+	fw, err := r.Framework(name)
+	return r, fw, err
 }
 
 func writeJSON(w io.Writer, v any) error {

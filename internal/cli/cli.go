@@ -92,8 +92,8 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 func oneLine(err error) string {
 	msg := err.Error()
 	var e *errs.Error
-	if errors.As(err, &e) && e.Kind != errs.Internal && e.Err != nil && e.Kind != errs.Unavailable {
-		msg = e.Msg
+	if errors.As(err, &e) && (e.Kind == errs.NotFound || e.Kind == errs.Conflict) && e.Msg != "" {
+		msg = e.Msg // the driver's words add nothing to "organisation already exists"
 	}
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i]
@@ -193,6 +193,19 @@ func (a *app) openStore(ctx context.Context) (*store.Store, error) {
 	return s, nil
 }
 
+// withStore makes a verb's RunE that opens and migrates the store, runs fn
+// with it, and closes it.
+func (a *app) withStore(fn func(cmd *cobra.Command, s *store.Store) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, _ []string) error {
+		s, err := a.openStore(cmd.Context())
+		if err != nil {
+			return err
+		}
+		defer s.Close()
+		return fn(cmd, s)
+	}
+}
+
 func loadCatalog() (*catalog.Registry, error) {
 	r, err := catalog.Load()
 	if err != nil {
@@ -229,12 +242,7 @@ the migrations the database holds. serve and demo also migrate at start, so this
 is for operators who upgrade the schema before rolling out new servers.
 Migrations only ever move forward; it is safe to run from several nodes at once.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
 			applied, err := s.AppliedMigrations(cmd.Context())
 			if err != nil {
 				return err
@@ -244,7 +252,7 @@ Migrations only ever move forward; it is safe to run from several nodes at once.
 				fmt.Fprintf(a.stdout, "  %04d %-30s applied %s\n", m.Version, m.Name, m.AppliedAt)
 			}
 			return nil
-		},
+		}),
 	}
 	a.dbFlags(cmd, false)
 	return cmd

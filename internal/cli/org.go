@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/store"
 )
 
 func (a *app) orgCommand() *cobra.Command {
@@ -22,12 +23,7 @@ slug or id, which may be left out when the database holds only one.`,
 		Use:   "list",
 		Short: "List the organisations",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
 			orgs, err := s.Organizations(cmd.Context())
 			if err != nil {
 				return err
@@ -49,7 +45,7 @@ slug or id, which may be left out when the database holds only one.`,
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\n", o.Slug, name, o.EntityType.Label(), o.WorkforceSize, o.Sites)
 			}
 			return tw.Flush()
-		},
+		}),
 	}
 	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	a.dbFlags(list, false)
@@ -57,18 +53,13 @@ slug or id, which may be left out when the database holds only one.`,
 		Use:   "show",
 		Short: "Show one organisation (--org, or the only one)",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
 			o, err := s.ResolveOrganization(cmd.Context(), a.org)
 			if err != nil {
 				return err
 			}
 			return writeJSON(a.stdout, toOrgJSON(o))
-		},
+		}),
 	}
 	a.dbFlags(show, true)
 	cmd.AddCommand(list, show)

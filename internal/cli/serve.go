@@ -34,14 +34,9 @@ server gracefully, letting requests in flight finish.`,
 		Example: `  safeguard serve
   SAFEGUARD_DB=postgres://safeguard@db.internal/safeguard safeguard serve --addr 0.0.0.0:8080`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			s, err := a.openStore(cmd.Context())
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
 			return a.serve(cmd.Context(), s)
-		},
+		}),
 	}
 	a.dbFlags(cmd, false)
 	a.addrFlag(cmd)
