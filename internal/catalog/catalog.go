@@ -6,6 +6,8 @@
 // that is validated before anything else runs.
 package catalog
 
+import "strings"
+
 // Framework names accepted on the command line and in URLs.
 const (
 	HIPAASecurityRule = "hipaa-security-rule"
@@ -146,10 +148,8 @@ func (it *Item) IsRequired() (required, ok bool) {
 
 // LocalID is the item id without its framework prefix: "164.312(d)".
 func (it *Item) LocalID() string {
-	for i := 0; i < len(it.ID); i++ {
-		if it.ID[i] == '/' {
-			return it.ID[i+1:]
-		}
+	if _, local, ok := strings.Cut(it.ID, "/"); ok {
+		return local
 	}
 	return it.ID
 }

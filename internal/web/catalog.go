@@ -28,7 +28,7 @@ var funcs = template.FuncMap{
 	},
 	"nodeOf": func(fw *catalog.Framework, n treeNode) nodeView { return nodeView{fw, n} },
 	// trimPrefix turns a full item id into the local id used in URLs.
-	"trimPrefix": func(id string) string { _, local, _ := strings.Cut(id, "/"); return local },
+	"trimPrefix": func(id string) string { return (&catalog.Item{ID: id}).LocalID() },
 }
 
 type nodeView struct {
