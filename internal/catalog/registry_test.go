@@ -269,3 +269,24 @@ func FuzzSearch(f *testing.F) {
 		}
 	})
 }
+
+// The catalog is loaded and validated at every start.
+func BenchmarkLoad(b *testing.B) {
+	for b.Loop() {
+		if _, err := catalog.Load(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// Search runs on every /catalog?q= request.
+func BenchmarkSearch(b *testing.B) {
+	r := mustLoad(b)
+	for _, q := range []string{"164.312(d)", "encryption", "risk analysis workforce"} {
+		b.Run(q, func(b *testing.B) {
+			for b.Loop() {
+				r.Search(q, 200)
+			}
+		})
+	}
+}
