@@ -28,9 +28,9 @@ func (r *Registry) Search(q string, limit int) []Hit {
 		for order, it := range fw.Items {
 			h := Hit{Item: it}
 			switch {
-			case matchesCitation(it, nq, true):
+			case matchesCitation(r.searchText[it.ID].cites, nq, true):
 				h.Where, h.rank = "citation", 0
-			case matchesCitation(it, nq, false):
+			case matchesCitation(r.searchText[it.ID].cites, nq, false):
 				h.Where, h.rank = "citation", 1
 			case containsAll(r.searchText[it.ID].title, words):
 				h.Where, h.rank = "title", 2
@@ -54,9 +54,8 @@ func (r *Registry) Search(q string, limit int) []Hit {
 
 // matchesCitation: exact, or (exact=false) the query is a prefix of the
 // citation ("164.312" finds 164.312(a)(1) and below).
-func matchesCitation(it *Item, nq string, exact bool) bool {
-	for _, c := range append([]string{it.Citation}, it.Aliases...) {
-		nc := normCitation(c)
+func matchesCitation(cites []string, nq string, exact bool) bool {
+	for _, nc := range cites {
 		if exact && nc == nq || !exact && len(nq) >= 3 && strings.HasPrefix(nc, nq) {
 			return true
 		}
@@ -73,11 +72,18 @@ func containsAll(s string, words []string) bool {
 	return true
 }
 
-// searchText is an item's text, lower-cased once at load.
-type searchText struct{ title, text, guidance string }
+// searchText is an item's citations, normalised, and its text, lower-cased,
+// once at load.
+type searchText struct {
+	cites                 []string
+	title, text, guidance string
+}
 
 func newSearchText(it *Item) searchText {
 	st := searchText{title: strings.ToLower(it.Title), text: strings.ToLower(it.Text + " " + it.LeadIn + " " + it.Outcome)}
+	for _, c := range append([]string{it.Citation}, it.Aliases...) {
+		st.cites = append(st.cites, normCitation(c))
+	}
 	if it.Guidance != nil {
 		st.guidance = strings.ToLower(guidanceText(it.Guidance))
 	}
