@@ -1,0 +1,194 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/errs"
+)
+
+const userColumns = "id, email, name, password_hash, disabled, password_changed_at, created_at, updated_at"
+
+// CreateUser stores a new user, setting its ID and timestamps. Errors:
+// Invalid (see User.Validate), Conflict when the email is taken.
+func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	id, err := uuid.NewV7()
+	if err != nil {
+		return errs.Wrap(errs.Internal, "", err)
+	}
+	now := s.now().UTC()
+	changed := now
+	_, err = s.write.ExecContext(ctx, s.rebind(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		id.String(), u.Email, u.Name, u.PasswordHash, u.Disabled, formatTime(changed), formatTime(now), formatTime(now))
+	if err != nil {
+		return translate(err, fmt.Sprintf("user %s", u.Email))
+	}
+	u.ID, u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt = id.String(), changed, now, now
+	return nil
+}
+
+// UpdateUser saves a user's email, name and disabled flag. Errors: Invalid,
+// NotFound, Conflict when the new email is taken.
+func (s *Store) UpdateUser(ctx context.Context, u *auth.User) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	now := s.now().UTC()
+	res, err := s.write.ExecContext(ctx, s.rebind(`UPDATE users SET email = ?, name = ?, disabled = ?, updated_at = ? WHERE id = ?`),
+		u.Email, u.Name, u.Disabled, formatTime(now), u.ID)
+	if err != nil {
+		return translate(err, fmt.Sprintf("user %s", u.Email))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.New(errs.NotFound, "user not found")
+	}
+	u.UpdatedAt = now
+	return nil
+}
+
+// SetPasswordHash replaces a user's password hash and records when.
+// Errors: NotFound.
+func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string) error {
+	now := formatTime(s.now())
+	res, err := s.write.ExecContext(ctx, s.rebind(`UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?`),
+		hash, now, now, userID)
+	if err != nil {
+		return translate(err, "user")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.New(errs.NotFound, "user not found")
+	}
+	return nil
+}
+
+// User returns a user by id. Errors: NotFound.
+func (s *Store) User(ctx context.Context, id string) (*auth.User, error) {
+	return s.userWhere(ctx, "id = ?", id)
+}
+
+// UserByEmail returns a user by email, in any case. Errors: NotFound.
+func (s *Store) UserByEmail(ctx context.Context, email string) (*auth.User, error) {
+	return s.userWhere(ctx, "email = ?", auth.NormalizeEmail(email))
+}
+
+func (s *Store) userWhere(ctx context.Context, where string, arg any) (*auth.User, error) {
+	u, err := scanUser(s.read.QueryRowContext(ctx, s.rebind(`SELECT `+userColumns+` FROM users WHERE `+where), arg))
+	if err != nil {
+		return nil, translate(err, "user")
+	}
+	return u, nil
+}
+
+// Users lists every user by email.
+func (s *Store) Users(ctx context.Context) ([]*auth.User, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY email`)
+	if err != nil {
+		return nil, translate(err, "users")
+	}
+	defer rows.Close()
+	var out []*auth.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, translate(err, "users")
+		}
+		out = append(out, u)
+	}
+	return out, translate(rows.Err(), "users")
+}
+
+// SetMembership gives a user a role in an organisation, replacing any role
+// they had there. Errors: Invalid for an unknown role, or a user or
+// organisation that does not exist.
+func (s *Store) SetMembership(ctx context.Context, orgID, userID string, role auth.Role) error {
+	if role.Label() == "" {
+		return errs.New(errs.Invalid, fmt.Sprintf("unknown role %q", role))
+	}
+	_, err := s.write.ExecContext(ctx, s.rebind(`INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role`),
+		orgID, userID, string(role), formatTime(s.now()))
+	return translate(err, "membership")
+}
+
+// RemoveMembership takes a user out of an organisation. Errors: NotFound.
+func (s *Store) RemoveMembership(ctx context.Context, orgID, userID string) error {
+	res, err := s.write.ExecContext(ctx, s.rebind(`DELETE FROM memberships WHERE org_id = ? AND user_id = ?`), orgID, userID)
+	if err != nil {
+		return translate(err, "membership")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return errs.New(errs.NotFound, "membership not found")
+	}
+	return nil
+}
+
+// Memberships lists the organisations a user belongs to, by name.
+func (s *Store) Memberships(ctx context.Context, userID string) ([]auth.Membership, error) {
+	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT o.id, o.slug, o.name, o.entity_type, o.workforce_size, o.sites, o.demo, o.created_at, o.updated_at, m.role
+		FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = ? ORDER BY o.name, o.slug`), userID)
+	if err != nil {
+		return nil, translate(err, "memberships")
+	}
+	defer rows.Close()
+	var out []auth.Membership
+	for rows.Next() {
+		var role string
+		o, err := scanOrg(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &role)...) }))
+		if err != nil {
+			return nil, translate(err, "memberships")
+		}
+		out = append(out, auth.Membership{Org: o, Role: auth.Role(role)})
+	}
+	return out, translate(rows.Err(), "memberships")
+}
+
+// Members lists an organisation's users with their roles, by email.
+func (s *Store) Members(ctx context.Context, orgID string) ([]auth.Member, error) {
+	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT u.id, u.email, u.name, u.password_hash, u.disabled, u.password_changed_at, u.created_at, u.updated_at, m.role
+		FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = ? ORDER BY u.email`), orgID)
+	if err != nil {
+		return nil, translate(err, "members")
+	}
+	defer rows.Close()
+	var out []auth.Member
+	for rows.Next() {
+		var role string
+		u, err := scanUser(scanFunc(func(dest ...any) error { return rows.Scan(append(dest, &role)...) }))
+		if err != nil {
+			return nil, translate(err, "members")
+		}
+		out = append(out, auth.Member{User: u, Role: auth.Role(role)})
+	}
+	return out, translate(rows.Err(), "members")
+}
+
+// scanFunc adapts a function to the scanner interface, so that a row with
+// extra columns can reuse a record's scan.
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+func scanUser(sc scanner) (*auth.User, error) {
+	var u auth.User
+	var changed, created, updated string
+	if err := sc.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &u.Disabled, &changed, &created, &updated); err != nil {
+		return nil, err
+	}
+	var err error
+	if u.PasswordChangedAt, err = parseTime(changed); err != nil {
+		return nil, err
+	}
+	if u.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	if u.UpdatedAt, err = parseTime(updated); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
