@@ -52,11 +52,12 @@ const (
 
 // app carries the configuration and the I/O of one invocation.
 type app struct {
-	db        string
-	org       string
-	addr      string
-	logLevel  string
-	logFormat string
+	db         string
+	org        string
+	addr       string
+	logLevel   string
+	logFormat  string
+	pepperFile string
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -128,7 +129,7 @@ Start with "safeguard demo" to see it with a demonstration clinic.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(a.versionCommand(), a.serveCommand(), a.demoCommand(), a.migrateCommand(), a.catalogCommand(), a.orgCommand())
+	root.AddCommand(a.versionCommand(), a.serveCommand(), a.demoCommand(), a.migrateCommand(), a.catalogCommand(), a.orgCommand(), a.userCommand())
 	return root
 }
 
@@ -137,6 +138,23 @@ func (a *app) dbFlags(cmd *cobra.Command, withOrg bool) {
 	cmd.Flags().StringVar(&a.db, "db", DefaultDB, "database: a SQLite file path, or a PostgreSQL URL such as postgres://user@host:5432/safeguard")
 	if withOrg {
 		cmd.Flags().StringVar(&a.org, "org", "", "organisation slug or id (optional when the database holds only one)")
+	}
+}
+
+// requireFlags makes the named flags required: a verb run without one of
+// them (on the command line or in its SAFEGUARD_* variable) is a usage error.
+func requireFlags(cmd *cobra.Command, names ...string) {
+	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		var missing []string
+		for _, n := range names {
+			if f := cmd.Flags().Lookup(n); f != nil && f.Value.String() == "" {
+				missing = append(missing, "--"+n)
+			}
+		}
+		if len(missing) > 0 {
+			return usageError{fmt.Errorf("%s %s required", strings.Join(missing, ", "), map[bool]string{true: "is", false: "are"}[len(missing) == 1])}
+		}
+		return nil
 	}
 }
 

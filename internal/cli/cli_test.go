@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/cli"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
@@ -268,5 +269,70 @@ func TestOrgVerbs(t *testing.T) {
 	code, out, _ = run(t, "org", "list", "--db", db)
 	if code != 0 || !strings.Contains(out, "Riverside Family Clinic (demo)") || !strings.Contains(out, "Health plan") {
 		t.Errorf("org list: exit %d\n%s", code, out)
+	}
+}
+
+// First run on an empty database: an organisation, its first owner, a
+// password reset, a disabled user.
+func TestUserVerbs(t *testing.T) {
+	db := storetest.SQLitePath(t)
+	code, out, errOut := run(t, "org", "create", "--db", db, "--slug", "riverside", "--name", "Riverside Family Clinic", "--type", "provider", "--workforce", "12")
+	if code != 0 || !strings.Contains(out, "Created Riverside Family Clinic (Health care provider)") {
+		t.Fatalf("org create: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, "org", "create", "--db", db, "--slug", "x", "--name", "X", "--type", "hospital"); code != 2 || !strings.Contains(errOut, `unknown entity type "hospital"`) {
+		t.Errorf("bad entity type: exit %d, %q", code, errOut)
+	}
+	code, out, errOut = run(t, "user", "create", "--db", db, "--email", "Jane@Clinic.example", "--name", "Jane Doe", "--role", "owner")
+	if code != 0 || !strings.Contains(out, "as Owner of Riverside Family Clinic") || !strings.Contains(out, "Password: ") {
+		t.Fatalf("user create: exit %d\n%s%s", code, out, errOut)
+	}
+	generated := strings.TrimSpace(strings.SplitN(strings.SplitN(out, "Password: ", 2)[1], "\n", 2)[0])
+
+	s := storetest.SQLiteAt(t, db)
+	ctx := context.Background()
+	u, err := s.UserByEmail(ctx, "jane@clinic.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := auth.NewHasher(auth.DefaultArgon2, nil)
+	if ok, _ := h.Verify(generated, u.PasswordHash); !ok {
+		t.Error("the printed password does not verify against the stored hash")
+	}
+	if strings.Contains(u.PasswordHash, generated) {
+		t.Error("the password is stored in clear")
+	}
+
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		stdin string
+		code  int
+		want  string
+	}{
+		{"duplicate", []string{"user", "create", "--email", "jane@clinic.example", "--name", "J", "--role", "auditor"}, "", 1, "already exists"},
+		{"bad role", []string{"user", "create", "--email", "x@clinic.example", "--name", "X", "--role", "admin"}, "", 2, `unknown role "admin"`},
+		{"missing flag", []string{"user", "create", "--email", "x@clinic.example", "--role", "owner"}, "", 2, "--name is required"},
+		{"weak password", []string{"user", "reset-password", "--email", "jane@clinic.example", "--password-stdin"}, "password\n", 2, "at least 15 characters"},
+		{"common password", []string{"user", "reset-password", "--email", "jane@clinic.example", "--password-stdin"}, "jane doe clinic\n", 2, "too close"},
+		{"unknown user", []string{"user", "disable", "--email", "nobody@clinic.example"}, "", 1, "user not found"},
+		{"good password", []string{"user", "reset-password", "--email", "JANE@clinic.example", "--password-stdin"}, "a quiet river under the old bridge\n", 0, ""},
+		{"disable", []string{"user", "disable", "--email", "jane@clinic.example"}, "", 0, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := cli.Main(ctx, append(tc.args, "--db", db), strings.NewReader(tc.stdin), &out, &errb)
+			if code != tc.code || !strings.Contains(errb.String(), tc.want) {
+				t.Errorf("exit %d (want %d), stderr %q (want %q)", code, tc.code, errb.String(), tc.want)
+			}
+		})
+	}
+	u, _ = s.UserByEmail(ctx, "jane@clinic.example")
+	if ok, _ := h.Verify("a quiet river under the old bridge", u.PasswordHash); !ok || !u.Disabled {
+		t.Errorf("after reset and disable: verifies %v, disabled %v", ok, u.Disabled)
+	}
+	_, out, _ = run(t, "user", "list", "--db", db)
+	if !strings.Contains(out, "jane@clinic.example") || !strings.Contains(out, "disabled") {
+		t.Errorf("user list:\n%s", out)
 	}
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -62,8 +63,44 @@ slug or id, which may be left out when the database holds only one.`,
 		}),
 	}
 	a.dbFlags(show, true)
-	cmd.AddCommand(list, show)
+	cmd.AddCommand(a.orgCreateCommand(), list, show)
 	return cmd
+}
+
+func (a *app) orgCreateCommand() *cobra.Command {
+	var o org.Organization
+	var entity string
+	cmd := &cobra.Command{
+		Use:     "create --slug SLUG --name NAME --type TYPE",
+		Short:   "Create an organisation",
+		Long:    "Create an organisation (a tenant). TYPE is what it is under HIPAA: " + entityTypeNames() + ".",
+		Example: `  safeguard org create --slug riverside --name "Riverside Family Clinic" --type provider --workforce 12 --sites 1`,
+		Args:    cobra.NoArgs,
+		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+			o.EntityType = org.EntityType(entity)
+			if err := s.CreateOrganization(cmd.Context(), &o); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Created %s (%s), slug %s.\n", o.Name, o.EntityType.Label(), o.Slug)
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&o.Slug, "slug", "", "short name used by --org and in addresses: lower-case letters, digits, hyphens (required)")
+	cmd.Flags().StringVar(&o.Name, "name", "", "the organisation's name (required)")
+	cmd.Flags().StringVar(&entity, "type", "", "entity type: "+entityTypeNames()+" (required)")
+	cmd.Flags().IntVar(&o.WorkforceSize, "workforce", 0, "number of workforce members")
+	cmd.Flags().IntVar(&o.Sites, "sites", 0, "number of sites")
+	requireFlags(cmd, "slug", "name", "type")
+	a.dbFlags(cmd, false)
+	return cmd
+}
+
+func entityTypeNames() string {
+	var names []string
+	for _, e := range org.EntityTypes {
+		names = append(names, string(e.Type))
+	}
+	return strings.Join(names, ", ")
 }
 
 type orgJSON struct {

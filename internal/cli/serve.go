@@ -69,12 +69,16 @@ the address to open. Every page says the data is a demonstration.`,
 			if err != nil {
 				return err
 			}
+			if err := a.seedDemoUsers(cmd.Context(), s, o.ID); err != nil {
+				return err
+			}
 			a.log.Info("demo organisation ready", slog.String("org", o.Slug), slog.String("db", s.Where()))
 			return a.serve(cmd.Context(), s)
 		},
 	}
 	cmd.Flags().StringVar(&a.db, "db", "", "database for the demo (default: a new SQLite file in a temporary folder, removed on exit)")
 	a.addrFlag(cmd)
+	a.pepperFlag(cmd)
 	return cmd
 }
 
