@@ -10,12 +10,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/user"
 	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -129,7 +131,7 @@ Start with "safeguard demo" to see it with a demonstration clinic.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(a.versionCommand(), a.serveCommand(), a.demoCommand(), a.migrateCommand(), a.catalogCommand(), a.orgCommand(), a.userCommand())
+	root.AddCommand(a.versionCommand(), a.serveCommand(), a.demoCommand(), a.migrateCommand(), a.catalogCommand(), a.orgCommand(), a.userCommand(), a.auditCommand())
 	return root
 }
 
@@ -215,6 +217,7 @@ func (a *app) openStore(ctx context.Context) (*store.Store, error) {
 // with it, and closes it.
 func (a *app) withStore(fn func(cmd *cobra.Command, s *store.Store) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, _ []string) error {
+		cmd.SetContext(audit.WithActor(cmd.Context(), operator()))
 		s, err := a.openStore(cmd.Context())
 		if err != nil {
 			return err
@@ -222,6 +225,16 @@ func (a *app) withStore(fn func(cmd *cobra.Command, s *store.Store) error) func(
 		defer s.Close()
 		return fn(cmd, s)
 	}
+}
+
+// operator is the audit log's actor for changes made from the command line:
+// the operating-system account that ran it.
+func operator() audit.Actor {
+	name := os.Getenv("USER")
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	return audit.Actor{Label: "operator " + name + " (command line)", Source: "cli"}
 }
 
 func loadCatalog() (*catalog.Registry, error) {

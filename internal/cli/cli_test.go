@@ -336,3 +336,41 @@ func TestUserVerbs(t *testing.T) {
 		t.Errorf("user list:\n%s", out)
 	}
 }
+
+// Changes made from the command line are in the audit log under the
+// operator, and verify says the chain is whole.
+func TestAuditVerbs(t *testing.T) {
+	db := storetest.SQLitePath(t)
+	for _, args := range [][]string{
+		{"org", "create", "--slug", "rs", "--name", "Riverside", "--type", "provider"},
+		{"user", "create", "--email", "j@rs.example", "--name", "J D", "--role", "owner"},
+		{"user", "disable", "--email", "j@rs.example"},
+	} {
+		if code, _, errOut := run(t, append(args, "--db", db)...); code != 0 {
+			t.Fatalf("%v: %s", args, errOut)
+		}
+	}
+	code, out, _ := run(t, "audit", "verify", "--db", db)
+	if code != 0 || !strings.Contains(out, "audit log intact: 4 entries") {
+		t.Errorf("verify: exit %d\n%s", code, out)
+	}
+	code, out, _ = run(t, "audit", "log", "--db", db, "--all", "--format", "json")
+	var doc struct {
+		Entries []struct {
+			Seq    int64  `json:"seq"`
+			Actor  string `json:"actor"`
+			Source string `json:"source"`
+			Action string `json:"action"`
+			Hash   string `json:"hash"`
+		} `json:"entries"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 || len(doc.Entries) != 4 {
+		t.Fatalf("audit log json: exit %d, %v\n%s", code, err, out)
+	}
+	if e := doc.Entries[0]; e.Action != "user.disable" || e.Source != "cli" || !strings.Contains(e.Actor, "(command line)") || len(e.Hash) != 64 {
+		t.Errorf("newest entry %+v", e)
+	}
+	if code, out, _ := run(t, "audit", "log", "--db", db, "--format", "csv"); code != 0 || !strings.HasPrefix(out, "seq,at,org_id") || !strings.Contains(out, "org.create") {
+		t.Errorf("audit log csv: exit %d\n%s", code, out)
+	}
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -52,6 +53,7 @@ a demonstration organisation — a small clinic — and serve the web app, print
 the address to open. Every page says the data is a demonstration.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			cmd.SetContext(audit.WithActor(cmd.Context(), audit.Actor{Label: "demo seed", Source: "cli"}))
 			if !cmd.Flags().Changed("db") && os.Getenv(envPrefix+"DB") == "" {
 				dir, err := os.MkdirTemp("", "safeguard-demo-")
 				if err != nil {

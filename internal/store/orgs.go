@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -25,13 +26,19 @@ func (s *Store) CreateOrganization(ctx context.Context, o *org.Organization) err
 		return errs.Wrap(errs.Internal, "", err)
 	}
 	now := s.now().UTC()
-	_, err = s.write.ExecContext(ctx, s.rebind(`INSERT INTO organizations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		id.String(), o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), formatTime(now))
+	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO organizations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			id.String(), o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), formatTime(now))
+		if err != nil {
+			return change{}, translate(err, fmt.Sprintf("organisation %q", o.Slug))
+		}
+		o.ID, o.CreatedAt, o.UpdatedAt = id.String(), now, now
+		return change{orgID: o.ID, action: "org.create", target: "org:" + o.ID, after: o}, nil
+	})
 	if err != nil {
-		return translate(err, fmt.Sprintf("organisation %q", o.Slug))
+		o.ID = ""
 	}
-	o.ID, o.CreatedAt, o.UpdatedAt = id.String(), now, now
-	return nil
+	return err
 }
 
 // UpdateOrganization saves an organisation's fields. Errors: Invalid,
@@ -41,28 +48,33 @@ func (s *Store) UpdateOrganization(ctx context.Context, o *org.Organization) err
 		return err
 	}
 	now := s.now().UTC()
-	res, err := s.write.ExecContext(ctx, s.rebind(`UPDATE organizations SET slug = ?, name = ?, entity_type = ?, workforce_size = ?, sites = ?, demo = ?, updated_at = ? WHERE id = ?`),
-		o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), o.ID)
-	if err != nil {
-		return translate(err, fmt.Sprintf("organisation %q", o.Slug))
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.New(errs.NotFound, "organisation not found")
-	}
-	o.UpdatedAt = now
-	return nil
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		before, err := scanOrg(tx.QueryRowContext(ctx, s.rebind(`SELECT `+orgColumns+` FROM organizations WHERE id = ?`), o.ID))
+		if err != nil {
+			return change{}, translate(err, "organisation")
+		}
+		_, err = tx.ExecContext(ctx, s.rebind(`UPDATE organizations SET slug = ?, name = ?, entity_type = ?, workforce_size = ?, sites = ?, demo = ?, updated_at = ? WHERE id = ?`),
+			o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), o.ID)
+		if err != nil {
+			return change{}, translate(err, fmt.Sprintf("organisation %q", o.Slug))
+		}
+		o.UpdatedAt = now
+		return change{orgID: o.ID, action: "org.update", target: "org:" + o.ID, before: before, after: o}, nil
+	})
 }
 
 // DeleteOrganization removes an organisation. Errors: NotFound.
 func (s *Store) DeleteOrganization(ctx context.Context, id string) error {
-	res, err := s.write.ExecContext(ctx, s.rebind(`DELETE FROM organizations WHERE id = ?`), id)
-	if err != nil {
-		return translate(err, "organisation")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.New(errs.NotFound, "organisation not found")
-	}
-	return nil
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		before, err := scanOrg(tx.QueryRowContext(ctx, s.rebind(`SELECT `+orgColumns+` FROM organizations WHERE id = ?`), id))
+		if err != nil {
+			return change{}, translate(err, "organisation")
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM organizations WHERE id = ?`), id); err != nil {
+			return change{}, translate(err, "organisation")
+		}
+		return change{orgID: id, action: "org.delete", target: "org:" + id, before: before}, nil
+	})
 }
 
 // Organization returns an organisation by id. Errors: NotFound.

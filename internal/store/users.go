@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -23,14 +24,29 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 		return errs.Wrap(errs.Internal, "", err)
 	}
 	now := s.now().UTC()
-	changed := now
-	_, err = s.write.ExecContext(ctx, s.rebind(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-		id.String(), u.Email, u.Name, u.PasswordHash, u.Disabled, formatTime(changed), formatTime(now), formatTime(now))
+	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+			id.String(), u.Email, u.Name, u.PasswordHash, u.Disabled, formatTime(now), formatTime(now), formatTime(now))
+		if err != nil {
+			return change{}, translate(err, fmt.Sprintf("user %s", u.Email))
+		}
+		u.ID, u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt = id.String(), now, now, now
+		return change{action: "user.create", target: "user:" + u.ID, after: auditUser(u)}, nil
+	})
 	if err != nil {
-		return translate(err, fmt.Sprintf("user %s", u.Email))
+		u.ID = ""
 	}
-	u.ID, u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt = id.String(), changed, now, now
-	return nil
+	return err
+}
+
+// auditUser is what the audit log records of a user: never the password hash.
+func auditUser(u *auth.User) any {
+	return struct {
+		ID       string `json:"id"`
+		Email    string `json:"email"`
+		Name     string `json:"name"`
+		Disabled bool   `json:"disabled"`
+	}{u.ID, u.Email, u.Name, u.Disabled}
 }
 
 // UpdateUser saves a user's email, name and disabled flag. Errors: Invalid,
@@ -40,31 +56,43 @@ func (s *Store) UpdateUser(ctx context.Context, u *auth.User) error {
 		return err
 	}
 	now := s.now().UTC()
-	res, err := s.write.ExecContext(ctx, s.rebind(`UPDATE users SET email = ?, name = ?, disabled = ?, updated_at = ? WHERE id = ?`),
-		u.Email, u.Name, u.Disabled, formatTime(now), u.ID)
-	if err != nil {
-		return translate(err, fmt.Sprintf("user %s", u.Email))
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.New(errs.NotFound, "user not found")
-	}
-	u.UpdatedAt = now
-	return nil
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		before, err := scanUser(tx.QueryRowContext(ctx, s.rebind(`SELECT `+userColumns+` FROM users WHERE id = ?`), u.ID))
+		if err != nil {
+			return change{}, translate(err, "user")
+		}
+		_, err = tx.ExecContext(ctx, s.rebind(`UPDATE users SET email = ?, name = ?, disabled = ?, updated_at = ? WHERE id = ?`),
+			u.Email, u.Name, u.Disabled, formatTime(now), u.ID)
+		if err != nil {
+			return change{}, translate(err, fmt.Sprintf("user %s", u.Email))
+		}
+		u.UpdatedAt = now
+		action := "user.update"
+		switch {
+		case u.Disabled && !before.Disabled:
+			action = "user.disable"
+		case !u.Disabled && before.Disabled:
+			action = "user.enable"
+		}
+		return change{action: action, target: "user:" + u.ID, before: auditUser(before), after: auditUser(u)}, nil
+	})
 }
 
 // SetPasswordHash replaces a user's password hash and records when.
 // Errors: NotFound.
 func (s *Store) SetPasswordHash(ctx context.Context, userID, hash string) error {
 	now := formatTime(s.now())
-	res, err := s.write.ExecContext(ctx, s.rebind(`UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?`),
-		hash, now, now, userID)
-	if err != nil {
-		return translate(err, "user")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.New(errs.NotFound, "user not found")
-	}
-	return nil
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?`),
+			hash, now, now, userID)
+		if err != nil {
+			return change{}, translate(err, "user")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return change{}, errs.New(errs.NotFound, "user not found")
+		}
+		return change{action: "user.password_set", target: "user:" + userID}, nil
+	})
 }
 
 // User returns a user by id. Errors: NotFound.
@@ -110,22 +138,39 @@ func (s *Store) SetMembership(ctx context.Context, orgID, userID string, role au
 	if role.Label() == "" {
 		return errs.New(errs.Invalid, fmt.Sprintf("unknown role %q", role))
 	}
-	_, err := s.write.ExecContext(ctx, s.rebind(`INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role`),
-		orgID, userID, string(role), formatTime(s.now()))
-	return translate(err, "membership")
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		var before sql.NullString
+		err := tx.QueryRowContext(ctx, s.rebind(`SELECT role FROM memberships WHERE org_id = ? AND user_id = ?`), orgID, userID).Scan(&before)
+		if err != nil && err != sql.ErrNoRows {
+			return change{}, translate(err, "membership")
+		}
+		_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role`),
+			orgID, userID, string(role), formatTime(s.now()))
+		if err != nil {
+			return change{}, translate(err, "membership")
+		}
+		ch := change{orgID: orgID, action: "membership.set", target: "user:" + userID, after: map[string]string{"role": string(role)}}
+		if before.Valid {
+			ch.before = map[string]string{"role": before.String}
+		}
+		return ch, nil
+	})
 }
 
 // RemoveMembership takes a user out of an organisation. Errors: NotFound.
 func (s *Store) RemoveMembership(ctx context.Context, orgID, userID string) error {
-	res, err := s.write.ExecContext(ctx, s.rebind(`DELETE FROM memberships WHERE org_id = ? AND user_id = ?`), orgID, userID)
-	if err != nil {
-		return translate(err, "membership")
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return errs.New(errs.NotFound, "membership not found")
-	}
-	return nil
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		var role string
+		err := tx.QueryRowContext(ctx, s.rebind(`SELECT role FROM memberships WHERE org_id = ? AND user_id = ?`), orgID, userID).Scan(&role)
+		if err != nil {
+			return change{}, translate(err, "membership")
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM memberships WHERE org_id = ? AND user_id = ?`), orgID, userID); err != nil {
+			return change{}, translate(err, "membership")
+		}
+		return change{orgID: orgID, action: "membership.remove", target: "user:" + userID, before: map[string]string{"role": role}}, nil
+	})
 }
 
 // Memberships lists the organisations a user belongs to, by name.
