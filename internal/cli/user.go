@@ -137,6 +137,10 @@ func (a *app) userResetCommand() *cobra.Command {
 			if err := s.SetPasswordHash(cmd.Context(), u.ID, hash); err != nil {
 				return err
 			}
+			// A reset also lifts any sign-in throttling on the account.
+			if err := s.ClearAccountLoginFailures(cmd.Context(), u.Email); err != nil {
+				return err
+			}
 			fmt.Fprintf(a.stdout, "New password set for %s.\n", u.Email)
 			if shown {
 				fmt.Fprintf(a.stdout, "Password: %s\nIt is shown only now.\n", password)

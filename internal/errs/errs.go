@@ -18,6 +18,11 @@ const (
 	Conflict    Kind = "conflict"    // the request clashes with existing state (a duplicate)
 	Forbidden   Kind = "forbidden"   // the caller may not do this
 	Unavailable Kind = "unavailable" // a dependency (the database, a port) cannot be reached
+	// Unauthenticated: the caller has not proved who they are (or their
+	// session ended).
+	Unauthenticated Kind = "unauthenticated"
+	// RateLimited: too many attempts; try again later.
+	RateLimited Kind = "rate_limited"
 )
 
 // Error is an error with a kind and a user-safe message.
@@ -80,6 +85,10 @@ func HTTPStatus(err error) int {
 		return http.StatusForbidden
 	case Unavailable:
 		return http.StatusServiceUnavailable
+	case Unauthenticated:
+		return http.StatusUnauthorized
+	case RateLimited:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/org"
 )
 
 const userColumns = "id, email, name, password_hash, disabled, password_changed_at, created_at, updated_at"
@@ -236,4 +237,75 @@ func scanUser(sc scanner) (*auth.User, error) {
 		return nil, err
 	}
 	return &u, nil
+}
+
+// CountUsers says how many users exist.
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	return n, translate(err, "users")
+}
+
+// CreateFirstOwner creates an organisation, a user and the user's owner
+// membership in one transaction, only while no user exists: two first-run
+// set-ups racing cannot both succeed. Errors: Forbidden once a user exists;
+// Invalid, Conflict as CreateOrganization and CreateUser.
+func (s *Store) CreateFirstOwner(ctx context.Context, o *org.Organization, u *auth.User) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	oid, err := uuid.NewV7()
+	if err != nil {
+		return errs.Wrap(errs.Internal, "", err)
+	}
+	uid, err := uuid.NewV7()
+	if err != nil {
+		return errs.Wrap(errs.Internal, "", err)
+	}
+	now := s.now().UTC()
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if s.engine == Postgres {
+			if _, err := tx.ExecContext(ctx, "LOCK TABLE users IN EXCLUSIVE MODE"); err != nil {
+				return translate(err, "users")
+			}
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+			return translate(err, "users")
+		}
+		if n > 0 {
+			return errs.New(errs.Forbidden, "Safeguard is already set up: sign in, or ask an owner for an account")
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO organizations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			oid.String(), o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), formatTime(now)); err != nil {
+			return translate(err, "organisation")
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+			uid.String(), u.Email, u.Name, u.PasswordHash, false, formatTime(now), formatTime(now), formatTime(now)); err != nil {
+			return translate(err, "user")
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?, ?, ?, ?)`),
+			oid.String(), uid.String(), string(auth.Owner), formatTime(now)); err != nil {
+			return translate(err, "membership")
+		}
+		o.ID, o.CreatedAt, o.UpdatedAt = oid.String(), now, now
+		u.ID, u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = uid.String(), now, now, now
+		for _, ch := range []change{
+			{orgID: o.ID, action: "org.create", target: "org:" + o.ID, after: o},
+			{action: "user.create", target: "user:" + u.ID, after: auditUser(u)},
+			{orgID: o.ID, action: "membership.set", target: "user:" + u.ID, after: map[string]string{"role": string(auth.Owner)}},
+		} {
+			if err := s.appendAudit(ctx, tx, ch); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		o.ID, u.ID = "", ""
+	}
+	return err
 }

@@ -1,0 +1,208 @@
+// Package account signs people in and out: password verification with
+// throttling, server-side sessions with idle and absolute timeouts, and the
+// first-run set-up of the first owner. Every sign-in, failure and sign-out is
+// in the audit log.
+package account
+
+import (
+	"context"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/audit"
+	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/store"
+)
+
+// Throttling: failed sign-ins are counted over Window per account from one
+// address, per address, and per account from anywhere. Limits lapse with the
+// window, so nobody can lock an account out for good, and an operator's
+// password reset clears them at once.
+const (
+	Window              = 15 * time.Minute
+	MaxPerAccountAndIP  = 5
+	MaxPerIP            = 50
+	MaxPerAccount       = 20
+	touchEvery          = time.Minute
+	genericLoginMessage = "the email or password is wrong"
+)
+
+// Service is the sign-in service.
+type Service struct {
+	store  *store.Store
+	hasher *auth.Hasher
+	now    func() time.Time
+	// IdleTimeout is automatic logoff after inactivity; AbsoluteTimeout ends
+	// a session however active.
+	IdleTimeout, AbsoluteTimeout time.Duration
+	dummyHash                    string
+}
+
+// New returns the service. now is the clock (time.Now when nil).
+func New(st *store.Store, h *auth.Hasher, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	dummy, _ := h.Hash(auth.RandomPassword())
+	return &Service{store: st, hasher: h, now: now, IdleTimeout: auth.DefaultIdleTimeout, AbsoluteTimeout: auth.DefaultAbsoluteTimeout, dummyHash: dummy}
+}
+
+// Login checks an email and password from ip and starts a session,
+// returning the user and the token for the cookie. Errors: Unauthenticated
+// with one message whatever was wrong (unknown email, wrong password,
+// disabled account), RateLimited after too many failures.
+func (s *Service) Login(ctx context.Context, email, password, ip, userAgent string) (*auth.User, string, error) {
+	email = auth.NormalizeEmail(email)
+	ctx = audit.WithActor(ctx, audit.Actor{Label: email, Source: ip})
+	keys := []string{"account-ip:" + email + "|" + ip, "ip:" + ip, "account:" + email}
+	limits := []int{MaxPerAccountAndIP, MaxPerIP, MaxPerAccount}
+	since := s.now().Add(-Window)
+	for i, k := range keys {
+		n, err := s.store.LoginFailures(ctx, k, since)
+		if err != nil {
+			return nil, "", err
+		}
+		if n >= limits[i] {
+			s.store.RecordEvent(ctx, "", "login.throttled", "account:"+email, map[string]string{"limit": k})
+			return nil, "", errs.New(errs.RateLimited, "too many failed sign-ins; wait 15 minutes and try again")
+		}
+	}
+	u, err := s.store.UserByEmail(ctx, email)
+	reason := ""
+	switch {
+	case errs.Is(err, errs.NotFound):
+		s.hasher.Verify(password, s.dummyHash) // take as long as a real check
+		reason = "unknown email"
+	case err != nil:
+		return nil, "", err
+	case u.PasswordHash == "":
+		reason = "no password (single sign-on account)"
+	default:
+		ok, rehash := s.hasher.Verify(password, u.PasswordHash)
+		switch {
+		case !ok:
+			reason = "wrong password"
+		case u.Disabled:
+			reason = "account disabled"
+		case rehash:
+			if h, err := s.hasher.Hash(password); err == nil {
+				s.store.SetPasswordHash(ctx, u.ID, h)
+			}
+		}
+	}
+	if reason != "" {
+		if err := s.store.RecordLoginFailure(ctx, s.now(), since, keys...); err != nil {
+			return nil, "", err
+		}
+		s.store.RecordEvent(ctx, "", "login.failed", "account:"+email, map[string]string{"reason": reason})
+		return nil, "", errs.New(errs.Unauthenticated, genericLoginMessage)
+	}
+	s.store.ClearLoginFailures(ctx, keys[0])
+	token, err := s.startSession(audit.WithActor(ctx, audit.Actor{ID: u.ID, Label: u.Email, Source: ip}), u, ip, userAgent)
+	return u, token, err
+}
+
+func (s *Service) startSession(ctx context.Context, u *auth.User, ip, userAgent string) (string, error) {
+	token, id := auth.NewSessionToken()
+	now := s.now().UTC()
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	ss := &auth.Session{ID: id, UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.AbsoluteTimeout), IP: ip, UserAgent: userAgent}
+	if err := s.store.CreateSession(ctx, ss); err != nil {
+		return "", err
+	}
+	s.store.RecordEvent(ctx, "", "login.success", "user:"+u.ID, map[string]string{"session": id[:12]})
+	return token, nil
+}
+
+// Authenticate returns the user and session behind a cookie token and
+// records the activity. Errors: Unauthenticated for a missing, forged,
+// expired (idle or absolute) or disabled user's session.
+func (s *Service) Authenticate(ctx context.Context, token string) (*auth.User, *auth.Session, error) {
+	id := auth.SessionID(token)
+	if id == "" {
+		return nil, nil, errs.New(errs.Unauthenticated, "sign in to continue")
+	}
+	ss, err := s.store.Session(ctx, id)
+	if errs.Is(err, errs.NotFound) {
+		return nil, nil, errs.New(errs.Unauthenticated, "sign in to continue")
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	now := s.now().UTC()
+	u, err := s.store.User(ctx, ss.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	why := ""
+	switch {
+	case now.After(ss.ExpiresAt):
+		why = "absolute timeout"
+	case now.Sub(ss.LastSeenAt) > s.IdleTimeout:
+		why = "idle timeout"
+	case u.Disabled:
+		why = "account disabled"
+	}
+	if why != "" {
+		s.store.DeleteSession(ctx, id)
+		s.store.RecordEvent(audit.WithActor(ctx, audit.Actor{ID: u.ID, Label: u.Email, Source: ss.IP}), "", "session.end", "user:"+u.ID, map[string]string{"reason": why})
+		return nil, nil, errs.New(errs.Unauthenticated, "your session has ended; sign in again")
+	}
+	if now.Sub(ss.LastSeenAt) >= touchEvery {
+		if err := s.store.TouchSession(ctx, id, now); err != nil {
+			return nil, nil, err
+		}
+		ss.LastSeenAt = now
+	}
+	return u, ss, nil
+}
+
+// Logout ends the session behind a token.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	id := auth.SessionID(token)
+	if id == "" {
+		return nil
+	}
+	if err := s.store.DeleteSession(ctx, id); err != nil {
+		return err
+	}
+	a := audit.ActorFrom(ctx)
+	return s.store.RecordEvent(ctx, "", "logout", "user:"+a.ID, nil)
+}
+
+// LogoutEverywhere ends every session of a user.
+func (s *Service) LogoutEverywhere(ctx context.Context, userID string) error {
+	n, err := s.store.DeleteUserSessions(ctx, userID)
+	if err != nil {
+		return err
+	}
+	return s.store.RecordEvent(ctx, "", "logout.everywhere", "user:"+userID, map[string]int64{"sessions": n})
+}
+
+// NeedsSetup reports whether the installation has no user yet.
+func (s *Service) NeedsSetup(ctx context.Context) (bool, error) {
+	n, err := s.store.CountUsers(ctx)
+	return n == 0, err
+}
+
+// Setup creates the first organisation and its first owner, and signs the
+// owner in. It works only while there is no user. Errors: Forbidden once a
+// user exists; Invalid for a bad organisation, user or password.
+func (s *Service) Setup(ctx context.Context, o *org.Organization, u *auth.User, password, ip, userAgent string) (string, error) {
+	if err := auth.DefaultPasswordPolicy.Check(password, u.Name, u.Email, o.Name); err != nil {
+		return "", err
+	}
+	hash, err := s.hasher.Hash(password)
+	if err != nil {
+		return "", err
+	}
+	u.PasswordHash = hash
+	ctx = audit.WithActor(ctx, audit.Actor{Label: auth.NormalizeEmail(u.Email) + " (first run)", Source: ip})
+	if err := s.store.CreateFirstOwner(ctx, o, u); err != nil {
+		return "", err
+	}
+	return s.startSession(audit.WithActor(ctx, audit.Actor{ID: u.ID, Label: u.Email, Source: ip}), u, ip, userAgent)
+}

@@ -1,0 +1,218 @@
+package account_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/account"
+	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+const password = "a quiet river under the old bridge"
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time          { return c.t }
+func (c *clock) advance(d time.Duration) { c.t = c.t.Add(d) }
+func newClock() *clock                   { return &clock{time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)} }
+func fastHasher() *auth.Hasher {
+	return auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}, nil)
+}
+func setup(t *testing.T, s *store.Store, c *clock) *account.Service {
+	t.Helper()
+	svc := account.New(s, fastHasher(), c.now)
+	if need, err := svc.NeedsSetup(context.Background()); err != nil || !need {
+		t.Fatalf("a new installation needs set-up: %v, %v", need, err)
+	}
+	o := &org.Organization{Slug: "riverside", Name: "Riverside Family Clinic", EntityType: org.Provider}
+	u := &auth.User{Email: "Owner@Riverside.example", Name: "Olivia Owens"}
+	token, err := svc.Setup(context.Background(), o, u, password, "192.0.2.1", "test")
+	if err != nil || token == "" {
+		t.Fatalf("setup: %v", err)
+	}
+	return svc
+}
+
+func TestSetupOnlyOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		c := newClock()
+		svc := setup(t, s, c)
+		_, err := svc.Setup(context.Background(), &org.Organization{Slug: "evil", Name: "Evil", EntityType: org.Provider},
+			&auth.User{Email: "mallory@evil.example", Name: "Mallory"}, password, "198.51.100.9", "x")
+		if !errs.Is(err, errs.Forbidden) {
+			t.Errorf("second set-up: %v, want forbidden", err)
+		}
+		members, _ := s.Members(context.Background(), mustOrg(t, s).ID)
+		if len(members) != 1 || members[0].Role != auth.Owner {
+			t.Errorf("members after set-up: %+v", members)
+		}
+	})
+}
+
+func mustOrg(t *testing.T, s *store.Store) *org.Organization {
+	o, err := s.ResolveOrganization(context.Background(), "riverside")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func TestLogin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c := newClock()
+		svc := setup(t, s, c)
+		u, token, err := svc.Login(ctx, "OWNER@riverside.example", password, "192.0.2.1", "Firefox")
+		if err != nil || u.Email != "owner@riverside.example" {
+			t.Fatalf("login: %v", err)
+		}
+		got, ss, err := svc.Authenticate(ctx, token)
+		if err != nil || got.ID != u.ID || ss.IP != "192.0.2.1" {
+			t.Fatalf("authenticate: %v", err)
+		}
+		// Every failure says the same thing.
+		for _, tc := range []struct{ email, pw string }{
+			{"owner@riverside.example", "the wrong passphrase entirely"},
+			{"nobody@riverside.example", password},
+		} {
+			_, _, err := svc.Login(ctx, tc.email, tc.pw, "192.0.2.50", "x")
+			if !errs.Is(err, errs.Unauthenticated) || errs.Message(err) != "the email or password is wrong" {
+				t.Errorf("login %s: %v", tc.email, err)
+			}
+		}
+		u.Disabled = true
+		if err := s.UpdateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x"); errs.Message(err) != "the email or password is wrong" {
+			t.Errorf("disabled login: %v", err)
+		}
+		if _, _, err := svc.Authenticate(ctx, token); !errs.Is(err, errs.Unauthenticated) {
+			t.Errorf("a disabled user's session still works: %v", err)
+		}
+		entries, _ := s.AuditLog(ctx, store.AuditFilter{})
+		var failed, success int
+		for _, e := range entries {
+			switch e.Action {
+			case "login.failed":
+				failed++
+				if !strings.Contains(e.After, "reason") {
+					t.Errorf("login.failed without its reason: %s", e.After)
+				}
+			case "login.success":
+				success++
+			}
+		}
+		if failed != 3 || success != 2 {
+			t.Errorf("audit: %d failures, %d successes; want 3 and 2", failed, success)
+		}
+	})
+}
+
+func TestThrottling(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c := newClock()
+		svc := setup(t, s, c)
+		const attacker, owner = "198.51.100.9", "192.0.2.1"
+		for range account.MaxPerAccountAndIP {
+			svc.Login(ctx, "owner@riverside.example", "guess guess guess guess", attacker, "x")
+		}
+		if _, _, err := svc.Login(ctx, "owner@riverside.example", password, attacker, "x"); !errs.Is(err, errs.RateLimited) {
+			t.Errorf("after %d failures from one address: %v, want rate limited", account.MaxPerAccountAndIP, err)
+		}
+		// The attacker cannot lock the owner out from the owner's own address…
+		if _, _, err := svc.Login(ctx, "owner@riverside.example", password, owner, "x"); err != nil {
+			t.Errorf("owner from another address: %v", err)
+		}
+		// …and the throttle lapses with the window.
+		c.advance(account.Window + time.Second)
+		if _, _, err := svc.Login(ctx, "owner@riverside.example", password, attacker, "x"); err != nil {
+			t.Errorf("after the window: %v", err)
+		}
+	})
+}
+
+func TestSessionTimeouts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c := newClock()
+		svc := setup(t, s, c)
+		_, token, err := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Activity inside the idle timeout keeps the session…
+		for range 5 {
+			c.advance(svc.IdleTimeout - time.Minute)
+			if _, _, err := svc.Authenticate(ctx, token); err != nil {
+				t.Fatalf("active session ended: %v", err)
+			}
+		}
+		// …inactivity past it ends it (automatic logoff).
+		c.advance(svc.IdleTimeout + time.Second)
+		if _, _, err := svc.Authenticate(ctx, token); !errs.Is(err, errs.Unauthenticated) {
+			t.Errorf("after the idle timeout: %v", err)
+		}
+		// The absolute timeout ends even an active session.
+		_, token, _ = svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
+		for elapsed := time.Duration(0); elapsed < svc.AbsoluteTimeout; elapsed += 10 * time.Minute {
+			c.advance(10 * time.Minute)
+			svc.Authenticate(ctx, token)
+		}
+		c.advance(time.Minute)
+		if _, _, err := svc.Authenticate(ctx, token); !errs.Is(err, errs.Unauthenticated) {
+			t.Errorf("after the absolute timeout: %v", err)
+		}
+	})
+}
+
+func TestForgedTokensAndLogout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c := newClock()
+		svc := setup(t, s, c)
+		u, token, _ := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
+		for _, forged := range []string{"", "x", token[:len(token)-1], token + "A", strings.Repeat("A", 43), "../../etc/passwd", "\xff\xfe"} {
+			if _, _, err := svc.Authenticate(ctx, forged); !errs.Is(err, errs.Unauthenticated) {
+				t.Errorf("forged token %q: %v", forged, err)
+			}
+		}
+		_, other, _ := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.2", "y")
+		if err := svc.Logout(ctx, token); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Authenticate(ctx, token); !errs.Is(err, errs.Unauthenticated) {
+			t.Error("a logged-out session still works")
+		}
+		if _, _, err := svc.Authenticate(ctx, other); err != nil {
+			t.Errorf("logout ended another session: %v", err)
+		}
+		if err := svc.LogoutEverywhere(ctx, u.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := svc.Authenticate(ctx, other); !errs.Is(err, errs.Unauthenticated) {
+			t.Error("logout everywhere left a session")
+		}
+	})
+}
+
+func FuzzAuthenticate(f *testing.F) {
+	s := storetest.SQLite(f)
+	svc := account.New(s, fastHasher(), nil)
+	token, _ := auth.NewSessionToken()
+	for _, seed := range []string{token, "", "%00", strings.Repeat("-", 43)} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, tok string) {
+		if _, _, err := svc.Authenticate(context.Background(), tok); err == nil {
+			t.Fatalf("token %q authenticated", tok)
+		}
+	})
+}
