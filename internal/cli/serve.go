@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/safeguard-health/safeguard/internal/account"
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/org"
@@ -41,6 +42,7 @@ server gracefully, letting requests in flight finish.`,
 	}
 	a.dbFlags(cmd, false)
 	a.addrFlag(cmd)
+	a.pepperFlag(cmd)
 	return cmd
 }
 
@@ -106,7 +108,11 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 	if err != nil {
 		return err
 	}
-	handler, err := web.New(reg, s, a.log, version())
+	h, err := a.hasher()
+	if err != nil {
+		return err
+	}
+	handler, err := web.New(reg, s, account.New(s, h, nil), a.log, version())
 	if err != nil {
 		return errs.Wrap(errs.Internal, "the built-in templates are broken", err)
 	}

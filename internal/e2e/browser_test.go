@@ -32,8 +32,11 @@ func buildBinary(t *testing.T) string {
 
 var urlRE = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+/`)
 
-// startDemo runs `safeguard demo` on a free port and returns its URL.
-func startDemo(t *testing.T, bin string) string {
+var loginRE = regexp.MustCompile(`([a-z]+@riverside\.example)\s+([A-Z2-7]{26})\b`)
+
+// startDemo runs `safeguard demo` on a free port and returns its URL and the
+// demo logins it printed (email → password).
+func startDemo(t *testing.T, bin string) (string, map[string]string) {
 	t.Helper()
 	cmd := exec.Command(bin, "demo", "--addr", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "SAFEGUARD_DB=") // the demo's own fresh database
@@ -60,9 +63,13 @@ func startDemo(t *testing.T, bin string) string {
 		}
 	})
 	found := make(chan string, 1)
+	logins := map[string]string{}
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			if m := loginRE.FindStringSubmatch(sc.Text()); m != nil {
+				logins[m[1]] = m[2]
+			}
 			if u := urlRE.FindString(sc.Text()); u != "" {
 				found <- u
 				break
@@ -72,11 +79,11 @@ func startDemo(t *testing.T, bin string) string {
 	}()
 	select {
 	case u := <-found:
-		return u
+		return u, logins
 	case <-time.After(30 * time.Second):
 		t.Fatal("demo did not print its address")
 	}
-	return ""
+	return "", nil
 }
 
 // chromium finds the browser: SAFEGUARD_CHROMIUM, or Debian's. In CI a
@@ -104,7 +111,7 @@ func chromium(t *testing.T) string {
 // CPG it supports.
 func TestBrowseFromSecurityRuleToCPG(t *testing.T) {
 	browser := chromium(t)
-	base := startDemo(t, buildBinary(t))
+	base, logins := startDemo(t, buildBinary(t))
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(browser),
@@ -176,5 +183,34 @@ func TestBrowseFromSecurityRuleToCPG(t *testing.T) {
 	}
 	if dir := os.Getenv("SAFEGUARD_SCREENSHOTS"); dir != "" {
 		os.WriteFile(filepath.Join(dir, "cpg-essential-3.png"), screenshot, 0o644)
+	}
+
+	// Sign in with a demo login printed by `safeguard demo`, see the clinic
+	// and the role, and sign out.
+	password := logins["owner@riverside.example"]
+	if password == "" || len(logins) != 5 {
+		t.Fatalf("demo printed %d logins: %v", len(logins), logins)
+	}
+	do(
+		chromedp.Navigate(base+"login"),
+		chromedp.SendKeys(chromedp.ID("email"), "owner@riverside.example"),
+		chromedp.SendKeys(chromedp.ID("password"), password),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.CSS("li.card.org")),
+	)
+	card := text("li.card.org")
+	if !strings.Contains(card, "Riverside Family Clinic") || !strings.Contains(card, "Your role: Owner") {
+		t.Errorf("home after sign-in: %q", card)
+	}
+	home, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err == nil && os.Getenv("SAFEGUARD_SCREENSHOTS") != "" {
+		os.WriteFile(filepath.Join(os.Getenv("SAFEGUARD_SCREENSHOTS"), "home-owner.png"), home, 0o644)
+	}
+	do(
+		chromedp.Click(chromedp.CSS("form.who button")),
+		chromedp.WaitVisible(chromedp.ID("password")),
+	)
+	if loc, _ := chromedp.Run(ctx, chromedp.Location()); !strings.HasSuffix(loc, "/login") {
+		t.Errorf("after sign-out: %s", loc)
 	}
 }

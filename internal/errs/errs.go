@@ -23,6 +23,8 @@ const (
 	Unauthenticated Kind = "unauthenticated"
 	// RateLimited: too many attempts; try again later.
 	RateLimited Kind = "rate_limited"
+	// TooLarge: the request body is over its limit.
+	TooLarge Kind = "too_large"
 )
 
 // Error is an error with a kind and a user-safe message.
@@ -89,6 +91,8 @@ func HTTPStatus(err error) int {
 		return http.StatusUnauthorized
 	case RateLimited:
 		return http.StatusTooManyRequests
+	case TooLarge:
+		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusInternalServerError
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 )
@@ -71,8 +72,33 @@ func (s *Server) summaries() []frameworkSummary {
 	return out
 }
 
+// home is the signed-in user's start page: their organisations and the
+// rules. Anonymous visitors are sent to sign in, or to set-up on a new
+// installation.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, "home", http.StatusOK, page{Title: "Safeguard", Data: s.summaries()})
+	v := viewerFrom(r.Context())
+	if v == nil {
+		need, err := s.accounts.NeedsSetup(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		target := "/login?next=/"
+		if need {
+			target = "/setup"
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return
+	}
+	ms, err := s.store.Memberships(r.Context(), v.User.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, "home", http.StatusOK, page{Title: "Safeguard", Data: struct {
+		Memberships []auth.Membership
+		Frameworks  []frameworkSummary
+	}{ms, s.summaries()}})
 }
 
 type searchHit struct {

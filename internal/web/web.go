@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/org"
@@ -28,22 +29,33 @@ var staticFS embed.FS
 type Store interface {
 	Ping(ctx context.Context) error
 	Organizations(ctx context.Context) ([]*org.Organization, error)
+	Memberships(ctx context.Context, userID string) ([]auth.Membership, error)
+}
+
+// Accounts is what the pages need of the sign-in service.
+type Accounts interface {
+	Login(ctx context.Context, email, password, ip, userAgent string) (*auth.User, string, error)
+	Authenticate(ctx context.Context, token string) (*auth.User, *auth.Session, error)
+	Logout(ctx context.Context, token string) error
+	NeedsSetup(ctx context.Context) (bool, error)
+	Setup(ctx context.Context, o *org.Organization, u *auth.User, password, ip, userAgent string) (string, error)
 }
 
 // Server is the web app's http.Handler.
 type Server struct {
-	catalog *catalog.Registry
-	store   Store
-	log     *slog.Logger
-	version string
-	pages   map[string]*template.Template
-	mux     *http.ServeMux
+	catalog  *catalog.Registry
+	store    Store
+	accounts Accounts
+	log      *slog.Logger
+	version  string
+	pages    map[string]*template.Template
+	mux      *http.ServeMux
 }
 
 // New builds the server and parses every template: a broken template fails
 // here, at start, not when a user opens the page.
-func New(reg *catalog.Registry, st Store, log *slog.Logger, version string) (*Server, error) {
-	s := &Server{catalog: reg, store: st, log: log, version: version, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
+func New(reg *catalog.Registry, st Store, accounts Accounts, log *slog.Logger, version string) (*Server, error) {
+	s := &Server{catalog: reg, store: st, accounts: accounts, log: log, version: version, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -69,6 +81,11 @@ func New(reg *catalog.Registry, st Store, log *slog.Logger, version string) (*Se
 	s.mux.HandleFunc("GET /catalog", s.catalogIndex)
 	s.mux.HandleFunc("GET /catalog/{framework}", s.framework)
 	s.mux.HandleFunc("GET /catalog/{framework}/{item}", s.item)
+	s.mux.HandleFunc("GET /login", s.loginPage)
+	s.mux.HandleFunc("POST /login", s.login)
+	s.mux.HandleFunc("POST /logout", s.logout)
+	s.mux.HandleFunc("GET /setup", s.setupPage)
+	s.mux.HandleFunc("POST /setup", s.setup)
 	return s, nil
 }
 
@@ -84,8 +101,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.TLS != nil {
 		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
+	h.Set("Cache-Control", "no-store")
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-	crossOrigin.Handler(s.mux).ServeHTTP(rec, r)
+	crossOrigin.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mux.ServeHTTP(w, s.authenticate(r, w))
+	})).ServeHTTP(rec, r)
 	s.log.LogAttrs(r.Context(), slog.LevelDebug, "request",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.Int("status", rec.status), slog.Duration("took", time.Since(start)))
@@ -121,19 +141,21 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 type page struct {
 	Title   string
 	Version string
-	Orgs    []*org.Organization
+	Viewer  *viewer
 	Demo    bool
 	Query   string
 	Data    any
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, status int, p page) {
+	// Every page of an installation that holds a demonstration organisation
+	// says so, signed in or not.
 	orgs, err := s.store.Organizations(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p.Orgs, p.Version = orgs, s.version
+	p.Version, p.Viewer = s.version, viewerFrom(r.Context())
 	for _, o := range orgs {
 		p.Demo = p.Demo || o.Demo
 	}
@@ -161,7 +183,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	if t, ok := s.pages["error"]; ok {
 		var buf strings.Builder
-		if t.ExecuteTemplate(&buf, "layout", page{Title: http.StatusText(status), Version: s.version, Data: errs.Message(err)}) == nil {
+		if t.ExecuteTemplate(&buf, "layout", page{Title: http.StatusText(status), Version: s.version, Viewer: viewerFrom(r.Context()), Data: errs.Message(err)}) == nil {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.WriteHeader(status)
 			fmt.Fprint(w, buf.String())

@@ -1,0 +1,174 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+const ownerPassword = "a quiet river under the old bridge"
+
+func newClient(t *testing.T) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+func post(t *testing.T, c *http.Client, u string, form url.Values) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.PostForm(u, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func fetch(t *testing.T, c *http.Client, u string) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+var setupForm = url.Values{
+	"org_name": {"Riverside Family Clinic"}, "slug": {"riverside"}, "entity_type": {"provider"}, "workforce": {"12"}, "sites": {"1"},
+	"name": {"Olivia Owens"}, "email": {"owner@riverside.example"}, "password": {ownerPassword}, "password_confirm": {ownerPassword},
+}
+
+// First run: set-up creates the organisation and its owner, signs them in,
+// and closes behind them.
+func TestSetupSignInSignOut(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		srv := newServer(t, s)
+		c := newClient(t)
+		if resp, _ := fetch(t, c, srv.URL+"/"); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/setup" {
+			t.Fatalf("/ on a new installation: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		bad := url.Values{}
+		for k, v := range setupForm {
+			bad[k] = v
+		}
+		bad["password_confirm"] = []string{"something else entirely"}
+		if resp, body := post(t, c, srv.URL+"/setup", bad); resp.StatusCode != 400 || !strings.Contains(body, "the two passwords differ") || !strings.Contains(body, `value="Riverside Family Clinic"`) {
+			t.Errorf("mismatched passwords: %d", resp.StatusCode)
+		}
+		resp, _ := post(t, c, srv.URL+"/setup", setupForm)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("setup: %d", resp.StatusCode)
+		}
+		var cookie *http.Cookie
+		for _, ck := range resp.Cookies() {
+			if ck.Name == "safeguard_session" {
+				cookie = ck
+			}
+		}
+		if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode || cookie.Path != "/" {
+			t.Fatalf("session cookie %+v", cookie)
+		}
+		if _, body := fetch(t, c, srv.URL+"/"); !strings.Contains(body, "Riverside Family Clinic") || !strings.Contains(body, "Your role: Owner") || !strings.Contains(body, "owner@riverside.example") {
+			t.Errorf("home after set-up:\n%s", body)
+		}
+		// Set-up is closed now, for everyone.
+		if resp, _ := post(t, newClient(t), srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("second set-up: %d, want 403", resp.StatusCode)
+		}
+		// Sign out, and the cookie no longer works.
+		if resp, _ := post(t, c, srv.URL+"/logout", nil); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/login" {
+			t.Errorf("logout: %d", resp.StatusCode)
+		}
+		stale := newClient(t)
+		u, _ := url.Parse(srv.URL)
+		stale.Jar.SetCookies(u, []*http.Cookie{cookie})
+		if resp, _ := fetch(t, stale, srv.URL+"/"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+			t.Errorf("a signed-out cookie still opens /: %d", resp.StatusCode)
+		}
+		// Sign in again.
+		resp, _ = post(t, c, srv.URL+"/login", url.Values{"email": {"OWNER@riverside.example"}, "password": {ownerPassword}, "next": {"/catalog"}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/catalog" {
+			t.Errorf("login: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		entries, _ := s.AuditLog(context.Background(), store.AuditFilter{})
+		seen := map[string]bool{}
+		for _, e := range entries {
+			seen[e.Action] = true
+		}
+		for _, a := range []string{"org.create", "user.create", "membership.set", "login.success", "logout"} {
+			if !seen[a] {
+				t.Errorf("no %s in the audit log", a)
+			}
+		}
+	})
+}
+
+// Bad input on sign-in: each refused with the right status, the same words
+// whatever was wrong, and an audit entry.
+func TestSignInRefusals(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	c := newClient(t)
+	post(t, c, srv.URL+"/setup", setupForm)
+	post(t, c, srv.URL+"/logout", nil)
+	for _, tc := range []struct {
+		name   string
+		form   url.Values
+		status int
+	}{
+		{"wrong password", url.Values{"email": {"owner@riverside.example"}, "password": {"not the right passphrase"}}, 401},
+		{"unknown email", url.Values{"email": {"nobody@riverside.example"}, "password": {ownerPassword}}, 401},
+		{"empty", url.Values{}, 401},
+	} {
+		resp, body := post(t, newClient(t), srv.URL+"/login", tc.form)
+		if resp.StatusCode != tc.status || !strings.Contains(body, "the email or password is wrong") {
+			t.Errorf("%s: %d", tc.name, resp.StatusCode)
+		}
+	}
+	// An open redirect is not.
+	resp, _ := post(t, newClient(t), srv.URL+"/login", url.Values{"email": {"owner@riverside.example"}, "password": {ownerPassword}, "next": {"//evil.example/"}})
+	if resp.Header.Get("Location") != "/" {
+		t.Errorf("next=//evil.example redirected to %q", resp.Header.Get("Location"))
+	}
+	// Throttled after repeated failures from one address.
+	var last int
+	for range 6 {
+		resp, _ := post(t, newClient(t), srv.URL+"/login", url.Values{"email": {"owner@riverside.example"}, "password": {"guess guess guess guess"}})
+		last = resp.StatusCode
+	}
+	if last != http.StatusTooManyRequests {
+		t.Errorf("after repeated failures: %d, want 429", last)
+	}
+	// A forged or truncated cookie is anonymous, and cleared.
+	u, _ := url.Parse(srv.URL)
+	for _, v := range []string{"forged", strings.Repeat("A", 43), "%%%"} {
+		fc := newClient(t)
+		fc.Jar.SetCookies(u, []*http.Cookie{{Name: "safeguard_session", Value: v}})
+		resp, _ := fetch(t, fc, srv.URL+"/")
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+			t.Errorf("forged cookie %q: %d %s", v, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	// An oversized form is refused before it is read.
+	resp, _ = post(t, newClient(t), srv.URL+"/login", url.Values{"email": {strings.Repeat("a", 20<<10)}})
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("oversized form: %d, want 413", resp.StatusCode)
+	}
+	entries, _ := s.AuditLog(context.Background(), store.AuditFilter{Limit: 1000})
+	counts := map[string]int{}
+	for _, e := range entries {
+		counts[e.Action]++
+	}
+	if counts["login.failed"] < 8 || counts["login.throttled"] < 1 {
+		t.Errorf("audit counts %v", counts)
+	}
+}
