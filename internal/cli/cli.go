@@ -60,6 +60,7 @@ type app struct {
 	logLevel   string
 	logFormat  string
 	pepperFile string
+	keyFile    string
 
 	stdin          io.Reader
 	stdout, stderr io.Writer
@@ -131,7 +132,7 @@ Start with "safeguard demo" to see it with a demonstration clinic.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(a.versionCommand(), a.serveCommand(), a.demoCommand(), a.migrateCommand(), a.catalogCommand(), a.orgCommand(), a.userCommand(), a.auditCommand())
+	root.AddCommand(a.versionCommand(), a.serveCommand(), a.demoCommand(), a.migrateCommand(), a.catalogCommand(), a.orgCommand(), a.userCommand(), a.auditCommand(), a.keyCommand())
 	return root
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/cli"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/vault"
 )
 
 // run calls the CLI as main does and returns its exit code and output.
@@ -372,5 +373,50 @@ func TestAuditVerbs(t *testing.T) {
 	}
 	if code, out, _ := run(t, "audit", "log", "--db", db, "--format", "csv"); code != 0 || !strings.HasPrefix(out, "seq,at,org_id") || !strings.Contains(out, "org.create") {
 		t.Errorf("audit log csv: exit %d\n%s", code, out)
+	}
+}
+
+// A key file is made beside a SQLite database on first use; rotation moves
+// the data keys to the new key; PostgreSQL needs a key given.
+func TestKeyVerbs(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "k.db")
+	code, out, _ := run(t, "key", "generate", "2026-11")
+	if code != 0 || !regexp.MustCompile(`^2026-11:[A-Za-z0-9+/]{43}=\n$`).MatchString(out) {
+		t.Fatalf("key generate: %d %q", code, out)
+	}
+	newLine := strings.TrimSpace(out)
+	if code, _, errOut := run(t, "key", "rotate", "--db", db); code != 0 {
+		t.Fatalf("rotate with no data keys: %s", errOut)
+	}
+	keys, err := os.ReadFile(db + ".keys")
+	if err != nil {
+		t.Fatalf("no key file beside the database: %v", err)
+	}
+	if st, _ := os.Stat(db + ".keys"); st.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode %v, want 0600", st.Mode().Perm())
+	}
+	// Seal something under the first key, then rotate to the new one.
+	s := storetest.SQLiteAt(t, db)
+	kr, err := vault.ParseKeyring(bytes.NewReader(keys), "k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := vault.New(s, kr).Seal(context.Background(), []byte("seed"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rotated := filepath.Join(dir, "rotated.keys")
+	os.WriteFile(rotated, append([]byte(newLine+"\n"), keys...), 0o600)
+	code, out, errOut := run(t, "key", "rotate", "--db", db, "--key-file", rotated)
+	if code != 0 || !strings.Contains(out, "Re-wrapped 1 data key(s) under key 2026-11") {
+		t.Fatalf("rotate: %d %s%s", code, out, errOut)
+	}
+	onlyNew, _ := vault.ParseKeyring(strings.NewReader(newLine), "new")
+	if got, err := vault.New(s, onlyNew).Open(context.Background(), sealed, nil); err != nil || string(got) != "seed" {
+		t.Errorf("after rotation, the new key alone: %q, %v", got, err)
+	}
+	if code, _, errOut := run(t, "key", "rotate", "--db", db, "--key-file", filepath.Join(dir, "missing.keys")); code != 2 || !strings.Contains(errOut, "--key-file") {
+		t.Errorf("missing key file: %d %q", code, errOut)
 	}
 }
