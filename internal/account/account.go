@@ -13,6 +13,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/vault"
 )
 
 // Throttling: failed sign-ins are counted over Window per account from one
@@ -32,6 +33,7 @@ const (
 type Service struct {
 	store  *store.Store
 	hasher *auth.Hasher
+	vault  *vault.Vault
 	now    func() time.Time
 	// IdleTimeout is automatic logoff after inactivity; AbsoluteTimeout ends
 	// a session however active.
@@ -39,20 +41,23 @@ type Service struct {
 	dummyHash                    string
 }
 
-// New returns the service. now is the clock (time.Now when nil).
-func New(st *store.Store, h *auth.Hasher, now func() time.Time) *Service {
+// New returns the service; v seals MFA secrets. now is the clock (time.Now
+// when nil).
+func New(st *store.Store, h *auth.Hasher, v *vault.Vault, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
 	dummy, _ := h.Hash(auth.RandomPassword())
-	return &Service{store: st, hasher: h, now: now, IdleTimeout: auth.DefaultIdleTimeout, AbsoluteTimeout: auth.DefaultAbsoluteTimeout, dummyHash: dummy}
+	return &Service{store: st, hasher: h, vault: v, now: now, IdleTimeout: auth.DefaultIdleTimeout, AbsoluteTimeout: auth.DefaultAbsoluteTimeout, dummyHash: dummy}
 }
 
 // Login checks an email and password from ip and starts a session,
-// returning the user and the token for the cookie. Errors: Unauthenticated
-// with one message whatever was wrong (unknown email, wrong password,
-// disabled account), RateLimited after too many failures.
-func (s *Service) Login(ctx context.Context, email, password, ip, userAgent string) (*auth.User, string, error) {
+// returning the user, the token for the cookie and the session's stage:
+// auth.StageMFA when the user must still give a code (VerifyMFA), else
+// auth.StageFull. Errors: Unauthenticated with one message whatever was
+// wrong (unknown email, wrong password, disabled account), RateLimited after
+// too many failures.
+func (s *Service) Login(ctx context.Context, email, password, ip, userAgent string) (*auth.User, string, string, error) {
 	email = auth.NormalizeEmail(email)
 	ctx = audit.WithActor(ctx, audit.Actor{Label: email, Source: ip})
 	keys := []string{"account-ip:" + email + "|" + ip, "ip:" + ip, "account:" + email}
@@ -61,11 +66,11 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	for i, k := range keys {
 		n, err := s.store.LoginFailures(ctx, k, since)
 		if err != nil {
-			return nil, "", err
+			return nil, "", "", err
 		}
 		if n >= limits[i] {
 			s.store.RecordEvent(ctx, "", "login.throttled", "account:"+email, map[string]string{"limit": k})
-			return nil, "", errs.New(errs.RateLimited, "too many failed sign-ins; wait 15 minutes and try again")
+			return nil, "", "", errs.New(errs.RateLimited, "too many failed sign-ins; wait 15 minutes and try again")
 		}
 	}
 	u, err := s.store.UserByEmail(ctx, email)
@@ -75,7 +80,7 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 		s.hasher.Verify(password, s.dummyHash) // take as long as a real check
 		reason = "unknown email"
 	case err != nil:
-		return nil, "", err
+		return nil, "", "", err
 	case u.PasswordHash == "":
 		reason = "no password (single sign-on account)"
 	default:
@@ -93,45 +98,72 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	}
 	if reason != "" {
 		if err := s.store.RecordLoginFailure(ctx, s.now(), since, keys...); err != nil {
-			return nil, "", err
+			return nil, "", "", err
 		}
 		s.store.RecordEvent(ctx, "", "login.failed", "account:"+email, map[string]string{"reason": reason})
-		return nil, "", errs.New(errs.Unauthenticated, genericLoginMessage)
+		return nil, "", "", errs.New(errs.Unauthenticated, genericLoginMessage)
 	}
 	s.store.ClearLoginFailures(ctx, keys[0])
-	token, err := s.startSession(audit.WithActor(ctx, audit.Actor{ID: u.ID, Label: u.Email, Source: ip}), u, ip, userAgent)
-	return u, token, err
+	ctx = audit.WithActor(ctx, audit.Actor{ID: u.ID, Label: u.Email, Source: ip})
+	mfa, err := s.store.TOTP(ctx, u.ID)
+	if err != nil {
+		return nil, "", "", err
+	}
+	if mfa.Enabled {
+		token, err := s.newSession(ctx, u, ip, userAgent, auth.StageMFA)
+		if err == nil {
+			s.store.RecordEvent(ctx, "", "login.password_ok", "user:"+u.ID, map[string]string{"awaiting": "totp"})
+		}
+		return u, token, auth.StageMFA, err
+	}
+	token, err := s.startSession(ctx, u, ip, userAgent)
+	return u, token, auth.StageFull, err
 }
 
 func (s *Service) startSession(ctx context.Context, u *auth.User, ip, userAgent string) (string, error) {
+	token, err := s.newSession(ctx, u, ip, userAgent, auth.StageFull)
+	if err != nil {
+		return "", err
+	}
+	s.store.RecordEvent(ctx, "", "login.success", "user:"+u.ID, map[string]string{"session": auth.SessionID(token)[:12]})
+	return token, nil
+}
+
+func (s *Service) newSession(ctx context.Context, u *auth.User, ip, userAgent, stage string) (string, error) {
 	token, id := auth.NewSessionToken()
 	now := s.now().UTC()
 	if len(userAgent) > 300 {
 		userAgent = userAgent[:300]
 	}
-	ss := &auth.Session{ID: id, UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.AbsoluteTimeout), IP: ip, UserAgent: userAgent}
-	if err := s.store.CreateSession(ctx, ss); err != nil {
-		return "", err
+	ss := &auth.Session{ID: id, UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.AbsoluteTimeout), IP: ip, UserAgent: userAgent, Stage: stage}
+	return token, s.store.CreateSession(ctx, ss)
+}
+
+// session returns the session behind a token. Errors: Unauthenticated.
+func (s *Service) session(ctx context.Context, token string) (*auth.Session, error) {
+	id := auth.SessionID(token)
+	if id == "" {
+		return nil, errs.New(errs.Unauthenticated, "sign in to continue")
 	}
-	s.store.RecordEvent(ctx, "", "login.success", "user:"+u.ID, map[string]string{"session": id[:12]})
-	return token, nil
+	ss, err := s.store.Session(ctx, id)
+	if errs.Is(err, errs.NotFound) {
+		return nil, errs.New(errs.Unauthenticated, "sign in to continue")
+	}
+	return ss, err
 }
 
 // Authenticate returns the user and session behind a cookie token and
 // records the activity. Errors: Unauthenticated for a missing, forged,
 // expired (idle or absolute) or disabled user's session.
 func (s *Service) Authenticate(ctx context.Context, token string) (*auth.User, *auth.Session, error) {
-	id := auth.SessionID(token)
-	if id == "" {
-		return nil, nil, errs.New(errs.Unauthenticated, "sign in to continue")
-	}
-	ss, err := s.store.Session(ctx, id)
-	if errs.Is(err, errs.NotFound) {
-		return nil, nil, errs.New(errs.Unauthenticated, "sign in to continue")
-	}
+	ss, err := s.session(ctx, token)
 	if err != nil {
 		return nil, nil, err
 	}
+	if ss.Stage != auth.StageFull {
+		return nil, nil, errs.New(errs.Unauthenticated, "sign in to continue")
+	}
+	id := ss.ID
 	now := s.now().UTC()
 	u, err := s.store.User(ctx, ss.UserID)
 	if err != nil {
@@ -151,7 +183,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*auth.User, *
 		s.store.RecordEvent(audit.WithActor(ctx, audit.Actor{ID: u.ID, Label: u.Email, Source: ss.IP}), "", "session.end", "user:"+u.ID, map[string]string{"reason": why})
 		return nil, nil, errs.New(errs.Unauthenticated, "your session has ended; sign in again")
 	}
-	if now.Sub(ss.LastSeenAt) >= touchEvery {
+	// Record activity at most every touchEvery (a tenth of a short idle
+	// timeout), so that every page view is not a write.
+	if now.Sub(ss.LastSeenAt) >= min(touchEvery, s.IdleTimeout/10) {
 		if err := s.store.TouchSession(ctx, id, now); err != nil {
 			return nil, nil, err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/vault"
 )
 
 const password = "a quiet river under the old bridge"
@@ -24,9 +25,13 @@ func newClock() *clock                   { return &clock{time.Date(2026, 11, 23,
 func fastHasher() *auth.Hasher {
 	return auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}, nil)
 }
+func testVault(s *store.Store) *vault.Vault {
+	return vault.New(s, vault.Keyring{{ID: "test", Key: make([]byte, 32)}})
+}
+
 func setup(t *testing.T, s *store.Store, c *clock) *account.Service {
 	t.Helper()
-	svc := account.New(s, fastHasher(), c.now)
+	svc := account.New(s, fastHasher(), testVault(s), c.now)
 	if need, err := svc.NeedsSetup(context.Background()); err != nil || !need {
 		t.Fatalf("a new installation needs set-up: %v, %v", need, err)
 	}
@@ -68,7 +73,7 @@ func TestLogin(t *testing.T) {
 		ctx := context.Background()
 		c := newClock()
 		svc := setup(t, s, c)
-		u, token, err := svc.Login(ctx, "OWNER@riverside.example", password, "192.0.2.1", "Firefox")
+		u, token, _, err := svc.Login(ctx, "OWNER@riverside.example", password, "192.0.2.1", "Firefox")
 		if err != nil || u.Email != "owner@riverside.example" {
 			t.Fatalf("login: %v", err)
 		}
@@ -81,7 +86,7 @@ func TestLogin(t *testing.T) {
 			{"owner@riverside.example", "the wrong passphrase entirely"},
 			{"nobody@riverside.example", password},
 		} {
-			_, _, err := svc.Login(ctx, tc.email, tc.pw, "192.0.2.50", "x")
+			_, _, _, err := svc.Login(ctx, tc.email, tc.pw, "192.0.2.50", "x")
 			if !errs.Is(err, errs.Unauthenticated) || errs.Message(err) != "the email or password is wrong" {
 				t.Errorf("login %s: %v", tc.email, err)
 			}
@@ -90,7 +95,7 @@ func TestLogin(t *testing.T) {
 		if err := s.UpdateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x"); errs.Message(err) != "the email or password is wrong" {
+		if _, _, _, err := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x"); errs.Message(err) != "the email or password is wrong" {
 			t.Errorf("disabled login: %v", err)
 		}
 		if _, _, err := svc.Authenticate(ctx, token); !errs.Is(err, errs.Unauthenticated) {
@@ -124,16 +129,16 @@ func TestThrottling(t *testing.T) {
 		for range account.MaxPerAccountAndIP {
 			svc.Login(ctx, "owner@riverside.example", "guess guess guess guess", attacker, "x")
 		}
-		if _, _, err := svc.Login(ctx, "owner@riverside.example", password, attacker, "x"); !errs.Is(err, errs.RateLimited) {
+		if _, _, _, err := svc.Login(ctx, "owner@riverside.example", password, attacker, "x"); !errs.Is(err, errs.RateLimited) {
 			t.Errorf("after %d failures from one address: %v, want rate limited", account.MaxPerAccountAndIP, err)
 		}
 		// The attacker cannot lock the owner out from the owner's own address…
-		if _, _, err := svc.Login(ctx, "owner@riverside.example", password, owner, "x"); err != nil {
+		if _, _, _, err := svc.Login(ctx, "owner@riverside.example", password, owner, "x"); err != nil {
 			t.Errorf("owner from another address: %v", err)
 		}
 		// …and the throttle lapses with the window.
 		c.advance(account.Window + time.Second)
-		if _, _, err := svc.Login(ctx, "owner@riverside.example", password, attacker, "x"); err != nil {
+		if _, _, _, err := svc.Login(ctx, "owner@riverside.example", password, attacker, "x"); err != nil {
 			t.Errorf("after the window: %v", err)
 		}
 	})
@@ -144,7 +149,7 @@ func TestSessionTimeouts(t *testing.T) {
 		ctx := context.Background()
 		c := newClock()
 		svc := setup(t, s, c)
-		_, token, err := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
+		_, token, _, err := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -161,7 +166,7 @@ func TestSessionTimeouts(t *testing.T) {
 			t.Errorf("after the idle timeout: %v", err)
 		}
 		// The absolute timeout ends even an active session.
-		_, token, _ = svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
+		_, token, _, _ = svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
 		for elapsed := time.Duration(0); elapsed < svc.AbsoluteTimeout; elapsed += 10 * time.Minute {
 			c.advance(10 * time.Minute)
 			svc.Authenticate(ctx, token)
@@ -178,13 +183,13 @@ func TestForgedTokensAndLogout(t *testing.T) {
 		ctx := context.Background()
 		c := newClock()
 		svc := setup(t, s, c)
-		u, token, _ := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
+		u, token, _, _ := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
 		for _, forged := range []string{"", "x", token[:len(token)-1], token + "A", strings.Repeat("A", 43), "../../etc/passwd", "\xff\xfe"} {
 			if _, _, err := svc.Authenticate(ctx, forged); !errs.Is(err, errs.Unauthenticated) {
 				t.Errorf("forged token %q: %v", forged, err)
 			}
 		}
-		_, other, _ := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.2", "y")
+		_, other, _, _ := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.2", "y")
 		if err := svc.Logout(ctx, token); err != nil {
 			t.Fatal(err)
 		}
@@ -205,7 +210,7 @@ func TestForgedTokensAndLogout(t *testing.T) {
 
 func FuzzAuthenticate(f *testing.F) {
 	s := storetest.SQLite(f)
-	svc := account.New(s, fastHasher(), nil)
+	svc := account.New(s, fastHasher(), testVault(s), nil)
 	token, _ := auth.NewSessionToken()
 	for _, seed := range []string{token, "", "%00", strings.Repeat("-", 43)} {
 		f.Add(seed)

@@ -18,7 +18,19 @@ type Session struct {
 	ExpiresAt  time.Time // the absolute timeout
 	IP         string
 	UserAgent  string
+	// Stage is StageFull for a signed-in session, StageMFA while the
+	// password is checked and the second factor awaited.
+	Stage string
 }
+
+// Session stages.
+const (
+	StageFull = "full"
+	StageMFA  = "mfa"
+)
+
+// MFAStageTimeout is how long a password-checked session waits for its code.
+const MFAStageTimeout = 5 * time.Minute
 
 // Session timeouts. The idle timeout is automatic logoff (164.312(a)(2)(iii)).
 const (

@@ -13,6 +13,7 @@ import (
 	"os/user"
 	"runtime/debug"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -54,13 +55,14 @@ const (
 
 // app carries the configuration and the I/O of one invocation.
 type app struct {
-	db         string
-	org        string
-	addr       string
-	logLevel   string
-	logFormat  string
-	pepperFile string
-	keyFile    string
+	db          string
+	org         string
+	addr        string
+	logLevel    string
+	logFormat   string
+	pepperFile  string
+	keyFile     string
+	idleTimeout time.Duration
 
 	stdin          io.Reader
 	stdout, stderr io.Writer

@@ -15,14 +15,19 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/account"
 	"github.com/safeguard-health/safeguard/internal/audit"
+	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/vault"
 	"github.com/safeguard-health/safeguard/internal/web"
 )
 
+// addrFlag adds the flags of a verb that serves: where, keys, session idle timeout.
 func (a *app) addrFlag(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&a.addr, "addr", DefaultAddr, "address to listen on, HOST:PORT (port 0 picks a free port)")
+	cmd.Flags().DurationVar(&a.idleTimeout, "idle-timeout", auth.DefaultIdleTimeout, "sign a session out after this long without activity (automatic logoff)")
+	a.keyFlags(cmd)
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -112,7 +117,15 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 	if err != nil {
 		return err
 	}
-	handler, err := web.New(reg, s, account.New(s, h, nil), a.log, version())
+	kr, err := a.keyring(s)
+	if err != nil {
+		return err
+	}
+	accounts := account.New(s, h, vault.New(s, kr), nil)
+	if a.idleTimeout > 0 {
+		accounts.IdleTimeout = a.idleTimeout
+	}
+	handler, err := web.New(reg, s, accounts, a.log, version())
 	if err != nil {
 		return errs.Wrap(errs.Internal, "the built-in templates are broken", err)
 	}

@@ -57,6 +57,7 @@ type Organization struct {
 	WorkforceSize int
 	Sites         int
 	Demo          bool // a demonstration organisation, marked as such everywhere
+	RequireMFA    bool // every member must use multifactor authentication
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/org"
 )
 
-const orgColumns = "id, slug, name, entity_type, workforce_size, sites, demo, created_at, updated_at"
+const orgColumns = "id, slug, name, entity_type, workforce_size, sites, demo, created_at, updated_at, require_mfa"
 
 // CreateOrganization stores a new organisation, setting its ID and
 // timestamps. Errors: Invalid (see Organization.Validate), Conflict when the
@@ -27,8 +27,8 @@ func (s *Store) CreateOrganization(ctx context.Context, o *org.Organization) err
 	}
 	now := s.now().UTC()
 	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO organizations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			id.String(), o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), formatTime(now))
+		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO organizations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			id.String(), o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), formatTime(now), o.RequireMFA)
 		if err != nil {
 			return change{}, translate(err, fmt.Sprintf("organisation %q", o.Slug))
 		}
@@ -53,8 +53,8 @@ func (s *Store) UpdateOrganization(ctx context.Context, o *org.Organization) err
 		if err != nil {
 			return change{}, translate(err, "organisation")
 		}
-		_, err = tx.ExecContext(ctx, s.rebind(`UPDATE organizations SET slug = ?, name = ?, entity_type = ?, workforce_size = ?, sites = ?, demo = ?, updated_at = ? WHERE id = ?`),
-			o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), o.ID)
+		_, err = tx.ExecContext(ctx, s.rebind(`UPDATE organizations SET slug = ?, name = ?, entity_type = ?, workforce_size = ?, sites = ?, demo = ?, require_mfa = ?, updated_at = ? WHERE id = ?`),
+			o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, o.RequireMFA, formatTime(now), o.ID)
 		if err != nil {
 			return change{}, translate(err, fmt.Sprintf("organisation %q", o.Slug))
 		}
@@ -152,7 +152,7 @@ type scanner interface{ Scan(dest ...any) error }
 func scanOrg(sc scanner) (*org.Organization, error) {
 	var o org.Organization
 	var et, created, updated string
-	if err := sc.Scan(&o.ID, &o.Slug, &o.Name, &et, &o.WorkforceSize, &o.Sites, &o.Demo, &created, &updated); err != nil {
+	if err := sc.Scan(&o.ID, &o.Slug, &o.Name, &et, &o.WorkforceSize, &o.Sites, &o.Demo, &created, &updated, &o.RequireMFA); err != nil {
 		return nil, err
 	}
 	o.EntityType = org.EntityType(et)

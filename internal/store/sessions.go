@@ -9,14 +9,35 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 )
 
-const sessionColumns = "id, user_id, created_at, last_seen_at, expires_at, ip, user_agent"
+const sessionColumns = "id, user_id, created_at, last_seen_at, expires_at, ip, user_agent, stage"
 
 // CreateSession stores a session. Its ID is the hash of the cookie token.
 // Errors: Invalid when the user does not exist.
 func (s *Store) CreateSession(ctx context.Context, ss *auth.Session) error {
-	_, err := s.write.ExecContext(ctx, s.rebind(`INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`),
-		ss.ID, ss.UserID, formatTime(ss.CreatedAt), formatTime(ss.LastSeenAt), formatTime(ss.ExpiresAt), ss.IP, ss.UserAgent)
+	if ss.Stage == "" {
+		ss.Stage = auth.StageFull
+	}
+	_, err := s.write.ExecContext(ctx, s.rebind(`INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		ss.ID, ss.UserID, formatTime(ss.CreatedAt), formatTime(ss.LastSeenAt), formatTime(ss.ExpiresAt), ss.IP, ss.UserAgent, ss.Stage)
 	return translate(err, "session")
+}
+
+// ReplaceSession ends one session and starts another in one transaction: a
+// session that passes its second factor gets a new token, so a token seen
+// before that step is worth nothing after it.
+func (s *Store) ReplaceSession(ctx context.Context, oldID string, ss *auth.Session) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM sessions WHERE id = ?`), oldID)
+		if err != nil {
+			return translate(err, "session")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.New(errs.Unauthenticated, "your session has ended; sign in again")
+		}
+		_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+			ss.ID, ss.UserID, formatTime(ss.CreatedAt), formatTime(ss.LastSeenAt), formatTime(ss.ExpiresAt), ss.IP, ss.UserAgent, ss.Stage)
+		return translate(err, "session")
+	})
 }
 
 // Session returns a session by ID. Errors: NotFound.
@@ -100,7 +121,7 @@ func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 func scanSession(sc scanner) (*auth.Session, error) {
 	var ss auth.Session
 	var created, seen, expires string
-	if err := sc.Scan(&ss.ID, &ss.UserID, &created, &seen, &expires, &ss.IP, &ss.UserAgent); err != nil {
+	if err := sc.Scan(&ss.ID, &ss.UserID, &created, &seen, &expires, &ss.IP, &ss.UserAgent, &ss.Stage); err != nil {
 		return nil, err
 	}
 	var err error

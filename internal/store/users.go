@@ -176,7 +176,7 @@ func (s *Store) RemoveMembership(ctx context.Context, orgID, userID string) erro
 
 // Memberships lists the organisations a user belongs to, by name.
 func (s *Store) Memberships(ctx context.Context, userID string) ([]auth.Membership, error) {
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT o.id, o.slug, o.name, o.entity_type, o.workforce_size, o.sites, o.demo, o.created_at, o.updated_at, m.role
+	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT o.id, o.slug, o.name, o.entity_type, o.workforce_size, o.sites, o.demo, o.created_at, o.updated_at, o.require_mfa, m.role
 		FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = ? ORDER BY o.name, o.slug`), userID)
 	if err != nil {
 		return nil, translate(err, "memberships")
@@ -279,8 +279,8 @@ func (s *Store) CreateFirstOwner(ctx context.Context, o *org.Organization, u *au
 		if n > 0 {
 			return errs.New(errs.Forbidden, "Safeguard is already set up: sign in, or ask an owner for an account")
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO organizations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			oid.String(), o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), formatTime(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO organizations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			oid.String(), o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), formatTime(now), o.RequireMFA); err != nil {
 			return translate(err, "organisation")
 		}
 		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -118,7 +119,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := loginForm{Email: r.PostFormValue("email"), Next: localPath(r.PostFormValue("next"))}
-	_, token, err := s.accounts.Login(r.Context(), form.Email, r.PostFormValue("password"), clientIP(r), r.UserAgent())
+	_, token, stage, err := s.accounts.Login(r.Context(), form.Email, r.PostFormValue("password"), clientIP(r), r.UserAgent())
 	if err != nil {
 		if k := errs.KindOf(err); k != errs.Unauthenticated && k != errs.RateLimited {
 			s.fail(w, r, err)
@@ -129,6 +130,10 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setSessionCookie(w, r, token, 0)
+	if stage == auth.StageMFA {
+		http.Redirect(w, r, "/login/mfa?next="+url.QueryEscape(form.Next), http.StatusSeeOther)
+		return
+	}
 	http.Redirect(w, r, form.Next, http.StatusSeeOther)
 }
 

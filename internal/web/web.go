@@ -34,7 +34,13 @@ type Store interface {
 
 // Accounts is what the pages need of the sign-in service.
 type Accounts interface {
-	Login(ctx context.Context, email, password, ip, userAgent string) (*auth.User, string, error)
+	Login(ctx context.Context, email, password, ip, userAgent string) (*auth.User, string, string, error)
+	VerifyMFA(ctx context.Context, token, code string) (string, error)
+	PendingMFA(ctx context.Context, token string) (*auth.User, *auth.Session, error)
+	StartTOTP(ctx context.Context, u *auth.User) (secret, url string, err error)
+	ConfirmTOTP(ctx context.Context, u *auth.User, code string) ([]string, error)
+	DisableTOTP(ctx context.Context, u *auth.User, code string) error
+	MFAStatus(ctx context.Context, userID string) (enabled bool, recoveryLeft int, err error)
 	Authenticate(ctx context.Context, token string) (*auth.User, *auth.Session, error)
 	Logout(ctx context.Context, token string) error
 	NeedsSetup(ctx context.Context) (bool, error)
@@ -84,6 +90,12 @@ func New(reg *catalog.Registry, st Store, accounts Accounts, log *slog.Logger, v
 	s.mux.HandleFunc("GET /login", s.loginPage)
 	s.mux.HandleFunc("POST /login", s.login)
 	s.mux.HandleFunc("POST /logout", s.logout)
+	s.mux.HandleFunc("GET /login/mfa", s.mfaPage)
+	s.mux.HandleFunc("POST /login/mfa", s.mfa)
+	s.mux.HandleFunc("GET /account", s.accountPage)
+	s.mux.HandleFunc("POST /account/mfa/start", s.mfaStart)
+	s.mux.HandleFunc("POST /account/mfa/confirm", s.mfaConfirm)
+	s.mux.HandleFunc("POST /account/mfa/disable", s.mfaDisable)
 	s.mux.HandleFunc("GET /setup", s.setupPage)
 	s.mux.HandleFunc("POST /setup", s.setup)
 	return s, nil

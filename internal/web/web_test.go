@@ -16,6 +16,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/vault"
 	"github.com/safeguard-health/safeguard/internal/web"
 )
 
@@ -25,7 +26,8 @@ func newServer(t *testing.T, s *store.Store) *httptest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	accounts := account.New(s, auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}, nil), nil)
+	accounts := account.New(s, auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}, nil),
+		vault.New(s, vault.Keyring{{ID: "test", Key: make([]byte, 32)}}), nil)
 	h, err := web.New(reg, s, accounts, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
 	if err != nil {
 		t.Fatal(err)

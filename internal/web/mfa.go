@@ -1,0 +1,133 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+)
+
+type mfaForm struct {
+	Next, Error string
+}
+
+// mfaPage asks a sign-in that passed its password for its second factor.
+func (s *Server) mfaPage(w http.ResponseWriter, r *http.Request) {
+	if _, _, err := s.accounts.PendingMFA(r.Context(), sessionToken(r)); err != nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, "mfa", http.StatusOK, page{Title: "Enter your code", Data: mfaForm{Next: localPath(r.URL.Query().Get("next"))}})
+}
+
+func (s *Server) mfa(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := mfaForm{Next: localPath(r.PostFormValue("next"))}
+	token, err := s.accounts.VerifyMFA(r.Context(), sessionToken(r), r.PostFormValue("code"))
+	if err != nil {
+		if k := errs.KindOf(err); k != errs.Unauthenticated && k != errs.RateLimited {
+			s.fail(w, r, err)
+			return
+		}
+		if _, _, perr := s.accounts.PendingMFA(r.Context(), sessionToken(r)); perr != nil {
+			http.Redirect(w, r, "/login", http.StatusSeeOther) // the sign-in lapsed: start again
+			return
+		}
+		f.Error = errs.Message(err)
+		s.render(w, r, "mfa", errs.HTTPStatus(err), page{Title: "Enter your code", Data: f})
+		return
+	}
+	setSessionCookie(w, r, token, 0)
+	http.Redirect(w, r, f.Next, http.StatusSeeOther)
+}
+
+type accountView struct {
+	MFAOn         bool
+	RecoveryLeft  int
+	Secret, URL   string   // during enrolment
+	RecoveryCodes []string // shown once, after enrolment
+	Error         string
+}
+
+// signedIn returns the viewer, or sends the browser to sign in.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request) *viewer {
+	v := viewerFrom(r.Context())
+	if v == nil {
+		http.Redirect(w, r, "/login?next="+r.URL.Path, http.StatusSeeOther)
+	}
+	return v
+}
+
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
+	v := s.signedIn(w, r)
+	if v == nil {
+		return
+	}
+	s.renderAccount(w, r, v, accountView{}, http.StatusOK)
+}
+
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *viewer, av accountView, status int) {
+	on, left, err := s.accounts.MFAStatus(r.Context(), v.User.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	av.MFAOn, av.RecoveryLeft = on, left
+	s.render(w, r, "account", status, page{Title: "Your account", Data: av})
+}
+
+func (s *Server) mfaStart(w http.ResponseWriter, r *http.Request) {
+	v := s.signedIn(w, r)
+	if v == nil {
+		return
+	}
+	secret, url, err := s.accounts.StartTOTP(r.Context(), v.User)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderAccount(w, r, v, accountView{Secret: secret, URL: url}, http.StatusOK)
+}
+
+func (s *Server) mfaConfirm(w http.ResponseWriter, r *http.Request) {
+	v := s.signedIn(w, r)
+	if v == nil {
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	codes, err := s.accounts.ConfirmTOTP(r.Context(), v.User, r.PostFormValue("code"))
+	if err != nil {
+		if !errs.Is(err, errs.Invalid) && !errs.Is(err, errs.Conflict) {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderAccount(w, r, v, accountView{Error: errs.Message(err), Secret: r.PostFormValue("secret")}, errs.HTTPStatus(err))
+		return
+	}
+	s.renderAccount(w, r, v, accountView{RecoveryCodes: codes}, http.StatusOK)
+}
+
+func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request) {
+	v := s.signedIn(w, r)
+	if v == nil {
+		return
+	}
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.accounts.DisableTOTP(r.Context(), v.User, r.PostFormValue("code")); err != nil {
+		if !errs.Is(err, errs.Invalid) {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderAccount(w, r, v, accountView{Error: errs.Message(err)}, http.StatusBadRequest)
+		return
+	}
+	http.Redirect(w, r, "/account", http.StatusSeeOther)
+}
