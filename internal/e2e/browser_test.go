@@ -107,12 +107,10 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// A newcomer opens the demo, finds 164.312(d) and follows its mapping to the
-// CPG it supports.
-func TestBrowseFromSecurityRuleToCPG(t *testing.T) {
+// newBrowser starts a headless Chromium for the test.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
 	browser := chromium(t)
-	base, logins := startDemo(t, buildBinary(t))
-
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(browser),
 		chromedp.NoSandbox,
@@ -123,12 +121,18 @@ func TestBrowseFromSecurityRuleToCPG(t *testing.T) {
 		chromedp.Flag("disable-quic", true),
 		chromedp.UserDataDir(t.TempDir()),
 	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
+	return ctx
+}
+
+// A newcomer opens the demo, finds 164.312(d) and follows its mapping to the
+// CPG it supports.
+func TestBrowseFromSecurityRuleToCPG(t *testing.T) {
+	ctx := newBrowser(t)
+	base, logins := startDemo(t, buildBinary(t))
 
 	text := func(sel string) string {
 		t.Helper()

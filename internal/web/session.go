@@ -78,7 +78,11 @@ func (s *Server) authenticate(r *http.Request, w http.ResponseWriter) *http.Requ
 		if !errs.Is(err, errs.Unauthenticated) {
 			s.log.Error("authenticate", "err", err)
 		}
-		setSessionCookie(w, r, "", -1)
+		// A sign-in waiting for its second factor keeps its cookie; any
+		// other session that does not work is cleared.
+		if _, _, perr := s.accounts.PendingMFA(ctx, token); perr != nil {
+			setSessionCookie(w, r, "", -1)
+		}
 		return r.WithContext(ctx)
 	}
 	ctx = audit.WithActor(ctx, audit.Actor{ID: u.ID, Label: u.Email, Source: clientIP(r)})

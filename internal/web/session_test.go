@@ -6,9 +6,12 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
@@ -170,5 +173,52 @@ func TestSignInRefusals(t *testing.T) {
 	}
 	if counts["login.failed"] < 8 || counts["login.throttled"] < 1 {
 		t.Errorf("audit counts %v", counts)
+	}
+}
+
+var (
+	secretRE   = regexp.MustCompile(`id="totp-secret">([A-Z2-7]+)<`)
+	recoveryRE = regexp.MustCompile(`<code>([a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4})</code>`)
+)
+
+// With MFA on, the password leads to the code page, the pending sign-in
+// keeps its cookie there, and a recovery code completes it.
+func TestMFASignIn(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	c := newClient(t)
+	post(t, c, srv.URL+"/setup", setupForm)
+	_, body := post(t, c, srv.URL+"/account/mfa/start", nil)
+	m := secretRE.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no setup key on the page:\n%s", body)
+	}
+	code, _ := auth.TOTPCode(m[1], time.Now())
+	resp, body := post(t, c, srv.URL+"/account/mfa/confirm", url.Values{"code": {code}})
+	codes := recoveryRE.FindAllStringSubmatch(body, -1)
+	if resp.StatusCode != 200 || len(codes) != 10 {
+		t.Fatalf("confirm: %d, %d recovery codes", resp.StatusCode, len(codes))
+	}
+	post(t, c, srv.URL+"/logout", nil)
+	resp, _ = post(t, c, srv.URL+"/login", url.Values{"email": {"owner@riverside.example"}, "password": {ownerPassword}})
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login/mfa") {
+		t.Fatalf("password with MFA on: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	// The pending sign-in opens no page…
+	if resp, _ := fetch(t, c, srv.URL+"/"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("home before the code: %d", resp.StatusCode)
+	}
+	// …but its code page works, and a wrong code is refused with 401.
+	if resp, _ := fetch(t, c, srv.URL+"/login/mfa"); resp.StatusCode != 200 {
+		t.Fatalf("code page: %d", resp.StatusCode)
+	}
+	if resp, body := post(t, c, srv.URL+"/login/mfa", url.Values{"code": {"000000"}}); resp.StatusCode != 401 || !strings.Contains(body, "that code is not right") {
+		t.Errorf("wrong code: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, c, srv.URL+"/login/mfa", url.Values{"code": {codes[0][1]}, "next": {"/account"}}); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/account" {
+		t.Fatalf("recovery code: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if _, body := fetch(t, c, srv.URL+"/account"); !strings.Contains(body, "9 recovery codes left") {
+		t.Errorf("account after a recovery code:\n%s", body)
 	}
 }
