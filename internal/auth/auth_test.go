@@ -132,3 +132,35 @@ func TestRandomPassword(t *testing.T) {
 		t.Errorf("a generated password fails the policy: %v", err)
 	}
 }
+
+// The role table, written out as the product defines the roles: the owner
+// manages the organisation; the security officer runs the program; the
+// auditor reads everything, the audit log included, and changes nothing;
+// contributors and workforce members see the organisation only here.
+func TestRoleGrants(t *testing.T) {
+	all := []auth.Permission{auth.ViewOrg, auth.ViewMembers, auth.ManageMembers, auth.ViewAudit, auth.ManageSettings}
+	want := map[auth.Role][]auth.Permission{
+		auth.Owner:           all,
+		auth.SecurityOfficer: {auth.ViewOrg, auth.ViewMembers},
+		auth.Auditor:         {auth.ViewOrg, auth.ViewMembers, auth.ViewAudit},
+		auth.Contributor:     {auth.ViewOrg},
+		auth.Workforce:       {auth.ViewOrg},
+	}
+	for _, r := range auth.Roles {
+		granted := map[auth.Permission]bool{}
+		for _, p := range want[r.Role] {
+			granted[p] = true
+		}
+		for _, p := range all {
+			if r.Role.Can(p) != granted[p] {
+				t.Errorf("%s can %s: %v, want %v", r.Role, p, r.Role.Can(p), granted[p])
+			}
+			if p.Privileged() && r.Role.Can(p) && r.Role != auth.Owner {
+				t.Errorf("%s holds privileged %s: only owners may", r.Role, p)
+			}
+		}
+	}
+	if auth.Role("admin").Can(auth.ViewOrg) {
+		t.Error("an unknown role is granted something")
+	}
+}

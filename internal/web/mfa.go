@@ -51,11 +51,12 @@ type accountView struct {
 	Error         string
 }
 
-// signedIn returns the viewer, or sends the browser to sign in.
+// signedIn returns the viewer of a route registered SignedIn (the guard has
+// already sent anyone else to sign in).
 func (s *Server) signedIn(w http.ResponseWriter, r *http.Request) *viewer {
 	v := viewerFrom(r.Context())
 	if v == nil {
-		http.Redirect(w, r, "/login?next="+r.URL.Path, http.StatusSeeOther)
+		s.fail(w, r, errs.New(errs.Unauthenticated, "sign in to continue"))
 	}
 	return v
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/store"
 )
 
 //go:embed templates/*.html
@@ -25,11 +26,15 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Store is what the pages need of the store.
+// Store is what the pages need of the store. Organisation pages work through
+// Scope, which reaches one organisation's records only.
 type Store interface {
 	Ping(ctx context.Context) error
 	Organizations(ctx context.Context) ([]*org.Organization, error)
+	OrganizationBySlug(ctx context.Context, slug string) (*org.Organization, error)
 	Memberships(ctx context.Context, userID string) ([]auth.Membership, error)
+	Membership(ctx context.Context, orgID, userID string) (auth.Role, error)
+	Scope(o *org.Organization) *store.Scoped
 }
 
 // Accounts is what the pages need of the sign-in service.
@@ -56,6 +61,7 @@ type Server struct {
 	version  string
 	pages    map[string]*template.Template
 	mux      *http.ServeMux
+	routes   []Route
 }
 
 // New builds the server and parses every template: a broken template fails
@@ -81,23 +87,30 @@ func New(reg *catalog.Registry, st Store, accounts Accounts, log *slog.Logger, v
 	if err != nil {
 		return nil, err
 	}
-	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /{$}", s.home)
-	s.mux.HandleFunc("GET /catalog", s.catalogIndex)
-	s.mux.HandleFunc("GET /catalog/{framework}", s.framework)
-	s.mux.HandleFunc("GET /catalog/{framework}/{item}", s.item)
-	s.mux.HandleFunc("GET /login", s.loginPage)
-	s.mux.HandleFunc("POST /login", s.login)
-	s.mux.HandleFunc("POST /logout", s.logout)
-	s.mux.HandleFunc("GET /login/mfa", s.mfaPage)
-	s.mux.HandleFunc("POST /login/mfa", s.mfa)
-	s.mux.HandleFunc("GET /account", s.accountPage)
-	s.mux.HandleFunc("POST /account/mfa/start", s.mfaStart)
-	s.mux.HandleFunc("POST /account/mfa/confirm", s.mfaConfirm)
-	s.mux.HandleFunc("POST /account/mfa/disable", s.mfaDisable)
-	s.mux.HandleFunc("GET /setup", s.setupPage)
-	s.mux.HandleFunc("POST /setup", s.setup)
+	pub, in := Access{Kind: Public}, Access{Kind: SignedIn}
+	orgRoute := func(p auth.Permission) Access { return Access{Kind: Org, Perm: p} }
+	s.handle("GET /static/", pub, http.StripPrefix("/static/", http.FileServerFS(static)).ServeHTTP)
+	s.handle("GET /healthz", pub, s.healthz)
+	s.handle("GET /{$}", pub, s.home) // sends anonymous visitors to sign in or set up
+	s.handle("GET /catalog", pub, s.catalogIndex)
+	s.handle("GET /catalog/{framework}", pub, s.framework)
+	s.handle("GET /catalog/{framework}/{item}", pub, s.item)
+	s.handle("GET /login", pub, s.loginPage)
+	s.handle("POST /login", pub, s.login)
+	s.handle("POST /logout", pub, s.logout)
+	s.handle("GET /login/mfa", pub, s.mfaPage)
+	s.handle("POST /login/mfa", pub, s.mfa)
+	s.handle("GET /setup", pub, s.setupPage)
+	s.handle("POST /setup", pub, s.setup)
+	s.handle("GET /account", in, s.accountPage)
+	s.handle("POST /account/mfa/start", in, s.mfaStart)
+	s.handle("POST /account/mfa/confirm", in, s.mfaConfirm)
+	s.handle("POST /account/mfa/disable", in, s.mfaDisable)
+	s.handle("GET /orgs/{org}", orgRoute(auth.ViewOrg), s.orgPage)
+	s.handle("GET /orgs/{org}/members", orgRoute(auth.ViewMembers), s.membersPage)
+	s.handle("POST /orgs/{org}/members", orgRoute(auth.ManageMembers), s.addMember)
+	s.handle("POST /orgs/{org}/settings", orgRoute(auth.ManageSettings), s.updateSettings)
+	s.handle("GET /orgs/{org}/audit", orgRoute(auth.ViewAudit), s.auditPage)
 	return s, nil
 }
 

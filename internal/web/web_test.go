@@ -20,15 +20,26 @@ import (
 	"github.com/safeguard-health/safeguard/internal/web"
 )
 
-func newServer(t *testing.T, s *store.Store) *httptest.Server {
+func newHandler(t *testing.T, s *store.Store) (*web.Server, error) {
 	t.Helper()
 	reg, err := catalog.Load()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	accounts := account.New(s, auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}, nil),
 		vault.New(s, vault.Keyring{{ID: "test", Key: make([]byte, 32)}}), nil)
-	h, err := web.New(reg, s, accounts, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+	return web.New(reg, s, accounts, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+}
+
+func startTestServer(t *testing.T, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func newServer(t *testing.T, s *store.Store) *httptest.Server {
+	t.Helper()
+	h, err := newHandler(t, s)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,33 @@
+package auth
+
+// Permission is something a role may do within its organisation.
+type Permission string
+
+const (
+	// ViewOrg: see the organisation's overview. Every role.
+	ViewOrg Permission = "org.view"
+	// ViewMembers: see who the members are and their roles.
+	ViewMembers Permission = "members.view"
+	// ManageMembers: add members, change roles, remove members (privileged).
+	ManageMembers Permission = "members.manage"
+	// ViewAudit: read and export the organisation's audit log.
+	ViewAudit Permission = "audit.view"
+	// ManageSettings: organisation settings such as requiring MFA (privileged).
+	ManageSettings Permission = "org.settings"
+)
+
+// grants is the role × permission table, the one place it is decided.
+var grants = map[Role]map[Permission]bool{
+	Owner:           {ViewOrg: true, ViewMembers: true, ManageMembers: true, ViewAudit: true, ManageSettings: true},
+	SecurityOfficer: {ViewOrg: true, ViewMembers: true},
+	Contributor:     {ViewOrg: true},
+	Auditor:         {ViewOrg: true, ViewMembers: true, ViewAudit: true},
+	Workforce:       {ViewOrg: true},
+}
+
+// Can reports whether the role grants the permission.
+func (r Role) Can(p Permission) bool { return grants[r][p] }
+
+// Privileged reports whether a permission changes who can do what: such
+// actions are the owner's, and need a recent re-authentication.
+func (p Permission) Privileged() bool { return p == ManageMembers || p == ManageSettings }

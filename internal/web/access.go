@@ -1,0 +1,126 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/store"
+)
+
+// Access says who may use a route. Every route is registered with one, in
+// one place (New), and a test walks them all for every role.
+type Access struct {
+	// Kind is Public (anyone), SignedIn (any signed-in user) or Org (a member
+	// of the organisation named by the path's {org}, whose role grants Perm).
+	Kind string
+	Perm auth.Permission
+}
+
+// Access kinds.
+const (
+	Public   = "public"
+	SignedIn = "signed-in"
+	Org      = "org"
+)
+
+// ReauthWindow is how recent a sign-in or re-authentication must be for a
+// privileged action.
+const ReauthWindow = 10 * time.Minute
+
+// Route is a registered route and who may use it.
+type Route struct {
+	Pattern string
+	Access  Access
+}
+
+// Routes lists every route the server answers, with its access rule.
+func (s *Server) Routes() []Route { return s.routes }
+
+func (s *Server) handle(pattern string, a Access, h http.HandlerFunc) {
+	s.routes = append(s.routes, Route{pattern, a})
+	s.mux.Handle(pattern, s.guard(a, h))
+}
+
+type orgKey struct{}
+
+// orgScope is the organisation a request works in, as a store that can
+// reach nothing else, and the viewer's role there.
+type orgScope struct {
+	Store *store.Scoped
+	Role  auth.Role
+}
+
+func scopeFrom(ctx context.Context) *orgScope {
+	sc, _ := ctx.Value(orgKey{}).(*orgScope)
+	return sc
+}
+
+// guard enforces an access rule before the handler runs. For an
+// organisation route, a missing organisation and one the viewer is not a
+// member of look the same (404): nobody learns which organisations exist.
+func (s *Server) guard(a Access, h http.HandlerFunc) http.Handler {
+	if a.Kind == Public {
+		return h
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := viewerFrom(r.Context())
+		if v == nil {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
+				return
+			}
+			s.fail(w, r, errs.New(errs.Unauthenticated, "sign in to continue"))
+			return
+		}
+		if a.Kind == SignedIn {
+			h(w, r)
+			return
+		}
+		o, err := s.store.OrganizationBySlug(r.Context(), r.PathValue("org"))
+		if errs.Is(err, errs.NotFound) {
+			s.fail(w, r, errs.New(errs.NotFound, "no such organisation"))
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		role, err := s.store.Membership(r.Context(), o.ID, v.User.ID)
+		if errs.Is(err, errs.NotFound) {
+			s.fail(w, r, errs.New(errs.NotFound, "no such organisation"))
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if !role.Can(a.Perm) {
+			s.fail(w, r, errs.New(errs.Forbidden, "your role ("+role.Label()+") does not allow this"))
+			return
+		}
+		if o.RequireMFA {
+			on, _, err := s.accounts.MFAStatus(r.Context(), v.User.ID)
+			if err != nil {
+				s.fail(w, r, err)
+				return
+			}
+			if !on {
+				s.fail(w, r, errs.New(errs.Forbidden, o.Name+" requires multifactor authentication: turn it on in your account first"))
+				return
+			}
+		}
+		if a.Perm.Privileged() && time.Since(v.freshness()) > ReauthWindow {
+			s.fail(w, r, errs.New(errs.Forbidden, "this change needs a recent sign-in: sign out and in again, then retry"))
+			return
+		}
+		ctx := context.WithValue(r.Context(), orgKey{}, &orgScope{Store: s.store.Scope(o), Role: role})
+		h(w, r.WithContext(ctx))
+	})
+}
+
+// freshness is when the viewer last proved who they are.
+func (v *viewer) freshness() time.Time { return v.Session.CreatedAt }

@@ -1,0 +1,137 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/web"
+)
+
+// persona is someone the matrix checks: anonymous, a member of the target
+// organisation with a role, or a member of another organisation only.
+type persona struct {
+	name     string
+	role     auth.Role // in the target organisation; "" for none
+	outsider bool
+	client   *http.Client
+}
+
+// TestAuthorizationMatrix walks every route the server registers (read from
+// its router, so a new route cannot be left out) for every persona and
+// checks each is allowed or denied as its access rule says: no organisation
+// page opens for a non-member, and each role gets exactly its permissions.
+func TestAuthorizationMatrix(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		srv, routes := newServerWithRoutes(t, s)
+		h := auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}, nil)
+		hash, _ := h.Hash(ownerPassword)
+		target := &org.Organization{Slug: "riverside", Name: "Riverside Family Clinic", EntityType: org.Provider}
+		other := &org.Organization{Slug: "northside", Name: "Northside Health Plan", EntityType: org.HealthPlan}
+		for _, o := range []*org.Organization{target, other} {
+			if err := s.CreateOrganization(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+		}
+		personas := []*persona{{name: "anonymous", client: newClient(t)}}
+		for _, r := range auth.Roles {
+			personas = append(personas, &persona{name: string(r.Role), role: r.Role})
+		}
+		personas = append(personas, &persona{name: "owner of another organisation", outsider: true})
+		for _, p := range personas[1:] {
+			u := &auth.User{Email: strings.ReplaceAll(p.name, " ", "-") + "@example.net", Name: p.name, PasswordHash: hash}
+			if err := s.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			orgID, role := target.ID, p.role
+			if p.outsider {
+				orgID, role = other.ID, auth.Owner
+			}
+			if err := s.SetMembership(ctx, orgID, u.ID, role); err != nil {
+				t.Fatal(err)
+			}
+			p.client = newClient(t)
+			if resp, _ := post(t, p.client, srv.URL+"/login", url.Values{"email": {u.Email}, "password": {ownerPassword}}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("%s: sign-in %d", p.name, resp.StatusCode)
+			}
+		}
+		checked := 0
+		for _, rt := range routes {
+			method, path, _ := strings.Cut(rt.Pattern, " ")
+			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)").Replace(path)
+			if strings.HasSuffix(path, "/static/") {
+				path += "style.css"
+			}
+			for _, p := range personas {
+				if rt.Pattern == "POST /logout" && p.name != "anonymous" {
+					continue // it would end the persona's session; checked for anonymous
+				}
+				var resp *http.Response
+				if method == http.MethodPost {
+					resp, _ = post(t, p.client, srv.URL+path, formFor(rt.Pattern))
+				} else {
+					resp, _ = fetch(t, p.client, srv.URL+path)
+				}
+				checked++
+				denied := resp.StatusCode == 401 || resp.StatusCode == 403 || resp.StatusCode == 404 ||
+					(resp.StatusCode == http.StatusSeeOther && strings.HasPrefix(resp.Header.Get("Location"), "/login"))
+				if resp.StatusCode >= 500 {
+					t.Errorf("%s as %s: %d", rt.Pattern, p.name, resp.StatusCode)
+				}
+				switch rt.Access.Kind {
+				case web.Public:
+					// Anyone may reach it; what it answers is its own business.
+				case web.SignedIn:
+					if want := p.name == "anonymous"; denied != want {
+						t.Errorf("%s as %s: status %d, denied %v, want denied %v", rt.Pattern, p.name, resp.StatusCode, denied, want)
+					}
+				case web.Org:
+					want := p.role == "" || !p.role.Can(rt.Access.Perm)
+					if denied != want {
+						t.Errorf("%s (%s) as %s: status %d, denied %v, want denied %v", rt.Pattern, rt.Access.Perm, p.name, resp.StatusCode, denied, want)
+					}
+					if p.outsider && resp.StatusCode != http.StatusNotFound {
+						t.Errorf("%s as a member of another organisation: %d, want 404 (its existence is not revealed)", rt.Pattern, resp.StatusCode)
+					}
+					if p.role != "" && !p.role.Can(rt.Access.Perm) && resp.StatusCode != http.StatusForbidden {
+						t.Errorf("%s as %s: %d, want 403", rt.Pattern, p.name, resp.StatusCode)
+					}
+				default:
+					t.Errorf("%s has no access rule", rt.Pattern)
+				}
+			}
+		}
+		t.Logf("authorization matrix: %d routes × %d personas, %d requests checked", len(routes), len(personas), checked)
+		if len(routes) < 20 {
+			t.Errorf("only %d routes registered", len(routes))
+		}
+	})
+}
+
+// formFor is a valid form for a state-changing route, so that an allowed
+// request gets past validation.
+func formFor(pattern string) url.Values {
+	switch pattern {
+	case "POST /orgs/{org}/members":
+		return url.Values{"email": {"contributor@example.net"}, "role": {"contributor"}}
+	case "POST /orgs/{org}/settings":
+		return url.Values{} // require_mfa stays off
+	}
+	return url.Values{}
+}
+
+func newServerWithRoutes(t *testing.T, s *store.Store) (*struct{ URL string }, []web.Route) {
+	t.Helper()
+	h, err := newHandler(t, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &struct{ URL string }{startTestServer(t, h)}, h.Routes()
+}

@@ -1,0 +1,143 @@
+package web
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/audit"
+	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/store"
+)
+
+type orgView struct {
+	Scope   *orgScope
+	Members []auth.Member
+	Entries []audit.Entry
+	Roles   []struct {
+		Role  auth.Role
+		Label string
+	}
+	Filter struct{ Actor, Action string }
+	Error  string
+	Notice string
+}
+
+func (ov *orgView) Can(p string) bool { return ov.Scope.Role.Can(auth.Permission(p)) }
+
+func (s *Server) orgPage(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	s.render(w, r, "org", http.StatusOK, page{Title: sc.Store.Org().Name, Data: &orgView{Scope: sc}})
+}
+
+func (s *Server) membersPage(w http.ResponseWriter, r *http.Request) {
+	s.renderMembers(w, r, http.StatusOK, "", "")
+}
+
+func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+	sc := scopeFrom(r.Context())
+	members, err := sc.Store.Members(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, "members", status, page{Title: "Members · " + sc.Store.Org().Name, Data: &orgView{Scope: sc, Members: members, Roles: auth.Roles, Error: errMsg, Notice: notice}})
+}
+
+func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sc := scopeFrom(r.Context())
+	role, err := auth.ParseRole(r.PostFormValue("role"))
+	var u *auth.User
+	if err == nil {
+		u, err = sc.Store.AddMember(r.Context(), r.PostFormValue("email"), role)
+	}
+	if err != nil {
+		if k := errs.KindOf(err); k != errs.Invalid && k != errs.NotFound {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderMembers(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+		return
+	}
+	s.renderMembers(w, r, http.StatusOK, "", u.Email+" is now "+role.Label()+".")
+}
+
+func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sc := scopeFrom(r.Context())
+	if err := sc.Store.SetRequireMFA(r.Context(), r.PostFormValue("require_mfa") == "on"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+sc.Store.Org().Slug, http.StatusSeeOther)
+}
+
+// auditPage shows the organisation's audit log, filtered by who and what,
+// and exports it as CSV or JSON (?format=).
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	q := r.URL.Query()
+	limit, _ := strconv.Atoi(q.Get("limit"))
+	if limit <= 0 || limit > 10000 {
+		limit = 500
+	}
+	entries, err := sc.Store.AuditLog(r.Context(), store.AuditFilter{Limit: limit})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	actor, action := strings.TrimSpace(q.Get("actor")), strings.TrimSpace(q.Get("action"))
+	var kept []audit.Entry
+	for _, e := range entries {
+		if (actor == "" || strings.Contains(strings.ToLower(e.Actor), strings.ToLower(actor))) && (action == "" || strings.HasPrefix(e.Action, action)) {
+			kept = append(kept, e)
+		}
+	}
+	name := sc.Store.Org().Slug + "-audit"
+	switch q.Get("format") {
+	case "csv":
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+		cw := csv.NewWriter(w)
+		cw.Write([]string{"seq", "at", "actor", "source", "action", "target", "before", "after", "prev_hash", "hash"})
+		for _, e := range kept {
+			cw.Write([]string{strconv.FormatInt(e.Seq, 10), e.At.Format(audit.TimeFormat), e.Actor, e.Source, e.Action, e.Target, e.Before, e.After, e.PrevHash, e.Hash})
+		}
+		cw.Flush()
+		return
+	case "json":
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
+		type row struct {
+			Seq      int64  `json:"seq"`
+			At       string `json:"at"`
+			Actor    string `json:"actor"`
+			Source   string `json:"source"`
+			Action   string `json:"action"`
+			Target   string `json:"target"`
+			Before   string `json:"before,omitempty"`
+			After    string `json:"after,omitempty"`
+			PrevHash string `json:"prev_hash"`
+			Hash     string `json:"hash"`
+		}
+		out := []row{}
+		for _, e := range kept {
+			out = append(out, row{e.Seq, e.At.Format(audit.TimeFormat), e.Actor, e.Source, e.Action, e.Target, e.Before, e.After, e.PrevHash, e.Hash})
+		}
+		json.NewEncoder(w).Encode(map[string]any{"organization": sc.Store.Org().Slug, "entries": out})
+		return
+	}
+	ov := &orgView{Scope: sc, Entries: kept}
+	ov.Filter.Actor, ov.Filter.Action = actor, action
+	s.render(w, r, "audit", http.StatusOK, page{Title: "Audit log · " + sc.Store.Org().Name, Data: ov})
+}
