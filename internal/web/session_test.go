@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -221,4 +222,35 @@ func TestMFASignIn(t *testing.T) {
 	if _, body := fetch(t, c, srv.URL+"/account"); !strings.Contains(body, "9 recovery codes left") {
 		t.Errorf("account after a recovery code:\n%s", body)
 	}
+}
+
+// No bytes posted to the sign-in form make the server panic or answer with
+// a server error.
+func FuzzLoginForm(f *testing.F) {
+	s := storetest.SQLite(f)
+	h, err := newHandler(f, s)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, seed := range []string{
+		"email=owner%40riverside.example&password=x",
+		"email=&password=&next=%2F%2Fevil.example",
+		"%zz=1&email=\x00",
+		strings.Repeat("a=b&", 100),
+		"next=/\\evil&email=a@b&password=" + strings.Repeat("p", 300),
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, body string) {
+		req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("POST /login %q: %d", body, rec.Code)
+		}
+		if loc := rec.Header().Get("Location"); strings.HasPrefix(loc, "//") || strings.Contains(loc, "://") {
+			t.Fatalf("redirect off the site: %q", loc)
+		}
+	})
 }

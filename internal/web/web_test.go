@@ -20,7 +20,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/web"
 )
 
-func newHandler(t *testing.T, s *store.Store) (*web.Server, error) {
+func newHandler(t testing.TB, s *store.Store) (*web.Server, error) {
 	t.Helper()
 	reg, err := catalog.Load()
 	if err != nil {
