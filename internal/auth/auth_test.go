@@ -138,7 +138,7 @@ func TestRandomPassword(t *testing.T) {
 // auditor reads everything, the audit log included, and changes nothing;
 // contributors and workforce members see the organisation only here.
 func TestRoleGrants(t *testing.T) {
-	all := []auth.Permission{auth.ViewOrg, auth.ViewMembers, auth.ManageMembers, auth.ViewAudit, auth.ManageSettings}
+	all := []auth.Permission{auth.ViewOrg, auth.ViewMembers, auth.ManageMembers, auth.ViewAudit, auth.ManageSettings, auth.ManageTokens}
 	want := map[auth.Role][]auth.Permission{
 		auth.Owner:           all,
 		auth.SecurityOfficer: {auth.ViewOrg, auth.ViewMembers},

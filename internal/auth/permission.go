@@ -14,11 +14,13 @@ const (
 	ViewAudit Permission = "audit.view"
 	// ManageSettings: organisation settings such as requiring MFA (privileged).
 	ManageSettings Permission = "org.settings"
+	// ManageTokens: create, list and revoke API tokens (privileged).
+	ManageTokens Permission = "tokens.manage"
 )
 
 // grants is the role × permission table, the one place it is decided.
 var grants = map[Role]map[Permission]bool{
-	Owner:           {ViewOrg: true, ViewMembers: true, ManageMembers: true, ViewAudit: true, ManageSettings: true},
+	Owner:           {ViewOrg: true, ViewMembers: true, ManageMembers: true, ViewAudit: true, ManageSettings: true, ManageTokens: true},
 	SecurityOfficer: {ViewOrg: true, ViewMembers: true},
 	Contributor:     {ViewOrg: true},
 	Auditor:         {ViewOrg: true, ViewMembers: true, ViewAudit: true},
@@ -30,4 +32,6 @@ func (r Role) Can(p Permission) bool { return grants[r][p] }
 
 // Privileged reports whether a permission changes who can do what: such
 // actions are the owner's, and need a recent re-authentication.
-func (p Permission) Privileged() bool { return p == ManageMembers || p == ManageSettings }
+func (p Permission) Privileged() bool {
+	return p == ManageMembers || p == ManageSettings || p == ManageTokens
+}

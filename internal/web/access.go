@@ -16,8 +16,9 @@ import (
 type Access struct {
 	// Kind is Public (anyone), SignedIn (any signed-in user) or Org (a member
 	// of the organisation named by the path's {org}, whose role grants Perm).
-	Kind string
-	Perm auth.Permission
+	Kind  string
+	Perm  auth.Permission
+	Scope auth.Scope // for API routes
 }
 
 // Access kinds.

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/org"
@@ -62,10 +63,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Fatalf("%s: sign-in %d", p.name, resp.StatusCode)
 			}
 		}
+		// A token for the revoke route to act on.
+		_, tokHash := auth.NewAPIToken()
+		tok := &auth.APIToken{Name: "to revoke", Scopes: []auth.Scope{auth.ScopeRead}, Hash: tokHash, Prefix: "sg_test", CreatedBy: "test", ExpiresAt: time.Now().Add(time.Hour)}
+		if err := s.Scope(target).CreateAPIToken(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
 		checked := 0
 		for _, rt := range routes {
 			method, path, _ := strings.Cut(rt.Pattern, " ")
-			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)").Replace(path)
+			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)", "{id}", tok.ID).Replace(path)
 			if strings.HasSuffix(path, "/static/") {
 				path += "style.css"
 			}
@@ -103,6 +110,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 					if p.role != "" && !p.role.Can(rt.Access.Perm) && resp.StatusCode != http.StatusForbidden {
 						t.Errorf("%s as %s: %d, want 403", rt.Pattern, p.name, resp.StatusCode)
 					}
+				case web.API:
+					// The API takes tokens, not sessions: every persona here is refused.
+					if resp.StatusCode != http.StatusUnauthorized {
+						t.Errorf("%s as %s without a token: %d, want 401", rt.Pattern, p.name, resp.StatusCode)
+					}
 				default:
 					t.Errorf("%s has no access rule", rt.Pattern)
 				}
@@ -123,6 +135,8 @@ func formFor(pattern string) url.Values {
 		return url.Values{"email": {"contributor@example.net"}, "role": {"contributor"}}
 	case "POST /orgs/{org}/settings":
 		return url.Values{} // require_mfa stays off
+	case "POST /orgs/{org}/tokens":
+		return url.Values{"name": {"matrix"}, "scope": {"read"}, "days": {"1"}}
 	}
 	return url.Values{}
 }

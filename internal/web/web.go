@@ -35,6 +35,7 @@ type Store interface {
 	Memberships(ctx context.Context, userID string) ([]auth.Membership, error)
 	Membership(ctx context.Context, orgID, userID string) (auth.Role, error)
 	Scope(o *org.Organization) *store.Scoped
+	RecordEvent(ctx context.Context, orgID, action, target string, detail any) error
 }
 
 // Accounts is what the pages need of the sign-in service.
@@ -46,6 +47,7 @@ type Accounts interface {
 	ConfirmTOTP(ctx context.Context, u *auth.User, code string) ([]string, error)
 	DisableTOTP(ctx context.Context, u *auth.User, code string) error
 	MFAStatus(ctx context.Context, userID string) (enabled bool, recoveryLeft int, err error)
+	APIToken(ctx context.Context, bearer string) (*auth.APIToken, error)
 	Authenticate(ctx context.Context, token string) (*auth.User, *auth.Session, error)
 	Logout(ctx context.Context, token string) error
 	NeedsSetup(ctx context.Context) (bool, error)
@@ -111,6 +113,11 @@ func New(reg *catalog.Registry, st Store, accounts Accounts, log *slog.Logger, v
 	s.handle("POST /orgs/{org}/members", orgRoute(auth.ManageMembers), s.addMember)
 	s.handle("POST /orgs/{org}/settings", orgRoute(auth.ManageSettings), s.updateSettings)
 	s.handle("GET /orgs/{org}/audit", orgRoute(auth.ViewAudit), s.auditPage)
+	s.handle("GET /orgs/{org}/tokens", orgRoute(auth.ManageTokens), s.tokensPage)
+	s.handle("POST /orgs/{org}/tokens", orgRoute(auth.ManageTokens), s.createToken)
+	s.handle("POST /orgs/{org}/tokens/{id}/revoke", orgRoute(auth.ManageTokens), s.revokeToken)
+	s.handleAPI("GET /api/v1/orgs/{org}", auth.ScopeRead, s.apiOrg)
+	s.handleAPI("GET /api/v1/orgs/{org}/members", auth.ScopeRead, s.apiMembers)
 	return s, nil
 }
 

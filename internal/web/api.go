@@ -1,0 +1,99 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/audit"
+	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/errs"
+)
+
+// API is the access kind of /api/v1 routes: a bearer API token of the
+// organisation named by the path's {org}, holding Scope.
+const API = "api"
+
+type tokenKey struct{}
+
+// handleAPI registers an API route; its guard is apiGuard.
+func (s *Server) handleAPI(pattern string, scope auth.Scope, h http.HandlerFunc) {
+	a := Access{Kind: API, Scope: scope}
+	s.routes = append(s.routes, Route{pattern, a})
+	s.mux.Handle(pattern, s.apiGuard(a, h))
+}
+
+// apiGuard admits a request with an active token of the path's organisation
+// that holds the route's scope. A token of another organisation gets 404,
+// as if the organisation did not exist. Refusals are audited.
+func (s *Server) apiGuard(a Access, h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		tok, err := s.accounts.APIToken(r.Context(), strings.TrimSpace(bearer))
+		if !ok || err != nil {
+			if err == nil || errs.Is(err, errs.Unauthenticated) {
+				s.store.RecordEvent(r.Context(), "", "api.auth_failed", r.Method+" "+r.URL.Path, map[string]string{"reason": "missing, malformed, unknown, expired or revoked token"})
+				w.Header().Set("WWW-Authenticate", `Bearer realm="safeguard"`)
+				err = errs.New(errs.Unauthenticated, "a valid API token is required")
+			}
+			s.apiError(w, r, err)
+			return
+		}
+		o, err := s.store.OrganizationBySlug(r.Context(), r.PathValue("org"))
+		if err != nil || o.ID != tok.OrgID {
+			if err == nil || errs.Is(err, errs.NotFound) {
+				s.store.RecordEvent(r.Context(), tok.OrgID, "api.denied", r.Method+" "+r.URL.Path, map[string]string{"reason": "token of another organisation", "token": tok.Prefix})
+				err = errs.New(errs.NotFound, "no such organisation")
+			}
+			s.apiError(w, r, err)
+			return
+		}
+		if !tok.Has(a.Scope) {
+			s.store.RecordEvent(r.Context(), o.ID, "api.denied", r.Method+" "+r.URL.Path, map[string]string{"reason": "missing scope " + string(a.Scope), "token": tok.Prefix})
+			s.apiError(w, r, errs.New(errs.Forbidden, "this token lacks the "+string(a.Scope)+" scope"))
+			return
+		}
+		ctx := audit.WithActor(r.Context(), audit.Actor{Label: "API token " + tok.Name + " (" + tok.Prefix + "…)", Source: clientIP(r)})
+		ctx = context.WithValue(ctx, orgKey{}, &orgScope{Store: s.store.Scope(o)})
+		ctx = context.WithValue(ctx, tokenKey{}, tok)
+		h(w, r.WithContext(ctx))
+	})
+}
+
+func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
+	status := errs.HTTPStatus(err)
+	if status >= 500 {
+		s.log.Error("api request failed", "path", r.URL.Path, "err", err)
+	}
+	writeAPI(w, status, map[string]string{"error": errs.Message(err), "kind": string(errs.KindOf(err))})
+}
+
+func writeAPI(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func (s *Server) apiOrg(w http.ResponseWriter, r *http.Request) {
+	o := scopeFrom(r.Context()).Store.Org()
+	writeAPI(w, http.StatusOK, map[string]any{
+		"id": o.ID, "slug": o.Slug, "name": o.Name, "entity_type": o.EntityType,
+		"workforce_size": o.WorkforceSize, "sites": o.Sites, "demo": o.Demo, "require_mfa": o.RequireMFA,
+	})
+}
+
+func (s *Server) apiMembers(w http.ResponseWriter, r *http.Request) {
+	members, err := scopeFrom(r.Context()).Store.Members(r.Context())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := []map[string]any{}
+	for _, m := range members {
+		out = append(out, map[string]any{"email": m.User.Email, "name": m.User.Name, "role": m.Role, "disabled": m.User.Disabled})
+	}
+	writeAPI(w, http.StatusOK, map[string]any{"members": out})
+}

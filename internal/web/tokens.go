@@ -1,0 +1,83 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/errs"
+)
+
+type tokensView struct {
+	Scope    *orgScope
+	Tokens   []*auth.APIToken
+	Scopes   []auth.Scope
+	NewToken string // shown once
+	Error    string
+	Now      time.Time
+}
+
+func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) {
+	s.renderTokens(w, r, tokensView{}, http.StatusOK)
+}
+
+func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, tv tokensView, status int) {
+	sc := scopeFrom(r.Context())
+	tokens, err := sc.Store.APITokens(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	tv.Scope, tv.Tokens, tv.Scopes, tv.Now = sc, tokens, auth.Scopes, time.Now()
+	s.render(w, r, "tokens", status, page{Title: "API tokens · " + sc.Store.Org().Name, Data: tv})
+}
+
+// createToken makes a token and shows it once.
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
+	if err := parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	scopes, err := auth.ParseScopes(joinValues(r.PostForm["scope"]))
+	days, derr := strconv.Atoi(r.PostFormValue("days"))
+	if err == nil && (derr != nil || days < 1 || days > 366) {
+		err = errs.New(errs.Invalid, "a token lasts from 1 to 366 days")
+	}
+	if err != nil {
+		s.renderTokens(w, r, tokensView{Error: errs.Message(err)}, http.StatusBadRequest)
+		return
+	}
+	token, hash := auth.NewAPIToken()
+	t := &auth.APIToken{Name: r.PostFormValue("name"), Scopes: scopes, Hash: hash, Prefix: token[:10],
+		CreatedBy: viewerFrom(r.Context()).User.Email, ExpiresAt: time.Now().UTC().AddDate(0, 0, days)}
+	if err := scopeFrom(r.Context()).Store.CreateAPIToken(r.Context(), t); err != nil {
+		if !errs.Is(err, errs.Invalid) {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderTokens(w, r, tokensView{Error: errs.Message(err)}, http.StatusBadRequest)
+		return
+	}
+	s.renderTokens(w, r, tokensView{NewToken: token}, http.StatusOK)
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	if err := sc.Store.RevokeAPIToken(r.Context(), r.PathValue("id")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+sc.Store.Org().Slug+"/tokens", http.StatusSeeOther)
+}
+
+func joinValues(vs []string) string {
+	out := ""
+	for i, v := range vs {
+		if i > 0 {
+			out += ","
+		}
+		out += v
+	}
+	return out
+}
