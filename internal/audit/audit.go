@@ -135,3 +135,20 @@ func (w *Verifier) Next(e *Entry) {
 
 // Result returns the walk's result.
 func (w *Verifier) Result() Verification { return w.v }
+
+// Checkpoint vouches for the chain up to an entry: its seq and hash, signed
+// (a MAC) under a key-encryption key the database does not hold. A chain
+// rebuilt from an earlier point, or cut short after a checkpoint, no longer
+// matches it.
+type Checkpoint struct {
+	Seq   int64
+	Hash  string
+	At    time.Time
+	KEKID string
+	MAC   string // hex
+}
+
+// Message is what a checkpoint's MAC covers.
+func (c *Checkpoint) Message() []byte {
+	return []byte(fmt.Sprintf("safeguard-audit-checkpoint|v1|%d|%s|%s", c.Seq, c.Hash, c.At.UTC().Format(TimeFormat)))
+}

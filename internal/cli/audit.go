@@ -25,10 +25,12 @@ hold.`,
 	}
 	verify := &cobra.Command{
 		Use:   "verify",
-		Short: "Walk the hash chain and report the first broken link",
+		Short: "Walk the hash chain and its signed checkpoints; report the first problem",
 		Long: `Walk the whole audit log in order, recomputing each entry's hash and checking
-that it links to the one before. Exit status 0 when the chain is whole, 1 with
-the first broken entry named when it is not.`,
+that it links to the one before; then check every signed checkpoint with the key
+file: its signature, that the entry it vouches for still has the same hash (a
+chain rewritten with recomputed hashes does not), and that no entry it vouches
+for was removed. Exit status 0 when all holds, 1 with the first problem named.`,
 		Args: cobra.NoArgs,
 		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
 			v, err := s.VerifyAudit(cmd.Context())
@@ -38,11 +40,51 @@ the first broken entry named when it is not.`,
 			if v.Broken != nil {
 				return errs.New(errs.Internal, fmt.Sprintf("audit log broken at entry %d: %s (entries 1–%d verify)", v.Broken.Seq, v.Broken.Reason, v.LastSeq))
 			}
-			fmt.Fprintf(a.stdout, "audit log intact: %d entries; last entry %d, hash %s\n", v.Entries, v.LastSeq, v.LastHash)
+			kr, err := a.existingKeyring(s)
+			if err != nil {
+				return err
+			}
+			checked := "no key file, so its signed checkpoints were not checked"
+			if kr != nil {
+				n, problems, err := s.VerifyAuditCheckpoints(cmd.Context(), v, kr.MAC)
+				if err != nil {
+					return err
+				}
+				if len(problems) > 0 {
+					return errs.New(errs.Internal, fmt.Sprintf("audit checkpoint %d does not hold: %s", problems[0].Seq, problems[0].Reason))
+				}
+				checked = fmt.Sprintf("%d signed checkpoint(s) hold", n)
+			}
+			fmt.Fprintf(a.stdout, "audit log intact: %d entries; last entry %d, hash %s; %s\n", v.Entries, v.LastSeq, v.LastHash, checked)
 			return nil
 		}),
 	}
 	a.dbFlags(verify, false)
+	a.keyFlags(verify)
+
+	checkpoint := &cobra.Command{
+		Use:   "checkpoint",
+		Short: "Sign the newest audit entry with the key file (serve does this every hour)",
+		Args:  cobra.NoArgs,
+		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+			kr, err := a.keyring(s)
+			if err != nil {
+				return err
+			}
+			cp, err := s.AuditCheckpoint(cmd.Context(), kr.MAC, kr[0].ID)
+			if err != nil {
+				return err
+			}
+			if cp == nil {
+				fmt.Fprintln(a.stdout, "nothing new to sign")
+				return nil
+			}
+			fmt.Fprintf(a.stdout, "signed checkpoint at entry %d with key %s\n", cp.Seq, cp.KEKID)
+			return nil
+		}),
+	}
+	a.dbFlags(checkpoint, false)
+	a.keyFlags(checkpoint)
 
 	var format string
 	var limit int
@@ -71,7 +113,7 @@ the first broken entry named when it is not.`,
 	log.Flags().IntVar(&limit, "limit", 100, "how many entries, newest first")
 	log.Flags().BoolVar(&all, "all", false, "every organisation's entries and the installation's, instead of one organisation's")
 	a.dbFlags(log, true)
-	cmd.AddCommand(verify, log)
+	cmd.AddCommand(verify, checkpoint, log)
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -418,5 +419,34 @@ func TestKeyVerbs(t *testing.T) {
 	}
 	if code, _, errOut := run(t, "key", "rotate", "--db", db, "--key-file", filepath.Join(dir, "missing.keys")); code != 2 || !strings.Contains(errOut, "--key-file") {
 		t.Errorf("missing key file: %d %q", code, errOut)
+	}
+}
+
+// audit checkpoint signs the newest entry; verify checks it with the key
+// file, and catches entries removed after it.
+func TestAuditCheckpointVerbs(t *testing.T) {
+	db := storetest.SQLitePath(t)
+	run(t, "org", "create", "--db", db, "--slug", "rs", "--name", "Riverside", "--type", "provider")
+	if code, out, errOut := run(t, "audit", "checkpoint", "--db", db); code != 0 || !strings.Contains(out, "signed checkpoint at entry 1") {
+		t.Fatalf("checkpoint: %d %s%s", code, out, errOut)
+	}
+	run(t, "org", "create", "--db", db, "--slug", "ns", "--name", "Northside", "--type", "health_plan")
+	if code, out, _ := run(t, "audit", "verify", "--db", db); code != 0 || !strings.Contains(out, "1 signed checkpoint(s) hold") {
+		t.Errorf("verify: %d %s", code, out)
+	}
+	// Empty the log behind Safeguard's back: the chain alone would look whole.
+	raw, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, q := range []string{"DROP TRIGGER audit_log_no_delete", "DELETE FROM audit_log"} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, errOut := run(t, "audit", "verify", "--db", db)
+	if code != 1 || !strings.Contains(errOut, "audit checkpoint 1 does not hold") {
+		t.Errorf("verify after the log was emptied: %d %q", code, errOut)
 	}
 }

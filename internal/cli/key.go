@@ -23,7 +23,13 @@ func (a *app) keyFlags(cmd *cobra.Command) {
 
 // keyring loads the key-encryption keys: --key-file, else SAFEGUARD_KEYS,
 // else (SQLite only) a key file beside the database, created on first use.
-func (a *app) keyring(s *store.Store) (vault.Keyring, error) {
+func (a *app) keyring(s *store.Store) (vault.Keyring, error) { return a.loadKeyring(s, true) }
+
+// existingKeyring is keyring without creating a key file: nil when no key
+// is configured or present.
+func (a *app) existingKeyring(s *store.Store) (vault.Keyring, error) { return a.loadKeyring(s, false) }
+
+func (a *app) loadKeyring(s *store.Store, create bool) (vault.Keyring, error) {
 	if a.keyFile != "" {
 		f, err := os.Open(a.keyFile)
 		if err != nil {
@@ -36,10 +42,16 @@ func (a *app) keyring(s *store.Store) (vault.Keyring, error) {
 		return vault.ParseKeyring(strings.NewReader(env), envPrefix+"KEYS")
 	}
 	if s.Engine() != store.SQLite {
+		if !create {
+			return nil, nil
+		}
 		return nil, errs.New(errs.Invalid, "no key for encryption at rest: pass --key-file (make one with `safeguard key generate`) or set SAFEGUARD_KEYS")
 	}
 	path := strings.TrimPrefix(a.db, "file:") + ".keys"
 	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) && !create {
+		return nil, nil
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		line := vault.NewKeyLine(time.Now().UTC().Format("2006-01-02"))
 		content := "# Safeguard key-encryption keys, current first. Back this file up apart from\n# the database: without it the encrypted data cannot be read.\n" + line + "\n"

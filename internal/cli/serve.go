@@ -107,6 +107,28 @@ func SeedDemo(ctx context.Context, s *store.Store) (*org.Organization, error) {
 	return o, s.CreateOrganization(ctx, o)
 }
 
+// checkpointLoop signs the newest audit entry at start and every
+// checkpointEvery, until ctx ends.
+func (a *app) checkpointLoop(ctx context.Context, s *store.Store, kr vault.Keyring) {
+	t := time.NewTicker(checkpointEvery)
+	defer t.Stop()
+	for {
+		if cp, err := s.AuditCheckpoint(ctx, kr.MAC, kr[0].ID); err != nil && ctx.Err() == nil {
+			a.log.Error("audit checkpoint", slog.Any("err", err))
+		} else if cp != nil {
+			a.log.Info("audit checkpoint", slog.Int64("seq", cp.Seq))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// checkpointEvery is how often serve signs an audit checkpoint.
+const checkpointEvery = time.Hour
+
 // serve listens on --addr and serves until ctx is cancelled.
 func (a *app) serve(ctx context.Context, s *store.Store) error {
 	reg, err := loadCatalog()
@@ -146,6 +168,7 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 	a.log.Info("listening", slog.String("url", url))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	go a.checkpointLoop(ctx, s, kr)
 	select {
 	case err := <-errc:
 		return err

@@ -11,7 +11,10 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -268,4 +271,26 @@ func newGCM(key []byte) (cipher.AEAD, error) {
 		return nil, errs.Wrap(errs.Internal, "", err)
 	}
 	return cipher.NewGCM(block)
+}
+
+// macLabel separates the MAC key from every other use of a KEK.
+const macLabel = "safeguard audit checkpoint mac v1"
+
+// MAC authenticates data under a key derived from the KEK with the given id
+// (HKDF-SHA-256), so that whoever holds the key file, and only they, can
+// make or check it. Errors: NotFound when the keyring lacks that KEK.
+func (kr Keyring) MAC(kekID string, data []byte) ([]byte, error) {
+	for _, k := range kr {
+		if k.ID != kekID {
+			continue
+		}
+		sub, err := hkdf.Key(sha256.New, k.Key, nil, macLabel, 32)
+		if err != nil {
+			return nil, errs.Wrap(errs.Internal, "", err)
+		}
+		m := hmac.New(sha256.New, sub)
+		m.Write(data)
+		return m.Sum(nil), nil
+	}
+	return nil, errs.New(errs.NotFound, "key "+kekID+" is not in the key file")
 }
