@@ -169,11 +169,17 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*auth.User, *
 	if err != nil {
 		return nil, nil, err
 	}
+	idle := s.IdleTimeout
+	if orgIdle, err := s.store.UserIdleTimeout(ctx, u.ID); err != nil {
+		return nil, nil, err
+	} else if orgIdle > 0 {
+		idle = orgIdle
+	}
 	why := ""
 	switch {
 	case now.After(ss.ExpiresAt):
 		why = "absolute timeout"
-	case now.Sub(ss.LastSeenAt) > s.IdleTimeout:
+	case now.Sub(ss.LastSeenAt) > idle:
 		why = "idle timeout"
 	case u.Disabled:
 		why = "account disabled"
@@ -185,13 +191,25 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*auth.User, *
 	}
 	// Record activity at most every touchEvery (a tenth of a short idle
 	// timeout), so that every page view is not a write.
-	if now.Sub(ss.LastSeenAt) >= min(touchEvery, s.IdleTimeout/10) {
+	if now.Sub(ss.LastSeenAt) >= min(touchEvery, idle/10) {
 		if err := s.store.TouchSession(ctx, id, now); err != nil {
 			return nil, nil, err
 		}
 		ss.LastSeenAt = now
 	}
 	return u, ss, nil
+}
+
+// Sessions lists a user's signed-in sessions, newest first.
+func (s *Service) Sessions(ctx context.Context, userID string) ([]*auth.Session, error) {
+	all, err := s.store.UserSessions(ctx, userID)
+	var out []*auth.Session
+	for _, ss := range all {
+		if ss.Stage == auth.StageFull {
+			out = append(out, ss)
+		}
+	}
+	return out, err
 }
 
 // Logout ends the session behind a token.

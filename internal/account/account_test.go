@@ -221,3 +221,29 @@ func FuzzAuthenticate(f *testing.F) {
 		}
 	})
 }
+
+// An organisation's idle timeout replaces the server's for its members; the
+// strictest of a user's organisations applies.
+func TestOrganisationIdleTimeout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c := newClock()
+		svc := setup(t, s, c)
+		sc := s.Scope(mustOrg(t, s))
+		if err := sc.SetIdleTimeout(ctx, 30*time.Second); !errs.Is(err, errs.Invalid) {
+			t.Errorf("a 30-second timeout: %v, want invalid", err)
+		}
+		if err := sc.SetIdleTimeout(ctx, 5*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		_, token, _, _ := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
+		c.advance(4 * time.Minute)
+		if _, _, err := svc.Authenticate(ctx, token); err != nil {
+			t.Fatalf("within the organisation's timeout: %v", err)
+		}
+		c.advance(5*time.Minute + time.Second)
+		if _, _, err := svc.Authenticate(ctx, token); !errs.Is(err, errs.Unauthenticated) {
+			t.Errorf("past the organisation's 5 minutes (server default 15): %v", err)
+		}
+	})
+}

@@ -58,8 +58,11 @@ type Organization struct {
 	Sites         int
 	Demo          bool // a demonstration organisation, marked as such everywhere
 	RequireMFA    bool // every member must use multifactor authentication
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// IdleTimeout is the organisation's automatic logoff after inactivity;
+	// zero keeps the server's default.
+	IdleTimeout time.Duration
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$`)
@@ -77,6 +80,8 @@ func (o *Organization) Validate() error {
 		return errs.New(errs.Invalid, fmt.Sprintf("unknown entity type %q", o.EntityType))
 	case o.WorkforceSize < 0 || o.Sites < 0:
 		return errs.New(errs.Invalid, "workforce size and sites cannot be negative")
+	case o.IdleTimeout != 0 && (o.IdleTimeout < time.Minute || o.IdleTimeout > 8*time.Hour):
+		return errs.New(errs.Invalid, "the idle timeout must be between 1 minute and 8 hours")
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -12,7 +13,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/org"
 )
 
-const orgColumns = "id, slug, name, entity_type, workforce_size, sites, demo, created_at, updated_at, require_mfa"
+const orgColumns = "id, slug, name, entity_type, workforce_size, sites, demo, created_at, updated_at, require_mfa, idle_timeout_seconds"
 
 // CreateOrganization stores a new organisation, setting its ID and
 // timestamps. Errors: Invalid (see Organization.Validate), Conflict when the
@@ -27,8 +28,8 @@ func (s *Store) CreateOrganization(ctx context.Context, o *org.Organization) err
 	}
 	now := s.now().UTC()
 	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO organizations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			id.String(), o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), formatTime(now), o.RequireMFA)
+		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO organizations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			id.String(), o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), formatTime(now), o.RequireMFA, int64(o.IdleTimeout.Seconds()))
 		if err != nil {
 			return change{}, translate(err, fmt.Sprintf("organisation %q", o.Slug))
 		}
@@ -53,8 +54,8 @@ func (s *Store) UpdateOrganization(ctx context.Context, o *org.Organization) err
 		if err != nil {
 			return change{}, translate(err, "organisation")
 		}
-		_, err = tx.ExecContext(ctx, s.rebind(`UPDATE organizations SET slug = ?, name = ?, entity_type = ?, workforce_size = ?, sites = ?, demo = ?, require_mfa = ?, updated_at = ? WHERE id = ?`),
-			o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, o.RequireMFA, formatTime(now), o.ID)
+		_, err = tx.ExecContext(ctx, s.rebind(`UPDATE organizations SET slug = ?, name = ?, entity_type = ?, workforce_size = ?, sites = ?, demo = ?, require_mfa = ?, idle_timeout_seconds = ?, updated_at = ? WHERE id = ?`),
+			o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, o.RequireMFA, int64(o.IdleTimeout.Seconds()), formatTime(now), o.ID)
 		if err != nil {
 			return change{}, translate(err, fmt.Sprintf("organisation %q", o.Slug))
 		}
@@ -152,9 +153,11 @@ type scanner interface{ Scan(dest ...any) error }
 func scanOrg(sc scanner) (*org.Organization, error) {
 	var o org.Organization
 	var et, created, updated string
-	if err := sc.Scan(&o.ID, &o.Slug, &o.Name, &et, &o.WorkforceSize, &o.Sites, &o.Demo, &created, &updated, &o.RequireMFA); err != nil {
+	var idle int64
+	if err := sc.Scan(&o.ID, &o.Slug, &o.Name, &et, &o.WorkforceSize, &o.Sites, &o.Demo, &created, &updated, &o.RequireMFA, &idle); err != nil {
 		return nil, err
 	}
+	o.IdleTimeout = time.Duration(idle) * time.Second
 	o.EntityType = org.EntityType(et)
 	var err error
 	if o.CreatedAt, err = parseTime(created); err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/auth"
@@ -56,6 +57,18 @@ func (sc *Scoped) SetRequireMFA(ctx context.Context, on bool) error {
 		return err
 	}
 	sc.org.RequireMFA = on
+	return nil
+}
+
+// SetIdleTimeout sets the organisation's idle timeout; zero keeps the
+// server's default. Errors: Invalid outside 1 minute to 8 hours.
+func (sc *Scoped) SetIdleTimeout(ctx context.Context, d time.Duration) error {
+	o := *sc.org
+	o.IdleTimeout = d
+	if err := sc.s.UpdateOrganization(ctx, &o); err != nil {
+		return err
+	}
+	sc.org.IdleTimeout = d
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -176,7 +177,7 @@ func (s *Store) RemoveMembership(ctx context.Context, orgID, userID string) erro
 
 // Memberships lists the organisations a user belongs to, by name.
 func (s *Store) Memberships(ctx context.Context, userID string) ([]auth.Membership, error) {
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT o.id, o.slug, o.name, o.entity_type, o.workforce_size, o.sites, o.demo, o.created_at, o.updated_at, o.require_mfa, m.role
+	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT o.id, o.slug, o.name, o.entity_type, o.workforce_size, o.sites, o.demo, o.created_at, o.updated_at, o.require_mfa, o.idle_timeout_seconds, m.role
 		FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = ? ORDER BY o.name, o.slug`), userID)
 	if err != nil {
 		return nil, translate(err, "memberships")
@@ -279,8 +280,8 @@ func (s *Store) CreateFirstOwner(ctx context.Context, o *org.Organization, u *au
 		if n > 0 {
 			return errs.New(errs.Forbidden, "Safeguard is already set up: sign in, or ask an owner for an account")
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO organizations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			oid.String(), o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), formatTime(now), o.RequireMFA); err != nil {
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO organizations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			oid.String(), o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), formatTime(now), o.RequireMFA, int64(o.IdleTimeout.Seconds())); err != nil {
 			return translate(err, "organisation")
 		}
 		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
@@ -308,4 +309,13 @@ func (s *Store) CreateFirstOwner(ctx context.Context, o *org.Organization, u *au
 		o.ID, u.ID = "", ""
 	}
 	return err
+}
+
+// UserIdleTimeout is the strictest idle timeout of the organisations a user
+// belongs to; zero when none sets one.
+func (s *Store) UserIdleTimeout(ctx context.Context, userID string) (time.Duration, error) {
+	var secs sql.NullInt64
+	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT MIN(o.idle_timeout_seconds) FROM memberships m JOIN organizations o ON o.id = m.org_id
+		WHERE m.user_id = ? AND o.idle_timeout_seconds > 0`), userID).Scan(&secs)
+	return time.Duration(secs.Int64) * time.Second, translate(err, "idle timeout")
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/errs"
 )
 
@@ -44,6 +45,8 @@ func (s *Server) mfa(w http.ResponseWriter, r *http.Request) {
 }
 
 type accountView struct {
+	Sessions      []*auth.Session
+	Current       string // the id of this browser's session
 	MFAOn         bool
 	RecoveryLeft  int
 	Secret, URL   string   // during enrolment
@@ -76,7 +79,26 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *viewer
 		return
 	}
 	av.MFAOn, av.RecoveryLeft = on, left
+	if av.Sessions, err = s.accounts.Sessions(r.Context(), v.User.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	av.Current = v.Session.ID
 	s.render(w, r, "account", status, page{Title: "Your account", Data: av})
+}
+
+// logoutEverywhere ends every session of the user, this one included.
+func (s *Server) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
+	v := s.signedIn(w, r)
+	if v == nil {
+		return
+	}
+	if err := s.accounts.LogoutEverywhere(r.Context(), v.User.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	setSessionCookie(w, r, "", -1)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
 func (s *Server) mfaStart(w http.ResponseWriter, r *http.Request) {

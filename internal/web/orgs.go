@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/auth"
@@ -75,6 +76,19 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc := scopeFrom(r.Context())
+	var idle time.Duration
+	if m := strings.TrimSpace(r.PostFormValue("idle_minutes")); m != "" {
+		n, err := strconv.Atoi(m)
+		if err != nil {
+			s.fail(w, r, errs.New(errs.Invalid, "the idle timeout is a whole number of minutes"))
+			return
+		}
+		idle = time.Duration(n) * time.Minute
+	}
+	if err := sc.Store.SetIdleTimeout(r.Context(), idle); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if err := sc.Store.SetRequireMFA(r.Context(), r.PostFormValue("require_mfa") == "on"); err != nil {
 		s.fail(w, r, err)
 		return

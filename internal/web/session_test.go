@@ -254,3 +254,26 @@ func FuzzLoginForm(f *testing.F) {
 		}
 	})
 }
+
+// The account page lists where the user is signed in; signing out
+// everywhere ends every one of those sessions.
+func TestSignOutEverywhere(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	first := newClient(t)
+	post(t, first, srv.URL+"/setup", setupForm)
+	second := newClient(t)
+	post(t, second, srv.URL+"/login", url.Values{"email": {"owner@riverside.example"}, "password": {ownerPassword}})
+	_, body := fetch(t, first, srv.URL+"/account")
+	if n := strings.Count(body, "<tr><td>"); n != 2 || !strings.Contains(body, "this browser") {
+		t.Errorf("account page lists %d sessions:\n%s", n, body)
+	}
+	if resp, _ := post(t, first, srv.URL+"/account/sessions/logout-all", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign out everywhere: %d", resp.StatusCode)
+	}
+	for name, c := range map[string]*http.Client{"this browser": first, "the other browser": second} {
+		if resp, _ := fetch(t, c, srv.URL+"/account"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+			t.Errorf("%s after signing out everywhere: %d", name, resp.StatusCode)
+		}
+	}
+}

@@ -48,6 +48,8 @@ type Accounts interface {
 	DisableTOTP(ctx context.Context, u *auth.User, code string) error
 	MFAStatus(ctx context.Context, userID string) (enabled bool, recoveryLeft int, err error)
 	APIToken(ctx context.Context, bearer string) (*auth.APIToken, error)
+	Sessions(ctx context.Context, userID string) ([]*auth.Session, error)
+	LogoutEverywhere(ctx context.Context, userID string) error
 	Authenticate(ctx context.Context, token string) (*auth.User, *auth.Session, error)
 	Logout(ctx context.Context, token string) error
 	NeedsSetup(ctx context.Context) (bool, error)
@@ -108,6 +110,7 @@ func New(reg *catalog.Registry, st Store, accounts Accounts, log *slog.Logger, v
 	s.handle("POST /account/mfa/start", in, s.mfaStart)
 	s.handle("POST /account/mfa/confirm", in, s.mfaConfirm)
 	s.handle("POST /account/mfa/disable", in, s.mfaDisable)
+	s.handle("POST /account/sessions/logout-all", in, s.logoutEverywhere)
 	s.handle("GET /orgs/{org}", orgRoute(auth.ViewOrg), s.orgPage)
 	s.handle("GET /orgs/{org}/members", orgRoute(auth.ViewMembers), s.membersPage)
 	s.handle("POST /orgs/{org}/members", orgRoute(auth.ManageMembers), s.addMember)
