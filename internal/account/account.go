@@ -200,6 +200,18 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*auth.User, *
 	return u, ss, nil
 }
 
+// SignInSSO starts a full session for a user the organisation's provider
+// vouched for (see package sso).
+func (s *Service) SignInSSO(ctx context.Context, u *auth.User, orgID, ip, userAgent string) (string, error) {
+	ctx = audit.WithActor(ctx, audit.Actor{ID: u.ID, Label: u.Email, Source: ip})
+	token, err := s.newSession(ctx, u, ip, userAgent, auth.StageFull)
+	if err != nil {
+		return "", err
+	}
+	s.store.RecordEvent(ctx, orgID, "login.success", "user:"+u.ID, map[string]string{"session": auth.SessionID(token)[:12], "via": "sso"})
+	return token, nil
+}
+
 // Sessions lists a user's signed-in sessions, newest first.
 func (s *Service) Sessions(ctx context.Context, userID string) ([]*auth.Session, error) {
 	all, err := s.store.UserSessions(ctx, userID)

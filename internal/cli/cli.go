@@ -63,6 +63,7 @@ type app struct {
 	pepperFile  string
 	keyFile     string
 	idleTimeout time.Duration
+	publicURL   string
 
 	stdin          io.Reader
 	stdout, stderr io.Writer

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +19,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/sso"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/vault"
 	"github.com/safeguard-health/safeguard/internal/web"
@@ -27,6 +29,7 @@ import (
 func (a *app) addrFlag(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&a.addr, "addr", DefaultAddr, "address to listen on, HOST:PORT (port 0 picks a free port)")
 	cmd.Flags().DurationVar(&a.idleTimeout, "idle-timeout", auth.DefaultIdleTimeout, "sign a session out after this long without activity (automatic logoff)")
+	cmd.Flags().StringVar(&a.publicURL, "public-url", "", "the address browsers and SSO providers reach this server at, e.g. https://safeguard.example.org (default: http:// and the listening address)")
 	a.keyFlags(cmd)
 }
 
@@ -143,17 +146,24 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 	if err != nil {
 		return err
 	}
-	accounts := account.New(s, h, vault.New(s, kr), nil)
+	v := vault.New(s, kr)
+	accounts := account.New(s, h, v, nil)
 	if a.idleTimeout > 0 {
 		accounts.IdleTimeout = a.idleTimeout
-	}
-	handler, err := web.New(reg, s, accounts, a.log, version())
-	if err != nil {
-		return errs.Wrap(errs.Internal, "the built-in templates are broken", err)
 	}
 	ln, err := net.Listen("tcp", a.addr)
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, fmt.Sprintf("cannot listen on %s", a.addr), err)
+	}
+	public := strings.TrimSuffix(a.publicURL, "/")
+	if public == "" {
+		public = "http://" + ln.Addr().String()
+	}
+	callback := public + "/sso/callback"
+	handler, err := web.New(reg, s, accounts, sso.New(s, v, callback, nil), callback, a.log, version())
+	if err != nil {
+		ln.Close()
+		return errs.Wrap(errs.Internal, "the built-in templates are broken", err)
 	}
 	srv := &http.Server{
 		Handler:           handler,

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -162,11 +163,8 @@ func formFor(pattern string) url.Values {
 	return url.Values{}
 }
 
-func newServerWithRoutes(t *testing.T, s *store.Store) (*struct{ URL string }, []web.Route) {
+func newServerWithRoutes(t *testing.T, s *store.Store) (*httptest.Server, []web.Route) {
 	t.Helper()
-	h, err := newHandler(t, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &struct{ URL string }{startTestServer(t, h)}, h.Routes()
+	srv, h := newServerAndHandler(t, s)
+	return srv, h.Routes()
 }

@@ -228,7 +228,7 @@ func TestMFASignIn(t *testing.T) {
 // a server error.
 func FuzzLoginForm(f *testing.F) {
 	s := storetest.SQLite(f)
-	h, err := newHandler(f, s)
+	h, err := newHandler(f, s, "http://127.0.0.1")
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -36,6 +36,7 @@ type Store interface {
 	Membership(ctx context.Context, orgID, userID string) (auth.Role, error)
 	Scope(o *org.Organization) *store.Scoped
 	RecordEvent(ctx context.Context, orgID, action, target string, detail any) error
+	SSO(ctx context.Context, orgID string) (*store.SSOConfig, error)
 }
 
 // Accounts is what the pages need of the sign-in service.
@@ -50,6 +51,7 @@ type Accounts interface {
 	APIToken(ctx context.Context, bearer string) (*auth.APIToken, error)
 	Sessions(ctx context.Context, userID string) ([]*auth.Session, error)
 	LogoutEverywhere(ctx context.Context, userID string) error
+	SignInSSO(ctx context.Context, u *auth.User, orgID, ip, userAgent string) (string, error)
 	Authenticate(ctx context.Context, token string) (*auth.User, *auth.Session, error)
 	Logout(ctx context.Context, token string) error
 	NeedsSetup(ctx context.Context) (bool, error)
@@ -61,17 +63,20 @@ type Server struct {
 	catalog  *catalog.Registry
 	store    Store
 	accounts Accounts
-	log      *slog.Logger
-	version  string
-	pages    map[string]*template.Template
-	mux      *http.ServeMux
-	routes   []Route
+	sso      SSO
+	// ssoCallbackURL is shown to owners setting up SSO.
+	ssoCallbackURL string
+	log            *slog.Logger
+	version        string
+	pages          map[string]*template.Template
+	mux            *http.ServeMux
+	routes         []Route
 }
 
 // New builds the server and parses every template: a broken template fails
 // here, at start, not when a user opens the page.
-func New(reg *catalog.Registry, st Store, accounts Accounts, log *slog.Logger, version string) (*Server, error) {
-	s := &Server{catalog: reg, store: st, accounts: accounts, log: log, version: version, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
+func New(reg *catalog.Registry, st Store, accounts Accounts, sso SSO, ssoCallbackURL string, log *slog.Logger, version string) (*Server, error) {
+	s := &Server{catalog: reg, store: st, accounts: accounts, sso: sso, ssoCallbackURL: ssoCallbackURL, log: log, version: version, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -104,6 +109,9 @@ func New(reg *catalog.Registry, st Store, accounts Accounts, log *slog.Logger, v
 	s.handle("POST /logout", pub, s.logout)
 	s.handle("GET /login/mfa", pub, s.mfaPage)
 	s.handle("POST /login/mfa", pub, s.mfa)
+	s.handle("GET /sso", pub, s.ssoChoose)
+	s.handle("GET /sso/{org}", pub, s.ssoStart)
+	s.handle("GET /sso/callback", pub, s.ssoCallback)
 	s.handle("GET /setup", pub, s.setupPage)
 	s.handle("POST /setup", pub, s.setup)
 	s.handle("GET /account", in, s.accountPage)
@@ -116,6 +124,8 @@ func New(reg *catalog.Registry, st Store, accounts Accounts, log *slog.Logger, v
 	s.handle("POST /orgs/{org}/members", orgRoute(auth.ManageMembers), s.addMember)
 	s.handle("POST /orgs/{org}/settings", orgRoute(auth.ManageSettings), s.updateSettings)
 	s.handle("GET /orgs/{org}/audit", orgRoute(auth.ViewAudit), s.auditPage)
+	s.handle("GET /orgs/{org}/sso", orgRoute(auth.ManageSettings), s.ssoPage)
+	s.handle("POST /orgs/{org}/sso", orgRoute(auth.ManageSettings), s.ssoConfigure)
 	s.handle("GET /orgs/{org}/tokens", orgRoute(auth.ManageTokens), s.tokensPage)
 	s.handle("POST /orgs/{org}/tokens", orgRoute(auth.ManageTokens), s.createToken)
 	s.handle("POST /orgs/{org}/tokens/{id}/revoke", orgRoute(auth.ManageTokens), s.revokeToken)

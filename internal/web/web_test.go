@@ -14,38 +14,45 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/sso"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/vault"
 	"github.com/safeguard-health/safeguard/internal/web"
 )
 
-func newHandler(t testing.TB, s *store.Store) (*web.Server, error) {
+// newHandler builds the web app over s; base is the address it is served
+// at (for the SSO callback).
+func newHandler(t testing.TB, s *store.Store, base string) (*web.Server, error) {
 	t.Helper()
 	reg, err := catalog.Load()
 	if err != nil {
 		return nil, err
 	}
-	accounts := account.New(s, auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}, nil),
-		vault.New(s, vault.Keyring{{ID: "test", Key: make([]byte, 32)}}), nil)
-	return web.New(reg, s, accounts, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+	v := vault.New(s, vault.Keyring{{ID: "test", Key: make([]byte, 32)}})
+	accounts := account.New(s, auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}, nil), v, nil)
+	callback := base + "/sso/callback"
+	return web.New(reg, s, accounts, sso.New(s, v, callback, nil), callback, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
 }
 
-func startTestServer(t *testing.T, h http.Handler) string {
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
+// newServer serves the web app over s on loopback.
 func newServer(t *testing.T, s *store.Store) *httptest.Server {
 	t.Helper()
-	h, err := newHandler(t, s)
+	srv, _ := newServerAndHandler(t, s)
+	return srv
+}
+
+func newServerAndHandler(t *testing.T, s *store.Store) (*httptest.Server, *web.Server) {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	h, err := newHandler(t, s, "http://"+srv.Listener.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(h)
+	srv.Config.Handler = h
+	srv.Start()
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, h
 }
 
 func get(t *testing.T, base, path string) (int, http.Header, string) {
