@@ -65,9 +65,11 @@ func (s *Store) RecordEvent(ctx context.Context, orgID, action, target string, d
 
 // AuditFilter narrows AuditLog.
 type AuditFilter struct {
-	OrgID  string // "" for every organisation and the installation
-	Limit  int    // newest first; 100 when 0
-	Before int64  // entries before this seq; 0 for the newest
+	OrgID  string    // "" for every organisation and the installation
+	Limit  int       // newest first; 100 when 0
+	Before int64     // entries before this seq; 0 for the newest
+	From   time.Time // entries at or after this time; zero for no bound
+	To     time.Time // entries before this time; zero for no bound
 }
 
 // AuditLog returns entries newest first.
@@ -81,6 +83,12 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]audit.Entry, err
 	}
 	if f.Before > 0 {
 		q, args = q+" AND seq < ?", append(args, f.Before)
+	}
+	if !f.From.IsZero() {
+		q, args = q+" AND at >= ?", append(args, f.From.UTC().Format(audit.TimeFormat))
+	}
+	if !f.To.IsZero() {
+		q, args = q+" AND at < ?", append(args, f.To.UTC().Format(audit.TimeFormat))
 	}
 	q, args = q+" ORDER BY seq DESC LIMIT ?", append(args, f.Limit)
 	rows, err := s.read.QueryContext(ctx, s.rebind(q), args...)

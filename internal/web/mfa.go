@@ -21,7 +21,7 @@ func (s *Server) mfaPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) mfa(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
+	if err := s.parseForm(w, r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -119,7 +119,7 @@ func (s *Server) mfaConfirm(w http.ResponseWriter, r *http.Request) {
 	if v == nil {
 		return
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := s.parseForm(w, r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -140,7 +140,7 @@ func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request) {
 	if v == nil {
 		return
 	}
-	if err := parseForm(w, r); err != nil {
+	if err := s.parseForm(w, r); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -22,7 +22,7 @@ type orgView struct {
 		Role  auth.Role
 		Label string
 	}
-	Filter struct{ Actor, Action string }
+	Filter struct{ Actor, Action, From, To string }
 	Error  string
 	Notice string
 }
@@ -49,7 +49,7 @@ func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status in
 }
 
 func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
+	if err := s.parseForm(w, r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -71,7 +71,7 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
+	if err := s.parseForm(w, r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -105,7 +105,22 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	if limit <= 0 || limit > 10000 {
 		limit = 500
 	}
-	entries, err := sc.Store.AuditLog(r.Context(), store.AuditFilter{Limit: limit})
+	f := store.AuditFilter{Limit: limit}
+	for _, b := range []struct {
+		name string
+		dst  *time.Time
+		add  int
+	}{{"from", &f.From, 0}, {"to", &f.To, 1}} {
+		if v := strings.TrimSpace(q.Get(b.name)); v != "" {
+			d, err := time.Parse("2006-01-02", v)
+			if err != nil {
+				s.fail(w, r, errs.New(errs.Invalid, b.name+" must be a date, YYYY-MM-DD"))
+				return
+			}
+			*b.dst = d.AddDate(0, 0, b.add) // "to" includes its whole day
+		}
+	}
+	entries, err := sc.Store.AuditLog(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -152,6 +167,6 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ov := &orgView{Scope: sc, Entries: kept}
-	ov.Filter.Actor, ov.Filter.Action = actor, action
+	ov.Filter.Actor, ov.Filter.Action, ov.Filter.From, ov.Filter.To = actor, action, q.Get("from"), q.Get("to")
 	s.render(w, r, "audit", http.StatusOK, page{Title: "Audit log · " + sc.Store.Org().Name, Data: ov})
 }

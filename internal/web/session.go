@@ -79,9 +79,10 @@ func (s *Server) authenticate(r *http.Request, w http.ResponseWriter) *http.Requ
 			s.log.Error("authenticate", "err", err)
 		}
 		// A sign-in waiting for its second factor keeps its cookie; any
-		// other session that does not work is cleared.
+		// other session that does not work is cleared, once, and audited.
 		if _, _, perr := s.accounts.PendingMFA(ctx, token); perr != nil {
 			setSessionCookie(w, r, "", -1)
+			s.store.RecordEvent(ctx, "", "session.rejected", r.Method+" "+r.URL.Path, map[string]string{"reason": "forged, truncated, expired or ended session cookie"})
 		}
 		return r.WithContext(ctx)
 	}
@@ -118,7 +119,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
+	if err := s.parseForm(w, r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -175,7 +176,7 @@ func (s *Server) setupPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
+	if err := s.parseForm(w, r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -211,11 +212,12 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 
 // parseForm reads a posted form of at most maxFormBytes. Errors: TooLarge,
 // Invalid.
-func parseForm(w http.ResponseWriter, r *http.Request) error {
+func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) error {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
+			s.store.RecordEvent(r.Context(), "", "request.too_large", r.Method+" "+r.URL.Path, map[string]int64{"limit_bytes": tooBig.Limit})
 			return errs.New(errs.TooLarge, "the form is larger than this page accepts")
 		}
 		return errs.New(errs.Invalid, "the form is malformed")

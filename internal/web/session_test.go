@@ -172,7 +172,7 @@ func TestSignInRefusals(t *testing.T) {
 	for _, e := range entries {
 		counts[e.Action]++
 	}
-	if counts["login.failed"] < 8 || counts["login.throttled"] < 1 {
+	if counts["login.failed"] < 8 || counts["login.throttled"] < 1 || counts["session.rejected"] < 3 || counts["request.too_large"] < 1 {
 		t.Errorf("audit counts %v", counts)
 	}
 }

@@ -94,7 +94,7 @@ func (s *Server) renderSSO(w http.ResponseWriter, r *http.Request, v ssoView, st
 }
 
 func (s *Server) ssoConfigure(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
+	if err := s.parseForm(w, r); err != nil {
 		s.fail(w, r, err)
 		return
 	}

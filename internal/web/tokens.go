@@ -35,7 +35,7 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, tv tokensV
 
 // createToken makes a token and shows it once.
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
-	if err := parseForm(w, r); err != nil {
+	if err := s.parseForm(w, r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
