@@ -200,6 +200,44 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*auth.User, *
 	return u, ss, nil
 }
 
+// Reauthenticate confirms, inside a signed-in session, that its user is
+// still the one at the keyboard: their password and, with MFA on, a code.
+// Privileged actions want this to be recent. Errors: Unauthenticated (one
+// message whatever was wrong), RateLimited after repeated failures.
+func (s *Service) Reauthenticate(ctx context.Context, u *auth.User, ss *auth.Session, password, code string) error {
+	key := "account-ip:" + u.Email + "|" + ss.IP
+	since := s.now().Add(-Window)
+	if n, err := s.store.LoginFailures(ctx, key, since); err != nil {
+		return err
+	} else if n >= MaxPerAccountAndIP {
+		return errs.New(errs.RateLimited, "too many failed attempts; wait 15 minutes and try again")
+	}
+	ok := u.PasswordHash != ""
+	if ok {
+		ok, _ = s.hasher.Verify(password, u.PasswordHash)
+	}
+	if ok {
+		if mfa, err := s.store.TOTP(ctx, u.ID); err != nil {
+			return err
+		} else if mfa.Enabled {
+			if ok, err = s.checkSecondFactor(ctx, u.ID, code); err != nil {
+				return err
+			}
+		}
+	}
+	if !ok {
+		if err := s.store.RecordLoginFailure(ctx, s.now(), since, key); err != nil {
+			return err
+		}
+		s.store.RecordEvent(ctx, "", "session.reauth_failed", "user:"+u.ID, nil)
+		return errs.New(errs.Unauthenticated, "the password or code is wrong")
+	}
+	if err := s.store.SetSessionReauth(ctx, ss.ID, s.now().UTC()); err != nil {
+		return err
+	}
+	return s.store.RecordEvent(ctx, "", "session.reauth", "user:"+u.ID, nil)
+}
+
 // SignInSSO starts a full session for a user the organisation's provider
 // vouched for (see package sso).
 func (s *Service) SignInSSO(ctx context.Context, u *auth.User, orgID, ip, userAgent string) (string, error) {

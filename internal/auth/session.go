@@ -21,6 +21,18 @@ type Session struct {
 	// Stage is StageFull for a signed-in session, StageMFA while the
 	// password is checked and the second factor awaited.
 	Stage string
+	// ReauthAt is when the user last confirmed who they are in this
+	// session (zero until they do).
+	ReauthAt time.Time
+}
+
+// Freshness is when the session's user last proved who they are: signing in
+// or re-authenticating.
+func (s *Session) Freshness() time.Time {
+	if s.ReauthAt.After(s.CreatedAt) {
+		return s.ReauthAt
+	}
+	return s.CreatedAt
 }
 
 // Session stages.

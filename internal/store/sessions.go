@@ -9,7 +9,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 )
 
-const sessionColumns = "id, user_id, created_at, last_seen_at, expires_at, ip, user_agent, stage"
+const sessionColumns = "id, user_id, created_at, last_seen_at, expires_at, ip, user_agent, stage, reauth_at"
 
 // CreateSession stores a session. Its ID is the hash of the cookie token.
 // Errors: Invalid when the user does not exist.
@@ -17,7 +17,7 @@ func (s *Store) CreateSession(ctx context.Context, ss *auth.Session) error {
 	if ss.Stage == "" {
 		ss.Stage = auth.StageFull
 	}
-	_, err := s.write.ExecContext(ctx, s.rebind(`INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err := s.write.ExecContext(ctx, s.rebind(`INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '')`),
 		ss.ID, ss.UserID, formatTime(ss.CreatedAt), formatTime(ss.LastSeenAt), formatTime(ss.ExpiresAt), ss.IP, ss.UserAgent, ss.Stage)
 	return translate(err, "session")
 }
@@ -34,7 +34,7 @@ func (s *Store) ReplaceSession(ctx context.Context, oldID string, ss *auth.Sessi
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.New(errs.Unauthenticated, "your session has ended; sign in again")
 		}
-		_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '')`),
 			ss.ID, ss.UserID, formatTime(ss.CreatedAt), formatTime(ss.LastSeenAt), formatTime(ss.ExpiresAt), ss.IP, ss.UserAgent, ss.Stage)
 		return translate(err, "session")
 	})
@@ -52,6 +52,12 @@ func (s *Store) Session(ctx context.Context, id string) (*auth.Session, error) {
 // TouchSession records activity on a session, for the idle timeout.
 func (s *Store) TouchSession(ctx context.Context, id string, at time.Time) error {
 	_, err := s.write.ExecContext(ctx, s.rebind(`UPDATE sessions SET last_seen_at = ? WHERE id = ?`), formatTime(at), id)
+	return translate(err, "session")
+}
+
+// SetSessionReauth records that the session's user confirmed who they are.
+func (s *Store) SetSessionReauth(ctx context.Context, id string, at time.Time) error {
+	_, err := s.write.ExecContext(ctx, s.rebind(`UPDATE sessions SET reauth_at = ? WHERE id = ?`), formatTime(at), id)
 	return translate(err, "session")
 }
 
@@ -120,9 +126,12 @@ func (s *Store) ClearLoginFailures(ctx context.Context, key string) error {
 
 func scanSession(sc scanner) (*auth.Session, error) {
 	var ss auth.Session
-	var created, seen, expires string
-	if err := sc.Scan(&ss.ID, &ss.UserID, &created, &seen, &expires, &ss.IP, &ss.UserAgent, &ss.Stage); err != nil {
+	var created, seen, expires, reauth string
+	if err := sc.Scan(&ss.ID, &ss.UserID, &created, &seen, &expires, &ss.IP, &ss.UserAgent, &ss.Stage, &reauth); err != nil {
 		return nil, err
+	}
+	if reauth != "" {
+		ss.ReauthAt, _ = parseTime(reauth)
 	}
 	var err error
 	for _, f := range []struct {

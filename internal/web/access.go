@@ -114,14 +114,15 @@ func (s *Server) guard(a Access, h http.HandlerFunc) http.Handler {
 				return
 			}
 		}
-		if a.Perm.Privileged() && time.Since(v.freshness()) > ReauthWindow {
-			s.fail(w, r, errs.New(errs.Forbidden, "this change needs a recent sign-in: sign out and in again, then retry"))
+		if a.Perm.Privileged() && time.Since(v.Session.Freshness()) > ReauthWindow {
+			if r.Method == http.MethodGet {
+				http.Redirect(w, r, "/account/reauth?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
+				return
+			}
+			s.fail(w, r, errs.New(errs.Forbidden, "this change needs you to confirm your password first: open /account/reauth, then retry"))
 			return
 		}
 		ctx := context.WithValue(r.Context(), orgKey{}, &orgScope{Store: s.store.Scope(o), Role: role})
 		h(w, r.WithContext(ctx))
 	})
 }
-
-// freshness is when the viewer last proved who they are.
-func (v *viewer) freshness() time.Time { return v.Session.CreatedAt }

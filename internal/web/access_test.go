@@ -157,6 +157,8 @@ func formFor(pattern string) url.Values {
 		return url.Values{"email": {"contributor@example.net"}, "role": {"contributor"}}
 	case "POST /orgs/{org}/settings":
 		return url.Values{} // require_mfa stays off
+	case "POST /account/reauth":
+		return url.Values{"password": {ownerPassword}}
 	case "POST /orgs/{org}/tokens":
 		return url.Values{"name": {"matrix"}, "scope": {"read"}, "days": {"1"}}
 	}

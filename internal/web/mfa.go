@@ -154,3 +154,46 @@ func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/account", http.StatusSeeOther)
 }
+
+type reauthForm struct {
+	Next, Error string
+	MFA         bool
+}
+
+// reauthPage asks the signed-in user to confirm their password (and code)
+// before a privileged action.
+func (s *Server) reauthPage(w http.ResponseWriter, r *http.Request) {
+	v := s.signedIn(w, r)
+	if v == nil {
+		return
+	}
+	on, _, err := s.accounts.MFAStatus(r.Context(), v.User.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, "reauth", http.StatusOK, page{Title: "Confirm it is you", Data: reauthForm{Next: localPath(r.URL.Query().Get("next")), MFA: on}})
+}
+
+func (s *Server) reauth(w http.ResponseWriter, r *http.Request) {
+	v := s.signedIn(w, r)
+	if v == nil {
+		return
+	}
+	if err := s.parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f := reauthForm{Next: localPath(r.PostFormValue("next"))}
+	if err := s.accounts.Reauthenticate(r.Context(), v.User, v.Session, r.PostFormValue("password"), r.PostFormValue("code")); err != nil {
+		if k := errs.KindOf(err); k != errs.Unauthenticated && k != errs.RateLimited {
+			s.fail(w, r, err)
+			return
+		}
+		f.Error = errs.Message(err)
+		f.MFA, _, _ = s.accounts.MFAStatus(r.Context(), v.User.ID)
+		s.render(w, r, "reauth", errs.HTTPStatus(err), page{Title: "Confirm it is you", Data: f})
+		return
+	}
+	http.Redirect(w, r, f.Next, http.StatusSeeOther)
+}

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -15,6 +16,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/web"
 )
 
 const ownerPassword = "a quiet river under the old bridge"
@@ -275,5 +277,45 @@ func TestSignOutEverywhere(t *testing.T) {
 		if resp, _ := fetch(t, c, srv.URL+"/account"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
 			t.Errorf("%s after signing out everywhere: %d", name, resp.StatusCode)
 		}
+	}
+}
+
+// An owner whose sign-in is older than the re-authentication window is
+// asked to confirm their password before a privileged action.
+func TestReauthForPrivilegedActions(t *testing.T) {
+	path := storetest.SQLitePath(t)
+	s := storetest.SQLiteAt(t, path)
+	srv := newServer(t, s)
+	c := newClient(t)
+	post(t, c, srv.URL+"/setup", setupForm)
+	// Age the session past the window, in the database file itself.
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	old := time.Now().UTC().Add(-web.ReauthWindow - time.Minute).Format("2006-01-02T15:04:05.000000Z")
+	if _, err := raw.Exec("UPDATE sessions SET created_at = ?", old); err != nil {
+		t.Fatal(err)
+	}
+	resp, _ := fetch(t, c, srv.URL+"/orgs/riverside/tokens")
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/account/reauth?next=%2Forgs%2Friverside%2Ftokens" {
+		t.Fatalf("privileged page with an old sign-in: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := post(t, c, srv.URL+"/orgs/riverside/tokens", url.Values{"name": {"x"}, "scope": {"read"}, "days": {"1"}}); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("privileged change with an old sign-in: %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := fetch(t, c, srv.URL+"/orgs/riverside"); resp.StatusCode != 200 {
+		t.Errorf("ordinary page with an old sign-in: %d", resp.StatusCode)
+	}
+	if resp, body := post(t, c, srv.URL+"/account/reauth", url.Values{"password": {"not my password at all"}, "next": {"/orgs/riverside/tokens"}}); resp.StatusCode != 401 || !strings.Contains(body, "the password or code is wrong") {
+		t.Errorf("wrong password: %d", resp.StatusCode)
+	}
+	resp, _ = post(t, c, srv.URL+"/account/reauth", url.Values{"password": {ownerPassword}, "next": {"/orgs/riverside/tokens"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/orgs/riverside/tokens" {
+		t.Fatalf("reauth: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := fetch(t, c, srv.URL+"/orgs/riverside/tokens"); resp.StatusCode != 200 {
+		t.Errorf("privileged page after reauth: %d", resp.StatusCode)
 	}
 }

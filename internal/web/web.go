@@ -52,6 +52,7 @@ type Accounts interface {
 	Sessions(ctx context.Context, userID string) ([]*auth.Session, error)
 	LogoutEverywhere(ctx context.Context, userID string) error
 	SignInSSO(ctx context.Context, u *auth.User, orgID, ip, userAgent string) (string, error)
+	Reauthenticate(ctx context.Context, u *auth.User, ss *auth.Session, password, code string) error
 	Authenticate(ctx context.Context, token string) (*auth.User, *auth.Session, error)
 	Logout(ctx context.Context, token string) error
 	NeedsSetup(ctx context.Context) (bool, error)
@@ -119,6 +120,8 @@ func New(reg *catalog.Registry, st Store, accounts Accounts, sso SSO, ssoCallbac
 	s.handle("POST /account/mfa/confirm", in, s.mfaConfirm)
 	s.handle("POST /account/mfa/disable", in, s.mfaDisable)
 	s.handle("POST /account/sessions/logout-all", in, s.logoutEverywhere)
+	s.handle("GET /account/reauth", in, s.reauthPage)
+	s.handle("POST /account/reauth", in, s.reauth)
 	s.handle("GET /orgs/{org}", orgRoute(auth.ViewOrg), s.orgPage)
 	s.handle("GET /orgs/{org}/members", orgRoute(auth.ViewMembers), s.membersPage)
 	s.handle("POST /orgs/{org}/members", orgRoute(auth.ManageMembers), s.addMember)
