@@ -152,3 +152,32 @@ type Checkpoint struct {
 func (c *Checkpoint) Message() []byte {
 	return []byte(fmt.Sprintf("safeguard-audit-checkpoint|v1|%d|%s|%s", c.Seq, c.Hash, c.At.UTC().Format(TimeFormat)))
 }
+
+// Record is an entry as the exports (JSON, CSV) write it.
+type Record struct {
+	Seq      int64  `json:"seq"`
+	At       string `json:"at"`
+	OrgID    string `json:"org_id,omitempty"`
+	ActorID  string `json:"actor_id,omitempty"`
+	Actor    string `json:"actor"`
+	Source   string `json:"source,omitempty"`
+	Action   string `json:"action"`
+	Target   string `json:"target,omitempty"`
+	Before   string `json:"before,omitempty"`
+	After    string `json:"after,omitempty"`
+	PrevHash string `json:"prev_hash"`
+	Hash     string `json:"hash"`
+}
+
+// Record returns the entry as exports write it.
+func (e *Entry) Record() Record {
+	return Record{e.Seq, e.At.UTC().Format(TimeFormat), e.OrgID, e.ActorID, e.Actor, e.Source, e.Action, e.Target, e.Before, e.After, e.PrevHash, e.Hash}
+}
+
+// CSVHeader names the columns of CSV.
+var CSVHeader = []string{"seq", "at", "org_id", "actor_id", "actor", "source", "action", "target", "before", "after", "prev_hash", "hash"}
+
+// CSV returns the record's fields in CSVHeader's order.
+func (r Record) CSV() []string {
+	return []string{strconv.FormatInt(r.Seq, 10), r.At, r.OrgID, r.ActorID, r.Actor, r.Source, r.Action, r.Target, r.Before, r.After, r.PrevHash, r.Hash}
+}

@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/csv"
 	"fmt"
-	"strconv"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -120,30 +119,16 @@ for was removed. Exit status 0 when all holds, 1 with the first problem named.`,
 func writeAudit(a *app, format string, entries []audit.Entry) error {
 	switch format {
 	case "json":
-		type row struct {
-			Seq      int64  `json:"seq"`
-			At       string `json:"at"`
-			OrgID    string `json:"org_id,omitempty"`
-			ActorID  string `json:"actor_id,omitempty"`
-			Actor    string `json:"actor"`
-			Source   string `json:"source,omitempty"`
-			Action   string `json:"action"`
-			Target   string `json:"target,omitempty"`
-			Before   string `json:"before,omitempty"`
-			After    string `json:"after,omitempty"`
-			PrevHash string `json:"prev_hash"`
-			Hash     string `json:"hash"`
-		}
-		out := []row{}
+		out := []audit.Record{}
 		for _, e := range entries {
-			out = append(out, row{e.Seq, e.At.Format(audit.TimeFormat), e.OrgID, e.ActorID, e.Actor, e.Source, e.Action, e.Target, e.Before, e.After, e.PrevHash, e.Hash})
+			out = append(out, e.Record())
 		}
 		return writeJSON(a.stdout, map[string]any{"entries": out})
 	case "csv":
 		w := csv.NewWriter(a.stdout)
-		w.Write([]string{"seq", "at", "org_id", "actor_id", "actor", "source", "action", "target", "before", "after", "prev_hash", "hash"})
+		w.Write(audit.CSVHeader)
 		for _, e := range entries {
-			w.Write([]string{strconv.FormatInt(e.Seq, 10), e.At.Format(audit.TimeFormat), e.OrgID, e.ActorID, e.Actor, e.Source, e.Action, e.Target, e.Before, e.After, e.PrevHash, e.Hash})
+			w.Write(e.Record().CSV())
 		}
 		w.Flush()
 		return w.Error()

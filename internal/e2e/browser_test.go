@@ -34,12 +34,13 @@ var urlRE = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+/`)
 
 var loginRE = regexp.MustCompile(`([a-z]+@riverside\.example)\s+([A-Z2-7]{26})\b`)
 
-// startDemo runs `safeguard demo` on a free port and returns its URL and the
-// demo logins it printed (email → password).
-func startDemo(t *testing.T, bin string) (string, map[string]string) {
+// start runs the binary with args, stops it with SIGINT when the test
+// ends (failing the test if it does not stop cleanly), and returns the
+// address it prints and the lines it printed before it.
+func start(t *testing.T, bin string, args ...string) (string, []string) {
 	t.Helper()
-	cmd := exec.Command(bin, "demo", "--addr", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "SAFEGUARD_DB=") // the demo's own fresh database
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "SAFEGUARD_DB=", "SAFEGUARD_KEYS=") // a fresh database of its own
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -55,35 +56,51 @@ func startDemo(t *testing.T, bin string) (string, map[string]string) {
 		select {
 		case err := <-done:
 			if err != nil {
-				t.Errorf("demo did not shut down cleanly: %v", err)
+				t.Errorf("%s did not shut down cleanly: %v", args[0], err)
 			}
 		case <-time.After(20 * time.Second):
 			cmd.Process.Kill()
-			t.Error("demo did not stop on SIGINT")
+			t.Errorf("%s did not stop on SIGINT", args[0])
 		}
 	})
-	found := make(chan string, 1)
-	logins := map[string]string{}
+	type result struct {
+		url   string
+		lines []string
+	}
+	found := make(chan result, 1)
 	go func() {
+		var lines []string
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			if m := loginRE.FindStringSubmatch(sc.Text()); m != nil {
-				logins[m[1]] = m[2]
-			}
 			if u := urlRE.FindString(sc.Text()); u != "" {
-				found <- u
+				found <- result{u, lines}
 				break
 			}
+			lines = append(lines, sc.Text())
 		}
 		io.Copy(io.Discard, stdout)
 	}()
 	select {
-	case u := <-found:
-		return u, logins
+	case r := <-found:
+		return r.url, r.lines
 	case <-time.After(30 * time.Second):
-		t.Fatal("demo did not print its address")
+		t.Fatalf("%s did not print its address", args[0])
 	}
 	return "", nil
+}
+
+// startDemo runs `safeguard demo` on a free port and returns its URL and the
+// demo logins it printed (email → password).
+func startDemo(t *testing.T, bin string) (string, map[string]string) {
+	t.Helper()
+	u, lines := start(t, bin, "demo", "--addr", "127.0.0.1:0")
+	logins := map[string]string{}
+	for _, l := range lines {
+		if m := loginRE.FindStringSubmatch(l); m != nil {
+			logins[m[1]] = m[2]
+		}
+	}
+	return u, logins
 }
 
 // chromium finds the browser: SAFEGUARD_CHROMIUM, or Debian's. In CI a

@@ -1,10 +1,6 @@
 package e2e
 
 import (
-	"bufio"
-	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,32 +15,8 @@ import (
 // timeout and returns its URL.
 func startServe(t *testing.T, bin string, idle time.Duration) string {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--db", filepath.Join(t.TempDir(), "s.db"), "--addr", "127.0.0.1:0", "--idle-timeout", idle.String())
-	cmd.Env = append(os.Environ(), "SAFEGUARD_DB=", "SAFEGUARD_KEYS=")
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u := urlRE.FindString(sc.Text()); u != "" {
-				found <- u
-				break
-			}
-		}
-		io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case u := <-found:
-		return u
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not print its address")
-	}
-	return ""
+	u, _ := start(t, bin, "serve", "--db", filepath.Join(t.TempDir(), "s.db"), "--addr", "127.0.0.1:0", "--idle-timeout", idle.String())
+	return u
 }
 
 // The first owner sets up Safeguard, turns on TOTP, signs out, signs in with

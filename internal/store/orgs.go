@@ -22,24 +22,28 @@ func (s *Store) CreateOrganization(ctx context.Context, o *org.Organization) err
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return errs.Wrap(errs.Internal, "", err)
-	}
-	now := s.now().UTC()
-	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO organizations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			id.String(), o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), formatTime(now), o.RequireMFA, int64(o.IdleTimeout.Seconds()))
-		if err != nil {
-			return change{}, translate(err, fmt.Sprintf("organisation %q", o.Slug))
-		}
-		o.ID, o.CreatedAt, o.UpdatedAt = id.String(), now, now
-		return change{orgID: o.ID, action: "org.create", target: "org:" + o.ID, after: o}, nil
-	})
+	err := s.audited(ctx, func(tx *sql.Tx) (change, error) { return s.insertOrganization(ctx, tx, o) })
 	if err != nil {
 		o.ID = ""
 	}
 	return err
+}
+
+// insertOrganization adds a validated organisation inside tx, setting its ID
+// and timestamps, and returns the audit change for it.
+func (s *Store) insertOrganization(ctx context.Context, tx *sql.Tx, o *org.Organization) (change, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return change{}, errs.Wrap(errs.Internal, "", err)
+	}
+	now := s.now().UTC()
+	_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO organizations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		id.String(), o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), formatTime(now), o.RequireMFA, int64(o.IdleTimeout.Seconds()))
+	if err != nil {
+		return change{}, translate(err, fmt.Sprintf("organisation %q", o.Slug))
+	}
+	o.ID, o.CreatedAt, o.UpdatedAt = id.String(), now, now
+	return change{orgID: o.ID, action: "org.create", target: "org:" + o.ID, after: o}, nil
 }
 
 // UpdateOrganization saves an organisation's fields. Errors: Invalid,

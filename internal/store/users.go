@@ -21,24 +21,28 @@ func (s *Store) CreateUser(ctx context.Context, u *auth.User) error {
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	id, err := uuid.NewV7()
-	if err != nil {
-		return errs.Wrap(errs.Internal, "", err)
-	}
-	now := s.now().UTC()
-	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-			id.String(), u.Email, u.Name, u.PasswordHash, u.Disabled, formatTime(now), formatTime(now), formatTime(now))
-		if err != nil {
-			return change{}, translate(err, fmt.Sprintf("user %s", u.Email))
-		}
-		u.ID, u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt = id.String(), now, now, now
-		return change{action: "user.create", target: "user:" + u.ID, after: auditUser(u)}, nil
-	})
+	err := s.audited(ctx, func(tx *sql.Tx) (change, error) { return s.insertUser(ctx, tx, u) })
 	if err != nil {
 		u.ID = ""
 	}
 	return err
+}
+
+// insertUser adds a validated user inside tx, setting its ID and
+// timestamps, and returns the audit change for it.
+func (s *Store) insertUser(ctx context.Context, tx *sql.Tx, u *auth.User) (change, error) {
+	id, err := uuid.NewV7()
+	if err != nil {
+		return change{}, errs.Wrap(errs.Internal, "", err)
+	}
+	now := s.now().UTC()
+	_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		id.String(), u.Email, u.Name, u.PasswordHash, u.Disabled, formatTime(now), formatTime(now), formatTime(now))
+	if err != nil {
+		return change{}, translate(err, fmt.Sprintf("user %s", u.Email))
+	}
+	u.ID, u.PasswordChangedAt, u.CreatedAt, u.UpdatedAt = id.String(), now, now, now
+	return change{action: "user.create", target: "user:" + u.ID, after: auditUser(u)}, nil
 }
 
 // auditUser is what the audit log records of a user: never the password hash.
@@ -258,16 +262,7 @@ func (s *Store) CreateFirstOwner(ctx context.Context, o *org.Organization, u *au
 	if err := u.Validate(); err != nil {
 		return err
 	}
-	oid, err := uuid.NewV7()
-	if err != nil {
-		return errs.Wrap(errs.Internal, "", err)
-	}
-	uid, err := uuid.NewV7()
-	if err != nil {
-		return errs.Wrap(errs.Internal, "", err)
-	}
-	now := s.now().UTC()
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if s.engine == Postgres {
 			if _, err := tx.ExecContext(ctx, "LOCK TABLE users IN EXCLUSIVE MODE"); err != nil {
 				return translate(err, "users")
@@ -280,23 +275,19 @@ func (s *Store) CreateFirstOwner(ctx context.Context, o *org.Organization, u *au
 		if n > 0 {
 			return errs.New(errs.Forbidden, "Safeguard is already set up: sign in, or ask an owner for an account")
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO organizations (`+orgColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			oid.String(), o.Slug, o.Name, string(o.EntityType), o.WorkforceSize, o.Sites, o.Demo, formatTime(now), formatTime(now), o.RequireMFA, int64(o.IdleTimeout.Seconds())); err != nil {
-			return translate(err, "organisation")
+		orgChange, err := s.insertOrganization(ctx, tx, o)
+		if err != nil {
+			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-			uid.String(), u.Email, u.Name, u.PasswordHash, false, formatTime(now), formatTime(now), formatTime(now)); err != nil {
-			return translate(err, "user")
+		userChange, err := s.insertUser(ctx, tx, u)
+		if err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?, ?, ?, ?)`),
-			oid.String(), uid.String(), string(auth.Owner), formatTime(now)); err != nil {
+			o.ID, u.ID, string(auth.Owner), formatTime(s.now())); err != nil {
 			return translate(err, "membership")
 		}
-		o.ID, o.CreatedAt, o.UpdatedAt = oid.String(), now, now
-		u.ID, u.CreatedAt, u.UpdatedAt, u.PasswordChangedAt = uid.String(), now, now, now
-		for _, ch := range []change{
-			{orgID: o.ID, action: "org.create", target: "org:" + o.ID, after: o},
-			{action: "user.create", target: "user:" + u.ID, after: auditUser(u)},
+		for _, ch := range []change{orgChange, userChange,
 			{orgID: o.ID, action: "membership.set", target: "user:" + u.ID, after: map[string]string{"role": string(auth.Owner)}},
 		} {
 			if err := s.appendAudit(ctx, tx, ch); err != nil {

@@ -82,18 +82,12 @@ func (s *Server) guard(a Access, h http.HandlerFunc) http.Handler {
 			return
 		}
 		o, err := s.store.OrganizationBySlug(r.Context(), r.PathValue("org"))
-		if errs.Is(err, errs.NotFound) {
-			s.fail(w, r, errs.New(errs.NotFound, "no such organisation"))
-			return
+		var role auth.Role
+		if err == nil {
+			role, err = s.store.Membership(r.Context(), o.ID, v.User.ID)
 		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		role, err := s.store.Membership(r.Context(), o.ID, v.User.ID)
-		if errs.Is(err, errs.NotFound) {
-			s.fail(w, r, errs.New(errs.NotFound, "no such organisation"))
-			return
+		if errs.Is(err, errs.NotFound) { // no such organisation, or not a member: alike
+			err = errs.New(errs.NotFound, "no such organisation")
 		}
 		if err != nil {
 			s.fail(w, r, err)

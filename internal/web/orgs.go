@@ -138,30 +138,18 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
 		cw := csv.NewWriter(w)
-		cw.Write([]string{"seq", "at", "actor", "source", "action", "target", "before", "after", "prev_hash", "hash"})
+		cw.Write(audit.CSVHeader)
 		for _, e := range kept {
-			cw.Write([]string{strconv.FormatInt(e.Seq, 10), e.At.Format(audit.TimeFormat), e.Actor, e.Source, e.Action, e.Target, e.Before, e.After, e.PrevHash, e.Hash})
+			cw.Write(e.Record().CSV())
 		}
 		cw.Flush()
 		return
 	case "json":
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
-		type row struct {
-			Seq      int64  `json:"seq"`
-			At       string `json:"at"`
-			Actor    string `json:"actor"`
-			Source   string `json:"source"`
-			Action   string `json:"action"`
-			Target   string `json:"target"`
-			Before   string `json:"before,omitempty"`
-			After    string `json:"after,omitempty"`
-			PrevHash string `json:"prev_hash"`
-			Hash     string `json:"hash"`
-		}
-		out := []row{}
+		out := []audit.Record{}
 		for _, e := range kept {
-			out = append(out, row{e.Seq, e.At.Format(audit.TimeFormat), e.Actor, e.Source, e.Action, e.Target, e.Before, e.After, e.PrevHash, e.Hash})
+			out = append(out, e.Record())
 		}
 		json.NewEncoder(w).Encode(map[string]any{"organization": sc.Store.Org().Slug, "entries": out})
 		return
