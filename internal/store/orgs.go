@@ -101,6 +101,14 @@ func (s *Store) orgWhere(ctx context.Context, where string, arg any) (*org.Organ
 	return o, nil
 }
 
+// HasDemoOrganization reports whether any organisation is a demonstration
+// one (every page then says so): one indexed-size query, not a listing.
+func (s *Store) HasDemoOrganization(ctx context.Context) (bool, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM organizations WHERE demo LIMIT 1) d`).Scan(&n)
+	return n > 0, translate(err, "organisations")
+}
+
 // Organizations lists every organisation by name.
 func (s *Store) Organizations(ctx context.Context) ([]*org.Organization, error) {
 	rows, err := s.read.QueryContext(ctx, `SELECT `+orgColumns+` FROM organizations ORDER BY name, slug`)

@@ -51,6 +51,9 @@ func TestOrganizations(t *testing.T) {
 			t.Errorf("missing: err = %v, want not found", err)
 		}
 
+		if demo, err := s.HasDemoOrganization(ctx); err != nil || demo {
+			t.Errorf("demo before any demo organisation: %v, %v", demo, err)
+		}
 		got.Name, got.Demo, got.EntityType = "Riverside Clinic", true, org.Hybrid
 		if err := s.UpdateOrganization(ctx, got); err != nil {
 			t.Fatal(err)
@@ -58,6 +61,9 @@ func TestOrganizations(t *testing.T) {
 		again, _ := s.OrganizationBySlug(ctx, "riverside")
 		if again == nil || again.Name != "Riverside Clinic" || !again.Demo || again.EntityType != org.Hybrid {
 			t.Errorf("after update: %+v", again)
+		}
+		if demo, err := s.HasDemoOrganization(ctx); err != nil || !demo {
+			t.Errorf("demo after marking one: %v, %v", demo, err)
 		}
 		if err := s.UpdateOrganization(ctx, &org.Organization{ID: "nope", Slug: "nope", Name: "n", EntityType: org.Provider}); !errs.Is(err, errs.NotFound) {
 			t.Errorf("update missing: err = %v", err)

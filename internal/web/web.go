@@ -30,7 +30,7 @@ var staticFS embed.FS
 // Scope, which reaches one organisation's records only.
 type Store interface {
 	Ping(ctx context.Context) error
-	Organizations(ctx context.Context) ([]*org.Organization, error)
+	HasDemoOrganization(ctx context.Context) (bool, error)
 	OrganizationBySlug(ctx context.Context, slug string) (*org.Organization, error)
 	Memberships(ctx context.Context, userID string) ([]auth.Membership, error)
 	Membership(ctx context.Context, orgID, userID string) (auth.Role, error)
@@ -198,15 +198,12 @@ type page struct {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, status int, p page) {
 	// Every page of an installation that holds a demonstration organisation
 	// says so, signed in or not.
-	orgs, err := s.store.Organizations(r.Context())
+	demo, err := s.store.HasDemoOrganization(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p.Version, p.Viewer = s.version, viewerFrom(r.Context())
-	for _, o := range orgs {
-		p.Demo = p.Demo || o.Demo
-	}
+	p.Version, p.Viewer, p.Demo = s.version, viewerFrom(r.Context()), demo
 	t, ok := s.pages[name]
 	if !ok {
 		s.fail(w, r, fmt.Errorf("no template %q", name))
