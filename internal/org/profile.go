@@ -1,0 +1,149 @@
+package org
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+)
+
+// Profile is what the organisation says about itself so that Safeguard can
+// tailor the rules to it (SP 800-66r2: there is no one compliance approach
+// for all): its size and scale, the facts that decide whether particular
+// provisions apply, where ePHI lives, and who is responsible.
+type Profile struct {
+	// Beds is the number of licensed beds of a provider (0: not an inpatient
+	// facility). A provider with beds is treated as a hospital.
+	Beds int `json:"beds"`
+	// Members is the number of covered lives of a health plan.
+	Members int `json:"members"`
+	// ClearinghouseInLargerOrg: a health care clearinghouse is part of this
+	// (larger) organisation (164.308(a)(4)(ii)(A)).
+	ClearinghouseInLargerOrg bool `json:"clearinghouse_in_larger_org"`
+	// GroupHealthPlan: the organisation is, or sponsors, a group health plan
+	// whose plan documents must carry 164.314(b)'s provisions.
+	GroupHealthPlan bool `json:"group_health_plan"`
+	// Subcontractors: a business associate uses subcontractors that create,
+	// receive, maintain or transmit ePHI on its behalf (164.308(b)(2)).
+	Subcontractors bool `json:"subcontractors"`
+	// HealthCareComponents names a hybrid entity's designated health care
+	// components, to which the Security Rule applies.
+	HealthCareComponents string `json:"health_care_components,omitempty"`
+	// Systems are the places ePHI is created, received, maintained or
+	// transmitted.
+	Systems []System `json:"systems"`
+	// SecurityOfficial is the person responsible for the security policies
+	// and procedures (164.308(a)(2)).
+	SecurityOfficial Official `json:"security_official"`
+	// PrivacyOfficial is the privacy official (164.530(a)).
+	PrivacyOfficial Official `json:"privacy_official"`
+	// FiscalYearStart is the month (1–12) the organisation's fiscal year
+	// starts in, for periodic reviews; 0 for January.
+	FiscalYearStart int `json:"fiscal_year_start"`
+	// Completed is set when the first-run wizard has been finished.
+	Completed bool      `json:"completed"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Official is a named, responsible person.
+type Official struct {
+	Name  string `json:"name"`
+	Title string `json:"title,omitempty"`
+	Email string `json:"email,omitempty"`
+}
+
+// System is an ePHI system and what it does with ePHI.
+type System struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Location    string `json:"location,omitempty"` // on premises, a vendor's cloud, …
+	Creates     bool   `json:"creates"`
+	Receives    bool   `json:"receives"`
+	Maintains   bool   `json:"maintains"`
+	Transmits   bool   `json:"transmits"`
+}
+
+// Uses lists what the system does with ePHI, in the rule's words.
+func (s System) Uses() []string {
+	var out []string
+	for _, u := range []struct {
+		on   bool
+		verb string
+	}{{s.Creates, "creates"}, {s.Receives, "receives"}, {s.Maintains, "maintains"}, {s.Transmits, "transmits"}} {
+		if u.on {
+			out = append(out, u.verb)
+		}
+	}
+	return out
+}
+
+// Limits on profile fields.
+const (
+	maxSystems  = 200
+	maxTextLen  = 500
+	maxNotesLen = 2000
+)
+
+// Validate returns an Invalid error naming the first field that is wrong.
+func (p *Profile) Validate() error {
+	bad := func(format string, args ...any) error { return errs.New(errs.Invalid, fmt.Sprintf(format, args...)) }
+	switch {
+	case p.Beds < 0 || p.Members < 0:
+		return bad("beds and members cannot be negative")
+	case p.FiscalYearStart < 0 || p.FiscalYearStart > 12:
+		return bad("the fiscal year's first month must be 1 to 12")
+	case len(p.HealthCareComponents) > maxNotesLen:
+		return bad("health care components: at most %d characters", maxNotesLen)
+	case len(p.Systems) > maxSystems:
+		return bad("at most %d ePHI systems in the profile; the ePHI inventory holds more", maxSystems)
+	}
+	for _, o := range []struct {
+		label string
+		off   *Official
+	}{{"security official", &p.SecurityOfficial}, {"privacy official", &p.PrivacyOfficial}} {
+		o.off.Name, o.off.Title, o.off.Email = strings.TrimSpace(o.off.Name), strings.TrimSpace(o.off.Title), strings.TrimSpace(o.off.Email)
+		if len(o.off.Name) > maxTextLen || len(o.off.Title) > maxTextLen {
+			return bad("%s: name and title are at most %d characters", o.label, maxTextLen)
+		}
+		if o.off.Email != "" {
+			if a, err := mail.ParseAddress(o.off.Email); err != nil || a.Address != o.off.Email {
+				return bad("%s: email %q is not a valid address", o.label, o.off.Email)
+			}
+		}
+	}
+	for i := range p.Systems {
+		sys := &p.Systems[i]
+		sys.Name, sys.Location = strings.TrimSpace(sys.Name), strings.TrimSpace(sys.Location)
+		switch {
+		case sys.Name == "":
+			return bad("ePHI system %d: a name is required", i+1)
+		case len(sys.Name) > maxTextLen || len(sys.Location) > maxTextLen || len(sys.Description) > maxNotesLen:
+			return bad("ePHI system %q: a field is too long", sys.Name)
+		case len(sys.Uses()) == 0:
+			return bad("ePHI system %q: say whether it creates, receives, maintains or transmits ePHI", sys.Name)
+		}
+		for _, other := range p.Systems[:i] {
+			if strings.EqualFold(other.Name, sys.Name) {
+				return bad("ePHI system %q is listed twice", sys.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// Hospital reports whether a provider has inpatient beds.
+func (o *Organization) Hospital(p *Profile) bool { return o.EntityType == Provider && p.Beds > 0 }
+
+// SmallThreshold is the workforce size below which Safeguard treats an
+// organisation without beds as a small practice: scaled guidance, and the
+// enhanced CPGs deferred until the essential ones are met. It is
+// Safeguard's threshold, not a regulatory one; tailoring can be overridden.
+const SmallThreshold = 50
+
+// Small reports whether Safeguard scales its guidance down for the
+// organisation.
+func (o *Organization) Small(p *Profile) bool {
+	return !o.Hospital(p) && o.WorkforceSize < SmallThreshold
+}
