@@ -351,13 +351,13 @@ func (p *Program) Save(ctx context.Context, st Store, id, action string, answers
 // assessed, for whom, under which tailoring, with which answers and which
 // versions of which evidence.
 type Snapshot struct {
-	Assessment   *Assessment          `json:"assessment"`
-	Organization *org.Organization    `json:"organization"`
-	Profile      *org.Profile         `json:"profile"`
-	Items        []SnapshotItem       `json:"items"`
-	Progress     Progress             `json:"progress"`
-	Tailoring    string               `json:"tailoring_rules_version"`
-	Catalog      map[string]string    `json:"catalog_versions"`
+	Assessment   *Assessment       `json:"assessment"`
+	Organization *org.Organization `json:"organization"`
+	Profile      *org.Profile      `json:"profile"`
+	Items        []SnapshotItem    `json:"items"`
+	Progress     Progress          `json:"progress"`
+	Tailoring    string            `json:"tailoring_rules_version"`
+	Catalog      map[string]string `json:"catalog_versions"`
 }
 
 // SnapshotItem is one row as frozen.
