@@ -136,14 +136,17 @@ func TestRandomPassword(t *testing.T) {
 // The role table, written out as the product defines the roles: the owner
 // manages the organisation; the security officer runs the program; the
 // auditor reads everything, the audit log included, and changes nothing;
-// contributors and workforce members see the organisation only here.
+// contributors answer and upload evidence; workforce members see the
+// organisation only (their own training comes with the workforce pages).
 func TestRoleGrants(t *testing.T) {
-	all := []auth.Permission{auth.ViewOrg, auth.ViewMembers, auth.ManageMembers, auth.ViewAudit, auth.ManageSettings, auth.ManageTokens}
+	all := []auth.Permission{auth.ViewOrg, auth.ViewMembers, auth.ManageMembers, auth.ViewAudit, auth.ManageSettings, auth.ManageTokens,
+		auth.ViewProgram, auth.EditProfile, auth.ManageAssessments, auth.Answer, auth.UploadEvidence}
+	program := []auth.Permission{auth.ViewProgram, auth.EditProfile, auth.ManageAssessments, auth.Answer, auth.UploadEvidence}
 	want := map[auth.Role][]auth.Permission{
 		auth.Owner:           all,
-		auth.SecurityOfficer: {auth.ViewOrg, auth.ViewMembers},
-		auth.Auditor:         {auth.ViewOrg, auth.ViewMembers, auth.ViewAudit},
-		auth.Contributor:     {auth.ViewOrg},
+		auth.SecurityOfficer: append([]auth.Permission{auth.ViewOrg, auth.ViewMembers}, program...),
+		auth.Auditor:         {auth.ViewOrg, auth.ViewMembers, auth.ViewAudit, auth.ViewProgram},
+		auth.Contributor:     {auth.ViewOrg, auth.ViewProgram, auth.Answer, auth.UploadEvidence},
 		auth.Workforce:       {auth.ViewOrg},
 	}
 	for _, r := range auth.Roles {

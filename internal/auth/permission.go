@@ -16,14 +16,26 @@ const (
 	ManageSettings Permission = "org.settings"
 	// ManageTokens: create, list and revoke API tokens (privileged).
 	ManageTokens Permission = "tokens.manage"
+	// ViewProgram: see the profile, tailoring, assessments, evidence and the
+	// scorecard, and export them.
+	ViewProgram Permission = "program.view"
+	// EditProfile: edit the organisation profile and override tailoring.
+	EditProfile Permission = "profile.edit"
+	// ManageAssessments: start and finalise assessments.
+	ManageAssessments Permission = "assessment.manage"
+	// Answer: answer items, record decisions, import answers.
+	Answer Permission = "assessment.answer"
+	// UploadEvidence: upload evidence and link it to items.
+	UploadEvidence Permission = "evidence.upload"
 )
 
 // grants is the role × permission table, the one place it is decided.
 var grants = map[Role]map[Permission]bool{
-	Owner:           {ViewOrg: true, ViewMembers: true, ManageMembers: true, ViewAudit: true, ManageSettings: true, ManageTokens: true},
-	SecurityOfficer: {ViewOrg: true, ViewMembers: true},
-	Contributor:     {ViewOrg: true},
-	Auditor:         {ViewOrg: true, ViewMembers: true, ViewAudit: true},
+	Owner: {ViewOrg: true, ViewMembers: true, ManageMembers: true, ViewAudit: true, ManageSettings: true, ManageTokens: true,
+		ViewProgram: true, EditProfile: true, ManageAssessments: true, Answer: true, UploadEvidence: true},
+	SecurityOfficer: {ViewOrg: true, ViewMembers: true, ViewProgram: true, EditProfile: true, ManageAssessments: true, Answer: true, UploadEvidence: true},
+	Contributor:     {ViewOrg: true, ViewProgram: true, Answer: true, UploadEvidence: true},
+	Auditor:         {ViewOrg: true, ViewMembers: true, ViewAudit: true, ViewProgram: true},
 	Workforce:       {ViewOrg: true},
 }
 

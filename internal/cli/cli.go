@@ -64,6 +64,7 @@ type app struct {
 	keyFile     string
 	idleTimeout time.Duration
 	publicURL   string
+	evidenceMax int64
 
 	stdin          io.Reader
 	stdout, stderr io.Writer

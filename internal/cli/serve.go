@@ -15,9 +15,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/safeguard-health/safeguard/internal/account"
+	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/sso"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -30,6 +32,7 @@ func (a *app) addrFlag(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&a.addr, "addr", DefaultAddr, "address to listen on, HOST:PORT (port 0 picks a free port)")
 	cmd.Flags().DurationVar(&a.idleTimeout, "idle-timeout", auth.DefaultIdleTimeout, "sign a session out after this long without activity (automatic logoff)")
 	cmd.Flags().StringVar(&a.publicURL, "public-url", "", "the address browsers and SSO providers reach this server at, e.g. https://safeguard.example.org (default: http:// and the listening address)")
+	cmd.Flags().Int64Var(&a.evidenceMax, "evidence-max-bytes", evidence.DefaultMaxBytes, "the largest evidence file the vault takes, in bytes")
 	a.keyFlags(cmd)
 }
 
@@ -160,7 +163,16 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 		public = "http://" + ln.Addr().String()
 	}
 	callback := public + "/sso/callback"
-	handler, err := web.New(reg, s, accounts, sso.New(s, v, callback, nil), callback, a.log, version())
+	prog, err := assessment.NewProgram(reg)
+	if err != nil {
+		ln.Close()
+		return errs.Wrap(errs.Internal, "the built-in tailoring rules are broken", err)
+	}
+	handler, err := web.New(web.Config{
+		Catalog: reg, Store: s, Accounts: accounts, SSO: sso.New(s, v, callback, nil), SSOCallbackURL: callback,
+		Program: prog, Evidence: &evidence.Service{Sealer: v, MaxBytes: a.evidenceMax},
+		Log: a.log, Version: version(),
+	})
 	if err != nil {
 		ln.Close()
 		return errs.Wrap(errs.Internal, "the built-in templates are broken", err)

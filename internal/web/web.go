@@ -13,9 +13,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
@@ -59,16 +61,34 @@ type Accounts interface {
 	Setup(ctx context.Context, o *org.Organization, u *auth.User, password, ip, userAgent string) (string, error)
 }
 
+// Config is what the web app is built from.
+type Config struct {
+	Catalog  *catalog.Registry
+	Store    Store
+	Accounts Accounts
+	SSO      SSO
+	// SSOCallbackURL is shown to owners setting up SSO.
+	SSOCallbackURL string
+	Program        *assessment.Program
+	Evidence       *evidence.Service
+	Log            *slog.Logger
+	Version        string
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
 // Server is the web app's http.Handler.
 type Server struct {
-	catalog  *catalog.Registry
-	store    Store
-	accounts Accounts
-	sso      SSO
-	// ssoCallbackURL is shown to owners setting up SSO.
+	catalog        *catalog.Registry
+	store          Store
+	accounts       Accounts
+	sso            SSO
 	ssoCallbackURL string
+	program        *assessment.Program
+	evidence       *evidence.Service
 	log            *slog.Logger
 	version        string
+	now            func() time.Time
 	pages          map[string]*template.Template
 	mux            *http.ServeMux
 	routes         []Route
@@ -76,8 +96,16 @@ type Server struct {
 
 // New builds the server and parses every template: a broken template fails
 // here, at start, not when a user opens the page.
-func New(reg *catalog.Registry, st Store, accounts Accounts, sso SSO, ssoCallbackURL string, log *slog.Logger, version string) (*Server, error) {
-	s := &Server{catalog: reg, store: st, accounts: accounts, sso: sso, ssoCallbackURL: ssoCallbackURL, log: log, version: version, pages: map[string]*template.Template{}, mux: http.NewServeMux()}
+func New(c Config) (*Server, error) {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Program == nil || c.Evidence == nil {
+		return nil, fmt.Errorf("web: the program and the evidence vault are required")
+	}
+	s := &Server{catalog: c.Catalog, store: c.Store, accounts: c.Accounts, sso: c.SSO, ssoCallbackURL: c.SSOCallbackURL,
+		program: c.Program, evidence: c.Evidence, log: c.Log, version: c.Version, now: c.Now,
+		pages: map[string]*template.Template{}, mux: http.NewServeMux()}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err

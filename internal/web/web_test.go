@@ -11,8 +11,10 @@ import (
 	"testing"
 
 	"github.com/safeguard-health/safeguard/internal/account"
+	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/sso"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -20,6 +22,9 @@ import (
 	"github.com/safeguard-health/safeguard/internal/vault"
 	"github.com/safeguard-health/safeguard/internal/web"
 )
+
+// testEvidenceMax keeps the vault's size limit small enough to test.
+const testEvidenceMax = 256 << 10
 
 // newHandler builds the web app over s; base is the address it is served
 // at (for the SSO callback).
@@ -32,7 +37,15 @@ func newHandler(t testing.TB, s *store.Store, base string) (*web.Server, error) 
 	v := vault.New(s, vault.Keyring{{ID: "test", Key: make([]byte, 32)}})
 	accounts := account.New(s, auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}, nil), v, nil)
 	callback := base + "/sso/callback"
-	return web.New(reg, s, accounts, sso.New(s, v, callback, nil), callback, slog.New(slog.NewTextHandler(io.Discard, nil)), "test")
+	prog, err := assessment.NewProgram(reg)
+	if err != nil {
+		return nil, err
+	}
+	return web.New(web.Config{
+		Catalog: reg, Store: s, Accounts: accounts, SSO: sso.New(s, v, callback, nil), SSOCallbackURL: callback,
+		Program: prog, Evidence: &evidence.Service{Sealer: v, MaxBytes: testEvidenceMax},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
+	})
 }
 
 // newServer serves the web app over s on loopback.

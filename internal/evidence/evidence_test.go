@@ -1,0 +1,183 @@
+package evidence_test
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/vault"
+)
+
+// pngBytes is a real PNG image, drawn by the test.
+func pngBytes(t *testing.T) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 40, 20))
+	for x := range 40 {
+		img.Set(x, 10, color.RGBA{200, 30, 30, 255})
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestSniff(t *testing.T) {
+	pdf, err := os.ReadFile("testdata/security-policy.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := pngBytes(t)
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string // content type, or a phrase of the error
+		ok   bool
+	}{
+		{"policy.pdf", pdf, "application/pdf", true},
+		{"Screenshot.PNG", img, "image/png", true},
+		{"accounts.csv", []byte("upn,mfa\nana@riverside.example,yes\nben@riverside.example,no\n"), "text/csv", true},
+		{"notes.txt", []byte("Reviewed the firewall rules on 3 March.\n"), "text/plain", true},
+		{"signed-baa.pdf", img, "the name says PDF, but the content is a PNG image (image/png)", false},
+		{"policy.txt", pdf, "the content is a PDF (application/pdf), which is named .pdf", false},
+		{"invoice.pdf", []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + strings.Repeat("\x00", 64)), "is not accepted as evidence", false},
+		{"archive.zip", []byte("PK\x03\x04\x14\x00\x00\x00\x00\x00" + strings.Repeat("\x00", 40)), "is not accepted as evidence", false},
+	} {
+		ct, err := evidence.Sniff(tc.name, tc.data)
+		switch {
+		case tc.ok && (err != nil || ct != tc.want):
+			t.Errorf("%s: %q, %v; want %s", tc.name, ct, err, tc.want)
+		case !tc.ok && (!errs.Is(err, errs.Invalid) || !strings.Contains(errs.Message(err), tc.want) || !strings.Contains(errs.Message(err), tc.name)):
+			t.Errorf("%s: err = %v, want an error naming the file and saying %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func FuzzSniff(f *testing.F) {
+	f.Add("a.pdf", []byte("%PDF-1.4\n"))
+	f.Add("a.png", []byte("\x89PNG\r\n\x1a\n"))
+	f.Add("a.docx", []byte("PK\x03\x04"))
+	f.Add("", []byte{})
+	f.Fuzz(func(t *testing.T, name string, data []byte) {
+		ct, err := evidence.Sniff(name, data)
+		if err == nil && ct == "" {
+			t.Fatal("accepted without a content type")
+		}
+		if err != nil && !errs.Is(err, errs.Invalid) {
+			t.Fatalf("an error of kind %s", errs.KindOf(err))
+		}
+	})
+}
+
+func TestVault(t *testing.T) {
+	pdf, err := os.ReadFile("testdata/security-policy.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		o := &org.Organization{Slug: "riverside", Name: "Riverside Family Clinic", EntityType: org.Provider}
+		other := &org.Organization{Slug: "northside", Name: "Northside", EntityType: org.Provider}
+		for _, x := range []*org.Organization{o, other} {
+			if err := s.CreateOrganization(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sc := s.Scope(o)
+		svc := &evidence.Service{Sealer: vault.New(s, vault.Keyring{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}}), MaxBytes: 64 << 10}
+
+		e := &evidence.Evidence{Title: "Information security policy", Owner: "Dana Reyes", CollectedOn: "2025-01-15", ReviewBy: "2026-01-15",
+			Items: []string{"hipaa-sr/164.316(a)", "hph-cpg/essential-4"}}
+		if err := svc.Upload(ctx, sc, e, evidence.File{Name: `C:\Users\dana\policy.pdf`, Body: bytes.NewReader(pdf)}); err != nil {
+			t.Fatal(err)
+		}
+		v := e.Latest()
+		if e.ID == "" || v.Number != 1 || v.Filename != "policy.pdf" || v.ContentType != "application/pdf" || v.Size != int64(len(pdf)) || len(v.SHA256) != 64 {
+			t.Errorf("uploaded: %+v %+v", e, v)
+		}
+		// Encrypted at rest: the stored content is not the file.
+		_, sealed, err := sc.EvidenceContent(ctx, e.ID, 1)
+		if err != nil || strings.Contains(sealed, "%PDF") || !strings.HasPrefix(sealed, "v1:") {
+			t.Errorf("stored content is not sealed: %.40q, %v", sealed, err)
+		}
+		got, err := sc.Evidence(ctx, e.ID)
+		if err != nil || len(got.Items) != 2 || !got.Overdue(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)) || got.Overdue(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)) {
+			t.Errorf("read back: %+v, %v", got, err)
+		}
+
+		// A new upload is a new version; the old one stays and still opens.
+		v2, err := svc.AddVersion(ctx, sc, e.ID, evidence.File{Name: "policy-v4.pdf", Body: bytes.NewReader(append(bytes.Clone(pdf), '\n'))})
+		if err != nil || v2.Number != 2 {
+			t.Fatalf("second version: %+v, %v", v2, err)
+		}
+		if ov, data, err := svc.Open(ctx, sc, e.ID, 1); err != nil || ov.Number != 1 || !bytes.Equal(data, pdf) {
+			t.Errorf("version 1: %+v, %d bytes, %v", ov, len(data), err)
+		}
+		if nv, data, err := svc.Open(ctx, sc, e.ID, 0); err != nil || nv.Number != 2 || len(data) != len(pdf)+1 {
+			t.Errorf("newest: %+v, %v", nv, err)
+		}
+		byItem, _ := sc.EvidenceByItem(ctx, time.Now())
+		if refs := byItem["hph-cpg/essential-4"]; len(refs) != 1 || refs[0].Version != 2 || refs[0].SHA256 != v2.SHA256 {
+			t.Errorf("evidence by item: %+v", refs)
+		}
+
+		// Bad input: a clear message, nothing written.
+		before, _ := sc.EvidenceList(ctx)
+		for _, bad := range []struct {
+			file evidence.File
+			meta evidence.Evidence
+			kind errs.Kind
+			want string
+		}{
+			{evidence.File{Name: "empty.pdf", Body: bytes.NewReader(nil)}, evidence.Evidence{Title: "x"}, errs.Invalid, "empty.pdf is empty (0 bytes)"},
+			{evidence.File{Name: "huge.pdf", Body: bytes.NewReader(append(bytes.Clone(pdf), make([]byte, 64<<10)...))}, evidence.Evidence{Title: "x"}, errs.TooLarge, "huge.pdf is larger than 64 KiB"},
+			{evidence.File{Name: "baa.pdf", Body: bytes.NewReader(pngBytes(t))}, evidence.Evidence{Title: "x"}, errs.Invalid, "the name says PDF, but the content is a PNG image"},
+			{evidence.File{Name: "policy.pdf", Body: bytes.NewReader(pdf)}, evidence.Evidence{}, errs.Invalid, "needs a title"},
+			{evidence.File{Name: "policy.pdf", Body: bytes.NewReader(pdf)}, evidence.Evidence{Title: "x", ReviewBy: "soon"}, errs.Invalid, "not a date"},
+			{evidence.File{Name: "policy.pdf", Body: bytes.NewReader(pdf)}, evidence.Evidence{Title: "x", CollectedOn: "2026-05-01", ReviewBy: "2026-01-01"}, errs.Invalid, "before the collection date"},
+		} {
+			meta := bad.meta
+			err := svc.Upload(ctx, sc, &meta, bad.file)
+			if !errs.Is(err, bad.kind) || !strings.Contains(errs.Message(err), bad.want) {
+				t.Errorf("%s: err = %v, want %s %q", bad.file.Name, err, bad.kind, bad.want)
+			}
+		}
+		if _, err := svc.AddVersion(ctx, sc, e.ID, evidence.File{Name: "empty.pdf", Body: bytes.NewReader(nil)}); !errs.Is(err, errs.Invalid) {
+			t.Errorf("empty new version: %v", err)
+		}
+		after, _ := sc.EvidenceList(ctx)
+		if len(after) != len(before) || len(after[0].Versions) != 2 {
+			t.Errorf("refused uploads wrote something: %d → %d pieces, %d versions", len(before), len(after), len(after[0].Versions))
+		}
+
+		// Another organisation can neither read nor add to it.
+		osc := s.Scope(other)
+		if _, _, err := svc.Open(ctx, osc, e.ID, 1); !errs.Is(err, errs.NotFound) {
+			t.Errorf("another organisation opens it: %v", err)
+		}
+		if _, err := svc.AddVersion(ctx, osc, e.ID, evidence.File{Name: "p.pdf", Body: bytes.NewReader(pdf)}); !errs.Is(err, errs.NotFound) {
+			t.Errorf("another organisation adds a version: %v", err)
+		}
+		if err := osc.LinkEvidence(ctx, e.ID, []string{"hipaa-sr/164.312(d)"}); !errs.Is(err, errs.NotFound) {
+			t.Errorf("another organisation links it: %v", err)
+		}
+
+		if err := sc.UnlinkEvidence(ctx, e.ID, "hph-cpg/essential-4"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := sc.Evidence(ctx, e.ID); len(got.Items) != 1 {
+			t.Errorf("after unlink: %v", got.Items)
+		}
+	})
+}

@@ -1,0 +1,134 @@
+package evidence
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+)
+
+// DefaultMaxBytes is the largest file the vault takes unless configured.
+const DefaultMaxBytes = 25 << 20
+
+// Service uploads, versions and opens evidence.
+type Service struct {
+	Sealer   Sealer
+	MaxBytes int64 // DefaultMaxBytes when 0
+}
+
+// File is an upload: its name as the user gave it and its content.
+type File struct {
+	Name string
+	Body io.Reader
+}
+
+// read takes the whole file within the size limit and checks its name and
+// type. Errors: Invalid (empty, a bad name, a refused or mislabelled type),
+// TooLarge.
+func (s *Service) read(f File) (*Version, []byte, error) {
+	max := s.MaxBytes
+	if max <= 0 {
+		max = DefaultMaxBytes
+	}
+	name := strings.TrimSpace(filepath.Base(strings.ReplaceAll(f.Name, "\\", "/")))
+	if name == "" || name == "." || name == "/" || len(name) > 255 || !utf8.ValidString(name) || strings.ContainsAny(name, "\x00\r\n\"") {
+		return nil, nil, errs.New(errs.Invalid, "the file needs a name of at most 255 characters, without quotes or line breaks")
+	}
+	data, err := io.ReadAll(io.LimitReader(f.Body, max+1))
+	if err != nil {
+		return nil, nil, errs.Wrap(errs.Invalid, name+": the upload could not be read", err)
+	}
+	switch {
+	case len(data) == 0:
+		return nil, nil, errs.New(errs.Invalid, name+" is empty (0 bytes): choose the file again")
+	case int64(len(data)) > max:
+		return nil, nil, errs.New(errs.TooLarge, fmt.Sprintf("%s is larger than %s, the most the vault takes", name, human(max)))
+	}
+	ct, err := Sniff(name, data)
+	if err != nil {
+		return nil, nil, err
+	}
+	sum := sha256.Sum256(data)
+	id, err := uuid.NewV7()
+	if err != nil {
+		return nil, nil, errs.Wrap(errs.Internal, "", err)
+	}
+	return &Version{ID: id.String(), Filename: name, ContentType: ct, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}, data, nil
+}
+
+func human(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d KiB", n>>10)
+}
+
+// Upload stores new evidence with its first version: checked, hashed,
+// sealed, and linked to items. Nothing is written unless all of it is.
+// Errors: Invalid, TooLarge.
+func (s *Service) Upload(ctx context.Context, st Store, e *Evidence, f File) error {
+	if err := e.Normalize(); err != nil {
+		return err
+	}
+	v, data, err := s.read(f)
+	if err != nil {
+		return err
+	}
+	sealed, err := s.Sealer.Seal(ctx, data, AAD(v.ID))
+	if err != nil {
+		return err
+	}
+	if err := st.CreateEvidence(ctx, e, v, sealed); err != nil {
+		return err
+	}
+	e.Versions = []Version{*v}
+	return nil
+}
+
+// AddVersion uploads a new version of existing evidence; the old versions
+// stay. Errors: NotFound, Invalid, TooLarge.
+func (s *Service) AddVersion(ctx context.Context, st Store, evidenceID string, f File) (*Version, error) {
+	if _, err := st.Evidence(ctx, evidenceID); err != nil {
+		return nil, err
+	}
+	v, data, err := s.read(f)
+	if err != nil {
+		return nil, err
+	}
+	sealed, err := s.Sealer.Seal(ctx, data, AAD(v.ID))
+	if err != nil {
+		return nil, err
+	}
+	if err := st.AddEvidenceVersion(ctx, evidenceID, v, sealed); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// Open returns a version's content (the newest for number 0), decrypted
+// and checked against its recorded SHA-256. Errors: NotFound; Internal when
+// the content does not match its hash.
+func (s *Service) Open(ctx context.Context, st Store, evidenceID string, number int) (*Version, []byte, error) {
+	v, sealed, err := st.EvidenceContent(ctx, evidenceID, number)
+	if err != nil {
+		return nil, nil, err
+	}
+	data, err := s.Sealer.Open(ctx, sealed, AAD(v.ID))
+	if err != nil {
+		return nil, nil, errs.Wrap(errs.Internal, "evidence "+evidenceID+" version "+fmt.Sprint(v.Number)+" cannot be decrypted", err)
+	}
+	sum := sha256.Sum256(data)
+	if hex.EncodeToString(sum[:]) != v.SHA256 {
+		return nil, nil, errs.New(errs.Internal, "evidence "+evidenceID+" version "+fmt.Sprint(v.Number)+" does not match its recorded SHA-256")
+	}
+	return v, bytes.Clone(data), nil
+}
