@@ -55,7 +55,7 @@ func TestFirstOwnerEnrolsTOTP(t *testing.T) {
 		chromedp.SendKeys(chromedp.ID("password"), password),
 		chromedp.SendKeys(chromedp.ID("password_confirm"), password),
 		chromedp.Submit(chromedp.ID("password_confirm")),
-		chromedp.WaitVisible(chromedp.CSS("li.card.org")),
+		chromedp.WaitVisible(chromedp.CSS("ol.steps")), // set-up leads on to the profile wizard
 	)
 	// Enrol TOTP from the account page, reading the setup key as a person would.
 	do(

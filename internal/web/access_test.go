@@ -10,10 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/vault"
 	"github.com/safeguard-health/safeguard/internal/web"
 )
 
@@ -89,10 +93,30 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if err := s.Scope(target).CreateAPIToken(ctx, tok); err != nil {
 			t.Fatal(err)
 		}
+		// An assessment and a piece of evidence for their routes to act on.
+		reg, _ := catalog.Load()
+		prog, _ := assessment.NewProgram(reg)
+		asmt, err := prog.Start(ctx, s.Scope(target), catalog.HIPAASecurityRule, "", "", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := &evidence.Evidence{Title: "Policy"}
+		if err := (&evidence.Service{Sealer: vault.New(s, vault.Keyring{{ID: "test", Key: make([]byte, 32)}})}).Upload(ctx, s.Scope(target), ev, evidence.File{Name: "policy.txt", Body: strings.NewReader("Our policy.\n")}); err != nil {
+			t.Fatal(err)
+		}
+		idFor := func(pattern string) string {
+			switch {
+			case strings.Contains(pattern, "/assessments/"):
+				return asmt.ID
+			case strings.Contains(pattern, "/evidence/"):
+				return ev.ID
+			}
+			return tok.ID
+		}
 		checked := 0
 		for _, rt := range routes {
 			method, path, _ := strings.Cut(rt.Pattern, " ")
-			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)", "{id}", tok.ID).Replace(path)
+			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)", "{id}", idFor(rt.Pattern)).Replace(path)
 			if strings.HasSuffix(path, "/static/") {
 				path += "style.css"
 			}
@@ -161,6 +185,10 @@ func formFor(pattern string) url.Values {
 		return url.Values{"password": {ownerPassword}}
 	case "POST /orgs/{org}/tokens":
 		return url.Values{"name": {"matrix"}, "scope": {"read"}, "days": {"1"}}
+	case "POST /orgs/{org}/assessments":
+		return url.Values{"framework": {"hph-cpg"}}
+	case "POST /orgs/{org}/assessments/{id}/items/{item}":
+		return url.Values{"status": {"partially_implemented"}}
 	}
 	return url.Values{}
 }

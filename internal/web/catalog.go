@@ -1,10 +1,12 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
@@ -30,6 +32,27 @@ var funcs = template.FuncMap{
 	"nodeOf": func(fw *catalog.Framework, n treeNode) nodeView { return nodeView{fw, n} },
 	// trimPrefix turns a full item id into the local id used in URLs.
 	"trimPrefix": func(id string) string { return (&catalog.Item{ID: id}).LocalID() },
+	"answerURL":  answerURL,
+	"pathEscape": url.PathEscape,
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	"datetime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	"short": func(s string) string {
+		if len(s) > 12 {
+			return s[:12]
+		}
+		return s
+	},
+	"kib": func(n int64) string {
+		if n < 1024 {
+			return fmt.Sprintf("%d bytes", n)
+		}
+		return fmt.Sprintf("%.1f KiB", float64(n)/1024)
+	},
 }
 
 type nodeView struct {

@@ -22,16 +22,22 @@ type orgView struct {
 		Role  auth.Role
 		Label string
 	}
-	Filter struct{ Actor, Action, From, To string }
-	Error  string
-	Notice string
+	Filter      struct{ Actor, Action, From, To string }
+	Error       string
+	Notice      string
+	ProfileDone bool
 }
 
 func (ov *orgView) Can(p string) bool { return ov.Scope.Role.Can(auth.Permission(p)) }
 
 func (s *Server) orgPage(w http.ResponseWriter, r *http.Request) {
 	sc := scopeFrom(r.Context())
-	s.render(w, r, "org", http.StatusOK, page{Title: sc.Store.Org().Name, Data: &orgView{Scope: sc}})
+	p, err := sc.Store.Profile(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, "org", http.StatusOK, page{Title: sc.Store.Org().Name, Data: &orgView{Scope: sc, ProfileDone: p.Completed}})
 }
 
 func (s *Server) membersPage(w http.ResponseWriter, r *http.Request) {

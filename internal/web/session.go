@@ -207,13 +207,20 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setSessionCookie(w, r, token, 0)
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	// The first owner goes straight on to the organisation profile: the
+	// guided first run.
+	http.Redirect(w, r, "/orgs/"+o.Slug+"/profile", http.StatusSeeOther)
 }
 
 // parseForm reads a posted form of at most maxFormBytes. Errors: TooLarge,
 // Invalid.
 func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	return s.parseFormLimit(w, r, maxFormBytes)
+}
+
+// parseFormLimit reads a posted form of at most limit bytes.
+func (s *Server) parseFormLimit(w http.ResponseWriter, r *http.Request, limit int64) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

@@ -71,8 +71,8 @@ func TestSetupSignInSignOut(t *testing.T) {
 			t.Errorf("mismatched passwords: %d", resp.StatusCode)
 		}
 		resp, _ := post(t, c, srv.URL+"/setup", setupForm)
-		if resp.StatusCode != http.StatusSeeOther {
-			t.Fatalf("setup: %d", resp.StatusCode)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/orgs/riverside/profile" {
+			t.Fatalf("setup: %d to %q, want the profile wizard", resp.StatusCode, resp.Header.Get("Location"))
 		}
 		var cookie *http.Cookie
 		for _, ck := range resp.Cookies() {

@@ -1,0 +1,227 @@
+package web
+
+import (
+	"errors"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/evidence"
+)
+
+type evidenceListView struct {
+	programView
+	List   []*evidence.Evidence
+	Accept string
+	Kinds  string
+	Max    string
+	Today  string
+}
+
+type evidenceView struct {
+	programView
+	Evidence *evidence.Evidence
+	Items    []*catalog.Item
+	Overdue  bool
+	Accept   string
+}
+
+func (s *Server) evidencePage(w http.ResponseWriter, r *http.Request) {
+	s.renderEvidenceList(w, r, http.StatusOK, "")
+}
+
+func (s *Server) renderEvidenceList(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
+	sc := scopeFrom(r.Context())
+	list, err := sc.Store.EvidenceList(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	max := s.evidence.MaxBytes
+	if max <= 0 {
+		max = evidence.DefaultMaxBytes
+	}
+	s.render(w, r, "evidence", status, page{Title: "Evidence · " + sc.Store.Org().Name, Data: &evidenceListView{
+		programView: programView{Scope: sc, Error: errMsg}, List: list, Accept: evidence.AcceptAttr(), Kinds: evidence.AcceptedKinds(),
+		Max: strconv.FormatInt(max>>20, 10) + " MiB", Today: s.now().Format("2006-01-02")}})
+}
+
+// uploadFile reads a multipart upload within the vault's limit. Errors:
+// TooLarge, Invalid when no file was chosen.
+func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) (multipart.File, *multipart.FileHeader, error) {
+	max := s.evidence.MaxBytes
+	if max <= 0 {
+		max = evidence.DefaultMaxBytes
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, max+64<<10)
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.store.RecordEvent(r.Context(), scopeFrom(r.Context()).Store.Org().ID, "request.too_large", r.Method+" "+r.URL.Path, map[string]int64{"limit_bytes": tooBig.Limit})
+			return nil, nil, errs.New(errs.TooLarge, "the file is larger than the "+strconv.FormatInt(max>>20, 10)+" MiB the vault takes")
+		}
+		return nil, nil, errs.New(errs.Invalid, "the upload is malformed: choose the file again")
+	}
+	f, h, err := r.FormFile("file")
+	if err != nil {
+		return nil, nil, errs.New(errs.Invalid, "choose a file to upload")
+	}
+	return f, h, nil
+}
+
+// uploadEvidence stores new evidence; linked to the item named in the
+// form, it returns to that item's page.
+func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	f, h, err := s.uploadFile(w, r)
+	if err == nil {
+		defer f.Close()
+		e := &evidence.Evidence{Title: r.FormValue("title"), Description: r.FormValue("description"), Owner: r.FormValue("owner"),
+			CollectedOn: r.FormValue("collected_on"), ReviewBy: r.FormValue("review_by")}
+		if e.Title == "" {
+			e.Title = strings.TrimSuffix(h.Filename, "."+lastExt(h.Filename))
+		}
+		for _, id := range r.Form["item"] {
+			it, ok := s.catalog.Item(id)
+			if !ok {
+				err = errs.New(errs.Invalid, "no catalog item "+id+" to link the evidence to")
+				break
+			}
+			e.Items = append(e.Items, it.ID)
+		}
+		if err == nil {
+			err = s.evidence.Upload(r.Context(), sc.Store, e, evidence.File{Name: h.Filename, Body: f})
+		}
+		if err == nil {
+			if back := localPath(r.FormValue("back")); back != "/" {
+				http.Redirect(w, r, back, http.StatusSeeOther)
+				return
+			}
+			http.Redirect(w, r, "/orgs/"+sc.Store.Org().Slug+"/evidence/"+e.ID, http.StatusSeeOther)
+			return
+		}
+	}
+	if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderEvidenceList(w, r, errs.HTTPStatus(err), errs.Message(err))
+}
+
+func lastExt(name string) string {
+	if i := strings.LastIndexByte(name, '.'); i >= 0 {
+		return name[i+1:]
+	}
+	return ""
+}
+
+func (s *Server) evidenceDetail(w http.ResponseWriter, r *http.Request) {
+	s.renderEvidence(w, r, http.StatusOK, "", "")
+}
+
+func (s *Server) renderEvidence(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+	sc := scopeFrom(r.Context())
+	e, err := sc.Store.Evidence(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	ev := &evidenceView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Evidence: e, Overdue: e.Overdue(s.now()), Accept: evidence.AcceptAttr()}
+	for _, id := range e.Items {
+		if it, ok := s.catalog.Item(id); ok {
+			ev.Items = append(ev.Items, it)
+		}
+	}
+	s.render(w, r, "evidence_detail", status, page{Title: e.Title + " · Evidence", Data: ev})
+}
+
+func (s *Server) addEvidenceVersion(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	f, h, err := s.uploadFile(w, r)
+	var v *evidence.Version
+	if err == nil {
+		defer f.Close()
+		v, err = s.evidence.AddVersion(r.Context(), sc.Store, r.PathValue("id"), evidence.File{Name: h.Filename, Body: f})
+	}
+	if err != nil {
+		if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderEvidence(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+		return
+	}
+	s.renderEvidence(w, r, http.StatusOK, "", "Version "+strconv.Itoa(v.Number)+" uploaded; the earlier versions are kept.")
+}
+
+// updateEvidence saves the descriptive fields and links or unlinks items.
+func (s *Server) updateEvidence(w http.ResponseWriter, r *http.Request) {
+	if err := s.parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sc := scopeFrom(r.Context())
+	id := r.PathValue("id")
+	var err error
+	switch {
+	case r.PostFormValue("link") != "":
+		ref := r.PostFormValue("link")
+		it, ok := s.catalog.Item(ref)
+		if !ok {
+			for _, fw := range s.program.Frameworks() {
+				if found, ferr := s.catalog.FindItem(fw, ref); ferr == nil {
+					it, ok = found, true
+					break
+				}
+			}
+		}
+		if !ok {
+			err = errs.New(errs.Invalid, "no item "+strconv.Quote(ref)+" in the Security Rule or the CPGs")
+		} else {
+			err = sc.Store.LinkEvidence(r.Context(), id, []string{it.ID})
+		}
+	case r.PostFormValue("unlink") != "":
+		err = sc.Store.UnlinkEvidence(r.Context(), id, r.PostFormValue("unlink"))
+	default:
+		var e *evidence.Evidence
+		if e, err = sc.Store.Evidence(r.Context(), id); err == nil {
+			e.Title, e.Description, e.Owner = r.PostFormValue("title"), r.PostFormValue("description"), r.PostFormValue("owner")
+			e.CollectedOn, e.ReviewBy = r.PostFormValue("collected_on"), r.PostFormValue("review_by")
+			err = sc.Store.UpdateEvidence(r.Context(), e)
+		}
+	}
+	if err != nil {
+		if k := errs.KindOf(err); k != errs.Invalid {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderEvidence(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+		return
+	}
+	if back := localPath(r.PostFormValue("back")); back != "/" {
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	s.renderEvidence(w, r, http.StatusOK, "", "Saved.")
+}
+
+// downloadEvidence sends a version's content, decrypted and checked
+// against its hash, as an attachment of its sniffed type.
+func (s *Server) downloadEvidence(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	n, _ := strconv.Atoi(r.URL.Query().Get("version"))
+	v, data, err := s.evidence.Open(r.Context(), sc.Store, r.PathValue("id"), n)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", v.ContentType)
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(v.Filename))
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.Header().Set("X-Content-SHA256", v.SHA256)
+	w.Write(data)
+}
