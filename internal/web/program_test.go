@@ -1,0 +1,220 @@
+package web_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+// upload posts a multipart form with one file.
+func upload(t *testing.T, c *http.Client, u, filename string, content []byte, fields url.Values) (*http.Response, string) {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, vs := range fields {
+		for _, v := range vs {
+			mw.WriteField(k, v)
+		}
+	}
+	fw, err := mw.CreateFormFile("file", filename)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw.Write(content)
+	mw.Close()
+	resp, err := c.Post(u, mw.FormDataContentType(), &body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func mustContain(t *testing.T, what, body string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(body, w) {
+			t.Errorf("%s lacks %q", what, w)
+		}
+	}
+}
+
+var assessmentLoc = regexp.MustCompile(`^/orgs/riverside/assessments/([0-9a-f-]{36})$`)
+
+// A Security Officer's first hour, over real HTTP: the profile wizard,
+// tailoring with an override, answering with a decision and evidence, the
+// answer given in another framework, finalising, the scorecard.
+func TestProgramPages(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	c := newClient(t)
+	base := srv.URL + "/orgs/riverside"
+	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setup: %d", resp.StatusCode)
+	}
+	_, body := fetch(t, c, base)
+	mustContain(t, "the organisation page before the profile", body, "complete the organisation profile")
+
+	// The wizard, step by step.
+	step := func(n string, form url.Values) (*http.Response, string) {
+		t.Helper()
+		form.Set("step", n)
+		return post(t, c, base+"/profile", form)
+	}
+	if resp, body := step("1", url.Values{"name": {"Riverside Family Clinic"}, "entity_type": {"provider"}, "workforce": {"-3"}}); resp.StatusCode != 400 {
+		t.Errorf("negative workforce: %d", resp.StatusCode)
+	} else {
+		mustContain(t, "negative workforce", body, "Workforce must be a whole number")
+	}
+	if resp, _ := step("1", url.Values{"name": {"Riverside Family Clinic"}, "entity_type": {"provider"}, "workforce": {"9"}, "sites": {"2"}}); resp.Header.Get("Location") != "/orgs/riverside/profile?step=2" {
+		t.Errorf("step 1 → %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := step("2", url.Values{"sys-0-name": {"EHR"}, "sys-0-location": {"vendor cloud"}, "sys-0-creates": {"on"}, "sys-0-maintains": {"on"}, "sys-1-name": {""}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("step 2: %d", resp.StatusCode)
+	}
+	if resp, body := step("2", url.Values{"sys-0-name": {"Billing"}}); resp.StatusCode != 400 {
+		t.Errorf("a system that does nothing with ePHI: %d", resp.StatusCode)
+	} else {
+		mustContain(t, "system without a use", body, "say whether it creates, receives, maintains or transmits ePHI")
+	}
+	if resp, body := step("4", url.Values{}); resp.StatusCode != 400 {
+		t.Errorf("finishing without a security official: %d", resp.StatusCode)
+	} else {
+		mustContain(t, "finish without an official", body, "name the security official")
+	}
+	step("3", url.Values{"security_name": {"Dana Reyes"}, "security_email": {"dana@riverside.example"}, "fiscal_year_start": {"7"}})
+	_, body = fetch(t, c, base+"/profile?step=4")
+	mustContain(t, "the review", body, "61 of 68", "10 of 20", "scaled for a small practice", "EHR", "Dana Reyes")
+	if resp, _ := step("4", url.Values{}); resp.Header.Get("Location") != "/orgs/riverside/tailoring" {
+		t.Errorf("finish → %s", resp.Header.Get("Location"))
+	}
+
+	// Tailoring: reasons visible, overrides justified.
+	_, body = fetch(t, c, base+"/tailoring")
+	mustContain(t, "tailoring", body, "No health care clearinghouse is part of this organisation", "45 CFR 164.308(a)(4)(ii)(A)", "a floor of safeguards", "deferred until then")
+	if resp, body := post(t, c, base+"/tailoring", url.Values{"item": {"hph-cpg/enhanced-1"}, "applicable": {"yes"}}); resp.StatusCode != 400 {
+		t.Errorf("override without a justification: %d", resp.StatusCode)
+	} else {
+		mustContain(t, "override refused", body, "needs a justification")
+	}
+	if _, body := post(t, c, base+"/tailoring", url.Values{"item": {"hph-cpg/enhanced-1"}, "applicable": {"yes"}, "justification": {"Our cyber insurer asks for an asset inventory."}}); !strings.Contains(body, "Overridden by owner@riverside.example") {
+		t.Error("the override is not shown with who made it")
+	}
+
+	// A Security Rule assessment.
+	resp, _ := post(t, c, base+"/assessments", url.Values{"framework": {"hipaa-security-rule"}})
+	m := assessmentLoc.FindStringSubmatch(resp.Header.Get("Location"))
+	if m == nil {
+		t.Fatalf("start: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	hipaa := base + "/assessments/" + m[1]
+	_, body = fetch(t, c, hipaa)
+	mustContain(t, "new assessment", body, "0%</strong> complete", "0 of 61 applicable items answered", "0 of 22 addressable decisions documented", "decision missing")
+	if resp, body := post(t, c, base+"/assessments", url.Values{"framework": {"hipaa-security-rule"}}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "already open") {
+		t.Errorf("a second draft: %d", resp.StatusCode)
+	}
+	enc := hipaa + "/items/164.312(a)(2)(iv)"
+	if resp, body := post(t, c, enc, url.Values{"status": {"implemented"}, "decision_kind": {"not_reasonable"}, "decision_measure": {"paper"}, "notes": {"kept"}}); resp.StatusCode != 400 {
+		t.Errorf("a decision without its reason: %d", resp.StatusCode)
+	} else {
+		mustContain(t, "refused decision", body, "document why", ">kept</textarea>")
+	}
+	if resp, _ := post(t, c, enc, url.Values{"status": {"implemented"}, "decision_kind": {"alternative"}, "decision_measure": {"BitLocker on every laptop"},
+		"q:SQ_164.312(a).8.01": {"Yes: laptops and the file server"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("answer with a decision: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, enc)
+	mustContain(t, "saved answer", body, "BitLocker on every laptop", "Yes: laptops and the file server", "Last saved by owner@riverside.example", "1 of 22 addressable decisions documented")
+
+	// Evidence for the item, and what the vault refuses.
+	pdf, err := os.ReadFile("../evidence/testdata/security-policy.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	back := url.Values{"item": {"hipaa-sr/164.312(a)(2)(iv)"}, "back": {"/orgs/riverside/assessments/" + m[1] + "/items/164.312(a)(2)(iv)"}, "title": {"Encryption policy"}, "review_by": {"2027-06-30"}}
+	for _, bad := range []struct {
+		name    string
+		content []byte
+		status  int
+		want    string
+	}{
+		{"empty.pdf", nil, 400, "empty.pdf is empty (0 bytes)"},
+		{"baa.pdf", []byte("just some words, not a PDF at all\n"), 400, "the name says PDF, but the content is a text"},
+		{"huge.txt", bytes.Repeat([]byte("x"), 300<<10), 413, "larger than"},
+	} {
+		resp, body := upload(t, c, base+"/evidence", bad.name, bad.content, back)
+		if resp.StatusCode != bad.status || !strings.Contains(body, bad.want) {
+			t.Errorf("%s: %d, want %d with %q", bad.name, resp.StatusCode, bad.status, bad.want)
+		}
+	}
+	if resp, _ := upload(t, c, base+"/evidence", "encryption-policy.pdf", pdf, back); resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(resp.Header.Get("Location"), "/items/164.312(a)(2)(iv)") {
+		t.Errorf("upload: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, body = fetch(t, c, enc)
+	mustContain(t, "item with evidence", body, "Encryption policy", "v1 · encryption-policy.pdf")
+	_, body = fetch(t, c, base+"/evidence")
+	evID := regexp.MustCompile(`/orgs/riverside/evidence/([0-9a-f-]{36})`).FindStringSubmatch(body)
+	if evID == nil {
+		t.Fatal("no evidence listed")
+	}
+	dl, err := c.Get(base + "/evidence/" + evID[1] + "/download")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(dl.Body)
+	dl.Body.Close()
+	if !bytes.Equal(got, pdf) || dl.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(dl.Header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("download: %d bytes, %s, %s", len(got), dl.Header.Get("Content-Type"), dl.Header.Get("Content-Disposition"))
+	}
+
+	// Finalising refuses while decisions are missing.
+	if resp, body := post(t, c, hipaa+"/finalize", nil); resp.StatusCode != 400 {
+		t.Errorf("finalise: %d", resp.StatusCode)
+	} else {
+		mustContain(t, "finalise refused", body, "cannot finalise: 21 addressable implementation specifications lack the decision 45 CFR 164.306(d)(3) requires")
+	}
+
+	// The CPG assessment, and one answer seen from the other framework.
+	resp, _ = post(t, c, base+"/assessments", url.Values{"framework": {"hph-cpg"}, "title": {"CPG 2026"}})
+	cm := assessmentLoc.FindStringSubmatch(resp.Header.Get("Location"))
+	if cm == nil {
+		t.Fatalf("start CPG: %s", resp.Header.Get("Location"))
+	}
+	cpg := base + "/assessments/" + cm[1]
+	post(t, c, cpg+"/items/essential-3", url.Values{"status": {"implemented"}, "notes": {"MFA everywhere"}})
+	mfa := hipaa + "/items/164.312(d)"
+	_, body = fetch(t, c, mfa)
+	mustContain(t, "related answers", body, "Answers given elsewhere", "Essential goal 3", "Implemented", "in CPG 2026")
+	if resp, _ := post(t, c, mfa+"/confirm", url.Values{"from_item": {"hph-cpg/essential-3"}, "from_assessment": {cm[1]}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("confirm: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, mfa)
+	mustContain(t, "confirmed answer", body, "Status confirmed from Essential goal 3 Multifactor Authentication in CPG 2026")
+
+	// The scorecard, as a page and as JSON.
+	_, body = fetch(t, c, base+"/scorecard")
+	mustContain(t, "scorecard page", body, "<svg", "Essential goals: 1 of 10 met", "Enhanced goals: 0 of 1 met")
+	resp, body = fetch(t, c, base+"/scorecard?format=json")
+	var card struct {
+		Goals []struct {
+			ID, Tier, Status string
+			Inputs           []struct{ Source, Date string }
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &card); err != nil || len(card.Goals) != 20 {
+		t.Fatalf("scorecard JSON: %v\n%s", err, body)
+	}
+	if g := card.Goals[2]; g.ID != "hph-cpg/essential-3" || g.Tier != "essential" || g.Status != "met" || len(g.Inputs) != 1 || g.Inputs[0].Source != "assessment" || g.Inputs[0].Date == "" {
+		t.Errorf("goal 3 in JSON: %+v", g)
+	}
+}
