@@ -316,10 +316,10 @@ func (p *Program) rows(ctx context.Context, st Store, a *Assessment, fw *catalog
 	return out, nil
 }
 
-// Save validates answers against their items and writes them in one
-// transaction; a saved answer is no longer "carried forward". Errors:
-// Invalid naming the item and field, NotFound, Conflict when final.
-func (p *Program) Save(ctx context.Context, st Store, id, action string, answers []*Answer) error {
+// Validate checks answers against the items of an assessment's framework
+// and normalises them; a validated answer is no longer "carried forward".
+// Errors: Invalid naming the item and field, NotFound, Conflict when final.
+func (p *Program) Validate(ctx context.Context, st Store, id string, answers []*Answer) error {
 	a, err := st.Assessment(ctx, id)
 	if err != nil {
 		return err
@@ -343,6 +343,15 @@ func (p *Program) Save(ctx context.Context, st Store, id, action string, answers
 			return err
 		}
 		ans.CarriedForward = false
+	}
+	return nil
+}
+
+// Save validates answers and writes them in one transaction. Errors: as
+// Validate.
+func (p *Program) Save(ctx context.Context, st Store, id, action string, answers []*Answer) error {
+	if err := p.Validate(ctx, st, id, answers); err != nil {
+		return err
 	}
 	return st.SaveAnswers(ctx, id, action, answers)
 }

@@ -143,31 +143,104 @@ func (sc *Scoped) lockDraft(ctx context.Context, tx *sql.Tx, id string) error {
 // entry (named by action) holding each answer before and after. Errors:
 // NotFound, Conflict when the assessment is final.
 func (sc *Scoped) SaveAnswers(ctx context.Context, assessmentID, action string, answers []*assessment.Answer) error {
+	return sc.s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		if err := sc.lockDraft(ctx, tx, assessmentID); err != nil {
+			return change{}, err
+		}
+		diffs, err := sc.saveAnswers(ctx, tx, assessmentID, answers)
+		if err != nil {
+			return change{}, err
+		}
+		return change{orgID: sc.org.ID, action: action, target: "assessment:" + assessmentID, after: diffs}, nil
+	})
+}
+
+// answerDiff is an answer before and after, as the audit log records it.
+type answerDiff struct {
+	Item   string             `json:"item"`
+	Before *assessment.Answer `json:"before,omitempty"`
+	After  *assessment.Answer `json:"after"`
+}
+
+// saveAnswers upserts answers inside tx (the caller has locked the draft).
+func (sc *Scoped) saveAnswers(ctx context.Context, tx *sql.Tx, assessmentID string, answers []*assessment.Answer) ([]answerDiff, error) {
 	s := sc.s
 	now := s.now().UTC().Truncate(time.Microsecond)
 	by := audit.ActorFrom(ctx).Label
-	type diff struct {
-		Item   string             `json:"item"`
-		Before *assessment.Answer `json:"before,omitempty"`
-		After  *assessment.Answer `json:"after"`
+	diffs := make([]answerDiff, 0, len(answers))
+	for _, ans := range answers {
+		before, err := scanAnswer(tx.QueryRowContext(ctx, s.rebind(`SELECT `+answerColumns+` FROM answers WHERE assessment_id = ? AND item_id = ?`), assessmentID, ans.ItemID))
+		if err != nil && !errs.Is(err, errs.NotFound) {
+			return nil, err
+		}
+		ans.UpdatedAt, ans.UpdatedBy = now, by
+		if err := s.upsertAnswer(ctx, tx, assessmentID, ans); err != nil {
+			return nil, err
+		}
+		diffs = append(diffs, answerDiff{ans.ItemID, before, ans})
 	}
+	return diffs, nil
+}
+
+// SavePendingImport keeps a previewed workbook import until a person
+// applies it, returning its id.
+func (sc *Scoped) SavePendingImport(ctx context.Context, assessmentID, filename, sha string, preview []byte) (string, error) {
+	s := sc.s
+	id, err := uuid.NewV7()
+	if err != nil {
+		return "", errs.Wrap(errs.Internal, "", err)
+	}
+	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		if _, err := scanAssessment(tx.QueryRowContext(ctx, s.rebind(`SELECT `+assessmentColumns+` FROM assessments WHERE id = ? AND org_id = ?`), assessmentID, sc.org.ID)); err != nil {
+			return change{}, translate(err, "assessment")
+		}
+		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO assessment_imports (id, org_id, assessment_id, filename, sha256, preview, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+			id.String(), sc.org.ID, assessmentID, filename, sha, string(preview), formatTime(s.now()), audit.ActorFrom(ctx).Label)
+		if err != nil {
+			return change{}, translate(err, "import")
+		}
+		return change{orgID: sc.org.ID, action: "assessment.import_preview", target: "assessment:" + assessmentID, after: map[string]string{"import": id.String(), "file": filename, "sha256": sha}}, nil
+	})
+	return id.String(), err
+}
+
+// PendingImport returns a previewed import of an assessment. Errors:
+// NotFound; Conflict when it was applied already.
+func (sc *Scoped) PendingImport(ctx context.Context, assessmentID, importID string) ([]byte, error) {
+	s := sc.s
+	var preview, applied string
+	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT preview, applied_at FROM assessment_imports WHERE id = ? AND assessment_id = ? AND org_id = ?`), importID, assessmentID, sc.org.ID).Scan(&preview, &applied)
+	if err != nil {
+		return nil, translate(err, "import")
+	}
+	if applied != "" {
+		return nil, errs.New(errs.Conflict, "this import was applied on "+applied[:10])
+	}
+	return []byte(preview), nil
+}
+
+// ApplyImport writes a previewed import's answers and marks it applied, in
+// one transaction: it lands whole, once, or not at all. Errors: NotFound,
+// Conflict when the assessment is final or the import already applied.
+func (sc *Scoped) ApplyImport(ctx context.Context, assessmentID, importID string, answers []*assessment.Answer) error {
+	s := sc.s
 	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
 		if err := sc.lockDraft(ctx, tx, assessmentID); err != nil {
 			return change{}, err
 		}
-		diffs := make([]diff, 0, len(answers))
-		for _, ans := range answers {
-			before, err := scanAnswer(tx.QueryRowContext(ctx, s.rebind(`SELECT `+answerColumns+` FROM answers WHERE assessment_id = ? AND item_id = ?`), assessmentID, ans.ItemID))
-			if err != nil && !errs.Is(err, errs.NotFound) {
-				return change{}, err
-			}
-			ans.UpdatedAt, ans.UpdatedBy = now, by
-			if err := s.upsertAnswer(ctx, tx, assessmentID, ans); err != nil {
-				return change{}, err
-			}
-			diffs = append(diffs, diff{ans.ItemID, before, ans})
+		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE assessment_imports SET applied_at = ? WHERE id = ? AND assessment_id = ? AND org_id = ? AND applied_at = ''`),
+			formatTime(s.now()), importID, assessmentID, sc.org.ID)
+		if err != nil {
+			return change{}, translate(err, "import")
 		}
-		return change{orgID: sc.org.ID, action: action, target: "assessment:" + assessmentID, after: diffs}, nil
+		if n, _ := res.RowsAffected(); n != 1 {
+			return change{}, errs.New(errs.Conflict, "this import is unknown or was applied already")
+		}
+		diffs, err := sc.saveAnswers(ctx, tx, assessmentID, answers)
+		if err != nil {
+			return change{}, err
+		}
+		return change{orgID: sc.org.ID, action: "assessment.import", target: "assessment:" + assessmentID, after: map[string]any{"import": importID, "answers": diffs}}, nil
 	})
 }
 

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/vault"
 	"github.com/safeguard-health/safeguard/internal/web"
+	"github.com/safeguard-health/safeguard/internal/workbook"
 )
 
 // persona is someone the matrix checks: anonymous, a member of the target
@@ -104,6 +106,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if err := (&evidence.Service{Sealer: vault.New(s, vault.Keyring{{ID: "test", Key: make([]byte, 32)}})}).Upload(ctx, s.Scope(target), ev, evidence.File{Name: "policy.txt", Body: strings.NewReader("Our policy.\n")}); err != nil {
 			t.Fatal(err)
 		}
+		v, err := prog.View(ctx, s.Scope(target), asmt.ID, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := json.Marshal(workbook.Preview{Base: workbook.Digest(v)})
+		importID, err := s.Scope(target).SavePendingImport(ctx, asmt.ID, "answers.xlsx", strings.Repeat("0", 64), raw)
+		if err != nil {
+			t.Fatal(err)
+		}
 		idFor := func(pattern string) string {
 			switch {
 			case strings.Contains(pattern, "/assessments/"):
@@ -116,7 +127,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		checked := 0
 		for _, rt := range routes {
 			method, path, _ := strings.Cut(rt.Pattern, " ")
-			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)", "{id}", idFor(rt.Pattern)).Replace(path)
+			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)", "{id}", idFor(rt.Pattern), "{import}", importID).Replace(path)
 			if strings.HasSuffix(path, "/static/") {
 				path += "style.css"
 			}

@@ -9,10 +9,14 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/workbook"
 )
 
 // upload posts a multipart form with one file.
@@ -200,6 +204,59 @@ func TestProgramPages(t *testing.T) {
 	}
 	_, body = fetch(t, c, mfa)
 	mustContain(t, "confirmed answer", body, "Status confirmed from Essential goal 3 Multifactor Authentication in CPG 2026")
+
+	// The workbook, both ways: export, edit, preview, apply; a stale preview is refused.
+	xl, err := c.Get(hipaa + "/export")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb, err := excelize.OpenReader(xl.Body)
+	xl.Body.Close()
+	if err != nil || xl.Header.Get("Content-Type") != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" {
+		t.Fatalf("export: %v %s", err, xl.Header.Get("Content-Type"))
+	}
+	rows, _ := wb.GetRows(workbook.AnswersSheet)
+	for i, row := range rows {
+		if row[0] == "hipaa-sr/164.312(b)" {
+			wb.SetCellValue(workbook.AnswersSheet, "G"+strconv.Itoa(i+1), "Planned")
+			wb.SetCellValue(workbook.AnswersSheet, "K"+strconv.Itoa(i+1), "IT vendor")
+		}
+	}
+	var edited bytes.Buffer
+	wb.Write(&edited)
+	previewAndID := func() (string, string) {
+		t.Helper()
+		resp, body := upload(t, c, hipaa+"/import", "answers.xlsx", edited.Bytes(), nil)
+		mustContain(t, "import preview", body, "would change <strong>1</strong> item", "Nothing has been written yet", "IT vendor", "Not answered")
+		m := regexp.MustCompile(`/imports/([0-9a-f-]{36})/apply`).FindStringSubmatch(body)
+		if resp.StatusCode != 200 || m == nil {
+			t.Fatalf("preview: %d", resp.StatusCode)
+		}
+		return body, m[1]
+	}
+	_, stale := previewAndID()
+	_, fresh := previewAndID()
+	_, body = fetch(t, c, hipaa+"/items/164.312(b)")
+	if strings.Contains(body, "IT vendor") {
+		t.Error("a preview wrote the answer")
+	}
+	if resp, _ := post(t, c, hipaa+"/imports/"+fresh+"/apply", nil); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("apply: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, hipaa+"/items/164.312(b)")
+	mustContain(t, "imported answer", body, `value="IT vendor"`)
+	if resp, body := post(t, c, hipaa+"/imports/"+stale+"/apply", nil); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "the answers changed since this preview") {
+		t.Errorf("stale preview: %d", resp.StatusCode)
+	}
+	if resp, body := post(t, c, hipaa+"/imports/"+fresh+"/apply", nil); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "applied") {
+		t.Errorf("applied twice: %d", resp.StatusCode)
+	}
+	wb.SetSheetName(workbook.AnswersSheet, "Sheet2")
+	edited.Reset()
+	wb.Write(&edited)
+	if resp, body := upload(t, c, hipaa+"/import", "answers.xlsx", edited.Bytes(), nil); resp.StatusCode != 400 || !strings.Contains(body, `answers.xlsx has no sheet &#34;Answers&#34;`) {
+		t.Errorf("wrong sheet: %d", resp.StatusCode)
+	}
 
 	// The scorecard, as a page and as JSON.
 	_, body = fetch(t, c, base+"/scorecard")

@@ -1,0 +1,141 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/workbook"
+)
+
+// exportAssessment sends the assessment as XLSX (the default) or CSV.
+func (s *Server) exportAssessment(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	v, err := s.program.View(r.Context(), sc.Store, r.PathValue("id"), s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	name := sc.Store.Org().Slug + "-" + strings.ReplaceAll(strings.ToLower(v.Framework.ShortName), " ", "-") + "-" + v.Assessment.CreatedAt.Format("2006-01-02")
+	s.store.RecordEvent(r.Context(), sc.Store.Org().ID, "assessment.export", "assessment:"+v.Assessment.ID, map[string]string{"format": r.URL.Query().Get("format")})
+	if r.URL.Query().Get("format") == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+		if err := workbook.ExportCSV(w, v); err != nil {
+			s.log.Error("export csv", "err", err)
+		}
+		return
+	}
+	var buf strings.Builder
+	if err := workbook.ExportXLSX(&buf, v, sc.Store.Org(), s.catalog, s.now()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
+	w.Write([]byte(buf.String()))
+}
+
+type importView struct {
+	programView
+	AssessmentID, Title, ImportID string
+	Preview                       *workbook.Preview
+}
+
+// importAssessment reads an uploaded workbook into a preview, kept until a
+// person applies it. Nothing is written to the assessment yet.
+func (s *Server) importAssessment(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	r.Body = http.MaxBytesReader(w, r.Body, workbook.MaxImportBytes+64<<10)
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			s.renderAssessment(w, r, http.StatusRequestEntityTooLarge, "the workbook is larger than 20 MiB", "")
+			return
+		}
+		s.renderAssessment(w, r, http.StatusBadRequest, "the upload is malformed: choose the file again", "")
+		return
+	}
+	f, h, err := r.FormFile("file")
+	if err != nil {
+		s.renderAssessment(w, r, http.StatusBadRequest, "choose the workbook to import", "")
+		return
+	}
+	defer f.Close()
+	v, err := s.program.View(r.Context(), sc.Store, r.PathValue("id"), s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if v.Assessment.Final() {
+		s.renderAssessment(w, r, http.StatusConflict, "this assessment is final and read-only: start a new one from it to import answers", "")
+		return
+	}
+	p, err := workbook.Read(f, h.Filename, v, s.catalog)
+	if err != nil {
+		if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderAssessment(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+		return
+	}
+	raw, err := json.Marshal(p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id, err := sc.Store.SavePendingImport(r.Context(), v.Assessment.ID, p.Filename, p.SHA256, raw)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, "import", http.StatusOK, page{Title: "Import preview · " + v.Assessment.Title, Data: &importView{
+		programView: programView{Scope: sc}, AssessmentID: v.Assessment.ID, Title: v.Assessment.Title, ImportID: id, Preview: p}})
+}
+
+// applyImport writes a previewed import, unless the answers changed since
+// the preview was made.
+func (s *Server) applyImport(w http.ResponseWriter, r *http.Request) {
+	if err := s.parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sc := scopeFrom(r.Context())
+	id, importID := r.PathValue("id"), r.PathValue("import")
+	err := s.applyPending(r, id, importID)
+	if err != nil {
+		if k := errs.KindOf(err); k != errs.Invalid && k != errs.Conflict && k != errs.NotFound {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderAssessment(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+		return
+	}
+	http.Redirect(w, r, assessmentURL(sc.Store.Org().Slug, id), http.StatusSeeOther)
+}
+
+func (s *Server) applyPending(r *http.Request, id, importID string) error {
+	sc := scopeFrom(r.Context())
+	raw, err := sc.Store.PendingImport(r.Context(), id, importID)
+	if err != nil {
+		return err
+	}
+	var p workbook.Preview
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return errs.Wrap(errs.Internal, "the stored import is unreadable", err)
+	}
+	v, err := s.program.View(r.Context(), sc.Store, id, s.now())
+	if err != nil {
+		return err
+	}
+	if workbook.Digest(v) != p.Base {
+		return errs.New(errs.Conflict, "the answers changed since this preview was made: import the workbook again to see what it would change now")
+	}
+	if err := s.program.Validate(r.Context(), sc.Store, id, p.Answers); err != nil {
+		return err
+	}
+	return sc.Store.ApplyImport(r.Context(), id, importID, p.Answers)
+}
