@@ -69,7 +69,7 @@ type Goal struct {
 	Scope    string     `json:"scope_reason"`
 	Status   GoalStatus `json:"status"`
 	Inputs   []Input    `json:"inputs"`
-	Missing  []string   `json:"missing,omitempty"`
+	Missing  []string   `json:"missing"`
 }
 
 // Tally counts the in-scope goals of a tier by status.
@@ -120,12 +120,13 @@ type TrendPoint struct {
 
 // Scorecard is where the organisation stands against the HPH CPGs.
 type Scorecard struct {
-	At         time.Time    `json:"at"`
-	Assessment *Assessment  `json:"assessment,omitempty"` // the one today's answers come from
-	Goals      []Goal       `json:"goals"`
-	Essential  Tally        `json:"essential"`
-	Enhanced   Tally        `json:"enhanced"`
-	Trend      []TrendPoint `json:"trend"`
+	Organization string       `json:"organization"` // the organisation's slug
+	At           time.Time    `json:"at"`
+	Assessment   *Assessment  `json:"assessment,omitempty"` // the one today's answers come from
+	Goals        []Goal       `json:"goals"`
+	Essential    Tally        `json:"essential"`
+	Enhanced     Tally        `json:"enhanced"`
+	Trend        []TrendPoint `json:"trend"`
 }
 
 // InputSource gives the automated inputs recorded for goals (by checks that
@@ -191,7 +192,7 @@ func (p *Program) Scorecard(ctx context.Context, st Store, now time.Time) (*Scor
 			return nil, err
 		}
 	}
-	sc := &Scorecard{At: now, Trend: []TrendPoint{}}
+	sc := &Scorecard{Organization: st.Org().Slug, At: now, Trend: []TrendPoint{}}
 	var cpg, hipaa *View
 	if a := Current(all, catalog.HPHCPG); a != nil {
 		if cpg, err = p.View(ctx, st, a.ID, now); err != nil {
@@ -221,6 +222,9 @@ func (p *Program) Scorecard(ctx context.Context, st Store, now time.Time) (*Scor
 		}
 		g.Status = Combine(g.Inputs)
 		g.Missing = p.missing(it, cpg, hipaa, g)
+		if g.Missing == nil {
+			g.Missing = []string{}
+		}
 		sc.Goals = append(sc.Goals, g)
 		if it.Tier == catalog.TierEssential {
 			sc.Essential.add(g)

@@ -136,7 +136,7 @@ Start with "safeguard demo" to see it with a demonstration clinic.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(a.versionCommand(), a.serveCommand(), a.demoCommand(), a.migrateCommand(), a.catalogCommand(), a.orgCommand(), a.userCommand(), a.auditCommand(), a.keyCommand())
+	root.AddCommand(a.versionCommand(), a.serveCommand(), a.demoCommand(), a.migrateCommand(), a.catalogCommand(), a.orgCommand(), a.userCommand(), a.auditCommand(), a.keyCommand(), a.assessmentCommand(), a.scorecardCommand())
 	return root
 }
 
@@ -221,14 +221,19 @@ func (a *app) openStore(ctx context.Context) (*store.Store, error) {
 // withStore makes a verb's RunE that opens and migrates the store, runs fn
 // with it, and closes it.
 func (a *app) withStore(fn func(cmd *cobra.Command, s *store.Store) error) func(*cobra.Command, []string) error {
-	return func(cmd *cobra.Command, _ []string) error {
+	return a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, _ []string) error { return fn(cmd, s) })
+}
+
+// withStoreArgs is withStore for a verb that takes arguments.
+func (a *app) withStoreArgs(fn func(cmd *cobra.Command, s *store.Store, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
 		cmd.SetContext(audit.WithActor(cmd.Context(), operator()))
 		s, err := a.openStore(cmd.Context())
 		if err != nil {
 			return err
 		}
 		defer s.Close()
-		return fn(cmd, s)
+		return fn(cmd, s, args)
 	}
 }
 

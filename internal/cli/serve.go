@@ -87,6 +87,13 @@ the address to open. Every page says the data is a demonstration.`,
 			if err := a.seedDemoUsers(cmd.Context(), s, o.ID); err != nil {
 				return err
 			}
+			kr, err := a.keyring(s)
+			if err != nil {
+				return err
+			}
+			if err := SeedDemoProgram(cmd.Context(), s, o, vault.New(s, kr), time.Now()); err != nil {
+				return fmt.Errorf("seeding the demonstration program: %w", err)
+			}
 			a.log.Info("demo organisation ready", slog.String("org", o.Slug), slog.String("db", s.Where()))
 			return a.serve(cmd.Context(), s)
 		},

@@ -49,6 +49,7 @@ func TestSniff(t *testing.T) {
 		{"Screenshot.PNG", img, "image/png", true},
 		{"accounts.csv", []byte("upn,mfa\nana@riverside.example,yes\nben@riverside.example,no\n"), "text/csv", true},
 		{"notes.txt", []byte("Reviewed the firewall rules on 3 March.\n"), "text/plain", true},
+		{"restore-log.txt", []byte("Restored 14,210 files, 38 GB, in 2 h\nspot-checked 25, all opened\n"), "text/plain", true},
 		{"signed-baa.pdf", img, "the name says PDF, but the content is a PNG image (image/png)", false},
 		{"policy.txt", pdf, "the content is a PDF (application/pdf), which is named .pdf", false},
 		{"invoice.pdf", []byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + strings.Repeat("\x00", 64)), "is not accepted as evidence", false},

@@ -70,7 +70,9 @@ func Sniff(filename string, data []byte) (string, error) {
 	ext := strings.ToLower(filepath.Ext(filename))
 	detected := mimetype.Detect(data)
 	// Walk from the most specific type to its parents (a CSV is text too)
-	// and take the first the vault accepts.
+	// and take the first the vault accepts under this name; if none does,
+	// report the most specific accepted type the content has.
+	var mismatch error
 	for m := detected; m != nil; m = m.Parent() {
 		for _, a := range accepted {
 			if !m.Is(a.mime) {
@@ -81,12 +83,18 @@ func Sniff(filename string, data []byte) (string, error) {
 					return a.mime, nil
 				}
 			}
-			// Accepted content, but the name claims something else.
-			if claimed := labelForExt(ext); claimed != "" {
-				return "", errs.New(errs.Invalid, fmt.Sprintf("%s: the name says %s, but the content is %s (%s): rename the file or upload the right one", filename, claimed, article(a.label), a.mime))
+			if mismatch != nil {
+				continue
 			}
-			return "", errs.New(errs.Invalid, fmt.Sprintf("%s: the content is %s (%s), which is named %s, not %q", filename, article(a.label), a.mime, strings.Join(a.exts, " or "), ext))
+			if claimed := labelForExt(ext); claimed != "" {
+				mismatch = errs.New(errs.Invalid, fmt.Sprintf("%s: the name says %s, but the content is %s (%s): rename the file or upload the right one", filename, claimed, article(a.label), a.mime))
+			} else {
+				mismatch = errs.New(errs.Invalid, fmt.Sprintf("%s: the content is %s (%s), which is named %s, not %q", filename, article(a.label), a.mime, strings.Join(a.exts, " or "), ext))
+			}
 		}
+	}
+	if mismatch != nil {
+		return "", mismatch
 	}
 	return "", errs.New(errs.Invalid, fmt.Sprintf("%s: content of type %s is not accepted as evidence (accepted: %s)", filename, detected.String(), AcceptedKinds()))
 }

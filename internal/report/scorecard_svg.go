@@ -26,7 +26,7 @@ const outOfScopeColour = "#e6e9ed"
 // trend across assessments. It uses presentation attributes only (no style
 // element or attribute), so it renders inline under a strict CSP.
 func ScorecardSVG(sc *assessment.Scorecard, orgName string) []byte {
-	const width, height = 760, 470
+	const width, height = 760, 480
 	var b strings.Builder
 	esc := html.EscapeString
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-labelledby="sc-title sc-desc" font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif">`, width, height, width, height)
@@ -126,18 +126,22 @@ func tiles(b *strings.Builder, x, y int, goals []assessment.Goal) {
 		fmt.Fprintf(b, `<g><title>%s: %s — %s</title>`, html.EscapeString(g.Citation), html.EscapeString(g.Title), html.EscapeString(status))
 		fmt.Fprintf(b, `<rect x="%d" y="%d" width="%d" height="%d" rx="4" fill="%s"/>`, tx, ty, tw, th, fill)
 		fmt.Fprintf(b, `<text x="%d" y="%d" font-size="13" font-weight="700" fill="%s">%s%d</text>`, tx+6, ty+17, ink, short, c+1)
-		for i, line := range wrap(g.Title, 11, 2) {
-			fmt.Fprintf(b, `<text x="%d" y="%d" font-size="9" fill="%s">%s</text>`, tx+6, ty+30+i*10, ink, html.EscapeString(line))
+		for i, line := range wrap(g.Title, 12, 2) {
+			fmt.Fprintf(b, `<text x="%d" y="%d" font-size="8.5" fill="%s">%s</text>`, tx+5, ty+30+i*10, ink, html.EscapeString(line))
 		}
 		b.WriteString(`</g>`)
 	}
 }
 
-// wrap breaks s into at most lines lines of about width characters.
+// wrap breaks s into at most lines lines of at most width characters,
+// cutting words longer than a line.
 func wrap(s string, width, lines int) []string {
 	var out []string
 	cur := ""
 	for _, w := range strings.Fields(s) {
+		if r := []rune(w); len(r) > width {
+			w = string(r[:width-1]) + "…"
+		}
 		switch {
 		case cur == "":
 			cur = w
@@ -218,7 +222,7 @@ func trend(b *strings.Builder, x, y int, points []assessment.TrendPoint) {
 		}
 		fmt.Fprintf(b, `<text x="%d" y="%d" font-size="9" fill="#5b6775" text-anchor="middle">%s</text>`, px(i), top+h+12, html.EscapeString(label))
 	}
-	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="10" fill="#0b5cab">— essential</text><text x="%d" y="%d" font-size="10" fill="#6a3d9a">— enhanced</text>`, x, top+h+26, x+80, top+h+26)
+	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="10" fill="#0b5cab">● essential</text><text x="%d" y="%d" font-size="10" fill="#6a3d9a">● enhanced</text>`, x+w-140, y, x+w-70, y)
 }
 
 func legend(b *strings.Builder, x, y int) {

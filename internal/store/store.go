@@ -162,6 +162,15 @@ func firstLine(err error) string {
 	return s
 }
 
+// WithClock returns a handle on the same database whose records are dated
+// by now: for seeding a demonstration's history. Close the original, not
+// the copy.
+func (s *Store) WithClock(now func() time.Time) *Store {
+	c := *s
+	c.now = now
+	return &c
+}
+
 // Engine returns SQLite or Postgres.
 func (s *Store) Engine() string { return s.engine }
 

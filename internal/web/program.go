@@ -616,7 +616,7 @@ func (s *Server) scorecardPage(w http.ResponseWriter, r *http.Request) {
 	svg := report.ScorecardSVG(card, sc.Store.Org().Name)
 	switch r.URL.Query().Get("format") {
 	case "json":
-		writeAPI(w, http.StatusOK, scorecardJSON(sc.Store.Org().Slug, card))
+		writeAPI(w, http.StatusOK, card)
 		return
 	case "svg":
 		w.Header().Set("Content-Type", "image/svg+xml")
@@ -628,25 +628,4 @@ func (s *Server) scorecardPage(w http.ResponseWriter, r *http.Request) {
 	// places; it is trusted markup.
 	s.render(w, r, "scorecard", http.StatusOK, page{Title: "CPG scorecard · " + sc.Store.Org().Name,
 		Data: &scorecardView{programView: programView{Scope: sc}, Card: card, SVG: template.HTML(svg)}})
-}
-
-// scorecardJSON is the scorecard as the API and the CLI give it.
-func scorecardJSON(slug string, card *assessment.Scorecard) map[string]any {
-	goals := make([]map[string]any, 0, len(card.Goals))
-	for _, g := range card.Goals {
-		goals = append(goals, map[string]any{"id": g.ID, "citation": g.Citation, "title": g.Title, "tier": g.Tier,
-			"in_scope": g.InScope, "scope_reason": g.Scope, "status": g.Status, "inputs": g.Inputs, "missing": nonNil(g.Missing)})
-	}
-	out := map[string]any{"organization": slug, "at": card.At, "essential": card.Essential, "enhanced": card.Enhanced, "goals": goals, "trend": card.Trend}
-	if card.Assessment != nil {
-		out["assessment"] = map[string]any{"id": card.Assessment.ID, "title": card.Assessment.Title, "state": card.Assessment.State}
-	}
-	return out
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

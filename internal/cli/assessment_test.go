@@ -1,0 +1,164 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/safeguard-health/safeguard/internal/cli"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/vault"
+)
+
+// seededDemo is a database holding the demonstration organisation and its
+// program.
+func seededDemo(t *testing.T) string {
+	t.Helper()
+	db := storetest.SQLitePath(t)
+	s := storetest.SQLiteAt(t, db)
+	ctx := context.Background()
+	o, err := cli.SeedDemo(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.SeedDemoProgram(ctx, s, o, vault.New(s, vault.Keyring{{ID: "demo", Key: make([]byte, 32)}}), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// Seeding twice leaves the program as it is.
+	if err := cli.SeedDemoProgram(ctx, s, o, vault.New(s, vault.Keyring{{ID: "demo", Key: make([]byte, 32)}}), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestScorecardJSON(t *testing.T) {
+	db := seededDemo(t)
+	code, out, errOut := run(t, "scorecard", "--json", "--db", db)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var card struct {
+		Organization string
+		Essential    struct {
+			Met     int
+			InScope int `json:"in_scope"`
+		}
+		Goals []struct {
+			ID, Tier, Status string
+			InScope          bool `json:"in_scope"`
+			Inputs           []struct {
+				Source, Label, Date, Status string
+			}
+		}
+		Trend []struct{ Final bool }
+	}
+	if err := json.Unmarshal([]byte(out), &card); err != nil {
+		t.Fatal(err)
+	}
+	if card.Organization != "riverside-demo" || len(card.Goals) != 20 || card.Essential.InScope != 10 || card.Essential.Met < 5 || len(card.Trend) != 2 || !card.Trend[0].Final {
+		t.Fatalf("scorecard: %+v", card)
+	}
+	tiers := map[string]int{}
+	for _, g := range card.Goals {
+		tiers[g.Tier]++
+		if !strings.HasPrefix(g.ID, "hph-cpg/") || g.Status == "" {
+			t.Errorf("goal %+v", g)
+		}
+		for _, in := range g.Inputs {
+			if in.Source == "" || in.Date == "" || in.Label == "" {
+				t.Errorf("%s: an input without its source or date: %+v", g.ID, in)
+			}
+		}
+	}
+	if tiers["essential"] != 10 || tiers["enhanced"] != 10 {
+		t.Errorf("tiers: %v", tiers)
+	}
+	svg := filepath.Join(t.TempDir(), "card.svg")
+	if code, out, _ := run(t, "scorecard", "--db", db, "--svg", svg); code != 0 || !strings.Contains(out, "essential-3") {
+		t.Errorf("scorecard table: exit %d\n%s", code, out)
+	}
+	if b, err := os.ReadFile(svg); err != nil || !strings.Contains(string(b), "<svg") {
+		t.Errorf("--svg: %v", err)
+	}
+}
+
+func TestAssessmentVerbs(t *testing.T) {
+	db := seededDemo(t)
+	code, out, errOut := run(t, "assessment", "list", "--db", db, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var list struct {
+		Assessments []struct {
+			ID, Framework, State string
+			Percent              int
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &list); err != nil || len(list.Assessments) != 3 {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	states := map[string]int{}
+	for _, a := range list.Assessments {
+		states[a.Framework+"/"+a.State]++
+	}
+	if states["hph-cpg/final"] != 1 || states["hph-cpg/draft"] != 1 || states["hipaa-security-rule/draft"] != 1 {
+		t.Errorf("assessments: %v", states)
+	}
+	code, out, _ = run(t, "assessment", "show", "hipaa-security-rule", "--db", db)
+	if code != 0 || !strings.Contains(out, "addressable decisions documented") || !strings.Contains(out, "MISSING") || !strings.Contains(out, "Equivalent alternative measure") {
+		t.Errorf("show: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := run(t, "assessment", "show", "nope", "--db", db); code != 1 || !strings.Contains(errOut, `no assessment "nope"`) {
+		t.Errorf("unknown assessment: exit %d %s", code, errOut)
+	}
+
+	dir := t.TempDir()
+	xlsx := filepath.Join(dir, "hipaa.xlsx")
+	if code, _, errOut := run(t, "assessment", "export", "hipaa-security-rule", "--format", "xlsx", "--out", xlsx, "--db", db); code != 0 {
+		t.Fatalf("export: %s", errOut)
+	}
+	code, out, _ = run(t, "assessment", "export", "hipaa-security-rule", "--format", "csv", "--db", db)
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if code != 0 || err != nil || len(recs) != 69 {
+		t.Errorf("csv export: exit %d, %d records, %v", code, len(recs), err)
+	}
+	if code, _, errOut := run(t, "assessment", "export", "hph-cpg", "--format", "pdf", "--db", db); code != 2 || !strings.Contains(errOut, "use xlsx, csv or json") {
+		t.Errorf("unknown format: exit %d %s", code, errOut)
+	}
+
+	// Edit the workbook, preview the import, apply it.
+	f, err := excelize.OpenFile(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := f.GetRows("Answers")
+	for i, r := range rows {
+		if r[0] == "hipaa-sr/164.312(c)(1)" {
+			cell, _ := excelize.CoordinatesToCellName(7, i+1)
+			f.SetCellValue("Answers", cell, "Partially implemented")
+		}
+	}
+	if err := f.SaveAs(xlsx); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ = run(t, "assessment", "import", "hipaa-security-rule", xlsx, "--db", db)
+	if code != 0 || !strings.Contains(out, "would change 1 item(s)") || !strings.Contains(out, `164.312(c)(1) status: "Not answered" → "Partially implemented"`) || !strings.Contains(out, "Nothing written") {
+		t.Errorf("preview: exit %d\n%s", code, out)
+	}
+	if code, out, _ = run(t, "assessment", "import", "hipaa-security-rule", xlsx, "--apply", "--db", db); code != 0 || !strings.Contains(out, "Applied 1 change") {
+		t.Errorf("apply: exit %d\n%s", code, out)
+	}
+	if code, out, _ = run(t, "assessment", "import", "hipaa-security-rule", xlsx, "--db", db); !strings.Contains(out, "would change 0 item(s)") {
+		t.Errorf("after apply: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := run(t, "assessment", "import", "hph-cpg", xlsx, "--db", db); code != 2 || !strings.Contains(errOut, `is not an item of this HPH CPGs assessment`) {
+		t.Errorf("a HIPAA workbook into the CPG assessment: exit %d %s", code, errOut)
+	}
+}
