@@ -86,7 +86,7 @@ var demoHIPAA = []demoAnswer{
 	{item: "164.308(a)(5)", status: impl, owner: "Chris Lee", notes: "Annual training plus onboarding module."},
 	{item: "164.308(a)(5)(ii)(A)", status: impl, owner: "Chris Lee", decision: alt,
 		measure: "A two-minute security item at every monthly staff huddle, and a quarterly phishing simulation with feedback, instead of emailed reminders.",
-		reason: "Staff do not read mass emails; the huddle reaches everyone, and attendance is recorded."},
+		reason:  "Staff do not read mass emails; the huddle reaches everyone, and attendance is recorded."},
 	{item: "164.308(a)(5)(ii)(B)", status: impl, owner: "Sam Patel", decision: asSpec, notes: "Microsoft Defender on every workstation, managed by the IT vendor."},
 	{item: "164.308(a)(5)(ii)(D)", status: impl, owner: "Sam Patel", decision: asSpec, notes: "Passphrases of 15+ characters; no forced rotation (NIST SP 800-63B)."},
 	{item: "164.308(a)(6)", status: impl, owner: "Sam Patel"},
