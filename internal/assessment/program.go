@@ -210,6 +210,30 @@ func (v *View) Row(itemID string) (Row, bool) {
 	return Row{}, false
 }
 
+// Document is the assessment as the API and the JSON export give it: the
+// assessment, its progress, and every item with its tailoring, answer and
+// evidence.
+func (v *View) Document() map[string]any {
+	items := make([]map[string]any, 0, len(v.Rows))
+	for _, r := range v.Rows {
+		ev := r.Evidence
+		if ev == nil {
+			ev = []EvidenceRef{}
+		}
+		item := map[string]any{"id": r.Item.ID, "citation": r.Item.Citation, "title": r.Item.Title, "kind": r.Item.Kind,
+			"applicable": r.Tailor.Applicable, "tailoring": r.Tailor, "answer": r.Answer, "needs_decision": r.NeedsDecision, "evidence": ev}
+		if req, ok := r.Item.IsRequired(); ok {
+			item["required"] = req
+		}
+		if r.Item.Tier != "" {
+			item["tier"] = r.Item.Tier
+		}
+		items = append(items, item)
+	}
+	return map[string]any{"assessment": v.Assessment, "framework": map[string]string{"id": v.Framework.ID, "version": v.Framework.Version},
+		"progress": v.Progress, "percent": v.Progress.Percent(), "items": items}
+}
+
 // MissingDecisions lists the applicable addressable specifications without
 // a documented decision.
 func (v *View) MissingDecisions() []Row {

@@ -130,7 +130,7 @@ name for that framework's newest assessment.`,
 				return err
 			}
 			if asJSON {
-				return writeJSON(a.stdout, viewJSON(v))
+				return writeJSON(a.stdout, v.Document())
 			}
 			x := v.Assessment
 			fmt.Fprintf(a.stdout, "%s (%s, %s)\n%s %s · %s\n", x.Title, v.Framework.ShortName, x.FrameworkVersion, x.State, x.ID, sc.Org().Name)
@@ -190,7 +190,7 @@ standard output.`,
 				case "csv":
 					return workbook.ExportCSV(w, v)
 				case "json":
-					return writeJSON(w, viewJSON(v))
+					return writeJSON(w, v.Document())
 				}
 				return usageError{fmt.Errorf("--format %q: use xlsx, csv or json", format)}
 			})
@@ -308,31 +308,6 @@ missing; and the trend across CPG assessments.`,
 	cmd.Flags().StringVar(&svg, "svg", "", "also write the scorecard picture to this SVG file")
 	a.dbFlags(cmd, true)
 	return cmd
-}
-
-// viewJSON is an assessment as export --format json and show --json give it.
-func viewJSON(v *assessment.View) map[string]any {
-	items := make([]map[string]any, 0, len(v.Rows))
-	for _, r := range v.Rows {
-		item := map[string]any{"id": r.Item.ID, "citation": r.Item.Citation, "title": r.Item.Title, "kind": r.Item.Kind,
-			"applicable": r.Tailor.Applicable, "tailoring": r.Tailor, "answer": r.Answer, "needs_decision": r.NeedsDecision, "evidence": nonNilRefs(r.Evidence)}
-		if req, ok := r.Item.IsRequired(); ok {
-			item["required"] = req
-		}
-		if r.Item.Tier != "" {
-			item["tier"] = r.Item.Tier
-		}
-		items = append(items, item)
-	}
-	return map[string]any{"assessment": v.Assessment, "framework": map[string]string{"id": v.Framework.ID, "version": v.Framework.Version},
-		"progress": v.Progress, "percent": v.Progress.Percent(), "items": items}
-}
-
-func nonNilRefs(r []assessment.EvidenceRef) []assessment.EvidenceRef {
-	if r == nil {
-		return []assessment.EvidenceRef{}
-	}
-	return r
 }
 
 func truncate(s string, n int) string {

@@ -144,7 +144,7 @@ func TestVault(t *testing.T) {
 			{evidence.File{Name: "empty.pdf", Body: bytes.NewReader(nil)}, evidence.Evidence{Title: "x"}, errs.Invalid, "empty.pdf is empty (0 bytes)"},
 			{evidence.File{Name: "huge.pdf", Body: bytes.NewReader(append(bytes.Clone(pdf), make([]byte, 64<<10)...))}, evidence.Evidence{Title: "x"}, errs.TooLarge, "huge.pdf is larger than 64 KiB"},
 			{evidence.File{Name: "baa.pdf", Body: bytes.NewReader(pngBytes(t))}, evidence.Evidence{Title: "x"}, errs.Invalid, "the name says PDF, but the content is a PNG image"},
-			{evidence.File{Name: "policy.pdf", Body: bytes.NewReader(pdf)}, evidence.Evidence{}, errs.Invalid, "needs a title"},
+			{evidence.File{Name: "policy.pdf", Body: bytes.NewReader(pdf)}, evidence.Evidence{Title: strings.Repeat("t", 201)}, errs.Invalid, "at most 200 characters"},
 			{evidence.File{Name: "policy.pdf", Body: bytes.NewReader(pdf)}, evidence.Evidence{Title: "x", ReviewBy: "soon"}, errs.Invalid, "not a date"},
 			{evidence.File{Name: "policy.pdf", Body: bytes.NewReader(pdf)}, evidence.Evidence{Title: "x", CollectedOn: "2026-05-01", ReviewBy: "2026-01-01"}, errs.Invalid, "before the collection date"},
 		} {

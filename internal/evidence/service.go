@@ -76,11 +76,14 @@ func human(n int64) string {
 // sealed, and linked to items. Nothing is written unless all of it is.
 // Errors: Invalid, TooLarge.
 func (s *Service) Upload(ctx context.Context, st Store, e *Evidence, f File) error {
-	if err := e.Normalize(); err != nil {
-		return err
-	}
 	v, data, err := s.read(f)
 	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(e.Title) == "" {
+		e.Title = strings.TrimSuffix(v.Filename, filepath.Ext(v.Filename)) // a title by default
+	}
+	if err := e.Normalize(); err != nil {
 		return err
 	}
 	sealed, err := s.Sealer.Seal(ctx, data, AAD(v.ID))

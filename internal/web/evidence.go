@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
@@ -82,9 +81,6 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 		defer f.Close()
 		e := &evidence.Evidence{Title: r.FormValue("title"), Description: r.FormValue("description"), Owner: r.FormValue("owner"),
 			CollectedOn: r.FormValue("collected_on"), ReviewBy: r.FormValue("review_by")}
-		if e.Title == "" {
-			e.Title = strings.TrimSuffix(h.Filename, "."+lastExt(h.Filename))
-		}
 		for _, id := range r.Form["item"] {
 			it, ok := s.catalog.Item(id)
 			if !ok {
@@ -110,13 +106,6 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderEvidenceList(w, r, errs.HTTPStatus(err), errs.Message(err))
-}
-
-func lastExt(name string) string {
-	if i := strings.LastIndexByte(name, '.'); i >= 0 {
-		return name[i+1:]
-	}
-	return ""
 }
 
 func (s *Server) evidenceDetail(w http.ResponseWriter, r *http.Request) {
@@ -212,16 +201,30 @@ func (s *Server) updateEvidence(w http.ResponseWriter, r *http.Request) {
 // downloadEvidence sends a version's content, decrypted and checked
 // against its hash, as an attachment of its sniffed type.
 func (s *Server) downloadEvidence(w http.ResponseWriter, r *http.Request) {
+	if err := s.writeDownload(w, r); err != nil {
+		s.fail(w, r, err)
+	}
+}
+
+// writeDownload writes the evidence version named by the request; the page
+// and the API share it.
+func (s *Server) writeDownload(w http.ResponseWriter, r *http.Request) error {
 	sc := scopeFrom(r.Context())
-	n, _ := strconv.Atoi(r.URL.Query().Get("version"))
+	n := 0
+	if q := r.URL.Query().Get("version"); q != "" {
+		var err error
+		if n, err = strconv.Atoi(q); err != nil || n < 1 {
+			return errs.New(errs.Invalid, "version must be a version number, 1 or more")
+		}
+	}
 	v, data, err := s.evidence.Open(r.Context(), sc.Store, r.PathValue("id"), n)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return err
 	}
 	w.Header().Set("Content-Type", v.ContentType)
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(v.Filename))
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
 	w.Header().Set("X-Content-SHA256", v.SHA256)
 	w.Write(data)
+	return nil
 }

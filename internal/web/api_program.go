@@ -1,0 +1,421 @@
+package web
+
+import (
+	_ "embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/assessment"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/tailoring"
+	"github.com/safeguard-health/safeguard/internal/workbook"
+)
+
+// The program's JSON API: everything the pages do, for automation. Each
+// route is registered in New with the token scope it needs, and documented
+// in openapi.json.
+
+// maxJSONBody bounds a JSON request body.
+const maxJSONBody = 1 << 20
+
+// decodeJSON reads a JSON body strictly: unknown fields, trailing data and
+// oversized bodies are refused with a message naming what is wrong.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &tooBig):
+			return errs.New(errs.TooLarge, fmt.Sprintf("the request body is larger than %d bytes", tooBig.Limit))
+		case errors.As(err, &syn):
+			return errs.New(errs.Invalid, fmt.Sprintf("the body is not valid JSON (at byte %d)", syn.Offset))
+		case errors.As(err, &typ):
+			return errs.New(errs.Invalid, fmt.Sprintf("field %q: expected %s", typ.Field, typ.Type))
+		case errors.Is(err, io.EOF):
+			return errs.New(errs.Invalid, "the request body is empty: send a JSON object")
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return errs.New(errs.Invalid, "unknown "+strings.TrimPrefix(err.Error(), "json: "))
+		}
+		return errs.New(errs.Invalid, "the body is not the JSON this route takes: "+err.Error())
+	}
+	if dec.More() {
+		return errs.New(errs.Invalid, "the body holds more than one JSON value")
+	}
+	return nil
+}
+
+// apiWrite answers a change: the error, or the value with status.
+func (s *Server) apiResult(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeAPI(w, status, v)
+}
+
+type profileBody struct {
+	Organization struct {
+		Name          string         `json:"name"`
+		EntityType    org.EntityType `json:"entity_type"`
+		WorkforceSize int            `json:"workforce_size"`
+		Sites         int            `json:"sites"`
+	} `json:"organization"`
+	Profile *org.Profile `json:"profile"`
+}
+
+func (s *Server) apiProfile(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	p, err := sc.Store.Profile(r.Context())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	var b profileBody
+	o := sc.Store.Org()
+	b.Organization.Name, b.Organization.EntityType, b.Organization.WorkforceSize, b.Organization.Sites = o.Name, o.EntityType, o.WorkforceSize, o.Sites
+	b.Profile = p
+	writeAPI(w, http.StatusOK, b)
+}
+
+func (s *Server) apiSaveProfile(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	var b profileBody
+	if err := decodeJSON(w, r, &b); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if b.Profile == nil {
+		s.apiError(w, r, errs.New(errs.Invalid, `field "profile" is required`))
+		return
+	}
+	o := *sc.Store.Org()
+	o.Name, o.EntityType, o.WorkforceSize, o.Sites = b.Organization.Name, b.Organization.EntityType, b.Organization.WorkforceSize, b.Organization.Sites
+	if err := sc.Store.SaveProfile(r.Context(), &o, b.Profile); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiProfile(w, r)
+}
+
+func (s *Server) apiTailoring(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	out := map[string]any{"organization": sc.Store.Org().Slug, "rules_version": s.program.Rules.Version}
+	fws := map[string]any{}
+	for _, fw := range s.program.Frameworks() {
+		ds, err := s.program.Tailor(r.Context(), sc.Store, fw.ID)
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		fws[fw.ID] = ds
+	}
+	out["frameworks"] = fws
+	writeAPI(w, http.StatusOK, out)
+}
+
+func (s *Server) apiOverride(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	it, ok := s.catalog.Item(r.PathValue("item"))
+	if !ok || !tailoring.Assessable(it) {
+		s.apiError(w, r, errs.New(errs.NotFound, fmt.Sprintf("%q is not an item that can be tailored (give its full id, e.g. hph-cpg/enhanced-1)", r.PathValue("item"))))
+		return
+	}
+	if r.Method == http.MethodDelete {
+		s.apiResult(w, r, http.StatusOK, map[string]string{"cleared": it.ID}, sc.Store.ClearTailoringOverride(r.Context(), it.ID))
+		return
+	}
+	var b struct {
+		Applicable    *bool  `json:"applicable"`
+		Justification string `json:"justification"`
+	}
+	if err := decodeJSON(w, r, &b); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if b.Applicable == nil {
+		s.apiError(w, r, errs.New(errs.Invalid, `field "applicable" is required: true or false`))
+		return
+	}
+	o := &tailoring.Override{ItemID: it.ID, Applicable: *b.Applicable, Justification: b.Justification}
+	s.apiResult(w, r, http.StatusOK, o, sc.Store.SetTailoringOverride(r.Context(), o))
+}
+
+func (s *Server) apiAssessments(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	all, err := sc.Store.Assessments(r.Context())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	type row struct {
+		*assessment.Assessment
+		Progress assessment.Progress `json:"progress"`
+		Percent  int                 `json:"percent"`
+	}
+	out := []row{}
+	for _, a := range all {
+		v, err := s.program.View(r.Context(), sc.Store, a.ID, s.now())
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		out = append(out, row{a, v.Progress, v.Progress.Percent()})
+	}
+	writeAPI(w, http.StatusOK, map[string]any{"assessments": out})
+}
+
+func (s *Server) apiStartAssessment(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	var b struct{ Framework, Title, From string }
+	if err := decodeJSON(w, r, &b); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	a, err := s.program.Start(r.Context(), sc.Store, b.Framework, b.Title, b.From, s.now())
+	if errs.Is(err, errs.NotFound) {
+		err = errs.New(errs.Invalid, errs.Message(err))
+	}
+	s.apiResult(w, r, http.StatusCreated, a, err)
+}
+
+func (s *Server) apiAssessment(w http.ResponseWriter, r *http.Request) {
+	v, err := s.program.View(r.Context(), scopeFrom(r.Context()).Store, r.PathValue("id"), s.now())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, v.Document())
+}
+
+// apiSaveAnswers writes a batch of answers: all or none.
+func (s *Server) apiSaveAnswers(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	var b struct {
+		Answers []*assessment.Answer `json:"answers"`
+	}
+	if err := decodeJSON(w, r, &b); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if len(b.Answers) == 0 {
+		s.apiError(w, r, errs.New(errs.Invalid, `field "answers" is required: a list of answers, each with its item_id`))
+		return
+	}
+	for i, a := range b.Answers {
+		if a == nil {
+			s.apiError(w, r, errs.New(errs.Invalid, "answers["+strconv.Itoa(i)+"] is null"))
+			return
+		}
+		a.Source = "" // provenance is recorded by confirming on the page, not claimed
+	}
+	if err := s.program.Save(r.Context(), sc.Store, r.PathValue("id"), "assessment.answer", b.Answers); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiAssessment(w, r)
+}
+
+func (s *Server) apiFinalize(w http.ResponseWriter, r *http.Request) {
+	v, err := s.program.Finalize(r.Context(), scopeFrom(r.Context()).Store, r.PathValue("id"), s.now())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, v.Document())
+}
+
+// apiImport reads an uploaded workbook and answers with the preview; with
+// ?apply=true it also writes the changes, in one transaction.
+func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	r.Body = http.MaxBytesReader(w, r.Body, workbook.MaxImportBytes+64<<10)
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		s.apiError(w, r, uploadError(err, "the workbook"))
+		return
+	}
+	f, h, err := r.FormFile("file")
+	if err != nil {
+		s.apiError(w, r, errs.New(errs.Invalid, `send the workbook as the multipart field "file"`))
+		return
+	}
+	defer f.Close()
+	v, err := s.program.View(r.Context(), sc.Store, r.PathValue("id"), s.now())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	p, err := workbook.Read(f, h.Filename, v, s.catalog)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	applied := false
+	if r.URL.Query().Get("apply") == "true" && len(p.Answers) > 0 {
+		if err := s.program.Save(r.Context(), sc.Store, v.Assessment.ID, "assessment.import", p.Answers); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		applied = true
+	}
+	writeAPI(w, http.StatusOK, map[string]any{"applied": applied, "file": p.Filename, "sha256": p.SHA256, "changes": nonNilChanges(p.Changes), "unchanged": p.Unchanged})
+}
+
+func nonNilChanges(c []workbook.Change) []workbook.Change {
+	if c == nil {
+		return []workbook.Change{}
+	}
+	return c
+}
+
+// uploadError turns a multipart parsing failure into a kind and message.
+func uploadError(err error, what string) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return errs.New(errs.TooLarge, what+" is larger than this route takes")
+	}
+	return errs.New(errs.Invalid, "send "+what+` as multipart/form-data with the field "file"`)
+}
+
+func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) {
+	if err := s.writeExport(w, r); err != nil {
+		s.apiError(w, r, err)
+	}
+}
+
+func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) {
+	if err := s.writeDownload(w, r); err != nil {
+		s.apiError(w, r, err)
+	}
+}
+
+func (s *Server) apiScorecard(w http.ResponseWriter, r *http.Request) {
+	card, err := s.program.Scorecard(r.Context(), scopeFrom(r.Context()).Store, s.now())
+	s.apiResult(w, r, http.StatusOK, card, err)
+}
+
+func (s *Server) apiEvidenceList(w http.ResponseWriter, r *http.Request) {
+	list, err := scopeFrom(r.Context()).Store.EvidenceList(r.Context())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if list == nil {
+		list = []*evidence.Evidence{}
+	}
+	writeAPI(w, http.StatusOK, map[string]any{"evidence": list})
+}
+
+func (s *Server) apiEvidence(w http.ResponseWriter, r *http.Request) {
+	e, err := scopeFrom(r.Context()).Store.Evidence(r.Context(), r.PathValue("id"))
+	s.apiResult(w, r, http.StatusOK, e, err)
+}
+
+// apiUploadEvidence takes multipart: file, title, owner, description,
+// collected_on, review_by, and any number of item fields (full item ids).
+func (s *Server) apiUploadEvidence(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	f, h, err := s.apiUpload(w, r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	defer f.Close()
+	e := &evidence.Evidence{Title: r.FormValue("title"), Description: r.FormValue("description"), Owner: r.FormValue("owner"),
+		CollectedOn: r.FormValue("collected_on"), ReviewBy: r.FormValue("review_by")}
+	for _, id := range r.Form["item"] {
+		if _, ok := s.catalog.Item(id); !ok {
+			s.apiError(w, r, errs.New(errs.Invalid, "item: no catalog item "+strconv.Quote(id)))
+			return
+		}
+		e.Items = append(e.Items, id)
+	}
+	if err := s.evidence.Upload(r.Context(), sc.Store, e, evidence.File{Name: h.Filename, Body: f}); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	e, err = sc.Store.Evidence(r.Context(), e.ID)
+	s.apiResult(w, r, http.StatusCreated, e, err)
+}
+
+func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) (multipart.File, *multipart.FileHeader, error) {
+	max := s.evidence.MaxBytes
+	if max <= 0 {
+		max = evidence.DefaultMaxBytes
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, max+64<<10)
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		return nil, nil, uploadError(err, "the file")
+	}
+	f, h, err := r.FormFile("file")
+	if err != nil {
+		return nil, nil, errs.New(errs.Invalid, `send the file as the multipart field "file"`)
+	}
+	return f, h, nil
+}
+
+func (s *Server) apiEvidenceVersion(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	f, h, err := s.apiUpload(w, r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	defer f.Close()
+	v, err := s.evidence.AddVersion(r.Context(), sc.Store, r.PathValue("id"), evidence.File{Name: h.Filename, Body: f})
+	s.apiResult(w, r, http.StatusCreated, v, err)
+}
+
+func (s *Server) apiLinkEvidence(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	var b struct {
+		Items []string `json:"items"`
+	}
+	if err := decodeJSON(w, r, &b); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if len(b.Items) == 0 {
+		s.apiError(w, r, errs.New(errs.Invalid, `field "items" is required: full item ids such as hipaa-sr/164.312(d)`))
+		return
+	}
+	for _, id := range b.Items {
+		if _, ok := s.catalog.Item(id); !ok {
+			s.apiError(w, r, errs.New(errs.Invalid, "items: no catalog item "+strconv.Quote(id)))
+			return
+		}
+	}
+	if err := sc.Store.LinkEvidence(r.Context(), r.PathValue("id"), b.Items); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiEvidence(w, r)
+}
+
+func (s *Server) apiUnlinkEvidence(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	if err := sc.Store.UnlinkEvidence(r.Context(), r.PathValue("id"), r.PathValue("item")); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiEvidence(w, r)
+}
+
+//go:embed openapi.json
+var openAPIDoc []byte
+
+// openAPI serves the API's OpenAPI 3.1 document.
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(openAPIDoc)
+}
