@@ -413,7 +413,11 @@ type evidenceOption struct {
 }
 
 func (s *Server) answerPage(w http.ResponseWriter, r *http.Request) {
-	s.renderAnswer(w, r, http.StatusOK, "", "", nil)
+	notice := ""
+	if r.URL.Query().Get("saved") != "" {
+		notice = "Saved."
+	}
+	s.renderAnswer(w, r, http.StatusOK, "", notice, nil)
 }
 
 func (s *Server) renderAnswer(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *assessment.Answer) {
