@@ -221,6 +221,11 @@ func (s *Server) writeDownload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Reading evidence (signed agreements, exports) is access to be accounted for.
+	if err := s.store.RecordEvent(r.Context(), sc.Store.Org().ID, "evidence.download", "evidence:"+r.PathValue("id"),
+		map[string]any{"version": v.Number, "filename": v.Filename, "sha256": v.SHA256}); err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", v.ContentType)
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(v.Filename))
 	w.Header().Set("Content-Length", strconv.Itoa(len(data)))

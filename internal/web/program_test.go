@@ -180,6 +180,9 @@ func TestProgramPages(t *testing.T) {
 	if !bytes.Equal(got, pdf) || dl.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(dl.Header.Get("Content-Disposition"), "attachment") {
 		t.Errorf("download: %d bytes, %s, %s", len(got), dl.Header.Get("Content-Type"), dl.Header.Get("Content-Disposition"))
 	}
+	if _, body := fetch(t, c, base+"/audit?action=evidence."); !strings.Contains(body, "evidence.download") || !strings.Contains(body, "evidence.upload") {
+		t.Error("the upload and the download are not in the audit log")
+	}
 
 	// Finalising refuses while decisions are missing.
 	if resp, body := post(t, c, hipaa+"/finalize", nil); resp.StatusCode != 400 {
