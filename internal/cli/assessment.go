@@ -36,6 +36,21 @@ func (a *app) programScope(ctx context.Context, s *store.Store) (*assessment.Pro
 	return prog, s.Scope(o), nil
 }
 
+// assessmentView opens the assessment named by ref (see resolveAssessment)
+// in the organisation named by --org.
+func (a *app) assessmentView(ctx context.Context, s *store.Store, ref string) (*assessment.Program, *store.Scoped, *assessment.View, error) {
+	prog, sc, err := a.programScope(ctx, s)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	id, err := resolveAssessment(ctx, prog, sc, ref)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	v, err := prog.View(ctx, sc, id, time.Now())
+	return prog, sc, v, err
+}
+
 // resolveAssessment takes an assessment id, or a framework name for that
 // framework's newest assessment.
 func resolveAssessment(ctx context.Context, prog *assessment.Program, sc *store.Scoped, ref string) (string, error) {
@@ -117,15 +132,7 @@ name for that framework's newest assessment.`,
 		Short: "Show an assessment: progress, and each item's applicability, status and decision",
 		Args:  cobra.ExactArgs(1),
 		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
-			prog, sc, err := a.programScope(cmd.Context(), s)
-			if err != nil {
-				return err
-			}
-			id, err := resolveAssessment(cmd.Context(), prog, sc, args[0])
-			if err != nil {
-				return err
-			}
-			v, err := prog.View(cmd.Context(), sc, id, time.Now())
+			_, sc, v, err := a.assessmentView(cmd.Context(), s, args[0])
 			if err != nil {
 				return err
 			}
@@ -171,15 +178,7 @@ standard output.`,
   safeguard assessment export 0190e3c1-… --format csv > answers.csv`,
 		Args: cobra.ExactArgs(1),
 		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
-			prog, sc, err := a.programScope(cmd.Context(), s)
-			if err != nil {
-				return err
-			}
-			id, err := resolveAssessment(cmd.Context(), prog, sc, args[0])
-			if err != nil {
-				return err
-			}
-			v, err := prog.View(cmd.Context(), sc, id, time.Now())
+			prog, sc, v, err := a.assessmentView(cmd.Context(), s, args[0])
 			if err != nil {
 				return err
 			}
@@ -210,15 +209,7 @@ it, every change lands in one transaction or none does. A cell that does not
 parse is named by sheet, row and column.`,
 		Args: cobra.ExactArgs(2),
 		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
-			prog, sc, err := a.programScope(cmd.Context(), s)
-			if err != nil {
-				return err
-			}
-			id, err := resolveAssessment(cmd.Context(), prog, sc, args[0])
-			if err != nil {
-				return err
-			}
-			v, err := prog.View(cmd.Context(), sc, id, time.Now())
+			prog, sc, v, err := a.assessmentView(cmd.Context(), s, args[0])
 			if err != nil {
 				return err
 			}
@@ -243,7 +234,7 @@ parse is named by sheet, row and column.`,
 				}
 				return nil
 			}
-			if err := prog.Save(cmd.Context(), sc, id, "assessment.import", p.Answers); err != nil {
+			if err := prog.Save(cmd.Context(), sc, v.Assessment.ID, "assessment.import", p.Answers); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "Applied %d change(s) to %s.\n", len(p.Answers), v.Assessment.Title)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -325,7 +324,7 @@ func (s *Server) apiEvidence(w http.ResponseWriter, r *http.Request) {
 // collected_on, review_by, and any number of item fields (full item ids).
 func (s *Server) apiUploadEvidence(w http.ResponseWriter, r *http.Request) {
 	sc := scopeFrom(r.Context())
-	f, h, err := s.apiUpload(w, r)
+	f, h, err := s.uploadFile(w, r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -348,25 +347,9 @@ func (s *Server) apiUploadEvidence(w http.ResponseWriter, r *http.Request) {
 	s.apiResult(w, r, http.StatusCreated, e, err)
 }
 
-func (s *Server) apiUpload(w http.ResponseWriter, r *http.Request) (multipart.File, *multipart.FileHeader, error) {
-	max := s.evidence.MaxBytes
-	if max <= 0 {
-		max = evidence.DefaultMaxBytes
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, max+64<<10)
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		return nil, nil, uploadError(err, "the file")
-	}
-	f, h, err := r.FormFile("file")
-	if err != nil {
-		return nil, nil, errs.New(errs.Invalid, `send the file as the multipart field "file"`)
-	}
-	return f, h, nil
-}
-
 func (s *Server) apiEvidenceVersion(w http.ResponseWriter, r *http.Request) {
 	sc := scopeFrom(r.Context())
-	f, h, err := s.apiUpload(w, r)
+	f, h, err := s.uploadFile(w, r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

@@ -49,8 +49,9 @@ func (s *Server) renderEvidenceList(w http.ResponseWriter, r *http.Request, stat
 		Max: strconv.FormatInt(max>>20, 10) + " MiB", Today: s.now().Format("2006-01-02")}})
 }
 
-// uploadFile reads a multipart upload within the vault's limit. Errors:
-// TooLarge, Invalid when no file was chosen.
+// uploadFile reads a multipart upload within the vault's limit; the pages
+// and the API share it. An oversized body is audited. Errors: TooLarge,
+// Invalid when the form is malformed or holds no file.
 func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) (multipart.File, *multipart.FileHeader, error) {
 	max := s.evidence.MaxBytes
 	if max <= 0 {
@@ -63,11 +64,11 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) (multipart.F
 			s.store.RecordEvent(r.Context(), scopeFrom(r.Context()).Store.Org().ID, "request.too_large", r.Method+" "+r.URL.Path, map[string]int64{"limit_bytes": tooBig.Limit})
 			return nil, nil, errs.New(errs.TooLarge, "the file is larger than the "+strconv.FormatInt(max>>20, 10)+" MiB the vault takes")
 		}
-		return nil, nil, errs.New(errs.Invalid, "the upload is malformed: choose the file again")
+		return nil, nil, errs.New(errs.Invalid, `the upload is malformed: send the file as multipart/form-data in the field "file"`)
 	}
 	f, h, err := r.FormFile("file")
 	if err != nil {
-		return nil, nil, errs.New(errs.Invalid, "choose a file to upload")
+		return nil, nil, errs.New(errs.Invalid, `choose a file to upload (the multipart field "file")`)
 	}
 	return f, h, nil
 }

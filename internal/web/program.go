@@ -422,12 +422,7 @@ func (s *Server) answerPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderAnswer(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *assessment.Answer) {
 	sc := scopeFrom(r.Context())
-	v, err := s.program.View(r.Context(), sc.Store, r.PathValue("id"), s.now())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	it, err := s.catalog.FindItem(v.Framework, r.PathValue("item"))
+	v, it, err := s.itemView(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -471,6 +466,16 @@ func (s *Server) renderAnswer(w http.ResponseWriter, r *http.Request, status int
 		}
 	}
 	s.render(w, r, "answer", status, page{Title: it.Citation + " · " + v.Assessment.Title, Data: av})
+}
+
+// itemView loads the assessment and the item the path names.
+func (s *Server) itemView(r *http.Request) (*assessment.View, *catalog.Item, error) {
+	v, err := s.program.View(r.Context(), scopeFrom(r.Context()).Store, r.PathValue("id"), s.now())
+	if err != nil {
+		return nil, nil, err
+	}
+	it, err := s.catalog.FindItem(v.Framework, r.PathValue("item"))
+	return v, it, err
 }
 
 // relatedAnswers finds the answers given to items mapped to it in the
@@ -528,12 +533,7 @@ func (s *Server) saveAnswer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc := scopeFrom(r.Context())
-	v, err := s.program.View(r.Context(), sc.Store, r.PathValue("id"), s.now())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	it, err := s.catalog.FindItem(v.Framework, r.PathValue("item"))
+	v, it, err := s.itemView(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -565,12 +565,7 @@ func (s *Server) confirmAnswer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc := scopeFrom(r.Context())
-	v, err := s.program.View(r.Context(), sc.Store, r.PathValue("id"), s.now())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	it, err := s.catalog.FindItem(v.Framework, r.PathValue("item"))
+	v, it, err := s.itemView(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
