@@ -264,7 +264,7 @@ func TestProgramPages(t *testing.T) {
 	// The scorecard, as a page and as JSON.
 	_, body = fetch(t, c, base+"/scorecard")
 	mustContain(t, "scorecard page", body, "<svg", "Essential goals: 1 of 10 met", "Enhanced goals: 0 of 1 met")
-	resp, body = fetch(t, c, base+"/scorecard?format=json")
+	_, body = fetch(t, c, base+"/scorecard?format=json")
 	var card struct {
 		Goals []struct {
 			ID, Tier, Status string

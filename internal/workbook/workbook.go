@@ -48,9 +48,6 @@ const (
 
 var answerHeaders = []string{colItem, colCitation, colTitle, colType, colApplies, colWhy, colStatus, colDecision, colMeasure, colReason, colOwner, colTarget, colNotes, colEvidence, colUpdated}
 
-// editable are the columns import reads; the others are for people.
-var editable = map[string]bool{colStatus: true, colDecision: true, colMeasure: true, colReason: true, colOwner: true, colTarget: true, colNotes: true}
-
 // Question sheet headers.
 const (
 	qItem     = "Item ID"
