@@ -81,7 +81,7 @@ func (s Status) Label() string {
 // "Partially_Implemented"). Errors: Invalid, naming the statuses.
 func ParseStatus(s string) (Status, error) {
 	norm := strings.ReplaceAll(strings.ReplaceAll(strings.ToLower(strings.TrimSpace(s)), " ", "_"), "-", "_")
-	if norm == "" {
+	if norm == "" || norm == "not_answered" {
 		return Unanswered, nil
 	}
 	for _, st := range Statuses {

@@ -175,3 +175,30 @@ func TestAssessmentLifecycle(t *testing.T) {
 		}
 	})
 }
+
+// A spreadsheet user writes statuses and decisions as they read them.
+func TestParseStatusAndDecision(t *testing.T) {
+	for in, want := range map[string]assessment.Status{
+		"Implemented": assessment.Implemented, "partially implemented": assessment.Partial, "Partial": assessment.Partial,
+		"not-implemented": assessment.NotImplemented, "NOT APPLICABLE": assessment.NotApplicable, "": assessment.Unanswered,
+		"Not answered": assessment.Unanswered, " planned ": assessment.Planned,
+	} {
+		if got, err := assessment.ParseStatus(in); err != nil || got != want {
+			t.Errorf("ParseStatus(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := assessment.ParseStatus("done"); !errs.Is(err, errs.Invalid) || !strings.Contains(errs.Message(err), "partially implemented") {
+		t.Errorf("ParseStatus(done): %v", err)
+	}
+	for in, want := range map[string]assessment.DecisionKind{
+		"Implemented as specified": assessment.AsSpecified, "alternative": assessment.Alternative,
+		"not reasonable and appropriate": assessment.NotReasonable, "": "",
+	} {
+		if got, err := assessment.ParseDecisionKind(in); err != nil || got != want {
+			t.Errorf("ParseDecisionKind(%q) = %q, %v", in, got, err)
+		}
+	}
+	if _, err := assessment.ParseDecisionKind("maybe"); !errs.Is(err, errs.Invalid) {
+		t.Errorf("ParseDecisionKind(maybe): %v", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/errs"
@@ -26,6 +27,10 @@ type orgView struct {
 	Error       string
 	Notice      string
 	ProfileDone bool
+	// Current is each framework's newest assessment with its progress, and
+	// Card the scorecard's tallies, for members who see the program.
+	Current []assessmentSummary
+	Card    *assessment.Scorecard
 }
 
 func (ov *orgView) Can(p string) bool { return ov.Scope.Role.Can(auth.Permission(p)) }
@@ -37,7 +42,29 @@ func (s *Server) orgPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, "org", http.StatusOK, page{Title: sc.Store.Org().Name, Data: &orgView{Scope: sc, ProfileDone: p.Completed}})
+	ov := &orgView{Scope: sc, ProfileDone: p.Completed}
+	if sc.Role.Can(auth.ViewProgram) {
+		all, err := sc.Store.Assessments(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, fw := range s.program.Frameworks() {
+			if a := assessment.Current(all, fw.ID); a != nil {
+				v, err := s.program.View(r.Context(), sc.Store, a.ID, s.now())
+				if err != nil {
+					s.fail(w, r, err)
+					return
+				}
+				ov.Current = append(ov.Current, assessmentSummary{a, fw, v.Progress})
+			}
+		}
+		if ov.Card, err = s.program.Scorecard(r.Context(), sc.Store, s.now()); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, "org", http.StatusOK, page{Title: sc.Store.Org().Name, Data: ov})
 }
 
 func (s *Server) membersPage(w http.ResponseWriter, r *http.Request) {

@@ -261,6 +261,10 @@ func TestProgramPages(t *testing.T) {
 		t.Errorf("wrong sheet: %d", resp.StatusCode)
 	}
 
+	// The organisation's page shows where the program stands.
+	_, body = fetch(t, c, base)
+	mustContain(t, "the organisation page", body, "essential goals met", "CPG 2026", "complete · 1 of 11 applicable items answered") // 10 essential and the enhanced goal taken on
+
 	// The scorecard, as a page and as JSON.
 	_, body = fetch(t, c, base+"/scorecard")
 	mustContain(t, "scorecard page", body, "<svg", "Essential goals: 1 of 10 met", "Enhanced goals: 0 of 1 met")
