@@ -1,0 +1,239 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/tailoring"
+)
+
+// The organisation profile wizard and the tailoring page.
+
+// wizardSteps are the profile wizard's pages.
+var wizardSteps = []string{"Who you are", "Where ePHI lives", "Who is responsible", "Review"}
+
+type profileView struct {
+	programView
+	Step        int
+	Steps       []string
+	Profile     *org.Profile
+	Systems     []org.System // the profile's, and blank rows to add more
+	EntityTypes []struct {
+		Type  org.EntityType
+		Label string
+	}
+	Months                       []string
+	HIPAA, CPG                   int // applicable items, for the review
+	HIPAAItems, CPGItems         int
+	Small, Hospital, Enhanced    bool
+	SmallThreshold               int
+	ClearinghouseIsolation, GHP  bool
+	BusinessAssociateSubcontract bool
+}
+
+func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
+	step, _ := strconv.Atoi(r.URL.Query().Get("step"))
+	s.renderProfile(w, r, http.StatusOK, step, "", nil)
+}
+
+func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status, step int, errMsg string, edited *org.Profile) {
+	sc := scopeFrom(r.Context())
+	p := edited
+	if p == nil {
+		var err error
+		if p, err = sc.Store.Profile(r.Context()); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if step < 1 || step > len(wizardSteps) {
+		step = 1
+	}
+	pv := &profileView{programView: programView{Scope: sc, Error: errMsg}, Step: step, Steps: wizardSteps, Profile: p,
+		EntityTypes: org.EntityTypes, SmallThreshold: org.SmallThreshold,
+		Months: []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}}
+	pv.Systems = append(append([]org.System{}, p.Systems...), make([]org.System, 3)...)
+	o := sc.Store.Org()
+	pv.Small, pv.Hospital = o.Small(p), o.Hospital(p)
+	for _, fw := range []string{catalog.HIPAASecurityRule, catalog.HPHCPG} {
+		ds, err := s.program.Rules.Tailor(s.catalog, fw, tailoring.Facts{Org: o, Profile: p}, nil)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		n := len(tailoring.Applicable(ds))
+		if fw == catalog.HIPAASecurityRule {
+			pv.HIPAA, pv.HIPAAItems = n, len(ds)
+		} else {
+			pv.CPG, pv.CPGItems, pv.Enhanced = n, len(ds), n > 10
+		}
+	}
+	s.render(w, r, "profile", status, page{Title: "Organisation profile · " + o.Name, Data: pv})
+}
+
+// saveProfile saves one step of the wizard and moves to the next.
+func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
+	if err := s.parseFormLimit(w, r, 64<<10); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sc := scopeFrom(r.Context())
+	p, err := sc.Store.Profile(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	o := *sc.Store.Org()
+	step, _ := strconv.Atoi(r.PostFormValue("step"))
+	f := r.PostForm
+	num := func(name, label string) (int, error) {
+		v := strings.TrimSpace(f.Get(name))
+		if v == "" {
+			return 0, nil
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, errs.New(errs.Invalid, label+" must be a whole number, 0 or more")
+		}
+		return n, nil
+	}
+	switch step {
+	case 1:
+		o.Name, o.EntityType = strings.TrimSpace(f.Get("name")), org.EntityType(f.Get("entity_type"))
+		for _, n := range []struct {
+			dst         *int
+			name, label string
+		}{{&o.WorkforceSize, "workforce", "Workforce"}, {&o.Sites, "sites", "Sites"}, {&p.Beds, "beds", "Beds"}, {&p.Members, "members", "Members"}} {
+			if *n.dst, err = num(n.name, n.label); err != nil {
+				break
+			}
+		}
+		p.ClearinghouseInLargerOrg = f.Get("clearinghouse_in_larger_org") == "on"
+		p.GroupHealthPlan = f.Get("group_health_plan") == "on"
+		p.Subcontractors = f.Get("subcontractors") == "on"
+		p.HealthCareComponents = strings.TrimSpace(f.Get("health_care_components"))
+	case 2:
+		var systems []org.System
+		for i := 0; i < 300; i++ {
+			key := "sys-" + strconv.Itoa(i) + "-"
+			if _, present := f[key+"name"]; !present {
+				continue
+			}
+			sys := org.System{Name: f.Get(key + "name"), Location: f.Get(key + "location"), Description: strings.TrimSpace(f.Get(key + "description")),
+				Creates: f.Get(key+"creates") == "on", Receives: f.Get(key+"receives") == "on", Maintains: f.Get(key+"maintains") == "on", Transmits: f.Get(key+"transmits") == "on"}
+			if strings.TrimSpace(sys.Name) == "" && strings.TrimSpace(sys.Location) == "" && sys.Description == "" && len(sys.Uses()) == 0 {
+				continue // a blank row
+			}
+			systems = append(systems, sys)
+		}
+		p.Systems = systems
+	case 3:
+		p.SecurityOfficial = org.Official{Name: f.Get("security_name"), Title: f.Get("security_title"), Email: f.Get("security_email")}
+		p.PrivacyOfficial = org.Official{Name: f.Get("privacy_name"), Title: f.Get("privacy_title"), Email: f.Get("privacy_email")}
+		p.FiscalYearStart, err = num("fiscal_year_start", "The fiscal year's first month")
+	case 4:
+		if strings.TrimSpace(p.SecurityOfficial.Name) == "" {
+			err = errs.New(errs.Invalid, "name the security official before finishing: 164.308(a)(2) requires one person responsible for security")
+			step = 3
+		}
+		p.Completed = err == nil
+	default:
+		err = errs.New(errs.Invalid, "unknown step of the profile")
+	}
+	if err == nil {
+		err = sc.Store.SaveProfile(r.Context(), &o, p)
+	}
+	if err != nil {
+		if errs.KindOf(err) != errs.Invalid {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderProfile(w, r, http.StatusBadRequest, step, errs.Message(err), p)
+		return
+	}
+	if step >= len(wizardSteps) {
+		http.Redirect(w, r, "/orgs/"+o.Slug+"/tailoring", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+o.Slug+"/profile?step="+strconv.Itoa(step+1), http.StatusSeeOther)
+}
+
+type tailoringView struct {
+	programView
+	Frameworks []tailoredFramework
+}
+
+type tailoredFramework struct {
+	Framework  *catalog.Framework
+	Rows       []tailoredRow
+	Applicable int
+}
+
+type tailoredRow struct {
+	Item     *catalog.Item
+	Decision tailoring.Decision
+}
+
+func (s *Server) tailoringPage(w http.ResponseWriter, r *http.Request) {
+	s.renderTailoring(w, r, http.StatusOK, "", "")
+}
+
+func (s *Server) renderTailoring(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+	sc := scopeFrom(r.Context())
+	tv := &tailoringView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}}
+	for _, fw := range s.program.Frameworks() {
+		ds, err := s.program.Tailor(r.Context(), sc.Store, fw.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		tf := tailoredFramework{Framework: fw}
+		for _, d := range ds {
+			it, _ := s.catalog.Item(d.ItemID)
+			tf.Rows = append(tf.Rows, tailoredRow{it, d})
+			if d.Applicable {
+				tf.Applicable++
+			}
+		}
+		tv.Frameworks = append(tv.Frameworks, tf)
+	}
+	s.render(w, r, "tailoring", status, page{Title: "Tailoring · " + sc.Store.Org().Name, Data: tv})
+}
+
+// overrideTailoring records or clears a person's decision on one item.
+func (s *Server) overrideTailoring(w http.ResponseWriter, r *http.Request) {
+	if err := s.parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sc := scopeFrom(r.Context())
+	id := r.PostFormValue("item")
+	it, ok := s.catalog.Item(id)
+	if !ok || !tailoring.Assessable(it) {
+		s.renderTailoring(w, r, http.StatusBadRequest, fmt.Sprintf("%q is not an item that can be tailored", id), "")
+		return
+	}
+	var err error
+	notice := ""
+	if r.PostFormValue("clear") != "" {
+		err = sc.Store.ClearTailoringOverride(r.Context(), it.ID)
+		notice = it.Citation + ": Safeguard's decision applies again."
+	} else {
+		err = sc.Store.SetTailoringOverride(r.Context(), &tailoring.Override{ItemID: it.ID, Applicable: r.PostFormValue("applicable") == "yes", Justification: r.PostFormValue("justification")})
+		notice = it.Citation + ": your decision is recorded."
+	}
+	if err != nil {
+		if k := errs.KindOf(err); k != errs.Invalid && k != errs.NotFound {
+			s.fail(w, r, err)
+			return
+		}
+		s.renderTailoring(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+		return
+	}
+	s.renderTailoring(w, r, http.StatusOK, "", notice)
+}

@@ -1,0 +1,41 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+
+	"github.com/safeguard-health/safeguard/internal/assessment"
+	"github.com/safeguard-health/safeguard/internal/report"
+)
+
+// The HPH CPG scorecard page, its picture and its JSON.
+
+type scorecardView struct {
+	programView
+	Card *assessment.Scorecard
+	SVG  template.HTML
+}
+
+func (s *Server) scorecardPage(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	card, err := s.program.Scorecard(r.Context(), sc.Store, s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	svg := report.ScorecardSVG(card, sc.Store.Org().Name)
+	switch r.URL.Query().Get("format") {
+	case "json":
+		writeAPI(w, http.StatusOK, card)
+		return
+	case "svg":
+		w.Header().Set("Content-Type", "image/svg+xml")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+sc.Store.Org().Slug+`-scorecard.svg"`)
+		w.Write(svg)
+		return
+	}
+	// The SVG is drawn by report.ScorecardSVG, which escapes every text it
+	// places; it is trusted markup.
+	s.render(w, r, "scorecard", http.StatusOK, page{Title: "CPG scorecard · " + sc.Store.Org().Name,
+		Data: &scorecardView{programView: programView{Scope: sc}, Card: card, SVG: template.HTML(svg)}})
+}
