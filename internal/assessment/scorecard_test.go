@@ -2,6 +2,7 @@ package assessment_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -131,6 +132,41 @@ func TestCombine(t *testing.T) {
 	} {
 		if got := assessment.Combine(tc.inputs); got != tc.want {
 			t.Errorf("Combine(%v) = %s, want %s", tc.inputs, got, tc.want)
+		}
+	}
+}
+
+// The scorecard of an organisation with a finalised CPG assessment, a draft
+// one and a Security Rule assessment, as every scorecard page computes it:
+// go test -run XXX -bench Scorecard ./internal/assessment
+func BenchmarkScorecard(b *testing.B) {
+	p := program(b)
+	s := storetest.SQLite(b)
+	ctx := context.Background()
+	sc := newOrg(b, s, "riverside")
+	first, err := p.Start(ctx, sc, catalog.HPHCPG, "baseline", "", now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var answers []*assessment.Answer
+	for i := 1; i <= 10; i++ {
+		answers = append(answers, &assessment.Answer{ItemID: "essential-" + strconv.Itoa(i), Status: assessment.Partial})
+	}
+	if err := p.Save(ctx, sc, first.ID, "assessment.answer", answers); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := p.Finalize(ctx, sc, first.ID, now); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := p.Start(ctx, sc, catalog.HPHCPG, "now", first.ID, now); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := p.Start(ctx, sc, catalog.HIPAASecurityRule, "", "", now); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := p.Scorecard(ctx, sc, now); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -250,4 +251,27 @@ func FuzzRead(f *testing.F) {
 			t.Fatalf("an error of kind %s: %v", errs.KindOf(err), err)
 		}
 	})
+}
+
+// The time to export an assessment and to read it back into a preview:
+// go test -run XXX -bench . ./internal/workbook
+func BenchmarkExportXLSX(b *testing.B) {
+	fx := setup(b)
+	v := fx.view(b)
+	for b.Loop() {
+		if err := workbook.ExportXLSX(io.Discard, v, fx.sc.Org(), fx.reg, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkReadPreview(b *testing.B) {
+	fx := setup(b)
+	v := fx.view(b)
+	data := bytesOf(b, fx.export(b))
+	for b.Loop() {
+		if _, err := workbook.Read(bytes.NewReader(data), "a.xlsx", v, fx.reg); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
