@@ -54,7 +54,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 	return nil
 }
 
-// apiWrite answers a change: the error, or the value with status.
+// apiResult answers with the error, or with the value and status.
 func (s *Server) apiResult(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
 	if err != nil {
 		s.apiError(w, r, err)
@@ -238,14 +238,9 @@ func (s *Server) apiFinalize(w http.ResponseWriter, r *http.Request) {
 // ?apply=true it also writes the changes, in one transaction.
 func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) {
 	sc := scopeFrom(r.Context())
-	r.Body = http.MaxBytesReader(w, r.Body, workbook.MaxImportBytes+64<<10)
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		s.apiError(w, r, uploadError(err, "the workbook"))
-		return
-	}
-	f, h, err := r.FormFile("file")
+	f, h, err := s.readUpload(w, r, workbook.MaxImportBytes, "the workbook")
 	if err != nil {
-		s.apiError(w, r, errs.New(errs.Invalid, `send the workbook as the multipart field "file"`))
+		s.apiError(w, r, err)
 		return
 	}
 	defer f.Close()
@@ -275,15 +270,6 @@ func nonNilChanges(c []workbook.Change) []workbook.Change {
 		return []workbook.Change{}
 	}
 	return c
-}
-
-// uploadError turns a multipart parsing failure into a kind and message.
-func uploadError(err error, what string) error {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return errs.New(errs.TooLarge, what+" is larger than this route takes")
-	}
-	return errs.New(errs.Invalid, "send "+what+` as multipart/form-data with the field "file"`)
 }
 
 func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) {
@@ -323,27 +309,12 @@ func (s *Server) apiEvidence(w http.ResponseWriter, r *http.Request) {
 // apiUploadEvidence takes multipart: file, title, owner, description,
 // collected_on, review_by, and any number of item fields (full item ids).
 func (s *Server) apiUploadEvidence(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
-	f, h, err := s.uploadFile(w, r)
+	e, err := s.storeUpload(w, r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	defer f.Close()
-	e := &evidence.Evidence{Title: r.FormValue("title"), Description: r.FormValue("description"), Owner: r.FormValue("owner"),
-		CollectedOn: r.FormValue("collected_on"), ReviewBy: r.FormValue("review_by")}
-	for _, id := range r.Form["item"] {
-		if _, ok := s.catalog.Item(id); !ok {
-			s.apiError(w, r, errs.New(errs.Invalid, "item: no catalog item "+strconv.Quote(id)))
-			return
-		}
-		e.Items = append(e.Items, id)
-	}
-	if err := s.evidence.Upload(r.Context(), sc.Store, e, evidence.File{Name: h.Filename, Body: f}); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	e, err = sc.Store.Evidence(r.Context(), e.ID)
+	e, err = scopeFrom(r.Context()).Store.Evidence(r.Context(), e.ID)
 	s.apiResult(w, r, http.StatusCreated, e, err)
 }
 

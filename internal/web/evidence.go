@@ -49,64 +49,84 @@ func (s *Server) renderEvidenceList(w http.ResponseWriter, r *http.Request, stat
 		Max: strconv.FormatInt(max>>20, 10) + " MiB", Today: s.now().Format("2006-01-02")}})
 }
 
-// uploadFile reads a multipart upload within the vault's limit; the pages
-// and the API share it. An oversized body is audited. Errors: TooLarge,
-// Invalid when the form is malformed or holds no file.
-func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) (multipart.File, *multipart.FileHeader, error) {
-	max := s.evidence.MaxBytes
-	if max <= 0 {
-		max = evidence.DefaultMaxBytes
-	}
+// readUpload reads a multipart form whose field "file" holds at most max
+// bytes; the evidence and workbook uploads of the pages and the API share
+// it. An oversized body is audited. Errors: TooLarge, Invalid when the form
+// is malformed or holds no file. what names the file in messages.
+func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, max int64, what string) (multipart.File, *multipart.FileHeader, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, max+64<<10)
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			s.store.RecordEvent(r.Context(), scopeFrom(r.Context()).Store.Org().ID, "request.too_large", r.Method+" "+r.URL.Path, map[string]int64{"limit_bytes": tooBig.Limit})
-			return nil, nil, errs.New(errs.TooLarge, "the file is larger than the "+strconv.FormatInt(max>>20, 10)+" MiB the vault takes")
+			return nil, nil, errs.New(errs.TooLarge, what+" is larger than the "+strconv.FormatInt(max>>20, 10)+" MiB this takes")
 		}
-		return nil, nil, errs.New(errs.Invalid, `the upload is malformed: send the file as multipart/form-data in the field "file"`)
+		return nil, nil, errs.New(errs.Invalid, `the upload is malformed: send `+what+` as multipart/form-data in the field "file"`)
 	}
 	f, h, err := r.FormFile("file")
 	if err != nil {
-		return nil, nil, errs.New(errs.Invalid, `choose a file to upload (the multipart field "file")`)
+		return nil, nil, errs.New(errs.Invalid, `choose `+what+` to upload (the multipart field "file")`)
 	}
 	return f, h, nil
+}
+
+// uploadFile reads an evidence upload within the vault's limit.
+func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) (multipart.File, *multipart.FileHeader, error) {
+	max := s.evidence.MaxBytes
+	if max <= 0 {
+		max = evidence.DefaultMaxBytes
+	}
+	return s.readUpload(w, r, max, "the file")
+}
+
+// evidenceFromForm reads new evidence's fields from an upload form: title,
+// description, owner, collected_on, review_by, and item (full catalog item
+// ids, any number). Errors: Invalid for an unknown item.
+func (s *Server) evidenceFromForm(r *http.Request) (*evidence.Evidence, error) {
+	e := &evidence.Evidence{Title: r.FormValue("title"), Description: r.FormValue("description"), Owner: r.FormValue("owner"),
+		CollectedOn: r.FormValue("collected_on"), ReviewBy: r.FormValue("review_by")}
+	for _, id := range r.Form["item"] {
+		if _, ok := s.catalog.Item(id); !ok {
+			return nil, errs.New(errs.Invalid, "no catalog item "+strconv.Quote(id)+" to link the evidence to")
+		}
+		e.Items = append(e.Items, id)
+	}
+	return e, nil
 }
 
 // uploadEvidence stores new evidence; linked to the item named in the
 // form, it returns to that item's page.
 func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 	sc := scopeFrom(r.Context())
-	f, h, err := s.uploadFile(w, r)
-	if err == nil {
-		defer f.Close()
-		e := &evidence.Evidence{Title: r.FormValue("title"), Description: r.FormValue("description"), Owner: r.FormValue("owner"),
-			CollectedOn: r.FormValue("collected_on"), ReviewBy: r.FormValue("review_by")}
-		for _, id := range r.Form["item"] {
-			it, ok := s.catalog.Item(id)
-			if !ok {
-				err = errs.New(errs.Invalid, "no catalog item "+id+" to link the evidence to")
-				break
-			}
-			e.Items = append(e.Items, it.ID)
-		}
-		if err == nil {
-			err = s.evidence.Upload(r.Context(), sc.Store, e, evidence.File{Name: h.Filename, Body: f})
-		}
-		if err == nil {
-			if back := localPath(r.FormValue("back")); back != "/" {
-				http.Redirect(w, r, back, http.StatusSeeOther)
-				return
-			}
-			http.Redirect(w, r, "/orgs/"+sc.Store.Org().Slug+"/evidence/"+e.ID, http.StatusSeeOther)
+	e, err := s.storeUpload(w, r)
+	if err != nil {
+		if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
+			s.fail(w, r, err)
 			return
 		}
-	}
-	if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
-		s.fail(w, r, err)
+		s.renderEvidenceList(w, r, errs.HTTPStatus(err), errs.Message(err))
 		return
 	}
-	s.renderEvidenceList(w, r, errs.HTTPStatus(err), errs.Message(err))
+	if back := localPath(r.FormValue("back")); back != "/" {
+		http.Redirect(w, r, back, http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+sc.Store.Org().Slug+"/evidence/"+e.ID, http.StatusSeeOther)
+}
+
+// storeUpload reads an evidence upload and its fields and stores it; the
+// page and the API share it.
+func (s *Server) storeUpload(w http.ResponseWriter, r *http.Request) (*evidence.Evidence, error) {
+	f, h, err := s.uploadFile(w, r)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	e, err := s.evidenceFromForm(r)
+	if err != nil {
+		return nil, err
+	}
+	return e, s.evidence.Upload(r.Context(), scopeFrom(r.Context()).Store, e, evidence.File{Name: h.Filename, Body: f})
 }
 
 func (s *Server) evidenceDetail(w http.ResponseWriter, r *http.Request) {

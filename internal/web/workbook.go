@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 
@@ -62,19 +61,9 @@ type importView struct {
 // person applies it. Nothing is written to the assessment yet.
 func (s *Server) importAssessment(w http.ResponseWriter, r *http.Request) {
 	sc := scopeFrom(r.Context())
-	r.Body = http.MaxBytesReader(w, r.Body, workbook.MaxImportBytes+64<<10)
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			s.renderAssessment(w, r, http.StatusRequestEntityTooLarge, "the workbook is larger than 20 MiB", "")
-			return
-		}
-		s.renderAssessment(w, r, http.StatusBadRequest, "the upload is malformed: choose the file again", "")
-		return
-	}
-	f, h, err := r.FormFile("file")
+	f, h, err := s.readUpload(w, r, workbook.MaxImportBytes, "the workbook")
 	if err != nil {
-		s.renderAssessment(w, r, http.StatusBadRequest, "choose the workbook to import", "")
+		s.renderAssessment(w, r, errs.HTTPStatus(err), errs.Message(err), "")
 		return
 	}
 	defer f.Close()
