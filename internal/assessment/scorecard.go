@@ -232,7 +232,7 @@ func (p *Program) Scorecard(ctx context.Context, st Store, now time.Time) (*Scor
 			sc.Enhanced.add(g)
 		}
 	}
-	trend, err := p.trend(ctx, st, all, now)
+	trend, err := p.trend(ctx, st, all, cpg, now)
 	if err != nil {
 		return nil, err
 	}
@@ -322,16 +322,20 @@ func firstSentence(s string) string {
 }
 
 // trend tallies every CPG assessment, oldest first: a final one as it was
-// frozen, a draft as it stands.
-func (p *Program) trend(ctx context.Context, st Store, all []*Assessment, now time.Time) ([]TrendPoint, error) {
+// frozen, a draft as it stands. current, the newest one's view, is not
+// loaded again.
+func (p *Program) trend(ctx context.Context, st Store, all []*Assessment, current *View, now time.Time) ([]TrendPoint, error) {
 	var out []TrendPoint
 	for _, a := range all {
 		if a.Framework != catalog.HPHCPG {
 			continue
 		}
-		v, err := p.View(ctx, st, a.ID, now)
-		if err != nil {
-			return nil, err
+		v := current
+		if v == nil || v.Assessment.ID != a.ID {
+			var err error
+			if v, err = p.View(ctx, st, a.ID, now); err != nil {
+				return nil, err
+			}
 		}
 		tp := TrendPoint{AssessmentID: a.ID, Title: a.Title, Date: a.CreatedAt, Final: a.Final()}
 		if a.Final() {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
@@ -18,7 +19,7 @@ type evidenceListView struct {
 	Accept string
 	Kinds  string
 	Max    string
-	Today  string
+	Now    time.Time
 }
 
 type evidenceView struct {
@@ -46,7 +47,7 @@ func (s *Server) renderEvidenceList(w http.ResponseWriter, r *http.Request, stat
 	}
 	s.render(w, r, "evidence", status, page{Title: "Evidence · " + sc.Store.Org().Name, Data: &evidenceListView{
 		programView: programView{Scope: sc, Error: errMsg}, List: list, Accept: evidence.AcceptAttr(), Kinds: evidence.AcceptedKinds(),
-		Max: strconv.FormatInt(max>>20, 10) + " MiB", Today: s.now().Format("2006-01-02")}})
+		Max: strconv.FormatInt(max>>20, 10) + " MiB", Now: s.now()}})
 }
 
 // readUpload reads a multipart form whose field "file" holds at most max

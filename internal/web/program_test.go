@@ -180,6 +180,13 @@ func TestProgramPages(t *testing.T) {
 	if !bytes.Equal(got, pdf) || dl.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(dl.Header.Get("Content-Disposition"), "attachment") {
 		t.Errorf("download: %d bytes, %s, %s", len(got), dl.Header.Get("Content-Type"), dl.Header.Get("Content-Disposition"))
 	}
+	// Evidence past its review date is flagged, and only that.
+	if resp, _ := upload(t, c, base+"/evidence", "baa-2019.pdf", pdf, url.Values{"title": {"Old BAA"}, "collected_on": {"2019-01-15"}, "review_by": {"2020-01-15"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("second upload: %d", resp.StatusCode)
+	}
+	if _, body := fetch(t, c, base+"/evidence"); strings.Count(body, `badge overdue">review overdue`) != 1 {
+		t.Errorf("the evidence list flags %d pieces as overdue, want 1", strings.Count(body, `badge overdue">review overdue`))
+	}
 	if _, body := fetch(t, c, base+"/audit?action=evidence."); !strings.Contains(body, "evidence.download") || !strings.Contains(body, "evidence.upload") {
 		t.Error("the upload and the download are not in the audit log")
 	}
