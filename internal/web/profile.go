@@ -27,13 +27,13 @@ type profileView struct {
 		Type  org.EntityType
 		Label string
 	}
-	Months                       []string
-	HIPAA, CPG                   int // applicable items, for the review
-	HIPAAItems, CPGItems         int
-	Small, Hospital, Enhanced    bool
-	SmallThreshold               int
-	ClearinghouseIsolation, GHP  bool
-	BusinessAssociateSubcontract bool
+	Months []string
+	// For the review: applicable items of each framework (overrides
+	// included), and how many enhanced goals are in scope.
+	HIPAA, CPG, Enhanced int
+	HIPAAItems, CPGItems int
+	Small, Hospital      bool
+	SmallThreshold       int
 }
 
 func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
@@ -60,8 +60,15 @@ func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status, s
 	pv.Systems = append(append([]org.System{}, p.Systems...), make([]org.System, 3)...)
 	o := sc.Store.Org()
 	pv.Small, pv.Hospital = o.Small(p), o.Hospital(p)
+	// The profile shown (perhaps edited and not yet saved) with the
+	// overrides in force, so the review agrees with the tailoring page.
+	overrides, err := sc.Store.TailoringOverrides(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	for _, fw := range []string{catalog.HIPAASecurityRule, catalog.HPHCPG} {
-		ds, err := s.program.Rules.Tailor(s.catalog, fw, tailoring.Facts{Org: o, Profile: p}, nil)
+		ds, err := s.program.Rules.Tailor(s.catalog, fw, tailoring.Facts{Org: o, Profile: p}, overrides)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -69,8 +76,13 @@ func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status, s
 		n := len(tailoring.Applicable(ds))
 		if fw == catalog.HIPAASecurityRule {
 			pv.HIPAA, pv.HIPAAItems = n, len(ds)
-		} else {
-			pv.CPG, pv.CPGItems, pv.Enhanced = n, len(ds), n > 10
+			continue
+		}
+		pv.CPG, pv.CPGItems = n, len(ds)
+		for _, d := range ds {
+			if it, _ := s.catalog.Item(d.ItemID); d.Applicable && it.Tier == catalog.TierEnhanced {
+				pv.Enhanced++
+			}
 		}
 	}
 	s.render(w, r, "profile", status, page{Title: "Organisation profile · " + o.Name, Data: pv})

@@ -114,6 +114,9 @@ func TestProgramPages(t *testing.T) {
 	if _, body := post(t, c, base+"/tailoring", url.Values{"item": {"hph-cpg/enhanced-1"}, "applicable": {"yes"}, "justification": {"Our cyber insurer asks for an asset inventory."}}); !strings.Contains(body, "Overridden by owner@riverside.example") {
 		t.Error("the override is not shown with who made it")
 	}
+	// The wizard's review counts the override, as the tailoring page does.
+	_, body = fetch(t, c, base+"/profile?step=4")
+	mustContain(t, "the review after an override", body, "11 of 20", "and 1 enhanced goal taken on")
 
 	// A Security Rule assessment.
 	resp, _ := post(t, c, base+"/assessments", url.Values{"framework": {"hipaa-security-rule"}})
