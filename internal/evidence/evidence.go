@@ -7,6 +7,7 @@ package evidence
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -73,7 +74,7 @@ func (e *Evidence) Normalize() error {
 			continue
 		}
 		if _, err := time.Parse(dateShape, d.v); err != nil {
-			return errs.New(errs.Invalid, "the "+d.name+" "+quote(d.v)+" is not a date (YYYY-MM-DD)")
+			return errs.New(errs.Invalid, "the "+d.name+" "+strconv.Quote(d.v)+" is not a date (YYYY-MM-DD)")
 		}
 	}
 	if e.CollectedOn != "" && e.ReviewBy != "" && e.ReviewBy < e.CollectedOn {
@@ -81,8 +82,6 @@ func (e *Evidence) Normalize() error {
 	}
 	return nil
 }
-
-func quote(s string) string { return "\"" + s + "\"" }
 
 // Store is what the vault needs of the database, inside one organisation
 // (store.Scoped implements it).

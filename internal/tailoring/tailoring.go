@@ -244,7 +244,6 @@ func (rs *Rules) Tailor(reg *catalog.Registry, framework string, f Facts, overri
 		}
 		d.Safeguard = d.Applicable
 		if o, ok := overrides[it.ID]; ok {
-			o := o
 			d.Override, d.Applicable = &o, o.Applicable
 		}
 		out = append(out, d)

@@ -19,7 +19,6 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
-	"github.com/safeguard-health/safeguard/internal/web"
 	"github.com/safeguard-health/safeguard/internal/workbook"
 )
 
@@ -276,5 +275,4 @@ func TestProgramAPI(t *testing.T) {
 	if code != 200 || len(out["goals"].([]any)) != 20 || out["organization"] != "riverside" {
 		t.Errorf("scorecard: %d", code)
 	}
-	_ = web.API
 }

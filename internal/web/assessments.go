@@ -275,6 +275,10 @@ func answerFromForm(r *http.Request, it *catalog.Item, current *assessment.Answe
 	return a
 }
 
+// maxAnswerForm bounds an answer form: notes, every sample question, a
+// decision.
+const maxAnswerForm = 512 << 10
+
 func (s *Server) saveAnswer(w http.ResponseWriter, r *http.Request) {
 	if err := s.parseFormLimit(w, r, maxAnswerForm); err != nil {
 		s.fail(w, r, err)

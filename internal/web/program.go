@@ -5,10 +5,6 @@ import (
 	"github.com/safeguard-health/safeguard/internal/org"
 )
 
-// maxAnswerForm bounds an answer form: notes, every sample question, a
-// decision.
-const maxAnswerForm = 512 << 10
-
 // programView is what the program's pages share: the organisation, the
 // viewer's role, and a message to show.
 type programView struct {

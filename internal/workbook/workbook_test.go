@@ -146,16 +146,16 @@ func TestImportPreview(t *testing.T) {
 	// a date typed as a date, a decision, a sample question.
 	f := fx.export(t)
 	r := findRow(t, f, "hipaa-sr/164.312(d)")
-	f.SetCellValue(workbook.AnswersSheet, "G"+itoa(r), "Implemented")
-	f.SetCellValue(workbook.AnswersSheet, "L"+itoa(r), time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC))
+	f.SetCellValue(workbook.AnswersSheet, "G"+strconv.Itoa(r), "Implemented")
+	f.SetCellValue(workbook.AnswersSheet, "L"+strconv.Itoa(r), time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC))
 	r = findRow(t, f, "hipaa-sr/164.308(a)(5)(ii)(A)")
-	f.SetCellValue(workbook.AnswersSheet, "G"+itoa(r), "planned")
-	f.SetCellValue(workbook.AnswersSheet, "H"+itoa(r), "Equivalent alternative measure")
-	f.SetCellValue(workbook.AnswersSheet, "I"+itoa(r), "Monthly huddle talks instead of emailed reminders")
+	f.SetCellValue(workbook.AnswersSheet, "G"+strconv.Itoa(r), "planned")
+	f.SetCellValue(workbook.AnswersSheet, "H"+strconv.Itoa(r), "Equivalent alternative measure")
+	f.SetCellValue(workbook.AnswersSheet, "I"+strconv.Itoa(r), "Monthly huddle talks instead of emailed reminders")
 	qrows, _ := f.GetRows(workbook.QuestionsSheet)
 	for i, q := range qrows {
 		if q[3] == "SQ_164.312(d).1.01" {
-			f.SetCellValue(workbook.QuestionsSheet, "F"+itoa(i+1), "Yes, for remote access")
+			f.SetCellValue(workbook.QuestionsSheet, "F"+strconv.Itoa(i+1), "Yes, for remote access")
 		}
 	}
 	v := fx.view(t)
@@ -196,8 +196,6 @@ func TestImportPreview(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 func TestImportRefusals(t *testing.T) {
 	fx := setup(t)
 	v := fx.view(t)
@@ -217,15 +215,15 @@ func TestImportRefusals(t *testing.T) {
 		{"renamed.xlsx", edit(func(f *excelize.File) { f.SetSheetName(workbook.AnswersSheet, "Responses") }), `renamed.xlsx has no sheet "Answers" (it has: About, Responses, Questions)`},
 		{"status.xlsx", edit(func(f *excelize.File) {
 			r = findRow(t, f, "hipaa-sr/164.312(b)")
-			f.SetCellValue(workbook.AnswersSheet, "G"+itoa(r), "done")
-		}), `status.xlsx: sheet "Answers", row ` + itoa(r) + `, column G (Status): "done" is not a status`},
+			f.SetCellValue(workbook.AnswersSheet, "G"+strconv.Itoa(r), "done")
+		}), `status.xlsx: sheet "Answers", row ` + strconv.Itoa(r) + `, column G (Status): "done" is not a status`},
 		{"date.xlsx", edit(func(f *excelize.File) { f.SetCellValue(workbook.AnswersSheet, "L5", "next spring") }), `sheet "Answers", row 5, column L (Target date): "next spring" is not a date`},
 		{"item.xlsx", edit(func(f *excelize.File) { f.SetCellValue(workbook.AnswersSheet, "A7", "hipaa-sr/164.999") }), `sheet "Answers", row 7, column A (Item ID): "hipaa-sr/164.999" is not an item of this`},
 		{"dup.xlsx", edit(func(f *excelize.File) { f.SetCellValue(workbook.AnswersSheet, "A9", "hipaa-sr/164.308(a)(1)") }), `row 9, column A (Item ID): hipaa-sr/164.308(a)(1) is already on row 2`},
 		{"nocol.xlsx", edit(func(f *excelize.File) { f.SetCellValue(workbook.AnswersSheet, "G1", "State") }), `sheet "Answers", row 1: the column "Status" is missing`},
 		{"decision.xlsx", edit(func(f *excelize.File) {
 			r = findRow(t, f, "hipaa-sr/164.312(a)(2)(i)")
-			f.SetCellValue(workbook.AnswersSheet, "H"+itoa(r), "Implemented as specified")
+			f.SetCellValue(workbook.AnswersSheet, "H"+strconv.Itoa(r), "Implemented as specified")
 		}), `only an addressable implementation specification takes a decision`},
 		{"question.xlsx", edit(func(f *excelize.File) { f.SetCellValue(workbook.QuestionsSheet, "D2", "SQ_nope") }), `sheet "Questions", row 2, column D (Question ID): "SQ_nope" is not a sample question`},
 	} {
