@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/org"
@@ -34,9 +35,9 @@ type Store interface {
 	// SaveAnswers writes answers in one transaction with one audit entry
 	// (action names it). Conflict when the assessment is final.
 	SaveAnswers(ctx context.Context, assessmentID, action string, answers []*Answer) error
-	// FinalizeAssessment freezes a draft with its snapshot and hash.
-	// Conflict when it is already final.
-	FinalizeAssessment(ctx context.Context, id string, snapshot []byte, sha string) error
+	// FinalizeAssessment freezes a draft, finalised at at by the actor of
+	// ctx, with its snapshot and hash. Conflict when it is already final.
+	FinalizeAssessment(ctx context.Context, id string, at time.Time, snapshot []byte, sha string) error
 	// AssessmentSnapshot returns a final assessment's frozen record.
 	AssessmentSnapshot(ctx context.Context, id string) ([]byte, error)
 }
@@ -427,7 +428,11 @@ func (p *Program) Finalize(ctx context.Context, st Store, id string, now time.Ti
 	if err != nil {
 		return nil, err
 	}
-	snap := Snapshot{Assessment: v.Assessment, Organization: st.Org(), Profile: prof, Progress: v.Progress,
+	// The record says what it is: final, when and by whom, the same time the
+	// assessment's row is given.
+	final := *v.Assessment
+	final.State, final.FinalizedAt, final.FinalizedBy = Final, now.UTC().Truncate(time.Microsecond), audit.ActorFrom(ctx).Label
+	snap := Snapshot{Assessment: &final, Organization: st.Org(), Profile: prof, Progress: v.Progress,
 		Tailoring: p.Rules.Version, Catalog: map[string]string{}}
 	for _, fw := range p.Catalog.Frameworks() {
 		snap.Catalog[fw.ID] = fw.Version
@@ -440,7 +445,7 @@ func (p *Program) Finalize(ctx context.Context, st Store, id string, now time.Ti
 		return nil, errs.Wrap(errs.Internal, "", err)
 	}
 	sum := sha256.Sum256(raw)
-	if err := st.FinalizeAssessment(ctx, id, raw, hex.EncodeToString(sum[:])); err != nil {
+	if err := st.FinalizeAssessment(ctx, id, final.FinalizedAt, raw, hex.EncodeToString(sum[:])); err != nil {
 		return nil, err
 	}
 	return p.View(ctx, st, id, now)

@@ -2,6 +2,9 @@ package assessment_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +132,19 @@ func TestAssessmentLifecycle(t *testing.T) {
 		}
 		if !fv.Assessment.Final() || len(fv.Assessment.SnapshotSHA256) != 64 || fv.Assessment.FinalizedBy == "" || fv.Assessment.FinalizedAt.IsZero() {
 			t.Errorf("final: %+v", fv.Assessment)
+		}
+		// The frozen record says what it is, as the row does, and its hash is the record's.
+		raw, err := sc.AssessmentSnapshot(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var snap assessment.Snapshot
+		if err := json.Unmarshal(raw, &snap); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(raw)
+		if snap.Assessment.State != assessment.Final || !snap.Assessment.FinalizedAt.Equal(fv.Assessment.FinalizedAt) || snap.Assessment.FinalizedBy != fv.Assessment.FinalizedBy || hex.EncodeToString(sum[:]) != fv.Assessment.SnapshotSHA256 {
+			t.Errorf("snapshot says %+v; the row %+v", snap.Assessment, fv.Assessment)
 		}
 		// Read-only, and frozen: a later override does not change what it shows.
 		if err := p.Save(ctx, sc, a.ID, "assessment.answer", []*assessment.Answer{mfa}); !errs.Is(err, errs.Conflict) {

@@ -263,18 +263,18 @@ func (s *Store) upsertAnswer(ctx context.Context, tx *sql.Tx, assessmentID strin
 	return translate(err, "answer")
 }
 
-// FinalizeAssessment freezes a draft: its state, who and when, and the
-// frozen record with its hash. Errors: NotFound, Conflict when final.
-func (sc *Scoped) FinalizeAssessment(ctx context.Context, id string, snapshot []byte, sha string) error {
+// FinalizeAssessment freezes a draft: final since at, by the actor of ctx,
+// with the frozen record (which says the same) and its hash. Errors:
+// NotFound, Conflict when final.
+func (sc *Scoped) FinalizeAssessment(ctx context.Context, id string, at time.Time, snapshot []byte, sha string) error {
 	s := sc.s
-	now := s.now().UTC().Truncate(time.Microsecond)
 	by := audit.ActorFrom(ctx).Label
 	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
 		if err := sc.lockDraft(ctx, tx, id); err != nil {
 			return change{}, err
 		}
 		_, err := tx.ExecContext(ctx, s.rebind(`UPDATE assessments SET state = 'final', finalized_at = ?, finalized_by = ?, snapshot = ?, snapshot_sha256 = ? WHERE id = ?`),
-			formatTime(now), by, string(snapshot), sha, id)
+			formatTime(at), by, string(snapshot), sha, id)
 		if err != nil {
 			return change{}, translate(err, "assessment")
 		}
