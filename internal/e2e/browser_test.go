@@ -146,26 +146,38 @@ func newBrowser(t *testing.T) context.Context {
 	return ctx
 }
 
+// page drives one browser tab for a test, failing it on the first error.
+type page struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// do runs the steps in order.
+func (p page) do(steps ...chromedp.Action[chromedp.Void]) {
+	p.t.Helper()
+	if err := chromedp.Do(p.ctx, steps...); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// text is the visible text of the first element sel matches.
+func (p page) text(sel string) string {
+	p.t.Helper()
+	v, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		p.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return v
+}
+
 // A newcomer opens the demo, finds 164.312(d) and follows its mapping to the
 // CPG it supports.
 func TestBrowseFromSecurityRuleToCPG(t *testing.T) {
 	ctx := newBrowser(t)
 	base, logins := startDemo(t, buildBinary(t))
 
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return v
-	}
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tab := page{t, ctx}
+	do, text := tab.do, tab.text
 	do(chromedp.Navigate(base))
 	banner := text(".demo-banner")
 	// Search for the citation from the box on every page.

@@ -26,20 +26,8 @@ func TestFirstOwnerEnrolsTOTP(t *testing.T) {
 	const idle = 4 * time.Second
 	base := startServe(t, buildBinary(t), idle)
 	const email, password = "owner@riverside.example", "a quiet river under the old bridge"
-	do := func(steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatal(err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text of %s: %v", sel, err)
-		}
-		return v
-	}
+	tab := page{t, ctx}
+	do, text := tab.do, tab.text
 	location := func() string {
 		loc, _ := chromedp.Run(ctx, chromedp.Location())
 		return loc
