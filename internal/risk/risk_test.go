@@ -264,8 +264,8 @@ func TestChangesAndReminders(t *testing.T) {
 	_, c := threats(t)
 	finalized := time.Date(2025, 11, 1, 12, 0, 0, 0, time.UTC)
 	prev := &risk.Document{AsOf: finalized, Register: risk.Register{Scales: risk.Default(), Catalog: c,
-		Assets: []*risk.Asset{{ID: "ehr", Name: "EHR", Maintains: true, Records: 10000, CreatedAt: finalized.AddDate(-1, 0, 0)}},
-		Risks:  []*risk.Risk{{ID: "r1", Number: 1, Title: "Ransomware", ThreatID: "ransomware", Assets: []string{"ehr"}, Likelihood: 4, ImpactA: 5, Status: risk.Open}},
+		Assets:  []*risk.Asset{{ID: "ehr", Name: "EHR", Maintains: true, Records: 10000, CreatedAt: finalized.AddDate(-1, 0, 0)}},
+		Risks:   []*risk.Risk{{ID: "r1", Number: 1, Title: "Ransomware", ThreatID: "ransomware", Assets: []string{"ehr"}, Likelihood: 4, ImpactA: 5, Status: risk.Open}},
 		Actions: []*risk.Action{{ID: "a1", RiskID: "r1", Title: "Offline backups", Status: risk.Planned, Due: "2026-03-01"}}}}
 	cur := &risk.Document{AsOf: finalized.AddDate(1, 0, 0), Register: risk.Register{Scales: risk.Default(), Catalog: c,
 		Assets: []*risk.Asset{{ID: "ehr", Name: "EHR", Maintains: true, Records: 14000, CreatedAt: finalized.AddDate(-1, 0, 0)},
