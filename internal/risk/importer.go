@@ -371,6 +371,11 @@ var RiskColumns = []string{"ref", "title", "description", "threat", "assets", "v
 	"impact_confidentiality", "impact_integrity", "impact_availability", "likelihood_rationale", "impact_rationale", "owner", "response",
 	"accepted_by", "accepted_until", "target_likelihood", "target_impact", "status"}
 
+// ComputedColumns are columns of an exported register that Safeguard
+// computes or keeps elsewhere; an import accepts and ignores them, so an
+// exported register can be edited and imported back.
+var ComputedColumns = []string{"level", "target_level", "open_actions", "overdue_actions", "items"}
+
 // RiskPlan is what a register import would do: risks to add, and risks to
 // update (rows with the ref of an existing risk). Vulnerabilities the rows
 // name that do not exist yet are created, confirmed.
@@ -390,7 +395,7 @@ type RiskPlan struct {
 // level name. Every problem is reported with its line and column; any
 // problem means nothing is imported.
 func PlanRisks(file string, r io.Reader, g *Register) (*RiskPlan, error) {
-	t, err := readTable(file, r, []string{"title", "threat", "assets"}, RiskColumns)
+	t, err := readTable(file, r, []string{"title", "threat", "assets"}, append(slices.Clone(RiskColumns), ComputedColumns...))
 	if err != nil {
 		return nil, err
 	}

@@ -177,10 +177,10 @@ func checkLevel(field string, v int, levels []Level) error {
 }
 
 // ParseLevel reads a rating given as a number or a level's name ("4",
-// "High"); "" is unrated (0).
+// "High"); "" and "0" are unrated (0).
 func ParseLevel(field, text string, levels []Level) (int, error) {
 	text = strings.TrimSpace(text)
-	if text == "" {
+	if text == "" || text == "0" {
 		return 0, nil
 	}
 	for _, l := range levels {

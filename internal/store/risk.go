@@ -1008,3 +1008,4 @@ func (sc *Scoped) FinalizeAnalysis(ctx context.Context, id, approver, reviewBy s
 	})
 	return out, err
 }
+var _ risk.Store = (*Scoped)(nil)
