@@ -1008,4 +1008,5 @@ func (sc *Scoped) FinalizeAnalysis(ctx context.Context, id, approver, reviewBy s
 	})
 	return out, err
 }
+
 var _ risk.Store = (*Scoped)(nil)

@@ -53,8 +53,8 @@ func Register(n int, seed uint64, catalog *risk.Threats, asOf time.Time) *risk.R
 		}
 		r := &risk.Risk{ID: fmt.Sprintf("risk-%06d", i), Number: i + 1, Title: fmt.Sprintf("%s affecting %s", th.Name, a1.Name), ThreatID: th.ID,
 			Assets: assets, Vulnerabilities: []string{g.Vulnerabilities[i%len(g.Vulnerabilities)].ID},
-			CurrentMeasures:     "Endpoint protection, nightly backups, annual awareness training.",
-			Likelihood:          1 + rng.IntN(5), ImpactC: 1 + rng.IntN(5), ImpactI: 1 + rng.IntN(5), ImpactA: 1 + rng.IntN(5),
+			CurrentMeasures: "Endpoint protection, nightly backups, annual awareness training.",
+			Likelihood:      1 + rng.IntN(5), ImpactC: 1 + rng.IntN(5), ImpactI: 1 + rng.IntN(5), ImpactA: 1 + rng.IntN(5),
 			LikelihoodRationale: reasons[i%len(reasons)], ImpactRationale: reasons[(i+2)%len(reasons)], Owner: owners[i%len(owners)],
 			Status: risk.Open, Items: []string{}, CreatedAt: asOf.AddDate(0, -3, 0)}
 		switch i % 4 {
