@@ -96,12 +96,16 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 }
 
 // oneLine is the error's message on one line: what a person needs, no stack
-// trace and no driver noise after the first line.
+// trace and no driver noise after the first line. Safeguard's own
+// validation messages keep every line (an import lists each bad cell).
 func oneLine(err error) string {
 	msg := err.Error()
 	var e *errs.Error
 	if errors.As(err, &e) && (e.Kind == errs.NotFound || e.Kind == errs.Conflict) && e.Msg != "" {
 		msg = e.Msg // the driver's words add nothing to "organisation already exists"
+	}
+	if errors.As(err, &e) && e.Kind == errs.Invalid && e.Err == nil {
+		return msg // Safeguard's own words, such as every bad cell of an import
 	}
 	if i := strings.IndexByte(msg, '\n'); i >= 0 {
 		msg = msg[:i]

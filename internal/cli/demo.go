@@ -11,6 +11,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/tailoring"
 )
@@ -222,15 +223,20 @@ func SeedDemoProgram(ctx context.Context, s *store.Store, o *org.Organization, s
 	if err := saveDemo(ctx, prog, at(now.AddDate(0, 0, -4)), h.ID, demoHIPAA); err != nil {
 		return err
 	}
+	if err := seedDemoRisk(ctx, s, o, reg, h, now); err != nil {
+		return err
+	}
 
 	svc := &evidence.Service{Sealer: sealer}
 	for _, d := range demoEvidence {
 		e := &evidence.Evidence{Title: d.title, Owner: d.owner, CollectedOn: d.collected, ReviewBy: d.review, Items: d.items}
 		body := []byte(strings.Join(d.lines, "\n") + "\n")
-		if d.kind == "pdf" {
-			body = simplePDF(d.lines)
-		}
 		collected, _ := time.Parse("2006-01-02", d.collected)
+		if d.kind == "pdf" {
+			if body, err = report.TextPDF(d.lines[0], d.lines[1:], collected); err != nil {
+				return err
+			}
+		}
 		if err := svc.Upload(ctx, at(collected.Add(10*time.Hour)), e, evidence.File{Name: d.file, Body: bytes.NewReader(body)}); err != nil {
 			return fmt.Errorf("demo evidence %s: %w", d.file, err)
 		}
@@ -244,37 +250,4 @@ func saveDemo(ctx context.Context, prog *assessment.Program, sc *store.Scoped, i
 		list = append(list, d.answer())
 	}
 	return prog.Save(ctx, sc, id, "assessment.answer", list)
-}
-
-// simplePDF is a one-page PDF with a line of text per entry: enough for
-// the demonstration's documents to be real PDFs that open anywhere.
-func simplePDF(lines []string) []byte {
-	var content strings.Builder
-	content.WriteString("BT /F1 12 Tf 72 740 Td 16 TL\n")
-	for _, l := range lines {
-		esc := strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`).Replace(l)
-		fmt.Fprintf(&content, "(%s) Tj T*\n", esc)
-	}
-	content.WriteString("ET")
-	objs := []string{
-		"<< /Type /Catalog /Pages 2 0 R >>",
-		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
-		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", content.Len(), content.String()),
-		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-	}
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.4\n")
-	offsets := make([]int, len(objs))
-	for i, o := range objs {
-		offsets[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, off := range offsets {
-		fmt.Fprintf(&b, "%010d 00000 n \n", off)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
-	return b.Bytes()
 }

@@ -375,7 +375,11 @@ func (a *app) analysisCommand() *cobra.Command {
 			}
 			fmt.Fprintf(a.stdout, "Since %q (%s): %d change(s)\n", prev.Analysis.Title, prev.AsOf.Format("2006-01-02"), len(ch))
 			for _, c := range ch {
-				fmt.Fprintf(a.stdout, "  %-13s %-8s %s %s", c.Kind, c.What, c.Ref, c.Title)
+				label := c.Title
+				if c.Ref != "" {
+					label = c.Ref + " " + c.Title
+				}
+				fmt.Fprintf(a.stdout, "  %-13s %-8s %s", c.Kind, c.What, label)
 				if len(c.Detail) > 0 {
 					fmt.Fprintf(a.stdout, " (%s)", strings.Join(c.Detail, "; "))
 				}

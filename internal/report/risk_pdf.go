@@ -526,3 +526,24 @@ func formatCount(n int64) string {
 	}
 	return s
 }
+
+// TextPDF is a plain document: a title and paragraphs, paginated. The
+// demonstration's policies and records are made with it.
+func TextPDF(title string, paras []string, at time.Time) ([]byte, error) {
+	d, err := newPDF(title, title, "", at)
+	if err != nil {
+		return nil, err
+	}
+	d.heading(title, 15)
+	for _, p := range paras {
+		d.para(p, 10.5)
+	}
+	if d.err != nil {
+		return nil, errs.Wrap(errs.Internal, "rendering the PDF", d.err)
+	}
+	var buf bytes.Buffer
+	if _, err := d.pdf.WriteTo(&buf); err != nil {
+		return nil, errs.Wrap(errs.Internal, "writing the PDF", err)
+	}
+	return buf.Bytes(), nil
+}

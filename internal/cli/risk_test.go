@@ -1,0 +1,146 @@
+package cli_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ledongthuc/pdf"
+)
+
+func TestRiskListJSON(t *testing.T) {
+	db := seededDemo(t)
+	code, out, errOut := run(t, "risk", "list", "--json", "--status", "all", "--db", db)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var risks []struct {
+		ID, Ref, Title, Threat, Level, Response, Status string
+		Assets                                          []string
+		Likelihood, Impact                              int
+	}
+	if err := json.Unmarshal([]byte(out), &risks); err != nil {
+		t.Fatal(err)
+	}
+	if len(risks) != 20 {
+		t.Fatalf("%d risks in the demo, want 20", len(risks))
+	}
+	levels, responses := map[string]int{}, map[string]int{}
+	for _, r := range risks {
+		if r.ID == "" || !strings.HasPrefix(r.Ref, "R-") || r.Title == "" || r.Threat == "" || len(r.Assets) == 0 || r.Likelihood == 0 || r.Impact == 0 || r.Level == "" || r.Status == "" {
+			t.Errorf("incomplete risk %+v", r)
+		}
+		levels[r.Level]++
+		responses[r.Response]++
+	}
+	if len(levels) < 4 || responses["mitigate"] < 10 || responses["accept"] != 3 || responses["transfer"] != 1 || responses["avoid"] != 1 {
+		t.Errorf("levels %v responses %v", levels, responses)
+	}
+	// Filters: the open Very High risks only.
+	_, out, _ = run(t, "risk", "list", "--json", "--level", "Very High", "--db", db)
+	var high []struct{ Level, Status string }
+	json.Unmarshal([]byte(out), &high)
+	for _, r := range high {
+		if r.Level != "Very High" || r.Status != "open" {
+			t.Errorf("filtered: %+v", r)
+		}
+	}
+	if len(high) == 0 {
+		t.Error("no Very High risk in the demo")
+	}
+}
+
+func TestReportRiskAnalysis(t *testing.T) {
+	db := seededDemo(t)
+	dir := t.TempDir()
+	for _, format := range []string{"pdf", "html", "xlsx", "csv", "json"} {
+		file := filepath.Join(dir, "ra."+format)
+		code, _, errOut := run(t, "report", "risk-analysis", "--format", format, "--out", file, "--db", db)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", format, code, errOut)
+		}
+		b, err := os.ReadFile(file)
+		if err != nil || len(b) < 1000 {
+			t.Fatalf("%s: %d bytes, %v", format, len(b), err)
+		}
+		if format == "pdf" {
+			r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain, _ := r.GetPlainText()
+			var text bytes.Buffer
+			text.ReadFrom(plain)
+			for _, want := range []string{"Riverside Family Clinic", "Telehealth video platform", "R-020", "DRAFT", "Ransomware encrypts the file server"} {
+				if !strings.Contains(text.String(), want) {
+					t.Errorf("the demo PDF lacks %q", want)
+				}
+			}
+		}
+	}
+	// Last year's final analysis renders from its frozen record: no telehealth.
+	code, out, errOut := run(t, "report", "risk-analysis", "--analysis", "1", "--format", "json", "--db", db)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		Analysis struct{ Status, SHA256, Approver string }
+		Assets   []struct{ Name string }
+		Risks    []struct{ Title string }
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Analysis.Status != "final" || doc.Analysis.SHA256 == "" || len(doc.Assets) != 12 || len(doc.Risks) != 15 {
+		t.Errorf("last year's analysis: %+v, %d assets, %d risks", doc.Analysis, len(doc.Assets), len(doc.Risks))
+	}
+	code, out, _ = run(t, "risk", "analysis", "changes", "--db", db)
+	if code != 0 || !strings.Contains(out, "asset         added    Telehealth video platform") || !strings.Contains(out, "risk          added    R-016") {
+		t.Errorf("changes (exit %d):\n%s", code, out)
+	}
+	code, out, _ = run(t, "risk", "analysis", "list", "--db", db)
+	if code != 0 || !strings.Contains(out, "asset(s) holding ePHI were added") || !strings.Contains(out, "expired") {
+		t.Errorf("analysis list (exit %d):\n%s", code, out)
+	}
+	code, _, errOut = run(t, "report", "risk-analysis", "--format", "docx", "--db", db)
+	if code == 0 || !strings.Contains(errOut, `--format "docx": use pdf, html, xlsx, csv or json`) {
+		t.Errorf("bad format: exit %d, %s", code, errOut)
+	}
+}
+
+func TestRiskImportsFromTheCommandLine(t *testing.T) {
+	db := seededDemo(t)
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("name,type\nScanner,peripheral\nCloud EHR,application\ncloud ehr,system\n"), 0o644)
+	code, _, errOut := run(t, "risk", "asset", "import", bad, "--apply", "--db", db)
+	if code == 0 || !strings.Contains(errOut, `line 2, column "type": "peripheral" is not an asset type`) || !strings.Contains(errOut, `line 4, column "name": duplicate asset name "cloud ehr" (first on line 3)`) {
+		t.Errorf("bad inventory: exit %d, %s", code, errOut)
+	}
+	good := filepath.Join(dir, "good.csv")
+	os.WriteFile(good, []byte("name,type,maintains,records\nLab interface,application,yes,4000\nCloud EHR,application,yes,15000\n"), 0o644)
+	code, out, errOut := run(t, "risk", "asset", "import", good, "--db", db)
+	if code != 0 || !strings.Contains(out, "1 asset(s) to add, 1 to update") || !strings.Contains(out, "Nothing written") {
+		t.Fatalf("preview: exit %d %s %s", code, out, errOut)
+	}
+	_, out, _ = run(t, "risk", "asset", "list", "--db", db)
+	if strings.Contains(out, "Lab interface") {
+		t.Error("a preview wrote the asset")
+	}
+	if code, _, errOut := run(t, "risk", "asset", "import", good, "--apply", "--db", db); code != 0 {
+		t.Fatalf("apply: %s", errOut)
+	}
+	_, out, _ = run(t, "risk", "asset", "list", "--db", db)
+	if !strings.Contains(out, "Lab interface") || !strings.Contains(out, "15000") {
+		t.Errorf("after import:\n%s", out)
+	}
+	offScale := filepath.Join(dir, "risks.csv")
+	os.WriteFile(offScale, []byte("title,threat,assets,likelihood\nLab feed tampered,ransomware,Lab interface,7\n"), 0o644)
+	code, _, errOut = run(t, "risk", "import", offScale, "--apply", "--db", db)
+	if code == 0 || !strings.Contains(errOut, `line 2, column "likelihood": "7" is off the scale (1 Very Low, 2 Low, 3 Moderate, 4 High, 5 Very High)`) {
+		t.Errorf("off scale: exit %d %s", code, errOut)
+	}
+}
