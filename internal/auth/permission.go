@@ -16,25 +16,29 @@ const (
 	ManageSettings Permission = "org.settings"
 	// ManageTokens: create, list and revoke API tokens (privileged).
 	ManageTokens Permission = "tokens.manage"
-	// ViewProgram: see the profile, tailoring, assessments, evidence and the
-	// scorecard, and export them.
+	// ViewProgram: see the profile, tailoring, assessments, evidence, the
+	// scorecard and the risk register and analyses, and export them.
 	ViewProgram Permission = "program.view"
 	// EditProfile: edit the organisation profile and override tailoring.
 	EditProfile Permission = "profile.edit"
-	// ManageAssessments: start and finalise assessments.
+	// ManageAssessments: start and finalise assessments and risk analyses,
+	// and set the risk rating scales.
 	ManageAssessments Permission = "assessment.manage"
 	// Answer: answer items, record decisions, import answers.
 	Answer Permission = "assessment.answer"
 	// UploadEvidence: upload evidence and link it to items.
 	UploadEvidence Permission = "evidence.upload"
+	// EditRisks: edit the ePHI inventory, vulnerabilities, risks and their
+	// plans.
+	EditRisks Permission = "risk.edit"
 )
 
 // grants is the role × permission table, the one place it is decided.
 var grants = map[Role]map[Permission]bool{
 	Owner: {ViewOrg: true, ViewMembers: true, ManageMembers: true, ViewAudit: true, ManageSettings: true, ManageTokens: true,
-		ViewProgram: true, EditProfile: true, ManageAssessments: true, Answer: true, UploadEvidence: true},
-	SecurityOfficer: {ViewOrg: true, ViewMembers: true, ViewProgram: true, EditProfile: true, ManageAssessments: true, Answer: true, UploadEvidence: true},
-	Contributor:     {ViewOrg: true, ViewProgram: true, Answer: true, UploadEvidence: true},
+		ViewProgram: true, EditProfile: true, ManageAssessments: true, Answer: true, UploadEvidence: true, EditRisks: true},
+	SecurityOfficer: {ViewOrg: true, ViewMembers: true, ViewProgram: true, EditProfile: true, ManageAssessments: true, Answer: true, UploadEvidence: true, EditRisks: true},
+	Contributor:     {ViewOrg: true, ViewProgram: true, Answer: true, UploadEvidence: true, EditRisks: true},
 	Auditor:         {ViewOrg: true, ViewMembers: true, ViewAudit: true, ViewProgram: true},
 	Workforce:       {ViewOrg: true},
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/vault"
@@ -115,8 +117,48 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// An asset, a vulnerability, a risk, an analysis and kept import files
+		// for the risk routes.
+		rsc := s.Scope(target)
+		asset := &risk.Asset{Name: "EHR", Type: risk.Application, Maintains: true}
+		if err := rsc.CreateAsset(ctx, asset); err != nil {
+			t.Fatal(err)
+		}
+		laptop := &risk.Asset{Name: "Laptop", Type: risk.Device}
+		if err := rsc.CreateAsset(ctx, laptop); err != nil {
+			t.Fatal(err)
+		}
+		vuln := &risk.Vulnerability{Title: "No MFA"}
+		if err := rsc.AddVulnerabilities(ctx, []*risk.Vulnerability{vuln}); err != nil {
+			t.Fatal(err)
+		}
+		rk := &risk.Risk{Title: "Ransomware", ThreatID: "ransomware", Assets: []string{asset.ID}, Likelihood: 3, ImpactA: 4}
+		if err := rsc.CreateRisk(ctx, rk); err != nil {
+			t.Fatal(err)
+		}
+		analysis := &risk.Analysis{Title: "2026", Scope: "All ePHI"}
+		if err := rsc.CreateAnalysis(ctx, analysis); err != nil {
+			t.Fatal(err)
+		}
+		assetImport, err := rsc.SaveRiskImport(ctx, "assets", "a.csv", "x", []byte("name,type\nFax,device\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		riskImport, err := rsc.SaveRiskImport(ctx, "risks", "r.csv", "x", []byte("title,threat,assets\nPhish,social-engineering,EHR\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		riskFormAsset = asset.ID
 		idFor := func(pattern string) string {
 			switch {
+			case strings.Contains(pattern, "/risk/analyses/"):
+				return analysis.ID
+			case strings.Contains(pattern, "/risk/assets/"):
+				return asset.ID
+			case strings.Contains(pattern, "/risk/vulnerabilities/"):
+				return vuln.ID
+			case strings.Contains(pattern, "/risk/register/"):
+				return rk.ID
 			case strings.Contains(pattern, "/assessments/"):
 				return asmt.ID
 			case strings.Contains(pattern, "/evidence/"):
@@ -127,7 +169,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		checked := 0
 		for _, rt := range routes {
 			method, path, _ := strings.Cut(rt.Pattern, " ")
-			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)", "{item...}", "hph-cpg/enhanced-1", "{id}", idFor(rt.Pattern), "{import}", importID).Replace(path)
+			imp := importID
+			switch {
+			case strings.Contains(rt.Pattern, "/asset-imports/"):
+				imp = assetImport
+			case strings.Contains(rt.Pattern, "/register-imports/"):
+				imp = riskImport
+			}
+			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)", "{item...}", "hph-cpg/enhanced-1", "{id}", idFor(rt.Pattern), "{import}", imp).Replace(path)
 			if strings.HasSuffix(path, "/static/") {
 				path += "style.css"
 			}
@@ -193,6 +242,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 	})
 }
 
+// riskFormAsset is an asset of the matrix's organisation, for the risk forms.
+var riskFormAsset string
+
 // formFor is a valid form for a state-changing route, so that an allowed
 // request gets past validation.
 func formFor(pattern string) url.Values {
@@ -209,6 +261,26 @@ func formFor(pattern string) url.Values {
 		return url.Values{"framework": {"hph-cpg"}}
 	case "POST /orgs/{org}/assessments/{id}/items/{item}":
 		return url.Values{"status": {"partially_implemented"}}
+	case "POST /orgs/{org}/risk/analyses":
+		return url.Values{"title": {"Next"}, "scope": {"All ePHI"}}
+	case "POST /orgs/{org}/risk/analyses/{id}":
+		return url.Values{"title": {"2026"}, "scope": {"All ePHI"}}
+	case "POST /orgs/{org}/risk/analyses/{id}/finalize":
+		return url.Values{"approver": {"Dana Reyes, owner"}}
+	case "POST /orgs/{org}/risk/assets", "POST /orgs/{org}/risk/assets/{id}":
+		return url.Values{"name": {"EHR " + strconv.Itoa(int(time.Now().UnixNano()%1e9))}, "type": {"application"}}
+	case "POST /orgs/{org}/risk/assets/bulk":
+		return url.Values{"asset": {riskFormAsset}, "owner": {"IT"}}
+	case "POST /orgs/{org}/risk/vulnerabilities":
+		return url.Values{"title": {"Shared logins"}}
+	case "POST /orgs/{org}/risk/vulnerabilities/{id}":
+		return url.Values{"status": {"dismissed"}}
+	case "POST /orgs/{org}/risk/register", "POST /orgs/{org}/risk/register/{id}":
+		return url.Values{"title": {"Phishing"}, "threat": {"social-engineering"}, "asset": {riskFormAsset}, "likelihood": {"3"}, "impact_c": {"3"}}
+	case "POST /orgs/{org}/risk/register/{id}/actions":
+		return url.Values{"title": {"Turn on MFA"}, "due": {"2027-01-31"}}
+	case "POST /orgs/{org}/risk/scales":
+		return url.Values{"review_months": {"12"}}
 	}
 	return url.Values{}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
 
@@ -71,8 +72,10 @@ type Config struct {
 	SSOCallbackURL string
 	Program        *assessment.Program
 	Evidence       *evidence.Service
-	Log            *slog.Logger
-	Version        string
+	// Risk is the risk analysis service; one over Catalog when nil.
+	Risk    *risk.Service
+	Log     *slog.Logger
+	Version string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -86,6 +89,7 @@ type Server struct {
 	ssoCallbackURL string
 	program        *assessment.Program
 	evidence       *evidence.Service
+	risk           *risk.Service
 	log            *slog.Logger
 	version        string
 	now            func() time.Time
@@ -103,8 +107,15 @@ func New(c Config) (*Server, error) {
 	if c.Program == nil || c.Evidence == nil {
 		return nil, fmt.Errorf("web: the program and the evidence vault are required")
 	}
+	if c.Risk == nil {
+		rs, err := risk.NewService(c.Catalog)
+		if err != nil {
+			return nil, fmt.Errorf("web: %w", err)
+		}
+		c.Risk = rs
+	}
 	s := &Server{catalog: c.Catalog, store: c.Store, accounts: c.Accounts, sso: c.SSO, ssoCallbackURL: c.SSOCallbackURL,
-		program: c.Program, evidence: c.Evidence, log: c.Log, version: c.Version, now: c.Now,
+		program: c.Program, evidence: c.Evidence, risk: c.Risk, log: c.Log, version: c.Version, now: c.Now,
 		pages: map[string]*template.Template{}, mux: http.NewServeMux()}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -181,6 +192,38 @@ func New(c Config) (*Server, error) {
 	s.handle("POST /orgs/{org}/evidence/{id}", orgRoute(auth.UploadEvidence), s.updateEvidence)
 	s.handle("POST /orgs/{org}/evidence/{id}/versions", orgRoute(auth.UploadEvidence), s.addEvidenceVersion)
 	s.handle("GET /orgs/{org}/evidence/{id}/download", orgRoute(auth.ViewProgram), s.downloadEvidence)
+	s.handle("GET /orgs/{org}/risk", orgRoute(auth.ViewProgram), s.riskPage)
+	s.handle("POST /orgs/{org}/risk/analyses", orgRoute(auth.ManageAssessments), s.startAnalysis)
+	s.handle("GET /orgs/{org}/risk/analyses/{id}", orgRoute(auth.ViewProgram), s.analysisPage)
+	s.handle("POST /orgs/{org}/risk/analyses/{id}", orgRoute(auth.ManageAssessments), s.saveAnalysis)
+	s.handle("POST /orgs/{org}/risk/analyses/{id}/finalize", orgRoute(auth.ManageAssessments), s.finalizeAnalysis)
+	s.handle("GET /orgs/{org}/risk/analyses/{id}/report", orgRoute(auth.ViewProgram), s.analysisReport)
+	s.handle("GET /orgs/{org}/risk/assets", orgRoute(auth.ViewProgram), s.assetsPage)
+	s.handle("POST /orgs/{org}/risk/assets", orgRoute(auth.EditRisks), s.createAsset)
+	s.handle("POST /orgs/{org}/risk/assets/bulk", orgRoute(auth.EditRisks), s.bulkEditAssets)
+	s.handle("POST /orgs/{org}/risk/assets/import", orgRoute(auth.EditRisks), s.importAssets)
+	s.handle("POST /orgs/{org}/risk/asset-imports/{import}", orgRoute(auth.EditRisks), s.applyAssetImport)
+	s.handle("GET /orgs/{org}/risk/assets/{id}", orgRoute(auth.ViewProgram), s.assetPage)
+	s.handle("POST /orgs/{org}/risk/assets/{id}", orgRoute(auth.EditRisks), s.saveAsset)
+	s.handle("POST /orgs/{org}/risk/assets/{id}/delete", orgRoute(auth.EditRisks), s.deleteAsset)
+	s.handle("POST /orgs/{org}/risk/assets/{id}/flows", orgRoute(auth.EditRisks), s.addFlow)
+	s.handle("GET /orgs/{org}/risk/threats", orgRoute(auth.ViewProgram), s.threatsPage)
+	s.handle("GET /orgs/{org}/risk/vulnerabilities", orgRoute(auth.ViewProgram), s.vulnerabilitiesPage)
+	s.handle("POST /orgs/{org}/risk/vulnerabilities", orgRoute(auth.EditRisks), s.addVulnerability)
+	s.handle("POST /orgs/{org}/risk/vulnerabilities/propose", orgRoute(auth.EditRisks), s.proposeVulnerabilities)
+	s.handle("POST /orgs/{org}/risk/vulnerabilities/{id}", orgRoute(auth.EditRisks), s.setVulnerabilityStatus)
+	s.handle("GET /orgs/{org}/risk/register", orgRoute(auth.ViewProgram), s.registerPage)
+	s.handle("GET /orgs/{org}/risk/register/export", orgRoute(auth.ViewProgram), s.registerExport)
+	s.handle("POST /orgs/{org}/risk/register/import", orgRoute(auth.EditRisks), s.importRisks)
+	s.handle("POST /orgs/{org}/risk/register-imports/{import}", orgRoute(auth.EditRisks), s.applyRiskImport)
+	s.handle("GET /orgs/{org}/risk/register/new", orgRoute(auth.EditRisks), s.newRiskPage)
+	s.handle("POST /orgs/{org}/risk/register", orgRoute(auth.EditRisks), s.createRisk)
+	s.handle("GET /orgs/{org}/risk/register/{id}", orgRoute(auth.ViewProgram), s.riskDetail)
+	s.handle("POST /orgs/{org}/risk/register/{id}", orgRoute(auth.EditRisks), s.saveRisk)
+	s.handle("POST /orgs/{org}/risk/register/{id}/actions", orgRoute(auth.EditRisks), s.saveAction)
+	s.handle("GET /orgs/{org}/risk/poam", orgRoute(auth.ViewProgram), s.poamPage)
+	s.handle("GET /orgs/{org}/risk/scales", orgRoute(auth.ViewProgram), s.scalesPage)
+	s.handle("POST /orgs/{org}/risk/scales", orgRoute(auth.ManageAssessments), s.saveScales)
 	s.handleAPI("GET /api/v1/orgs/{org}", auth.ScopeRead, s.apiOrg)
 	s.handleAPI("GET /api/v1/orgs/{org}/members", auth.ScopeRead, s.apiMembers)
 	s.handle("GET /api/v1/openapi.json", pub, s.openAPI)

@@ -1,0 +1,738 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/assessment"
+	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/report"
+	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/store"
+)
+
+// riskBase is the URL of the organisation's risk pages.
+func riskBase(r *http.Request) string {
+	return "/orgs/" + scopeFrom(r.Context()).Store.Org().Slug + "/risk"
+}
+
+// userError reports whether err is the user's to fix (a bad field, a
+// conflict, a file too large) rather than the server's.
+func userError(err error) bool {
+	switch errs.KindOf(err) {
+	case errs.Invalid, errs.Conflict, errs.TooLarge:
+		return true
+	}
+	return false
+}
+
+// register loads the organisation's register.
+func (s *Server) register(r *http.Request) (*risk.Register, error) {
+	return scopeFrom(r.Context()).Store.RiskRegister(r.Context(), s.risk.Threats)
+}
+
+type riskOverview struct {
+	programView
+	Analyses  []*risk.Analysis
+	Reminders []risk.Reminder
+	Summary   map[string]int
+	Levels    []levelCount
+	Heat      template.HTML
+	Target    template.HTML
+	Assets    int
+	EPHI      int
+	Open      int
+	Overdue   int
+}
+
+type levelCount struct {
+	Name, Color string
+	Count       int
+}
+
+func (s *Server) riskPage(w http.ResponseWriter, r *http.Request) {
+	s.renderRisk(w, r, http.StatusOK, "", r.URL.Query().Get("notice"))
+}
+
+func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+	sc := scopeFrom(r.Context())
+	g, err := s.register(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	all, err := sc.Store.Analyses(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	today := risk.Today(s.now())
+	rows := (risk.Filter{}).Apply(g.Rows(today))
+	v := &riskOverview{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Analyses: all, Reminders: risk.Reminders(today, all, g),
+		Heat:   template.HTML(report.HeatmapSVG(&g.Scales, g.Heat(rows, false), "Current risk")),
+		Target: template.HTML(report.HeatmapSVG(&g.Scales, g.Heat(rows, true), "Target residual risk")),
+		Assets: len(g.Assets), Open: len(rows)}
+	counts := map[string]int{}
+	for _, row := range rows {
+		counts[row.Level]++
+		v.Overdue += row.Overdue
+	}
+	for i := len(g.Scales.Bands) - 1; i >= 0; i-- {
+		b := g.Scales.Bands[i]
+		v.Levels = append(v.Levels, levelCount{b.Name, b.Color, counts[b.Name]})
+	}
+	for _, a := range g.Assets {
+		if a.HoldsEPHI() {
+			v.EPHI++
+		}
+	}
+	s.render(w, r, "risk", status, page{Title: "Risk analysis · " + sc.Store.Org().Name, Data: v})
+}
+
+// startAnalysis starts a draft risk analysis.
+func (s *Server) startAnalysis(w http.ResponseWriter, r *http.Request) {
+	a := &risk.Analysis{Title: r.FormValue("title"), Scope: r.FormValue("scope")}
+	if err := scopeFrom(r.Context()).Store.CreateAnalysis(r.Context(), a); err != nil {
+		if userError(err) {
+			s.renderRisk(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, riskBase(r)+"/analyses/"+a.ID, http.StatusSeeOther)
+}
+
+type analysisView struct {
+	programView
+	Analysis *risk.Analysis
+	Doc      *risk.Document
+	Previous *risk.Document
+	Changes  []risk.Change
+	Summary  string
+}
+
+func (s *Server) analysisPage(w http.ResponseWriter, r *http.Request) {
+	s.renderAnalysis(w, r, http.StatusOK, "", r.URL.Query().Get("notice"))
+}
+
+func (s *Server) renderAnalysis(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+	sc := scopeFrom(r.Context())
+	a, err := sc.Store.Analysis(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	prev, cur, changes, err := s.risk.Changes(r.Context(), sc.Store, sc.Store.Org().Name, a, s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, "risk_analysis", status, page{Title: a.Title + " · " + sc.Store.Org().Name, Data: &analysisView{
+		programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Analysis: a, Doc: cur, Previous: prev, Changes: changes}})
+}
+
+// saveAnalysis edits a draft's title, scope and method.
+func (s *Server) saveAnalysis(w http.ResponseWriter, r *http.Request) {
+	a := &risk.Analysis{ID: r.PathValue("id"), Title: r.FormValue("title"), Scope: r.FormValue("scope"), Method: r.FormValue("method")}
+	if err := scopeFrom(r.Context()).Store.UpdateAnalysis(r.Context(), a); err != nil {
+		if userError(err) {
+			s.renderAnalysis(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, riskBase(r)+"/analyses/"+a.ID+"?notice=Saved.", http.StatusSeeOther)
+}
+
+// finalizeAnalysis freezes a draft, signed off by the approver.
+func (s *Server) finalizeAnalysis(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	a, err := s.risk.Finalize(r.Context(), sc.Store, sc.Store.Org().Name, r.PathValue("id"), r.FormValue("approver"), s.now())
+	if err != nil {
+		if userError(err) {
+			s.renderAnalysis(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, riskBase(r)+"/analyses/"+a.ID+"?notice="+url.QueryEscape("Finalised: the record is frozen with SHA-256 "+a.SHA256+"."), http.StatusSeeOther)
+}
+
+// renderers are the report's formats: how each is made and sent.
+var renderers = map[string]struct {
+	render      func(*risk.Document) ([]byte, error)
+	contentType string
+}{
+	"pdf":  {report.RiskAnalysisPDF, "application/pdf"},
+	"html": {report.RiskAnalysisHTML, "text/html; charset=utf-8"},
+	"xlsx": {report.RiskAnalysisXLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+	"csv":  {report.RegisterCSV, "text/csv; charset=utf-8"},
+	"json": {report.RiskAnalysisJSON, "application/json"},
+}
+
+// sendReport renders doc in the format the query names and sends it as a
+// download, audited.
+func (s *Server) sendReport(w http.ResponseWriter, r *http.Request, doc *risk.Document, name string) {
+	format := r.URL.Query().Get("format")
+	rd, ok := renderers[format]
+	if !ok {
+		s.fail(w, r, errs.New(errs.Invalid, "format: use pdf, html, xlsx, csv or json"))
+		return
+	}
+	b, err := rd.render(doc)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sc := scopeFrom(r.Context())
+	s.store.RecordEvent(r.Context(), sc.Store.Org().ID, "risk.report", r.URL.Path, map[string]any{"format": format, "analysis": doc.Analysis.ID, "risks": len(doc.Risks)})
+	w.Header().Set("Content-Type", rd.contentType)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.Write(b)
+}
+
+// analysisReport downloads an analysis's report.
+func (s *Server) analysisReport(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	a, err := sc.Store.Analysis(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	doc, err := s.risk.Document(r.Context(), sc.Store, sc.Store.Org().Name, a, s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.sendReport(w, r, doc, fmt.Sprintf("%s-risk-analysis-v%d", sc.Store.Org().Slug, a.Version))
+}
+
+// registerExport downloads the live register.
+func (s *Server) registerExport(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	doc, err := s.risk.Live(r.Context(), sc.Store, sc.Store.Org().Name, s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.sendReport(w, r, doc, sc.Store.Org().Slug+"-risk-register")
+}
+
+type assetsView struct {
+	programView
+	Assets     []*risk.Asset
+	Types      []risk.AssetType
+	Crits      []risk.Criticality
+	Query      string
+	Type       string
+	Total      int
+	Shown      int
+	Columns    string
+	Limit      int
+	MoreHidden int
+	RiskCount  map[string]int
+	// Form is the add-asset form's values: a refused asset comes back.
+	Form *risk.Asset
+}
+
+// assetPageLimit bounds how many assets one page lists; the filter finds
+// the rest.
+const assetPageLimit = 500
+
+func (s *Server) assetsPage(w http.ResponseWriter, r *http.Request) {
+	s.renderAssets(w, r, http.StatusOK, "", r.URL.Query().Get("notice"), nil)
+}
+
+func (s *Server) renderAssets(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *risk.Asset) {
+	sc := scopeFrom(r.Context())
+	g, err := s.register(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
+	typ := r.URL.Query().Get("type")
+	v := &assetsView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Types: risk.AssetTypes, Crits: risk.Criticalities,
+		Query: r.URL.Query().Get("q"), Type: typ, Total: len(g.Assets), Columns: strings.Join(risk.AssetColumns, ", "), Limit: assetPageLimit,
+		RiskCount: map[string]int{}, Form: posted}
+	if v.Form == nil {
+		v.Form = &risk.Asset{Criticality: risk.CriticalityModerate}
+	}
+	for _, rk := range g.Risks {
+		for _, a := range rk.Assets {
+			v.RiskCount[a]++
+		}
+	}
+	for _, a := range g.Assets {
+		if typ != "" && string(a.Type) != typ || q != "" && !strings.Contains(strings.ToLower(a.Name+" "+a.Owner+" "+a.Location+" "+a.Vendor), q) {
+			continue
+		}
+		v.Shown++
+		if len(v.Assets) < assetPageLimit {
+			v.Assets = append(v.Assets, a)
+		}
+	}
+	v.MoreHidden = v.Shown - len(v.Assets)
+	s.render(w, r, "risk_assets", status, page{Title: "ePHI inventory · " + sc.Store.Org().Name, Data: v})
+}
+
+// assetFromForm reads an asset's fields.
+func assetFromForm(r *http.Request) *risk.Asset {
+	records, _ := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(r.FormValue("records")), ",", ""), 10, 64)
+	return &risk.Asset{Name: r.FormValue("name"), Type: risk.AssetType(r.FormValue("type")), Description: r.FormValue("description"),
+		Creates: r.FormValue("creates") != "", Receives: r.FormValue("receives") != "", Maintains: r.FormValue("maintains") != "", Transmits: r.FormValue("transmits") != "",
+		Records: records, Owner: r.FormValue("owner"), Location: r.FormValue("location"), Vendor: r.FormValue("vendor"),
+		Criticality: risk.Criticality(r.FormValue("criticality")), InternetFacing: r.FormValue("internet_facing") != ""}
+}
+
+func (s *Server) createAsset(w http.ResponseWriter, r *http.Request) {
+	a := assetFromForm(r)
+	if err := scopeFrom(r.Context()).Store.CreateAsset(r.Context(), a); err != nil {
+		if userError(err) {
+			s.renderAssets(w, r, errs.HTTPStatus(err), errs.Message(err), "", a)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, riskBase(r)+"/assets?notice="+url.QueryEscape("Added "+a.Name+" to the inventory."), http.StatusSeeOther)
+}
+
+// bulkEditAssets applies one field change to the chosen assets.
+func (s *Server) bulkEditAssets(w http.ResponseWriter, r *http.Request) {
+	// A field left empty is not changed.
+	var edit store.AssetEdit
+	for _, f := range []struct {
+		name string
+		dst  **string
+	}{{"owner", &edit.Owner}, {"location", &edit.Location}, {"vendor", &edit.Vendor}} {
+		if v := strings.TrimSpace(r.FormValue(f.name)); v != "" {
+			*f.dst = &v
+		}
+	}
+	if c := risk.Criticality(r.FormValue("criticality")); c != "" {
+		edit.Criticality = &c
+	}
+	n, err := scopeFrom(r.Context()).Store.BulkEditAssets(r.Context(), r.Form["asset"], edit)
+	if err != nil {
+		if userError(err) || errs.Is(err, errs.NotFound) {
+			s.renderAssets(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, riskBase(r)+"/assets?notice="+url.QueryEscape(fmt.Sprintf("Updated %d asset(s).", n)), http.StatusSeeOther)
+}
+
+// importAssets reads an inventory file and shows what it would do; the
+// file is kept for the apply.
+func (s *Server) importAssets(w http.ResponseWriter, r *http.Request) {
+	s.previewImport(w, r, "assets")
+}
+
+func (s *Server) previewImport(w http.ResponseWriter, r *http.Request, kind string) {
+	sc := scopeFrom(r.Context())
+	f, h, err := s.readUpload(w, r, risk.MaxImportBytes, "the file")
+	if err != nil {
+		s.importFailed(w, r, kind, err)
+		return
+	}
+	defer f.Close()
+	content, err := io.ReadAll(f)
+	if err != nil {
+		s.importFailed(w, r, kind, errs.Wrap(errs.Invalid, "the upload could not be read", err))
+		return
+	}
+	plan, digest, err := s.planImport(r, kind, h.Filename, content)
+	if err != nil {
+		s.importFailed(w, r, kind, err)
+		return
+	}
+	sum := sha256.Sum256(content)
+	id, err := sc.Store.SaveRiskImport(r.Context(), kind, h.Filename, hex.EncodeToString(sum[:]), content)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderImport(w, r, kind, plan, id, digest)
+}
+
+func (s *Server) importFailed(w http.ResponseWriter, r *http.Request, kind string, err error) {
+	if !userError(err) {
+		s.fail(w, r, err)
+		return
+	}
+	if kind == "assets" {
+		s.renderAssets(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
+		return
+	}
+	s.renderRegister(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+}
+
+// planImport reads a file against the register; digest names the plan, so
+// the apply can tell whether the register moved since the preview.
+func (s *Server) planImport(r *http.Request, kind, filename string, content []byte) (any, string, error) {
+	g, err := s.register(r)
+	if err != nil {
+		return nil, "", err
+	}
+	var plan any
+	if kind == "assets" {
+		plan, err = risk.PlanAssets(filename, bytes.NewReader(content), g.Assets)
+	} else {
+		plan, err = risk.PlanRisks(filename, bytes.NewReader(content), g)
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	h := sha256.New()
+	for _, a := range g.Assets {
+		fmt.Fprintf(h, "a %s %s\n", a.ID, a.UpdatedAt)
+	}
+	for _, rk := range g.Risks {
+		fmt.Fprintf(h, "r %s %s\n", rk.ID, rk.UpdatedAt)
+	}
+	h.Write(content)
+	return plan, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+type riskImportView struct {
+	programView
+	Kind     string
+	Assets   *risk.AssetPlan
+	Risks    *risk.RiskPlan
+	ImportID string
+	Digest   string
+	Names    map[string]string
+}
+
+func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, kind string, plan any, id, digest string) {
+	sc := scopeFrom(r.Context())
+	v := &riskImportView{programView: programView{Scope: sc}, Kind: kind, ImportID: id, Digest: digest, Names: map[string]string{}}
+	switch p := plan.(type) {
+	case *risk.AssetPlan:
+		v.Assets = p
+	case *risk.RiskPlan:
+		v.Risks = p
+		if g, err := s.register(r); err == nil {
+			for _, a := range g.Assets {
+				v.Names[a.ID] = a.Name
+			}
+		}
+	}
+	s.render(w, r, "risk_import", http.StatusOK, page{Title: "Import preview · " + sc.Store.Org().Name, Data: v})
+}
+
+// applyUpload writes a previewed import, provided neither the file nor the
+// register changed since the preview.
+func (s *Server) applyUpload(w http.ResponseWriter, r *http.Request, kind string) {
+	sc := scopeFrom(r.Context())
+	id := r.PathValue("import")
+	filename, content, err := sc.Store.RiskImport(r.Context(), kind, id)
+	if err != nil {
+		s.importFailed(w, r, kind, err)
+		return
+	}
+	plan, digest, err := s.planImport(r, kind, filename, content)
+	if err != nil {
+		s.importFailed(w, r, kind, err)
+		return
+	}
+	if digest != r.FormValue("digest") {
+		s.importFailed(w, r, kind, errs.New(errs.Conflict, "the register changed since the preview: upload the file again to see what it would do now"))
+		return
+	}
+	var notice string
+	switch p := plan.(type) {
+	case *risk.AssetPlan:
+		err = sc.Store.ApplyAssetPlan(r.Context(), p)
+		notice = fmt.Sprintf("Imported %s: %d added, %d updated, %d unchanged.", filename, len(p.Add), len(p.Update), p.Unchanged)
+	case *risk.RiskPlan:
+		err = sc.Store.ApplyRiskPlan(r.Context(), p)
+		notice = fmt.Sprintf("Imported %s: %d risk(s) added, %d updated.", filename, len(p.Add), len(p.Update))
+	}
+	if err != nil {
+		s.importFailed(w, r, kind, err)
+		return
+	}
+	sc.Store.DropRiskImport(r.Context(), id)
+	target := "/assets"
+	if kind == "risks" {
+		target = "/register"
+	}
+	http.Redirect(w, r, riskBase(r)+target+"?notice="+url.QueryEscape(notice), http.StatusSeeOther)
+}
+
+func (s *Server) applyAssetImport(w http.ResponseWriter, r *http.Request) {
+	s.applyUpload(w, r, "assets")
+}
+func (s *Server) importRisks(w http.ResponseWriter, r *http.Request) { s.previewImport(w, r, "risks") }
+func (s *Server) applyRiskImport(w http.ResponseWriter, r *http.Request) {
+	s.applyUpload(w, r, "risks")
+}
+
+type assetView struct {
+	programView
+	Asset   *risk.Asset
+	Types   []risk.AssetType
+	Crits   []risk.Criticality
+	Assets  []*risk.Asset
+	Flows   []flowLine
+	Risks   []*risk.Row
+	Threats []*risk.Threat
+}
+
+type flowLine struct {
+	Flow     *risk.Flow
+	From, To string
+}
+
+func (s *Server) assetPage(w http.ResponseWriter, r *http.Request) {
+	s.renderAsset(w, r, http.StatusOK, "", r.URL.Query().Get("notice"), nil)
+}
+
+func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *risk.Asset) {
+	sc := scopeFrom(r.Context())
+	g, err := s.register(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	i := slices.IndexFunc(g.Assets, func(a *risk.Asset) bool { return a.ID == id })
+	if i < 0 {
+		s.fail(w, r, errs.New(errs.NotFound, "asset not found"))
+		return
+	}
+	a := g.Assets[i]
+	if posted != nil {
+		posted.ID = a.ID
+		a = posted
+	}
+	names := map[string]string{}
+	for _, x := range g.Assets {
+		names[x.ID] = x.Name
+	}
+	v := &assetView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Asset: a, Types: risk.AssetTypes, Crits: risk.Criticalities,
+		Assets: g.Assets, Threats: s.risk.Threats.ForAsset(a.Type)}
+	for _, f := range g.Flows {
+		if f.From == a.ID || f.To == a.ID {
+			v.Flows = append(v.Flows, flowLine{f, names[f.From], names[f.To]})
+		}
+	}
+	for _, row := range g.Rows(risk.Today(s.now())) {
+		if slices.Contains(row.Risk.Assets, a.ID) {
+			v.Risks = append(v.Risks, row)
+		}
+	}
+	s.render(w, r, "risk_asset", status, page{Title: a.Name + " · " + sc.Store.Org().Name, Data: v})
+}
+
+func (s *Server) saveAsset(w http.ResponseWriter, r *http.Request) {
+	a := assetFromForm(r)
+	a.ID = r.PathValue("id")
+	if err := scopeFrom(r.Context()).Store.UpdateAsset(r.Context(), a); err != nil {
+		if userError(err) {
+			s.renderAsset(w, r, errs.HTTPStatus(err), errs.Message(err), "", a)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, riskBase(r)+"/assets/"+a.ID+"?notice=Saved.", http.StatusSeeOther)
+}
+
+func (s *Server) deleteAsset(w http.ResponseWriter, r *http.Request) {
+	if err := scopeFrom(r.Context()).Store.DeleteAsset(r.Context(), r.PathValue("id")); err != nil {
+		if userError(err) {
+			s.renderAsset(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, riskBase(r)+"/assets?notice=Deleted.", http.StatusSeeOther)
+}
+
+func (s *Server) addFlow(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	f := &risk.Flow{From: id, To: r.FormValue("to"), Description: r.FormValue("description"), Encrypted: r.FormValue("encrypted") != ""}
+	if r.FormValue("direction") == "in" {
+		f.From, f.To = f.To, id
+	}
+	if err := scopeFrom(r.Context()).Store.AddFlow(r.Context(), f); err != nil {
+		if userError(err) || errs.Is(err, errs.NotFound) {
+			s.renderAsset(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, riskBase(r)+"/assets/"+id+"?notice="+url.QueryEscape("Data flow added."), http.StatusSeeOther)
+}
+
+type threatsView struct {
+	programView
+	Threats []*risk.Threat
+	Notes   []string
+	Counts  map[string]int
+	Catalog *catalog.Registry
+}
+
+func (s *Server) threatsPage(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	g, err := s.register(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := &threatsView{programView: programView{Scope: sc}, Threats: s.risk.Threats.Threats, Notes: s.risk.Threats.Notes, Counts: map[string]int{}, Catalog: s.catalog}
+	for _, rk := range g.Risks {
+		v.Counts[rk.ThreatID]++
+	}
+	s.render(w, r, "risk_threats", http.StatusOK, page{Title: "Threats · " + sc.Store.Org().Name, Data: v})
+}
+
+type vulnsView struct {
+	programView
+	Vulns []*risk.Vulnerability
+	Used  map[string]int
+}
+
+func (s *Server) vulnerabilitiesPage(w http.ResponseWriter, r *http.Request) {
+	s.renderVulns(w, r, http.StatusOK, "", r.URL.Query().Get("notice"))
+}
+
+func (s *Server) renderVulns(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+	sc := scopeFrom(r.Context())
+	g, err := s.register(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := &vulnsView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Vulns: g.Vulnerabilities, Used: map[string]int{}}
+	for _, rk := range g.Risks {
+		for _, id := range rk.Vulnerabilities {
+			v.Used[id]++
+		}
+	}
+	s.render(w, r, "risk_vulns", status, page{Title: "Vulnerabilities · " + sc.Store.Org().Name, Data: v})
+}
+
+func (s *Server) addVulnerability(w http.ResponseWriter, r *http.Request) {
+	v := &risk.Vulnerability{Title: r.FormValue("title"), Description: r.FormValue("description"), Kind: risk.VulnerabilityKind(r.FormValue("kind")), Status: risk.Confirmed}
+	if err := scopeFrom(r.Context()).Store.AddVulnerabilities(r.Context(), []*risk.Vulnerability{v}); err != nil {
+		if userError(err) {
+			s.renderVulns(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, riskBase(r)+"/vulnerabilities?notice="+url.QueryEscape("Added."), http.StatusSeeOther)
+}
+
+// proposeVulnerabilities turns the newest assessments' shortfalls into
+// proposed vulnerabilities.
+func (s *Server) proposeVulnerabilities(w http.ResponseWriter, r *http.Request) {
+	n, err := s.proposeFromAssessments(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, riskBase(r)+"/vulnerabilities?notice="+url.QueryEscape(fmt.Sprintf("%d vulnerabilit(ies) proposed from the assessments.", n)), http.StatusSeeOther)
+}
+
+// proposeFromAssessments proposes vulnerabilities from the newest
+// assessment of each framework; the page and the API share it.
+func (s *Server) proposeFromAssessments(r *http.Request) (int, error) {
+	sc := scopeFrom(r.Context())
+	all, err := sc.Store.Assessments(r.Context())
+	if err != nil {
+		return 0, err
+	}
+	existing, err := sc.Store.Vulnerabilities(r.Context())
+	if err != nil {
+		return 0, err
+	}
+	var proposed []*risk.Vulnerability
+	for _, fw := range s.program.Frameworks() {
+		a := assessment.Current(all, fw.ID)
+		if a == nil {
+			continue
+		}
+		answers, err := sc.Store.Answers(r.Context(), a.ID)
+		if err != nil {
+			return 0, err
+		}
+		p := risk.Proposals(s.catalog, a, answers, slices.Concat(existing, proposed))
+		proposed = append(proposed, p...)
+	}
+	return len(proposed), sc.Store.AddVulnerabilities(r.Context(), proposed)
+}
+
+func (s *Server) setVulnerabilityStatus(w http.ResponseWriter, r *http.Request) {
+	err := scopeFrom(r.Context()).Store.SetVulnerabilityStatus(r.Context(), r.PathValue("id"), risk.VulnerabilityStatus(r.FormValue("status")))
+	if err != nil {
+		if userError(err) {
+			s.renderVulns(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, riskBase(r)+"/vulnerabilities?notice="+url.QueryEscape("Updated."), http.StatusSeeOther)
+}
+
+func init() {
+	funcs["join"] = strings.Join
+	funcs["has"] = slices.Contains[[]string]
+	funcs["responses"] = func() []risk.Response { return risk.Responses }
+	// swatch is a small square of a band's colour, drawn as SVG with
+	// presentation attributes: the CSP allows no inline style.
+	funcs["swatch"] = func(color string) template.HTML {
+		if !validColor(color) {
+			color = "#9e9e9e"
+		}
+		return template.HTML(`<svg class="swatch" width="12" height="12" viewBox="0 0 12 12" aria-hidden="true"><rect width="12" height="12" rx="2" fill="` + color + `"/></svg>`)
+	}
+	funcs["bandColor"] = func(g *risk.Register, i int) string {
+		if i < 0 || i >= len(g.Scales.Bands) {
+			return ""
+		}
+		return g.Scales.Bands[i].Color
+	}
+	funcs["slip"] = func(a *risk.Action, today string) int {
+		if !a.Open() {
+			return 0
+		}
+		return a.Slip(today)
+	}
+	funcs["impactFields"] = func(r *risk.Risk) []impactField {
+		return []impactField{{"Confidentiality", "impact_c", r.ImpactC}, {"Integrity", "impact_i", r.ImpactI}, {"Availability", "impact_a", r.ImpactA}}
+	}
+}
+
+type impactField struct {
+	Label, Name string
+	Value       int
+}
+
+func validColor(c string) bool {
+	return len(c) == 7 && c[0] == '#' && strings.Trim(c[1:], "0123456789abcdefABCDEF") == ""
+}

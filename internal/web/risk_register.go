@@ -1,0 +1,346 @@
+package web
+
+import (
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/report"
+	"github.com/safeguard-health/safeguard/internal/risk"
+)
+
+type registerView struct {
+	programView
+	Register *risk.Register
+	Groups   []risk.Group
+	Count    int
+	Filter   risk.Filter
+	Sort     string
+	Group    string
+	Heat     template.HTML
+	Owners   []string
+	Sorts    []string
+	GroupBys []string
+	Columns  string
+	Limit    int
+}
+
+// registerPageLimit bounds the rows one register page lists.
+const registerPageLimit = 1000
+
+func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) {
+	s.renderRegister(w, r, http.StatusOK, "", r.URL.Query().Get("notice"))
+}
+
+func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+	sc := scopeFrom(r.Context())
+	g, err := s.register(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := risk.Filter{Level: q.Get("level"), Owner: q.Get("owner"), Asset: q.Get("asset"), Threat: q.Get("threat"), Response: q.Get("response"), Status: q.Get("status"), Query: q.Get("q")}
+	sortBy, groupBy := q.Get("sort"), q.Get("group")
+	if !slices.Contains(risk.SortKeys, sortBy) {
+		sortBy = "level"
+	}
+	if !slices.Contains(risk.GroupKeys, groupBy) {
+		groupBy = ""
+	}
+	rows := f.Apply(g.Rows(risk.Today(s.now())))
+	risk.Sort(rows, sortBy)
+	v := &registerView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Register: g, Count: len(rows), Filter: f, Sort: sortBy, Group: groupBy,
+		Heat: template.HTML(report.HeatmapSVG(&g.Scales, g.Heat(rows, false), "Risks shown, by likelihood and impact")), Sorts: risk.SortKeys, GroupBys: risk.GroupKeys,
+		Columns: strings.Join(risk.RiskColumns, ", "), Limit: registerPageLimit}
+	if len(rows) > registerPageLimit {
+		rows = rows[:registerPageLimit]
+	}
+	v.Groups = g.GroupBy(rows, groupBy)
+	owners := map[string]bool{}
+	for _, rk := range g.Risks {
+		if rk.Owner != "" && !owners[rk.Owner] {
+			owners[rk.Owner] = true
+			v.Owners = append(v.Owners, rk.Owner)
+		}
+	}
+	slices.Sort(v.Owners)
+	s.render(w, r, "risk_register", status, page{Title: "Risk register · " + sc.Store.Org().Name, Data: v})
+}
+
+type riskView struct {
+	programView
+	Register *risk.Register
+	Risk     *risk.Risk
+	Row      *risk.Row
+	Threat   *risk.Threat
+	New      bool
+	Items    []*catalog.Item
+	Suggest  []*catalog.Item
+	Statuses []risk.ActionStatus
+	Today    string
+}
+
+func (s *Server) newRiskPage(w http.ResponseWriter, r *http.Request) {
+	rk := &risk.Risk{ThreatID: r.URL.Query().Get("threat")}
+	if a := r.URL.Query().Get("asset"); a != "" {
+		rk.Assets = []string{a}
+	}
+	s.renderRiskForm(w, r, http.StatusOK, "", "", rk, true)
+}
+
+func (s *Server) riskDetail(w http.ResponseWriter, r *http.Request) {
+	rk, err := scopeFrom(r.Context()).Store.Risk(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderRiskForm(w, r, http.StatusOK, "", r.URL.Query().Get("notice"), rk, false)
+}
+
+func (s *Server) renderRiskForm(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, rk *risk.Risk, isNew bool) {
+	sc := scopeFrom(r.Context())
+	g, err := s.register(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	today := risk.Today(s.now())
+	v := &riskView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Register: g, Risk: rk, New: isNew, Statuses: risk.ActionStatuses, Today: today}
+	if !isNew {
+		for _, row := range g.Rows(today) {
+			if row.Risk.ID == rk.ID {
+				v.Row = row
+			}
+		}
+	}
+	if t, ok := s.risk.Threats.Lookup(rk.ThreatID); ok {
+		v.Threat = t
+		for _, id := range t.Items {
+			if it, ok := s.catalog.Item(id); ok && !slices.Contains(rk.Items, id) {
+				v.Suggest = append(v.Suggest, it)
+			}
+		}
+	}
+	for _, id := range rk.Items {
+		if it, ok := s.catalog.Item(id); ok {
+			v.Items = append(v.Items, it)
+		}
+	}
+	title := "New risk"
+	if !isNew {
+		title = rk.Ref() + " " + rk.Title
+	}
+	s.render(w, r, "risk_risk", status, page{Title: title + " · " + sc.Store.Org().Name, Data: v})
+}
+
+// riskFromForm reads a risk's fields; ratings that are not numbers are
+// left at an off-scale value so that validation names them.
+func (s *Server) riskFromForm(r *http.Request) (*risk.Risk, error) {
+	num := func(name string) int {
+		v := strings.TrimSpace(r.FormValue(name))
+		if v == "" {
+			return 0
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return -1
+		}
+		return n
+	}
+	rk := &risk.Risk{Title: r.FormValue("title"), Description: r.FormValue("description"), ThreatID: r.FormValue("threat"),
+		Assets: r.Form["asset"], Vulnerabilities: r.Form["vulnerability"], CurrentMeasures: r.FormValue("current_measures"),
+		Likelihood: num("likelihood"), ImpactC: num("impact_c"), ImpactI: num("impact_i"), ImpactA: num("impact_a"),
+		LikelihoodRationale: r.FormValue("likelihood_rationale"), ImpactRationale: r.FormValue("impact_rationale"), Owner: strings.TrimSpace(r.FormValue("owner")),
+		Response: risk.Response(r.FormValue("response")), ResponseNotes: r.FormValue("response_notes"), AcceptedBy: r.FormValue("accepted_by"),
+		AcceptedUntil: r.FormValue("accepted_until"), TargetLikelihood: num("target_likelihood"), TargetImpact: num("target_impact"),
+		Status: risk.Status(r.FormValue("status")), Items: []string{}}
+	if _, ok := s.risk.Threats.Lookup(rk.ThreatID); !ok && rk.ThreatID != "" {
+		return rk, errs.New(errs.Invalid, fmt.Sprintf("threat: %q is not in the threat catalog", rk.ThreatID))
+	}
+	for _, id := range r.Form["item"] {
+		id = strings.TrimSpace(id)
+		if id == "" {
+			continue
+		}
+		if _, ok := s.catalog.Item(id); !ok {
+			return rk, errs.New(errs.Invalid, fmt.Sprintf("items: %q is not a requirement or CPG of the catalog", id))
+		}
+		if !slices.Contains(rk.Items, id) {
+			rk.Items = append(rk.Items, id)
+		}
+	}
+	return rk, nil
+}
+
+func (s *Server) createRisk(w http.ResponseWriter, r *http.Request) {
+	rk, err := s.riskFromForm(r)
+	if err == nil {
+		err = scopeFrom(r.Context()).Store.CreateRisk(r.Context(), rk)
+	}
+	if err != nil {
+		if userError(err) {
+			s.renderRiskForm(w, r, errs.HTTPStatus(err), errs.Message(err), "", rk, true)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, riskBase(r)+"/register/"+rk.ID+"?notice="+url.QueryEscape("Added "+rk.Ref()+"."), http.StatusSeeOther)
+}
+
+func (s *Server) saveRisk(w http.ResponseWriter, r *http.Request) {
+	rk, err := s.riskFromForm(r)
+	rk.ID = r.PathValue("id")
+	if err == nil {
+		err = scopeFrom(r.Context()).Store.UpdateRisk(r.Context(), rk)
+	}
+	if err != nil {
+		if userError(err) {
+			if old, e := scopeFrom(r.Context()).Store.Risk(r.Context(), rk.ID); e == nil {
+				rk.Number = old.Number
+			}
+			s.renderRiskForm(w, r, errs.HTTPStatus(err), errs.Message(err), "", rk, false)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, riskBase(r)+"/register/"+rk.ID+"?notice=Saved.", http.StatusSeeOther)
+}
+
+// saveAction adds an action to a risk's plan, or updates one (form field
+// action names it).
+func (s *Server) saveAction(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	a := &risk.Action{ID: r.FormValue("action"), RiskID: r.PathValue("id"), Title: r.FormValue("title"), Owner: strings.TrimSpace(r.FormValue("owner")),
+		Due: r.FormValue("due"), Status: risk.ActionStatus(r.FormValue("status")), CompletedOn: r.FormValue("completed_on"), Notes: r.FormValue("notes")}
+	if a.Status == risk.Done && a.CompletedOn == "" {
+		a.CompletedOn = risk.Today(s.now())
+	}
+	if err := sc.Store.SaveAction(r.Context(), a); err != nil {
+		if userError(err) {
+			rk, e := sc.Store.Risk(r.Context(), a.RiskID)
+			if e != nil {
+				s.fail(w, r, e)
+				return
+			}
+			s.renderRiskForm(w, r, errs.HTTPStatus(err), errs.Message(err), "", rk, false)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, riskBase(r)+"/register/"+a.RiskID+"?notice="+url.QueryEscape("Plan updated."), http.StatusSeeOther)
+}
+
+type poamView struct {
+	programView
+	Milestones []*risk.Milestone
+	All        bool
+	Overdue    int
+}
+
+func (s *Server) poamPage(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	g, err := s.register(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	today := risk.Today(s.now())
+	all := r.URL.Query().Get("all") != ""
+	v := &poamView{programView: programView{Scope: sc}, Milestones: risk.POAM(g.Rows(today), today, all), All: all}
+	for _, m := range v.Milestones {
+		if m.Action.Open() && m.Slip > 0 {
+			v.Overdue++
+		}
+	}
+	s.render(w, r, "risk_poam", http.StatusOK, page{Title: "Plan of action and milestones · " + sc.Store.Org().Name, Data: v})
+}
+
+type scalesView struct {
+	programView
+	Scales risk.Scales
+	Months int
+}
+
+func (s *Server) scalesPage(w http.ResponseWriter, r *http.Request) {
+	s.renderScales(w, r, http.StatusOK, "", r.URL.Query().Get("notice"))
+}
+
+func (s *Server) renderScales(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+	sc := scopeFrom(r.Context())
+	scales, months, err := sc.Store.RiskSettings(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, "risk_scales", status, page{Title: "Rating scales · " + sc.Store.Org().Name, Data: &scalesView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Scales: scales, Months: months}})
+}
+
+// saveScales edits the level names and definitions, the band actions, the
+// matrix and the review interval; the number of levels is changed through
+// the API.
+func (s *Server) saveScales(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	scales, _, err := sc.Store.RiskSettings(r.Context())
+	if err == nil {
+		err = r.ParseForm()
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, set := range []struct {
+		prefix string
+		levels []risk.Level
+	}{{"likelihood", scales.Likelihood}, {"impact", scales.Impact}} {
+		for i := range set.levels {
+			if v, ok := r.Form[fmt.Sprintf("%s_name_%d", set.prefix, i+1)]; ok {
+				set.levels[i].Name = strings.TrimSpace(v[0])
+			}
+			if v, ok := r.Form[fmt.Sprintf("%s_def_%d", set.prefix, i+1)]; ok {
+				set.levels[i].Definition = strings.TrimSpace(v[0])
+			}
+		}
+	}
+	for i := range scales.Bands {
+		if v, ok := r.Form[fmt.Sprintf("band_action_%d", i)]; ok {
+			scales.Bands[i].Action = strings.TrimSpace(v[0])
+		}
+	}
+	for l := range scales.Matrix {
+		for i := range scales.Matrix[l] {
+			if v, ok := r.Form[fmt.Sprintf("m_%d_%d", l+1, i+1)]; ok {
+				n, err := strconv.Atoi(v[0])
+				if err != nil {
+					n = -1
+				}
+				scales.Matrix[l][i] = n
+			}
+		}
+	}
+	if !strings.HasPrefix(scales.Source, "Edited by the organisation") {
+		scales.Source = "Edited by the organisation, starting from this: " + scales.Source
+	}
+	months, err := strconv.Atoi(r.FormValue("review_months"))
+	if err != nil {
+		months = 0
+	}
+	if err := sc.Store.SaveRiskSettings(r.Context(), scales, months); err != nil {
+		if userError(err) {
+			s.renderScales(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, riskBase(r)+"/scales?notice=Saved.", http.StatusSeeOther)
+}

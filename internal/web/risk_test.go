@@ -1,0 +1,140 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+var (
+	riskLoc     = regexp.MustCompile(`^/orgs/riverside/risk/register/([0-9a-f-]{36})`)
+	analysisLoc = regexp.MustCompile(`^/orgs/riverside/risk/analyses/([0-9a-f-]{36})`)
+	previewForm = regexp.MustCompile(`action="(/orgs/riverside/risk/[a-z]+-imports/[0-9a-f-]{36})"[^>]*>\s*<input type="hidden" name="digest" value="([0-9a-f]+)"`)
+)
+
+// A practice manager's risk analysis over real HTTP: the inventory by hand
+// and by file, a risk from a threat, rated and planned, the register, the
+// POA&M, an analysis finalised with its report, and bad input refused.
+func TestRiskPages(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	c := newClient(t)
+	base := srv.URL + "/orgs/riverside/risk"
+	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setup: %d", resp.StatusCode)
+	}
+	_, body := fetch(t, c, base)
+	mustContain(t, "the overview before anything", body, "No risk analysis has been finalised yet", "0 assets in the")
+
+	// The inventory: one asset by hand, a duplicate refused, more by file.
+	resp, _ := post(t, c, base+"/assets", url.Values{"name": {"Cloud EHR"}, "type": {"application"}, "maintains": {"on"}, "records": {"12,000"}, "criticality": {"critical"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add asset: %d", resp.StatusCode)
+	}
+	resp, body = post(t, c, base+"/assets", url.Values{"name": {"cloud ehr"}, "type": {"system"}})
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "already has an asset named") || !strings.Contains(body, `value="cloud ehr"`) {
+		t.Errorf("duplicate asset: %d", resp.StatusCode)
+	}
+	resp, body = upload(t, c, base+"/assets/import", "inventory.csv", []byte("name,type,receives\nFax,device,maybe\nScanner,printer,no\n"), nil)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("bad inventory: %d", resp.StatusCode)
+	}
+	mustContain(t, "the refused inventory", body, "nothing was imported", `line 2, column &#34;receives&#34;: &#34;maybe&#34; is not yes or no`, `line 3, column &#34;type&#34;: &#34;printer&#34; is not an asset type`)
+	resp, body = upload(t, c, base+"/assets/import", "inventory.csv", []byte("name,type,maintains,records,owner\nBackup NAS,data-store,yes,12000,IT\nCloud EHR,application,yes,14000,Practice manager\n"), nil)
+	m := previewForm.FindStringSubmatch(body)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("preview: %d\n%s", resp.StatusCode, body)
+	}
+	mustContain(t, "the preview", body, "<strong>1</strong> to add, <strong>1</strong> to update", "Backup NAS", "records, owner")
+	_, body = fetch(t, c, base+"/assets")
+	if strings.Contains(body, "Backup NAS") {
+		t.Error("the preview wrote an asset")
+	}
+	if resp, _ := post(t, c, srv.URL+m[1], url.Values{"digest": {"stale"}}); resp.StatusCode != http.StatusConflict {
+		t.Errorf("apply with a stale digest: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, c, srv.URL+m[1], url.Values{"digest": {m[2]}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("apply: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, base+"/assets")
+	mustContain(t, "the inventory", body, "Backup NAS", "14000", "2 of 2 assets")
+	ids := regexp.MustCompile(`name="asset" value="([0-9a-f-]{36})"`).FindAllStringSubmatch(body, -1)
+	if len(ids) != 2 {
+		t.Fatalf("%d assets listed", len(ids))
+	}
+	ehr, nas := ids[1][1], ids[0][1]
+
+	// A risk from the ransomware threat, rated and planned.
+	_, body = fetch(t, c, base+"/threats")
+	mustContain(t, "the threat catalog", body, "Ransomware", "HICP 2023 Edition", "Appendix D, Table D-2", "/risk/register/new?threat=ransomware")
+	_, body = fetch(t, c, base+"/register/new?threat=ransomware")
+	mustContain(t, "the new-risk form", body, `<option value="ransomware" selected>`, "suggested by the threat")
+	resp, body = post(t, c, base+"/register", url.Values{"title": {"Ransomware encrypts the EHR and backups"}, "threat": {"ransomware"}, "asset": {ehr, nas}, "likelihood": {"9"}})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "likelihood: 9 is off the scale") || !strings.Contains(body, "Ransomware encrypts the EHR and backups") {
+		t.Errorf("off-scale rating: %d", resp.StatusCode)
+	}
+	resp, _ = post(t, c, base+"/register", url.Values{"title": {"Ransomware encrypts the EHR and backups"}, "threat": {"ransomware"}, "asset": {ehr, nas},
+		"likelihood": {"4"}, "impact_c": {"4"}, "impact_i": {"3"}, "impact_a": {"5"}, "likelihood_rationale": {"Peers hit this year"},
+		"response": {"mitigate"}, "target_likelihood": {"2"}, "target_impact": {"3"}, "item": {"hph-cpg/essential-7", ""}})
+	loc := riskLoc.FindStringSubmatch(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || loc == nil {
+		t.Fatalf("add risk: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	riskURL := base + "/register/" + loc[1]
+	_, body = fetch(t, c, riskURL)
+	mustContain(t, "the risk", body, "R-001", "<strong>Very High</strong>", "<strong>Low</strong>", "Essential goal 7")
+	if resp, _ := post(t, c, riskURL+"/actions", url.Values{"title": {"Immutable offsite backups"}, "owner": {"IT"}, "due": {"2020-01-31"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add action: %d", resp.StatusCode)
+	}
+	if resp, body := post(t, c, riskURL+"/actions", url.Values{"title": {"x"}, "due": {"soon"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "due: &#34;soon&#34; is not a date") {
+		t.Errorf("bad due date: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, base+"/poam")
+	mustContain(t, "the POA&M", body, "Immutable offsite backups", "R-001", "overdue")
+	_, body = fetch(t, c, base+"/register?group=asset")
+	mustContain(t, "the register grouped by asset", body, "<h2>Backup NAS</h2>", "<h2>Cloud EHR</h2>", "1 overdue", "<svg")
+	_, body = fetch(t, c, base+"/register?level=Low")
+	mustContain(t, "the register filtered", body, "0 risks")
+
+	// An analysis: started, finalised with its approver, the report downloaded.
+	resp, _ = post(t, c, base+"/analyses", url.Values{"title": {"Risk analysis 2026"}, "scope": {"All ePHI of Riverside"}})
+	aloc := analysisLoc.FindStringSubmatch(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || aloc == nil {
+		t.Fatalf("start analysis: %d", resp.StatusCode)
+	}
+	aURL := base + "/analyses/" + aloc[1]
+	if resp, body := post(t, c, aURL+"/finalize", url.Values{}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "approver") {
+		t.Errorf("finalise without approver: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, c, aURL+"/finalize", url.Values{"approver": {"Dana Reyes, owner"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("finalise: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, aURL)
+	mustContain(t, "the final analysis", body, "Frozen record SHA-256", "Dana Reyes, owner")
+	for format, ctype := range map[string]string{"pdf": "application/pdf", "html": "text/html", "xlsx": "spreadsheetml", "csv": "text/csv", "json": "application/json"} {
+		resp, body := fetch(t, c, aURL+"/report?format="+format)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), ctype) || !strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") || len(body) < 200 {
+			t.Errorf("report %s: %d %s", format, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+	}
+	if resp, _ := post(t, c, aURL, url.Values{"title": {"x"}, "scope": {"y"}}); resp.StatusCode != http.StatusConflict {
+		t.Errorf("editing a final analysis: %d", resp.StatusCode)
+	}
+	// A new asset holding ePHI after the analysis calls for an update.
+	post(t, c, base+"/assets", url.Values{"name": {"Telehealth"}, "type": {"cloud-service"}, "transmits": {"on"}})
+	_, body = fetch(t, c, base)
+	mustContain(t, "the overview after a new system", body, "1 asset(s) holding ePHI were added since", "Telehealth")
+	// The scales: a bad matrix cell is refused, the review interval saved.
+	if resp, body := post(t, c, base+"/scales", url.Values{"m_1_1": {"9"}, "review_months": {"12"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "band 9 does not exist") {
+		t.Errorf("bad matrix: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, c, base+"/scales", url.Values{"likelihood_name_5": {"Almost certain"}, "review_months": {"6"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("save scales: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, base+"/scales")
+	mustContain(t, "the scales", body, `value="Almost certain"`, `value="6"`)
+}
