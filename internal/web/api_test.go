@@ -16,6 +16,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/tailoring"
 	"github.com/safeguard-health/safeguard/internal/vault"
@@ -69,6 +70,26 @@ func TestAPITokenMatrix(t *testing.T) {
 		if err := s.Scope(a).SetTailoringOverride(ctx, &tailoring.Override{ItemID: "hph-cpg/enhanced-1", Applicable: true, Justification: "for the DELETE route"}); err != nil {
 			t.Fatal(err)
 		}
+		// Risk records of a for the risk routes that name one.
+		rsc := s.Scope(a)
+		ehr, nas, portal := &risk.Asset{Name: "EHR", Type: risk.Application}, &risk.Asset{Name: "NAS", Type: risk.DataStore}, &risk.Asset{Name: "Portal", Type: risk.Application}
+		for _, x := range []*risk.Asset{ehr, nas, portal} {
+			if err := rsc.CreateAsset(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		flow := &risk.Flow{From: ehr.ID, To: portal.ID}
+		if err := rsc.AddFlow(ctx, flow); err != nil {
+			t.Fatal(err)
+		}
+		rk := &risk.Risk{Title: "Ransomware", ThreatID: "ransomware", Assets: []string{ehr.ID}}
+		if err := rsc.CreateRisk(ctx, rk); err != nil {
+			t.Fatal(err)
+		}
+		analysis := &risk.Analysis{Title: "2026", Scope: "All ePHI"}
+		if err := rsc.CreateAnalysis(ctx, analysis); err != nil {
+			t.Fatal(err)
+		}
 		withScope := map[auth.Scope]string{auth.ScopeRead: readA, auth.ScopeWrite: writeA, auth.ScopeImport: importA}
 		without := map[auth.Scope]string{auth.ScopeRead: importA, auth.ScopeWrite: readA, auth.ScopeImport: readA}
 		checked := 0
@@ -78,8 +99,17 @@ func TestAPITokenMatrix(t *testing.T) {
 			}
 			method, path, _ := strings.Cut(rt.Pattern, " ")
 			id := asmt.ID
-			if strings.Contains(path, "/evidence/") {
+			switch {
+			case strings.Contains(path, "/evidence/"):
 				id = ev.ID
+			case strings.Contains(path, "/risk/assets/"):
+				id = nas.ID // the asset no risk names, so DELETE may remove it
+			case strings.Contains(path, "/risk/flows/"):
+				id = flow.ID
+			case strings.Contains(path, "/risk/risks/"):
+				id = rk.ID
+			case strings.Contains(path, "/risk/analyses/"):
+				id = analysis.ID
 			}
 			item := "hph-cpg/enhanced-1"
 			if strings.Contains(path, "/links/") {

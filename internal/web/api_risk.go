@@ -1,0 +1,400 @@
+package web
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"slices"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/risk"
+)
+
+// The risk API: the inventory, vulnerabilities, the register and its plan,
+// the scales and the analyses with their reports.
+
+func (s *Server) apiAssets(w http.ResponseWriter, r *http.Request) {
+	list, err := scopeFrom(r.Context()).Store.Assets(r.Context())
+	s.apiResult(w, r, http.StatusOK, map[string]any{"assets": nonNil(list)}, err)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func (s *Server) apiCreateAsset(w http.ResponseWriter, r *http.Request) {
+	var a risk.Asset
+	if err := decodeJSON(w, r, &a); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	a.ID = ""
+	s.apiResult(w, r, http.StatusCreated, &a, scopeFrom(r.Context()).Store.CreateAsset(r.Context(), &a))
+}
+
+func (s *Server) apiAsset(w http.ResponseWriter, r *http.Request) {
+	a, err := scopeFrom(r.Context()).Store.Asset(r.Context(), r.PathValue("id"))
+	s.apiResult(w, r, http.StatusOK, a, err)
+}
+
+func (s *Server) apiSaveAsset(w http.ResponseWriter, r *http.Request) {
+	var a risk.Asset
+	if err := decodeJSON(w, r, &a); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	a.ID = r.PathValue("id")
+	s.apiResult(w, r, http.StatusOK, &a, scopeFrom(r.Context()).Store.UpdateAsset(r.Context(), &a))
+}
+
+func (s *Server) apiDeleteAsset(w http.ResponseWriter, r *http.Request) {
+	if err := scopeFrom(r.Context()).Store.DeleteAsset(r.Context(), r.PathValue("id")); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// apiImportFile reads an inventory or register file; with ?apply=true it
+// is written in one transaction, otherwise only the plan is returned.
+func (s *Server) apiImportFile(w http.ResponseWriter, r *http.Request, kind string) {
+	sc := scopeFrom(r.Context())
+	f, h, err := s.readUpload(w, r, risk.MaxImportBytes, "the file")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	defer f.Close()
+	content, err := io.ReadAll(f)
+	if err != nil {
+		s.apiError(w, r, errs.Wrap(errs.Invalid, "the upload could not be read", err))
+		return
+	}
+	g, err := s.register(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	apply := r.URL.Query().Get("apply") == "true"
+	if kind == "assets" {
+		p, err := risk.PlanAssets(h.Filename, bytes.NewReader(content), g.Assets)
+		if err == nil && apply {
+			err = sc.Store.ApplyAssetPlan(r.Context(), p)
+		}
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		updates := make([]map[string]any, len(p.Update))
+		for i, u := range p.Update {
+			updates[i] = map[string]any{"name": u.Old.Name, "id": u.Old.ID, "fields": u.Fields}
+		}
+		writeAPI(w, http.StatusOK, map[string]any{"applied": apply, "file": p.File, "sha256": p.SHA256, "add": nonNil(p.Add), "update": updates, "unchanged": p.Unchanged})
+		return
+	}
+	p, err := risk.PlanRisks(h.Filename, bytes.NewReader(content), g)
+	if err == nil && apply {
+		err = sc.Store.ApplyRiskPlan(r.Context(), p)
+	}
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeAPI(w, http.StatusOK, map[string]any{"applied": apply, "file": p.File, "sha256": p.SHA256, "add": nonNil(p.Add), "update": nonNil(p.Update), "new_vulnerabilities": nonNil(p.NewVulns)})
+}
+
+func (s *Server) apiImportAssets(w http.ResponseWriter, r *http.Request) { s.apiImportFile(w, r, "assets") }
+func (s *Server) apiImportRisks(w http.ResponseWriter, r *http.Request)  { s.apiImportFile(w, r, "risks") }
+
+func (s *Server) apiFlows(w http.ResponseWriter, r *http.Request) {
+	list, err := scopeFrom(r.Context()).Store.Flows(r.Context())
+	s.apiResult(w, r, http.StatusOK, map[string]any{"flows": nonNil(list)}, err)
+}
+
+func (s *Server) apiAddFlow(w http.ResponseWriter, r *http.Request) {
+	var f risk.Flow
+	if err := decodeJSON(w, r, &f); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	f.ID = ""
+	err := scopeFrom(r.Context()).Store.AddFlow(r.Context(), &f)
+	if errs.Is(err, errs.NotFound) {
+		err = errs.New(errs.Invalid, errs.Message(err))
+	}
+	s.apiResult(w, r, http.StatusCreated, &f, err)
+}
+
+func (s *Server) apiDeleteFlow(w http.ResponseWriter, r *http.Request) {
+	if err := scopeFrom(r.Context()).Store.DeleteFlow(r.Context(), r.PathValue("id")); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiThreats(w http.ResponseWriter, r *http.Request) {
+	writeAPI(w, http.StatusOK, map[string]any{"notes": s.risk.Threats.Notes, "threats": s.risk.Threats.Threats})
+}
+
+func (s *Server) apiVulnerabilities(w http.ResponseWriter, r *http.Request) {
+	list, err := scopeFrom(r.Context()).Store.Vulnerabilities(r.Context())
+	s.apiResult(w, r, http.StatusOK, map[string]any{"vulnerabilities": nonNil(list)}, err)
+}
+
+func (s *Server) apiAddVulnerability(w http.ResponseWriter, r *http.Request) {
+	var v risk.Vulnerability
+	if err := decodeJSON(w, r, &v); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	v.ID, v.ItemID, v.AssessmentID = "", "", ""
+	s.apiResult(w, r, http.StatusCreated, &v, scopeFrom(r.Context()).Store.AddVulnerabilities(r.Context(), []*risk.Vulnerability{&v}))
+}
+
+func (s *Server) apiProposeVulnerabilities(w http.ResponseWriter, r *http.Request) {
+	n, err := s.proposeFromAssessments(r)
+	s.apiResult(w, r, http.StatusOK, map[string]int{"proposed": n}, err)
+}
+
+func (s *Server) apiVulnerabilityStatus(w http.ResponseWriter, r *http.Request) {
+	var b struct {
+		Status risk.VulnerabilityStatus `json:"status"`
+	}
+	if err := decodeJSON(w, r, &b); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiResult(w, r, http.StatusOK, map[string]any{"id": r.PathValue("id"), "status": b.Status},
+		scopeFrom(r.Context()).Store.SetVulnerabilityStatus(r.Context(), r.PathValue("id"), b.Status))
+}
+
+// apiRisk is a risk as the API returns it: its record and what the
+// register computes from it.
+type apiRisk struct {
+	*risk.Risk
+	Ref         string         `json:"ref"`
+	ThreatName  string         `json:"threat_name"`
+	Impact      int            `json:"impact"`
+	Level       string         `json:"level"`
+	TargetLevel string         `json:"target_level"`
+	Actions     []*risk.Action `json:"actions"`
+	Overdue     int            `json:"overdue_actions"`
+	Expired     bool           `json:"acceptance_expired"`
+}
+
+func toAPIRisk(row *risk.Row) apiRisk {
+	return apiRisk{Risk: row.Risk, Ref: row.Risk.Ref(), ThreatName: row.Threat, Impact: row.Impact, Level: row.Level, TargetLevel: row.Target,
+		Actions: nonNil(row.Actions), Overdue: row.Overdue, Expired: row.Expired}
+}
+
+func (s *Server) apiRisks(w http.ResponseWriter, r *http.Request) {
+	g, err := s.register(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	f := risk.Filter{Level: q.Get("level"), Owner: q.Get("owner"), Asset: q.Get("asset"), Threat: q.Get("threat"), Response: q.Get("response"), Status: q.Get("status"), Query: q.Get("q")}
+	rows := f.Apply(g.Rows(risk.Today(s.now())))
+	sortBy := q.Get("sort")
+	if sortBy != "" && !slices.Contains(risk.SortKeys, sortBy) {
+		s.apiError(w, r, errs.New(errs.Invalid, "sort: use one of level, number, title, owner, likelihood, impact, threat, response"))
+		return
+	}
+	risk.Sort(rows, sortBy)
+	out := make([]apiRisk, len(rows))
+	for i, row := range rows {
+		out[i] = toAPIRisk(row)
+	}
+	writeAPI(w, http.StatusOK, map[string]any{"risks": out})
+}
+
+func (s *Server) apiRiskOne(w http.ResponseWriter, r *http.Request, id string, status int) {
+	g, err := s.register(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	for _, row := range g.Rows(risk.Today(s.now())) {
+		if row.Risk.ID == id {
+			writeAPI(w, status, toAPIRisk(row))
+			return
+		}
+	}
+	s.apiError(w, r, errs.New(errs.NotFound, "risk not found"))
+}
+
+func (s *Server) apiRisk(w http.ResponseWriter, r *http.Request) {
+	s.apiRiskOne(w, r, r.PathValue("id"), http.StatusOK)
+}
+
+func (s *Server) apiCreateRisk(w http.ResponseWriter, r *http.Request) {
+	var rk risk.Risk
+	if err := decodeJSON(w, r, &rk); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	rk.ID = ""
+	if err := s.checkRiskRefs(&rk); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if err := scopeFrom(r.Context()).Store.CreateRisk(r.Context(), &rk); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiRiskOne(w, r, rk.ID, http.StatusCreated)
+}
+
+func (s *Server) apiSaveRisk(w http.ResponseWriter, r *http.Request) {
+	var rk risk.Risk
+	if err := decodeJSON(w, r, &rk); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	rk.ID = r.PathValue("id")
+	if err := s.checkRiskRefs(&rk); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if err := scopeFrom(r.Context()).Store.UpdateRisk(r.Context(), &rk); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiRiskOne(w, r, rk.ID, http.StatusOK)
+}
+
+// checkRiskRefs checks a risk's threat and items against the catalogs.
+func (s *Server) checkRiskRefs(rk *risk.Risk) error {
+	if _, ok := s.risk.Threats.Lookup(rk.ThreatID); !ok {
+		return errs.New(errs.Invalid, "threat: "+rk.ThreatID+" is not in the threat catalog (GET …/risk/threats)")
+	}
+	for _, id := range rk.Items {
+		if _, ok := s.catalog.Item(id); !ok {
+			return errs.New(errs.Invalid, "items: "+id+" is not a requirement or CPG of the catalog")
+		}
+	}
+	return nil
+}
+
+func (s *Server) apiSaveAction(w http.ResponseWriter, r *http.Request) {
+	var a risk.Action
+	if err := decodeJSON(w, r, &a); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	a.ID, a.RiskID = r.PathValue("action"), r.PathValue("id")
+	status := http.StatusOK
+	if a.ID == "" {
+		status = http.StatusCreated
+	}
+	s.apiResult(w, r, status, &a, scopeFrom(r.Context()).Store.SaveAction(r.Context(), &a))
+}
+
+func (s *Server) apiPOAM(w http.ResponseWriter, r *http.Request) {
+	g, err := s.register(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	today := risk.Today(s.now())
+	var out []map[string]any
+	for _, m := range risk.POAM(g.Rows(today), today, r.URL.Query().Get("all") == "true") {
+		out = append(out, map[string]any{"action": m.Action, "risk": m.Row.Risk.ID, "risk_ref": m.Row.Risk.Ref(), "risk_title": m.Row.Risk.Title,
+			"level": m.Row.Level, "state": m.State(), "days_late": m.Slip})
+	}
+	writeAPI(w, http.StatusOK, map[string]any{"milestones": nonNil(out)})
+}
+
+func (s *Server) apiScales(w http.ResponseWriter, r *http.Request) {
+	scales, months, err := scopeFrom(r.Context()).Store.RiskSettings(r.Context())
+	s.apiResult(w, r, http.StatusOK, map[string]any{"scales": scales, "review_months": months}, err)
+}
+
+func (s *Server) apiSaveScales(w http.ResponseWriter, r *http.Request) {
+	var b struct {
+		Scales       risk.Scales `json:"scales"`
+		ReviewMonths int         `json:"review_months"`
+	}
+	if err := decodeJSON(w, r, &b); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiResult(w, r, http.StatusOK, b, scopeFrom(r.Context()).Store.SaveRiskSettings(r.Context(), b.Scales, b.ReviewMonths))
+}
+
+func (s *Server) apiAnalyses(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	list, err := sc.Store.Analyses(r.Context())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	rem, err := s.risk.Reminders(r.Context(), sc.Store, s.now())
+	s.apiResult(w, r, http.StatusOK, map[string]any{"analyses": nonNil(list), "reminders": nonNil(rem)}, err)
+}
+
+func (s *Server) apiStartAnalysis(w http.ResponseWriter, r *http.Request) {
+	var b struct {
+		Title  string `json:"title"`
+		Scope  string `json:"scope"`
+		Method string `json:"method"`
+	}
+	if err := decodeJSON(w, r, &b); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	a := &risk.Analysis{Title: b.Title, Scope: b.Scope, Method: b.Method}
+	s.apiResult(w, r, http.StatusCreated, a, scopeFrom(r.Context()).Store.CreateAnalysis(r.Context(), a))
+}
+
+func (s *Server) apiAnalysis(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	a, err := sc.Store.Analysis(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	prev, _, changes, err := s.risk.Changes(r.Context(), sc.Store, sc.Store.Org().Name, a, s.now())
+	var since *risk.Analysis
+	if prev != nil {
+		since = &prev.Analysis
+	}
+	s.apiResult(w, r, http.StatusOK, map[string]any{"analysis": a, "changes_since": since, "changes": nonNil(changes)}, err)
+}
+
+func (s *Server) apiFinalizeAnalysis(w http.ResponseWriter, r *http.Request) {
+	var b struct {
+		Approver string `json:"approver"`
+	}
+	if err := decodeJSON(w, r, &b); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	sc := scopeFrom(r.Context())
+	a, err := s.risk.Finalize(r.Context(), sc.Store, sc.Store.Org().Name, r.PathValue("id"), b.Approver, s.now())
+	s.apiResult(w, r, http.StatusOK, a, err)
+}
+
+func (s *Server) apiAnalysisReport(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	a, err := sc.Store.Analysis(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if _, ok := renderers[r.URL.Query().Get("format")]; !ok {
+		s.apiError(w, r, errs.New(errs.Invalid, "format: use pdf, html, xlsx, csv or json"))
+		return
+	}
+	doc, err := s.risk.Document(r.Context(), sc.Store, sc.Store.Org().Name, a, s.now())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.sendReport(w, r, doc, sc.Store.Org().Slug+"-risk-analysis")
+}
