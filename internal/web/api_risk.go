@@ -106,8 +106,12 @@ func (s *Server) apiImportFile(w http.ResponseWriter, r *http.Request, kind stri
 	writeAPI(w, http.StatusOK, map[string]any{"applied": apply, "file": p.File, "sha256": p.SHA256, "add": nonNil(p.Add), "update": nonNil(p.Update), "new_vulnerabilities": nonNil(p.NewVulns)})
 }
 
-func (s *Server) apiImportAssets(w http.ResponseWriter, r *http.Request) { s.apiImportFile(w, r, "assets") }
-func (s *Server) apiImportRisks(w http.ResponseWriter, r *http.Request)  { s.apiImportFile(w, r, "risks") }
+func (s *Server) apiImportAssets(w http.ResponseWriter, r *http.Request) {
+	s.apiImportFile(w, r, "assets")
+}
+func (s *Server) apiImportRisks(w http.ResponseWriter, r *http.Request) {
+	s.apiImportFile(w, r, "risks")
+}
 
 func (s *Server) apiFlows(w http.ResponseWriter, r *http.Request) {
 	list, err := scopeFrom(r.Context()).Store.Flows(r.Context())
