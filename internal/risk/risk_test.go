@@ -13,7 +13,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/risk"
 )
 
-func threats(t *testing.T) (*catalog.Registry, *risk.Threats) {
+func threats(t testing.TB) (*catalog.Registry, *risk.Threats) {
 	t.Helper()
 	reg, err := catalog.Load()
 	if err != nil {
