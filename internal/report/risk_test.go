@@ -238,7 +238,7 @@ func TestRegisterXLSXAndCSV(t *testing.T) {
 }
 
 // BenchmarkRiskAnalysisPDF renders the PDF of a generated organisation with
-// 10,000 risks (about 1,000 assets and 15,000 actions).
+// 10,000 risks (1,000 assets and 10,000 actions).
 func BenchmarkRiskAnalysisPDF(b *testing.B) {
 	doc := generated(b, 10000)
 	b.ReportAllocs()
