@@ -213,9 +213,9 @@ parse is named by sheet, row and column.`,
 			if err != nil {
 				return err
 			}
-			f, err := os.Open(args[1])
+			f, err := openInput(args[1])
 			if err != nil {
-				return errs.Wrap(errs.Invalid, "cannot open "+args[1], err)
+				return err
 			}
 			defer f.Close()
 			p, err := workbook.Read(f, args[1], v, prog.Catalog)

@@ -141,9 +141,9 @@ with --apply everything lands in one transaction or nothing does.`,
 			if err != nil {
 				return err
 			}
-			file, err := os.Open(args[0])
+			file, err := openInput(args[0])
 			if err != nil {
-				return errs.Wrap(errs.Invalid, "cannot open "+args[0], err)
+				return err
 			}
 			defer file.Close()
 			p, err := risk.PlanRisks(args[0], file, g)
@@ -151,21 +151,36 @@ with --apply everything lands in one transaction or nothing does.`,
 				return err
 			}
 			fmt.Fprintf(a.stdout, "%s: %d risk(s) to add, %d to update, %d new vulnerabilit(ies).\n", args[0], len(p.Add), len(p.Update), len(p.NewVulns))
-			if !apply {
-				fmt.Fprintln(a.stdout, "Nothing written: run again with --apply to write them.")
-				return nil
-			}
-			if err := sc.ApplyRiskPlan(cmd.Context(), p); err != nil {
-				return err
-			}
-			fmt.Fprintln(a.stdout, "Imported.")
-			return nil
+			return a.applyIf(apply, func() error { return sc.ApplyRiskPlan(cmd.Context(), p) })
 		}),
 	}
 	imp.Flags().BoolVar(&apply, "apply", false, "write the risks (default: only check and count them)")
 	a.dbFlags(imp, true)
 	cmd.AddCommand(list, imp, a.assetCommand(), a.analysisCommand())
 	return cmd
+}
+
+// applyIf writes an import planned from a file with --apply, or says
+// nothing was written.
+func (a *app) applyIf(apply bool, write func() error) error {
+	if !apply {
+		fmt.Fprintln(a.stdout, "Nothing written: run again with --apply to write them.")
+		return nil
+	}
+	if err := write(); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, "Imported.")
+	return nil
+}
+
+// openInput opens a file named on the command line.
+func openInput(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, errs.Wrap(errs.Invalid, "cannot open "+path, err)
+	}
+	return f, nil
 }
 
 func orDash(s string) string {
@@ -225,9 +240,9 @@ transaction or nothing does.`,
 			if err != nil {
 				return err
 			}
-			file, err := os.Open(args[0])
+			file, err := openInput(args[0])
 			if err != nil {
-				return errs.Wrap(errs.Invalid, "cannot open "+args[0], err)
+				return err
 			}
 			defer file.Close()
 			p, err := risk.PlanAssets(args[0], file, current)
@@ -238,15 +253,7 @@ transaction or nothing does.`,
 			for _, u := range p.Update {
 				fmt.Fprintf(a.stdout, "  %s: %s\n", u.Old.Name, strings.Join(u.Fields, ", "))
 			}
-			if !apply {
-				fmt.Fprintln(a.stdout, "Nothing written: run again with --apply to write them.")
-				return nil
-			}
-			if err := sc.ApplyAssetPlan(cmd.Context(), p); err != nil {
-				return err
-			}
-			fmt.Fprintln(a.stdout, "Imported.")
-			return nil
+			return a.applyIf(apply, func() error { return sc.ApplyAssetPlan(cmd.Context(), p) })
 		}),
 	}
 	imp.Flags().BoolVar(&apply, "apply", false, "write the assets (default: only check and count them)")

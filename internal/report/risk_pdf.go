@@ -52,6 +52,18 @@ func newPDF(footer, title, subject string, at time.Time) (*pdfDoc, error) {
 	return d, nil
 }
 
+// bytes is the finished document, or the first error met laying it out.
+func (d *pdfDoc) bytes() ([]byte, error) {
+	if d.err != nil {
+		return nil, errs.Wrap(errs.Internal, "rendering the PDF", d.err)
+	}
+	var buf bytes.Buffer
+	if _, err := d.pdf.WriteTo(&buf); err != nil {
+		return nil, errs.Wrap(errs.Internal, "writing the PDF", err)
+	}
+	return buf.Bytes(), nil
+}
+
 func (d *pdfDoc) check(err error) {
 	if err != nil && d.err == nil {
 		d.err = err
@@ -444,14 +456,7 @@ func RiskAnalysisPDF(doc *risk.Document) ([]byte, error) {
 	for _, l := range m.SignOff {
 		d.para(l, 9.5)
 	}
-	if d.err != nil {
-		return nil, errs.Wrap(errs.Internal, "rendering the PDF", d.err)
-	}
-	var buf bytes.Buffer
-	if _, err := d.pdf.WriteTo(&buf); err != nil {
-		return nil, errs.Wrap(errs.Internal, "writing the PDF", err)
-	}
-	return buf.Bytes(), nil
+	return d.bytes()
 }
 
 func riskCell(r *risk.Row) string {
@@ -538,12 +543,5 @@ func TextPDF(title string, paras []string, at time.Time) ([]byte, error) {
 	for _, p := range paras {
 		d.para(p, 10.5)
 	}
-	if d.err != nil {
-		return nil, errs.Wrap(errs.Internal, "rendering the PDF", d.err)
-	}
-	var buf bytes.Buffer
-	if _, err := d.pdf.WriteTo(&buf); err != nil {
-		return nil, errs.Wrap(errs.Internal, "writing the PDF", err)
-	}
-	return buf.Bytes(), nil
+	return d.bytes()
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/xuri/excelize/v2"
 
-	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/risk/risktest"
@@ -25,15 +24,7 @@ import (
 var asOf = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 
 func threatCatalog(t testing.TB) *risk.Threats {
-	t.Helper()
-	reg, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := risk.LoadThreats(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := risktest.Threats(t)
 	return c
 }
 

@@ -8,23 +8,12 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
-	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/risk/risktest"
 )
 
-func threats(t testing.TB) (*catalog.Registry, *risk.Threats) {
-	t.Helper()
-	reg, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := risk.LoadThreats(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return reg, c
-}
+var threats = risktest.Threats
 
 func TestDefaultScales(t *testing.T) {
 	s := risk.Default()

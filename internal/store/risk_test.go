@@ -6,23 +6,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/risk/risktest"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
 
 func riskCatalog(t *testing.T) *risk.Threats {
-	t.Helper()
-	reg, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := risk.LoadThreats(reg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := risktest.Threats(t)
 	return c
 }
 

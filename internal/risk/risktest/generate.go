@@ -5,10 +5,26 @@ package risktest
 import (
 	"fmt"
 	"math/rand/v2"
+	"testing"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/risk"
 )
+
+// Threats loads the catalog and the threat catalog checked against it.
+func Threats(t testing.TB) (*catalog.Registry, *risk.Threats) {
+	t.Helper()
+	reg, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := risk.LoadThreats(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg, c
+}
 
 var (
 	assetKinds = []struct {
