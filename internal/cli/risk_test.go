@@ -3,12 +3,15 @@ package cli_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/ledongthuc/pdf"
+	"github.com/pdfcpu/pdfcpu/pkg/api"
+	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 )
 
 func TestRiskListJSON(t *testing.T) {
@@ -74,9 +77,20 @@ func TestReportRiskAnalysis(t *testing.T) {
 			plain, _ := r.GetPlainText()
 			var text bytes.Buffer
 			text.ReadFrom(plain)
-			for _, want := range []string{"Riverside Family Clinic", "Telehealth video platform", "R-020", "DRAFT", "Ransomware encrypts the file server"} {
+			conf := model.NewDefaultConfiguration()
+			conf.ValidationMode = model.ValidationRelaxed
+			if err := api.Validate(bytes.NewReader(b), conf); err != nil {
+				t.Errorf("the demo PDF is not well-formed: %v", err)
+			}
+			for _, want := range []string{"Riverside Family Clinic", "Telehealth video platform", "DRAFT", "Ransomware encrypts the file server"} {
 				if !strings.Contains(text.String(), want) {
 					t.Errorf("the demo PDF lacks %q", want)
+				}
+			}
+			// Every risk of the demo, by its reference and its title.
+			for i := 1; i <= 20; i++ {
+				if ref := fmt.Sprintf("R-%03d", i); !strings.Contains(text.String(), ref) {
+					t.Errorf("the demo PDF lacks %s", ref)
 				}
 			}
 		}
