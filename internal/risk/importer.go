@@ -385,8 +385,9 @@ type RiskPlan struct {
 	Add      []*Risk
 	Update   []*Risk
 	NewVulns []*Vulnerability
-	// VulnTitles are the vulnerabilities each risk names, by title; the
-	// store resolves them to ids, creating NewVulns first.
+	// VulnTitles are the vulnerabilities each risk names, by title, when
+	// the file has the column; the store resolves them to ids, creating
+	// NewVulns first. A risk without an entry keeps its vulnerabilities.
 	VulnTitles map[*Risk][]string
 }
 
@@ -414,9 +415,7 @@ func PlanRisks(file string, r io.Reader, g *Register) (*RiskPlan, error) {
 	p := &RiskPlan{File: file, SHA256: t.sha256, VulnTitles: map[*Risk][]string{}}
 	refSeen := map[string]int{}
 	for i := range t.rows {
-		rk := &Risk{Title: t.cell(i, "title"), Description: t.cell(i, "description"), CurrentMeasures: t.cell(i, "current_measures"),
-			LikelihoodRationale: t.cell(i, "likelihood_rationale"), ImpactRationale: t.cell(i, "impact_rationale"), Owner: t.cell(i, "owner"),
-			AcceptedBy: t.cell(i, "accepted_by"), AcceptedUntil: t.cell(i, "accepted_until"), Status: Status(strings.ToLower(t.cell(i, "status")))}
+		rk := &Risk{}
 		ok := true
 		if ref := strings.ToUpper(t.cell(i, "ref")); ref != "" {
 			old, exists := byRef[ref]
@@ -429,8 +428,24 @@ func PlanRisks(file string, r io.Reader, g *Register) (*RiskPlan, error) {
 				ok = false
 			default:
 				refSeen[ref] = t.lines[i]
-				rk.ID, rk.Number, rk.Items, rk.CreatedAt = old.ID, old.Number, old.Items, old.CreatedAt
+				// An update starts from the risk as it is: columns the file
+				// lacks keep their values.
+				cp := *old
+				cp.Assets, cp.Vulnerabilities = nil, slices.Clone(old.Vulnerabilities)
+				rk = &cp
 			}
+		}
+		for _, f := range []struct {
+			key string
+			dst *string
+		}{{"title", &rk.Title}, {"description", &rk.Description}, {"current_measures", &rk.CurrentMeasures}, {"likelihood_rationale", &rk.LikelihoodRationale},
+			{"impact_rationale", &rk.ImpactRationale}, {"owner", &rk.Owner}, {"accepted_by", &rk.AcceptedBy}, {"accepted_until", &rk.AcceptedUntil}} {
+			if t.has(f.key) {
+				*f.dst = t.cell(i, f.key)
+			}
+		}
+		if t.has("status") {
+			rk.Status = Status(strings.ToLower(t.cell(i, "status")))
 		}
 		th := t.cell(i, "threat")
 		if threat := findThreat(g.Catalog, th); threat != nil {
@@ -452,6 +467,9 @@ func PlanRisks(file string, r io.Reader, g *Register) (*RiskPlan, error) {
 			t.fail(i, "assets", "name at least one asset of the inventory")
 			ok = false
 		}
+		if t.has("vulnerabilities") {
+			p.VulnTitles[rk] = []string{}
+		}
 		for _, title := range splitList(t.cell(i, "vulnerabilities")) {
 			v, exists := vulns[strings.ToLower(title)]
 			if !exists {
@@ -468,6 +486,9 @@ func PlanRisks(file string, r io.Reader, g *Register) (*RiskPlan, error) {
 		}{{"likelihood", &rk.Likelihood, g.Scales.Likelihood}, {"impact_confidentiality", &rk.ImpactC, g.Scales.Impact},
 			{"impact_integrity", &rk.ImpactI, g.Scales.Impact}, {"impact_availability", &rk.ImpactA, g.Scales.Impact},
 			{"target_likelihood", &rk.TargetLikelihood, g.Scales.Likelihood}, {"target_impact", &rk.TargetImpact, g.Scales.Impact}} {
+			if !t.has(c.key) {
+				continue
+			}
 			v, err := ParseLevel(c.key, t.cell(i, c.key), c.levels)
 			if err != nil {
 				t.fail(i, c.key, strings.TrimPrefix(errs.Message(err), c.key+": "))
@@ -475,12 +496,14 @@ func PlanRisks(file string, r io.Reader, g *Register) (*RiskPlan, error) {
 			}
 			*c.dst = v
 		}
-		resp := Response(strings.ToLower(t.cell(i, "response")))
-		if resp != Unplanned && !slices.Contains(Responses, resp) {
-			t.fail(i, "response", fmt.Sprintf("%q is not mitigate, accept, transfer or avoid", t.cell(i, "response")))
-			ok = false
+		if t.has("response") {
+			resp := Response(strings.ToLower(t.cell(i, "response")))
+			if resp != Unplanned && !slices.Contains(Responses, resp) {
+				t.fail(i, "response", fmt.Sprintf("%q is not mitigate, accept, transfer or avoid", t.cell(i, "response")))
+				ok = false
+			}
+			rk.Response = resp
 		}
-		rk.Response = resp
 		if !ok {
 			continue
 		}

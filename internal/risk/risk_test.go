@@ -237,6 +237,24 @@ func TestPlanRisks(t *testing.T) {
 	if r.ThreatID != "lost-stolen-device" || r.Likelihood != 3 || r.ImpactC != 4 || r.Assets[0] != "a3" || p.VulnTitles[r][0] != "Disk not encrypted" {
 		t.Errorf("risk 2: %+v", r)
 	}
+	// An update changes only the columns the file has.
+	g.Risks = []*risk.Risk{{ID: "r1", Number: 1, Title: "Old", ThreatID: "ransomware", Assets: []string{"a2"}, Vulnerabilities: []string{"v1"},
+		Likelihood: 4, ImpactA: 5, Owner: "Ana", Response: risk.Mitigate, TargetLikelihood: 2, TargetImpact: 3, Items: []string{"hph-cpg/essential-7"}, Status: risk.Open}}
+	up, err := risk.PlanRisks("update.csv", strings.NewReader("ref,title,threat,assets,likelihood\nr-001,New title,ransomware,EHR,2\n"), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(up.Update) != 1 {
+		t.Fatalf("update plan: %+v", up)
+	}
+	u := up.Update[0]
+	if _, named := up.VulnTitles[u]; u.ID != "r1" || u.Title != "New title" || u.Likelihood != 2 || u.Assets[0] != "a1" || u.Owner != "Ana" || u.Response != risk.Mitigate ||
+		u.ImpactA != 5 || u.TargetImpact != 3 || u.Vulnerabilities[0] != "v1" || u.Items[0] != "hph-cpg/essential-7" || named {
+		t.Errorf("a partial update lost fields: %+v", u)
+	}
+	if g.Risks[0].Title != "Old" {
+		t.Error("planning an update changed the register's risk")
+	}
 	_, err = risk.PlanRisks("risks-off-scale.csv", open(t, "risks-off-scale.csv"), g)
 	for _, want := range []string{
 		`line 2, column "likelihood": "6" is off the scale (1 Very Low, 2 Low, 3 Moderate, 4 High, 5 Very High)`,

@@ -711,8 +711,12 @@ func (sc *Scoped) ApplyRiskPlan(ctx context.Context, p *risk.RiskPlan) error {
 			byTitle[strings.ToLower(v.Title)] = v.ID
 		}
 		resolve := func(r *risk.Risk) {
+			titles, named := p.VulnTitles[r]
+			if !named {
+				return
+			}
 			r.Vulnerabilities = nil
-			for _, t := range p.VulnTitles[r] {
+			for _, t := range titles {
 				r.Vulnerabilities = append(r.Vulnerabilities, byTitle[strings.ToLower(t)])
 			}
 		}
