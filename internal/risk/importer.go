@@ -1,222 +1,44 @@
 package risk
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/csv"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/tabular"
 )
 
 // MaxImportBytes bounds an inventory or register upload.
 const MaxImportBytes = 32 << 20
 
-// maxProblems is how many problems an import reports before it stops.
-const maxProblems = 50
-
-// A table is a CSV file or the first sheet of an XLSX workbook: a header
-// and the rows under it, each with the line (or sheet row) it came from.
-type table struct {
-	file    string
-	where   string // "line" for CSV, "row" for XLSX
-	header  []string
-	index   map[string]int
-	rows    [][]string
-	lines   []int
-	problem []string
-	sha256  string
-}
-
-// readTable reads CSV or XLSX, told apart by content (an XLSX is a zip).
-// Columns are matched by header, case-insensitively, with spaces,
-// hyphens and underscores alike. required columns must all be present and
-// every column must be one of known.
-func readTable(file string, r io.Reader, required, known []string) (*table, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxImportBytes+1))
-	if err != nil {
-		return nil, errs.Wrap(errs.Invalid, file+": the file could not be read", err)
-	}
-	switch {
-	case len(data) == 0:
-		return nil, errs.New(errs.Invalid, file+" is empty (0 bytes)")
-	case len(data) > MaxImportBytes:
-		return nil, errs.New(errs.TooLarge, fmt.Sprintf("%s is larger than %d MiB", file, MaxImportBytes>>20))
-	}
-	sum := sha256.Sum256(data)
-	t := &table{file: file, index: map[string]int{}, sha256: hex.EncodeToString(sum[:])}
-	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		err = t.readXLSX(data)
-	} else {
-		err = t.readCSV(data)
-	}
+// readTable reads an import file and checks its header: every required
+// column present, every column one of known.
+func readTable(file string, r io.Reader, required, known []string) (*tabular.Table, error) {
+	t, err := tabular.Read(file, r, MaxImportBytes)
 	if err != nil {
 		return nil, err
 	}
-	if len(t.header) == 0 {
-		return nil, errs.New(errs.Invalid, file+" has no header row")
-	}
-	var unknown []string
-	for i, h := range t.header {
-		key := columnKey(h)
-		if key == "" {
-			continue
-		}
-		if !slices.Contains(known, key) {
+	var unknown, missing []string
+	for i, h := range t.Header {
+		if k := tabular.Key(h); k != "" && !slices.Contains(known, k) {
 			unknown = append(unknown, fmt.Sprintf("%q (column %d)", h, i+1))
-			continue
 		}
-		if _, dup := t.index[key]; dup {
-			return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: column %q appears twice in the header", file, key))
-		}
-		t.index[key] = i
 	}
-	var missing []string
 	for _, c := range required {
-		if _, ok := t.index[c]; !ok {
+		if !t.Has(c) {
 			missing = append(missing, c)
 		}
 	}
 	switch {
 	case len(missing) > 0:
-		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: missing required column(s) %s (the header has: %s)", file, strings.Join(missing, ", "), strings.Join(t.header, ", ")))
+		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: missing required column(s) %s (the header has: %s)", file, strings.Join(missing, ", "), strings.Join(t.Header, ", ")))
 	case len(unknown) > 0:
 		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: unknown column(s) %s; the columns are: %s", file, strings.Join(unknown, ", "), strings.Join(known, ", ")))
 	}
 	return t, nil
-}
-
-func columnKey(h string) string {
-	h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-	return strings.NewReplacer(" ", "_", "-", "_").Replace(h)
-}
-
-func (t *table) readCSV(data []byte) error {
-	if !utf8.Valid(data) {
-		return errs.New(errs.Invalid, t.file+" is not UTF-8 text: save it as CSV UTF-8 or XLSX")
-	}
-	t.where = "line"
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1
-	first := true
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: %v", t.file, pe.Line, pe.Err))
-			}
-			return errs.Wrap(errs.Invalid, t.file, err)
-		}
-		line, _ := cr.FieldPos(0)
-		if first {
-			t.header, first = rec, false
-			continue
-		}
-		if blank(rec) {
-			continue
-		}
-		t.rows, t.lines = append(t.rows, rec), append(t.lines, line)
-	}
-}
-
-func (t *table) readXLSX(data []byte) error {
-	t.where = "row"
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 200 << 20, UnzipXMLSizeLimit: 64 << 20})
-	if err != nil {
-		return errs.Wrap(errs.Invalid, t.file+" is not a readable XLSX workbook", err)
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return errs.New(errs.Invalid, t.file+" has no sheets")
-	}
-	t.where = "sheet " + strconv.Quote(sheets[0]) + ", row"
-	rows, err := f.GetRows(sheets[0])
-	if err != nil {
-		return errs.Wrap(errs.Invalid, t.file, err)
-	}
-	for i, rec := range rows {
-		if i == 0 {
-			t.header = rec
-			continue
-		}
-		if blank(rec) {
-			continue
-		}
-		t.rows, t.lines = append(t.rows, rec), append(t.lines, i+1)
-	}
-	return nil
-}
-
-func blank(rec []string) bool {
-	for _, c := range rec {
-		if strings.TrimSpace(c) != "" {
-			return false
-		}
-	}
-	return true
-}
-
-// cell returns row i's value in column key, trimmed; "" when absent.
-func (t *table) cell(i int, key string) string {
-	c, ok := t.index[key]
-	if !ok || c >= len(t.rows[i]) {
-		return ""
-	}
-	return strings.TrimSpace(t.rows[i][c])
-}
-
-// has reports whether the table has a column.
-func (t *table) has(key string) bool { _, ok := t.index[key]; return ok }
-
-// fail records a problem at row i, column key.
-func (t *table) fail(i int, key, msg string) {
-	if len(t.problem) < maxProblems {
-		t.problem = append(t.problem, fmt.Sprintf("%s %d, column %q: %s", t.where, t.lines[i], key, msg))
-	}
-}
-
-// failErr records an errs message at row i; the message names its field.
-func (t *table) failErr(i int, err error) {
-	if len(t.problem) < maxProblems {
-		t.problem = append(t.problem, fmt.Sprintf("%s %d: %s", t.where, t.lines[i], errs.Message(err)))
-	}
-}
-
-// err is every problem found, or nil: nothing is imported when any row is
-// wrong.
-func (t *table) err() error {
-	if len(t.problem) == 0 {
-		return nil
-	}
-	more := ""
-	if len(t.problem) == maxProblems {
-		more = fmt.Sprintf("\n(stopped after %d problems)", maxProblems)
-	}
-	return errs.New(errs.Invalid, fmt.Sprintf("%s: nothing was imported; fix these and import again:\n%s%s", t.file, strings.Join(t.problem, "\n"), more))
-}
-
-func parseBool(s string) (bool, bool) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "no", "n", "false", "0", "-":
-		return false, true
-	case "yes", "y", "true", "1", "x":
-		return true, true
-	}
-	return false, false
 }
 
 // AssetColumns are the inventory file's columns; name and type are
@@ -253,56 +75,56 @@ func PlanAssets(file string, r io.Reader, current []*Asset) (*AssetPlan, error) 
 		byName[strings.ToLower(a.Name)] = a
 	}
 	seen := map[string]int{}
-	p := &AssetPlan{File: file, SHA256: t.sha256}
-	for i := range t.rows {
-		a := &Asset{Name: t.cell(i, "name"), Description: t.cell(i, "description"), Owner: t.cell(i, "owner"),
-			Location: t.cell(i, "location"), Vendor: t.cell(i, "vendor")}
+	p := &AssetPlan{File: file, SHA256: t.SHA256}
+	for i := range t.Rows {
+		a := &Asset{Name: t.Cell(i, "name"), Description: t.Cell(i, "description"), Owner: t.Cell(i, "owner"),
+			Location: t.Cell(i, "location"), Vendor: t.Cell(i, "vendor")}
 		ok := true
 		if a.Name == "" {
-			t.fail(i, "name", "an asset needs a name")
+			t.Fail(i, "name", "an asset needs a name")
 			ok = false
 		} else if first, dup := seen[strings.ToLower(a.Name)]; dup {
-			t.fail(i, "name", fmt.Sprintf("duplicate asset name %q (first on %s %d)", a.Name, t.where, first))
+			t.Fail(i, "name", fmt.Sprintf("duplicate asset name %q (first on %s %d)", a.Name, t.Where, first))
 			ok = false
 		} else {
-			seen[strings.ToLower(a.Name)] = t.lines[i]
+			seen[strings.ToLower(a.Name)] = t.Lines[i]
 		}
-		if at, good := ParseAssetType(t.cell(i, "type")); good {
+		if at, good := ParseAssetType(t.Cell(i, "type")); good {
 			a.Type = at
 		} else {
-			t.fail(i, "type", fmt.Sprintf("%q is not an asset type (%s)", t.cell(i, "type"), typeList()))
+			t.Fail(i, "type", fmt.Sprintf("%q is not an asset type (%s)", t.Cell(i, "type"), typeList()))
 			ok = false
 		}
 		for _, b := range []struct {
 			key string
 			to  *bool
 		}{{"creates", &a.Creates}, {"receives", &a.Receives}, {"maintains", &a.Maintains}, {"transmits", &a.Transmits}, {"internet_facing", &a.InternetFacing}} {
-			v, good := parseBool(t.cell(i, b.key))
+			v, good := tabular.ParseBool(t.Cell(i, b.key))
 			if !good {
-				t.fail(i, b.key, fmt.Sprintf("%q is not yes or no", t.cell(i, b.key)))
+				t.Fail(i, b.key, fmt.Sprintf("%q is not yes or no", t.Cell(i, b.key)))
 				ok = false
 			}
 			*b.to = v
 		}
-		if s := strings.ReplaceAll(t.cell(i, "records"), ",", ""); s != "" {
+		if s := strings.ReplaceAll(t.Cell(i, "records"), ",", ""); s != "" {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n < 0 {
-				t.fail(i, "records", fmt.Sprintf("%q is not a whole number of records", t.cell(i, "records")))
+				t.Fail(i, "records", fmt.Sprintf("%q is not a whole number of records", t.Cell(i, "records")))
 				ok = false
 			}
 			a.Records = n
 		}
-		if c, good := ParseCriticality(t.cell(i, "criticality")); good {
+		if c, good := ParseCriticality(t.Cell(i, "criticality")); good {
 			a.Criticality = c
 		} else {
-			t.fail(i, "criticality", fmt.Sprintf("%q is not low, moderate, high or critical", t.cell(i, "criticality")))
+			t.Fail(i, "criticality", fmt.Sprintf("%q is not low, moderate, high or critical", t.Cell(i, "criticality")))
 			ok = false
 		}
 		if !ok {
 			continue
 		}
 		if err := a.Validate(); err != nil {
-			t.failErr(i, err)
+			t.FailRow(i, errs.Message(err))
 			continue
 		}
 		old, exists := byName[strings.ToLower(a.Name)]
@@ -317,7 +139,7 @@ func PlanAssets(file string, r io.Reader, current []*Asset) (*AssetPlan, error) 
 		}
 		p.Update = append(p.Update, &AssetUpdate{Old: old, New: merged, Fields: fields})
 	}
-	if err := t.err(); err != nil {
+	if err := t.Err(); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -325,17 +147,17 @@ func PlanAssets(file string, r io.Reader, current []*Asset) (*AssetPlan, error) 
 
 // mergeAsset applies the columns the file has to a copy of old, listing
 // the fields that change. Columns the file lacks keep their values.
-func mergeAsset(old, in *Asset, t *table) (*Asset, []string) {
+func mergeAsset(old, in *Asset, t *tabular.Table) (*Asset, []string) {
 	m := *old
 	var fields []string
 	setS := func(key string, dst *string, v string) {
-		if t.has(key) && *dst != v {
+		if t.Has(key) && *dst != v {
 			*dst = v
 			fields = append(fields, key)
 		}
 	}
 	setB := func(key string, dst *bool, v bool) {
-		if t.has(key) && *dst != v {
+		if t.Has(key) && *dst != v {
 			*dst = v
 			fields = append(fields, key)
 		}
@@ -351,14 +173,14 @@ func mergeAsset(old, in *Asset, t *table) (*Asset, []string) {
 	setB("maintains", &m.Maintains, in.Maintains)
 	setB("transmits", &m.Transmits, in.Transmits)
 	setB("internet_facing", &m.InternetFacing, in.InternetFacing)
-	if t.has("records") && m.Records != in.Records {
+	if t.Has("records") && m.Records != in.Records {
 		m.Records = in.Records
 		fields = append(fields, "records")
 	}
 	setS("owner", &m.Owner, in.Owner)
 	setS("location", &m.Location, in.Location)
 	setS("vendor", &m.Vendor, in.Vendor)
-	if t.has("criticality") && m.Criticality != in.Criticality {
+	if t.Has("criticality") && m.Criticality != in.Criticality {
 		m.Criticality = in.Criticality
 		fields = append(fields, "criticality")
 	}
@@ -412,22 +234,22 @@ func PlanRisks(file string, r io.Reader, g *Register) (*RiskPlan, error) {
 	for _, rk := range g.Risks {
 		byRef[rk.Ref()] = rk
 	}
-	p := &RiskPlan{File: file, SHA256: t.sha256, VulnTitles: map[*Risk][]string{}}
+	p := &RiskPlan{File: file, SHA256: t.SHA256, VulnTitles: map[*Risk][]string{}}
 	refSeen := map[string]int{}
-	for i := range t.rows {
+	for i := range t.Rows {
 		rk := &Risk{}
 		ok := true
-		if ref := strings.ToUpper(t.cell(i, "ref")); ref != "" {
+		if ref := strings.ToUpper(t.Cell(i, "ref")); ref != "" {
 			old, exists := byRef[ref]
 			switch {
 			case !exists:
-				t.fail(i, "ref", fmt.Sprintf("no risk %s in the register (leave ref empty to add a new risk)", ref))
+				t.Fail(i, "ref", fmt.Sprintf("no risk %s in the register (leave ref empty to add a new risk)", ref))
 				ok = false
 			case refSeen[ref] > 0:
-				t.fail(i, "ref", fmt.Sprintf("%s appears twice (first on %s %d)", ref, t.where, refSeen[ref]))
+				t.Fail(i, "ref", fmt.Sprintf("%s appears twice (first on %s %d)", ref, t.Where, refSeen[ref]))
 				ok = false
 			default:
-				refSeen[ref] = t.lines[i]
+				refSeen[ref] = t.Lines[i]
 				// An update starts from the risk as it is: columns the file
 				// lacks keep their values.
 				cp := *old
@@ -440,37 +262,37 @@ func PlanRisks(file string, r io.Reader, g *Register) (*RiskPlan, error) {
 			dst *string
 		}{{"title", &rk.Title}, {"description", &rk.Description}, {"current_measures", &rk.CurrentMeasures}, {"likelihood_rationale", &rk.LikelihoodRationale},
 			{"impact_rationale", &rk.ImpactRationale}, {"owner", &rk.Owner}, {"accepted_by", &rk.AcceptedBy}, {"accepted_until", &rk.AcceptedUntil}} {
-			if t.has(f.key) {
-				*f.dst = t.cell(i, f.key)
+			if t.Has(f.key) {
+				*f.dst = t.Cell(i, f.key)
 			}
 		}
-		if t.has("status") {
-			rk.Status = Status(strings.ToLower(t.cell(i, "status")))
+		if t.Has("status") {
+			rk.Status = Status(strings.ToLower(t.Cell(i, "status")))
 		}
-		th := t.cell(i, "threat")
+		th := t.Cell(i, "threat")
 		if threat := findThreat(g.Catalog, th); threat != nil {
 			rk.ThreatID = threat.ID
 		} else {
-			t.fail(i, "threat", fmt.Sprintf("%q is not a threat of the catalog (give its id or name, e.g. %q)", th, "ransomware"))
+			t.Fail(i, "threat", fmt.Sprintf("%q is not a threat of the catalog (give its id or name, e.g. %q)", th, "ransomware"))
 			ok = false
 		}
-		for _, name := range splitList(t.cell(i, "assets")) {
+		for _, name := range splitList(t.Cell(i, "assets")) {
 			a, exists := assets[strings.ToLower(name)]
 			if !exists {
-				t.fail(i, "assets", fmt.Sprintf("no asset named %q in the inventory", name))
+				t.Fail(i, "assets", fmt.Sprintf("no asset named %q in the inventory", name))
 				ok = false
 				continue
 			}
 			rk.Assets = append(rk.Assets, a.ID)
 		}
 		if len(rk.Assets) == 0 && ok {
-			t.fail(i, "assets", "name at least one asset of the inventory")
+			t.Fail(i, "assets", "name at least one asset of the inventory")
 			ok = false
 		}
-		if t.has("vulnerabilities") {
+		if t.Has("vulnerabilities") {
 			p.VulnTitles[rk] = []string{}
 		}
-		for _, title := range splitList(t.cell(i, "vulnerabilities")) {
+		for _, title := range splitList(t.Cell(i, "vulnerabilities")) {
 			v, exists := vulns[strings.ToLower(title)]
 			if !exists {
 				v = &Vulnerability{Title: title, Kind: Weakness, Status: Confirmed}
@@ -486,20 +308,20 @@ func PlanRisks(file string, r io.Reader, g *Register) (*RiskPlan, error) {
 		}{{"likelihood", &rk.Likelihood, g.Scales.Likelihood}, {"impact_confidentiality", &rk.ImpactC, g.Scales.Impact},
 			{"impact_integrity", &rk.ImpactI, g.Scales.Impact}, {"impact_availability", &rk.ImpactA, g.Scales.Impact},
 			{"target_likelihood", &rk.TargetLikelihood, g.Scales.Likelihood}, {"target_impact", &rk.TargetImpact, g.Scales.Impact}} {
-			if !t.has(c.key) {
+			if !t.Has(c.key) {
 				continue
 			}
-			v, err := ParseLevel(c.key, t.cell(i, c.key), c.levels)
+			v, err := ParseLevel(c.key, t.Cell(i, c.key), c.levels)
 			if err != nil {
-				t.fail(i, c.key, strings.TrimPrefix(errs.Message(err), c.key+": "))
+				t.Fail(i, c.key, strings.TrimPrefix(errs.Message(err), c.key+": "))
 				ok = false
 			}
 			*c.dst = v
 		}
-		if t.has("response") {
-			resp := Response(strings.ToLower(t.cell(i, "response")))
+		if t.Has("response") {
+			resp := Response(strings.ToLower(t.Cell(i, "response")))
 			if resp != Unplanned && !slices.Contains(Responses, resp) {
-				t.fail(i, "response", fmt.Sprintf("%q is not mitigate, accept, transfer or avoid", t.cell(i, "response")))
+				t.Fail(i, "response", fmt.Sprintf("%q is not mitigate, accept, transfer or avoid", t.Cell(i, "response")))
 				ok = false
 			}
 			rk.Response = resp
@@ -508,7 +330,7 @@ func PlanRisks(file string, r io.Reader, g *Register) (*RiskPlan, error) {
 			continue
 		}
 		if err := rk.Validate(&g.Scales); err != nil {
-			t.failErr(i, err)
+			t.FailRow(i, errs.Message(err))
 			continue
 		}
 		if rk.ID != "" {
@@ -517,7 +339,7 @@ func PlanRisks(file string, r io.Reader, g *Register) (*RiskPlan, error) {
 			p.Add = append(p.Add, rk)
 		}
 	}
-	if err := t.err(); err != nil {
+	if err := t.Err(); err != nil {
 		return nil, err
 	}
 	return p, nil

@@ -1,0 +1,201 @@
+// Package tabular reads the tables people import — a CSV file or the first
+// sheet of an XLSX workbook — into a header and rows that remember the line
+// (or sheet row) they came from, and collects every problem found in them
+// so that an import names each bad cell and writes nothing until the file
+// is clean.
+package tabular
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+)
+
+// MaxProblems is how many problems a table reports before it stops.
+const MaxProblems = 50
+
+// A Table is a file's header and the non-blank rows under it.
+type Table struct {
+	File   string
+	Where  string // "line" for CSV, `sheet "Sheet1", row` for XLSX
+	Header []string
+	Rows   [][]string
+	Lines  []int // the line or sheet row of each row
+	SHA256 string
+	index  map[string]int
+	probs  []string
+}
+
+// Read reads at most max bytes of CSV or XLSX, told apart by content (an
+// XLSX is a zip). Errors: Invalid for an empty, unreadable or non-UTF-8
+// file or one without a header; TooLarge.
+func Read(file string, r io.Reader, max int64) (*Table, error) {
+	data, err := io.ReadAll(io.LimitReader(r, max+1))
+	if err != nil {
+		return nil, errs.Wrap(errs.Invalid, file+": the file could not be read", err)
+	}
+	switch {
+	case len(data) == 0:
+		return nil, errs.New(errs.Invalid, file+" is empty (0 bytes)")
+	case int64(len(data)) > max:
+		return nil, errs.New(errs.TooLarge, fmt.Sprintf("%s is larger than %d MiB", file, max>>20))
+	}
+	sum := sha256.Sum256(data)
+	t := &Table{File: file, index: map[string]int{}, SHA256: hex.EncodeToString(sum[:])}
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		err = t.readXLSX(data)
+	} else {
+		err = t.readCSV(data)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(t.Header) == 0 || blank(t.Header) {
+		return nil, errs.New(errs.Invalid, file+" has no header row")
+	}
+	for i, h := range t.Header {
+		k := Key(h)
+		if _, dup := t.index[k]; dup && k != "" {
+			return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: column %q appears twice in the header", file, strings.TrimSpace(h)))
+		}
+		t.index[k] = i
+	}
+	return t, nil
+}
+
+// Key is a header's comparable form: trimmed, lower case, spaces and
+// hyphens as underscores, without a byte-order mark.
+func Key(h string) string {
+	h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+	return strings.NewReplacer(" ", "_", "-", "_").Replace(h)
+}
+
+func (t *Table) readCSV(data []byte) error {
+	if !utf8.Valid(data) {
+		return errs.New(errs.Invalid, t.File+" is not UTF-8 text: save it as CSV UTF-8 or XLSX")
+	}
+	t.Where = "line"
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	first := true
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: %v", t.File, pe.Line, pe.Err))
+			}
+			return errs.Wrap(errs.Invalid, t.File, err)
+		}
+		line, _ := cr.FieldPos(0)
+		if first {
+			t.Header, first = rec, false
+			continue
+		}
+		if blank(rec) {
+			continue
+		}
+		t.Rows, t.Lines = append(t.Rows, rec), append(t.Lines, line)
+	}
+}
+
+func (t *Table) readXLSX(data []byte) error {
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 200 << 20, UnzipXMLSizeLimit: 64 << 20})
+	if err != nil {
+		return errs.Wrap(errs.Invalid, t.File+" is not a readable XLSX workbook", err)
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return errs.New(errs.Invalid, t.File+" has no sheets")
+	}
+	t.Where = "sheet " + strconv.Quote(sheets[0]) + ", row"
+	rows, err := f.GetRows(sheets[0])
+	if err != nil {
+		return errs.Wrap(errs.Invalid, t.File, err)
+	}
+	for i, rec := range rows {
+		if i == 0 {
+			t.Header = rec
+			continue
+		}
+		if blank(rec) {
+			continue
+		}
+		t.Rows, t.Lines = append(t.Rows, rec), append(t.Lines, i+1)
+	}
+	return nil
+}
+
+func blank(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Has reports whether the header has a column (compared by Key).
+func (t *Table) Has(column string) bool { _, ok := t.index[Key(column)]; return ok }
+
+// Cell returns row i's value in a column, trimmed; "" when absent.
+func (t *Table) Cell(i int, column string) string {
+	c, ok := t.index[Key(column)]
+	if !ok || c >= len(t.Rows[i]) {
+		return ""
+	}
+	return strings.TrimSpace(t.Rows[i][c])
+}
+
+// Fail records a problem at row i in a column.
+func (t *Table) Fail(i int, column, msg string) {
+	if len(t.probs) < MaxProblems {
+		t.probs = append(t.probs, fmt.Sprintf("%s %d, column %q: %s", t.Where, t.Lines[i], column, msg))
+	}
+}
+
+// FailRow records a problem of row i as a whole; msg names its field.
+func (t *Table) FailRow(i int, msg string) {
+	if len(t.probs) < MaxProblems {
+		t.probs = append(t.probs, fmt.Sprintf("%s %d: %s", t.Where, t.Lines[i], msg))
+	}
+}
+
+// Err is every problem found, or nil: nothing is imported when any row
+// is wrong.
+func (t *Table) Err() error {
+	if len(t.probs) == 0 {
+		return nil
+	}
+	more := ""
+	if len(t.probs) == MaxProblems {
+		more = fmt.Sprintf("\n(stopped after %d problems)", MaxProblems)
+	}
+	return errs.New(errs.Invalid, fmt.Sprintf("%s: nothing was imported; fix these and import again:\n%s%s", t.File, strings.Join(t.probs, "\n"), more))
+}
+
+// ParseBool reads yes/no as spreadsheets write it.
+func ParseBool(s string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "no", "n", "false", "0", "-":
+		return false, true
+	case "yes", "y", "true", "1", "x":
+		return true, true
+	}
+	return false, false
+}

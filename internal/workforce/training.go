@@ -1,0 +1,304 @@
+package workforce
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+)
+
+// A Module is a training module: what it covers, how long it takes, when
+// it is due (within DueDays of a person's start, or of the module's
+// creation for those who started before it), how often it recurs (every
+// RecurMonths; 0 is once), and the provisions and CPGs it serves.
+type Module struct {
+	ID          string    `json:"id"`
+	Code        string    `json:"code"`
+	Title       string    `json:"title"`
+	Description string    `json:"description,omitempty"`
+	Minutes     int       `json:"minutes"`
+	DueDays     int       `json:"due_days"`
+	RecurMonths int       `json:"recur_months"`
+	Items       []string  `json:"items"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Frequency describes when the module is due, for people.
+func (m *Module) Frequency() string {
+	switch m.RecurMonths {
+	case 0:
+		return "once, at hire"
+	case 12:
+		return "at hire, then every year"
+	case 24:
+		return "at hire, then every two years"
+	}
+	return fmt.Sprintf("at hire, then every %d months", m.RecurMonths)
+}
+
+// Validate checks a module's fields.
+func (m *Module) Validate() error {
+	m.Code, m.Title = strings.TrimSpace(strings.ToLower(m.Code)), strings.TrimSpace(m.Title)
+	switch {
+	case m.Code == "" || strings.ContainsAny(m.Code, " /?#"):
+		return errs.New(errs.Invalid, fmt.Sprintf("code: %q: a module needs a short code without spaces (such as awareness)", m.Code))
+	case m.Title == "":
+		return errs.New(errs.Invalid, "title: a module needs a title")
+	case m.Minutes < 0 || m.DueDays < 0 || m.RecurMonths < 0:
+		return errs.New(errs.Invalid, "minutes, due_days and recur_months cannot be negative")
+	}
+	if m.DueDays == 0 {
+		m.DueDays = 30
+	}
+	if m.Items == nil {
+		m.Items = []string{}
+	}
+	return nil
+}
+
+// A Rule assigns a module to everyone who matches all of its criteria:
+// positions, departments and worker types (any of each list; an empty list
+// matches all) and a least ePHI access level. A rule with no criteria
+// assigns the module to the whole workforce.
+type Rule struct {
+	ID          string       `json:"id"`
+	Module      string       `json:"module"` // the module's code
+	Positions   []string     `json:"positions"`
+	Departments []string     `json:"departments"`
+	Types       []WorkerType `json:"types"`
+	MinAccess   Access       `json:"min_access"`
+}
+
+// Matches reports whether the rule assigns its module to p.
+func (r *Rule) Matches(p *Person) bool {
+	in := func(list []string, v string) bool {
+		if len(list) == 0 {
+			return true
+		}
+		for _, x := range list {
+			if strings.EqualFold(strings.TrimSpace(x), strings.TrimSpace(v)) {
+				return true
+			}
+		}
+		return false
+	}
+	if !in(r.Positions, p.Position) || !in(r.Departments, p.Department) {
+		return false
+	}
+	if len(r.Types) > 0 && !slices.Contains(r.Types, p.Type) {
+		return false
+	}
+	return p.Access.Rank() >= max(r.MinAccess.Rank(), 0)
+}
+
+// Describe says whom the rule assigns the module to, in words.
+func (r *Rule) Describe() string {
+	var parts []string
+	if len(r.Positions) > 0 {
+		parts = append(parts, "positions "+strings.Join(r.Positions, ", "))
+	}
+	if len(r.Departments) > 0 {
+		parts = append(parts, "departments "+strings.Join(r.Departments, ", "))
+	}
+	if len(r.Types) > 0 {
+		t := make([]string, len(r.Types))
+		for i, x := range r.Types {
+			t[i] = string(x) + "s"
+		}
+		parts = append(parts, strings.Join(t, ", "))
+	}
+	if r.MinAccess.Rank() > 0 {
+		parts = append(parts, "access to ePHI at least: "+strings.ToLower(r.MinAccess.Label()))
+	}
+	if len(parts) == 0 {
+		return "everyone in the workforce"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// Validate checks a rule against the modules.
+func (r *Rule) Validate(modules []*Module) error {
+	if !slices.ContainsFunc(modules, func(m *Module) bool { return m.Code == r.Module }) {
+		return errs.New(errs.Invalid, fmt.Sprintf("module: no training module %q", r.Module))
+	}
+	if r.MinAccess == "" {
+		r.MinAccess = NoAccess
+	}
+	if r.MinAccess.Rank() < 0 {
+		return errs.New(errs.Invalid, fmt.Sprintf("min_access: %q is not none, view, modify or administer", r.MinAccess))
+	}
+	for _, t := range r.Types {
+		if !slices.Contains(WorkerTypes, t) {
+			return errs.New(errs.Invalid, fmt.Sprintf("types: %q is not employee, contractor, volunteer or trainee", t))
+		}
+	}
+	return nil
+}
+
+// A Completion records that a person completed a module on a day: attested
+// by the person, entered by an administrator, or imported from a learning
+// system's export (Source names which).
+type Completion struct {
+	ID          string    `json:"id"`
+	PersonID    string    `json:"person"`
+	Module      string    `json:"module"`
+	CompletedOn string    `json:"completed_on"`
+	Source      string    `json:"source"`
+	RecordedBy  string    `json:"recorded_by"`
+	RecordedAt  time.Time `json:"recorded_at"`
+}
+
+// AssignmentStatus is where a person stands on a module.
+type AssignmentStatus string
+
+// The statuses.
+const (
+	Complete AssignmentStatus = "complete" // a once-only module, done
+	Current  AssignmentStatus = "current"  // a recurring module, done and not yet due again
+	Due      AssignmentStatus = "due"      // not done, due date ahead
+	Overdue  AssignmentStatus = "overdue"  // due date passed
+)
+
+// An Assignment is a module a rule gives a person, with its due date and
+// status on a day.
+type Assignment struct {
+	Person        *Person          `json:"-"`
+	PersonID      string           `json:"person"`
+	Module        string           `json:"module"`
+	Due           string           `json:"due"`
+	LastCompleted string           `json:"last_completed,omitempty"`
+	Status        AssignmentStatus `json:"status"`
+}
+
+// Done reports whether the assignment is satisfied on the day it was
+// evaluated.
+func (a *Assignment) Done() bool { return a.Status == Complete || a.Status == Current }
+
+// Program is the training program: modules and the rules that assign them.
+type Program struct {
+	Modules []*Module `json:"modules"`
+	Rules   []*Rule   `json:"rules"`
+}
+
+// Evaluate assigns modules to every person active on day today by the
+// rules, and works out each assignment's due date and status from the
+// completions. Assignments follow the roster: a joiner gets hers, a mover
+// the ones of the new position, a leaver none.
+func (pr *Program) Evaluate(people []*Person, completions []*Completion, today string) []*Assignment {
+	modules := make(map[string]*Module, len(pr.Modules))
+	for _, m := range pr.Modules {
+		modules[m.Code] = m
+	}
+	type key struct{ person, module string }
+	last := make(map[key]string, len(completions))
+	for _, c := range completions {
+		k := key{c.PersonID, c.Module}
+		if c.CompletedOn > last[k] {
+			last[k] = c.CompletedOn
+		}
+	}
+	var out []*Assignment
+	seen := make(map[string]bool, len(pr.Modules))
+	for _, p := range people {
+		if !p.Active(today) {
+			continue
+		}
+		clear(seen)
+		for _, r := range pr.Rules {
+			m := modules[r.Module]
+			if m == nil || seen[m.Code] || !r.Matches(p) {
+				continue
+			}
+			seen[m.Code] = true
+			a := &Assignment{Person: p, PersonID: p.ID, Module: m.Code, LastCompleted: last[key{p.ID, m.Code}]}
+			switch {
+			case a.LastCompleted == "":
+				from := cmp.Or(p.Start, today)
+				if created := m.CreatedAt.UTC().Format(DateLayout); !m.CreatedAt.IsZero() && created > from {
+					from = created
+				}
+				a.Due = addDays(from, m.DueDays)
+			case m.RecurMonths == 0:
+				a.Due, a.Status = a.LastCompleted, Complete
+			default:
+				a.Due = addMonths(a.LastCompleted, m.RecurMonths)
+				if a.Due >= today {
+					a.Status = Current
+				}
+			}
+			if a.Status == "" {
+				if a.Due < today {
+					a.Status = Overdue
+				} else {
+					a.Status = Due
+				}
+			}
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+func addDays(date string, n int) string {
+	t, err := time.Parse(DateLayout, date)
+	if err != nil {
+		return date
+	}
+	return t.AddDate(0, 0, n).Format(DateLayout)
+}
+
+func addMonths(date string, n int) string {
+	t, err := time.Parse(DateLayout, date)
+	if err != nil {
+		return date
+	}
+	return t.AddDate(0, n, 0).Format(DateLayout)
+}
+
+// A Tally counts assignments: how many, how many done, how many overdue.
+type Tally struct {
+	Name     string `json:"name"`
+	Assigned int    `json:"assigned"`
+	Done     int    `json:"done"`
+	Due      int    `json:"due"`
+	Overdue  int    `json:"overdue"`
+}
+
+// Rate is the share of assignments done, in percent (100 with none).
+func (t Tally) Rate() float64 {
+	if t.Assigned == 0 {
+		return 100
+	}
+	return 100 * float64(t.Done) / float64(t.Assigned)
+}
+
+// Tallies groups assignments by key (module code, department, position)
+// and counts each group, in name order.
+func Tallies(as []*Assignment, key func(*Assignment) string) []Tally {
+	idx := map[string]int{}
+	var out []Tally
+	for _, a := range as {
+		k := key(a)
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, Tally{Name: k})
+		}
+		t := &out[i]
+		t.Assigned++
+		switch a.Status {
+		case Complete, Current:
+			t.Done++
+		case Due:
+			t.Due++
+		case Overdue:
+			t.Overdue++
+		}
+	}
+	slices.SortFunc(out, func(a, b Tally) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
