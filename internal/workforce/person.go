@@ -115,23 +115,23 @@ const (
 
 // A Person is a member of the workforce.
 type Person struct {
-	ID             string     `json:"id"`
-	EmployeeID     string     `json:"employee_id"`
-	Name           string     `json:"name"`
-	Email          string     `json:"email,omitempty"`
-	Position       string     `json:"position,omitempty"`
-	Department     string     `json:"department,omitempty"`
-	Manager        string     `json:"manager,omitempty"` // the manager's employee id
-	Type           WorkerType `json:"type"`
-	Start          string     `json:"start_date,omitempty"`
-	End            string     `json:"end_date,omitempty"`
-	Access         Access     `json:"access"`
-	Systems        []string   `json:"systems"` // asset ids of the ePHI inventory
-	Clearance      Clearance  `json:"clearance,omitempty"`
-	ClearanceDate  string     `json:"clearance_date,omitempty"`
-	Authorization  string     `json:"authorization,omitempty"` // authorisation and supervision notes, 164.308(a)(3)(ii)(A)
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	ID            string     `json:"id"`
+	EmployeeID    string     `json:"employee_id"`
+	Name          string     `json:"name"`
+	Email         string     `json:"email,omitempty"`
+	Position      string     `json:"position,omitempty"`
+	Department    string     `json:"department,omitempty"`
+	Manager       string     `json:"manager,omitempty"` // the manager's employee id
+	Type          WorkerType `json:"type"`
+	Start         string     `json:"start_date,omitempty"`
+	End           string     `json:"end_date,omitempty"`
+	Access        Access     `json:"access"`
+	Systems       []string   `json:"systems"` // asset ids of the ePHI inventory
+	Clearance     Clearance  `json:"clearance,omitempty"`
+	ClearanceDate string     `json:"clearance_date,omitempty"`
+	Authorization string     `json:"authorization,omitempty"` // authorisation and supervision notes, 164.308(a)(3)(ii)(A)
+	CreatedAt     time.Time  `json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
 }
 
 // Active reports whether the person is part of the workforce on day today:

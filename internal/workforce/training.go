@@ -2,11 +2,14 @@ package workforce
 
 import (
 	"cmp"
+	_ "embed"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 )
 
@@ -301,4 +304,36 @@ func Tallies(as []*Assignment, key func(*Assignment) string) []Tally {
 	}
 	slices.SortFunc(out, func(a, b Tally) int { return strings.Compare(a.Name, b.Name) })
 	return out
+}
+
+//go:embed program.json
+var programJSON []byte
+
+// Starter is Safeguard's starter training program with its notes, checked
+// against the catalog: every module's items exist, every rule names a
+// module.
+func Starter(reg *catalog.Registry) (*Program, []string, error) {
+	var doc struct {
+		Notes []string `json:"notes"`
+		Program
+	}
+	if err := json.Unmarshal(programJSON, &doc); err != nil {
+		return nil, nil, fmt.Errorf("program.json: %w", err)
+	}
+	for _, m := range doc.Modules {
+		if err := m.Validate(); err != nil {
+			return nil, nil, fmt.Errorf("program.json: module %q: %w", m.Code, err)
+		}
+		for _, id := range m.Items {
+			if _, ok := reg.Item(id); !ok {
+				return nil, nil, fmt.Errorf("program.json: module %q: item %q is not in the catalog", m.Code, id)
+			}
+		}
+	}
+	for _, r := range doc.Rules {
+		if err := r.Validate(doc.Modules); err != nil {
+			return nil, nil, fmt.Errorf("program.json: %w", err)
+		}
+	}
+	return &doc.Program, doc.Notes, nil
 }
