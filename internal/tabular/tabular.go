@@ -33,7 +33,8 @@ type Table struct {
 	Rows   [][]string
 	Lines  []int // the line or sheet row of each row
 	SHA256 string
-	index  map[string]int
+	index  map[string]int // by Key
+	raw    map[string]int // by the column name callers use, resolved once
 	probs  []string
 }
 
@@ -52,7 +53,7 @@ func Read(file string, r io.Reader, max int64) (*Table, error) {
 		return nil, errs.New(errs.TooLarge, fmt.Sprintf("%s is larger than %d MiB", file, max>>20))
 	}
 	sum := sha256.Sum256(data)
-	t := &Table{File: file, index: map[string]int{}, SHA256: hex.EncodeToString(sum[:])}
+	t := &Table{File: file, index: map[string]int{}, raw: map[string]int{}, SHA256: hex.EncodeToString(sum[:])}
 	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
 		err = t.readXLSX(data)
 	} else {
@@ -155,8 +156,14 @@ func (t *Table) Has(column string) bool { _, ok := t.index[Key(column)]; return 
 
 // Cell returns row i's value in a column, trimmed; "" when absent.
 func (t *Table) Cell(i int, column string) string {
-	c, ok := t.index[Key(column)]
-	if !ok || c >= len(t.Rows[i]) {
+	c, ok := t.raw[column]
+	if !ok {
+		if c, ok = t.index[Key(column)]; !ok {
+			c = -1
+		}
+		t.raw[column] = c
+	}
+	if c < 0 || c >= len(t.Rows[i]) {
 		return ""
 	}
 	return strings.TrimSpace(t.Rows[i][c])
