@@ -223,3 +223,33 @@ func (sc *Scoped) AddCompletions(ctx context.Context, cs []*workforce.Completion
 		return change{orgID: sc.org.ID, action: action, target: "org:" + sc.org.ID, after: after}, nil
 	})
 }
+
+// TrainingStatus evaluates the training program over the roster on the
+// day of now.
+func (sc *Scoped) TrainingStatus(ctx context.Context, now time.Time) (*workforce.Program, *workforce.Status, error) {
+	prog, err := sc.TrainingProgram(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	people, err := sc.People(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	done, err := sc.Completions(ctx, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	return prog, workforce.Summarize(prog, people, done, now.UTC().Format(workforce.DateLayout)), nil
+}
+
+// RecordTrainingInput records the training results as a dated input of
+// the CPG scorecard's basic-training goal; the roster import and recorded
+// completions call it.
+func (sc *Scoped) RecordTrainingInput(ctx context.Context, now time.Time) error {
+	prog, st, err := sc.TrainingStatus(ctx, now)
+	if err != nil {
+		return err
+	}
+	in := st.Input(prog, now)
+	return sc.RecordScorecardInput(ctx, &in)
+}

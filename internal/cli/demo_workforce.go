@@ -1,0 +1,166 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/workforce"
+)
+
+// demoPeople is Riverside's roster: 38 current workforce members at two
+// sites and two who left last month. Emails of the demo logins match.
+var demoPeople = []struct {
+	id, name, email, position, dept, manager string
+	typ                                      workforce.WorkerType
+	access                                   workforce.Access
+	startYearsAgo                            int
+	systems                                  []string
+}{
+	{"1001", "Olivia Owens", "owner@riverside.example", "Practice owner", "Administration", "", workforce.Employee, workforce.Administer, 11, []string{"Practice management and billing"}},
+	{"1002", "Sam Patel", "security@riverside.example", "IT and security lead", "Administration", "1001", workforce.Employee, workforce.Administer, 6, []string{"Cloud EHR", "Microsoft 365 email and SharePoint", "Network and firewall", "File server and backup NAS"}},
+	{"1003", "Chris Lee", "contributor@riverside.example", "Office manager", "Administration", "1001", workforce.Employee, workforce.Modify, 8, []string{"Cloud EHR", "Practice management and billing"}},
+	{"1004", "Wendy Garcia", "workforce@riverside.example", "Medical assistant", "Clinical", "1010", workforce.Employee, workforce.Modify, 2, []string{"Cloud EHR"}},
+	{"1010", "Dr. Helen Park", "hpark@riverside.example", "Physician", "Clinical", "1001", workforce.Employee, workforce.Modify, 10, []string{"Cloud EHR", "Digital X-ray unit"}},
+	{"1011", "Dr. Marcus Reed", "mreed@riverside.example", "Physician", "Clinical", "1010", workforce.Employee, workforce.Modify, 7, []string{"Cloud EHR"}},
+	{"1012", "Dr. Aisha Khan", "akhan@riverside.example", "Physician", "Clinical", "1010", workforce.Employee, workforce.Modify, 4, []string{"Cloud EHR"}},
+	{"1013", "Dr. Tomas Novak", "tnovak@riverside.example", "Physician", "Clinical", "1010", workforce.Contractor, workforce.Modify, 1, []string{"Cloud EHR"}},
+	{"1014", "Grace Liu", "gliu@riverside.example", "Nurse practitioner", "Clinical", "1010", workforce.Employee, workforce.Modify, 5, []string{"Cloud EHR"}},
+	{"1015", "Daniel Ortiz", "dortiz@riverside.example", "Nurse practitioner", "Clinical", "1010", workforce.Employee, workforce.Modify, 3, []string{"Cloud EHR"}},
+	{"1016", "Priya Shah", "pshah@riverside.example", "Registered nurse", "Clinical", "1014", workforce.Employee, workforce.Modify, 9, []string{"Cloud EHR"}},
+	{"1017", "Kevin Brooks", "kbrooks@riverside.example", "Registered nurse", "Clinical", "1014", workforce.Employee, workforce.Modify, 4, []string{"Cloud EHR"}},
+	{"1018", "Lucia Fernandez", "lfernandez@riverside.example", "Registered nurse", "Clinical", "1014", workforce.Employee, workforce.Modify, 2, []string{"Cloud EHR"}},
+	{"1019", "Hannah Wright", "hwright@riverside.example", "Registered nurse", "Clinical", "1014", workforce.Employee, workforce.Modify, 1, []string{"Cloud EHR"}},
+	{"1020", "Omar Haddad", "ohaddad@riverside.example", "Medical assistant", "Clinical", "1014", workforce.Employee, workforce.Modify, 6, []string{"Cloud EHR"}},
+	{"1021", "Emily Chen", "echen@riverside.example", "Medical assistant", "Clinical", "1014", workforce.Employee, workforce.Modify, 3, []string{"Cloud EHR"}},
+	{"1022", "Jamal Wilson", "jwilson@riverside.example", "Medical assistant", "Clinical", "1014", workforce.Employee, workforce.Modify, 2, []string{"Cloud EHR"}},
+	{"1023", "Sofia Rossi", "srossi@riverside.example", "Medical assistant", "Clinical", "1014", workforce.Employee, workforce.Modify, 1, []string{"Cloud EHR"}},
+	{"1024", "Noah Kim", "nkim@riverside.example", "Medical assistant", "Clinical", "1014", workforce.Trainee, workforce.View, 0, []string{"Cloud EHR"}},
+	{"1025", "Rachel Adams", "radams@riverside.example", "Radiologic technologist", "Clinical", "1010", workforce.Employee, workforce.Modify, 5, []string{"Digital X-ray unit", "Cloud EHR"}},
+	{"1026", "Ben Carter", "bcarter@riverside.example", "Radiologic technologist", "Clinical", "1010", workforce.Employee, workforce.Modify, 2, []string{"Digital X-ray unit"}},
+	{"1027", "Mia Thompson", "mthompson@riverside.example", "Phlebotomist", "Clinical", "1014", workforce.Employee, workforce.View, 3, []string{"Cloud EHR"}},
+	{"1030", "Laura Bennett", "lbennett@riverside.example", "Front desk", "Front office", "1003", workforce.Employee, workforce.View, 7, []string{"Cloud EHR", "Practice management and billing"}},
+	{"1031", "Diego Morales", "dmorales@riverside.example", "Front desk", "Front office", "1003", workforce.Employee, workforce.View, 4, []string{"Cloud EHR"}},
+	{"1032", "Nina Petrova", "npetrova@riverside.example", "Front desk", "Front office", "1003", workforce.Employee, workforce.View, 2, []string{"Cloud EHR"}},
+	{"1033", "Tyler Scott", "tscott@riverside.example", "Front desk", "Front office", "1003", workforce.Employee, workforce.View, 1, []string{"Cloud EHR"}},
+	{"1034", "Ava Mitchell", "amitchell@riverside.example", "Scheduler", "Front office", "1003", workforce.Employee, workforce.View, 3, []string{"Practice management and billing"}},
+	{"1035", "Ethan Hughes", "ehughes@riverside.example", "Scheduler", "Front office", "1003", workforce.Volunteer, workforce.NoAccess, 1, nil},
+	{"1040", "Rosa Jimenez", "rjimenez@riverside.example", "Billing specialist", "Billing", "1003", workforce.Employee, workforce.Modify, 6, []string{"Practice management and billing"}},
+	{"1041", "Paul Nguyen", "pnguyen@riverside.example", "Billing specialist", "Billing", "1003", workforce.Employee, workforce.Modify, 3, []string{"Practice management and billing"}},
+	{"1042", "Karen White", "kwhite@riverside.example", "Billing specialist", "Billing", "1003", workforce.Contractor, workforce.Modify, 1, []string{"Practice management and billing"}},
+	{"1043", "Leo Martin", "lmartin@riverside.example", "Medical coder", "Remote", "1003", workforce.Contractor, workforce.View, 2, []string{"Cloud EHR"}},
+	{"1044", "Ines Duarte", "iduarte@riverside.example", "Medical coder", "Remote", "1003", workforce.Employee, workforce.View, 4, []string{"Cloud EHR"}},
+	{"1050", "Frank Wallace", "fwallace@riverside.example", "Facilities and maintenance", "Administration", "1003", workforce.Employee, workforce.NoAccess, 9, nil},
+	{"1051", "Julia Evans", "jevans@riverside.example", "Receptionist, satellite site", "Front office", "1003", workforce.Employee, workforce.View, 2, []string{"Cloud EHR"}},
+	{"1052", "Victor Lang", "vlang@riverside.example", "Registered nurse, satellite site", "Clinical", "1014", workforce.Employee, workforce.Modify, 3, []string{"Cloud EHR"}},
+	{"1053", "Chloe Turner", "cturner@riverside.example", "Medical assistant, satellite site", "Clinical", "1014", workforce.Employee, workforce.Modify, 1, []string{"Cloud EHR"}},
+	{"1054", "Student nurse placement", "placement@riverside.example", "Nursing student", "Clinical", "1016", workforce.Trainee, workforce.View, 0, []string{"Cloud EHR"}},
+	// Left last month.
+	{"1060", "Brian Foster", "bfoster@riverside.example", "Medical assistant", "Clinical", "1014", workforce.Employee, workforce.Modify, 3, []string{"Cloud EHR"}},
+	{"1061", "Megan Cole", "mcole@riverside.example", "Billing specialist", "Billing", "1003", workforce.Contractor, workforce.Modify, 1, []string{"Practice management and billing"}},
+}
+
+// seedDemoWorkforce gives the demo clinic its roster, the starter training
+// program and a year of completions: most current, some overdue, new
+// starters still due, two leavers with termination checklists.
+func seedDemoWorkforce(ctx context.Context, s *store.Store, o *org.Organization, reg *catalog.Registry, now time.Time) error {
+	at := func(t time.Time) *store.Scoped { return s.WithClock(func() time.Time { return t }).Scope(o) }
+	sc := s.Scope(o)
+	starter, _, err := workforce.Starter(reg)
+	if err != nil {
+		return err
+	}
+	if err := at(now.AddDate(-2, 0, 0)).InstallProgram(ctx, starter); err != nil {
+		return err
+	}
+	byName, byID, err := assetNames(ctx, sc)
+	if err != nil {
+		return err
+	}
+	var joiners []*workforce.Person
+	for i, d := range demoPeople {
+		p := &workforce.Person{EmployeeID: d.id, Name: d.name, Email: d.email, Position: d.position, Department: d.dept, Manager: d.manager, Type: d.typ, Access: d.access,
+			Start: now.AddDate(-d.startYearsAgo, -(i%5)*2-1, -i).Format(workforce.DateLayout), Clearance: workforce.ClearanceDone, Systems: []string{}}
+		if d.access == workforce.NoAccess {
+			p.Clearance = workforce.ClearanceNotRequired
+		}
+		p.ClearanceDate = p.Start
+		for _, sys := range d.systems {
+			p.Systems = append(p.Systems, byName[strings.ToLower(sys)])
+		}
+		joiners = append(joiners, p)
+	}
+	// The nursing student started last week: her training is due, not late.
+	joiners[37].Start = now.AddDate(0, 0, -7).Format(workforce.DateLayout)
+	joiners[37].ClearanceDate = joiners[37].Start
+	plan := &workforce.RosterPlan{File: "hr-export-demo.csv", Mapping: workforce.Mapping{"employee_id": "Employee Number", "name": "Name", "email": "Work Email",
+		"position": "Job Title", "department": "Department", "manager": "Manager ID", "type": "Worker Type", "start_date": "Hire Date", "end_date": "Termination Date", "access": "ePHI Access"},
+		Joiners: joiners}
+	if err := at(now.AddDate(0, -3, 0)).ApplyRoster(ctx, plan, byID); err != nil {
+		return fmt.Errorf("demo roster: %w", err)
+	}
+	// Two left last month: their end dates, and checklists partly done.
+	var leavers []*workforce.Leave
+	for _, p := range joiners[len(joiners)-2:] {
+		left := *p
+		leavers = append(leavers, &workforce.Leave{Person: &left, End: now.AddDate(0, -1, -3).Format(workforce.DateLayout), Reason: "the export gives an end date"})
+	}
+	if err := at(now.AddDate(0, -1, 0)).ApplyRoster(ctx, &workforce.RosterPlan{File: "hr-export-demo-2.csv", Mapping: plan.Mapping, Leavers: leavers}, byID); err != nil {
+		return fmt.Errorf("demo leavers: %w", err)
+	}
+	items, err := sc.Checklists(ctx, leavers[0].Person.ID)
+	if err != nil {
+		return err
+	}
+	for _, it := range items[:len(items)-2] {
+		if err := at(now.AddDate(0, -1, 1)).SetChecklistItem(ctx, it.ID, true); err != nil {
+			return err
+		}
+	}
+	// Completions: a year of training, not all of it on time.
+	var cs []*workforce.Completion
+	done := func(p *workforce.Person, module string, daysAgo int) {
+		on := now.AddDate(0, 0, -daysAgo).Format(workforce.DateLayout)
+		if on >= p.Start {
+			cs = append(cs, &workforce.Completion{PersonID: p.ID, Module: module, CompletedOn: on, Source: "import: lms-export-demo.csv"})
+		}
+	}
+	for i, p := range joiners {
+		switch {
+		case i%9 == 4: // lapsed: last done more than a year ago
+			done(p, "awareness", 400+i)
+			done(p, "phishing", 390+i)
+		case i%11 == 7: // never done the yearly phishing module
+			done(p, "awareness", 60+i)
+		default:
+			done(p, "awareness", 30+i*7%300)
+			done(p, "phishing", 20+i*5%300)
+		}
+		if p.Access != workforce.NoAccess && i%6 != 3 {
+			done(p, "ephi-handling", 45+i*3%250)
+		}
+		switch {
+		case p.Department == "Clinical" && i%4 != 1:
+			done(p, "clinician", 100+i*11%500)
+		case p.Department == "Billing":
+			done(p, "billing", 70+i)
+		case p.Department == "Remote" && i%2 == 0:
+			done(p, "remote", 150)
+		}
+	}
+	// The administrators: the owner current, the security lead overdue on the privileged module.
+	done(joiners[0], "privileged", 120)
+	done(joiners[1], "privileged", 420)
+	if err := at(now.AddDate(0, 0, -2)).AddCompletions(ctx, cs, "training.import"); err != nil {
+		return fmt.Errorf("demo completions: %w", err)
+	}
+	if err := sc.AddSanction(ctx, &workforce.Sanction{PersonID: joiners[26].ID, Date: now.AddDate(0, -4, 0).Format(workforce.DateLayout),
+		Policy: "Acceptable use: no patient look-ups without a work reason", Description: "Opened a neighbour's chart; found in the quarterly EHR access review.", Action: "Written warning and retraining on handling ePHI"}); err != nil {
+		return err
+	}
+	return s.WithClock(func() time.Time { return now }).Scope(o).RecordTrainingInput(ctx, now)
+}

@@ -1,0 +1,375 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/tabular"
+	"github.com/safeguard-health/safeguard/internal/workforce"
+)
+
+// assetNames maps the organisation's assets both ways: lower-case name to
+// id (for the roster's systems column) and id to name (for checklists).
+func assetNames(ctx context.Context, sc *store.Scoped) (byName, byID map[string]string, err error) {
+	assets, err := sc.Assets(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	byName, byID = map[string]string{}, map[string]string{}
+	for _, a := range assets {
+		byName[strings.ToLower(a.Name)], byID[a.ID] = a.ID, a.Name
+	}
+	return byName, byID, nil
+}
+
+// rosterMapping is the mapping a roster import uses: the one remembered,
+// else one guessed from the file's header, with overrides (field=Column)
+// applied.
+func rosterMapping(saved workforce.Mapping, file string, content []byte, overrides []string) (workforce.Mapping, error) {
+	m := workforce.Mapping{}
+	if saved != nil {
+		for k, v := range saved {
+			m[k] = v
+		}
+	} else {
+		t, err := tabular.Read(file, bytes.NewReader(content), workforce.MaxImportBytes)
+		if err != nil {
+			return nil, err
+		}
+		m = workforce.Guess(t.Header)
+	}
+	for _, o := range overrides {
+		field, col, ok := strings.Cut(o, "=")
+		if !ok {
+			return nil, usageError{fmt.Errorf("--map %q: write field=Column, such as employee_id=\"Employee Number\"", o)}
+		}
+		if col = strings.TrimSpace(col); col == "" {
+			delete(m, strings.TrimSpace(field))
+		} else {
+			m[strings.TrimSpace(field)] = col
+		}
+	}
+	return m, m.Validate()
+}
+
+func (a *app) workforceCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "workforce",
+		Short: "The workforce roster: import it from an HR export, list it",
+		Long: `The roster is the Security Rule's workforce: employees, contractors,
+volunteers and trainees, each with position, department, manager, start and end
+dates and ePHI access. Training follows it (see "safeguard training").`,
+	}
+	var maps []string
+	var apply bool
+	imp := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Import the roster from an HR export (CSV or XLSX): joiners, movers and leavers",
+		Long: `Read an HR export through a column mapping and show who joins, who moves (and
+what changes) and who leaves (an end date in the export, or missing from it);
+--apply writes it in one transaction, opens a termination checklist for each
+leaver and records the training results on the CPG scorecard.
+
+The first import guesses the mapping from the header (Employee Number, Hire
+Date, Job Title, Termination Date, …); --map field=Column sets a field. The
+mapping used is remembered for the next import. Fields: ` + strings.Join(workforce.Fields, ", ") + `.
+A bad cell (an unknown date, an end before the start, a duplicate employee
+id) is named by row and column, and nothing is written.`,
+		Example: `  safeguard workforce import hr-export.csv --org riverside
+  safeguard workforce import hr-export.xlsx --map employee_id="Worker ID" --map access="PHI Access" --apply`,
+		Args: cobra.ExactArgs(1),
+		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
+			ctx := cmd.Context()
+			_, sc, err := a.riskScope(ctx, s)
+			if err != nil {
+				return err
+			}
+			content, err := readInput(args[0], workforce.MaxImportBytes)
+			if err != nil {
+				return err
+			}
+			saved, err := sc.RosterMapping(ctx)
+			if err != nil {
+				return err
+			}
+			m, err := rosterMapping(saved, args[0], content, maps)
+			if err != nil {
+				return err
+			}
+			current, err := sc.People(ctx)
+			if err != nil {
+				return err
+			}
+			byName, byID, err := assetNames(ctx, sc)
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			p, err := workforce.PlanRoster(args[0], bytes.NewReader(content), m, current, byName, now.UTC().Format(workforce.DateLayout))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Mapping: %s\n", mappingText(m))
+			if len(p.Ignored) > 0 {
+				fmt.Fprintf(a.stdout, "Columns not used: %s\n", strings.Join(p.Ignored, ", "))
+			}
+			fmt.Fprintf(a.stdout, "%s: %d joiner(s), %d mover(s), %d leaver(s), %d unchanged.\n", args[0], len(p.Joiners), len(p.Movers), len(p.Leavers), p.Unchanged)
+			for _, j := range clip(p.Joiners, 20) {
+				fmt.Fprintf(a.stdout, "  joins  %s %s (%s, %s)\n", j.EmployeeID, j.Name, j.Position, j.Department)
+			}
+			for _, mv := range clip(p.Movers, 20) {
+				fmt.Fprintf(a.stdout, "  moves  %s %s: %s\n", mv.New.EmployeeID, mv.New.Name, strings.Join(mv.Fields, ", "))
+			}
+			for _, l := range clip(p.Leavers, 20) {
+				fmt.Fprintf(a.stdout, "  leaves %s %s on %s (%s)\n", l.Person.EmployeeID, l.Person.Name, l.End, l.Reason)
+			}
+			return a.applyIf(apply, func() error {
+				if err := sc.ApplyRoster(ctx, p, byID); err != nil {
+					return err
+				}
+				return sc.RecordTrainingInput(ctx, now)
+			})
+		}),
+	}
+	imp.Flags().StringArrayVar(&maps, "map", nil, "field=Column: the column that fills a roster field (repeatable; field= clears it)")
+	imp.Flags().BoolVar(&apply, "apply", false, "write the roster (default: only show what would change)")
+	a.dbFlags(imp, true)
+	var asJSON bool
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the roster",
+		Args:  cobra.NoArgs,
+		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+			_, sc, err := a.riskScope(cmd.Context(), s)
+			if err != nil {
+				return err
+			}
+			people, err := sc.People(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(a.stdout, nonNilSlice(people))
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tNAME\tPOSITION\tDEPARTMENT\tACCESS\tSTART\tEND")
+			for _, p := range people {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.EmployeeID, p.Name, p.Position, p.Department, p.Access, p.Start, p.End)
+			}
+			return tw.Flush()
+		}),
+	}
+	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	a.dbFlags(list, true)
+	cmd.AddCommand(imp, list)
+	return cmd
+}
+
+func nonNilSlice[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func clip[T any](s []T, n int) []T {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func mappingText(m workforce.Mapping) string {
+	var parts []string
+	for _, f := range workforce.Fields {
+		if c := m[f]; c != "" {
+			parts = append(parts, f+"="+c)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// readInput reads a file named on the command line, at most max bytes.
+func readInput(path string, max int64) ([]byte, error) {
+	f, err := openInput(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, errs.Wrap(errs.Invalid, "cannot read "+path, err)
+	}
+	if int64(len(b)) > max {
+		return nil, errs.New(errs.TooLarge, fmt.Sprintf("%s is larger than %d MiB", path, max>>20))
+	}
+	return b, nil
+}
+
+// trainingStatusJSON is `training status --json`: per person and per
+// module, assigned, due, completed and overdue.
+type trainingStatusJSON struct {
+	AsOf    string            `json:"as_of"`
+	Overall workforce.Tally   `json:"overall"`
+	Modules []workforce.Tally `json:"modules"`
+	People  []personJSON      `json:"people"`
+}
+
+type personJSON struct {
+	ID          string                  `json:"id"`
+	EmployeeID  string                  `json:"employee_id"`
+	Name        string                  `json:"name"`
+	Position    string                  `json:"position"`
+	Department  string                  `json:"department"`
+	Assigned    int                     `json:"assigned"`
+	Completed   int                     `json:"completed"`
+	Overdue     int                     `json:"overdue"`
+	Assignments []*workforce.Assignment `json:"assignments"`
+}
+
+func (a *app) trainingCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "training",
+		Short: "Role-based training: the program, status, completions",
+		Long: `Training modules are assigned by rules over position, department, worker type
+and ePHI access (164.308(a)(5); SP 800-66 Rev. 2: training that follows each
+position's job description and access to ePHI). Assignments follow the roster
+as people join, move and leave.`,
+	}
+	var asJSON bool
+	status := &cobra.Command{
+		Use:   "status",
+		Short: "Per person and per module: assigned, due, completed, overdue",
+		Args:  cobra.NoArgs,
+		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+			_, sc, err := a.riskScope(cmd.Context(), s)
+			if err != nil {
+				return err
+			}
+			_, st, err := sc.TrainingStatus(cmd.Context(), time.Now())
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				out := trainingStatusJSON{AsOf: st.AsOf, Overall: st.Overall, Modules: nonNilSlice(st.Modules), People: []personJSON{}}
+				for _, ps := range st.People {
+					p := ps.Person
+					out.People = append(out.People, personJSON{ID: p.ID, EmployeeID: p.EmployeeID, Name: p.Name, Position: p.Position, Department: p.Department,
+						Assigned: ps.Assigned, Completed: ps.Done, Overdue: ps.Overdue, Assignments: ps.Assignments})
+				}
+				return writeJSON(a.stdout, out)
+			}
+			fmt.Fprintf(a.stdout, "Training as of %s: %d of %d assignments done (%.0f%%), %d overdue.\n\n", st.AsOf, st.Overall.Done, st.Overall.Assigned, st.Overall.Rate(), st.Overall.Overdue)
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "MODULE\tASSIGNED\tDONE\tDUE\tOVERDUE\tRATE")
+			for _, t := range st.Modules {
+				fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%.0f%%\n", t.Name, t.Assigned, t.Done, t.Due, t.Overdue, t.Rate())
+			}
+			return tw.Flush()
+		}),
+	}
+	status.Flags().BoolVar(&asJSON, "json", false, "print JSON: per person and per module, assigned, due, completed and overdue")
+	a.dbFlags(status, true)
+	var apply bool
+	imp := &cobra.Command{
+		Use:   "import FILE",
+		Short: "Import completions from a learning system's export: a preview, or --apply",
+		Long: `Read completions (CSV or XLSX) with the columns employee_id or email, module (its
+code or title) and completed_on. A person not on the roster, an unknown module
+or a bad date is named by row, and nothing is written; --apply records them all
+in one transaction and updates the CPG scorecard.`,
+		Args: cobra.ExactArgs(1),
+		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
+			ctx := cmd.Context()
+			_, sc, err := a.riskScope(ctx, s)
+			if err != nil {
+				return err
+			}
+			content, err := readInput(args[0], workforce.MaxImportBytes)
+			if err != nil {
+				return err
+			}
+			people, err := sc.People(ctx)
+			if err != nil {
+				return err
+			}
+			prog, err := sc.TrainingProgram(ctx)
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			cs, err := workforce.PlanCompletions(args[0], bytes.NewReader(content), people, prog.Modules, now.UTC().Format(workforce.DateLayout))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%s: %d completion(s).\n", args[0], len(cs))
+			return a.applyIf(apply, func() error {
+				if err := sc.AddCompletions(ctx, cs, "training.import"); err != nil {
+					return err
+				}
+				return sc.RecordTrainingInput(ctx, now)
+			})
+		}),
+	}
+	imp.Flags().BoolVar(&apply, "apply", false, "record the completions (default: only check them)")
+	a.dbFlags(imp, true)
+	var install bool
+	program := &cobra.Command{
+		Use:   "program",
+		Short: "The training modules and the rules that assign them",
+		Args:  cobra.NoArgs,
+		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+			ctx := cmd.Context()
+			_, sc, err := a.riskScope(ctx, s)
+			if err != nil {
+				return err
+			}
+			if install {
+				reg, err := loadCatalog()
+				if err != nil {
+					return err
+				}
+				starter, _, err := workforce.Starter(reg)
+				if err != nil {
+					return errs.Wrap(errs.Internal, "the starter program is broken", err)
+				}
+				if err := sc.InstallProgram(ctx, starter); err != nil {
+					return err
+				}
+			}
+			prog, err := sc.TrainingProgram(ctx)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(a.stdout, prog)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "MODULE\tTITLE\tMINUTES\tWHEN\tASSIGNED TO")
+			for _, m := range prog.Modules {
+				var to []string
+				for _, r := range prog.Rules {
+					if r.Module == m.Code {
+						to = append(to, r.Describe())
+					}
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", m.Code, m.Title, m.Minutes, m.Frequency(), strings.Join(to, " | "))
+			}
+			return tw.Flush()
+		}),
+	}
+	program.Flags().BoolVar(&install, "install-starter", false, "add Safeguard's starter program (seven modules and their rules)")
+	program.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	a.dbFlags(program, true)
+	cmd.AddCommand(status, imp, program)
+	return cmd
+}

@@ -1,0 +1,89 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+func TestWorkforceImportFromTheCommandLine(t *testing.T) {
+	db := storetest.SQLitePath(t)
+	if code, _, errOut := run(t, "org", "create", "--slug", "riverside", "--name", "Riverside Family Clinic", "--type", "provider", "--db", db); code != 0 {
+		t.Fatal(errOut)
+	}
+	if code, out, errOut := run(t, "training", "program", "--install-starter", "--db", db); code != 0 || !strings.Contains(out, "privileged") || !strings.Contains(out, "access to ePHI at least: administers systems holding ephi") {
+		t.Fatalf("install: exit %d\n%s%s", code, out, errOut)
+	}
+	data := filepath.Join("..", "workforce", "testdata")
+	// A bad export: named by row and column, nothing written.
+	code, _, errOut := run(t, "workforce", "import", filepath.Join(data, "roster-bad.csv"), "--map", "first_name=Legal First Name", "--map", "last_name=Legal Last Name", "--apply", "--db", db)
+	if code == 0 || !strings.Contains(errOut, `line 4, column "Employee Number": duplicate employee id "2001" (first on line 2)`) || !strings.Contains(errOut, `line 2, column "Termination Date": the end date 2023-12-31 is before the start date 2024-01-01`) {
+		t.Errorf("bad roster: exit %d\n%s", code, errOut)
+	}
+	if _, out, _ := run(t, "workforce", "list", "--json", "--db", db); strings.TrimSpace(out) != "[]" {
+		t.Errorf("a refused import wrote people: %s", out)
+	}
+	code, _, errOut = run(t, "workforce", "import", filepath.Join(data, "roster-2026-01.csv"), "--map", "email=E-mail", "--db", db)
+	if code == 0 || !strings.Contains(errOut, `the mapping names column(s) the file does not have: "E-mail" (for email)`) {
+		t.Errorf("unknown column: exit %d %s", code, errOut)
+	}
+	// The first import guesses the mapping; --apply writes it and remembers the mapping.
+	code, out, errOut := run(t, "workforce", "import", filepath.Join(data, "roster-2026-01.csv"), "--apply", "--db", db)
+	if code != 0 || !strings.Contains(out, "6 joiner(s), 0 mover(s)") || !strings.Contains(out, "employee_id=Employee Number") || !strings.Contains(out, "Columns not used: Salary Grade") || !strings.Contains(out, "Imported.") {
+		t.Fatalf("first import: exit %d\n%s%s", code, out, errOut)
+	}
+	// The next export: Tom and Ana leave (both ended before today), Maria moves, Raj joins.
+	code, out, errOut = run(t, "workforce", "import", filepath.Join(data, "roster-2026-07.csv"), "--db", db)
+	if code != 0 || !strings.Contains(out, "1 joiner(s), 1 mover(s), 2 leaver(s), 3 unchanged") || !strings.Contains(out, "moves  1004 Maria Gomez: position, department, manager") ||
+		!strings.Contains(out, "leaves 1005 Tom Baker") || !strings.Contains(out, "Nothing written") {
+		t.Fatalf("re-import preview: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, "workforce", "import", filepath.Join(data, "roster-2026-07.csv"), "--apply", "--db", db); code != 0 {
+		t.Fatal(errOut)
+	}
+	code, out, errOut = run(t, "training", "status", "--json", "--db", db)
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	var st struct {
+		Overall struct{ Assigned, Done, Overdue int }
+		Modules []struct {
+			Name              string
+			Assigned, Overdue int
+		}
+		People []struct {
+			EmployeeID  string `json:"employee_id"`
+			Assigned    int
+			Assignments []struct{ Module, Status, Due string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		t.Fatal(err)
+	}
+	modules := map[string][]string{}
+	for _, p := range st.People {
+		for _, a := range p.Assignments {
+			modules[p.EmployeeID] = append(modules[p.EmployeeID], a.Module)
+			if a.Due == "" || a.Status == "" {
+				t.Errorf("assignment without due date or status: %+v", a)
+			}
+		}
+	}
+	if len(st.People) != 5 || modules["1005"] != nil || modules["1006"] != nil || !strings.Contains(strings.Join(modules["1004"], ","), "billing") ||
+		strings.Contains(strings.Join(modules["1004"], ","), "clinician") || !strings.Contains(strings.Join(modules["1007"], ","), "clinician") {
+		t.Errorf("training after the re-import: %d people, %v", len(st.People), modules)
+	}
+	// Completions from a learning system: an unknown person is refused.
+	code, _, errOut = run(t, "training", "import", filepath.Join(data, "completions.csv"), "--apply", "--db", db)
+	if code == 0 || !strings.Contains(errOut, `line 5, column "employee_id": no person with employee id "9999" on the roster`) {
+		t.Errorf("completions for an unknown person: exit %d %s", code, errOut)
+	}
+	// The scorecard carries the training results.
+	_, out, _ = run(t, "scorecard", "--json", "--db", db)
+	if !strings.Contains(out, `"source": "training"`) {
+		t.Errorf("the scorecard has no training input:\n%.600s", out)
+	}
+}

@@ -1,0 +1,131 @@
+package workforce
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/assessment"
+)
+
+// PersonStatus is one person's training on a day.
+type PersonStatus struct {
+	Person      *Person       `json:"person"`
+	Assignments []*Assignment `json:"assignments"`
+	Assigned    int           `json:"assigned"`
+	Done        int           `json:"done"`
+	Overdue     int           `json:"overdue"`
+}
+
+// Status is the training program's standing on a day: each active
+// person's assignments, and tallies per module, department and position.
+type Status struct {
+	AsOf        string          `json:"as_of"`
+	People      []*PersonStatus `json:"people"`
+	Modules     []Tally         `json:"modules"`
+	Departments []Tally         `json:"departments"`
+	Positions   []Tally         `json:"positions"`
+	Overall     Tally           `json:"overall"`
+}
+
+// Summarize evaluates the program over the roster on day today.
+func Summarize(pr *Program, people []*Person, completions []*Completion, today string) *Status {
+	as := pr.Evaluate(people, completions, today)
+	st := &Status{AsOf: today, People: []*PersonStatus{}}
+	byPerson := map[string]*PersonStatus{}
+	for _, p := range people {
+		if !p.Active(today) {
+			continue
+		}
+		ps := &PersonStatus{Person: p, Assignments: []*Assignment{}}
+		byPerson[p.ID] = ps
+		st.People = append(st.People, ps)
+	}
+	for _, a := range as {
+		ps := byPerson[a.PersonID]
+		ps.Assignments = append(ps.Assignments, a)
+		ps.Assigned++
+		if a.Done() {
+			ps.Done++
+		}
+		if a.Status == Overdue {
+			ps.Overdue++
+		}
+	}
+	st.Modules = Tallies(as, func(a *Assignment) string { return a.Module })
+	st.Departments = Tallies(as, func(a *Assignment) string { return orNone(a.Person.Department) })
+	st.Positions = Tallies(as, func(a *Assignment) string { return orNone(a.Person.Position) })
+	all := Tallies(as, func(*Assignment) string { return "all" })
+	if len(all) == 1 {
+		st.Overall = all[0]
+	}
+	st.Overall.Name = "all"
+	return st
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// TrainingGoal is the CPG the training results verify: basic cybersecurity
+// training (HPH CPGs, essential goal 4).
+const TrainingGoal = "hph-cpg/essential-4"
+
+// Input turns the training status into a dated scorecard input for the
+// basic-training goal: from the assignments of the modules that serve it,
+// met when at least 95% are done and none is overdue for the privileged
+// modules' holders, partly met from 75%, not met below. The thresholds are
+// Safeguard's; the CPG sets none.
+func (st *Status) Input(pr *Program, at time.Time) assessment.Input {
+	serves := map[string]bool{}
+	for _, m := range pr.Modules {
+		if slices.Contains(m.Items, TrainingGoal) {
+			serves[m.Code] = true
+		}
+	}
+	var t Tally
+	privLate := 0
+	for _, ps := range st.People {
+		for _, a := range ps.Assignments {
+			if !serves[a.Module] {
+				if a.Status == Overdue && ps.Person.Access == Administer {
+					privLate++
+				}
+				continue
+			}
+			t.Assigned++
+			if a.Done() {
+				t.Done++
+			}
+			if a.Status == Overdue {
+				t.Overdue++
+			}
+		}
+	}
+	in := assessment.Input{Goal: TrainingGoal, Source: "training", Label: "Training records", Date: at,
+		Detail: fmt.Sprintf("%.0f%% of assignments of the awareness modules done (%d of %d, %d overdue)", t.Rate(), t.Done, t.Assigned, t.Overdue)}
+	if privLate > 0 {
+		in.Detail += fmt.Sprintf("; %d administrator assignment(s) of other modules overdue", privLate)
+	}
+	switch {
+	case t.Assigned == 0:
+		in.Status, in.Detail = assessment.Unknown, "no training assigned: install the training program and import the roster"
+	case t.Rate() >= 95 && privLate == 0:
+		in.Status = assessment.Met
+	case t.Rate() >= 75:
+		in.Status = assessment.PartlyMet
+	default:
+		in.Status = assessment.NotMet
+	}
+	var mods []string
+	for code := range serves {
+		mods = append(mods, code)
+	}
+	slices.Sort(mods)
+	in.Ref = "modules: " + strings.Join(mods, ", ")
+	return in
+}
