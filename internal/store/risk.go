@@ -1016,10 +1016,10 @@ func (sc *Scoped) FinalizeAnalysis(ctx context.Context, id, approver, reviewBy s
 
 var _ risk.Store = (*Scoped)(nil)
 
-// SaveRiskImport keeps an uploaded inventory ("assets") or register
-// ("risks") file for its preview; the apply reads it back. Files kept
-// longer than a day are dropped.
-func (sc *Scoped) SaveRiskImport(ctx context.Context, kind, filename, sha string, content []byte) (string, error) {
+// SaveUpload keeps an uploaded inventory ("assets"), register ("risks")
+// or roster ("roster") file for its preview; the apply reads it back.
+// Files kept longer than a day are dropped.
+func (sc *Scoped) SaveUpload(ctx context.Context, kind, filename, sha string, content []byte) (string, error) {
 	s := sc.s
 	id, err := newID()
 	if err != nil {
@@ -1027,22 +1027,22 @@ func (sc *Scoped) SaveRiskImport(ctx context.Context, kind, filename, sha string
 	}
 	now := s.now().UTC()
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM risk_imports WHERE org_id = ? AND created_at < ?`), sc.org.ID, formatTime(now.Add(-24*time.Hour))); err != nil {
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM pending_uploads WHERE org_id = ? AND created_at < ?`), sc.org.ID, formatTime(now.Add(-24*time.Hour))); err != nil {
 			return translate(err, "import")
 		}
-		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO risk_imports (id, org_id, kind, filename, sha256, content, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO pending_uploads (id, org_id, kind, filename, sha256, content, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
 			id, sc.org.ID, kind, filename, sha, base64.StdEncoding.EncodeToString(content), formatTime(now), audit.ActorFrom(ctx).Label)
 		return translate(err, "import")
 	})
 	return id, err
 }
 
-// RiskImport returns a kept file. Errors: NotFound (also once applied or
+// Upload returns a kept file. Errors: NotFound (also once applied or
 // expired).
-func (sc *Scoped) RiskImport(ctx context.Context, kind, id string) (filename string, content []byte, err error) {
+func (sc *Scoped) Upload(ctx context.Context, kind, id string) (filename string, content []byte, err error) {
 	s := sc.s
 	var enc string
-	err = s.read.QueryRowContext(ctx, s.rebind(`SELECT filename, content FROM risk_imports WHERE id = ? AND org_id = ? AND kind = ?`), id, sc.org.ID, kind).Scan(&filename, &enc)
+	err = s.read.QueryRowContext(ctx, s.rebind(`SELECT filename, content FROM pending_uploads WHERE id = ? AND org_id = ? AND kind = ?`), id, sc.org.ID, kind).Scan(&filename, &enc)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", nil, errs.New(errs.NotFound, "that upload is no longer kept (applied already, or more than a day old): upload the file again")
@@ -1056,9 +1056,9 @@ func (sc *Scoped) RiskImport(ctx context.Context, kind, id string) (filename str
 	return filename, content, nil
 }
 
-// DropRiskImport forgets a kept file once applied.
-func (sc *Scoped) DropRiskImport(ctx context.Context, id string) error {
+// DropUpload forgets a kept file once applied.
+func (sc *Scoped) DropUpload(ctx context.Context, id string) error {
 	s := sc.s
-	_, err := s.write.ExecContext(ctx, s.rebind(`DELETE FROM risk_imports WHERE id = ? AND org_id = ?`), id, sc.org.ID)
+	_, err := s.write.ExecContext(ctx, s.rebind(`DELETE FROM pending_uploads WHERE id = ? AND org_id = ?`), id, sc.org.ID)
 	return translate(err, "import")
 }

@@ -140,11 +140,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if err := rsc.CreateAnalysis(ctx, analysis); err != nil {
 			t.Fatal(err)
 		}
-		assetImport, err := rsc.SaveRiskImport(ctx, "assets", "a.csv", "x", []byte("name,type\nFax,device\n"))
+		assetImport, err := rsc.SaveUpload(ctx, "assets", "a.csv", "x", []byte("name,type\nFax,device\n"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		riskImport, err := rsc.SaveRiskImport(ctx, "risks", "r.csv", "x", []byte("title,threat,assets\nPhish,social-engineering,EHR\n"))
+		riskImport, err := rsc.SaveUpload(ctx, "risks", "r.csv", "x", []byte("title,threat,assets\nPhish,social-engineering,EHR\n"))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -364,7 +364,7 @@ func (s *Server) previewImport(w http.ResponseWriter, r *http.Request, kind stri
 		return
 	}
 	sum := sha256.Sum256(content)
-	id, err := sc.Store.SaveRiskImport(r.Context(), kind, h.Filename, hex.EncodeToString(sum[:]), content)
+	id, err := sc.Store.SaveUpload(r.Context(), kind, h.Filename, hex.EncodeToString(sum[:]), content)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -443,7 +443,7 @@ func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, kind strin
 func (s *Server) applyUpload(w http.ResponseWriter, r *http.Request, kind string) {
 	sc := scopeFrom(r.Context())
 	id := r.PathValue("import")
-	filename, content, err := sc.Store.RiskImport(r.Context(), kind, id)
+	filename, content, err := sc.Store.Upload(r.Context(), kind, id)
 	if err != nil {
 		s.importFailed(w, r, kind, err)
 		return
@@ -470,7 +470,7 @@ func (s *Server) applyUpload(w http.ResponseWriter, r *http.Request, kind string
 		s.importFailed(w, r, kind, err)
 		return
 	}
-	sc.Store.DropRiskImport(r.Context(), id)
+	sc.Store.DropUpload(r.Context(), id)
 	target := "/assets"
 	if kind == "risks" {
 		target = "/register"
