@@ -31,16 +31,27 @@ const (
 	// EditRisks: edit the ePHI inventory, vulnerabilities, risks and their
 	// plans.
 	EditRisks Permission = "risk.edit"
+	// ViewWorkforce: see the roster, everyone's training and the workforce
+	// security records.
+	ViewWorkforce Permission = "workforce.view"
+	// ManageWorkforce: import the roster, edit people's records, set the
+	// training program, record completions, sanctions and checklists.
+	ManageWorkforce Permission = "workforce.manage"
+	// OwnTraining: see one's own training assignments and attest completing
+	// them.
+	OwnTraining Permission = "training.own"
 )
 
 // grants is the role × permission table, the one place it is decided.
 var grants = map[Role]map[Permission]bool{
 	Owner: {ViewOrg: true, ViewMembers: true, ManageMembers: true, ViewAudit: true, ManageSettings: true, ManageTokens: true,
-		ViewProgram: true, EditProfile: true, ManageAssessments: true, Answer: true, UploadEvidence: true, EditRisks: true},
-	SecurityOfficer: {ViewOrg: true, ViewMembers: true, ViewProgram: true, EditProfile: true, ManageAssessments: true, Answer: true, UploadEvidence: true, EditRisks: true},
-	Contributor:     {ViewOrg: true, ViewProgram: true, Answer: true, UploadEvidence: true, EditRisks: true},
-	Auditor:         {ViewOrg: true, ViewMembers: true, ViewAudit: true, ViewProgram: true},
-	Workforce:       {ViewOrg: true},
+		ViewProgram: true, EditProfile: true, ManageAssessments: true, Answer: true, UploadEvidence: true, EditRisks: true,
+		ViewWorkforce: true, ManageWorkforce: true, OwnTraining: true},
+	SecurityOfficer: {ViewOrg: true, ViewMembers: true, ViewProgram: true, EditProfile: true, ManageAssessments: true, Answer: true, UploadEvidence: true, EditRisks: true,
+		ViewWorkforce: true, ManageWorkforce: true, OwnTraining: true},
+	Contributor: {ViewOrg: true, ViewProgram: true, Answer: true, UploadEvidence: true, EditRisks: true, OwnTraining: true},
+	Auditor:     {ViewOrg: true, ViewMembers: true, ViewAudit: true, ViewProgram: true, ViewWorkforce: true, OwnTraining: true},
+	Workforce:   {ViewOrg: true, OwnTraining: true},
 }
 
 // Can reports whether the role grants the permission.

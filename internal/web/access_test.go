@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -23,6 +24,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/vault"
 	"github.com/safeguard-health/safeguard/internal/web"
 	"github.com/safeguard-health/safeguard/internal/workbook"
+	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
 // persona is someone the matrix checks: anonymous, a member of the target
@@ -149,6 +151,34 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		riskFormAsset = asset.ID
+		// The training program, every persona on the roster (so each can attest
+		// its own training), a leaver with a checklist, and a kept roster export.
+		reg2, _ := catalog.Load()
+		starterProg, _, err := workforce.Starter(reg2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rsc.InstallProgram(ctx, starterProg); err != nil {
+			t.Fatal(err)
+		}
+		for i, p := range personas[1:] {
+			if p.outsider {
+				continue
+			}
+			if err := rsc.SavePerson(ctx, &workforce.Person{EmployeeID: fmt.Sprint(100 + i), Name: p.name, Email: p.email, Start: "2020-01-01"}, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		leaver := &workforce.Person{EmployeeID: "900", Name: "Leaver", Start: "2020-01-01", End: "2026-01-31"}
+		if err := rsc.SavePerson(ctx, leaver, nil); err != nil {
+			t.Fatal(err)
+		}
+		items, _ := rsc.Checklists(ctx, leaver.ID)
+		rosterUpload, err := rsc.SaveUpload(ctx, "roster", "hr.csv", "x", []byte("Employee Number,Name\n901,New Starter\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		trainingRule := starterProg.Rules[len(starterProg.Rules)-1].ID
 		idFor := func(pattern string) string {
 			switch {
 			case strings.Contains(pattern, "/risk/analyses/"):
@@ -159,6 +189,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 				return vuln.ID
 			case strings.Contains(pattern, "/risk/register/"):
 				return rk.ID
+			case strings.Contains(pattern, "/training/rules/"):
+				return trainingRule
+			case strings.Contains(pattern, "/workforce/"):
+				return leaver.ID
+			case strings.Contains(pattern, "/checklist-items/"):
+				return items[0].ID
 			case strings.Contains(pattern, "/assessments/"):
 				return asmt.ID
 			case strings.Contains(pattern, "/evidence/"):
@@ -175,8 +211,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 				imp = assetImport
 			case strings.Contains(rt.Pattern, "/register-imports/"):
 				imp = riskImport
+			case strings.Contains(rt.Pattern, "/roster-imports/"):
+				imp = rosterUpload
 			}
-			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)", "{item...}", "hph-cpg/enhanced-1", "{id}", idFor(rt.Pattern), "{import}", imp).Replace(path)
+			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)", "{item...}", "hph-cpg/enhanced-1", "{id}", idFor(rt.Pattern), "{import}", imp, "{module}", "awareness").Replace(path)
 			if strings.HasSuffix(path, "/static/") {
 				path += "style.css"
 			}
@@ -281,6 +319,20 @@ func formFor(pattern string) url.Values {
 		return url.Values{"title": {"Turn on MFA"}, "due": {"2027-01-31"}}
 	case "POST /orgs/{org}/risk/scales":
 		return url.Values{"review_months": {"12"}}
+	case "POST /orgs/{org}/training/mine/{module}":
+		return url.Values{"completed_on": {time.Now().Format("2006-01-02")}, "attest": {"on"}}
+	case "POST /orgs/{org}/training/rules":
+		return url.Values{"module": {"awareness"}, "departments": {"Clinical"}}
+	case "POST /orgs/{org}/workforce/{id}":
+		return url.Values{"clearance": {"done"}, "end_date": {"2026-01-31"}}
+	case "POST /orgs/{org}/workforce/{id}/completions":
+		return url.Values{"module": {"awareness"}, "completed_on": {"2025-12-01"}}
+	case "POST /orgs/{org}/workforce/{id}/sanctions":
+		return url.Values{"date": {"2025-12-01"}, "policy": {"Acceptable use"}, "action": {"warning"}}
+	case "POST /orgs/{org}/roster-imports/{import}":
+		return url.Values{"map_employee_id": {"Employee Number"}, "map_name": {"Name"}}
+	case "POST /orgs/{org}/checklist-items/{id}":
+		return url.Values{"done": {"1"}}
 	}
 	return url.Values{}
 }

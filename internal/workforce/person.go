@@ -210,3 +210,6 @@ func ParseDate(s string) (string, bool) {
 	}
 	return "", false
 }
+
+// Today is the day of t as workforce records compare dates.
+func Today(t time.Time) string { return t.UTC().Format(DateLayout) }

@@ -1,0 +1,604 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/tabular"
+	"github.com/safeguard-health/safeguard/internal/workforce"
+)
+
+func workforceBase(r *http.Request) string {
+	return "/orgs/" + scopeFrom(r.Context()).Store.Org().Slug + "/workforce"
+}
+
+type myTrainingView struct {
+	programView
+	Person  *workforce.Person
+	Status  *workforce.PersonStatus
+	Modules map[string]*workforce.Module
+	Today   string
+	History []*workforce.Completion
+}
+
+// myTrainingPage shows the signed-in member their own assignments, found
+// by their account's email on the roster: nobody else's.
+func (s *Server) myTrainingPage(w http.ResponseWriter, r *http.Request) {
+	s.renderMyTraining(w, r, http.StatusOK, "", r.URL.Query().Get("notice"))
+}
+
+func (s *Server) renderMyTraining(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+	sc := scopeFrom(r.Context())
+	v := &myTrainingView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Modules: map[string]*workforce.Module{}, Today: workforce.Today(s.now())}
+	me, err := sc.Store.PersonByEmail(r.Context(), viewerFrom(r.Context()).User.Email)
+	switch {
+	case errs.Is(err, errs.NotFound):
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	default:
+		prog, err := sc.Store.TrainingProgram(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		done, err := sc.Store.Completions(r.Context(), me.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		st := workforce.Summarize(prog, []*workforce.Person{me}, done, v.Today)
+		v.Person, v.History = me, done
+		if len(st.People) == 1 {
+			v.Status = st.People[0]
+		}
+		for _, m := range prog.Modules {
+			v.Modules[m.Code] = m
+		}
+	}
+	s.render(w, r, "training_mine", status, page{Title: "My training · " + sc.Store.Org().Name, Data: v})
+}
+
+// attestTraining records that the signed-in member completed one of their
+// own assignments, on their word.
+func (s *Server) attestTraining(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	fail := func(err error) {
+		if userError(err) || errs.Is(err, errs.NotFound) {
+			s.renderMyTraining(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+			return
+		}
+		s.fail(w, r, err)
+	}
+	me, err := sc.Store.PersonByEmail(r.Context(), viewerFrom(r.Context()).User.Email)
+	if err != nil {
+		fail(err)
+		return
+	}
+	today := workforce.Today(s.now())
+	on, ok := workforce.ParseDate(r.FormValue("completed_on"))
+	switch {
+	case r.FormValue("attest") == "":
+		fail(errs.New(errs.Invalid, "attest: confirm that you completed the module yourself"))
+		return
+	case !ok || on == "":
+		fail(errs.New(errs.Invalid, "completed_on: give the date you completed it"))
+		return
+	case on > today:
+		fail(errs.New(errs.Invalid, "completed_on: "+on+" is in the future"))
+		return
+	}
+	prog, err := sc.Store.TrainingProgram(r.Context())
+	if err != nil {
+		fail(err)
+		return
+	}
+	module := r.PathValue("module")
+	assigned := slices.ContainsFunc(prog.Evaluate([]*workforce.Person{me}, nil, today), func(a *workforce.Assignment) bool { return a.Module == module })
+	if !assigned {
+		fail(errs.New(errs.NotFound, "the module "+module+" is not assigned to you"))
+		return
+	}
+	c := &workforce.Completion{PersonID: me.ID, Module: module, CompletedOn: on, Source: "attested by " + viewerFrom(r.Context()).User.Email}
+	if err := sc.Store.AddCompletions(r.Context(), []*workforce.Completion{c}, "training.attest"); err != nil {
+		fail(err)
+		return
+	}
+	if err := sc.Store.RecordTrainingInput(r.Context(), s.now()); err != nil {
+		fail(err)
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+sc.Store.Org().Slug+"/training/mine?notice="+url.QueryEscape("Recorded: thank you."), http.StatusSeeOther)
+}
+
+type workforceView struct {
+	programView
+	People  []*workforce.Person
+	Status  *workforce.Status
+	ByID    map[string]*workforce.PersonStatus
+	Today   string
+	Mapping string
+	Open    int // open checklist items
+}
+
+func (s *Server) workforcePage(w http.ResponseWriter, r *http.Request) {
+	s.renderWorkforce(w, r, http.StatusOK, "", r.URL.Query().Get("notice"))
+}
+
+func (s *Server) renderWorkforce(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+	sc := scopeFrom(r.Context())
+	people, err := sc.Store.People(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	_, st, err := sc.Store.TrainingStatus(r.Context(), s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items, err := sc.Store.Checklists(r.Context(), "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := &workforceView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, People: people, Status: st, ByID: map[string]*workforce.PersonStatus{}, Today: st.AsOf}
+	for _, ps := range st.People {
+		v.ByID[ps.Person.ID] = ps
+	}
+	for _, it := range items {
+		if !it.Done {
+			v.Open++
+		}
+	}
+	s.render(w, r, "workforce", status, page{Title: "Workforce · " + sc.Store.Org().Name, Data: v})
+}
+
+type rosterPreviewView struct {
+	programView
+	Plan     *workforce.RosterPlan
+	Header   []string
+	Fields   []string
+	Mapping  workforce.Mapping
+	ImportID string
+	Digest   string
+}
+
+// importRoster keeps an uploaded HR export and previews it through the
+// remembered mapping, or one guessed from its header.
+func (s *Server) importRoster(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	f, h, err := s.readUpload(w, r, workforce.MaxImportBytes, "the HR export")
+	if err != nil {
+		s.rosterFailed(w, r, err)
+		return
+	}
+	defer f.Close()
+	content, err := io.ReadAll(f)
+	if err != nil {
+		s.rosterFailed(w, r, errs.Wrap(errs.Invalid, "the upload could not be read", err))
+		return
+	}
+	t, err := tabular.Read(h.Filename, bytes.NewReader(content), workforce.MaxImportBytes)
+	if err != nil {
+		s.rosterFailed(w, r, err)
+		return
+	}
+	m, err := sc.Store.RosterMapping(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if m == nil {
+		m = workforce.Guess(t.Header)
+	}
+	sum := sha256.Sum256(content)
+	id, err := sc.Store.SaveUpload(r.Context(), "roster", h.Filename, hex.EncodeToString(sum[:]), content)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.previewRoster(w, r, id, h.Filename, content, t.Header, m)
+}
+
+func (s *Server) rosterFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if userError(err) {
+		s.renderWorkforce(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+		return
+	}
+	s.fail(w, r, err)
+}
+
+// planRoster plans a kept file through a mapping; digest names the plan and
+// the roster it was made against.
+func (s *Server) planRoster(r *http.Request, file string, content []byte, m workforce.Mapping) (*workforce.RosterPlan, string, map[string]string, error) {
+	sc := scopeFrom(r.Context())
+	current, err := sc.Store.People(r.Context())
+	if err != nil {
+		return nil, "", nil, err
+	}
+	assets, err := sc.Store.Assets(r.Context())
+	if err != nil {
+		return nil, "", nil, err
+	}
+	byName, byID := map[string]string{}, map[string]string{}
+	for _, a := range assets {
+		byName[strings.ToLower(a.Name)], byID[a.ID] = a.ID, a.Name
+	}
+	p, err := workforce.PlanRoster(file, bytes.NewReader(content), m, current, byName, workforce.Today(s.now()))
+	if err != nil {
+		return nil, "", nil, err
+	}
+	hsh := sha256.New()
+	for _, c := range current {
+		fmt.Fprintf(hsh, "%s %s\n", c.ID, c.UpdatedAt)
+	}
+	for _, f := range workforce.Fields {
+		fmt.Fprintf(hsh, "%s=%s\n", f, m[f])
+	}
+	hsh.Write(content)
+	return p, hex.EncodeToString(hsh.Sum(nil)), byID, nil
+}
+
+func (s *Server) previewRoster(w http.ResponseWriter, r *http.Request, id, file string, content []byte, header []string, m workforce.Mapping) {
+	sc := scopeFrom(r.Context())
+	v := &rosterPreviewView{programView: programView{Scope: sc}, Header: header, Fields: workforce.Fields, Mapping: m, ImportID: id}
+	status := http.StatusOK
+	if err := m.Validate(); err != nil {
+		v.Error, status = errs.Message(err), http.StatusBadRequest
+	} else {
+		p, digest, _, err := s.planRoster(r, file, content, m)
+		switch {
+		case userError(err):
+			v.Error, status = errs.Message(err), errs.HTTPStatus(err)
+		case err != nil:
+			s.fail(w, r, err)
+			return
+		default:
+			v.Plan, v.Digest = p, digest
+		}
+	}
+	s.render(w, r, "roster_preview", status, page{Title: "Roster import · " + sc.Store.Org().Name, Data: v})
+}
+
+// applyRoster re-previews a kept export with the mapping the form sets,
+// or applies it when asked and nothing moved since the preview.
+func (s *Server) applyRoster(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	id := r.PathValue("import")
+	file, content, err := sc.Store.Upload(r.Context(), "roster", id)
+	if err != nil {
+		s.rosterFailed(w, r, err)
+		return
+	}
+	t, err := tabular.Read(file, bytes.NewReader(content), workforce.MaxImportBytes)
+	if err != nil {
+		s.rosterFailed(w, r, err)
+		return
+	}
+	m := workforce.Mapping{}
+	for _, f := range workforce.Fields {
+		if c := strings.TrimSpace(r.FormValue("map_" + f)); c != "" {
+			m[f] = c
+		}
+	}
+	if r.FormValue("action") != "apply" {
+		s.previewRoster(w, r, id, file, content, t.Header, m)
+		return
+	}
+	p, digest, byID, err := s.planRoster(r, file, content, m)
+	if err == nil && digest != r.FormValue("digest") {
+		err = errs.New(errs.Conflict, "the roster or the mapping changed since the preview: check the preview again before applying")
+	}
+	if err == nil {
+		err = sc.Store.ApplyRoster(r.Context(), p, byID)
+	}
+	if err == nil {
+		err = sc.Store.RecordTrainingInput(r.Context(), s.now())
+	}
+	if err != nil {
+		s.rosterFailed(w, r, err)
+		return
+	}
+	sc.Store.DropUpload(r.Context(), id)
+	notice := fmt.Sprintf("Imported %s: %d joined, %d moved, %d left; %d unchanged.", file, len(p.Joiners), len(p.Movers), len(p.Leavers), p.Unchanged)
+	http.Redirect(w, r, workforceBase(r)+"?notice="+url.QueryEscape(notice), http.StatusSeeOther)
+}
+
+type personView struct {
+	programView
+	Person    *workforce.Person
+	Status    *workforce.PersonStatus
+	History   []*workforce.Completion
+	Checklist []*workforce.ChecklistItem
+	Sanctions []*workforce.Sanction
+	Modules   []*workforce.Module
+	Systems   []string
+	Today     string
+}
+
+func (s *Server) personPage(w http.ResponseWriter, r *http.Request) {
+	s.renderPerson(w, r, http.StatusOK, "", r.URL.Query().Get("notice"))
+}
+
+func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+	sc := scopeFrom(r.Context())
+	ctx := r.Context()
+	p, err := sc.Store.Person(ctx, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	prog, err := sc.Store.TrainingProgram(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := &personView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Person: p, Modules: prog.Modules, Today: workforce.Today(s.now())}
+	if v.History, err = sc.Store.Completions(ctx, p.ID); err == nil {
+		if v.Checklist, err = sc.Store.Checklists(ctx, p.ID); err == nil {
+			v.Sanctions, err = sc.Store.Sanctions(ctx, p.ID)
+		}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if st := workforce.Summarize(prog, []*workforce.Person{p}, v.History, v.Today); len(st.People) == 1 {
+		v.Status = st.People[0]
+	}
+	assets, err := sc.Store.Assets(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, a := range assets {
+		if slices.Contains(p.Systems, a.ID) {
+			v.Systems = append(v.Systems, a.Name)
+		}
+	}
+	s.render(w, r, "person", status, page{Title: p.Name + " · " + sc.Store.Org().Name, Data: v})
+}
+
+// savePerson edits a person's workforce security record: clearance,
+// authorisation and supervision notes, and the end date (which opens the
+// termination checklist).
+func (s *Server) savePerson(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	p, err := sc.Store.Person(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Clearance, p.ClearanceDate, p.Authorization, p.End = workforce.Clearance(r.FormValue("clearance")), r.FormValue("clearance_date"), r.FormValue("authorization"), r.FormValue("end_date")
+	names, err := s.assetNamesByID(r)
+	if err == nil {
+		err = sc.Store.SavePerson(r.Context(), p, names)
+	}
+	if err != nil {
+		if userError(err) {
+			s.renderPerson(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, workforceBase(r)+"/"+p.ID+"?notice=Saved.", http.StatusSeeOther)
+}
+
+func (s *Server) assetNamesByID(r *http.Request) (map[string]string, error) {
+	assets, err := scopeFrom(r.Context()).Store.Assets(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, a := range assets {
+		out[a.ID] = a.Name
+	}
+	return out, nil
+}
+
+// recordCompletion records a completion for a person, entered by an
+// administrator.
+func (s *Server) recordCompletion(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	id := r.PathValue("id")
+	on, ok := workforce.ParseDate(r.FormValue("completed_on"))
+	var err error
+	prog, err := sc.Store.TrainingProgram(r.Context())
+	switch {
+	case err != nil:
+	case !ok || on == "":
+		err = errs.New(errs.Invalid, "completed_on: give the date it was completed")
+	case on > workforce.Today(s.now()):
+		err = errs.New(errs.Invalid, "completed_on: "+on+" is in the future")
+	case !slices.ContainsFunc(prog.Modules, func(m *workforce.Module) bool { return m.Code == r.FormValue("module") }):
+		err = errs.New(errs.Invalid, "module: choose a training module")
+	default:
+		err = sc.Store.AddCompletions(r.Context(), []*workforce.Completion{{PersonID: id, Module: r.FormValue("module"), CompletedOn: on, Source: "entered by " + viewerFrom(r.Context()).User.Email}}, "training.record")
+		if err == nil {
+			err = sc.Store.RecordTrainingInput(r.Context(), s.now())
+		}
+	}
+	if err != nil {
+		if userError(err) {
+			s.renderPerson(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, workforceBase(r)+"/"+id+"?notice="+url.QueryEscape("Completion recorded."), http.StatusSeeOther)
+}
+
+func (s *Server) addSanction(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	x := &workforce.Sanction{PersonID: id, Date: r.FormValue("date"), Policy: r.FormValue("policy"), Description: r.FormValue("description"), Action: r.FormValue("action")}
+	if err := scopeFrom(r.Context()).Store.AddSanction(r.Context(), x); err != nil {
+		if userError(err) {
+			s.renderPerson(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, workforceBase(r)+"/"+id+"?notice="+url.QueryEscape("Sanction recorded."), http.StatusSeeOther)
+}
+
+func (s *Server) tickChecklist(w http.ResponseWriter, r *http.Request) {
+	if err := scopeFrom(r.Context()).Store.SetChecklistItem(r.Context(), r.PathValue("id"), r.FormValue("done") != ""); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	back := localPath(r.FormValue("back"))
+	if back == "/" {
+		back = workforceBase(r)
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+type trainingView struct {
+	programView
+	Program *workforce.Program
+	Status  *workforce.Status
+	Items   map[string]*catalog.Item
+	Types   []workforce.WorkerType
+	Access  []workforce.Access
+}
+
+func (s *Server) trainingPage(w http.ResponseWriter, r *http.Request) {
+	s.renderTraining(w, r, http.StatusOK, "", r.URL.Query().Get("notice"))
+}
+
+func (s *Server) renderTraining(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+	sc := scopeFrom(r.Context())
+	prog, st, err := sc.Store.TrainingStatus(r.Context(), s.now())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := &trainingView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Program: prog, Status: st, Items: map[string]*catalog.Item{},
+		Types: workforce.WorkerTypes, Access: workforce.AccessLevels}
+	for _, m := range prog.Modules {
+		for _, id := range m.Items {
+			if it, ok := s.catalog.Item(id); ok {
+				v.Items[id] = it
+			}
+		}
+	}
+	s.render(w, r, "training", status, page{Title: "Training · " + sc.Store.Org().Name, Data: v})
+}
+
+func (s *Server) installStarter(w http.ResponseWriter, r *http.Request) {
+	starter, _, err := workforce.Starter(s.catalog)
+	if err == nil {
+		err = scopeFrom(r.Context()).Store.InstallProgram(r.Context(), starter)
+	}
+	if err != nil {
+		if userError(err) {
+			s.renderTraining(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+scopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("The starter program is installed: adapt it to your positions."), http.StatusSeeOther)
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (s *Server) addRule(w http.ResponseWriter, r *http.Request) {
+	rule := &workforce.Rule{Module: r.FormValue("module"), Positions: splitList(r.FormValue("positions")), Departments: splitList(r.FormValue("departments")),
+		MinAccess: workforce.Access(r.FormValue("min_access"))}
+	for _, t := range r.Form["type"] {
+		rule.Types = append(rule.Types, workforce.WorkerType(t))
+	}
+	if err := scopeFrom(r.Context()).Store.AddRule(r.Context(), rule); err != nil {
+		if userError(err) {
+			s.renderTraining(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+scopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Rule added: assignments follow it now."), http.StatusSeeOther)
+}
+
+// deleteRule removes a rule; one already gone counts as removed, so a
+// second click (or two people at once) is not an error.
+func (s *Server) deleteRule(w http.ResponseWriter, r *http.Request) {
+	if err := scopeFrom(r.Context()).Store.DeleteRule(r.Context(), r.PathValue("id")); err != nil && !errs.Is(err, errs.NotFound) {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+scopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Rule removed."), http.StatusSeeOther)
+}
+
+// importCompletions records a learning system's export of completions:
+// all of it, or none when any row is wrong.
+func (s *Server) importCompletions(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	fail := func(err error) {
+		if userError(err) {
+			s.renderTraining(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+			return
+		}
+		s.fail(w, r, err)
+	}
+	f, h, err := s.readUpload(w, r, workforce.MaxImportBytes, "the completions file")
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer f.Close()
+	people, err := sc.Store.People(r.Context())
+	if err != nil {
+		fail(err)
+		return
+	}
+	prog, err := sc.Store.TrainingProgram(r.Context())
+	if err != nil {
+		fail(err)
+		return
+	}
+	cs, err := workforce.PlanCompletions(h.Filename, f, people, prog.Modules, workforce.Today(s.now()))
+	if err == nil {
+		err = sc.Store.AddCompletions(r.Context(), cs, "training.import")
+	}
+	if err == nil {
+		err = sc.Store.RecordTrainingInput(r.Context(), s.now())
+	}
+	if err != nil {
+		fail(err)
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+sc.Store.Org().Slug+"/training?notice="+url.QueryEscape(fmt.Sprintf("Recorded %d completion(s) from %s.", len(cs), h.Filename)), http.StatusSeeOther)
+}
+
+type tallyTable struct {
+	Name string
+	Rows []workforce.Tally
+}
+
+func init() {
+	funcs["tallyTables"] = func(st *workforce.Status) []tallyTable {
+		return []tallyTable{{"module", st.Modules}, {"department", st.Departments}, {"position", st.Positions}}
+	}
+}
