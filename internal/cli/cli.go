@@ -65,6 +65,8 @@ type app struct {
 	idleTimeout time.Duration
 	publicURL   string
 	evidenceMax int64
+	smtpURL     string
+	smtpFrom    string
 
 	stdin          io.Reader
 	stdout, stderr io.Writer

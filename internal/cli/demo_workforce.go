@@ -65,8 +65,9 @@ var demoPeople = []struct {
 }
 
 // seedDemoWorkforce gives the demo clinic its roster, the starter training
-// program and a year of completions: most current, some overdue, new
-// starters still due, two leavers with termination checklists.
+// program and a year of completions: most current, some overdue, a new
+// starter still due, two leavers with termination checklists, a sanction,
+// and two security reminders scheduled (sent when a server has --smtp).
 func seedDemoWorkforce(ctx context.Context, s *store.Store, o *org.Organization, reg *catalog.Registry, now time.Time) error {
 	at := func(t time.Time) *store.Scoped { return s.WithClock(func() time.Time { return t }).Scope(o) }
 	sc := s.Scope(o)
@@ -161,6 +162,14 @@ func seedDemoWorkforce(ctx context.Context, s *store.Store, o *org.Organization,
 	if err := sc.AddSanction(ctx, &workforce.Sanction{PersonID: joiners[26].ID, Date: now.AddDate(0, -4, 0).Format(workforce.DateLayout),
 		Policy: "Acceptable use: no patient look-ups without a work reason", Description: "Opened a neighbour's chart; found in the quarterly EHR access review.", Action: "Written warning and retraining on handling ePHI"}); err != nil {
 		return err
+	}
+	for _, r := range []*workforce.Reminder{
+		{Subject: "Your security training is overdue", Body: "Please complete your overdue modules this week: Safeguard lists them under My training.", Audience: "overdue", ScheduledFor: now.AddDate(0, 0, 3).Format(workforce.DateLayout)},
+		{Subject: "Holiday phishing season", Body: "Expect fake delivery notices and gift-card requests. Do not click: forward anything suspicious to Sam Patel.", Audience: "all", ScheduledFor: now.AddDate(0, 0, 14).Format(workforce.DateLayout)},
+	} {
+		if err := at(now.AddDate(0, 0, -1)).CreateReminder(ctx, r); err != nil {
+			return err
+		}
 	}
 	return s.WithClock(func() time.Time { return now }).Scope(o).RecordTrainingInput(ctx, now)
 }

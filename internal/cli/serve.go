@@ -20,6 +20,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/notify"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/sso"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -33,8 +34,52 @@ func (a *app) addrFlag(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&a.idleTimeout, "idle-timeout", auth.DefaultIdleTimeout, "sign a session out after this long without activity (automatic logoff)")
 	cmd.Flags().StringVar(&a.publicURL, "public-url", "", "the address browsers and SSO providers reach this server at, e.g. https://safeguard.example.org (default: http:// and the listening address)")
 	cmd.Flags().Int64Var(&a.evidenceMax, "evidence-max-bytes", evidence.DefaultMaxBytes, "the largest evidence file the vault takes, in bytes")
+	a.smtpFlags(cmd)
 	a.keyFlags(cmd)
 }
+
+// smtpFlags adds the mail server that security reminders go through.
+func (a *app) smtpFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&a.smtpURL, "smtp", "", "mail server for security reminders: smtps://user:password@host:465, smtp://user:password@host:587 (STARTTLS) or smtp+plain://127.0.0.1:25")
+	cmd.Flags().StringVar(&a.smtpFrom, "smtp-from", "", "the address security reminders are sent from")
+}
+
+// mailer is the mail server of --smtp, or nil when none is set.
+func (a *app) mailer() (*notify.Mailer, error) {
+	if a.smtpURL == "" {
+		return nil, nil
+	}
+	return notify.ParseSMTP(a.smtpURL, a.smtpFrom)
+}
+
+// reminderLoop sends every organisation's due security reminders at start
+// and every reminderEvery, until ctx ends.
+func (a *app) reminderLoop(ctx context.Context, s *store.Store, m *notify.Mailer) {
+	t := time.NewTicker(reminderEvery)
+	defer t.Stop()
+	for {
+		orgs, err := s.Organizations(ctx)
+		if err != nil && ctx.Err() == nil {
+			a.log.Error("security reminders", slog.Any("err", err))
+		}
+		for _, o := range orgs {
+			actx := audit.WithActor(ctx, audit.Actor{Label: "security reminders (server)", Source: "serve"})
+			if n, err := notify.SendDue(actx, s.Scope(o), m, time.Now()); err != nil && ctx.Err() == nil {
+				a.log.Error("security reminders", slog.String("org", o.Slug), slog.Any("err", err))
+			} else if n > 0 {
+				a.log.Info("security reminders sent", slog.String("org", o.Slug), slog.Int("reminders", n), slog.String("via", m.String()))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// reminderEvery is how often serve looks for due security reminders.
+const reminderEvery = 15 * time.Minute
 
 func (a *app) serveCommand() *cobra.Command {
 	cmd := &cobra.Command{
@@ -161,6 +206,10 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 	if a.idleTimeout > 0 {
 		accounts.IdleTimeout = a.idleTimeout
 	}
+	mailer, err := a.mailer()
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", a.addr)
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, fmt.Sprintf("cannot listen on %s", a.addr), err)
@@ -198,6 +247,9 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	go a.checkpointLoop(ctx, s, kr)
+	if mailer != nil {
+		go a.reminderLoop(ctx, s, mailer)
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/notify"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/tabular"
 	"github.com/safeguard-health/safeguard/internal/workforce"
@@ -371,5 +372,68 @@ in one transaction and updates the CPG scorecard.`,
 	program.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	a.dbFlags(program, true)
 	cmd.AddCommand(status, imp, program)
+	cmd.AddCommand(a.reminderCommands()...)
 	return cmd
+}
+
+func (a *app) reminderCommands() []*cobra.Command {
+	var subject, body, audience, on string
+	remind := &cobra.Command{
+		Use:   "remind",
+		Short: "Schedule a security reminder (164.308(a)(5)(ii)(A))",
+		Long: `Schedule a security reminder to a part of the workforce: all (every current
+member), overdue (those with overdue training, each told which modules),
+module:CODE (those assigned a module) or department:NAME. It is sent on or after
+--on by "safeguard training send-reminders" or by a server started with --smtp.`,
+		Example: `  safeguard training remind --subject "Phishing season" --body "Report suspicious email to IT." --audience all --on 2026-12-01`,
+		Args:    cobra.NoArgs,
+		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+			_, sc, err := a.riskScope(cmd.Context(), s)
+			if err != nil {
+				return err
+			}
+			if on == "" {
+				on = workforce.Today(time.Now())
+			}
+			r := &workforce.Reminder{Subject: subject, Body: body, Audience: audience, ScheduledFor: on}
+			if err := sc.CreateReminder(cmd.Context(), r); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "Scheduled %q for %s (%s).\n", r.Subject, r.ScheduledFor, r.Audience)
+			return nil
+		}),
+	}
+	remind.Flags().StringVar(&subject, "subject", "", "the subject line")
+	remind.Flags().StringVar(&body, "body", "", "the message")
+	remind.Flags().StringVar(&audience, "audience", "all", "all, overdue, module:CODE or department:NAME")
+	remind.Flags().StringVar(&on, "on", "", "the day to send it, YYYY-MM-DD (default: today)")
+	requireFlags(remind, "subject", "body")
+	a.dbFlags(remind, true)
+	send := &cobra.Command{
+		Use:   "send-reminders",
+		Short: "Send the security reminders that are due, by SMTP, and record who was sent what",
+		Args:  cobra.NoArgs,
+		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+			_, sc, err := a.riskScope(cmd.Context(), s)
+			if err != nil {
+				return err
+			}
+			m, err := a.mailer()
+			if err != nil {
+				return err
+			}
+			if m == nil {
+				return usageError{fmt.Errorf("--smtp: name the mail server to send through")}
+			}
+			n, err := notify.SendDue(cmd.Context(), sc, m, time.Now())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%d due reminder(s) sent through %s; each person's delivery, or why it failed, is on the training page.\n", n, m)
+			return nil
+		}),
+	}
+	a.smtpFlags(send)
+	a.dbFlags(send, true)
+	return []*cobra.Command{remind, send}
 }

@@ -179,6 +179,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		trainingRule := starterProg.Rules[len(starterProg.Rules)-1].ID
+		reminder := &workforce.Reminder{Subject: "Lock your screen", Body: "Every time you step away.", ScheduledFor: "2026-12-01"}
+		if err := rsc.CreateReminder(ctx, reminder); err != nil {
+			t.Fatal(err)
+		}
 		idFor := func(pattern string) string {
 			switch {
 			case strings.Contains(pattern, "/risk/analyses/"):
@@ -191,6 +195,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 				return rk.ID
 			case strings.Contains(pattern, "/training/rules/"):
 				return trainingRule
+			case strings.Contains(pattern, "/training/reminders/"):
+				return reminder.ID
 			case strings.Contains(pattern, "/workforce/"):
 				return leaver.ID
 			case strings.Contains(pattern, "/checklist-items/"):
@@ -333,6 +339,8 @@ func formFor(pattern string) url.Values {
 		return url.Values{"map_employee_id": {"Employee Number"}, "map_name": {"Name"}}
 	case "POST /orgs/{org}/checklist-items/{id}":
 		return url.Values{"done": {"1"}}
+	case "POST /orgs/{org}/training/reminders":
+		return url.Values{"subject": {"Phishing"}, "body": {"Report it."}, "audience": {"all"}, "scheduled_for": {"2026-12-01"}}
 	}
 	return url.Values{}
 }

@@ -231,6 +231,8 @@ func New(c Config) (*Server, error) {
 	s.handle("POST /orgs/{org}/training/rules", orgRoute(auth.ManageWorkforce), s.addRule)
 	s.handle("POST /orgs/{org}/training/rules/{id}/delete", orgRoute(auth.ManageWorkforce), s.deleteRule)
 	s.handle("POST /orgs/{org}/training/completions", orgRoute(auth.ManageWorkforce), s.importCompletions)
+	s.handle("POST /orgs/{org}/training/reminders", orgRoute(auth.ManageWorkforce), s.scheduleReminder)
+	s.handle("GET /orgs/{org}/training/reminders/{id}", orgRoute(auth.ViewWorkforce), s.reminderPage)
 	s.handle("GET /orgs/{org}/workforce", orgRoute(auth.ViewWorkforce), s.workforcePage)
 	s.handle("POST /orgs/{org}/workforce/import", orgRoute(auth.ManageWorkforce), s.importRoster)
 	s.handle("POST /orgs/{org}/roster-imports/{import}", orgRoute(auth.ManageWorkforce), s.applyRoster)

@@ -468,7 +468,9 @@ func (s *Server) tickChecklist(w http.ResponseWriter, r *http.Request) {
 
 type trainingView struct {
 	programView
-	Program *workforce.Program
+	Reminders []*workforce.Reminder
+	Today     string
+	Program   *workforce.Program
 	Status  *workforce.Status
 	Items   map[string]*catalog.Item
 	Types   []workforce.WorkerType
@@ -487,7 +489,11 @@ func (s *Server) renderTraining(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	v := &trainingView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Program: prog, Status: st, Items: map[string]*catalog.Item{},
-		Types: workforce.WorkerTypes, Access: workforce.AccessLevels}
+		Types: workforce.WorkerTypes, Access: workforce.AccessLevels, Today: st.AsOf}
+	if v.Reminders, err = sc.Store.Reminders(r.Context(), ""); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	for _, m := range prog.Modules {
 		for _, id := range m.Items {
 			if it, ok := s.catalog.Item(id); ok {
@@ -601,4 +607,45 @@ func init() {
 	funcs["tallyTables"] = func(st *workforce.Status) []tallyTable {
 		return []tallyTable{{"module", st.Modules}, {"department", st.Departments}, {"position", st.Positions}}
 	}
+}
+
+// scheduleReminder schedules a security reminder from the training page.
+func (s *Server) scheduleReminder(w http.ResponseWriter, r *http.Request) {
+	rem := &workforce.Reminder{Subject: r.FormValue("subject"), Body: r.FormValue("body"), Audience: r.FormValue("audience"), ScheduledFor: r.FormValue("scheduled_for")}
+	if err := scopeFrom(r.Context()).Store.CreateReminder(r.Context(), rem); err != nil {
+		if userError(err) {
+			s.renderTraining(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+scopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Reminder scheduled for "+rem.ScheduledFor+"."), http.StatusSeeOther)
+}
+
+type reminderView struct {
+	programView
+	Reminder   *workforce.Reminder
+	Deliveries []*workforce.Delivery
+}
+
+// reminderPage shows who was sent a reminder, what, and when.
+func (s *Server) reminderPage(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	list, err := sc.Store.Reminders(r.Context(), "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	i := slices.IndexFunc(list, func(x *workforce.Reminder) bool { return x.ID == r.PathValue("id") })
+	if i < 0 {
+		s.fail(w, r, errs.New(errs.NotFound, "reminder not found"))
+		return
+	}
+	ds, err := sc.Store.Deliveries(r.Context(), list[i].ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, "reminder", http.StatusOK, page{Title: list[i].Subject + " · " + sc.Store.Org().Name, Data: &reminderView{programView: programView{Scope: sc}, Reminder: list[i], Deliveries: ds}})
 }

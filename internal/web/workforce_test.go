@@ -166,4 +166,18 @@ func TestRosterPages(t *testing.T) {
 	}
 	_, body = fetch(t, c, base+"/training")
 	mustContain(t, "the training page", body, "By module", "By department", "By position", "Billing, payments and business email compromise", "Essential goal 4")
+	// A security reminder, scheduled; a bad audience refused.
+	if resp, body := post(t, c, base+"/training/reminders", url.Values{"subject": {"x"}, "body": {"y"}, "audience": {"everyone"}, "scheduled_for": {"2026-12-01"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "audience") {
+		t.Errorf("bad audience: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, c, base+"/training/reminders", url.Values{"subject": {"Lock your screen"}, "body": {"Every time you step away."}, "audience": {"module:clinician"}, "scheduled_for": {"2026-12-01"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("schedule: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, base+"/training")
+	rem := regexp.MustCompile(`href="(/orgs/riverside/training/reminders/[0-9a-f-]{36})">Lock your screen`).FindStringSubmatch(body)
+	if rem == nil {
+		t.Fatal("the reminder is not listed")
+	}
+	_, body = fetch(t, c, srv.URL+rem[1])
+	mustContain(t, "the reminder", body, "module:clinician", "Not sent yet", "Every time you step away.")
 }

@@ -99,3 +99,30 @@ CREATE TABLE sanctions (
 );
 
 CREATE INDEX sanctions_person ON sanctions (org_id, person_id);
+
+-- Security reminders (164.308(a)(5)(ii)(A)) and who was sent what, when.
+CREATE TABLE reminders (
+    id            TEXT PRIMARY KEY,
+    org_id        TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    subject       TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    audience      TEXT NOT NULL,
+    scheduled_for TEXT NOT NULL,
+    sent_at       TEXT NOT NULL DEFAULT '',
+    created_by    TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+);
+
+CREATE INDEX reminders_due ON reminders (sent_at, scheduled_for);
+
+CREATE TABLE reminder_deliveries (
+    reminder_id TEXT NOT NULL REFERENCES reminders (id) ON DELETE CASCADE,
+    person_id   TEXT NOT NULL REFERENCES people (id) ON DELETE CASCADE,
+    email       TEXT NOT NULL,
+    subject     TEXT NOT NULL,
+    body        TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    error       TEXT NOT NULL DEFAULT '',
+    at          TEXT NOT NULL,
+    PRIMARY KEY (reminder_id, person_id)
+);
