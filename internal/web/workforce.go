@@ -471,10 +471,10 @@ type trainingView struct {
 	Reminders []*workforce.Reminder
 	Today     string
 	Program   *workforce.Program
-	Status  *workforce.Status
-	Items   map[string]*catalog.Item
-	Types   []workforce.WorkerType
-	Access  []workforce.Access
+	Status    *workforce.Status
+	Items     map[string]*catalog.Item
+	Types     []workforce.WorkerType
+	Access    []workforce.Access
 }
 
 func (s *Server) trainingPage(w http.ResponseWriter, r *http.Request) {
