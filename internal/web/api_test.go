@@ -20,6 +20,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/tailoring"
 	"github.com/safeguard-health/safeguard/internal/vault"
+	"github.com/safeguard-health/safeguard/internal/workforce"
 	"github.com/safeguard-health/safeguard/internal/web"
 )
 
@@ -90,6 +91,10 @@ func TestAPITokenMatrix(t *testing.T) {
 		if err := rsc.CreateAnalysis(ctx, analysis); err != nil {
 			t.Fatal(err)
 		}
+		person := &workforce.Person{EmployeeID: "1", Name: "Wendy Garcia", Start: "2024-01-01"}
+		if err := rsc.SavePerson(ctx, person, nil); err != nil {
+			t.Fatal(err)
+		}
 		withScope := map[auth.Scope]string{auth.ScopeRead: readA, auth.ScopeWrite: writeA, auth.ScopeImport: importA}
 		without := map[auth.Scope]string{auth.ScopeRead: importA, auth.ScopeWrite: readA, auth.ScopeImport: readA}
 		checked := 0
@@ -110,6 +115,8 @@ func TestAPITokenMatrix(t *testing.T) {
 				id = rk.ID
 			case strings.Contains(path, "/risk/analyses/"):
 				id = analysis.ID
+			case strings.Contains(path, "/workforce/people/"):
+				id = person.ID
 			}
 			item := "hph-cpg/enhanced-1"
 			if strings.Contains(path, "/links/") {

@@ -293,6 +293,18 @@ func New(c Config) (*Server, error) {
 	s.handleAPI("GET /api/v1/orgs/{org}/risk/analyses/{id}", auth.ScopeRead, s.apiAnalysis)
 	s.handleAPI("POST /api/v1/orgs/{org}/risk/analyses/{id}/finalize", auth.ScopeWrite, s.apiFinalizeAnalysis)
 	s.handleAPI("GET /api/v1/orgs/{org}/risk/analyses/{id}/report", auth.ScopeRead, s.apiAnalysisReport)
+	s.handleAPI("GET /api/v1/orgs/{org}/workforce/people", auth.ScopeRead, s.apiPeople)
+	s.handleAPI("GET /api/v1/orgs/{org}/workforce/people/{id}", auth.ScopeRead, s.apiPerson)
+	s.handleAPI("POST /api/v1/orgs/{org}/workforce/people/{id}/completions", auth.ScopeWrite, s.apiRecordCompletion)
+	s.handleAPI("POST /api/v1/orgs/{org}/workforce/people/{id}/sanctions", auth.ScopeWrite, s.apiAddSanction)
+	s.handleAPI("POST /api/v1/orgs/{org}/workforce/import", auth.ScopeImport, s.apiImportRoster)
+	s.handleAPI("GET /api/v1/orgs/{org}/training/status", auth.ScopeRead, s.apiTrainingStatus)
+	s.handleAPI("GET /api/v1/orgs/{org}/training/program", auth.ScopeRead, s.apiTrainingProgram)
+	s.handleAPI("POST /api/v1/orgs/{org}/training/modules", auth.ScopeWrite, s.apiAddModule)
+	s.handleAPI("POST /api/v1/orgs/{org}/training/rules", auth.ScopeWrite, s.apiAddTrainingRule)
+	s.handleAPI("POST /api/v1/orgs/{org}/training/completions/import", auth.ScopeImport, s.apiImportCompletions)
+	s.handleAPI("GET /api/v1/orgs/{org}/training/reminders", auth.ScopeRead, s.apiReminders)
+	s.handleAPI("POST /api/v1/orgs/{org}/training/reminders", auth.ScopeWrite, s.apiScheduleReminder)
 	return s, nil
 }
 

@@ -1,0 +1,264 @@
+package web
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/tabular"
+	"github.com/safeguard-health/safeguard/internal/workforce"
+)
+
+// The workforce API: the roster and its import, a person's records, the
+// training program, status, completions and security reminders.
+
+func (s *Server) apiPeople(w http.ResponseWriter, r *http.Request) {
+	people, err := scopeFrom(r.Context()).Store.People(r.Context())
+	s.apiResult(w, r, http.StatusOK, map[string]any{"people": nonNil(people)}, err)
+}
+
+func (s *Server) apiPerson(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	ctx := r.Context()
+	p, err := sc.Store.Person(ctx, r.PathValue("id"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	prog, err := sc.Store.TrainingProgram(ctx)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	done, err := sc.Store.Completions(ctx, p.ID)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	items, err := sc.Store.Checklists(ctx, p.ID)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	sanctions, err := sc.Store.Sanctions(ctx, p.ID)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	assignments := []*workforce.Assignment{}
+	if st := workforce.Summarize(prog, []*workforce.Person{p}, done, workforce.Today(s.now())); len(st.People) == 1 {
+		assignments = st.People[0].Assignments
+	}
+	writeAPI(w, http.StatusOK, map[string]any{"person": p, "assignments": assignments, "completions": nonNil(done), "termination_checklist": nonNil(items), "sanctions": nonNil(sanctions)})
+}
+
+// apiImportRoster reads an HR export through the remembered mapping (or
+// one guessed from its header) with the form's map_FIELD overrides; with
+// ?apply=true it is written in one transaction.
+func (s *Server) apiImportRoster(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	f, h, err := s.readUpload(w, r, workforce.MaxImportBytes, "the HR export")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	defer f.Close()
+	content, err := io.ReadAll(f)
+	if err != nil {
+		s.apiError(w, r, errs.Wrap(errs.Invalid, "the upload could not be read", err))
+		return
+	}
+	t, err := tabular.Read(h.Filename, bytes.NewReader(content), workforce.MaxImportBytes)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	m, err := sc.Store.RosterMapping(r.Context())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if m == nil {
+		m = workforce.Guess(t.Header)
+	}
+	for _, field := range workforce.Fields {
+		if v, ok := r.MultipartForm.Value["map_"+field]; ok && len(v) > 0 {
+			if c := strings.TrimSpace(v[0]); c == "" {
+				delete(m, field)
+			} else {
+				m[field] = c
+			}
+		}
+	}
+	if err := m.Validate(); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	p, _, byID, err := s.planRoster(r, h.Filename, content, m)
+	apply := r.URL.Query().Get("apply") == "true"
+	if err == nil && apply {
+		if err = sc.Store.ApplyRoster(r.Context(), p, byID); err == nil {
+			err = sc.Store.RecordTrainingInput(r.Context(), s.now())
+		}
+	}
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	movers := make([]map[string]any, len(p.Movers))
+	for i, mv := range p.Movers {
+		movers[i] = map[string]any{"employee_id": mv.New.EmployeeID, "name": mv.New.Name, "fields": mv.Fields, "person": mv.New}
+	}
+	leavers := make([]map[string]any, len(p.Leavers))
+	for i, l := range p.Leavers {
+		leavers[i] = map[string]any{"employee_id": l.Person.EmployeeID, "name": l.Person.Name, "end_date": l.End, "reason": l.Reason}
+	}
+	writeAPI(w, http.StatusOK, map[string]any{"applied": apply, "file": p.File, "sha256": p.SHA256, "mapping": p.Mapping, "ignored_columns": nonNil(p.Ignored),
+		"joiners": nonNil(p.Joiners), "movers": movers, "leavers": leavers, "unchanged": p.Unchanged})
+}
+
+func (s *Server) apiTrainingStatus(w http.ResponseWriter, r *http.Request) {
+	_, st, err := scopeFrom(r.Context()).Store.TrainingStatus(r.Context(), s.now())
+	s.apiResult(w, r, http.StatusOK, st, err)
+}
+
+func (s *Server) apiTrainingProgram(w http.ResponseWriter, r *http.Request) {
+	prog, err := scopeFrom(r.Context()).Store.TrainingProgram(r.Context())
+	if err == nil {
+		prog.Modules, prog.Rules = nonNil(prog.Modules), nonNil(prog.Rules)
+	}
+	s.apiResult(w, r, http.StatusOK, prog, err)
+}
+
+func (s *Server) apiAddTrainingRule(w http.ResponseWriter, r *http.Request) {
+	var rule workforce.Rule
+	if err := decodeJSON(w, r, &rule); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	rule.ID = ""
+	s.apiResult(w, r, http.StatusCreated, &rule, scopeFrom(r.Context()).Store.AddRule(r.Context(), &rule))
+}
+
+func (s *Server) apiAddModule(w http.ResponseWriter, r *http.Request) {
+	var m workforce.Module
+	if err := decodeJSON(w, r, &m); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	m.ID = ""
+	for _, id := range m.Items {
+		if _, ok := s.catalog.Item(id); !ok {
+			s.apiError(w, r, errs.New(errs.Invalid, "items: "+id+" is not a requirement or CPG of the catalog"))
+			return
+		}
+	}
+	s.apiResult(w, r, http.StatusCreated, &m, scopeFrom(r.Context()).Store.InstallProgram(r.Context(), &workforce.Program{Modules: []*workforce.Module{&m}}))
+}
+
+// apiRecordCompletion records one completion for a person.
+func (s *Server) apiRecordCompletion(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	var b struct {
+		Module      string `json:"module"`
+		CompletedOn string `json:"completed_on"`
+	}
+	if err := decodeJSON(w, r, &b); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	prog, err := sc.Store.TrainingProgram(r.Context())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	on, ok := workforce.ParseDate(b.CompletedOn)
+	switch {
+	case !ok || on == "":
+		err = errs.New(errs.Invalid, "completed_on: give the date it was completed")
+	case on > workforce.Today(s.now()):
+		err = errs.New(errs.Invalid, "completed_on: "+on+" is in the future")
+	case !moduleExists(prog, b.Module):
+		err = errs.New(errs.Invalid, "module: no training module "+b.Module)
+	}
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if _, err := sc.Store.Person(r.Context(), r.PathValue("id")); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	c := &workforce.Completion{PersonID: r.PathValue("id"), Module: b.Module, CompletedOn: on, Source: "API"}
+	err = sc.Store.AddCompletions(r.Context(), []*workforce.Completion{c}, "training.record")
+	if err == nil {
+		err = sc.Store.RecordTrainingInput(r.Context(), s.now())
+	}
+	s.apiResult(w, r, http.StatusCreated, c, err)
+}
+
+func moduleExists(p *workforce.Program, code string) bool {
+	for _, m := range p.Modules {
+		if m.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// apiImportCompletions records a learning system's export; with
+// ?apply=true it is written, otherwise only checked.
+func (s *Server) apiImportCompletions(w http.ResponseWriter, r *http.Request) {
+	sc := scopeFrom(r.Context())
+	f, h, err := s.readUpload(w, r, workforce.MaxImportBytes, "the completions file")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	defer f.Close()
+	people, err := sc.Store.People(r.Context())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	prog, err := sc.Store.TrainingProgram(r.Context())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	cs, err := workforce.PlanCompletions(h.Filename, f, people, prog.Modules, workforce.Today(s.now()))
+	apply := r.URL.Query().Get("apply") == "true"
+	if err == nil && apply {
+		if err = sc.Store.AddCompletions(r.Context(), cs, "training.import"); err == nil {
+			err = sc.Store.RecordTrainingInput(r.Context(), s.now())
+		}
+	}
+	s.apiResult(w, r, http.StatusOK, map[string]any{"applied": apply, "completions": nonNil(cs)}, err)
+}
+
+func (s *Server) apiAddSanction(w http.ResponseWriter, r *http.Request) {
+	var x workforce.Sanction
+	if err := decodeJSON(w, r, &x); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	x.ID, x.PersonID = "", r.PathValue("id")
+	s.apiResult(w, r, http.StatusCreated, &x, scopeFrom(r.Context()).Store.AddSanction(r.Context(), &x))
+}
+
+func (s *Server) apiReminders(w http.ResponseWriter, r *http.Request) {
+	list, err := scopeFrom(r.Context()).Store.Reminders(r.Context(), "")
+	s.apiResult(w, r, http.StatusOK, map[string]any{"reminders": nonNil(list)}, err)
+}
+
+func (s *Server) apiScheduleReminder(w http.ResponseWriter, r *http.Request) {
+	var rem workforce.Reminder
+	if err := decodeJSON(w, r, &rem); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	rem.ID, rem.SentAt = "", nil
+	s.apiResult(w, r, http.StatusCreated, &rem, scopeFrom(r.Context()).Store.CreateReminder(r.Context(), &rem))
+}
