@@ -20,8 +20,8 @@ import (
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/tailoring"
 	"github.com/safeguard-health/safeguard/internal/vault"
-	"github.com/safeguard-health/safeguard/internal/workforce"
 	"github.com/safeguard-health/safeguard/internal/web"
+	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
 // Every API route, for every kind of token: only an active token of the
