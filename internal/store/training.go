@@ -251,5 +251,11 @@ func (sc *Scoped) RecordTrainingInput(ctx context.Context, now time.Time) error 
 		return err
 	}
 	in := st.Input(prog, now)
+	if err := sc.RecordScorecardInput(ctx, &in); err != nil {
+		return err
+	}
+	// The same results verify the Security Rule's awareness and training
+	// standard, shown on that item of the Security Rule assessment.
+	in.Goal = workforce.TrainingStandard
 	return sc.RecordScorecardInput(ctx, &in)
 }

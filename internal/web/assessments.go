@@ -143,6 +143,9 @@ type answerView struct {
 	Next     *catalog.Item
 	Statuses []assessment.Status
 	Kinds    []assessment.DecisionKind
+	// Verified are the automated inputs recorded for this item: what the
+	// data says beside the manual answer.
+	Verified []assessment.Input
 }
 
 // relatedAnswer is an answer given to a mapped item in another framework's
@@ -193,6 +196,16 @@ func (s *Server) renderAnswer(w http.ResponseWriter, r *http.Request, status int
 					break
 				}
 			}
+		}
+	}
+	inputs, err := sc.Store.ScorecardInputs(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, in := range inputs {
+		if in.Goal == it.ID {
+			av.Verified = append(av.Verified, in)
 		}
 	}
 	if av.Related, err = s.relatedAnswers(r, it, v.Assessment); err != nil {

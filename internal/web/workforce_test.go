@@ -102,7 +102,7 @@ func TestWorkforceMemberSeesOnlyTheirOwnTraining(t *testing.T) {
 	_, body = fetch(t, c, base+"/training/mine")
 	mustContain(t, "my training after attesting", body, "status-current", "attested by wendy@riverside.example")
 	inputs, _ := sc.ScorecardInputs(ctx)
-	if len(inputs) != 1 || inputs[0].Goal != workforce.TrainingGoal || inputs[0].Source != "training" {
+	if len(inputs) != 2 || inputs[1].Goal != workforce.TrainingGoal || inputs[0].Goal != workforce.TrainingStandard || inputs[1].Source != "training" || inputs[1].Status != "met" {
 		t.Errorf("scorecard inputs: %+v", inputs)
 	}
 }

@@ -46,8 +46,12 @@ const (
 // AccessLevels lists them, lowest first.
 var AccessLevels = []Access{NoAccess, View, Modify, Administer}
 
-// Rank orders access levels: none 0 … administer 3; -1 when unknown.
+// Rank orders access levels: none (or unset) 0 … administer 3; -1 when
+// unknown.
 func (a Access) Rank() int {
+	if a == "" {
+		return 0
+	}
 	for i, l := range AccessLevels {
 		if l == a {
 			return i

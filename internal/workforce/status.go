@@ -75,11 +75,15 @@ func orNone(s string) string {
 // training (HPH CPGs, essential goal 4).
 const TrainingGoal = "hph-cpg/essential-4"
 
+// TrainingStandard is the Security Rule standard the same results verify:
+// security awareness and training, 164.308(a)(5).
+const TrainingStandard = "hipaa-sr/164.308(a)(5)"
+
 // Input turns the training status into a dated scorecard input for the
 // basic-training goal: from the assignments of the modules that serve it,
-// met when at least 95% are done and none is overdue for the privileged
-// modules' holders, partly met from 75%, not met below. The thresholds are
-// Safeguard's; the CPG sets none.
+// met when at least 95% are on time (done, or not yet due) and no
+// administrator is overdue on another module, partly met from 75%, not met
+// below. The thresholds are Safeguard's; the CPG sets none.
 func (st *Status) Input(pr *Program, at time.Time) assessment.Input {
 	serves := map[string]bool{}
 	for _, m := range pr.Modules {
@@ -106,17 +110,21 @@ func (st *Status) Input(pr *Program, at time.Time) assessment.Input {
 			}
 		}
 	}
+	onTime := 100.0
+	if t.Assigned > 0 {
+		onTime = 100 * float64(t.Assigned-t.Overdue) / float64(t.Assigned)
+	}
 	in := assessment.Input{Goal: TrainingGoal, Source: "training", Label: "Training records", Date: at,
-		Detail: fmt.Sprintf("%.0f%% of assignments of the awareness modules done (%d of %d, %d overdue)", t.Rate(), t.Done, t.Assigned, t.Overdue)}
+		Detail: fmt.Sprintf("%.0f%% of the awareness modules' assignments on time: %d done, %d not yet due, %d overdue, of %d", onTime, t.Done, t.Assigned-t.Done-t.Overdue, t.Overdue, t.Assigned)}
 	if privLate > 0 {
 		in.Detail += fmt.Sprintf("; %d administrator assignment(s) of other modules overdue", privLate)
 	}
 	switch {
 	case t.Assigned == 0:
 		in.Status, in.Detail = assessment.Unknown, "no training assigned: install the training program and import the roster"
-	case t.Rate() >= 95 && privLate == 0:
+	case onTime >= 95 && privLate == 0:
 		in.Status = assessment.Met
-	case t.Rate() >= 75:
+	case onTime >= 75:
 		in.Status = assessment.PartlyMet
 	default:
 		in.Status = assessment.NotMet

@@ -1,11 +1,14 @@
 package workforce_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/workforce"
@@ -214,5 +217,35 @@ func TestCompletionsImport(t *testing.T) {
 	}
 	if _, err := workforce.PlanCompletions("f.csv", strings.NewReader("employee_id,module,completed_on\n1001,awareness,2027-01-01\n"), people, prog.Modules, "2026-11-23"); err == nil || !strings.Contains(err.Error(), "in the future") {
 		t.Errorf("future completion: %v", err)
+	}
+}
+
+func TestScorecardInput(t *testing.T) {
+	prog := starter(t)
+	at := time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)
+	var people []*workforce.Person
+	var done []*workforce.Completion
+	for i := range 20 {
+		p := &workforce.Person{ID: fmt.Sprint(i), EmployeeID: fmt.Sprint(i), Start: "2020-01-01"}
+		people = append(people, p)
+		if i > 0 { // one person lets both yearly modules lapse
+			done = append(done, &workforce.Completion{PersonID: p.ID, Module: "awareness", CompletedOn: "2026-06-01"}, &workforce.Completion{PersonID: p.ID, Module: "phishing", CompletedOn: "2026-06-01"})
+		}
+	}
+	in := workforce.Summarize(prog, people, done, "2026-11-23").Input(prog, at)
+	if in.Goal != workforce.TrainingGoal || in.Status != assessment.Met || in.Detail != "95% of the awareness modules' assignments on time: 38 done, 0 not yet due, 2 overdue, of 40" {
+		t.Errorf("19 of 20 current: %+v", in)
+	}
+	// An administrator overdue on the privileged module keeps the goal from met.
+	people[1].Access = workforce.Administer
+	in = workforce.Summarize(prog, people, done, "2026-11-23").Input(prog, at)
+	if in.Status != assessment.PartlyMet || !strings.Contains(in.Detail, "2 administrator assignment(s) of other modules overdue") {
+		t.Errorf("administrator overdue: %+v", in)
+	}
+	if in := workforce.Summarize(prog, people, nil, "2026-11-23").Input(prog, at); in.Status != assessment.NotMet {
+		t.Errorf("nobody trained: %+v", in)
+	}
+	if in := workforce.Summarize(prog, nil, nil, "2026-11-23").Input(prog, at); in.Status != assessment.Unknown {
+		t.Errorf("no roster: %+v", in)
 	}
 }
