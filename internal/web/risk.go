@@ -36,6 +36,17 @@ func userError(err error) bool {
 	return false
 }
 
+// refuse answers a failed form: the user's own error (a bad field, a
+// conflict, a file too large) shows the page again with the message and its
+// status; anything else is the server's.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error, page func(http.ResponseWriter, *http.Request, int, string, string)) {
+	if userError(err) {
+		page(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+		return
+	}
+	s.fail(w, r, err)
+}
+
 // register loads the organisation's register.
 func (s *Server) register(r *http.Request) (*risk.Register, error) {
 	return scopeFrom(r.Context()).Store.RiskRegister(r.Context(), s.risk.Threats)
@@ -103,11 +114,7 @@ func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, 
 func (s *Server) startAnalysis(w http.ResponseWriter, r *http.Request) {
 	a := &risk.Analysis{Title: r.FormValue("title"), Scope: r.FormValue("scope")}
 	if err := scopeFrom(r.Context()).Store.CreateAnalysis(r.Context(), a); err != nil {
-		if userError(err) {
-			s.renderRisk(w, r, errs.HTTPStatus(err), errs.Message(err), "")
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.renderRisk)
 		return
 	}
 	http.Redirect(w, r, riskBase(r)+"/analyses/"+a.ID, http.StatusSeeOther)
@@ -146,11 +153,7 @@ func (s *Server) renderAnalysis(w http.ResponseWriter, r *http.Request, status i
 func (s *Server) saveAnalysis(w http.ResponseWriter, r *http.Request) {
 	a := &risk.Analysis{ID: r.PathValue("id"), Title: r.FormValue("title"), Scope: r.FormValue("scope"), Method: r.FormValue("method")}
 	if err := scopeFrom(r.Context()).Store.UpdateAnalysis(r.Context(), a); err != nil {
-		if userError(err) {
-			s.renderAnalysis(w, r, errs.HTTPStatus(err), errs.Message(err), "")
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.renderAnalysis)
 		return
 	}
 	http.Redirect(w, r, riskBase(r)+"/analyses/"+a.ID+"?notice=Saved.", http.StatusSeeOther)
@@ -161,11 +164,7 @@ func (s *Server) finalizeAnalysis(w http.ResponseWriter, r *http.Request) {
 	sc := scopeFrom(r.Context())
 	a, err := s.risk.Finalize(r.Context(), sc.Store, sc.Store.Org().Name, r.PathValue("id"), r.FormValue("approver"), s.now())
 	if err != nil {
-		if userError(err) {
-			s.renderAnalysis(w, r, errs.HTTPStatus(err), errs.Message(err), "")
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.renderAnalysis)
 		return
 	}
 	http.Redirect(w, r, riskBase(r)+"/analyses/"+a.ID+"?notice="+url.QueryEscape("Finalised: the record is frozen with SHA-256 "+a.SHA256+"."), http.StatusSeeOther)
@@ -637,11 +636,7 @@ func (s *Server) renderVulns(w http.ResponseWriter, r *http.Request, status int,
 func (s *Server) addVulnerability(w http.ResponseWriter, r *http.Request) {
 	v := &risk.Vulnerability{Title: r.FormValue("title"), Description: r.FormValue("description"), Kind: risk.VulnerabilityKind(r.FormValue("kind")), Status: risk.Confirmed}
 	if err := scopeFrom(r.Context()).Store.AddVulnerabilities(r.Context(), []*risk.Vulnerability{v}); err != nil {
-		if userError(err) {
-			s.renderVulns(w, r, errs.HTTPStatus(err), errs.Message(err), "")
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.renderVulns)
 		return
 	}
 	http.Redirect(w, r, riskBase(r)+"/vulnerabilities?notice="+url.QueryEscape("Added."), http.StatusSeeOther)
@@ -689,11 +684,7 @@ func (s *Server) proposeFromAssessments(r *http.Request) (int, error) {
 func (s *Server) setVulnerabilityStatus(w http.ResponseWriter, r *http.Request) {
 	err := scopeFrom(r.Context()).Store.SetVulnerabilityStatus(r.Context(), r.PathValue("id"), risk.VulnerabilityStatus(r.FormValue("status")))
 	if err != nil {
-		if userError(err) {
-			s.renderVulns(w, r, errs.HTTPStatus(err), errs.Message(err), "")
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.renderVulns)
 		return
 	}
 	http.Redirect(w, r, riskBase(r)+"/vulnerabilities?notice="+url.QueryEscape("Updated."), http.StatusSeeOther)

@@ -335,11 +335,7 @@ func (s *Server) saveScales(w http.ResponseWriter, r *http.Request) {
 		months = 0
 	}
 	if err := sc.Store.SaveRiskSettings(r.Context(), scales, months); err != nil {
-		if userError(err) {
-			s.renderScales(w, r, errs.HTTPStatus(err), errs.Message(err), "")
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.renderScales)
 		return
 	}
 	http.Redirect(w, r, riskBase(r)+"/scales?notice=Saved.", http.StatusSeeOther)

@@ -211,11 +211,7 @@ func (s *Server) importRoster(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) rosterFailed(w http.ResponseWriter, r *http.Request, err error) {
-	if userError(err) {
-		s.renderWorkforce(w, r, errs.HTTPStatus(err), errs.Message(err), "")
-		return
-	}
-	s.fail(w, r, err)
+	s.refuse(w, r, err, s.renderWorkforce)
 }
 
 // planRoster plans a kept file through a mapping; digest names the plan and
@@ -385,11 +381,7 @@ func (s *Server) savePerson(w http.ResponseWriter, r *http.Request) {
 		err = sc.Store.SavePerson(r.Context(), p, names)
 	}
 	if err != nil {
-		if userError(err) {
-			s.renderPerson(w, r, errs.HTTPStatus(err), errs.Message(err), "")
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.renderPerson)
 		return
 	}
 	http.Redirect(w, r, workforceBase(r)+"/"+p.ID+"?notice=Saved.", http.StatusSeeOther)
@@ -430,11 +422,7 @@ func (s *Server) recordCompletion(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err != nil {
-		if userError(err) {
-			s.renderPerson(w, r, errs.HTTPStatus(err), errs.Message(err), "")
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.renderPerson)
 		return
 	}
 	http.Redirect(w, r, workforceBase(r)+"/"+id+"?notice="+url.QueryEscape("Completion recorded."), http.StatusSeeOther)
@@ -444,11 +432,7 @@ func (s *Server) addSanction(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	x := &workforce.Sanction{PersonID: id, Date: r.FormValue("date"), Policy: r.FormValue("policy"), Description: r.FormValue("description"), Action: r.FormValue("action")}
 	if err := scopeFrom(r.Context()).Store.AddSanction(r.Context(), x); err != nil {
-		if userError(err) {
-			s.renderPerson(w, r, errs.HTTPStatus(err), errs.Message(err), "")
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.renderPerson)
 		return
 	}
 	http.Redirect(w, r, workforceBase(r)+"/"+id+"?notice="+url.QueryEscape("Sanction recorded."), http.StatusSeeOther)
@@ -510,11 +494,7 @@ func (s *Server) installStarter(w http.ResponseWriter, r *http.Request) {
 		err = scopeFrom(r.Context()).Store.InstallProgram(r.Context(), starter)
 	}
 	if err != nil {
-		if userError(err) {
-			s.renderTraining(w, r, errs.HTTPStatus(err), errs.Message(err), "")
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.renderTraining)
 		return
 	}
 	http.Redirect(w, r, "/orgs/"+scopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("The starter program is installed: adapt it to your positions."), http.StatusSeeOther)
@@ -537,11 +517,7 @@ func (s *Server) addRule(w http.ResponseWriter, r *http.Request) {
 		rule.Types = append(rule.Types, workforce.WorkerType(t))
 	}
 	if err := scopeFrom(r.Context()).Store.AddRule(r.Context(), rule); err != nil {
-		if userError(err) {
-			s.renderTraining(w, r, errs.HTTPStatus(err), errs.Message(err), "")
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.renderTraining)
 		return
 	}
 	http.Redirect(w, r, "/orgs/"+scopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Rule added: assignments follow it now."), http.StatusSeeOther)
@@ -562,11 +538,7 @@ func (s *Server) deleteRule(w http.ResponseWriter, r *http.Request) {
 func (s *Server) importCompletions(w http.ResponseWriter, r *http.Request) {
 	sc := scopeFrom(r.Context())
 	fail := func(err error) {
-		if userError(err) {
-			s.renderTraining(w, r, errs.HTTPStatus(err), errs.Message(err), "")
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.renderTraining)
 	}
 	f, h, err := s.readUpload(w, r, workforce.MaxImportBytes, "the completions file")
 	if err != nil {
@@ -613,11 +585,7 @@ func init() {
 func (s *Server) scheduleReminder(w http.ResponseWriter, r *http.Request) {
 	rem := &workforce.Reminder{Subject: r.FormValue("subject"), Body: r.FormValue("body"), Audience: r.FormValue("audience"), ScheduledFor: r.FormValue("scheduled_for")}
 	if err := scopeFrom(r.Context()).Store.CreateReminder(r.Context(), rem); err != nil {
-		if userError(err) {
-			s.renderTraining(w, r, errs.HTTPStatus(err), errs.Message(err), "")
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.renderTraining)
 		return
 	}
 	http.Redirect(w, r, "/orgs/"+scopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Reminder scheduled for "+rem.ScheduledFor+"."), http.StatusSeeOther)
