@@ -327,6 +327,8 @@ func formFor(pattern string) url.Values {
 		return url.Values{"review_months": {"12"}}
 	case "POST /orgs/{org}/training/mine/{module}":
 		return url.Values{"completed_on": {time.Now().Format("2006-01-02")}, "attest": {"on"}}
+	case "POST /orgs/{org}/training/modules":
+		return url.Values{"code": {"m" + strconv.Itoa(int(time.Now().UnixNano()%1e9))}, "title": {"Module"}, "items": {"hph-cpg/essential-4"}}
 	case "POST /orgs/{org}/training/rules":
 		return url.Values{"module": {"awareness"}, "departments": {"Clinical"}}
 	case "POST /orgs/{org}/workforce/{id}":

@@ -229,6 +229,7 @@ func New(c Config) (*Server, error) {
 	s.handle("GET /orgs/{org}/training", orgRoute(auth.ViewWorkforce), s.trainingPage)
 	s.handle("POST /orgs/{org}/training/starter", orgRoute(auth.ManageWorkforce), s.installStarter)
 	s.handle("POST /orgs/{org}/training/rules", orgRoute(auth.ManageWorkforce), s.addRule)
+	s.handle("POST /orgs/{org}/training/modules", orgRoute(auth.ManageWorkforce), s.addModule)
 	s.handle("POST /orgs/{org}/training/rules/{id}/delete", orgRoute(auth.ManageWorkforce), s.deleteRule)
 	s.handle("POST /orgs/{org}/training/completions", orgRoute(auth.ManageWorkforce), s.importCompletions)
 	s.handle("POST /orgs/{org}/training/reminders", orgRoute(auth.ManageWorkforce), s.scheduleReminder)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/catalog"
@@ -616,4 +617,33 @@ func (s *Server) reminderPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, "reminder", http.StatusOK, page{Title: list[i].Subject + " · " + sc.Store.Org().Name, Data: &reminderView{programView: programView{Scope: sc}, Reminder: list[i], Deliveries: ds}})
+}
+
+// addModule adds a training module of the organisation's own.
+func (s *Server) addModule(w http.ResponseWriter, r *http.Request) {
+	num := func(name string) int {
+		n, err := strconv.Atoi(strings.TrimSpace(r.FormValue(name)))
+		if err != nil {
+			return 0
+		}
+		return n
+	}
+	m := &workforce.Module{Code: r.FormValue("code"), Title: r.FormValue("title"), Description: r.FormValue("description"), Minutes: num("minutes"),
+		DueDays: num("due_days"), RecurMonths: num("recur_months"), Items: []string{}}
+	var err error
+	for _, id := range splitList(r.FormValue("items")) {
+		if _, ok := s.catalog.Item(id); !ok {
+			err = errs.New(errs.Invalid, "items: "+id+" is not a requirement or CPG of the catalog (for example hipaa-sr/164.308(a)(5) or hph-cpg/essential-4)")
+			break
+		}
+		m.Items = append(m.Items, id)
+	}
+	if err == nil {
+		err = scopeFrom(r.Context()).Store.InstallProgram(r.Context(), &workforce.Program{Modules: []*workforce.Module{m}})
+	}
+	if err != nil {
+		s.refuse(w, r, err, s.renderTraining)
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+scopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Module "+m.Title+" added: add a rule to assign it."), http.StatusSeeOther)
 }

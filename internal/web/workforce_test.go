@@ -166,6 +166,18 @@ func TestRosterPages(t *testing.T) {
 	}
 	_, body = fetch(t, c, base+"/training")
 	mustContain(t, "the training page", body, "By module", "By department", "By position", "Billing, payments and business email compromise", "Essential goal 4")
+	// A module of the clinic's own: a bad item refused, a good one added.
+	if resp, body := post(t, c, base+"/training/modules", url.Values{"code": {"x-ray"}, "title": {"X-ray safety"}, "items": {"hipaa-sr/999"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "hipaa-sr/999 is not a requirement") {
+		t.Errorf("bad item: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, c, base+"/training/modules", url.Values{"code": {"x-ray"}, "title": {"X-ray safety"}, "minutes": {"15"}, "recur_months": {"0"}, "items": {"hipaa-sr/164.310(b)"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("add module: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, c, base+"/training/rules", url.Values{"module": {"x-ray"}, "positions": {"Radiologic technologist"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("add rule: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, base+"/training")
+	mustContain(t, "the training page with the new module", body, "X-ray safety", "once, at hire", "positions Radiologic technologist")
 	// A security reminder, scheduled; a bad audience refused.
 	if resp, body := post(t, c, base+"/training/reminders", url.Values{"subject": {"x"}, "body": {"y"}, "audience": {"everyone"}, "scheduled_for": {"2026-12-01"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "audience") {
 		t.Errorf("bad audience: %d", resp.StatusCode)
