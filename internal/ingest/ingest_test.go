@@ -1,0 +1,149 @@
+package ingest_test
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/ingest"
+)
+
+// sample opens a real public file of ../shared/data/samples, or skips.
+func sample(t testing.TB, name string) *os.File {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "..", "shared", "data", "samples", name))
+	if os.IsNotExist(err) {
+		t.Skipf("the public samples are not here (%s): see ../shared/data/samples/SOURCES.md", name)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func testdata(t testing.TB, name string) *os.File {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func TestReadTheRealKEVCatalog(t *testing.T) {
+	c, err := ingest.ReadKEV("known_exploited_vulnerabilities.json", sample(t, "kev/known_exploited_vulnerabilities.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ransomware := 0
+	for _, e := range c.Entries {
+		if e.Ransomware == "Known" {
+			ransomware++
+		}
+	}
+	// The figures SOURCES.md gives for this copy.
+	if c.Version != "2025.08.25" || len(c.Entries) != 1404 || ransomware != 293 || len(c.SHA256) != 64 || c.Size != 1257565 {
+		t.Errorf("catalog %s: %d entries, %d ransomware, %d bytes", c.Version, len(c.Entries), ransomware, c.Size)
+	}
+	if e := c.Entries[0]; e.CVE != "CVE-2025-48384" || e.Vendor != "Git" || e.DueDate != "2025-09-15" {
+		t.Errorf("first entry: %+v", e)
+	}
+}
+
+func TestReadKEVBadInput(t *testing.T) {
+	c, err := ingest.ReadKEV("kev-small.json", testdata(t, "kev-small.json"))
+	if err != nil || len(c.Entries) != 3 || c.Entries[0].CWEs[0] != "CWE-77" {
+		t.Fatalf("small catalog: %+v %v", c, err)
+	}
+	for _, tc := range []struct{ file, want string }{
+		{"kev-truncated.json", "kev-truncated.json ends early, at vulnerabilities[1]: the file is truncated"},
+		{"kev-duplicate.json", "vulnerabilities[2].cveID: CVE-2024-3400 appears twice (first at vulnerabilities[0])"},
+		{"kev-duplicate.json", `vulnerabilities[1].dueDate: "soon" is not a date`},
+		{"kev-count.json", "the catalog says it holds 4 vulnerabilities but the file has 3"},
+		{"epss-small.csv", "is not the KEV catalog's JSON file"},
+	} {
+		_, err := ingest.ReadKEV(tc.file, testdata(t, tc.file))
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v\nwant %q", tc.file, err, tc.want)
+		}
+	}
+	// A 2 GB line is cut off at the limit, never read whole.
+	huge := io.MultiReader(strings.NewReader(`{"title": "`), &endless{}, strings.NewReader(`"}`))
+	if _, err := ingest.ReadKEV("huge.json", huge); !errs.Is(err, errs.TooLarge) {
+		t.Errorf("a 2 GB line: %v", err)
+	}
+	if _, err := ingest.ReadKEV("extra.json", strings.NewReader(`{"catalogVersion":"1","dateReleased":"2026-01-01T00:00:00Z","count":0,"vulnerabilities":[]} {}`)); err == nil || !strings.Contains(err.Error(), "more after") {
+		t.Errorf("trailing data: %v", err)
+	}
+}
+
+// endless is an endless run of 'a', as a 2 GB line would be.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'a'
+	}
+	return len(p), nil
+}
+
+func TestReadEPSS(t *testing.T) {
+	f, err := ingest.ReadEPSS("epss-small.csv", testdata(t, "epss-small.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Model != "v2026.06.15" || f.ScoreDate != "2026-11-20T00:00:00Z" || len(f.Scores) != 3 || f.Scores[0].CVE != "CVE-2024-3400" || f.Scores[0].EPSS != 0.94387 {
+		t.Errorf("epss (CRLF, comment line): %+v", f)
+	}
+	_, err = ingest.ReadEPSS("epss-bad.csv", testdata(t, "epss-bad.csv"))
+	for _, want := range []string{`line 3, column "cve": CVE-2024-3400 appears twice (first on line 2)`, `line 4, column "epss": "1.7" is not a probability`, `line 5, column "cve": "not-a-cve" is not a CVE id`} {
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("bad epss (BOM): %v\nwant %q", err, want)
+		}
+	}
+	real, err := ingest.ReadEPSS("epss_scores_excerpt_first100.csv", sample(t, "epss/epss_scores_excerpt_first100.csv"))
+	if err != nil || len(real.Scores) != 100 || real.Model != "v2026.06.15" || real.Scores[0].CVE != "CVE-1999-0001" {
+		t.Errorf("the real excerpt: %v %+v", err, real)
+	}
+}
+
+func FuzzReadKEV(f *testing.F) {
+	for _, name := range []string{"kev-small.json", "kev-truncated.json", "kev-duplicate.json", "kev-count.json"} {
+		b, _ := os.ReadFile(filepath.Join("testdata", name))
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := ingest.ReadKEV("fuzz.json", bytes.NewReader(data))
+		if err != nil {
+			if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
+				t.Fatalf("error of kind %s: %v", k, err)
+			}
+			return
+		}
+		for _, e := range c.Entries {
+			if !ingest.ValidCVE(e.CVE) {
+				t.Fatalf("accepted %q", e.CVE)
+			}
+		}
+	})
+}
+
+func FuzzReadEPSS(f *testing.F) {
+	for _, name := range []string{"epss-small.csv", "epss-bad.csv"} {
+		b, _ := os.ReadFile(filepath.Join("testdata", name))
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := ingest.ReadEPSS("fuzz.csv", bytes.NewReader(data)); err != nil {
+			if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
+				t.Fatalf("error of kind %s: %v", k, err)
+			}
+		}
+	})
+}
