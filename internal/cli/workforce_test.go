@@ -87,3 +87,30 @@ func TestWorkforceImportFromTheCommandLine(t *testing.T) {
 		t.Errorf("the scorecard has no training input:\n%.600s", out)
 	}
 }
+
+func TestKEVAndEPSSFromTheCommandLine(t *testing.T) {
+	db := storetest.SQLitePath(t)
+	data := filepath.Join("..", "ingest", "testdata")
+	code, out, errOut := run(t, "kev", "import", filepath.Join(data, "kev-small.json"), "--db", db)
+	if code != 0 || !strings.Contains(out, "Imported the KEV catalog 2026.11.20 (released 2026-11-20): 3 vulnerabilities") {
+		t.Fatalf("kev import: exit %d %s%s", code, out, errOut)
+	}
+	if code, out, _ := run(t, "kev", "import", filepath.Join(data, "kev-small.json"), "--db", db); code != 0 || !strings.Contains(out, "was imported before") {
+		t.Errorf("again: %s", out)
+	}
+	if code, _, errOut := run(t, "kev", "import", filepath.Join(data, "kev-truncated.json"), "--db", db); code == 0 || !strings.Contains(errOut, "truncated") {
+		t.Errorf("truncated: exit %d %s", code, errOut)
+	}
+	if code, out, _ := run(t, "kev", "show", "CVE-2024-3400", "--db", db); code != 0 || !strings.Contains(out, "PAN-OS") || !strings.Contains(out, "known ransomware use: Known") {
+		t.Errorf("show: %s", out)
+	}
+	if code, out, _ := run(t, "kev", "show", "--db", db); code != 0 || !strings.Contains(out, "KEV catalog 2026.11.20: 3 vulnerabilities") {
+		t.Errorf("show catalog: %s", out)
+	}
+	if code, out, errOut := run(t, "epss", "import", filepath.Join(data, "epss-small.csv"), "--db", db); code != 0 || !strings.Contains(out, "Imported 3 EPSS scores (model v2026.06.15") {
+		t.Errorf("epss: exit %d %s%s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, "epss", "import", filepath.Join(data, "epss-bad.csv"), "--db", db); code == 0 || !strings.Contains(errOut, `line 4, column "epss": "1.7" is not a probability`) {
+		t.Errorf("bad epss: exit %d %s", code, errOut)
+	}
+}
