@@ -147,3 +147,63 @@ func FuzzReadEPSS(f *testing.F) {
 		}
 	})
 }
+
+func TestReadTrivy(t *testing.T) {
+	var got []ingest.Finding
+	info, err := ingest.ReadTrivy("trivy-small.json", testdata(t, "trivy-small.json"), func(f ingest.Finding) error { got = append(got, f); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Findings != 3 || info.Artifact != "registry.riverside.example/ehr-interface:2.4" || len(info.SHA256) != 64 {
+		t.Errorf("info: %+v", info)
+	}
+	if f := got[0]; f.CVE != "CVE-2024-3094" || f.Severity != "critical" || f.CVSS != 10 || f.Package != "liblzma5" || !strings.Contains(f.Target, "debian 12.5") {
+		t.Errorf("first: %+v", f)
+	}
+	if f := got[1]; f.CVSS != 7.5 || f.Fixed != "" {
+		t.Errorf("second: %+v", f)
+	}
+	if f := got[2]; f.CVE != "" || f.VulnID != "GHSA-j8r2-6x86-q33q" || f.Severity != "medium" {
+		t.Errorf("a GHSA finding: %+v", f)
+	}
+	// The real reports: every vulnerability, schema 2 and legacy alike.
+	for name, want := range map[string]int{"legacy_many_vulns.json": 93, "scheme_2_many_vulns.json": 5, "scheme_2_no_vuln.json": 0,
+		"trivy_golden_alpine-310.json": 4, "trivy_golden_debian-stretch.json": 5, "trivy_golden_npm.json": 1} {
+		n := 0
+		info, err := ingest.ReadTrivy(name, sample(t, "trivy/"+name), func(ingest.Finding) error { n++; return nil })
+		if err != nil || n != want || info.Findings != want {
+			t.Errorf("%s: %d findings, want %d (%v)", name, n, want, err)
+		}
+	}
+	for _, tc := range []struct{ file, want string }{
+		{"trivy-truncated.json", "trivy-truncated.json ends early, at Results[1]"},
+		{"kev-small.json", "is not a Trivy JSON report"},
+		{"epss-small.csv", "not valid JSON"},
+	} {
+		_, err := ingest.ReadTrivy(tc.file, testdata(t, tc.file), func(ingest.Finding) error { return nil })
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v\nwant %q", tc.file, err, tc.want)
+		}
+	}
+}
+
+func FuzzReadTrivy(f *testing.F) {
+	for _, name := range []string{"trivy-small.json", "trivy-truncated.json", "kev-small.json"} {
+		b, _ := os.ReadFile(filepath.Join("testdata", name))
+		f.Add(b)
+	}
+	f.Add([]byte(`[{"Target":"x","Vulnerabilities":[{"VulnerabilityID":"CVE-2020-0001"}]}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, err := ingest.ReadTrivy("fuzz.json", bytes.NewReader(data), func(f ingest.Finding) error {
+			if f.VulnID == "" {
+				t.Fatal("a finding without an id")
+			}
+			return nil
+		})
+		if err != nil {
+			if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
+				t.Fatalf("error of kind %s: %v", k, err)
+			}
+		}
+	})
+}
