@@ -207,3 +207,29 @@ func FuzzReadTrivy(f *testing.F) {
 		}
 	})
 }
+
+func TestDetect(t *testing.T) {
+	for name, want := range map[string]string{
+		"kev/known_exploited_vulnerabilities.json": ingest.FormatKEV, "epss/epss_scores_excerpt_first100.csv": ingest.FormatEPSS,
+		"trivy/scheme_2_many_vulns.json": ingest.FormatTrivy, "trivy/legacy_many_vulns.json": ingest.FormatTrivy,
+		"grype/fix_available.json": ingest.FormatGrype, "sarif/gitleaks_7.5.0.sarif": ingest.FormatSARIF,
+		"sbom/cyclonedx_log4j.json": ingest.FormatCycloneDX, "sbom/spdx_many_vuln.json": ingest.FormatSPDX,
+		"nessus/nessus_with_cvssv3.nessus": ingest.FormatNessus, "openvas/many_vuln.xml": ingest.FormatOpenVAS,
+		"qualys/Qualys_Sample_Report.xml": ingest.FormatQualys,
+	} {
+		head := make([]byte, 64<<10)
+		n, _ := io.ReadFull(sample(t, name), head)
+		if got := ingest.Detect(head[:n]); got != want {
+			t.Errorf("%s: detected %q, want %q", name, got, want)
+		}
+	}
+	for _, name := range []string{"kev-small.json", "epss-small.csv", "epss-bad.csv", "trivy-small.json"} {
+		b, _ := os.ReadFile(filepath.Join("testdata", name))
+		if ingest.Detect(b) == "" {
+			t.Errorf("%s: not detected", name)
+		}
+	}
+	if got := ingest.Detect([]byte("name,type\nEHR,application\n")); got != "" {
+		t.Errorf("an inventory CSV detected as %q", got)
+	}
+}
