@@ -43,7 +43,7 @@ func readTable(file string, r io.Reader, required, known []string) (*tabular.Tab
 
 // AssetColumns are the inventory file's columns; name and type are
 // required.
-var AssetColumns = []string{"name", "type", "description", "creates", "receives", "maintains", "transmits", "records", "owner", "location", "vendor", "criticality", "internet_facing"}
+var AssetColumns = []string{"name", "type", "description", "creates", "receives", "maintains", "transmits", "records", "owner", "location", "vendor", "criticality", "internet_facing", "identifiers"}
 
 // An AssetUpdate is an inventory row that changes an existing asset.
 type AssetUpdate struct {
@@ -78,7 +78,7 @@ func PlanAssets(file string, r io.Reader, current []*Asset) (*AssetPlan, error) 
 	p := &AssetPlan{File: file, SHA256: t.SHA256}
 	for i := range t.Rows {
 		a := &Asset{Name: t.Cell(i, "name"), Description: t.Cell(i, "description"), Owner: t.Cell(i, "owner"),
-			Location: t.Cell(i, "location"), Vendor: t.Cell(i, "vendor")}
+			Location: t.Cell(i, "location"), Vendor: t.Cell(i, "vendor"), Identifiers: splitList(t.Cell(i, "identifiers"))}
 		ok := true
 		if a.Name == "" {
 			t.Fail(i, "name", "an asset needs a name")
@@ -183,6 +183,10 @@ func mergeAsset(old, in *Asset, t *tabular.Table) (*Asset, []string) {
 	if t.Has("criticality") && m.Criticality != in.Criticality {
 		m.Criticality = in.Criticality
 		fields = append(fields, "criticality")
+	}
+	if t.Has("identifiers") && !slices.Equal(m.Identifiers, in.Identifiers) {
+		m.Identifiers = in.Identifiers
+		fields = append(fields, "identifiers")
 	}
 	return &m, fields
 }

@@ -8,6 +8,7 @@ package risk
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -107,7 +108,10 @@ type Asset struct {
 	Vendor         string      `json:"vendor,omitempty"`
 	Criticality    Criticality `json:"criticality"`
 	InternetFacing bool        `json:"internet_facing"`
-	CreatedAt      time.Time   `json:"created_at"`
+	// Identifiers are what scanners and exports call the asset: hostnames,
+	// FQDNs, IP addresses, image names.
+	Identifiers []string  `json:"identifiers"`
+	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt      time.Time   `json:"updated_at"`
 }
 
@@ -150,6 +154,16 @@ func (a *Asset) Validate() error {
 	if a.Records < 0 {
 		return errs.New(errs.Invalid, "records: cannot be negative")
 	}
+	var ids []string
+	for _, id := range a.Identifiers {
+		if id = strings.TrimSpace(id); id != "" && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if ids == nil {
+		ids = []string{}
+	}
+	a.Identifiers = ids
 	return nil
 }
 

@@ -195,7 +195,8 @@ func TestPlanAssets(t *testing.T) {
 		t.Fatalf("plan: %d add, %d update", len(p.Add), len(p.Update))
 	}
 	u := p.Update[0]
-	if u.New.ID != "x" || u.New.Records != 12400 || u.New.Criticality != risk.CriticalityCritical || !u.New.InternetFacing || u.New.Vendor != "Athena" {
+	if u.New.ID != "x" || u.New.Records != 12400 || u.New.Criticality != risk.CriticalityCritical || !u.New.InternetFacing || u.New.Vendor != "Athena" ||
+		strings.Join(u.New.Identifiers, ",") != "ehr.riverside.example,10.0.0.5" {
 		t.Errorf("update: %+v fields %v", u.New, u.Fields)
 	}
 	if b := p.Add[1]; b.Name != "Backup drive" || b.Type != risk.Media || !b.Maintains || b.Creates || b.Location != "Server closet" {

@@ -88,13 +88,16 @@ func (sc *Scoped) SaveRiskSettings(ctx context.Context, scales risk.Scales, mont
 	})
 }
 
-const assetColumns = "id, name, type, description, creates, receives, maintains, transmits, records, owner, location, vendor, criticality, internet_facing, created_at, updated_at"
+const assetColumns = "id, name, type, description, creates, receives, maintains, transmits, records, owner, location, vendor, criticality, internet_facing, identifiers, created_at, updated_at"
 
 func scanAsset(row scanner) (*risk.Asset, error) {
 	var a risk.Asset
-	var typ, crit, created, updated string
+	var typ, crit, ids, created, updated string
 	if err := row.Scan(&a.ID, &a.Name, &typ, &a.Description, &a.Creates, &a.Receives, &a.Maintains, &a.Transmits, &a.Records,
-		&a.Owner, &a.Location, &a.Vendor, &crit, &a.InternetFacing, &created, &updated); err != nil {
+		&a.Owner, &a.Location, &a.Vendor, &crit, &a.InternetFacing, &ids, &created, &updated); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(ids), &a.Identifiers); err != nil {
 		return nil, err
 	}
 	a.Type, a.Criticality = risk.AssetType(typ), risk.Criticality(crit)
@@ -137,14 +140,22 @@ func (sc *Scoped) insertAsset(ctx context.Context, tx *sql.Tx, a *risk.Asset, no
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, sc.s.rebind(`INSERT INTO assets (org_id, `+assetColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err = tx.ExecContext(ctx, sc.s.rebind(`INSERT INTO assets (org_id, `+assetColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		sc.org.ID, id, a.Name, string(a.Type), a.Description, a.Creates, a.Receives, a.Maintains, a.Transmits, a.Records, a.Owner, a.Location, a.Vendor,
-		string(a.Criticality), a.InternetFacing, formatTime(now), formatTime(now))
+		string(a.Criticality), a.InternetFacing, identifiersJSON(a), formatTime(now), formatTime(now))
 	if err != nil {
 		return nameConflict(translate(err, "asset"), a.Name)
 	}
 	a.ID, a.CreatedAt, a.UpdatedAt = id, now, now
 	return nil
+}
+
+func identifiersJSON(a *risk.Asset) string {
+	if len(a.Identifiers) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(a.Identifiers)
+	return string(b)
 }
 
 func nameConflict(err error, name string) error {
@@ -156,9 +167,9 @@ func nameConflict(err error, name string) error {
 
 func (sc *Scoped) updateAsset(ctx context.Context, tx *sql.Tx, a *risk.Asset, now time.Time) error {
 	res, err := tx.ExecContext(ctx, sc.s.rebind(`UPDATE assets SET name = ?, type = ?, description = ?, creates = ?, receives = ?, maintains = ?, transmits = ?, records = ?,
-		owner = ?, location = ?, vendor = ?, criticality = ?, internet_facing = ?, updated_at = ? WHERE id = ? AND org_id = ?`),
+		owner = ?, location = ?, vendor = ?, criticality = ?, internet_facing = ?, identifiers = ?, updated_at = ? WHERE id = ? AND org_id = ?`),
 		a.Name, string(a.Type), a.Description, a.Creates, a.Receives, a.Maintains, a.Transmits, a.Records, a.Owner, a.Location, a.Vendor,
-		string(a.Criticality), a.InternetFacing, formatTime(now), a.ID, sc.org.ID)
+		string(a.Criticality), a.InternetFacing, identifiersJSON(a), formatTime(now), a.ID, sc.org.ID)
 	if err != nil {
 		return nameConflict(translate(err, "asset"), a.Name)
 	}

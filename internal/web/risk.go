@@ -295,7 +295,8 @@ func assetFromForm(r *http.Request) *risk.Asset {
 	return &risk.Asset{Name: r.FormValue("name"), Type: risk.AssetType(r.FormValue("type")), Description: r.FormValue("description"),
 		Creates: r.FormValue("creates") != "", Receives: r.FormValue("receives") != "", Maintains: r.FormValue("maintains") != "", Transmits: r.FormValue("transmits") != "",
 		Records: records, Owner: r.FormValue("owner"), Location: r.FormValue("location"), Vendor: r.FormValue("vendor"),
-		Criticality: risk.Criticality(r.FormValue("criticality")), InternetFacing: r.FormValue("internet_facing") != ""}
+		Criticality: risk.Criticality(r.FormValue("criticality")), InternetFacing: r.FormValue("internet_facing") != "",
+		Identifiers: strings.FieldsFunc(r.FormValue("identifiers"), func(c rune) bool { return c == ',' || c == ';' || c == ' ' || c == '\n' })}
 }
 
 func (s *Server) createAsset(w http.ResponseWriter, r *http.Request) {
