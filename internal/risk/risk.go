@@ -112,7 +112,7 @@ type Asset struct {
 	// FQDNs, IP addresses, image names.
 	Identifiers []string  `json:"identifiers"`
 	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt      time.Time   `json:"updated_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 }
 
 // HoldsEPHI reports whether the asset creates, receives, maintains or
