@@ -17,8 +17,9 @@ const MaxScanBytes = 8 << 30
 // form every scanner format is normalised to.
 type Finding struct {
 	Scanner   string  `json:"scanner"`
-	Host      string  `json:"host,omitempty"`   // hostname, FQDN or IP address
-	Target    string  `json:"target,omitempty"` // an image, a file system path, a repository
+	Host      string  `json:"host,omitempty"`     // hostname, FQDN or IP address
+	Target    string  `json:"target,omitempty"`   // an image, a file system path, a repository
+	Artifact  string  `json:"artifact,omitempty"` // what the whole scan was of (an image name), when the format says
 	VulnID    string  `json:"vuln_id"`
 	CVE       string  `json:"cve,omitempty"`
 	Package   string  `json:"package,omitempty"`
@@ -199,6 +200,7 @@ func trivyResult(dec *json.Decoder, file, path string, info *ScanInfo, emit func
 						f.CVSS = max(c.V3Score, c.V2Score)
 					}
 				}
+				f.Artifact = info.Artifact
 				if f.Target == "" {
 					f.Target = info.Artifact
 				}

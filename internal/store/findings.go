@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/ingest"
+)
+
+// findingBatch is how many findings one INSERT writes.
+const findingBatch = 400
+
+// FindingsImport is the outcome of a scanner import: the record, whether
+// it was new, and the hosts or targets no asset of the inventory matched
+// (listed, not dropped: their findings are kept unmatched).
+type FindingsImport struct {
+	Record    *DataImport
+	Fresh     bool
+	Findings  int
+	Matched   int
+	Unmatched []string
+}
+
+// ImportFindings stores a scanner file's findings in one transaction: read
+// calls emit for each finding (streaming the file), and the findings are
+// written in batches, each matched to an asset whose name or identifiers
+// equal its host, target or scanned artifact (ignoring case). A file imported before (the
+// same SHA-256) is recognised and nothing is written. A failed import
+// leaves nothing but an audit entry saying why.
+func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, size int64, read func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error)) (*FindingsImport, error) {
+	s := sc.s
+	out := &FindingsImport{}
+	assets, err := sc.Assets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	match := map[string]string{}
+	for _, a := range assets {
+		match[strings.ToLower(a.Name)] = a.ID
+		for _, id := range a.Identifiers {
+			match[strings.ToLower(id)] = a.ID
+		}
+	}
+	unmatched := map[string]bool{}
+	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		prior, err := s.priorImport(ctx, tx, sc.org.ID, kind, sha)
+		if err != nil {
+			return change{}, err
+		}
+		if prior != nil {
+			out.Record = prior
+			return change{orgID: sc.org.ID, action: "findings.import_again", target: "import:" + prior.ID, after: map[string]any{"file": file, "sha256": sha}}, nil
+		}
+		rec := &DataImport{Kind: kind, Filename: file, SHA256: sha, Size: size}
+		if err := s.recordImport(ctx, tx, sc.org.ID, rec); err != nil {
+			return change{}, err
+		}
+		var batch []ingest.Finding
+		var assetIDs []string
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			var q strings.Builder
+			q.WriteString(`INSERT INTO findings (id, org_id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title) VALUES `)
+			args := make([]any, 0, len(batch)*15)
+			for i, f := range batch {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+				id, err := newID()
+				if err != nil {
+					return err
+				}
+				args = append(args, id, sc.org.ID, rec.ID, assetIDs[i], f.Scanner, f.Host, f.Target, f.VulnID, f.CVE, f.Package, f.Installed, f.Fixed, f.Severity, f.CVSS, f.Title)
+			}
+			if _, err := tx.ExecContext(ctx, s.rebind(q.String()), args...); err != nil {
+				return translate(err, "findings")
+			}
+			batch, assetIDs = batch[:0], assetIDs[:0]
+			return nil
+		}
+		info, err := read(func(f ingest.Finding) error {
+			aid := ""
+			for _, k := range []string{f.Host, f.Target, f.Artifact} {
+				if id, ok := match[strings.ToLower(k)]; ok && k != "" {
+					aid = id
+					break
+				}
+			}
+			if aid == "" {
+				key := f.Host
+				if key == "" {
+					key = f.Target
+				}
+				if len(unmatched) < 1000 {
+					unmatched[key] = true
+				}
+			} else {
+				out.Matched++
+			}
+			out.Findings++
+			batch, assetIDs = append(batch, f), append(assetIDs, aid)
+			if len(batch) == findingBatch {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil {
+			return change{}, err
+		}
+		if err := flush(); err != nil {
+			return change{}, err
+		}
+		if info.SHA256 != sha {
+			return change{}, errs.New(errs.Conflict, fmt.Sprintf("%s changed while it was being imported: import it again", file))
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE data_imports SET records = ?, version = ? WHERE id = ?`), out.Findings, info.Artifact, rec.ID); err != nil {
+			return change{}, translate(err, "import record")
+		}
+		rec.Records, rec.Version = out.Findings, info.Artifact
+		out.Record, out.Fresh = rec, true
+		return change{orgID: sc.org.ID, action: "findings.import", target: "import:" + rec.ID,
+			after: map[string]any{"file": file, "sha256": sha, "size": size, "scanner": kind, "findings": out.Findings, "matched": out.Matched}}, nil
+	})
+	if err != nil {
+		// The import left nothing; the attempt and its reason stay on record.
+		s.RecordEvent(ctx, sc.org.ID, "findings.import_failed", "file:"+file, map[string]any{"sha256": sha, "size": size, "scanner": kind, "error": errs.Message(err)})
+		return nil, err
+	}
+	for k := range unmatched {
+		out.Unmatched = append(out.Unmatched, k)
+	}
+	slices.Sort(out.Unmatched)
+	return out, nil
+}
+
+// Finding is a stored finding with the asset it matched.
+type Finding struct {
+	ingest.Finding
+	ID       string `json:"id"`
+	ImportID string `json:"import"`
+	AssetID  string `json:"asset,omitempty"`
+}
+
+// Findings lists the organisation's findings, of one import when importID
+// is not "", at most limit (0: 1000), most severe first.
+func (sc *Scoped) Findings(ctx context.Context, importID string, limit int) ([]*Finding, error) {
+	s := sc.s
+	if limit <= 0 {
+		limit = 1000
+	}
+	q, args := `SELECT id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title FROM findings WHERE org_id = ?`, []any{sc.org.ID}
+	if importID != "" {
+		q, args = q+` AND import_id = ?`, append(args, importID)
+	}
+	rows, err := s.read.QueryContext(ctx, s.rebind(q+` ORDER BY cvss DESC, vuln_id, id LIMIT ?`), append(args, limit)...)
+	if err != nil {
+		return nil, translate(err, "findings")
+	}
+	defer rows.Close()
+	var out []*Finding
+	for rows.Next() {
+		var f Finding
+		if err := rows.Scan(&f.ID, &f.ImportID, &f.AssetID, &f.Scanner, &f.Host, &f.Target, &f.VulnID, &f.CVE, &f.Package, &f.Installed, &f.Fixed, &f.Severity, &f.CVSS, &f.Title); err != nil {
+			return nil, translate(err, "findings")
+		}
+		out = append(out, &f)
+	}
+	return out, translate(rows.Err(), "findings")
+}

@@ -1,0 +1,83 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/ingest"
+	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+func TestImportFindings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		o := clinic("riverside")
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		sc := s.Scope(o)
+		iface := &risk.Asset{Name: "Lab interface", Type: risk.Application, Identifiers: []string{"registry.riverside.example/ehr-interface:2.4"}}
+		if err := sc.CreateAsset(ctx, iface); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join("..", "ingest", "testdata", "trivy-small.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		sha := hex.EncodeToString(sum[:])
+		read := func(b []byte) func(func(ingest.Finding) error) (*ingest.ScanInfo, error) {
+			return func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
+				return ingest.ReadTrivy("trivy-small.json", bytes.NewReader(b), emit)
+			}
+		}
+		res, err := sc.ImportFindings(ctx, "trivy", "trivy-small.json", sha, int64(len(data)), read(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !res.Fresh || res.Findings != 3 || res.Matched != 3 || len(res.Unmatched) != 0 || res.Record.Records != 3 {
+			t.Errorf("import: %+v", res)
+		}
+		fs, _ := sc.Findings(ctx, res.Record.ID, 0)
+		if len(fs) != 3 || fs[0].CVE != "CVE-2024-3094" || fs[0].AssetID != iface.ID || fs[0].CVSS != 10 {
+			t.Errorf("findings: %+v", fs[0])
+		}
+		again, err := sc.ImportFindings(ctx, "trivy", "copy.json", sha, int64(len(data)), read(data))
+		if err != nil || again.Fresh || again.Record.ID != res.Record.ID {
+			t.Errorf("re-import: %+v %v", again, err)
+		}
+		// A truncated file lands nothing: no findings, no import record.
+		bad := data[:700]
+		bsum := sha256.Sum256(bad)
+		if _, err := sc.ImportFindings(ctx, "trivy", "cut.json", hex.EncodeToString(bsum[:]), int64(len(bad)), read(bad)); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("truncated: %v", err)
+		}
+		all, _ := sc.Findings(ctx, "", 0)
+		if len(all) != 3 {
+			t.Errorf("a refused import left %d findings", len(all))
+		}
+		if entries, _ := sc.AuditLog(ctx, store.AuditFilter{Limit: 1}); len(entries) != 1 || entries[0].Action != "findings.import_failed" || !strings.Contains(entries[0].After, "truncated") {
+			t.Errorf("the failed import is not on record: %+v", entries)
+		}
+		// The real legacy report: 93 findings, unmatched hosts listed.
+		real := filepath.Join("..", "..", "..", "shared", "data", "samples", "trivy", "legacy_many_vulns.json")
+		if b, err := os.ReadFile(real); err == nil {
+			rs := sha256.Sum256(b)
+			res, err := sc.ImportFindings(ctx, "trivy", "legacy_many_vulns.json", hex.EncodeToString(rs[:]), int64(len(b)), func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
+				return ingest.ReadTrivy("legacy_many_vulns.json", bytes.NewReader(b), emit)
+			})
+			if err != nil || res.Findings != 93 || res.Matched != 0 || len(res.Unmatched) == 0 {
+				t.Errorf("real report: %+v %v", res, err)
+			}
+		}
+	})
+}
