@@ -114,3 +114,27 @@ func TestKEVAndEPSSFromTheCommandLine(t *testing.T) {
 		t.Errorf("bad epss: exit %d %s", code, errOut)
 	}
 }
+
+func TestImportDetectsTheFormat(t *testing.T) {
+	db := storetest.SQLitePath(t)
+	if code, _, errOut := run(t, "org", "create", "--slug", "riverside", "--name", "Riverside", "--type", "provider", "--db", db); code != 0 {
+		t.Fatal(errOut)
+	}
+	data := filepath.Join("..", "ingest", "testdata")
+	code, out, errOut := run(t, "import", filepath.Join(data, "kev-small.json"), filepath.Join(data, "epss-small.csv"), filepath.Join(data, "trivy-small.json"), "--db", db)
+	if code != 0 || !strings.Contains(out, "KEV catalog 2026.11.20, 3 vulnerabilities.") || !strings.Contains(out, "3 EPSS scores") ||
+		!strings.Contains(out, "3 findings (Trivy), 0 matched to assets") || !strings.Contains(out, "not in the ePHI inventory: registry.riverside.example/ehr-interface:2.4") {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, _ := run(t, "import", filepath.Join(data, "trivy-small.json"), "--db", db); code != 0 || !strings.Contains(out, "imported before, nothing changed") {
+		t.Errorf("again: %s", out)
+	}
+	code, _, errOut = run(t, "import", filepath.Join("..", "risk", "testdata", "inventory.csv"), "--db", db)
+	if code == 0 || !strings.Contains(errOut, "the format is not one Safeguard knows") {
+		t.Errorf("unknown format: exit %d %s", code, errOut)
+	}
+	code, _, errOut = run(t, "import", filepath.Join(data, "trivy-truncated.json"), "--db", db)
+	if code == 0 || !strings.Contains(errOut, "truncated") {
+		t.Errorf("truncated: exit %d %s", code, errOut)
+	}
+}

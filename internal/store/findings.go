@@ -95,8 +95,10 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 			}
 			if aid == "" {
 				key := f.Host
-				if key == "" {
-					key = f.Target
+				for _, k := range []string{f.Artifact, f.Target} {
+					if key == "" {
+						key = k
+					}
 				}
 				if len(unmatched) < 1000 {
 					unmatched[key] = true

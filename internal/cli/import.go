@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/ingest"
+	"github.com/safeguard-health/safeguard/internal/store"
+)
+
+// fileFacts hashes a file and reads its head for format detection.
+func fileFacts(path string) (sha string, size int64, head []byte, err error) {
+	f, err := openInput(path)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	defer f.Close()
+	head = make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", 0, nil, errs.Wrap(errs.Invalid, "cannot read "+path, err)
+	}
+	h := sha256.New()
+	size, err = io.Copy(h, f)
+	if err != nil {
+		return "", 0, nil, errs.Wrap(errs.Invalid, "cannot read "+path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), size, head, nil
+}
+
+func (a *app) importCommand() *cobra.Command {
+	var format string
+	cmd := &cobra.Command{
+		Use:   "import FILE...",
+		Short: "Import outside data: the KEV catalog, EPSS scores, scanner output",
+		Long: `Import files, each detected from its content unless --format names it:
+` + strings.Join(ingest.Supported, ", ") + ` today (Grype, SARIF, CycloneDX, SPDX, Nessus,
+OpenVAS and Qualys are recognised and refused until their readers land).
+Scanner findings land in the organisation named by --org, each matched to an
+asset of the ePHI inventory by its name or identifiers; hosts no asset
+matches are listed. Every file is streamed, lands whole or not at all, and is
+recorded with its SHA-256: importing the same file again changes nothing.`,
+		Example: `  safeguard import known_exploited_vulnerabilities.json epss_scores-2026-11-23.csv
+  safeguard import --org riverside trivy-ehr-interface.json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
+			ctx := cmd.Context()
+			for _, path := range args {
+				sha, size, head, err := fileFacts(path)
+				if err != nil {
+					return err
+				}
+				kind := format
+				if kind == "" {
+					if kind = ingest.Detect(head); kind == "" {
+						return errs.New(errs.Invalid, fmt.Sprintf("%s: the format is not one Safeguard knows (it reads %s); name it with --format if it is one of them", path, strings.Join(ingest.Supported, ", ")))
+					}
+				}
+				if !slices.Contains(ingest.Supported, kind) {
+					return errs.New(errs.Invalid, fmt.Sprintf("%s is %s output: recognised, but its import is not built yet (supported: %s)", path, kind, strings.Join(ingest.Supported, ", ")))
+				}
+				f, err := os.Open(path)
+				if err != nil {
+					return errs.Wrap(errs.Invalid, "cannot open "+path, err)
+				}
+				switch kind {
+				case ingest.FormatKEV:
+					var c *ingest.KEVCatalog
+					if c, err = ingest.ReadKEV(path, f); err == nil {
+						var fresh bool
+						if _, fresh, err = s.ImportKEV(ctx, c); err == nil {
+							fmt.Fprintf(a.stdout, "%s: KEV catalog %s, %d vulnerabilities%s.\n", path, c.Version, len(c.Entries), again(fresh))
+						}
+					}
+				case ingest.FormatEPSS:
+					var e *ingest.EPSSFile
+					if e, err = ingest.ReadEPSS(path, f); err == nil {
+						var fresh bool
+						if _, fresh, err = s.ImportEPSS(ctx, e); err == nil {
+							fmt.Fprintf(a.stdout, "%s: %d EPSS scores of %s%s.\n", path, len(e.Scores), e.ScoreDate, again(fresh))
+						}
+					}
+				case ingest.FormatTrivy:
+					var sc *store.Scoped
+					if _, sc, err = a.riskScope(ctx, s); err == nil {
+						var res *store.FindingsImport
+						res, err = sc.ImportFindings(ctx, kind, path, sha, size, func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
+							return ingest.ReadTrivy(path, f, emit)
+						})
+						if err == nil {
+							fmt.Fprintf(a.stdout, "%s: %d findings (Trivy), %d matched to assets%s.\n", path, res.Findings, res.Matched, again(res.Fresh))
+							if len(res.Unmatched) > 0 {
+								fmt.Fprintf(a.stdout, "  not in the ePHI inventory: %s\n", strings.Join(clip(res.Unmatched, 10), "; "))
+							}
+						}
+					}
+				}
+				f.Close()
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		}),
+	}
+	cmd.Flags().StringVar(&format, "format", "", "the files' format, when detection should not decide: "+strings.Join(ingest.Supported, ", "))
+	a.dbFlags(cmd, true)
+	return cmd
+}
+
+func again(fresh bool) string {
+	if fresh {
+		return ""
+	}
+	return " — imported before, nothing changed"
+}
