@@ -43,7 +43,7 @@ func (a *app) importCommand() *cobra.Command {
 		Use:   "import FILE...",
 		Short: "Import outside data: the KEV catalog, EPSS scores, scanner output",
 		Long: `Import files, each detected from its content unless --format names it:
-` + strings.Join(ingest.Supported, ", ") + ` today (Grype, SARIF, CycloneDX, SPDX, Nessus,
+` + strings.Join(ingest.Supported, ", ") + ` today (SARIF, CycloneDX, SPDX, Nessus,
 OpenVAS and Qualys are recognised and refused until their readers land).
 Scanner findings land in the organisation named by --org, each matched to an
 asset of the ePHI inventory by its name or identifiers; hosts no asset
@@ -89,15 +89,19 @@ recorded with its SHA-256: importing the same file again changes nothing.`,
 							fmt.Fprintf(a.stdout, "%s: %d EPSS scores of %s%s.\n", path, len(e.Scores), e.ScoreDate, again(fresh))
 						}
 					}
-				case ingest.FormatTrivy:
+				case ingest.FormatTrivy, ingest.FormatGrype:
+					reader, name := ingest.ReadTrivy, "Trivy"
+					if kind == ingest.FormatGrype {
+						reader, name = ingest.ReadGrype, "Grype"
+					}
 					var sc *store.Scoped
 					if _, sc, err = a.riskScope(ctx, s); err == nil {
 						var res *store.FindingsImport
 						res, err = sc.ImportFindings(ctx, kind, path, sha, size, func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
-							return ingest.ReadTrivy(path, f, emit)
+							return reader(path, f, emit)
 						})
 						if err == nil {
-							fmt.Fprintf(a.stdout, "%s: %d findings (Trivy), %d matched to assets%s.\n", path, res.Findings, res.Matched, again(res.Fresh))
+							fmt.Fprintf(a.stdout, "%s: %d findings (%s), %d matched to assets%s.\n", path, res.Findings, name, res.Matched, again(res.Fresh))
 							if len(res.Unmatched) > 0 {
 								fmt.Fprintf(a.stdout, "  not in the ePHI inventory: %s\n", strings.Join(clip(res.Unmatched, 10), "; "))
 							}

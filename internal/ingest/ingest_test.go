@@ -233,3 +233,44 @@ func TestDetect(t *testing.T) {
 		t.Errorf("an inventory CSV detected as %q", got)
 	}
 }
+
+func TestReadGrype(t *testing.T) {
+	var got []ingest.Finding
+	info, err := ingest.ReadGrype("grype-small.json", testdata(t, "grype-small.json"), func(f ingest.Finding) error { got = append(got, f); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Artifact != "registry.riverside.example/portal:7.1" || info.Findings != 2 || len(got) != 2 {
+		t.Fatalf("info %+v, %d findings", info, len(got))
+	}
+	if f := got[0]; f.VulnID != "GHSA-j8r2-6x86-q33q" || f.CVE != "CVE-2023-32681" || f.CVSS != 6.1 || f.Fixed != "2.31.0" || f.Severity != "medium" {
+		t.Errorf("a GHSA match with its related CVE: %+v", f)
+	}
+	if f := got[1]; f.CVE != "CVE-2024-3094" || f.CVSS != 10 || f.Fixed != "" || f.Severity != "critical" {
+		t.Errorf("second: %+v", f)
+	}
+	for name, want := range map[string]int{"fix_available.json": 1, "many_vulns.json": 1509, "many_vulns_with_epss_values.json": 15, "no_vuln.json": 0} {
+		n := 0
+		info, err := ingest.ReadGrype(name, sample(t, "grype/"+name), func(ingest.Finding) error { n++; return nil })
+		if err != nil || n != want || info.Artifact == "" {
+			t.Errorf("%s: %d findings, want %d, artifact %q (%v)", name, n, want, info.Artifact, err)
+		}
+	}
+	if _, err := ingest.ReadGrype("trivy-small.json", testdata(t, "trivy-small.json"), func(ingest.Finding) error { return nil }); !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "is not a Grype JSON report") {
+		t.Errorf("a Trivy file as Grype: %v", err)
+	}
+}
+
+func FuzzReadGrype(f *testing.F) {
+	for _, name := range []string{"grype-small.json", "trivy-small.json"} {
+		b, _ := os.ReadFile(filepath.Join("testdata", name))
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := ingest.ReadGrype("fuzz.json", bytes.NewReader(data), func(ingest.Finding) error { return nil }); err != nil {
+			if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
+				t.Fatalf("error of kind %s: %v", k, err)
+			}
+		}
+	})
+}

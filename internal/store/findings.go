@@ -46,6 +46,7 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 		}
 	}
 	unmatched := map[string]bool{}
+	pending := 0
 	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
 		prior, err := s.priorImport(ctx, tx, sc.org.ID, kind, sha)
 		if err != nil {
@@ -100,7 +101,9 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 						key = k
 					}
 				}
-				if len(unmatched) < 1000 {
+				if key == "" {
+					pending++ // matched, or not, by the scan's artifact once the read ends
+				} else if len(unmatched) < 1000 {
 					unmatched[key] = true
 				}
 			} else {
@@ -118,6 +121,21 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 		}
 		if err := flush(); err != nil {
 			return change{}, err
+		}
+		if pending > 0 && info.Artifact != "" {
+			// Formats that name the scanned image after their findings (Grype):
+			// give those findings the image, and its asset when it has one.
+			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE findings SET target = ? WHERE import_id = ? AND target = '' AND host = ''`), info.Artifact, rec.ID); err != nil {
+				return change{}, translate(err, "findings")
+			}
+			if aid, ok := match[strings.ToLower(info.Artifact)]; ok {
+				if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE findings SET asset_id = ? WHERE import_id = ? AND asset_id = '' AND target = ?`), aid, rec.ID, info.Artifact); err != nil {
+					return change{}, translate(err, "findings")
+				}
+				out.Matched += pending
+			} else {
+				unmatched[info.Artifact] = true
+			}
 		}
 		if info.SHA256 != sha {
 			return change{}, errs.New(errs.Conflict, fmt.Sprintf("%s changed while it was being imported: import it again", file))

@@ -68,6 +68,23 @@ func TestImportFindings(t *testing.T) {
 		if entries, _ := sc.AuditLog(ctx, store.AuditFilter{Limit: 1}); len(entries) != 1 || entries[0].Action != "findings.import_failed" || !strings.Contains(entries[0].After, "truncated") {
 			t.Errorf("the failed import is not on record: %+v", entries)
 		}
+		// Grype names the image after its matches: the findings get it afterwards.
+		portal := &risk.Asset{Name: "Patient portal", Type: risk.Application, Identifiers: []string{"registry.riverside.example/portal:7.1"}}
+		if err := sc.CreateAsset(ctx, portal); err != nil {
+			t.Fatal(err)
+		}
+		g, _ := os.ReadFile(filepath.Join("..", "ingest", "testdata", "grype-small.json"))
+		gs := sha256.Sum256(g)
+		gres, err := sc.ImportFindings(ctx, "grype", "grype-small.json", hex.EncodeToString(gs[:]), int64(len(g)), func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
+			return ingest.ReadGrype("grype-small.json", bytes.NewReader(g), emit)
+		})
+		if err != nil || gres.Findings != 2 || gres.Matched != 2 || len(gres.Unmatched) != 0 {
+			t.Fatalf("grype: %+v %v", gres, err)
+		}
+		gf, _ := sc.Findings(ctx, gres.Record.ID, 0)
+		if len(gf) != 2 || gf[0].AssetID != portal.ID || gf[0].Target != "registry.riverside.example/portal:7.1" {
+			t.Errorf("grype findings: %+v", gf[0])
+		}
 		// The real legacy report: 93 findings, unmatched hosts listed.
 		real := filepath.Join("..", "..", "..", "shared", "data", "samples", "trivy", "legacy_many_vulns.json")
 		if b, err := os.ReadFile(real); err == nil {
