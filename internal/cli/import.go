@@ -43,8 +43,8 @@ func (a *app) importCommand() *cobra.Command {
 		Use:   "import FILE...",
 		Short: "Import outside data: the KEV catalog, EPSS scores, scanner output",
 		Long: `Import files, each detected from its content unless --format names it:
-` + strings.Join(ingest.Supported, ", ") + ` today (SARIF, CycloneDX, SPDX, Nessus,
-OpenVAS and Qualys are recognised and refused until their readers land).
+` + strings.Join(ingest.Supported, ", ") + ` today (SARIF, CycloneDX, SPDX, OpenVAS and
+Qualys are recognised and refused until their readers land).
 Scanner findings land in the organisation named by --org, each matched to an
 asset of the ePHI inventory by its name or identifiers; hosts no asset
 matches are listed. Every file is streamed, lands whole or not at all, and is
@@ -89,10 +89,13 @@ recorded with its SHA-256: importing the same file again changes nothing.`,
 							fmt.Fprintf(a.stdout, "%s: %d EPSS scores of %s%s.\n", path, len(e.Scores), e.ScoreDate, again(fresh))
 						}
 					}
-				case ingest.FormatTrivy, ingest.FormatGrype:
+				case ingest.FormatTrivy, ingest.FormatGrype, ingest.FormatNessus:
 					reader, name := ingest.ReadTrivy, "Trivy"
-					if kind == ingest.FormatGrype {
+					switch kind {
+					case ingest.FormatGrype:
 						reader, name = ingest.ReadGrype, "Grype"
+					case ingest.FormatNessus:
+						reader, name = ingest.ReadNessus, "Nessus"
 					}
 					var sc *store.Scoped
 					if _, sc, err = a.riskScope(ctx, s); err == nil {

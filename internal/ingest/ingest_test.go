@@ -274,3 +274,66 @@ func FuzzReadGrype(f *testing.F) {
 		}
 	})
 }
+
+func TestReadNessus(t *testing.T) {
+	var got []ingest.Finding
+	info, err := ingest.ReadNessus("nessus-small.nessus", testdata(t, "nessus-small.nessus"), func(f ingest.Finding) error { got = append(got, f); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The informational item is skipped; the critical one is a finding per CVE.
+	if info.Findings != 3 || len(got) != 3 {
+		t.Fatalf("%d findings", len(got))
+	}
+	if f := got[0]; f.Host != "10.0.0.5" || f.CVE != "CVE-2023-27997" || f.Severity != "critical" || f.CVSS != 9.8 || f.VulnID != "nessus:186541" || f.Package != "tcp/443" ||
+		strings.Join(f.HostAliases, ",") != "vpn.riverside.example" {
+		t.Errorf("first: %+v", f)
+	}
+	if f := got[2]; f.CVE != "" || f.Severity != "medium" || f.CVSS != 2.6 {
+		t.Errorf("a finding without a CVE: %+v", f)
+	}
+	// The real files: every non-informational item, once per CVE it cites
+	// (counted independently of the reader: 0 and 145, of which 137 cite a CVE).
+	for name, want := range map[string][2]int{"nessus_many_vuln.xml": {0, 0}, "nessus_with_cvssv3.nessus": {145, 137}} {
+		n, cves := 0, 0
+		_, err := ingest.ReadNessus(name, sample(t, "nessus/"+name), func(f ingest.Finding) error {
+			n++
+			if f.CVE != "" {
+				cves++
+			}
+			return nil
+		})
+		if err != nil || n != want[0] || cves != want[1] {
+			t.Errorf("%s: %d findings, %d with a CVE, want %v (%v)", name, n, cves, want, err)
+		}
+	}
+	for _, tc := range []struct{ file, want string }{
+		{"nessus-bomb.nessus", "invalid character entity &lol3;"},
+		{"nessus-truncated.nessus", "the file is truncated"},
+		{"trivy-small.json", "is not a Nessus v2 file"},
+	} {
+		_, err := ingest.ReadNessus(tc.file, testdata(t, tc.file), func(ingest.Finding) error { return nil })
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v\nwant %q", tc.file, err, tc.want)
+		}
+	}
+	// A 2 GB attribute is refused once it passes 64 MiB.
+	huge := io.MultiReader(strings.NewReader(`<NessusClientData_v2><ReportHost name="`), &endless{}, strings.NewReader(`"/>`))
+	if _, err := ingest.ReadNessus("huge.nessus", huge, func(ingest.Finding) error { return nil }); !errs.Is(err, errs.TooLarge) || !strings.Contains(err.Error(), "longer than 64 MiB") {
+		t.Errorf("a 2 GB attribute: %v", err)
+	}
+}
+
+func FuzzReadNessus(f *testing.F) {
+	for _, name := range []string{"nessus-small.nessus", "nessus-bomb.nessus", "nessus-truncated.nessus"} {
+		b, _ := os.ReadFile(filepath.Join("testdata", name))
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if _, err := ingest.ReadNessus("fuzz.nessus", bytes.NewReader(data), func(ingest.Finding) error { return nil }); err != nil {
+			if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
+				t.Fatalf("error of kind %s: %v", k, err)
+			}
+		}
+	})
+}

@@ -16,18 +16,21 @@ const MaxScanBytes = 8 << 30
 // A Finding is one vulnerability a scanner reports on one target, in the
 // form every scanner format is normalised to.
 type Finding struct {
-	Scanner   string  `json:"scanner"`
-	Host      string  `json:"host,omitempty"`     // hostname, FQDN or IP address
-	Target    string  `json:"target,omitempty"`   // an image, a file system path, a repository
-	Artifact  string  `json:"artifact,omitempty"` // what the whole scan was of (an image name), when the format says
-	VulnID    string  `json:"vuln_id"`
-	CVE       string  `json:"cve,omitempty"`
-	Package   string  `json:"package,omitempty"`
-	Installed string  `json:"installed,omitempty"`
-	Fixed     string  `json:"fixed,omitempty"`
-	Severity  string  `json:"severity"` // critical, high, medium, low, info, unknown
-	CVSS      float64 `json:"cvss,omitempty"`
-	Title     string  `json:"title,omitempty"`
+	Scanner string `json:"scanner"`
+	Host    string `json:"host,omitempty"` // hostname, FQDN or IP address
+	// HostAliases are other names the scanner gives the host (its IP
+	// address, FQDN, NetBIOS name), tried when matching it to an asset.
+	HostAliases []string `json:"-"`
+	Target      string   `json:"target,omitempty"`   // an image, a file system path, a repository
+	Artifact    string   `json:"artifact,omitempty"` // what the whole scan was of (an image name), when the format says
+	VulnID      string   `json:"vuln_id"`
+	CVE         string   `json:"cve,omitempty"`
+	Package     string   `json:"package,omitempty"`
+	Installed   string   `json:"installed,omitempty"`
+	Fixed       string   `json:"fixed,omitempty"`
+	Severity    string   `json:"severity"` // critical, high, medium, low, info, unknown
+	CVSS        float64  `json:"cvss,omitempty"`
+	Title       string   `json:"title,omitempty"`
 }
 
 // ScanInfo is what a scanner file says of itself.

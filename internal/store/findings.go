@@ -88,7 +88,7 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 		}
 		info, err := read(func(f ingest.Finding) error {
 			aid := ""
-			for _, k := range []string{f.Host, f.Target, f.Artifact} {
+			for _, k := range append([]string{f.Host, f.Target, f.Artifact}, f.HostAliases...) {
 				if id, ok := match[strings.ToLower(k)]; ok && k != "" {
 					aid = id
 					break

@@ -85,6 +85,19 @@ func TestImportFindings(t *testing.T) {
 		if len(gf) != 2 || gf[0].AssetID != portal.ID || gf[0].Target != "registry.riverside.example/portal:7.1" {
 			t.Errorf("grype findings: %+v", gf[0])
 		}
+		// Nessus names the host by IP; the asset knows it by FQDN, an alias Nessus gives.
+		fw := &risk.Asset{Name: "Network and firewall", Type: risk.System, Identifiers: []string{"vpn.riverside.example"}}
+		if err := sc.CreateAsset(ctx, fw); err != nil {
+			t.Fatal(err)
+		}
+		n, _ := os.ReadFile(filepath.Join("..", "ingest", "testdata", "nessus-small.nessus"))
+		ns := sha256.Sum256(n)
+		nres, err := sc.ImportFindings(ctx, "nessus", "nessus-small.nessus", hex.EncodeToString(ns[:]), int64(len(n)), func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
+			return ingest.ReadNessus("nessus-small.nessus", bytes.NewReader(n), emit)
+		})
+		if err != nil || nres.Findings != 3 || nres.Matched != 3 {
+			t.Errorf("nessus: %+v %v", nres, err)
+		}
 		// The real legacy report: 93 findings, unmatched hosts listed.
 		real := filepath.Join("..", "..", "..", "shared", "data", "samples", "trivy", "legacy_many_vulns.json")
 		if b, err := os.ReadFile(real); err == nil {

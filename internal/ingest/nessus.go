@@ -1,0 +1,194 @@
+package ingest
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+)
+
+// MaxXMLRun bounds a run of text without markup in a scanner's XML: no
+// element's text or attribute may exceed it, so one giant element cannot
+// take the memory a streaming read saves.
+const MaxXMLRun = 64 << 20
+
+// runGuard fails a read once MaxXMLRun bytes pass without a '<' or '>'.
+type runGuard struct {
+	r   io.Reader
+	run int
+}
+
+var errLongRun = errors.New("long run")
+
+func (g *runGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	for _, b := range p[:n] {
+		if b == '<' || b == '>' {
+			g.run = 0
+			continue
+		}
+		g.run++
+	}
+	if g.run > MaxXMLRun {
+		return n, errLongRun
+	}
+	return n, err
+}
+
+// xmlError names where an XML document went wrong.
+func xmlError(file string, dec *xml.Decoder, err error) error {
+	var se *xml.SyntaxError
+	switch {
+	case errors.Is(err, errTooLarge):
+		return errs.New(errs.TooLarge, file+" is larger than this import takes")
+	case errors.Is(err, errLongRun):
+		return errs.New(errs.TooLarge, fmt.Sprintf("%s: near line %d, an element or attribute longer than %d MiB", file, lineOf(dec), MaxXMLRun>>20))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return errs.New(errs.Invalid, fmt.Sprintf("%s ends early (line %d): the file is truncated", file, lineOf(dec)))
+	case errors.As(err, &se) && se.Msg == "unexpected EOF":
+		return errs.New(errs.Invalid, fmt.Sprintf("%s ends early (line %d): the file is truncated", file, se.Line))
+	case errors.As(err, &se):
+		return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: %s", file, se.Line, se.Msg))
+	}
+	return errs.Wrap(errs.Invalid, fmt.Sprintf("%s: line %d", file, lineOf(dec)), err)
+}
+
+func lineOf(dec *xml.Decoder) int {
+	line, _ := dec.InputPos()
+	return line
+}
+
+// newXMLDecoder is a strict decoder: entities beyond XML's five are not
+// expanded (a "billion laughs" file fails on its first), nothing external
+// is fetched, and no run of text may exceed MaxXMLRun.
+func newXMLDecoder(in io.Reader) *xml.Decoder {
+	dec := xml.NewDecoder(&runGuard{r: in})
+	dec.Strict = true
+	return dec
+}
+
+type nessusItem struct {
+	Port       string   `xml:"port,attr"`
+	Protocol   string   `xml:"protocol,attr"`
+	Severity   string   `xml:"severity,attr"`
+	PluginID   string   `xml:"pluginID,attr"`
+	PluginName string   `xml:"pluginName,attr"`
+	CVEs       []string `xml:"cve"`
+	RiskFactor string   `xml:"risk_factor"`
+	CVSS3      string   `xml:"cvss3_base_score"`
+	CVSS2      string   `xml:"cvss_base_score"`
+	Synopsis   string   `xml:"synopsis"`
+}
+
+type nessusTag struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:",chardata"`
+}
+
+var nessusSeverity = map[string]string{"0": "info", "1": "low", "2": "medium", "3": "high", "4": "critical"}
+
+// ReadNessus streams a Nessus v2 file (.nessus, NessusClientData_v2): a
+// finding per CVE of each report item (or one, named by the plugin, when
+// it cites none), on the host the item is about, known also by its IP
+// address, FQDN and NetBIOS name. Informational items are skipped.
+func ReadNessus(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, error) {
+	in := newCounting(file, r, MaxScanBytes)
+	dec := newXMLDecoder(in)
+	info := &ScanInfo{Scanner: "nessus", File: file}
+	sawRoot := false
+	var host string
+	var aliases []string
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, xmlError(file, dec, err)
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch se.Name.Local {
+		case "NessusClientData_v2":
+			sawRoot = true
+		case "ReportHost":
+			if !sawRoot {
+				return nil, errs.New(errs.Invalid, file+" is not a Nessus v2 file (no NessusClientData_v2 root)")
+			}
+			host, aliases = "", nil
+			for _, a := range se.Attr {
+				if a.Name.Local == "name" {
+					host = strings.TrimSpace(a.Value)
+				}
+			}
+		case "HostProperties":
+			var hp struct {
+				Tags []nessusTag `xml:"tag"`
+			}
+			if err := dec.DecodeElement(&hp, &se); err != nil {
+				return nil, xmlError(file, dec, err)
+			}
+			for _, t := range hp.Tags {
+				switch t.Name {
+				case "host-ip", "host-fqdn", "netbios-name", "hostname":
+					if v := strings.TrimSpace(t.Value); v != "" && v != host {
+						aliases = append(aliases, v)
+					}
+				}
+			}
+		case "ReportItem":
+			if !sawRoot {
+				return nil, errs.New(errs.Invalid, file+" is not a Nessus v2 file (no NessusClientData_v2 root)")
+			}
+			var it nessusItem
+			if err := dec.DecodeElement(&it, &se); err != nil {
+				return nil, xmlError(file, dec, err)
+			}
+			sev := nessusSeverity[strings.TrimSpace(it.Severity)]
+			if sev == "" {
+				sev = normSeverity(it.RiskFactor)
+			}
+			if sev == "info" {
+				continue
+			}
+			if host == "" {
+				return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a ReportItem outside a named ReportHost", file, lineOf(dec)))
+			}
+			score, _ := strconv.ParseFloat(strings.TrimSpace(it.CVSS3), 64)
+			if score == 0 {
+				score, _ = strconv.ParseFloat(strings.TrimSpace(it.CVSS2), 64)
+			}
+			base := Finding{Scanner: "nessus", Host: host, HostAliases: aliases, VulnID: "nessus:" + it.PluginID, Severity: sev, CVSS: score,
+				Title: it.PluginName, Package: strings.Trim(it.Protocol+"/"+it.Port, "/")}
+			cves := 0
+			for _, c := range it.CVEs {
+				if c = strings.TrimSpace(c); ValidCVE(c) {
+					f := base
+					f.CVE = c
+					cves++
+					info.Findings++
+					if err := emit(f); err != nil {
+						return nil, err
+					}
+				}
+			}
+			if cves == 0 {
+				info.Findings++
+				if err := emit(base); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if !sawRoot {
+		return nil, errs.New(errs.Invalid, file+" is not a Nessus v2 file (no NessusClientData_v2 root)")
+	}
+	info.SHA256, info.Size = in.sum(), in.n
+	return info, nil
+}
