@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -53,75 +54,82 @@ recorded with its SHA-256: importing the same file again changes nothing.`,
   safeguard import --org riverside trivy-ehr-interface.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
-			ctx := cmd.Context()
-			for _, path := range args {
-				sha, size, head, err := fileFacts(path)
-				if err != nil {
-					return err
-				}
-				kind := format
-				if kind == "" {
-					if kind = ingest.Detect(head); kind == "" {
-						return errs.New(errs.Invalid, fmt.Sprintf("%s: the format is not one Safeguard knows (it reads %s); name it with --format if it is one of them", path, strings.Join(ingest.Supported, ", ")))
-					}
-				}
-				if !slices.Contains(ingest.Supported, kind) {
-					return errs.New(errs.Invalid, fmt.Sprintf("%s is %s output: recognised, but its import is not built yet (supported: %s)", path, kind, strings.Join(ingest.Supported, ", ")))
-				}
-				f, err := os.Open(path)
-				if err != nil {
-					return errs.Wrap(errs.Invalid, "cannot open "+path, err)
-				}
-				switch kind {
-				case ingest.FormatKEV:
-					var c *ingest.KEVCatalog
-					if c, err = ingest.ReadKEV(path, f); err == nil {
-						var fresh bool
-						if _, fresh, err = s.ImportKEV(ctx, c); err == nil {
-							fmt.Fprintf(a.stdout, "%s: KEV catalog %s, %d vulnerabilities%s.\n", path, c.Version, len(c.Entries), again(fresh))
-						}
-					}
-				case ingest.FormatEPSS:
-					var e *ingest.EPSSFile
-					if e, err = ingest.ReadEPSS(path, f); err == nil {
-						var fresh bool
-						if _, fresh, err = s.ImportEPSS(ctx, e); err == nil {
-							fmt.Fprintf(a.stdout, "%s: %d EPSS scores of %s%s.\n", path, len(e.Scores), e.ScoreDate, again(fresh))
-						}
-					}
-				case ingest.FormatTrivy, ingest.FormatGrype, ingest.FormatNessus:
-					reader, name := ingest.ReadTrivy, "Trivy"
-					switch kind {
-					case ingest.FormatGrype:
-						reader, name = ingest.ReadGrype, "Grype"
-					case ingest.FormatNessus:
-						reader, name = ingest.ReadNessus, "Nessus"
-					}
-					var sc *store.Scoped
-					if _, sc, err = a.riskScope(ctx, s); err == nil {
-						var res *store.FindingsImport
-						res, err = sc.ImportFindings(ctx, kind, path, sha, size, func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
-							return reader(path, f, emit)
-						})
-						if err == nil {
-							fmt.Fprintf(a.stdout, "%s: %d findings (%s), %d matched to assets%s.\n", path, res.Findings, name, res.Matched, again(res.Fresh))
-							if len(res.Unmatched) > 0 {
-								fmt.Fprintf(a.stdout, "  not in the ePHI inventory: %s\n", strings.Join(clip(res.Unmatched, 10), "; "))
-							}
-						}
-					}
-				}
-				f.Close()
-				if err != nil {
-					return err
-				}
-			}
-			return nil
+			return a.importFiles(cmd, s, args, format)
 		}),
 	}
 	cmd.Flags().StringVar(&format, "format", "", "the files' format, when detection should not decide: "+strings.Join(ingest.Supported, ", "))
 	a.dbFlags(cmd, true)
 	return cmd
+}
+
+// importFiles imports each file in its format: format when given, else
+// the one detected from its content.
+func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, format string) error {
+	ctx := cmd.Context()
+	for _, path := range paths {
+		sha, size, head, err := fileFacts(path)
+		if err != nil {
+			return err
+		}
+		kind := format
+		if kind == "" {
+			if kind = ingest.Detect(head); kind == "" {
+				return errs.New(errs.Invalid, fmt.Sprintf("%s: the format is not one Safeguard knows (it reads %s); name it with --format if it is one of them", path, strings.Join(ingest.Supported, ", ")))
+			}
+		}
+		if !slices.Contains(ingest.Supported, kind) {
+			return errs.New(errs.Invalid, fmt.Sprintf("%s is %s output: recognised, but its import is not built yet (supported: %s)", path, kind, strings.Join(ingest.Supported, ", ")))
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return errs.Wrap(errs.Invalid, "cannot open "+path, err)
+		}
+		switch kind {
+		case ingest.FormatKEV:
+			var c *ingest.KEVCatalog
+			if c, err = ingest.ReadKEV(path, f); err == nil {
+				var rec *store.DataImport
+				var fresh bool
+				if rec, fresh, err = s.ImportKEV(ctx, c); err == nil {
+					fmt.Fprintf(a.stdout, "%s: the KEV catalog %s (released %s), %d vulnerabilities; SHA-256 %s%s.\n", path, c.Version, c.Released.Format(time.DateOnly), len(c.Entries), rec.SHA256, again(fresh))
+				}
+			}
+		case ingest.FormatEPSS:
+			var e *ingest.EPSSFile
+			if e, err = ingest.ReadEPSS(path, f); err == nil {
+				var fresh bool
+				if _, fresh, err = s.ImportEPSS(ctx, e); err == nil {
+					fmt.Fprintf(a.stdout, "%s: %d EPSS scores of %s%s.\n", path, len(e.Scores), e.ScoreDate, again(fresh))
+				}
+			}
+		case ingest.FormatTrivy, ingest.FormatGrype, ingest.FormatNessus:
+			reader, name := ingest.ReadTrivy, "Trivy"
+			switch kind {
+			case ingest.FormatGrype:
+				reader, name = ingest.ReadGrype, "Grype"
+			case ingest.FormatNessus:
+				reader, name = ingest.ReadNessus, "Nessus"
+			}
+			var sc *store.Scoped
+			if _, sc, err = a.riskScope(ctx, s); err == nil {
+				var res *store.FindingsImport
+				res, err = sc.ImportFindings(ctx, kind, path, sha, size, func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
+					return reader(path, f, emit)
+				})
+				if err == nil {
+					fmt.Fprintf(a.stdout, "%s: %d findings (%s), %d matched to assets%s.\n", path, res.Findings, name, res.Matched, again(res.Fresh))
+					if len(res.Unmatched) > 0 {
+						fmt.Fprintf(a.stdout, "  not in the ePHI inventory: %s\n", strings.Join(clip(res.Unmatched, 10), "; "))
+					}
+				}
+			}
+		}
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func again(fresh bool) string {

@@ -24,25 +24,7 @@ nothing.`,
 		Short: "Import the KEV catalog's JSON file",
 		Args:  cobra.ExactArgs(1),
 		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
-			f, err := openInput(args[0])
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			c, err := ingest.ReadKEV(args[0], f)
-			if err != nil {
-				return err
-			}
-			rec, fresh, err := s.ImportKEV(cmd.Context(), c)
-			if err != nil {
-				return err
-			}
-			if !fresh {
-				fmt.Fprintf(a.stdout, "%s was imported before (%s, by %s): nothing changed. Catalog %s, %d vulnerabilities.\n", args[0], rec.ImportedAt.Format(time.DateTime), rec.ImportedBy, rec.Version, rec.Records)
-				return nil
-			}
-			fmt.Fprintf(a.stdout, "Imported the KEV catalog %s (released %s): %d vulnerabilities; SHA-256 %s.\n", c.Version, c.Released.Format(time.DateOnly), len(c.Entries), c.SHA256)
-			return nil
+			return a.importFiles(cmd, s, args, ingest.FormatKEV)
 		}),
 	}
 	a.dbFlags(imp, false)
@@ -90,25 +72,7 @@ the file first) and import them. Each import replaces the scores whole;
 importing the same file again changes nothing.`,
 		Args: cobra.ExactArgs(1),
 		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
-			f, err := openInput(args[0])
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			e, err := ingest.ReadEPSS(args[0], f)
-			if err != nil {
-				return err
-			}
-			rec, fresh, err := s.ImportEPSS(cmd.Context(), e)
-			if err != nil {
-				return err
-			}
-			if !fresh {
-				fmt.Fprintf(a.stdout, "%s was imported before (%s): nothing changed.\n", args[0], rec.ImportedAt.Format(time.DateTime))
-				return nil
-			}
-			fmt.Fprintf(a.stdout, "Imported %d EPSS scores (model %s, scored %s).\n", len(e.Scores), e.Model, e.ScoreDate)
-			return nil
+			return a.importFiles(cmd, s, args, ingest.FormatEPSS)
 		}),
 	}
 	a.dbFlags(imp, false)

@@ -92,10 +92,10 @@ func TestKEVAndEPSSFromTheCommandLine(t *testing.T) {
 	db := storetest.SQLitePath(t)
 	data := filepath.Join("..", "ingest", "testdata")
 	code, out, errOut := run(t, "kev", "import", filepath.Join(data, "kev-small.json"), "--db", db)
-	if code != 0 || !strings.Contains(out, "Imported the KEV catalog 2026.11.20 (released 2026-11-20): 3 vulnerabilities") {
+	if code != 0 || !strings.Contains(out, "the KEV catalog 2026.11.20 (released 2026-11-20), 3 vulnerabilities") {
 		t.Fatalf("kev import: exit %d %s%s", code, out, errOut)
 	}
-	if code, out, _ := run(t, "kev", "import", filepath.Join(data, "kev-small.json"), "--db", db); code != 0 || !strings.Contains(out, "was imported before") {
+	if code, out, _ := run(t, "kev", "import", filepath.Join(data, "kev-small.json"), "--db", db); code != 0 || !strings.Contains(out, "imported before, nothing changed") {
 		t.Errorf("again: %s", out)
 	}
 	if code, _, errOut := run(t, "kev", "import", filepath.Join(data, "kev-truncated.json"), "--db", db); code == 0 || !strings.Contains(errOut, "truncated") {
@@ -107,7 +107,7 @@ func TestKEVAndEPSSFromTheCommandLine(t *testing.T) {
 	if code, out, _ := run(t, "kev", "show", "--db", db); code != 0 || !strings.Contains(out, "KEV catalog 2026.11.20: 3 vulnerabilities") {
 		t.Errorf("show catalog: %s", out)
 	}
-	if code, out, errOut := run(t, "epss", "import", filepath.Join(data, "epss-small.csv"), "--db", db); code != 0 || !strings.Contains(out, "Imported 3 EPSS scores (model v2026.06.15") {
+	if code, out, errOut := run(t, "epss", "import", filepath.Join(data, "epss-small.csv"), "--db", db); code != 0 || !strings.Contains(out, "3 EPSS scores of 2026-11-20T00:00:00Z") {
 		t.Errorf("epss: exit %d %s%s", code, out, errOut)
 	}
 	if code, _, errOut := run(t, "epss", "import", filepath.Join(data, "epss-bad.csv"), "--db", db); code == 0 || !strings.Contains(errOut, `line 4, column "epss": "1.7" is not a probability`) {
@@ -122,7 +122,7 @@ func TestImportDetectsTheFormat(t *testing.T) {
 	}
 	data := filepath.Join("..", "ingest", "testdata")
 	code, out, errOut := run(t, "import", filepath.Join(data, "kev-small.json"), filepath.Join(data, "epss-small.csv"), filepath.Join(data, "trivy-small.json"), "--db", db)
-	if code != 0 || !strings.Contains(out, "KEV catalog 2026.11.20, 3 vulnerabilities.") || !strings.Contains(out, "3 EPSS scores") ||
+	if code != 0 || !strings.Contains(out, "the KEV catalog 2026.11.20 (released 2026-11-20), 3 vulnerabilities") || !strings.Contains(out, "3 EPSS scores") ||
 		!strings.Contains(out, "3 findings (Trivy), 0 matched to assets") || !strings.Contains(out, "not in the ePHI inventory: registry.riverside.example/ehr-interface:2.4") {
 		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
 	}
