@@ -29,11 +29,17 @@ func (a *app) programScope(ctx context.Context, s *store.Store) (*assessment.Pro
 	if err != nil {
 		return nil, nil, errs.Wrap(errs.Internal, "the built-in tailoring rules are broken", err)
 	}
+	sc, err := a.orgScope(ctx, s)
+	return prog, sc, err
+}
+
+// orgScope is the store scoped to the organisation named by --org.
+func (a *app) orgScope(ctx context.Context, s *store.Store) (*store.Scoped, error) {
 	o, err := s.ResolveOrganization(ctx, a.org)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return prog, s.Scope(o), nil
+	return s.Scope(o), nil
 }
 
 // assessmentView opens the assessment named by ref (see resolveAssessment)

@@ -78,7 +78,7 @@ func seedDemoWorkforce(ctx context.Context, s *store.Store, o *org.Organization,
 	if err := at(now.AddDate(-2, 0, 0)).InstallProgram(ctx, starter); err != nil {
 		return err
 	}
-	byName, byID, err := assetNames(ctx, sc)
+	byName, byID, err := sc.AssetNames(ctx)
 	if err != nil {
 		return err
 	}

@@ -111,7 +111,7 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 				reader, name = ingest.ReadNessus, "Nessus"
 			}
 			var sc *store.Scoped
-			if _, sc, err = a.riskScope(ctx, s); err == nil {
+			if sc, err = a.orgScope(ctx, s); err == nil {
 				var res *store.FindingsImport
 				res, err = sc.ImportFindings(ctx, kind, path, sha, size, func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
 					return reader(path, f, emit)

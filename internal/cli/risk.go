@@ -27,11 +27,8 @@ func (a *app) riskScope(ctx context.Context, s *store.Store) (*risk.Service, *st
 	if err != nil {
 		return nil, nil, errs.Wrap(errs.Internal, "the built-in threat catalog is broken", err)
 	}
-	o, err := s.ResolveOrganization(ctx, a.org)
-	if err != nil {
-		return nil, nil, err
-	}
-	return svc, s.Scope(o), nil
+	sc, err := a.orgScope(ctx, s)
+	return svc, sc, err
 }
 
 // riskListing is a risk as `risk list --json` prints it.
@@ -198,7 +195,7 @@ func (a *app) assetCommand() *cobra.Command {
 		Short: "List the assets of the ePHI inventory",
 		Args:  cobra.NoArgs,
 		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
-			_, sc, err := a.riskScope(cmd.Context(), s)
+			sc, err := a.orgScope(cmd.Context(), s)
 			if err != nil {
 				return err
 			}
@@ -232,7 +229,7 @@ is imported until the file is clean; with --apply everything lands in one
 transaction or nothing does.`,
 		Args: cobra.ExactArgs(1),
 		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
-			_, sc, err := a.riskScope(cmd.Context(), s)
+			sc, err := a.orgScope(cmd.Context(), s)
 			if err != nil {
 				return err
 			}
@@ -314,7 +311,7 @@ func (a *app) analysisCommand() *cobra.Command {
 		Short: "Start a draft risk analysis, continuing from the previous one",
 		Args:  cobra.NoArgs,
 		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
-			_, sc, err := a.riskScope(cmd.Context(), s)
+			sc, err := a.orgScope(cmd.Context(), s)
 			if err != nil {
 				return err
 			}

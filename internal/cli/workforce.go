@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -17,20 +16,6 @@ import (
 	"github.com/safeguard-health/safeguard/internal/tabular"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
-
-// assetNames maps the organisation's assets both ways: lower-case name to
-// id (for the roster's systems column) and id to name (for checklists).
-func assetNames(ctx context.Context, sc *store.Scoped) (byName, byID map[string]string, err error) {
-	assets, err := sc.Assets(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	byName, byID = map[string]string{}, map[string]string{}
-	for _, a := range assets {
-		byName[strings.ToLower(a.Name)], byID[a.ID] = a.ID, a.Name
-	}
-	return byName, byID, nil
-}
 
 // rosterMapping is the mapping a roster import uses: the one remembered,
 // else one guessed from the file's header, with overrides (field=Column)
@@ -90,7 +75,7 @@ id) is named by row and column, and nothing is written.`,
 		Args: cobra.ExactArgs(1),
 		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
 			ctx := cmd.Context()
-			_, sc, err := a.riskScope(ctx, s)
+			sc, err := a.orgScope(ctx, s)
 			if err != nil {
 				return err
 			}
@@ -110,7 +95,7 @@ id) is named by row and column, and nothing is written.`,
 			if err != nil {
 				return err
 			}
-			byName, byID, err := assetNames(ctx, sc)
+			byName, byID, err := sc.AssetNames(ctx)
 			if err != nil {
 				return err
 			}
@@ -150,7 +135,7 @@ id) is named by row and column, and nothing is written.`,
 		Short: "List the roster",
 		Args:  cobra.NoArgs,
 		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
-			_, sc, err := a.riskScope(cmd.Context(), s)
+			sc, err := a.orgScope(cmd.Context(), s)
 			if err != nil {
 				return err
 			}
@@ -252,7 +237,7 @@ as people join, move and leave.`,
 		Short: "Per person and per module: assigned, due, completed, overdue",
 		Args:  cobra.NoArgs,
 		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
-			_, sc, err := a.riskScope(cmd.Context(), s)
+			sc, err := a.orgScope(cmd.Context(), s)
 			if err != nil {
 				return err
 			}
@@ -291,7 +276,7 @@ in one transaction and updates the CPG scorecard.`,
 		Args: cobra.ExactArgs(1),
 		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
 			ctx := cmd.Context()
-			_, sc, err := a.riskScope(ctx, s)
+			sc, err := a.orgScope(ctx, s)
 			if err != nil {
 				return err
 			}
@@ -330,7 +315,7 @@ in one transaction and updates the CPG scorecard.`,
 		Args:  cobra.NoArgs,
 		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
 			ctx := cmd.Context()
-			_, sc, err := a.riskScope(ctx, s)
+			sc, err := a.orgScope(ctx, s)
 			if err != nil {
 				return err
 			}
@@ -388,7 +373,7 @@ module:CODE (those assigned a module) or department:NAME. It is sent on or after
 		Example: `  safeguard training remind --subject "Phishing season" --body "Report suspicious email to IT." --audience all --on 2026-12-01`,
 		Args:    cobra.NoArgs,
 		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
-			_, sc, err := a.riskScope(cmd.Context(), s)
+			sc, err := a.orgScope(cmd.Context(), s)
 			if err != nil {
 				return err
 			}
@@ -414,7 +399,7 @@ module:CODE (those assigned a module) or department:NAME. It is sent on or after
 		Short: "Send the security reminders that are due, by SMTP, and record who was sent what",
 		Args:  cobra.NoArgs,
 		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
-			_, sc, err := a.riskScope(cmd.Context(), s)
+			sc, err := a.orgScope(cmd.Context(), s)
 			if err != nil {
 				return err
 			}

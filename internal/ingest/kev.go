@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"regexp"
 	"strings"
@@ -57,15 +58,10 @@ type KEVCatalog struct {
 // countingHasher hashes and counts what is read through it.
 type countingHasher struct {
 	r    io.Reader
-	h    hashWriter
+	h    hash.Hash
 	n    int64
 	max  int64
 	file string
-}
-
-type hashWriter interface {
-	io.Writer
-	Sum([]byte) []byte
 }
 
 func newCounting(file string, r io.Reader, max int64) *countingHasher {

@@ -3,6 +3,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -48,14 +49,14 @@ func ParseSMTP(raw, from string) (*Mailer, error) {
 	}
 	switch u.Scheme {
 	case "smtps":
-		m.opts = append(m.opts, mail.WithSSL(), mail.WithPort(cmpOr(port, 465)))
+		m.opts = append(m.opts, mail.WithSSL(), mail.WithPort(cmp.Or(port, 465)))
 	case "smtp":
-		m.opts = append(m.opts, mail.WithTLSPolicy(mail.TLSMandatory), mail.WithPort(cmpOr(port, 587)))
+		m.opts = append(m.opts, mail.WithTLSPolicy(mail.TLSMandatory), mail.WithPort(cmp.Or(port, 587)))
 	case "smtp+plain":
 		if !loopback(m.host) {
 			return nil, errs.New(errs.Invalid, "--smtp: smtp+plain sends without TLS and is allowed only to a relay on this host (127.0.0.1, ::1 or localhost)")
 		}
-		m.opts = append(m.opts, mail.WithTLSPolicy(mail.NoTLS), mail.WithPort(cmpOr(port, 25)))
+		m.opts = append(m.opts, mail.WithTLSPolicy(mail.NoTLS), mail.WithPort(cmp.Or(port, 25)))
 	default:
 		return nil, errs.New(errs.Invalid, fmt.Sprintf("--smtp: the scheme %q is not smtps, smtp or smtp+plain", u.Scheme))
 	}
@@ -66,13 +67,6 @@ func ParseSMTP(raw, from string) (*Mailer, error) {
 	}
 	m.display = u.Scheme + "://" + u.Host
 	return m, nil
-}
-
-func cmpOr(a, b int) int {
-	if a != 0 {
-		return a
-	}
-	return b
 }
 
 func loopback(host string) bool { return host == "127.0.0.1" || host == "::1" || host == "localhost" }

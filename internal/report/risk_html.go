@@ -33,7 +33,7 @@ func RiskAnalysisHTML(doc *risk.Document) ([]byte, error) {
 		return nil, errs.Wrap(errs.Internal, "", err)
 	}
 	t.Funcs(template.FuncMap{"bandColor": func(i int) template.CSS {
-		if i < 0 || i >= len(bands) || !validHex(bands[i].Color) {
+		if i < 0 || i >= len(bands) || !risk.ValidColor(bands[i].Color) {
 			return "#9e9e9e"
 		}
 		return template.CSS(bands[i].Color)
@@ -47,11 +47,4 @@ func RiskAnalysisHTML(doc *risk.Document) ([]byte, error) {
 		return nil, errs.Wrap(errs.Internal, "rendering the HTML report", err)
 	}
 	return buf.Bytes(), nil
-}
-
-func validHex(c string) bool {
-	if len(c) != 7 || c[0] != '#' {
-		return false
-	}
-	return strings.Trim(c[1:], "0123456789abcdefABCDEF") == ""
 }

@@ -103,7 +103,7 @@ func (s *Scales) Validate() error {
 		if strings.TrimSpace(b.Name) == "" {
 			problems = append(problems, fmt.Sprintf("band %d: a name is required", i+1))
 		}
-		if !validColor(b.Color) {
+		if !ValidColor(b.Color) {
 			problems = append(problems, fmt.Sprintf("band %d (%s): colour %q is not #rrggbb", i+1, b.Name, b.Color))
 		}
 	}
@@ -128,7 +128,9 @@ func (s *Scales) Validate() error {
 	return nil
 }
 
-func validColor(c string) bool {
+// ValidColor reports whether c is a #rrggbb colour: what a band may be
+// painted with, and all the heat map and the reports ever write into markup.
+func ValidColor(c string) bool {
 	if len(c) != 7 || c[0] != '#' {
 		return false
 	}

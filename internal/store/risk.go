@@ -128,6 +128,21 @@ func (sc *Scoped) Assets(ctx context.Context) ([]*risk.Asset, error) {
 	return out, translate(rows.Err(), "assets")
 }
 
+// AssetNames maps the inventory both ways: lower-case name to id (how a
+// roster's systems column names assets) and id to name (how a checklist
+// names them).
+func (sc *Scoped) AssetNames(ctx context.Context) (byName, byID map[string]string, err error) {
+	assets, err := sc.Assets(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	byName, byID = make(map[string]string, len(assets)), make(map[string]string, len(assets))
+	for _, a := range assets {
+		byName[strings.ToLower(a.Name)], byID[a.ID] = a.ID, a.Name
+	}
+	return byName, byID, nil
+}
+
 // Asset returns one asset. Errors: NotFound.
 func (sc *Scoped) Asset(ctx context.Context, id string) (*risk.Asset, error) {
 	s := sc.s

@@ -698,7 +698,7 @@ func init() {
 	// swatch is a small square of a band's colour, drawn as SVG with
 	// presentation attributes: the CSP allows no inline style.
 	funcs["swatch"] = func(color string) template.HTML {
-		if !validColor(color) {
+		if !risk.ValidColor(color) {
 			color = "#9e9e9e"
 		}
 		return template.HTML(`<svg class="swatch" width="12" height="12" viewBox="0 0 12 12" aria-hidden="true"><rect width="12" height="12" rx="2" fill="` + color + `"/></svg>`)
@@ -723,8 +723,4 @@ func init() {
 type impactField struct {
 	Label, Name string
 	Value       int
-}
-
-func validColor(c string) bool {
-	return len(c) == 7 && c[0] == '#' && strings.Trim(c[1:], "0123456789abcdefABCDEF") == ""
 }

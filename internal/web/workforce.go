@@ -223,13 +223,9 @@ func (s *Server) planRoster(r *http.Request, file string, content []byte, m work
 	if err != nil {
 		return nil, "", nil, err
 	}
-	assets, err := sc.Store.Assets(r.Context())
+	byName, byID, err := sc.Store.AssetNames(r.Context())
 	if err != nil {
 		return nil, "", nil, err
-	}
-	byName, byID := map[string]string{}, map[string]string{}
-	for _, a := range assets {
-		byName[strings.ToLower(a.Name)], byID[a.ID] = a.ID, a.Name
 	}
 	p, err := workforce.PlanRoster(file, bytes.NewReader(content), m, current, byName, workforce.Today(s.now()))
 	if err != nil {
@@ -353,14 +349,14 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 	if st := workforce.Summarize(prog, []*workforce.Person{p}, v.History, v.Today); len(st.People) == 1 {
 		v.Status = st.People[0]
 	}
-	assets, err := sc.Store.Assets(ctx)
+	_, names, err := sc.Store.AssetNames(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	for _, a := range assets {
-		if slices.Contains(p.Systems, a.ID) {
-			v.Systems = append(v.Systems, a.Name)
+	for _, id := range p.Systems {
+		if n, ok := names[id]; ok {
+			v.Systems = append(v.Systems, n)
 		}
 	}
 	s.render(w, r, "person", status, page{Title: p.Name + " · " + sc.Store.Org().Name, Data: v})
@@ -377,7 +373,7 @@ func (s *Server) savePerson(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Clearance, p.ClearanceDate, p.Authorization, p.End = workforce.Clearance(r.FormValue("clearance")), r.FormValue("clearance_date"), r.FormValue("authorization"), r.FormValue("end_date")
-	names, err := s.assetNamesByID(r)
+	_, names, err := sc.Store.AssetNames(r.Context())
 	if err == nil {
 		err = sc.Store.SavePerson(r.Context(), p, names)
 	}
@@ -386,18 +382,6 @@ func (s *Server) savePerson(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, workforceBase(r)+"/"+p.ID+"?notice=Saved.", http.StatusSeeOther)
-}
-
-func (s *Server) assetNamesByID(r *http.Request) (map[string]string, error) {
-	assets, err := scopeFrom(r.Context()).Store.Assets(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]string{}
-	for _, a := range assets {
-		out[a.ID] = a.Name
-	}
-	return out, nil
 }
 
 // recordCompletion records a completion for a person, entered by an

@@ -1,6 +1,7 @@
 package workforce
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -78,7 +79,7 @@ func (r *Reminder) Deliveries(st *Status, titles map[string]string) []*Delivery 
 			var late []string
 			for _, a := range ps.Assignments {
 				if a.Status == Overdue {
-					late = append(late, fmt.Sprintf("- %s (due %s)", cmpOr(titles[a.Module], a.Module), a.Due))
+					late = append(late, fmt.Sprintf("- %s (due %s)", cmp.Or(titles[a.Module], a.Module), a.Due))
 				}
 			}
 			if len(late) == 0 {

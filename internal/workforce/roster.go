@@ -1,6 +1,7 @@
 package workforce
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"maps"
@@ -152,7 +153,7 @@ func PlanRoster(file string, r io.Reader, m Mapping, current []*Person, assetByN
 			np.Name = strings.TrimSpace(cell(i, "first_name") + " " + cell(i, "last_name"))
 		}
 		ok := true
-		col := func(f string) string { return cmpOr(m[f], f) }
+		col := func(f string) string { return cmp.Or(m[f], f) }
 		id := strings.ToLower(np.EmployeeID)
 		switch {
 		case id == "":
@@ -243,13 +244,6 @@ func PlanRoster(file string, r io.Reader, m Mapping, current []*Person, assetByN
 		}
 	}
 	return p, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // merge applies the mapped fields of a row to a copy of old, listing what
