@@ -67,6 +67,7 @@ func Detect(head []byte) string {
 		if strings.HasPrefix(first, "#model_version") || strings.HasPrefix(strings.TrimSpace(first), "cve,epss,percentile") {
 			return FormatEPSS
 		}
+		return detectAccounts(head)
 	}
 	return ""
 }
