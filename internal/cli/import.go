@@ -42,16 +42,21 @@ func (a *app) importCommand() *cobra.Command {
 	var format string
 	cmd := &cobra.Command{
 		Use:   "import FILE...",
-		Short: "Import outside data: the KEV catalog, EPSS scores, scanner output",
+		Short: "Import outside data: the KEV catalog, EPSS scores, scanner output, account exports",
 		Long: `Import files, each detected from its content unless --format names it:
 ` + strings.Join(ingest.Supported, ", ") + ` today (SARIF, CycloneDX, SPDX, OpenVAS and
 Qualys are recognised and refused until their readers land).
 Scanner findings land in the organisation named by --org, each matched to an
 asset of the ePHI inventory by its name or identifiers; hosts no asset
-matches are listed. Every file is streamed, lands whole or not at all, and is
-recorded with its SHA-256: importing the same file again changes nothing.`,
+matches are listed. Account exports (Entra ID users and its registration
+details, Active Directory, Okta, Google Workspace, Safeguard's account CSV)
+replace the previous export of the same system, and each account is matched
+to a person of the roster, with the rule that matched it. Every file is
+streamed, lands whole or not at all, and is recorded with its SHA-256:
+importing the same file again changes nothing.`,
 		Example: `  safeguard import known_exploited_vulnerabilities.json epss_scores-2026-11-23.csv
-  safeguard import --org riverside trivy-ehr-interface.json`,
+  safeguard import --org riverside trivy-ehr-interface.json
+  safeguard import --org riverside exportUsers_2026-11-20.csv UserRegistrationDetails.csv`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
 			return a.importFiles(cmd, s, args, format)
@@ -120,6 +125,31 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 					fmt.Fprintf(a.stdout, "%s: %d findings (%s), %d matched to assets%s.\n", path, res.Findings, name, res.Matched, again(res.Fresh))
 					if len(res.Unmatched) > 0 {
 						fmt.Fprintf(a.stdout, "  not in the ePHI inventory: %s\n", strings.Join(clip(res.Unmatched, 10), "; "))
+					}
+				}
+			}
+		case ingest.FormatEntraMFA:
+			var sc *store.Scoped
+			if sc, err = a.orgScope(ctx, s); err == nil {
+				var res *store.AccountsImport
+				res, err = sc.ImportMFARegistrations(ctx, path, sha, size, func(emit func(*ingest.MFARegistration) error) (*ingest.AccountsInfo, error) {
+					return ingest.ReadMFARegistrations(path, f, emit)
+				})
+				if err == nil {
+					fmt.Fprintf(a.stdout, "%s: MFA registration of %d users (%s)%s.\n", path, res.Accounts, ingest.FormatLabel(kind), again(res.Fresh))
+				}
+			}
+		default: // the account exports
+			var sc *store.Scoped
+			if sc, err = a.orgScope(ctx, s); err == nil {
+				var res *store.AccountsImport
+				res, err = sc.ImportAccounts(ctx, kind, path, sha, size, func(emit func(*ingest.Account) error) (*ingest.AccountsInfo, error) {
+					return ingest.ReadAccounts(path, f, kind, emit)
+				})
+				if err == nil {
+					fmt.Fprintf(a.stdout, "%s: %d accounts (%s), %d matched to people of the roster%s.\n", path, res.Accounts, ingest.FormatLabel(kind), res.Matched, again(res.Fresh))
+					if res.Fresh && res.Replaced > 0 {
+						fmt.Fprintf(a.stdout, "  replaced the %d accounts of the previous export\n", res.Replaced)
 					}
 				}
 			}

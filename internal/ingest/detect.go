@@ -20,7 +20,7 @@ const (
 )
 
 // Supported lists the formats Safeguard imports today.
-var Supported = []string{FormatKEV, FormatEPSS, FormatTrivy, FormatGrype, FormatNessus}
+var Supported = []string{FormatKEV, FormatEPSS, FormatTrivy, FormatGrype, FormatNessus, FormatEntraUsers, FormatEntraMFA, FormatAD, FormatOkta, FormatGoogle, FormatAccounts}
 
 // Detect names a file's format from its first bytes (64 KiB is plenty),
 // or "" when it is none Safeguard knows.

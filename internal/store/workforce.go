@@ -236,7 +236,8 @@ func (sc *Scoped) saveMapping(ctx context.Context, tx *sql.Tx, m workforce.Mappi
 
 // ApplyRoster writes a roster import in one transaction: joiners added,
 // movers saved, leavers given their end date and a termination checklist,
-// and the mapping remembered. All of it, or on any error none.
+// the mapping remembered, and the imported accounts matched again. All of
+// it, or on any error none.
 func (sc *Scoped) ApplyRoster(ctx context.Context, p *workforce.RosterPlan, systemNames map[string]string) error {
 	return sc.s.audited(ctx, func(tx *sql.Tx) (change, error) {
 		w, err := sc.newPersonWriter(ctx, tx)
@@ -265,6 +266,12 @@ func (sc *Scoped) ApplyRoster(ctx context.Context, p *workforce.RosterPlan, syst
 		}
 		if err := sc.saveMapping(ctx, tx, p.Mapping); err != nil {
 			return change{}, err
+		}
+		// Joiners and leavers change who is behind the imported accounts.
+		if len(p.Joiners)+len(p.Movers)+len(p.Leavers) > 0 {
+			if _, err := sc.s.matchAccounts(ctx, tx, sc.org.ID, ""); err != nil {
+				return change{}, err
+			}
 		}
 		return change{orgID: sc.org.ID, action: "roster.import", target: "org:" + sc.org.ID,
 			after: map[string]any{"file": p.File, "sha256": p.SHA256, "joiners": len(p.Joiners), "movers": len(p.Movers), "leavers": len(p.Leavers), "unchanged": p.Unchanged}}, nil

@@ -7,6 +7,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/pgtest"
@@ -21,6 +22,14 @@ func Each(t *testing.T, fn func(t *testing.T, s *store.Store)) {
 	t.Helper()
 	t.Run(store.SQLite, func(t *testing.T) { fn(t, SQLite(t)) })
 	t.Run(store.Postgres, func(t *testing.T) { fn(t, Postgres(t)) })
+}
+
+// EachAt is Each with the stores' clock: now gives the time the store
+// records (imports, audit entries).
+func EachAt(t *testing.T, now func() time.Time, fn func(t *testing.T, s *store.Store)) {
+	t.Helper()
+	t.Run(store.SQLite, func(t *testing.T) { fn(t, openWith(t, SQLitePath(t), store.Options{Now: now})) })
+	t.Run(store.Postgres, func(t *testing.T) { fn(t, openWith(t, PostgresDSN(t), store.Options{Now: now})) })
 }
 
 // SQLitePath returns a database file path in a fresh temporary folder.
@@ -54,8 +63,13 @@ func PostgresDSN(tb testing.TB) string { return pgtest.DSN(tb) }
 
 func open(tb testing.TB, dsn string) *store.Store {
 	tb.Helper()
+	return openWith(tb, dsn, store.Options{})
+}
+
+func openWith(tb testing.TB, dsn string, opts store.Options) *store.Store {
+	tb.Helper()
 	ctx := context.Background()
-	s, err := store.Open(ctx, dsn, store.Options{})
+	s, err := store.Open(ctx, dsn, opts)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,0 +1,130 @@
+package check
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/assessment"
+)
+
+// OpenFinding is a finding of the newest scan of its asset or host, with
+// what the check weighs it by.
+type OpenFinding struct {
+	ID         string
+	CVE        string
+	VulnID     string
+	Host       string
+	Target     string
+	CVSS       float64
+	AssetID    string // "" when no asset of the inventory matched
+	AssetName  string
+	Internet   bool  // the asset is internet-facing
+	EPHI       bool  // the asset creates, receives, maintains or transmits ePHI
+	Records    int64 // ePHI records the asset holds
+	FirstSeen  string
+	AsOf       string // the day of the scan it is open in
+	KEVAdded   string // "" when the CVE is not in the KEV catalog
+	KEVDue     string
+	Ransomware string
+}
+
+// place names where a finding is.
+func (f *OpenFinding) place() string {
+	if f.AssetName != "" {
+		return f.AssetName
+	}
+	return strings.Trim(f.Host+" "+f.Target, " ")
+}
+
+// Vuln evaluates the known-exploited-vulnerabilities check over a stream
+// of open findings.
+type Vuln struct {
+	set       Settings
+	kevLoaded bool
+	counts    map[string]int
+	recs      []Record
+	overdue   int
+}
+
+// NewVuln starts an evaluation; kevLoaded says whether the KEV catalog
+// has been imported.
+func NewVuln(set Settings, kevLoaded bool) *Vuln {
+	return &Vuln{set: set, kevLoaded: kevLoaded, counts: map[string]int{}}
+}
+
+// Add counts one open finding.
+func (v *Vuln) Add(f *OpenFinding) {
+	v.counts["open"]++
+	if f.KEVAdded == "" {
+		return
+	}
+	v.counts["kev_open"]++
+	var exposure []string
+	if f.AssetID == "" {
+		exposure = append(exposure, "not in the ePHI inventory, so treated as exposed")
+		v.counts["kev_unmatched"]++
+	}
+	if f.Internet {
+		exposure = append(exposure, "internet-facing")
+		v.counts["kev_internet_facing"]++
+	}
+	if f.EPHI {
+		e := "holds ePHI"
+		if f.Records > 0 {
+			e += fmt.Sprintf(" (%d records)", f.Records)
+		}
+		exposure = append(exposure, e)
+		v.counts["kev_ephi"]++
+	}
+	if len(exposure) == 0 {
+		v.counts["kev_elsewhere"]++
+		return
+	}
+	v.counts["kev_exposed"]++
+	start := max(f.FirstSeen, f.KEVAdded)
+	window := v.set.KEVWindowDays
+	if window <= 0 {
+		window = daysBetween(f.KEVAdded, f.KEVDue)
+	}
+	age := daysBetween(start, f.AsOf)
+	reason := fmt.Sprintf("%s on %s (%s): in the KEV catalog since %s", f.CVE, f.place(), strings.Join(exposure, "; "), f.KEVAdded)
+	if f.Ransomware == "Known" {
+		reason += ", known ransomware use"
+	}
+	reason += fmt.Sprintf("; open %d days since %s against a %d-day window", age, start, window)
+	weight := age
+	if age > window {
+		v.overdue++
+		v.counts["kev_overdue"]++
+		reason += fmt.Sprintf(": %d days overdue", age-window)
+		weight += 100000 // overdue first
+	}
+	v.recs = append(v.recs, Record{Kind: "finding", ID: f.ID, Label: f.CVE + " on " + f.place(), Reason: reason, Weight: weight})
+}
+
+// Result gives the check's result.
+func (v *Vuln) Result() *Result {
+	c, _ := ByID("vuln.kev")
+	r := &Result{Check: c, Counts: v.counts, Records: v.recs}
+	if r.Records == nil {
+		r.Records = []Record{}
+	}
+	sortRecords(r.Records)
+	n := v.counts
+	switch {
+	case !v.kevLoaded:
+		r.GoalStatus, r.Detail = assessment.Unknown, "the KEV catalog is not imported: safeguard kev import known_exploited_vulnerabilities.json"
+	case n["open"] == 0:
+		r.GoalStatus, r.Detail = assessment.Unknown, "no scanner findings imported"
+	case n["kev_exposed"] == 0:
+		r.GoalStatus, r.Detail = assessment.Met, fmt.Sprintf("no KEV-listed CVE open on an internet-facing or ePHI asset (%d open findings, %d KEV-listed elsewhere)", n["open"], n["kev_elsewhere"])
+	default:
+		r.GoalStatus = assessment.PartlyMet
+		if v.overdue > 0 {
+			r.GoalStatus = assessment.NotMet
+		}
+		r.Detail = fmt.Sprintf("%d KEV-listed findings open on internet-facing or ePHI assets (or hosts not in the inventory), %d past the remediation window; %d open findings in all", n["kev_exposed"], n["kev_overdue"], n["open"])
+	}
+	r.Status = verdict(r.GoalStatus)
+	return r
+}

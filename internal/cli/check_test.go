@@ -1,0 +1,78 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+func TestCheckRunFromTheCommandLine(t *testing.T) {
+	db := storetest.SQLitePath(t)
+	if code, _, errOut := run(t, "org", "create", "--slug", "riverside", "--name", "Riverside", "--type", "provider", "--db", db); code != 0 {
+		t.Fatal(errOut)
+	}
+	data := filepath.Join("..", "ingest", "testdata")
+	code, out, errOut := run(t, "import", filepath.Join(data, "entra-mfa.csv"), filepath.Join(data, "entra-users.csv"), filepath.Join(data, "ad-users.csv"), filepath.Join(data, "kev-small.json"), "--db", db)
+	if code != 0 || !strings.Contains(out, "entra-mfa.csv: MFA registration of 9 users") || !strings.Contains(out, "entra-users.csv: 10 accounts (Microsoft Entra ID users), 0 matched to people of the roster") ||
+		!strings.Contains(out, "ad-users.csv: 11 accounts (Active Directory (Get-ADUser | Export-Csv))") {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
+	}
+	code, _, errOut = run(t, "import", filepath.Join(data, "accounts-bad.csv"), "--db", db)
+	if code == 0 || !strings.Contains(errOut, `line 4, column "enabled": "maybe" is not true or false`) {
+		t.Errorf("bad accounts: exit %d %s", code, errOut)
+	}
+
+	code, out, errOut = run(t, "check", "run", "--json", "--db", db)
+	if code != 0 {
+		t.Fatalf("check run: exit %d %s", code, errOut)
+	}
+	var results []struct {
+		ID      string         `json:"id"`
+		Goal    string         `json:"goal"`
+		Items   []string       `json:"items"`
+		Status  string         `json:"status"`
+		Counts  map[string]int `json:"counts"`
+		Result  string         `json:"result"`
+		Records []string       `json:"records"`
+	}
+	if err := json.Unmarshal([]byte(out), &results); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	by := map[string]int{}
+	for i, r := range results {
+		by[r.ID] = i
+	}
+	if len(results) != 6 {
+		t.Fatalf("%d checks: %s", len(results), out)
+	}
+	mfa := results[by["identity.mfa"]]
+	if mfa.Goal != "hph-cpg/essential-3" || mfa.Items[0] != "hipaa-sr/164.312(d)" || mfa.Status != "fail" || mfa.Counts["without_mfa"] != 4 || len(mfa.Records) != 4 || mfa.Result == "" {
+		t.Errorf("mfa: %+v", mfa)
+	}
+	// No roster: the leavers check cannot tell; no scans: neither can the KEV check.
+	if r := results[by["identity.leavers"]]; r.Status != "unknown" || len(r.Records) != 0 {
+		t.Errorf("leavers without a roster: %+v", r)
+	}
+	if r := results[by["vuln.kev"]]; r.Status != "unknown" {
+		t.Errorf("kev without scans: %+v", r)
+	}
+
+	code, out, _ = run(t, "check", "show", mfa.Result, "--db", db)
+	if code != 0 || !strings.Contains(out, "identity.mfa — Multifactor authentication: FAIL") || !strings.Contains(out, "entra-users:owner@riverside.example") || !strings.Contains(out, "privileged (an admin role in Entra ID)") {
+		t.Errorf("check show: %s", out)
+	}
+	if code, out, _ := run(t, "check", "show", "--db", db); code != 0 || strings.Count(out, "result ") != 6 {
+		t.Errorf("newest results: %s", out)
+	}
+	// The results are the scorecard's inputs: with no assessment, the
+	// checks decide the goals they verify.
+	if code, out, _ := run(t, "scorecard", "--json", "--db", db); code != 0 || !strings.Contains(out, "check:identity.mfa") || !strings.Contains(out, "Check: Separate user and privileged accounts") {
+		t.Errorf("scorecard: exit %d %s", code, out)
+	}
+	if _, out, _ := run(t, "scorecard", "--db", db); !strings.Contains(out, "essential-3   essential  Not met") || !strings.Contains(out, "essential-1   essential  Unknown") {
+		t.Errorf("scorecard: %s", out)
+	}
+}

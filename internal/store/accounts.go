@@ -1,0 +1,384 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/identity"
+	"github.com/safeguard-health/safeguard/internal/ingest"
+)
+
+// accountBatch is how many accounts one INSERT writes.
+const accountBatch = 400
+
+const accountColumns = `id, org_id, import_id, source, line, external_id, login, login_key, alt_key, local_key, base_key, email, email_key, name, name_key, employee_id, department, title, enabled, status, kind, created, last_login, login_known, password_set, password_no_expiry, mfa, mfa_methods, privileged, privileged_because, mailbox, remote, remote_because, groups`
+
+// AccountsImport is the outcome of an account export's import.
+type AccountsImport struct {
+	Record   *DataImport
+	Fresh    bool
+	Accounts int
+	Matched  int            // accounts matched to a person of the roster
+	ByRule   map[string]int // how many each rule matched
+	Replaced int            // accounts of the source's previous export, replaced
+	Unused   []string       // the export's columns Safeguard does not read
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// ImportAccounts stores an account export in one transaction: read calls
+// emit for each account (streaming the file), the accounts are written in
+// batches and replace those of the source's previous export, and each is
+// matched to a person of the roster (see MatchAccounts). Entra ID accounts
+// take their MFA registration and admin role from the registration details
+// imported before. A file imported before (the same SHA-256) is recognised
+// and nothing is written. A failed import leaves nothing but an audit entry
+// saying why.
+func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, size int64, read func(emit func(*ingest.Account) error) (*ingest.AccountsInfo, error)) (*AccountsImport, error) {
+	s := sc.s
+	out := &AccountsImport{}
+	err := s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		prior, err := s.priorImport(ctx, tx, sc.org.ID, format, sha)
+		if err != nil {
+			return change{}, err
+		}
+		if prior != nil {
+			out.Record = prior
+			return change{orgID: sc.org.ID, action: "accounts.import_again", target: "import:" + prior.ID, after: map[string]any{"file": file, "sha256": sha}}, nil
+		}
+		rec := &DataImport{Kind: format, Filename: file, SHA256: sha, Size: size}
+		if err := s.recordImport(ctx, tx, sc.org.ID, rec); err != nil {
+			return change{}, err
+		}
+		res, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM accounts WHERE org_id = ? AND source = ?`), sc.org.ID, format)
+		if err != nil {
+			return change{}, translate(err, "accounts")
+		}
+		n, _ := res.RowsAffected()
+		out.Replaced = int(n)
+		var batch []*ingest.Account
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			var q strings.Builder
+			q.WriteString(`INSERT INTO accounts (` + accountColumns + `) VALUES `)
+			args := make([]any, 0, len(batch)*34)
+			for i, a := range batch {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?" + strings.Repeat(", ?", 33) + ")")
+				id, err := newID()
+				if err != nil {
+					return err
+				}
+				local := identity.LocalKey(a.Login)
+				args = append(args, id, sc.org.ID, rec.ID, a.Source, a.Line, a.ExternalID, a.Login, strings.ToLower(a.Login), strings.ToLower(a.AltLogin), local, identity.BaseKey(local),
+					a.Email, strings.ToLower(a.Email), a.Name, identity.NameKey(a.Name), a.EmployeeID, a.Department, a.Title, boolInt(a.Enabled), a.Status, a.Kind,
+					a.Created, a.LastLogin, boolInt(a.LoginKnown), a.PasswordSet, boolInt(a.PasswordNoExpiry), string(a.MFA), a.MFAMethods,
+					string(a.Privileged), a.PrivilegedBecause, string(a.Mailbox), string(a.Remote), a.RemoteBecause, strings.Join(a.Groups, "; "))
+			}
+			if _, err := tx.ExecContext(ctx, s.rebind(q.String()), args...); err != nil {
+				return translate(err, "accounts")
+			}
+			batch = batch[:0]
+			return nil
+		}
+		info, err := read(func(a *ingest.Account) error {
+			if a.Source != format {
+				return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d is a %s account, not %s", file, a.Line, a.Source, format))
+			}
+			out.Accounts++
+			batch = append(batch, a)
+			if len(batch) == accountBatch {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil {
+			return change{}, err
+		}
+		if err := flush(); err != nil {
+			return change{}, err
+		}
+		if info.SHA256 != sha {
+			return change{}, errs.New(errs.Conflict, fmt.Sprintf("%s changed while it was being imported: import it again", file))
+		}
+		if format == ingest.FormatEntraUsers {
+			if err := s.applyRegistrations(ctx, tx, sc.org.ID); err != nil {
+				return change{}, err
+			}
+		}
+		if out.ByRule, err = s.matchAccounts(ctx, tx, sc.org.ID, rec.ID); err != nil {
+			return change{}, err
+		}
+		for _, n := range out.ByRule {
+			out.Matched += n
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE data_imports SET records = ? WHERE id = ?`), out.Accounts, rec.ID); err != nil {
+			return change{}, translate(err, "import record")
+		}
+		rec.Records = out.Accounts
+		out.Record, out.Fresh, out.Unused = rec, true, info.Unused
+		return change{orgID: sc.org.ID, action: "accounts.import", target: "import:" + rec.ID,
+			after: map[string]any{"file": file, "sha256": sha, "size": size, "format": format, "accounts": out.Accounts, "matched": out.Matched, "replaced": out.Replaced}}, nil
+	})
+	if err != nil {
+		s.RecordEvent(ctx, sc.org.ID, "accounts.import_failed", "file:"+file, map[string]any{"sha256": sha, "size": size, "format": format, "error": errs.Message(err)})
+		return nil, err
+	}
+	return out, nil
+}
+
+// ImportMFARegistrations stores Entra ID's user registration details in
+// one transaction, replacing the previous report, and gives the Entra ID
+// accounts their MFA registration and admin role. A report imported
+// before is recognised and nothing is written.
+func (sc *Scoped) ImportMFARegistrations(ctx context.Context, file, sha string, size int64, read func(emit func(*ingest.MFARegistration) error) (*ingest.AccountsInfo, error)) (*AccountsImport, error) {
+	s := sc.s
+	out := &AccountsImport{}
+	err := s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		prior, err := s.priorImport(ctx, tx, sc.org.ID, ingest.FormatEntraMFA, sha)
+		if err != nil {
+			return change{}, err
+		}
+		if prior != nil {
+			out.Record = prior
+			return change{orgID: sc.org.ID, action: "accounts.import_again", target: "import:" + prior.ID, after: map[string]any{"file": file, "sha256": sha}}, nil
+		}
+		rec := &DataImport{Kind: ingest.FormatEntraMFA, Filename: file, SHA256: sha, Size: size}
+		if err := s.recordImport(ctx, tx, sc.org.ID, rec); err != nil {
+			return change{}, err
+		}
+		res, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM mfa_registrations WHERE org_id = ?`), sc.org.ID)
+		if err != nil {
+			return change{}, translate(err, "MFA registrations")
+		}
+		n, _ := res.RowsAffected()
+		out.Replaced = int(n)
+		var batch []*ingest.MFARegistration
+		flush := func() error {
+			if len(batch) == 0 {
+				return nil
+			}
+			var q strings.Builder
+			q.WriteString(`INSERT INTO mfa_registrations (org_id, import_id, login_key, registered, capable, admin, methods) VALUES `)
+			args := make([]any, 0, len(batch)*7)
+			for i, m := range batch {
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+				args = append(args, sc.org.ID, rec.ID, strings.ToLower(m.Login), boolInt(m.Registered), string(m.Capable), string(m.Admin), m.Methods)
+			}
+			if _, err := tx.ExecContext(ctx, s.rebind(q.String()), args...); err != nil {
+				return translate(err, "MFA registrations")
+			}
+			batch = batch[:0]
+			return nil
+		}
+		info, err := read(func(m *ingest.MFARegistration) error {
+			out.Accounts++
+			batch = append(batch, m)
+			if len(batch) == accountBatch {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil {
+			return change{}, err
+		}
+		if err := flush(); err != nil {
+			return change{}, err
+		}
+		if info.SHA256 != sha {
+			return change{}, errs.New(errs.Conflict, fmt.Sprintf("%s changed while it was being imported: import it again", file))
+		}
+		if err := s.applyRegistrations(ctx, tx, sc.org.ID); err != nil {
+			return change{}, err
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE data_imports SET records = ? WHERE id = ?`), out.Accounts, rec.ID); err != nil {
+			return change{}, translate(err, "import record")
+		}
+		rec.Records = out.Accounts
+		out.Record, out.Fresh, out.Unused = rec, true, info.Unused
+		return change{orgID: sc.org.ID, action: "accounts.mfa_import", target: "import:" + rec.ID,
+			after: map[string]any{"file": file, "sha256": sha, "size": size, "users": out.Accounts}}, nil
+	})
+	if err != nil {
+		s.RecordEvent(ctx, sc.org.ID, "accounts.import_failed", "file:"+file, map[string]any{"sha256": sha, "size": size, "format": ingest.FormatEntraMFA, "error": errs.Message(err)})
+		return nil, err
+	}
+	return out, nil
+}
+
+// applyRegistrations gives the Entra ID accounts the MFA registration and
+// admin role of the newest registration details report.
+func (s *Store) applyRegistrations(ctx context.Context, tx *sql.Tx, orgID string) error {
+	_, err := tx.ExecContext(ctx, s.rebind(`UPDATE accounts SET
+		mfa = CASE WHEN m.registered = 1 THEN 'yes' ELSE 'no' END,
+		mfa_methods = m.methods,
+		privileged = CASE WHEN m.admin = '' THEN accounts.privileged ELSE m.admin END,
+		privileged_because = CASE WHEN m.admin = 'yes' THEN 'an admin role in Entra ID' ELSE accounts.privileged_because END
+		FROM mfa_registrations m
+		WHERE accounts.org_id = ? AND accounts.source = ? AND m.org_id = accounts.org_id AND m.login_key = accounts.login_key`), orgID, ingest.FormatEntraUsers)
+	return translate(err, "accounts")
+}
+
+// MatchAccounts matches every account of the organisation to the roster
+// again (the roster import calls it, since joiners and leavers change who
+// is behind an account).
+func (sc *Scoped) MatchAccounts(ctx context.Context) (map[string]int, error) {
+	var out map[string]int
+	err := sc.s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = sc.s.matchAccounts(ctx, tx, sc.org.ID, "")
+		return err
+	})
+	return out, err
+}
+
+// matchAccounts matches the accounts of one import (or, importID "", all
+// the organisation's) to people of its roster, by the rules of
+// identity.Rules in order, each only for accounts no earlier rule matched.
+// It is done in the database, so that a million accounts need no memory.
+func (s *Store) matchAccounts(ctx context.Context, tx *sql.Tx, orgID, importID string) (map[string]int, error) {
+	scope, args := `accounts.org_id = ?`, []any{orgID}
+	if importID != "" {
+		scope, args = scope+` AND accounts.import_id = ?`, append(args, importID)
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE accounts SET person_id = '', match_rule = '' WHERE `+scope), args...); err != nil {
+		return nil, translate(err, "accounts")
+	}
+	local := `substr(email, 1, instr(email, '@') - 1)`
+	if s.engine == Postgres {
+		local = `split_part(email, '@', 1)`
+	}
+	// Each pass: the rule, and the people (id, k) whose k the account's key must equal.
+	passes := []struct{ rule, key, people string }{
+		{identity.RuleEmployeeID, `employee_id`, `SELECT id, lower(employee_id) AS k FROM people WHERE org_id = ? AND employee_id <> ''`},
+		{identity.RuleEmail, `email_key`, `SELECT id, lower(email) AS k FROM people WHERE org_id = ? AND email <> ''`},
+		{identity.RuleLogin, `login_key`, `SELECT id, lower(email) AS k FROM people WHERE org_id = ? AND email <> ''`},
+		{identity.RuleLogin, `alt_key`, `SELECT id, lower(email) AS k FROM people WHERE org_id = ? AND email <> ''`},
+		{identity.RuleUsername, `local_key`, `SELECT min(id) AS id, lower(` + local + `) AS k FROM people WHERE org_id = ? AND email LIKE '%@%' GROUP BY lower(` + local + `) HAVING count(*) = 1`},
+		{identity.RuleAdmin, `base_key`, `SELECT min(person_id) AS id, local_key AS k FROM accounts WHERE org_id = ? AND person_id <> '' AND match_rule <> 'admin' GROUP BY local_key HAVING count(DISTINCT person_id) = 1`},
+		{identity.RuleName, `name_key`, `SELECT min(id) AS id, lower(name) AS k FROM people WHERE org_id = ? GROUP BY lower(name) HAVING count(*) = 1`},
+	}
+	out := map[string]int{}
+	for _, p := range passes {
+		key := `accounts.` + p.key
+		if p.key == "employee_id" {
+			key = `lower(accounts.employee_id)`
+		}
+		q := `UPDATE accounts SET person_id = p.id, match_rule = '` + p.rule + `' FROM (` + p.people + `) p
+			WHERE ` + scope + ` AND accounts.person_id = '' AND ` + key + ` <> '' AND p.k = ` + key
+		res, err := tx.ExecContext(ctx, s.rebind(q), append([]any{orgID}, args...)...)
+		if err != nil {
+			return nil, translate(err, "accounts")
+		}
+		n, _ := res.RowsAffected()
+		out[p.rule] += int(n)
+	}
+	return out, nil
+}
+
+// Account is a stored account with the person it was matched to.
+type Account = identity.Account
+
+// AccountFilter narrows Accounts.
+type AccountFilter struct {
+	Source string   // one export's format, or "" for all
+	IDs    []string // these accounts only
+	Limit  int      // at most; 1000 when 0
+	Offset int
+}
+
+const accountSelect = `SELECT a.id, a.import_id, a.source, a.line, a.external_id, a.login, a.email, a.name, a.employee_id, a.department, a.title, a.enabled, a.status, a.kind,
+	a.created, a.last_login, a.login_known, a.password_set, a.password_no_expiry, a.mfa, a.mfa_methods, a.privileged, a.privileged_because, a.mailbox, a.remote, a.remote_because, a.groups,
+	a.person_id, a.match_rule, COALESCE(p.name, ''), COALESCE(p.end_date, ''), d.imported_at
+	FROM accounts a JOIN data_imports d ON d.id = a.import_id LEFT JOIN people p ON p.id = a.person_id`
+
+func scanAccount(row scanner) (*Account, error) {
+	var a Account
+	var enabled, known, noExpiry int
+	var mfa, priv, mailbox, remote, groups, at string
+	err := row.Scan(&a.ID, &a.ImportID, &a.Source, &a.Line, &a.ExternalID, &a.Login, &a.Email, &a.Name, &a.EmployeeID, &a.Department, &a.Title, &enabled, &a.Status, &a.Kind,
+		&a.Created, &a.LastLogin, &known, &a.PasswordSet, &noExpiry, &mfa, &a.MFAMethods, &priv, &a.PrivilegedBecause, &mailbox, &remote, &a.RemoteBecause, &groups,
+		&a.PersonID, &a.MatchRule, &a.PersonName, &a.PersonEnd, &at)
+	if err != nil {
+		return nil, translate(err, "accounts")
+	}
+	a.Enabled, a.LoginKnown, a.PasswordNoExpiry = enabled == 1, known == 1, noExpiry == 1
+	a.MFA, a.Privileged, a.Mailbox, a.Remote = ingest.Tri(mfa), ingest.Tri(priv), ingest.Tri(mailbox), ingest.Tri(remote)
+	if groups != "" {
+		a.Groups = strings.Split(groups, "; ")
+	}
+	a.MatchWhy, a.Confidence = identity.Explain(a.MatchRule)
+	a.AsOf = at[:min(len(at), 10)]
+	return &a, nil
+}
+
+// Accounts lists the organisation's accounts by source and login.
+func (sc *Scoped) Accounts(ctx context.Context, f AccountFilter) ([]*Account, error) {
+	s := sc.s
+	if f.Limit <= 0 {
+		f.Limit = 1000
+	}
+	q, args := accountSelect+` WHERE a.org_id = ?`, []any{sc.org.ID}
+	if f.Source != "" {
+		q, args = q+` AND a.source = ?`, append(args, f.Source)
+	}
+	if f.IDs != nil {
+		if len(f.IDs) == 0 {
+			return nil, nil
+		}
+		q += ` AND a.id IN (?` + strings.Repeat(", ?", len(f.IDs)-1) + `)`
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
+	rows, err := s.read.QueryContext(ctx, s.rebind(q+` ORDER BY a.source, a.login_key LIMIT ? OFFSET ?`), append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, translate(err, "accounts")
+	}
+	defer rows.Close()
+	var out []*Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, translate(rows.Err(), "accounts")
+}
+
+// EachAccount streams every account of the organisation to fn, with the
+// person it was matched to, without holding them in memory.
+func (sc *Scoped) EachAccount(ctx context.Context, fn func(*Account) error) error {
+	s := sc.s
+	rows, err := s.read.QueryContext(ctx, s.rebind(accountSelect+` WHERE a.org_id = ?`), sc.org.ID)
+	if err != nil {
+		return translate(err, "accounts")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(a); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err(), "accounts")
+}

@@ -1,0 +1,239 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/assessment"
+	"github.com/safeguard-health/safeguard/internal/check"
+	"github.com/safeguard-health/safeguard/internal/errs"
+)
+
+// PeopleCount is the number of people on the roster.
+func (sc *Scoped) PeopleCount(ctx context.Context) (int, error) {
+	var n int
+	err := sc.s.read.QueryRowContext(ctx, sc.s.rebind(`SELECT count(*) FROM people WHERE org_id = ?`), sc.org.ID).Scan(&n)
+	return n, translate(err, "people")
+}
+
+// KEVLoaded reports whether the KEV catalog has been imported.
+func (sc *Scoped) KEVLoaded(ctx context.Context) (bool, error) {
+	var n int
+	err := sc.s.read.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM kev_entries LIMIT 1) k`).Scan(&n)
+	return n > 0, translate(err, "kev")
+}
+
+// CheckSettings returns the organisation's check thresholds (zero values:
+// the defaults).
+func (sc *Scoped) CheckSettings(ctx context.Context) (check.Settings, error) {
+	var raw string
+	var set check.Settings
+	err := sc.s.read.QueryRowContext(ctx, sc.s.rebind(`SELECT settings FROM check_settings WHERE org_id = ?`), sc.org.ID).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return set, nil
+	}
+	if err != nil {
+		return set, translate(err, "check settings")
+	}
+	if err := json.Unmarshal([]byte(raw), &set); err != nil {
+		return set, errs.Wrap(errs.Internal, "check settings", err)
+	}
+	return set, nil
+}
+
+// SetCheckSettings saves the organisation's check thresholds. Errors:
+// Invalid for a negative threshold.
+func (sc *Scoped) SetCheckSettings(ctx context.Context, set check.Settings) error {
+	if set.DormantDays < 0 || set.UnusedDays < 0 || set.PasswordMaxDays < 0 || set.KEVWindowDays < 0 {
+		return errs.New(errs.Invalid, "a check threshold cannot be negative")
+	}
+	raw, _ := json.Marshal(set)
+	before, err := sc.CheckSettings(ctx)
+	if err != nil {
+		return err
+	}
+	s := sc.s
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM check_settings WHERE org_id = ?`), sc.org.ID); err != nil {
+			return change{}, translate(err, "check settings")
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO check_settings (org_id, settings) VALUES (?, ?)`), sc.org.ID, string(raw)); err != nil {
+			return change{}, translate(err, "check settings")
+		}
+		return change{orgID: sc.org.ID, action: "check.settings", target: "org:" + sc.org.ID, before: before, after: set}, nil
+	})
+}
+
+// EachOpenFinding streams the open findings: those of the newest import
+// that reported on their asset (or, unmatched, their host and target),
+// with when each was first found there, the asset's exposure, and the
+// CVE's KEV entry.
+func (sc *Scoped) EachOpenFinding(ctx context.Context, fn func(*check.OpenFinding) error) error {
+	s := sc.s
+	rows, err := s.read.QueryContext(ctx, s.rebind(`WITH f AS (
+		SELECT f.id, f.cve, f.vuln_id, f.host, f.target, f.cvss, f.asset_id, d.imported_at,
+			CASE WHEN f.asset_id <> '' THEN f.asset_id ELSE f.host || '|' || f.target END AS k
+		FROM findings f JOIN data_imports d ON d.id = f.import_id WHERE f.org_id = ?
+	), newest AS (SELECT k, max(imported_at) AS at FROM f GROUP BY k),
+	seen AS (SELECT k, vuln_id, min(imported_at) AS first_seen FROM f GROUP BY k, vuln_id)
+	SELECT f.id, f.cve, f.vuln_id, f.host, f.target, f.cvss, f.asset_id, COALESCE(a.name, ''),
+		COALESCE(a.internet_facing, FALSE), COALESCE(a.creates OR a.receives OR a.maintains OR a.transmits, FALSE), COALESCE(a.records, 0),
+		seen.first_seen, f.imported_at, COALESCE(k.date_added, ''), COALESCE(k.due_date, ''), COALESCE(k.ransomware, '')
+	FROM f JOIN newest n ON n.k = f.k AND n.at = f.imported_at
+	JOIN seen ON seen.k = f.k AND seen.vuln_id = f.vuln_id
+	LEFT JOIN assets a ON a.id = f.asset_id
+	LEFT JOIN kev_entries k ON k.cve = f.cve`), sc.org.ID)
+	if err != nil {
+		return translate(err, "findings")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var f check.OpenFinding
+		if err := rows.Scan(&f.ID, &f.CVE, &f.VulnID, &f.Host, &f.Target, &f.CVSS, &f.AssetID, &f.AssetName, &f.Internet, &f.EPHI, &f.Records,
+			&f.FirstSeen, &f.AsOf, &f.KEVAdded, &f.KEVDue, &f.Ransomware); err != nil {
+			return translate(err, "findings")
+		}
+		f.FirstSeen, f.AsOf = f.FirstSeen[:min(10, len(f.FirstSeen))], f.AsOf[:min(10, len(f.AsOf))]
+		if err := fn(&f); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err(), "findings")
+}
+
+// SaveCheckResults stores one run of the checks in one transaction: each
+// result with its records, and each as a dated input of the scorecard for
+// its goal and Security Rule items. It gives each result its id.
+func (sc *Scoped) SaveCheckResults(ctx context.Context, results []*check.Result) error {
+	s := sc.s
+	runID, err := newID()
+	if err != nil {
+		return err
+	}
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		summary := map[string]string{}
+		for _, r := range results {
+			if r.ID, err = newID(); err != nil {
+				return change{}, err
+			}
+			counts, _ := json.Marshal(r.Counts)
+			if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO check_results (id, org_id, run_id, check_id, status, goal_status, counts, detail, records, ran_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+				r.ID, sc.org.ID, runID, r.Check.ID, string(r.Status), string(r.GoalStatus), string(counts), r.Detail, len(r.Records), formatTime(r.At)); err != nil {
+				return change{}, translate(err, "check results")
+			}
+			for start := 0; start < len(r.Records); start += 500 {
+				part := r.Records[start:min(start+500, len(r.Records))]
+				var q strings.Builder
+				q.WriteString(`INSERT INTO check_records (result_id, seq, kind, record_id, label, reason, weight) VALUES `)
+				args := make([]any, 0, len(part)*7)
+				for i, rec := range part {
+					if i > 0 {
+						q.WriteString(", ")
+					}
+					q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
+					args = append(args, r.ID, start+i, rec.Kind, rec.ID, rec.Label, rec.Reason, rec.Weight)
+				}
+				if _, err := tx.ExecContext(ctx, s.rebind(q.String()), args...); err != nil {
+					return change{}, translate(err, "check records")
+				}
+			}
+			for _, goal := range r.Goals() {
+				in := r.Input(goal)
+				id, err := newID()
+				if err != nil {
+					return change{}, err
+				}
+				if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO scorecard_inputs (id, org_id, goal_id, source, label, status, detail, ref, observed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+					id, sc.org.ID, in.Goal, in.Source, in.Label, string(in.Status), in.Detail, in.Ref, formatTime(in.Date)); err != nil {
+					return change{}, translate(err, "scorecard input")
+				}
+			}
+			summary[r.Check.ID] = string(r.Status)
+		}
+		return change{orgID: sc.org.ID, action: "check.run", target: "run:" + runID, after: summary}, nil
+	})
+}
+
+// CheckResults returns the newest result of each check, without records.
+func (sc *Scoped) CheckResults(ctx context.Context) ([]*check.Result, error) {
+	return sc.checkResults(ctx, `SELECT id, check_id, status, goal_status, counts, detail, ran_at FROM (
+		SELECT *, ROW_NUMBER() OVER (PARTITION BY check_id ORDER BY ran_at DESC, id DESC) AS n FROM check_results WHERE org_id = ?) newest
+		WHERE n = 1`, sc.org.ID)
+}
+
+// CheckResult returns one stored result with its records, at most limit
+// (0: all). Errors: NotFound.
+func (sc *Scoped) CheckResult(ctx context.Context, id string, limit int) (*check.Result, error) {
+	rs, err := sc.checkResults(ctx, `SELECT id, check_id, status, goal_status, counts, detail, ran_at FROM check_results WHERE org_id = ? AND id = ?`, sc.org.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, errs.New(errs.NotFound, "check result not found")
+	}
+	r := rs[0]
+	q := `SELECT kind, record_id, label, reason, weight FROM check_records WHERE result_id = ? ORDER BY seq`
+	args := []any{id}
+	if limit > 0 {
+		q, args = q+` LIMIT ?`, append(args, limit)
+	}
+	rows, err := sc.s.read.QueryContext(ctx, sc.s.rebind(q), args...)
+	if err != nil {
+		return nil, translate(err, "check records")
+	}
+	defer rows.Close()
+	r.Records = []check.Record{}
+	for rows.Next() {
+		var rec check.Record
+		if err := rows.Scan(&rec.Kind, &rec.ID, &rec.Label, &rec.Reason, &rec.Weight); err != nil {
+			return nil, translate(err, "check records")
+		}
+		r.Records = append(r.Records, rec)
+	}
+	return r, translate(rows.Err(), "check records")
+}
+
+func (sc *Scoped) checkResults(ctx context.Context, q string, args ...any) ([]*check.Result, error) {
+	rows, err := sc.s.read.QueryContext(ctx, sc.s.rebind(q), args...)
+	if err != nil {
+		return nil, translate(err, "check results")
+	}
+	defer rows.Close()
+	byID := map[string]*check.Result{}
+	for rows.Next() {
+		var r check.Result
+		var checkID, status, goal, counts, at string
+		if err := rows.Scan(&r.ID, &checkID, &status, &goal, &counts, &r.Detail, &at); err != nil {
+			return nil, translate(err, "check results")
+		}
+		c, ok := check.ByID(checkID)
+		if !ok {
+			c = check.Check{ID: checkID, Title: checkID}
+		}
+		r.Check, r.Status, r.GoalStatus = c, check.Status(status), assessment.GoalStatus(goal)
+		if err := json.Unmarshal([]byte(counts), &r.Counts); err != nil {
+			return nil, errs.Wrap(errs.Internal, "check result counts", err)
+		}
+		if r.At, err = parseTime(at); err != nil {
+			return nil, errs.Wrap(errs.Internal, "check result time", err)
+		}
+		byID[checkID] = &r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "check results")
+	}
+	var out []*check.Result
+	for _, c := range check.Catalog { // the catalog's order
+		if r, ok := byID[c.ID]; ok {
+			out = append(out, r)
+			delete(byID, c.ID)
+		}
+	}
+	for _, r := range byID {
+		out = append(out, r)
+	}
+	return out, nil
+}
