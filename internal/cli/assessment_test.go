@@ -62,8 +62,24 @@ func TestScorecardJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &card); err != nil {
 		t.Fatal(err)
 	}
-	if card.Organization != "riverside-demo" || len(card.Goals) != 20 || card.Essential.InScope != 10 || card.Essential.Met < 5 || len(card.Trend) != 2 || !card.Trend[0].Final {
+	if card.Organization != "riverside-demo" || len(card.Goals) != 20 || card.Essential.InScope != 10 || card.Essential.Met != 3 || len(card.Trend) != 2 || !card.Trend[0].Final {
 		t.Fatalf("scorecard: %+v", card)
+	}
+	// The demo's imported accounts and scans verify five goals from data:
+	// each carries its check's input beside the assessment's answer.
+	checked := map[string]string{}
+	for _, g := range card.Goals {
+		for _, in := range g.Inputs {
+			if strings.HasPrefix(in.Source, "check:") {
+				checked[g.ID] = in.Source + "=" + in.Status
+			}
+		}
+	}
+	for goal, want := range map[string]string{"hph-cpg/essential-1": "check:vuln.kev=not_met", "hph-cpg/essential-3": "check:identity.mfa=partially_met",
+		"hph-cpg/essential-6": "check:identity.leavers=not_met", "hph-cpg/essential-8": "check:identity.unique=not_met", "hph-cpg/essential-9": "check:identity.separate=met"} {
+		if checked[goal] != want {
+			t.Errorf("%s verified from data: %q, want %q", goal, checked[goal], want)
+		}
 	}
 	tiers := map[string]int{}
 	for _, g := range card.Goals {

@@ -229,6 +229,9 @@ func SeedDemoProgram(ctx context.Context, s *store.Store, o *org.Organization, s
 	if err := seedDemoWorkforce(ctx, s, o, reg, now); err != nil {
 		return err
 	}
+	if err := seedDemoData(ctx, s, o, now); err != nil {
+		return err
+	}
 
 	svc := &evidence.Service{Sealer: sealer}
 	for _, d := range demoEvidence {
