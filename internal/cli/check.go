@@ -140,6 +140,49 @@ supports.`,
 	show.Flags().BoolVar(&showJSON, "json", false, "print as JSON")
 	show.Flags().IntVar(&limit, "limit", 0, "at most this many records (0: all)")
 	a.dbFlags(show, true)
-	cmd.AddCommand(run, show)
+	var set check.Settings
+	settings := &cobra.Command{
+		Use:   "settings",
+		Short: "Show the checks' thresholds, or set them (0 restores a default)",
+		Example: `  safeguard check settings --org riverside
+  safeguard check settings --org riverside --dormant-days 60 --kev-window-days 14`,
+		Args: cobra.NoArgs,
+		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+			ctx := cmd.Context()
+			sc, err := a.orgScope(ctx, s)
+			if err != nil {
+				return err
+			}
+			cur, err := sc.CheckSettings(ctx)
+			if err != nil {
+				return err
+			}
+			changed := false
+			for flag, dst := range map[string]*int{"dormant-days": &cur.DormantDays, "unused-days": &cur.UnusedDays, "password-max-days": &cur.PasswordMaxDays, "kev-window-days": &cur.KEVWindowDays} {
+				if cmd.Flags().Changed(flag) {
+					v, _ := cmd.Flags().GetInt(flag)
+					*dst, changed = v, true
+				}
+			}
+			if changed {
+				if err := sc.SetCheckSettings(ctx, cur); err != nil {
+					return err
+				}
+			}
+			eff := cur.WithDefaults()
+			kev := "each KEV entry's own window (its due date less its date added)"
+			if eff.KEVWindowDays > 0 {
+				kev = fmt.Sprintf("%d days", eff.KEVWindowDays)
+			}
+			fmt.Fprintf(a.stdout, "Dormant after %d days without a sign-in; unused %d days after creation; passwords stale after %d days; KEV window: %s.\n", eff.DormantDays, eff.UnusedDays, eff.PasswordMaxDays, kev)
+			return nil
+		}),
+	}
+	settings.Flags().IntVar(&set.DormantDays, "dormant-days", 0, "days without a sign-in before an account is dormant (default 90)")
+	settings.Flags().IntVar(&set.UnusedDays, "unused-days", 0, "days after creation before a never-used account counts (default 30)")
+	settings.Flags().IntVar(&set.PasswordMaxDays, "password-max-days", 0, "days before a password is stale (default 365)")
+	settings.Flags().IntVar(&set.KEVWindowDays, "kev-window-days", 0, "days to remediate a KEV-listed finding (default: each entry's window from the catalog)")
+	a.dbFlags(settings, true)
+	cmd.AddCommand(run, show, settings)
 	return cmd
 }

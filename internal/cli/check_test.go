@@ -67,6 +67,13 @@ func TestCheckRunFromTheCommandLine(t *testing.T) {
 	if code, out, _ := run(t, "check", "show", "--db", db); code != 0 || strings.Count(out, "result ") != 6 {
 		t.Errorf("newest results: %s", out)
 	}
+	if code, out, _ := run(t, "check", "settings", "--dormant-days", "60", "--kev-window-days", "14", "--db", db); code != 0 || !strings.Contains(out, "Dormant after 60 days") || !strings.Contains(out, "KEV window: 14 days") {
+		t.Errorf("settings: %s", out)
+	}
+	if code, _, errOut := run(t, "check", "settings", "--unused-days", "-3", "--db", db); code == 0 || !strings.Contains(errOut, "cannot be negative") {
+		t.Errorf("negative setting: %s", errOut)
+	}
+
 	// The results are the scorecard's inputs: with no assessment, the
 	// checks decide the goals they verify.
 	if code, out, _ := run(t, "scorecard", "--json", "--db", db); code != 0 || !strings.Contains(out, "check:identity.mfa") || !strings.Contains(out, "Check: Separate user and privileged accounts") {
