@@ -584,44 +584,22 @@ func ReadAccounts(file string, r io.Reader, format string, emit func(*Account) e
 		return nil, err
 	}
 	info := &AccountsInfo{Format: format, File: file, Unused: t.unused()}
-	seen := map[uint64]int{}
-	seed := maphash.MakeSeed()
-	for {
-		rec, ok, err := t.next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		a := &Account{Source: format, Line: t.line, Login: t.get(rec, "login"), ExternalID: t.get(rec, "id"),
+	info.Records, err = t.each("the account has no name", func(rec []string, login string) (bool, error) {
+		a := &Account{Source: format, Line: t.line, Login: login, ExternalID: t.get(rec, "id"),
 			Email: t.get(rec, "email"), AltLogin: t.get(rec, "altlogin"), Name: t.get(rec, "name"), EmployeeID: t.get(rec, "employee"),
 			Department: t.get(rec, "department"), Title: t.get(rec, "title"), Kind: strings.ToLower(t.get(rec, "kind")),
 			MFAMethods: t.get(rec, "methods"), LoginKnown: t.has("lastlogin")}
 		if a.Name == "" {
 			a.Name = strings.TrimSpace(t.get(rec, "given") + " " + t.get(rec, "surname"))
 		}
-		if a.Login == "" {
-			t.fail("login", "the account has no name")
-			continue
-		}
-		key := maphash.String(seed, strings.ToLower(a.Login))
-		if first, dup := seen[key]; dup {
-			t.fail("login", fmt.Sprintf("%s appears twice (first on line %d)", a.Login, first))
-			continue
-		}
-		seen[key] = t.line
 		readAccount(t, rec, format, a)
 		if len(t.problems) > 0 {
-			continue // read on to name every problem; nothing more is written
+			return false, nil // read on to name every problem; nothing more is written
 		}
-		if err := emit(a); err != nil {
-			return nil, err
-		}
-		info.Records++
+		return true, emit(a)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := t.err(); err != nil {
 		return nil, err
@@ -631,6 +609,45 @@ func ReadAccounts(file string, r io.Reader, format string, emit func(*Account) e
 	}
 	info.SHA256, info.Size = t.in.sum(), t.in.n
 	return info, nil
+}
+
+// each calls fn for every non-blank row whose login is present and not
+// seen before (a missing or repeated login is named, and the row skipped);
+// fn returns whether it passed the row on.
+func (t *csvTable) each(missing string, fn func(rec []string, login string) (bool, error)) (int, error) {
+	seen := map[uint64]int{}
+	seed := maphash.MakeSeed()
+	n := 0
+	for {
+		rec, ok, err := t.next()
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			return n, nil
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		login := t.get(rec, "login")
+		if login == "" {
+			t.fail("login", missing)
+			continue
+		}
+		key := maphash.String(seed, strings.ToLower(login))
+		if first, dup := seen[key]; dup {
+			t.fail("login", fmt.Sprintf("%s appears twice (first on line %d)", login, first))
+			continue
+		}
+		seen[key] = t.line
+		passed, err := fn(rec, login)
+		if err != nil {
+			return 0, err
+		}
+		if passed {
+			n++
+		}
+	}
 }
 
 // readAccount fills the fields whose reading depends on the format.
@@ -749,30 +766,8 @@ func ReadMFARegistrations(file string, r io.Reader, emit func(*MFARegistration) 
 		return nil, err
 	}
 	info := &AccountsInfo{Format: FormatEntraMFA, File: file, Unused: t.unused()}
-	seen := map[uint64]int{}
-	seed := maphash.MakeSeed()
-	for {
-		rec, ok, err := t.next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		m := &MFARegistration{Line: t.line, Login: t.get(rec, "login"), Methods: t.get(rec, "methods")}
-		if m.Login == "" {
-			t.fail("login", "the row has no user principal name")
-			continue
-		}
-		key := maphash.String(seed, strings.ToLower(m.Login))
-		if first, dup := seen[key]; dup {
-			t.fail("login", fmt.Sprintf("%s appears twice (first on line %d)", m.Login, first))
-			continue
-		}
-		seen[key] = t.line
+	info.Records, err = t.each("the row has no user principal name", func(rec []string, login string) (bool, error) {
+		m := &MFARegistration{Line: t.line, Login: login, Methods: t.get(rec, "methods")}
 		v := t.get(rec, "registered")
 		b, ok := parseBool(v)
 		if !ok {
@@ -789,12 +784,12 @@ func ReadMFARegistrations(file string, r io.Reader, emit func(*MFARegistration) 
 			}
 		}
 		if len(t.problems) > 0 {
-			continue
+			return false, nil
 		}
-		if err := emit(m); err != nil {
-			return nil, err
-		}
-		info.Records++
+		return true, emit(m)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if err := t.err(); err != nil {
 		return nil, err
