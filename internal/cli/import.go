@@ -44,8 +44,7 @@ func (a *app) importCommand() *cobra.Command {
 		Use:   "import FILE...",
 		Short: "Import outside data: the KEV catalog, EPSS scores, scanner output, account exports",
 		Long: `Import files, each detected from its content unless --format names it:
-` + strings.Join(ingest.Supported, ", ") + ` today (SARIF, CycloneDX, SPDX, OpenVAS and
-Qualys are recognised and refused until their readers land).
+` + strings.Join(ingest.Supported, ", ") + `.
 Scanner findings land in the organisation named by --org, each matched to an
 asset of the ePHI inventory by its name or identifiers; hosts no asset
 matches are listed. Account exports (Entra ID users and its registration
@@ -83,7 +82,7 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 			}
 		}
 		if !slices.Contains(ingest.Supported, kind) {
-			return errs.New(errs.Invalid, fmt.Sprintf("%s is %s output: recognised, but its import is not built yet (supported: %s)", path, kind, strings.Join(ingest.Supported, ", ")))
+			return errs.New(errs.Invalid, fmt.Sprintf("%s: --format %s is not a format Safeguard reads (it reads %s)", path, kind, strings.Join(ingest.Supported, ", ")))
 		}
 		f, err := os.Open(path)
 		if err != nil {
@@ -107,14 +106,9 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 					fmt.Fprintf(a.stdout, "%s: %d EPSS scores of %s%s.\n", path, len(e.Scores), e.ScoreDate, again(fresh))
 				}
 			}
-		case ingest.FormatTrivy, ingest.FormatGrype, ingest.FormatNessus:
-			reader, name := ingest.ReadTrivy, "Trivy"
-			switch kind {
-			case ingest.FormatGrype:
-				reader, name = ingest.ReadGrype, "Grype"
-			case ingest.FormatNessus:
-				reader, name = ingest.ReadNessus, "Nessus"
-			}
+		case ingest.FormatNessus, ingest.FormatOpenVAS, ingest.FormatQualys, ingest.FormatQualysCSV, ingest.FormatTrivy, ingest.FormatGrype,
+			ingest.FormatSARIF, ingest.FormatCycloneDX, ingest.FormatSPDX:
+			reader, name, _ := ingest.ScanReaderFor(kind)
 			var sc *store.Scoped
 			if sc, err = a.orgScope(ctx, s); err == nil {
 				var res *store.FindingsImport
@@ -123,6 +117,11 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 				})
 				if err == nil {
 					fmt.Fprintf(a.stdout, "%s: %d findings (%s), %d matched to assets%s.\n", path, res.Findings, name, res.Matched, again(res.Fresh))
+					if res.Skipped == 1 {
+						fmt.Fprintln(a.stdout, "  1 result passed over: informational, fixed, suppressed or not affecting")
+					} else if res.Skipped > 1 {
+						fmt.Fprintf(a.stdout, "  %d results passed over: informational, fixed, suppressed or not affecting\n", res.Skipped)
+					}
 					if len(res.Unmatched) > 0 {
 						fmt.Fprintf(a.stdout, "  not in the ePHI inventory: %s\n", strings.Join(clip(res.Unmatched, 10), "; "))
 					}

@@ -137,4 +137,22 @@ func TestImportDetectsTheFormat(t *testing.T) {
 	if code == 0 || !strings.Contains(errOut, "truncated") {
 		t.Errorf("truncated: exit %d %s", code, errOut)
 	}
+	// Every scanner format, each detected from its content.
+	for file, want := range map[string]string{
+		"openvas-small.xml":    "3 findings (Greenbone/OpenVAS), 0 matched to assets.\n  1 result passed over",
+		"qualys-small.xml":     "3 findings (Qualys XML)",
+		"qualys-scan.csv":      "4 findings (Qualys CSV)",
+		"sarif-small.sarif":    "5 findings (SARIF)",
+		"cyclonedx-small.json": "3 findings (CycloneDX)",
+		"spdx-small.json":      "2 findings (SPDX)",
+	} {
+		code, out, errOut := run(t, "import", "--org", "riverside", filepath.Join(data, file), "--db", db)
+		if code != 0 || !strings.Contains(out, want) {
+			t.Errorf("%s: exit %d\n%s%s", file, code, out, errOut)
+		}
+	}
+	code, _, errOut = run(t, "import", "--format", "qualys", filepath.Join(data, "openvas-small.xml"), "--db", db)
+	if code == 0 || !strings.Contains(errOut, "is not a Qualys ASSET_DATA_REPORT") {
+		t.Errorf("the wrong --format: exit %d %s", code, errOut)
+	}
 }

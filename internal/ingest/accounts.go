@@ -1,12 +1,9 @@
 package ingest
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
-	"hash/maphash"
 	"io"
 	"slices"
 	"strings"
@@ -300,181 +297,6 @@ func detectAccounts(head []byte) string {
 	return ""
 }
 
-// lineGuard fails a read once MaxCSVLine bytes pass without a new line.
-type lineGuard struct {
-	r   io.Reader
-	run int
-}
-
-var errLongLine = errors.New("long line")
-
-func (g *lineGuard) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
-	for _, b := range p[:n] {
-		if b == '\n' {
-			g.run = 0
-			continue
-		}
-		g.run++
-	}
-	if g.run > MaxCSVLine {
-		return n, errLongLine
-	}
-	return n, err
-}
-
-// csvTable is a streamed CSV export: its header mapped to fields, and
-// the problems of its rows, each named by line and column.
-type csvTable struct {
-	file     string
-	in       *countingHasher
-	cr       *csv.Reader
-	col      map[string]int // field → index
-	header   []string
-	offset   int // lines before the header (the #TYPE line)
-	line     int
-	problems []string
-	more     int
-}
-
-func openCSV(file string, r io.Reader, format string, max int64) (*csvTable, error) {
-	t := &csvTable{file: file, in: newCounting(file, r, max), col: map[string]int{}}
-	br := bufio.NewReaderSize(&lineGuard{r: t.in}, 64<<10)
-	if b, err := br.Peek(8); err == nil && bytes.HasPrefix(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), []byte("#TYPE")) {
-		if _, err := br.ReadString('\n'); err != nil {
-			return nil, t.readError(err)
-		}
-		t.offset = 1
-	}
-	t.cr = csv.NewReader(br)
-	t.cr.ReuseRecord = true
-	t.cr.FieldsPerRecord = -1
-	header, err := t.cr.Read()
-	if err != nil {
-		return nil, t.readError(err)
-	}
-	t.header = slices.Clone(header)
-	names := map[string]int{} // normalised name → index
-	for i, h := range t.header {
-		n := normHeader(h)
-		if first, ok := names[n]; ok && n != "" {
-			return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: columns %q and %q are the same column", file, t.offset+1, t.header[first], h))
-		}
-		names[n] = i
-	}
-	var missing []string
-	for _, c := range accountColumns[format] {
-		for _, n := range c.names {
-			if i, ok := names[normHeader(n)]; ok {
-				t.col[c.field] = i
-				break
-			}
-		}
-		if _, ok := t.col[c.field]; !ok && c.required {
-			missing = append(missing, c.names[0])
-		}
-	}
-	if len(missing) > 0 {
-		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: no column %s, which a %s export has (is this the right file?)", file, t.offset+1, strings.Join(quoteAll(missing), " or "), FormatLabel(format)))
-	}
-	return t, nil
-}
-
-func quoteAll(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = fmt.Sprintf("%q", s)
-	}
-	return out
-}
-
-// unused lists the columns no field reads.
-func (t *csvTable) unused() []string {
-	used := map[int]bool{}
-	for _, i := range t.col {
-		used[i] = true
-	}
-	var out []string
-	for i, h := range t.header {
-		if !used[i] {
-			out = append(out, strings.TrimPrefix(h, "\ufeff"))
-		}
-	}
-	return out
-}
-
-// next reads the next row; false at the end (or on an error, kept).
-func (t *csvTable) next() ([]string, bool, error) {
-	rec, err := t.cr.Read()
-	if errors.Is(err, io.EOF) {
-		return nil, false, nil
-	}
-	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) && !errors.Is(err, errTooLarge) && !errors.Is(err, errLongLine) && pe.Err != io.ErrUnexpectedEOF {
-			return nil, false, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: %v", t.file, pe.Line+t.offset, pe.Err))
-		}
-		return nil, false, t.readError(err)
-	}
-	t.line, _ = t.cr.FieldPos(0)
-	t.line += t.offset
-	return rec, true, nil
-}
-
-// get is a row's value of a field, "" when the export lacks the column.
-func (t *csvTable) get(rec []string, field string) string {
-	i, ok := t.col[field]
-	if !ok || i >= len(rec) {
-		return ""
-	}
-	return strings.TrimSpace(rec[i])
-}
-
-func (t *csvTable) has(field string) bool { _, ok := t.col[field]; return ok }
-
-// fail records a problem with a row's field.
-func (t *csvTable) fail(field, msg string) {
-	if len(t.problems) >= 20 {
-		t.more++
-		return
-	}
-	where := fmt.Sprintf("line %d", t.line)
-	if i, ok := t.col[field]; ok {
-		where += fmt.Sprintf(", column %q", strings.TrimPrefix(t.header[i], "\ufeff"))
-	}
-	t.problems = append(t.problems, where+": "+msg)
-}
-
-func (t *csvTable) err() error {
-	if len(t.problems) == 0 {
-		return nil
-	}
-	msg := t.file + ": not imported:\n" + strings.Join(t.problems, "\n")
-	if t.more > 0 {
-		msg += fmt.Sprintf("\n… and %d more", t.more)
-	}
-	return errs.New(errs.Invalid, msg)
-}
-
-func (t *csvTable) readError(err error) error {
-	switch {
-	case errors.Is(err, errTooLarge):
-		return errs.New(errs.TooLarge, fmt.Sprintf("%s is larger than %d MiB", t.file, t.in.max>>20))
-	case errors.Is(err, errLongLine):
-		return errs.New(errs.TooLarge, fmt.Sprintf("%s: after line %d, a line longer than %d MiB (is this a CSV export?)", t.file, t.line, MaxCSVLine>>20))
-	case errors.Is(err, io.EOF):
-		return errs.New(errs.Invalid, t.file+" is empty")
-	}
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		if pe.Err == io.ErrUnexpectedEOF {
-			return errs.New(errs.Invalid, fmt.Sprintf("%s ends inside a quoted field begun on line %d: the file is truncated", t.file, pe.StartLine+t.offset))
-		}
-		return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: %v", t.file, pe.Line+t.offset, pe.Err))
-	}
-	return errs.Wrap(errs.Invalid, t.file, err)
-}
-
 // FormatLabel names an account export's format for people.
 func FormatLabel(format string) string {
 	switch format {
@@ -579,7 +401,7 @@ func ReadAccounts(file string, r io.Reader, format string, emit func(*Account) e
 	if _, ok := accountColumns[format]; !ok {
 		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: %q is not an account export format", file, format))
 	}
-	t, err := openCSV(file, r, format, MaxAccountBytes)
+	t, err := openCSV(file, r, accountColumns[format], FormatLabel(format)+" export", MaxAccountBytes, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -609,45 +431,6 @@ func ReadAccounts(file string, r io.Reader, format string, emit func(*Account) e
 	}
 	info.SHA256, info.Size = t.in.sum(), t.in.n
 	return info, nil
-}
-
-// each calls fn for every non-blank row whose login is present and not
-// seen before (a missing or repeated login is named, and the row skipped);
-// fn returns whether it passed the row on.
-func (t *csvTable) each(missing string, fn func(rec []string, login string) (bool, error)) (int, error) {
-	seen := map[uint64]int{}
-	seed := maphash.MakeSeed()
-	n := 0
-	for {
-		rec, ok, err := t.next()
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			return n, nil
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
-		login := t.get(rec, "login")
-		if login == "" {
-			t.fail("login", missing)
-			continue
-		}
-		key := maphash.String(seed, strings.ToLower(login))
-		if first, dup := seen[key]; dup {
-			t.fail("login", fmt.Sprintf("%s appears twice (first on line %d)", login, first))
-			continue
-		}
-		seen[key] = t.line
-		passed, err := fn(rec, login)
-		if err != nil {
-			return 0, err
-		}
-		if passed {
-			n++
-		}
-	}
 }
 
 // readAccount fills the fields whose reading depends on the format.
@@ -761,7 +544,7 @@ func readAccount(t *csvTable, rec []string, format string, a *Account) {
 // | Export-Csv), calling emit for each user. Problems are named by line
 // and column and fail the whole read.
 func ReadMFARegistrations(file string, r io.Reader, emit func(*MFARegistration) error) (*AccountsInfo, error) {
-	t, err := openCSV(file, r, FormatEntraMFA, MaxAccountBytes)
+	t, err := openCSV(file, r, accountColumns[FormatEntraMFA], FormatLabel(FormatEntraMFA), MaxAccountBytes, 0)
 	if err != nil {
 		return nil, err
 	}

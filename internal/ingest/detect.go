@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/csv"
+	"io"
 	"strings"
 )
 
@@ -17,10 +19,37 @@ const (
 	FormatNessus    = "nessus"
 	FormatOpenVAS   = "openvas"
 	FormatQualys    = "qualys"
+	FormatQualysCSV = "qualys-csv"
 )
 
-// Supported lists the formats Safeguard imports today.
-var Supported = []string{FormatKEV, FormatEPSS, FormatTrivy, FormatGrype, FormatNessus, FormatEntraUsers, FormatEntraMFA, FormatAD, FormatOkta, FormatGoogle, FormatAccounts}
+// Supported lists the formats Safeguard imports.
+var Supported = []string{FormatKEV, FormatEPSS, FormatNessus, FormatOpenVAS, FormatQualys, FormatQualysCSV, FormatTrivy, FormatGrype, FormatSARIF, FormatCycloneDX, FormatSPDX,
+	FormatEntraUsers, FormatEntraMFA, FormatAD, FormatOkta, FormatGoogle, FormatAccounts}
+
+// A ScanReader streams a scanner's file, calling emit for each finding.
+type ScanReader func(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, error)
+
+var scanFormats = map[string]struct {
+	read  ScanReader
+	label string
+}{
+	FormatNessus:    {ReadNessus, "Nessus"},
+	FormatOpenVAS:   {ReadOpenVAS, "Greenbone/OpenVAS"},
+	FormatQualys:    {ReadQualys, "Qualys XML"},
+	FormatQualysCSV: {ReadQualysCSV, "Qualys CSV"},
+	FormatTrivy:     {ReadTrivy, "Trivy"},
+	FormatGrype:     {ReadGrype, "Grype"},
+	FormatSARIF:     {ReadSARIF, "SARIF"},
+	FormatCycloneDX: {ReadCycloneDX, "CycloneDX"},
+	FormatSPDX:      {ReadSPDX, "SPDX"},
+}
+
+// ScanReaderFor is the reader of a scanner format and its name for
+// people; false when the format is not a scanner's.
+func ScanReaderFor(format string) (ScanReader, string, bool) {
+	f, ok := scanFormats[format]
+	return f.read, f.label, ok
+}
 
 // Detect names a file's format from its first bytes (64 KiB is plenty),
 // or "" when it is none Safeguard knows.
@@ -67,7 +96,31 @@ func Detect(head []byte) string {
 		if strings.HasPrefix(first, "#model_version") || strings.HasPrefix(strings.TrimSpace(first), "cve,epss,percentile") {
 			return FormatEPSS
 		}
+		if qualysCSVHeader(h) {
+			return FormatQualysCSV
+		}
 		return detectAccounts(head)
 	}
 	return ""
+}
+
+// qualysCSVHeader reports whether one of a CSV file's first lines is a
+// Qualys header: QID, Title and Severity among its cells.
+func qualysCSVHeader(h []byte) bool {
+	cr := csv.NewReader(bytes.NewReader(h))
+	cr.FieldsPerRecord = -1
+	for range 11 {
+		rec, err := cr.Read()
+		if err != nil {
+			return false
+		}
+		has := map[string]bool{}
+		for _, c := range rec {
+			has[normHeader(c)] = true
+		}
+		if has["qid"] && has["title"] && has["severity"] {
+			return true
+		}
+	}
+	return false
 }

@@ -155,6 +155,7 @@ func ReadNessus(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, 
 				sev = normSeverity(it.RiskFactor)
 			}
 			if sev == "info" {
+				info.Skipped++
 				continue
 			}
 			if host == "" {
@@ -166,23 +167,8 @@ func ReadNessus(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, 
 			}
 			base := Finding{Scanner: "nessus", Host: host, HostAliases: aliases, VulnID: "nessus:" + it.PluginID, Severity: sev, CVSS: score,
 				Title: it.PluginName, Package: strings.Trim(it.Protocol+"/"+it.Port, "/")}
-			cves := 0
-			for _, c := range it.CVEs {
-				if c = strings.TrimSpace(c); ValidCVE(c) {
-					f := base
-					f.CVE = c
-					cves++
-					info.Findings++
-					if err := emit(f); err != nil {
-						return nil, err
-					}
-				}
-			}
-			if cves == 0 {
-				info.Findings++
-				if err := emit(base); err != nil {
-					return nil, err
-				}
+			if err := emitPerCVE(base, it.CVEs, info, emit); err != nil {
+				return nil, err
 			}
 		}
 	}

@@ -38,9 +38,12 @@ type ScanInfo struct {
 	Scanner  string
 	Artifact string
 	Findings int
-	File     string
-	SHA256   string
-	Size     int64
+	// Skipped counts what the file reports that is not an open finding:
+	// informational results, suppressed or resolved ones.
+	Skipped int
+	File    string
+	SHA256  string
+	Size    int64
 }
 
 // normSeverity maps a scanner's severity word to Safeguard's.

@@ -22,6 +22,7 @@ type FindingsImport struct {
 	Fresh     bool
 	Findings  int
 	Matched   int
+	Skipped   int // results the file reports that are not open findings
 	Unmatched []string
 }
 
@@ -144,6 +145,7 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 			return change{}, translate(err, "import record")
 		}
 		rec.Records, rec.Version = out.Findings, info.Artifact
+		out.Skipped = info.Skipped
 		out.Record, out.Fresh = rec, true
 		return change{orgID: sc.org.ID, action: "findings.import", target: "import:" + rec.ID,
 			after: map[string]any{"file": file, "sha256": sha, "size": size, "scanner": kind, "findings": out.Findings, "matched": out.Matched}}, nil

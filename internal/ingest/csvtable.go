@@ -1,0 +1,261 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+)
+
+// lineGuard fails a read once MaxCSVLine bytes pass without a new line.
+type lineGuard struct {
+	r   io.Reader
+	run int
+}
+
+var errLongLine = errors.New("long line")
+
+func (g *lineGuard) Read(p []byte) (int, error) {
+	n, err := g.r.Read(p)
+	for _, b := range p[:n] {
+		if b == '\n' {
+			g.run = 0
+			continue
+		}
+		g.run++
+	}
+	if g.run > MaxCSVLine {
+		return n, errLongLine
+	}
+	return n, err
+}
+
+// csvTable is a streamed CSV export: its header mapped to fields, and
+// the problems of its rows, each named by line and column.
+type csvTable struct {
+	file     string
+	in       *countingHasher
+	cr       *csv.Reader
+	col      map[string]int // field → index
+	header   []string
+	offset   int // lines before the header (the #TYPE line)
+	line     int
+	problems []string
+	more     int
+}
+
+// openCSV reads a CSV file's header, mapping cols to their columns; label
+// names the kind of file in errors. Up to preamble rows before the header
+// (a report's title lines) are passed over: the header is the first row
+// carrying every required column.
+func openCSV(file string, r io.Reader, cols []column, label string, max int64, preamble int) (*csvTable, error) {
+	t := &csvTable{file: file, in: newCounting(file, r, max), col: map[string]int{}}
+	br := bufio.NewReaderSize(&lineGuard{r: t.in}, 64<<10)
+	if b, err := br.Peek(8); err == nil && bytes.HasPrefix(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), []byte("#TYPE")) {
+		if _, err := br.ReadString('\n'); err != nil {
+			return nil, t.readError(err)
+		}
+		t.offset = 1
+	}
+	t.cr = csv.NewReader(br)
+	t.cr.ReuseRecord = true
+	t.cr.FieldsPerRecord = -1
+	var notHeader error // why the first row is not the header
+	for skipped := 0; ; skipped++ {
+		header, err := t.cr.Read()
+		if errors.Is(err, io.EOF) && notHeader != nil {
+			return nil, notHeader
+		}
+		if err != nil {
+			return nil, t.readError(err)
+		}
+		line, _ := t.cr.FieldPos(0)
+		line += t.offset
+		missing, dup := t.mapHeader(header, cols, line)
+		if len(missing) > 0 {
+			if notHeader == nil {
+				notHeader = errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: no column %s, which a %s has (is this the right file?)", file, line, strings.Join(quoteAll(missing), " or "), label))
+			}
+			if skipped < preamble {
+				continue
+			}
+			return nil, notHeader
+		}
+		if dup != nil {
+			return nil, dup
+		}
+		t.line = line
+		return t, nil
+	}
+}
+
+// mapHeader maps cols to a header row's columns, returning the names of
+// the required ones it lacks, and an error when two of its columns are
+// the same.
+func (t *csvTable) mapHeader(header []string, cols []column, line int) (missing []string, dup error) {
+	t.header = slices.Clone(header)
+	clear(t.col)
+	names := map[string]int{} // normalised name → index
+	for i, h := range t.header {
+		n := normHeader(h)
+		if first, ok := names[n]; ok && n != "" && dup == nil {
+			dup = errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: columns %q and %q are the same column", t.file, line, t.header[first], h))
+		}
+		if _, ok := names[n]; !ok {
+			names[n] = i
+		}
+	}
+	for _, c := range cols {
+		for _, n := range c.names {
+			if i, ok := names[normHeader(n)]; ok {
+				t.col[c.field] = i
+				break
+			}
+		}
+		if _, ok := t.col[c.field]; !ok && c.required {
+			missing = append(missing, c.names[0])
+		}
+	}
+	return missing, dup
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
+
+// unused lists the columns no field reads.
+func (t *csvTable) unused() []string {
+	used := map[int]bool{}
+	for _, i := range t.col {
+		used[i] = true
+	}
+	var out []string
+	for i, h := range t.header {
+		if !used[i] {
+			out = append(out, strings.TrimPrefix(h, "\ufeff"))
+		}
+	}
+	return out
+}
+
+// next reads the next row; false at the end (or on an error, kept).
+func (t *csvTable) next() ([]string, bool, error) {
+	rec, err := t.cr.Read()
+	if errors.Is(err, io.EOF) {
+		return nil, false, nil
+	}
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) && !errors.Is(err, errTooLarge) && !errors.Is(err, errLongLine) && pe.Err != io.ErrUnexpectedEOF {
+			return nil, false, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: %v", t.file, pe.Line+t.offset, pe.Err))
+		}
+		return nil, false, t.readError(err)
+	}
+	t.line, _ = t.cr.FieldPos(0)
+	t.line += t.offset
+	return rec, true, nil
+}
+
+// get is a row's value of a field, "" when the export lacks the column.
+func (t *csvTable) get(rec []string, field string) string {
+	i, ok := t.col[field]
+	if !ok || i >= len(rec) {
+		return ""
+	}
+	return strings.TrimSpace(rec[i])
+}
+
+func (t *csvTable) has(field string) bool { _, ok := t.col[field]; return ok }
+
+// fail records a problem with a row's field.
+func (t *csvTable) fail(field, msg string) {
+	if len(t.problems) >= 20 {
+		t.more++
+		return
+	}
+	where := fmt.Sprintf("line %d", t.line)
+	if i, ok := t.col[field]; ok {
+		where += fmt.Sprintf(", column %q", strings.TrimPrefix(t.header[i], "\ufeff"))
+	}
+	t.problems = append(t.problems, where+": "+msg)
+}
+
+func (t *csvTable) err() error {
+	if len(t.problems) == 0 {
+		return nil
+	}
+	msg := t.file + ": not imported:\n" + strings.Join(t.problems, "\n")
+	if t.more > 0 {
+		msg += fmt.Sprintf("\n… and %d more", t.more)
+	}
+	return errs.New(errs.Invalid, msg)
+}
+
+func (t *csvTable) readError(err error) error {
+	switch {
+	case errors.Is(err, errTooLarge):
+		return errs.New(errs.TooLarge, fmt.Sprintf("%s is larger than %d MiB", t.file, t.in.max>>20))
+	case errors.Is(err, errLongLine):
+		return errs.New(errs.TooLarge, fmt.Sprintf("%s: after line %d, a line longer than %d MiB (is this a CSV export?)", t.file, t.line, MaxCSVLine>>20))
+	case errors.Is(err, io.EOF):
+		return errs.New(errs.Invalid, t.file+" is empty")
+	}
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		if pe.Err == io.ErrUnexpectedEOF {
+			return errs.New(errs.Invalid, fmt.Sprintf("%s ends inside a quoted field begun on line %d: the file is truncated", t.file, pe.StartLine+t.offset))
+		}
+		return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: %v", t.file, pe.Line+t.offset, pe.Err))
+	}
+	return errs.Wrap(errs.Invalid, t.file, err)
+}
+
+// each calls fn for every non-blank row whose login is present and not
+// seen before (a missing or repeated login is named, and the row skipped);
+// fn returns whether it passed the row on.
+func (t *csvTable) each(missing string, fn func(rec []string, login string) (bool, error)) (int, error) {
+	seen := map[uint64]int{}
+	seed := maphash.MakeSeed()
+	n := 0
+	for {
+		rec, ok, err := t.next()
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			return n, nil
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		login := t.get(rec, "login")
+		if login == "" {
+			t.fail("login", missing)
+			continue
+		}
+		key := maphash.String(seed, strings.ToLower(login))
+		if first, dup := seen[key]; dup {
+			t.fail("login", fmt.Sprintf("%s appears twice (first on line %d)", login, first))
+			continue
+		}
+		seen[key] = t.line
+		passed, err := fn(rec, login)
+		if err != nil {
+			return 0, err
+		}
+		if passed {
+			n++
+		}
+	}
+}

@@ -1,0 +1,145 @@
+package ingest
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+)
+
+// openvasResult is a <result> of a Greenbone (OpenVAS) report, as GMP's
+// get_reports writes it in the XML report format.
+type openvasResult struct {
+	Host struct {
+		Addr     string `xml:",chardata"`
+		Hostname string `xml:"hostname"`
+	} `xml:"host"`
+	Port string `xml:"port"`
+	NVT  struct {
+		OID  string `xml:"oid,attr"`
+		Name string `xml:"name"`
+		CVSS string `xml:"cvss_base"`
+		CVE  string `xml:"cve"` // GMP 7 and earlier: "CVE-…, CVE-…" or "NOCVE"
+		Refs []struct {
+			ID   string `xml:"id,attr"`
+			Type string `xml:"type,attr"`
+		} `xml:"refs>ref"` // GMP 8 on
+	} `xml:"nvt"`
+	Threat   string `xml:"threat"`
+	Severity string `xml:"severity"`
+}
+
+// ReadOpenVAS streams a Greenbone / OpenVAS report in GMP's XML format
+// (the report a get_reports request or the web interface's XML download
+// returns): a finding per CVE of each result, or one named by the NVT's
+// OID when it cites none, on the result's host (its IP address, known also
+// by its host name). Results whose threat is Log, Debug or False Positive
+// are not findings and are skipped; the severity is the threat Greenbone
+// gives (High, Medium, Low, or Critical in later versions) or, when it
+// writes none, its severity score banded as CVSS.
+func ReadOpenVAS(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, error) {
+	in := newCounting(file, r, MaxScanBytes)
+	dec := newXMLDecoder(in)
+	info := &ScanInfo{Scanner: "openvas", File: file}
+	depth, sawRoot := 0, false
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, xmlError(file, dec, err)
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			depth--
+		case xml.StartElement:
+			depth++
+			if depth == 1 {
+				if t.Name.Local != "report" && t.Name.Local != "get_reports_response" {
+					return nil, errs.New(errs.Invalid, fmt.Sprintf("%s is not a Greenbone/OpenVAS XML report (its root is <%s>, not <report>)", file, t.Name.Local))
+				}
+				sawRoot = true
+				continue
+			}
+			if t.Name.Local != "result" {
+				continue
+			}
+			var res openvasResult
+			if err := dec.DecodeElement(&res, &t); err != nil {
+				return nil, xmlError(file, dec, err)
+			}
+			depth--
+			sev := normSeverity(res.Threat)
+			switch strings.ToLower(strings.TrimSpace(res.Threat)) {
+			case "log", "debug", "false positive", "none":
+				info.Skipped++
+				continue
+			}
+			host := strings.TrimSpace(res.Host.Addr)
+			if host == "" {
+				return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a result with no host", file, lineOf(dec)))
+			}
+			if res.NVT.OID == "" {
+				return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a result whose NVT has no oid", file, lineOf(dec)))
+			}
+			score, _ := strconv.ParseFloat(strings.TrimSpace(res.Severity), 64)
+			if score <= 0 {
+				score, _ = strconv.ParseFloat(strings.TrimSpace(res.NVT.CVSS), 64)
+			}
+			if sev == "unknown" && score > 0 {
+				sev = cvssSeverity(score) // no threat written: the score says
+			}
+			base := Finding{Scanner: "openvas", Host: host, VulnID: "openvas:" + res.NVT.OID, Severity: sev, CVSS: score,
+				Title: strings.Join(strings.Fields(res.NVT.Name), " "), Package: strings.TrimSpace(res.Port)}
+			if h := strings.TrimSpace(res.Host.Hostname); h != "" && h != host {
+				base.HostAliases = []string{h}
+			}
+			var cves []string
+			for _, ref := range res.NVT.Refs {
+				if strings.EqualFold(ref.Type, "cve") {
+					cves = append(cves, ref.ID)
+				}
+			}
+			cves = append(cves, strings.Split(res.NVT.CVE, ",")...)
+			if err := emitPerCVE(base, cves, info, emit); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if !sawRoot {
+		return nil, errs.New(errs.Invalid, file+" is not a Greenbone/OpenVAS XML report (no <report>)")
+	}
+	info.SHA256, info.Size = in.sum(), in.n
+	return info, nil
+}
+
+// emitPerCVE emits a finding for each distinct CVE of cves, or base
+// itself when there is none.
+func emitPerCVE(base Finding, cves []string, info *ScanInfo, emit func(Finding) error) error {
+	n := 0
+	seen := make(map[string]bool, len(cves))
+	for _, c := range cves {
+		c = strings.TrimSpace(c)
+		if !ValidCVE(c) || seen[c] {
+			continue
+		}
+		seen[c] = true
+		f := base
+		f.CVE = c
+		n++
+		info.Findings++
+		if err := emit(f); err != nil {
+			return err
+		}
+	}
+	if n == 0 {
+		info.Findings++
+		return emit(base)
+	}
+	return nil
+}

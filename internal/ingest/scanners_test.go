@@ -1,0 +1,351 @@
+package ingest_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/ingest"
+)
+
+// readAll runs a scanner format's reader over r, collecting its findings.
+func readAll(t testing.TB, format, file string, r io.Reader) ([]ingest.Finding, *ingest.ScanInfo, error) {
+	t.Helper()
+	read, _, ok := ingest.ScanReaderFor(format)
+	if !ok {
+		t.Fatalf("no reader for %s", format)
+	}
+	var got []ingest.Finding
+	info, err := read(file, r, func(f ingest.Finding) error { got = append(got, f); return nil })
+	if err == nil && info.Findings != len(got) {
+		t.Errorf("%s: info says %d findings, %d emitted", file, info.Findings, len(got))
+	}
+	return got, info, err
+}
+
+// line is a finding written out for comparison.
+func line(f ingest.Finding) string {
+	return fmt.Sprintf("%s|%s|%v|%s|%s|%s|%s|%s|%s|%s|%.1f|%s", f.Scanner, f.Host, f.HostAliases, f.Target, f.Artifact, f.VulnID, f.CVE, f.Package, f.Installed, f.Severity, f.CVSS, f.Title)
+}
+
+func expect(t *testing.T, file string, got []ingest.Finding, want ...string) {
+	t.Helper()
+	if len(got) != len(want) {
+		for _, f := range got {
+			t.Log(line(f))
+		}
+		t.Fatalf("%s: %d findings, want %d", file, len(got), len(want))
+	}
+	for i, f := range got {
+		if line(f) != want[i] {
+			t.Errorf("%s: finding %d\n got %s\nwant %s", file, i, line(f), want[i])
+		}
+	}
+}
+
+// refused checks each file fails to read with an error of kind and the text.
+func refused(t *testing.T, format string, kind errs.Kind, cases map[string]string) {
+	t.Helper()
+	for file, want := range cases {
+		_, _, err := readAll(t, format, file, testdata(t, file))
+		if !errs.Is(err, kind) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s as %s: %v\nwant %q", file, format, err, want)
+		}
+	}
+}
+
+// scanSample counts a real sample's findings, and those with a CVE.
+func scanSample(t *testing.T, format, name string) (n, cves int, got []ingest.Finding) {
+	t.Helper()
+	got, _, err := readAll(t, format, name, sample(t, name))
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	for _, f := range got {
+		if f.CVE != "" {
+			cves++
+		}
+	}
+	return len(got), cves, got
+}
+
+func TestReadOpenVAS(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatOpenVAS, "openvas-small.xml", testdata(t, "openvas-small.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The repeated CVE reference counts once; the Log result is skipped; the
+	// old-style <cve> element is read; an empty threat takes its score's band.
+	expect(t, "openvas-small.xml", got,
+		"openvas|203.0.113.10|[fw01.riverside.example]|||openvas:1.3.6.1.4.1.25623.1.0.170267|CVE-2022-42475|443/tcp||high|9.8|Fortinet FortiOS SSL-VPN Heap Overflow Vulnerability (FG-IR-22-398)",
+		"openvas|10.20.0.31|[]|||openvas:1.3.6.1.4.1.25623.1.0.108611|CVE-2019-0708|3389/tcp||high|10.0|Microsoft Windows Remote Desktop Services RCE (BlueKeep)",
+		"openvas|10.20.0.12|[]|||openvas:1.3.6.1.4.1.25623.1.0.103440||8443/tcp||medium|5.0|SSL/TLS: Report Weak Cipher Suites")
+	if info.Skipped != 1 || info.Size == 0 || len(info.SHA256) != 64 {
+		t.Errorf("info: %+v", info)
+	}
+	// The real reports: 44 results, a finding per distinct CVE each cites
+	// (counted independently with Python's ElementTree: 76 findings, 55 of
+	// them with a CVE); the empty report has none.
+	n, cves, real := scanSample(t, ingest.FormatOpenVAS, "openvas/many_vuln.xml")
+	if n != 76 || cves != 55 || real[0].Host != "192.168.1.1001" || real[0].HostAliases[0] != "b6b9f466d63" {
+		t.Errorf("many_vuln.xml: %d findings, %d with a CVE; first %s", n, cves, line(real[0]))
+	}
+	if n, _, _ := scanSample(t, ingest.FormatOpenVAS, "openvas/no_vuln.xml"); n != 0 {
+		t.Errorf("no_vuln.xml: %d findings", n)
+	}
+	refused(t, ingest.FormatOpenVAS, errs.Invalid, map[string]string{
+		"openvas-bomb.xml":      "invalid character entity &lol2;",
+		"openvas-truncated.xml": "the file is truncated",
+		"qualys-small.xml":      "is not a Greenbone/OpenVAS XML report",
+		"trivy-small.json":      "is not a Greenbone/OpenVAS XML report",
+	})
+	huge := io.MultiReader(strings.NewReader(`<report><report><results><result><host>`), &endless{}, strings.NewReader(`</host></result></results></report></report>`))
+	if _, _, err := readAll(t, ingest.FormatOpenVAS, "huge.xml", huge); !errs.Is(err, errs.TooLarge) {
+		t.Errorf("a 2 GB element: %v", err)
+	}
+}
+
+func TestReadQualys(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatQualys, "qualys-small.xml", testdata(t, "qualys-small.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Information gathered and the fixed detection are skipped; titles,
+	// severities and CVEs come from the glossary after the hosts.
+	expect(t, "qualys-small.xml", got,
+		"qualys|ehr-db.riverside.example|[10.20.0.12 EHRDB]|||qualys:91541|CVE-2020-0796|tcp/445||critical|9.8|Microsoft SMBv3 Compression Remote Code Execution (SMBGhost)",
+		"qualys|ehr-db.riverside.example|[10.20.0.12 EHRDB]|||qualys:38794||tcp/1433||medium|5.8|Weak TLS Protocol Versions Supported",
+		"qualys|10.20.0.40|[]|||qualys:38794||tcp/1433||medium|5.8|Weak TLS Protocol Versions Supported")
+	if info.Skipped != 2 {
+		t.Errorf("skipped %d, want 2", info.Skipped)
+	}
+	// The real report: 301 detections, of which 209 are information
+	// gathered; the 92 others make 144 findings, 99 with a CVE (counted
+	// independently with Python's ElementTree).
+	n, cves, real := scanSample(t, ingest.FormatQualys, "qualys/Qualys_Sample_Report.xml")
+	hosts := map[string]bool{}
+	for _, f := range real {
+		hosts[f.Host] = true
+	}
+	if n != 144 || cves != 99 || len(hosts) != 7 {
+		t.Errorf("Qualys_Sample_Report.xml: %d findings, %d with a CVE, %d hosts", n, cves, len(hosts))
+	}
+	refused(t, ingest.FormatQualys, errs.Invalid, map[string]string{
+		"qualys-noglossary.xml": "QID 91541, detected on ehr-db.riverside.example, is not in the report's glossary",
+		"openvas-small.xml":     "is not a Qualys ASSET_DATA_REPORT (its root is <report>)",
+		"qualys-bomb.xml":       "invalid character entity &lol2;",
+		"nessus-bomb.nessus":    "its root is <NessusClientData_v2>",
+	})
+}
+
+func TestReadQualysCSV(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatQualysCSV, "qualys-scan.csv", testdata(t, "qualys-scan.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "qualys-scan.csv", got,
+		"qualys|xray-pc.riverside.example|[10.20.0.31 XRAY-PC xray-pc.riverside.example]|||qualys:90783|CVE-2019-0708|tcp/3389||critical|9.8|Microsoft Windows Remote Desktop Services Remote Code Execution Vulnerability (BlueKeep)",
+		"qualys|xray-pc.riverside.example|[10.20.0.31 XRAY-PC xray-pc.riverside.example]|||qualys:105484||||high|8.5|EOL/Obsolete Operating System: Microsoft Windows 7 Detected",
+		"qualys|10.20.0.12|[EHRDB]|||qualys:91541|CVE-2020-0796|tcp/445||critical|10.0|Microsoft SMBv3 Compression RCE",
+		"qualys|10.20.0.12|[EHRDB]|||qualys:91541|CVE-2020-1206|tcp/445||critical|10.0|Microsoft SMBv3 Compression RCE")
+	if info.Skipped != 1 {
+		t.Errorf("skipped %d", info.Skipped)
+	}
+	// VMDR's data list: eight rows, five detections with a CVE each, one of
+	// them FIXED; the others are the report's title lines.
+	n, cves, real := scanSample(t, ingest.FormatQualysCSV, "qualys/qualys_vmdr_many_vulns_cve.csv")
+	if n != 4 || cves != 4 || real[2].Host != "WORKSTATION01" || strings.Join(real[2].HostAliases, ",") != "192.168.1.100,192.168.1.101" || real[3].Severity != "critical" {
+		t.Errorf("VMDR: %d findings, %d CVEs: %v", n, cves, real)
+	}
+	refused(t, ingest.FormatQualysCSV, errs.Invalid, map[string]string{
+		"qualys-bad.csv":   `line 3, column "Severity": "9" is not a Qualys severity (1 to 5)`,
+		"accounts.csv":     `no column "QID"`,
+		"entra-users.csv":  `no column "QID"`,
+		"epss-small.csv":   `no column "QID"`,
+		"kev-small.json":   `line 2: bare " in non-quoted-field`,
+		"ad-users.csv":     `no column "QID"`,
+		"okta-users.csv":   `no column "QID"`,
+		"google-users.csv": `no column "QID"`,
+	})
+	// Every bad row is named, not only the first.
+	_, _, err = readAll(t, ingest.FormatQualysCSV, "qualys-bad.csv", testdata(t, "qualys-bad.csv"))
+	if err == nil || !strings.Contains(err.Error(), `line 4, column "QID": "abc" is not a QID`) {
+		t.Errorf("every bad row is named: %v", err)
+	}
+	huge := io.MultiReader(strings.NewReader("\"IP\",\"QID\",\"Title\",\"Severity\"\n\"10.0.0.1\",\"1\",\""), &endless{}, strings.NewReader("\",\"3\"\n"))
+	if _, _, err := readAll(t, ingest.FormatQualysCSV, "huge.csv", huge); !errs.Is(err, errs.TooLarge) {
+		t.Errorf("a 2 GB line: %v", err)
+	}
+}
+
+func TestReadSARIF(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatSARIF, "sarif-small.sarif", testdata(t, "sarif-small.sarif"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := "https://git.riverside.example/ehr-portal"
+	// The rule's security severity bands the finding; a result named by its
+	// rule's index finds the rule; the accepted suppression, the passing
+	// result and the one gone since the baseline are skipped; the one under
+	// review is kept; a dependency checker's CVE rule is the finding's CVE.
+	expect(t, "sarif-small.sarif", got,
+		"sarif||[]|portal/views.py:42|"+repo+"|codeql:py/sql-injection||||high|8.8|SQL query built from user-controlled sources",
+		"sarif||[]|portal/audit.py:7|"+repo+"|codeql:py/clear-text-logging-sensitive-data||||high|7.5|Clear-text logging of sensitive information",
+		"sarif||[]|portal/util.py|"+repo+"|codeql:py/unused-import||||low|0.0|Unused import",
+		"sarif||[]|portal/search.py:88|"+repo+"|codeql:py/sql-injection||||high|8.8|SQL query built from user-controlled sources",
+		"sarif||[]|file:///opt/interface/lib/log4j-core-2.14.1.jar||dependency-check:CVE-2021-44228|CVE-2021-44228|||critical|10.0|CVE-2021-44228 - Apache Log4j2 JNDI features do not protect against attacker controlled LDAP endpoints.")
+	if info.Skipped != 3 {
+		t.Errorf("skipped %d", info.Skipped)
+	}
+	// The real logs (counts from the files: CodeQL 72 results, none a CVE;
+	// dependency-check 13, 9 of them CVEs; Gitleaks 8; an empty log).
+	for name, want := range map[string][2]int{"sarif/codeQL-output.sarif": {72, 0}, "sarif/dependency_check.sarif": {13, 9}, "sarif/gitleaks_7.5.0.sarif": {8, 0}, "sarif/no_runs.sarif": {0, 0}} {
+		if n, cves, _ := scanSample(t, ingest.FormatSARIF, name); n != want[0] || cves != want[1] {
+			t.Errorf("%s: %d findings, %d with a CVE, want %v", name, n, cves, want)
+		}
+	}
+	refused(t, ingest.FormatSARIF, errs.Invalid, map[string]string{
+		"sarif-truncated.sarif": "the file is truncated",
+		"sarif-v1.sarif":        `SARIF version "1.0.0" is not supported`,
+		"grype-small.json":      "is not a SARIF 2.1.0 log",
+		"epss-small.csv":        "is not a SARIF log",
+	})
+}
+
+func TestReadCycloneDX(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatCycloneDX, "cyclonedx-small.json", testdata(t, "cyclonedx-small.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := "registry.riverside.example/hl7-interface"
+	aliases := "[" + img + ":2.3.1 " + img + "@2.3.1]"
+	// The vulnerabilities come before the components here: they are held
+	// until the components name their packages. A nested component is
+	// found; an affected reference no component carries keeps its purl; the
+	// not-affected one is skipped.
+	expect(t, "cyclonedx-small.json", got,
+		"cyclonedx||"+aliases+"|"+img+"|"+img+"|CVE-2021-44228|CVE-2021-44228|org.apache.logging.log4j/log4j-core|2.14.1|critical|10.0|Apache Log4j2 JNDI features do not protect against attacker controlled LDAP and other JNDI related endpoints.",
+		"cyclonedx||"+aliases+"|"+img+"|"+img+"|GHSA-jfh8-c2jp-5v3q|CVE-2021-44228|org.apache.logging.log4j/log4j-api|2.14.1|critical|9.0|",
+		"cyclonedx||"+aliases+"|"+img+"|"+img+"|GHSA-jfh8-c2jp-5v3q|CVE-2021-44228|pkg:npm/left-pad@1.3.0||critical|9.0|")
+	if info.Skipped != 1 || info.Artifact != img {
+		t.Errorf("info: %+v", info)
+	}
+	// The real BOMs: Grype's log4j BOM has 8 vulnerabilities, 4 CVEs; the
+	// 1.4 example's one vulnerability is not_affected; the dropwizard BOM
+	// has 167 components and no vulnerabilities.
+	n, cves, real := scanSample(t, ingest.FormatCycloneDX, "sbom/cyclonedx_log4j.json")
+	if n != 8 || cves != 4 || real[0].Package != "log4j-core" || real[0].Installed != "2.13.2" || real[0].CVSS != 10 {
+		t.Errorf("log4j BOM: %d findings, %d CVEs, first %s", n, cves, line(real[0]))
+	}
+	for _, name := range []string{"sbom/cyclonedx_valid-vulnerability-1.4.json", "sbom/cdx-examples_dropwizard-1.3.15_bom.json"} {
+		if n, _, _ := scanSample(t, ingest.FormatCycloneDX, name); n != 0 {
+			t.Errorf("%s: %d findings", name, n)
+		}
+	}
+	refused(t, ingest.FormatCycloneDX, errs.Invalid, map[string]string{
+		"cyclonedx-truncated.json": "the file is truncated",
+		"cyclonedx-noformat.json":  `bomFormat is "SPDX", not CycloneDX`,
+		"spdx-small.json":          "is not a CycloneDX BOM",
+		"openvas-small.xml":        "is not a CycloneDX JSON BOM",
+	})
+}
+
+func TestReadSPDX(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatSPDX, "spdx-small.json", testdata(t, "spdx-small.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only SECURITY advisories are findings, found in the document written
+	// before its name; cpe, fix and url references are not.
+	expect(t, "spdx-small.json", got,
+		"spdx||[]|pacs-viewer-1.8.0|pacs-viewer-1.8.0|CVE-2022-3602|CVE-2022-3602|openssl|3.0.1|unknown|0.0|https://nvd.nist.gov/vuln/detail/CVE-2022-3602",
+		"spdx||[]|pacs-viewer-1.8.0|pacs-viewer-1.8.0|GHSA-35jh-r3h4-6jhm||lodash|4.17.20|unknown|0.0|https://github.com/advisories/GHSA-35jh-r3h4-6jhm")
+	if info.Artifact != "pacs-viewer-1.8.0" {
+		t.Errorf("info: %+v", info)
+	}
+	// The real documents: three advisories (one naming no identifier, kept
+	// by its address), none, and the SPDX example's one CVE.
+	n, cves, real := scanSample(t, ingest.FormatSPDX, "sbom/spdx_many_vuln.json")
+	if n != 3 || cves != 2 || real[2].VulnID != "https://example.com/advisories/no-identifier-here" {
+		t.Errorf("spdx_many_vuln.json: %d findings, %d CVEs", n, cves)
+	}
+	if n, _, _ := scanSample(t, ingest.FormatSPDX, "sbom/spdx_no_vuln.json"); n != 0 {
+		t.Errorf("spdx_no_vuln.json: %d", n)
+	}
+	if n, cves, _ := scanSample(t, ingest.FormatSPDX, "sbom/spdx-examples_04-SBOMwSecurity.json"); n != 1 || cves != 1 {
+		t.Errorf("the SPDX example: %d findings", n)
+	}
+	refused(t, ingest.FormatSPDX, errs.Invalid, map[string]string{
+		"spdx-3.json":          `spdxVersion "SPDX-3.0" is not supported`,
+		"cyclonedx-small.json": "is not an SPDX 2 JSON document",
+	})
+}
+
+func TestDetectScannerFormats(t *testing.T) {
+	for file, want := range map[string]string{
+		"openvas-small.xml": ingest.FormatOpenVAS, "qualys-small.xml": ingest.FormatQualys, "qualys-scan.csv": ingest.FormatQualysCSV,
+		"sarif-small.sarif": ingest.FormatSARIF, "cyclonedx-small.json": ingest.FormatCycloneDX, "spdx-small.json": ingest.FormatSPDX,
+	} {
+		b, err := os.ReadFile(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ingest.Detect(b); got != want {
+			t.Errorf("%s: detected %q, want %q", file, got, want)
+		}
+	}
+}
+
+// fuzzScanner fuzzes a scanner format's reader from the seed files.
+func fuzzScanner(f *testing.F, format string, seeds ...string) {
+	for _, name := range seeds {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	read, _, _ := ingest.ScanReaderFor(format)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n := 0
+		info, err := read("fuzz", bytes.NewReader(data), func(ingest.Finding) error { n++; return nil })
+		if err != nil {
+			if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
+				t.Fatalf("error of kind %s: %v", k, err)
+			}
+			return
+		}
+		if info.Findings != n {
+			t.Fatalf("info says %d findings, %d emitted", info.Findings, n)
+		}
+	})
+}
+
+func FuzzReadOpenVAS(f *testing.F) {
+	fuzzScanner(f, ingest.FormatOpenVAS, "openvas-small.xml", "openvas-bomb.xml", "openvas-truncated.xml")
+}
+
+func FuzzReadQualys(f *testing.F) {
+	fuzzScanner(f, ingest.FormatQualys, "qualys-small.xml", "qualys-noglossary.xml", "qualys-bomb.xml")
+}
+
+func FuzzReadQualysCSV(f *testing.F) {
+	fuzzScanner(f, ingest.FormatQualysCSV, "qualys-scan.csv", "qualys-bad.csv")
+}
+
+func FuzzReadSARIF(f *testing.F) {
+	fuzzScanner(f, ingest.FormatSARIF, "sarif-small.sarif", "sarif-truncated.sarif", "sarif-v1.sarif")
+}
+
+func FuzzReadCycloneDX(f *testing.F) {
+	fuzzScanner(f, ingest.FormatCycloneDX, "cyclonedx-small.json", "cyclonedx-truncated.json", "cyclonedx-noformat.json")
+}
+
+func FuzzReadSPDX(f *testing.F) {
+	fuzzScanner(f, ingest.FormatSPDX, "spdx-small.json", "spdx-3.json")
+}
