@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/safeguard-health/safeguard/internal/check"
+	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
 
@@ -38,7 +39,8 @@ authentication, departed workforce's credentials, unique credentials,
 separate privileged accounts, dormant accounts, and known exploited
 vulnerabilities. Each result lists the records behind its verdict and
 becomes a dated input of the scorecard and of the Security Rule items it
-supports.`,
+supports; a failing check proposes a vulnerability to the risk register,
+linked to the result behind it.`,
 	}
 	var asJSON bool
 	run := &cobra.Command{
@@ -83,6 +85,15 @@ supports.`,
 				}
 				if len(r.Records) > 3 {
 					fmt.Fprintf(a.stdout, "         … and %d more: safeguard check show %s\n", len(r.Records)-3, r.ID)
+				}
+			}
+			vulns, err := sc.Vulnerabilities(ctx)
+			if err != nil {
+				return err
+			}
+			for _, v := range vulns {
+				if v.CheckID != "" && v.Status == risk.Proposed {
+					fmt.Fprintf(a.stdout, "Proposed to the risk register, awaiting review: %s\n", v.Title)
 				}
 			}
 			return nil

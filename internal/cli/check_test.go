@@ -82,4 +82,48 @@ func TestCheckRunFromTheCommandLine(t *testing.T) {
 	if _, out, _ := run(t, "scorecard", "--db", db); !strings.Contains(out, "essential-3   essential  Not met") || !strings.Contains(out, "essential-1   essential  Unknown") {
 		t.Errorf("scorecard: %s", out)
 	}
+
+	// The failing checks are proposed to the risk register.
+	if code, out, _ := run(t, "check", "run", "--db", db); code != 0 || !strings.Contains(out, "Proposed to the risk register, awaiting review: Multifactor authentication:") {
+		t.Errorf("proposed to the register: exit %d %s", code, out)
+	}
+}
+
+func TestFindingsFromTheCommandLine(t *testing.T) {
+	db := storetest.SQLitePath(t)
+	if code, _, errOut := run(t, "org", "create", "--slug", "riverside", "--name", "Riverside", "--type", "provider", "--db", db); code != 0 {
+		t.Fatal(errOut)
+	}
+	if code, out, _ := run(t, "findings", "remediation", "--db", db); code != 0 || !strings.Contains(out, "No open findings") {
+		t.Errorf("nothing imported: %s", out)
+	}
+	data := filepath.Join("..", "ingest", "testdata")
+	if code, out, errOut := run(t, "import", filepath.Join(data, "kev-small.json"), filepath.Join(data, "openvas-small.xml"), filepath.Join(data, "cyclonedx-small.json"), "--db", db); code != 0 {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
+	}
+	// Log4Shell is the one KEV-listed CVE (the GitHub advisories name it
+	// too): its three findings come first, then by EPSS (none imported) and
+	// CVSS.
+	code, out, errOut := run(t, "findings", "remediation", "--limit", "4", "--db", db)
+	if code != 0 || !strings.Contains(out, "6 open findings; the first 4 in the order to fix them:") ||
+		!strings.Contains(out, "  1. CVE-2021-44228 on org.apache.logging.log4j/log4j-core 2.14.1 in registry.riverside.example/hl7-interface (critical)") ||
+		!strings.Contains(out, "KEV-listed since 2021-12-10") || !strings.Contains(out, "ahead of #2 on CVSS (10.0 > 9.0)") ||
+		!strings.Contains(out, "  4. CVE-2019-0708 on 10.20.0.31 3389/tcp (high)") {
+		t.Errorf("remediation: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = run(t, "findings", "remediation", "--json", "--db", db)
+	var list struct {
+		Open int `json:"open"`
+		Rows []struct {
+			Rank int    `json:"rank"`
+			CVE  string `json:"cve"`
+			Why  string `json:"why"`
+		} `json:"rows"`
+	}
+	if err := json.Unmarshal([]byte(out), &list); code != 0 || err != nil || list.Open != 6 || len(list.Rows) != 6 || list.Rows[5].Why == "" {
+		t.Errorf("remediation --json: %v\n%s", err, out)
+	}
+	if code, out, _ := run(t, "findings", "trend", "--db", db); code != 0 || !strings.Contains(out, "6 new, 0 fixed, 0 still open") || !strings.Contains(out, "first scan") {
+		t.Errorf("trend: %s", out)
+	}
 }

@@ -217,7 +217,11 @@ type Vulnerability struct {
 	Status       VulnerabilityStatus `json:"status"`
 	ItemID       string              `json:"item_id,omitempty"`
 	AssessmentID string              `json:"assessment_id,omitempty"`
-	CreatedAt    time.Time           `json:"created_at"`
+	// CheckID and CheckResultID name the failing check that proposed the
+	// vulnerability and its newest stored result: the evidence.
+	CheckID       string    `json:"check_id,omitempty"`
+	CheckResultID string    `json:"check_result_id,omitempty"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // Validate checks a vulnerability's fields.

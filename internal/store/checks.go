@@ -10,6 +10,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/risk"
 )
 
 // PeopleCount is the number of people on the roster.
@@ -67,18 +68,26 @@ func (sc *Scoped) SetCheckSettings(ctx context.Context, set check.Settings) erro
 	})
 }
 
+// openFindings is the WITH clause the open findings are read through: f,
+// the organisation's findings, each with its key (its asset, or its host
+// and target when none matched) and the time of its import; newest, the
+// newest import that reported on each key; and seen, when each finding
+// was first reported on its key. An open finding is a row of f whose
+// import is its key's newest.
+const openFindings = `WITH f AS (
+		SELECT f.id, f.cve, f.vuln_id, f.title, f.severity, f.host, f.target, f.package, f.installed, f.cvss, f.asset_id, d.imported_at,
+			CASE WHEN f.asset_id <> '' THEN f.asset_id ELSE f.host || '|' || f.target END AS k
+		FROM findings f JOIN data_imports d ON d.id = f.import_id WHERE f.org_id = ?
+	), newest AS (SELECT k, max(imported_at) AS at FROM f GROUP BY k),
+	seen AS (SELECT k, vuln_id, min(imported_at) AS first_seen FROM f GROUP BY k, vuln_id)`
+
 // EachOpenFinding streams the open findings: those of the newest import
 // that reported on their asset (or, unmatched, their host and target),
 // with when each was first found there, the asset's exposure, and the
 // CVE's KEV entry.
 func (sc *Scoped) EachOpenFinding(ctx context.Context, fn func(*check.OpenFinding) error) error {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`WITH f AS (
-		SELECT f.id, f.cve, f.vuln_id, f.host, f.target, f.cvss, f.asset_id, d.imported_at,
-			CASE WHEN f.asset_id <> '' THEN f.asset_id ELSE f.host || '|' || f.target END AS k
-		FROM findings f JOIN data_imports d ON d.id = f.import_id WHERE f.org_id = ?
-	), newest AS (SELECT k, max(imported_at) AS at FROM f GROUP BY k),
-	seen AS (SELECT k, vuln_id, min(imported_at) AS first_seen FROM f GROUP BY k, vuln_id)
+	rows, err := s.read.QueryContext(ctx, s.rebind(openFindings+`
 	SELECT f.id, f.cve, f.vuln_id, f.host, f.target, f.cvss, f.asset_id, COALESCE(a.name, ''),
 		COALESCE(a.internet_facing, FALSE), COALESCE(a.creates OR a.receives OR a.maintains OR a.transmits, FALSE), COALESCE(a.records, 0),
 		seen.first_seen, f.imported_at, COALESCE(k.date_added, ''), COALESCE(k.due_date, ''), COALESCE(k.ransomware, '')
@@ -105,8 +114,10 @@ func (sc *Scoped) EachOpenFinding(ctx context.Context, fn func(*check.OpenFindin
 }
 
 // SaveCheckResults stores one run of the checks in one transaction: each
-// result with its records, and each as a dated input of the scorecard for
-// its goal and Security Rule items. It gives each result its id.
+// result with its records, each as a dated input of the scorecard for its
+// goal and Security Rule items, and a proposed vulnerability in the risk
+// register for each failing check that has none yet, linked to the
+// result. It gives each result its id.
 func (sc *Scoped) SaveCheckResults(ctx context.Context, results []*check.Result) error {
 	s := sc.s
 	runID, err := newID()
@@ -153,8 +164,53 @@ func (sc *Scoped) SaveCheckResults(ctx context.Context, results []*check.Result)
 			}
 			summary[r.Check.ID] = string(r.Status)
 		}
-		return change{orgID: sc.org.ID, action: "check.run", target: "run:" + runID, after: summary}, nil
+		proposed, err := sc.proposeFromChecks(ctx, tx, results)
+		if err != nil {
+			return change{}, err
+		}
+		return change{orgID: sc.org.ID, action: "check.run", target: "run:" + runID, after: map[string]any{"results": summary, "proposed": proposed}}, nil
 	})
+}
+
+// proposeFromChecks adds to the register a proposed vulnerability for
+// each failing check that has none, and links the vulnerabilities of
+// failing checks not dismissed to their newest result. It returns the
+// titles proposed.
+func (sc *Scoped) proposeFromChecks(ctx context.Context, tx *sql.Tx, results []*check.Result) ([]string, error) {
+	s := sc.s
+	rows, err := tx.QueryContext(ctx, s.rebind(`SELECT check_id FROM vulnerabilities WHERE org_id = ? AND check_id <> ''`), sc.org.ID)
+	if err != nil {
+		return nil, translate(err, "vulnerabilities")
+	}
+	var existing []*risk.Vulnerability
+	for rows.Next() {
+		v := &risk.Vulnerability{}
+		if err := rows.Scan(&v.CheckID); err != nil {
+			rows.Close()
+			return nil, translate(err, "vulnerabilities")
+		}
+		existing = append(existing, v)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "vulnerabilities")
+	}
+	for _, r := range results {
+		if r.Status == check.Fail {
+			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE vulnerabilities SET check_result_id = ? WHERE org_id = ? AND check_id = ? AND status <> 'dismissed'`), r.ID, sc.org.ID, r.Check.ID); err != nil {
+				return nil, translate(err, "vulnerabilities")
+			}
+		}
+	}
+	now := s.now().UTC()
+	var titles []string
+	for _, v := range risk.CheckProposals(results, existing) {
+		if err := sc.insertVulnerability(ctx, tx, v, now); err != nil {
+			return nil, err
+		}
+		titles = append(titles, v.Title)
+	}
+	return titles, nil
 }
 
 // CheckResults returns the newest result of each check, without records.

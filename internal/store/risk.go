@@ -411,7 +411,7 @@ func (sc *Scoped) DeleteFlow(ctx context.Context, id string) error {
 // Vulnerabilities returns the vulnerabilities, oldest first.
 func (sc *Scoped) Vulnerabilities(ctx context.Context) ([]*risk.Vulnerability, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT id, title, description, kind, status, item_id, assessment_id, created_at FROM vulnerabilities WHERE org_id = ? ORDER BY created_at, id`), sc.org.ID)
+	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT id, title, description, kind, status, item_id, assessment_id, check_id, check_result_id, created_at FROM vulnerabilities WHERE org_id = ? ORDER BY created_at, id`), sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "vulnerabilities")
 	}
@@ -420,7 +420,7 @@ func (sc *Scoped) Vulnerabilities(ctx context.Context) ([]*risk.Vulnerability, e
 	for rows.Next() {
 		var v risk.Vulnerability
 		var kind, status, at string
-		if err := rows.Scan(&v.ID, &v.Title, &v.Description, &kind, &status, &v.ItemID, &v.AssessmentID, &at); err != nil {
+		if err := rows.Scan(&v.ID, &v.Title, &v.Description, &kind, &status, &v.ItemID, &v.AssessmentID, &v.CheckID, &v.CheckResultID, &at); err != nil {
 			return nil, translate(err, "vulnerabilities")
 		}
 		v.Kind, v.Status = risk.VulnerabilityKind(kind), risk.VulnerabilityStatus(status)
@@ -440,8 +440,8 @@ func (sc *Scoped) insertVulnerability(ctx context.Context, tx *sql.Tx, v *risk.V
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, sc.s.rebind(`INSERT INTO vulnerabilities (id, org_id, title, description, kind, status, item_id, assessment_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		id, sc.org.ID, v.Title, v.Description, string(v.Kind), string(v.Status), v.ItemID, v.AssessmentID, formatTime(now))
+	_, err = tx.ExecContext(ctx, sc.s.rebind(`INSERT INTO vulnerabilities (id, org_id, title, description, kind, status, item_id, assessment_id, check_id, check_result_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		id, sc.org.ID, v.Title, v.Description, string(v.Kind), string(v.Status), v.ItemID, v.AssessmentID, v.CheckID, v.CheckResultID, formatTime(now))
 	if err != nil {
 		return translate(err, "vulnerability")
 	}

@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/safeguard-health/safeguard/internal/check"
+	"github.com/safeguard-health/safeguard/internal/store"
+)
+
+func (a *app) findingsCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "findings",
+		Short: "The imported scanner findings: what to fix first, and what changed between scans",
+		Long: `An open finding is one the newest scan of its asset (or, for a host no
+asset of the inventory matched, of that host) still reports.`,
+	}
+	var asJSON bool
+	var limit int
+	remediation := &cobra.Command{
+		Use:   "remediation",
+		Short: "The open findings in the order to fix them, each row saying why",
+		Long: `The order is: KEV-listed CVEs first, then FIRST's EPSS probability, the
+CVSS score, the asset's criticality in the ePHI inventory, and the ePHI
+records it holds. Each row gives its standing on every key and the key that
+put it ahead of the next row.`,
+		Example: `  safeguard findings remediation --org riverside --limit 20
+  safeguard findings remediation --org riverside --json | jq '.rows[0].why'`,
+		Args: cobra.NoArgs,
+		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+			ctx := cmd.Context()
+			sc, err := a.orgScope(ctx, s)
+			if err != nil {
+				return err
+			}
+			rows, total, err := sc.Remediation(ctx, limit)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if rows == nil {
+					rows = []*check.Priority{}
+				}
+				return writeJSON(a.stdout, map[string]any{"open": total, "rows": rows})
+			}
+			if total == 0 {
+				fmt.Fprintln(a.stdout, "No open findings: import a scan with safeguard import")
+				return nil
+			}
+			fmt.Fprintf(a.stdout, "%d open findings; the first %d in the order to fix them:\n", total, len(rows))
+			for _, p := range rows {
+				id := p.CVE
+				if id == "" {
+					id = p.VulnID
+				}
+				fmt.Fprintf(a.stdout, "%3d. %s on %s (%s) %s\n     %s\n", p.Rank, id, p.Place(), p.Severity, p.Title, p.Why)
+			}
+			return nil
+		}),
+	}
+	remediation.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
+	remediation.Flags().IntVar(&limit, "limit", 50, "how many rows")
+	a.dbFlags(remediation, true)
+
+	var trendJSON bool
+	trend := &cobra.Command{
+		Use:   "trend",
+		Short: "For each asset or host, its newest scan against the one before: new, fixed, still open",
+		Args:  cobra.NoArgs,
+		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+			ctx := cmd.Context()
+			sc, err := a.orgScope(ctx, s)
+			if err != nil {
+				return err
+			}
+			t, err := sc.FindingsTrend(ctx)
+			if err != nil {
+				return err
+			}
+			if trendJSON {
+				return writeJSON(a.stdout, t)
+			}
+			fmt.Fprintf(a.stdout, "%d new, %d fixed, %d still open since each asset's previous scan\n", t.New, t.Fixed, t.Still)
+			for _, p := range t.Places {
+				prev := "first scan"
+				if p.Previous != "" {
+					prev = "against " + p.Previous
+				}
+				fmt.Fprintf(a.stdout, "  %-30s %s (%s): %d new, %d fixed, %d still open\n", p.Place, p.Newest, prev, p.New, p.Fixed, p.Still)
+			}
+			return nil
+		}),
+	}
+	trend.Flags().BoolVar(&trendJSON, "json", false, "print as JSON")
+	a.dbFlags(trend, true)
+	cmd.AddCommand(remediation, trend)
+	return cmd
+}

@@ -1,0 +1,106 @@
+package store
+
+import (
+	"context"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/check"
+)
+
+// Remediation lists the open findings in the order to fix them, at most
+// limit (0: 100), with how many are open in all. The order is the
+// database's (KEV-listed first, then EPSS, CVSS, the asset's criticality
+// and the ePHI records it holds), so a list of millions is not sorted in
+// memory; each row's Why explains its place.
+func (sc *Scoped) Remediation(ctx context.Context, limit int) ([]*check.Priority, int, error) {
+	s := sc.s
+	if limit <= 0 {
+		limit = 100
+	}
+	var total int
+	if err := s.read.QueryRowContext(ctx, s.rebind(openFindings+`
+	SELECT count(*) FROM f JOIN newest n ON n.k = f.k AND n.at = f.imported_at`), sc.org.ID).Scan(&total); err != nil {
+		return nil, 0, translate(err, "findings")
+	}
+	rows, err := s.read.QueryContext(ctx, s.rebind(openFindings+`
+	SELECT f.id, f.cve, f.vuln_id, f.title, f.severity, f.host, f.target, f.package, f.installed, f.cvss, f.asset_id, COALESCE(a.name, ''), COALESCE(a.criticality, ''),
+		COALESCE(a.records, 0), COALESCE(a.creates OR a.receives OR a.maintains OR a.transmits, FALSE), COALESCE(a.internet_facing, FALSE),
+		COALESCE(k.date_added, ''), COALESCE(k.due_date, ''), COALESCE(k.ransomware, ''), COALESCE(e.epss, -1), COALESCE(e.percentile, -1), seen.first_seen
+	FROM f JOIN newest n ON n.k = f.k AND n.at = f.imported_at
+	JOIN seen ON seen.k = f.k AND seen.vuln_id = f.vuln_id
+	LEFT JOIN assets a ON a.id = f.asset_id
+	LEFT JOIN kev_entries k ON k.cve = f.cve
+	LEFT JOIN epss_scores e ON e.cve = f.cve
+	ORDER BY CASE WHEN k.cve IS NULL THEN 1 ELSE 0 END, COALESCE(e.epss, -1) DESC, f.cvss DESC,
+		CASE a.criticality WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'moderate' THEN 2 WHEN 'low' THEN 1 ELSE 0 END DESC,
+		COALESCE(a.records, 0) DESC, f.id
+	LIMIT ?`), sc.org.ID, limit)
+	if err != nil {
+		return nil, 0, translate(err, "findings")
+	}
+	defer rows.Close()
+	var out []*check.Priority
+	for rows.Next() {
+		p := &check.Priority{Rank: len(out) + 1}
+		if err := rows.Scan(&p.FindingID, &p.CVE, &p.VulnID, &p.Title, &p.Severity, &p.Host, &p.Target, &p.Package, &p.Installed, &p.CVSS, &p.AssetID, &p.AssetName, &p.Criticality,
+			&p.Records, &p.EPHI, &p.Internet, &p.KEVAdded, &p.KEVDue, &p.Ransomware, &p.EPSS, &p.Percentile, &p.FirstSeen); err != nil {
+			return nil, 0, translate(err, "findings")
+		}
+		p.FirstSeen = p.FirstSeen[:min(10, len(p.FirstSeen))]
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, translate(err, "findings")
+	}
+	check.Explain(out)
+	return out, total, nil
+}
+
+// FindingsTrend compares, for each asset (or unmatched host and target),
+// the findings of its newest scan with those of the scan before: new,
+// fixed and still open, a finding being its vulnerability id, CVE and
+// package (or port).
+// An asset scanned once has all its findings new. A scan is known to have
+// covered an asset by the findings it reported there.
+func (sc *Scoped) FindingsTrend(ctx context.Context) (*check.Trend, error) {
+	s := sc.s
+	rows, err := s.read.QueryContext(ctx, s.rebind(`WITH f AS (
+		SELECT f.vuln_id, f.cve, f.package, f.asset_id, f.host, f.target, f.import_id, d.imported_at,
+			CASE WHEN f.asset_id <> '' THEN f.asset_id ELSE f.host || '|' || f.target END AS k
+		FROM findings f JOIN data_imports d ON d.id = f.import_id WHERE f.org_id = ?
+	), scans AS (SELECT DISTINCT k, import_id, imported_at FROM f),
+	ranked AS (SELECT k, import_id, imported_at, ROW_NUMBER() OVER (PARTITION BY k ORDER BY imported_at DESC, import_id DESC) AS n FROM scans),
+	marks AS (
+		SELECT DISTINCT f.k, f.vuln_id, f.cve, f.package, r.n FROM f JOIN ranked r ON r.k = f.k AND r.import_id = f.import_id WHERE r.n <= 2
+	), pairs AS (
+		SELECT k, vuln_id, cve, package, max(CASE WHEN n = 1 THEN 1 ELSE 0 END) AS cur, max(CASE WHEN n = 2 THEN 1 ELSE 0 END) AS prev FROM marks GROUP BY k, vuln_id, cve, package
+	)
+	SELECT r1.k, COALESCE(a.id, ''), COALESCE(a.name, ''), r1.imported_at, COALESCE(r2.imported_at, ''),
+		sum(CASE WHEN p.cur = 1 AND p.prev = 0 THEN 1 ELSE 0 END), sum(CASE WHEN p.cur = 0 AND p.prev = 1 THEN 1 ELSE 0 END), sum(CASE WHEN p.cur = 1 AND p.prev = 1 THEN 1 ELSE 0 END)
+	FROM ranked r1 LEFT JOIN ranked r2 ON r2.k = r1.k AND r2.n = 2
+	JOIN pairs p ON p.k = r1.k
+	LEFT JOIN assets a ON a.id = r1.k
+	WHERE r1.n = 1
+	GROUP BY r1.k, a.id, a.name, r1.imported_at, r2.imported_at
+	ORDER BY 7 DESC, 6 DESC, r1.k`), sc.org.ID)
+	if err != nil {
+		return nil, translate(err, "findings")
+	}
+	defer rows.Close()
+	t := &check.Trend{Places: []*check.TrendPlace{}}
+	for rows.Next() {
+		var k, name string
+		p := &check.TrendPlace{}
+		if err := rows.Scan(&k, &p.AssetID, &name, &p.Newest, &p.Previous, &p.New, &p.Fixed, &p.Still); err != nil {
+			return nil, translate(err, "findings")
+		}
+		p.Place = name
+		if p.AssetID == "" {
+			p.Place = strings.Trim(strings.ReplaceAll(k, "|", " "), " ")
+		}
+		p.Newest, p.Previous = p.Newest[:min(10, len(p.Newest))], p.Previous[:min(10, len(p.Previous))]
+		t.New, t.Fixed, t.Still = t.New+p.New, t.Fixed+p.Fixed, t.Still+p.Still
+		t.Places = append(t.Places, p)
+	}
+	return t, translate(rows.Err(), "findings")
+}
