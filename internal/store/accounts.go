@@ -259,34 +259,42 @@ func (s *Store) matchAccounts(ctx context.Context, tx *sql.Tx, orgID, importID s
 	if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE accounts SET person_id = '', match_rule = '' WHERE `+scope), args...); err != nil {
 		return nil, translate(err, "accounts")
 	}
-	local := `substr(email, 1, instr(email, '@') - 1)`
+	local := `substr(p.email, 1, instr(p.email, '@') - 1)`
 	if s.engine == Postgres {
-		local = `split_part(email, '@', 1)`
+		local = `split_part(p.email, '@', 1)`
 	}
-	// Each pass: the rule, and the people (id, k) whose k the account's key must equal.
-	passes := []struct{ rule, key, people string }{
-		{identity.RuleEmployeeID, `employee_id`, `SELECT id, lower(employee_id) AS k FROM people WHERE org_id = ? AND employee_id <> ''`},
-		{identity.RuleEmail, `email_key`, `SELECT id, lower(email) AS k FROM people WHERE org_id = ? AND email <> ''`},
-		{identity.RuleLogin, `login_key`, `SELECT id, lower(email) AS k FROM people WHERE org_id = ? AND email <> ''`},
-		{identity.RuleLogin, `alt_key`, `SELECT id, lower(email) AS k FROM people WHERE org_id = ? AND email <> ''`},
-		{identity.RuleUsername, `local_key`, `SELECT min(id) AS id, lower(` + local + `) AS k FROM people WHERE org_id = ? AND email LIKE '%@%' GROUP BY lower(` + local + `) HAVING count(*) = 1`},
-		{identity.RuleAdmin, `base_key`, `SELECT min(person_id) AS id, local_key AS k FROM accounts WHERE org_id = ? AND person_id <> '' AND match_rule <> 'admin' GROUP BY local_key HAVING count(DISTINCT person_id) = 1`},
-		{identity.RuleName, `name_key`, `SELECT min(id) AS id, lower(name) AS k FROM people WHERE org_id = ? GROUP BY lower(name) HAVING count(*) = 1`},
+	// Each pass: the rule, the account's key, and the person it picks (a
+	// lookup by an index of people, once per account not yet matched; a
+	// rule that needs a unique person picks none when several share the key).
+	// The keys are stored lower-cased; lower() on them again gives the
+	// comparison no column affinity, without which SQLite will not use the
+	// index on the expression and scans the organisation's people instead.
+	passes := []struct{ rule, key, pick string }{
+		{identity.RuleEmployeeID, `employee_id`, `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND lower(p.employee_id) = lower(accounts.employee_id)`},
+		{identity.RuleEmail, `email_key`, `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND lower(p.email) = lower(accounts.email_key)`},
+		{identity.RuleLogin, `login_key`, `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND lower(p.email) = lower(accounts.login_key)`},
+		{identity.RuleLogin, `alt_key`, `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND lower(p.email) = lower(accounts.alt_key)`},
+		{identity.RuleUsername, `local_key`, `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND lower(` + local + `) = lower(accounts.local_key) AND p.email LIKE '%@%' HAVING count(*) = 1`},
+		{identity.RuleAdmin, `base_key`, `SELECT min(a2.person_id) FROM accounts a2 WHERE a2.org_id = accounts.org_id AND a2.local_key = accounts.base_key AND a2.person_id <> '' AND a2.match_rule <> '` + identity.RuleAdmin + `' HAVING count(DISTINCT a2.person_id) = 1`},
+		{identity.RuleName, `name_key`, `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND lower(p.name) = lower(accounts.name_key) HAVING count(*) = 1`},
 	}
 	out := map[string]int{}
 	for _, p := range passes {
-		key := `accounts.` + p.key
-		if p.key == "employee_id" {
-			key = `lower(accounts.employee_id)`
-		}
-		q := `UPDATE accounts SET person_id = p.id, match_rule = '` + p.rule + `' FROM (` + p.people + `) p
-			WHERE ` + scope + ` AND accounts.person_id = '' AND ` + key + ` <> '' AND p.k = ` + key
-		res, err := tx.ExecContext(ctx, s.rebind(q), append([]any{orgID}, args...)...)
+		// The rule is written with the pick, so that an account matched in
+		// this pass is seen as matched by it; those the pick left unmatched
+		// lose it again.
+		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE accounts SET person_id = COALESCE((`+p.pick+`), ''), match_rule = '`+p.rule+`'
+			WHERE `+scope+` AND accounts.person_id = '' AND accounts.`+p.key+` <> ''`), args...)
 		if err != nil {
 			return nil, translate(err, "accounts")
 		}
-		n, _ := res.RowsAffected()
-		out[p.rule] += int(n)
+		tried, _ := res.RowsAffected()
+		res, err = tx.ExecContext(ctx, s.rebind(`UPDATE accounts SET match_rule = '' WHERE `+scope+` AND accounts.person_id = '' AND accounts.match_rule = '`+p.rule+`'`), args...)
+		if err != nil {
+			return nil, translate(err, "accounts")
+		}
+		missed, _ := res.RowsAffected()
+		out[p.rule] += int(tried - missed)
 	}
 	return out, nil
 }

@@ -1,0 +1,213 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/safeguard-health/safeguard/internal/bench"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/ingest"
+)
+
+func (a *app) benchCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure imports and checks at hospital scale against the sqlite3 command-line tool",
+		Long: `Generate realistic synthetic data in the real formats, then measure, side by
+side, Safeguard importing it into a new SQLite database and running the
+checks (each step its own process, timed, with its peak resident memory)
+and the sqlite3 command-line tool loading the same files (.import for CSV,
+json_each(readfile(…)) for JSON) and running the same checks as SQL. The
+findings scenario also measures the floor: reading and decoding the files
+with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
+	}
+	var dir string
+	var keep bool
+	workdir := func() (string, func(), error) {
+		if dir != "" {
+			return dir, func() {}, os.MkdirAll(dir, 0o755)
+		}
+		d, err := os.MkdirTemp("", "safeguard-bench-")
+		if err != nil {
+			return "", nil, err
+		}
+		return d, func() {
+			if !keep {
+				os.RemoveAll(d)
+			}
+		}, nil
+	}
+	self, _ := os.Executable()
+	sg := func(name string, args ...string) bench.Step {
+		return bench.Step{Name: name, Argv: append([]string{self}, args...)}
+	}
+
+	var accounts, roster int
+	identity := &cobra.Command{
+		Use:   "identity",
+		Short: "An HR roster and an account export imported, matched and checked",
+		Example: `  safeguard bench identity --accounts 1000000 --roster 1000000
+  safeguard bench identity --accounts 100000 --roster 100000 --dir /tmp/bench --keep`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := exec.LookPath("sqlite3"); err != nil {
+				return errs.New(errs.Invalid, "the baseline needs the sqlite3 command-line tool: apt-get install sqlite3")
+			}
+			d, done, err := workdir()
+			if err != nil {
+				return err
+			}
+			defer done()
+			start := time.Now()
+			files, err := bench.GenIdentity(d, roster, accounts, time.Now())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "generated %d roster rows and %d accounts in %s (%.1f s)\n", roster, accounts, d, time.Since(start).Seconds())
+			db := filepath.Join(d, "safeguard.db")
+			if _, err := bench.Run(sg("create the organisation", "org", "create", "--slug", "bench", "--name", "Bench Hospital", "--type", "provider", "--db", db)); err != nil {
+				return err
+			}
+			rep := &bench.Report{Scenario: fmt.Sprintf("identity: %d accounts, %d roster rows", accounts, roster)}
+			for _, s := range []bench.Step{
+				sg("import the roster (workforce import --apply)", "workforce", "import", files.Roster, "--apply", "--db", db),
+				sg("import the accounts (import)", "import", files.Accounts, "--db", db),
+				sg("run the checks (check run)", "check", "run", "--db", db),
+			} {
+				m, err := bench.Run(s)
+				if err != nil {
+					return err
+				}
+				rep.Safeguard = append(rep.Safeguard, m)
+			}
+			m, err := bench.Run(bench.Step{Name: "load, index and check (one script)", Argv: []string{"sqlite3", filepath.Join(d, "baseline.db")}, Stdin: bench.IdentityBaseline, Dir: d})
+			if err != nil {
+				return err
+			}
+			rep.Baseline = append(rep.Baseline, m)
+			rep.Write(a.stdout)
+			return nil
+		},
+	}
+	identity.Flags().IntVar(&accounts, "accounts", 1_000_000, "accounts in the export")
+	identity.Flags().IntVar(&roster, "roster", 1_000_000, "people on the roster")
+
+	var findings, assets int
+	var kevFile string
+	findingsCmd := &cobra.Command{
+		Use:   "findings",
+		Short: "Trivy reports and a Nessus file imported, matched to the inventory and the KEV catalog, and checked",
+		Example: `  safeguard bench findings --findings 5000000 --assets 100000 --kev known_exploited_vulnerabilities.json
+  safeguard bench findings --findings 500000 --assets 10000`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := exec.LookPath("sqlite3"); err != nil {
+				return errs.New(errs.Invalid, "the baseline needs the sqlite3 command-line tool: apt-get install sqlite3")
+			}
+			d, done, err := workdir()
+			if err != nil {
+				return err
+			}
+			defer done()
+			start := time.Now()
+			kev := filepath.Join(d, "kev.json")
+			var cves []string
+			if kevFile != "" {
+				b, err := os.ReadFile(kevFile)
+				if err != nil {
+					return errs.Wrap(errs.Invalid, "cannot read "+kevFile, err)
+				}
+				if err := os.WriteFile(kev, b, 0o644); err != nil {
+					return err
+				}
+				if cves, err = bench.KEVCVEs(kev); err != nil {
+					return err
+				}
+			} else if cves, err = bench.KEVCatalog(kev, 1400); err != nil {
+				return err
+			}
+			files, err := bench.GenFindings(d, findings, assets, cves)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "generated %d findings on %d assets in %s (%.1f s)\n", findings, assets, d, time.Since(start).Seconds())
+			db := filepath.Join(d, "safeguard.db")
+			if _, err := bench.Run(sg("create the organisation", "org", "create", "--slug", "bench", "--name", "Bench Hospital", "--type", "provider", "--db", db)); err != nil {
+				return err
+			}
+			rep := &bench.Report{Scenario: fmt.Sprintf("findings: %d findings (Trivy JSON and Nessus XML), %d assets, a KEV catalog of %d", findings, assets, len(cves))}
+			scans := append(append([]string{"import"}, files.Trivy...), files.Nessus, "--db", db)
+			for _, s := range []bench.Step{
+				sg("import the inventory (risk asset import --apply)", "risk", "asset", "import", files.Assets, "--apply", "--db", db),
+				sg("import the KEV catalog (import)", "import", kev, "--db", db),
+				sg("import the scans (import)", scans...),
+				sg("run the checks (check run)", "check", "run", "--db", db),
+			} {
+				m, err := bench.Run(s)
+				if err != nil {
+					return err
+				}
+				rep.Safeguard = append(rep.Safeguard, m)
+			}
+			var rel []string
+			for _, f := range files.Trivy {
+				rel = append(rel, filepath.Base(f))
+			}
+			m, err := bench.Run(bench.Step{Name: "load, match and check (one script)", Argv: []string{"sqlite3", filepath.Join(d, "baseline.db")}, Stdin: bench.FindingsBaseline("kev.json", rel), Dir: d})
+			if err != nil {
+				return err
+			}
+			rep.Baseline = append(rep.Baseline, m)
+			if rep.Floor, err = bench.Run(sg("read and decode the scans (bench decode)", append(append([]string{"bench", "decode"}, files.Trivy...), files.Nessus)...)); err != nil {
+				return err
+			}
+			rep.Write(a.stdout)
+			return nil
+		},
+	}
+	findingsCmd.Flags().IntVar(&findings, "findings", 5_000_000, "findings in all, half in Trivy reports and half in a Nessus file")
+	findingsCmd.Flags().IntVar(&assets, "assets", 100_000, "assets in the ePHI inventory")
+	findingsCmd.Flags().StringVar(&kevFile, "kev", "", "the KEV catalog's JSON file (default: a synthetic catalog of 1,400 entries)")
+
+	decode := &cobra.Command{
+		Use:    "decode FILE...",
+		Short:  "Read and decode scanner files, storing nothing (the benchmark's floor)",
+		Hidden: true,
+		Args:   cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n := 0
+			for _, path := range args {
+				_, _, head, err := fileFacts(path)
+				if err != nil {
+					return err
+				}
+				read, _, ok := ingest.ScanReaderFor(ingest.Detect(head))
+				if !ok {
+					return errs.New(errs.Invalid, path+" is not a scanner's file")
+				}
+				f, err := os.Open(path)
+				if err != nil {
+					return err
+				}
+				_, err = read(path, f, func(ingest.Finding) error { n++; return nil })
+				f.Close()
+				if err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(a.stdout, "%d findings decoded\n", n)
+			return nil
+		},
+	}
+	for _, c := range []*cobra.Command{identity, findingsCmd} {
+		c.Flags().StringVar(&dir, "dir", "", "where to write the data and databases (default: a temporary folder, removed after)")
+		c.Flags().BoolVar(&keep, "keep", false, "keep the temporary folder")
+	}
+	cmd.AddCommand(identity, findingsCmd, decode)
+	return cmd
+}

@@ -1,0 +1,4 @@
+-- Matching accounts to people looks people up by name and by the local
+-- part of their work email, once per account: index both.
+CREATE INDEX people_name ON people (org_id, lower(name));
+CREATE INDEX people_local ON people (org_id, lower(split_part(email, '@', 1)));
