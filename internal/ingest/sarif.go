@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -91,47 +90,27 @@ func ReadSARIF(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, e
 	in := newCounting(file, r, MaxScanBytes)
 	dec := json.NewDecoder(in)
 	info := &ScanInfo{Scanner: "sarif", File: file}
-	if err := expectDelim(dec, '{'); err != nil {
-		if errors.Is(err, io.EOF) || errors.Is(err, errTooLarge) {
-			return nil, jsonError(file, err, "")
-		}
-		return nil, errs.New(errs.Invalid, file+" is not a SARIF log")
-	}
 	sawRuns, version := false, ""
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, jsonError(file, err, "")
-		}
-		switch key, _ := t.(string); key {
+	err := topLevel(dec, file, "a SARIF log", func(key string) error {
+		switch key {
 		case "version":
-			if err = dec.Decode(&version); err == nil && version != "2.1.0" {
-				return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: SARIF version %q is not supported (2.1.0 is)", file, version))
+			if err := dec.Decode(&version); err != nil {
+				return err
 			}
+			if version != "2.1.0" {
+				return errs.New(errs.Invalid, fmt.Sprintf("%s: SARIF version %q is not supported (2.1.0 is)", file, version))
+			}
+			return nil
 		case "runs":
 			sawRuns = true
-			if err := expectDelim(dec, '['); err != nil {
-				return nil, jsonError(file, err, ", at runs")
-			}
-			for i := 0; dec.More(); i++ {
-				if err := sarifRun(dec, file, fmt.Sprintf("runs[%d]", i), info, emit); err != nil {
-					return nil, err
-				}
-			}
-			_, err = dec.Token()
-		default:
-			var skip json.RawMessage
-			err = dec.Decode(&skip)
+			return eachElement(dec, file, "runs", func(at string) error {
+				return sarifRun(dec, file, at, info, emit)
+			})
 		}
-		if err != nil {
-			return nil, jsonOr(file, err, "")
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, jsonError(file, err, "")
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errs.New(errs.Invalid, file+": there is more after the log's end")
+		return skipValue(dec)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if !sawRuns || version == "" {
 		return nil, errs.New(errs.Invalid, file+" is not a SARIF 2.1.0 log (it needs version and runs)")
@@ -193,27 +172,16 @@ func sarifRun(dec *json.Decoder, file, path string, info *ScanInfo, emit func(Fi
 				repo = deref(vcs[0].RepositoryURI)
 			}
 		case "results":
-			var first json.Token
-			if first, err = dec.Token(); err != nil {
-				return jsonError(file, err, ", at "+path+".results")
-			}
-			if first == nil {
-				continue
-			}
-			if first != json.Delim('[') {
-				return errs.New(errs.Invalid, fmt.Sprintf("%s: %s.results is not a list", file, path))
-			}
-			for i := 0; dec.More(); i++ {
+			err = eachElement(dec, file, path+".results", func(at string) error {
 				res := sarif.NewResult()
 				res.Level = ""
-				at := fmt.Sprintf("%s.results[%d]", path, i)
 				if err := dec.Decode(res); err != nil {
 					return jsonError(file, err, ", at "+at)
 				}
 				f, ok := sarifFinding(res, tool, rules, byIndex)
 				if !ok {
 					info.Skipped++
-					continue
+					return nil
 				}
 				if f.VulnID == "" {
 					return errs.New(errs.Invalid, fmt.Sprintf("%s: %s names no rule and has no message", file, at))
@@ -223,11 +191,8 @@ func sarifRun(dec *json.Decoder, file, path string, info *ScanInfo, emit func(Fi
 					f.Target = repo
 				}
 				info.Findings++
-				if err := emit(f); err != nil {
-					return err
-				}
-			}
-			_, err = dec.Token()
+				return emit(f)
+			})
 		default:
 			var skip json.RawMessage
 			err = dec.Decode(&skip)
