@@ -10,29 +10,15 @@ import (
 // ePHI records it holds. Why says what placed it, and which of those
 // keys put it ahead of the next.
 type Priority struct {
+	OpenFinding
 	Rank        int     `json:"rank"`
-	FindingID   string  `json:"finding"`
-	CVE         string  `json:"cve,omitempty"`
-	VulnID      string  `json:"vuln_id"`
 	Title       string  `json:"title,omitempty"`
 	Severity    string  `json:"severity"`
-	Host        string  `json:"host,omitempty"`
-	Target      string  `json:"target,omitempty"`
 	Package     string  `json:"package,omitempty"` // the package, or a network scanner's port
 	Installed   string  `json:"installed,omitempty"`
-	AssetID     string  `json:"asset,omitempty"`
-	AssetName   string  `json:"asset_name,omitempty"`
 	Criticality string  `json:"criticality,omitempty"` // "" when no asset matched
-	Records     int64   `json:"ephi_records"`
-	EPHI        bool    `json:"ephi"`
-	Internet    bool    `json:"internet_facing"`
-	KEVAdded    string  `json:"kev_added,omitempty"`
-	KEVDue      string  `json:"kev_due,omitempty"`
-	Ransomware  string  `json:"kev_ransomware,omitempty"`
-	EPSS        float64 `json:"epss"`       // -1 when the CVE has no score
-	Percentile  float64 `json:"percentile"` // -1 likewise
-	CVSS        float64 `json:"cvss"`
-	FirstSeen   string  `json:"first_seen"`
+	EPSS        float64 `json:"epss"`                  // -1 when the CVE has no score
+	Percentile  float64 `json:"percentile"`            // -1 likewise
 	Why         string  `json:"why"`
 }
 
@@ -54,10 +40,7 @@ func CriticalityRank(c string) int {
 // Place names where the finding is: the package (with its version) in
 // the image or project, or the host and port.
 func (p *Priority) Place() string {
-	where := p.AssetName
-	if where == "" {
-		where = strings.Trim(p.Host+" "+p.Target, " ")
-	}
+	where := p.place()
 	switch {
 	case p.Package == "":
 		return where

@@ -10,22 +10,22 @@ import (
 // OpenFinding is a finding of the newest scan of its asset or host, with
 // what the check weighs it by.
 type OpenFinding struct {
-	ID         string
-	CVE        string
-	VulnID     string
-	Host       string
-	Target     string
-	CVSS       float64
-	AssetID    string // "" when no asset of the inventory matched
-	AssetName  string
-	Internet   bool  // the asset is internet-facing
-	EPHI       bool  // the asset creates, receives, maintains or transmits ePHI
-	Records    int64 // ePHI records the asset holds
-	FirstSeen  string
-	AsOf       string // the day of the scan it is open in
-	KEVAdded   string // "" when the CVE is not in the KEV catalog
-	KEVDue     string
-	Ransomware string
+	ID         string  `json:"finding"`
+	CVE        string  `json:"cve,omitempty"`
+	VulnID     string  `json:"vuln_id"`
+	Host       string  `json:"host,omitempty"`
+	Target     string  `json:"target,omitempty"`
+	CVSS       float64 `json:"cvss"`
+	AssetID    string  `json:"asset,omitempty"` // "" when no asset of the inventory matched
+	AssetName  string  `json:"asset_name,omitempty"`
+	Internet   bool    `json:"internet_facing"` // the asset is internet-facing
+	EPHI       bool    `json:"ephi"`            // the asset creates, receives, maintains or transmits ePHI
+	Records    int64   `json:"ephi_records"`    // ePHI records the asset holds
+	FirstSeen  string  `json:"first_seen"`
+	AsOf       string  `json:"as_of"`               // the day of the scan it is open in
+	KEVAdded   string  `json:"kev_added,omitempty"` // "" when the CVE is not in the KEV catalog
+	KEVDue     string  `json:"kev_due,omitempty"`
+	Ransomware string  `json:"kev_ransomware,omitempty"`
 }
 
 // place names where a finding is.

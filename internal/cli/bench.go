@@ -28,7 +28,11 @@ with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
 	}
 	var dir string
 	var keep bool
+	// workdir checks sqlite3 is there and gives the folder for the run.
 	workdir := func() (string, func(), error) {
+		if _, err := exec.LookPath("sqlite3"); err != nil {
+			return "", nil, errs.New(errs.Invalid, "the baseline needs the sqlite3 command-line tool: apt-get install sqlite3")
+		}
 		if dir != "" {
 			return dir, func() {}, os.MkdirAll(dir, 0o755)
 		}
@@ -46,6 +50,12 @@ with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
 	sg := func(name string, args ...string) bench.Step {
 		return bench.Step{Name: name, Argv: append([]string{self}, args...)}
 	}
+	// newDB creates Safeguard's database for the run, with its organisation.
+	newDB := func(d string) (string, error) {
+		db := filepath.Join(d, "safeguard.db")
+		_, err := bench.Run(sg("create the organisation", "org", "create", "--slug", "bench", "--name", "Bench Hospital", "--type", "provider", "--db", db))
+		return db, err
+	}
 
 	var accounts, roster int
 	identity := &cobra.Command{
@@ -55,9 +65,6 @@ with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
   safeguard bench identity --accounts 100000 --roster 100000 --dir /tmp/bench --keep`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := exec.LookPath("sqlite3"); err != nil {
-				return errs.New(errs.Invalid, "the baseline needs the sqlite3 command-line tool: apt-get install sqlite3")
-			}
 			d, done, err := workdir()
 			if err != nil {
 				return err
@@ -69,8 +76,8 @@ with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
 				return err
 			}
 			fmt.Fprintf(a.stdout, "generated %d roster rows and %d accounts in %s (%.1f s)\n", roster, accounts, d, time.Since(start).Seconds())
-			db := filepath.Join(d, "safeguard.db")
-			if _, err := bench.Run(sg("create the organisation", "org", "create", "--slug", "bench", "--name", "Bench Hospital", "--type", "provider", "--db", db)); err != nil {
+			db, err := newDB(d)
+			if err != nil {
 				return err
 			}
 			rep := &bench.Report{Scenario: fmt.Sprintf("identity: %d accounts, %d roster rows", accounts, roster)}
@@ -106,9 +113,6 @@ with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
   safeguard bench findings --findings 500000 --assets 10000`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := exec.LookPath("sqlite3"); err != nil {
-				return errs.New(errs.Invalid, "the baseline needs the sqlite3 command-line tool: apt-get install sqlite3")
-			}
 			d, done, err := workdir()
 			if err != nil {
 				return err
@@ -136,8 +140,8 @@ with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
 				return err
 			}
 			fmt.Fprintf(a.stdout, "generated %d findings on %d assets in %s (%.1f s)\n", findings, assets, d, time.Since(start).Seconds())
-			db := filepath.Join(d, "safeguard.db")
-			if _, err := bench.Run(sg("create the organisation", "org", "create", "--slug", "bench", "--name", "Bench Hospital", "--type", "provider", "--db", db)); err != nil {
+			db, err := newDB(d)
+			if err != nil {
 				return err
 			}
 			rep := &bench.Report{Scenario: fmt.Sprintf("findings: %d findings (Trivy JSON and Nessus XML), %d assets, a KEV catalog of %d", findings, assets, len(cves))}

@@ -88,8 +88,8 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 		if err != nil {
 			return errs.Wrap(errs.Invalid, "cannot open "+path, err)
 		}
-		switch kind {
-		case ingest.FormatKEV:
+		switch {
+		case kind == ingest.FormatKEV:
 			var c *ingest.KEVCatalog
 			if c, err = ingest.ReadKEV(path, f); err == nil {
 				var rec *store.DataImport
@@ -98,7 +98,7 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 					fmt.Fprintf(a.stdout, "%s: the KEV catalog %s (released %s), %d vulnerabilities; SHA-256 %s%s.\n", path, c.Version, c.Released.Format(time.DateOnly), len(c.Entries), rec.SHA256, again(fresh))
 				}
 			}
-		case ingest.FormatEPSS:
+		case kind == ingest.FormatEPSS:
 			var e *ingest.EPSSFile
 			if e, err = ingest.ReadEPSS(path, f); err == nil {
 				var fresh bool
@@ -106,8 +106,7 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 					fmt.Fprintf(a.stdout, "%s: %d EPSS scores of %s%s.\n", path, len(e.Scores), e.ScoreDate, again(fresh))
 				}
 			}
-		case ingest.FormatNessus, ingest.FormatOpenVAS, ingest.FormatQualys, ingest.FormatQualysCSV, ingest.FormatTrivy, ingest.FormatGrype,
-			ingest.FormatSARIF, ingest.FormatCycloneDX, ingest.FormatSPDX:
+		case ingest.IsScanner(kind):
 			reader, name, _ := ingest.ScanReaderFor(kind)
 			var sc *store.Scoped
 			if sc, err = a.orgScope(ctx, s); err == nil {
@@ -127,7 +126,7 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 					}
 				}
 			}
-		case ingest.FormatEntraMFA:
+		case kind == ingest.FormatEntraMFA:
 			var sc *store.Scoped
 			if sc, err = a.orgScope(ctx, s); err == nil {
 				var res *store.AccountsImport

@@ -44,6 +44,9 @@ var scanFormats = map[string]struct {
 	FormatSPDX:      {ReadSPDX, "SPDX"},
 }
 
+// IsScanner reports whether a format is a scanner's.
+func IsScanner(format string) bool { _, ok := scanFormats[format]; return ok }
+
 // ScanReaderFor is the reader of a scanner format and its name for
 // people; false when the format is not a scanner's.
 func ScanReaderFor(format string) (ScanReader, string, bool) {

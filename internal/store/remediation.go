@@ -11,21 +11,19 @@ import (
 // limit (0: 100), with how many are open in all. The order is the
 // database's (KEV-listed first, then EPSS, CVSS, the asset's criticality
 // and the ePHI records it holds), so a list of millions is not sorted in
-// memory; each row's Why explains its place.
+// memory; the total is counted in the same pass. Each row's Why explains
+// its place.
 func (sc *Scoped) Remediation(ctx context.Context, limit int) ([]*check.Priority, int, error) {
 	s := sc.s
 	if limit <= 0 {
 		limit = 100
 	}
 	var total int
-	if err := s.read.QueryRowContext(ctx, s.rebind(openFindings+`
-	SELECT count(*) FROM f JOIN newest n ON n.k = f.k AND n.at = f.imported_at`), sc.org.ID).Scan(&total); err != nil {
-		return nil, 0, translate(err, "findings")
-	}
 	rows, err := s.read.QueryContext(ctx, s.rebind(openFindings+`
 	SELECT f.id, f.cve, f.vuln_id, f.title, f.severity, f.host, f.target, f.package, f.installed, f.cvss, f.asset_id, COALESCE(a.name, ''), COALESCE(a.criticality, ''),
 		COALESCE(a.records, 0), COALESCE(a.creates OR a.receives OR a.maintains OR a.transmits, FALSE), COALESCE(a.internet_facing, FALSE),
-		COALESCE(k.date_added, ''), COALESCE(k.due_date, ''), COALESCE(k.ransomware, ''), COALESCE(e.epss, -1), COALESCE(e.percentile, -1), seen.first_seen
+		COALESCE(k.date_added, ''), COALESCE(k.due_date, ''), COALESCE(k.ransomware, ''), COALESCE(e.epss, -1), COALESCE(e.percentile, -1), seen.first_seen, f.imported_at,
+		count(*) OVER ()
 	FROM f JOIN newest n ON n.k = f.k AND n.at = f.imported_at
 	JOIN seen ON seen.k = f.k AND seen.vuln_id = f.vuln_id
 	LEFT JOIN assets a ON a.id = f.asset_id
@@ -42,11 +40,11 @@ func (sc *Scoped) Remediation(ctx context.Context, limit int) ([]*check.Priority
 	var out []*check.Priority
 	for rows.Next() {
 		p := &check.Priority{Rank: len(out) + 1}
-		if err := rows.Scan(&p.FindingID, &p.CVE, &p.VulnID, &p.Title, &p.Severity, &p.Host, &p.Target, &p.Package, &p.Installed, &p.CVSS, &p.AssetID, &p.AssetName, &p.Criticality,
-			&p.Records, &p.EPHI, &p.Internet, &p.KEVAdded, &p.KEVDue, &p.Ransomware, &p.EPSS, &p.Percentile, &p.FirstSeen); err != nil {
+		if err := rows.Scan(&p.ID, &p.CVE, &p.VulnID, &p.Title, &p.Severity, &p.Host, &p.Target, &p.Package, &p.Installed, &p.CVSS, &p.AssetID, &p.AssetName, &p.Criticality,
+			&p.Records, &p.EPHI, &p.Internet, &p.KEVAdded, &p.KEVDue, &p.Ransomware, &p.EPSS, &p.Percentile, &p.FirstSeen, &p.AsOf, &total); err != nil {
 			return nil, 0, translate(err, "findings")
 		}
-		p.FirstSeen = p.FirstSeen[:min(10, len(p.FirstSeen))]
+		p.FirstSeen, p.AsOf = p.FirstSeen[:min(10, len(p.FirstSeen))], p.AsOf[:min(10, len(p.AsOf))]
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
