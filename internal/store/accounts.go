@@ -11,9 +11,6 @@ import (
 	"github.com/safeguard-health/safeguard/internal/ingest"
 )
 
-// accountBatch is how many accounts one INSERT writes.
-const accountBatch = 400
-
 const accountColumns = `id, org_id, import_id, source, line, external_id, login, login_key, alt_key, local_key, base_key, email, email_key, name, name_key, employee_id, department, title, enabled, status, kind, created, last_login, login_known, password_set, password_no_expiry, mfa, mfa_methods, privileged, privileged_because, mailbox, remote, remote_because, groups`
 
 // AccountsImport is the outcome of an account export's import.
@@ -64,50 +61,27 @@ func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, 
 		}
 		n, _ := res.RowsAffected()
 		out.Replaced = int(n)
-		var batch []*ingest.Account
-		flush := func() error {
-			if len(batch) == 0 {
-				return nil
-			}
-			var q strings.Builder
-			q.WriteString(`INSERT INTO accounts (` + accountColumns + `) VALUES `)
-			args := make([]any, 0, len(batch)*34)
-			for i, a := range batch {
-				if i > 0 {
-					q.WriteString(", ")
-				}
-				q.WriteString("(?" + strings.Repeat(", ?", 33) + ")")
-				id, err := newID()
-				if err != nil {
-					return err
-				}
-				local := identity.LocalKey(a.Login)
-				args = append(args, id, sc.org.ID, rec.ID, a.Source, a.Line, a.ExternalID, a.Login, strings.ToLower(a.Login), strings.ToLower(a.AltLogin), local, identity.BaseKey(local),
-					a.Email, strings.ToLower(a.Email), a.Name, identity.NameKey(a.Name), a.EmployeeID, a.Department, a.Title, boolInt(a.Enabled), a.Status, a.Kind,
-					a.Created, a.LastLogin, boolInt(a.LoginKnown), a.PasswordSet, boolInt(a.PasswordNoExpiry), string(a.MFA), a.MFAMethods,
-					string(a.Privileged), a.PrivilegedBecause, string(a.Mailbox), string(a.Remote), a.RemoteBecause, strings.Join(a.Groups, "; "))
-			}
-			if _, err := tx.ExecContext(ctx, s.rebind(q.String()), args...); err != nil {
-				return translate(err, "accounts")
-			}
-			batch = batch[:0]
-			return nil
-		}
-		info, err := read(func(a *ingest.Account) error {
+		ins := s.newInserter(ctx, tx, "accounts", accountColumns, "accounts")
+		defer ins.close()
+		info, err := pipe(ctx, read, func(a *ingest.Account) error {
 			if a.Source != format {
 				return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d is a %s account, not %s", file, a.Line, a.Source, format))
 			}
 			out.Accounts++
-			batch = append(batch, a)
-			if len(batch) == accountBatch {
-				return flush()
+			id, err := newID()
+			if err != nil {
+				return err
 			}
-			return nil
+			local := identity.LocalKey(a.Login)
+			return ins.add(id, sc.org.ID, rec.ID, a.Source, a.Line, a.ExternalID, a.Login, strings.ToLower(a.Login), strings.ToLower(a.AltLogin), local, identity.BaseKey(local),
+				a.Email, strings.ToLower(a.Email), a.Name, identity.NameKey(a.Name), a.EmployeeID, a.Department, a.Title, boolInt(a.Enabled), a.Status, a.Kind,
+				a.Created, a.LastLogin, boolInt(a.LoginKnown), a.PasswordSet, boolInt(a.PasswordNoExpiry), string(a.MFA), a.MFAMethods,
+				string(a.Privileged), a.PrivilegedBecause, string(a.Mailbox), string(a.Remote), a.RemoteBecause, strings.Join(a.Groups, "; "))
 		})
 		if err != nil {
 			return change{}, err
 		}
-		if err := flush(); err != nil {
+		if err := ins.flush(); err != nil {
 			return change{}, err
 		}
 		if info.SHA256 != sha {
@@ -165,39 +139,16 @@ func (sc *Scoped) ImportMFARegistrations(ctx context.Context, file, sha string, 
 		}
 		n, _ := res.RowsAffected()
 		out.Replaced = int(n)
-		var batch []*ingest.MFARegistration
-		flush := func() error {
-			if len(batch) == 0 {
-				return nil
-			}
-			var q strings.Builder
-			q.WriteString(`INSERT INTO mfa_registrations (org_id, import_id, login_key, registered, capable, admin, methods) VALUES `)
-			args := make([]any, 0, len(batch)*7)
-			for i, m := range batch {
-				if i > 0 {
-					q.WriteString(", ")
-				}
-				q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-				args = append(args, sc.org.ID, rec.ID, strings.ToLower(m.Login), boolInt(m.Registered), string(m.Capable), string(m.Admin), m.Methods)
-			}
-			if _, err := tx.ExecContext(ctx, s.rebind(q.String()), args...); err != nil {
-				return translate(err, "MFA registrations")
-			}
-			batch = batch[:0]
-			return nil
-		}
-		info, err := read(func(m *ingest.MFARegistration) error {
+		ins := s.newInserter(ctx, tx, "mfa_registrations", "org_id, import_id, login_key, registered, capable, admin, methods", "MFA registrations")
+		defer ins.close()
+		info, err := pipe(ctx, read, func(m *ingest.MFARegistration) error {
 			out.Accounts++
-			batch = append(batch, m)
-			if len(batch) == accountBatch {
-				return flush()
-			}
-			return nil
+			return ins.add(sc.org.ID, rec.ID, strings.ToLower(m.Login), boolInt(m.Registered), string(m.Capable), string(m.Admin), m.Methods)
 		})
 		if err != nil {
 			return change{}, err
 		}
-		if err := flush(); err != nil {
+		if err := ins.flush(); err != nil {
 			return change{}, err
 		}
 		if info.SHA256 != sha {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/check"
@@ -126,6 +125,8 @@ func (sc *Scoped) SaveCheckResults(ctx context.Context, results []*check.Result)
 	}
 	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
 		summary := map[string]string{}
+		records := s.newInserter(ctx, tx, "check_records", "result_id, seq, kind, record_id, label, reason, weight", "check records")
+		defer records.close()
 		for _, r := range results {
 			if r.ID, err = newID(); err != nil {
 				return change{}, err
@@ -135,21 +136,13 @@ func (sc *Scoped) SaveCheckResults(ctx context.Context, results []*check.Result)
 				r.ID, sc.org.ID, runID, r.Check.ID, string(r.Status), string(r.GoalStatus), string(counts), r.Detail, len(r.Records), formatTime(r.At)); err != nil {
 				return change{}, translate(err, "check results")
 			}
-			for start := 0; start < len(r.Records); start += 500 {
-				part := r.Records[start:min(start+500, len(r.Records))]
-				var q strings.Builder
-				q.WriteString(`INSERT INTO check_records (result_id, seq, kind, record_id, label, reason, weight) VALUES `)
-				args := make([]any, 0, len(part)*7)
-				for i, rec := range part {
-					if i > 0 {
-						q.WriteString(", ")
-					}
-					q.WriteString("(?, ?, ?, ?, ?, ?, ?)")
-					args = append(args, r.ID, start+i, rec.Kind, rec.ID, rec.Label, rec.Reason, rec.Weight)
+			for i, rec := range r.Records {
+				if err := records.add(r.ID, i, rec.Kind, rec.ID, rec.Label, rec.Reason, rec.Weight); err != nil {
+					return change{}, err
 				}
-				if _, err := tx.ExecContext(ctx, s.rebind(q.String()), args...); err != nil {
-					return change{}, translate(err, "check records")
-				}
+			}
+			if err := records.flush(); err != nil {
+				return change{}, err
 			}
 			for _, goal := range r.Goals() {
 				in := r.Input(goal)

@@ -11,9 +11,6 @@ import (
 	"github.com/safeguard-health/safeguard/internal/ingest"
 )
 
-// findingBatch is how many findings one INSERT writes.
-const findingBatch = 400
-
 // FindingsImport is the outcome of a scanner import: the record, whether
 // it was new, and the hosts or targets no asset of the inventory matched
 // (listed, not dropped: their findings are kept unmatched).
@@ -61,33 +58,9 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 		if err := s.recordImport(ctx, tx, sc.org.ID, rec); err != nil {
 			return change{}, err
 		}
-		var batch []ingest.Finding
-		var assetIDs []string
-		flush := func() error {
-			if len(batch) == 0 {
-				return nil
-			}
-			var q strings.Builder
-			q.WriteString(`INSERT INTO findings (id, org_id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title) VALUES `)
-			args := make([]any, 0, len(batch)*15)
-			for i, f := range batch {
-				if i > 0 {
-					q.WriteString(", ")
-				}
-				q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-				id, err := newID()
-				if err != nil {
-					return err
-				}
-				args = append(args, id, sc.org.ID, rec.ID, assetIDs[i], f.Scanner, f.Host, f.Target, f.VulnID, f.CVE, f.Package, f.Installed, f.Fixed, f.Severity, f.CVSS, f.Title)
-			}
-			if _, err := tx.ExecContext(ctx, s.rebind(q.String()), args...); err != nil {
-				return translate(err, "findings")
-			}
-			batch, assetIDs = batch[:0], assetIDs[:0]
-			return nil
-		}
-		info, err := read(func(f ingest.Finding) error {
+		ins := s.newInserter(ctx, tx, "findings", "id, org_id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title", "findings")
+		defer ins.close()
+		info, err := pipe(ctx, read, func(f ingest.Finding) error {
 			aid := ""
 			for _, k := range append([]string{f.Host, f.Target, f.Artifact}, f.HostAliases...) {
 				if id, ok := match[strings.ToLower(k)]; ok && k != "" {
@@ -111,16 +84,16 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 				out.Matched++
 			}
 			out.Findings++
-			batch, assetIDs = append(batch, f), append(assetIDs, aid)
-			if len(batch) == findingBatch {
-				return flush()
+			id, err := newID()
+			if err != nil {
+				return err
 			}
-			return nil
+			return ins.add(id, sc.org.ID, rec.ID, aid, f.Scanner, f.Host, f.Target, f.VulnID, f.CVE, f.Package, f.Installed, f.Fixed, f.Severity, f.CVSS, f.Title)
 		})
 		if err != nil {
 			return change{}, err
 		}
-		if err := flush(); err != nil {
+		if err := ins.flush(); err != nil {
 			return change{}, err
 		}
 		if pending > 0 && info.Artifact != "" {

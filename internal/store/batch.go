@@ -1,0 +1,160 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// maxBatchParams bounds the parameters of one multi-row INSERT: SQLite
+// allows 32,766 host parameters in a statement and PostgreSQL 65,535.
+const maxBatchParams = 32000
+
+// maxBatchRows bounds the rows of one INSERT, so that a narrow table's
+// batch does not hold more rows in memory than it gains from.
+const maxBatchRows = 1000
+
+// An inserter writes rows to one table in multi-row INSERTs within a
+// transaction. The statement of a full batch is prepared once and reused
+// for every full batch; only the last, partial batch is parsed on its own.
+// Rows are added with add and written with flush; close releases the
+// prepared statement.
+type inserter struct {
+	ctx   context.Context
+	s     *Store
+	tx    *sql.Tx
+	head  string // INSERT INTO table (columns) VALUES
+	cols  int
+	rows  int // rows per full batch
+	label string
+	stmt  *sql.Stmt
+	args  []any
+}
+
+// newInserter prepares to write rows of the given columns (a comma
+// separated list) into table; label names the records in errors.
+func (s *Store) newInserter(ctx context.Context, tx *sql.Tx, table, columns, label string) *inserter {
+	cols := strings.Count(columns, ",") + 1
+	rows := min(maxBatchRows, maxBatchParams/cols)
+	return &inserter{ctx: ctx, s: s, tx: tx, head: "INSERT INTO " + table + " (" + columns + ") VALUES ",
+		cols: cols, rows: rows, label: label, args: make([]any, 0, rows*cols)}
+}
+
+// add queues one row, its values in the order of the columns, and writes
+// the batch when it is full.
+func (b *inserter) add(values ...any) error {
+	if len(values) != b.cols {
+		return fmt.Errorf("store: %d values for the %d columns of %s", len(values), b.cols, b.label)
+	}
+	b.args = append(b.args, values...)
+	if len(b.args) == b.rows*b.cols {
+		if b.stmt == nil {
+			stmt, err := b.tx.PrepareContext(b.ctx, b.s.rebind(b.statement(b.rows)))
+			if err != nil {
+				return translate(err, b.label)
+			}
+			b.stmt = stmt
+		}
+		if _, err := b.stmt.ExecContext(b.ctx, b.args...); err != nil {
+			return translate(err, b.label)
+		}
+		b.args = b.args[:0]
+	}
+	return nil
+}
+
+// flush writes the rows queued since the last full batch.
+func (b *inserter) flush() error {
+	if len(b.args) == 0 {
+		return nil
+	}
+	if _, err := b.tx.ExecContext(b.ctx, b.s.rebind(b.statement(len(b.args)/b.cols)), b.args...); err != nil {
+		return translate(err, b.label)
+	}
+	b.args = b.args[:0]
+	return nil
+}
+
+// close releases the prepared statement; rows not flushed are dropped.
+func (b *inserter) close() {
+	if b.stmt != nil {
+		b.stmt.Close()
+		b.stmt = nil
+	}
+}
+
+func (b *inserter) statement(rows int) string {
+	one := "(?" + strings.Repeat(", ?", b.cols-1) + ")"
+	var q strings.Builder
+	q.Grow(len(b.head) + rows*(len(one)+2))
+	q.WriteString(b.head)
+	for i := range rows {
+		if i > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString(one)
+	}
+	return q.String()
+}
+
+// pipeChunk is how many records the reading goroutine hands over at once.
+const pipeChunk = 256
+
+// pipe runs read in a goroutine of its own and hands what it emits, in
+// chunks, to write in the caller's goroutine (where the transaction is):
+// decoding a file and writing the database go on side by side, so that on
+// two cores an import takes about the longer of the two rather than their
+// sum. An error on either side stops both; write's error is the one
+// returned when it is the cause.
+func pipe[T, I any](ctx context.Context, read func(emit func(T) error) (I, error), write func(T) error) (I, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks := make(chan []T, 4)
+	type outcome struct {
+		info I
+		err  error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		defer close(chunks)
+		send := func(c []T) error {
+			select {
+			case chunks <- c:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		chunk := make([]T, 0, pipeChunk)
+		info, err := read(func(v T) error {
+			chunk = append(chunk, v)
+			if len(chunk) < pipeChunk {
+				return nil
+			}
+			err := send(chunk)
+			chunk = make([]T, 0, pipeChunk)
+			return err
+		})
+		if err == nil && len(chunk) > 0 {
+			err = send(chunk)
+		}
+		done <- outcome{info, err}
+	}()
+	var werr error
+	for chunk := range chunks {
+		for _, v := range chunk {
+			if werr != nil {
+				break // drain what the reader sent before it saw the cancel
+			}
+			if werr = write(v); werr != nil {
+				cancel()
+			}
+		}
+	}
+	r := <-done
+	if werr != nil {
+		return r.info, werr
+	}
+	return r.info, r.err
+}
