@@ -40,16 +40,19 @@ const (
 	// OwnTraining: see one's own training assignments and attest completing
 	// them.
 	OwnTraining Permission = "training.own"
+	// ImportData: upload scanner output and account exports, and run the
+	// checks over them.
+	ImportData Permission = "data.import"
 )
 
 // grants is the role × permission table, the one place it is decided.
 var grants = map[Role]map[Permission]bool{
 	Owner: {ViewOrg: true, ViewMembers: true, ManageMembers: true, ViewAudit: true, ManageSettings: true, ManageTokens: true,
 		ViewProgram: true, EditProfile: true, ManageAssessments: true, Answer: true, UploadEvidence: true, EditRisks: true,
-		ViewWorkforce: true, ManageWorkforce: true, OwnTraining: true},
+		ViewWorkforce: true, ManageWorkforce: true, OwnTraining: true, ImportData: true},
 	SecurityOfficer: {ViewOrg: true, ViewMembers: true, ViewProgram: true, EditProfile: true, ManageAssessments: true, Answer: true, UploadEvidence: true, EditRisks: true,
-		ViewWorkforce: true, ManageWorkforce: true, OwnTraining: true},
-	Contributor: {ViewOrg: true, ViewProgram: true, Answer: true, UploadEvidence: true, EditRisks: true, OwnTraining: true},
+		ViewWorkforce: true, ManageWorkforce: true, OwnTraining: true, ImportData: true},
+	Contributor: {ViewOrg: true, ViewProgram: true, Answer: true, UploadEvidence: true, EditRisks: true, OwnTraining: true, ImportData: true},
 	Auditor:     {ViewOrg: true, ViewMembers: true, ViewAudit: true, ViewProgram: true, ViewWorkforce: true, OwnTraining: true},
 	Workforce:   {ViewOrg: true, OwnTraining: true},
 }

@@ -88,7 +88,10 @@ type Result struct {
 	Counts     map[string]int        `json:"counts"`
 	Detail     string                `json:"detail"`
 	Records    []Record              `json:"records"`
-	At         time.Time             `json:"at"`
+	// RecordCount is how many records the stored result has, when Records
+	// holds one page of them (or none).
+	RecordCount int       `json:"record_count"`
+	At          time.Time `json:"at"`
 }
 
 // Input is the result as a dated input of the scorecard for goal (the

@@ -1,7 +1,10 @@
 package cli
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -214,4 +217,25 @@ with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
 	}
 	cmd.AddCommand(identity, findingsCmd, decode)
 	return cmd
+}
+
+// fileFacts hashes a file and reads its head for format detection.
+func fileFacts(path string) (sha string, size int64, head []byte, err error) {
+	f, err := openInput(path)
+	if err != nil {
+		return "", 0, nil, err
+	}
+	defer f.Close()
+	head = make([]byte, 64<<10)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", 0, nil, errs.Wrap(errs.Invalid, "cannot read "+path, err)
+	}
+	h := sha256.New()
+	size, err = io.Copy(h, f)
+	if err != nil {
+		return "", 0, nil, errs.Wrap(errs.Invalid, "cannot read "+path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), size, head, nil
 }

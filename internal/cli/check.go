@@ -130,7 +130,7 @@ linked to the result behind it.`,
 				}
 				return nil
 			}
-			r, err := sc.CheckResult(ctx, args[0], limit)
+			r, err := sc.CheckResult(ctx, args[0], 0, limit)
 			if err != nil {
 				return err
 			}

@@ -34,7 +34,7 @@ put it ahead of the next row.`,
 			if err != nil {
 				return err
 			}
-			rows, total, err := sc.Remediation(ctx, limit)
+			rows, total, err := sc.Remediation(ctx, 0, limit)
 			if err != nil {
 				return err
 			}

@@ -233,6 +233,13 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 		ln.Close()
 		return errs.Wrap(errs.Internal, "the built-in templates are broken", err)
 	}
+	defer handler.Close() // after the server has stopped taking requests: a running import rolls back
+	if n, err := s.AbandonImportJobs(ctx); err != nil {
+		ln.Close()
+		return err
+	} else if n > 0 {
+		a.log.Warn("import jobs left unfinished by the last run are marked failed", slog.Int("jobs", n))
+	}
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -297,7 +297,7 @@ func detectAccounts(head []byte) string {
 	return ""
 }
 
-// FormatLabel names an account export's format for people.
+// FormatLabel names a format for people.
 func FormatLabel(format string) string {
 	switch format {
 	case FormatEntraUsers:
@@ -312,6 +312,13 @@ func FormatLabel(format string) string {
 		return "Google Workspace users"
 	case FormatAccounts:
 		return "Safeguard account CSV"
+	case FormatKEV:
+		return "CISA KEV catalog"
+	case FormatEPSS:
+		return "FIRST EPSS scores"
+	}
+	if _, label, ok := ScanReaderFor(format); ok {
+		return label
 	}
 	return format
 }

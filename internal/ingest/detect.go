@@ -127,3 +127,10 @@ func qualysCSVHeader(h []byte) bool {
 	}
 	return false
 }
+
+// IsAccountExport reports whether format is an account export, whose
+// accounts ReadAccounts reads (not Entra ID's registration details).
+func IsAccountExport(format string) bool {
+	_, ok := accountColumns[format]
+	return ok && format != FormatEntraMFA
+}

@@ -341,3 +341,16 @@ func (sc *Scoped) EachAccount(ctx context.Context, fn func(*Account) error) erro
 	}
 	return translate(rows.Err(), "accounts")
 }
+
+// AccountCount counts the organisation's accounts, of one export's format
+// or ("") of all.
+func (sc *Scoped) AccountCount(ctx context.Context, source string) (int, error) {
+	s := sc.s
+	q, args := `SELECT count(*) FROM accounts WHERE org_id = ?`, []any{sc.org.ID}
+	if source != "" {
+		q, args = q+` AND source = ?`, append(args, source)
+	}
+	var n int
+	err := s.read.QueryRowContext(ctx, s.rebind(q), args...).Scan(&n)
+	return n, translate(err, "accounts")
+}

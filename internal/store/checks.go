@@ -208,15 +208,15 @@ func (sc *Scoped) proposeFromChecks(ctx context.Context, tx *sql.Tx, results []*
 
 // CheckResults returns the newest result of each check, without records.
 func (sc *Scoped) CheckResults(ctx context.Context) ([]*check.Result, error) {
-	return sc.checkResults(ctx, `SELECT id, check_id, status, goal_status, counts, detail, ran_at FROM (
+	return sc.checkResults(ctx, `SELECT id, check_id, status, goal_status, counts, detail, records, ran_at FROM (
 		SELECT *, ROW_NUMBER() OVER (PARTITION BY check_id ORDER BY ran_at DESC, id DESC) AS n FROM check_results WHERE org_id = ?) newest
 		WHERE n = 1`, sc.org.ID)
 }
 
-// CheckResult returns one stored result with its records, at most limit
-// (0: all). Errors: NotFound.
-func (sc *Scoped) CheckResult(ctx context.Context, id string, limit int) (*check.Result, error) {
-	rs, err := sc.checkResults(ctx, `SELECT id, check_id, status, goal_status, counts, detail, ran_at FROM check_results WHERE org_id = ? AND id = ?`, sc.org.ID, id)
+// CheckResult returns one stored result with its records from the
+// offset-th, at most limit (0: all). Errors: NotFound.
+func (sc *Scoped) CheckResult(ctx context.Context, id string, offset, limit int) (*check.Result, error) {
+	rs, err := sc.checkResults(ctx, `SELECT id, check_id, status, goal_status, counts, detail, records, ran_at FROM check_results WHERE org_id = ? AND id = ?`, sc.org.ID, id)
 	if err != nil {
 		return nil, err
 	}
@@ -224,8 +224,8 @@ func (sc *Scoped) CheckResult(ctx context.Context, id string, limit int) (*check
 		return nil, errs.New(errs.NotFound, "check result not found")
 	}
 	r := rs[0]
-	q := `SELECT kind, record_id, label, reason, weight FROM check_records WHERE result_id = ? ORDER BY seq`
-	args := []any{id}
+	q := `SELECT kind, record_id, label, reason, weight FROM check_records WHERE result_id = ? AND seq >= ? ORDER BY seq`
+	args := []any{id, max(offset, 0)}
 	if limit > 0 {
 		q, args = q+` LIMIT ?`, append(args, limit)
 	}
@@ -255,7 +255,7 @@ func (sc *Scoped) checkResults(ctx context.Context, q string, args ...any) ([]*c
 	for rows.Next() {
 		var r check.Result
 		var checkID, status, goal, counts, at string
-		if err := rows.Scan(&r.ID, &checkID, &status, &goal, &counts, &r.Detail, &at); err != nil {
+		if err := rows.Scan(&r.ID, &checkID, &status, &goal, &counts, &r.Detail, &r.RecordCount, &at); err != nil {
 			return nil, translate(err, "check results")
 		}
 		c, ok := check.ByID(checkID)

@@ -141,7 +141,7 @@ func TestChecksFromImportedData(t *testing.T) {
 		if err != nil || len(stored) != len(check.Catalog) || stored[0].Check.ID != "identity.mfa" || stored[0].Counts["without_mfa"] != 7 {
 			t.Fatalf("stored: %+v %v", stored, err)
 		}
-		one, err := sc.CheckResult(ctx, by["identity.leavers"].ID, 0)
+		one, err := sc.CheckResult(ctx, by["identity.leavers"].ID, 0, 0)
 		if err != nil || len(one.Records) != 3 || one.Records[0].Label != "accounts:ASILVA" || one.Records[0].Kind != "account" {
 			t.Errorf("one result: %+v %v", one, err)
 		}

@@ -8,16 +8,17 @@ import (
 )
 
 // Remediation lists the open findings in the order to fix them, at most
-// limit (0: 100), with how many are open in all. The order is the
+// limit (0: 100) from the offset-th, with how many are open in all. The order is the
 // database's (KEV-listed first, then EPSS, CVSS, the asset's criticality
 // and the ePHI records it holds), so a list of millions is not sorted in
 // memory; the total is counted in the same pass. Each row's Why explains
 // its place.
-func (sc *Scoped) Remediation(ctx context.Context, limit int) ([]*check.Priority, int, error) {
+func (sc *Scoped) Remediation(ctx context.Context, offset, limit int) ([]*check.Priority, int, error) {
 	s := sc.s
 	if limit <= 0 {
 		limit = 100
 	}
+	offset = max(offset, 0)
 	var total int
 	rows, err := s.read.QueryContext(ctx, s.rebind(openFindings+`
 	SELECT f.id, f.cve, f.vuln_id, f.title, f.severity, f.host, f.target, f.package, f.installed, f.cvss, f.asset_id, COALESCE(a.name, ''), COALESCE(a.criticality, ''),
@@ -32,14 +33,14 @@ func (sc *Scoped) Remediation(ctx context.Context, limit int) ([]*check.Priority
 	ORDER BY CASE WHEN k.cve IS NULL THEN 1 ELSE 0 END, COALESCE(e.epss, -1) DESC, f.cvss DESC,
 		CASE a.criticality WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'moderate' THEN 2 WHEN 'low' THEN 1 ELSE 0 END DESC,
 		COALESCE(a.records, 0) DESC, f.id
-	LIMIT ?`), sc.org.ID, limit)
+	LIMIT ? OFFSET ?`), sc.org.ID, limit+1, offset) // one more, so the last row says what put it ahead of the next
 	if err != nil {
 		return nil, 0, translate(err, "findings")
 	}
 	defer rows.Close()
 	var out []*check.Priority
 	for rows.Next() {
-		p := &check.Priority{Rank: len(out) + 1}
+		p := &check.Priority{Rank: offset + len(out) + 1}
 		if err := rows.Scan(&p.ID, &p.CVE, &p.VulnID, &p.Title, &p.Severity, &p.Host, &p.Target, &p.Package, &p.Installed, &p.CVSS, &p.AssetID, &p.AssetName, &p.Criticality,
 			&p.Records, &p.EPHI, &p.Internet, &p.KEVAdded, &p.KEVDue, &p.Ransomware, &p.EPSS, &p.Percentile, &p.FirstSeen, &p.AsOf, &total); err != nil {
 			return nil, 0, translate(err, "findings")
@@ -51,7 +52,7 @@ func (sc *Scoped) Remediation(ctx context.Context, limit int) ([]*check.Priority
 		return nil, 0, translate(err, "findings")
 	}
 	check.Explain(out)
-	return out, total, nil
+	return out[:min(limit, len(out))], total, nil
 }
 
 // FindingsTrend compares, for each asset (or unmatched host and target),

@@ -75,7 +75,7 @@ func TestRemediationTrendAndProposals(t *testing.T) {
 
 		// The remediation order: KEV-listed first, then EPSS, CVSS, the
 		// asset's criticality; each row says what put it ahead of the next.
-		list, total, err := sc.Remediation(ctx, 0)
+		list, total, err := sc.Remediation(ctx, 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,7 +100,7 @@ func TestRemediationTrendAndProposals(t *testing.T) {
 		if list[4].Why == "" || strings.Contains(list[4].Why, "ahead of") {
 			t.Errorf("the last row: %s", list[4].Why)
 		}
-		if top, _, _ := sc.Remediation(ctx, 2); len(top) != 2 {
+		if top, _, _ := sc.Remediation(ctx, 0, 2); len(top) != 2 {
 			t.Errorf("limit 2: %d rows", len(top))
 		}
 

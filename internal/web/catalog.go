@@ -11,12 +11,14 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/ingest"
 )
 
 var funcs = template.FuncMap{
 	"itemURL": itemURL,
 	"lines":   func(s string) []string { return strings.Split(s, "\n") },
 	"inc":     func(i int) int { return i + 1 },
+	"add":     func(a, b int) int { return a + b },
 	"lower":   strings.ToLower,
 	// reqStatus is "Required", "Addressable" or "" (not a specification).
 	"reqStatus": func(it *catalog.Item) string {
@@ -41,6 +43,26 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02")
 	},
 	"datetime": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") },
+	// size is a byte count for a person: 812 KiB, 3.4 MiB.
+	"size": func(n int64) string {
+		switch {
+		case n < 1<<10:
+			return fmt.Sprintf("%d bytes", n)
+		case n < 1<<20:
+			return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
+		case n < 1<<30:
+			return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+		}
+		return fmt.Sprintf("%.2f GiB", float64(n)/(1<<30))
+	},
+	"formatLabel": ingest.FormatLabel,
+	// tri is a yes, no or unknown an export gave.
+	"tri": func(t ingest.Tri) string {
+		if t == ingest.Unknown {
+			return "not in the export"
+		}
+		return string(t)
+	},
 	"short": func(s string) string {
 		if len(s) > 12 {
 			return s[:12]

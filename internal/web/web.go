@@ -78,6 +78,11 @@ type Config struct {
 	Version string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// UploadDir is where uploaded files wait for their import (the
+	// system's temporary folder when ""); MaxImportBytes bounds one
+	// (DefaultMaxImportBytes when 0).
+	UploadDir      string
+	MaxImportBytes int64
 }
 
 // Server is the web app's http.Handler.
@@ -96,6 +101,7 @@ type Server struct {
 	pages          map[string]*template.Template
 	mux            *http.ServeMux
 	routes         []Route
+	jobs           *jobRunner
 }
 
 // New builds the server and parses every template: a broken template fails
@@ -116,7 +122,7 @@ func New(c Config) (*Server, error) {
 	}
 	s := &Server{catalog: c.Catalog, store: c.Store, accounts: c.Accounts, sso: c.SSO, ssoCallbackURL: c.SSOCallbackURL,
 		program: c.Program, evidence: c.Evidence, risk: c.Risk, log: c.Log, version: c.Version, now: c.Now,
-		pages: map[string]*template.Template{}, mux: http.NewServeMux()}
+		pages: map[string]*template.Template{}, mux: http.NewServeMux(), jobs: newJobRunner(c.UploadDir, c.MaxImportBytes)}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -242,6 +248,14 @@ func New(c Config) (*Server, error) {
 	s.handle("POST /orgs/{org}/workforce/{id}/completions", orgRoute(auth.ManageWorkforce), s.recordCompletion)
 	s.handle("POST /orgs/{org}/workforce/{id}/sanctions", orgRoute(auth.ManageWorkforce), s.addSanction)
 	s.handle("POST /orgs/{org}/checklist-items/{id}", orgRoute(auth.ManageWorkforce), s.tickChecklist)
+	s.handle("GET /orgs/{org}/imports", orgRoute(auth.ViewProgram), s.importsPage)
+	s.handle("POST /orgs/{org}/imports", orgRoute(auth.ImportData), s.uploadImport)
+	s.handle("GET /orgs/{org}/imports/{id}", orgRoute(auth.ViewProgram), s.importJobPage)
+	s.handle("GET /orgs/{org}/accounts", orgRoute(auth.ViewWorkforce), s.accountsPage)
+	s.handle("GET /orgs/{org}/checks", orgRoute(auth.ViewProgram), s.checksPage)
+	s.handle("POST /orgs/{org}/checks/run", orgRoute(auth.ImportData), s.runChecksForm)
+	s.handle("GET /orgs/{org}/checks/{id}", orgRoute(auth.ViewProgram), s.checkPage)
+	s.handle("GET /orgs/{org}/findings", orgRoute(auth.ViewProgram), s.findingsPage)
 	s.handleAPI("GET /api/v1/orgs/{org}", auth.ScopeRead, s.apiOrg)
 	s.handleAPI("GET /api/v1/orgs/{org}/members", auth.ScopeRead, s.apiMembers)
 	s.handle("GET /api/v1/openapi.json", pub, s.openAPI)
@@ -306,6 +320,15 @@ func New(c Config) (*Server, error) {
 	s.handleAPI("POST /api/v1/orgs/{org}/training/completions/import", auth.ScopeImport, s.apiImportCompletions)
 	s.handleAPI("GET /api/v1/orgs/{org}/training/reminders", auth.ScopeRead, s.apiReminders)
 	s.handleAPI("POST /api/v1/orgs/{org}/training/reminders", auth.ScopeWrite, s.apiScheduleReminder)
+	s.handleAPI("GET /api/v1/orgs/{org}/imports", auth.ScopeRead, s.apiImports)
+	s.handleAPI("POST /api/v1/orgs/{org}/imports", auth.ScopeImport, s.apiUploadImport)
+	s.handleAPI("GET /api/v1/orgs/{org}/imports/{id}", auth.ScopeRead, s.apiImportJob)
+	s.handleAPI("GET /api/v1/orgs/{org}/accounts", auth.ScopeRead, s.apiAccounts)
+	s.handleAPI("GET /api/v1/orgs/{org}/checks", auth.ScopeRead, s.apiChecks)
+	s.handleAPI("POST /api/v1/orgs/{org}/checks/run", auth.ScopeWrite, s.apiRunChecks)
+	s.handleAPI("GET /api/v1/orgs/{org}/checks/{id}", auth.ScopeRead, s.apiCheck)
+	s.handleAPI("GET /api/v1/orgs/{org}/findings/remediation", auth.ScopeRead, s.apiRemediation)
+	s.handleAPI("GET /api/v1/orgs/{org}/findings/trend", auth.ScopeRead, s.apiTrend)
 	return s, nil
 }
 
@@ -365,6 +388,7 @@ type page struct {
 	Demo    bool
 	Query   string
 	Data    any
+	Refresh int // seconds after which the browser reloads the page; 0: never
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, status int, p page) {

@@ -64,7 +64,7 @@ func newServerAndHandler(t *testing.T, s *store.Store) (*httptest.Server, *web.S
 	}
 	srv.Config.Handler = h
 	srv.Start()
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() { srv.Close(); h.Close() })
 	return srv, h
 }
 

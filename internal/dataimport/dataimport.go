@@ -1,0 +1,266 @@
+// Package dataimport imports one file of outside data — the KEV catalog,
+// EPSS scores, scanner output, an account export — in the format detected
+// from its content or named by the caller, reporting its progress as the
+// file is read. The command line and the web app's background jobs both
+// import through it.
+package dataimport
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/ingest"
+	"github.com/safeguard-health/safeguard/internal/store"
+)
+
+// headBytes is how much of a file format detection reads.
+const headBytes = 64 << 10
+
+// Request is one file to import.
+type Request struct {
+	Path   string // the file on disk
+	Name   string // the name it is recorded and reported under; Path when ""
+	Format string // one of ingest.Supported; detected from the content when ""
+	// Scope gives the organisation scanner findings and account exports
+	// land in; it is called only for those formats.
+	Scope func() (*store.Scoped, error)
+	// Shared takes the KEV catalog and EPSS scores, which every
+	// organisation of the database shares; when nil they are refused. The
+	// web app refuses them: one organisation's upload must not change
+	// another's verdicts.
+	Shared Shared
+	// Progress, when set, is told how many bytes of the file have been read,
+	// of how many, as the import goes on (from the import's goroutine).
+	Progress func(read, size int64)
+}
+
+// Shared is where the installation's shared reference data goes: the
+// store.
+type Shared interface {
+	ImportKEV(ctx context.Context, c *ingest.KEVCatalog) (*store.DataImport, bool, error)
+	ImportEPSS(ctx context.Context, f *ingest.EPSSFile) (*store.DataImport, bool, error)
+}
+
+// Outcome is what an import did.
+type Outcome struct {
+	File      string    `json:"file"`
+	Format    string    `json:"format"`
+	Label     string    `json:"format_label"`
+	SHA256    string    `json:"sha256"`
+	Size      int64     `json:"size"`
+	Import    string    `json:"import,omitempty"` // the data import record's id
+	Fresh     bool      `json:"fresh"`            // false when the same file was imported before
+	Records   int       `json:"records"`          // findings, accounts, users, scores or catalog entries
+	Matched   int       `json:"matched"`          // findings matched to assets, accounts to people
+	Skipped   int       `json:"skipped,omitempty"`
+	Replaced  int       `json:"replaced,omitempty"`
+	Unmatched []string  `json:"unmatched,omitempty"` // hosts no asset of the inventory matched
+	Unused    []string  `json:"unused_columns,omitempty"`
+	Summary   []string  `json:"summary"` // what happened, for a person to read: a headline, then its details
+	At        time.Time `json:"at"`
+}
+
+// Detect names the format of the file at path from its first bytes, or
+// returns an Invalid error naming the formats Safeguard reads.
+func Detect(path, name string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", errs.Wrap(errs.Invalid, "cannot open "+name, err)
+	}
+	defer f.Close()
+	head := make([]byte, headBytes)
+	n, _ := io.ReadFull(f, head)
+	if kind := ingest.Detect(head[:n]); kind != "" {
+		return kind, nil
+	}
+	return "", errs.New(errs.Invalid, fmt.Sprintf("%s: the format is not one Safeguard knows (it reads %s); name the format if it is one of them", name, strings.Join(ingest.Supported, ", ")))
+}
+
+// File imports one file in one transaction: it lands whole or not at all,
+// and is recorded with its SHA-256, so that the same file again changes
+// nothing.
+func File(ctx context.Context, req Request) (*Outcome, error) {
+	name := req.Name
+	if name == "" {
+		name = req.Path
+	}
+	kind := req.Format
+	if kind == "" {
+		var err error
+		if kind, err = Detect(req.Path, name); err != nil {
+			return nil, err
+		}
+	}
+	if !slices.Contains(ingest.Supported, kind) {
+		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: %s is not a format Safeguard reads (it reads %s)", name, kind, strings.Join(ingest.Supported, ", ")))
+	}
+	if (kind == ingest.FormatKEV || kind == ingest.FormatEPSS) && req.Shared == nil {
+		return nil, errs.New(errs.Forbidden, fmt.Sprintf("%s: the %s is shared by every organisation of this Safeguard; the server's administrator imports it with safeguard import", name, ingest.FormatLabel(kind)))
+	}
+	sha, size, err := hashFile(req.Path, name)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(req.Path)
+	if err != nil {
+		return nil, errs.Wrap(errs.Invalid, "cannot open "+name, err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if req.Progress != nil {
+		r = &counter{r: f, size: size, report: req.Progress}
+		req.Progress(0, size)
+	}
+	out := &Outcome{File: name, Format: kind, Label: ingest.FormatLabel(kind), SHA256: sha, Size: size}
+	if err := run(ctx, req, name, kind, r, out); err != nil {
+		return nil, err
+	}
+	if req.Progress != nil {
+		req.Progress(size, size)
+	}
+	out.At = time.Now().UTC()
+	return out, nil
+}
+
+func run(ctx context.Context, req Request, name, kind string, r io.Reader, out *Outcome) error {
+	say := func(format string, args ...any) { out.Summary = append(out.Summary, fmt.Sprintf(format, args...)) }
+	scope := func() (*store.Scoped, error) {
+		if req.Scope == nil {
+			return nil, errs.New(errs.Invalid, name+": name the organisation the file's records belong to")
+		}
+		return req.Scope()
+	}
+	switch {
+	case kind == ingest.FormatKEV:
+		c, err := ingest.ReadKEV(name, r)
+		if err != nil {
+			return err
+		}
+		rec, fresh, err := req.Shared.ImportKEV(ctx, c)
+		if err != nil {
+			return err
+		}
+		out.Import, out.Fresh, out.Records = rec.ID, fresh, len(c.Entries)
+		say("%s: the KEV catalog %s (released %s), %d vulnerabilities; SHA-256 %s%s.", name, c.Version, c.Released.Format(time.DateOnly), len(c.Entries), rec.SHA256, again(fresh))
+	case kind == ingest.FormatEPSS:
+		e, err := ingest.ReadEPSS(name, r)
+		if err != nil {
+			return err
+		}
+		rec, fresh, err := req.Shared.ImportEPSS(ctx, e)
+		if err != nil {
+			return err
+		}
+		out.Import, out.Fresh, out.Records = rec.ID, fresh, len(e.Scores)
+		say("%s: %d EPSS scores of %s%s.", name, len(e.Scores), e.ScoreDate, again(fresh))
+	case ingest.IsScanner(kind):
+		reader, label, _ := ingest.ScanReaderFor(kind)
+		sc, err := scope()
+		if err != nil {
+			return err
+		}
+		res, err := sc.ImportFindings(ctx, kind, name, out.SHA256, out.Size, func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
+			return reader(name, r, emit)
+		})
+		if err != nil {
+			return err
+		}
+		out.Import, out.Fresh, out.Records, out.Matched, out.Skipped, out.Unmatched = res.Record.ID, res.Fresh, res.Findings, res.Matched, res.Skipped, res.Unmatched
+		say("%s: %d findings (%s), %d matched to assets%s.", name, res.Findings, label, res.Matched, again(res.Fresh))
+		switch {
+		case res.Skipped == 1:
+			say("1 result passed over: informational, fixed, suppressed or not affecting")
+		case res.Skipped > 1:
+			say("%d results passed over: informational, fixed, suppressed or not affecting", res.Skipped)
+		}
+		if len(res.Unmatched) > 0 {
+			say("not in the ePHI inventory: %s", strings.Join(clip(res.Unmatched, 10), "; "))
+		}
+	case kind == ingest.FormatEntraMFA:
+		sc, err := scope()
+		if err != nil {
+			return err
+		}
+		res, err := sc.ImportMFARegistrations(ctx, name, out.SHA256, out.Size, func(emit func(*ingest.MFARegistration) error) (*ingest.AccountsInfo, error) {
+			return ingest.ReadMFARegistrations(name, r, emit)
+		})
+		if err != nil {
+			return err
+		}
+		out.Import, out.Fresh, out.Records, out.Replaced, out.Unused = res.Record.ID, res.Fresh, res.Accounts, res.Replaced, res.Unused
+		say("%s: MFA registration of %d users (%s)%s.", name, res.Accounts, ingest.FormatLabel(kind), again(res.Fresh))
+	default: // the account exports
+		sc, err := scope()
+		if err != nil {
+			return err
+		}
+		res, err := sc.ImportAccounts(ctx, kind, name, out.SHA256, out.Size, func(emit func(*ingest.Account) error) (*ingest.AccountsInfo, error) {
+			return ingest.ReadAccounts(name, r, kind, emit)
+		})
+		if err != nil {
+			return err
+		}
+		out.Import, out.Fresh, out.Records, out.Matched, out.Replaced, out.Unused = res.Record.ID, res.Fresh, res.Accounts, res.Matched, res.Replaced, res.Unused
+		say("%s: %d accounts (%s), %d matched to people of the roster%s.", name, res.Accounts, ingest.FormatLabel(kind), res.Matched, again(res.Fresh))
+		if res.Fresh && res.Replaced > 0 {
+			say("replaced the %d accounts of the previous export", res.Replaced)
+		}
+	}
+	return nil
+}
+
+// hashFile reads the file through SHA-256.
+func hashFile(path, name string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, errs.Wrap(errs.Invalid, "cannot open "+name, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	size, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, errs.Wrap(errs.Invalid, "cannot read "+name, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), size, nil
+}
+
+// counter reports the bytes read through it, at most every 256 KiB.
+type counter struct {
+	r          io.Reader
+	size       int64
+	read, last int64
+	report     func(read, size int64)
+}
+
+func (c *counter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.read += int64(n)
+	if c.read-c.last >= 256<<10 {
+		c.last = c.read
+		c.report(c.read, c.size)
+	}
+	return n, err
+}
+
+func again(fresh bool) string {
+	if fresh {
+		return ""
+	}
+	return " — imported before, nothing changed"
+}
+
+// clip keeps the first n of list, saying how many more there were.
+func clip(list []string, n int) []string {
+	if len(list) <= n {
+		return list
+	}
+	return append(slices.Clone(list[:n]), fmt.Sprintf("and %d more", len(list)-n))
+}

@@ -1,0 +1,77 @@
+package dataimport_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/dataimport"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+func testdata(name string) string { return filepath.Join("..", "ingest", "testdata", name) }
+
+// A file is detected, imported once, recognised the second time, and its
+// progress reported up to its size; the shared catalogs need the store's
+// leave; an unknown file is refused naming the formats.
+func TestFile(t *testing.T) {
+	s := storetest.SQLite(t)
+	ctx := context.Background()
+	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
+	if err := s.CreateOrganization(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	scope := func() (*store.Scoped, error) { return s.Scope(o), nil }
+	var seen []int64
+	req := dataimport.Request{Path: testdata("nessus-small.nessus"), Name: "scan.nessus", Scope: scope,
+		Progress: func(read, size int64) { seen = append(seen, read) }}
+	out, err := dataimport.File(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(testdata("nessus-small.nessus"))
+	if out.Format != "nessus" || !out.Fresh || out.Records == 0 || out.Size != st.Size() || len(out.SHA256) != 64 || out.Import == "" {
+		t.Errorf("outcome: %+v", out)
+	}
+	if len(seen) < 2 || seen[0] != 0 || seen[len(seen)-1] != st.Size() {
+		t.Errorf("progress reported: %v, want from 0 to %d", seen, st.Size())
+	}
+	for i := 1; i < len(seen); i++ {
+		if seen[i] < seen[i-1] {
+			t.Errorf("progress went back: %v", seen)
+		}
+	}
+	if !strings.HasPrefix(out.Summary[0], "scan.nessus: ") {
+		t.Errorf("summary: %q", out.Summary)
+	}
+	again, err := dataimport.File(ctx, req)
+	if err != nil || again.Fresh || again.Import != out.Import || !strings.Contains(again.Summary[0], "imported before") {
+		t.Errorf("again: %+v, %v", again, err)
+	}
+
+	// The KEV catalog: refused without the shared store, taken with it.
+	kev := dataimport.Request{Path: testdata("kev-small.json"), Scope: scope}
+	if _, err := dataimport.File(ctx, kev); !errs.Is(err, errs.Forbidden) {
+		t.Errorf("KEV without the shared store: %v", err)
+	}
+	kev.Shared = s
+	if out, err := dataimport.File(ctx, kev); err != nil || out.Format != "kev" || out.Records == 0 {
+		t.Errorf("KEV: %+v, %v", out, err)
+	}
+
+	// Not a format Safeguard reads.
+	junk := filepath.Join(t.TempDir(), "notes.txt")
+	os.WriteFile(junk, []byte("minutes of the meeting\n"), 0o600)
+	if _, err := dataimport.File(ctx, dataimport.Request{Path: junk, Scope: scope}); !errs.Is(err, errs.Invalid) || !strings.Contains(errs.Message(err), "nessus") {
+		t.Errorf("unknown format: %v", err)
+	}
+	// An organisation's format with no organisation named.
+	if _, err := dataimport.File(ctx, dataimport.Request{Path: testdata("trivy-small.json")}); !errs.Is(err, errs.Invalid) {
+		t.Errorf("no organisation: %v", err)
+	}
+}

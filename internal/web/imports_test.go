@@ -1,0 +1,208 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+func ingestFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "ingest", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+var jobPathRE = regexp.MustCompile(`^/orgs/riverside/imports/([0-9a-f-]{36})$`)
+
+// Files uploaded in the browser are imported in the background, one job
+// each, with the job's page saying how it went; the accounts, the checks
+// with their records and the findings in the order to fix them are then
+// listed page by page.
+func TestImportJobsInTheBrowser(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		srv, h := newServerAndHandler(t, s)
+		c := newClient(t)
+		post(t, c, srv.URL+"/setup", setupForm)
+		base := srv.URL + "/orgs/riverside"
+
+		// uploadJob uploads a file and waits for its job to end, returning
+		// the job's page.
+		uploadJob := func(name string, content []byte, format string) string {
+			t.Helper()
+			fields := map[string][]string{}
+			if format != "" {
+				fields["format"] = []string{format}
+			}
+			resp, body := upload(t, c, base+"/imports", name, content, fields)
+			m := jobPathRE.FindStringSubmatch(resp.Header.Get("Location"))
+			if resp.StatusCode != http.StatusSeeOther || m == nil {
+				t.Fatalf("upload %s: %d %s\n%s", name, resp.StatusCode, resp.Header.Get("Location"), body)
+			}
+			h.Wait()
+			resp, body = fetch(t, c, srv.URL+m[0])
+			if resp.StatusCode != 200 {
+				t.Fatalf("job page of %s: %d", name, resp.StatusCode)
+			}
+			if strings.Contains(body, `http-equiv="refresh"`) {
+				t.Errorf("the page of %s's finished job still reloads itself", name)
+			}
+			return body
+		}
+
+		body := uploadJob("trivy-ehr.json", ingestFile(t, "trivy-small.json"), "")
+		if !strings.Contains(body, "3 findings (Trivy), 0 matched to assets") || !strings.Contains(body, "state-done") {
+			t.Errorf("Trivy upload's job page:\n%s", body)
+		}
+		if body := uploadJob("trivy-ehr-again.json", ingestFile(t, "trivy-small.json"), ""); !strings.Contains(body, "imported before, nothing changed") {
+			t.Errorf("the same file again:\n%s", body)
+		}
+		// A truncated file fails whole, naming itself; nothing of it lands.
+		body = uploadJob("cut.nessus", ingestFile(t, "nessus-truncated.nessus"), "")
+		if !strings.Contains(body, "state-failed") || !strings.Contains(body, "cut.nessus") || !strings.Contains(body, "Nothing of the file landed") {
+			t.Errorf("truncated upload's job page:\n%s", body)
+		}
+		// The KEV catalog is every organisation's: refused here.
+		if body := uploadJob("kev.json", ingestFile(t, "kev-small.json"), ""); !strings.Contains(body, "state-failed") || !strings.Contains(body, "shared by every organisation") {
+			t.Errorf("KEV upload's job page:\n%s", body)
+		}
+		// A format that is not one Safeguard reads is refused at once.
+		if resp, body := upload(t, c, base+"/imports", "x.csv", []byte("a,b\n"), map[string][]string{"format": {"spreadsheet"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "spreadsheet") {
+			t.Errorf("unknown format: %d\n%s", resp.StatusCode, body)
+		}
+		body = uploadJob("accounts.csv", ingestFile(t, "accounts.csv"), "accounts")
+		if !strings.Contains(body, "accounts (Safeguard account CSV)") {
+			t.Errorf("account upload's job page:\n%s", body)
+		}
+
+		// The imports page lists the uploads and the files that landed.
+		_, body = fetch(t, c, base+"/imports")
+		for _, want := range []string{"trivy-ehr.json", "cut.nessus", "accounts.csv", "Safeguard account CSV", "Trivy"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("imports page lacks %q", want)
+			}
+		}
+		if n := strings.Count(body, "state-failed"); n != 2 {
+			t.Errorf("imports page shows %d failed uploads, want 2", n)
+		}
+
+		// The accounts, two to a page.
+		_, body = fetch(t, c, base+"/accounts?limit=2")
+		if !strings.Contains(body, "ASILVA") || !strings.Contains(body, "1–2 of") || !strings.Contains(body, `rel="next"`) {
+			t.Errorf("accounts page:\n%s", body)
+		}
+		_, body = fetch(t, c, base+"/accounts?limit=2&offset=2")
+		if strings.Contains(body, "ASILVA") || !strings.Contains(body, "3–4 of") || !strings.Contains(body, `rel="prev"`) {
+			t.Errorf("accounts, second page:\n%s", body)
+		}
+
+		// Run the checks; each result lists the records behind it.
+		resp, _ := post(t, c, base+"/checks/run", nil)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("run the checks: %d", resp.StatusCode)
+		}
+		_, body = fetch(t, c, srv.URL+resp.Header.Get("Location"))
+		if !strings.Contains(body, "Ran 6 checks") || !strings.Contains(body, "Multifactor authentication") {
+			t.Fatalf("checks page:\n%s", body)
+		}
+		m := regexp.MustCompile(`href="/orgs/riverside/checks/([0-9a-f-]{36})">Multifactor authentication`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no link to the MFA result:\n%s", body)
+		}
+		_, body = fetch(t, c, base+"/checks/"+m[1])
+		if !strings.Contains(body, "ASILVA") || !strings.Contains(body, "The records behind the verdict") {
+			t.Errorf("MFA result page:\n%s", body)
+		}
+
+		// The findings in the order to fix them.
+		_, body = fetch(t, c, base+"/findings")
+		if !strings.Contains(body, "CVE-") || !strings.Contains(body, "1–3 of 3") || !strings.Contains(body, "not in the ePHI inventory") {
+			t.Errorf("findings page:\n%s", body)
+		}
+		if resp, _ := fetch(t, c, base+"/findings?limit=5000"); resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("a page of 5000: %d, want 400", resp.StatusCode)
+		}
+	})
+}
+
+// The same through the API: an upload answers 202 with the job to poll,
+// and the records behind every verdict are listed.
+func TestImportJobsThroughTheAPI(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv, h := newServerAndHandler(t, s)
+	c := newClient(t)
+	post(t, c, srv.URL+"/setup", setupForm)
+	ctx := context.Background()
+	o, err := s.OrganizationBySlug(ctx, "riverside")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, hash := auth.NewAPIToken()
+	if err := s.Scope(o).CreateAPIToken(ctx, &auth.APIToken{Name: "scanner", Scopes: []auth.Scope{auth.ScopeRead, auth.ScopeWrite, auth.ScopeImport}, Hash: hash, Prefix: token[:10], CreatedBy: "test", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	api := apiClient{t, srv.URL + "/api/v1/orgs/riverside", token}
+
+	code, job := api.do("POST", "/imports", multipartFile(t, "scan.nessus", ingestFile(t, "nessus-small.nessus"), nil))
+	if code != http.StatusAccepted || job["id"] == nil || job["state"] != "queued" {
+		t.Fatalf("upload: %d %v", code, job)
+	}
+	h.Wait()
+	code, job = api.do("GET", fmt.Sprintf("/imports/%s", job["id"]), nil)
+	outcome, _ := job["outcome"].(map[string]any)
+	if code != 200 || job["state"] != "done" || outcome["format"] != "nessus" || outcome["records"].(float64) == 0 || job["percent"].(float64) != 100 {
+		t.Fatalf("job: %d %v", code, job)
+	}
+	code, _ = api.do("POST", "/imports", multipartFile(t, "accounts.csv", ingestFile(t, "accounts.csv"), map[string][]string{"format": {"accounts"}}))
+	if code != http.StatusAccepted {
+		t.Fatalf("account upload: %d", code)
+	}
+	h.Wait()
+
+	code, list := api.do("GET", "/imports", nil)
+	if jobs, _ := list["jobs"].([]any); code != 200 || len(jobs) != 2 {
+		t.Errorf("imports: %d %v", code, list)
+	}
+	code, accts := api.do("GET", "/accounts?limit=3", nil)
+	if rows, _ := accts["accounts"].([]any); code != 200 || len(rows) != 3 || accts["total"].(float64) < 4 {
+		t.Errorf("accounts: %d %v", code, accts)
+	}
+	code, run := api.do("POST", "/checks/run", nil)
+	results, _ := run["results"].([]any)
+	if code != 200 || len(results) != 6 {
+		t.Fatalf("run: %d %v", code, run)
+	}
+	var mfa string
+	for _, r := range results {
+		r := r.(map[string]any)
+		if r["check"].(map[string]any)["id"] == "identity.mfa" {
+			mfa = r["id"].(string)
+		}
+	}
+	code, one := api.do("GET", "/checks/"+mfa+"?limit=1", nil)
+	if recs, _ := one["records"].([]any); code != 200 || len(recs) != 1 || one["record_count"].(float64) < 2 {
+		t.Errorf("one result, one record: %d %v", code, one)
+	}
+	code, rem := api.do("GET", "/findings/remediation?limit=2", nil)
+	if rows, _ := rem["findings"].([]any); code != 200 || len(rows) != 2 || rem["total"].(float64) < 2 {
+		t.Errorf("remediation: %d %v", code, rem)
+	}
+	if code, trend := api.do("GET", "/findings/trend", nil); code != 200 || trend["places"] == nil {
+		t.Errorf("trend: %d %v", code, trend)
+	}
+	if code, body := api.do("GET", "/checks/"+mfa+"?offset=-1", nil); code != 400 || body["error"] == nil {
+		t.Errorf("a negative offset: %d %v", code, body)
+	}
+}
