@@ -244,13 +244,22 @@ func (sc *Scoped) TrainingStatus(ctx context.Context, now time.Time) (*workforce
 
 // RecordTrainingInput records the training results as a dated input of
 // the CPG scorecard's basic-training goal; the roster import and recorded
-// completions call it.
+// completions call it. The roster is evaluated a slice of people at a
+// time, with their completions, so its size does not bound the memory.
 func (sc *Scoped) RecordTrainingInput(ctx context.Context, now time.Time) error {
-	prog, st, err := sc.TrainingStatus(ctx, now)
+	prog, err := sc.TrainingProgram(ctx)
 	if err != nil {
 		return err
 	}
-	in := st.Input(prog, now)
+	today := now.UTC().Format(workforce.DateLayout)
+	tt := workforce.NewTrainingTally(prog)
+	if err := sc.eachPeopleSlice(ctx, func(people []*workforce.Person, done []*workforce.Completion) error {
+		tt.Add(prog.Evaluate(people, done, today))
+		return nil
+	}); err != nil {
+		return err
+	}
+	in := tt.Input(now)
 	if err := sc.RecordScorecardInput(ctx, &in); err != nil {
 		return err
 	}
@@ -258,4 +267,45 @@ func (sc *Scoped) RecordTrainingInput(ctx context.Context, now time.Time) error 
 	// standard, shown on that item of the Security Rule assessment.
 	in.Goal = workforce.TrainingStandard
 	return sc.RecordScorecardInput(ctx, &in)
+}
+
+// peopleSlice is how many people eachPeopleSlice hands over at a time.
+const peopleSlice = 5000
+
+// eachPeopleSlice hands fn the roster in slices, in the order of their
+// ids, each with the slice's training completions.
+func (sc *Scoped) eachPeopleSlice(ctx context.Context, fn func([]*workforce.Person, []*workforce.Completion) error) error {
+	s := sc.s
+	after := ""
+	for {
+		people, err := sc.queryPeople(ctx, ` AND id > ? ORDER BY id LIMIT ?`, []any{after, peopleSlice})
+		if err != nil || len(people) == 0 {
+			return err
+		}
+		first, last := people[0].ID, people[len(people)-1].ID
+		rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT id, person_id, module, completed_on FROM training_completions WHERE org_id = ? AND person_id >= ? AND person_id <= ?`), sc.org.ID, first, last)
+		if err != nil {
+			return translate(err, "completions")
+		}
+		var done []*workforce.Completion
+		for rows.Next() {
+			c := &workforce.Completion{}
+			if err := rows.Scan(&c.ID, &c.PersonID, &c.Module, &c.CompletedOn); err != nil {
+				rows.Close()
+				return translate(err, "completions")
+			}
+			done = append(done, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return translate(err, "completions")
+		}
+		if err := fn(people, done); err != nil {
+			return err
+		}
+		if len(people) < peopleSlice {
+			return nil
+		}
+		after = last
+	}
 }

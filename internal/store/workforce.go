@@ -66,8 +66,14 @@ func (sc *Scoped) PersonByEmail(ctx context.Context, email string) (*workforce.P
 }
 
 func (sc *Scoped) people(ctx context.Context, where string, args []any) ([]*workforce.Person, error) {
+	return sc.queryPeople(ctx, where+` ORDER BY lower(name), employee_id`, args)
+}
+
+// queryPeople reads the people the query's tail (conditions, order, limit)
+// selects.
+func (sc *Scoped) queryPeople(ctx context.Context, tail string, args []any) ([]*workforce.Person, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT `+personColumns+` FROM people WHERE org_id = ?`+where+` ORDER BY lower(name), employee_id`), append([]any{sc.org.ID}, args...)...)
+	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT `+personColumns+` FROM people WHERE org_id = ?`+tail), append([]any{sc.org.ID}, args...)...)
 	if err != nil {
 		return nil, translate(err, "people")
 	}

@@ -2,6 +2,7 @@ package workforce
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -80,36 +81,61 @@ const TrainingGoal = "hph-cpg/essential-4"
 const TrainingStandard = "hipaa-sr/164.308(a)(5)"
 
 // Input turns the training status into a dated scorecard input for the
-// basic-training goal: from the assignments of the modules that serve it,
-// met when at least 95% are on time (done, or not yet due) and no
-// administrator is overdue on another module, partly met from 75%, not met
-// below. The thresholds are Safeguard's; the CPG sets none.
+// basic-training goal (see TrainingTally.Input).
 func (st *Status) Input(pr *Program, at time.Time) assessment.Input {
-	serves := map[string]bool{}
+	tt := NewTrainingTally(pr)
+	for _, ps := range st.People {
+		tt.Add(ps.Assignments)
+	}
+	return tt.Input(at)
+}
+
+// TrainingTally counts assignments for the basic-training goal's input.
+// Assignments are added in parts, so a roster of any size is evaluated a
+// slice of people at a time.
+type TrainingTally struct {
+	serves   map[string]bool // the modules that serve the goal
+	t        Tally
+	privLate int
+}
+
+// NewTrainingTally starts a tally over the program's modules.
+func NewTrainingTally(pr *Program) *TrainingTally {
+	tt := &TrainingTally{serves: map[string]bool{}}
 	for _, m := range pr.Modules {
 		if slices.Contains(m.Items, TrainingGoal) {
-			serves[m.Code] = true
+			tt.serves[m.Code] = true
 		}
 	}
-	var t Tally
-	privLate := 0
-	for _, ps := range st.People {
-		for _, a := range ps.Assignments {
-			if !serves[a.Module] {
-				if a.Status == Overdue && ps.Person.Access == Administer {
-					privLate++
-				}
-				continue
+	return tt
+}
+
+// Add counts assignments.
+func (tt *TrainingTally) Add(as []*Assignment) {
+	for _, a := range as {
+		if !tt.serves[a.Module] {
+			if a.Status == Overdue && a.Person != nil && a.Person.Access == Administer {
+				tt.privLate++
 			}
-			t.Assigned++
-			if a.Done() {
-				t.Done++
-			}
-			if a.Status == Overdue {
-				t.Overdue++
-			}
+			continue
+		}
+		tt.t.Assigned++
+		if a.Done() {
+			tt.t.Done++
+		}
+		if a.Status == Overdue {
+			tt.t.Overdue++
 		}
 	}
+}
+
+// Input is the tally as a dated input of the basic-training goal: from
+// the assignments of the modules that serve it, met when at least 95% are
+// on time (done, or not yet due) and no administrator is overdue on
+// another module, partly met from 75%, not met below. The thresholds are
+// Safeguard's; the CPG sets none.
+func (tt *TrainingTally) Input(at time.Time) assessment.Input {
+	t, privLate := tt.t, tt.privLate
 	onTime := 100.0
 	if t.Assigned > 0 {
 		onTime = 100 * float64(t.Assigned-t.Overdue) / float64(t.Assigned)
@@ -129,11 +155,7 @@ func (st *Status) Input(pr *Program, at time.Time) assessment.Input {
 	default:
 		in.Status = assessment.NotMet
 	}
-	var mods []string
-	for code := range serves {
-		mods = append(mods, code)
-	}
-	slices.Sort(mods)
+	mods := slices.Sorted(maps.Keys(tt.serves))
 	in.Ref = "modules: " + strings.Join(mods, ", ")
 	return in
 }
