@@ -20,18 +20,23 @@ import (
 // rosterMapping is the mapping a roster import uses: the one remembered,
 // else one guessed from the file's header, with overrides (field=Column)
 // applied.
-func rosterMapping(saved workforce.Mapping, file string, content []byte, overrides []string) (workforce.Mapping, error) {
+func rosterMapping(saved workforce.Mapping, file string, overrides []string) (workforce.Mapping, error) {
 	m := workforce.Mapping{}
 	if saved != nil {
 		for k, v := range saved {
 			m[k] = v
 		}
 	} else {
-		t, err := tabular.Read(file, bytes.NewReader(content), workforce.MaxImportBytes)
+		f, err := openInput(file)
 		if err != nil {
 			return nil, err
 		}
-		m = workforce.Guess(t.Header)
+		defer f.Close()
+		header, err := tabular.ReadHeader(file, f, workforce.MaxImportBytes)
+		if err != nil {
+			return nil, err
+		}
+		m = workforce.Guess(header)
 	}
 	for _, o := range overrides {
 		field, col, ok := strings.Cut(o, "=")
@@ -79,15 +84,11 @@ id) is named by row and column, and nothing is written.`,
 			if err != nil {
 				return err
 			}
-			content, err := readInput(args[0], workforce.MaxImportBytes)
-			if err != nil {
-				return err
-			}
 			saved, err := sc.RosterMapping(ctx)
 			if err != nil {
 				return err
 			}
-			m, err := rosterMapping(saved, args[0], content, maps)
+			m, err := rosterMapping(saved, args[0], maps)
 			if err != nil {
 				return err
 			}
@@ -100,30 +101,37 @@ id) is named by row and column, and nothing is written.`,
 				return err
 			}
 			now := time.Now()
-			p, err := workforce.PlanRoster(args[0], bytes.NewReader(content), m, current, byName, now.UTC().Format(workforce.DateLayout))
+			today := now.UTC().Format(workforce.DateLayout)
+			f, err := openInput(args[0])
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			// The export is read a row at a time: with --apply each change is
+			// written as it is read, in one transaction; without, only counted.
+			preview := &rosterPreview{}
+			var info *workforce.RosterInfo
+			read := func(sink workforce.RosterSink) (*workforce.RosterInfo, error) {
+				info, err = workforce.StreamRoster(args[0], f, workforce.MaxImportBytes, m, current, byName, today, rosterTee{sink, preview})
+				return info, err
+			}
+			if apply {
+				_, err = sc.ImportRoster(ctx, byID, read)
+			} else {
+				info, err = workforce.StreamRoster(args[0], f, workforce.MaxImportBytes, m, current, byName, today, preview)
+			}
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "Mapping: %s\n", mappingText(m))
-			if len(p.Ignored) > 0 {
-				fmt.Fprintf(a.stdout, "Columns not used: %s\n", strings.Join(p.Ignored, ", "))
+			if len(info.Ignored) > 0 {
+				fmt.Fprintf(a.stdout, "Columns not used: %s\n", strings.Join(info.Ignored, ", "))
 			}
-			fmt.Fprintf(a.stdout, "%s: %d joiner(s), %d mover(s), %d leaver(s), %d unchanged.\n", args[0], len(p.Joiners), len(p.Movers), len(p.Leavers), p.Unchanged)
-			for _, j := range clip(p.Joiners, 20) {
-				fmt.Fprintf(a.stdout, "  joins  %s %s (%s, %s)\n", j.EmployeeID, j.Name, j.Position, j.Department)
+			fmt.Fprintf(a.stdout, "%s: %d joiner(s), %d mover(s), %d leaver(s), %d unchanged.\n", args[0], preview.joiners, preview.movers, preview.leavers, preview.unchanged)
+			for _, line := range preview.lines {
+				fmt.Fprintln(a.stdout, line)
 			}
-			for _, mv := range clip(p.Movers, 20) {
-				fmt.Fprintf(a.stdout, "  moves  %s %s: %s\n", mv.New.EmployeeID, mv.New.Name, strings.Join(mv.Fields, ", "))
-			}
-			for _, l := range clip(p.Leavers, 20) {
-				fmt.Fprintf(a.stdout, "  leaves %s %s on %s (%s)\n", l.Person.EmployeeID, l.Person.Name, l.End, l.Reason)
-			}
-			return a.applyIf(apply, func() error {
-				if err := sc.ApplyRoster(ctx, p, byID); err != nil {
-					return err
-				}
-				return sc.RecordTrainingInput(ctx, now)
-			})
+			return a.applyIf(apply, func() error { return sc.RecordTrainingInput(ctx, now) })
 		}),
 	}
 	imp.Flags().StringArrayVar(&maps, "map", nil, "field=Column: the column that fills a roster field (repeatable; field= clears it)")
@@ -421,4 +429,65 @@ module:CODE (those assigned a module) or department:NAME. It is sent on or after
 	a.smtpFlags(send)
 	a.dbFlags(send, true)
 	return []*cobra.Command{remind, send}
+}
+
+// rosterPreview counts a roster import's changes and keeps the first 20
+// of each kind to show.
+type rosterPreview struct {
+	joiners, movers, leavers, unchanged int
+	lines                                []string
+}
+
+func (p *rosterPreview) Join(j *workforce.Person) error {
+	if p.joiners++; p.joiners <= 20 {
+		p.lines = append(p.lines, fmt.Sprintf("  joins  %s %s (%s, %s)", j.EmployeeID, j.Name, j.Position, j.Department))
+	}
+	return nil
+}
+
+func (p *rosterPreview) Move(mv *workforce.Move) error {
+	if p.movers++; p.movers <= 20 {
+		p.lines = append(p.lines, fmt.Sprintf("  moves  %s %s: %s", mv.New.EmployeeID, mv.New.Name, strings.Join(mv.Fields, ", ")))
+	}
+	return nil
+}
+
+func (p *rosterPreview) Leave(l *workforce.Leave) error {
+	if p.leavers++; p.leavers <= 20 {
+		p.lines = append(p.lines, fmt.Sprintf("  leaves %s %s on %s (%s)", l.Person.EmployeeID, l.Person.Name, l.End, l.Reason))
+	}
+	return nil
+}
+
+func (p *rosterPreview) Same() error { p.unchanged++; return nil }
+
+// rosterTee hands each change to the store and to the preview.
+type rosterTee struct{ store, preview workforce.RosterSink }
+
+func (t rosterTee) Join(p *workforce.Person) error {
+	if err := t.store.Join(p); err != nil {
+		return err
+	}
+	return t.preview.Join(p)
+}
+
+func (t rosterTee) Move(mv *workforce.Move) error {
+	if err := t.store.Move(mv); err != nil {
+		return err
+	}
+	return t.preview.Move(mv)
+}
+
+func (t rosterTee) Leave(l *workforce.Leave) error {
+	if err := t.store.Leave(l); err != nil {
+		return err
+	}
+	return t.preview.Leave(l)
+}
+
+func (t rosterTee) Same() error {
+	if err := t.store.Same(); err != nil {
+		return err
+	}
+	return t.preview.Same()
 }

@@ -240,48 +240,113 @@ func (sc *Scoped) saveMapping(ctx context.Context, tx *sql.Tx, m workforce.Mappi
 	return translate(err, "roster mapping")
 }
 
-// ApplyRoster writes a roster import in one transaction: joiners added,
-// movers saved, leavers given their end date and a termination checklist,
-// the mapping remembered, and the imported accounts matched again. All of
-// it, or on any error none.
+// RosterCounts is what a roster import wrote.
+type RosterCounts struct {
+	Joiners, Movers, Leavers, Unchanged int
+}
+
+// ApplyRoster writes a planned roster import (see ImportRoster).
 func (sc *Scoped) ApplyRoster(ctx context.Context, p *workforce.RosterPlan, systemNames map[string]string) error {
-	return sc.s.audited(ctx, func(tx *sql.Tx) (change, error) {
+	_, err := sc.ImportRoster(ctx, systemNames, func(sink workforce.RosterSink) (*workforce.RosterInfo, error) {
+		return &workforce.RosterInfo{File: p.File, SHA256: p.SHA256, Mapping: p.Mapping, Ignored: p.Ignored}, p.Replay(sink)
+	})
+	return err
+}
+
+// ImportRoster writes a roster import in one transaction as read hands
+// the sink each change (workforce.StreamRoster, reading the export a row
+// at a time, or a plan's Replay): joiners added in batches, movers saved,
+// leavers given their end date and a termination checklist; then the
+// mapping is remembered and the imported accounts matched again. All of
+// it lands, or none.
+func (sc *Scoped) ImportRoster(ctx context.Context, systemNames map[string]string, read func(sink workforce.RosterSink) (*workforce.RosterInfo, error)) (*RosterCounts, error) {
+	rw := &rosterWriter{ctx: ctx, sc: sc, systemNames: systemNames}
+	err := sc.s.audited(ctx, func(tx *sql.Tx) (change, error) {
 		w, err := sc.newPersonWriter(ctx, tx)
 		if err != nil {
 			return change{}, err
 		}
 		defer w.close()
-		for _, j := range p.Joiners {
-			if err := w.add(ctx, j); err != nil {
-				return change{}, err
-			}
-		}
-		for _, m := range p.Movers {
-			if err := w.save(ctx, m.New); err != nil {
-				return change{}, err
-			}
-		}
-		for _, l := range p.Leavers {
-			l.Person.End = l.End
-			if err := w.save(ctx, l.Person); err != nil {
-				return change{}, err
-			}
-			if err := sc.openChecklist(ctx, tx, l.Person, systemNames); err != nil {
-				return change{}, err
-			}
-		}
-		if err := sc.saveMapping(ctx, tx, p.Mapping); err != nil {
+		rw.tx, rw.w = tx, w
+		rw.joins = sc.s.newInserter(ctx, tx, "people", "org_id, "+personColumns, "people")
+		defer rw.joins.close()
+		info, err := read(rw)
+		if err != nil {
 			return change{}, err
 		}
+		if err := rw.joins.flush(); err != nil {
+			return change{}, rw.conflict(err)
+		}
+		if err := sc.saveMapping(ctx, tx, info.Mapping); err != nil {
+			return change{}, err
+		}
+		c := rw.counts
 		// Joiners and leavers change who is behind the imported accounts.
-		if len(p.Joiners)+len(p.Movers)+len(p.Leavers) > 0 {
+		if c.Joiners+c.Movers+c.Leavers > 0 {
 			if _, err := sc.s.matchAccounts(ctx, tx, sc.org.ID, ""); err != nil {
 				return change{}, err
 			}
 		}
 		return change{orgID: sc.org.ID, action: "roster.import", target: "org:" + sc.org.ID,
-			after: map[string]any{"file": p.File, "sha256": p.SHA256, "joiners": len(p.Joiners), "movers": len(p.Movers), "leavers": len(p.Leavers), "unchanged": p.Unchanged}}, nil
+			after: map[string]any{"file": info.File, "sha256": info.SHA256, "joiners": c.Joiners, "movers": c.Movers, "leavers": c.Leavers, "unchanged": c.Unchanged}}, nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &rw.counts, nil
+}
+
+// rosterWriter is the sink of a roster import written as it is read.
+type rosterWriter struct {
+	ctx         context.Context
+	sc          *Scoped
+	tx          *sql.Tx
+	w           *personWriter
+	joins       *inserter
+	systemNames map[string]string
+	counts      RosterCounts
+}
+
+func (rw *rosterWriter) Join(p *workforce.Person) error {
+	id, err := newID()
+	if err != nil {
+		return err
+	}
+	systems, _ := json.Marshal(p.Systems)
+	if err := rw.joins.add(rw.sc.org.ID, id, p.EmployeeID, p.Name, p.Email, p.Position, p.Department, p.Manager, string(p.Type), p.Start, p.End,
+		string(p.Access), string(systems), string(p.Clearance), p.ClearanceDate, p.Authorization, rw.w.now, rw.w.now); err != nil {
+		return rw.conflict(err)
+	}
+	p.ID = id
+	rw.counts.Joiners++
+	return nil
+}
+
+func (rw *rosterWriter) Move(mv *workforce.Move) error {
+	rw.counts.Movers++
+	return rw.w.save(rw.ctx, mv.New)
+}
+
+func (rw *rosterWriter) Leave(l *workforce.Leave) error {
+	rw.counts.Leavers++
+	l.Person.End = l.End
+	if err := rw.w.save(rw.ctx, l.Person); err != nil {
+		return err
+	}
+	return rw.sc.openChecklist(rw.ctx, rw.tx, l.Person, rw.systemNames)
+}
+
+func (rw *rosterWriter) Same() error {
+	rw.counts.Unchanged++
+	return nil
+}
+
+// conflict says which rule a joiner broke: its employee id is taken.
+func (rw *rosterWriter) conflict(err error) error {
+	if errs.Is(err, errs.Conflict) {
+		return errs.New(errs.Conflict, "employee_id: a joiner's employee id is already on the roster (was it added while the import ran?)")
+	}
+	return err
 }
 
 // Checklists returns termination checklist items, open ones first; of

@@ -6,6 +6,7 @@
 package tabular
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/csv"
@@ -13,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -62,17 +64,117 @@ func Read(file string, r io.Reader, max int64) (*Table, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(t.Header) == 0 || blank(t.Header) {
+	if err := t.setHeader(t.Header); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Stream reads a table a row at a time, without holding the file: fn is
+// called with the table holding one row, as row 0 (Cell, Fail and FailRow
+// work on it as on a read table). A CSV file is streamed whatever its size;
+// an XLSX workbook is read whole, within maxXLSX bytes. The table's SHA256
+// is set once the whole file is read. Errors: as Read's, and fn's.
+func Stream(file string, r io.Reader, maxXLSX int64, fn func(t *Table) error) (*Table, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, err := br.Peek(4)
+	if err != nil && len(head) == 0 {
+		if errors.Is(err, io.EOF) {
+			return nil, errs.New(errs.Invalid, file+" is empty (0 bytes)")
+		}
+		return nil, errs.Wrap(errs.Invalid, file+": the file could not be read", err)
+	}
+	if bytes.HasPrefix(head, []byte("PK\x03\x04")) {
+		t, err := Read(file, br, maxXLSX)
+		if err != nil {
+			return nil, err
+		}
+		rows, lines := t.Rows, t.Lines
+		for i := range rows {
+			t.Rows, t.Lines = rows[i:i+1], lines[i:i+1]
+			if err := fn(t); err != nil {
+				return nil, err
+			}
+		}
+		t.Rows, t.Lines = rows, lines
+		return t, nil
+	}
+	h := sha256.New()
+	t := &Table{File: file, Where: "line", index: map[string]int{}, raw: map[string]int{}}
+	cr := csv.NewReader(io.TeeReader(br, h))
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	first := true
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: %v", file, pe.Line, pe.Err))
+			}
+			return nil, errs.Wrap(errs.Invalid, file, err)
+		}
+		line, _ := cr.FieldPos(0)
+		for _, c := range rec {
+			if !utf8.ValidString(c) {
+				return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d is not UTF-8 text: save the file as CSV UTF-8 or XLSX", file, line))
+			}
+		}
+		if first {
+			first = false
+			if err := t.setHeader(slices.Clone(rec)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if blank(rec) {
+			continue
+		}
+		t.Rows, t.Lines = [][]string{rec}, []int{line}
+		if err := fn(t); err != nil {
+			return nil, err
+		}
+	}
+	if first {
 		return nil, errs.New(errs.Invalid, file+" has no header row")
+	}
+	t.Rows, t.Lines = nil, nil
+	t.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return t, nil
+}
+
+// ReadHeader reads a table's header only. Errors: as Stream's.
+func ReadHeader(file string, r io.Reader, maxXLSX int64) ([]string, error) {
+	var header []string
+	stop := errors.New("header read")
+	t, err := Stream(file, r, maxXLSX, func(t *Table) error { header = t.Header; return stop })
+	switch {
+	case errors.Is(err, stop):
+		return header, nil
+	case err != nil:
+		return nil, err
+	}
+	return t.Header, nil
+}
+
+// setHeader indexes the header's columns. Errors: Invalid for a blank
+// header or a column named twice.
+func (t *Table) setHeader(header []string) error {
+	t.Header = header
+	if len(t.Header) == 0 || blank(t.Header) {
+		return errs.New(errs.Invalid, t.File+" has no header row")
 	}
 	for i, h := range t.Header {
 		k := Key(h)
 		if _, dup := t.index[k]; dup && k != "" {
-			return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: column %q appears twice in the header", file, strings.TrimSpace(h)))
+			return errs.New(errs.Invalid, fmt.Sprintf("%s: column %q appears twice in the header", t.File, strings.TrimSpace(h)))
 		}
 		t.index[k] = i
 	}
-	return t, nil
+	return nil
 }
 
 // Key is a header's comparable form: trimmed, lower case, spaces and

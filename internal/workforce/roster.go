@@ -98,139 +98,132 @@ type RosterPlan struct {
 	Ignored   []string // columns the mapping does not use
 }
 
-// PlanRoster reads an HR export through the mapping against the current
-// roster, on day today. A row whose employee id is known moves that
-// person; a new id joins; a current person absent from the file, or whose
-// row ends on or before today, leaves. systems names assets of the ePHI
-// inventory, separated by ";" (assetByName maps lower-case names to ids).
-// Every problem is named by row and column; any problem means nothing is
-// imported.
-func PlanRoster(file string, r io.Reader, m Mapping, current []*Person, assetByName map[string]string, today string) (*RosterPlan, error) {
-	if err := m.Validate(); err != nil {
-		return nil, err
+// A RosterSink receives what a roster import does, as the export is read:
+// each joiner, mover and leaver, and how many rows change nothing. A
+// RosterPlan collects them; the store writes them as they come.
+type RosterSink interface {
+	Join(p *Person) error
+	Move(mv *Move) error
+	Leave(l *Leave) error
+	Same() error
+}
+
+// Join adds a joiner to the plan.
+func (p *RosterPlan) Join(np *Person) error { p.Joiners = append(p.Joiners, np); return nil }
+
+// Move adds a mover to the plan.
+func (p *RosterPlan) Move(mv *Move) error { p.Movers = append(p.Movers, mv); return nil }
+
+// Leave adds a leaver to the plan.
+func (p *RosterPlan) Leave(l *Leave) error { p.Leavers = append(p.Leavers, l); return nil }
+
+// Same counts a row that changes nothing.
+func (p *RosterPlan) Same() error { p.Unchanged++; return nil }
+
+// Replay hands the plan's changes to another sink.
+func (p *RosterPlan) Replay(to RosterSink) error {
+	for _, j := range p.Joiners {
+		if err := to.Join(j); err != nil {
+			return err
+		}
 	}
-	t, err := tabular.Read(file, r, MaxImportBytes)
+	for _, m := range p.Movers {
+		if err := to.Move(m); err != nil {
+			return err
+		}
+	}
+	for _, l := range p.Leavers {
+		if err := to.Leave(l); err != nil {
+			return err
+		}
+	}
+	for range p.Unchanged {
+		if err := to.Same(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PlanRoster reads an HR export through the mapping against the current
+// roster, on day today, into a plan (see StreamRoster). The file is read
+// whole, within MaxImportBytes.
+func PlanRoster(file string, r io.Reader, m Mapping, current []*Person, assetByName map[string]string, today string) (*RosterPlan, error) {
+	p := &RosterPlan{}
+	info, err := StreamRoster(file, r, MaxImportBytes, m, current, assetByName, today, p)
 	if err != nil {
 		return nil, err
 	}
-	var missing []string
-	used := map[string]bool{}
-	for _, f := range slices.Sorted(maps.Keys(m)) {
-		col := m[f]
-		if col == "" {
-			continue
-		}
-		if !t.Has(col) {
-			missing = append(missing, fmt.Sprintf("%q (for %s)", col, f))
-		}
-		used[tabular.Key(col)] = true
-	}
-	if len(missing) > 0 {
-		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: the mapping names column(s) the file does not have: %s; the file's columns are: %s",
-			file, strings.Join(missing, ", "), strings.Join(t.Header, ", ")))
-	}
-	p := &RosterPlan{File: file, SHA256: t.SHA256, Mapping: m}
-	for _, h := range t.Header {
-		if !used[tabular.Key(h)] && strings.TrimSpace(h) != "" {
-			p.Ignored = append(p.Ignored, h)
-		}
+	p.File, p.SHA256, p.Mapping, p.Ignored = info.File, info.SHA256, info.Mapping, info.Ignored
+	return p, nil
+}
+
+// RosterInfo is what StreamRoster read: the file, its SHA-256, the mapping
+// and the columns it did not use.
+type RosterInfo struct {
+	File    string
+	SHA256  string
+	Mapping Mapping
+	Ignored []string
+}
+
+// StreamRoster reads an HR export through the mapping against the current
+// roster, on day today, a row at a time, and hands the sink what each row
+// does. A row whose employee id is known moves that person; a new id
+// joins; a current person absent from the file, or whose row ends on or
+// before today, leaves. systems names assets of the ePHI inventory,
+// separated by ";" (assetByName maps lower-case names to ids). Every
+// problem is named by row and column, and once there is one the sink
+// hears nothing more: the caller writing in one transaction lands the
+// whole file or none of it. A CSV file is streamed, whatever its size; an
+// XLSX workbook is read whole, within maxXLSX bytes. What the reading keeps
+// is the employee ids seen (to refuse duplicates and find who left).
+func StreamRoster(file string, r io.Reader, maxXLSX int64, m Mapping, current []*Person, assetByName map[string]string, today string, sink RosterSink) (*RosterInfo, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
 	}
 	byID := make(map[string]*Person, len(current))
 	for _, c := range current {
 		byID[strings.ToLower(c.EmployeeID)] = c
 	}
-	cell := func(i int, f string) string {
-		if m[f] == "" {
-			return ""
-		}
-		return t.Cell(i, m[f])
-	}
-	seen := make(map[string]int, len(t.Rows))
-	for i := range t.Rows {
-		np := &Person{EmployeeID: cell(i, "employee_id"), Name: cell(i, "name"), Email: cell(i, "email"), Position: cell(i, "position"),
-			Department: cell(i, "department"), Manager: cell(i, "manager")}
-		if np.Name == "" {
-			np.Name = strings.TrimSpace(cell(i, "first_name") + " " + cell(i, "last_name"))
-		}
-		ok := true
-		col := func(f string) string { return cmp.Or(m[f], f) }
-		id := strings.ToLower(np.EmployeeID)
-		switch {
-		case id == "":
-			t.Fail(i, col("employee_id"), "the employee id is empty")
-			ok = false
-		case seen[id] > 0:
-			t.Fail(i, col("employee_id"), fmt.Sprintf("duplicate employee id %q (first on %s %d)", np.EmployeeID, t.Where, seen[id]))
-			ok = false
-		default:
-			seen[id] = t.Lines[i]
-		}
-		if np.Name == "" {
-			t.Fail(i, col("name"), "the name is empty")
-			ok = false
-		}
-		if v, good := ParseWorkerType(cell(i, "type")); good {
-			np.Type = v
-		} else {
-			t.Fail(i, col("type"), fmt.Sprintf("%q is not employee, contractor, volunteer or trainee", cell(i, "type")))
-			ok = false
-		}
-		for _, d := range []struct {
-			field string
-			dst   *string
-		}{{"start_date", &np.Start}, {"end_date", &np.End}} {
-			v, good := ParseDate(cell(i, d.field))
-			if !good {
-				t.Fail(i, col(d.field), fmt.Sprintf("%q is not a date", cell(i, d.field)))
-				ok = false
+	seen := map[string]int{}
+	var checked bool
+	var failed bool
+	t, err := tabular.Stream(file, r, maxXLSX, func(t *tabular.Table) error {
+		if !checked {
+			checked = true
+			if err := checkColumns(t, m); err != nil {
+				return err
 			}
-			*d.dst = v
 		}
-		if np.Start != "" && np.End != "" && np.End < np.Start {
-			t.Fail(i, col("end_date"), fmt.Sprintf("the end date %s is before the start date %s", np.End, np.Start))
-			ok = false
-		}
-		if v, good := ParseAccess(cell(i, "access")); good {
-			np.Access = v
-		} else {
-			t.Fail(i, col("access"), fmt.Sprintf("%q is not none, view, modify or administer", cell(i, "access")))
-			ok = false
-		}
-		np.Systems = []string{}
-		for _, name := range strings.Split(cell(i, "systems"), ";") {
-			if name = strings.TrimSpace(name); name == "" {
-				continue
-			}
-			aid, exists := assetByName[strings.ToLower(name)]
-			if !exists {
-				t.Fail(i, col("systems"), fmt.Sprintf("no asset named %q in the ePHI inventory", name))
-				ok = false
-				continue
-			}
-			np.Systems = append(np.Systems, aid)
-		}
+		np, ok := rosterRow(t, m, seen, assetByName)
 		if !ok {
-			continue
+			failed = true
+			return nil
 		}
-		if err := np.Validate(); err != nil {
-			t.FailRow(i, errs.Message(err))
-			continue
+		if failed {
+			return nil // read on to name every problem; nothing more is done
 		}
-		old, exists := byID[id]
+		old, exists := byID[strings.ToLower(np.EmployeeID)]
 		if !exists {
-			p.Joiners = append(p.Joiners, np)
-			continue
+			return sink.Join(np)
 		}
 		merged, fields := merge(old, np, m)
-		if merged.End != "" && merged.End < today && (old.End == "" || old.End >= today) {
-			p.Leavers = append(p.Leavers, &Leave{Person: merged, End: merged.End, Reason: "the export gives an end date of " + merged.End})
-			continue
+		switch {
+		case merged.End != "" && merged.End < today && (old.End == "" || old.End >= today):
+			return sink.Leave(&Leave{Person: merged, End: merged.End, Reason: "the export gives an end date of " + merged.End})
+		case len(fields) == 0:
+			return sink.Same()
 		}
-		if len(fields) == 0 {
-			p.Unchanged++
-			continue
+		return sink.Move(&Move{Old: old, New: merged, Fields: fields})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !checked {
+		if err := checkColumns(t, m); err != nil {
+			return nil, err
 		}
-		p.Movers = append(p.Movers, &Move{Old: old, New: merged, Fields: fields})
 	}
 	if err := t.Err(); err != nil {
 		return nil, err
@@ -240,10 +233,118 @@ func PlanRoster(file string, r io.Reader, m Mapping, current []*Person, assetByN
 			// Gone from the export: their last day was the day before it.
 			left := *c
 			left.End = max(addDays(today, -1), c.Start)
-			p.Leavers = append(p.Leavers, &Leave{Person: &left, End: left.End, Reason: "not in the export"})
+			if err := sink.Leave(&Leave{Person: &left, End: left.End, Reason: "not in the export"}); err != nil {
+				return nil, err
+			}
 		}
 	}
-	return p, nil
+	info := &RosterInfo{File: file, SHA256: t.SHA256, Mapping: m}
+	used := map[string]bool{}
+	for _, col := range m {
+		used[tabular.Key(col)] = true
+	}
+	for _, h := range t.Header {
+		if !used[tabular.Key(h)] && strings.TrimSpace(h) != "" {
+			info.Ignored = append(info.Ignored, h)
+		}
+	}
+	return info, nil
+}
+
+// checkColumns refuses a mapping naming columns the file does not have.
+func checkColumns(t *tabular.Table, m Mapping) error {
+	var missing []string
+	for _, f := range slices.Sorted(maps.Keys(m)) {
+		if col := m[f]; col != "" && !t.Has(col) {
+			missing = append(missing, fmt.Sprintf("%q (for %s)", col, f))
+		}
+	}
+	if len(missing) > 0 {
+		return errs.New(errs.Invalid, fmt.Sprintf("%s: the mapping names column(s) the file does not have: %s; the file's columns are: %s",
+			t.File, strings.Join(missing, ", "), strings.Join(t.Header, ", ")))
+	}
+	return nil
+}
+
+// rosterRow reads the table's current row (row 0) into a person, naming
+// every problem in the table; ok is false when there is any.
+func rosterRow(t *tabular.Table, m Mapping, seen map[string]int, assetByName map[string]string) (*Person, bool) {
+	cell := func(f string) string {
+		if m[f] == "" {
+			return ""
+		}
+		return t.Cell(0, m[f])
+	}
+	np := &Person{EmployeeID: cell("employee_id"), Name: cell("name"), Email: cell("email"), Position: cell("position"),
+		Department: cell("department"), Manager: cell("manager")}
+	if np.Name == "" {
+		np.Name = strings.TrimSpace(cell("first_name") + " " + cell("last_name"))
+	}
+	ok := true
+	col := func(f string) string { return cmp.Or(m[f], f) }
+	id := strings.ToLower(np.EmployeeID)
+	switch {
+	case id == "":
+		t.Fail(0, col("employee_id"), "the employee id is empty")
+		ok = false
+	case seen[id] > 0:
+		t.Fail(0, col("employee_id"), fmt.Sprintf("duplicate employee id %q (first on %s %d)", np.EmployeeID, t.Where, seen[id]))
+		ok = false
+	default:
+		seen[strings.Clone(id)] = t.Lines[0]
+	}
+	if np.Name == "" {
+		t.Fail(0, col("name"), "the name is empty")
+		ok = false
+	}
+	if v, good := ParseWorkerType(cell("type")); good {
+		np.Type = v
+	} else {
+		t.Fail(0, col("type"), fmt.Sprintf("%q is not employee, contractor, volunteer or trainee", cell("type")))
+		ok = false
+	}
+	for _, d := range []struct {
+		field string
+		dst   *string
+	}{{"start_date", &np.Start}, {"end_date", &np.End}} {
+		v, good := ParseDate(cell(d.field))
+		if !good {
+			t.Fail(0, col(d.field), fmt.Sprintf("%q is not a date", cell(d.field)))
+			ok = false
+		}
+		*d.dst = v
+	}
+	if np.Start != "" && np.End != "" && np.End < np.Start {
+		t.Fail(0, col("end_date"), fmt.Sprintf("the end date %s is before the start date %s", np.End, np.Start))
+		ok = false
+	}
+	if v, good := ParseAccess(cell("access")); good {
+		np.Access = v
+	} else {
+		t.Fail(0, col("access"), fmt.Sprintf("%q is not none, view, modify or administer", cell("access")))
+		ok = false
+	}
+	np.Systems = []string{}
+	for _, name := range strings.Split(cell("systems"), ";") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		aid, exists := assetByName[strings.ToLower(name)]
+		if !exists {
+			t.Fail(0, col("systems"), fmt.Sprintf("no asset named %q in the ePHI inventory", name))
+			ok = false
+			continue
+		}
+		np.Systems = append(np.Systems, aid)
+	}
+	if !ok {
+		return nil, false
+	}
+	if err := np.Validate(); err != nil {
+		t.FailRow(0, errs.Message(err))
+		return nil, false
+	}
+	return np, true
 }
 
 // merge applies the mapped fields of a row to a copy of old, listing what
