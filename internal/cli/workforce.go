@@ -435,7 +435,7 @@ module:CODE (those assigned a module) or department:NAME. It is sent on or after
 // of each kind to show.
 type rosterPreview struct {
 	joiners, movers, leavers, unchanged int
-	lines                                []string
+	lines                               []string
 }
 
 func (p *rosterPreview) Join(j *workforce.Person) error {
