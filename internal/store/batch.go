@@ -119,6 +119,11 @@ func pipe[T, I any](ctx context.Context, read func(emit func(T) error) (I, error
 	go func() {
 		defer close(chunks)
 		send := func(c []T) error {
+			// Checked first: once write has failed, the drain below makes
+			// room in the channel, and a select would still pick the send.
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			select {
 			case chunks <- c:
 				return nil

@@ -278,7 +278,7 @@ func (sc *Scoped) eachPeopleSlice(ctx context.Context, fn func([]*workforce.Pers
 	s := sc.s
 	after := ""
 	for {
-		people, err := sc.queryPeople(ctx, ` AND id > ? ORDER BY id LIMIT ?`, []any{after, peopleSlice})
+		people, err := sc.peopleAfter(ctx, after)
 		if err != nil || len(people) == 0 {
 			return err
 		}

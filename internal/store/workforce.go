@@ -66,14 +66,23 @@ func (sc *Scoped) PersonByEmail(ctx context.Context, email string) (*workforce.P
 }
 
 func (sc *Scoped) people(ctx context.Context, where string, args []any) ([]*workforce.Person, error) {
-	return sc.queryPeople(ctx, where+` ORDER BY lower(name), employee_id`, args)
+	return sc.queryPeople(ctx, `SELECT `+personColumns+` FROM people WHERE org_id = ?`+where+` ORDER BY lower(name), employee_id`, append([]any{sc.org.ID}, args...))
 }
 
-// queryPeople reads the people the query's tail (conditions, order, limit)
-// selects.
-func (sc *Scoped) queryPeople(ctx context.Context, tail string, args []any) ([]*workforce.Person, error) {
+// peopleAfter reads the next slice of the roster in the order of the ids,
+// after the id given. The query walks the primary key: the organisation is
+// compared as an expression (org_id || ''), for an index on org_id would
+// have SQLite sort the organisation's whole roster for every slice, and an
+// index on (org_id, id) would be picked by the account matching's min(id)
+// lookups, scanning the roster for every account.
+func (sc *Scoped) peopleAfter(ctx context.Context, after string) ([]*workforce.Person, error) {
+	return sc.queryPeople(ctx, `SELECT `+personColumns+` FROM people WHERE id > ? AND org_id || '' = ? ORDER BY id LIMIT ?`, []any{after, sc.org.ID, peopleSlice})
+}
+
+// queryPeople reads the people a query selects.
+func (sc *Scoped) queryPeople(ctx context.Context, q string, args []any) ([]*workforce.Person, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT `+personColumns+` FROM people WHERE org_id = ?`+tail), append([]any{sc.org.ID}, args...)...)
+	rows, err := s.read.QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, translate(err, "people")
 	}
