@@ -71,7 +71,7 @@ func (sc *Scoped) people(ctx context.Context, where string, args []any) ([]*work
 
 // peopleAfter reads the next slice of the roster in the order of the ids,
 // after the id given. The query walks the primary key: the organisation is
-// compared as an expression (org_id || ''), for an index on org_id would
+// compared as an expression (org_id || ”), for an index on org_id would
 // have SQLite sort the organisation's whole roster for every slice, and an
 // index on (org_id, id) would be picked by the account matching's min(id)
 // lookups, scanning the roster for every account.
