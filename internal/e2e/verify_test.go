@@ -1,0 +1,91 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The demo clinic's owner, in a real browser: the checks verified from the
+// demo's imported data with the records behind one of them, a scanner file
+// uploaded and imported in the background, the findings in the order to fix
+// them, and the accounts with the people they were matched to.
+func TestVerificationFromDataInTheBrowser(t *testing.T) {
+	ctx := newBrowser(t)
+	base, logins := startDemo(t, buildBinary(t))
+	shots := screenshotDir(t)
+	tab := page{t, ctx}
+	do, text := tab.do, tab.text
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(shots, name)
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", path)
+	}
+	org := base + "orgs/riverside-demo"
+	do(chromedp.Navigate(base+"login"),
+		chromedp.SendKeys(chromedp.ID("email"), "owner@riverside.example"),
+		chromedp.SendKeys(chromedp.ID("password"), logins["owner@riverside.example"]),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.CSS("li.card.org")))
+
+	// The checks the demo ran, each linked to the records behind it.
+	do(chromedp.Navigate(org+"/checks"), chromedp.WaitVisible(chromedp.CSS("table.table")))
+	checks := text("table.table")
+	for _, want := range []string{"Multifactor authentication", "Known exploited vulnerabilities", "hph-cpg/essential-3"} {
+		if !strings.Contains(checks, want) {
+			t.Errorf("the checks page lacks %q:\n%s", want, checks)
+		}
+	}
+	do(chromedp.Click(chromedp.CSS(`table.table a[href*="/checks/"]`)), chromedp.WaitVisible(chromedp.CSS("h1")))
+	if body := text("main"); !strings.Contains(body, "The records behind the verdict") {
+		t.Errorf("a check's page:\n%s", body)
+	}
+	shot("check-result.png")
+
+	// A Trivy report uploaded: the job's page follows it to the end.
+	report, _ := filepath.Abs("../ingest/testdata/trivy-small.json")
+	do(chromedp.Navigate(org+"/imports"), chromedp.WaitVisible(chromedp.CSS(`input[name=file]`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[name=file]`), []string{report}),
+		chromedp.Submit(chromedp.CSS(`input[name=file]`)),
+		chromedp.WaitVisible(chromedp.CSS("span.badge")))
+	job, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || !strings.Contains(job, "/imports/") {
+		t.Fatalf("after the upload: %s %v", job, err)
+	}
+	var outcome string
+	for range 40 {
+		do(chromedp.Navigate(job), chromedp.WaitVisible(chromedp.CSS("span.badge")))
+		if outcome = text("main"); strings.Contains(outcome, "state-done") || strings.Contains(outcome, "findings (Trivy)") || strings.Contains(outcome, "failed") {
+			break
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if !strings.Contains(outcome, "3 findings (Trivy)") || !strings.Contains(outcome, "run the checks") {
+		t.Errorf("the job's page:\n%s", outcome)
+	}
+	shot("import-job.png")
+
+	// The findings, in order, each with why it is where it is.
+	do(chromedp.Navigate(org+"/findings"), chromedp.WaitVisible(chromedp.CSS("table.table")))
+	if f := text("main"); !strings.Contains(f, "What changed between scans") || !strings.Contains(f, "KEV-listed") {
+		t.Errorf("the findings page:\n%s", f)
+	}
+	shot("findings.png")
+
+	// The accounts, matched to the roster.
+	do(chromedp.Navigate(org+"/accounts"), chromedp.WaitVisible(chromedp.CSS("table.table")))
+	if a := text("table.table"); !strings.Contains(a, "high") && !strings.Contains(a, "medium") {
+		t.Errorf("no account shows a match and its confidence:\n%s", a)
+	}
+}
