@@ -49,6 +49,12 @@ type Identity struct {
 	roster int // people on the roster
 	counts map[string]map[string]int
 	recs   map[string][]Record
+	sink   RecordSink     // when set, records go to it instead of recs
+	err    error          // the sink's first error
+	nrec   map[string]int // records flagged, by check
+	// longest: the most days an account of a departed person stayed enabled;
+	// dormantAccounts: enabled accounts with a dormant-check record.
+	longest, dormantAccounts int
 	// mfaKnown: enabled accounts whose export says whether they have MFA.
 	mfaKnown, privKnown, loginKnown, enabled int
 	mfaCritical                              int // privileged or remote accounts without MFA
@@ -57,15 +63,28 @@ type Identity struct {
 // NewIdentity starts an evaluation; roster is the number of people on
 // the roster (the unique-credentials and leavers checks need one).
 func NewIdentity(set Settings, roster int) *Identity {
-	e := &Identity{set: set.WithDefaults(), roster: roster, counts: map[string]map[string]int{}, recs: map[string][]Record{}}
+	e := &Identity{set: set.WithDefaults(), roster: roster, counts: map[string]map[string]int{}, recs: map[string][]Record{}, nrec: map[string]int{}}
 	for _, id := range []string{"identity.mfa", "identity.leavers", "identity.unique", "identity.separate", "identity.dormant"} {
 		e.counts[id] = map[string]int{}
 	}
 	return e
 }
 
+// SendTo hands the records to sink as they are found instead of keeping
+// them: the results then carry only their count.
+func (e *Identity) SendTo(sink RecordSink) { e.sink = sink }
+
+// Err is the sink's first error.
+func (e *Identity) Err() error { return e.err }
+
 func (e *Identity) flag(check string, a *identity.Account, weight int, reason string) {
-	e.recs[check] = append(e.recs[check], Record{Kind: "account", ID: a.ID, Label: a.Source + ":" + a.Login, Reason: reason, Weight: weight})
+	e.nrec[check]++
+	rec := Record{Kind: "account", ID: a.ID, Label: a.Source + ":" + a.Login, Reason: reason, Weight: weight}
+	if e.sink == nil {
+		e.recs[check] = append(e.recs[check], rec)
+	} else if e.err == nil {
+		e.err = e.sink(check, rec)
+	}
 }
 
 // isDefault reports whether an account bears a default vendor name.
@@ -141,6 +160,7 @@ func (e *Identity) Add(a *identity.Account) {
 	// Departed people's accounts still enabled.
 	if a.PersonEnd != "" && a.PersonEnd < a.AsOf {
 		days := daysBetween(a.PersonEnd, a.AsOf)
+		e.longest = max(e.longest, days)
 		e.counts["identity.leavers"]["still_enabled"]++
 		e.flag("identity.leavers", a, days, fmt.Sprintf("%s left on %s; the account was still enabled %s later (export of %s)", a.PersonName, a.PersonEnd, plural(days, "day", "days"), a.AsOf))
 	}
@@ -174,6 +194,12 @@ func (e *Identity) Add(a *identity.Account) {
 	}
 
 	// Dormant and unused accounts, stale passwords.
+	before := e.nrec["identity.dormant"]
+	defer func() {
+		if e.nrec["identity.dormant"] > before {
+			e.dormantAccounts++
+		}
+	}()
 	d := e.counts["identity.dormant"]
 	if a.LoginKnown {
 		e.loginKnown++
@@ -206,7 +232,7 @@ func (e *Identity) Results() []*Result {
 	var out []*Result
 	for _, id := range []string{"identity.mfa", "identity.leavers", "identity.unique", "identity.separate", "identity.dormant"} {
 		c, _ := ByID(id)
-		r := &Result{Check: c, Counts: e.counts[id], Records: e.recs[id]}
+		r := &Result{Check: c, Counts: e.counts[id], Records: e.recs[id], RecordCount: e.nrec[id]}
 		if r.Records == nil {
 			r.Records = []Record{}
 		}
@@ -237,11 +263,7 @@ func (e *Identity) Results() []*Result {
 			case n["still_enabled"] == 0:
 				r.GoalStatus, r.Detail = assessment.Met, fmt.Sprintf("no departed person's account is enabled (%d disabled)", n["revoked"])
 			default:
-				longest := 0
-				for _, rec := range r.Records {
-					longest = max(longest, rec.Weight)
-				}
-				r.GoalStatus, r.Detail = assessment.NotMet, fmt.Sprintf("%s of departed people still enabled, the longest %d days after the end date; %d disabled", plural(n["still_enabled"], "account", "accounts"), longest, n["revoked"])
+				r.GoalStatus, r.Detail = assessment.NotMet, fmt.Sprintf("%s of departed people still enabled, the longest %d days after the end date; %d disabled", plural(n["still_enabled"], "account", "accounts"), e.longest, n["revoked"])
 			}
 		case "identity.unique":
 			switch {
@@ -270,18 +292,15 @@ func (e *Identity) Results() []*Result {
 				r.GoalStatus, r.Detail = assessment.NotMet, fmt.Sprintf("%d of %s also used for email", n["privileged_with_mailbox"], plural(n["privileged"], "privileged account", "privileged accounts"))
 			}
 		case "identity.dormant":
-			flagged := map[string]bool{}
-			for _, rec := range r.Records {
-				flagged[rec.ID] = true
-			}
+			flagged := e.dormantAccounts
 			switch {
-			case e.loginKnown == 0 && len(flagged) == 0:
+			case e.loginKnown == 0 && flagged == 0:
 				r.GoalStatus, r.Detail = assessment.Unknown, "no imported export gives last sign-ins"
-			case len(flagged) == 0:
+			case flagged == 0:
 				r.GoalStatus, r.Detail = assessment.Met, fmt.Sprintf("no dormant or unused account, no stale password, of %d enabled accounts", e.enabled)
 			default:
 				r.GoalStatus = assessment.NotMet
-				if float64(len(flagged)) <= 0.05*float64(e.enabled) {
+				if float64(flagged) <= 0.05*float64(e.enabled) {
 					r.GoalStatus = assessment.PartlyMet
 				}
 				r.Detail = fmt.Sprintf("%d dormant (over %d days), %d never used, %d stale passwords, %d never expiring, of %d enabled accounts", n["dormant"], e.set.DormantDays, n["never_used"], n["stale_password"], n["password_never_expires"], e.enabled)

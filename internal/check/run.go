@@ -17,10 +17,23 @@ type Source interface {
 	EachOpenFinding(ctx context.Context, fn func(*OpenFinding) error) error
 }
 
+// A RecordSink takes the records behind a check's verdict as they are
+// found, so that a run over millions of accounts or findings need not hold
+// them (the store writes them as they come).
+type RecordSink func(checkID string, rec Record) error
+
 // Run runs every check of the catalog over the organisation's data, in
 // one pass over the accounts and one over the open findings, and returns
-// the results dated now, in the catalog's order.
+// the results dated now, in the catalog's order, each with its records
+// heaviest first.
 func Run(ctx context.Context, src Source, now time.Time) ([]*Result, error) {
+	return RunTo(ctx, src, now, nil)
+}
+
+// RunTo is Run handing the records to sink, in the order they are found,
+// rather than keeping them; each result has their count. A nil sink keeps
+// them, as Run.
+func RunTo(ctx context.Context, src Source, now time.Time, sink RecordSink) ([]*Result, error) {
 	set, err := src.CheckSettings(ctx)
 	if err != nil {
 		return nil, err
@@ -30,7 +43,10 @@ func Run(ctx context.Context, src Source, now time.Time) ([]*Result, error) {
 		return nil, err
 	}
 	id := NewIdentity(set, people)
-	if err := src.EachAccount(ctx, func(a *identity.Account) error { id.Add(a); return nil }); err != nil {
+	if sink != nil {
+		id.SendTo(sink)
+	}
+	if err := src.EachAccount(ctx, func(a *identity.Account) error { id.Add(a); return id.Err() }); err != nil {
 		return nil, err
 	}
 	kev, err := src.KEVLoaded(ctx)
@@ -38,7 +54,10 @@ func Run(ctx context.Context, src Source, now time.Time) ([]*Result, error) {
 		return nil, err
 	}
 	v := NewVuln(set.WithDefaults(), kev)
-	if err := src.EachOpenFinding(ctx, func(f *OpenFinding) error { v.Add(f); return nil }); err != nil {
+	if sink != nil {
+		v.SendTo(sink)
+	}
+	if err := src.EachOpenFinding(ctx, func(f *OpenFinding) error { v.Add(f); return v.Err() }); err != nil {
 		return nil, err
 	}
 	out := append(id.Results(), v.Result())

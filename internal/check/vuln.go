@@ -43,6 +43,9 @@ type Vuln struct {
 	kevLoaded bool
 	counts    map[string]int
 	recs      []Record
+	sink      RecordSink // when set, records go to it instead of recs
+	err       error
+	nrec      int
 	overdue   int
 }
 
@@ -99,13 +102,26 @@ func (v *Vuln) Add(f *OpenFinding) {
 		reason += fmt.Sprintf(": %d days overdue", age-window)
 		weight += 100000 // overdue first
 	}
-	v.recs = append(v.recs, Record{Kind: "finding", ID: f.ID, Label: f.CVE + " on " + f.place(), Reason: reason, Weight: weight})
+	rec := Record{Kind: "finding", ID: f.ID, Label: f.CVE + " on " + f.place(), Reason: reason, Weight: weight}
+	v.nrec++
+	if v.sink == nil {
+		v.recs = append(v.recs, rec)
+	} else if v.err == nil {
+		v.err = v.sink("vuln.kev", rec)
+	}
 }
+
+// SendTo hands the records to sink as they are found instead of keeping
+// them: the result then carries only their count.
+func (v *Vuln) SendTo(sink RecordSink) { v.sink = sink }
+
+// Err is the sink's first error.
+func (v *Vuln) Err() error { return v.err }
 
 // Result gives the check's result.
 func (v *Vuln) Result() *Result {
 	c, _ := ByID("vuln.kev")
-	r := &Result{Check: c, Counts: v.counts, Records: v.recs}
+	r := &Result{Check: c, Counts: v.counts, Records: v.recs, RecordCount: v.nrec}
 	if r.Records == nil {
 		r.Records = []Record{}
 	}

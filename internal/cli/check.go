@@ -55,18 +55,19 @@ linked to the result behind it.`,
 			if err != nil {
 				return err
 			}
-			results, err := check.Run(ctx, sc, time.Now())
+			results, err := sc.RunChecks(ctx, time.Now())
 			if err != nil {
-				return err
-			}
-			if err := sc.SaveCheckResults(ctx, results); err != nil {
 				return err
 			}
 			if asJSON {
 				out := make([]checkJSON, 0, len(results))
 				for _, r := range results {
-					ids := make([]string, len(r.Records))
-					for i, rec := range r.Records {
+					all, err := sc.CheckResult(ctx, r.ID, 0, 0)
+					if err != nil {
+						return err
+					}
+					ids := make([]string, len(all.Records))
+					for i, rec := range all.Records {
 						ids[i] = rec.ID
 					}
 					out = append(out, checkJSON{ID: r.Check.ID, Title: r.Check.Title, Goal: r.Check.Goal, Items: r.Check.Items, Status: r.Status, GoalStatus: string(r.GoalStatus),
@@ -80,11 +81,15 @@ linked to the result behind it.`,
 					goal = strings.Join(r.Check.Items, ", ")
 				}
 				fmt.Fprintf(a.stdout, "%-8s %-18s %s (%s)\n         %s\n", strings.ToUpper(string(r.Status)), r.Check.ID, r.Check.Title, goal, r.Detail)
-				for _, rec := range r.Records[:min(3, len(r.Records))] {
+				first, err := sc.CheckResult(ctx, r.ID, 0, 3)
+				if err != nil {
+					return err
+				}
+				for _, rec := range first.Records {
 					fmt.Fprintf(a.stdout, "         - %s: %s\n", rec.Label, rec.Reason)
 				}
-				if len(r.Records) > 3 {
-					fmt.Fprintf(a.stdout, "         … and %d more: safeguard check show %s\n", len(r.Records)-3, r.ID)
+				if r.RecordCount > 3 {
+					fmt.Fprintf(a.stdout, "         … and %d more: safeguard check show %s\n", r.RecordCount-3, r.ID)
 				}
 			}
 			vulns, err := sc.Vulnerabilities(ctx)

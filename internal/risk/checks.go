@@ -28,12 +28,15 @@ func CheckProposals(results []*check.Result, existing []*Vulnerability) []*Vulne
 		var b strings.Builder
 		fmt.Fprintf(&b, "The check %q (%s) failed on %s: %s.", r.Check.Title, r.Check.ID, r.At.Format("2006-01-02"), r.Detail)
 		if len(r.Records) > 0 {
+			// Records holds the heaviest, all of them or the first few of
+			// RecordCount.
+			total := max(len(r.Records), r.RecordCount)
 			b.WriteString(" The records behind it include:")
 			for _, rec := range r.Records[:min(5, len(r.Records))] {
 				fmt.Fprintf(&b, "\n- %s: %s", rec.Label, rec.Reason)
 			}
-			if len(r.Records) > 5 {
-				fmt.Fprintf(&b, "\n- and %d more", len(r.Records)-5)
+			if total > 5 {
+				fmt.Fprintf(&b, "\n- and %d more", total-5)
 			}
 		}
 		v := &Vulnerability{Title: fmt.Sprintf("%s: %s", r.Check.Title, shortDetail(r.Detail)), Description: b.String(),

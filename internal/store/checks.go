@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/check"
@@ -124,45 +125,146 @@ func (sc *Scoped) SaveCheckResults(ctx context.Context, results []*check.Result)
 		return err
 	}
 	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		summary := map[string]string{}
-		records := s.newInserter(ctx, tx, "check_records", "result_id, seq, kind, record_id, label, reason, weight", "check records")
-		defer records.close()
 		for _, r := range results {
 			if r.ID, err = newID(); err != nil {
 				return change{}, err
 			}
-			counts, _ := json.Marshal(r.Counts)
-			if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO check_results (id, org_id, run_id, check_id, status, goal_status, counts, detail, records, ran_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-				r.ID, sc.org.ID, runID, r.Check.ID, string(r.Status), string(r.GoalStatus), string(counts), r.Detail, len(r.Records), formatTime(r.At)); err != nil {
-				return change{}, translate(err, "check results")
-			}
+			r.RecordCount = len(r.Records)
+		}
+		if err := sc.insertResults(ctx, tx, runID, results); err != nil {
+			return change{}, err
+		}
+		records := s.newInserter(ctx, tx, "check_records", "result_id, seq, kind, record_id, label, reason, weight", "check records")
+		defer records.close()
+		for _, r := range results {
 			for i, rec := range r.Records {
 				if err := records.add(r.ID, i, rec.Kind, rec.ID, rec.Label, rec.Reason, rec.Weight); err != nil {
 					return change{}, err
 				}
 			}
-			if err := records.flush(); err != nil {
-				return change{}, err
-			}
-			for _, goal := range r.Goals() {
-				in := r.Input(goal)
-				id, err := newID()
-				if err != nil {
-					return change{}, err
-				}
-				if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO scorecard_inputs (id, org_id, goal_id, source, label, status, detail, ref, observed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-					id, sc.org.ID, in.Goal, in.Source, in.Label, string(in.Status), in.Detail, in.Ref, formatTime(in.Date)); err != nil {
-					return change{}, translate(err, "scorecard input")
-				}
-			}
-			summary[r.Check.ID] = string(r.Status)
 		}
-		proposed, err := sc.proposeFromChecks(ctx, tx, results)
+		if err := records.flush(); err != nil {
+			return change{}, err
+		}
+		return sc.saveRun(ctx, tx, runID, results)
+	})
+}
+
+// RunChecks runs every check now and stores the run in one transaction,
+// as SaveCheckResults does, without holding the records behind the
+// verdicts: each is written as the checks find it into a staging table,
+// and the records are numbered heaviest first by the database when the
+// run ends. The results carry their record count and, for a failing
+// check, its five heaviest records.
+func (sc *Scoped) RunChecks(ctx context.Context, now time.Time) ([]*check.Result, error) {
+	s := sc.s
+	runID, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]string{}
+	for _, c := range check.Catalog {
+		if ids[c.ID], err = newID(); err != nil {
+			return nil, err
+		}
+	}
+	var results []*check.Result
+	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		create := `CREATE TEMP TABLE check_staging (result_id TEXT NOT NULL, kind TEXT NOT NULL, record_id TEXT NOT NULL, label TEXT NOT NULL, reason TEXT NOT NULL, weight INTEGER NOT NULL)`
+		if s.engine == Postgres {
+			create += ` ON COMMIT DROP`
+		}
+		if _, err := tx.ExecContext(ctx, create); err != nil {
+			return change{}, translate(err, "check records")
+		}
+		staged := s.newInserter(ctx, tx, "check_staging", "result_id, kind, record_id, label, reason, weight", "check records")
+		defer staged.close()
+		var err error
+		results, err = check.RunTo(ctx, sc, now, func(checkID string, rec check.Record) error {
+			return staged.add(ids[checkID], rec.Kind, rec.ID, rec.Label, rec.Reason, rec.Weight)
+		})
 		if err != nil {
 			return change{}, err
 		}
-		return change{orgID: sc.org.ID, action: "check.run", target: "run:" + runID, after: map[string]any{"results": summary, "proposed": proposed}}, nil
+		if err := staged.flush(); err != nil {
+			return change{}, err
+		}
+		for _, r := range results {
+			r.ID = ids[r.Check.ID]
+		}
+		if err := sc.insertResults(ctx, tx, runID, results); err != nil {
+			return change{}, err
+		}
+		// The order of sortRecords: heaviest first, then by label and id,
+		// compared byte by byte as Go compares them.
+		collate := ""
+		if s.engine == Postgres {
+			collate = ` COLLATE "C"`
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO check_records (result_id, seq, kind, record_id, label, reason, weight)
+			SELECT result_id, ROW_NUMBER() OVER (PARTITION BY result_id ORDER BY weight DESC, label`+collate+`, record_id`+collate+`) - 1, kind, record_id, label, reason, weight
+			FROM check_staging`); err != nil {
+			return change{}, translate(err, "check records")
+		}
+		if s.engine == SQLite {
+			if _, err := tx.ExecContext(ctx, `DROP TABLE temp.check_staging`); err != nil {
+				return change{}, translate(err, "check records")
+			}
+		}
+		for _, r := range results {
+			if r.Status != check.Fail {
+				continue
+			}
+			// The heaviest records, for the proposal to quote.
+			if r.Records, err = sc.checkRecords(ctx, tx, r.ID, 0, 5); err != nil {
+				return change{}, err
+			}
+		}
+		return sc.saveRun(ctx, tx, runID, results)
 	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// insertResults writes a run's results, before their records.
+func (sc *Scoped) insertResults(ctx context.Context, tx *sql.Tx, runID string, results []*check.Result) error {
+	s := sc.s
+	for _, r := range results {
+		counts, _ := json.Marshal(r.Counts)
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO check_results (id, org_id, run_id, check_id, status, goal_status, counts, detail, records, ran_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			r.ID, sc.org.ID, runID, r.Check.ID, string(r.Status), string(r.GoalStatus), string(counts), r.Detail, r.RecordCount, formatTime(r.At)); err != nil {
+			return translate(err, "check results")
+		}
+	}
+	return nil
+}
+
+// saveRun records a run's results, written with their records, as dated
+// inputs of the scorecard, and the proposals of failing checks.
+func (sc *Scoped) saveRun(ctx context.Context, tx *sql.Tx, runID string, results []*check.Result) (change, error) {
+	s := sc.s
+	summary := map[string]string{}
+	for _, r := range results {
+		for _, goal := range r.Goals() {
+			in := r.Input(goal)
+			id, err := newID()
+			if err != nil {
+				return change{}, err
+			}
+			if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO scorecard_inputs (id, org_id, goal_id, source, label, status, detail, ref, observed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+				id, sc.org.ID, in.Goal, in.Source, in.Label, string(in.Status), in.Detail, in.Ref, formatTime(in.Date)); err != nil {
+				return change{}, translate(err, "scorecard input")
+			}
+		}
+		summary[r.Check.ID] = string(r.Status)
+	}
+	proposed, err := sc.proposeFromChecks(ctx, tx, results)
+	if err != nil {
+		return change{}, err
+	}
+	return change{orgID: sc.org.ID, action: "check.run", target: "run:" + runID, after: map[string]any{"results": summary, "proposed": proposed}}, nil
 }
 
 // proposeFromChecks adds to the register a proposed vulnerability for
@@ -224,25 +326,34 @@ func (sc *Scoped) CheckResult(ctx context.Context, id string, offset, limit int)
 		return nil, errs.New(errs.NotFound, "check result not found")
 	}
 	r := rs[0]
-	q := `SELECT kind, record_id, label, reason, weight FROM check_records WHERE result_id = ? AND seq >= ? ORDER BY seq`
-	args := []any{id, max(offset, 0)}
-	if limit > 0 {
-		q, args = q+` LIMIT ?`, append(args, limit)
+	if r.Records, err = sc.checkRecords(ctx, sc.s.read, id, offset, limit); err != nil {
+		return nil, err
 	}
-	rows, err := sc.s.read.QueryContext(ctx, sc.s.rebind(q), args...)
+	return r, nil
+}
+
+// checkRecords reads a result's records from the offset-th, at most limit
+// (0: all).
+func (sc *Scoped) checkRecords(ctx context.Context, q querier, resultID string, offset, limit int) ([]check.Record, error) {
+	query := `SELECT kind, record_id, label, reason, weight FROM check_records WHERE result_id = ? AND seq >= ? ORDER BY seq`
+	args := []any{resultID, max(offset, 0)}
+	if limit > 0 {
+		query, args = query+` LIMIT ?`, append(args, limit)
+	}
+	rows, err := q.QueryContext(ctx, sc.s.rebind(query), args...)
 	if err != nil {
 		return nil, translate(err, "check records")
 	}
 	defer rows.Close()
-	r.Records = []check.Record{}
+	out := []check.Record{}
 	for rows.Next() {
 		var rec check.Record
 		if err := rows.Scan(&rec.Kind, &rec.ID, &rec.Label, &rec.Reason, &rec.Weight); err != nil {
 			return nil, translate(err, "check records")
 		}
-		r.Records = append(r.Records, rec)
+		out = append(out, rec)
 	}
-	return r, translate(rows.Err(), "check records")
+	return out, translate(rows.Err(), "check records")
 }
 
 func (sc *Scoped) checkResults(ctx context.Context, q string, args ...any) ([]*check.Result, error) {
@@ -285,4 +396,9 @@ func (sc *Scoped) checkResults(ctx context.Context, q string, args ...any) ([]*c
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// querier is a transaction or the read pool.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }

@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +138,28 @@ func TestChecksFromImportedData(t *testing.T) {
 		// goal and the Security Rule item.
 		if err := sc.SaveCheckResults(ctx, results); err != nil {
 			t.Fatal(err)
+		}
+		// Run and stored without holding the records: the same verdicts and
+		// the same records in the same order, numbered by the database.
+		streamed, err := sc.RunChecks(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range streamed {
+			mem := results[i]
+			if r.Check.ID != mem.Check.ID || r.Status != mem.Status || r.Detail != mem.Detail || r.RecordCount != len(mem.Records) || !maps.Equal(r.Counts, mem.Counts) {
+				t.Errorf("%s run and stored: %s %q %d records; in memory: %s %q %d", r.Check.ID, r.Status, r.Detail, r.RecordCount, mem.Status, mem.Detail, len(mem.Records))
+			}
+			got, err := sc.CheckResult(ctx, r.ID, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got.Records, mem.Records) {
+				t.Errorf("%s: stored records\n%v\nwant\n%v", r.Check.ID, got.Records, mem.Records)
+			}
+			if r.Status == check.Fail && (len(r.Records) != min(5, len(mem.Records)) || r.Records[0] != mem.Records[0]) {
+				t.Errorf("%s: the heaviest records a failing result carries: %v", r.Check.ID, r.Records)
+			}
 		}
 		stored, err := sc.CheckResults(ctx)
 		if err != nil || len(stored) != len(check.Catalog) || stored[0].Check.ID != "identity.mfa" || stored[0].Counts["without_mfa"] != 7 {

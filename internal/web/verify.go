@@ -153,12 +153,7 @@ func (s *Server) renderChecks(w http.ResponseWriter, r *http.Request, status int
 
 // runChecks runs every check now and records the results.
 func (s *Server) runChecks(r *http.Request) ([]*check.Result, error) {
-	sc := scopeFrom(r.Context()).Store
-	results, err := check.Run(r.Context(), sc, s.now())
-	if err != nil {
-		return nil, err
-	}
-	return results, sc.SaveCheckResults(r.Context(), results)
+	return scopeFrom(r.Context()).Store.RunChecks(r.Context(), s.now())
 }
 
 func (s *Server) runChecksForm(w http.ResponseWriter, r *http.Request) {
