@@ -160,6 +160,31 @@ func (p page) do(steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// shot saves a full-page screenshot (PNG) under the screenshot folder.
+func (p page) shot(name string) {
+	p.t.Helper()
+	png, err := chromedp.Run(p.ctx, chromedp.FullScreenshot(100)) // 100: PNG; below it, JPEG
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	path := filepath.Join(screenshotDir(p.t), name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+	p.t.Logf("screenshot: %s", path)
+}
+
+// signInDemoOwner signs in as the demo clinic's owner with the password
+// the demo printed.
+func (p page) signInDemoOwner(base string, logins map[string]string) {
+	p.t.Helper()
+	p.do(chromedp.Navigate(base+"login"),
+		chromedp.SendKeys(chromedp.ID("email"), "owner@riverside.example"),
+		chromedp.SendKeys(chromedp.ID("password"), logins["owner@riverside.example"]),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.CSS("li.card.org")))
+}
+
 // text is the visible text of the first element sel matches.
 func (p page) text(sel string) string {
 	p.t.Helper()

@@ -31,21 +31,9 @@ func screenshotDir(t *testing.T) string {
 func TestSmallPracticeAssessment(t *testing.T) {
 	ctx := newBrowser(t)
 	base := startServe(t, buildBinary(t), 0)
-	shots := screenshotDir(t)
 	tab := page{t, ctx}
 	do, text := tab.do, tab.text
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG; below it, JPEG
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(shots, name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
+	shot := tab.shot
 	submit := func(button string, then string) {
 		t.Helper()
 		do(chromedp.Click(chromedp.CSS(button)), chromedp.WaitVisible(chromedp.CSS(then)))

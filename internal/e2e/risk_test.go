@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,27 +15,11 @@ import (
 func TestRiskAnalysisInTheBrowser(t *testing.T) {
 	ctx := newBrowser(t)
 	base, logins := startDemo(t, buildBinary(t))
-	shots := screenshotDir(t)
 	tab := page{t, ctx}
 	do, text := tab.do, tab.text
-	shot := func(name string) {
-		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(shots, name)
-		if err := os.WriteFile(path, png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot: %s", path)
-	}
+	shot := tab.shot
 	risk := base + "orgs/riverside-demo/risk"
-	do(chromedp.Navigate(base+"login"),
-		chromedp.SendKeys(chromedp.ID("email"), "owner@riverside.example"),
-		chromedp.SendKeys(chromedp.ID("password"), logins["owner@riverside.example"]),
-		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.CSS("li.card.org")))
+	tab.signInDemoOwner(base, logins)
 
 	// The overview shows the demo's analysis at once.
 	do(chromedp.Navigate(risk), chromedp.WaitVisible(chromedp.CSS("div.heatmaps svg")))

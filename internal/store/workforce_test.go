@@ -26,6 +26,26 @@ func rosterFile(t *testing.T, name string) *os.File {
 	return f
 }
 
+// withStarterProgram creates the organisation riverside with Safeguard's
+// starter training program installed.
+func withStarterProgram(t *testing.T, s *store.Store, reg *catalog.Registry) *store.Scoped {
+	t.Helper()
+	ctx := context.Background()
+	o := clinic("riverside")
+	if err := s.CreateOrganization(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	sc := s.Scope(o)
+	starter, _, err := workforce.Starter(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.InstallProgram(ctx, starter); err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
 // A roster imported, re-imported with a joiner, a mover and two leavers:
 // the assignments follow and the leavers' checklists open.
 func TestRosterReimport(t *testing.T) {
@@ -35,18 +55,7 @@ func TestRosterReimport(t *testing.T) {
 	}
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		o := clinic("riverside")
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		sc := s.Scope(o)
-		starter, _, err := workforce.Starter(reg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sc.InstallProgram(ctx, starter); err != nil {
-			t.Fatal(err)
-		}
+		sc := withStarterProgram(t, s, reg)
 		if m, _ := sc.RosterMapping(ctx); m != nil {
 			t.Errorf("a mapping before any import: %v", m)
 		}
@@ -150,18 +159,7 @@ func TestTrainingInputInSlices(t *testing.T) {
 	}
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		o := clinic("riverside")
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		sc := s.Scope(o)
-		starter, _, err := workforce.Starter(reg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sc.InstallProgram(ctx, starter); err != nil {
-			t.Fatal(err)
-		}
+		sc := withStarterProgram(t, s, reg)
 		plan := &workforce.RosterPlan{File: "hr.csv", Mapping: workforce.Mapping{"employee_id": "id", "name": "name"}}
 		for i := range 5000*2 + 17 {
 			p := &workforce.Person{EmployeeID: fmt.Sprint(10000 + i), Name: fmt.Sprintf("Person %d", i), Type: workforce.Employee, Access: workforce.View, Systems: []string{},

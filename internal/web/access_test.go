@@ -16,7 +16,6 @@ import (
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
-	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -184,23 +183,13 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if err := rsc.CreateReminder(ctx, reminder); err != nil {
 			t.Fatal(err)
 		}
-		job := &store.ImportJob{Filename: "scan.nessus", Size: 10}
-		if err := rsc.CreateImportJob(ctx, job); err != nil {
-			t.Fatal(err)
-		}
-		results, err := check.Run(ctx, rsc, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := rsc.SaveCheckResults(ctx, results); err != nil {
-			t.Fatal(err)
-		}
+		jobID, resultID := verificationRecords(t, rsc)
 		idFor := func(pattern string) string {
 			switch {
 			case strings.Contains(pattern, "{org}/imports/"):
-				return job.ID
+				return jobID
 			case strings.Contains(pattern, "{org}/checks/"):
-				return results[0].ID
+				return resultID
 			case strings.Contains(pattern, "/risk/analyses/"):
 				return analysis.ID
 			case strings.Contains(pattern, "/risk/assets/"):

@@ -13,7 +13,6 @@ import (
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
-	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -96,17 +95,7 @@ func TestAPITokenMatrix(t *testing.T) {
 		if err := rsc.SavePerson(ctx, person, nil); err != nil {
 			t.Fatal(err)
 		}
-		job := &store.ImportJob{Filename: "scan.nessus", Size: 10}
-		if err := rsc.CreateImportJob(ctx, job); err != nil {
-			t.Fatal(err)
-		}
-		results, err := check.Run(ctx, rsc, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := rsc.SaveCheckResults(ctx, results); err != nil {
-			t.Fatal(err)
-		}
+		jobID, resultID := verificationRecords(t, rsc)
 		withScope := map[auth.Scope]string{auth.ScopeRead: readA, auth.ScopeWrite: writeA, auth.ScopeImport: importA}
 		without := map[auth.Scope]string{auth.ScopeRead: importA, auth.ScopeWrite: readA, auth.ScopeImport: readA}
 		checked := 0
@@ -130,9 +119,9 @@ func TestAPITokenMatrix(t *testing.T) {
 			case strings.Contains(path, "/workforce/people/"):
 				id = person.ID
 			case strings.Contains(path, "/imports/"):
-				id = job.ID
+				id = jobID
 			case strings.Contains(path, "/checks/"):
-				id = results[0].ID
+				id = resultID
 			}
 			item := "hph-cpg/enhanced-1"
 			if strings.Contains(path, "/links/") {

@@ -16,6 +16,22 @@ import (
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
 
+// verificationRecords gives the matrices an import job and a stored check
+// result of the organisation, for the routes that name one.
+func verificationRecords(t *testing.T, sc *store.Scoped) (jobID, resultID string) {
+	t.Helper()
+	ctx := context.Background()
+	job := &store.ImportJob{Filename: "scan.nessus", Size: 10}
+	if err := sc.CreateImportJob(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	results, err := sc.RunChecks(ctx, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return job.ID, results[0].ID
+}
+
 func ingestFile(t *testing.T, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "ingest", "testdata", name))
