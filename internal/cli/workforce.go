@@ -175,13 +175,6 @@ func nonNilSlice[T any](s []T) []T {
 	return s
 }
 
-func clip[T any](s []T, n int) []T {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
-}
-
 func mappingText(m workforce.Mapping) string {
 	var parts []string
 	for _, f := range workforce.Fields {
