@@ -92,10 +92,7 @@ id) is named by row and column, and nothing is written.`,
 			if err != nil {
 				return err
 			}
-			current, err := sc.People(ctx)
-			if err != nil {
-				return err
-			}
+			current := sc.CurrentRoster(ctx)
 			byName, byID, err := sc.AssetNames(ctx)
 			if err != nil {
 				return err

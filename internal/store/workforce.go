@@ -52,6 +52,57 @@ func (sc *Scoped) Person(ctx context.Context, id string) (*workforce.Person, err
 	return ps[0], nil
 }
 
+// CurrentRoster is the organisation's roster for a roster import to
+// compare against, read from the database as the import asks (one person
+// by employee id, the whole roster a slice at a time), never held whole.
+// It reads what was committed before the import began; an empty roster
+// (the first import) is not asked at all.
+func (sc *Scoped) CurrentRoster(ctx context.Context) workforce.Roster {
+	return &currentRoster{ctx: ctx, sc: sc}
+}
+
+type currentRoster struct {
+	ctx    context.Context
+	sc     *Scoped
+	sized  bool
+	people int
+}
+
+func (c *currentRoster) Person(employeeID string) (*workforce.Person, error) {
+	if !c.sized {
+		n, err := c.sc.PeopleCount(c.ctx)
+		if err != nil {
+			return nil, err
+		}
+		c.sized, c.people = true, n
+	}
+	if c.people == 0 {
+		return nil, nil
+	}
+	ps, err := c.sc.people(c.ctx, " AND lower(employee_id) = lower(?)", []any{employeeID})
+	if err != nil || len(ps) == 0 {
+		return nil, err
+	}
+	return ps[0], nil
+}
+
+func (c *currentRoster) Each(fn func([]*workforce.Person) error) error {
+	after := ""
+	for {
+		people, err := c.sc.peopleAfter(c.ctx, after)
+		if err != nil || len(people) == 0 {
+			return err
+		}
+		if err := fn(people); err != nil {
+			return err
+		}
+		if len(people) < peopleSlice {
+			return nil
+		}
+		after = people[len(people)-1].ID
+	}
+}
+
 // PersonByEmail returns the person with an email, ignoring case: how a
 // signed-in workforce member finds their own record. Errors: NotFound.
 func (sc *Scoped) PersonByEmail(ctx context.Context, email string) (*workforce.Person, error) {

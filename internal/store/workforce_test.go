@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,17 @@ func TestRosterReimport(t *testing.T) {
 		p2, err := workforce.PlanRoster("roster-2026-07.csv", rosterFile(t, "roster-2026-07.csv"), saved, people, nil, "2026-07-10")
 		if err != nil {
 			t.Fatal(err)
+		}
+		// The same export against the roster read from the database as the
+		// rows come: the same changes.
+		streamed := &workforce.RosterPlan{}
+		if _, err := workforce.StreamRoster("roster-2026-07.csv", rosterFile(t, "roster-2026-07.csv"), workforce.MaxImportBytes, saved, sc.CurrentRoster(ctx), nil, "2026-07-10", streamed); err != nil {
+			t.Fatal(err)
+		}
+		if len(streamed.Joiners) != len(p2.Joiners) || len(streamed.Movers) != len(p2.Movers) || len(streamed.Leavers) != len(p2.Leavers) || streamed.Unchanged != p2.Unchanged ||
+			len(p2.Movers) == 0 || len(p2.Leavers) == 0 || streamed.Movers[0].Old.ID != p2.Movers[0].Old.ID || !slices.Equal(streamed.Movers[0].Fields, p2.Movers[0].Fields) {
+			t.Errorf("against the database: %d joiners, %d movers, %d leavers, %d unchanged; in memory %d, %d, %d, %d",
+				len(streamed.Joiners), len(streamed.Movers), len(streamed.Leavers), streamed.Unchanged, len(p2.Joiners), len(p2.Movers), len(p2.Leavers), p2.Unchanged)
 		}
 		if err := sc.ApplyRoster(ctx, p2, nil); err != nil {
 			t.Fatal(err)

@@ -145,12 +145,38 @@ func (p *RosterPlan) Replay(to RosterSink) error {
 	return nil
 }
 
+// Roster is the roster an import is compared against.
+type Roster interface {
+	// Person finds the person with an employee id, compared ignoring
+	// case; nil when there is none.
+	Person(employeeID string) (*Person, error)
+	// Each hands over every person, a slice at a time.
+	Each(fn func([]*Person) error) error
+}
+
+// RosterOf is a roster held in memory, for an import to compare against.
+func RosterOf(people []*Person) Roster {
+	byID := make(map[string]*Person, len(people))
+	for _, p := range people {
+		byID[strings.ToLower(p.EmployeeID)] = p
+	}
+	return listed{people, byID}
+}
+
+type listed struct {
+	people []*Person
+	byID   map[string]*Person
+}
+
+func (l listed) Person(id string) (*Person, error)   { return l.byID[strings.ToLower(id)], nil }
+func (l listed) Each(fn func([]*Person) error) error { return fn(l.people) }
+
 // PlanRoster reads an HR export through the mapping against the current
 // roster, on day today, into a plan (see StreamRoster). The file is read
 // whole, within MaxImportBytes.
 func PlanRoster(file string, r io.Reader, m Mapping, current []*Person, assetByName map[string]string, today string) (*RosterPlan, error) {
 	p := &RosterPlan{}
-	info, err := StreamRoster(file, r, MaxImportBytes, m, current, assetByName, today, p)
+	info, err := StreamRoster(file, r, MaxImportBytes, m, RosterOf(current), assetByName, today, p)
 	if err != nil {
 		return nil, err
 	}
@@ -177,14 +203,12 @@ type RosterInfo struct {
 // hears nothing more: the caller writing in one transaction lands the
 // whole file or none of it. A CSV file is streamed, whatever its size; an
 // XLSX workbook is read whole, within maxXLSX bytes. What the reading keeps
-// is the employee ids seen (to refuse duplicates and find who left).
-func StreamRoster(file string, r io.Reader, maxXLSX int64, m Mapping, current []*Person, assetByName map[string]string, today string, sink RosterSink) (*RosterInfo, error) {
+// is the employee ids seen (to refuse duplicates and find who left); the
+// current roster is asked for each person as the rows come, and walked
+// once at the end for those the export left out.
+func StreamRoster(file string, r io.Reader, maxXLSX int64, m Mapping, current Roster, assetByName map[string]string, today string, sink RosterSink) (*RosterInfo, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
-	}
-	byID := make(map[string]*Person, len(current))
-	for _, c := range current {
-		byID[strings.ToLower(c.EmployeeID)] = c
 	}
 	seen := map[string]int{}
 	var checked bool
@@ -204,8 +228,11 @@ func StreamRoster(file string, r io.Reader, maxXLSX int64, m Mapping, current []
 		if failed {
 			return nil // read on to name every problem; nothing more is done
 		}
-		old, exists := byID[strings.ToLower(np.EmployeeID)]
-		if !exists {
+		old, err := current.Person(np.EmployeeID)
+		if err != nil {
+			return err
+		}
+		if old == nil {
 			return sink.Join(np)
 		}
 		merged, fields := merge(old, np, m)
@@ -228,15 +255,20 @@ func StreamRoster(file string, r io.Reader, maxXLSX int64, m Mapping, current []
 	if err := t.Err(); err != nil {
 		return nil, err
 	}
-	for _, c := range current {
-		if seen[strings.ToLower(c.EmployeeID)] == 0 && c.Active(today) {
-			// Gone from the export: their last day was the day before it.
-			left := *c
-			left.End = max(addDays(today, -1), c.Start)
-			if err := sink.Leave(&Leave{Person: &left, End: left.End, Reason: "not in the export"}); err != nil {
-				return nil, err
+	if err := current.Each(func(people []*Person) error {
+		for _, c := range people {
+			if seen[strings.ToLower(c.EmployeeID)] == 0 && c.Active(today) {
+				// Gone from the export: their last day was the day before it.
+				left := *c
+				left.End = max(addDays(today, -1), c.Start)
+				if err := sink.Leave(&Leave{Person: &left, End: left.End, Reason: "not in the export"}); err != nil {
+					return err
+				}
 			}
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	info := &RosterInfo{File: file, SHA256: t.SHA256, Mapping: m}
 	used := map[string]bool{}
