@@ -193,7 +193,8 @@ func uploadError(err error, max int64) error {
 	if errors.As(err, &tooBig) {
 		return errs.New(errs.TooLarge, fmt.Sprintf("the file is larger than the %d MiB an import takes", max>>20))
 	}
-	if errs.KindOf(err) != "" {
+	var known *errs.Error
+	if errors.As(err, &known) {
 		return err
 	}
 	return errs.Wrap(errs.Invalid, "the upload broke off or is malformed", err)

@@ -222,3 +222,25 @@ func TestImportJobsThroughTheAPI(t *testing.T) {
 		t.Errorf("a negative offset: %d %v", code, body)
 	}
 }
+
+// An upload cut short is refused as malformed, not as a server error, and
+// leaves no job.
+func TestUploadCutShort(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv, _ := newServerAndHandler(t, s)
+	c := newClient(t)
+	post(t, c, srv.URL+"/setup", setupForm)
+	body := "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan.nessus\"\r\nContent-Type: application/xml\r\n\r\n<NessusClientData_v2>"
+	resp, err := c.Post(srv.URL+"/orgs/riverside/imports", "multipart/form-data; boundary=b", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a multipart body without its end: %d, want 400", resp.StatusCode)
+	}
+	o, _ := s.OrganizationBySlug(context.Background(), "riverside")
+	if jobs, _ := s.Scope(o).ImportJobs(context.Background(), 10); len(jobs) != 0 {
+		t.Errorf("%d jobs after a refused upload", len(jobs))
+	}
+}
