@@ -49,12 +49,8 @@ linked to the result behind it.`,
 		Example: `  safeguard check run --org riverside
   safeguard check run --org riverside --json | jq '.[] | select(.status == "fail") | .id'`,
 		Args: cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
 			ctx := cmd.Context()
-			sc, err := a.orgScope(ctx, s)
-			if err != nil {
-				return err
-			}
 			results, err := sc.RunChecks(ctx, time.Now())
 			if err != nil {
 				return err
@@ -113,12 +109,8 @@ linked to the result behind it.`,
 		Use:   "show [RESULT]",
 		Short: "The newest result of each check, or one result with the records behind it",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, args []string) error {
 			ctx := cmd.Context()
-			sc, err := a.orgScope(ctx, s)
-			if err != nil {
-				return err
-			}
 			if len(args) == 0 {
 				results, err := sc.CheckResults(ctx)
 				if err != nil {
@@ -163,12 +155,8 @@ linked to the result behind it.`,
 		Example: `  safeguard check settings --org riverside
   safeguard check settings --org riverside --dormant-days 60 --kev-window-days 14`,
 		Args: cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
 			ctx := cmd.Context()
-			sc, err := a.orgScope(ctx, s)
-			if err != nil {
-				return err
-			}
 			cur, err := sc.CheckSettings(ctx)
 			if err != nil {
 				return err

@@ -230,6 +230,18 @@ func (a *app) withStore(fn func(cmd *cobra.Command, s *store.Store) error) func(
 	return a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, _ []string) error { return fn(cmd, s) })
 }
 
+// withScope is withStoreArgs for a verb that works in the organisation
+// named by --org: fn gets the store scoped to it.
+func (a *app) withScope(fn func(cmd *cobra.Command, sc *store.Scoped, args []string) error) func(*cobra.Command, []string) error {
+	return a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
+		sc, err := a.orgScope(cmd.Context(), s)
+		if err != nil {
+			return err
+		}
+		return fn(cmd, sc, args)
+	})
+}
+
 // withStoreArgs is withStore for a verb that takes arguments.
 func (a *app) withStoreArgs(fn func(cmd *cobra.Command, s *store.Store, args []string) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {

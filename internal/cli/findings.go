@@ -28,12 +28,8 @@ put it ahead of the next row.`,
 		Example: `  safeguard findings remediation --org riverside --limit 20
   safeguard findings remediation --org riverside --json | jq '.rows[0].why'`,
 		Args: cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
 			ctx := cmd.Context()
-			sc, err := a.orgScope(ctx, s)
-			if err != nil {
-				return err
-			}
 			rows, total, err := sc.Remediation(ctx, 0, limit)
 			if err != nil {
 				return err
@@ -68,12 +64,8 @@ put it ahead of the next row.`,
 		Use:   "trend",
 		Short: "For each asset or host, its newest scan against the one before: new, fixed, still open",
 		Args:  cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
 			ctx := cmd.Context()
-			sc, err := a.orgScope(ctx, s)
-			if err != nil {
-				return err
-			}
 			t, err := sc.FindingsTrend(ctx)
 			if err != nil {
 				return err

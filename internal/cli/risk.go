@@ -194,11 +194,7 @@ func (a *app) assetCommand() *cobra.Command {
 		Use:   "list",
 		Short: "List the assets of the ePHI inventory",
 		Args:  cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
-			sc, err := a.orgScope(cmd.Context(), s)
-			if err != nil {
-				return err
-			}
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
 			assets, err := sc.Assets(cmd.Context())
 			if err != nil {
 				return err
@@ -228,11 +224,7 @@ lacks keep their values. Every bad cell is named by line and column and nothing
 is imported until the file is clean; with --apply everything lands in one
 transaction or nothing does.`,
 		Args: cobra.ExactArgs(1),
-		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
-			sc, err := a.orgScope(cmd.Context(), s)
-			if err != nil {
-				return err
-			}
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, args []string) error {
 			current, err := sc.Assets(cmd.Context())
 			if err != nil {
 				return err
@@ -310,11 +302,7 @@ func (a *app) analysisCommand() *cobra.Command {
 		Use:   "start",
 		Short: "Start a draft risk analysis, continuing from the previous one",
 		Args:  cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
-			sc, err := a.orgScope(cmd.Context(), s)
-			if err != nil {
-				return err
-			}
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
 			an := &risk.Analysis{Title: title, Scope: scope}
 			if err := sc.CreateAnalysis(cmd.Context(), an); err != nil {
 				return err

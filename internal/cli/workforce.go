@@ -78,12 +78,8 @@ id) is named by row and column, and nothing is written.`,
 		Example: `  safeguard workforce import hr-export.csv --org riverside
   safeguard workforce import hr-export.xlsx --map employee_id="Worker ID" --map access="PHI Access" --apply`,
 		Args: cobra.ExactArgs(1),
-		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, args []string) error {
 			ctx := cmd.Context()
-			sc, err := a.orgScope(ctx, s)
-			if err != nil {
-				return err
-			}
 			saved, err := sc.RosterMapping(ctx)
 			if err != nil {
 				return err
@@ -139,11 +135,7 @@ id) is named by row and column, and nothing is written.`,
 		Use:   "list",
 		Short: "List the roster",
 		Args:  cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
-			sc, err := a.orgScope(cmd.Context(), s)
-			if err != nil {
-				return err
-			}
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
 			people, err := sc.People(cmd.Context())
 			if err != nil {
 				return err
@@ -234,11 +226,7 @@ as people join, move and leave.`,
 		Use:   "status",
 		Short: "Per person and per module: assigned, due, completed, overdue",
 		Args:  cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
-			sc, err := a.orgScope(cmd.Context(), s)
-			if err != nil {
-				return err
-			}
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
 			_, st, err := sc.TrainingStatus(cmd.Context(), time.Now())
 			if err != nil {
 				return err
@@ -272,12 +260,8 @@ code or title) and completed_on. A person not on the roster, an unknown module
 or a bad date is named by row, and nothing is written; --apply records them all
 in one transaction and updates the CPG scorecard.`,
 		Args: cobra.ExactArgs(1),
-		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, args []string) error {
 			ctx := cmd.Context()
-			sc, err := a.orgScope(ctx, s)
-			if err != nil {
-				return err
-			}
 			content, err := readInput(args[0], workforce.MaxImportBytes)
 			if err != nil {
 				return err
@@ -311,12 +295,8 @@ in one transaction and updates the CPG scorecard.`,
 		Use:   "program",
 		Short: "The training modules and the rules that assign them",
 		Args:  cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
 			ctx := cmd.Context()
-			sc, err := a.orgScope(ctx, s)
-			if err != nil {
-				return err
-			}
 			if install {
 				reg, err := loadCatalog()
 				if err != nil {
@@ -370,11 +350,7 @@ module:CODE (those assigned a module) or department:NAME. It is sent on or after
 --on by "safeguard training send-reminders" or by a server started with --smtp.`,
 		Example: `  safeguard training remind --subject "Phishing season" --body "Report suspicious email to IT." --audience all --on 2026-12-01`,
 		Args:    cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
-			sc, err := a.orgScope(cmd.Context(), s)
-			if err != nil {
-				return err
-			}
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
 			if on == "" {
 				on = workforce.Today(time.Now())
 			}
@@ -396,11 +372,7 @@ module:CODE (those assigned a module) or department:NAME. It is sent on or after
 		Use:   "send-reminders",
 		Short: "Send the security reminders that are due, by SMTP, and record who was sent what",
 		Args:  cobra.NoArgs,
-		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
-			sc, err := a.orgScope(cmd.Context(), s)
-			if err != nil {
-				return err
-			}
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
 			m, err := a.mailer()
 			if err != nil {
 				return err
