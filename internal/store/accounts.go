@@ -43,17 +43,13 @@ func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, 
 	s := sc.s
 	out := &AccountsImport{}
 	err := s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		prior, err := s.priorImport(ctx, tx, sc.org.ID, format, sha)
+		rec, again, err := s.beginImport(ctx, tx, sc.org.ID, format, file, sha, size, "accounts.import_again")
 		if err != nil {
 			return change{}, err
 		}
-		if prior != nil {
-			out.Record = prior
-			return change{orgID: sc.org.ID, action: "accounts.import_again", target: "import:" + prior.ID, after: map[string]any{"file": file, "sha256": sha}}, nil
-		}
-		rec := &DataImport{Kind: format, Filename: file, SHA256: sha, Size: size}
-		if err := s.recordImport(ctx, tx, sc.org.ID, rec); err != nil {
-			return change{}, err
+		if again != nil {
+			out.Record = rec
+			return *again, nil
 		}
 		res, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM accounts WHERE org_id = ? AND source = ?`), sc.org.ID, format)
 		if err != nil {
@@ -84,9 +80,6 @@ func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, 
 		if err := ins.flush(); err != nil {
 			return change{}, err
 		}
-		if info.SHA256 != sha {
-			return change{}, errs.New(errs.Conflict, fmt.Sprintf("%s changed while it was being imported: import it again", file))
-		}
 		if format == ingest.FormatEntraUsers {
 			if err := s.applyRegistrations(ctx, tx, sc.org.ID); err != nil {
 				return change{}, err
@@ -98,10 +91,9 @@ func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, 
 		for _, n := range out.ByRule {
 			out.Matched += n
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE data_imports SET records = ? WHERE id = ?`), out.Accounts, rec.ID); err != nil {
-			return change{}, translate(err, "import record")
+		if err := s.finishImport(ctx, tx, rec, info.SHA256, out.Accounts, ""); err != nil {
+			return change{}, err
 		}
-		rec.Records = out.Accounts
 		out.Record, out.Fresh, out.Unused = rec, true, info.Unused
 		return change{orgID: sc.org.ID, action: "accounts.import", target: "import:" + rec.ID,
 			after: map[string]any{"file": file, "sha256": sha, "size": size, "format": format, "accounts": out.Accounts, "matched": out.Matched, "replaced": out.Replaced}}, nil
@@ -121,17 +113,13 @@ func (sc *Scoped) ImportMFARegistrations(ctx context.Context, file, sha string, 
 	s := sc.s
 	out := &AccountsImport{}
 	err := s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		prior, err := s.priorImport(ctx, tx, sc.org.ID, ingest.FormatEntraMFA, sha)
+		rec, again, err := s.beginImport(ctx, tx, sc.org.ID, ingest.FormatEntraMFA, file, sha, size, "accounts.import_again")
 		if err != nil {
 			return change{}, err
 		}
-		if prior != nil {
-			out.Record = prior
-			return change{orgID: sc.org.ID, action: "accounts.import_again", target: "import:" + prior.ID, after: map[string]any{"file": file, "sha256": sha}}, nil
-		}
-		rec := &DataImport{Kind: ingest.FormatEntraMFA, Filename: file, SHA256: sha, Size: size}
-		if err := s.recordImport(ctx, tx, sc.org.ID, rec); err != nil {
-			return change{}, err
+		if again != nil {
+			out.Record = rec
+			return *again, nil
 		}
 		res, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM mfa_registrations WHERE org_id = ?`), sc.org.ID)
 		if err != nil {
@@ -151,16 +139,12 @@ func (sc *Scoped) ImportMFARegistrations(ctx context.Context, file, sha string, 
 		if err := ins.flush(); err != nil {
 			return change{}, err
 		}
-		if info.SHA256 != sha {
-			return change{}, errs.New(errs.Conflict, fmt.Sprintf("%s changed while it was being imported: import it again", file))
-		}
 		if err := s.applyRegistrations(ctx, tx, sc.org.ID); err != nil {
 			return change{}, err
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE data_imports SET records = ? WHERE id = ?`), out.Accounts, rec.ID); err != nil {
-			return change{}, translate(err, "import record")
+		if err := s.finishImport(ctx, tx, rec, info.SHA256, out.Accounts, ""); err != nil {
+			return change{}, err
 		}
-		rec.Records = out.Accounts
 		out.Record, out.Fresh, out.Unused = rec, true, info.Unused
 		return change{orgID: sc.org.ID, action: "accounts.mfa_import", target: "import:" + rec.ID,
 			after: map[string]any{"file": file, "sha256": sha, "size": size, "users": out.Accounts}}, nil

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -46,17 +45,13 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 	unmatched := map[string]bool{}
 	pending := 0
 	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		prior, err := s.priorImport(ctx, tx, sc.org.ID, kind, sha)
+		rec, again, err := s.beginImport(ctx, tx, sc.org.ID, kind, file, sha, size, "findings.import_again")
 		if err != nil {
 			return change{}, err
 		}
-		if prior != nil {
-			out.Record = prior
-			return change{orgID: sc.org.ID, action: "findings.import_again", target: "import:" + prior.ID, after: map[string]any{"file": file, "sha256": sha}}, nil
-		}
-		rec := &DataImport{Kind: kind, Filename: file, SHA256: sha, Size: size}
-		if err := s.recordImport(ctx, tx, sc.org.ID, rec); err != nil {
-			return change{}, err
+		if again != nil {
+			out.Record = rec
+			return *again, nil
 		}
 		ins := s.newInserter(ctx, tx, "findings", "id, org_id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title", "findings")
 		defer ins.close()
@@ -111,13 +106,9 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 				unmatched[info.Artifact] = true
 			}
 		}
-		if info.SHA256 != sha {
-			return change{}, errs.New(errs.Conflict, fmt.Sprintf("%s changed while it was being imported: import it again", file))
+		if err := s.finishImport(ctx, tx, rec, info.SHA256, out.Findings, info.Artifact); err != nil {
+			return change{}, err
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE data_imports SET records = ?, version = ? WHERE id = ?`), out.Findings, info.Artifact, rec.ID); err != nil {
-			return change{}, translate(err, "import record")
-		}
-		rec.Records, rec.Version = out.Findings, info.Artifact
 		out.Skipped = info.Skipped
 		out.Record, out.Fresh = rec, true
 		return change{orgID: sc.org.ID, action: "findings.import", target: "import:" + rec.ID,

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/audit"
@@ -39,6 +40,34 @@ func (s *Store) priorImport(ctx context.Context, tx *sql.Tx, orgID, kind, sha st
 	}
 	d.ImportedAt, err = parseTime(at)
 	return &d, translate(err, "import record")
+}
+
+// beginImport starts an organisation's import of a file inside tx: a file
+// imported before (the same kind and SHA-256) is recognised, and again is
+// the audit change saying so (action); otherwise the import is recorded.
+func (s *Store) beginImport(ctx context.Context, tx *sql.Tx, orgID, kind, file, sha string, size int64, action string) (rec *DataImport, again *change, err error) {
+	prior, err := s.priorImport(ctx, tx, orgID, kind, sha)
+	if err != nil {
+		return nil, nil, err
+	}
+	if prior != nil {
+		return prior, &change{orgID: orgID, action: action, target: "import:" + prior.ID, after: map[string]any{"file": file, "sha256": sha}}, nil
+	}
+	rec = &DataImport{Kind: kind, Filename: file, SHA256: sha, Size: size}
+	return rec, nil, s.recordImport(ctx, tx, orgID, rec)
+}
+
+// finishImport refuses a file whose bytes read are not those hashed (it
+// changed during the import), and gives the record its count and version.
+func (s *Store) finishImport(ctx context.Context, tx *sql.Tx, rec *DataImport, readSHA string, records int, version string) error {
+	if readSHA != rec.SHA256 {
+		return errs.New(errs.Conflict, fmt.Sprintf("%s changed while it was being imported: import it again", rec.Filename))
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE data_imports SET records = ?, version = ? WHERE id = ?`), records, version, rec.ID); err != nil {
+		return translate(err, "import record")
+	}
+	rec.Records, rec.Version = records, version
+	return nil
 }
 
 func (s *Store) recordImport(ctx context.Context, tx *sql.Tx, orgID string, d *DataImport) error {
