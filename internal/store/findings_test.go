@@ -68,6 +68,15 @@ func TestImportFindings(t *testing.T) {
 		if entries, _ := sc.AuditLog(ctx, store.AuditFilter{Limit: 1}); len(entries) != 1 || entries[0].Action != "findings.import_failed" || !strings.Contains(entries[0].After, "truncated") {
 			t.Errorf("the failed import is not on record: %+v", entries)
 		}
+		// A file that changed between its hashing and its reading lands
+		// nothing, saying so.
+		edited := append(bytes.Clone(data), '\n')
+		if _, err := sc.ImportFindings(ctx, "trivy", "edited.json", "0000", int64(len(edited)), read(edited)); !errs.Is(err, errs.Conflict) || !strings.Contains(errs.Message(err), "edited.json changed while it was being imported") {
+			t.Fatalf("changed during the import: %v", err)
+		}
+		if all, _ := sc.Findings(ctx, "", 0); len(all) != 3 {
+			t.Errorf("a file changed during its import left %d findings", len(all))
+		}
 		// Grype names the image after its matches: the findings get it afterwards.
 		portal := &risk.Asset{Name: "Patient portal", Type: risk.Application, Identifiers: []string{"registry.riverside.example/portal:7.1"}}
 		if err := sc.CreateAsset(ctx, portal); err != nil {
