@@ -55,6 +55,20 @@ func Run(s Step) (*Measure, error) {
 	return m, nil
 }
 
+// RunAll runs the steps one after another, stopping at the first that
+// fails.
+func RunAll(steps ...Step) ([]*Measure, error) {
+	var out []*Measure
+	for _, s := range steps {
+		m, err := Run(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
 func tail(s string, n int) string {
 	if len(s) > n {
 		return "…" + s[len(s)-n:]

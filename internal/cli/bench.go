@@ -84,16 +84,12 @@ with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
 				return err
 			}
 			rep := &bench.Report{Scenario: fmt.Sprintf("identity: %d accounts, %d roster rows", accounts, roster)}
-			for _, s := range []bench.Step{
+			if rep.Safeguard, err = bench.RunAll(
 				sg("import the roster (workforce import --apply)", "workforce", "import", files.Roster, "--apply", "--db", db),
 				sg("import the accounts (import)", "import", files.Accounts, "--db", db),
 				sg("run the checks (check run)", "check", "run", "--db", db),
-			} {
-				m, err := bench.Run(s)
-				if err != nil {
-					return err
-				}
-				rep.Safeguard = append(rep.Safeguard, m)
+			); err != nil {
+				return err
 			}
 			m, err := bench.Run(bench.Step{Name: "load, index and check (one script)", Argv: []string{"sqlite3", filepath.Join(d, "baseline.db")}, Stdin: bench.IdentityBaseline, Dir: d})
 			if err != nil {
@@ -149,17 +145,13 @@ with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
 			}
 			rep := &bench.Report{Scenario: fmt.Sprintf("findings: %d findings (Trivy JSON and Nessus XML), %d assets, a KEV catalog of %d", findings, assets, len(cves))}
 			scans := append(append([]string{"import"}, files.Trivy...), files.Nessus, "--db", db)
-			for _, s := range []bench.Step{
+			if rep.Safeguard, err = bench.RunAll(
 				sg("import the inventory (risk asset import --apply)", "risk", "asset", "import", files.Assets, "--apply", "--db", db),
 				sg("import the KEV catalog (import)", "import", kev, "--db", db),
 				sg("import the scans (import)", scans...),
 				sg("run the checks (check run)", "check", "run", "--db", db),
-			} {
-				m, err := bench.Run(s)
-				if err != nil {
-					return err
-				}
-				rep.Safeguard = append(rep.Safeguard, m)
+			); err != nil {
+				return err
 			}
 			var rel []string
 			for _, f := range files.Trivy {
