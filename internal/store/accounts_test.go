@@ -82,11 +82,7 @@ func accountsByLogin(t *testing.T, ctx context.Context, sc *store.Scoped, source
 func TestImportAccountsMatchesThemToTheRoster(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		o := clinic("riverside")
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		sc := s.Scope(o)
+		sc := riverside(t, s)
 		people := riversideRoster(t, ctx, sc)
 
 		// The registration report first: the users export picks it up.
@@ -160,7 +156,7 @@ func TestImportAccountsMatchesThemToTheRoster(t *testing.T) {
 		if n := len(accountsByLogin(t, ctx, sc, "")); n != before {
 			t.Errorf("%d accounts after a failed import, %d before", n, before)
 		}
-		entries, _ := s.AuditLog(ctx, store.AuditFilter{OrgID: o.ID, Limit: 1})
+		entries, _ := s.AuditLog(ctx, store.AuditFilter{OrgID: sc.Org().ID, Limit: 1})
 		if len(entries) != 1 || entries[0].Action != "accounts.import_failed" {
 			t.Errorf("audit: %+v", entries)
 		}

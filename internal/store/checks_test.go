@@ -45,11 +45,7 @@ func TestChecksFromImportedData(t *testing.T) {
 	storetest.EachAt(t, func() time.Time { return now }, func(t *testing.T, s *store.Store) {
 		now = time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
 		ctx := context.Background()
-		o := clinic("riverside")
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		sc := s.Scope(o)
+		sc := riverside(t, s)
 
 		// Nothing imported: every check says it cannot tell.
 		results, err := check.Run(ctx, sc, now)

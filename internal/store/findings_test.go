@@ -20,11 +20,7 @@ import (
 func TestImportFindings(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		o := clinic("riverside")
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		sc := s.Scope(o)
+		sc := riverside(t, s)
 		iface := &risk.Asset{Name: "Lab interface", Type: risk.Application, Identifiers: []string{"registry.riverside.example/ehr-interface:2.4"}}
 		if err := sc.CreateAsset(ctx, iface); err != nil {
 			t.Fatal(err)

@@ -35,11 +35,7 @@ func TestRemediationTrendAndProposals(t *testing.T) {
 	storetest.EachAt(t, func() time.Time { return now }, func(t *testing.T, s *store.Store) {
 		now = time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
 		ctx := context.Background()
-		o := clinic("riverside")
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		sc := s.Scope(o)
+		sc := riverside(t, s)
 		kev, err := ingest.ReadKEV("kev-small.json", mustOpen(t, "../ingest/testdata/kev-small.json"))
 		if err != nil {
 			t.Fatal(err)

@@ -123,11 +123,7 @@ func TestRiskRegister(t *testing.T) {
 func TestAssetImportIsAllOrNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		o := clinic("riverside")
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		sc := s.Scope(o)
+		sc := riverside(t, s)
 		p, err := risk.PlanAssets("a.csv", strings.NewReader("name,type\nEHR,application\nFax,device\n"), nil)
 		if err != nil {
 			t.Fatal(err)
@@ -149,11 +145,7 @@ func TestRiskAnalysisLifecycle(t *testing.T) {
 	threats := riskCatalog(t)
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		o := clinic("riverside")
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		sc := s.Scope(o)
+		sc := riverside(t, s)
 		a := &risk.Analysis{Title: "2026 risk analysis", Scope: "All ePHI of Riverside Family Clinic"}
 		if err := sc.CreateAnalysis(ctx, a); err != nil {
 			t.Fatal(err)
@@ -166,7 +158,7 @@ func TestRiskAnalysisLifecycle(t *testing.T) {
 			if err != nil {
 				return nil, err
 			}
-			return risk.NewDocument(o.Name, an, g, an.FinalizedAt.Add(0)), nil
+			return risk.NewDocument(sc.Org().Name, an, g, an.FinalizedAt.Add(0)), nil
 		}
 		if _, err := sc.FinalizeAnalysis(ctx, a.ID, "", "2027-11-23", time.Now(), build); !errs.Is(err, errs.Invalid) {
 			t.Errorf("finalise without approver: %v", err)

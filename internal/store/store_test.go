@@ -20,6 +20,16 @@ func clinic(slug string) *org.Organization {
 	return &org.Organization{Slug: slug, Name: "Riverside Family Clinic", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
 }
 
+// riverside creates the organisation riverside and returns its store.
+func riverside(t *testing.T, s *store.Store) *store.Scoped {
+	t.Helper()
+	o := clinic("riverside")
+	if err := s.CreateOrganization(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	return s.Scope(o)
+}
+
 // The contract: every store method behaves the same on both engines.
 func TestOrganizations(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {

@@ -32,11 +32,7 @@ func rosterFile(t *testing.T, name string) *os.File {
 func withStarterProgram(t *testing.T, s *store.Store, reg *catalog.Registry) *store.Scoped {
 	t.Helper()
 	ctx := context.Background()
-	o := clinic("riverside")
-	if err := s.CreateOrganization(ctx, o); err != nil {
-		t.Fatal(err)
-	}
-	sc := s.Scope(o)
+	sc := riverside(t, s)
 	starter, _, err := workforce.Starter(reg)
 	if err != nil {
 		t.Fatal(err)
