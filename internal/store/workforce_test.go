@@ -29,9 +29,13 @@ func rosterFile(t *testing.T, name string) *os.File {
 
 // withStarterProgram creates the organisation riverside with Safeguard's
 // starter training program installed.
-func withStarterProgram(t *testing.T, s *store.Store, reg *catalog.Registry) *store.Scoped {
+func withStarterProgram(t *testing.T, s *store.Store) *store.Scoped {
 	t.Helper()
 	ctx := context.Background()
+	reg, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
 	sc := riverside(t, s)
 	starter, _, err := workforce.Starter(reg)
 	if err != nil {
@@ -46,13 +50,9 @@ func withStarterProgram(t *testing.T, s *store.Store, reg *catalog.Registry) *st
 // A roster imported, re-imported with a joiner, a mover and two leavers:
 // the assignments follow and the leavers' checklists open.
 func TestRosterReimport(t *testing.T) {
-	reg, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc := withStarterProgram(t, s, reg)
+		sc := withStarterProgram(t, s)
 		if m, _ := sc.RosterMapping(ctx); m != nil {
 			t.Errorf("a mapping before any import: %v", m)
 		}
@@ -161,13 +161,9 @@ func TestRosterReimport(t *testing.T) {
 // The training input, evaluated a slice of the roster at a time, says what
 // the whole roster's status says, across more people than one slice holds.
 func TestTrainingInputInSlices(t *testing.T) {
-	reg, err := catalog.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc := withStarterProgram(t, s, reg)
+		sc := withStarterProgram(t, s)
 		plan := &workforce.RosterPlan{File: "hr.csv", Mapping: workforce.Mapping{"employee_id": "id", "name": "name"}}
 		for i := range 5000*2 + 17 {
 			p := &workforce.Person{EmployeeID: fmt.Sprint(10000 + i), Name: fmt.Sprintf("Person %d", i), Type: workforce.Employee, Access: workforce.View, Systems: []string{},
