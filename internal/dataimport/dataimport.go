@@ -37,6 +37,11 @@ type Request struct {
 	// web app refuses them: one organisation's upload must not change
 	// another's verdicts.
 	Shared Shared
+	// SHA256 and Size, when the caller hashed the file as it wrote it (an
+	// upload), spare reading it once more to hash it. The import still
+	// checks the bytes it reads against the hash.
+	SHA256 string
+	Size   int64
 	// Progress, when set, is told how many bytes of the file have been read,
 	// of how many, as the import goes on (from the import's goroutine).
 	Progress func(read, size int64)
@@ -105,9 +110,12 @@ func File(ctx context.Context, req Request) (*Outcome, error) {
 	if (kind == ingest.FormatKEV || kind == ingest.FormatEPSS) && req.Shared == nil {
 		return nil, errs.New(errs.Forbidden, fmt.Sprintf("%s: the %s is shared by every organisation of this Safeguard; the server's administrator imports it with safeguard import", name, ingest.FormatLabel(kind)))
 	}
-	sha, size, err := hashFile(req.Path, name)
-	if err != nil {
-		return nil, err
+	sha, size := req.SHA256, req.Size
+	if sha == "" {
+		var err error
+		if sha, size, err = hashFile(req.Path, name); err != nil {
+			return nil, err
+		}
 	}
 	f, err := os.Open(req.Path)
 	if err != nil {

@@ -54,6 +54,13 @@ func TestFile(t *testing.T) {
 		t.Errorf("again: %+v, %v", again, err)
 	}
 
+	// A hash given by the caller is checked against the bytes read.
+	wrong := req
+	wrong.Path, wrong.Name, wrong.SHA256, wrong.Size = testdata("trivy-small.json"), "trivy.json", strings.Repeat("0", 64), 10
+	if _, err := dataimport.File(ctx, wrong); !errs.Is(err, errs.Conflict) {
+		t.Errorf("a hash not of the file: %v", err)
+	}
+
 	// The KEV catalog: refused without the shared store, taken with it.
 	kev := dataimport.Request{Path: testdata("kev-small.json"), Scope: scope}
 	if _, err := dataimport.File(ctx, kev); !errs.Is(err, errs.Forbidden) {

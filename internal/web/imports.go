@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -113,7 +115,7 @@ func (s *Server) acceptUpload(w http.ResponseWriter, r *http.Request) (*store.Im
 	if err != nil {
 		return nil, errs.New(errs.Invalid, `send the file as multipart/form-data in the field "file"`)
 	}
-	var format, name, path string
+	var format, name, path, sha string
 	var size int64
 	cleanup := func() {
 		if path != "" {
@@ -142,7 +144,7 @@ func (s *Server) acceptUpload(w http.ResponseWriter, r *http.Request) (*store.Im
 			if name == "." || name == string(filepath.Separator) || name == "" {
 				name = "upload"
 			}
-			if path, size, err = s.saveUpload(part); err != nil {
+			if path, sha, size, err = s.saveUpload(part); err != nil {
 				cleanup()
 				return nil, uploadError(err, s.jobs.maxBytes)
 			}
@@ -165,16 +167,18 @@ func (s *Server) acceptUpload(w http.ResponseWriter, r *http.Request) (*store.Im
 		cleanup()
 		return nil, err
 	}
-	s.startJob(sc.Store, job, path, audit.ActorFrom(r.Context()))
+	s.startJob(sc.Store, job, path, sha, audit.ActorFrom(r.Context()))
 	return job, nil
 }
 
-func (s *Server) saveUpload(part *multipart.Part) (string, int64, error) {
+// saveUpload writes the file part to disk, hashing it as it goes.
+func (s *Server) saveUpload(part *multipart.Part) (path, sha string, size int64, err error) {
 	f, err := os.CreateTemp(s.jobs.dir, "safeguard-upload-*")
 	if err != nil {
-		return "", 0, errs.Wrap(errs.Unavailable, "the upload cannot be stored", err)
+		return "", "", 0, errs.Wrap(errs.Unavailable, "the upload cannot be stored", err)
 	}
-	n, err := io.Copy(f, io.LimitReader(part, s.jobs.maxBytes+1))
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(part, s.jobs.maxBytes+1))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -183,9 +187,9 @@ func (s *Server) saveUpload(part *multipart.Part) (string, int64, error) {
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		return "", 0, err
+		return "", "", 0, err
 	}
-	return f.Name(), n, nil
+	return f.Name(), hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 func uploadError(err error, max int64) error {
@@ -202,7 +206,7 @@ func uploadError(err error, max int64) error {
 
 // startJob imports the uploaded file in the background, as the uploader,
 // once no other import is running, and removes the upload when done.
-func (s *Server) startJob(sc *store.Scoped, job *store.ImportJob, path string, actor audit.Actor) {
+func (s *Server) startJob(sc *store.Scoped, job *store.ImportJob, path, sha string, actor audit.Actor) {
 	j := s.jobs
 	j.wg.Add(1)
 	go func() {
@@ -230,7 +234,7 @@ func (s *Server) startJob(sc *store.Scoped, job *store.ImportJob, path string, a
 			finish(store.JobFailed, nil, errs.Message(err))
 			return
 		}
-		out, err := dataimport.File(ctx, dataimport.Request{Path: path, Name: job.Filename, Format: job.Format,
+		out, err := dataimport.File(ctx, dataimport.Request{Path: path, Name: job.Filename, Format: job.Format, SHA256: sha, Size: job.Size,
 			Scope:    func() (*store.Scoped, error) { return sc, nil },
 			Progress: func(read, size int64) { j.setProgress(job.ID, read, size) }})
 		switch {
