@@ -70,11 +70,11 @@ func (j *jobRunner) setProgress(id string, read, size int64) {
 	j.mu.Unlock()
 }
 
-func (j *jobRunner) read(id string) (read int64, ok bool) {
+// read is how far a running job has read.
+func (j *jobRunner) read(id string) int64 {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	p, ok := j.progress[id]
-	return p[0], ok
+	return j.progress[id][0]
 }
 
 // jobView is a job as the pages and the API show it: its record, how far
@@ -90,7 +90,7 @@ func (s *Server) viewJob(j *store.ImportJob) *jobView {
 	v := &jobView{ImportJob: j}
 	switch j.State {
 	case store.JobRunning:
-		v.Read, _ = s.jobs.read(j.ID)
+		v.Read = s.jobs.read(j.ID)
 	case store.JobDone:
 		v.Read = j.Size
 		var o dataimport.Outcome
