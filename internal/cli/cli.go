@@ -67,6 +67,9 @@ type app struct {
 	evidenceMax int64
 	smtpURL     string
 	smtpFrom    string
+	uploads     string
+	rescueAfter time.Duration
+	jobPoll     time.Duration
 
 	stdin          io.Reader
 	stdout, stderr io.Writer

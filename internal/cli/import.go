@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/ingest"
+	"github.com/safeguard-health/safeguard/internal/jobs"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
 
@@ -30,7 +33,9 @@ details, Active Directory, Okta, Google Workspace, Safeguard's account CSV)
 replace the previous export of the same system, and each account is matched
 to a person of the roster, with the rule that matched it. Every file is
 streamed, lands whole or not at all, and is recorded with its SHA-256:
-importing the same file again changes nothing.`,
+importing the same file again changes nothing. An organisation's file that
+lands enqueues, in the same transaction, a run of its checks, which the
+next server to look for work takes up (safeguard check run runs them now).`,
 		Example: `  safeguard import known_exploited_vulnerabilities.json epss_scores-2026-11-23.csv
   safeguard import --org riverside trivy-ehr-interface.json
   safeguard import --org riverside exportUsers_2026-11-20.csv UserRegistrationDetails.csv`,
@@ -49,9 +54,23 @@ importing the same file again changes nothing.`,
 // how far through each file the import is.
 func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, format string) error {
 	ctx := cmd.Context()
+	queue, err := jobs.New(jobs.Config{Store: s, Log: a.log})
+	if err != nil {
+		return err
+	}
 	for _, path := range paths {
+		var sc *store.Scoped
+		queued := false
 		req := dataimport.Request{Path: path, Format: format, Shared: s,
-			Scope: func() (*store.Scoped, error) { return a.orgScope(ctx, s) }}
+			Scope: func() (*store.Scoped, error) {
+				var err error
+				sc, err = a.orgScope(ctx, s)
+				return sc, err
+			},
+			After: []store.TxFunc{func(ctx context.Context, tx *sql.Tx) error {
+				queued = true
+				return queue.QueueChecksTx(ctx, tx, sc.Org().ID)
+			}}}
 		bar := a.progressBar(path)
 		if bar != nil {
 			req.Progress = func(read, size int64) {
@@ -66,6 +85,9 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 		}
 		if err != nil {
 			return err
+		}
+		if queued {
+			out.Summary = append(out.Summary, "the checks of "+sc.Org().Slug+" are queued for the server (safeguard check run runs them now)")
 		}
 		for i, line := range out.Summary {
 			if i > 0 {

@@ -18,8 +18,10 @@ import (
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/blob"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/jobs"
 	"github.com/safeguard-health/safeguard/internal/notify"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/sso"
@@ -34,8 +36,33 @@ func (a *app) addrFlag(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&a.idleTimeout, "idle-timeout", auth.DefaultIdleTimeout, "sign a session out after this long without activity (automatic logoff)")
 	cmd.Flags().StringVar(&a.publicURL, "public-url", "", "the address browsers and SSO providers reach this server at, e.g. https://safeguard.example.org (default: http:// and the listening address)")
 	cmd.Flags().Int64Var(&a.evidenceMax, "evidence-max-bytes", evidence.DefaultMaxBytes, "the largest evidence file the vault takes, in bytes")
+	cmd.Flags().StringVar(&a.uploads, "uploads", "", `where uploads wait for their import, sealed: "database", or a folder every server reads (default: a folder beside a SQLite database, the database on PostgreSQL)`)
+	cmd.Flags().DurationVar(&a.rescueAfter, "job-rescue-every", jobs.DefaultRescueAfter, "how often the servers look for background jobs whose server died, to give them to another (a job still running is never run twice)")
+	cmd.Flags().DurationVar(&a.jobPoll, "job-poll", time.Second, "how often an idle server looks for background jobs")
 	a.smtpFlags(cmd)
 	a.keyFlags(cmd)
+}
+
+// blobs is where uploads wait for their import: --uploads, else a folder
+// beside a SQLite database (whose one writer would make an upload wait for
+// a running import), else the database.
+func (a *app) blobs(s *store.Store, sealer blob.Sealer) (*blob.Store, error) {
+	where := a.uploads
+	if where == "" {
+		if s.Engine() == store.SQLite {
+			where = strings.TrimPrefix(a.db, "file:") + ".uploads"
+		} else {
+			where = "database"
+		}
+	}
+	var b blob.Backend = blob.Database{Rows: s}
+	if where != "database" {
+		if err := os.MkdirAll(where, 0o700); err != nil {
+			return nil, errs.Wrap(errs.Invalid, "--uploads "+where, err)
+		}
+		b = blob.Dir{Path: where}
+	}
+	return &blob.Store{Backend: b, Sealer: sealer}, nil
 }
 
 // smtpFlags adds the mail server that security reminders go through.
@@ -54,13 +81,13 @@ func (a *app) mailer() (*notify.Mailer, error) {
 
 // reminderLoop sends every organisation's due security reminders at start
 // and every reminderEvery, until ctx ends.
-func (a *app) reminderLoop(ctx context.Context, s *store.Store, m *notify.Mailer) {
-	t := time.NewTicker(reminderEvery)
-	defer t.Stop()
-	for {
+// reminders sends the security reminders that are due, in every
+// organisation, through m.
+func (a *app) reminders(s *store.Store, m *notify.Mailer) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
 		orgs, err := s.Organizations(ctx)
-		if err != nil && ctx.Err() == nil {
-			a.log.Error("security reminders", slog.Any("err", err))
+		if err != nil {
+			return err
 		}
 		for _, o := range orgs {
 			actx := audit.WithActor(ctx, audit.Actor{Label: "security reminders (server)", Source: "serve"})
@@ -70,11 +97,7 @@ func (a *app) reminderLoop(ctx context.Context, s *store.Store, m *notify.Mailer
 				a.log.Info("security reminders sent", slog.String("org", o.Slug), slog.Int("reminders", n), slog.String("via", m.String()))
 			}
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+		return nil
 	}
 }
 
@@ -165,26 +188,18 @@ func SeedDemo(ctx context.Context, s *store.Store) (*org.Organization, error) {
 	return o, s.CreateOrganization(ctx, o)
 }
 
-// checkpointLoop signs the newest audit entry at start and every
-// checkpointEvery, until ctx ends.
-func (a *app) checkpointLoop(ctx context.Context, s *store.Store, kr vault.Keyring) {
-	t := time.NewTicker(checkpointEvery)
-	defer t.Stop()
-	for {
-		if cp, err := s.AuditCheckpoint(ctx, kr.MAC, kr[0].ID); err != nil && ctx.Err() == nil {
-			a.log.Error("audit checkpoint", slog.Any("err", err))
-		} else if cp != nil {
+// checkpoint signs the newest audit entry.
+func (a *app) checkpoint(s *store.Store, kr vault.Keyring) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		cp, err := s.AuditCheckpoint(ctx, kr.MAC, kr[0].ID)
+		if cp != nil {
 			a.log.Info("audit checkpoint", slog.Int64("seq", cp.Seq))
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+		return err
 	}
 }
 
-// checkpointEvery is how often serve signs an audit checkpoint.
+// checkpointEvery is how often the servers sign an audit checkpoint.
 const checkpointEvery = time.Hour
 
 // serve listens on --addr and serves until ctx is cancelled.
@@ -224,22 +239,45 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 		ln.Close()
 		return errs.Wrap(errs.Internal, "the built-in tailoring rules are broken", err)
 	}
+	bs, err := a.blobs(s, v)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	periodic := []jobs.Periodic{{Name: "audit-checkpoint", Every: checkpointEvery, Run: a.checkpoint(s, kr)}}
+	if mailer != nil {
+		periodic = append(periodic, jobs.Periodic{Name: "security-reminders", Every: reminderEvery, Run: a.reminders(s, mailer)})
+	}
+	engine, err := jobs.New(jobs.Config{Store: s, Blobs: bs, Log: a.log, Work: true, RescueAfter: a.rescueAfter, PollInterval: a.jobPoll, Periodic: periodic})
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	handler, err := web.New(web.Config{
 		Catalog: reg, Store: s, Accounts: accounts, SSO: sso.New(s, v, callback, nil), SSOCallbackURL: callback,
-		Program: prog, Evidence: &evidence.Service{Sealer: v, MaxBytes: a.evidenceMax},
+		Program: prog, Evidence: &evidence.Service{Sealer: v, MaxBytes: a.evidenceMax}, Jobs: engine,
 		Log: a.log, Version: version(),
 	})
 	if err != nil {
 		ln.Close()
 		return errs.Wrap(errs.Internal, "the built-in templates are broken", err)
 	}
-	defer handler.Close() // after the server has stopped taking requests: a running import rolls back
-	if n, err := s.AbandonImportJobs(ctx); err != nil {
+	if err := engine.SweepUploads(ctx); err != nil {
+		a.log.Warn("sweeping uploads left behind", slog.Any("err", err))
+	}
+	if err := engine.Start(ctx); err != nil {
 		ln.Close()
 		return err
-	} else if n > 0 {
-		a.log.Warn("import jobs left unfinished by the last run are marked failed", slog.Int("jobs", n))
 	}
+	// After the server has stopped taking requests: a running import rolls
+	// back and goes back to the queue for the next server.
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := engine.Stop(sctx); err != nil {
+			a.log.Warn("stopping the job engine", slog.Any("err", err))
+		}
+	}()
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -253,10 +291,6 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 	a.log.Info("listening", slog.String("url", url))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	go a.checkpointLoop(ctx, s, kr)
-	if mailer != nil {
-		go a.reminderLoop(ctx, s, mailer)
-	}
 	select {
 	case err := <-errc:
 		return err

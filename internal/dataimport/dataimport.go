@@ -26,7 +26,10 @@ const headBytes = 64 << 10
 
 // Request is one file to import.
 type Request struct {
-	Path   string // the file on disk
+	Path string // the file on disk, when Open is nil
+	// Open opens the file, from its start, each time it is called: an
+	// upload in the blob store.
+	Open   func() (io.ReadCloser, error)
 	Name   string // the name it is recorded and reported under; Path when ""
 	Format string // one of ingest.Supported; detected from the content when ""
 	// Scope gives the organisation scanner findings and account exports
@@ -45,6 +48,22 @@ type Request struct {
 	// Progress, when set, is told how many bytes of the file have been read,
 	// of how many, as the import goes on (from the import's goroutine).
 	Progress func(read, size int64)
+	// After runs in the import's transaction once an organisation's file
+	// has landed (not for a file imported before): what must land with it,
+	// such as the run of the checks it calls for.
+	After []store.TxFunc
+}
+
+// open opens the file the request names.
+func (req *Request) open(name string) (io.ReadCloser, error) {
+	if req.Open != nil {
+		return req.Open()
+	}
+	f, err := os.Open(req.Path)
+	if err != nil {
+		return nil, errs.Wrap(errs.Invalid, "cannot open "+name, err)
+	}
+	return f, nil
 }
 
 // Shared is where the installation's shared reference data goes: the
@@ -76,13 +95,21 @@ type Outcome struct {
 // Detect names the format of the file at path from its first bytes, or
 // returns an Invalid error naming the formats Safeguard reads.
 func Detect(path, name string) (string, error) {
-	f, err := os.Open(path)
+	req := Request{Path: path}
+	return req.detect(name)
+}
+
+func (req *Request) detect(name string) (string, error) {
+	f, err := req.open(name)
 	if err != nil {
-		return "", errs.Wrap(errs.Invalid, "cannot open "+name, err)
+		return "", err
 	}
 	defer f.Close()
 	head := make([]byte, headBytes)
-	n, _ := io.ReadFull(f, head)
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return "", errs.Wrap(errs.Invalid, "cannot read "+name, err)
+	}
 	if kind := ingest.Detect(head[:n]); kind != "" {
 		return kind, nil
 	}
@@ -100,7 +127,7 @@ func File(ctx context.Context, req Request) (*Outcome, error) {
 	kind := req.Format
 	if kind == "" {
 		var err error
-		if kind, err = Detect(req.Path, name); err != nil {
+		if kind, err = req.detect(name); err != nil {
 			return nil, err
 		}
 	}
@@ -113,13 +140,13 @@ func File(ctx context.Context, req Request) (*Outcome, error) {
 	sha, size := req.SHA256, req.Size
 	if sha == "" {
 		var err error
-		if sha, size, err = hashFile(req.Path, name); err != nil {
+		if sha, size, err = req.hash(name); err != nil {
 			return nil, err
 		}
 	}
-	f, err := os.Open(req.Path)
+	f, err := req.open(name)
 	if err != nil {
-		return nil, errs.Wrap(errs.Invalid, "cannot open "+name, err)
+		return nil, err
 	}
 	defer f.Close()
 	var r io.Reader = f
@@ -177,7 +204,7 @@ func run(ctx context.Context, req Request, name, kind string, r io.Reader, out *
 		}
 		res, err := sc.ImportFindings(ctx, kind, name, out.SHA256, out.Size, func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
 			return reader(name, r, emit)
-		})
+		}, req.After...)
 		if err != nil {
 			return err
 		}
@@ -199,7 +226,7 @@ func run(ctx context.Context, req Request, name, kind string, r io.Reader, out *
 		}
 		res, err := sc.ImportMFARegistrations(ctx, name, out.SHA256, out.Size, func(emit func(*ingest.MFARegistration) error) (*ingest.AccountsInfo, error) {
 			return ingest.ReadMFARegistrations(name, r, emit)
-		})
+		}, req.After...)
 		if err != nil {
 			return err
 		}
@@ -212,7 +239,7 @@ func run(ctx context.Context, req Request, name, kind string, r io.Reader, out *
 		}
 		res, err := sc.ImportAccounts(ctx, kind, name, out.SHA256, out.Size, func(emit func(*ingest.Account) error) (*ingest.AccountsInfo, error) {
 			return ingest.ReadAccounts(name, r, kind, emit)
-		})
+		}, req.After...)
 		if err != nil {
 			return err
 		}
@@ -225,11 +252,11 @@ func run(ctx context.Context, req Request, name, kind string, r io.Reader, out *
 	return nil
 }
 
-// hashFile reads the file through SHA-256.
-func hashFile(path, name string) (string, int64, error) {
-	f, err := os.Open(path)
+// hash reads the file through SHA-256.
+func (req *Request) hash(name string) (string, int64, error) {
+	f, err := req.open(name)
 	if err != nil {
-		return "", 0, errs.Wrap(errs.Invalid, "cannot open "+name, err)
+		return "", 0, err
 	}
 	defer f.Close()
 	h := sha256.New()

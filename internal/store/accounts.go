@@ -39,7 +39,7 @@ func boolInt(b bool) int {
 // imported before. A file imported before (the same SHA-256) is recognised
 // and nothing is written. A failed import leaves nothing but an audit entry
 // saying why.
-func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, size int64, read func(emit func(*ingest.Account) error) (*ingest.AccountsInfo, error)) (*AccountsImport, error) {
+func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, size int64, read func(emit func(*ingest.Account) error) (*ingest.AccountsInfo, error), after ...TxFunc) (*AccountsImport, error) {
 	s := sc.s
 	out := &AccountsImport{}
 	err := s.audited(ctx, func(tx *sql.Tx) (change, error) {
@@ -94,6 +94,9 @@ func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, 
 		if err := s.finishImport(ctx, tx, rec, info.SHA256, out.Accounts, ""); err != nil {
 			return change{}, err
 		}
+		if err := runAfter(ctx, tx, after); err != nil {
+			return change{}, err
+		}
 		out.Record, out.Fresh, out.Unused = rec, true, info.Unused
 		return change{orgID: sc.org.ID, action: "accounts.import", target: "import:" + rec.ID,
 			after: map[string]any{"file": file, "sha256": sha, "size": size, "format": format, "accounts": out.Accounts, "matched": out.Matched, "replaced": out.Replaced}}, nil
@@ -109,7 +112,7 @@ func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, 
 // one transaction, replacing the previous report, and gives the Entra ID
 // accounts their MFA registration and admin role. A report imported
 // before is recognised and nothing is written.
-func (sc *Scoped) ImportMFARegistrations(ctx context.Context, file, sha string, size int64, read func(emit func(*ingest.MFARegistration) error) (*ingest.AccountsInfo, error)) (*AccountsImport, error) {
+func (sc *Scoped) ImportMFARegistrations(ctx context.Context, file, sha string, size int64, read func(emit func(*ingest.MFARegistration) error) (*ingest.AccountsInfo, error), after ...TxFunc) (*AccountsImport, error) {
 	s := sc.s
 	out := &AccountsImport{}
 	err := s.audited(ctx, func(tx *sql.Tx) (change, error) {
@@ -143,6 +146,9 @@ func (sc *Scoped) ImportMFARegistrations(ctx context.Context, file, sha string, 
 			return change{}, err
 		}
 		if err := s.finishImport(ctx, tx, rec, info.SHA256, out.Accounts, ""); err != nil {
+			return change{}, err
+		}
+		if err := runAfter(ctx, tx, after); err != nil {
 			return change{}, err
 		}
 		out.Record, out.Fresh, out.Unused = rec, true, info.Unused

@@ -28,7 +28,7 @@ type FindingsImport struct {
 // equal its host, target or scanned artifact (ignoring case). A file imported before (the
 // same SHA-256) is recognised and nothing is written. A failed import
 // leaves nothing but an audit entry saying why.
-func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, size int64, read func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error)) (*FindingsImport, error) {
+func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, size int64, read func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error), after ...TxFunc) (*FindingsImport, error) {
 	s := sc.s
 	out := &FindingsImport{}
 	assets, err := sc.Assets(ctx)
@@ -107,6 +107,9 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 			}
 		}
 		if err := s.finishImport(ctx, tx, rec, info.SHA256, out.Findings, info.Artifact); err != nil {
+			return change{}, err
+		}
+		if err := runAfter(ctx, tx, after); err != nil {
 			return change{}, err
 		}
 		out.Skipped = info.Skipped

@@ -131,7 +131,10 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 			applied = append(applied, m)
 		}
 	}
-	return applied, s.checkKnown(ctx, ms)
+	if err := s.checkKnown(ctx, ms); err != nil {
+		return applied, err
+	}
+	return applied, s.migrateQueue(ctx)
 }
 
 func (s *Store) applyOne(ctx context.Context, m Migration) (bool, error) {

@@ -40,6 +40,9 @@ type Store struct {
 	read  *sql.DB
 	where string // the database, without credentials, for messages
 	now   func() time.Time
+	// progress and locks are shared by the copies WithClock makes.
+	progress *progress
+	locks    *localLocks
 }
 
 // Options tune Open.
@@ -79,13 +82,25 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s.now = opt.Now
+	s.progress, s.locks = &progress{}, &localLocks{held: map[string]bool{}}
 	pctx, cancel := context.WithTimeout(ctx, opt.ConnectTimeout)
 	defer cancel()
-	if err := s.Ping(pctx); err != nil {
+	for {
+		err := s.Ping(pctx)
+		if err == nil {
+			return s, nil
+		}
+		// A new connection to a SQLite file that another process is
+		// switching to WAL, or recovering, can be refused as busy at once,
+		// without waiting out busy_timeout: it tries again.
+		var se *sqlite.Error
+		if s.engine == SQLite && errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY && pctx.Err() == nil {
+			time.Sleep(20 * time.Millisecond)
+			continue
+		}
 		s.Close()
 		return nil, err
 	}
-	return s, nil
 }
 
 func openSQLite(path string) (*Store, error) {

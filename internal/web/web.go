@@ -78,10 +78,9 @@ type Config struct {
 	Version string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
-	// UploadDir is where uploaded files wait for their import (the
-	// system's temporary folder when ""); MaxImportBytes bounds one
-	// (DefaultMaxImportBytes when 0).
-	UploadDir      string
+	// Jobs takes uploaded files to import in the background;
+	// MaxImportBytes bounds one (DefaultMaxImportBytes when 0).
+	Jobs           Jobs
 	MaxImportBytes int64
 }
 
@@ -101,7 +100,8 @@ type Server struct {
 	pages          map[string]*template.Template
 	mux            *http.ServeMux
 	routes         []Route
-	jobs           *jobRunner
+	jobs           Jobs
+	maxImportBytes int64
 }
 
 // New builds the server and parses every template: a broken template fails
@@ -110,8 +110,11 @@ func New(c Config) (*Server, error) {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
-	if c.Program == nil || c.Evidence == nil {
-		return nil, fmt.Errorf("web: the program and the evidence vault are required")
+	if c.Program == nil || c.Evidence == nil || c.Jobs == nil {
+		return nil, fmt.Errorf("web: the program, the evidence vault and the job engine are required")
+	}
+	if c.MaxImportBytes <= 0 {
+		c.MaxImportBytes = DefaultMaxImportBytes
 	}
 	if c.Risk == nil {
 		rs, err := risk.NewService(c.Catalog)
@@ -122,7 +125,7 @@ func New(c Config) (*Server, error) {
 	}
 	s := &Server{catalog: c.Catalog, store: c.Store, accounts: c.Accounts, sso: c.SSO, ssoCallbackURL: c.SSOCallbackURL,
 		program: c.Program, evidence: c.Evidence, risk: c.Risk, log: c.Log, version: c.Version, now: c.Now,
-		pages: map[string]*template.Template{}, mux: http.NewServeMux(), jobs: newJobRunner(c.UploadDir, c.MaxImportBytes)}
+		pages: map[string]*template.Template{}, mux: http.NewServeMux(), jobs: c.Jobs, maxImportBytes: c.MaxImportBytes}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err

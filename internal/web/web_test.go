@@ -9,12 +9,15 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/account"
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/blob"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/jobs"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/sso"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -26,9 +29,27 @@ import (
 // testEvidenceMax keeps the vault's size limit small enough to test.
 const testEvidenceMax = 256 << 10
 
-// newHandler builds the web app over s; base is the address it is served
-// at (for the SSO callback).
-func newHandler(t testing.TB, s *store.Store, base string) (*web.Server, error) {
+// testApp is the web app with the job engine that imports its uploads.
+type testApp struct {
+	*web.Server
+	jobs *jobs.Engine
+	t    testing.TB
+}
+
+// Wait waits until every background job has ended.
+func (a *testApp) Wait() {
+	a.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := a.jobs.Wait(ctx); err != nil {
+		a.t.Fatalf("waiting for the background jobs: %v", err)
+	}
+}
+
+// newHandler builds the web app over s, with a job engine working its
+// uploads until the test ends; base is the address it is served at (for
+// the SSO callback).
+func newHandler(t testing.TB, s *store.Store, base string) (*testApp, error) {
 	t.Helper()
 	reg, err := catalog.Load()
 	if err != nil {
@@ -41,11 +62,23 @@ func newHandler(t testing.TB, s *store.Store, base string) (*web.Server, error) 
 	if err != nil {
 		return nil, err
 	}
-	return web.New(web.Config{
+	engine, err := jobs.New(jobs.Config{Store: s, Blobs: &blob.Store{Backend: blob.Database{Rows: s}, Sealer: v}, Work: true, PollInterval: 20 * time.Millisecond})
+	if err != nil {
+		return nil, err
+	}
+	if err := engine.Start(context.Background()); err != nil {
+		return nil, err
+	}
+	t.Cleanup(func() { engine.Stop(context.Background()) })
+	h, err := web.New(web.Config{
 		Catalog: reg, Store: s, Accounts: accounts, SSO: sso.New(s, v, callback, nil), SSOCallbackURL: callback,
-		Program: prog, Evidence: &evidence.Service{Sealer: v, MaxBytes: testEvidenceMax},
+		Program: prog, Evidence: &evidence.Service{Sealer: v, MaxBytes: testEvidenceMax}, Jobs: engine,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &testApp{Server: h, jobs: engine, t: t}, nil
 }
 
 // newServer serves the web app over s on loopback.
@@ -55,7 +88,7 @@ func newServer(t *testing.T, s *store.Store) *httptest.Server {
 	return srv
 }
 
-func newServerAndHandler(t *testing.T, s *store.Store) (*httptest.Server, *web.Server) {
+func newServerAndHandler(t *testing.T, s *store.Store) (*httptest.Server, *testApp) {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	h, err := newHandler(t, s, "http://"+srv.Listener.Addr().String())
@@ -64,7 +97,7 @@ func newServerAndHandler(t *testing.T, s *store.Store) (*httptest.Server, *web.S
 	}
 	srv.Config.Handler = h
 	srv.Start()
-	t.Cleanup(func() { srv.Close(); h.Close() })
+	t.Cleanup(srv.Close)
 	return srv, h
 }
 

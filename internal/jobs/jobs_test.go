@@ -1,0 +1,225 @@
+package jobs_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/audit"
+	"github.com/safeguard-health/safeguard/internal/bench"
+	"github.com/safeguard-health/safeguard/internal/blob"
+	"github.com/safeguard-health/safeguard/internal/dataimport"
+	"github.com/safeguard-health/safeguard/internal/jobs"
+	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/vault"
+)
+
+func engine(t *testing.T, s *store.Store, work bool, periodic ...jobs.Periodic) *jobs.Engine {
+	t.Helper()
+	bs := &blob.Store{Backend: blob.Database{Rows: s}, Sealer: vault.New(s, vault.Keyring{{ID: "test", Key: make([]byte, 32)}})}
+	e, err := jobs.New(jobs.Config{Store: s, Blobs: bs, Work: work, PollInterval: 20 * time.Millisecond, Periodic: periodic, Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if work {
+		if err := e.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { e.Stop(context.Background()) })
+	}
+	return e
+}
+
+func wait(t *testing.T, e *jobs.Engine) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := e.Wait(ctx); err != nil {
+		t.Fatalf("waiting for the jobs: %v", err)
+	}
+}
+
+func testdata(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "ingest", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// An upload is imported in the background as its uploader; the import
+// enqueues the run of the checks in its transaction, and the job says
+// when they ran and what changed; the upload is removed once imported. A
+// file refused fails its job, naming why, and lands nothing.
+func TestUploadImportedThenChecked(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := audit.WithActor(context.Background(), audit.Actor{Label: "jane@riverside.example", Source: "127.0.0.1"})
+		o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		sc := s.Scope(o)
+		e := engine(t, s, true)
+		upload := func(name string, data []byte) *store.ImportJob {
+			t.Helper()
+			st, err := e.Stage(ctx, name, bytes.NewReader(data), 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			j, err := e.Enqueue(ctx, sc, st, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			wait(t, e)
+			if j, err = sc.ImportJob(ctx, j.ID); err != nil {
+				t.Fatal(err)
+			}
+			return j
+		}
+		j := upload("scan.nessus", testdata(t, "nessus-small.nessus"))
+		var out dataimport.Outcome
+		if j.State != store.JobDone || json.Unmarshal(j.Outcome, &out) != nil || out.Records == 0 || out.Format != "nessus" || j.Read != j.Size || j.Attempts != 1 {
+			t.Fatalf("job: %+v", j)
+		}
+		if j.ChecksState != store.ChecksDone || j.ChecksAt == nil || len(j.ChecksSummary) == 0 || !strings.Contains(j.ChecksSummary[0], "checks ran") {
+			t.Errorf("the checks after the import: %q %v %q", j.ChecksState, j.ChecksAt, j.ChecksSummary)
+		}
+		if results, err := sc.CheckResults(ctx); err != nil || len(results) == 0 {
+			t.Errorf("no check results after the import: %v", err)
+		}
+		if _, err := e.Blobs().Open(ctx, j.BlobKey); err == nil {
+			t.Error("the upload is kept after its import")
+		}
+		imports, err := sc.DataImports(ctx, 10)
+		if err != nil || len(imports) != 1 || imports[0].ImportedBy != "jane@riverside.example" {
+			t.Fatalf("imports: %+v %v", imports, err)
+		}
+
+		// A truncated file fails, naming itself; nothing lands and no check runs.
+		j = upload("cut.nessus", testdata(t, "nessus-truncated.nessus"))
+		if j.State != store.JobFailed || !strings.Contains(j.Error, "cut.nessus") || j.ChecksState != "" {
+			t.Errorf("truncated file's job: %+v", j)
+		}
+		if imports, _ := sc.DataImports(ctx, 10); len(imports) != 1 {
+			t.Errorf("%d imports after a refused file", len(imports))
+		}
+	})
+}
+
+// A job left running by a server that died (on SQLite, the process before
+// this one) goes back to the queue when a server starts, and is done.
+func TestOrphanedJobIsTakenUp(t *testing.T) {
+	path := storetest.SQLitePath(t)
+	s := storetest.SQLiteAt(t, path)
+	ctx := context.Background()
+	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
+	if err := s.CreateOrganization(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	sc := s.Scope(o)
+	queue := engine(t, s, false)
+	st, err := queue.Stage(ctx, "trivy.json", bytes.NewReader(testdata(t, "trivy-small.json")), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := queue.Enqueue(ctx, sc, st, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The process that took it died: the job is marked running, its
+	// import job too, and no one holds its lock.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE river_job SET state = 'running', attempt = 1, attempted_at = datetime('now', '-1 minute', 'subsec') WHERE kind = 'import'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.StartImportJob(ctx, j.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	e := engine(t, s, true)
+	wait(t, e)
+	got, err := sc.ImportJob(ctx, j.ID)
+	if err != nil || got.State != store.JobDone || got.Attempts != 2 || got.ChecksState != store.ChecksDone {
+		t.Fatalf("the orphaned job: %+v %v", got, err)
+	}
+}
+
+// A server that stops in the middle of an import rolls it back and puts
+// the job back in the queue, where the next server finds it.
+func TestStoppedServerLeavesItsJobQueued(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		sc := s.Scope(o)
+		// A file long enough to be caught in the middle of its import.
+		files, err := bench.GenFindings(t.TempDir(), 2*60_000, 50, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := os.Open(files.Nessus)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		queue := engine(t, s, false)
+		st, err := queue.Stage(ctx, "scan.nessus", f, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := queue.Enqueue(ctx, sc, st, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e := engine(t, s, true)
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			got, err := sc.ImportJob(ctx, j.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.State == store.JobRunning {
+				break
+			}
+			if got.Ended() || time.Now().After(deadline) {
+				t.Fatalf("the job ended, or never ran, before the server stopped: %+v", got)
+			}
+		}
+		if err := e.Stop(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got, err := sc.ImportJob(ctx, j.ID)
+		if err != nil || got.State != store.JobQueued || !strings.Contains(got.Error, "server stopped") {
+			t.Fatalf("after the stop: %+v %v", got, err)
+		}
+		if imports, _ := sc.DataImports(ctx, 10); len(imports) != 0 {
+			t.Fatalf("a stopped import left %d imports", len(imports))
+		}
+		next := engine(t, s, true)
+		wait(t, next)
+		if got, err = sc.ImportJob(ctx, j.ID); err != nil || got.State != store.JobDone {
+			t.Fatalf("after the next start: %s %s %v", got.State, got.Error, err)
+		}
+		if imports, _ := sc.DataImports(ctx, 10); len(imports) != 1 {
+			t.Errorf("the file landed %d times", len(imports))
+		}
+		var out dataimport.Outcome
+		if json.Unmarshal(got.Outcome, &out) != nil || out.Records != files.Findings-files.Findings/2 || !out.Fresh {
+			t.Errorf("the import on the next start: %+v", out)
+		}
+	})
+}
