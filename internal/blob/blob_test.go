@@ -12,7 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+
 	"github.com/safeguard-health/safeguard/internal/blob"
+	"github.com/safeguard-health/safeguard/internal/blob/blobtest"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
@@ -34,8 +37,10 @@ func backends(t *testing.T, fn func(t *testing.T, s *store.Store, b blob.Backend
 
 // A blob reads back exactly as it was put, whatever its size relative to
 // a chunk, with the SHA-256 and size of what was put.
-func TestRoundTrip(t *testing.T) {
-	backends(t, func(t *testing.T, s *store.Store, b blob.Backend) {
+func TestRoundTrip(t *testing.T) { backends(t, roundTrip) }
+
+func roundTrip(t *testing.T, s *store.Store, b blob.Backend) {
+	{
 		ctx := context.Background()
 		bs := &blob.Store{Backend: b, Sealer: sealer(s)}
 		for _, size := range []int{0, 1, blob.ChunkSize - 1, blob.ChunkSize, blob.ChunkSize + 1, 2*blob.ChunkSize + 17} {
@@ -66,12 +71,14 @@ func TestRoundTrip(t *testing.T) {
 				t.Errorf("deleted blob opens: %v", err)
 			}
 		}
-	})
+	}
 }
 
 // A Put over its bound, or whose reader fails, leaves nothing behind.
-func TestPutRefusedLeavesNothing(t *testing.T) {
-	backends(t, func(t *testing.T, s *store.Store, b blob.Backend) {
+func TestPutRefusedLeavesNothing(t *testing.T) { backends(t, refusedLeavesNothing) }
+
+func refusedLeavesNothing(t *testing.T, s *store.Store, b blob.Backend) {
+	{
 		ctx := context.Background()
 		bs := &blob.Store{Backend: b, Sealer: sealer(s)}
 		_, _, err := bs.Put(ctx, "uploads/big", bytes.NewReader(make([]byte, 3*blob.ChunkSize)), 2*blob.ChunkSize)
@@ -86,7 +93,7 @@ func TestPutRefusedLeavesNothing(t *testing.T) {
 		if err != nil || len(keys) != 0 {
 			t.Errorf("left behind: %v %v", keys, err)
 		}
-	})
+	}
 }
 
 type failing struct{}
@@ -144,9 +151,40 @@ func TestTamperingIsRefused(t *testing.T) {
 	}
 }
 
+// The same, against a real S3-compatible server (SeaweedFS on loopback).
+func TestS3Backend(t *testing.T) {
+	b := blobtest.S3(t, "test/")
+	s := storetest.SQLite(t)
+	t.Run("round trip", func(t *testing.T) { roundTrip(t, s, b) })
+	t.Run("refused", func(t *testing.T) { refusedLeavesNothing(t, s, b) })
+	t.Run("sweep", func(t *testing.T) { sweep(t, s, b) })
+	t.Run("tampering", func(t *testing.T) {
+		ctx := context.Background()
+		bs := &blob.Store{Backend: b, Sealer: sealer(s)}
+		if _, _, err := bs.Put(ctx, "uploads/a", bytes.NewReader([]byte("ePHI ePHI ePHI")), 0); err != nil {
+			t.Fatal(err)
+		}
+		// The object's bytes are sealed; an object copied under another key does not open.
+		src := minio.CopySrcOptions{Bucket: b.Bucket, Object: b.Prefix + "uploads/a"}
+		if _, err := b.Client.CopyObject(ctx, minio.CopyDestOptions{Bucket: b.Bucket, Object: b.Prefix + "uploads/b"}, src); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := bs.Open(ctx, "uploads/b")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		if _, err := io.ReadAll(rc); !errs.Is(err, errs.Invalid) {
+			t.Errorf("moved object: %v", err)
+		}
+	})
+}
+
 // Sweep removes what is old and not kept, and nothing else.
-func TestSweep(t *testing.T) {
-	backends(t, func(t *testing.T, s *store.Store, b blob.Backend) {
+func TestSweep(t *testing.T) { backends(t, sweep) }
+
+func sweep(t *testing.T, s *store.Store, b blob.Backend) {
+	{
 		ctx := context.Background()
 		bs := &blob.Store{Backend: b, Sealer: sealer(s)}
 		for _, k := range []string{"uploads/keep", "uploads/old", "other/x"} {
@@ -171,5 +209,5 @@ func TestSweep(t *testing.T) {
 				rc.Close()
 			}
 		}
-	})
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
@@ -171,5 +172,5 @@ func seedDemoWorkforce(ctx context.Context, s *store.Store, o *org.Organization,
 			return err
 		}
 	}
-	return s.WithClock(func() time.Time { return now }).Scope(o).RecordTrainingInput(ctx, now)
+	return (&training.Service{Now: func() time.Time { return now }}).Refresh(ctx, s.WithClock(func() time.Time { return now }).Scope(o))
 }

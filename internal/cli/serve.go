@@ -26,6 +26,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/sso"
 	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/vault"
 	"github.com/safeguard-health/safeguard/internal/web"
 )
@@ -36,7 +37,7 @@ func (a *app) addrFlag(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&a.idleTimeout, "idle-timeout", auth.DefaultIdleTimeout, "sign a session out after this long without activity (automatic logoff)")
 	cmd.Flags().StringVar(&a.publicURL, "public-url", "", "the address browsers and SSO providers reach this server at, e.g. https://safeguard.example.org (default: http:// and the listening address)")
 	cmd.Flags().Int64Var(&a.evidenceMax, "evidence-max-bytes", evidence.DefaultMaxBytes, "the largest evidence file the vault takes, in bytes")
-	cmd.Flags().StringVar(&a.uploads, "uploads", "", `where uploads wait for their import, sealed: "database", or a folder every server reads (default: a folder beside a SQLite database, the database on PostgreSQL)`)
+	cmd.Flags().StringVar(&a.uploads, "uploads", "", `where uploads wait for their import, sealed: "database", a folder every server reads, or an S3-compatible bucket, s3://BUCKET/PREFIX?endpoint=HOST:PORT with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (default: a folder beside a SQLite database, the database on PostgreSQL)`)
 	cmd.Flags().DurationVar(&a.rescueAfter, "job-rescue-every", jobs.DefaultRescueAfter, "how often the servers look for background jobs whose server died, to give them to another (a job still running is never run twice)")
 	cmd.Flags().DurationVar(&a.jobPoll, "job-poll", time.Second, "how often an idle server looks for background jobs")
 	a.smtpFlags(cmd)
@@ -46,7 +47,7 @@ func (a *app) addrFlag(cmd *cobra.Command) {
 // blobs is where uploads wait for their import: --uploads, else a folder
 // beside a SQLite database (whose one writer would make an upload wait for
 // a running import), else the database.
-func (a *app) blobs(s *store.Store, sealer blob.Sealer) (*blob.Store, error) {
+func (a *app) blobs(ctx context.Context, s *store.Store, sealer blob.Sealer) (*blob.Store, error) {
 	where := a.uploads
 	if where == "" {
 		if s.Engine() == store.SQLite {
@@ -56,7 +57,18 @@ func (a *app) blobs(s *store.Store, sealer blob.Sealer) (*blob.Store, error) {
 		}
 	}
 	var b blob.Backend = blob.Database{Rows: s}
-	if where != "database" {
+	switch {
+	case where == "database":
+	case strings.HasPrefix(where, "s3://"):
+		bucket, err := blob.ParseS3(where)
+		if err != nil {
+			return nil, err
+		}
+		if err := bucket.Check(ctx); err != nil {
+			return nil, err
+		}
+		b = bucket
+	default:
 		if err := os.MkdirAll(where, 0o700); err != nil {
 			return nil, errs.Wrap(errs.Invalid, "--uploads "+where, err)
 		}
@@ -91,7 +103,7 @@ func (a *app) reminders(s *store.Store, m *notify.Mailer) func(ctx context.Conte
 		}
 		for _, o := range orgs {
 			actx := audit.WithActor(ctx, audit.Actor{Label: "security reminders (server)", Source: "serve"})
-			if n, err := notify.SendDue(actx, s.Scope(o), m, time.Now()); err != nil && ctx.Err() == nil {
+			if n, err := notify.SendDue(actx, training.Records{Scoped: s.Scope(o)}, m, time.Now()); err != nil && ctx.Err() == nil {
 				a.log.Error("security reminders", slog.String("org", o.Slug), slog.Any("err", err))
 			} else if n > 0 {
 				a.log.Info("security reminders sent", slog.String("org", o.Slug), slog.Int("reminders", n), slog.String("via", m.String()))
@@ -239,7 +251,7 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 		ln.Close()
 		return errs.Wrap(errs.Internal, "the built-in tailoring rules are broken", err)
 	}
-	bs, err := a.blobs(s, v)
+	bs, err := a.blobs(ctx, s, v)
 	if err != nil {
 		ln.Close()
 		return err

@@ -14,6 +14,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/notify"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/tabular"
+	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
@@ -109,7 +110,7 @@ id) is named by row and column, and nothing is written.`,
 				return info, err
 			}
 			if apply {
-				_, err = sc.ImportRoster(ctx, byID, read)
+				_, err = (&training.Service{Now: func() time.Time { return now }}).ImportRoster(ctx, sc, byID, read)
 			} else {
 				info, err = workforce.StreamRoster(args[0], f, workforce.MaxImportBytes, m, current, byName, today, preview)
 			}
@@ -124,7 +125,7 @@ id) is named by row and column, and nothing is written.`,
 			for _, line := range preview.lines {
 				fmt.Fprintln(a.stdout, line)
 			}
-			return a.applyIf(apply, func() error { return sc.RecordTrainingInput(ctx, now) })
+			return a.applyIf(apply, func() error { return nil }) // written as it was read
 		}),
 	}
 	imp.Flags().StringArrayVar(&maps, "map", nil, "field=Column: the column that fills a roster field (repeatable; field= clears it)")
@@ -227,7 +228,7 @@ as people join, move and leave.`,
 		Short: "Per person and per module: assigned, due, completed, overdue",
 		Args:  cobra.NoArgs,
 		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
-			_, st, err := sc.TrainingStatus(cmd.Context(), time.Now())
+			_, st, err := training.Status(cmd.Context(), sc, time.Now())
 			if err != nil {
 				return err
 			}
@@ -281,10 +282,7 @@ in one transaction and updates the CPG scorecard.`,
 			}
 			fmt.Fprintf(a.stdout, "%s: %d completion(s).\n", args[0], len(cs))
 			return a.applyIf(apply, func() error {
-				if err := sc.AddCompletions(ctx, cs, "training.import"); err != nil {
-					return err
-				}
-				return sc.RecordTrainingInput(ctx, now)
+				return (&training.Service{Now: func() time.Time { return now }}).AddCompletions(ctx, sc, cs, "training.import")
 			})
 		}),
 	}
@@ -306,7 +304,7 @@ in one transaction and updates the CPG scorecard.`,
 				if err != nil {
 					return errs.Wrap(errs.Internal, "the starter program is broken", err)
 				}
-				if err := sc.InstallProgram(ctx, starter); err != nil {
+				if err := (&training.Service{}).InstallProgram(ctx, sc, starter); err != nil {
 					return err
 				}
 			}
@@ -380,7 +378,7 @@ module:CODE (those assigned a module) or department:NAME. It is sent on or after
 			if m == nil {
 				return usageError{fmt.Errorf("--smtp: name the mail server to send through")}
 			}
-			n, err := notify.SendDue(cmd.Context(), sc, m, time.Now())
+			n, err := notify.SendDue(cmd.Context(), training.Records{Scoped: sc}, m, time.Now())
 			if err != nil {
 				return err
 			}

@@ -41,7 +41,7 @@ func engine(t *testing.T, s *store.Store, work bool, periodic ...jobs.Periodic) 
 
 func wait(t *testing.T, e *jobs.Engine) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	if err := e.Wait(ctx); err != nil {
 		t.Fatalf("waiting for the jobs: %v", err)
@@ -168,7 +168,7 @@ func TestStoppedServerLeavesItsJobQueued(t *testing.T) {
 		}
 		sc := s.Scope(o)
 		// A file long enough to be caught in the middle of its import.
-		files, err := bench.GenFindings(t.TempDir(), 2*60_000, 50, nil)
+		files, err := bench.GenFindings(t.TempDir(), 2*20_000, 50, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

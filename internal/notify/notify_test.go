@@ -16,6 +16,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/notify"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
@@ -119,7 +120,7 @@ func TestSendDueReminders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := notify.SendDue(ctx, sc, m, now)
+	n, err := notify.SendDue(ctx, training.Records{Scoped: sc}, m, now)
 	if err != nil || n != 1 {
 		t.Fatalf("SendDue: %d, %v", n, err)
 	}
@@ -145,7 +146,7 @@ func TestSendDueReminders(t *testing.T) {
 		t.Errorf("deliveries: %v", status)
 	}
 	// Sent once: the next run sends nothing; the December reminder waits.
-	if n, err := notify.SendDue(ctx, sc, m, now.Add(time.Hour)); err != nil || n != 0 {
+	if n, err := notify.SendDue(ctx, training.Records{Scoped: sc}, m, now.Add(time.Hour)); err != nil || n != 0 {
 		t.Errorf("second run: %d, %v", n, err)
 	}
 	list, _ := sc.Reminders(ctx, "")
@@ -154,7 +155,7 @@ func TestSendDueReminders(t *testing.T) {
 	}
 	// A server that cannot be reached fails the run and records why.
 	down, _ := notify.ParseSMTP("smtp+plain://127.0.0.1:1", "security@riverside.example")
-	if n, err := notify.SendDue(ctx, sc, down, time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)); err != nil || n != 1 {
+	if n, err := notify.SendDue(ctx, training.Records{Scoped: sc}, down, time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)); err != nil || n != 1 {
 		t.Fatalf("run against a closed port: %d %v", n, err)
 	}
 	ds, _ = sc.Deliveries(ctx, later.ID)

@@ -103,25 +103,10 @@ func (sc *Scoped) insertRule(ctx context.Context, tx *sql.Tx, r *workforce.Rule,
 	return nil
 }
 
-// InstallProgram adds a program's modules and rules in one transaction (the
-// starter program on first use). Errors: Invalid, Conflict for a module
-// code in use.
+// InstallProgram writes a program's modules and rules in one
+// transaction; the training service validates them first. Errors:
+// Conflict for a module code in use.
 func (sc *Scoped) InstallProgram(ctx context.Context, p *workforce.Program) error {
-	for _, m := range p.Modules {
-		if err := m.Validate(); err != nil {
-			return err
-		}
-	}
-	cur, err := sc.TrainingProgram(ctx)
-	if err != nil {
-		return err
-	}
-	all := append(cur.Modules, p.Modules...)
-	for _, r := range p.Rules {
-		if err := r.Validate(all); err != nil {
-			return err
-		}
-	}
 	return sc.s.audited(ctx, func(tx *sql.Tx) (change, error) {
 		now := sc.s.now().UTC().Truncate(time.Microsecond)
 		for _, m := range p.Modules {
@@ -136,11 +121,6 @@ func (sc *Scoped) InstallProgram(ctx context.Context, p *workforce.Program) erro
 		}
 		return change{orgID: sc.org.ID, action: "training.program", target: "org:" + sc.org.ID, after: p}, nil
 	})
-}
-
-// AddRule adds a rule assigning a module. Errors: Invalid.
-func (sc *Scoped) AddRule(ctx context.Context, r *workforce.Rule) error {
-	return sc.InstallProgram(ctx, &workforce.Program{Rules: []*workforce.Rule{r}})
 }
 
 // DeleteRule removes a rule. Errors: NotFound.
@@ -224,57 +204,12 @@ func (sc *Scoped) AddCompletions(ctx context.Context, cs []*workforce.Completion
 	})
 }
 
-// TrainingStatus evaluates the training program over the roster on the
-// day of now.
-func (sc *Scoped) TrainingStatus(ctx context.Context, now time.Time) (*workforce.Program, *workforce.Status, error) {
-	prog, err := sc.TrainingProgram(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	people, err := sc.People(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	done, err := sc.Completions(ctx, "")
-	if err != nil {
-		return nil, nil, err
-	}
-	return prog, workforce.Summarize(prog, people, done, now.UTC().Format(workforce.DateLayout)), nil
-}
-
-// RecordTrainingInput records the training results as a dated input of
-// the CPG scorecard's basic-training goal; the roster import and recorded
-// completions call it. The roster is evaluated a slice of people at a
-// time, with their completions, so its size does not bound the memory.
-func (sc *Scoped) RecordTrainingInput(ctx context.Context, now time.Time) error {
-	prog, err := sc.TrainingProgram(ctx)
-	if err != nil {
-		return err
-	}
-	today := now.UTC().Format(workforce.DateLayout)
-	tt := workforce.NewTrainingTally(prog)
-	if err := sc.eachPeopleSlice(ctx, func(people []*workforce.Person, done []*workforce.Completion) error {
-		tt.Add(prog.Evaluate(people, done, today))
-		return nil
-	}); err != nil {
-		return err
-	}
-	in := tt.Input(now)
-	if err := sc.RecordScorecardInput(ctx, &in); err != nil {
-		return err
-	}
-	// The same results verify the Security Rule's awareness and training
-	// standard, shown on that item of the Security Rule assessment.
-	in.Goal = workforce.TrainingStandard
-	return sc.RecordScorecardInput(ctx, &in)
-}
-
-// peopleSlice is how many people eachPeopleSlice hands over at a time.
+// peopleSlice is how many people EachPeopleSlice hands over at a time.
 const peopleSlice = 5000
 
-// eachPeopleSlice hands fn the roster in slices, in the order of their
+// EachPeopleSlice hands fn the roster in slices, in the order of their
 // ids, each with the slice's training completions.
-func (sc *Scoped) eachPeopleSlice(ctx context.Context, fn func([]*workforce.Person, []*workforce.Completion) error) error {
+func (sc *Scoped) EachPeopleSlice(ctx context.Context, fn func([]*workforce.Person, []*workforce.Completion) error) error {
 	s := sc.s
 	after := ""
 	for {

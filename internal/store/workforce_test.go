@@ -2,13 +2,11 @@ package store_test
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
@@ -154,62 +152,6 @@ func TestRosterReimport(t *testing.T) {
 		}
 		if me, err := sc.PersonByEmail(ctx, "MARIA@riverside.example"); err != nil || me.EmployeeID != "1004" {
 			t.Errorf("by email: %v %v", me, err)
-		}
-	})
-}
-
-// The training input, evaluated a slice of the roster at a time, says what
-// the whole roster's status says, across more people than one slice holds.
-func TestTrainingInputInSlices(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, s *store.Store) {
-		ctx := context.Background()
-		sc := withStarterProgram(t, s)
-		plan := &workforce.RosterPlan{File: "hr.csv", Mapping: workforce.Mapping{"employee_id": "id", "name": "name"}}
-		for i := range 5000*2 + 17 {
-			p := &workforce.Person{EmployeeID: fmt.Sprint(10000 + i), Name: fmt.Sprintf("Person %d", i), Type: workforce.Employee, Access: workforce.View, Systems: []string{},
-				Start: "2025-01-01", Department: []string{"Clinical", "Billing", "IT"}[i%3]}
-			if i%7 == 0 {
-				p.Access = workforce.Administer
-			}
-			plan.Joiners = append(plan.Joiners, p)
-		}
-		if err := sc.ApplyRoster(ctx, plan, nil); err != nil {
-			t.Fatal(err)
-		}
-		// A third have done the awareness module.
-		var done []*workforce.Completion
-		for i, p := range plan.Joiners {
-			if i%3 == 0 {
-				done = append(done, &workforce.Completion{PersonID: p.ID, Module: "awareness", CompletedOn: "2026-11-01", Source: "attested"})
-			}
-		}
-		if err := sc.AddCompletions(ctx, done, "training.import"); err != nil {
-			t.Fatal(err)
-		}
-		now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-		prog, st, err := sc.TrainingStatus(ctx, now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := st.Input(prog, now)
-		if err := sc.RecordTrainingInput(ctx, now); err != nil {
-			t.Fatal(err)
-		}
-		inputs, err := sc.ScorecardInputs(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		found := 0
-		for _, in := range inputs {
-			if in.Source == "training" {
-				found++
-				if in.Status != want.Status || in.Detail != want.Detail || in.Ref != want.Ref {
-					t.Errorf("%s: %s %q %q; the whole roster's status says %s %q %q", in.Goal, in.Status, in.Detail, in.Ref, want.Status, want.Detail, want.Ref)
-				}
-			}
-		}
-		if found != 2 || !strings.Contains(want.Detail, "3339 done") || !strings.Contains(want.Detail, "of 20034") {
-			t.Errorf("%d training inputs; the status: %q", found, want.Detail)
 		}
 	})
 }

@@ -99,9 +99,7 @@ func (s *Server) apiImportRoster(w http.ResponseWriter, r *http.Request) {
 	p, _, byID, err := s.planRoster(r, h.Filename, content, m)
 	apply := r.URL.Query().Get("apply") == "true"
 	if err == nil && apply {
-		if err = sc.Store.ApplyRoster(r.Context(), p, byID); err == nil {
-			err = sc.Store.RecordTrainingInput(r.Context(), s.now())
-		}
+		err = s.training.ApplyRoster(r.Context(), sc.Store, p, byID)
 	}
 	if err != nil {
 		s.apiError(w, r, err)
@@ -120,7 +118,7 @@ func (s *Server) apiImportRoster(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiTrainingStatus(w http.ResponseWriter, r *http.Request) {
-	_, st, err := scopeFrom(r.Context()).Store.TrainingStatus(r.Context(), s.now())
+	_, st, err := s.training.Status(r.Context(), scopeFrom(r.Context()).Store)
 	s.apiResult(w, r, http.StatusOK, st, err)
 }
 
@@ -139,7 +137,7 @@ func (s *Server) apiAddTrainingRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rule.ID = ""
-	s.apiResult(w, r, http.StatusCreated, &rule, scopeFrom(r.Context()).Store.AddRule(r.Context(), &rule))
+	s.apiResult(w, r, http.StatusCreated, &rule, s.training.AddRule(r.Context(), scopeFrom(r.Context()).Store, &rule))
 }
 
 func (s *Server) apiAddModule(w http.ResponseWriter, r *http.Request) {
@@ -155,7 +153,7 @@ func (s *Server) apiAddModule(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.apiResult(w, r, http.StatusCreated, &m, scopeFrom(r.Context()).Store.InstallProgram(r.Context(), &workforce.Program{Modules: []*workforce.Module{&m}}))
+	s.apiResult(w, r, http.StatusCreated, &m, s.training.AddModule(r.Context(), scopeFrom(r.Context()).Store, &m))
 }
 
 // apiRecordCompletion records one completion for a person.
@@ -192,10 +190,7 @@ func (s *Server) apiRecordCompletion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &workforce.Completion{PersonID: r.PathValue("id"), Module: b.Module, CompletedOn: on, Source: "API"}
-	err = sc.Store.AddCompletions(r.Context(), []*workforce.Completion{c}, "training.record")
-	if err == nil {
-		err = sc.Store.RecordTrainingInput(r.Context(), s.now())
-	}
+	err = s.training.AddCompletions(r.Context(), sc.Store, []*workforce.Completion{c}, "training.record")
 	s.apiResult(w, r, http.StatusCreated, c, err)
 }
 
@@ -231,9 +226,7 @@ func (s *Server) apiImportCompletions(w http.ResponseWriter, r *http.Request) {
 	cs, err := workforce.PlanCompletions(h.Filename, f, people, prog.Modules, workforce.Today(s.now()))
 	apply := r.URL.Query().Get("apply") == "true"
 	if err == nil && apply {
-		if err = sc.Store.AddCompletions(r.Context(), cs, "training.import"); err == nil {
-			err = sc.Store.RecordTrainingInput(r.Context(), s.now())
-		}
+		err = s.training.AddCompletions(r.Context(), sc.Store, cs, "training.import")
 	}
 	s.apiResult(w, r, http.StatusOK, map[string]any{"applied": apply, "completions": nonNil(cs)}, err)
 }

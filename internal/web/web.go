@@ -21,6 +21,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/training"
 )
 
 //go:embed templates/*.html
@@ -73,9 +74,11 @@ type Config struct {
 	Program        *assessment.Program
 	Evidence       *evidence.Service
 	// Risk is the risk analysis service; one over Catalog when nil.
-	Risk    *risk.Service
-	Log     *slog.Logger
-	Version string
+	Risk *risk.Service
+	// Training is the training service; one on Now's clock when nil.
+	Training *training.Service
+	Log      *slog.Logger
+	Version  string
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Jobs takes uploaded files to import in the background;
@@ -94,6 +97,7 @@ type Server struct {
 	program        *assessment.Program
 	evidence       *evidence.Service
 	risk           *risk.Service
+	training       *training.Service
 	log            *slog.Logger
 	version        string
 	now            func() time.Time
@@ -123,7 +127,10 @@ func New(c Config) (*Server, error) {
 		}
 		c.Risk = rs
 	}
-	s := &Server{catalog: c.Catalog, store: c.Store, accounts: c.Accounts, sso: c.SSO, ssoCallbackURL: c.SSOCallbackURL,
+	if c.Training == nil {
+		c.Training = &training.Service{Now: c.Now}
+	}
+	s := &Server{training: c.Training, catalog: c.Catalog, store: c.Store, accounts: c.Accounts, sso: c.SSO, ssoCallbackURL: c.SSOCallbackURL,
 		program: c.Program, evidence: c.Evidence, risk: c.Risk, log: c.Log, version: c.Version, now: c.Now,
 		pages: map[string]*template.Template{}, mux: http.NewServeMux(), jobs: c.Jobs, maxImportBytes: c.MaxImportBytes}
 	pages, err := fs.Glob(templateFS, "templates/*.html")

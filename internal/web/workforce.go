@@ -110,11 +110,7 @@ func (s *Server) attestTraining(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &workforce.Completion{PersonID: me.ID, Module: module, CompletedOn: on, Source: "attested by " + viewerFrom(r.Context()).User.Email}
-	if err := sc.Store.AddCompletions(r.Context(), []*workforce.Completion{c}, "training.attest"); err != nil {
-		fail(err)
-		return
-	}
-	if err := sc.Store.RecordTrainingInput(r.Context(), s.now()); err != nil {
+	if err := s.training.AddCompletions(r.Context(), sc.Store, []*workforce.Completion{c}, "training.attest"); err != nil {
 		fail(err)
 		return
 	}
@@ -142,7 +138,7 @@ func (s *Server) renderWorkforce(w http.ResponseWriter, r *http.Request, status 
 		s.fail(w, r, err)
 		return
 	}
-	_, st, err := sc.Store.TrainingStatus(r.Context(), s.now())
+	_, st, err := s.training.Status(r.Context(), sc.Store)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -293,10 +289,7 @@ func (s *Server) applyRoster(w http.ResponseWriter, r *http.Request) {
 		err = errs.New(errs.Conflict, "the roster or the mapping changed since the preview: check the preview again before applying")
 	}
 	if err == nil {
-		err = sc.Store.ApplyRoster(r.Context(), p, byID)
-	}
-	if err == nil {
-		err = sc.Store.RecordTrainingInput(r.Context(), s.now())
+		err = s.training.ApplyRoster(r.Context(), sc.Store, p, byID)
 	}
 	if err != nil {
 		s.rosterFailed(w, r, err)
@@ -375,7 +368,7 @@ func (s *Server) savePerson(w http.ResponseWriter, r *http.Request) {
 	p.Clearance, p.ClearanceDate, p.Authorization, p.End = workforce.Clearance(r.FormValue("clearance")), r.FormValue("clearance_date"), r.FormValue("authorization"), r.FormValue("end_date")
 	_, names, err := sc.Store.AssetNames(r.Context())
 	if err == nil {
-		err = sc.Store.SavePerson(r.Context(), p, names)
+		err = s.training.SavePerson(r.Context(), sc.Store, p, names)
 	}
 	if err != nil {
 		s.refuse(w, r, err, s.renderPerson)
@@ -401,10 +394,7 @@ func (s *Server) recordCompletion(w http.ResponseWriter, r *http.Request) {
 	case !slices.ContainsFunc(prog.Modules, func(m *workforce.Module) bool { return m.Code == r.FormValue("module") }):
 		err = errs.New(errs.Invalid, "module: choose a training module")
 	default:
-		err = sc.Store.AddCompletions(r.Context(), []*workforce.Completion{{PersonID: id, Module: r.FormValue("module"), CompletedOn: on, Source: "entered by " + viewerFrom(r.Context()).User.Email}}, "training.record")
-		if err == nil {
-			err = sc.Store.RecordTrainingInput(r.Context(), s.now())
-		}
+		err = s.training.AddCompletions(r.Context(), sc.Store, []*workforce.Completion{{PersonID: id, Module: r.FormValue("module"), CompletedOn: on, Source: "entered by " + viewerFrom(r.Context()).User.Email}}, "training.record")
 	}
 	if err != nil {
 		s.refuse(w, r, err, s.renderPerson)
@@ -452,7 +442,7 @@ func (s *Server) trainingPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderTraining(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := scopeFrom(r.Context())
-	prog, st, err := sc.Store.TrainingStatus(r.Context(), s.now())
+	prog, st, err := s.training.Status(r.Context(), sc.Store)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -476,7 +466,7 @@ func (s *Server) renderTraining(w http.ResponseWriter, r *http.Request, status i
 func (s *Server) installStarter(w http.ResponseWriter, r *http.Request) {
 	starter, _, err := workforce.Starter(s.catalog)
 	if err == nil {
-		err = scopeFrom(r.Context()).Store.InstallProgram(r.Context(), starter)
+		err = s.training.InstallProgram(r.Context(), scopeFrom(r.Context()).Store, starter)
 	}
 	if err != nil {
 		s.refuse(w, r, err, s.renderTraining)
@@ -501,7 +491,7 @@ func (s *Server) addRule(w http.ResponseWriter, r *http.Request) {
 	for _, t := range r.Form["type"] {
 		rule.Types = append(rule.Types, workforce.WorkerType(t))
 	}
-	if err := scopeFrom(r.Context()).Store.AddRule(r.Context(), rule); err != nil {
+	if err := s.training.AddRule(r.Context(), scopeFrom(r.Context()).Store, rule); err != nil {
 		s.refuse(w, r, err, s.renderTraining)
 		return
 	}
@@ -511,7 +501,7 @@ func (s *Server) addRule(w http.ResponseWriter, r *http.Request) {
 // deleteRule removes a rule; one already gone counts as removed, so a
 // second click (or two people at once) is not an error.
 func (s *Server) deleteRule(w http.ResponseWriter, r *http.Request) {
-	if err := scopeFrom(r.Context()).Store.DeleteRule(r.Context(), r.PathValue("id")); err != nil && !errs.Is(err, errs.NotFound) {
+	if err := s.training.DeleteRule(r.Context(), scopeFrom(r.Context()).Store, r.PathValue("id")); err != nil && !errs.Is(err, errs.NotFound) {
 		s.fail(w, r, err)
 		return
 	}
@@ -543,10 +533,7 @@ func (s *Server) importCompletions(w http.ResponseWriter, r *http.Request) {
 	}
 	cs, err := workforce.PlanCompletions(h.Filename, f, people, prog.Modules, workforce.Today(s.now()))
 	if err == nil {
-		err = sc.Store.AddCompletions(r.Context(), cs, "training.import")
-	}
-	if err == nil {
-		err = sc.Store.RecordTrainingInput(r.Context(), s.now())
+		err = s.training.AddCompletions(r.Context(), sc.Store, cs, "training.import")
 	}
 	if err != nil {
 		fail(err)
@@ -623,7 +610,7 @@ func (s *Server) addModule(w http.ResponseWriter, r *http.Request) {
 		m.Items = append(m.Items, id)
 	}
 	if err == nil {
-		err = scopeFrom(r.Context()).Store.InstallProgram(r.Context(), &workforce.Program{Modules: []*workforce.Module{m}})
+		err = s.training.AddModule(r.Context(), scopeFrom(r.Context()).Store, m)
 	}
 	if err != nil {
 		s.refuse(w, r, err, s.renderTraining)
