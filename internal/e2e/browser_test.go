@@ -41,6 +41,14 @@ func start(t *testing.T, bin string, args ...string) (string, []string) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "SAFEGUARD_DB=", "SAFEGUARD_KEYS=") // a fresh database of its own
+	return launch(t, args[0], cmd)
+}
+
+// launch starts cmd, stops it with SIGINT when the test ends (unless the
+// test killed it; failing the test if it does not stop cleanly), and
+// returns the address it prints and the lines it printed before it.
+func launch(t *testing.T, name string, cmd *exec.Cmd) (string, []string) {
+	t.Helper()
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -50,17 +58,20 @@ func start(t *testing.T, bin string, args ...string) (string, []string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		if cmd.ProcessState != nil {
+			return // the test killed it
+		}
 		cmd.Process.Signal(os.Interrupt)
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		select {
 		case err := <-done:
 			if err != nil {
-				t.Errorf("%s did not shut down cleanly: %v", args[0], err)
+				t.Errorf("%s did not shut down cleanly: %v", name, err)
 			}
 		case <-time.After(20 * time.Second):
 			cmd.Process.Kill()
-			t.Errorf("%s did not stop on SIGINT", args[0])
+			t.Errorf("%s did not stop on SIGINT", name)
 		}
 	})
 	type result struct {
@@ -84,7 +95,7 @@ func start(t *testing.T, bin string, args ...string) (string, []string) {
 	case r := <-found:
 		return r.url, r.lines
 	case <-time.After(30 * time.Second):
-		t.Fatalf("%s did not print its address", args[0])
+		t.Fatalf("%s did not print its address", name)
 	}
 	return "", nil
 }

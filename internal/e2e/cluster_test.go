@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -39,49 +38,8 @@ func serveNode(t *testing.T, bin, name, dsn string, env []string) *node {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", dsn, "--job-rescue-every", "3s", "--job-poll", "100ms", "--log-level", "warn")
 	cmd.Env = append(append(os.Environ(), "SAFEGUARD_DB="), env...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	n := &node{name: name, cmd: cmd}
-	t.Cleanup(func() {
-		if cmd.ProcessState != nil {
-			return
-		}
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server %s did not shut down cleanly: %v", name, err)
-			}
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-			t.Errorf("server %s did not stop on SIGINT", name)
-		}
-	})
-	found := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u := urlRE.FindString(sc.Text()); u != "" {
-				found <- u
-				break
-			}
-		}
-		io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case n.url = <-found:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("server %s did not print its address", name)
-	}
-	return n
+	url, _ := launch(t, "server "+name, cmd)
+	return &node{name: name, cmd: cmd, url: url}
 }
 
 // kill stops the node at once, as a crash or `kill -9` would.

@@ -2,7 +2,7 @@
 -- these): an import job now names the sealed upload it reads, keeps how far
 -- it has read and how many attempts it took, and says when the checks it
 -- enqueued ran and what they changed. Uploads and other blobs are kept in
--- the database (or a bucket), sealed, in chunks.
+-- the database (or a folder, or a bucket), sealed, in chunks (0028).
 ALTER TABLE import_jobs ADD COLUMN blob_key TEXT NOT NULL DEFAULT '';
 ALTER TABLE import_jobs ADD COLUMN sha256 TEXT NOT NULL DEFAULT '';
 ALTER TABLE import_jobs ADD COLUMN read_bytes BIGINT NOT NULL DEFAULT 0;
@@ -17,11 +17,4 @@ CREATE TABLE blobs (
     size_bytes BIGINT NOT NULL DEFAULT 0,
     complete   INTEGER NOT NULL DEFAULT 0,
     created_at TEXT NOT NULL
-);
-
-CREATE TABLE blob_chunks (
-    blob_key TEXT NOT NULL REFERENCES blobs (key) ON DELETE CASCADE,
-    seq      INTEGER NOT NULL,
-    data     BLOB NOT NULL,
-    PRIMARY KEY (blob_key, seq)
 );
