@@ -68,18 +68,24 @@ func (s *Store) DeleteBlob(ctx context.Context, key string) error {
 // BlobKeys returns the keys of the blobs under prefix created before
 // before.
 func (s *Store) BlobKeys(ctx context.Context, prefix string, before time.Time) ([]string, error) {
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT key FROM blobs WHERE substr(key, 1, ?) = ? AND created_at < ? ORDER BY key`), len(prefix), prefix, formatTime(before.UTC()))
+	return s.queryStrings(ctx, "blobs", `SELECT key FROM blobs WHERE substr(key, 1, ?) = ? AND created_at < ? ORDER BY key`, len(prefix), prefix, formatTime(before.UTC()))
+}
+
+// queryStrings runs a query of one text column on the read pool and
+// returns its values; what names the records for messages.
+func (s *Store) queryStrings(ctx context.Context, what, q string, args ...any) ([]string, error) {
+	rows, err := s.read.QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
-		return nil, translate(err, "blobs")
+		return nil, translate(err, what)
 	}
 	defer rows.Close()
-	var keys []string
+	var out []string
 	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, translate(err, "blobs")
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, translate(err, what)
 		}
-		keys = append(keys, k)
+		out = append(out, v)
 	}
-	return keys, translate(rows.Err(), "blobs")
+	return out, translate(rows.Err(), what)
 }

@@ -148,20 +148,7 @@ func (sc *Scoped) QueueChecks(ctx context.Context, tx *sql.Tx, jobID string) err
 // landed, so a run that starts now sees them.
 func (sc *Scoped) ChecksQueuedFor(ctx context.Context) ([]string, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT id FROM import_jobs WHERE org_id = ? AND checks_state = ? ORDER BY id`), sc.org.ID, ChecksQueued)
-	if err != nil {
-		return nil, translate(err, "import jobs")
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, translate(err, "import jobs")
-		}
-		ids = append(ids, id)
-	}
-	return ids, translate(rows.Err(), "import jobs")
+	return s.queryStrings(ctx, "import jobs", `SELECT id FROM import_jobs WHERE org_id = ? AND checks_state = ? ORDER BY id`, sc.org.ID, ChecksQueued)
 }
 
 // ChecksRan records on the jobs ids that the checks their imports queued
@@ -232,20 +219,12 @@ func (sc *Scoped) ImportJobs(ctx context.Context, limit int) ([]*ImportJob, erro
 // LiveBlobKeys returns the blobs of every job, in any organisation, that
 // has not ended: the uploads a sweep must keep.
 func (s *Store) LiveBlobKeys(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT blob_key FROM import_jobs WHERE state IN (?, ?) AND blob_key <> ''`), JobQueued, JobRunning)
-	if err != nil {
-		return nil, translate(err, "import jobs")
-	}
-	defer rows.Close()
+	keys, err := s.queryStrings(ctx, "import jobs", `SELECT blob_key FROM import_jobs WHERE state IN (?, ?) AND blob_key <> ''`, JobQueued, JobRunning)
 	live := map[string]bool{}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, translate(err, "import jobs")
-		}
+	for _, k := range keys {
 		live[k] = true
 	}
-	return live, translate(rows.Err(), "import jobs")
+	return live, err
 }
 
 func (s *Store) scanJob(row scanner) (*ImportJob, error) {
