@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/safeguard-health/safeguard/internal/check"
+	"github.com/safeguard-health/safeguard/internal/checkrun"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
@@ -51,7 +52,7 @@ linked to the result behind it.`,
 		Args: cobra.NoArgs,
 		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
 			ctx := cmd.Context()
-			results, err := sc.RunChecks(ctx, time.Now())
+			results, err := (&checkrun.Service{}).Run(ctx, sc)
 			if err != nil {
 				return err
 			}

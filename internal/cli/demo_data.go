@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/safeguard-health/safeguard/internal/check"
+	"github.com/safeguard-health/safeguard/internal/checkrun"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -212,11 +212,8 @@ func seedDemoData(ctx context.Context, s *store.Store, o *org.Organization, now 
 		}
 	}
 
-	results, err := check.Run(ctx, sc, now)
-	if err != nil {
-		return err
-	}
-	return sc.SaveCheckResults(ctx, results)
+	_, err = (&checkrun.Service{Now: func() time.Time { return now }}).Run(ctx, sc)
+	return err
 }
 
 func demoSHA(b []byte) string {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/check"
+	"github.com/safeguard-health/safeguard/internal/checkrun"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
@@ -80,7 +81,7 @@ func (w *checkWorker) Work(ctx context.Context, job *river.Job[CheckRunArgs]) er
 		return err
 	}
 	ctx = audit.WithActor(ctx, audit.Actor{Label: "checks after an import (server)", Source: "jobs"})
-	results, err := sc.RunChecks(ctx, e.cfg.Now())
+	results, err := (&checkrun.Service{Now: e.cfg.Now}).Run(ctx, sc)
 	end := context.WithoutCancel(ctx)
 	if err != nil {
 		if ctx.Err() == nil && job.Attempt >= job.MaxAttempts {

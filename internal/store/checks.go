@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"time"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/check"
@@ -113,60 +112,39 @@ func (sc *Scoped) EachOpenFinding(ctx context.Context, fn func(*check.OpenFindin
 	return translate(rows.Err(), "findings")
 }
 
-// SaveCheckResults stores one run of the checks in one transaction: each
-// result with its records, each as a dated input of the scorecard for its
-// goal and Security Rule items, and a proposed vulnerability in the risk
-// register for each failing check that has none yet, linked to the
-// result. It gives each result its id.
-func (sc *Scoped) SaveCheckResults(ctx context.Context, results []*check.Result) error {
-	s := sc.s
-	runID, err := newID()
-	if err != nil {
-		return err
-	}
-	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		for _, r := range results {
-			if r.ID, err = newID(); err != nil {
-				return change{}, err
-			}
-			r.RecordCount = len(r.Records)
-		}
-		if err := sc.insertResults(ctx, tx, runID, results); err != nil {
-			return change{}, err
-		}
-		records := s.newInserter(ctx, tx, "check_records", "result_id, seq, kind, record_id, label, reason, weight", "check records")
-		defer records.close()
-		for _, r := range results {
-			for i, rec := range r.Records {
-				if err := records.add(r.ID, i, rec.Kind, rec.ID, rec.Label, rec.Reason, rec.Weight); err != nil {
-					return change{}, err
-				}
-			}
-		}
-		if err := records.flush(); err != nil {
-			return change{}, err
-		}
-		return sc.saveRun(ctx, tx, runID, results)
-	})
-}
+// Stage takes one record behind a check's verdict, as the check finds it.
+type Stage func(checkID string, rec check.Record) error
 
-// RunChecks runs every check now and stores the run in one transaction,
-// as SaveCheckResults does, without holding the records behind the
-// verdicts: each is written as the checks find it into a staging table,
-// and the records are numbered heaviest first by the database when the
-// run ends. The results carry their record count and, for a failing
-// check, its five heaviest records.
-func (sc *Scoped) RunChecks(ctx context.Context, now time.Time) ([]*check.Result, error) {
+// Proposals returns the vulnerabilities a run's failing results propose
+// to the risk register, given those the register already holds from
+// checks (their check ids).
+type Proposals func(results []*check.Result, existing []*risk.Vulnerability) []*risk.Vulnerability
+
+// SaveCheckRun stores one run of the checks in one transaction: run is
+// called inside it with a stage for the records behind the verdicts,
+// which are written as they are found into a staging table (a run holds
+// none of them) and numbered heaviest first by the database when the run
+// ends; each result is recorded as a dated input of the scorecard for its
+// goal and Security Rule items; and the vulnerabilities propose returns
+// are added to the register, linked to their results. The results carry
+// their ids, their record count and, for a failing check, its five
+// heaviest records.
+func (sc *Scoped) SaveCheckRun(ctx context.Context, run func(stage Stage) ([]*check.Result, error), propose Proposals) ([]*check.Result, error) {
 	s := sc.s
 	runID, err := newID()
 	if err != nil {
 		return nil, err
 	}
+	// Each check's result gets its id when its first record, or its
+	// result, comes.
 	ids := map[string]string{}
-	for _, c := range check.Catalog {
-		if ids[c.ID], err = newID(); err != nil {
-			return nil, err
+	idFor := func(checkID string) (string, error) {
+		if id, ok := ids[checkID]; ok {
+			return id, nil
 		}
+		id, err := newID()
+		ids[checkID] = id
+		return id, err
 	}
 	var results []*check.Result
 	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
@@ -180,8 +158,12 @@ func (sc *Scoped) RunChecks(ctx context.Context, now time.Time) ([]*check.Result
 		staged := s.newInserter(ctx, tx, "check_staging", "result_id, kind, record_id, label, reason, weight", "check records")
 		defer staged.close()
 		var err error
-		results, err = check.RunTo(ctx, sc, now, func(checkID string, rec check.Record) error {
-			return staged.add(ids[checkID], rec.Kind, rec.ID, rec.Label, rec.Reason, rec.Weight)
+		results, err = run(func(checkID string, rec check.Record) error {
+			id, err := idFor(checkID)
+			if err != nil {
+				return err
+			}
+			return staged.add(id, rec.Kind, rec.ID, rec.Label, rec.Reason, rec.Weight)
 		})
 		if err != nil {
 			return change{}, err
@@ -190,7 +172,9 @@ func (sc *Scoped) RunChecks(ctx context.Context, now time.Time) ([]*check.Result
 			return change{}, err
 		}
 		for _, r := range results {
-			r.ID = ids[r.Check.ID]
+			if r.ID, err = idFor(r.Check.ID); err != nil {
+				return change{}, err
+			}
 		}
 		if err := sc.insertResults(ctx, tx, runID, results); err != nil {
 			return change{}, err
@@ -220,7 +204,7 @@ func (sc *Scoped) RunChecks(ctx context.Context, now time.Time) ([]*check.Result
 				return change{}, err
 			}
 		}
-		return sc.saveRun(ctx, tx, runID, results)
+		return sc.saveRun(ctx, tx, runID, results, propose)
 	})
 	if err != nil {
 		return nil, err
@@ -243,7 +227,7 @@ func (sc *Scoped) insertResults(ctx context.Context, tx *sql.Tx, runID string, r
 
 // saveRun records a run's results, written with their records, as dated
 // inputs of the scorecard, and the proposals of failing checks.
-func (sc *Scoped) saveRun(ctx context.Context, tx *sql.Tx, runID string, results []*check.Result) (change, error) {
+func (sc *Scoped) saveRun(ctx context.Context, tx *sql.Tx, runID string, results []*check.Result, propose Proposals) (change, error) {
 	s := sc.s
 	summary := map[string]string{}
 	for _, r := range results {
@@ -260,7 +244,7 @@ func (sc *Scoped) saveRun(ctx context.Context, tx *sql.Tx, runID string, results
 		}
 		summary[r.Check.ID] = string(r.Status)
 	}
-	proposed, err := sc.proposeFromChecks(ctx, tx, results)
+	proposed, err := sc.proposeFromChecks(ctx, tx, results, propose)
 	if err != nil {
 		return change{}, err
 	}
@@ -271,7 +255,7 @@ func (sc *Scoped) saveRun(ctx context.Context, tx *sql.Tx, runID string, results
 // each failing check that has none, and links the vulnerabilities of
 // failing checks not dismissed to their newest result. It returns the
 // titles proposed.
-func (sc *Scoped) proposeFromChecks(ctx context.Context, tx *sql.Tx, results []*check.Result) ([]string, error) {
+func (sc *Scoped) proposeFromChecks(ctx context.Context, tx *sql.Tx, results []*check.Result, propose Proposals) ([]string, error) {
 	s := sc.s
 	rows, err := tx.QueryContext(ctx, s.rebind(`SELECT check_id FROM vulnerabilities WHERE org_id = ? AND check_id <> ''`), sc.org.ID)
 	if err != nil {
@@ -299,7 +283,7 @@ func (sc *Scoped) proposeFromChecks(ctx context.Context, tx *sql.Tx, results []*
 	}
 	now := s.now().UTC()
 	var titles []string
-	for _, v := range risk.CheckProposals(results, existing) {
+	for _, v := range propose(results, existing) {
 		if err := sc.insertVulnerability(ctx, tx, v, now); err != nil {
 			return nil, err
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/check"
+	"github.com/safeguard-health/safeguard/internal/checkrun"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -130,18 +131,15 @@ func TestChecksFromImportedData(t *testing.T) {
 			t.Errorf("kev: %+v", rec)
 		}
 
-		// Saved: each result with its records, and on the scorecard for the
-		// goal and the Security Rule item.
-		if err := sc.SaveCheckResults(ctx, results); err != nil {
-			t.Fatal(err)
-		}
 		// Run and stored without holding the records: the same verdicts and
-		// the same records in the same order, numbered by the database.
-		streamed, err := sc.RunChecks(ctx, now)
+		// the same records in the same order, numbered by the database; each
+		// on the scorecard for the goal and the Security Rule item.
+		streamed, err := (&checkrun.Service{Now: func() time.Time { return now }}).Run(ctx, sc)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for i, r := range streamed {
+			by[r.Check.ID].ID = r.ID
 			mem := results[i]
 			if r.Check.ID != mem.Check.ID || r.Status != mem.Status || r.Detail != mem.Detail || r.RecordCount != len(mem.Records) || !maps.Equal(r.Counts, mem.Counts) {
 				t.Errorf("%s run and stored: %s %q %d records; in memory: %s %q %d", r.Check.ID, r.Status, r.Detail, r.RecordCount, mem.Status, mem.Detail, len(mem.Records))

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safeguard-health/safeguard/internal/check"
+	"github.com/safeguard-health/safeguard/internal/checkrun"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -118,11 +118,9 @@ func TestRemediationTrendAndProposals(t *testing.T) {
 		// A failing check proposes a vulnerability to the register, linked
 		// to its result; the next run proposes no second one, and moves the
 		// link to its own result.
-		results, err := check.Run(ctx, sc, now)
+		run := &checkrun.Service{Now: func() time.Time { return now }}
+		results, err := run.Run(ctx, sc)
 		if err != nil {
-			t.Fatal(err)
-		}
-		if err := sc.SaveCheckResults(ctx, results); err != nil {
 			t.Fatal(err)
 		}
 		vulns, err := sc.Vulnerabilities(ctx)
@@ -135,8 +133,7 @@ func TestRemediationTrendAndProposals(t *testing.T) {
 			!strings.HasPrefix(v.Title, "Known exploited vulnerabilities mitigated: ") || !strings.Contains(v.Description, "CVE-2024-3400 on EHR database") {
 			t.Errorf("the proposal: %+v", v)
 		}
-		results, _ = check.Run(ctx, sc, now)
-		if err := sc.SaveCheckResults(ctx, results); err != nil {
+		if results, err = run.Run(ctx, sc); err != nil {
 			t.Fatal(err)
 		}
 		vulns, _ = sc.Vulnerabilities(ctx)

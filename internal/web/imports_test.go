@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/checkrun"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
@@ -25,7 +26,7 @@ func verificationRecords(t *testing.T, sc *store.Scoped) (jobID, resultID string
 	if err := sc.CreateImportJob(ctx, job); err != nil {
 		t.Fatal(err)
 	}
-	results, err := sc.RunChecks(ctx, time.Now())
+	results, err := (&checkrun.Service{}).Run(ctx, sc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/check"
+	"github.com/safeguard-health/safeguard/internal/checkrun"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -153,7 +154,7 @@ func (s *Server) renderChecks(w http.ResponseWriter, r *http.Request, status int
 
 // runChecks runs every check now and records the results.
 func (s *Server) runChecks(r *http.Request) ([]*check.Result, error) {
-	return scopeFrom(r.Context()).Store.RunChecks(r.Context(), s.now())
+	return (&checkrun.Service{Now: s.now}).Run(r.Context(), scopeFrom(r.Context()).Store)
 }
 
 func (s *Server) runChecksForm(w http.ResponseWriter, r *http.Request) {
