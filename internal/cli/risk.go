@@ -404,9 +404,7 @@ the scales); json gives the document every other format is made from.`,
   safeguard report risk-analysis --org riverside --analysis 1 --format html --out 2025.html`,
 		Args: cobra.NoArgs,
 		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
-			render, ok := map[string]func(*risk.Document) ([]byte, error){"pdf": report.RiskAnalysisPDF, "html": report.RiskAnalysisHTML,
-				"xlsx": report.RiskAnalysisXLSX, "csv": report.RegisterCSV, "json": report.RiskAnalysisJSON}[format]
-			if !ok {
+			if _, err := report.RiskFormat(format); err != nil {
 				return usageError{fmt.Errorf("--format %q: use pdf, html, xlsx, csv or json", format)}
 			}
 			svc, sc, err := a.riskScope(cmd.Context(), s)
@@ -421,7 +419,7 @@ the scales); json gives the document every other format is made from.`,
 			if err != nil {
 				return err
 			}
-			b, err := render(doc)
+			b, _, err := report.ExportRisk(cmd.Context(), s, sc.Org().ID, doc, format, "safeguard report risk-analysis")
 			if err != nil {
 				return err
 			}

@@ -119,6 +119,10 @@ func TestReportRiskAnalysis(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "asset(s) holding ePHI were added") || !strings.Contains(out, "expired") {
 		t.Errorf("analysis list (exit %d):\n%s", code, out)
 	}
+	// Each export is in the audit log, as the web's are.
+	if code, out, _ := run(t, "audit", "log", "--db", db, "--all", "--format", "csv"); code != 0 || strings.Count(out, "risk.report") != 6 || !strings.Contains(out, "safeguard report risk-analysis") {
+		t.Errorf("the audit log has %d report exports, want 6 (exit %d)", strings.Count(out, "risk.report"), code)
+	}
 	code, _, errOut = run(t, "report", "risk-analysis", "--format", "docx", "--db", db)
 	if code == 0 || !strings.Contains(errOut, `--format "docx": use pdf, html, xlsx, csv or json`) {
 		t.Errorf("bad format: exit %d, %s", code, errOut)

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
 )
 
@@ -391,8 +392,8 @@ func (s *Server) apiAnalysisReport(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if _, ok := renderers[r.URL.Query().Get("format")]; !ok {
-		s.apiError(w, r, errs.New(errs.Invalid, "format: use pdf, html, xlsx, csv or json"))
+	if _, err := report.RiskFormat(r.URL.Query().Get("format")); err != nil {
+		s.apiError(w, r, err)
 		return
 	}
 	doc, err := s.risk.Document(r.Context(), sc.Store, sc.Store.Org().Name, a, s.now())

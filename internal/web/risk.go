@@ -170,35 +170,16 @@ func (s *Server) finalizeAnalysis(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, riskBase(r)+"/analyses/"+a.ID+"?notice="+url.QueryEscape("Finalised: the record is frozen with SHA-256 "+a.SHA256+"."), http.StatusSeeOther)
 }
 
-// renderers are the report's formats: how each is made and sent.
-var renderers = map[string]struct {
-	render      func(*risk.Document) ([]byte, error)
-	contentType string
-}{
-	"pdf":  {report.RiskAnalysisPDF, "application/pdf"},
-	"html": {report.RiskAnalysisHTML, "text/html; charset=utf-8"},
-	"xlsx": {report.RiskAnalysisXLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-	"csv":  {report.RegisterCSV, "text/csv; charset=utf-8"},
-	"json": {report.RiskAnalysisJSON, "application/json"},
-}
-
 // sendReport renders doc in the format the query names and sends it as a
 // download, audited.
 func (s *Server) sendReport(w http.ResponseWriter, r *http.Request, doc *risk.Document, name string) {
 	format := r.URL.Query().Get("format")
-	rd, ok := renderers[format]
-	if !ok {
-		s.fail(w, r, errs.New(errs.Invalid, "format: use pdf, html, xlsx, csv or json"))
-		return
-	}
-	b, err := rd.render(doc)
+	b, f, err := report.ExportRisk(r.Context(), s.store, scopeFrom(r.Context()).Store.Org().ID, doc, format, r.URL.Path)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	sc := scopeFrom(r.Context())
-	s.store.RecordEvent(r.Context(), sc.Store.Org().ID, "risk.report", r.URL.Path, map[string]any{"format": format, "analysis": doc.Analysis.ID, "risks": len(doc.Risks)})
-	w.Header().Set("Content-Type", rd.contentType)
+	w.Header().Set("Content-Type", f.ContentType)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.Write(b)
