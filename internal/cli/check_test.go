@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"database/sql"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -19,6 +20,21 @@ func TestCheckRunFromTheCommandLine(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "entra-mfa.csv: MFA registration of 9 users") || !strings.Contains(out, "entra-users.csv: 10 accounts (Microsoft Entra ID users), 0 matched to people of the roster") ||
 		!strings.Contains(out, "ad-users.csv: 11 accounts (Active Directory (Get-ADUser | Export-Csv))") {
 		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
+	}
+	// Each file that landed queued a run of the checks for the server, in
+	// its own transaction: three for the organisation's, one for every
+	// organisation for the KEV catalog.
+	if strings.Count(out, "the checks of riverside are queued") != 3 || !strings.Contains(out, "every organisation's checks are queued") {
+		t.Errorf("import did not say the checks are queued:\n%s", out)
+	}
+	raw, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var queued int
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'check_run' AND state = 'available'`).Scan(&queued); err != nil || queued != 4 {
+		t.Errorf("%d check runs queued, want 4 (%v)", queued, err)
 	}
 	code, _, errOut = run(t, "import", filepath.Join(data, "accounts-bad.csv"), "--db", db)
 	if code == 0 || !strings.Contains(errOut, `line 4, column "enabled": "maybe" is not true or false`) {

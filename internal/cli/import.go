@@ -69,7 +69,20 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 			},
 			After: []store.TxFunc{func(ctx context.Context, tx *sql.Tx) error {
 				queued = true
-				return queue.QueueChecksTx(ctx, tx, sc.Org().ID)
+				if sc != nil {
+					return queue.QueueChecksTx(ctx, tx, sc.Org().ID)
+				}
+				// A new KEV catalog changes every organisation's verdicts.
+				orgs, err := s.Organizations(ctx)
+				if err != nil {
+					return err
+				}
+				for _, o := range orgs {
+					if err := queue.QueueChecksTx(ctx, tx, o.ID); err != nil {
+						return err
+					}
+				}
+				return nil
 			}}}
 		bar := a.progressBar(path)
 		if bar != nil {
@@ -86,8 +99,11 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 		if err != nil {
 			return err
 		}
-		if queued {
+		switch {
+		case queued && sc != nil:
 			out.Summary = append(out.Summary, "the checks of "+sc.Org().Slug+" are queued for the server (safeguard check run runs them now)")
+		case queued:
+			out.Summary = append(out.Summary, "every organisation's checks are queued for the server (safeguard check run runs them now)")
 		}
 		for i, line := range out.Summary {
 			if i > 0 {

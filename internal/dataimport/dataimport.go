@@ -48,9 +48,9 @@ type Request struct {
 	// Progress, when set, is told how many bytes of the file have been read,
 	// of how many, as the import goes on (from the import's goroutine).
 	Progress func(read, size int64)
-	// After runs in the import's transaction once an organisation's file
-	// has landed (not for a file imported before): what must land with it,
-	// such as the run of the checks it calls for.
+	// After runs in the import's transaction once an organisation's file,
+	// or a KEV catalog, has landed (not for a file imported before): what
+	// must land with it, such as the runs of the checks it calls for.
 	After []store.TxFunc
 }
 
@@ -69,7 +69,7 @@ func (req *Request) open(name string) (io.ReadCloser, error) {
 // Shared is where the installation's shared reference data goes: the
 // store.
 type Shared interface {
-	ImportKEV(ctx context.Context, c *ingest.KEVCatalog) (*store.DataImport, bool, error)
+	ImportKEV(ctx context.Context, c *ingest.KEVCatalog, after ...store.TxFunc) (*store.DataImport, bool, error)
 	ImportEPSS(ctx context.Context, f *ingest.EPSSFile) (*store.DataImport, bool, error)
 }
 
@@ -179,7 +179,7 @@ func run(ctx context.Context, req Request, name, kind string, r io.Reader, out *
 		if err != nil {
 			return err
 		}
-		rec, fresh, err := req.Shared.ImportKEV(ctx, c)
+		rec, fresh, err := req.Shared.ImportKEV(ctx, c, req.After...)
 		if err != nil {
 			return err
 		}

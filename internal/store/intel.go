@@ -84,7 +84,8 @@ func (s *Store) recordImport(ctx context.Context, tx *sql.Tx, orgID string, d *D
 // ImportKEV replaces the installation's KEV catalog with c in one
 // transaction, recording the import. A file imported before is recognised:
 // nothing changes and the earlier record is returned with fresh false.
-func (s *Store) ImportKEV(ctx context.Context, c *ingest.KEVCatalog) (*DataImport, bool, error) {
+// after runs in the transaction once a new catalog has landed.
+func (s *Store) ImportKEV(ctx context.Context, c *ingest.KEVCatalog, after ...TxFunc) (*DataImport, bool, error) {
 	var rec *DataImport
 	fresh := false
 	err := s.audited(ctx, func(tx *sql.Tx) (change, error) {
@@ -112,6 +113,9 @@ func (s *Store) ImportKEV(ctx context.Context, c *ingest.KEVCatalog) (*DataImpor
 		}
 		rec = &DataImport{Kind: "kev", Filename: c.File, SHA256: c.SHA256, Size: c.Size, Records: len(c.Entries), Version: c.Version}
 		if err := s.recordImport(ctx, tx, "", rec); err != nil {
+			return change{}, err
+		}
+		if err := runAfter(ctx, tx, after); err != nil {
 			return change{}, err
 		}
 		fresh = true
