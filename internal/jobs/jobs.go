@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -93,7 +94,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e := &Engine{cfg: cfg, tasks: map[string]Periodic{}}
 	rc := &river.Config{
-		Logger: riverLogger(cfg.Log),
+		Logger: riverLogger(cfg.Log, cfg.Store.Engine() == store.SQLite),
 		// Polling works the same on both engines and through database/sql.
 		PollOnly:          true,
 		FetchPollInterval: cfg.PollInterval,
@@ -238,26 +239,55 @@ func (e *Engine) Blobs() *blob.Store { return e.cfg.Blobs }
 
 // riverLogger marks River's own messages as the job engine's, and passes
 // its routine ones (a client started, job counts every few seconds) at
-// Debug: a server's log at Info says what Safeguard did.
-func riverLogger(l *slog.Logger) *slog.Logger {
-	return slog.New(quieter{l.Handler()}).With(slog.String("component", "jobs"))
+// Debug: a server's log at Info says what Safeguard did. On SQLite, whose
+// one writer a long import holds, River's operations wait for it and time
+// out; those are passed at Warn, saying so, since the engine carries on
+// when the import ends.
+func riverLogger(l *slog.Logger, sqlite bool) *slog.Logger {
+	return slog.New(quieter{Handler: l.Handler(), sqlite: sqlite}).With(slog.String("component", "jobs"))
 }
 
-type quieter struct{ slog.Handler }
+type quieter struct {
+	slog.Handler
+	sqlite bool
+}
 
 func (q quieter) Enabled(ctx context.Context, level slog.Level) bool {
-	return q.Handler.Enabled(ctx, demote(level))
+	// A timeout at Error may be passed at Warn: let it through to Handle.
+	return q.Handler.Enabled(ctx, demote(level)) || (q.sqlite && level == slog.LevelError && q.Handler.Enabled(ctx, slog.LevelWarn))
 }
 
 func (q quieter) Handle(ctx context.Context, r slog.Record) error {
 	r.Level = demote(r.Level)
+	if q.sqlite && r.Level == slog.LevelError && timedOut(r) {
+		r.Level = slog.LevelWarn
+		r.AddAttrs(slog.String("why", "SQLite's one writer is held by a running import; the job engine carries on when it ends"))
+	}
+	if !q.Handler.Enabled(ctx, r.Level) {
+		return nil
+	}
 	return q.Handler.Handle(ctx, r)
 }
 
-func (q quieter) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return quieter{q.Handler.WithAttrs(attrs)}
+func timedOut(r slog.Record) bool {
+	found := false
+	r.Attrs(func(a slog.Attr) bool {
+		if v := a.Value.String(); strings.Contains(v, "timed out") || strings.Contains(v, "deadline exceeded") || strings.Contains(v, "SQLITE_BUSY") {
+			found = true
+			return false
+		}
+		return true
+	})
+	return found
 }
-func (q quieter) WithGroup(name string) slog.Handler { return quieter{q.Handler.WithGroup(name)} }
+
+func (q quieter) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return quieter{Handler: q.Handler.WithAttrs(attrs), sqlite: q.sqlite}
+}
+
+func (q quieter) WithGroup(name string) slog.Handler {
+	return quieter{Handler: q.Handler.WithGroup(name), sqlite: q.sqlite}
+}
 
 func demote(l slog.Level) slog.Level {
 	if l == slog.LevelInfo {

@@ -223,3 +223,31 @@ func TestStoppedServerLeavesItsJobQueued(t *testing.T) {
 		}
 	})
 }
+
+// River's messages: routine ones at Debug, a timeout on SQLite (a long
+// import holds the writer) at Warn with why, anything else as it was.
+func TestRiverMessages(t *testing.T) {
+	var buf bytes.Buffer
+	l := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	for _, sqlite := range []bool{true, false} {
+		buf.Reset()
+		rl := jobs.RiverLoggerForTest(l, sqlite)
+		rl.Info("producer: Producer job counts")
+		rl.Error("producer: Error fetching jobs", "err", "StandardPilot.JobGetAvailable timed out after 10s: context deadline exceeded")
+		rl.Error("producer: something else broke", "err", "disk full")
+		out := buf.String()
+		if strings.Contains(out, "job counts") {
+			t.Errorf("a routine message at Info:\n%s", out)
+		}
+		if !strings.Contains(out, "level=ERROR msg=\"producer: something else broke\"") {
+			t.Errorf("another error was not kept at Error:\n%s", out)
+		}
+		timeout := "level=WARN msg=\"producer: Error fetching jobs\""
+		if sqlite && (!strings.Contains(out, timeout) || !strings.Contains(out, "held by a running import")) {
+			t.Errorf("SQLite's timeout:\n%s", out)
+		}
+		if !sqlite && !strings.Contains(out, "level=ERROR msg=\"producer: Error fetching jobs\"") {
+			t.Errorf("PostgreSQL's timeout is an error:\n%s", out)
+		}
+	}
+}

@@ -1,0 +1,4 @@
+package jobs
+
+// RiverLoggerForTest is riverLogger, for the tests.
+var RiverLoggerForTest = riverLogger
