@@ -12,7 +12,10 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/safeguard-health/safeguard/internal/blob"
 	"github.com/safeguard-health/safeguard/internal/cli"
+	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/vault"
 )
@@ -28,11 +31,11 @@ func seededDemo(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cli.SeedDemoProgram(ctx, s, o, vault.New(s, vault.Keyring{{ID: "demo", Key: make([]byte, 32)}}), time.Now()); err != nil {
+	if err := cli.SeedDemoProgram(ctx, s, o, demoEvidence(s), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	// Seeding twice leaves the program as it is.
-	if err := cli.SeedDemoProgram(ctx, s, o, vault.New(s, vault.Keyring{{ID: "demo", Key: make([]byte, 32)}}), time.Now()); err != nil {
+	if err := cli.SeedDemoProgram(ctx, s, o, demoEvidence(s), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return db
@@ -177,4 +180,10 @@ func TestAssessmentVerbs(t *testing.T) {
 	if code, _, errOut := run(t, "assessment", "import", "hph-cpg", xlsx, "--db", db); code != 2 || !strings.Contains(errOut, `is not an item of this HPH CPGs assessment`) {
 		t.Errorf("a HIPAA workbook into the CPG assessment: exit %d %s", code, errOut)
 	}
+}
+
+// demoEvidence is the evidence service the demo seeds through, over s.
+func demoEvidence(s *store.Store) *evidence.Service {
+	v := vault.New(s, vault.Keyring{{ID: "demo", Key: make([]byte, 32)}})
+	return &evidence.Service{Blobs: &blob.Store{Backend: blob.Database{Rows: s}, Sealer: v}, Sealer: v}
 }

@@ -55,21 +55,22 @@ const (
 
 // app carries the configuration and the I/O of one invocation.
 type app struct {
-	db          string
-	org         string
-	addr        string
-	logLevel    string
-	logFormat   string
-	pepperFile  string
-	keyFile     string
-	idleTimeout time.Duration
-	publicURL   string
-	evidenceMax int64
-	smtpURL     string
-	smtpFrom    string
-	uploads     string
-	rescueAfter time.Duration
-	jobPoll     time.Duration
+	db            string
+	org           string
+	addr          string
+	logLevel      string
+	logFormat     string
+	pepperFile    string
+	keyFile       string
+	idleTimeout   time.Duration
+	publicURL     string
+	evidenceMax   int64
+	smtpURL       string
+	smtpFrom      string
+	uploads       string
+	evidenceStore string
+	rescueAfter   time.Duration
+	jobPoll       time.Duration
 
 	stdin          io.Reader
 	stdout, stderr io.Writer

@@ -151,7 +151,7 @@ var demoEvidence = []struct {
 // baseline (final), this year's CPG assessment and a Security Rule
 // assessment in progress, and evidence in the vault. An organisation that
 // already has assessments is left as it is.
-func SeedDemoProgram(ctx context.Context, s *store.Store, o *org.Organization, sealer evidence.Sealer, now time.Time) error {
+func SeedDemoProgram(ctx context.Context, s *store.Store, o *org.Organization, svc *evidence.Service, now time.Time) error {
 	reg, err := loadCatalog()
 	if err != nil {
 		return err
@@ -233,7 +233,6 @@ func SeedDemoProgram(ctx context.Context, s *store.Store, o *org.Organization, s
 		return err
 	}
 
-	svc := &evidence.Service{Sealer: sealer}
 	for _, d := range demoEvidence {
 		e := &evidence.Evidence{Title: d.title, Owner: d.owner, CollectedOn: d.collected, ReviewBy: d.review, Items: d.items}
 		body := []byte(strings.Join(d.lines, "\n") + "\n")

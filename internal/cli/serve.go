@@ -37,6 +37,7 @@ func (a *app) addrFlag(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&a.idleTimeout, "idle-timeout", auth.DefaultIdleTimeout, "sign a session out after this long without activity (automatic logoff)")
 	cmd.Flags().StringVar(&a.publicURL, "public-url", "", "the address browsers and SSO providers reach this server at, e.g. https://safeguard.example.org (default: http:// and the listening address)")
 	cmd.Flags().Int64Var(&a.evidenceMax, "evidence-max-bytes", evidence.DefaultMaxBytes, "the largest evidence file the vault takes, in bytes")
+	cmd.Flags().StringVar(&a.evidenceStore, "evidence-store", "database", `where evidence files are kept, sealed: "database", an S3-compatible bucket (s3://BUCKET/PREFIX?endpoint=HOST:PORT, as --uploads) or a folder every server reads`)
 	cmd.Flags().StringVar(&a.uploads, "uploads", "", `where uploads wait for their import, sealed: "database", a folder every server reads, or an S3-compatible bucket, s3://BUCKET/PREFIX?endpoint=HOST:PORT with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (default: a folder beside a SQLite database, the database on PostgreSQL)`)
 	cmd.Flags().DurationVar(&a.rescueAfter, "job-rescue-every", jobs.DefaultRescueAfter, "how often the servers look for background jobs whose server died, to give them to another (a job still running is never run twice)")
 	cmd.Flags().DurationVar(&a.jobPoll, "job-poll", time.Second, "how often an idle server looks for background jobs")
@@ -56,9 +57,15 @@ func (a *app) blobs(ctx context.Context, s *store.Store, sealer blob.Sealer) (*b
 			where = "database"
 		}
 	}
+	return openBlobs(ctx, s, sealer, "--uploads", where)
+}
+
+// openBlobs opens the blob store where names: "database", an S3 bucket
+// (s3://…) or a folder.
+func openBlobs(ctx context.Context, s *store.Store, sealer blob.Sealer, flag, where string) (*blob.Store, error) {
 	var b blob.Backend = blob.Database{Rows: s}
 	switch {
-	case where == "database":
+	case where == "database" || where == "":
 	case strings.HasPrefix(where, "s3://"):
 		bucket, err := blob.ParseS3(where)
 		if err != nil {
@@ -70,7 +77,7 @@ func (a *app) blobs(ctx context.Context, s *store.Store, sealer blob.Sealer) (*b
 		b = bucket
 	default:
 		if err := os.MkdirAll(where, 0o700); err != nil {
-			return nil, errs.Wrap(errs.Invalid, "--uploads "+where, err)
+			return nil, errs.Wrap(errs.Invalid, flag+" "+where, err)
 		}
 		b = blob.Dir{Path: where}
 	}
@@ -171,7 +178,12 @@ the address to open. Every page says the data is a demonstration.`,
 			if err != nil {
 				return err
 			}
-			if err := SeedDemoProgram(cmd.Context(), s, o, vault.New(s, kr), time.Now()); err != nil {
+			v := vault.New(s, kr)
+			evidenceBlobs, err := openBlobs(cmd.Context(), s, v, "--evidence-store", a.evidenceStore)
+			if err != nil {
+				return err
+			}
+			if err := SeedDemoProgram(cmd.Context(), s, o, &evidence.Service{Blobs: evidenceBlobs, Sealer: v}, time.Now()); err != nil {
 				return fmt.Errorf("seeding the demonstration program: %w", err)
 			}
 			a.log.Info("demo organisation ready", slog.String("org", o.Slug), slog.String("db", s.Where()))
@@ -256,6 +268,11 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 		ln.Close()
 		return err
 	}
+	evidenceBlobs, err := openBlobs(ctx, s, v, "--evidence-store", a.evidenceStore)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	periodic := []jobs.Periodic{{Name: "audit-checkpoint", Every: checkpointEvery, Run: a.checkpoint(s, kr)}}
 	if mailer != nil {
 		periodic = append(periodic, jobs.Periodic{Name: "security-reminders", Every: reminderEvery, Run: a.reminders(s, mailer)})
@@ -267,7 +284,7 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 	}
 	handler, err := web.New(web.Config{
 		Catalog: reg, Store: s, Accounts: accounts, SSO: sso.New(s, v, callback, nil), SSOCallbackURL: callback,
-		Program: prog, Evidence: &evidence.Service{Sealer: v, MaxBytes: a.evidenceMax}, Jobs: engine,
+		Program: prog, Evidence: &evidence.Service{Blobs: evidenceBlobs, Sealer: v, MaxBytes: a.evidenceMax}, Jobs: engine,
 		Log: a.log, Version: version(),
 	})
 	if err != nil {

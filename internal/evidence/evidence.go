@@ -7,6 +7,7 @@ package evidence
 
 import (
 	"context"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,9 @@ type Version struct {
 	SHA256      string    `json:"sha256"`
 	UploadedAt  time.Time `json:"uploaded_at"`
 	UploadedBy  string    `json:"uploaded_by"`
+	// BlobKey is where the content is kept in the blob store; "" for a
+	// version stored before, whose sealed content is in its row.
+	BlobKey string `json:"-"`
 }
 
 // Latest is the newest version, or nil.
@@ -86,11 +90,11 @@ func (e *Evidence) Normalize() error {
 // Store is what the vault needs of the database, inside one organisation
 // (store.Scoped implements it).
 type Store interface {
-	// CreateEvidence stores new evidence with its first version and its
-	// sealed content, in one transaction.
-	CreateEvidence(ctx context.Context, e *Evidence, v *Version, sealed string) error
+	// CreateEvidence stores new evidence with its first version (whose
+	// content is in the blob store), in one transaction.
+	CreateEvidence(ctx context.Context, e *Evidence, v *Version) error
 	// AddEvidenceVersion stores the next version; it sets v.Number.
-	AddEvidenceVersion(ctx context.Context, evidenceID string, v *Version, sealed string) error
+	AddEvidenceVersion(ctx context.Context, evidenceID string, v *Version) error
 	// UpdateEvidence saves the descriptive fields.
 	UpdateEvidence(ctx context.Context, e *Evidence) error
 	// EvidenceList lists the organisation's evidence, newest first, with
@@ -98,14 +102,27 @@ type Store interface {
 	EvidenceList(ctx context.Context) ([]*Evidence, error)
 	// Evidence returns one. NotFound.
 	Evidence(ctx context.Context, id string) (*Evidence, error)
-	// EvidenceContent returns a version's sealed content. NotFound.
+	// EvidenceContent returns a version, and the sealed content of one
+	// stored before the blob store. NotFound.
 	EvidenceContent(ctx context.Context, evidenceID string, number int) (*Version, string, error)
 	// LinkEvidence and UnlinkEvidence change which items it supports.
 	LinkEvidence(ctx context.Context, evidenceID string, itemIDs []string) error
 	UnlinkEvidence(ctx context.Context, evidenceID, itemID string) error
 }
 
-// Sealer encrypts and decrypts at rest (vault.Vault).
+// Blobs keeps the versions' content sealed where every server reads it
+// (blob.Store).
+type Blobs interface {
+	Put(ctx context.Context, key string, r io.Reader, max int64) (sha string, size int64, err error)
+	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	Delete(ctx context.Context, key string) error
+}
+
+// BlobKey is where a version's content is kept in the blob store.
+func BlobKey(versionID string) string { return "evidence/" + versionID }
+
+// Sealer encrypts and decrypts at rest (vault.Vault): the versions stored
+// before the blob store.
 type Sealer interface {
 	Seal(ctx context.Context, plaintext, aad []byte) (string, error)
 	Open(ctx context.Context, sealed string, aad []byte) ([]byte, error)

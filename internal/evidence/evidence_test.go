@@ -3,6 +3,7 @@ package evidence_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"image"
 	"image/color"
 	"image/png"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/blob"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/org"
@@ -96,7 +98,8 @@ func TestVault(t *testing.T) {
 			}
 		}
 		sc := s.Scope(o)
-		svc := &evidence.Service{Sealer: vault.New(s, vault.Keyring{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}}), MaxBytes: 64 << 10}
+		vlt := vault.New(s, vault.Keyring{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
+		svc := &evidence.Service{Blobs: &blob.Store{Backend: blob.Database{Rows: s}, Sealer: vlt}, Sealer: vlt, MaxBytes: 64 << 10}
 
 		e := &evidence.Evidence{Title: "Information security policy", Owner: "Dana Reyes", CollectedOn: "2025-01-15", ReviewBy: "2026-01-15",
 			Items: []string{"hipaa-sr/164.316(a)", "hph-cpg/essential-4"}}
@@ -107,10 +110,14 @@ func TestVault(t *testing.T) {
 		if e.ID == "" || v.Number != 1 || v.Filename != "policy.pdf" || v.ContentType != "application/pdf" || v.Size != int64(len(pdf)) || len(v.SHA256) != 64 {
 			t.Errorf("uploaded: %+v %+v", e, v)
 		}
-		// Encrypted at rest: the stored content is not the file.
-		_, sealed, err := sc.EvidenceContent(ctx, e.ID, 1)
-		if err != nil || strings.Contains(sealed, "%PDF") || !strings.HasPrefix(sealed, "v1:") {
-			t.Errorf("stored content is not sealed: %.40q, %v", sealed, err)
+		// Encrypted at rest in the blob store: the stored content is not the file.
+		stored, sealed, err := sc.EvidenceContent(ctx, e.ID, 1)
+		if err != nil || sealed != "" || stored.BlobKey != evidence.BlobKey(v.ID) {
+			t.Fatalf("stored version: %+v %q %v", stored, sealed, err)
+		}
+		raw, ok, err := s.BlobChunk(ctx, stored.BlobKey, 0)
+		if err != nil || !ok || bytes.Contains(raw, []byte("%PDF")) || len(raw) < len(pdf) {
+			t.Errorf("stored content is not sealed: %.40q, %v", raw, err)
 		}
 		got, err := sc.Evidence(ctx, e.ID)
 		if err != nil || len(got.Items) != 2 || !got.Overdue(time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC)) || got.Overdue(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)) {
@@ -181,4 +188,53 @@ func TestVault(t *testing.T) {
 			t.Errorf("after unlink: %v", got.Items)
 		}
 	})
+}
+
+// A version stored before the blob store, its sealed content in its row,
+// still opens, and checks against its hash.
+func TestVersionStoredBeforeTheBlobStoreOpens(t *testing.T) {
+	path := storetest.SQLitePath(t)
+	s := storetest.SQLiteAt(t, path)
+	ctx := context.Background()
+	o := &org.Organization{Slug: "riverside", Name: "Riverside Family Clinic", EntityType: org.Provider}
+	if err := s.CreateOrganization(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	sc := s.Scope(o)
+	vlt := vault.New(s, vault.Keyring{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
+	blobs := &blob.Store{Backend: blob.Database{Rows: s}, Sealer: vlt}
+	svc := &evidence.Service{Blobs: blobs, Sealer: vlt}
+	body := []byte("Our information security policy, approved 2024.\n")
+	e := &evidence.Evidence{Title: "Policy", Owner: "Dana Reyes", CollectedOn: "2024-01-15"}
+	if err := svc.Upload(ctx, sc, e, evidence.File{Name: "policy.txt", Body: bytes.NewReader(body)}); err != nil {
+		t.Fatal(err)
+	}
+	// Make it what an earlier Safeguard stored: the content sealed in the
+	// row, no blob.
+	v := e.Latest()
+	sealed, err := vlt.Seal(ctx, body, evidence.AAD(v.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`UPDATE evidence_versions SET blob_key = '', content = ? WHERE id = ?`, sealed, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := blobs.Delete(ctx, evidence.BlobKey(v.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if got, data, err := svc.Open(ctx, sc, e.ID, 1); err != nil || !bytes.Equal(data, body) || got.BlobKey != "" {
+		t.Fatalf("the earlier version: %+v %q %v", got, data, err)
+	}
+	// Its content altered: refused.
+	if _, err := db.Exec(`UPDATE evidence_versions SET content = ? WHERE id = ?`, sealed[:len(sealed)-4]+"AAAA", v.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.Open(ctx, sc, e.ID, 1); err == nil {
+		t.Error("altered content opened")
+	}
 }

@@ -21,8 +21,22 @@ const DefaultMaxBytes = 25 << 20
 
 // Service uploads, versions and opens evidence.
 type Service struct {
-	Sealer   Sealer
-	MaxBytes int64 // DefaultMaxBytes when 0
+	Blobs    Blobs  // where the content is kept, sealed
+	Sealer   Sealer // opens the versions stored before the blob store
+	MaxBytes int64  // DefaultMaxBytes when 0
+}
+
+// put seals a version's content into the blob store.
+func (s *Service) put(ctx context.Context, v *Version, data []byte) error {
+	v.BlobKey = BlobKey(v.ID)
+	_, _, err := s.Blobs.Put(ctx, v.BlobKey, bytes.NewReader(data), 0)
+	return err
+}
+
+// drop removes the content of a version whose record could not be
+// written.
+func (s *Service) drop(ctx context.Context, v *Version) {
+	_ = s.Blobs.Delete(context.WithoutCancel(ctx), v.BlobKey)
 }
 
 // File is an upload: its name as the user gave it and its content.
@@ -86,11 +100,11 @@ func (s *Service) Upload(ctx context.Context, st Store, e *Evidence, f File) err
 	if err := e.Normalize(); err != nil {
 		return err
 	}
-	sealed, err := s.Sealer.Seal(ctx, data, AAD(v.ID))
-	if err != nil {
+	if err := s.put(ctx, v, data); err != nil {
 		return err
 	}
-	if err := st.CreateEvidence(ctx, e, v, sealed); err != nil {
+	if err := st.CreateEvidence(ctx, e, v); err != nil {
+		s.drop(ctx, v)
 		return err
 	}
 	e.Versions = []Version{*v}
@@ -107,11 +121,11 @@ func (s *Service) AddVersion(ctx context.Context, st Store, evidenceID string, f
 	if err != nil {
 		return nil, err
 	}
-	sealed, err := s.Sealer.Seal(ctx, data, AAD(v.ID))
-	if err != nil {
+	if err := s.put(ctx, v, data); err != nil {
 		return nil, err
 	}
-	if err := st.AddEvidenceVersion(ctx, evidenceID, v, sealed); err != nil {
+	if err := st.AddEvidenceVersion(ctx, evidenceID, v); err != nil {
+		s.drop(ctx, v)
 		return nil, err
 	}
 	return v, nil
@@ -125,7 +139,12 @@ func (s *Service) Open(ctx context.Context, st Store, evidenceID string, number 
 	if err != nil {
 		return nil, nil, err
 	}
-	data, err := s.Sealer.Open(ctx, sealed, AAD(v.ID))
+	var data []byte
+	if v.BlobKey != "" {
+		data, err = s.readBlob(ctx, v.BlobKey)
+	} else {
+		data, err = s.Sealer.Open(ctx, sealed, AAD(v.ID))
+	}
 	if err != nil {
 		return nil, nil, errs.Wrap(errs.Internal, "evidence "+evidenceID+" version "+fmt.Sprint(v.Number)+" cannot be decrypted", err)
 	}
@@ -134,4 +153,13 @@ func (s *Service) Open(ctx context.Context, st Store, evidenceID string, number 
 		return nil, nil, errs.New(errs.Internal, "evidence "+evidenceID+" version "+fmt.Sprint(v.Number)+" does not match its recorded SHA-256")
 	}
 	return v, bytes.Clone(data), nil
+}
+
+func (s *Service) readBlob(ctx context.Context, key string) ([]byte, error) {
+	rc, err := s.Blobs.Open(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
 }

@@ -16,7 +16,7 @@ import (
 
 const evidenceColumns = "id, title, description, owner, collected_on, review_by, created_at, created_by"
 
-const versionColumns = "id, version, filename, content_type, size_bytes, sha256, uploaded_at, uploaded_by"
+const versionColumns = "id, version, filename, content_type, size_bytes, sha256, uploaded_at, uploaded_by, blob_key"
 
 // auditVersion is what the audit log records of a version: never content.
 func auditVersion(evidenceID string, v *evidence.Version) map[string]any {
@@ -24,8 +24,9 @@ func auditVersion(evidenceID string, v *evidence.Version) map[string]any {
 }
 
 // CreateEvidence stores new evidence, its first version and the version's
-// sealed content in one transaction, setting ids, creator and times.
-func (sc *Scoped) CreateEvidence(ctx context.Context, e *evidence.Evidence, v *evidence.Version, sealed string) error {
+// content's place in the blob store, in one transaction, setting ids,
+// creator and times.
+func (sc *Scoped) CreateEvidence(ctx context.Context, e *evidence.Evidence, v *evidence.Version) error {
 	s := sc.s
 	id, err := uuid.NewV7()
 	if err != nil {
@@ -40,7 +41,7 @@ func (sc *Scoped) CreateEvidence(ctx context.Context, e *evidence.Evidence, v *e
 		if err != nil {
 			return change{}, translate(err, "evidence")
 		}
-		if err := s.insertVersion(ctx, tx, id.String(), v, sealed); err != nil {
+		if err := s.insertVersion(ctx, tx, id.String(), v); err != nil {
 			return change{}, err
 		}
 		for _, item := range e.Items {
@@ -59,9 +60,9 @@ func (sc *Scoped) CreateEvidence(ctx context.Context, e *evidence.Evidence, v *e
 	return nil
 }
 
-func (s *Store) insertVersion(ctx context.Context, tx *sql.Tx, evidenceID string, v *evidence.Version, sealed string) error {
-	_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO evidence_versions (`+versionColumns+`, evidence_id, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-		v.ID, v.Number, v.Filename, v.ContentType, v.Size, v.SHA256, formatTime(v.UploadedAt), v.UploadedBy, evidenceID, sealed)
+func (s *Store) insertVersion(ctx context.Context, tx *sql.Tx, evidenceID string, v *evidence.Version) error {
+	_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO evidence_versions (`+versionColumns+`, evidence_id, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')`),
+		v.ID, v.Number, v.Filename, v.ContentType, v.Size, v.SHA256, formatTime(v.UploadedAt), v.UploadedBy, v.BlobKey, evidenceID)
 	return translate(err, "evidence version")
 }
 
@@ -86,7 +87,7 @@ func (sc *Scoped) ownEvidence(ctx context.Context, tx *sql.Tx, id string) error 
 
 // AddEvidenceVersion stores the next version of the organisation's
 // evidence. Errors: NotFound.
-func (sc *Scoped) AddEvidenceVersion(ctx context.Context, evidenceID string, v *evidence.Version, sealed string) error {
+func (sc *Scoped) AddEvidenceVersion(ctx context.Context, evidenceID string, v *evidence.Version) error {
 	s := sc.s
 	now := s.now().UTC().Truncate(time.Microsecond)
 	v.UploadedAt, v.UploadedBy = now, audit.ActorFrom(ctx).Label
@@ -97,7 +98,7 @@ func (sc *Scoped) AddEvidenceVersion(ctx context.Context, evidenceID string, v *
 		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COALESCE(MAX(version), 0) + 1 FROM evidence_versions WHERE evidence_id = ?`), evidenceID).Scan(&v.Number); err != nil {
 			return change{}, translate(err, "evidence version")
 		}
-		if err := s.insertVersion(ctx, tx, evidenceID, v, sealed); err != nil {
+		if err := s.insertVersion(ctx, tx, evidenceID, v); err != nil {
 			return change{}, err
 		}
 		return change{orgID: sc.org.ID, action: "evidence.version", target: "evidence:" + evidenceID, after: auditVersion(evidenceID, v)}, nil
@@ -214,7 +215,7 @@ func (sc *Scoped) evidenceWhere(ctx context.Context, where string, args []any) (
 	for vrows.Next() {
 		var eid, at string
 		var v evidence.Version
-		if err := vrows.Scan(&eid, &v.ID, &v.Number, &v.Filename, &v.ContentType, &v.Size, &v.SHA256, &at, &v.UploadedBy); err != nil {
+		if err := vrows.Scan(&eid, &v.ID, &v.Number, &v.Filename, &v.ContentType, &v.Size, &v.SHA256, &at, &v.UploadedBy, &v.BlobKey); err != nil {
 			vrows.Close()
 			return nil, translate(err, "evidence versions")
 		}
@@ -244,8 +245,9 @@ func (sc *Scoped) evidenceWhere(ctx context.Context, where string, args []any) (
 	return out, translate(lrows.Err(), "evidence links")
 }
 
-// EvidenceContent returns a version's metadata and sealed content (the
-// newest version for number 0). Errors: NotFound.
+// EvidenceContent returns a version's metadata (the newest version for
+// number 0), with the sealed content of a version stored before the blob
+// store. Errors: NotFound.
 func (sc *Scoped) EvidenceContent(ctx context.Context, evidenceID string, number int) (*evidence.Version, string, error) {
 	s := sc.s
 	q := `SELECT ` + versionColumns + `, content FROM evidence_versions WHERE evidence_id = ? AND evidence_id IN (SELECT id FROM evidence WHERE org_id = ?)`
@@ -255,7 +257,7 @@ func (sc *Scoped) EvidenceContent(ctx context.Context, evidenceID string, number
 	}
 	var v evidence.Version
 	var at, sealed string
-	err := s.read.QueryRowContext(ctx, s.rebind(q+` ORDER BY version DESC LIMIT 1`), args...).Scan(&v.ID, &v.Number, &v.Filename, &v.ContentType, &v.Size, &v.SHA256, &at, &v.UploadedBy, &sealed)
+	err := s.read.QueryRowContext(ctx, s.rebind(q+` ORDER BY version DESC LIMIT 1`), args...).Scan(&v.ID, &v.Number, &v.Filename, &v.ContentType, &v.Size, &v.SHA256, &at, &v.UploadedBy, &v.BlobKey, &sealed)
 	if err != nil {
 		return nil, "", translate(err, "evidence version")
 	}

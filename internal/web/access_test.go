@@ -21,7 +21,6 @@ import (
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
-	"github.com/safeguard-health/safeguard/internal/vault"
 	"github.com/safeguard-health/safeguard/internal/web"
 	"github.com/safeguard-health/safeguard/internal/workbook"
 	"github.com/safeguard-health/safeguard/internal/workforce"
@@ -107,7 +106,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		ev := &evidence.Evidence{Title: "Policy"}
-		if err := (&evidence.Service{Sealer: vault.New(s, vault.Keyring{{ID: "test", Key: make([]byte, 32)}})}).Upload(ctx, s.Scope(target), ev, evidence.File{Name: "policy.txt", Body: strings.NewReader("Our policy.\n")}); err != nil {
+		if err := testEvidence(s).Upload(ctx, s.Scope(target), ev, evidence.File{Name: "policy.txt", Body: strings.NewReader("Our policy.\n")}); err != nil {
 			t.Fatal(err)
 		}
 		v, err := prog.View(ctx, s.Scope(target), asmt.ID, time.Now())

@@ -19,7 +19,6 @@ import (
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/tailoring"
-	"github.com/safeguard-health/safeguard/internal/vault"
 	"github.com/safeguard-health/safeguard/internal/web"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
@@ -65,7 +64,7 @@ func TestAPITokenMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		ev := &evidence.Evidence{Title: "Policy", Items: []string{"hipaa-sr/164.316(a)"}}
-		if err := (&evidence.Service{Sealer: vault.New(s, vault.Keyring{{ID: "test", Key: make([]byte, 32)}})}).Upload(ctx, s.Scope(a), ev, evidence.File{Name: "policy.txt", Body: strings.NewReader("Our policy.\n")}); err != nil {
+		if err := testEvidence(s).Upload(ctx, s.Scope(a), ev, evidence.File{Name: "policy.txt", Body: strings.NewReader("Our policy.\n")}); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Scope(a).SetTailoringOverride(ctx, &tailoring.Override{ItemID: "hph-cpg/enhanced-1", Applicable: true, Justification: "for the DELETE route"}); err != nil {

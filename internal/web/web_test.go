@@ -29,6 +29,12 @@ import (
 // testEvidenceMax keeps the vault's size limit small enough to test.
 const testEvidenceMax = 256 << 10
 
+// testEvidence is the evidence service over s's database.
+func testEvidence(s *store.Store) *evidence.Service {
+	v := vault.New(s, vault.Keyring{{ID: "test", Key: make([]byte, 32)}})
+	return &evidence.Service{Blobs: &blob.Store{Backend: blob.Database{Rows: s}, Sealer: v}, Sealer: v}
+}
+
 // testApp is the web app with the job engine that imports its uploads.
 type testApp struct {
 	*web.Server
@@ -62,7 +68,8 @@ func newHandler(t testing.TB, s *store.Store, base string) (*testApp, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine, err := jobs.New(jobs.Config{Store: s, Blobs: &blob.Store{Backend: blob.Database{Rows: s}, Sealer: v}, Work: true, PollInterval: 20 * time.Millisecond})
+	blobs := &blob.Store{Backend: blob.Database{Rows: s}, Sealer: v}
+	engine, err := jobs.New(jobs.Config{Store: s, Blobs: blobs, Work: true, PollInterval: 20 * time.Millisecond})
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +79,7 @@ func newHandler(t testing.TB, s *store.Store, base string) (*testApp, error) {
 	t.Cleanup(func() { engine.Stop(context.Background()) })
 	h, err := web.New(web.Config{
 		Catalog: reg, Store: s, Accounts: accounts, SSO: sso.New(s, v, callback, nil), SSOCallbackURL: callback,
-		Program: prog, Evidence: &evidence.Service{Sealer: v, MaxBytes: testEvidenceMax}, Jobs: engine,
+		Program: prog, Evidence: &evidence.Service{Blobs: blobs, Sealer: v, MaxBytes: testEvidenceMax}, Jobs: engine,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
 	})
 	if err != nil {
