@@ -3,15 +3,15 @@ package cli
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/checkrun"
+	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -104,11 +104,9 @@ func seedDemoData(ctx context.Context, s *store.Store, o *org.Organization, now 
 
 	kev, _ := json.Marshal(map[string]any{"title": "CISA Catalog of Known Exploited Vulnerabilities (demo excerpt)", "catalogVersion": now.AddDate(0, 0, -3).Format("2006.01.02"),
 		"dateReleased": now.AddDate(0, 0, -3).Format(time.RFC3339), "count": len(demoKEV), "vulnerabilities": demoKEV})
-	c, err := ingest.ReadKEV("known_exploited_vulnerabilities.json", bytes.NewReader(kev))
-	if err != nil {
-		return err
-	}
-	if _, _, err := s.WithClock(func() time.Time { return now.AddDate(0, 0, -3) }).ImportKEV(ctx, c); err != nil {
+	if _, err := dataimport.File(ctx, dataimport.Request{Name: "known_exploited_vulnerabilities.json", Format: ingest.FormatKEV,
+		Open:   func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(kev)), nil },
+		Shared: s.WithClock(func() time.Time { return now.AddDate(0, 0, -3) })}); err != nil {
 		return err
 	}
 
@@ -127,9 +125,7 @@ func seedDemoData(ctx context.Context, s *store.Store, o *org.Organization, now 
 	for _, scan := range scans {
 		data := demoNessus(scan.when, scan.hosts)
 		name := "riverside-network-" + scan.when.Format(time.DateOnly) + ".nessus"
-		if _, err := at(scan.when).ImportFindings(ctx, ingest.FormatNessus, name, demoSHA(data), int64(len(data)), func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
-			return ingest.ReadNessus(name, bytes.NewReader(data), emit)
-		}); err != nil {
+		if err := demoImport(ctx, at(scan.when), name, ingest.FormatNessus, data); err != nil {
 			return fmt.Errorf("demo scan: %w", err)
 		}
 	}
@@ -197,17 +193,7 @@ func seedDemoData(ctx context.Context, s *store.Store, o *org.Organization, now 
 		{"exportUsers_" + today.Format("2006-01-02") + ".csv", ingest.FormatEntraUsers, entra},
 		{"cedar-ehr-users-" + today.Format("2006-01-02") + ".csv", ingest.FormatAccounts, ehrCSV},
 	} {
-		var err error
-		if f.format == ingest.FormatEntraMFA {
-			_, err = at(today).ImportMFARegistrations(ctx, f.name, demoSHA(f.data), int64(len(f.data)), func(emit func(*ingest.MFARegistration) error) (*ingest.AccountsInfo, error) {
-				return ingest.ReadMFARegistrations(f.name, bytes.NewReader(f.data), emit)
-			})
-		} else {
-			_, err = at(today).ImportAccounts(ctx, f.format, f.name, demoSHA(f.data), int64(len(f.data)), func(emit func(*ingest.Account) error) (*ingest.AccountsInfo, error) {
-				return ingest.ReadAccounts(f.name, bytes.NewReader(f.data), f.format, emit)
-			})
-		}
-		if err != nil {
+		if err := demoImport(ctx, at(today), f.name, f.format, f.data); err != nil {
 			return fmt.Errorf("demo %s: %w", f.name, err)
 		}
 	}
@@ -216,7 +202,11 @@ func seedDemoData(ctx context.Context, s *store.Store, o *org.Organization, now 
 	return err
 }
 
-func demoSHA(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
+// demoImport imports an organisation's file of the demo's through the one
+// import path, into sc (whose clock dates it).
+func demoImport(ctx context.Context, sc *store.Scoped, name, format string, data []byte) error {
+	_, err := dataimport.File(ctx, dataimport.Request{Name: name, Format: format,
+		Open:  func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
+		Scope: func() (*store.Scoped, error) { return sc, nil }})
+	return err
 }

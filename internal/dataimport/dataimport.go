@@ -131,11 +131,12 @@ func File(ctx context.Context, req Request) (*Outcome, error) {
 			return nil, err
 		}
 	}
-	if !slices.Contains(ingest.Supported, kind) {
+	format, ok := ingest.FormatByID(kind)
+	if !ok {
 		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: %s is not a format Safeguard reads (it reads %s)", name, kind, strings.Join(ingest.Supported, ", ")))
 	}
-	if (kind == ingest.FormatKEV || kind == ingest.FormatEPSS) && req.Shared == nil {
-		return nil, errs.New(errs.Forbidden, fmt.Sprintf("%s: the %s is shared by every organisation of this Safeguard; the server's administrator imports it with safeguard import", name, ingest.FormatLabel(kind)))
+	if format.Shared() && req.Shared == nil {
+		return nil, errs.New(errs.Forbidden, fmt.Sprintf("%s: the %s is shared by every organisation of this Safeguard; the server's administrator imports it with safeguard import", name, format.Label))
 	}
 	sha, size := req.SHA256, req.Size
 	if sha == "" {
@@ -154,8 +155,8 @@ func File(ctx context.Context, req Request) (*Outcome, error) {
 		r = &counter{r: f, size: size, report: req.Progress}
 		req.Progress(0, size)
 	}
-	out := &Outcome{File: name, Format: kind, Label: ingest.FormatLabel(kind), SHA256: sha, Size: size}
-	if err := run(ctx, req, name, kind, r, out); err != nil {
+	out := &Outcome{File: name, Format: kind, Label: format.Label, SHA256: sha, Size: size}
+	if err := run(ctx, req, name, format, r, out); err != nil {
 		return nil, err
 	}
 	if req.Progress != nil {
@@ -165,7 +166,8 @@ func File(ctx context.Context, req Request) (*Outcome, error) {
 	return out, nil
 }
 
-func run(ctx context.Context, req Request, name, kind string, r io.Reader, out *Outcome) error {
+func run(ctx context.Context, req Request, name string, format *ingest.Format, r io.Reader, out *Outcome) error {
+	kind := format.ID
 	say := func(format string, args ...any) { out.Summary = append(out.Summary, fmt.Sprintf(format, args...)) }
 	scope := func() (*store.Scoped, error) {
 		if req.Scope == nil {
@@ -173,8 +175,8 @@ func run(ctx context.Context, req Request, name, kind string, r io.Reader, out *
 		}
 		return req.Scope()
 	}
-	switch {
-	case kind == ingest.FormatKEV:
+	switch format.Kind {
+	case ingest.KindCatalog:
 		c, err := ingest.ReadKEV(name, r)
 		if err != nil {
 			return err
@@ -185,7 +187,7 @@ func run(ctx context.Context, req Request, name, kind string, r io.Reader, out *
 		}
 		out.Import, out.Fresh, out.Records = rec.ID, fresh, len(c.Entries)
 		say("%s: the KEV catalog %s (released %s), %d vulnerabilities; SHA-256 %s%s.", name, c.Version, c.Released.Format(time.DateOnly), len(c.Entries), rec.SHA256, again(fresh))
-	case kind == ingest.FormatEPSS:
+	case ingest.KindScores:
 		e, err := ingest.ReadEPSS(name, r)
 		if err != nil {
 			return err
@@ -196,8 +198,8 @@ func run(ctx context.Context, req Request, name, kind string, r io.Reader, out *
 		}
 		out.Import, out.Fresh, out.Records = rec.ID, fresh, len(e.Scores)
 		say("%s: %d EPSS scores of %s%s.", name, len(e.Scores), e.ScoreDate, again(fresh))
-	case ingest.IsScanner(kind):
-		reader, label, _ := ingest.ScanReaderFor(kind)
+	case ingest.KindScanner:
+		reader, label := format.Scan, format.Label
 		sc, err := scope()
 		if err != nil {
 			return err
@@ -219,7 +221,7 @@ func run(ctx context.Context, req Request, name, kind string, r io.Reader, out *
 		if len(res.Unmatched) > 0 {
 			say("not in the ePHI inventory: %s", strings.Join(clip(res.Unmatched, 10), "; "))
 		}
-	case kind == ingest.FormatEntraMFA:
+	case ingest.KindMFA:
 		sc, err := scope()
 		if err != nil {
 			return err
@@ -231,8 +233,8 @@ func run(ctx context.Context, req Request, name, kind string, r io.Reader, out *
 			return err
 		}
 		out.Import, out.Fresh, out.Records, out.Replaced, out.Unused = res.Record.ID, res.Fresh, res.Accounts, res.Replaced, res.Unused
-		say("%s: MFA registration of %d users (%s)%s.", name, res.Accounts, ingest.FormatLabel(kind), again(res.Fresh))
-	default: // the account exports
+		say("%s: MFA registration of %d users (%s)%s.", name, res.Accounts, format.Label, again(res.Fresh))
+	case ingest.KindAccounts:
 		sc, err := scope()
 		if err != nil {
 			return err
@@ -244,7 +246,7 @@ func run(ctx context.Context, req Request, name, kind string, r io.Reader, out *
 			return err
 		}
 		out.Import, out.Fresh, out.Records, out.Matched, out.Replaced, out.Unused = res.Record.ID, res.Fresh, res.Accounts, res.Matched, res.Replaced, res.Unused
-		say("%s: %d accounts (%s), %d matched to people of the roster%s.", name, res.Accounts, ingest.FormatLabel(kind), res.Matched, again(res.Fresh))
+		say("%s: %d accounts (%s), %d matched to people of the roster%s.", name, res.Accounts, format.Label, res.Matched, again(res.Fresh))
 		if res.Fresh && res.Replaced > 0 {
 			say("replaced the %d accounts of the previous export", res.Replaced)
 		}

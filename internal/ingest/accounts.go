@@ -297,32 +297,6 @@ func detectAccounts(head []byte) string {
 	return ""
 }
 
-// FormatLabel names a format for people.
-func FormatLabel(format string) string {
-	switch format {
-	case FormatEntraUsers:
-		return "Microsoft Entra ID users"
-	case FormatEntraMFA:
-		return "Microsoft Entra ID user registration details"
-	case FormatAD:
-		return "Active Directory (Get-ADUser | Export-Csv)"
-	case FormatOkta:
-		return "Okta users"
-	case FormatGoogle:
-		return "Google Workspace users"
-	case FormatAccounts:
-		return "Safeguard account CSV"
-	case FormatKEV:
-		return "CISA KEV catalog"
-	case FormatEPSS:
-		return "FIRST EPSS scores"
-	}
-	if _, label, ok := ScanReaderFor(format); ok {
-		return label
-	}
-	return format
-}
-
 // parseBool reads the booleans exports write.
 func parseBool(s string) (bool, bool) {
 	switch strings.ToLower(strings.TrimSpace(s)) {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -104,7 +103,7 @@ func (s *Server) acceptUpload(w http.ResponseWriter, r *http.Request) (*store.Im
 	if staged == nil {
 		return nil, errs.New(errs.Invalid, `choose a file to import (the multipart field "file")`)
 	}
-	if format != "" && !slices.Contains(ingest.Supported, format) {
+	if _, known := ingest.FormatByID(format); format != "" && !known {
 		return refuse(errs.New(errs.Invalid, fmt.Sprintf("format %q is not one Safeguard reads (it reads %s); leave it empty to detect it", format, strings.Join(ingest.Supported, ", "))))
 	}
 	return s.jobs.Enqueue(ctx, sc.Store, staged, format)
@@ -137,9 +136,9 @@ type formatOption struct{ ID, Label string }
 // catalog or EPSS scores, which every organisation shares.
 func uploadFormats() []formatOption {
 	var out []formatOption
-	for _, f := range ingest.Supported {
-		if f != ingest.FormatKEV && f != ingest.FormatEPSS {
-			out = append(out, formatOption{f, ingest.FormatLabel(f)})
+	for _, f := range ingest.Formats() {
+		if !f.Shared() {
+			out = append(out, formatOption{f.ID, f.Label})
 		}
 	}
 	return out

@@ -74,9 +74,9 @@ type accountsView struct {
 
 func accountSources() []formatOption {
 	var out []formatOption
-	for _, f := range ingest.Supported {
-		if ingest.IsAccountExport(f) {
-			out = append(out, formatOption{f, ingest.FormatLabel(f)})
+	for _, f := range ingest.Formats() {
+		if f.Kind == ingest.KindAccounts {
+			out = append(out, formatOption{f.ID, f.Label})
 		}
 	}
 	return out

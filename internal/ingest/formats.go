@@ -1,0 +1,179 @@
+package ingest
+
+import (
+	"bytes"
+	"strings"
+)
+
+// Kind is what a format's records are, and so where they land.
+type Kind string
+
+// The kinds of formats.
+const (
+	KindCatalog  Kind = "catalog"  // the KEV catalog, shared by every organisation
+	KindScores   Kind = "scores"   // EPSS scores, shared by every organisation
+	KindScanner  Kind = "scanner"  // findings of an organisation's assets
+	KindAccounts Kind = "accounts" // an organisation's accounts of one system
+	KindMFA      Kind = "mfa"      // MFA registration of an organisation's accounts
+)
+
+// Format is one format Safeguard reads, with everything about it: its
+// id (what --format and the API take), its name for people, its kind, how
+// it is recognised from a file's first bytes, and its reader. Adding a
+// format is its reader and one entry of formats.
+type Format struct {
+	ID    string
+	Label string
+	Kind  Kind
+	// Scan reads a scanner's file (KindScanner).
+	Scan ScanReader
+	// columns are an account export's (KindAccounts, KindMFA).
+	columns []column
+	// sniff recognises the format from the head of a file. Formats are
+	// tried in their order below: within a family (JSON, XML, CSV) an
+	// earlier one wins.
+	sniff func(h *head) bool
+}
+
+// Shared says whether the format's records are the installation's, shared
+// by every organisation (the KEV catalog, EPSS scores), rather than one
+// organisation's.
+func (f *Format) Shared() bool { return f.Kind == KindCatalog || f.Kind == KindScores }
+
+// formats are every format Safeguard reads, in the order they are listed
+// to people and tried by Detect.
+var formats = []*Format{
+	{ID: FormatKEV, Label: "CISA KEV catalog", Kind: KindCatalog,
+		sniff: func(h *head) bool { return h.json() && h.has(`"catalogVersion"`) && h.has(`"vulnerabilities"`) }},
+	{ID: FormatEPSS, Label: "FIRST EPSS scores", Kind: KindScores,
+		sniff: func(h *head) bool {
+			return h.text() && (strings.HasPrefix(h.first, "#model_version") || strings.HasPrefix(strings.TrimSpace(h.first), "cve,epss,percentile"))
+		}},
+	{ID: FormatNessus, Label: "Nessus", Kind: KindScanner, Scan: ReadNessus,
+		sniff: func(h *head) bool { return h.xml() && h.has("<NessusClientData_v2") }},
+	{ID: FormatOpenVAS, Label: "Greenbone/OpenVAS", Kind: KindScanner, Scan: ReadOpenVAS,
+		sniff: func(h *head) bool {
+			return h.xml() && !h.has("<NessusClientData_v2") && !h.has("<ASSET_DATA_REPORT") && h.has("<report") && (h.has("<results") || h.has("<result "))
+		}},
+	{ID: FormatQualys, Label: "Qualys XML", Kind: KindScanner, Scan: ReadQualys,
+		sniff: func(h *head) bool { return h.xml() && !h.has("<NessusClientData_v2") && h.has("<ASSET_DATA_REPORT") }},
+	{ID: FormatQualysCSV, Label: "Qualys CSV", Kind: KindScanner, Scan: ReadQualysCSV,
+		sniff: func(h *head) bool { return h.text() && qualysCSVHeader(h.trimmed) }},
+	{ID: FormatTrivy, Label: "Trivy", Kind: KindScanner, Scan: ReadTrivy,
+		sniff: func(h *head) bool {
+			return h.json() && h.has(`"SchemaVersion"`) && (h.has(`"ArtifactName"`) || h.has(`"Results"`)) ||
+				h.array() && h.has(`"Target"`)
+		}},
+	{ID: FormatGrype, Label: "Grype", Kind: KindScanner, Scan: ReadGrype,
+		sniff: func(h *head) bool { return h.json() && h.has(`"matches"`) && h.has(`"descriptor"`) }},
+	{ID: FormatSARIF, Label: "SARIF", Kind: KindScanner, Scan: ReadSARIF,
+		sniff: func(h *head) bool { return h.json() && h.has(`"runs"`) && (h.has(`sarif`) || h.has(`"version"`)) }},
+	{ID: FormatCycloneDX, Label: "CycloneDX", Kind: KindScanner, Scan: ReadCycloneDX,
+		sniff: func(h *head) bool { return h.json() && h.has(`"bomFormat"`) && h.has(`CycloneDX`) }},
+	{ID: FormatSPDX, Label: "SPDX", Kind: KindScanner, Scan: ReadSPDX,
+		sniff: func(h *head) bool { return h.json() && h.has(`"spdxVersion"`) }},
+	{ID: FormatEntraUsers, Label: "Microsoft Entra ID users", Kind: KindAccounts, columns: accountColumns[FormatEntraUsers], sniff: accountSniff(FormatEntraUsers)},
+	{ID: FormatEntraMFA, Label: "Microsoft Entra ID user registration details", Kind: KindMFA, columns: accountColumns[FormatEntraMFA], sniff: accountSniff(FormatEntraMFA)},
+	{ID: FormatAD, Label: "Active Directory (Get-ADUser | Export-Csv)", Kind: KindAccounts, columns: accountColumns[FormatAD], sniff: accountSniff(FormatAD)},
+	{ID: FormatOkta, Label: "Okta users", Kind: KindAccounts, columns: accountColumns[FormatOkta], sniff: accountSniff(FormatOkta)},
+	{ID: FormatGoogle, Label: "Google Workspace users", Kind: KindAccounts, columns: accountColumns[FormatGoogle], sniff: accountSniff(FormatGoogle)},
+	{ID: FormatAccounts, Label: "Safeguard account CSV", Kind: KindAccounts, columns: accountColumns[FormatAccounts], sniff: accountSniff(FormatAccounts)},
+}
+
+// byID finds a format by its id.
+var byID = func() map[string]*Format {
+	m := map[string]*Format{}
+	for _, f := range formats {
+		m[f.ID] = f
+	}
+	return m
+}()
+
+// Supported lists the ids of the formats Safeguard imports.
+var Supported = func() []string {
+	ids := make([]string, len(formats))
+	for i, f := range formats {
+		ids[i] = f.ID
+	}
+	return ids
+}()
+
+// Formats returns every format Safeguard reads, in the order they are
+// listed to people.
+func Formats() []*Format { return formats }
+
+// FormatByID returns the format whose id is id.
+func FormatByID(id string) (*Format, bool) {
+	f, ok := byID[id]
+	return f, ok
+}
+
+// FormatLabel names a format for people (its id when it is none
+// Safeguard reads).
+func FormatLabel(id string) string {
+	if f, ok := byID[id]; ok {
+		return f.Label
+	}
+	return id
+}
+
+// IsScanner reports whether a format is a scanner's.
+func IsScanner(id string) bool { f, ok := byID[id]; return ok && f.Kind == KindScanner }
+
+// ScanReaderFor is the reader of a scanner format and its name for
+// people; false when the format is not a scanner's.
+func ScanReaderFor(id string) (ScanReader, string, bool) {
+	f, ok := byID[id]
+	if !ok || f.Kind != KindScanner {
+		return nil, "", false
+	}
+	return f.Scan, f.Label, true
+}
+
+// IsAccountExport reports whether a format is an account export, whose
+// accounts ReadAccounts reads (not Entra ID's registration details).
+func IsAccountExport(id string) bool { f, ok := byID[id]; return ok && f.Kind == KindAccounts }
+
+// Detect names a file's format from its first bytes (64 KiB is plenty),
+// or "" when it is none Safeguard knows.
+func Detect(headBytes []byte) string {
+	h := newHead(headBytes)
+	if len(h.trimmed) == 0 {
+		return ""
+	}
+	for _, f := range formats {
+		if f.sniff != nil && f.sniff(h) {
+			return f.ID
+		}
+	}
+	return ""
+}
+
+// head is the beginning of a file, as the formats' sniffs look at it.
+type head struct {
+	raw     []byte // as read
+	trimmed []byte // without a byte-order mark and leading space
+	first   string // trimmed's first line
+}
+
+func newHead(b []byte) *head {
+	h := &head{raw: b, trimmed: bytes.TrimLeft(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), " \t\r\n")}
+	h.first = string(h.trimmed)
+	if i := strings.IndexByte(h.first, '\n'); i >= 0 {
+		h.first = h.first[:i]
+	}
+	return h
+}
+
+func (h *head) has(s string) bool { return bytes.Contains(h.trimmed, []byte(s)) }
+func (h *head) json() bool        { return len(h.trimmed) > 0 && h.trimmed[0] == '{' }
+func (h *head) array() bool       { return len(h.trimmed) > 0 && h.trimmed[0] == '[' }
+func (h *head) xml() bool         { return len(h.trimmed) > 0 && h.trimmed[0] == '<' }
+
+// text says whether the file is neither JSON nor XML: a CSV, perhaps.
+func (h *head) text() bool { return len(h.trimmed) > 0 && !h.json() && !h.array() && !h.xml() }
+
+// accountSniff recognises an account export by its header.
+func accountSniff(id string) func(h *head) bool {
+	return func(h *head) bool { return h.text() && detectAccounts(h.raw) == id }
+}

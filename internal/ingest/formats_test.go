@@ -1,0 +1,76 @@
+package ingest_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/ingest"
+)
+
+// Every format is one entry of the registry, whole: an id of its own, a
+// name for people, a kind, and the reader of that kind; a file of each
+// (of our own, in testdata) is recognised as it; and every list of
+// formats Safeguard shows is the registry's.
+func TestFormatRegistry(t *testing.T) {
+	samples := map[string]string{
+		ingest.FormatKEV: "kev-small.json", ingest.FormatEPSS: "epss-small.csv", ingest.FormatNessus: "nessus-small.nessus",
+		ingest.FormatOpenVAS: "openvas-small.xml", ingest.FormatQualys: "qualys-small.xml", ingest.FormatQualysCSV: "qualys-scan.csv",
+		ingest.FormatTrivy: "trivy-small.json", ingest.FormatGrype: "grype-small.json", ingest.FormatSARIF: "sarif-small.sarif",
+		ingest.FormatCycloneDX: "cyclonedx-small.json", ingest.FormatSPDX: "spdx-small.json", ingest.FormatEntraUsers: "entra-users.csv",
+		ingest.FormatEntraMFA: "entra-mfa.csv", ingest.FormatAD: "ad-users.csv", ingest.FormatOkta: "okta-users.csv",
+		ingest.FormatGoogle: "google-users.csv", ingest.FormatAccounts: "accounts.csv",
+	}
+	seen := map[string]bool{}
+	var ids []string
+	for _, f := range ingest.Formats() {
+		ids = append(ids, f.ID)
+		if seen[f.ID] || f.ID == "" || f.Label == "" || f.Label == f.ID {
+			t.Errorf("format %q: an id of its own and a name for people (%q)", f.ID, f.Label)
+		}
+		seen[f.ID] = true
+		switch f.Kind {
+		case ingest.KindScanner:
+			if f.Scan == nil {
+				t.Errorf("%s: a scanner format without its reader", f.ID)
+			}
+		case ingest.KindCatalog, ingest.KindScores, ingest.KindAccounts, ingest.KindMFA:
+			if f.Scan != nil {
+				t.Errorf("%s: a %s format with a scanner's reader", f.ID, f.Kind)
+			}
+		default:
+			t.Errorf("%s: kind %q", f.ID, f.Kind)
+		}
+		if f.Shared() != (f.ID == ingest.FormatKEV || f.ID == ingest.FormatEPSS) {
+			t.Errorf("%s: shared %v", f.ID, f.Shared())
+		}
+		if got, ok := ingest.FormatByID(f.ID); !ok || got != f || ingest.FormatLabel(f.ID) != f.Label {
+			t.Errorf("%s: not found by its id", f.ID)
+		}
+		if ingest.IsAccountExport(f.ID) != (f.Kind == ingest.KindAccounts) || ingest.IsScanner(f.ID) != (f.Kind == ingest.KindScanner) {
+			t.Errorf("%s: the kind's questions disagree with its kind", f.ID)
+		}
+		name, ok := samples[f.ID]
+		if !ok {
+			t.Errorf("%s: no sample file in this test", f.ID)
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ingest.Detect(b[:min(len(b), 64<<10)]); got != f.ID {
+			t.Errorf("%s is recognised as %q, not %s", name, got, f.ID)
+		}
+	}
+	if !slices.Equal(ids, ingest.Supported) {
+		t.Errorf("Supported %v is not the registry's %v", ingest.Supported, ids)
+	}
+	if len(samples) != len(ids) {
+		t.Errorf("%d samples for %d formats", len(samples), len(ids))
+	}
+	if _, ok := ingest.FormatByID("spreadsheet"); ok || ingest.FormatLabel("spreadsheet") != "spreadsheet" {
+		t.Error("an unknown format was found")
+	}
+}
