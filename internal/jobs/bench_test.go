@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safeguard-health/safeguard/internal/bench"
 	"github.com/safeguard-health/safeguard/internal/blob"
 	"github.com/safeguard-health/safeguard/internal/checkrun"
 	"github.com/safeguard-health/safeguard/internal/dataimport"
@@ -27,11 +26,8 @@ import (
 //
 //	go test -run XXX -bench Import -benchtime 5x ./internal/jobs
 func BenchmarkImport(b *testing.B) {
-	files, err := bench.GenFindings(b.TempDir(), 2*50_000, 100, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := os.Stat(files.Nessus)
+	nessus, _ := nessusFile(b, 50_000)
+	st, err := os.Stat(nessus)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -54,7 +50,7 @@ func BenchmarkImport(b *testing.B) {
 				b.StopTimer()
 				sc := newOrg(s, i)
 				b.StartTimer()
-				if _, err := dataimport.File(context.Background(), dataimport.Request{Path: files.Nessus, Scope: func() (*store.Scoped, error) { return sc, nil }}); err != nil {
+				if _, err := dataimport.File(context.Background(), dataimport.Request{Path: nessus, Scope: func() (*store.Scoped, error) { return sc, nil }}); err != nil {
 					b.Fatal(err)
 				}
 				if checks {
@@ -85,7 +81,7 @@ func BenchmarkImport(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				b.StopTimer()
 				sc := newOrg(s, i)
-				f, err := os.Open(files.Nessus)
+				f, err := os.Open(nessus)
 				if err != nil {
 					b.Fatal(err)
 				}

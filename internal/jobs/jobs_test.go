@@ -168,11 +168,8 @@ func TestStoppedServerLeavesItsJobQueued(t *testing.T) {
 		}
 		sc := s.Scope(o)
 		// A file long enough to be caught in the middle of its import.
-		files, err := bench.GenFindings(t.TempDir(), 2*20_000, 50, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := os.Open(files.Nessus)
+		path, want := nessusFile(t, 20_000)
+		f, err := os.Open(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,7 +215,7 @@ func TestStoppedServerLeavesItsJobQueued(t *testing.T) {
 			t.Errorf("the file landed %d times", len(imports))
 		}
 		var out dataimport.Outcome
-		if json.Unmarshal(got.Outcome, &out) != nil || out.Records != files.Findings-files.Findings/2 || !out.Fresh {
+		if json.Unmarshal(got.Outcome, &out) != nil || out.Records != want || !out.Fresh {
 			t.Errorf("the import on the next start: %+v", out)
 		}
 	})
@@ -250,4 +247,15 @@ func TestRiverMessages(t *testing.T) {
 			t.Errorf("PostgreSQL's timeout is an error:\n%s", out)
 		}
 	}
+}
+
+// nessusFile generates a Nessus file of n findings (and an inventory
+// beside it), returning its path and n.
+func nessusFile(tb testing.TB, n int) (string, int) {
+	tb.Helper()
+	files, err := bench.GenFindings(tb.TempDir(), 2*n, 50, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return files.Nessus, files.Findings - files.Findings/2
 }
