@@ -18,6 +18,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/bench"
+	"github.com/safeguard-health/safeguard/internal/blob/blobtest"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
@@ -70,8 +71,36 @@ type importJob struct {
 // the first is being imported when the first is killed; the second takes
 // the job up and completes it, the findings are exactly the file's, and
 // the checks run afterwards; a third server started meanwhile fails
-// nothing.
+// nothing. The upload waits in the database.
 func TestClusterSurvivesAKilledServer(t *testing.T) {
+	clusterSurvivesAKilledServer(t, nil)
+}
+
+// The same with the upload waiting in an S3-compatible bucket (SeaweedFS
+// on loopback) that every server reads.
+func TestClusterSurvivesAKilledServerWithABucket(t *testing.T) {
+	storetest.PostgresDSN(t) // skips, or fails in CI, before starting the bucket
+	bucket := blobtest.S3(t, "cluster/")
+	uploads := func() int {
+		keys, err := bucket.Keys(context.Background(), "uploads/", time.Now().Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(keys)
+	}
+	clusterSurvivesAKilledServer(t, func() {
+		if n := uploads(); n != 1 {
+			t.Errorf("%d uploads in the bucket while the import runs, want 1", n)
+		}
+	}, "SAFEGUARD_UPLOADS="+blobtest.Address(bucket), "AWS_ACCESS_KEY_ID="+blobtest.AccessKey, "AWS_SECRET_ACCESS_KEY="+blobtest.SecretKey)
+	if n := uploads(); n != 0 {
+		t.Errorf("%d uploads left in the bucket once imported", n)
+	}
+}
+
+// clusterSurvivesAKilledServer runs the servers with env; running, when
+// set, looks at the upload while its import runs.
+func clusterSurvivesAKilledServer(t *testing.T, running func(), env ...string) {
 	dsn := storetest.PostgresDSN(t)
 	bin := buildBinary(t)
 	ctx := context.Background()
@@ -101,7 +130,7 @@ func TestClusterSurvivesAKilledServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := files.Findings - files.Findings/2 // the Nessus half
-	env := []string{"SAFEGUARD_KEYS=" + vault.NewKeyLine("cluster")}
+	env = append(env, "SAFEGUARD_KEYS="+vault.NewKeyLine("cluster"))
 
 	a := serveNode(t, bin, "A", dsn, env)
 	job := uploadFile(t, a.url, token, files.Nessus)
@@ -119,6 +148,9 @@ func TestClusterSurvivesAKilledServer(t *testing.T) {
 			t.Fatalf("the job ended, or never ran, before the server could be killed: %+v", job)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+	if running != nil {
+		running()
 	}
 	a.kill(t)
 	t.Logf("server A killed with the import at %d of %d bytes", job.Read, job.Size)

@@ -259,3 +259,49 @@ func nessusFile(tb testing.TB, n int) (string, int) {
 	}
 	return files.Nessus, files.Findings - files.Findings/2
 }
+
+// Imports that land before the checks run are checked by one run: the
+// run after the first sees both, and the run the second queued finds its
+// import already checked and does not run again.
+func TestChecksAfterSeveralImportsRunOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		sc := s.Scope(o)
+		queue := engine(t, s, false)
+		var ids []string
+		for _, name := range []string{"scan-a.nessus", "scan-b.nessus"} {
+			j := &store.ImportJob{Filename: name, Size: 1}
+			// Each import landed and queued its checks, in its transaction.
+			if err := sc.CreateImportJob(ctx, j, func(ctx context.Context, tx *sql.Tx) error {
+				return jobs.QueueChecksForTest(queue, ctx, tx, sc, j.ID)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, j.ID)
+		}
+		wait(t, engine(t, s, true))
+		for _, id := range ids {
+			j, err := sc.ImportJob(ctx, id)
+			if err != nil || j.ChecksState != store.ChecksDone || len(j.ChecksSummary) == 0 {
+				t.Errorf("%s: checks %q %q %v", id, j.ChecksState, j.ChecksSummary, err)
+			}
+		}
+		entries, err := s.AuditLog(ctx, store.AuditFilter{OrgID: o.ID, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs := 0
+		for _, e := range entries {
+			if e.Action == "check.run" {
+				runs++
+			}
+		}
+		if runs != 1 {
+			t.Errorf("the checks ran %d times for two imports queued together, want once", runs)
+		}
+	})
+}

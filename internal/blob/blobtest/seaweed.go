@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,7 +38,18 @@ func Weed(tb testing.TB) string {
 	return ""
 }
 
-const accessKey, secretKey = "safeguard-test", "safeguard-test-secret-key"
+// The test server's credentials, for a server started with
+// --uploads s3://… (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+const (
+	AccessKey = "safeguard-test"
+	SecretKey = "safeguard-test-secret-key"
+)
+
+// Address is the bucket's address for --uploads and --evidence-store:
+// s3://safeguard/PREFIX on the test server, over plain HTTP.
+func Address(b *blob.S3) string {
+	return "s3://" + b.Bucket + "/" + strings.TrimSuffix(b.Prefix, "/") + "?endpoint=" + b.Client.EndpointURL().Host + "&insecure=true"
+}
 
 // S3 starts a SeaweedFS server with an S3 gateway on loopback, makes a
 // bucket, and returns a backend over it under prefix; the server stops
@@ -48,7 +60,7 @@ func S3(tb testing.TB, prefix string) *blob.S3 {
 	dir := tb.TempDir()
 	conf := map[string]any{"identities": []any{map[string]any{
 		"name":        "safeguard",
-		"credentials": []any{map[string]string{"accessKey": accessKey, "secretKey": secretKey}},
+		"credentials": []any{map[string]string{"accessKey": AccessKey, "secretKey": SecretKey}},
 		"actions":     []string{"Admin", "Read", "Write", "List", "Tagging"},
 	}}}
 	confPath := filepath.Join(dir, "s3.json")
@@ -80,7 +92,7 @@ func S3(tb testing.TB, prefix string) *blob.S3 {
 		log.Close()
 	})
 	endpoint := fmt.Sprintf("127.0.0.1:%d", ports[3])
-	client, err := minio.New(endpoint, &minio.Options{Creds: credentials.NewStaticV4(accessKey, secretKey, ""), Region: "us-east-1"})
+	client, err := minio.New(endpoint, &minio.Options{Creds: credentials.NewStaticV4(AccessKey, SecretKey, ""), Region: "us-east-1"})
 	if err != nil {
 		tb.Fatal(err)
 	}
