@@ -2,7 +2,8 @@
 // alters who must take which training, or who has taken it — the
 // program's modules and rules, the roster and each person, completions —
 // goes through it, and it refreshes the scorecard's training input after
-// each: the web pages, the API, the command line and the demo call the
+// each (and matches the imported accounts to the roster again when a
+// person's identity changes): the web pages, the API, the command line and the demo call the
 // same methods and cannot forget it. The store keeps the records; the
 // rules that evaluate them live here and in package workforce.
 package training
@@ -81,10 +82,25 @@ func (s *Service) AddCompletions(ctx context.Context, sc *store.Scoped, cs []*wo
 }
 
 // SavePerson adds or saves a person of the roster (see store.SavePerson);
-// systemNames names the ePHI systems for a leaver's checklist.
+// systemNames names the ePHI systems for a leaver's checklist. A person
+// added, or whose name, email or employee id changed, may be who is
+// behind an imported account: the accounts are matched to the roster
+// again, as after a roster import.
 func (s *Service) SavePerson(ctx context.Context, sc *store.Scoped, p *workforce.Person, systemNames map[string]string) error {
+	var before *workforce.Person
+	if p.ID != "" {
+		var err error
+		if before, err = sc.Person(ctx, p.ID); err != nil {
+			return err
+		}
+	}
 	if err := sc.SavePerson(ctx, p, systemNames); err != nil {
 		return err
+	}
+	if before == nil || before.Name != p.Name || before.Email != p.Email || before.EmployeeID != p.EmployeeID {
+		if _, err := sc.MatchAccounts(ctx); err != nil {
+			return err
+		}
 	}
 	return s.Refresh(ctx, sc)
 }

@@ -3,12 +3,15 @@ package training_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/dataimport"
+	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
@@ -197,6 +200,40 @@ func TestTrainingInputInSlices(t *testing.T) {
 		}
 		if found != 2 || !strings.Contains(want.Detail, "3339 done") || !strings.Contains(want.Detail, "of 20034") {
 			t.Errorf("%d training inputs; the status: %q", found, want.Detail)
+		}
+	})
+}
+
+// A person added by hand is matched to the account an export already
+// brought; renaming them matches again.
+func TestSavingAPersonMatchesAccounts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		sc := riverside(t, s)
+		csv := "account,name,employee_id,enabled\nRKUMAR,Raj Kumar,1007,yes\n"
+		if _, err := dataimport.File(ctx, dataimport.Request{Name: "ehr-users.csv", Format: ingest.FormatAccounts,
+			Open:  func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(csv)), nil },
+			Scope: func() (*store.Scoped, error) { return sc, nil }}); err != nil {
+			t.Fatal(err)
+		}
+		person := func() string {
+			t.Helper()
+			accts, err := sc.Accounts(ctx, store.AccountFilter{})
+			if err != nil || len(accts) != 1 {
+				t.Fatalf("accounts: %+v %v", accts, err)
+			}
+			return accts[0].PersonName
+		}
+		if got := person(); got != "" {
+			t.Fatalf("matched before anyone is on the roster: %q", got)
+		}
+		svc := &training.Service{}
+		raj := &workforce.Person{EmployeeID: "1007", Name: "Raj Kumar", Email: "raj@riverside.example", Type: workforce.Employee, Access: workforce.View, Systems: []string{}, Start: "2025-01-01"}
+		if err := svc.SavePerson(ctx, sc, raj, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := person(); got != "Raj Kumar" {
+			t.Errorf("after adding Raj: the account's person is %q", got)
 		}
 	})
 }
