@@ -34,8 +34,9 @@ type Backend interface {
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
 	// Delete removes a blob, committed or not; one already gone is no error.
 	Delete(ctx context.Context, key string) error
-	// Keys lists the blobs under prefix, committed or not, made before
-	// before.
+	// Keys lists the blobs under prefix made before before: committed
+	// ones, and ones still being written that nothing has touched since
+	// (the database's wait a day longer).
 	Keys(ctx context.Context, prefix string, before time.Time) ([]string, error)
 	// String names the backend for messages.
 	String() string

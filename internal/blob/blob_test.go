@@ -211,3 +211,26 @@ func sweep(t *testing.T, s *store.Store, b blob.Backend) {
 		}
 	}
 }
+
+// A blob still being written in the database is not swept with the whole
+// ones: a large upload over a slow link takes hours.
+func TestSweepSparesABlobBeingWritten(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		b := blob.Database{Rows: s}
+		w, err := b.Create(ctx, "uploads/slow")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Abort()
+		if _, err := w.Write(make([]byte, blob.ChunkSize+1)); err != nil {
+			t.Fatal(err)
+		}
+		if keys, err := b.Keys(ctx, "uploads/", time.Now().Add(time.Hour)); err != nil || len(keys) != 0 {
+			t.Errorf("an unfinished blob an hour old is swept: %v %v", keys, err)
+		}
+		if keys, err := b.Keys(ctx, "uploads/", time.Now().Add(25*time.Hour)); err != nil || len(keys) != 1 {
+			t.Errorf("an unfinished blob a day old is kept: %v %v", keys, err)
+		}
+	})
+}

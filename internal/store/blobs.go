@@ -65,10 +65,16 @@ func (s *Store) DeleteBlob(ctx context.Context, key string) error {
 	})
 }
 
+// unfinishedGrace is how much longer than a whole blob one still being
+// written is kept from a sweep: a large upload over a slow link takes
+// hours.
+const unfinishedGrace = 24 * time.Hour
+
 // BlobKeys returns the keys of the blobs under prefix created before
-// before.
+// before; a blob not yet whole only once it is a day older than that.
 func (s *Store) BlobKeys(ctx context.Context, prefix string, before time.Time) ([]string, error) {
-	return s.queryStrings(ctx, "blobs", `SELECT key FROM blobs WHERE substr(key, 1, ?) = ? AND created_at < ? ORDER BY key`, len(prefix), prefix, formatTime(before.UTC()))
+	return s.queryStrings(ctx, "blobs", `SELECT key FROM blobs WHERE substr(key, 1, ?) = ? AND created_at < ? AND (complete = 1 OR created_at < ?) ORDER BY key`,
+		len(prefix), prefix, formatTime(before.UTC()), formatTime(before.Add(-unfinishedGrace).UTC()))
 }
 
 // queryStrings runs a query of one text column on the read pool and
