@@ -31,16 +31,15 @@ type Jobs interface {
 }
 
 // jobView is a job as the pages and the API show it: its record, how far
-// it has read while it runs, and its outcome decoded.
+// it has read as a percentage, and its outcome decoded.
 type jobView struct {
 	*store.ImportJob
-	Read    int64               `json:"read_bytes"`
 	Percent int                 `json:"percent"`
 	Result  *dataimport.Outcome `json:"-"`
 }
 
 func (s *Server) viewJob(j *store.ImportJob) *jobView {
-	v := &jobView{ImportJob: j, Read: j.Read}
+	v := &jobView{ImportJob: j}
 	if j.State == store.JobDone {
 		var o dataimport.Outcome
 		if json.Unmarshal(j.Outcome, &o) == nil {
