@@ -44,9 +44,6 @@ const (
 	// MaxAccountBytes bounds an account export (a million Entra users
 	// export to about 400 MB).
 	MaxAccountBytes = 4 << 30
-	// MaxCSVLine bounds one line of a CSV export: an account in hundreds
-	// of groups fits in far less.
-	MaxCSVLine = 4 << 20
 )
 
 // Tri is a yes/no fact an export may not carry: "yes", "no", or "" for

@@ -281,3 +281,28 @@ func FuzzReadAccounts(f *testing.F) {
 		}
 	})
 }
+
+// What Windows PowerShell 5.1 writes with Export-Csv -NoTypeInformation
+// -Encoding UTF8 — a byte-order mark, then a quoted header, CRLF — and
+// PowerShell 7's default (no mark, quoted, CRLF) are recognised and read.
+func TestReadPowerShellExports(t *testing.T) {
+	header := `"UserPrincipalName","DisplayName","AccountEnabled","Mail"`
+	row := `"raj@riverside.example","Raj Kumar","True","raj@riverside.example"`
+	for name, body := range map[string]string{
+		"Windows PowerShell 5.1": "\ufeff" + header + "\r\n" + row + "\r\n",
+		"PowerShell 7":           header + "\r\n" + row + "\r\n",
+	} {
+		if got := ingest.Detect([]byte(body)); got != ingest.FormatEntraUsers {
+			t.Errorf("%s: detected as %q", name, got)
+			continue
+		}
+		var got []*ingest.Account
+		if _, err := ingest.ReadAccounts("users.csv", strings.NewReader(body), ingest.FormatEntraUsers, func(a *ingest.Account) error { got = append(got, a); return nil }); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if len(got) != 1 || got[0].Login != "raj@riverside.example" || !got[0].Enabled || got[0].Name != "Raj Kumar" {
+			t.Errorf("%s: %+v", name, got)
+		}
+	}
+}

@@ -1,9 +1,6 @@
 package ingest
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -12,43 +9,32 @@ import (
 	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/tabular"
 )
-
-// lineGuard fails a read once MaxCSVLine bytes pass without a new line.
-type lineGuard struct {
-	r   io.Reader
-	run int
-}
-
-var errLongLine = errors.New("long line")
-
-func (g *lineGuard) Read(p []byte) (int, error) {
-	n, err := g.r.Read(p)
-	for _, b := range p[:n] {
-		if b == '\n' {
-			g.run = 0
-			continue
-		}
-		g.run++
-	}
-	if g.run > MaxCSVLine {
-		return n, errLongLine
-	}
-	return n, err
-}
 
 // csvTable is a streamed CSV export: its header mapped to fields, and
 // the problems of its rows, each named by line and column.
 type csvTable struct {
 	file     string
 	in       *countingHasher
-	cr       *csv.Reader
+	rows     *tabular.CSVRows
 	col      map[string]int // field → index
 	header   []string
-	offset   int // lines before the header (the #TYPE line)
 	line     int
 	problems []string
 	more     int
+}
+
+// sizeLimit names the counting hasher's size limit as Safeguard's error,
+// which the CSV reader passes on as it is.
+type sizeLimit struct{ in *countingHasher }
+
+func (l sizeLimit) Read(p []byte) (int, error) {
+	n, err := l.in.Read(p)
+	if errors.Is(err, errTooLarge) {
+		err = errs.New(errs.TooLarge, fmt.Sprintf("%s is larger than %d MiB", l.in.file, l.in.max>>20))
+	}
+	return n, err
 }
 
 // openCSV reads a CSV file's header, mapping cols to their columns; label
@@ -57,27 +43,23 @@ type csvTable struct {
 // carrying every required column.
 func openCSV(file string, r io.Reader, cols []column, label string, max int64, preamble int) (*csvTable, error) {
 	t := &csvTable{file: file, in: newCounting(file, r, max), col: map[string]int{}}
-	br := bufio.NewReaderSize(&lineGuard{r: t.in}, 64<<10)
-	if b, err := br.Peek(8); err == nil && bytes.HasPrefix(bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")), []byte("#TYPE")) {
-		if _, err := br.ReadString('\n'); err != nil {
-			return nil, t.readError(err)
-		}
-		t.offset = 1
+	var err error
+	if t.rows, err = tabular.NewCSVRows(file, sizeLimit{t.in}); err != nil {
+		return nil, err
 	}
-	t.cr = csv.NewReader(br)
-	t.cr.ReuseRecord = true
-	t.cr.FieldsPerRecord = -1
 	var notHeader error // why the first row is not the header
 	for skipped := 0; ; skipped++ {
-		header, err := t.cr.Read()
-		if errors.Is(err, io.EOF) && notHeader != nil {
-			return nil, notHeader
+		header, err := t.rows.Next()
+		if errors.Is(err, io.EOF) {
+			if notHeader != nil {
+				return nil, notHeader
+			}
+			return nil, errs.New(errs.Invalid, file+" is empty")
 		}
 		if err != nil {
-			return nil, t.readError(err)
+			return nil, err
 		}
-		line, _ := t.cr.FieldPos(0)
-		line += t.offset
+		line := t.rows.Line()
 		missing, dup := t.mapHeader(header, cols, line)
 		if len(missing) > 0 {
 			if notHeader == nil {
@@ -149,21 +131,16 @@ func (t *csvTable) unused() []string {
 	return out
 }
 
-// next reads the next row; false at the end (or on an error, kept).
+// next reads the next row; false at the end.
 func (t *csvTable) next() ([]string, bool, error) {
-	rec, err := t.cr.Read()
+	rec, err := t.rows.Next()
 	if errors.Is(err, io.EOF) {
 		return nil, false, nil
 	}
 	if err != nil {
-		var pe *csv.ParseError
-		if errors.As(err, &pe) && !errors.Is(err, errTooLarge) && !errors.Is(err, errLongLine) && pe.Err != io.ErrUnexpectedEOF {
-			return nil, false, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: %v", t.file, pe.Line+t.offset, pe.Err))
-		}
-		return nil, false, t.readError(err)
+		return nil, false, err
 	}
-	t.line, _ = t.cr.FieldPos(0)
-	t.line += t.offset
+	t.line = t.rows.Line()
 	return rec, true, nil
 }
 
@@ -200,25 +177,6 @@ func (t *csvTable) err() error {
 		msg += fmt.Sprintf("\n… and %d more", t.more)
 	}
 	return errs.New(errs.Invalid, msg)
-}
-
-func (t *csvTable) readError(err error) error {
-	switch {
-	case errors.Is(err, errTooLarge):
-		return errs.New(errs.TooLarge, fmt.Sprintf("%s is larger than %d MiB", t.file, t.in.max>>20))
-	case errors.Is(err, errLongLine):
-		return errs.New(errs.TooLarge, fmt.Sprintf("%s: after line %d, a line longer than %d MiB (is this a CSV export?)", t.file, t.line, MaxCSVLine>>20))
-	case errors.Is(err, io.EOF):
-		return errs.New(errs.Invalid, t.file+" is empty")
-	}
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		if pe.Err == io.ErrUnexpectedEOF {
-			return errs.New(errs.Invalid, fmt.Sprintf("%s ends inside a quoted field begun on line %d: the file is truncated", t.file, pe.StartLine+t.offset))
-		}
-		return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: %v", t.file, pe.Line+t.offset, pe.Err))
-	}
-	return errs.Wrap(errs.Invalid, t.file, err)
 }
 
 // each calls fn for every non-blank row whose login is present and not

@@ -9,7 +9,6 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
-	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -101,23 +100,20 @@ func Stream(file string, r io.Reader, maxXLSX int64, fn func(t *Table) error) (*
 	}
 	h := sha256.New()
 	t := &Table{File: file, Where: "line", index: map[string]int{}, raw: map[string]int{}}
-	cr := csv.NewReader(io.TeeReader(br, h))
-	cr.FieldsPerRecord = -1
-	cr.ReuseRecord = true
+	rows, err := NewCSVRows(file, io.TeeReader(br, h))
+	if err != nil {
+		return nil, err
+	}
 	first := true
 	for {
-		rec, err := cr.Read()
+		rec, err := rows.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: %v", file, pe.Line, pe.Err))
-			}
-			return nil, errs.Wrap(errs.Invalid, file, err)
+			return nil, err
 		}
-		line, _ := cr.FieldPos(0)
+		line := rows.Line()
 		for _, c := range rec {
 			if !utf8.ValidString(c) {
 				return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d is not UTF-8 text: save the file as CSV UTF-8 or XLSX", file, line))
@@ -189,30 +185,27 @@ func (t *Table) readCSV(data []byte) error {
 		return errs.New(errs.Invalid, t.File+" is not UTF-8 text: save it as CSV UTF-8 or XLSX")
 	}
 	t.Where = "line"
-	cr := csv.NewReader(bytes.NewReader(data))
-	cr.FieldsPerRecord = -1
+	rows, err := NewCSVRows(t.File, bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
 	first := true
 	for {
-		rec, err := cr.Read()
+		rec, err := rows.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: %v", t.File, pe.Line, pe.Err))
-			}
-			return errs.Wrap(errs.Invalid, t.File, err)
+			return err
 		}
-		line, _ := cr.FieldPos(0)
 		if first {
-			t.Header, first = rec, false
+			t.Header, first = slices.Clone(rec), false
 			continue
 		}
 		if blank(rec) {
 			continue
 		}
-		t.Rows, t.Lines = append(t.Rows, rec), append(t.Lines, line)
+		t.Rows, t.Lines = append(t.Rows, slices.Clone(rec)), append(t.Lines, rows.Line())
 	}
 }
 

@@ -154,3 +154,20 @@ func FuzzStream(f *testing.F) {
 		}
 	})
 }
+
+// A CSV saved with a byte-order mark and a quoted header (Excel's "CSV
+// UTF-8", PowerShell's Export-Csv -Encoding UTF8) reads, whole or streamed.
+func TestQuotedHeaderAfterAByteOrderMark(t *testing.T) {
+	body := "\ufeff\"Employee ID\",\"Name\"\r\n\"1001\",\"Olivia Owens\"\r\n"
+	whole, err := tabular.Read("hr.csv", strings.NewReader(body), 1<<20)
+	if err != nil || whole.Cell(0, "employee_id") != "1001" || whole.Lines[0] != 2 {
+		t.Fatalf("read: %+v %v", whole, err)
+	}
+	var cells []string
+	if _, err := tabular.Stream("hr.csv", strings.NewReader(body), 1<<20, func(t *tabular.Table) error {
+		cells = append(cells, t.Cell(0, "Employee ID"), t.Cell(0, "name"))
+		return nil
+	}); err != nil || len(cells) != 2 || cells[0] != "1001" || cells[1] != "Olivia Owens" {
+		t.Fatalf("stream: %q %v", cells, err)
+	}
+}
