@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 )
 
@@ -65,7 +66,11 @@ var formats = []*Format{
 				h.array() && h.has(`"Target"`)
 		}},
 	{ID: FormatGrype, Label: "Grype", Kind: KindScanner, Scan: ReadGrype,
-		sniff: func(h *head) bool { return h.json() && h.has(`"matches"`) && h.has(`"descriptor"`) }},
+		// Grype writes its matches first and its descriptor last: a large
+		// report is recognised by the key it opens with.
+		sniff: func(h *head) bool {
+			return h.json() && (h.firstKey() == "matches" || h.has(`"matches"`) && h.has(`"descriptor"`))
+		}},
 	{ID: FormatSARIF, Label: "SARIF", Kind: KindScanner, Scan: ReadSARIF,
 		sniff: func(h *head) bool { return h.json() && h.has(`"runs"`) && (h.has(`sarif`) || h.has(`"version"`)) }},
 	{ID: FormatCycloneDX, Label: "CycloneDX", Kind: KindScanner, Scan: ReadCycloneDX,
@@ -166,6 +171,23 @@ func newHead(b []byte) *head {
 }
 
 func (h *head) has(s string) bool { return bytes.Contains(h.trimmed, []byte(s)) }
+
+// firstKey is the first key of a JSON object, "" when the head is not one.
+func (h *head) firstKey() string {
+	if !h.json() {
+		return ""
+	}
+	d := json.NewDecoder(bytes.NewReader(h.trimmed))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return ""
+	}
+	if t, err := d.Token(); err == nil {
+		if k, ok := t.(string); ok {
+			return k
+		}
+	}
+	return ""
+}
 func (h *head) json() bool        { return len(h.trimmed) > 0 && h.trimmed[0] == '{' }
 func (h *head) array() bool       { return len(h.trimmed) > 0 && h.trimmed[0] == '[' }
 func (h *head) xml() bool         { return len(h.trimmed) > 0 && h.trimmed[0] == '<' }

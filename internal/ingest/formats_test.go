@@ -74,3 +74,18 @@ func TestFormatRegistry(t *testing.T) {
 		t.Error("an unknown format was found")
 	}
 }
+
+// A Grype report larger than the head detection reads — its descriptor
+// comes after every match — is recognised by the key it opens with.
+func TestDetectALargeGrypeReport(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "data", "samples", "grype", "many_vulns.json"))
+	if err != nil {
+		t.Skip("the public Grype sample is not here:", err)
+	}
+	if len(b) <= 64<<10 {
+		t.Fatalf("the sample is %d bytes, not larger than the head", len(b))
+	}
+	if got := ingest.Detect(b[:64<<10]); got != ingest.FormatGrype {
+		t.Errorf("the first 64 KiB of a %d-byte Grype report are recognised as %q", len(b), got)
+	}
+}
