@@ -102,7 +102,7 @@ func seedDemoWorkforce(ctx context.Context, s *store.Store, o *org.Organization,
 	plan := &workforce.RosterPlan{File: "hr-export-demo.csv", Mapping: workforce.Mapping{"employee_id": "Employee Number", "name": "Name", "email": "Work Email",
 		"position": "Job Title", "department": "Department", "manager": "Manager ID", "type": "Worker Type", "start_date": "Hire Date", "end_date": "Termination Date", "access": "ePHI Access"},
 		Joiners: joiners}
-	if err := at(now.AddDate(0, -3, 0)).ApplyRoster(ctx, plan, byID); err != nil {
+	if err := at(now.AddDate(0, -3, 0)).ApplyRoster(ctx, plan, training.Checklist(byID)); err != nil {
 		return fmt.Errorf("demo roster: %w", err)
 	}
 	// Two left last month: their end dates, and checklists partly done.
@@ -111,7 +111,7 @@ func seedDemoWorkforce(ctx context.Context, s *store.Store, o *org.Organization,
 		left := *p
 		leavers = append(leavers, &workforce.Leave{Person: &left, End: now.AddDate(0, -1, -3).Format(workforce.DateLayout), Reason: "the export gives an end date"})
 	}
-	if err := at(now.AddDate(0, -1, 0)).ApplyRoster(ctx, &workforce.RosterPlan{File: "hr-export-demo-2.csv", Mapping: plan.Mapping, Leavers: leavers}, byID); err != nil {
+	if err := at(now.AddDate(0, -1, 0)).ApplyRoster(ctx, &workforce.RosterPlan{File: "hr-export-demo-2.csv", Mapping: plan.Mapping, Leavers: leavers}, training.Checklist(byID)); err != nil {
 		return fmt.Errorf("demo leavers: %w", err)
 	}
 	items, err := sc.Checklists(ctx, leavers[0].Person.ID)

@@ -188,9 +188,10 @@ func (h *head) firstKey() string {
 	}
 	return ""
 }
-func (h *head) json() bool        { return len(h.trimmed) > 0 && h.trimmed[0] == '{' }
-func (h *head) array() bool       { return len(h.trimmed) > 0 && h.trimmed[0] == '[' }
-func (h *head) xml() bool         { return len(h.trimmed) > 0 && h.trimmed[0] == '<' }
+
+func (h *head) json() bool  { return len(h.trimmed) > 0 && h.trimmed[0] == '{' }
+func (h *head) array() bool { return len(h.trimmed) > 0 && h.trimmed[0] == '[' }
+func (h *head) xml() bool   { return len(h.trimmed) > 0 && h.trimmed[0] == '<' }
 
 // text says whether the file is neither JSON nor XML: a CSV, perhaps.
 func (h *head) text() bool { return len(h.trimmed) > 0 && !h.json() && !h.array() && !h.xml() }

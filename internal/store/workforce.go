@@ -212,7 +212,7 @@ func (w *personWriter) save(ctx context.Context, p *workforce.Person) error {
 // SavePerson adds a person (no id) or saves one. A person whose end date
 // arrives gets a termination checklist. Errors: Invalid, Conflict for an
 // employee id in use, NotFound.
-func (sc *Scoped) SavePerson(ctx context.Context, p *workforce.Person, systemNames map[string]string) error {
+func (sc *Scoped) SavePerson(ctx context.Context, p *workforce.Person, checklist Checklist) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -240,7 +240,7 @@ func (sc *Scoped) SavePerson(ctx context.Context, p *workforce.Person, systemNam
 			return change{}, err
 		}
 		if p.End != "" && (before == nil || before.End == "") {
-			if err := sc.openChecklist(ctx, tx, p, systemNames); err != nil {
+			if err := sc.openChecklist(ctx, tx, p, checklist); err != nil {
 				return change{}, err
 			}
 		}
@@ -248,8 +248,15 @@ func (sc *Scoped) SavePerson(ctx context.Context, p *workforce.Person, systemNam
 	})
 }
 
+// Checklist gives a leaver's termination checklist (the training service
+// gives workforce.Checklist's, naming the ePHI systems); nil gives none.
+type Checklist func(p *workforce.Person) []*workforce.ChecklistItem
+
 // openChecklist writes a leaver's termination checklist unless one is open.
-func (sc *Scoped) openChecklist(ctx context.Context, tx *sql.Tx, p *workforce.Person, systemNames map[string]string) error {
+func (sc *Scoped) openChecklist(ctx context.Context, tx *sql.Tx, p *workforce.Person, checklist Checklist) error {
+	if checklist == nil {
+		return nil
+	}
 	s := sc.s
 	var n int
 	if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM termination_items WHERE org_id = ? AND person_id = ?`), sc.org.ID, p.ID).Scan(&n); err != nil {
@@ -259,7 +266,7 @@ func (sc *Scoped) openChecklist(ctx context.Context, tx *sql.Tx, p *workforce.Pe
 		return nil
 	}
 	now := formatTime(s.now())
-	for _, it := range workforce.Checklist(p, systemNames) {
+	for _, it := range checklist(p) {
 		id, err := newID()
 		if err != nil {
 			return err
@@ -306,8 +313,8 @@ type RosterCounts struct {
 }
 
 // ApplyRoster writes a planned roster import (see ImportRoster).
-func (sc *Scoped) ApplyRoster(ctx context.Context, p *workforce.RosterPlan, systemNames map[string]string) error {
-	_, err := sc.ImportRoster(ctx, systemNames, func(sink workforce.RosterSink) (*workforce.RosterInfo, error) {
+func (sc *Scoped) ApplyRoster(ctx context.Context, p *workforce.RosterPlan, checklist Checklist) error {
+	_, err := sc.ImportRoster(ctx, checklist, func(sink workforce.RosterSink) (*workforce.RosterInfo, error) {
 		return &workforce.RosterInfo{File: p.File, SHA256: p.SHA256, Mapping: p.Mapping, Ignored: p.Ignored}, p.Replay(sink)
 	})
 	return err
@@ -319,8 +326,8 @@ func (sc *Scoped) ApplyRoster(ctx context.Context, p *workforce.RosterPlan, syst
 // leavers given their end date and a termination checklist; then the
 // mapping is remembered and the imported accounts matched again. All of
 // it lands, or none.
-func (sc *Scoped) ImportRoster(ctx context.Context, systemNames map[string]string, read func(sink workforce.RosterSink) (*workforce.RosterInfo, error)) (*RosterCounts, error) {
-	rw := &rosterWriter{ctx: ctx, sc: sc, systemNames: systemNames}
+func (sc *Scoped) ImportRoster(ctx context.Context, checklist Checklist, read func(sink workforce.RosterSink) (*workforce.RosterInfo, error)) (*RosterCounts, error) {
+	rw := &rosterWriter{ctx: ctx, sc: sc, checklist: checklist}
 	err := sc.s.audited(ctx, func(tx *sql.Tx) (change, error) {
 		w, err := sc.newPersonWriter(ctx, tx)
 		if err != nil {
@@ -358,13 +365,13 @@ func (sc *Scoped) ImportRoster(ctx context.Context, systemNames map[string]strin
 
 // rosterWriter is the sink of a roster import written as it is read.
 type rosterWriter struct {
-	ctx         context.Context
-	sc          *Scoped
-	tx          *sql.Tx
-	w           *personWriter
-	joins       *inserter
-	systemNames map[string]string
-	counts      RosterCounts
+	ctx       context.Context
+	sc        *Scoped
+	tx        *sql.Tx
+	w         *personWriter
+	joins     *inserter
+	checklist Checklist
+	counts    RosterCounts
 }
 
 func (rw *rosterWriter) Join(p *workforce.Person) error {
@@ -393,7 +400,7 @@ func (rw *rosterWriter) Leave(l *workforce.Leave) error {
 	if err := rw.w.save(rw.ctx, l.Person); err != nil {
 		return err
 	}
-	return rw.sc.openChecklist(rw.ctx, rw.tx, l.Person, rw.systemNames)
+	return rw.sc.openChecklist(rw.ctx, rw.tx, l.Person, rw.checklist)
 }
 
 func (rw *rosterWriter) Same() error {

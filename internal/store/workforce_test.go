@@ -12,6 +12,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
@@ -101,7 +102,7 @@ func TestRosterReimport(t *testing.T) {
 			t.Errorf("against the database: %d joiners, %d movers, %d leavers, %d unchanged; in memory %d, %d, %d, %d",
 				len(streamed.Joiners), len(streamed.Movers), len(streamed.Leavers), streamed.Unchanged, len(p2.Joiners), len(p2.Movers), len(p2.Leavers), p2.Unchanged)
 		}
-		if err := sc.ApplyRoster(ctx, p2, nil); err != nil {
+		if err := sc.ApplyRoster(ctx, p2, training.Checklist(nil)); err != nil {
 			t.Fatal(err)
 		}
 		people, _ = sc.People(ctx)

@@ -94,7 +94,7 @@ func (s *Service) SavePerson(ctx context.Context, sc *store.Scoped, p *workforce
 			return err
 		}
 	}
-	if err := sc.SavePerson(ctx, p, systemNames); err != nil {
+	if err := sc.SavePerson(ctx, p, Checklist(systemNames)); err != nil {
 		return err
 	}
 	if before == nil || before.Name != p.Name || before.Email != p.Email || before.EmployeeID != p.EmployeeID {
@@ -107,7 +107,7 @@ func (s *Service) SavePerson(ctx context.Context, sc *store.Scoped, p *workforce
 
 // ApplyRoster writes a planned roster import.
 func (s *Service) ApplyRoster(ctx context.Context, sc *store.Scoped, p *workforce.RosterPlan, systemNames map[string]string) error {
-	if err := sc.ApplyRoster(ctx, p, systemNames); err != nil {
+	if err := sc.ApplyRoster(ctx, p, Checklist(systemNames)); err != nil {
 		return err
 	}
 	return s.Refresh(ctx, sc)
@@ -116,7 +116,7 @@ func (s *Service) ApplyRoster(ctx context.Context, sc *store.Scoped, p *workforc
 // ImportRoster writes a roster import as read hands it over (see
 // store.ImportRoster).
 func (s *Service) ImportRoster(ctx context.Context, sc *store.Scoped, systemNames map[string]string, read func(sink workforce.RosterSink) (*workforce.RosterInfo, error)) (*store.RosterCounts, error) {
-	counts, err := sc.ImportRoster(ctx, systemNames, read)
+	counts, err := sc.ImportRoster(ctx, Checklist(systemNames), read)
 	if err != nil {
 		return nil, err
 	}
@@ -180,4 +180,10 @@ type Records struct{ *store.Scoped }
 // day of now.
 func (r Records) TrainingStatus(ctx context.Context, now time.Time) (*workforce.Program, *workforce.Status, error) {
 	return Status(ctx, r.Scoped, now)
+}
+
+// Checklist is the termination checklist a leaver gets, naming the ePHI
+// systems of systemNames (asset id → name).
+func Checklist(systemNames map[string]string) store.Checklist {
+	return func(p *workforce.Person) []*workforce.ChecklistItem { return workforce.Checklist(p, systemNames) }
 }

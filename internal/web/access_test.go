@@ -21,6 +21,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/web"
 	"github.com/safeguard-health/safeguard/internal/workbook"
 	"github.com/safeguard-health/safeguard/internal/workforce"
@@ -169,7 +170,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		}
 		leaver := &workforce.Person{EmployeeID: "900", Name: "Leaver", Start: "2020-01-01", End: "2026-01-31"}
-		if err := rsc.SavePerson(ctx, leaver, nil); err != nil {
+		if err := rsc.SavePerson(ctx, leaver, training.Checklist(nil)); err != nil {
 			t.Fatal(err)
 		}
 		items, _ := rsc.Checklists(ctx, leaver.ID)
