@@ -273,7 +273,17 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 		ln.Close()
 		return err
 	}
-	periodic := []jobs.Periodic{{Name: "audit-checkpoint", Every: checkpointEvery, Run: a.checkpoint(s, kr)}}
+	ev := &evidence.Service{Blobs: evidenceBlobs, Sealer: v, MaxBytes: a.evidenceMax}
+	periodic := []jobs.Periodic{
+		{Name: "audit-checkpoint", Every: checkpointEvery, Run: a.checkpoint(s, kr)},
+		{Name: "sweep-evidence", Every: 24 * time.Hour, Run: func(ctx context.Context) error {
+			n, err := ev.Sweep(ctx, s, time.Now())
+			if n > 0 {
+				a.log.Info("evidence files never recorded removed", slog.Int("files", n))
+			}
+			return err
+		}},
+	}
 	if mailer != nil {
 		periodic = append(periodic, jobs.Periodic{Name: "security-reminders", Every: reminderEvery, Run: a.reminders(s, mailer)})
 	}
@@ -284,7 +294,7 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 	}
 	handler, err := web.New(web.Config{
 		Catalog: reg, Store: s, Accounts: accounts, SSO: sso.New(s, v, callback, nil), SSOCallbackURL: callback,
-		Program: prog, Evidence: &evidence.Service{Blobs: evidenceBlobs, Sealer: v, MaxBytes: a.evidenceMax}, Jobs: engine,
+		Program: prog, Evidence: ev, Jobs: engine,
 		Log: a.log, Version: version(),
 	})
 	if err != nil {

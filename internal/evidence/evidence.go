@@ -116,6 +116,7 @@ type Blobs interface {
 	Put(ctx context.Context, key string, r io.Reader, max int64) (sha string, size int64, err error)
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
 	Delete(ctx context.Context, key string) error
+	Sweep(ctx context.Context, prefix string, before time.Time, keep map[string]bool) (int, error)
 }
 
 // BlobKey is where a version's content is kept in the blob store.

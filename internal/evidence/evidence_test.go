@@ -238,3 +238,38 @@ func TestVersionStoredBeforeTheBlobStoreOpens(t *testing.T) {
 		t.Error("altered content opened")
 	}
 }
+
+// A version's content whose record was never written — a server died in
+// between — is swept once it is an hour old; recorded ones never are.
+func TestSweepRemovesContentNeverRecorded(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		o := &org.Organization{Slug: "riverside", Name: "Riverside Family Clinic", EntityType: org.Provider}
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		vlt := vault.New(s, vault.Keyring{{ID: "test", Key: bytes.Repeat([]byte{7}, 32)}})
+		blobs := &blob.Store{Backend: blob.Database{Rows: s}, Sealer: vlt}
+		svc := &evidence.Service{Blobs: blobs, Sealer: vlt}
+		e := &evidence.Evidence{Title: "Policy", Owner: "Dana Reyes", CollectedOn: "2024-01-15"}
+		if err := svc.Upload(ctx, s.Scope(o), e, evidence.File{Name: "policy.txt", Body: strings.NewReader("Our policy.\n")}); err != nil {
+			t.Fatal(err)
+		}
+		orphan := evidence.BlobKey("01a00000-0000-7000-8000-000000000000")
+		if _, _, err := blobs.Put(ctx, orphan, strings.NewReader("never recorded\n"), 0); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := svc.Sweep(ctx, s, time.Now()); err != nil || n != 0 {
+			t.Fatalf("a sweep within the hour removed %d: %v", n, err)
+		}
+		if n, err := svc.Sweep(ctx, s, time.Now().Add(2*time.Hour)); err != nil || n != 1 {
+			t.Fatalf("the sweep removed %d: %v", n, err)
+		}
+		if _, _, err := svc.Open(ctx, s.Scope(o), e.ID, 0); err != nil {
+			t.Errorf("the recorded version after the sweep: %v", err)
+		}
+		if _, err := blobs.Open(ctx, orphan); !errs.Is(err, errs.NotFound) {
+			t.Errorf("the orphan after the sweep: %v", err)
+		}
+	})
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -162,4 +163,21 @@ func (s *Service) readBlob(ctx context.Context, key string) ([]byte, error) {
 	}
 	defer rc.Close()
 	return io.ReadAll(rc)
+}
+
+// Referenced is what a sweep needs of the database: the blob keys of
+// every version of every organisation.
+type Referenced interface {
+	EvidenceBlobKeys(ctx context.Context) (map[string]bool, error)
+}
+
+// Sweep removes the content of versions that were never recorded — a
+// server died between writing the content and its record — once it is an
+// hour old at now, and returns how many it removed.
+func (s *Service) Sweep(ctx context.Context, st Referenced, now time.Time) (int, error) {
+	keep, err := st.EvidenceBlobKeys(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return s.Blobs.Sweep(ctx, BlobKey(""), now.Add(-time.Hour), keep)
 }

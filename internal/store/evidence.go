@@ -298,3 +298,14 @@ func scanEvidence(sc scanner) (*evidence.Evidence, error) {
 	e.CreatedAt, _ = parseTime(created)
 	return &e, nil
 }
+
+// EvidenceBlobKeys returns the blob keys of every evidence version of
+// every organisation: what a sweep of the blob store keeps.
+func (s *Store) EvidenceBlobKeys(ctx context.Context) (map[string]bool, error) {
+	keys, err := s.queryStrings(ctx, "evidence versions", `SELECT blob_key FROM evidence_versions WHERE blob_key <> ''`)
+	keep := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		keep[k] = true
+	}
+	return keep, err
+}
