@@ -64,11 +64,7 @@ func testdata(t *testing.T, name string) []byte {
 func TestUploadImportedThenChecked(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := audit.WithActor(context.Background(), audit.Actor{Label: "jane@riverside.example", Source: "127.0.0.1"})
-		o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		sc := s.Scope(o)
+		sc := riverside(t, s)
 		e := engine(t, s, true)
 		upload := func(name string, data []byte) *store.ImportJob {
 			t.Helper()
@@ -122,11 +118,7 @@ func TestOrphanedJobIsTakenUp(t *testing.T) {
 	path := storetest.SQLitePath(t)
 	s := storetest.SQLiteAt(t, path)
 	ctx := context.Background()
-	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
-	if err := s.CreateOrganization(ctx, o); err != nil {
-		t.Fatal(err)
-	}
-	sc := s.Scope(o)
+	sc := riverside(t, s)
 	queue := engine(t, s, false)
 	st, err := queue.Stage(ctx, "trivy.json", bytes.NewReader(testdata(t, "trivy-small.json")), 0)
 	if err != nil {
@@ -162,11 +154,7 @@ func TestOrphanedJobIsTakenUp(t *testing.T) {
 func TestStoppedServerLeavesItsJobQueued(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		sc := s.Scope(o)
+		sc := riverside(t, s)
 		// A file long enough to be caught in the middle of its import.
 		path, want := nessusFile(t, 20_000)
 		f, err := os.Open(path)
@@ -266,11 +254,7 @@ func nessusFile(tb testing.TB, n int) (string, int) {
 func TestChecksAfterSeveralImportsRunOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		sc := s.Scope(o)
+		sc := riverside(t, s)
 		queue := engine(t, s, false)
 		var ids []string
 		for _, name := range []string{"scan-a.nessus", "scan-b.nessus"} {
@@ -290,7 +274,7 @@ func TestChecksAfterSeveralImportsRunOnce(t *testing.T) {
 				t.Errorf("%s: checks %q %q %v", id, j.ChecksState, j.ChecksSummary, err)
 			}
 		}
-		entries, err := s.AuditLog(ctx, store.AuditFilter{OrgID: o.ID, Limit: 100})
+		entries, err := s.AuditLog(ctx, store.AuditFilter{OrgID: sc.Org().ID, Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -304,4 +288,14 @@ func TestChecksAfterSeveralImportsRunOnce(t *testing.T) {
 			t.Errorf("the checks ran %d times for two imports queued together, want once", runs)
 		}
 	})
+}
+
+// riverside is an organisation of s to import into.
+func riverside(t *testing.T, s *store.Store) *store.Scoped {
+	t.Helper()
+	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
+	if err := s.CreateOrganization(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	return s.Scope(o)
 }
