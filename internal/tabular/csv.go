@@ -84,13 +84,6 @@ func (c *CSVRows) Err(err error) error {
 	case errors.As(err, &pe) && pe.Err == io.ErrUnexpectedEOF:
 		return errs.New(errs.Invalid, fmt.Sprintf("%s ends inside a quoted field begun on line %d: the file is truncated", c.file, pe.StartLine+c.offset))
 	case errors.As(err, &pe):
-		if errors.Is(pe.Err, errLongLine) {
-			return c.Err(pe.Err)
-		}
-		var inner *errs.Error
-		if errors.As(pe.Err, &inner) {
-			return pe.Err
-		}
 		return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: %v", c.file, pe.Line+c.offset, pe.Err))
 	}
 	return errs.Wrap(errs.Invalid, c.file, err)
