@@ -1,18 +1,15 @@
-// Package check verifies the HPH CPGs from real data instead of asking:
-// the identity checks read the imported account exports (multifactor
-// authentication, departed people's credentials, unique credentials,
-// separate privileged accounts, dormant accounts) and the vulnerability
-// check reads the scanner findings against the CISA KEV catalog. Each
-// check cites the goal and the Security Rule provisions it verifies, gives
-// a status (pass, fail, unknown) and the goal's status it supports, and
-// lists the records behind its verdict; its result becomes a dated input
-// of the scorecard.
+// Package check is the vocabulary of the automated checks, and holds no
+// evaluation: the catalog of checks (each with the CPG and the Security
+// Rule provisions it verifies and the basis of its thresholds), a
+// result with the records behind its verdict, the settings an
+// organisation may change, and the open finding and remediation row the
+// store reads out. The checks themselves run in internal/checkrun; the
+// remediation order is explained in internal/findings.
 package check
 
 import (
-	"cmp"
-	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
@@ -111,38 +108,54 @@ func (r *Result) Goals() []string {
 	return append(out, r.Check.Items...)
 }
 
-// sortRecords orders records heaviest first, then by label.
-func sortRecords(rs []Record) {
-	slices.SortFunc(rs, func(a, b Record) int {
-		return cmp.Or(cmp.Compare(b.Weight, a.Weight), cmp.Compare(a.Label, b.Label), cmp.Compare(a.ID, b.ID))
-	})
+// Settings are the thresholds an organisation may set; zero values take
+// the defaults.
+type Settings struct {
+	DormantDays     int `json:"dormant_days"`      // no sign-in for this long: dormant (90)
+	UnusedDays      int `json:"unused_days"`       // never signed in this long after creation: unused (30)
+	PasswordMaxDays int `json:"password_max_days"` // a password older than this is stale (365)
+	KEVWindowDays   int `json:"kev_window_days"`   // days to remediate a KEV finding; 0: each entry's own window from the catalog
 }
 
-// verdict is a check's status from its goal status.
-func verdict(g assessment.GoalStatus) Status {
-	switch g {
-	case assessment.Met:
-		return Pass
-	case assessment.Unknown:
-		return Unknown
+// WithDefaults fills the zero thresholds.
+func (s Settings) WithDefaults() Settings {
+	if s.DormantDays <= 0 {
+		s.DormantDays = 90
 	}
-	return Fail
+	if s.UnusedDays <= 0 {
+		s.UnusedDays = 30
+	}
+	if s.PasswordMaxDays <= 0 {
+		s.PasswordMaxDays = 365
+	}
+	return s
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%d %s", n, many)
+// OpenFinding is a finding of the newest scan of its asset or host, with
+// what the check weighs it by.
+type OpenFinding struct {
+	ID         string  `json:"finding"`
+	CVE        string  `json:"cve,omitempty"`
+	VulnID     string  `json:"vuln_id"`
+	Host       string  `json:"host,omitempty"`
+	Target     string  `json:"target,omitempty"`
+	CVSS       float64 `json:"cvss"`
+	AssetID    string  `json:"asset,omitempty"` // "" when no asset of the inventory matched
+	AssetName  string  `json:"asset_name,omitempty"`
+	Internet   bool    `json:"internet_facing"` // the asset is internet-facing
+	EPHI       bool    `json:"ephi"`            // the asset creates, receives, maintains or transmits ePHI
+	Records    int64   `json:"ephi_records"`    // ePHI records the asset holds
+	FirstSeen  string  `json:"first_seen"`
+	AsOf       string  `json:"as_of"`               // the day of the scan it is open in
+	KEVAdded   string  `json:"kev_added,omitempty"` // "" when the CVE is not in the KEV catalog
+	KEVDue     string  `json:"kev_due,omitempty"`
+	Ransomware string  `json:"kev_ransomware,omitempty"`
 }
 
-// daysBetween is the number of days from day a to day b (YYYY-MM-DD);
-// 0 when either is not a date.
-func daysBetween(a, b string) int {
-	ta, err1 := time.Parse(time.DateOnly, a)
-	tb, err2 := time.Parse(time.DateOnly, b)
-	if err1 != nil || err2 != nil {
-		return 0
+// Where names where a finding is: its asset, or its host and target.
+func (f *OpenFinding) Where() string {
+	if f.AssetName != "" {
+		return f.AssetName
 	}
-	return int(tb.Sub(ta).Hours() / 24)
+	return strings.Trim(f.Host+" "+f.Target, " ")
 }

@@ -32,6 +32,6 @@ func (s *Service) Run(ctx context.Context, sc *store.Scoped) ([]*check.Result, e
 		now = s.Now()
 	}
 	return sc.SaveCheckRun(ctx, func(stage store.Stage) ([]*check.Result, error) {
-		return check.RunTo(ctx, sc, now, check.RecordSink(stage))
+		return EvaluateTo(ctx, sc, now, RecordSink(stage))
 	}, risk.CheckProposals)
 }

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/safeguard-health/safeguard/internal/check"
+	"github.com/safeguard-health/safeguard/internal/findings"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
 
@@ -30,7 +31,7 @@ put it ahead of the next row.`,
 		Args: cobra.NoArgs,
 		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
 			ctx := cmd.Context()
-			rows, total, err := sc.Remediation(ctx, 0, limit)
+			rows, total, err := findings.Remediation(ctx, sc, 0, limit)
 			if err != nil {
 				return err
 			}

@@ -49,7 +49,7 @@ func TestChecksFromImportedData(t *testing.T) {
 		sc := riverside(t, s)
 
 		// Nothing imported: every check says it cannot tell.
-		results, err := check.Run(ctx, sc, now)
+		results, err := checkrun.Evaluate(ctx, sc, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +86,7 @@ func TestChecksFromImportedData(t *testing.T) {
 		nessus, _ := os.ReadFile(filepath.Join(data, "nessus-small.nessus"))
 		importScan(t, ctx, sc, "nessus.nessus", nessus)
 
-		results, err = check.Run(ctx, sc, now)
+		results, err = checkrun.Evaluate(ctx, sc, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,7 +189,7 @@ func TestChecksFromImportedData(t *testing.T) {
 		if err := sc.SetCheckSettings(ctx, check.Settings{KEVWindowDays: 60}); err != nil {
 			t.Fatal(err)
 		}
-		results, _ = check.Run(ctx, sc, now)
+		results, _ = checkrun.Evaluate(ctx, sc, now)
 		if r := results[len(results)-1]; r.GoalStatus != assessment.PartlyMet || r.Counts["kev_overdue"] != 0 {
 			t.Errorf("with a 60-day window: %+v", r)
 		}

@@ -7,12 +7,12 @@ import (
 	"github.com/safeguard-health/safeguard/internal/check"
 )
 
-// Remediation lists the open findings in the order to fix them, at most
-// limit (0: 100) from the offset-th, with how many are open in all. The order is the
-// database's (KEV-listed first, then EPSS, CVSS, the asset's criticality
-// and the ePHI records it holds), so a list of millions is not sorted in
-// memory; the total is counted in the same pass. Each row's Why explains
-// its place.
+// Remediation reads the open findings in the order to fix them, at most
+// limit (0: 100) from the offset-th, with how many are open in all. The
+// order is the database's (KEV-listed first, then EPSS, CVSS, the asset's
+// criticality and the ePHI records it holds), so a list of millions is not
+// sorted in memory; the total is counted in the same pass. The rows' Why
+// is left to the findings service.
 func (sc *Scoped) Remediation(ctx context.Context, offset, limit int) ([]*check.Priority, int, error) {
 	s := sc.s
 	if limit <= 0 {
@@ -33,7 +33,7 @@ func (sc *Scoped) Remediation(ctx context.Context, offset, limit int) ([]*check.
 	ORDER BY CASE WHEN k.cve IS NULL THEN 1 ELSE 0 END, COALESCE(e.epss, -1) DESC, f.cvss DESC,
 		CASE a.criticality WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'moderate' THEN 2 WHEN 'low' THEN 1 ELSE 0 END DESC,
 		COALESCE(a.records, 0) DESC, f.id
-	LIMIT ? OFFSET ?`), sc.org.ID, limit+1, offset) // one more, so the last row says what put it ahead of the next
+	LIMIT ? OFFSET ?`), sc.org.ID, limit, offset)
 	if err != nil {
 		return nil, 0, translate(err, "findings")
 	}
@@ -51,8 +51,7 @@ func (sc *Scoped) Remediation(ctx context.Context, offset, limit int) ([]*check.
 	if err := rows.Err(); err != nil {
 		return nil, 0, translate(err, "findings")
 	}
-	check.Explain(out)
-	return out[:min(limit, len(out))], total, nil
+	return out, total, nil
 }
 
 // FindingsTrend compares, for each asset (or unmatched host and target),

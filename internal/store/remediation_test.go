@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/checkrun"
+	"github.com/safeguard-health/safeguard/internal/findings"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -71,7 +72,7 @@ func TestRemediationTrendAndProposals(t *testing.T) {
 
 		// The remediation order: KEV-listed first, then EPSS, CVSS, the
 		// asset's criticality; each row says what put it ahead of the next.
-		list, total, err := sc.Remediation(ctx, 0, 0)
+		list, total, err := findings.Remediation(ctx, sc, 0, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +97,7 @@ func TestRemediationTrendAndProposals(t *testing.T) {
 		if list[4].Why == "" || strings.Contains(list[4].Why, "ahead of") {
 			t.Errorf("the last row: %s", list[4].Why)
 		}
-		if top, _, _ := sc.Remediation(ctx, 0, 2); len(top) != 2 {
+		if top, _, _ := findings.Remediation(ctx, sc, 0, 2); len(top) != 2 {
 			t.Errorf("limit 2: %d rows", len(top))
 		}
 

@@ -10,6 +10,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/checkrun"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/findings"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -232,7 +233,7 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	rows, total, err := sc.Store.Remediation(r.Context(), offset, limit)
+	rows, total, err := findings.Remediation(r.Context(), sc.Store, offset, limit)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -252,7 +253,7 @@ func (s *Server) apiRemediation(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	rows, total, err := scopeFrom(r.Context()).Store.Remediation(r.Context(), offset, limit)
+	rows, total, err := findings.Remediation(r.Context(), scopeFrom(r.Context()).Store, offset, limit)
 	s.apiResult(w, r, http.StatusOK, map[string]any{"findings": nonNil(rows), "total": total, "offset": offset}, err)
 }
 

@@ -1,48 +1,20 @@
-package check
+package checkrun
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
+	"github.com/safeguard-health/safeguard/internal/check"
 )
-
-// OpenFinding is a finding of the newest scan of its asset or host, with
-// what the check weighs it by.
-type OpenFinding struct {
-	ID         string  `json:"finding"`
-	CVE        string  `json:"cve,omitempty"`
-	VulnID     string  `json:"vuln_id"`
-	Host       string  `json:"host,omitempty"`
-	Target     string  `json:"target,omitempty"`
-	CVSS       float64 `json:"cvss"`
-	AssetID    string  `json:"asset,omitempty"` // "" when no asset of the inventory matched
-	AssetName  string  `json:"asset_name,omitempty"`
-	Internet   bool    `json:"internet_facing"` // the asset is internet-facing
-	EPHI       bool    `json:"ephi"`            // the asset creates, receives, maintains or transmits ePHI
-	Records    int64   `json:"ephi_records"`    // ePHI records the asset holds
-	FirstSeen  string  `json:"first_seen"`
-	AsOf       string  `json:"as_of"`               // the day of the scan it is open in
-	KEVAdded   string  `json:"kev_added,omitempty"` // "" when the CVE is not in the KEV catalog
-	KEVDue     string  `json:"kev_due,omitempty"`
-	Ransomware string  `json:"kev_ransomware,omitempty"`
-}
-
-// place names where a finding is.
-func (f *OpenFinding) place() string {
-	if f.AssetName != "" {
-		return f.AssetName
-	}
-	return strings.Trim(f.Host+" "+f.Target, " ")
-}
 
 // Vuln evaluates the known-exploited-vulnerabilities check over a stream
 // of open findings.
 type Vuln struct {
-	set       Settings
+	set       check.Settings
 	kevLoaded bool
 	counts    map[string]int
-	recs      []Record
+	recs      []check.Record
 	sink      RecordSink // when set, records go to it instead of recs
 	err       error
 	nrec      int
@@ -51,12 +23,12 @@ type Vuln struct {
 
 // NewVuln starts an evaluation; kevLoaded says whether the KEV catalog
 // has been imported.
-func NewVuln(set Settings, kevLoaded bool) *Vuln {
+func NewVuln(set check.Settings, kevLoaded bool) *Vuln {
 	return &Vuln{set: set, kevLoaded: kevLoaded, counts: map[string]int{}}
 }
 
 // Add counts one open finding.
-func (v *Vuln) Add(f *OpenFinding) {
+func (v *Vuln) Add(f *check.OpenFinding) {
 	v.counts["open"]++
 	if f.KEVAdded == "" {
 		return
@@ -90,7 +62,7 @@ func (v *Vuln) Add(f *OpenFinding) {
 		window = daysBetween(f.KEVAdded, f.KEVDue)
 	}
 	age := daysBetween(start, f.AsOf)
-	reason := fmt.Sprintf("%s on %s (%s): in the KEV catalog since %s", f.CVE, f.place(), strings.Join(exposure, "; "), f.KEVAdded)
+	reason := fmt.Sprintf("%s on %s (%s): in the KEV catalog since %s", f.CVE, f.Where(), strings.Join(exposure, "; "), f.KEVAdded)
 	if f.Ransomware == "Known" {
 		reason += ", known ransomware use"
 	}
@@ -102,7 +74,7 @@ func (v *Vuln) Add(f *OpenFinding) {
 		reason += fmt.Sprintf(": %d days overdue", age-window)
 		weight += 100000 // overdue first
 	}
-	rec := Record{Kind: "finding", ID: f.ID, Label: f.CVE + " on " + f.place(), Reason: reason, Weight: weight}
+	rec := check.Record{Kind: "finding", ID: f.ID, Label: f.CVE + " on " + f.Where(), Reason: reason, Weight: weight}
 	v.nrec++
 	if v.sink == nil {
 		v.recs = append(v.recs, rec)
@@ -119,11 +91,11 @@ func (v *Vuln) SendTo(sink RecordSink) { v.sink = sink }
 func (v *Vuln) Err() error { return v.err }
 
 // Result gives the check's result.
-func (v *Vuln) Result() *Result {
-	c, _ := ByID("vuln.kev")
-	r := &Result{Check: c, Counts: v.counts, Records: v.recs, RecordCount: v.nrec}
+func (v *Vuln) Result() *check.Result {
+	c, _ := check.ByID("vuln.kev")
+	r := &check.Result{Check: c, Counts: v.counts, Records: v.recs, RecordCount: v.nrec}
 	if r.Records == nil {
-		r.Records = []Record{}
+		r.Records = []check.Record{}
 	}
 	sortRecords(r.Records)
 	n := v.counts

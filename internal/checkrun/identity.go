@@ -1,4 +1,4 @@
-package check
+package checkrun
 
 import (
 	"fmt"
@@ -6,32 +6,10 @@ import (
 	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
+	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/identity"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 )
-
-// Settings are the thresholds an organisation may set; zero values take
-// the defaults.
-type Settings struct {
-	DormantDays     int `json:"dormant_days"`      // no sign-in for this long: dormant (90)
-	UnusedDays      int `json:"unused_days"`       // never signed in this long after creation: unused (30)
-	PasswordMaxDays int `json:"password_max_days"` // a password older than this is stale (365)
-	KEVWindowDays   int `json:"kev_window_days"`   // days to remediate a KEV finding; 0: each entry's own window from the catalog
-}
-
-// WithDefaults fills the zero thresholds.
-func (s Settings) WithDefaults() Settings {
-	if s.DormantDays <= 0 {
-		s.DormantDays = 90
-	}
-	if s.UnusedDays <= 0 {
-		s.UnusedDays = 30
-	}
-	if s.PasswordMaxDays <= 0 {
-		s.PasswordMaxDays = 365
-	}
-	return s
-}
 
 // DefaultAccounts are the names vendors and operating systems give their
 // built-in and default accounts (Safeguard's list).
@@ -45,10 +23,10 @@ var GenericWords = []string{"frontdesk", "front desk", "reception", "nursing", "
 // Add for each account, then Results. It keeps counts and the records
 // behind each verdict, never the accounts.
 type Identity struct {
-	set    Settings
+	set    check.Settings
 	roster int // people on the roster
 	counts map[string]map[string]int
-	recs   map[string][]Record
+	recs   map[string][]check.Record
 	sink   RecordSink     // when set, records go to it instead of recs
 	err    error          // the sink's first error
 	nrec   map[string]int // records flagged, by check
@@ -62,8 +40,8 @@ type Identity struct {
 
 // NewIdentity starts an evaluation; roster is the number of people on
 // the roster (the unique-credentials and leavers checks need one).
-func NewIdentity(set Settings, roster int) *Identity {
-	e := &Identity{set: set.WithDefaults(), roster: roster, counts: map[string]map[string]int{}, recs: map[string][]Record{}, nrec: map[string]int{}}
+func NewIdentity(set check.Settings, roster int) *Identity {
+	e := &Identity{set: set.WithDefaults(), roster: roster, counts: map[string]map[string]int{}, recs: map[string][]check.Record{}, nrec: map[string]int{}}
 	for _, id := range []string{"identity.mfa", "identity.leavers", "identity.unique", "identity.separate", "identity.dormant"} {
 		e.counts[id] = map[string]int{}
 	}
@@ -77,13 +55,13 @@ func (e *Identity) SendTo(sink RecordSink) { e.sink = sink }
 // Err is the sink's first error.
 func (e *Identity) Err() error { return e.err }
 
-func (e *Identity) flag(check string, a *identity.Account, weight int, reason string) {
-	e.nrec[check]++
-	rec := Record{Kind: "account", ID: a.ID, Label: a.Source + ":" + a.Login, Reason: reason, Weight: weight}
+func (e *Identity) flag(id string, a *identity.Account, weight int, reason string) {
+	e.nrec[id]++
+	rec := check.Record{Kind: "account", ID: a.ID, Label: a.Source + ":" + a.Login, Reason: reason, Weight: weight}
 	if e.sink == nil {
-		e.recs[check] = append(e.recs[check], rec)
+		e.recs[id] = append(e.recs[id], rec)
 	} else if e.err == nil {
-		e.err = e.sink(check, rec)
+		e.err = e.sink(id, rec)
 	}
 }
 
@@ -228,13 +206,13 @@ func (e *Identity) Add(a *identity.Account) {
 }
 
 // Results gives the five identity checks' results.
-func (e *Identity) Results() []*Result {
-	var out []*Result
+func (e *Identity) Results() []*check.Result {
+	var out []*check.Result
 	for _, id := range []string{"identity.mfa", "identity.leavers", "identity.unique", "identity.separate", "identity.dormant"} {
-		c, _ := ByID(id)
-		r := &Result{Check: c, Counts: e.counts[id], Records: e.recs[id], RecordCount: e.nrec[id]}
+		c, _ := check.ByID(id)
+		r := &check.Result{Check: c, Counts: e.counts[id], Records: e.recs[id], RecordCount: e.nrec[id]}
 		if r.Records == nil {
-			r.Records = []Record{}
+			r.Records = []check.Record{}
 		}
 		sortRecords(r.Records)
 		n := r.Counts

@@ -1,39 +1,40 @@
-package check
+package checkrun
 
 import (
 	"context"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/identity"
 )
 
 // Source is where the checks read their data: the store, scoped to one
 // organisation.
 type Source interface {
-	CheckSettings(ctx context.Context) (Settings, error)
+	CheckSettings(ctx context.Context) (check.Settings, error)
 	PeopleCount(ctx context.Context) (int, error)
 	EachAccount(ctx context.Context, fn func(*identity.Account) error) error
 	KEVLoaded(ctx context.Context) (bool, error)
-	EachOpenFinding(ctx context.Context, fn func(*OpenFinding) error) error
+	EachOpenFinding(ctx context.Context, fn func(*check.OpenFinding) error) error
 }
 
 // A RecordSink takes the records behind a check's verdict as they are
 // found, so that a run over millions of accounts or findings need not hold
 // them (the store writes them as they come).
-type RecordSink func(checkID string, rec Record) error
+type RecordSink func(checkID string, rec check.Record) error
 
-// Run runs every check of the catalog over the organisation's data, in
+// Evaluate runs every check of the catalog over the organisation's data, in
 // one pass over the accounts and one over the open findings, and returns
 // the results dated now, in the catalog's order, each with its records
 // heaviest first.
-func Run(ctx context.Context, src Source, now time.Time) ([]*Result, error) {
-	return RunTo(ctx, src, now, nil)
+func Evaluate(ctx context.Context, src Source, now time.Time) ([]*check.Result, error) {
+	return EvaluateTo(ctx, src, now, nil)
 }
 
-// RunTo is Run handing the records to sink, in the order they are found,
+// EvaluateTo is Evaluate handing the records to sink, in the order they are found,
 // rather than keeping them; each result has their count. A nil sink keeps
-// them, as Run.
-func RunTo(ctx context.Context, src Source, now time.Time, sink RecordSink) ([]*Result, error) {
+// them, as Evaluate.
+func EvaluateTo(ctx context.Context, src Source, now time.Time, sink RecordSink) ([]*check.Result, error) {
 	set, err := src.CheckSettings(ctx)
 	if err != nil {
 		return nil, err
@@ -57,7 +58,7 @@ func RunTo(ctx context.Context, src Source, now time.Time, sink RecordSink) ([]*
 	if sink != nil {
 		v.SendTo(sink)
 	}
-	if err := src.EachOpenFinding(ctx, func(f *OpenFinding) error { v.Add(f); return v.Err() }); err != nil {
+	if err := src.EachOpenFinding(ctx, func(f *check.OpenFinding) error { v.Add(f); return v.Err() }); err != nil {
 		return nil, err
 	}
 	out := append(id.Results(), v.Result())

@@ -1,0 +1,47 @@
+package checkrun
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/assessment"
+	"github.com/safeguard-health/safeguard/internal/check"
+)
+
+// sortRecords orders records heaviest first, then by label.
+func sortRecords(rs []check.Record) {
+	slices.SortFunc(rs, func(a, b check.Record) int {
+		return cmp.Or(cmp.Compare(b.Weight, a.Weight), cmp.Compare(a.Label, b.Label), cmp.Compare(a.ID, b.ID))
+	})
+}
+
+// verdict is a check's status from its goal status.
+func verdict(g assessment.GoalStatus) check.Status {
+	switch g {
+	case assessment.Met:
+		return check.Pass
+	case assessment.Unknown:
+		return check.Unknown
+	}
+	return check.Fail
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// daysBetween is the number of days from day a to day b (YYYY-MM-DD);
+// 0 when either is not a date.
+func daysBetween(a, b string) int {
+	ta, err1 := time.Parse(time.DateOnly, a)
+	tb, err2 := time.Parse(time.DateOnly, b)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return int(tb.Sub(ta).Hours() / 24)
+}
