@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/check"
-	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
 
@@ -33,5 +32,5 @@ func (s *Service) Run(ctx context.Context, sc *store.Scoped) ([]*check.Result, e
 	}
 	return sc.SaveCheckRun(ctx, func(stage store.Stage) ([]*check.Result, error) {
 		return EvaluateTo(ctx, sc, now, RecordSink(stage))
-	}, risk.CheckProposals)
+	}, CheckProposals)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
 
@@ -161,7 +162,7 @@ var demoRisks = []demoRisk{
 // actions done, due and overdue, and vulnerabilities proposed from the
 // Security Rule assessment.
 func seedDemoRisk(ctx context.Context, s *store.Store, o *org.Organization, reg *catalog.Registry, hipaa *assessment.Assessment, now time.Time) error {
-	svc, err := risk.NewService(reg)
+	svc, err := riskanalysis.NewService(reg)
 	if err != nil {
 		return err
 	}
@@ -295,7 +296,7 @@ func seedDemoRisk(ctx context.Context, s *store.Store, o *org.Organization, reg 
 	if err != nil {
 		return err
 	}
-	if err := at(now.AddDate(0, 0, -3)).AddVulnerabilities(ctx, risk.Proposals(reg, hipaa, answers, existing)); err != nil {
+	if err := at(now.AddDate(0, 0, -3)).AddVulnerabilities(ctx, riskanalysis.Proposals(reg, hipaa, answers, existing)); err != nil {
 		return err
 	}
 	draft := &risk.Analysis{Title: "Risk analysis " + now.Format("2006"), Scope: last.Scope + " New this year: video visits on the telehealth platform."}

@@ -14,16 +14,17 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
 
 // riskScope opens the risk service and the organisation named by --org.
-func (a *app) riskScope(ctx context.Context, s *store.Store) (*risk.Service, *store.Scoped, error) {
+func (a *app) riskScope(ctx context.Context, s *store.Store) (*riskanalysis.Service, *store.Scoped, error) {
 	reg, err := loadCatalog()
 	if err != nil {
 		return nil, nil, err
 	}
-	svc, err := risk.NewService(reg)
+	svc, err := riskanalysis.NewService(reg)
 	if err != nil {
 		return nil, nil, errs.Wrap(errs.Internal, "the built-in threat catalog is broken", err)
 	}

@@ -5,9 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/risk/risktest"
@@ -265,69 +263,5 @@ func TestPlanRisks(t *testing.T) {
 		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
 			t.Errorf("off scale: %v\nwant %q", err, want)
 		}
-	}
-}
-
-func TestChangesAndReminders(t *testing.T) {
-	_, c := threats(t)
-	finalized := time.Date(2025, 11, 1, 12, 0, 0, 0, time.UTC)
-	prev := &risk.Document{AsOf: finalized, Register: risk.Register{Scales: risk.Default(), Catalog: c,
-		Assets:  []*risk.Asset{{ID: "ehr", Name: "EHR", Maintains: true, Records: 10000, CreatedAt: finalized.AddDate(-1, 0, 0)}},
-		Risks:   []*risk.Risk{{ID: "r1", Number: 1, Title: "Ransomware", ThreatID: "ransomware", Assets: []string{"ehr"}, Likelihood: 4, ImpactA: 5, Status: risk.Open}},
-		Actions: []*risk.Action{{ID: "a1", RiskID: "r1", Title: "Offline backups", Status: risk.Planned, Due: "2026-03-01"}}}}
-	cur := &risk.Document{AsOf: finalized.AddDate(1, 0, 0), Register: risk.Register{Scales: risk.Default(), Catalog: c,
-		Assets: []*risk.Asset{{ID: "ehr", Name: "EHR", Maintains: true, Records: 14000, CreatedAt: finalized.AddDate(-1, 0, 0)},
-			{ID: "portal", Name: "Patient portal", Transmits: true, CreatedAt: finalized.AddDate(0, 3, 0)}},
-		Risks: []*risk.Risk{{ID: "r1", Number: 1, Title: "Ransomware", ThreatID: "ransomware", Assets: []string{"ehr"}, Likelihood: 2, ImpactA: 5, Status: risk.Open, Response: risk.Mitigate},
-			{ID: "r2", Number: 2, Title: "Portal credential stuffing", ThreatID: "credential-stuffing", Assets: []string{"portal"}, Likelihood: 3, ImpactC: 3, Status: risk.Open,
-				Response: risk.Accept, AcceptedBy: "Dr Reyes", AcceptedUntil: "2026-06-30"}},
-		Actions: []*risk.Action{{ID: "a1", RiskID: "r1", Title: "Offline backups", Status: risk.Done, Due: "2026-03-01", CompletedOn: "2026-02-20"}}}}
-	var lines []string
-	for _, ch := range risk.Changes(prev, cur) {
-		lines = append(lines, ch.Kind+" "+ch.Ref+" "+ch.Title+" "+ch.What+" "+strings.Join(ch.Detail, "; "))
-	}
-	got := strings.Join(lines, "\n")
-	for _, want := range []string{"asset  EHR changed records: 10000 → 14000", "asset  Patient portal added holds ePHI: transmits",
-		"risk R-001 Ransomware changed level: Very High → High; likelihood × impact: 4 × 5 → 2 × 5; response: Not decided → Mitigate",
-		"risk R-002 Portal credential stuffing added", "action R-001 Offline backups done on 2026-02-20"} {
-		if !strings.Contains(got, want) {
-			t.Errorf("changes lack %q:\n%s", want, got)
-		}
-	}
-	at := finalized
-	analyses := []*risk.Analysis{{Title: "2025 risk analysis", Status: risk.Final, FinalizedAt: &at, ReviewBy: "2026-11-01"}}
-	var kinds []string
-	for _, r := range risk.Reminders("2026-11-23", analyses, &cur.Register) {
-		kinds = append(kinds, r.Kind+": "+r.Message)
-	}
-	got = strings.Join(kinds, "\n")
-	for _, want := range []string{`review: The periodic review of "2025 risk analysis" was due on 2026-11-01.`, "inventory: 1 asset(s) holding ePHI were added", "Patient portal",
-		`acceptance: The acceptance of R-002 "Portal credential stuffing" expired on 2026-06-30`} {
-		if !strings.Contains(got, want) {
-			t.Errorf("reminders lack %q:\n%s", want, got)
-		}
-	}
-	if r := risk.Reminders("2026-11-23", nil, &risk.Register{}); len(r) != 1 || r[0].Kind != "none" {
-		t.Errorf("no analysis: %v", r)
-	}
-}
-
-func TestProposals(t *testing.T) {
-	reg, _ := threats(t)
-	a := &assessment.Assessment{ID: "as1", Framework: "hph-cpg", Title: "CPG 2026"}
-	answers := map[string]*assessment.Answer{
-		"hph-cpg/essential-3": {Status: assessment.NotImplemented, Notes: "No MFA on webmail"},
-		"hph-cpg/essential-4": {Status: assessment.Implemented},
-		"hph-cpg/essential-5": {Status: assessment.Partial},
-		"hph-cpg/essential-1": {Status: assessment.Planned},
-	}
-	existing := []*risk.Vulnerability{{ItemID: "hph-cpg/essential-1"}}
-	got := risk.Proposals(reg, a, answers, existing)
-	if len(got) != 2 {
-		t.Fatalf("%d proposals", len(got))
-	}
-	if got[0].ItemID != "hph-cpg/essential-3" || got[0].Status != risk.Proposed || got[0].AssessmentID != "as1" ||
-		!strings.Contains(got[0].Title, "Multifactor Authentication: not implemented") || !strings.Contains(got[0].Description, "No MFA on webmail") {
-		t.Errorf("proposal: %+v", got[0])
 	}
 }

@@ -1040,8 +1040,6 @@ func (sc *Scoped) FinalizeAnalysis(ctx context.Context, id, approver, reviewBy s
 	return out, err
 }
 
-var _ risk.Store = (*Scoped)(nil)
-
 // SaveUpload keeps an uploaded inventory ("assets"), register ("risks")
 // or roster ("roster") file for its preview; the apply reads it back.
 // Files kept longer than a day are dropped.

@@ -13,11 +13,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
 
@@ -55,7 +55,7 @@ func (s *Server) register(r *http.Request) (*risk.Register, error) {
 type riskOverview struct {
 	programView
 	Analyses  []*risk.Analysis
-	Reminders []risk.Reminder
+	Reminders []riskanalysis.Reminder
 	Summary   map[string]int
 	Levels    []levelCount
 	Heat      template.HTML
@@ -89,7 +89,7 @@ func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	today := risk.Today(s.now())
 	rows := (risk.Filter{}).Apply(g.Rows(today))
-	v := &riskOverview{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Analyses: all, Reminders: risk.Reminders(today, all, g),
+	v := &riskOverview{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Analyses: all, Reminders: riskanalysis.Reminders(today, all, g),
 		Heat:   template.HTML(report.HeatmapSVG(&g.Scales, g.Heat(rows, false), "Current risk")),
 		Target: template.HTML(report.HeatmapSVG(&g.Scales, g.Heat(rows, true), "Target residual risk")),
 		Assets: len(g.Assets), Open: len(rows)}
@@ -125,7 +125,7 @@ type analysisView struct {
 	Analysis *risk.Analysis
 	Doc      *risk.Document
 	Previous *risk.Document
-	Changes  []risk.Change
+	Changes  []riskanalysis.Change
 	Summary  string
 }
 
@@ -638,29 +638,11 @@ func (s *Server) proposeVulnerabilities(w http.ResponseWriter, r *http.Request) 
 // proposeFromAssessments proposes vulnerabilities from the newest
 // assessment of each framework; the page and the API share it.
 func (s *Server) proposeFromAssessments(r *http.Request) (int, error) {
-	sc := scopeFrom(r.Context())
-	all, err := sc.Store.Assessments(r.Context())
-	if err != nil {
-		return 0, err
-	}
-	existing, err := sc.Store.Vulnerabilities(r.Context())
-	if err != nil {
-		return 0, err
-	}
-	var proposed []*risk.Vulnerability
+	var ids []string
 	for _, fw := range s.program.Frameworks() {
-		a := assessment.Current(all, fw.ID)
-		if a == nil {
-			continue
-		}
-		answers, err := sc.Store.Answers(r.Context(), a.ID)
-		if err != nil {
-			return 0, err
-		}
-		p := risk.Proposals(s.catalog, a, answers, slices.Concat(existing, proposed))
-		proposed = append(proposed, p...)
+		ids = append(ids, fw.ID)
 	}
-	return len(proposed), sc.Store.AddVulnerabilities(r.Context(), proposed)
+	return s.risk.Propose(r.Context(), scopeFrom(r.Context()).Store, ids)
 }
 
 func (s *Server) setVulnerabilityStatus(w http.ResponseWriter, r *http.Request) {

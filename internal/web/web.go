@@ -19,7 +19,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/org"
-	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/training"
 )
@@ -74,7 +74,7 @@ type Config struct {
 	Program        *assessment.Program
 	Evidence       *evidence.Service
 	// Risk is the risk analysis service; one over Catalog when nil.
-	Risk *risk.Service
+	Risk *riskanalysis.Service
 	// Training is the training service; one on Now's clock when nil.
 	Training *training.Service
 	Log      *slog.Logger
@@ -96,7 +96,7 @@ type Server struct {
 	ssoCallbackURL string
 	program        *assessment.Program
 	evidence       *evidence.Service
-	risk           *risk.Service
+	risk           *riskanalysis.Service
 	training       *training.Service
 	log            *slog.Logger
 	version        string
@@ -121,7 +121,7 @@ func New(c Config) (*Server, error) {
 		c.MaxImportBytes = DefaultMaxImportBytes
 	}
 	if c.Risk == nil {
-		rs, err := risk.NewService(c.Catalog)
+		rs, err := riskanalysis.NewService(c.Catalog)
 		if err != nil {
 			return nil, fmt.Errorf("web: %w", err)
 		}

@@ -1,10 +1,11 @@
-package risk
+package checkrun
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/check"
+	"github.com/safeguard-health/safeguard/internal/risk"
 )
 
 // CheckProposals turns failing checks into proposed vulnerabilities for
@@ -13,14 +14,14 @@ import (
 // already has a vulnerability, proposed, confirmed or dismissed, gets no
 // second one: the Security Officer's decision stands (the store moves the
 // link of one not dismissed to the newest failing result).
-func CheckProposals(results []*check.Result, existing []*Vulnerability) []*Vulnerability {
+func CheckProposals(results []*check.Result, existing []*risk.Vulnerability) []*risk.Vulnerability {
 	have := map[string]bool{}
 	for _, v := range existing {
 		if v.CheckID != "" {
 			have[v.CheckID] = true
 		}
 	}
-	var out []*Vulnerability
+	var out []*risk.Vulnerability
 	for _, r := range results {
 		if r.Status != check.Fail || have[r.Check.ID] {
 			continue
@@ -39,8 +40,8 @@ func CheckProposals(results []*check.Result, existing []*Vulnerability) []*Vulne
 				fmt.Fprintf(&b, "\n- and %d more", total-5)
 			}
 		}
-		v := &Vulnerability{Title: fmt.Sprintf("%s: %s", r.Check.Title, shortDetail(r.Detail)), Description: b.String(),
-			Kind: Weakness, Status: Proposed, CheckID: r.Check.ID, CheckResultID: r.ID}
+		v := &risk.Vulnerability{Title: fmt.Sprintf("%s: %s", r.Check.Title, shortDetail(r.Detail)), Description: b.String(),
+			Kind: risk.Weakness, Status: risk.Proposed, CheckID: r.Check.ID, CheckResultID: r.ID}
 		if len(r.Check.Items) > 0 {
 			v.ItemID = r.Check.Items[0]
 		}

@@ -1,0 +1,187 @@
+// Package riskanalysis is the risk analysis service: the web pages, the
+// API and the command line resolve, document, finalise and compare
+// analyses through it, get its reminders, and have the assessments'
+// shortfalls proposed as vulnerabilities. The register's records and
+// their rules of validity are internal/risk's; the store keeps them.
+package riskanalysis
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/assessment"
+	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/risk"
+)
+
+// Store is what the risk service needs of an organisation's records
+// (store.Scoped implements it).
+type Store interface {
+	RiskRegister(ctx context.Context, catalog *risk.Threats) (*risk.Register, error)
+	RiskSettings(ctx context.Context) (risk.Scales, int, error)
+	Analyses(ctx context.Context) ([]*risk.Analysis, error)
+	Analysis(ctx context.Context, id string) (*risk.Analysis, error)
+	AnalysisSnapshot(ctx context.Context, id string) ([]byte, error)
+	FinalizeAnalysis(ctx context.Context, id, approver, reviewBy string, at time.Time, build func(a risk.Analysis) (*risk.Document, error)) (*risk.Analysis, error)
+}
+
+// Service is the risk analysis as the web, the API and the command line
+// use it: the threat catalog, and documents made from the live register
+// or a frozen record.
+type Service struct {
+	Threats *risk.Threats
+	Catalog *catalog.Registry
+}
+
+// NewService loads the threat catalog, checked against reg.
+func NewService(reg *catalog.Registry) (*Service, error) {
+	t, err := risk.LoadThreats(reg)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{Threats: t, Catalog: reg}, nil
+}
+
+// Resolve finds an analysis by id, by version number, or "latest" (also
+// ""): the newest. Errors: NotFound.
+func (s *Service) Resolve(ctx context.Context, st Store, ref string) (*risk.Analysis, error) {
+	all, err := st.Analyses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range all {
+		if ref == "" || ref == "latest" || a.ID == ref || strconv.Itoa(a.Version) == ref {
+			return a, nil
+		}
+	}
+	if len(all) == 0 {
+		return nil, errs.New(errs.NotFound, "no risk analysis yet: start one")
+	}
+	return nil, errs.New(errs.NotFound, "no risk analysis "+strconv.Quote(ref)+": give its id or version number, or \"latest\"")
+}
+
+// Document is the analysis as a report shows it: a final one's frozen
+// record, or a draft over the register as it stands at now.
+func (s *Service) Document(ctx context.Context, st Store, orgName string, a *risk.Analysis, now time.Time) (*risk.Document, error) {
+	if a.Status == risk.Final {
+		raw, err := st.AnalysisSnapshot(ctx, a.ID)
+		if err != nil {
+			return nil, err
+		}
+		doc, err := risk.ParseDocument(raw)
+		if err != nil {
+			return nil, err
+		}
+		doc.Analysis = *a // the row carries the hash the record cannot hold
+		return doc, nil
+	}
+	g, err := st.RiskRegister(ctx, s.Threats)
+	if err != nil {
+		return nil, err
+	}
+	return risk.NewDocument(orgName, *a, g, now), nil
+}
+
+// Live is a document of the register as it stands, outside any analysis:
+// what the register's exports are made from.
+func (s *Service) Live(ctx context.Context, st Store, orgName string, now time.Time) (*risk.Document, error) {
+	g, err := st.RiskRegister(ctx, s.Threats)
+	if err != nil {
+		return nil, err
+	}
+	a := risk.Analysis{Title: "Risk register", Scope: "The organisation's whole risk register as it stands", Method: risk.DefaultMethod, Status: risk.Draft}
+	return risk.NewDocument(orgName, a, g, now), nil
+}
+
+// Finalize freezes a draft analysis with the register as it stands,
+// signed off by approver, its periodic review due after the organisation's
+// review interval.
+func (s *Service) Finalize(ctx context.Context, st Store, orgName, id, approver string, now time.Time) (*risk.Analysis, error) {
+	_, months, err := st.RiskSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reviewBy := now.UTC().AddDate(0, months, 0).Format(risk.DateLayout)
+	return st.FinalizeAnalysis(ctx, id, approver, reviewBy, now, func(a risk.Analysis) (*risk.Document, error) {
+		g, err := st.RiskRegister(ctx, s.Threats)
+		if err != nil {
+			return nil, err
+		}
+		a.SHA256 = ""
+		return risk.NewDocument(orgName, a, g, *a.FinalizedAt), nil
+	})
+}
+
+// Changes compares an analysis with the final one before it: what changed
+// since the last analysis. prev is nil when there is none.
+func (s *Service) Changes(ctx context.Context, st Store, orgName string, a *risk.Analysis, now time.Time) (prev, cur *risk.Document, changes []Change, err error) {
+	cur, err = s.Document(ctx, st, orgName, a, now)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	all, err := st.Analyses(ctx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	for _, p := range all {
+		if p.Status == risk.Final && p.Version < a.Version {
+			if prev, err = s.Document(ctx, st, orgName, p, now); err != nil {
+				return nil, nil, nil, err
+			}
+			return prev, cur, Changes(prev, cur), nil
+		}
+	}
+	return nil, cur, nil, nil
+}
+
+// Reminders lists what calls for the analysis to be reviewed or updated.
+func (s *Service) Reminders(ctx context.Context, st Store, now time.Time) ([]Reminder, error) {
+	all, err := st.Analyses(ctx)
+	if err != nil {
+		return nil, err
+	}
+	g, err := st.RiskRegister(ctx, s.Threats)
+	if err != nil {
+		return nil, err
+	}
+	return Reminders(risk.Today(now), all, g), nil
+}
+
+// ProposalStore is what proposing vulnerabilities from the assessments
+// reads and writes (store.Scoped implements it).
+type ProposalStore interface {
+	Assessments(ctx context.Context) ([]*assessment.Assessment, error)
+	Answers(ctx context.Context, assessmentID string) (map[string]*assessment.Answer, error)
+	Vulnerabilities(ctx context.Context) ([]*risk.Vulnerability, error)
+	AddVulnerabilities(ctx context.Context, vs []*risk.Vulnerability) error
+}
+
+// Propose adds to the register, as proposed vulnerabilities, the
+// shortfalls of the newest assessment of each framework (frameworks, by
+// id) that no vulnerability covers yet, and says how many it added.
+func (s *Service) Propose(ctx context.Context, st ProposalStore, frameworks []string) (int, error) {
+	all, err := st.Assessments(ctx)
+	if err != nil {
+		return 0, err
+	}
+	existing, err := st.Vulnerabilities(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var proposed []*risk.Vulnerability
+	for _, fw := range frameworks {
+		a := assessment.Current(all, fw)
+		if a == nil {
+			continue
+		}
+		answers, err := st.Answers(ctx, a.ID)
+		if err != nil {
+			return 0, err
+		}
+		proposed = append(proposed, Proposals(s.Catalog, a, answers, slices.Concat(existing, proposed))...)
+	}
+	return len(proposed), st.AddVulnerabilities(ctx, proposed)
+}
