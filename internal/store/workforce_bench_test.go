@@ -8,6 +8,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
@@ -63,7 +64,7 @@ func BenchmarkRosterImport(b *testing.B) {
 		}
 		prog, _ := sc.TrainingProgram(ctx)
 		done, _ := sc.Completions(ctx, "")
-		if as := prog.Evaluate(people, done, "2026-11-23"); len(as) < 300000 {
+		if as := training.Evaluate(prog, people, done, "2026-11-23"); len(as) < 300000 {
 			b.Fatalf("%d assignments", len(as))
 		}
 	}

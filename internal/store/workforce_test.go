@@ -109,7 +109,7 @@ func TestRosterReimport(t *testing.T) {
 		prog, _ := sc.TrainingProgram(ctx)
 		done, _ := sc.Completions(ctx, "")
 		got := map[string]bool{}
-		for _, a := range prog.Evaluate(people, done, "2026-07-10") {
+		for _, a := range training.Evaluate(prog, people, done, "2026-07-10") {
 			got[a.Person.EmployeeID+"/"+a.Module] = true
 		}
 		for k, want := range map[string]bool{"1004/billing": true, "1004/clinician": false, "1005/awareness": false, "1006/awareness": false, "1007/clinician": true, "1002/privileged": true} {

@@ -143,7 +143,7 @@ func Status(ctx context.Context, sc *store.Scoped, now time.Time) (*workforce.Pr
 	if err != nil {
 		return nil, nil, err
 	}
-	return prog, workforce.Summarize(prog, people, done, now.UTC().Format(workforce.DateLayout)), nil
+	return prog, Summarize(prog, people, done, now.UTC().Format(workforce.DateLayout)), nil
 }
 
 // Refresh records the training results as a dated input of the CPG
@@ -157,9 +157,9 @@ func (s *Service) Refresh(ctx context.Context, sc *store.Scoped) error {
 		return err
 	}
 	today := now.UTC().Format(workforce.DateLayout)
-	tt := workforce.NewTrainingTally(prog)
+	tt := NewTrainingTally(prog)
 	if err := sc.EachPeopleSlice(ctx, func(people []*workforce.Person, done []*workforce.Completion) error {
-		tt.Add(prog.Evaluate(people, done, today))
+		tt.Add(Evaluate(prog, people, done, today))
 		return nil
 	}); err != nil {
 		return err
@@ -185,5 +185,5 @@ func (r Records) TrainingStatus(ctx context.Context, now time.Time) (*workforce.
 // Checklist is the termination checklist a leaver gets, naming the ePHI
 // systems of systemNames (asset id → name).
 func Checklist(systemNames map[string]string) store.Checklist {
-	return func(p *workforce.Person) []*workforce.ChecklistItem { return workforce.Checklist(p, systemNames) }
+	return func(p *workforce.Person) []*workforce.ChecklistItem { return TerminationChecklist(p, systemNames) }
 }

@@ -110,7 +110,7 @@ func TestEveryChangeRefreshesTheTrainingInput(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := st.Input(prog, now)
+			want := training.StatusInput(st, prog, now)
 			if got.Status != want.Status || got.Detail != want.Detail {
 				t.Errorf("after %s: the input says %s %q; the roster's status %s %q", step.name, got.Status, got.Detail, want.Status, want.Detail)
 			}
@@ -181,7 +181,7 @@ func TestTrainingInputInSlices(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := st.Input(prog, now)
+		want := training.StatusInput(st, prog, now)
 		if err := (&training.Service{Now: func() time.Time { return now }}).Refresh(ctx, sc); err != nil {
 			t.Fatal(err)
 		}

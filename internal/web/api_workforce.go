@@ -8,6 +8,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/tabular"
+	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
@@ -48,7 +49,7 @@ func (s *Server) apiPerson(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	assignments := []*workforce.Assignment{}
-	if st := workforce.Summarize(prog, []*workforce.Person{p}, done, workforce.Today(s.now())); len(st.People) == 1 {
+	if st := training.Summarize(prog, []*workforce.Person{p}, done, workforce.Today(s.now())); len(st.People) == 1 {
 		assignments = st.People[0].Assignments
 	}
 	writeAPI(w, http.StatusOK, map[string]any{"person": p, "assignments": assignments, "completions": nonNil(done), "termination_checklist": nonNil(items), "sanctions": nonNil(sanctions)})

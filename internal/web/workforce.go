@@ -15,6 +15,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/tabular"
+	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
@@ -57,7 +58,7 @@ func (s *Server) renderMyTraining(w http.ResponseWriter, r *http.Request, status
 			s.fail(w, r, err)
 			return
 		}
-		st := workforce.Summarize(prog, []*workforce.Person{me}, done, v.Today)
+		st := training.Summarize(prog, []*workforce.Person{me}, done, v.Today)
 		v.Person, v.History = me, done
 		if len(st.People) == 1 {
 			v.Status = st.People[0]
@@ -104,7 +105,7 @@ func (s *Server) attestTraining(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	module := r.PathValue("module")
-	assigned := slices.ContainsFunc(prog.Evaluate([]*workforce.Person{me}, nil, today), func(a *workforce.Assignment) bool { return a.Module == module })
+	assigned := slices.ContainsFunc(training.Evaluate(prog, []*workforce.Person{me}, nil, today), func(a *workforce.Assignment) bool { return a.Module == module })
 	if !assigned {
 		fail(errs.New(errs.NotFound, "the module "+module+" is not assigned to you"))
 		return
@@ -339,7 +340,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 		s.fail(w, r, err)
 		return
 	}
-	if st := workforce.Summarize(prog, []*workforce.Person{p}, v.History, v.Today); len(st.People) == 1 {
+	if st := training.Summarize(prog, []*workforce.Person{p}, v.History, v.Today); len(st.People) == 1 {
 		v.Status = st.People[0]
 	}
 	_, names, err := sc.Store.AssetNames(ctx)

@@ -217,3 +217,23 @@ func ParseDate(s string) (string, bool) {
 
 // Today is the day of t as workforce records compare dates.
 func Today(t time.Time) string { return t.UTC().Format(DateLayout) }
+
+// AddDays is the day n days after date (YYYY-MM-DD); date itself when it
+// is not one.
+func AddDays(date string, n int) string {
+	t, err := time.Parse(DateLayout, date)
+	if err != nil {
+		return date
+	}
+	return t.AddDate(0, 0, n).Format(DateLayout)
+}
+
+// AddMonths is the day n months after date; date itself when it is not
+// one.
+func AddMonths(date string, n int) string {
+	t, err := time.Parse(DateLayout, date)
+	if err != nil {
+		return date
+	}
+	return t.AddDate(0, n, 0).Format(DateLayout)
+}

@@ -23,40 +23,6 @@ type ChecklistItem struct {
 	DoneBy   string `json:"done_by,omitempty"`
 }
 
-// Checklist is the termination checklist that opens when p leaves: disable
-// the person's account on each ePHI system they reach (systemNames by
-// asset id), their email and directory account and remote access; collect
-// devices, badge and keys; remove building access.
-func Checklist(p *Person, systemNames map[string]string) []*ChecklistItem {
-	var items []*ChecklistItem
-	add := func(kind, title string) {
-		items = append(items, &ChecklistItem{PersonID: p.ID, Kind: kind, Title: title})
-	}
-	for _, id := range p.Systems {
-		name := systemNames[id]
-		if name == "" {
-			name = id
-		}
-		add("account", "Disable "+p.Name+"'s account on "+name)
-	}
-	add("account", "Disable the email and directory account"+emailNote(p))
-	add("account", "Revoke remote access (VPN, remote desktop) and reset shared passwords they knew")
-	add("device", "Collect laptops, phones, tokens and removable media issued to them")
-	add("device", "Collect the ID badge and keys")
-	add("access", "Remove building and room access (badge system, alarm codes)")
-	if p.Access.Rank() >= Administer.Rank() {
-		add("access", "Rotate administrator credentials and service-account secrets they held")
-	}
-	return items
-}
-
-func emailNote(p *Person) string {
-	if p.Email == "" {
-		return ""
-	}
-	return " (" + p.Email + ")"
-}
-
 // A Sanction records a sanction applied to a workforce member who failed
 // to comply with the security policies (164.308(a)(1)(ii)(C)).
 type Sanction struct {

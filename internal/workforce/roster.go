@@ -260,7 +260,7 @@ func StreamRoster(file string, r io.Reader, maxXLSX int64, m Mapping, current Ro
 			if seen[strings.ToLower(c.EmployeeID)] == 0 && c.Active(today) {
 				// Gone from the export: their last day was the day before it.
 				left := *c
-				left.End = max(addDays(today, -1), c.Start)
+				left.End = max(AddDays(today, -1), c.Start)
 				if err := sink.Leave(&Leave{Person: &left, End: left.End, Reason: "not in the export"}); err != nil {
 					return err
 				}

@@ -1,7 +1,6 @@
 package workforce
 
 import (
-	"cmp"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -73,28 +72,6 @@ type Rule struct {
 	Departments []string     `json:"departments"`
 	Types       []WorkerType `json:"types"`
 	MinAccess   Access       `json:"min_access"`
-}
-
-// Matches reports whether the rule assigns its module to p.
-func (r *Rule) Matches(p *Person) bool {
-	in := func(list []string, v string) bool {
-		if len(list) == 0 {
-			return true
-		}
-		for _, x := range list {
-			if strings.EqualFold(strings.TrimSpace(x), strings.TrimSpace(v)) {
-				return true
-			}
-		}
-		return false
-	}
-	if !in(r.Positions, p.Position) || !in(r.Departments, p.Department) {
-		return false
-	}
-	if len(r.Types) > 0 && !slices.Contains(r.Types, p.Type) {
-		return false
-	}
-	return p.Access.Rank() >= max(r.MinAccess.Rank(), 0)
 }
 
 // Describe says whom the rule assigns the module to, in words.
@@ -186,81 +163,6 @@ type Program struct {
 	Rules   []*Rule   `json:"rules"`
 }
 
-// Evaluate assigns modules to every person active on day today by the
-// rules, and works out each assignment's due date and status from the
-// completions. Assignments follow the roster: a joiner gets hers, a mover
-// the ones of the new position, a leaver none.
-func (pr *Program) Evaluate(people []*Person, completions []*Completion, today string) []*Assignment {
-	modules := make(map[string]*Module, len(pr.Modules))
-	for _, m := range pr.Modules {
-		modules[m.Code] = m
-	}
-	type key struct{ person, module string }
-	last := make(map[key]string, len(completions))
-	for _, c := range completions {
-		k := key{c.PersonID, c.Module}
-		if c.CompletedOn > last[k] {
-			last[k] = c.CompletedOn
-		}
-	}
-	var out []*Assignment
-	seen := make(map[string]bool, len(pr.Modules))
-	for _, p := range people {
-		if !p.Active(today) {
-			continue
-		}
-		clear(seen)
-		for _, r := range pr.Rules {
-			m := modules[r.Module]
-			if m == nil || seen[m.Code] || !r.Matches(p) {
-				continue
-			}
-			seen[m.Code] = true
-			a := &Assignment{Person: p, PersonID: p.ID, Module: m.Code, LastCompleted: last[key{p.ID, m.Code}]}
-			switch {
-			case a.LastCompleted == "":
-				from := cmp.Or(p.Start, today)
-				if created := m.CreatedAt.UTC().Format(DateLayout); !m.CreatedAt.IsZero() && created > from {
-					from = created
-				}
-				a.Due = addDays(from, m.DueDays)
-			case m.RecurMonths == 0:
-				a.Due, a.Status = a.LastCompleted, Complete
-			default:
-				a.Due = addMonths(a.LastCompleted, m.RecurMonths)
-				if a.Due >= today {
-					a.Status = Current
-				}
-			}
-			if a.Status == "" {
-				if a.Due < today {
-					a.Status = Overdue
-				} else {
-					a.Status = Due
-				}
-			}
-			out = append(out, a)
-		}
-	}
-	return out
-}
-
-func addDays(date string, n int) string {
-	t, err := time.Parse(DateLayout, date)
-	if err != nil {
-		return date
-	}
-	return t.AddDate(0, 0, n).Format(DateLayout)
-}
-
-func addMonths(date string, n int) string {
-	t, err := time.Parse(DateLayout, date)
-	if err != nil {
-		return date
-	}
-	return t.AddDate(0, n, 0).Format(DateLayout)
-}
-
 // A Tally counts assignments: how many, how many done, how many overdue.
 type Tally struct {
 	Name     string `json:"name"`
@@ -276,34 +178,6 @@ func (t Tally) Rate() float64 {
 		return 100
 	}
 	return 100 * float64(t.Done) / float64(t.Assigned)
-}
-
-// Tallies groups assignments by key (module code, department, position)
-// and counts each group, in name order.
-func Tallies(as []*Assignment, key func(*Assignment) string) []Tally {
-	idx := map[string]int{}
-	var out []Tally
-	for _, a := range as {
-		k := key(a)
-		i, ok := idx[k]
-		if !ok {
-			i = len(out)
-			idx[k] = i
-			out = append(out, Tally{Name: k})
-		}
-		t := &out[i]
-		t.Assigned++
-		switch a.Status {
-		case Complete, Current:
-			t.Done++
-		case Due:
-			t.Due++
-		case Overdue:
-			t.Overdue++
-		}
-	}
-	slices.SortFunc(out, func(a, b Tally) int { return strings.Compare(a.Name, b.Name) })
-	return out
 }
 
 //go:embed program.json
