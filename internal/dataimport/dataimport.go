@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/identity"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
@@ -239,8 +240,8 @@ func run(ctx context.Context, req Request, name string, format *ingest.Format, r
 		if err != nil {
 			return err
 		}
-		res, err := sc.ImportAccounts(ctx, kind, name, out.SHA256, out.Size, func(emit func(*ingest.Account) error) (*ingest.AccountsInfo, error) {
-			return ingest.ReadAccounts(name, r, kind, emit)
+		res, err := sc.ImportAccounts(ctx, kind, name, out.SHA256, out.Size, func(emit func(*identity.Keyed) error) (*ingest.AccountsInfo, error) {
+			return ingest.ReadAccounts(name, r, kind, func(a *ingest.Account) error { return emit(identity.Key(a)) })
 		}, req.After...)
 		if err != nil {
 			return err

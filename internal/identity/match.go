@@ -36,6 +36,64 @@ const (
 // Rules lists them in the order they are tried.
 var Rules = []string{RuleEmployeeID, RuleEmail, RuleLogin, RuleUsername, RuleAdmin, RuleName}
 
+// The keys of an account a pass looks it up by (see Keyed).
+const (
+	KeyEmployeeID = "employee_id"
+	KeyEmail      = "email"
+	KeyLogin      = "login"
+	KeyAltLogin   = "alt_login"
+	KeyLocal      = "local"
+	KeyBase       = "base"
+	KeyName       = "name"
+)
+
+// What a pass compares an account's key with.
+const (
+	PersonEmployeeID = "person.employee_id" // the roster's employee id
+	PersonEmail      = "person.email"       // the person's work email
+	PersonEmailLocal = "person.email_local" // the work email's part before the @ (people with an email only)
+	PersonName       = "person.name"        // the person's name
+	MatchedAccount   = "account.local"      // the user name of an account matched by another rule than RuleAdmin
+)
+
+// A Pass is one step of the matching: accounts no earlier pass matched
+// are looked up by one of their keys against one field of the roster (or
+// of the accounts already matched). A unique pass picks no one when
+// several people share the key.
+type Pass struct {
+	Rule    string
+	Key     string // one of the Key constants
+	Against string // one of the Person constants, or MatchedAccount
+	Unique  bool
+}
+
+// Passes are the matching, in the order it runs: the store runs each as
+// one statement over every account of an import, so a million accounts
+// need no memory.
+var Passes = []Pass{
+	{RuleEmployeeID, KeyEmployeeID, PersonEmployeeID, false},
+	{RuleEmail, KeyEmail, PersonEmail, false},
+	{RuleLogin, KeyLogin, PersonEmail, false},
+	{RuleLogin, KeyAltLogin, PersonEmail, false},
+	{RuleUsername, KeyLocal, PersonEmailLocal, true},
+	{RuleAdmin, KeyBase, MatchedAccount, true},
+	{RuleName, KeyName, PersonName, true},
+}
+
+// Keyed is an account read from an export with the keys the passes look
+// it up by, each compared lower case.
+type Keyed struct {
+	*ingest.Account
+	LoginKey, AltKey, LocalKey, BaseKey, EmailKey, NameKey string
+}
+
+// Key computes an account's keys.
+func Key(a *ingest.Account) *Keyed {
+	local := LocalKey(a.Login)
+	return &Keyed{Account: a, LoginKey: strings.ToLower(a.Login), AltKey: strings.ToLower(a.AltLogin), LocalKey: local, BaseKey: BaseKey(local),
+		EmailKey: strings.ToLower(a.Email), NameKey: NameKey(a.Name)}
+}
+
 // Explain says how a rule matched and how far to trust it: high, medium
 // or low confidence.
 func Explain(rule string) (why, confidence string) {

@@ -1,9 +1,11 @@
 package identity_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/safeguard-health/safeguard/internal/identity"
+	"github.com/safeguard-health/safeguard/internal/ingest"
 )
 
 func TestKeys(t *testing.T) {
@@ -24,5 +26,26 @@ func TestKeys(t *testing.T) {
 		if why, _ := identity.Explain(r); why == "" || why == r && r != "" {
 			t.Errorf("rule %q unexplained", r)
 		}
+	}
+}
+
+// An account's keys are computed once, before it is stored, and the
+// passes run the rules in their order of strength.
+func TestKeyedAndPasses(t *testing.T) {
+	k := identity.Key(&ingest.Account{Login: `RIVERSIDE\adm-SPatel`, AltLogin: "SPatel@Riverside.example", Email: "Sam.Patel@Riverside.example", Name: "Sam  Patel (admin)"})
+	if k.LoginKey != `riverside\adm-spatel` || k.AltKey != "spatel@riverside.example" || k.LocalKey != "adm-spatel" || k.BaseKey != "spatel" ||
+		k.EmailKey != "sam.patel@riverside.example" || k.NameKey != "sam patel" {
+		t.Errorf("keys: %+v", k)
+	}
+	last := 0
+	for _, p := range identity.Passes {
+		i := slices.Index(identity.Rules, p.Rule)
+		if i < last {
+			t.Errorf("pass %+v runs after a weaker rule", p)
+		}
+		last = i
+	}
+	if last != len(identity.Rules)-1 {
+		t.Errorf("the passes end with rule %d of %d", last, len(identity.Rules))
 	}
 }

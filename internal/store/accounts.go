@@ -39,7 +39,7 @@ func boolInt(b bool) int {
 // imported before. A file imported before (the same SHA-256) is recognised
 // and nothing is written. A failed import leaves nothing but an audit entry
 // saying why.
-func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, size int64, read func(emit func(*ingest.Account) error) (*ingest.AccountsInfo, error), after ...TxFunc) (*AccountsImport, error) {
+func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, size int64, read func(emit func(*identity.Keyed) error) (*ingest.AccountsInfo, error), after ...TxFunc) (*AccountsImport, error) {
 	s := sc.s
 	out := &AccountsImport{}
 	err := s.audited(ctx, func(tx *sql.Tx) (change, error) {
@@ -59,7 +59,7 @@ func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, 
 		out.Replaced = int(n)
 		ins := s.newInserter(ctx, tx, "accounts", accountColumns, "accounts")
 		defer ins.close()
-		info, err := pipe(ctx, read, func(a *ingest.Account) error {
+		info, err := pipe(ctx, read, func(a *identity.Keyed) error {
 			if a.Source != format {
 				return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d is a %s account, not %s", file, a.Line, a.Source, format))
 			}
@@ -68,9 +68,8 @@ func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, 
 			if err != nil {
 				return err
 			}
-			local := identity.LocalKey(a.Login)
-			return ins.add(id, sc.org.ID, rec.ID, a.Source, a.Line, a.ExternalID, a.Login, strings.ToLower(a.Login), strings.ToLower(a.AltLogin), local, identity.BaseKey(local),
-				a.Email, strings.ToLower(a.Email), a.Name, identity.NameKey(a.Name), a.EmployeeID, a.Department, a.Title, boolInt(a.Enabled), a.Status, a.Kind,
+			return ins.add(id, sc.org.ID, rec.ID, a.Source, a.Line, a.ExternalID, a.Login, a.LoginKey, a.AltKey, a.LocalKey, a.BaseKey,
+				a.Email, a.EmailKey, a.Name, a.NameKey, a.EmployeeID, a.Department, a.Title, boolInt(a.Enabled), a.Status, a.Kind,
 				a.Created, a.LastLogin, boolInt(a.LoginKnown), a.PasswordSet, boolInt(a.PasswordNoExpiry), string(a.MFA), a.MFAMethods,
 				string(a.Privileged), a.PrivilegedBecause, string(a.Mailbox), string(a.Remote), a.RemoteBecause, strings.Join(a.Groups, "; "))
 		})
@@ -188,10 +187,10 @@ func (sc *Scoped) MatchAccounts(ctx context.Context) (map[string]int, error) {
 	return out, err
 }
 
-// matchAccounts matches the accounts of one import (or, importID "", all
-// the organisation's) to people of its roster, by the rules of
-// identity.Rules in order, each only for accounts no earlier rule matched.
-// It is done in the database, so that a million accounts need no memory.
+// matchAccounts runs the matching's passes (identity.Passes) over the
+// accounts of one import (or, importID "", all the organisation's), each
+// only for accounts no earlier pass matched, in the database, so that a
+// million accounts need no memory.
 func (s *Store) matchAccounts(ctx context.Context, tx *sql.Tx, orgID, importID string) (map[string]int, error) {
 	scope, args := `accounts.org_id = ?`, []any{orgID}
 	if importID != "" {
@@ -204,20 +203,43 @@ func (s *Store) matchAccounts(ctx context.Context, tx *sql.Tx, orgID, importID s
 	if s.engine == Postgres {
 		local = `split_part(p.email, '@', 1)`
 	}
-	// Each pass: the rule, the account's key, and the person it picks (a
-	// lookup by an index of people, once per account not yet matched; a
-	// rule that needs a unique person picks none when several share the key).
+	// Each pass picks a person by an index of people (or of the accounts
+	// matched already), once per account not yet matched; a unique pass
+	// picks none when several share the key.
 	// The keys are stored lower-cased; lower() on them again gives the
 	// comparison no column affinity, without which SQLite will not use the
 	// index on the expression and scans the organisation's people instead.
-	passes := []struct{ rule, key, pick string }{
-		{identity.RuleEmployeeID, `employee_id`, `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND lower(p.employee_id) = lower(accounts.employee_id)`},
-		{identity.RuleEmail, `email_key`, `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND lower(p.email) = lower(accounts.email_key)`},
-		{identity.RuleLogin, `login_key`, `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND lower(p.email) = lower(accounts.login_key)`},
-		{identity.RuleLogin, `alt_key`, `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND lower(p.email) = lower(accounts.alt_key)`},
-		{identity.RuleUsername, `local_key`, `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND lower(` + local + `) = lower(accounts.local_key) AND p.email LIKE '%@%' HAVING count(*) = 1`},
-		{identity.RuleAdmin, `base_key`, `SELECT min(a2.person_id) FROM accounts a2 WHERE a2.org_id = accounts.org_id AND a2.local_key = accounts.base_key AND a2.person_id <> '' AND a2.match_rule <> '` + identity.RuleAdmin + `' HAVING count(DISTINCT a2.person_id) = 1`},
-		{identity.RuleName, `name_key`, `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND lower(p.name) = lower(accounts.name_key) HAVING count(*) = 1`},
+	keys := map[string]string{identity.KeyEmployeeID: "employee_id", identity.KeyEmail: "email_key", identity.KeyLogin: "login_key", identity.KeyAltLogin: "alt_key",
+		identity.KeyLocal: "local_key", identity.KeyBase: "base_key", identity.KeyName: "name_key"}
+	against := map[string]string{identity.PersonEmployeeID: "lower(p.employee_id)", identity.PersonEmail: "lower(p.email)",
+		identity.PersonEmailLocal: "lower(" + local + ")", identity.PersonName: "lower(p.name)"}
+	type pass struct{ rule, key, pick string }
+	var passes []pass
+	for _, p := range identity.Passes {
+		key, ok := keys[p.Key]
+		if !ok {
+			return nil, fmt.Errorf("matching: no account key %q", p.Key)
+		}
+		var pick string
+		if p.Against == identity.MatchedAccount {
+			pick = `SELECT min(a2.person_id) FROM accounts a2 WHERE a2.org_id = accounts.org_id AND a2.local_key = accounts.` + key + ` AND a2.person_id <> '' AND a2.match_rule <> '` + p.Rule + `'`
+			if p.Unique {
+				pick += ` HAVING count(DISTINCT a2.person_id) = 1`
+			}
+		} else {
+			col, ok := against[p.Against]
+			if !ok {
+				return nil, fmt.Errorf("matching: nothing of a person is %q", p.Against)
+			}
+			pick = `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND ` + col + ` = lower(accounts.` + key + `)`
+			if p.Against == identity.PersonEmailLocal {
+				pick += ` AND p.email LIKE '%@%'`
+			}
+			if p.Unique {
+				pick += ` HAVING count(*) = 1`
+			}
+		}
+		passes = append(passes, pass{p.Rule, key, pick})
 	}
 	out := map[string]int{}
 	for _, p := range passes {

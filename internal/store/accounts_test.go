@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/identity"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
@@ -61,8 +62,8 @@ func importAccountBytes(ctx context.Context, sc *store.Scoped, name string, data
 			return ingest.ReadMFARegistrations(name, bytes.NewReader(data), emit)
 		})
 	}
-	return sc.ImportAccounts(ctx, format, name, sha, int64(len(data)), func(emit func(*ingest.Account) error) (*ingest.AccountsInfo, error) {
-		return ingest.ReadAccounts(name, bytes.NewReader(data), format, emit)
+	return sc.ImportAccounts(ctx, format, name, sha, int64(len(data)), func(emit func(*identity.Keyed) error) (*ingest.AccountsInfo, error) {
+		return ingest.ReadAccounts(name, bytes.NewReader(data), format, func(a *ingest.Account) error { return emit(identity.Key(a)) })
 	})
 }
 
