@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -135,27 +136,34 @@ with --apply everything lands in one transaction or nothing does.`,
 			if err != nil {
 				return err
 			}
-			g, err := sc.RiskRegister(cmd.Context(), svc.Threats)
-			if err != nil {
-				return err
-			}
-			file, err := openInput(args[0])
-			if err != nil {
-				return err
-			}
-			defer file.Close()
-			p, err := risk.PlanRisks(args[0], file, g)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "%s: %d risk(s) to add, %d to update, %d new vulnerabilit(ies).\n", args[0], len(p.Add), len(p.Update), len(p.NewVulns))
-			return a.applyIf(apply, func() error { return sc.ApplyRiskPlan(cmd.Context(), p) })
+			return a.importRecords(cmd.Context(), sc, svc.Threats, dataimport.RecordRisks, args[0], apply)
 		}),
 	}
 	imp.Flags().BoolVar(&apply, "apply", false, "write the risks (default: only check and count them)")
 	a.dbFlags(imp, true)
 	cmd.AddCommand(list, imp, a.assetCommand(), a.analysisCommand())
 	return cmd
+}
+
+// importRecords plans a file of the organisation's records (the
+// inventory, the register) and says what it would do; with apply it
+// writes it, or else says nothing was written.
+func (a *app) importRecords(ctx context.Context, sc *store.Scoped, threats *risk.Threats, kind, path string, apply bool) error {
+	content, err := readInput(path, risk.MaxImportBytes)
+	if err != nil {
+		return err
+	}
+	p, err := dataimport.PlanRecords(ctx, sc, threats, kind, path, content)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, p.Summary())
+	if p.Assets != nil {
+		for _, u := range p.Assets.Update {
+			fmt.Fprintf(a.stdout, "  %s: %s\n", u.Old.Name, strings.Join(u.Fields, ", "))
+		}
+	}
+	return a.applyIf(apply, func() error { return p.Apply(ctx, sc) })
 }
 
 // applyIf writes an import planned from a file with --apply, or says
@@ -225,25 +233,12 @@ lacks keep their values. Every bad cell is named by line and column and nothing
 is imported until the file is clean; with --apply everything lands in one
 transaction or nothing does.`,
 		Args: cobra.ExactArgs(1),
-		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, args []string) error {
-			current, err := sc.Assets(cmd.Context())
+		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
+			svc, sc, err := a.riskScope(cmd.Context(), s)
 			if err != nil {
 				return err
 			}
-			file, err := openInput(args[0])
-			if err != nil {
-				return err
-			}
-			defer file.Close()
-			p, err := risk.PlanAssets(args[0], file, current)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "%s: %d asset(s) to add, %d to update, %d unchanged.\n", args[0], len(p.Add), len(p.Update), p.Unchanged)
-			for _, u := range p.Update {
-				fmt.Fprintf(a.stdout, "  %s: %s\n", u.Old.Name, strings.Join(u.Fields, ", "))
-			}
-			return a.applyIf(apply, func() error { return sc.ApplyAssetPlan(cmd.Context(), p) })
+			return a.importRecords(cmd.Context(), sc, svc.Threats, dataimport.RecordAssets, args[0], apply)
 		}),
 	}
 	imp.Flags().BoolVar(&apply, "apply", false, "write the assets (default: only check and count them)")

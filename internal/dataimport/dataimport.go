@@ -2,7 +2,10 @@
 // EPSS scores, scanner output, an account export — in the format detected
 // from its content or named by the caller, reporting its progress as the
 // file is read. The command line and the web app's background jobs both
-// import through it.
+// import through it. Files of the organisation's own records (the ePHI
+// inventory, the risk register) are planned against the records as they
+// stand and applied in one transaction (records.go): the page's preview
+// and apply, the API and the command line all go through PlanRecords.
 package dataimport
 
 import (

@@ -1,11 +1,11 @@
 package web
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 	"slices"
 
+	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -74,37 +74,24 @@ func (s *Server) apiImportFile(w http.ResponseWriter, r *http.Request, kind stri
 		s.apiError(w, r, errs.Wrap(errs.Invalid, "the upload could not be read", err))
 		return
 	}
-	g, err := s.register(r)
+	apply := r.URL.Query().Get("apply") == "true"
+	p, err := dataimport.PlanRecords(r.Context(), sc.Store, s.risk.Threats, kind, h.Filename, content)
+	if err == nil && apply {
+		err = p.Apply(r.Context(), sc.Store)
+	}
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	apply := r.URL.Query().Get("apply") == "true"
-	if kind == "assets" {
-		p, err := risk.PlanAssets(h.Filename, bytes.NewReader(content), g.Assets)
-		if err == nil && apply {
-			err = sc.Store.ApplyAssetPlan(r.Context(), p)
-		}
-		if err != nil {
-			s.apiError(w, r, err)
-			return
-		}
-		updates := make([]map[string]any, len(p.Update))
-		for i, u := range p.Update {
+	if p.Assets != nil {
+		updates := make([]map[string]any, len(p.Assets.Update))
+		for i, u := range p.Assets.Update {
 			updates[i] = map[string]any{"name": u.Old.Name, "id": u.Old.ID, "fields": u.Fields}
 		}
-		writeAPI(w, http.StatusOK, map[string]any{"applied": apply, "file": p.File, "sha256": p.SHA256, "add": nonNil(p.Add), "update": updates, "unchanged": p.Unchanged})
+		writeAPI(w, http.StatusOK, map[string]any{"applied": apply, "file": p.Assets.File, "sha256": p.Assets.SHA256, "add": nonNil(p.Assets.Add), "update": updates, "unchanged": p.Assets.Unchanged})
 		return
 	}
-	p, err := risk.PlanRisks(h.Filename, bytes.NewReader(content), g)
-	if err == nil && apply {
-		err = sc.Store.ApplyRiskPlan(r.Context(), p)
-	}
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	writeAPI(w, http.StatusOK, map[string]any{"applied": apply, "file": p.File, "sha256": p.SHA256, "add": nonNil(p.Add), "update": nonNil(p.Update), "new_vulnerabilities": nonNil(p.NewVulns)})
+	writeAPI(w, http.StatusOK, map[string]any{"applied": apply, "file": p.Risks.File, "sha256": p.Risks.SHA256, "add": nonNil(p.Risks.Add), "update": nonNil(p.Risks.Update), "new_vulnerabilities": nonNil(p.Risks.NewVulns)})
 }
 
 func (s *Server) apiImportAssets(w http.ResponseWriter, r *http.Request) {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -339,7 +339,7 @@ func (s *Server) previewImport(w http.ResponseWriter, r *http.Request, kind stri
 		s.importFailed(w, r, kind, errs.Wrap(errs.Invalid, "the upload could not be read", err))
 		return
 	}
-	plan, digest, err := s.planImport(r, kind, h.Filename, content)
+	plan, err := dataimport.PlanRecords(r.Context(), sc.Store, s.risk.Threats, kind, h.Filename, content)
 	if err != nil {
 		s.importFailed(w, r, kind, err)
 		return
@@ -350,7 +350,7 @@ func (s *Server) previewImport(w http.ResponseWriter, r *http.Request, kind stri
 		s.fail(w, r, err)
 		return
 	}
-	s.renderImport(w, r, kind, plan, id, digest)
+	s.renderImport(w, r, plan, id)
 }
 
 func (s *Server) importFailed(w http.ResponseWriter, r *http.Request, kind string, err error) {
@@ -365,33 +365,6 @@ func (s *Server) importFailed(w http.ResponseWriter, r *http.Request, kind strin
 	s.renderRegister(w, r, errs.HTTPStatus(err), errs.Message(err), "")
 }
 
-// planImport reads a file against the register; digest names the plan, so
-// the apply can tell whether the register moved since the preview.
-func (s *Server) planImport(r *http.Request, kind, filename string, content []byte) (any, string, error) {
-	g, err := s.register(r)
-	if err != nil {
-		return nil, "", err
-	}
-	var plan any
-	if kind == "assets" {
-		plan, err = risk.PlanAssets(filename, bytes.NewReader(content), g.Assets)
-	} else {
-		plan, err = risk.PlanRisks(filename, bytes.NewReader(content), g)
-	}
-	if err != nil {
-		return nil, "", err
-	}
-	h := sha256.New()
-	for _, a := range g.Assets {
-		fmt.Fprintf(h, "a %s %s\n", a.ID, a.UpdatedAt)
-	}
-	for _, rk := range g.Risks {
-		fmt.Fprintf(h, "r %s %s\n", rk.ID, rk.UpdatedAt)
-	}
-	h.Write(content)
-	return plan, hex.EncodeToString(h.Sum(nil)), nil
-}
-
 type riskImportView struct {
 	programView
 	Kind     string
@@ -402,14 +375,10 @@ type riskImportView struct {
 	Names    map[string]string
 }
 
-func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, kind string, plan any, id, digest string) {
+func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, plan *dataimport.Plan, id string) {
 	sc := scopeFrom(r.Context())
-	v := &riskImportView{programView: programView{Scope: sc}, Kind: kind, ImportID: id, Digest: digest, Names: map[string]string{}}
-	switch p := plan.(type) {
-	case *risk.AssetPlan:
-		v.Assets = p
-	case *risk.RiskPlan:
-		v.Risks = p
+	v := &riskImportView{programView: programView{Scope: sc}, Kind: plan.Kind, Assets: plan.Assets, Risks: plan.Risks, ImportID: id, Digest: plan.Digest, Names: map[string]string{}}
+	if plan.Risks != nil {
 		if g, err := s.register(r); err == nil {
 			for _, a := range g.Assets {
 				v.Names[a.ID] = a.Name
@@ -429,28 +398,12 @@ func (s *Server) applyUpload(w http.ResponseWriter, r *http.Request, kind string
 		s.importFailed(w, r, kind, err)
 		return
 	}
-	plan, digest, err := s.planImport(r, kind, filename, content)
+	plan, err := dataimport.ApplyPreviewed(r.Context(), sc.Store, s.risk.Threats, kind, filename, content, r.FormValue("digest"))
 	if err != nil {
 		s.importFailed(w, r, kind, err)
 		return
 	}
-	if digest != r.FormValue("digest") {
-		s.importFailed(w, r, kind, errs.New(errs.Conflict, "the register changed since the preview: upload the file again to see what it would do now"))
-		return
-	}
-	var notice string
-	switch p := plan.(type) {
-	case *risk.AssetPlan:
-		err = sc.Store.ApplyAssetPlan(r.Context(), p)
-		notice = fmt.Sprintf("Imported %s: %d added, %d updated, %d unchanged.", filename, len(p.Add), len(p.Update), p.Unchanged)
-	case *risk.RiskPlan:
-		err = sc.Store.ApplyRiskPlan(r.Context(), p)
-		notice = fmt.Sprintf("Imported %s: %d risk(s) added, %d updated.", filename, len(p.Add), len(p.Update))
-	}
-	if err != nil {
-		s.importFailed(w, r, kind, err)
-		return
-	}
+	notice := plan.Outcome()
 	sc.Store.DropUpload(r.Context(), id)
 	target := "/assets"
 	if kind == "risks" {
