@@ -17,6 +17,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/training"
 )
 
 // riskScope opens the risk service and the organisation named by --org.
@@ -146,14 +147,15 @@ with --apply everything lands in one transaction or nothing does.`,
 }
 
 // importRecords plans a file of the organisation's records (the
-// inventory, the register) and says what it would do; with apply it
-// writes it, or else says nothing was written.
+// inventory, the register, training completions) and says what it would
+// do; with apply it writes it, or else says nothing was written.
 func (a *app) importRecords(ctx context.Context, sc *store.Scoped, threats *risk.Threats, kind, path string, apply bool) error {
-	content, err := readInput(path, risk.MaxImportBytes)
+	content, err := readInput(path, dataimport.MaxRecordBytes(kind))
 	if err != nil {
 		return err
 	}
-	p, err := dataimport.PlanRecords(ctx, sc, threats, kind, path, content)
+	rs := &dataimport.Records{Threats: threats, Training: &training.Service{}}
+	p, err := rs.Plan(ctx, sc, kind, path, content, nil, time.Now())
 	if err != nil {
 		return err
 	}
@@ -163,7 +165,7 @@ func (a *app) importRecords(ctx context.Context, sc *store.Scoped, threats *risk
 			fmt.Fprintf(a.stdout, "  %s: %s\n", u.Old.Name, strings.Join(u.Fields, ", "))
 		}
 	}
-	return a.applyIf(apply, func() error { return p.Apply(ctx, sc) })
+	return a.applyIf(apply, func() error { return rs.Apply(ctx, sc, p) })
 }
 
 // applyIf writes an import planned from a file with --apply, or says

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/notify"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -263,27 +263,7 @@ in one transaction and updates the CPG scorecard.`,
 		Args: cobra.ExactArgs(1),
 		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, args []string) error {
 			ctx := cmd.Context()
-			content, err := readInput(args[0], workforce.MaxImportBytes)
-			if err != nil {
-				return err
-			}
-			people, err := sc.People(ctx)
-			if err != nil {
-				return err
-			}
-			prog, err := sc.TrainingProgram(ctx)
-			if err != nil {
-				return err
-			}
-			now := time.Now()
-			cs, err := workforce.PlanCompletions(args[0], bytes.NewReader(content), people, prog.Modules, now.UTC().Format(workforce.DateLayout))
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(a.stdout, "%s: %d completion(s).\n", args[0], len(cs))
-			return a.applyIf(apply, func() error {
-				return (&training.Service{Now: func() time.Time { return now }}).AddCompletions(ctx, sc, cs, "training.import")
-			})
+			return a.importRecords(ctx, sc, nil, dataimport.RecordCompletions, args[0], apply)
 		}),
 	}
 	imp.Flags().BoolVar(&apply, "apply", false, "record the completions (default: only check them)")

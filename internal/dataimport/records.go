@@ -6,99 +6,230 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
+	"slices"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/tabular"
+	"github.com/safeguard-health/safeguard/internal/training"
+	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
 // The kinds of the organisation's own records a file may hold, imported
 // in two steps: planned against the records as they stand (every bad cell
 // named, nothing written), then applied in one transaction.
 const (
-	RecordAssets = "assets" // the ePHI inventory (risk.AssetColumns)
-	RecordRisks  = "risks"  // the risk register (risk.RiskColumns)
+	RecordAssets      = "assets"      // the ePHI inventory (risk.AssetColumns)
+	RecordRisks       = "risks"       // the risk register (risk.RiskColumns)
+	RecordRoster      = "roster"      // an HR export, through a column mapping (workforce.Fields)
+	RecordCompletions = "completions" // a learning system's export of training completions
 )
 
+// RecordKinds lists them.
+var RecordKinds = []string{RecordAssets, RecordRisks, RecordRoster, RecordCompletions}
+
+// MaxRecordBytes is the largest file of records a plan reads whole.
+func MaxRecordBytes(kind string) int64 {
+	if kind == RecordAssets || kind == RecordRisks {
+		return risk.MaxImportBytes
+	}
+	return workforce.MaxImportBytes
+}
+
+// Records plans and applies files of records: the pages' previews and
+// applies, the API and the command line all go through it, so each kind
+// is read, checked against what it changes and written the same way
+// wherever it comes from.
+type Records struct {
+	Threats  *risk.Threats     // the register's threat catalog
+	Training *training.Service // writes the roster and completions, and refreshes the training input
+}
+
 // A Plan is a file of records read against the records as they stand:
-// what applying it would add and change. Its digest names the file and
-// those records, so an apply can refuse a plan the records moved under.
+// what applying it would add and change. Its digest names the file, the
+// records it was planned against and the mapping it was read through, so
+// an apply can refuse a plan the records moved under.
 type Plan struct {
-	Kind   string
-	File   string
-	Assets *risk.AssetPlan // for RecordAssets
-	Risks  *risk.RiskPlan  // for RecordRisks
-	Digest string
+	Kind        string
+	File        string
+	Assets      *risk.AssetPlan         // RecordAssets
+	Risks       *risk.RiskPlan          // RecordRisks
+	Roster      *workforce.RosterPlan   // RecordRoster
+	Completions []*workforce.Completion // RecordCompletions
+	Digest      string
+	systems     map[string]string // asset id → name, for a leaver's checklist
 }
 
 // Summary says what the plan would do, in a line.
 func (p *Plan) Summary() string {
-	if p.Assets != nil {
+	switch {
+	case p.Assets != nil:
 		return fmt.Sprintf("%s: %d asset(s) to add, %d to update, %d unchanged.", p.File, len(p.Assets.Add), len(p.Assets.Update), p.Assets.Unchanged)
+	case p.Risks != nil:
+		return fmt.Sprintf("%s: %d risk(s) to add, %d to update, %d new vulnerabilit(ies).", p.File, len(p.Risks.Add), len(p.Risks.Update), len(p.Risks.NewVulns))
+	case p.Roster != nil:
+		return fmt.Sprintf("%s: %d joiner(s), %d mover(s), %d leaver(s), %d unchanged.", p.File, len(p.Roster.Joiners), len(p.Roster.Movers), len(p.Roster.Leavers), p.Roster.Unchanged)
 	}
-	return fmt.Sprintf("%s: %d risk(s) to add, %d to update, %d new vulnerabilit(ies).", p.File, len(p.Risks.Add), len(p.Risks.Update), len(p.Risks.NewVulns))
+	return fmt.Sprintf("%s: %d completion(s).", p.File, len(p.Completions))
 }
 
 // Outcome says what applying the plan did, in a line.
 func (p *Plan) Outcome() string {
-	if p.Assets != nil {
+	switch {
+	case p.Assets != nil:
 		return fmt.Sprintf("Imported %s: %d added, %d updated, %d unchanged.", p.File, len(p.Assets.Add), len(p.Assets.Update), p.Assets.Unchanged)
+	case p.Risks != nil:
+		return fmt.Sprintf("Imported %s: %d risk(s) added, %d updated.", p.File, len(p.Risks.Add), len(p.Risks.Update))
+	case p.Roster != nil:
+		return fmt.Sprintf("Imported %s: %d joined, %d moved, %d left; %d unchanged.", p.File, len(p.Roster.Joiners), len(p.Roster.Movers), len(p.Roster.Leavers), p.Roster.Unchanged)
 	}
-	return fmt.Sprintf("Imported %s: %d risk(s) added, %d updated.", p.File, len(p.Risks.Add), len(p.Risks.Update))
+	return fmt.Sprintf("Recorded %d completion(s) from %s.", len(p.Completions), p.File)
 }
 
-// PlanRecords reads a file of kind (RecordAssets, RecordRisks) against the
-// organisation's register: the page's preview, the API and the command
-// line all plan through it. Errors: Invalid naming every bad cell by line
-// and column, or for an unknown kind.
-func PlanRecords(ctx context.Context, sc *store.Scoped, threats *risk.Threats, kind, file string, content []byte) (*Plan, error) {
-	if kind != RecordAssets && kind != RecordRisks {
-		return nil, errs.New(errs.Invalid, fmt.Sprintf("no import of %q records: %s or %s", kind, RecordAssets, RecordRisks))
-	}
-	g, err := sc.RiskRegister(ctx, threats)
+// RosterMapping is the column mapping a roster file is read through
+// before the user changes it: the one the last import used, or one
+// guessed from the file's header; header is the file's.
+func (rs *Records) RosterMapping(ctx context.Context, sc *store.Scoped, file string, content []byte) (header []string, m workforce.Mapping, err error) {
+	t, err := tabular.Read(file, bytes.NewReader(content), workforce.MaxImportBytes)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	if m, err = sc.RosterMapping(ctx); err != nil {
+		return nil, nil, err
+	}
+	if m == nil {
+		m = workforce.Guess(t.Header)
+	}
+	return t.Header, m, nil
+}
+
+// Plan reads a file of kind against the organisation's records as they
+// stand on the day of now; a roster is read through m (nil: the
+// remembered mapping, or one guessed from the header). Errors: Invalid
+// naming every bad cell by line and column, a mapping that is not whole,
+// or an unknown kind.
+func (rs *Records) Plan(ctx context.Context, sc *store.Scoped, kind, file string, content []byte, m workforce.Mapping, now time.Time) (*Plan, error) {
+	if !slices.Contains(RecordKinds, kind) {
+		return nil, errs.New(errs.Invalid, fmt.Sprintf("no import of %q records: one of %v", kind, RecordKinds))
+	}
+	if int64(len(content)) > MaxRecordBytes(kind) {
+		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: larger than the %d MiB a file of %s may be", file, MaxRecordBytes(kind)>>20, kind))
+	}
+	today := workforce.Today(now)
 	p := &Plan{Kind: kind, File: file}
-	if kind == RecordAssets {
-		p.Assets, err = risk.PlanAssets(file, bytes.NewReader(content), g.Assets)
-	} else {
-		p.Risks, err = risk.PlanRisks(file, bytes.NewReader(content), g)
-	}
-	if err != nil {
-		return nil, err
-	}
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\n", kind)
-	for _, a := range g.Assets {
-		fmt.Fprintf(h, "a %s %s\n", a.ID, a.UpdatedAt)
+	var err error
+	switch kind {
+	case RecordAssets, RecordRisks:
+		err = rs.planRegister(ctx, sc, p, content, h)
+	case RecordRoster:
+		err = rs.planRoster(ctx, sc, p, content, m, today, h)
+	case RecordCompletions:
+		err = planCompletions(ctx, sc, p, content, today)
 	}
-	for _, rk := range g.Risks {
-		fmt.Fprintf(h, "r %s %s\n", rk.ID, rk.UpdatedAt)
+	if err != nil {
+		return nil, err
 	}
 	h.Write(content)
 	p.Digest = hex.EncodeToString(h.Sum(nil))
 	return p, nil
 }
 
-// Apply writes the plan in one transaction, with its audit entry.
-func (p *Plan) Apply(ctx context.Context, sc *store.Scoped) error {
-	if p.Assets != nil {
-		return sc.ApplyAssetPlan(ctx, p.Assets)
+func (rs *Records) planRegister(ctx context.Context, sc *store.Scoped, p *Plan, content []byte, h hash.Hash) error {
+	g, err := sc.RiskRegister(ctx, rs.Threats)
+	if err != nil {
+		return err
 	}
-	return sc.ApplyRiskPlan(ctx, p.Risks)
+	if p.Kind == RecordAssets {
+		p.Assets, err = risk.PlanAssets(p.File, bytes.NewReader(content), g.Assets)
+	} else {
+		p.Risks, err = risk.PlanRisks(p.File, bytes.NewReader(content), g)
+	}
+	for _, a := range g.Assets {
+		fmt.Fprintf(h, "a %s %s\n", a.ID, a.UpdatedAt)
+	}
+	for _, rk := range g.Risks {
+		fmt.Fprintf(h, "r %s %s\n", rk.ID, rk.UpdatedAt)
+	}
+	return err
+}
+
+func (rs *Records) planRoster(ctx context.Context, sc *store.Scoped, p *Plan, content []byte, m workforce.Mapping, today string, h hash.Hash) error {
+	if m == nil {
+		var err error
+		if _, m, err = rs.RosterMapping(ctx, sc, p.File, content); err != nil {
+			return err
+		}
+	}
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	current, err := sc.People(ctx)
+	if err != nil {
+		return err
+	}
+	byName, byID, err := sc.AssetNames(ctx)
+	if err != nil {
+		return err
+	}
+	if p.Roster, err = workforce.PlanRoster(p.File, bytes.NewReader(content), m, current, byName, today); err != nil {
+		return err
+	}
+	p.systems = byID
+	for _, c := range current {
+		fmt.Fprintf(h, "%s %s\n", c.ID, c.UpdatedAt)
+	}
+	for _, f := range workforce.Fields {
+		fmt.Fprintf(h, "%s=%s\n", f, m[f])
+	}
+	return nil
+}
+
+func planCompletions(ctx context.Context, sc *store.Scoped, p *Plan, content []byte, today string) error {
+	people, err := sc.People(ctx)
+	if err != nil {
+		return err
+	}
+	prog, err := sc.TrainingProgram(ctx)
+	if err != nil {
+		return err
+	}
+	p.Completions, err = workforce.PlanCompletions(p.File, bytes.NewReader(content), people, prog.Modules, today)
+	return err
+}
+
+// Apply writes the plan in one transaction, with its audit entry; a
+// roster or completions refresh the scorecard's training input.
+func (rs *Records) Apply(ctx context.Context, sc *store.Scoped, p *Plan) error {
+	switch {
+	case p.Assets != nil:
+		return sc.ApplyAssetPlan(ctx, p.Assets)
+	case p.Risks != nil:
+		return sc.ApplyRiskPlan(ctx, p.Risks)
+	case p.Roster != nil:
+		return rs.Training.ApplyRoster(ctx, sc, p.Roster, p.systems)
+	}
+	return rs.Training.AddCompletions(ctx, sc, p.Completions, "training.import")
 }
 
 // ApplyPreviewed plans a file kept since its preview again and applies it,
-// provided the plan's digest is still the preview's: neither the file nor
-// the register moved. Errors: Conflict when they did.
-func ApplyPreviewed(ctx context.Context, sc *store.Scoped, threats *risk.Threats, kind, file string, content []byte, digest string) (*Plan, error) {
-	p, err := PlanRecords(ctx, sc, threats, kind, file, content)
+// provided the plan's digest is still the preview's: neither the file,
+// the records it changes nor the mapping moved. Errors: Conflict when they
+// did.
+func (rs *Records) ApplyPreviewed(ctx context.Context, sc *store.Scoped, kind, file string, content []byte, m workforce.Mapping, now time.Time, digest string) (*Plan, error) {
+	p, err := rs.Plan(ctx, sc, kind, file, content, m, now)
 	if err != nil {
 		return nil, err
 	}
 	if p.Digest != digest {
+		if kind == RecordRoster {
+			return nil, errs.New(errs.Conflict, "the roster or the mapping changed since the preview: check the preview again before applying")
+		}
 		return nil, errs.New(errs.Conflict, "the register changed since the preview: upload the file again to see what it would do now")
 	}
-	return p, p.Apply(ctx, sc)
+	return p, rs.Apply(ctx, sc, p)
 }

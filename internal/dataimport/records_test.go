@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/dataimport"
@@ -14,6 +15,8 @@ import (
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/training"
+	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
 // An inventory file is planned against the register, applied once the
@@ -36,11 +39,13 @@ func TestPlanRecords(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		rs := &dataimport.Records{Threats: threats, Training: &training.Service{}}
+		now := time.Now()
 		content, err := os.ReadFile(filepath.Join("..", "risk", "testdata", "inventory.csv"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		preview, err := dataimport.PlanRecords(ctx, sc, threats, dataimport.RecordAssets, "inventory.csv", content)
+		preview, err := rs.Plan(ctx, sc, dataimport.RecordAssets, "inventory.csv", content, nil, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,17 +56,17 @@ func TestPlanRecords(t *testing.T) {
 		if err := sc.CreateAsset(ctx, &risk.Asset{Name: "Fax server", Type: risk.AssetTypes[0]}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := dataimport.ApplyPreviewed(ctx, sc, threats, dataimport.RecordAssets, "inventory.csv", content, preview.Digest); !errs.Is(err, errs.Conflict) {
+		if _, err := rs.ApplyPreviewed(ctx, sc, dataimport.RecordAssets, "inventory.csv", content, nil, now, preview.Digest); !errs.Is(err, errs.Conflict) {
 			t.Fatalf("apply after the register moved: %v", err)
 		}
 		if as, _ := sc.Assets(ctx); len(as) != 1 {
 			t.Fatalf("a refused apply wrote %d assets", len(as))
 		}
-		again, err := dataimport.PlanRecords(ctx, sc, threats, dataimport.RecordAssets, "inventory.csv", content)
+		again, err := rs.Plan(ctx, sc, dataimport.RecordAssets, "inventory.csv", content, nil, now)
 		if err != nil {
 			t.Fatal(err)
 		}
-		done, err := dataimport.ApplyPreviewed(ctx, sc, threats, dataimport.RecordAssets, "inventory.csv", content, again.Digest)
+		done, err := rs.ApplyPreviewed(ctx, sc, dataimport.RecordAssets, "inventory.csv", content, nil, now, again.Digest)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,11 +74,88 @@ func TestPlanRecords(t *testing.T) {
 			t.Errorf("applied: %d assets; %s", len(as), done.Outcome())
 		}
 		bad := []byte("name,type\nEHR,spaceship\n")
-		if _, err := dataimport.PlanRecords(ctx, sc, threats, dataimport.RecordAssets, "bad.csv", bad); !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "line 2") {
+		if _, err := rs.Plan(ctx, sc, dataimport.RecordAssets, "bad.csv", bad, nil, now); !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "line 2") {
 			t.Errorf("bad type: %v", err)
 		}
-		if _, err := dataimport.PlanRecords(ctx, sc, threats, "vendors", "v.csv", content); !errs.Is(err, errs.Invalid) {
+		if _, err := rs.Plan(ctx, sc, "vendors", "v.csv", content, nil, now); !errs.Is(err, errs.Invalid) {
 			t.Errorf("unknown kind: %v", err)
+		}
+	})
+}
+
+// A roster is planned through the remembered or guessed mapping and
+// applied (with the training input refreshed); a mapping changed after
+// the preview is refused; completions are planned against the roster and
+// the program, a bad row naming its line.
+func TestPlanRosterAndCompletions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		sc := s.Scope(o)
+		reg, err := catalog.Load()
+		if err != nil {
+			t.Fatal(err)
+		}
+		prog, _, err := workforce.Starter(reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := &training.Service{}
+		if err := svc.InstallProgram(ctx, sc, prog); err != nil {
+			t.Fatal(err)
+		}
+		rs := &dataimport.Records{Training: svc}
+		now := time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC)
+		content, err := os.ReadFile(filepath.Join("..", "workforce", "testdata", "roster-2026-01.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		header, m, err := rs.RosterMapping(ctx, sc, "hr.csv", content)
+		if err != nil || header[0] != "Employee Number" || m["employee_id"] != "Employee Number" {
+			t.Fatalf("mapping: %v %v %v", header, m, err)
+		}
+		preview, err := rs.Plan(ctx, sc, dataimport.RecordRoster, "hr.csv", content, m, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		joiners := len(preview.Roster.Joiners)
+		if joiners == 0 || !strings.Contains(preview.Summary(), "joiner(s)") {
+			t.Fatalf("roster plan: %s", preview.Summary())
+		}
+		other := workforce.Mapping{}
+		for k, v := range m {
+			other[k] = v
+		}
+		delete(other, "department")
+		if _, err := rs.ApplyPreviewed(ctx, sc, dataimport.RecordRoster, "hr.csv", content, other, now, preview.Digest); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("apply through another mapping: %v", err)
+		}
+		if _, err := rs.ApplyPreviewed(ctx, sc, dataimport.RecordRoster, "hr.csv", content, m, now, preview.Digest); err != nil {
+			t.Fatal(err)
+		}
+		if people, _ := sc.People(ctx); len(people) != joiners {
+			t.Errorf("%d people after %d joiners", len(people), joiners)
+		}
+		done, err := os.ReadFile(filepath.Join("..", "workforce", "testdata", "completions.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := rs.Plan(ctx, sc, dataimport.RecordCompletions, "lms.csv", done, nil, now); !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "line 5") {
+			t.Errorf("completions naming an unknown person: %v", err)
+		}
+		good := []byte("employee_id,module,completed_on\n1001,awareness,2026-01-20\n")
+		p, err := rs.Plan(ctx, sc, dataimport.RecordCompletions, "lms.csv", good, nil, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rs.Apply(ctx, sc, p); err != nil {
+			t.Fatal(err)
+		}
+		if cs, _ := sc.Completions(ctx, ""); len(cs) != 1 || p.Outcome() != "Recorded 1 completion(s) from lms.csv." {
+			t.Errorf("completions: %d; %s", len(cs), p.Outcome())
 		}
 	})
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -75,9 +74,9 @@ func (s *Server) apiImportFile(w http.ResponseWriter, r *http.Request, kind stri
 		return
 	}
 	apply := r.URL.Query().Get("apply") == "true"
-	p, err := dataimport.PlanRecords(r.Context(), sc.Store, s.risk.Threats, kind, h.Filename, content)
+	p, err := s.records.Plan(r.Context(), sc.Store, kind, h.Filename, content, nil, s.now())
 	if err == nil && apply {
-		err = p.Apply(r.Context(), sc.Store)
+		err = s.records.Apply(r.Context(), sc.Store, p)
 	}
 	if err != nil {
 		s.apiError(w, r, err)

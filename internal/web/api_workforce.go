@@ -1,13 +1,12 @@
 package web
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 	"strings"
 
+	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
-	"github.com/safeguard-health/safeguard/internal/tabular"
 	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
@@ -71,18 +70,10 @@ func (s *Server) apiImportRoster(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, errs.Wrap(errs.Invalid, "the upload could not be read", err))
 		return
 	}
-	t, err := tabular.Read(h.Filename, bytes.NewReader(content), workforce.MaxImportBytes)
+	_, m, err := s.records.RosterMapping(r.Context(), sc.Store, h.Filename, content)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
-	}
-	m, err := sc.Store.RosterMapping(r.Context())
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	if m == nil {
-		m = workforce.Guess(t.Header)
 	}
 	for _, field := range workforce.Fields {
 		if v, ok := r.MultipartForm.Value["map_"+field]; ok && len(v) > 0 {
@@ -93,19 +84,16 @@ func (s *Server) apiImportRoster(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if err := m.Validate(); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	p, _, byID, err := s.planRoster(r, h.Filename, content, m)
+	plan, err := s.records.Plan(r.Context(), sc.Store, dataimport.RecordRoster, h.Filename, content, m, s.now())
 	apply := r.URL.Query().Get("apply") == "true"
 	if err == nil && apply {
-		err = s.training.ApplyRoster(r.Context(), sc.Store, p, byID)
+		err = s.records.Apply(r.Context(), sc.Store, plan)
 	}
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
+	p := plan.Roster
 	movers := make([]map[string]any, len(p.Movers))
 	for i, mv := range p.Movers {
 		movers[i] = map[string]any{"employee_id": mv.New.EmployeeID, "name": mv.New.Name, "fields": mv.Fields, "person": mv.New}
@@ -214,20 +202,19 @@ func (s *Server) apiImportCompletions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	people, err := sc.Store.People(r.Context())
+	content, err := io.ReadAll(f)
 	if err != nil {
-		s.apiError(w, r, err)
+		s.apiError(w, r, errs.Wrap(errs.Invalid, "the upload could not be read", err))
 		return
 	}
-	prog, err := sc.Store.TrainingProgram(r.Context())
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	cs, err := workforce.PlanCompletions(h.Filename, f, people, prog.Modules, workforce.Today(s.now()))
+	var cs []*workforce.Completion
+	p, err := s.records.Plan(r.Context(), sc.Store, dataimport.RecordCompletions, h.Filename, content, nil, s.now())
 	apply := r.URL.Query().Get("apply") == "true"
-	if err == nil && apply {
-		err = s.training.AddCompletions(r.Context(), sc.Store, cs, "training.import")
+	if err == nil {
+		cs = p.Completions
+		if apply {
+			err = s.records.Apply(r.Context(), sc.Store, p)
+		}
 	}
 	s.apiResult(w, r, http.StatusOK, map[string]any{"applied": apply, "completions": nonNil(cs)}, err)
 }

@@ -339,7 +339,7 @@ func (s *Server) previewImport(w http.ResponseWriter, r *http.Request, kind stri
 		s.importFailed(w, r, kind, errs.Wrap(errs.Invalid, "the upload could not be read", err))
 		return
 	}
-	plan, err := dataimport.PlanRecords(r.Context(), sc.Store, s.risk.Threats, kind, h.Filename, content)
+	plan, err := s.records.Plan(r.Context(), sc.Store, kind, h.Filename, content, nil, s.now())
 	if err != nil {
 		s.importFailed(w, r, kind, err)
 		return
@@ -398,7 +398,7 @@ func (s *Server) applyUpload(w http.ResponseWriter, r *http.Request, kind string
 		s.importFailed(w, r, kind, err)
 		return
 	}
-	plan, err := dataimport.ApplyPreviewed(r.Context(), sc.Store, s.risk.Threats, kind, filename, content, r.FormValue("digest"))
+	plan, err := s.records.ApplyPreviewed(r.Context(), sc.Store, kind, filename, content, nil, s.now(), r.FormValue("digest"))
 	if err != nil {
 		s.importFailed(w, r, kind, err)
 		return

@@ -16,6 +16,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/org"
@@ -98,6 +99,7 @@ type Server struct {
 	evidence       *evidence.Service
 	risk           *riskanalysis.Service
 	training       *training.Service
+	records        *dataimport.Records
 	log            *slog.Logger
 	version        string
 	now            func() time.Time
@@ -132,7 +134,8 @@ func New(c Config) (*Server, error) {
 	}
 	s := &Server{training: c.Training, catalog: c.Catalog, store: c.Store, accounts: c.Accounts, sso: c.SSO, ssoCallbackURL: c.SSOCallbackURL,
 		program: c.Program, evidence: c.Evidence, risk: c.Risk, log: c.Log, version: c.Version, now: c.Now,
-		pages: map[string]*template.Template{}, mux: http.NewServeMux(), jobs: c.Jobs, maxImportBytes: c.MaxImportBytes}
+		pages: map[string]*template.Template{}, mux: http.NewServeMux(), jobs: c.Jobs, maxImportBytes: c.MaxImportBytes,
+		records: &dataimport.Records{Threats: c.Risk.Threats, Training: c.Training}}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err

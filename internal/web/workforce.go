@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -13,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/tabular"
 	"github.com/safeguard-health/safeguard/internal/training"
@@ -186,18 +186,10 @@ func (s *Server) importRoster(w http.ResponseWriter, r *http.Request) {
 		s.rosterFailed(w, r, errs.Wrap(errs.Invalid, "the upload could not be read", err))
 		return
 	}
-	t, err := tabular.Read(h.Filename, bytes.NewReader(content), workforce.MaxImportBytes)
+	header, m, err := s.records.RosterMapping(r.Context(), sc.Store, h.Filename, content)
 	if err != nil {
 		s.rosterFailed(w, r, err)
 		return
-	}
-	m, err := sc.Store.RosterMapping(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if m == nil {
-		m = workforce.Guess(t.Header)
 	}
 	sum := sha256.Sum256(content)
 	id, err := sc.Store.SaveUpload(r.Context(), "roster", h.Filename, hex.EncodeToString(sum[:]), content)
@@ -205,38 +197,11 @@ func (s *Server) importRoster(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.previewRoster(w, r, id, h.Filename, content, t.Header, m)
+	s.previewRoster(w, r, id, h.Filename, content, header, m)
 }
 
 func (s *Server) rosterFailed(w http.ResponseWriter, r *http.Request, err error) {
 	s.refuse(w, r, err, s.renderWorkforce)
-}
-
-// planRoster plans a kept file through a mapping; digest names the plan and
-// the roster it was made against.
-func (s *Server) planRoster(r *http.Request, file string, content []byte, m workforce.Mapping) (*workforce.RosterPlan, string, map[string]string, error) {
-	sc := scopeFrom(r.Context())
-	current, err := sc.Store.People(r.Context())
-	if err != nil {
-		return nil, "", nil, err
-	}
-	byName, byID, err := sc.Store.AssetNames(r.Context())
-	if err != nil {
-		return nil, "", nil, err
-	}
-	p, err := workforce.PlanRoster(file, bytes.NewReader(content), m, current, byName, workforce.Today(s.now()))
-	if err != nil {
-		return nil, "", nil, err
-	}
-	hsh := sha256.New()
-	for _, c := range current {
-		fmt.Fprintf(hsh, "%s %s\n", c.ID, c.UpdatedAt)
-	}
-	for _, f := range workforce.Fields {
-		fmt.Fprintf(hsh, "%s=%s\n", f, m[f])
-	}
-	hsh.Write(content)
-	return p, hex.EncodeToString(hsh.Sum(nil)), byID, nil
 }
 
 func (s *Server) previewRoster(w http.ResponseWriter, r *http.Request, id, file string, content []byte, header []string, m workforce.Mapping) {
@@ -246,7 +211,7 @@ func (s *Server) previewRoster(w http.ResponseWriter, r *http.Request, id, file 
 	if err := m.Validate(); err != nil {
 		v.Error, status = errs.Message(err), http.StatusBadRequest
 	} else {
-		p, digest, _, err := s.planRoster(r, file, content, m)
+		p, err := s.records.Plan(r.Context(), sc.Store, dataimport.RecordRoster, file, content, m, s.now())
 		switch {
 		case userError(err):
 			v.Error, status = errs.Message(err), errs.HTTPStatus(err)
@@ -254,7 +219,7 @@ func (s *Server) previewRoster(w http.ResponseWriter, r *http.Request, id, file 
 			s.fail(w, r, err)
 			return
 		default:
-			v.Plan, v.Digest = p, digest
+			v.Plan, v.Digest = p.Roster, p.Digest
 		}
 	}
 	s.render(w, r, "roster_preview", status, page{Title: "Roster import · " + sc.Store.Org().Name, Data: v})
@@ -285,19 +250,13 @@ func (s *Server) applyRoster(w http.ResponseWriter, r *http.Request) {
 		s.previewRoster(w, r, id, file, content, t.Header, m)
 		return
 	}
-	p, digest, byID, err := s.planRoster(r, file, content, m)
-	if err == nil && digest != r.FormValue("digest") {
-		err = errs.New(errs.Conflict, "the roster or the mapping changed since the preview: check the preview again before applying")
-	}
-	if err == nil {
-		err = s.training.ApplyRoster(r.Context(), sc.Store, p, byID)
-	}
+	p, err := s.records.ApplyPreviewed(r.Context(), sc.Store, dataimport.RecordRoster, file, content, m, s.now(), r.FormValue("digest"))
 	if err != nil {
 		s.rosterFailed(w, r, err)
 		return
 	}
 	sc.Store.DropUpload(r.Context(), id)
-	notice := fmt.Sprintf("Imported %s: %d joined, %d moved, %d left; %d unchanged.", file, len(p.Joiners), len(p.Movers), len(p.Leavers), p.Unchanged)
+	notice := p.Outcome()
 	http.Redirect(w, r, workforceBase(r)+"?notice="+url.QueryEscape(notice), http.StatusSeeOther)
 }
 
@@ -522,25 +481,20 @@ func (s *Server) importCompletions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	people, err := sc.Store.People(r.Context())
+	content, err := io.ReadAll(f)
 	if err != nil {
-		fail(err)
+		fail(errs.Wrap(errs.Invalid, "the upload could not be read", err))
 		return
 	}
-	prog, err := sc.Store.TrainingProgram(r.Context())
-	if err != nil {
-		fail(err)
-		return
-	}
-	cs, err := workforce.PlanCompletions(h.Filename, f, people, prog.Modules, workforce.Today(s.now()))
+	p, err := s.records.Plan(r.Context(), sc.Store, dataimport.RecordCompletions, h.Filename, content, nil, s.now())
 	if err == nil {
-		err = s.training.AddCompletions(r.Context(), sc.Store, cs, "training.import")
+		err = s.records.Apply(r.Context(), sc.Store, p)
 	}
 	if err != nil {
 		fail(err)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+sc.Store.Org().Slug+"/training?notice="+url.QueryEscape(fmt.Sprintf("Recorded %d completion(s) from %s.", len(cs), h.Filename)), http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+sc.Store.Org().Slug+"/training?notice="+url.QueryEscape(p.Outcome()), http.StatusSeeOther)
 }
 
 type tallyTable struct {
