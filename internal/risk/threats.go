@@ -4,7 +4,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"sort"
 
 	"github.com/safeguard-health/safeguard/internal/catalog"
 )
@@ -122,15 +121,5 @@ func (c *Threats) ForAsset(at AssetType) []*Threat {
 			out = append(out, t)
 		}
 	}
-	return out
-}
-
-// sortedIDs returns a map's keys sorted.
-func sortedIDs[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
