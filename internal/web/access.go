@@ -1,14 +1,14 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/errs"
-	"github.com/safeguard-health/safeguard/internal/store"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 // Access says who may use a route. Every route is registered with one, in
@@ -50,15 +50,6 @@ type orgKey struct{}
 
 // orgScope is the organisation a request works in, as a store that can
 // reach nothing else, and the viewer's role there.
-type orgScope struct {
-	Store *store.Scoped
-	Role  auth.Role
-}
-
-func scopeFrom(ctx context.Context) *orgScope {
-	sc, _ := ctx.Value(orgKey{}).(*orgScope)
-	return sc
-}
 
 // guard enforces an access rule before the handler runs. For an
 // organisation route, a missing organisation and one the viewer is not a
@@ -116,7 +107,7 @@ func (s *Server) guard(a Access, h http.HandlerFunc) http.Handler {
 			s.fail(w, r, errs.New(errs.Forbidden, "this change needs you to confirm your password first: open /account/reauth, then retry"))
 			return
 		}
-		ctx := context.WithValue(r.Context(), orgKey{}, &orgScope{Store: s.store.Scope(o), Role: role})
+		ctx := kit.WithScope(r.Context(), &kit.Scope{Store: s.store.Scope(o), Role: role})
 		h(w, r.WithContext(ctx))
 	})
 }

@@ -2,13 +2,14 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/errs"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 // API is the access kind of /api/v1 routes: a bearer API token of the
@@ -22,6 +23,10 @@ func (s *Server) handleAPI(pattern string, scope auth.Scope, h http.HandlerFunc)
 	a := Access{Kind: API, Scope: scope}
 	s.routes = append(s.routes, Route{pattern, a})
 	s.mux.Handle(pattern, s.apiGuard(a, h))
+}
+
+func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
+	kit.APIError(s.log, w, r, err)
 }
 
 // apiGuard admits a request with an active token of the path's organisation
@@ -54,39 +59,23 @@ func (s *Server) apiGuard(a Access, h http.HandlerFunc) http.Handler {
 			s.apiError(w, r, errs.New(errs.Forbidden, "this token lacks the "+string(a.Scope)+" scope"))
 			return
 		}
-		ctx := audit.WithActor(r.Context(), audit.Actor{Label: "API token " + tok.Name + " (" + tok.Prefix + "…)", Source: clientIP(r)})
-		ctx = context.WithValue(ctx, orgKey{}, &orgScope{Store: s.store.Scope(o)})
+		ctx := audit.WithActor(r.Context(), audit.Actor{Label: "API token " + tok.Name + " (" + tok.Prefix + "…)", Source: kit.ClientIP(r)})
+		ctx = kit.WithScope(ctx, &kit.Scope{Store: s.store.Scope(o)})
 		ctx = context.WithValue(ctx, tokenKey{}, tok)
 		h(w, r.WithContext(ctx))
 	})
 }
 
-func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
-	status := errs.HTTPStatus(err)
-	if status >= 500 {
-		s.log.Error("api request failed", "path", r.URL.Path, "err", err)
-	}
-	writeAPI(w, status, map[string]string{"error": errs.Message(err), "kind": string(errs.KindOf(err))})
-}
-
-func writeAPI(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
-}
-
 func (s *Server) apiOrg(w http.ResponseWriter, r *http.Request) {
-	o := scopeFrom(r.Context()).Store.Org()
-	writeAPI(w, http.StatusOK, map[string]any{
+	o := kit.ScopeFrom(r.Context()).Store.Org()
+	kit.WriteJSON(w, http.StatusOK, map[string]any{
 		"id": o.ID, "slug": o.Slug, "name": o.Name, "entity_type": o.EntityType,
 		"workforce_size": o.WorkforceSize, "sites": o.Sites, "demo": o.Demo, "require_mfa": o.RequireMFA,
 	})
 }
 
 func (s *Server) apiMembers(w http.ResponseWriter, r *http.Request) {
-	members, err := scopeFrom(r.Context()).Store.Members(r.Context())
+	members, err := kit.ScopeFrom(r.Context()).Store.Members(r.Context())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -95,5 +84,5 @@ func (s *Server) apiMembers(w http.ResponseWriter, r *http.Request) {
 	for _, m := range members {
 		out = append(out, map[string]any{"email": m.User.Email, "name": m.User.Name, "role": m.Role, "disabled": m.User.Disabled})
 	}
-	writeAPI(w, http.StatusOK, map[string]any{"members": out})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"members": out})
 }

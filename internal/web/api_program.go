@@ -2,13 +2,9 @@ package web
 
 import (
 	_ "embed"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/errs"
@@ -16,43 +12,13 @@ import (
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/tailoring"
 	"github.com/safeguard-health/safeguard/internal/workbook"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 // The program's JSON API: everything the pages do, for automation. Each
 // route is registered in New with the token scope it needs, and documented
 // in openapi.json.
-
-// maxJSONBody bounds a JSON request body.
-const maxJSONBody = 1 << 20
-
-// decodeJSON reads a JSON body strictly: unknown fields, trailing data and
-// oversized bodies are refused with a message naming what is wrong.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		var syn *json.SyntaxError
-		var typ *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &tooBig):
-			return errs.New(errs.TooLarge, fmt.Sprintf("the request body is larger than %d bytes", tooBig.Limit))
-		case errors.As(err, &syn):
-			return errs.New(errs.Invalid, fmt.Sprintf("the body is not valid JSON (at byte %d)", syn.Offset))
-		case errors.As(err, &typ):
-			return errs.New(errs.Invalid, fmt.Sprintf("field %q: expected %s", typ.Field, typ.Type))
-		case errors.Is(err, io.EOF):
-			return errs.New(errs.Invalid, "the request body is empty: send a JSON object")
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			return errs.New(errs.Invalid, "unknown "+strings.TrimPrefix(err.Error(), "json: "))
-		}
-		return errs.New(errs.Invalid, "the body is not the JSON this route takes: "+err.Error())
-	}
-	if dec.More() {
-		return errs.New(errs.Invalid, "the body holds more than one JSON value")
-	}
-	return nil
-}
 
 // apiResult answers with the error, or with the value and status.
 func (s *Server) apiResult(w http.ResponseWriter, r *http.Request, status int, v any, err error) {
@@ -60,7 +26,7 @@ func (s *Server) apiResult(w http.ResponseWriter, r *http.Request, status int, v
 		s.apiError(w, r, err)
 		return
 	}
-	writeAPI(w, status, v)
+	kit.WriteJSON(w, status, v)
 }
 
 type profileBody struct {
@@ -74,7 +40,7 @@ type profileBody struct {
 }
 
 func (s *Server) apiProfile(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	p, err := sc.Store.Profile(r.Context())
 	if err != nil {
 		s.apiError(w, r, err)
@@ -84,13 +50,13 @@ func (s *Server) apiProfile(w http.ResponseWriter, r *http.Request) {
 	o := sc.Store.Org()
 	b.Organization.Name, b.Organization.EntityType, b.Organization.WorkforceSize, b.Organization.Sites = o.Name, o.EntityType, o.WorkforceSize, o.Sites
 	b.Profile = p
-	writeAPI(w, http.StatusOK, b)
+	kit.WriteJSON(w, http.StatusOK, b)
 }
 
 func (s *Server) apiSaveProfile(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	var b profileBody
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := kit.DecodeJSON(w, r, &b); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -108,7 +74,7 @@ func (s *Server) apiSaveProfile(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiTailoring(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	out := map[string]any{"organization": sc.Store.Org().Slug, "rules_version": s.program.Rules.Version}
 	fws := map[string]any{}
 	for _, fw := range s.program.Frameworks() {
@@ -120,11 +86,11 @@ func (s *Server) apiTailoring(w http.ResponseWriter, r *http.Request) {
 		fws[fw.ID] = ds
 	}
 	out["frameworks"] = fws
-	writeAPI(w, http.StatusOK, out)
+	kit.WriteJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) apiOverride(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	it, ok := s.catalog.Item(r.PathValue("item"))
 	if !ok || !tailoring.Assessable(it) {
 		s.apiError(w, r, errs.New(errs.NotFound, fmt.Sprintf("%q is not an item that can be tailored (give its full id, e.g. hph-cpg/enhanced-1)", r.PathValue("item"))))
@@ -138,7 +104,7 @@ func (s *Server) apiOverride(w http.ResponseWriter, r *http.Request) {
 		Applicable    *bool  `json:"applicable"`
 		Justification string `json:"justification"`
 	}
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := kit.DecodeJSON(w, r, &b); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -151,7 +117,7 @@ func (s *Server) apiOverride(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiAssessments(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	all, err := sc.Store.Assessments(r.Context())
 	if err != nil {
 		s.apiError(w, r, err)
@@ -171,13 +137,13 @@ func (s *Server) apiAssessments(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, row{a, v.Progress, v.Progress.Percent()})
 	}
-	writeAPI(w, http.StatusOK, map[string]any{"assessments": out})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"assessments": out})
 }
 
 func (s *Server) apiStartAssessment(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	var b struct{ Framework, Title, From string }
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := kit.DecodeJSON(w, r, &b); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -189,21 +155,21 @@ func (s *Server) apiStartAssessment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiAssessment(w http.ResponseWriter, r *http.Request) {
-	v, err := s.program.View(r.Context(), scopeFrom(r.Context()).Store, r.PathValue("id"), s.now())
+	v, err := s.program.View(r.Context(), kit.ScopeFrom(r.Context()).Store, r.PathValue("id"), s.now())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	writeAPI(w, http.StatusOK, v.Document())
+	kit.WriteJSON(w, http.StatusOK, v.Document())
 }
 
 // apiSaveAnswers writes a batch of answers: all or none.
 func (s *Server) apiSaveAnswers(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	var b struct {
 		Answers []*assessment.Answer `json:"answers"`
 	}
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := kit.DecodeJSON(w, r, &b); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -226,18 +192,18 @@ func (s *Server) apiSaveAnswers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiFinalize(w http.ResponseWriter, r *http.Request) {
-	v, err := s.program.Finalize(r.Context(), scopeFrom(r.Context()).Store, r.PathValue("id"), s.now())
+	v, err := s.program.Finalize(r.Context(), kit.ScopeFrom(r.Context()).Store, r.PathValue("id"), s.now())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	writeAPI(w, http.StatusOK, v.Document())
+	kit.WriteJSON(w, http.StatusOK, v.Document())
 }
 
 // apiImport reads an uploaded workbook and answers with the preview; with
 // ?apply=true it also writes the changes, in one transaction.
 func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	f, h, err := s.readUpload(w, r, workbook.MaxImportBytes, "the workbook")
 	if err != nil {
 		s.apiError(w, r, err)
@@ -262,7 +228,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) {
 		}
 		applied = true
 	}
-	writeAPI(w, http.StatusOK, map[string]any{"applied": applied, "file": p.Filename, "sha256": p.SHA256, "changes": nonNilChanges(p.Changes), "unchanged": p.Unchanged})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"applied": applied, "file": p.Filename, "sha256": p.SHA256, "changes": nonNilChanges(p.Changes), "unchanged": p.Unchanged})
 }
 
 func nonNilChanges(c []workbook.Change) []workbook.Change {
@@ -285,12 +251,12 @@ func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiScorecard(w http.ResponseWriter, r *http.Request) {
-	card, err := s.program.Scorecard(r.Context(), scopeFrom(r.Context()).Store, s.now())
+	card, err := s.program.Scorecard(r.Context(), kit.ScopeFrom(r.Context()).Store, s.now())
 	s.apiResult(w, r, http.StatusOK, card, err)
 }
 
 func (s *Server) apiEvidenceList(w http.ResponseWriter, r *http.Request) {
-	list, err := scopeFrom(r.Context()).Store.EvidenceList(r.Context())
+	list, err := kit.ScopeFrom(r.Context()).Store.EvidenceList(r.Context())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -298,11 +264,11 @@ func (s *Server) apiEvidenceList(w http.ResponseWriter, r *http.Request) {
 	if list == nil {
 		list = []*evidence.Evidence{}
 	}
-	writeAPI(w, http.StatusOK, map[string]any{"evidence": list})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"evidence": list})
 }
 
 func (s *Server) apiEvidence(w http.ResponseWriter, r *http.Request) {
-	e, err := scopeFrom(r.Context()).Store.Evidence(r.Context(), r.PathValue("id"))
+	e, err := kit.ScopeFrom(r.Context()).Store.Evidence(r.Context(), r.PathValue("id"))
 	s.apiResult(w, r, http.StatusOK, e, err)
 }
 
@@ -314,12 +280,12 @@ func (s *Server) apiUploadEvidence(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	e, err = scopeFrom(r.Context()).Store.Evidence(r.Context(), e.ID)
+	e, err = kit.ScopeFrom(r.Context()).Store.Evidence(r.Context(), e.ID)
 	s.apiResult(w, r, http.StatusCreated, e, err)
 }
 
 func (s *Server) apiEvidenceVersion(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	f, h, err := s.uploadFile(w, r)
 	if err != nil {
 		s.apiError(w, r, err)
@@ -331,11 +297,11 @@ func (s *Server) apiEvidenceVersion(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiLinkEvidence(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	var b struct {
 		Items []string `json:"items"`
 	}
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := kit.DecodeJSON(w, r, &b); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -357,7 +323,7 @@ func (s *Server) apiLinkEvidence(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiUnlinkEvidence(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	if err := sc.Store.UnlinkEvidence(r.Context(), r.PathValue("id"), r.PathValue("item")); err != nil {
 		s.apiError(w, r, err)
 		return

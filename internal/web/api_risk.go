@@ -8,50 +8,45 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 // The risk API: the inventory, vulnerabilities, the register and its plan,
 // the scales and the analyses with their reports.
 
 func (s *Server) apiAssets(w http.ResponseWriter, r *http.Request) {
-	list, err := scopeFrom(r.Context()).Store.Assets(r.Context())
-	s.apiResult(w, r, http.StatusOK, map[string]any{"assets": nonNil(list)}, err)
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
+	list, err := kit.ScopeFrom(r.Context()).Store.Assets(r.Context())
+	s.apiResult(w, r, http.StatusOK, map[string]any{"assets": kit.NonNil(list)}, err)
 }
 
 func (s *Server) apiCreateAsset(w http.ResponseWriter, r *http.Request) {
 	var a risk.Asset
-	if err := decodeJSON(w, r, &a); err != nil {
+	if err := kit.DecodeJSON(w, r, &a); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	a.ID = ""
-	s.apiResult(w, r, http.StatusCreated, &a, scopeFrom(r.Context()).Store.CreateAsset(r.Context(), &a))
+	s.apiResult(w, r, http.StatusCreated, &a, kit.ScopeFrom(r.Context()).Store.CreateAsset(r.Context(), &a))
 }
 
 func (s *Server) apiAsset(w http.ResponseWriter, r *http.Request) {
-	a, err := scopeFrom(r.Context()).Store.Asset(r.Context(), r.PathValue("id"))
+	a, err := kit.ScopeFrom(r.Context()).Store.Asset(r.Context(), r.PathValue("id"))
 	s.apiResult(w, r, http.StatusOK, a, err)
 }
 
 func (s *Server) apiSaveAsset(w http.ResponseWriter, r *http.Request) {
 	var a risk.Asset
-	if err := decodeJSON(w, r, &a); err != nil {
+	if err := kit.DecodeJSON(w, r, &a); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	a.ID = r.PathValue("id")
-	s.apiResult(w, r, http.StatusOK, &a, scopeFrom(r.Context()).Store.UpdateAsset(r.Context(), &a))
+	s.apiResult(w, r, http.StatusOK, &a, kit.ScopeFrom(r.Context()).Store.UpdateAsset(r.Context(), &a))
 }
 
 func (s *Server) apiDeleteAsset(w http.ResponseWriter, r *http.Request) {
-	if err := scopeFrom(r.Context()).Store.DeleteAsset(r.Context(), r.PathValue("id")); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Store.DeleteAsset(r.Context(), r.PathValue("id")); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -61,7 +56,7 @@ func (s *Server) apiDeleteAsset(w http.ResponseWriter, r *http.Request) {
 // apiImportFile reads an inventory or register file; with ?apply=true it
 // is written in one transaction, otherwise only the plan is returned.
 func (s *Server) apiImportFile(w http.ResponseWriter, r *http.Request, kind string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	f, h, err := s.readUpload(w, r, risk.MaxImportBytes, "the file")
 	if err != nil {
 		s.apiError(w, r, err)
@@ -87,10 +82,10 @@ func (s *Server) apiImportFile(w http.ResponseWriter, r *http.Request, kind stri
 		for i, u := range p.Assets.Update {
 			updates[i] = map[string]any{"name": u.Old.Name, "id": u.Old.ID, "fields": u.Fields}
 		}
-		writeAPI(w, http.StatusOK, map[string]any{"applied": apply, "file": p.Assets.File, "sha256": p.Assets.SHA256, "add": nonNil(p.Assets.Add), "update": updates, "unchanged": p.Assets.Unchanged})
+		kit.WriteJSON(w, http.StatusOK, map[string]any{"applied": apply, "file": p.Assets.File, "sha256": p.Assets.SHA256, "add": kit.NonNil(p.Assets.Add), "update": updates, "unchanged": p.Assets.Unchanged})
 		return
 	}
-	writeAPI(w, http.StatusOK, map[string]any{"applied": apply, "file": p.Risks.File, "sha256": p.Risks.SHA256, "add": nonNil(p.Risks.Add), "update": nonNil(p.Risks.Update), "new_vulnerabilities": nonNil(p.Risks.NewVulns)})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"applied": apply, "file": p.Risks.File, "sha256": p.Risks.SHA256, "add": kit.NonNil(p.Risks.Add), "update": kit.NonNil(p.Risks.Update), "new_vulnerabilities": kit.NonNil(p.Risks.NewVulns)})
 }
 
 func (s *Server) apiImportAssets(w http.ResponseWriter, r *http.Request) {
@@ -101,18 +96,18 @@ func (s *Server) apiImportRisks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiFlows(w http.ResponseWriter, r *http.Request) {
-	list, err := scopeFrom(r.Context()).Store.Flows(r.Context())
-	s.apiResult(w, r, http.StatusOK, map[string]any{"flows": nonNil(list)}, err)
+	list, err := kit.ScopeFrom(r.Context()).Store.Flows(r.Context())
+	s.apiResult(w, r, http.StatusOK, map[string]any{"flows": kit.NonNil(list)}, err)
 }
 
 func (s *Server) apiAddFlow(w http.ResponseWriter, r *http.Request) {
 	var f risk.Flow
-	if err := decodeJSON(w, r, &f); err != nil {
+	if err := kit.DecodeJSON(w, r, &f); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	f.ID = ""
-	err := scopeFrom(r.Context()).Store.AddFlow(r.Context(), &f)
+	err := kit.ScopeFrom(r.Context()).Store.AddFlow(r.Context(), &f)
 	if errs.Is(err, errs.NotFound) {
 		err = errs.New(errs.Invalid, errs.Message(err))
 	}
@@ -120,7 +115,7 @@ func (s *Server) apiAddFlow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiDeleteFlow(w http.ResponseWriter, r *http.Request) {
-	if err := scopeFrom(r.Context()).Store.DeleteFlow(r.Context(), r.PathValue("id")); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Store.DeleteFlow(r.Context(), r.PathValue("id")); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -128,22 +123,22 @@ func (s *Server) apiDeleteFlow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiThreats(w http.ResponseWriter, r *http.Request) {
-	writeAPI(w, http.StatusOK, map[string]any{"notes": s.risk.Threats.Notes, "threats": s.risk.Threats.Threats})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"notes": s.risk.Threats.Notes, "threats": s.risk.Threats.Threats})
 }
 
 func (s *Server) apiVulnerabilities(w http.ResponseWriter, r *http.Request) {
-	list, err := scopeFrom(r.Context()).Store.Vulnerabilities(r.Context())
-	s.apiResult(w, r, http.StatusOK, map[string]any{"vulnerabilities": nonNil(list)}, err)
+	list, err := kit.ScopeFrom(r.Context()).Store.Vulnerabilities(r.Context())
+	s.apiResult(w, r, http.StatusOK, map[string]any{"vulnerabilities": kit.NonNil(list)}, err)
 }
 
 func (s *Server) apiAddVulnerability(w http.ResponseWriter, r *http.Request) {
 	var v risk.Vulnerability
-	if err := decodeJSON(w, r, &v); err != nil {
+	if err := kit.DecodeJSON(w, r, &v); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	v.ID, v.ItemID, v.AssessmentID = "", "", ""
-	s.apiResult(w, r, http.StatusCreated, &v, scopeFrom(r.Context()).Store.AddVulnerabilities(r.Context(), []*risk.Vulnerability{&v}))
+	s.apiResult(w, r, http.StatusCreated, &v, kit.ScopeFrom(r.Context()).Store.AddVulnerabilities(r.Context(), []*risk.Vulnerability{&v}))
 }
 
 func (s *Server) apiProposeVulnerabilities(w http.ResponseWriter, r *http.Request) {
@@ -155,12 +150,12 @@ func (s *Server) apiVulnerabilityStatus(w http.ResponseWriter, r *http.Request) 
 	var b struct {
 		Status risk.VulnerabilityStatus `json:"status"`
 	}
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := kit.DecodeJSON(w, r, &b); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	s.apiResult(w, r, http.StatusOK, map[string]any{"id": r.PathValue("id"), "status": b.Status},
-		scopeFrom(r.Context()).Store.SetVulnerabilityStatus(r.Context(), r.PathValue("id"), b.Status))
+		kit.ScopeFrom(r.Context()).Store.SetVulnerabilityStatus(r.Context(), r.PathValue("id"), b.Status))
 }
 
 // apiRisk is a risk as the API returns it: its record and what the
@@ -179,7 +174,7 @@ type apiRisk struct {
 
 func toAPIRisk(row *risk.Row) apiRisk {
 	return apiRisk{Risk: row.Risk, Ref: row.Risk.Ref(), ThreatName: row.Threat, Impact: row.Impact, Level: row.Level, TargetLevel: row.Target,
-		Actions: nonNil(row.Actions), Overdue: row.Overdue, Expired: row.Expired}
+		Actions: kit.NonNil(row.Actions), Overdue: row.Overdue, Expired: row.Expired}
 }
 
 func (s *Server) apiRisks(w http.ResponseWriter, r *http.Request) {
@@ -201,7 +196,7 @@ func (s *Server) apiRisks(w http.ResponseWriter, r *http.Request) {
 	for i, row := range rows {
 		out[i] = toAPIRisk(row)
 	}
-	writeAPI(w, http.StatusOK, map[string]any{"risks": out})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"risks": out})
 }
 
 func (s *Server) apiRiskOne(w http.ResponseWriter, r *http.Request, id string, status int) {
@@ -212,7 +207,7 @@ func (s *Server) apiRiskOne(w http.ResponseWriter, r *http.Request, id string, s
 	}
 	for _, row := range g.Rows(risk.Today(s.now())) {
 		if row.Risk.ID == id {
-			writeAPI(w, status, toAPIRisk(row))
+			kit.WriteJSON(w, status, toAPIRisk(row))
 			return
 		}
 	}
@@ -225,7 +220,7 @@ func (s *Server) apiRisk(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiCreateRisk(w http.ResponseWriter, r *http.Request) {
 	var rk risk.Risk
-	if err := decodeJSON(w, r, &rk); err != nil {
+	if err := kit.DecodeJSON(w, r, &rk); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -234,7 +229,7 @@ func (s *Server) apiCreateRisk(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if err := scopeFrom(r.Context()).Store.CreateRisk(r.Context(), &rk); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Store.CreateRisk(r.Context(), &rk); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -243,7 +238,7 @@ func (s *Server) apiCreateRisk(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiSaveRisk(w http.ResponseWriter, r *http.Request) {
 	var rk risk.Risk
-	if err := decodeJSON(w, r, &rk); err != nil {
+	if err := kit.DecodeJSON(w, r, &rk); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -252,7 +247,7 @@ func (s *Server) apiSaveRisk(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if err := scopeFrom(r.Context()).Store.UpdateRisk(r.Context(), &rk); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Store.UpdateRisk(r.Context(), &rk); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -274,7 +269,7 @@ func (s *Server) checkRiskRefs(rk *risk.Risk) error {
 
 func (s *Server) apiSaveAction(w http.ResponseWriter, r *http.Request) {
 	var a risk.Action
-	if err := decodeJSON(w, r, &a); err != nil {
+	if err := kit.DecodeJSON(w, r, &a); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -283,7 +278,7 @@ func (s *Server) apiSaveAction(w http.ResponseWriter, r *http.Request) {
 	if a.ID == "" {
 		status = http.StatusCreated
 	}
-	s.apiResult(w, r, status, &a, scopeFrom(r.Context()).Store.SaveAction(r.Context(), &a))
+	s.apiResult(w, r, status, &a, kit.ScopeFrom(r.Context()).Store.SaveAction(r.Context(), &a))
 }
 
 func (s *Server) apiPOAM(w http.ResponseWriter, r *http.Request) {
@@ -298,11 +293,11 @@ func (s *Server) apiPOAM(w http.ResponseWriter, r *http.Request) {
 		out = append(out, map[string]any{"action": m.Action, "risk": m.Row.Risk.ID, "risk_ref": m.Row.Risk.Ref(), "risk_title": m.Row.Risk.Title,
 			"level": m.Row.Level, "state": m.State(), "days_late": m.Slip})
 	}
-	writeAPI(w, http.StatusOK, map[string]any{"milestones": nonNil(out)})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"milestones": kit.NonNil(out)})
 }
 
 func (s *Server) apiScales(w http.ResponseWriter, r *http.Request) {
-	scales, months, err := scopeFrom(r.Context()).Store.RiskSettings(r.Context())
+	scales, months, err := kit.ScopeFrom(r.Context()).Store.RiskSettings(r.Context())
 	s.apiResult(w, r, http.StatusOK, map[string]any{"scales": scales, "review_months": months}, err)
 }
 
@@ -311,22 +306,22 @@ func (s *Server) apiSaveScales(w http.ResponseWriter, r *http.Request) {
 		Scales       risk.Scales `json:"scales"`
 		ReviewMonths int         `json:"review_months"`
 	}
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := kit.DecodeJSON(w, r, &b); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	s.apiResult(w, r, http.StatusOK, b, scopeFrom(r.Context()).Store.SaveRiskSettings(r.Context(), b.Scales, b.ReviewMonths))
+	s.apiResult(w, r, http.StatusOK, b, kit.ScopeFrom(r.Context()).Store.SaveRiskSettings(r.Context(), b.Scales, b.ReviewMonths))
 }
 
 func (s *Server) apiAnalyses(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	list, err := sc.Store.Analyses(r.Context())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	rem, err := s.risk.Reminders(r.Context(), sc.Store, s.now())
-	s.apiResult(w, r, http.StatusOK, map[string]any{"analyses": nonNil(list), "reminders": nonNil(rem)}, err)
+	s.apiResult(w, r, http.StatusOK, map[string]any{"analyses": kit.NonNil(list), "reminders": kit.NonNil(rem)}, err)
 }
 
 func (s *Server) apiStartAnalysis(w http.ResponseWriter, r *http.Request) {
@@ -335,16 +330,16 @@ func (s *Server) apiStartAnalysis(w http.ResponseWriter, r *http.Request) {
 		Scope  string `json:"scope"`
 		Method string `json:"method"`
 	}
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := kit.DecodeJSON(w, r, &b); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	a := &risk.Analysis{Title: b.Title, Scope: b.Scope, Method: b.Method}
-	s.apiResult(w, r, http.StatusCreated, a, scopeFrom(r.Context()).Store.CreateAnalysis(r.Context(), a))
+	s.apiResult(w, r, http.StatusCreated, a, kit.ScopeFrom(r.Context()).Store.CreateAnalysis(r.Context(), a))
 }
 
 func (s *Server) apiAnalysis(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	a, err := sc.Store.Analysis(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.apiError(w, r, err)
@@ -355,24 +350,24 @@ func (s *Server) apiAnalysis(w http.ResponseWriter, r *http.Request) {
 	if prev != nil {
 		since = &prev.Analysis
 	}
-	s.apiResult(w, r, http.StatusOK, map[string]any{"analysis": a, "changes_since": since, "changes": nonNil(changes)}, err)
+	s.apiResult(w, r, http.StatusOK, map[string]any{"analysis": a, "changes_since": since, "changes": kit.NonNil(changes)}, err)
 }
 
 func (s *Server) apiFinalizeAnalysis(w http.ResponseWriter, r *http.Request) {
 	var b struct {
 		Approver string `json:"approver"`
 	}
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := kit.DecodeJSON(w, r, &b); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	a, err := s.risk.Finalize(r.Context(), sc.Store, sc.Store.Org().Name, r.PathValue("id"), b.Approver, s.now())
 	s.apiResult(w, r, http.StatusOK, a, err)
 }
 
 func (s *Server) apiAnalysisReport(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	a, err := sc.Store.Analysis(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.apiError(w, r, err)

@@ -9,18 +9,20 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/workforce"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 // The workforce API: the roster and its import, a person's records, the
 // training program, status, completions and security reminders.
 
 func (s *Server) apiPeople(w http.ResponseWriter, r *http.Request) {
-	people, err := scopeFrom(r.Context()).Store.People(r.Context())
-	s.apiResult(w, r, http.StatusOK, map[string]any{"people": nonNil(people)}, err)
+	people, err := kit.ScopeFrom(r.Context()).Store.People(r.Context())
+	s.apiResult(w, r, http.StatusOK, map[string]any{"people": kit.NonNil(people)}, err)
 }
 
 func (s *Server) apiPerson(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	ctx := r.Context()
 	p, err := sc.Store.Person(ctx, r.PathValue("id"))
 	if err != nil {
@@ -51,14 +53,14 @@ func (s *Server) apiPerson(w http.ResponseWriter, r *http.Request) {
 	if st := training.Summarize(prog, []*workforce.Person{p}, done, workforce.Today(s.now())); len(st.People) == 1 {
 		assignments = st.People[0].Assignments
 	}
-	writeAPI(w, http.StatusOK, map[string]any{"person": p, "assignments": assignments, "completions": nonNil(done), "termination_checklist": nonNil(items), "sanctions": nonNil(sanctions)})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"person": p, "assignments": assignments, "completions": kit.NonNil(done), "termination_checklist": kit.NonNil(items), "sanctions": kit.NonNil(sanctions)})
 }
 
 // apiImportRoster reads an HR export through the remembered mapping (or
 // one guessed from its header) with the form's map_FIELD overrides; with
 // ?apply=true it is written in one transaction.
 func (s *Server) apiImportRoster(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	f, h, err := s.readUpload(w, r, workforce.MaxImportBytes, "the HR export")
 	if err != nil {
 		s.apiError(w, r, err)
@@ -102,36 +104,36 @@ func (s *Server) apiImportRoster(w http.ResponseWriter, r *http.Request) {
 	for i, l := range p.Leavers {
 		leavers[i] = map[string]any{"employee_id": l.Person.EmployeeID, "name": l.Person.Name, "end_date": l.End, "reason": l.Reason}
 	}
-	writeAPI(w, http.StatusOK, map[string]any{"applied": apply, "file": p.File, "sha256": p.SHA256, "mapping": p.Mapping, "ignored_columns": nonNil(p.Ignored),
-		"joiners": nonNil(p.Joiners), "movers": movers, "leavers": leavers, "unchanged": p.Unchanged})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"applied": apply, "file": p.File, "sha256": p.SHA256, "mapping": p.Mapping, "ignored_columns": kit.NonNil(p.Ignored),
+		"joiners": kit.NonNil(p.Joiners), "movers": movers, "leavers": leavers, "unchanged": p.Unchanged})
 }
 
 func (s *Server) apiTrainingStatus(w http.ResponseWriter, r *http.Request) {
-	_, st, err := s.training.Status(r.Context(), scopeFrom(r.Context()).Store)
+	_, st, err := s.training.Status(r.Context(), kit.ScopeFrom(r.Context()).Store)
 	s.apiResult(w, r, http.StatusOK, st, err)
 }
 
 func (s *Server) apiTrainingProgram(w http.ResponseWriter, r *http.Request) {
-	prog, err := scopeFrom(r.Context()).Store.TrainingProgram(r.Context())
+	prog, err := kit.ScopeFrom(r.Context()).Store.TrainingProgram(r.Context())
 	if err == nil {
-		prog.Modules, prog.Rules = nonNil(prog.Modules), nonNil(prog.Rules)
+		prog.Modules, prog.Rules = kit.NonNil(prog.Modules), kit.NonNil(prog.Rules)
 	}
 	s.apiResult(w, r, http.StatusOK, prog, err)
 }
 
 func (s *Server) apiAddTrainingRule(w http.ResponseWriter, r *http.Request) {
 	var rule workforce.Rule
-	if err := decodeJSON(w, r, &rule); err != nil {
+	if err := kit.DecodeJSON(w, r, &rule); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	rule.ID = ""
-	s.apiResult(w, r, http.StatusCreated, &rule, s.training.AddRule(r.Context(), scopeFrom(r.Context()).Store, &rule))
+	s.apiResult(w, r, http.StatusCreated, &rule, s.training.AddRule(r.Context(), kit.ScopeFrom(r.Context()).Store, &rule))
 }
 
 func (s *Server) apiAddModule(w http.ResponseWriter, r *http.Request) {
 	var m workforce.Module
-	if err := decodeJSON(w, r, &m); err != nil {
+	if err := kit.DecodeJSON(w, r, &m); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -142,17 +144,17 @@ func (s *Server) apiAddModule(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.apiResult(w, r, http.StatusCreated, &m, s.training.AddModule(r.Context(), scopeFrom(r.Context()).Store, &m))
+	s.apiResult(w, r, http.StatusCreated, &m, s.training.AddModule(r.Context(), kit.ScopeFrom(r.Context()).Store, &m))
 }
 
 // apiRecordCompletion records one completion for a person.
 func (s *Server) apiRecordCompletion(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	var b struct {
 		Module      string `json:"module"`
 		CompletedOn string `json:"completed_on"`
 	}
-	if err := decodeJSON(w, r, &b); err != nil {
+	if err := kit.DecodeJSON(w, r, &b); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -195,7 +197,7 @@ func moduleExists(p *workforce.Program, code string) bool {
 // apiImportCompletions records a learning system's export; with
 // ?apply=true it is written, otherwise only checked.
 func (s *Server) apiImportCompletions(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	f, h, err := s.readUpload(w, r, workforce.MaxImportBytes, "the completions file")
 	if err != nil {
 		s.apiError(w, r, err)
@@ -216,30 +218,30 @@ func (s *Server) apiImportCompletions(w http.ResponseWriter, r *http.Request) {
 			err = s.records.Apply(r.Context(), sc.Store, p)
 		}
 	}
-	s.apiResult(w, r, http.StatusOK, map[string]any{"applied": apply, "completions": nonNil(cs)}, err)
+	s.apiResult(w, r, http.StatusOK, map[string]any{"applied": apply, "completions": kit.NonNil(cs)}, err)
 }
 
 func (s *Server) apiAddSanction(w http.ResponseWriter, r *http.Request) {
 	var x workforce.Sanction
-	if err := decodeJSON(w, r, &x); err != nil {
+	if err := kit.DecodeJSON(w, r, &x); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	x.ID, x.PersonID = "", r.PathValue("id")
-	s.apiResult(w, r, http.StatusCreated, &x, scopeFrom(r.Context()).Store.AddSanction(r.Context(), &x))
+	s.apiResult(w, r, http.StatusCreated, &x, kit.ScopeFrom(r.Context()).Store.AddSanction(r.Context(), &x))
 }
 
 func (s *Server) apiReminders(w http.ResponseWriter, r *http.Request) {
-	list, err := scopeFrom(r.Context()).Store.Reminders(r.Context(), "")
-	s.apiResult(w, r, http.StatusOK, map[string]any{"reminders": nonNil(list)}, err)
+	list, err := kit.ScopeFrom(r.Context()).Store.Reminders(r.Context(), "")
+	s.apiResult(w, r, http.StatusOK, map[string]any{"reminders": kit.NonNil(list)}, err)
 }
 
 func (s *Server) apiScheduleReminder(w http.ResponseWriter, r *http.Request) {
 	var rem workforce.Reminder
-	if err := decodeJSON(w, r, &rem); err != nil {
+	if err := kit.DecodeJSON(w, r, &rem); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	rem.ID, rem.SentAt = "", nil
-	s.apiResult(w, r, http.StatusCreated, &rem, scopeFrom(r.Context()).Store.CreateReminder(r.Context(), &rem))
+	s.apiResult(w, r, http.StatusCreated, &rem, kit.ScopeFrom(r.Context()).Store.CreateReminder(r.Context(), &rem))
 }

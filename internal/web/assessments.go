@@ -10,6 +10,8 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 // Assessments: the list, one assessment, finalising, one item and its answer.
@@ -31,7 +33,7 @@ func (s *Server) assessmentsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderAssessments(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	all, err := sc.Store.Assessments(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -54,7 +56,7 @@ func (s *Server) startAssessment(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	a, err := s.program.Start(r.Context(), sc.Store, r.PostFormValue("framework"), r.PostFormValue("title"), r.PostFormValue("from"), s.now())
 	if err != nil {
 		status := errs.HTTPStatus(err)
@@ -91,7 +93,7 @@ func (s *Server) assessmentPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderAssessment(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	v, err := s.program.View(r.Context(), sc.Store, r.PathValue("id"), s.now())
 	if err != nil {
 		s.fail(w, r, err)
@@ -121,7 +123,7 @@ func (s *Server) finalizeAssessment(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	if _, err := s.program.Finalize(r.Context(), sc.Store, r.PathValue("id"), s.now()); err != nil {
 		if k := errs.KindOf(err); k != errs.Invalid && k != errs.Conflict {
 			s.fail(w, r, err)
@@ -172,7 +174,7 @@ func (s *Server) answerPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderAnswer(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *assessment.Answer) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	v, it, err := s.itemView(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -231,7 +233,7 @@ func (s *Server) renderAnswer(w http.ResponseWriter, r *http.Request, status int
 
 // itemView loads the assessment and the item the path names.
 func (s *Server) itemView(r *http.Request) (*assessment.View, *catalog.Item, error) {
-	v, err := s.program.View(r.Context(), scopeFrom(r.Context()).Store, r.PathValue("id"), s.now())
+	v, err := s.program.View(r.Context(), kit.ScopeFrom(r.Context()).Store, r.PathValue("id"), s.now())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -242,7 +244,7 @@ func (s *Server) itemView(r *http.Request) (*assessment.View, *catalog.Item, err
 // relatedAnswers finds the answers given to items mapped to it in the
 // newest assessment of every other framework.
 func (s *Server) relatedAnswers(r *http.Request, it *catalog.Item, self *assessment.Assessment) ([]relatedAnswer, error) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	all, err := sc.Store.Assessments(r.Context())
 	if err != nil {
 		return nil, err
@@ -297,7 +299,7 @@ func (s *Server) saveAnswer(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	v, it, err := s.itemView(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -329,7 +331,7 @@ func (s *Server) confirmAnswer(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	v, it, err := s.itemView(r)
 	if err != nil {
 		s.fail(w, r, err)

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -11,6 +10,8 @@ import (
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/evidence"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 type evidenceListView struct {
@@ -35,7 +36,7 @@ func (s *Server) evidencePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderEvidenceList(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	list, err := sc.Store.EvidenceList(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -50,25 +51,9 @@ func (s *Server) renderEvidenceList(w http.ResponseWriter, r *http.Request, stat
 		Max: strconv.FormatInt(max>>20, 10) + " MiB", Now: s.now()}})
 }
 
-// readUpload reads a multipart form whose field "file" holds at most max
-// bytes; the evidence and workbook uploads of the pages and the API share
-// it. An oversized body is audited. Errors: TooLarge, Invalid when the form
-// is malformed or holds no file. what names the file in messages.
+// readUpload reads a form's file of at most max bytes (see kit.ReadUpload).
 func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, max int64, what string) (multipart.File, *multipart.FileHeader, error) {
-	r.Body = http.MaxBytesReader(w, r.Body, max+64<<10)
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			s.store.RecordEvent(r.Context(), scopeFrom(r.Context()).Store.Org().ID, "request.too_large", r.Method+" "+r.URL.Path, map[string]int64{"limit_bytes": tooBig.Limit})
-			return nil, nil, errs.New(errs.TooLarge, what+" is larger than the "+strconv.FormatInt(max>>20, 10)+" MiB this takes")
-		}
-		return nil, nil, errs.New(errs.Invalid, `the upload is malformed: send `+what+` as multipart/form-data in the field "file"`)
-	}
-	f, h, err := r.FormFile("file")
-	if err != nil {
-		return nil, nil, errs.New(errs.Invalid, `choose `+what+` to upload (the multipart field "file")`)
-	}
-	return f, h, nil
+	return kit.ReadUpload(s.store, w, r, max, what)
 }
 
 // uploadFile reads an evidence upload within the vault's limit.
@@ -98,7 +83,7 @@ func (s *Server) evidenceFromForm(r *http.Request) (*evidence.Evidence, error) {
 // uploadEvidence stores new evidence; linked to the item named in the
 // form, it returns to that item's page.
 func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	e, err := s.storeUpload(w, r)
 	if err != nil {
 		if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
@@ -127,7 +112,7 @@ func (s *Server) storeUpload(w http.ResponseWriter, r *http.Request) (*evidence.
 	if err != nil {
 		return nil, err
 	}
-	return e, s.evidence.Upload(r.Context(), scopeFrom(r.Context()).Store, e, evidence.File{Name: h.Filename, Body: f})
+	return e, s.evidence.Upload(r.Context(), kit.ScopeFrom(r.Context()).Store, e, evidence.File{Name: h.Filename, Body: f})
 }
 
 func (s *Server) evidenceDetail(w http.ResponseWriter, r *http.Request) {
@@ -135,7 +120,7 @@ func (s *Server) evidenceDetail(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderEvidence(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	e, err := sc.Store.Evidence(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
@@ -151,7 +136,7 @@ func (s *Server) renderEvidence(w http.ResponseWriter, r *http.Request, status i
 }
 
 func (s *Server) addEvidenceVersion(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	f, h, err := s.uploadFile(w, r)
 	var v *evidence.Version
 	if err == nil {
@@ -175,7 +160,7 @@ func (s *Server) updateEvidence(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	id := r.PathValue("id")
 	var err error
 	switch {
@@ -231,7 +216,7 @@ func (s *Server) downloadEvidence(w http.ResponseWriter, r *http.Request) {
 // writeDownload writes the evidence version named by the request; the page
 // and the API share it.
 func (s *Server) writeDownload(w http.ResponseWriter, r *http.Request) error {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	n := 0
 	if q := r.URL.Query().Get("version"); q != "" {
 		var err error

@@ -13,10 +13,12 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/store"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 type orgView struct {
-	Scope   *orgScope
+	Scope   *kit.Scope
 	Members []auth.Member
 	Entries []audit.Entry
 	Roles   []struct {
@@ -36,7 +38,7 @@ type orgView struct {
 func (ov *orgView) Can(p string) bool { return ov.Scope.Role.Can(auth.Permission(p)) }
 
 func (s *Server) orgPage(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	p, err := sc.Store.Profile(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -72,7 +74,7 @@ func (s *Server) membersPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	members, err := sc.Store.Members(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -86,7 +88,7 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	role, err := auth.ParseRole(r.PostFormValue("role"))
 	var u *auth.User
 	if err == nil {
@@ -108,7 +110,7 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	var idle time.Duration
 	if m := strings.TrimSpace(r.PostFormValue("idle_minutes")); m != "" {
 		n, err := strconv.Atoi(m)
@@ -132,7 +134,7 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 // auditPage shows the organisation's audit log, filtered by who and what,
 // and exports it as CSV or JSON (?format=).
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	q := r.URL.Query()
 	limit, _ := strconv.Atoi(q.Get("limit"))
 	if limit <= 0 || limit > 10000 {

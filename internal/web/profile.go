@@ -10,6 +10,8 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/tailoring"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 // The organisation profile wizard and the tailoring page.
@@ -42,7 +44,7 @@ func (s *Server) profilePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status, step int, errMsg string, edited *org.Profile) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	p := edited
 	if p == nil {
 		var err error
@@ -94,7 +96,7 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	p, err := sc.Store.Profile(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -196,7 +198,7 @@ func (s *Server) tailoringPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderTailoring(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	tv := &tailoringView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}}
 	for _, fw := range s.program.Frameworks() {
 		ds, err := s.program.Tailor(r.Context(), sc.Store, fw.ID)
@@ -223,7 +225,7 @@ func (s *Server) overrideTailoring(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	id := r.PostFormValue("item")
 	it, ok := s.catalog.Item(id)
 	if !ok || !tailoring.Assessable(it) {

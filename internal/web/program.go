@@ -3,12 +3,14 @@ package web
 import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/org"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 // programView is what the program's pages share: the organisation, the
 // viewer's role, and a message to show.
 type programView struct {
-	Scope  *orgScope
+	Scope  *kit.Scope
 	Error  string
 	Notice string
 }

@@ -19,28 +19,20 @@ import (
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 // riskBase is the URL of the organisation's risk pages.
 func riskBase(r *http.Request) string {
-	return "/orgs/" + scopeFrom(r.Context()).Store.Org().Slug + "/risk"
-}
-
-// userError reports whether err is the user's to fix (a bad field, a
-// conflict, a file too large) rather than the server's.
-func userError(err error) bool {
-	switch errs.KindOf(err) {
-	case errs.Invalid, errs.Conflict, errs.TooLarge:
-		return true
-	}
-	return false
+	return "/orgs/" + kit.ScopeFrom(r.Context()).Store.Org().Slug + "/risk"
 }
 
 // refuse answers a failed form: the user's own error (a bad field, a
 // conflict, a file too large) shows the page again with the message and its
 // status; anything else is the server's.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error, page func(http.ResponseWriter, *http.Request, int, string, string)) {
-	if userError(err) {
+	if kit.UserError(err) {
 		page(w, r, errs.HTTPStatus(err), errs.Message(err), "")
 		return
 	}
@@ -49,7 +41,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error, page 
 
 // register loads the organisation's register.
 func (s *Server) register(r *http.Request) (*risk.Register, error) {
-	return scopeFrom(r.Context()).Store.RiskRegister(r.Context(), s.risk.Threats)
+	return kit.ScopeFrom(r.Context()).Store.RiskRegister(r.Context(), s.risk.Threats)
 }
 
 type riskOverview struct {
@@ -76,7 +68,7 @@ func (s *Server) riskPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	g, err := s.register(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -113,7 +105,7 @@ func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, 
 // startAnalysis starts a draft risk analysis.
 func (s *Server) startAnalysis(w http.ResponseWriter, r *http.Request) {
 	a := &risk.Analysis{Title: r.FormValue("title"), Scope: r.FormValue("scope")}
-	if err := scopeFrom(r.Context()).Store.CreateAnalysis(r.Context(), a); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Store.CreateAnalysis(r.Context(), a); err != nil {
 		s.refuse(w, r, err, s.renderRisk)
 		return
 	}
@@ -134,7 +126,7 @@ func (s *Server) analysisPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderAnalysis(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	a, err := sc.Store.Analysis(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
@@ -152,7 +144,7 @@ func (s *Server) renderAnalysis(w http.ResponseWriter, r *http.Request, status i
 // saveAnalysis edits a draft's title, scope and method.
 func (s *Server) saveAnalysis(w http.ResponseWriter, r *http.Request) {
 	a := &risk.Analysis{ID: r.PathValue("id"), Title: r.FormValue("title"), Scope: r.FormValue("scope"), Method: r.FormValue("method")}
-	if err := scopeFrom(r.Context()).Store.UpdateAnalysis(r.Context(), a); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Store.UpdateAnalysis(r.Context(), a); err != nil {
 		s.refuse(w, r, err, s.renderAnalysis)
 		return
 	}
@@ -161,7 +153,7 @@ func (s *Server) saveAnalysis(w http.ResponseWriter, r *http.Request) {
 
 // finalizeAnalysis freezes a draft, signed off by the approver.
 func (s *Server) finalizeAnalysis(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	a, err := s.risk.Finalize(r.Context(), sc.Store, sc.Store.Org().Name, r.PathValue("id"), r.FormValue("approver"), s.now())
 	if err != nil {
 		s.refuse(w, r, err, s.renderAnalysis)
@@ -174,7 +166,7 @@ func (s *Server) finalizeAnalysis(w http.ResponseWriter, r *http.Request) {
 // download, audited.
 func (s *Server) sendReport(w http.ResponseWriter, r *http.Request, doc *risk.Document, name string) {
 	format := r.URL.Query().Get("format")
-	b, f, err := report.ExportRisk(r.Context(), s.store, scopeFrom(r.Context()).Store.Org().ID, doc, format, r.URL.Path)
+	b, f, err := report.ExportRisk(r.Context(), s.store, kit.ScopeFrom(r.Context()).Store.Org().ID, doc, format, r.URL.Path)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -187,7 +179,7 @@ func (s *Server) sendReport(w http.ResponseWriter, r *http.Request, doc *risk.Do
 
 // analysisReport downloads an analysis's report.
 func (s *Server) analysisReport(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	a, err := sc.Store.Analysis(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
@@ -203,7 +195,7 @@ func (s *Server) analysisReport(w http.ResponseWriter, r *http.Request) {
 
 // registerExport downloads the live register.
 func (s *Server) registerExport(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	doc, err := s.risk.Live(r.Context(), sc.Store, sc.Store.Org().Name, s.now())
 	if err != nil {
 		s.fail(w, r, err)
@@ -238,7 +230,7 @@ func (s *Server) assetsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderAssets(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *risk.Asset) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	g, err := s.register(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -282,8 +274,8 @@ func assetFromForm(r *http.Request) *risk.Asset {
 
 func (s *Server) createAsset(w http.ResponseWriter, r *http.Request) {
 	a := assetFromForm(r)
-	if err := scopeFrom(r.Context()).Store.CreateAsset(r.Context(), a); err != nil {
-		if userError(err) {
+	if err := kit.ScopeFrom(r.Context()).Store.CreateAsset(r.Context(), a); err != nil {
+		if kit.UserError(err) {
 			s.renderAssets(w, r, errs.HTTPStatus(err), errs.Message(err), "", a)
 			return
 		}
@@ -308,9 +300,9 @@ func (s *Server) bulkEditAssets(w http.ResponseWriter, r *http.Request) {
 	if c := risk.Criticality(r.FormValue("criticality")); c != "" {
 		edit.Criticality = &c
 	}
-	n, err := scopeFrom(r.Context()).Store.BulkEditAssets(r.Context(), r.Form["asset"], edit)
+	n, err := kit.ScopeFrom(r.Context()).Store.BulkEditAssets(r.Context(), r.Form["asset"], edit)
 	if err != nil {
-		if userError(err) || errs.Is(err, errs.NotFound) {
+		if kit.UserError(err) || errs.Is(err, errs.NotFound) {
 			s.renderAssets(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
 			return
 		}
@@ -327,7 +319,7 @@ func (s *Server) importAssets(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) previewImport(w http.ResponseWriter, r *http.Request, kind string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	f, h, err := s.readUpload(w, r, risk.MaxImportBytes, "the file")
 	if err != nil {
 		s.importFailed(w, r, kind, err)
@@ -354,7 +346,7 @@ func (s *Server) previewImport(w http.ResponseWriter, r *http.Request, kind stri
 }
 
 func (s *Server) importFailed(w http.ResponseWriter, r *http.Request, kind string, err error) {
-	if !userError(err) {
+	if !kit.UserError(err) {
 		s.fail(w, r, err)
 		return
 	}
@@ -376,7 +368,7 @@ type riskImportView struct {
 }
 
 func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, plan *dataimport.Plan, id string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	v := &riskImportView{programView: programView{Scope: sc}, Kind: plan.Kind, Assets: plan.Assets, Risks: plan.Risks, ImportID: id, Digest: plan.Digest, Names: map[string]string{}}
 	if plan.Risks != nil {
 		if g, err := s.register(r); err == nil {
@@ -391,7 +383,7 @@ func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, plan *data
 // applyUpload writes a previewed import, provided neither the file nor the
 // register changed since the preview.
 func (s *Server) applyUpload(w http.ResponseWriter, r *http.Request, kind string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	id := r.PathValue("import")
 	filename, content, err := sc.Store.Upload(r.Context(), kind, id)
 	if err != nil {
@@ -441,7 +433,7 @@ func (s *Server) assetPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *risk.Asset) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	g, err := s.register(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -480,8 +472,8 @@ func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request, status int,
 func (s *Server) saveAsset(w http.ResponseWriter, r *http.Request) {
 	a := assetFromForm(r)
 	a.ID = r.PathValue("id")
-	if err := scopeFrom(r.Context()).Store.UpdateAsset(r.Context(), a); err != nil {
-		if userError(err) {
+	if err := kit.ScopeFrom(r.Context()).Store.UpdateAsset(r.Context(), a); err != nil {
+		if kit.UserError(err) {
 			s.renderAsset(w, r, errs.HTTPStatus(err), errs.Message(err), "", a)
 			return
 		}
@@ -492,8 +484,8 @@ func (s *Server) saveAsset(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteAsset(w http.ResponseWriter, r *http.Request) {
-	if err := scopeFrom(r.Context()).Store.DeleteAsset(r.Context(), r.PathValue("id")); err != nil {
-		if userError(err) {
+	if err := kit.ScopeFrom(r.Context()).Store.DeleteAsset(r.Context(), r.PathValue("id")); err != nil {
+		if kit.UserError(err) {
 			s.renderAsset(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
 			return
 		}
@@ -509,8 +501,8 @@ func (s *Server) addFlow(w http.ResponseWriter, r *http.Request) {
 	if r.FormValue("direction") == "in" {
 		f.From, f.To = f.To, id
 	}
-	if err := scopeFrom(r.Context()).Store.AddFlow(r.Context(), f); err != nil {
-		if userError(err) || errs.Is(err, errs.NotFound) {
+	if err := kit.ScopeFrom(r.Context()).Store.AddFlow(r.Context(), f); err != nil {
+		if kit.UserError(err) || errs.Is(err, errs.NotFound) {
 			s.renderAsset(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
 			return
 		}
@@ -529,7 +521,7 @@ type threatsView struct {
 }
 
 func (s *Server) threatsPage(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	g, err := s.register(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -553,7 +545,7 @@ func (s *Server) vulnerabilitiesPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderVulns(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	g, err := s.register(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -570,7 +562,7 @@ func (s *Server) renderVulns(w http.ResponseWriter, r *http.Request, status int,
 
 func (s *Server) addVulnerability(w http.ResponseWriter, r *http.Request) {
 	v := &risk.Vulnerability{Title: r.FormValue("title"), Description: r.FormValue("description"), Kind: risk.VulnerabilityKind(r.FormValue("kind")), Status: risk.Confirmed}
-	if err := scopeFrom(r.Context()).Store.AddVulnerabilities(r.Context(), []*risk.Vulnerability{v}); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Store.AddVulnerabilities(r.Context(), []*risk.Vulnerability{v}); err != nil {
 		s.refuse(w, r, err, s.renderVulns)
 		return
 	}
@@ -595,11 +587,11 @@ func (s *Server) proposeFromAssessments(r *http.Request) (int, error) {
 	for _, fw := range s.program.Frameworks() {
 		ids = append(ids, fw.ID)
 	}
-	return s.risk.Propose(r.Context(), scopeFrom(r.Context()).Store, ids)
+	return s.risk.Propose(r.Context(), kit.ScopeFrom(r.Context()).Store, ids)
 }
 
 func (s *Server) setVulnerabilityStatus(w http.ResponseWriter, r *http.Request) {
-	err := scopeFrom(r.Context()).Store.SetVulnerabilityStatus(r.Context(), r.PathValue("id"), risk.VulnerabilityStatus(r.FormValue("status")))
+	err := kit.ScopeFrom(r.Context()).Store.SetVulnerabilityStatus(r.Context(), r.PathValue("id"), risk.VulnerabilityStatus(r.FormValue("status")))
 	if err != nil {
 		s.refuse(w, r, err, s.renderVulns)
 		return

@@ -13,6 +13,8 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 type registerView struct {
@@ -39,7 +41,7 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	g, err := s.register(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -96,7 +98,7 @@ func (s *Server) newRiskPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) riskDetail(w http.ResponseWriter, r *http.Request) {
-	rk, err := scopeFrom(r.Context()).Store.Risk(r.Context(), r.PathValue("id"))
+	rk, err := kit.ScopeFrom(r.Context()).Store.Risk(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -105,7 +107,7 @@ func (s *Server) riskDetail(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderRiskForm(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, rk *risk.Risk, isNew bool) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	g, err := s.register(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -182,10 +184,10 @@ func (s *Server) riskFromForm(r *http.Request) (*risk.Risk, error) {
 func (s *Server) createRisk(w http.ResponseWriter, r *http.Request) {
 	rk, err := s.riskFromForm(r)
 	if err == nil {
-		err = scopeFrom(r.Context()).Store.CreateRisk(r.Context(), rk)
+		err = kit.ScopeFrom(r.Context()).Store.CreateRisk(r.Context(), rk)
 	}
 	if err != nil {
-		if userError(err) {
+		if kit.UserError(err) {
 			s.renderRiskForm(w, r, errs.HTTPStatus(err), errs.Message(err), "", rk, true)
 			return
 		}
@@ -199,11 +201,11 @@ func (s *Server) saveRisk(w http.ResponseWriter, r *http.Request) {
 	rk, err := s.riskFromForm(r)
 	rk.ID = r.PathValue("id")
 	if err == nil {
-		err = scopeFrom(r.Context()).Store.UpdateRisk(r.Context(), rk)
+		err = kit.ScopeFrom(r.Context()).Store.UpdateRisk(r.Context(), rk)
 	}
 	if err != nil {
-		if userError(err) {
-			if old, e := scopeFrom(r.Context()).Store.Risk(r.Context(), rk.ID); e == nil {
+		if kit.UserError(err) {
+			if old, e := kit.ScopeFrom(r.Context()).Store.Risk(r.Context(), rk.ID); e == nil {
 				rk.Number = old.Number
 			}
 			s.renderRiskForm(w, r, errs.HTTPStatus(err), errs.Message(err), "", rk, false)
@@ -218,14 +220,14 @@ func (s *Server) saveRisk(w http.ResponseWriter, r *http.Request) {
 // saveAction adds an action to a risk's plan, or updates one (form field
 // action names it).
 func (s *Server) saveAction(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	a := &risk.Action{ID: r.FormValue("action"), RiskID: r.PathValue("id"), Title: r.FormValue("title"), Owner: strings.TrimSpace(r.FormValue("owner")),
 		Due: r.FormValue("due"), Status: risk.ActionStatus(r.FormValue("status")), CompletedOn: r.FormValue("completed_on"), Notes: r.FormValue("notes")}
 	if a.Status == risk.Done && a.CompletedOn == "" {
 		a.CompletedOn = risk.Today(s.now())
 	}
 	if err := sc.Store.SaveAction(r.Context(), a); err != nil {
-		if userError(err) {
+		if kit.UserError(err) {
 			rk, e := sc.Store.Risk(r.Context(), a.RiskID)
 			if e != nil {
 				s.fail(w, r, e)
@@ -248,7 +250,7 @@ type poamView struct {
 }
 
 func (s *Server) poamPage(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	g, err := s.register(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -276,7 +278,7 @@ func (s *Server) scalesPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderScales(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	scales, months, err := sc.Store.RiskSettings(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -289,7 +291,7 @@ func (s *Server) renderScales(w http.ResponseWriter, r *http.Request, status int
 // matrix and the review interval; the number of levels is changed through
 // the API.
 func (s *Server) saveScales(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	scales, _, err := sc.Store.RiskSettings(r.Context())
 	if err == nil {
 		err = r.ParseForm()

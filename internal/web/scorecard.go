@@ -6,6 +6,8 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/report"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 // The HPH CPG scorecard page, its picture and its JSON.
@@ -17,7 +19,7 @@ type scorecardView struct {
 }
 
 func (s *Server) scorecardPage(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	card, err := s.program.Scorecard(r.Context(), sc.Store, s.now())
 	if err != nil {
 		s.fail(w, r, err)
@@ -26,7 +28,7 @@ func (s *Server) scorecardPage(w http.ResponseWriter, r *http.Request) {
 	svg := report.ScorecardSVG(card, sc.Store.Org().Name)
 	switch r.URL.Query().Get("format") {
 	case "json":
-		writeAPI(w, http.StatusOK, card)
+		kit.WriteJSON(w, http.StatusOK, card)
 		return
 	case "svg":
 		w.Header().Set("Content-Type", "image/svg+xml")

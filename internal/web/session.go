@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,6 +12,8 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/org"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 // Session cookies: __Host- on TLS, which the browser only accepts Secure,
@@ -37,16 +38,6 @@ func viewerFrom(ctx context.Context) *viewer {
 	return v
 }
 
-// clientIP is the request's source address. (Behind a reverse proxy this is
-// the proxy's; trusting forwarded headers needs configuration, not guessing.)
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 func sessionToken(r *http.Request) string {
 	for _, name := range []string{tlsCookieName, cookieName} {
 		if c, err := r.Cookie(name); err == nil {
@@ -68,7 +59,7 @@ func setSessionCookie(w http.ResponseWriter, r *http.Request, token string, maxA
 // with the audit actor that their changes are recorded under. A cookie that
 // no longer works is cleared.
 func (s *Server) authenticate(r *http.Request, w http.ResponseWriter) *http.Request {
-	ctx := audit.WithActor(r.Context(), audit.Actor{Label: "anonymous", Source: clientIP(r)})
+	ctx := audit.WithActor(r.Context(), audit.Actor{Label: "anonymous", Source: kit.ClientIP(r)})
 	token := sessionToken(r)
 	if token == "" {
 		return r.WithContext(ctx)
@@ -86,7 +77,7 @@ func (s *Server) authenticate(r *http.Request, w http.ResponseWriter) *http.Requ
 		}
 		return r.WithContext(ctx)
 	}
-	ctx = audit.WithActor(ctx, audit.Actor{ID: u.ID, Label: u.Email, Source: clientIP(r)})
+	ctx = audit.WithActor(ctx, audit.Actor{ID: u.ID, Label: u.Email, Source: kit.ClientIP(r)})
 	return r.WithContext(context.WithValue(ctx, viewerKey{}, &viewer{User: u, Session: ss, token: token}))
 }
 
@@ -124,7 +115,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := loginForm{Email: r.PostFormValue("email"), Next: localPath(r.PostFormValue("next"))}
-	_, token, stage, err := s.accounts.Login(r.Context(), form.Email, r.PostFormValue("password"), clientIP(r), r.UserAgent())
+	_, token, stage, err := s.accounts.Login(r.Context(), form.Email, r.PostFormValue("password"), kit.ClientIP(r), r.UserAgent())
 	if err != nil {
 		if k := errs.KindOf(err); k != errs.Unauthenticated && k != errs.RateLimited {
 			s.fail(w, r, err)
@@ -195,7 +186,7 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 	}
 	var token string
 	if err == nil {
-		token, err = s.accounts.Setup(r.Context(), o, &auth.User{Email: f.Email, Name: f.Name}, r.PostFormValue("password"), clientIP(r), r.UserAgent())
+		token, err = s.accounts.Setup(r.Context(), o, &auth.User{Email: f.Email, Name: f.Name}, r.PostFormValue("password"), kit.ClientIP(r), r.UserAgent())
 	}
 	if err != nil {
 		if k := errs.KindOf(err); k != errs.Invalid && k != errs.Conflict && k != errs.Forbidden {

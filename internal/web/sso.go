@@ -10,6 +10,8 @@ import (
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/sso"
 	"github.com/safeguard-health/safeguard/internal/store"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 // SSO is what the pages need of single sign-on.
@@ -58,7 +60,7 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	token, err := s.accounts.SignInSSO(r.Context(), res.User, res.Org.ID, clientIP(r), r.UserAgent())
+	token, err := s.accounts.SignInSSO(r.Context(), res.User, res.Org.ID, kit.ClientIP(r), r.UserAgent())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -68,7 +70,7 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 }
 
 type ssoView struct {
-	Scope                      *orgScope
+	Scope                      *kit.Scope
 	Issuer, ClientID, Domain   string
 	Configured                 bool
 	CallbackURL, Error, Notice string
@@ -79,7 +81,7 @@ func (s *Server) ssoPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderSSO(w http.ResponseWriter, r *http.Request, v ssoView, status int) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	v.Scope, v.CallbackURL = sc, s.ssoCallbackURL
 	if c, err := s.store.SSO(r.Context(), sc.Store.Org().ID); err == nil {
 		v.Configured = true
@@ -98,7 +100,7 @@ func (s *Server) ssoConfigure(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	v := ssoView{Issuer: r.PostFormValue("issuer"), ClientID: r.PostFormValue("client_id"), Domain: r.PostFormValue("email_domain")}
 	if r.PostFormValue("remove") != "" {
 		if err := sc.Store.RemoveSSO(r.Context()); err != nil {

@@ -7,10 +7,12 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/errs"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 type tokensView struct {
-	Scope    *orgScope
+	Scope    *kit.Scope
 	Tokens   []*auth.APIToken
 	Scopes   []auth.Scope
 	NewToken string // shown once
@@ -23,7 +25,7 @@ func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, tv tokensView, status int) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	tokens, err := sc.Store.APITokens(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -51,7 +53,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	token, hash := auth.NewAPIToken()
 	t := &auth.APIToken{Name: r.PostFormValue("name"), Scopes: scopes, Hash: hash, Prefix: token[:10],
 		CreatedBy: viewerFrom(r.Context()).User.Email, ExpiresAt: time.Now().UTC().AddDate(0, 0, days)}
-	if err := scopeFrom(r.Context()).Store.CreateAPIToken(r.Context(), t); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Store.CreateAPIToken(r.Context(), t); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			s.fail(w, r, err)
 			return
@@ -63,7 +65,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	if err := sc.Store.RevokeAPIToken(r.Context(), r.PathValue("id")); err != nil {
 		s.fail(w, r, err)
 		return

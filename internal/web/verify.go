@@ -14,31 +14,13 @@ import (
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 // Verification from data: the accounts imported, the checks' results with
 // the records behind each verdict, and the findings in the order to fix
 // them with the trend between scans.
-
-// pageSize is how many rows a list page shows.
-const pageSize = 100
-
-// window reads ?offset= and ?limit= (at most 1000; pageSize when absent).
-func window(r *http.Request) (offset, limit int, err error) {
-	q := r.URL.Query()
-	limit = pageSize
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
-			return 0, 0, errs.New(errs.Invalid, "limit: a number from 1 to 1000")
-		}
-	}
-	if v := q.Get("offset"); v != "" {
-		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
-			return 0, 0, errs.New(errs.Invalid, "offset: a number from 0")
-		}
-	}
-	return offset, limit, nil
-}
 
 // pager says where a page of a list is, and links its neighbours.
 type pager struct {
@@ -85,7 +67,7 @@ func accountSources() []formatOption {
 
 // accountList reads the filter and window of an accounts listing.
 func (s *Server) accountList(r *http.Request) ([]*store.Account, pager, string, error) {
-	offset, limit, err := window(r)
+	offset, limit, err := kit.Window(r)
 	if err != nil {
 		return nil, pager{}, "", err
 	}
@@ -93,7 +75,7 @@ func (s *Server) accountList(r *http.Request) ([]*store.Account, pager, string, 
 	if source != "" && !ingest.IsAccountExport(source) {
 		return nil, pager{}, "", errs.New(errs.Invalid, fmt.Sprintf("source %q is not an account export Safeguard reads", source))
 	}
-	sc := scopeFrom(r.Context()).Store
+	sc := kit.ScopeFrom(r.Context()).Store
 	list, err := sc.Accounts(r.Context(), store.AccountFilter{Source: source, Limit: limit, Offset: offset})
 	if err != nil {
 		return nil, pager{}, "", err
@@ -106,7 +88,7 @@ func (s *Server) accountList(r *http.Request) ([]*store.Account, pager, string, 
 }
 
 func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	list, pg, source, err := s.accountList(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -118,7 +100,7 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiAccounts(w http.ResponseWriter, r *http.Request) {
 	list, pg, _, err := s.accountList(r)
-	s.apiResult(w, r, http.StatusOK, map[string]any{"accounts": nonNil(list), "total": pg.Total}, err)
+	s.apiResult(w, r, http.StatusOK, map[string]any{"accounts": kit.NonNil(list), "total": pg.Total}, err)
 }
 
 type checksView struct {
@@ -133,7 +115,7 @@ func (s *Server) checksPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderChecks(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	results, err := sc.Store.CheckResults(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -155,7 +137,7 @@ func (s *Server) renderChecks(w http.ResponseWriter, r *http.Request, status int
 
 // runChecks runs every check now and records the results.
 func (s *Server) runChecks(r *http.Request) ([]*check.Result, error) {
-	return (&checkrun.Service{Now: s.now}).Run(r.Context(), scopeFrom(r.Context()).Store)
+	return (&checkrun.Service{Now: s.now}).Run(r.Context(), kit.ScopeFrom(r.Context()).Store)
 }
 
 func (s *Server) runChecksForm(w http.ResponseWriter, r *http.Request) {
@@ -171,7 +153,7 @@ func (s *Server) runChecksForm(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	notice := fmt.Sprintf("Ran %d checks at %s: %d failing.", len(results), s.now().UTC().Format(time.DateTime+" MST"), failed)
-	http.Redirect(w, r, "/orgs/"+scopeFrom(r.Context()).Store.Org().Slug+"/checks?notice="+url.QueryEscape(notice), http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Store.Org().Slug+"/checks?notice="+url.QueryEscape(notice), http.StatusSeeOther)
 }
 
 type checkView struct {
@@ -182,11 +164,11 @@ type checkView struct {
 
 // checkResultPage reads one result with a page of its records.
 func (s *Server) checkResultPage(r *http.Request) (*check.Result, pager, error) {
-	offset, limit, err := window(r)
+	offset, limit, err := kit.Window(r)
 	if err != nil {
 		return nil, pager{}, err
 	}
-	res, err := scopeFrom(r.Context()).Store.CheckResult(r.Context(), r.PathValue("id"), offset, limit)
+	res, err := kit.ScopeFrom(r.Context()).Store.CheckResult(r.Context(), r.PathValue("id"), offset, limit)
 	if err != nil {
 		return nil, pager{}, err
 	}
@@ -194,7 +176,7 @@ func (s *Server) checkResultPage(r *http.Request) (*check.Result, pager, error) 
 }
 
 func (s *Server) checkPage(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	res, pg, err := s.checkResultPage(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -205,13 +187,13 @@ func (s *Server) checkPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiChecks(w http.ResponseWriter, r *http.Request) {
-	results, err := scopeFrom(r.Context()).Store.CheckResults(r.Context())
-	s.apiResult(w, r, http.StatusOK, map[string]any{"results": nonNil(results)}, err)
+	results, err := kit.ScopeFrom(r.Context()).Store.CheckResults(r.Context())
+	s.apiResult(w, r, http.StatusOK, map[string]any{"results": kit.NonNil(results)}, err)
 }
 
 func (s *Server) apiRunChecks(w http.ResponseWriter, r *http.Request) {
 	results, err := s.runChecks(r)
-	s.apiResult(w, r, http.StatusOK, map[string]any{"results": nonNil(results)}, err)
+	s.apiResult(w, r, http.StatusOK, map[string]any{"results": kit.NonNil(results)}, err)
 }
 
 func (s *Server) apiCheck(w http.ResponseWriter, r *http.Request) {
@@ -227,8 +209,8 @@ type findingsView struct {
 }
 
 func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
-	offset, limit, err := window(r)
+	sc := kit.ScopeFrom(r.Context())
+	offset, limit, err := kit.Window(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -248,16 +230,16 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiRemediation(w http.ResponseWriter, r *http.Request) {
-	offset, limit, err := window(r)
+	offset, limit, err := kit.Window(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	rows, total, err := findings.Remediation(r.Context(), scopeFrom(r.Context()).Store, offset, limit)
-	s.apiResult(w, r, http.StatusOK, map[string]any{"findings": nonNil(rows), "total": total, "offset": offset}, err)
+	rows, total, err := findings.Remediation(r.Context(), kit.ScopeFrom(r.Context()).Store, offset, limit)
+	s.apiResult(w, r, http.StatusOK, map[string]any{"findings": kit.NonNil(rows), "total": total, "offset": offset}, err)
 }
 
 func (s *Server) apiTrend(w http.ResponseWriter, r *http.Request) {
-	trend, err := scopeFrom(r.Context()).Store.FindingsTrend(r.Context())
+	trend, err := kit.ScopeFrom(r.Context()).Store.FindingsTrend(r.Context())
 	s.apiResult(w, r, http.StatusOK, trend, err)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/training"
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 //go:embed templates/*.html
@@ -107,6 +108,7 @@ type Server struct {
 	mux            *http.ServeMux
 	routes         []Route
 	jobs           Jobs
+	imports        *kit.Imports
 	maxImportBytes int64
 }
 
@@ -135,7 +137,8 @@ func New(c Config) (*Server, error) {
 	s := &Server{training: c.Training, catalog: c.Catalog, store: c.Store, accounts: c.Accounts, sso: c.SSO, ssoCallbackURL: c.SSOCallbackURL,
 		program: c.Program, evidence: c.Evidence, risk: c.Risk, log: c.Log, version: c.Version, now: c.Now,
 		pages: map[string]*template.Template{}, mux: http.NewServeMux(), jobs: c.Jobs, maxImportBytes: c.MaxImportBytes,
-		records: &dataimport.Records{Threats: c.Risk.Threats, Training: c.Training}}
+		records: &dataimport.Records{Threats: c.Risk.Threats, Training: c.Training},
+		imports: &kit.Imports{Jobs: c.Jobs, Max: c.MaxImportBytes}}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err

@@ -8,6 +8,8 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/workbook"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 // exportAssessment sends the assessment as XLSX (the default) or CSV.
@@ -20,7 +22,7 @@ func (s *Server) exportAssessment(w http.ResponseWriter, r *http.Request) {
 // writeExport writes the assessment named by the path as ?format=xlsx or
 // csv; the page and the API share it.
 func (s *Server) writeExport(w http.ResponseWriter, r *http.Request) error {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	format := r.URL.Query().Get("format")
 	if format != "" && format != "xlsx" && format != "csv" {
 		return errs.New(errs.Invalid, "format must be xlsx or csv")
@@ -60,7 +62,7 @@ type importView struct {
 // importAssessment reads an uploaded workbook into a preview, kept until a
 // person applies it. Nothing is written to the assessment yet.
 func (s *Server) importAssessment(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	f, h, err := s.readUpload(w, r, workbook.MaxImportBytes, "the workbook")
 	if err != nil {
 		s.renderAssessment(w, r, errs.HTTPStatus(err), errs.Message(err), "")
@@ -106,7 +108,7 @@ func (s *Server) applyImport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	id, importID := r.PathValue("id"), r.PathValue("import")
 	err := s.applyPending(r, id, importID)
 	if err != nil {
@@ -121,7 +123,7 @@ func (s *Server) applyImport(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) applyPending(r *http.Request, id, importID string) error {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	raw, err := sc.Store.PendingImport(r.Context(), id, importID)
 	if err != nil {
 		return err

@@ -17,10 +17,12 @@ import (
 	"github.com/safeguard-health/safeguard/internal/tabular"
 	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/workforce"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 func workforceBase(r *http.Request) string {
-	return "/orgs/" + scopeFrom(r.Context()).Store.Org().Slug + "/workforce"
+	return "/orgs/" + kit.ScopeFrom(r.Context()).Store.Org().Slug + "/workforce"
 }
 
 type myTrainingView struct {
@@ -39,7 +41,7 @@ func (s *Server) myTrainingPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderMyTraining(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	v := &myTrainingView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Modules: map[string]*workforce.Module{}, Today: workforce.Today(s.now())}
 	me, err := sc.Store.PersonByEmail(r.Context(), viewerFrom(r.Context()).User.Email)
 	switch {
@@ -73,9 +75,9 @@ func (s *Server) renderMyTraining(w http.ResponseWriter, r *http.Request, status
 // attestTraining records that the signed-in member completed one of their
 // own assignments, on their word.
 func (s *Server) attestTraining(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	fail := func(err error) {
-		if userError(err) || errs.Is(err, errs.NotFound) {
+		if kit.UserError(err) || errs.Is(err, errs.NotFound) {
 			s.renderMyTraining(w, r, errs.HTTPStatus(err), errs.Message(err), "")
 			return
 		}
@@ -133,7 +135,7 @@ func (s *Server) workforcePage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderWorkforce(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	people, err := sc.Store.People(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -174,7 +176,7 @@ type rosterPreviewView struct {
 // importRoster keeps an uploaded HR export and previews it through the
 // remembered mapping, or one guessed from its header.
 func (s *Server) importRoster(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	f, h, err := s.readUpload(w, r, workforce.MaxImportBytes, "the HR export")
 	if err != nil {
 		s.rosterFailed(w, r, err)
@@ -205,7 +207,7 @@ func (s *Server) rosterFailed(w http.ResponseWriter, r *http.Request, err error)
 }
 
 func (s *Server) previewRoster(w http.ResponseWriter, r *http.Request, id, file string, content []byte, header []string, m workforce.Mapping) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	v := &rosterPreviewView{programView: programView{Scope: sc}, Header: header, Fields: workforce.Fields, Mapping: m, ImportID: id}
 	status := http.StatusOK
 	if err := m.Validate(); err != nil {
@@ -213,7 +215,7 @@ func (s *Server) previewRoster(w http.ResponseWriter, r *http.Request, id, file 
 	} else {
 		p, err := s.records.Plan(r.Context(), sc.Store, dataimport.RecordRoster, file, content, m, s.now())
 		switch {
-		case userError(err):
+		case kit.UserError(err):
 			v.Error, status = errs.Message(err), errs.HTTPStatus(err)
 		case err != nil:
 			s.fail(w, r, err)
@@ -228,7 +230,7 @@ func (s *Server) previewRoster(w http.ResponseWriter, r *http.Request, id, file 
 // applyRoster re-previews a kept export with the mapping the form sets,
 // or applies it when asked and nothing moved since the preview.
 func (s *Server) applyRoster(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	id := r.PathValue("import")
 	file, content, err := sc.Store.Upload(r.Context(), "roster", id)
 	if err != nil {
@@ -277,7 +279,7 @@ func (s *Server) personPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	ctx := r.Context()
 	p, err := sc.Store.Person(ctx, r.PathValue("id"))
 	if err != nil {
@@ -319,7 +321,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 // authorisation and supervision notes, and the end date (which opens the
 // termination checklist).
 func (s *Server) savePerson(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	p, err := sc.Store.Person(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
@@ -340,7 +342,7 @@ func (s *Server) savePerson(w http.ResponseWriter, r *http.Request) {
 // recordCompletion records a completion for a person, entered by an
 // administrator.
 func (s *Server) recordCompletion(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	id := r.PathValue("id")
 	on, ok := workforce.ParseDate(r.FormValue("completed_on"))
 	var err error
@@ -366,7 +368,7 @@ func (s *Server) recordCompletion(w http.ResponseWriter, r *http.Request) {
 func (s *Server) addSanction(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	x := &workforce.Sanction{PersonID: id, Date: r.FormValue("date"), Policy: r.FormValue("policy"), Description: r.FormValue("description"), Action: r.FormValue("action")}
-	if err := scopeFrom(r.Context()).Store.AddSanction(r.Context(), x); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Store.AddSanction(r.Context(), x); err != nil {
 		s.refuse(w, r, err, s.renderPerson)
 		return
 	}
@@ -374,7 +376,7 @@ func (s *Server) addSanction(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) tickChecklist(w http.ResponseWriter, r *http.Request) {
-	if err := scopeFrom(r.Context()).Store.SetChecklistItem(r.Context(), r.PathValue("id"), r.FormValue("done") != ""); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Store.SetChecklistItem(r.Context(), r.PathValue("id"), r.FormValue("done") != ""); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -401,7 +403,7 @@ func (s *Server) trainingPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderTraining(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	prog, st, err := s.training.Status(r.Context(), sc.Store)
 	if err != nil {
 		s.fail(w, r, err)
@@ -426,13 +428,13 @@ func (s *Server) renderTraining(w http.ResponseWriter, r *http.Request, status i
 func (s *Server) installStarter(w http.ResponseWriter, r *http.Request) {
 	starter, _, err := workforce.Starter(s.catalog)
 	if err == nil {
-		err = s.training.InstallProgram(r.Context(), scopeFrom(r.Context()).Store, starter)
+		err = s.training.InstallProgram(r.Context(), kit.ScopeFrom(r.Context()).Store, starter)
 	}
 	if err != nil {
 		s.refuse(w, r, err, s.renderTraining)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+scopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("The starter program is installed: adapt it to your positions."), http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("The starter program is installed: adapt it to your positions."), http.StatusSeeOther)
 }
 
 func splitList(s string) []string {
@@ -451,27 +453,27 @@ func (s *Server) addRule(w http.ResponseWriter, r *http.Request) {
 	for _, t := range r.Form["type"] {
 		rule.Types = append(rule.Types, workforce.WorkerType(t))
 	}
-	if err := s.training.AddRule(r.Context(), scopeFrom(r.Context()).Store, rule); err != nil {
+	if err := s.training.AddRule(r.Context(), kit.ScopeFrom(r.Context()).Store, rule); err != nil {
 		s.refuse(w, r, err, s.renderTraining)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+scopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Rule added: assignments follow it now."), http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Rule added: assignments follow it now."), http.StatusSeeOther)
 }
 
 // deleteRule removes a rule; one already gone counts as removed, so a
 // second click (or two people at once) is not an error.
 func (s *Server) deleteRule(w http.ResponseWriter, r *http.Request) {
-	if err := s.training.DeleteRule(r.Context(), scopeFrom(r.Context()).Store, r.PathValue("id")); err != nil && !errs.Is(err, errs.NotFound) {
+	if err := s.training.DeleteRule(r.Context(), kit.ScopeFrom(r.Context()).Store, r.PathValue("id")); err != nil && !errs.Is(err, errs.NotFound) {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+scopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Rule removed."), http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Rule removed."), http.StatusSeeOther)
 }
 
 // importCompletions records a learning system's export of completions:
 // all of it, or none when any row is wrong.
 func (s *Server) importCompletions(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	fail := func(err error) {
 		s.refuse(w, r, err, s.renderTraining)
 	}
@@ -511,11 +513,11 @@ func init() {
 // scheduleReminder schedules a security reminder from the training page.
 func (s *Server) scheduleReminder(w http.ResponseWriter, r *http.Request) {
 	rem := &workforce.Reminder{Subject: r.FormValue("subject"), Body: r.FormValue("body"), Audience: r.FormValue("audience"), ScheduledFor: r.FormValue("scheduled_for")}
-	if err := scopeFrom(r.Context()).Store.CreateReminder(r.Context(), rem); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Store.CreateReminder(r.Context(), rem); err != nil {
 		s.refuse(w, r, err, s.renderTraining)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+scopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Reminder scheduled for "+rem.ScheduledFor+"."), http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Reminder scheduled for "+rem.ScheduledFor+"."), http.StatusSeeOther)
 }
 
 type reminderView struct {
@@ -526,7 +528,7 @@ type reminderView struct {
 
 // reminderPage shows who was sent a reminder, what, and when.
 func (s *Server) reminderPage(w http.ResponseWriter, r *http.Request) {
-	sc := scopeFrom(r.Context())
+	sc := kit.ScopeFrom(r.Context())
 	list, err := sc.Store.Reminders(r.Context(), "")
 	if err != nil {
 		s.fail(w, r, err)
@@ -565,11 +567,11 @@ func (s *Server) addModule(w http.ResponseWriter, r *http.Request) {
 		m.Items = append(m.Items, id)
 	}
 	if err == nil {
-		err = s.training.AddModule(r.Context(), scopeFrom(r.Context()).Store, m)
+		err = s.training.AddModule(r.Context(), kit.ScopeFrom(r.Context()).Store, m)
 	}
 	if err != nil {
 		s.refuse(w, r, err, s.renderTraining)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+scopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Module "+m.Title+" added: add a rule to assign it."), http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Module "+m.Title+" added: add a rule to assign it."), http.StatusSeeOther)
 }

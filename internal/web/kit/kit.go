@@ -1,0 +1,144 @@
+// Package kit is the HTTP plumbing the web pages and the JSON API share:
+// the organisation a request is scoped to (put in its context by the
+// guard), JSON in and out, errors mapped to statuses, multipart uploads
+// (a form's file read within a limit, or an import streamed into the
+// blob store and enqueued), paging windows and the import job as both
+// show it. It holds no route and renders no page.
+package kit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/store"
+)
+
+// Scope is the organisation a request was admitted to: its records, and
+// the viewer's role ("" for an API token).
+type Scope struct {
+	Store *store.Scoped
+	Role  auth.Role
+}
+
+type scopeKey struct{}
+
+// WithScope puts the request's organisation in its context.
+func WithScope(ctx context.Context, sc *Scope) context.Context {
+	return context.WithValue(ctx, scopeKey{}, sc)
+}
+
+// ScopeFrom is the organisation the guard admitted the request to; nil
+// outside an organisation's routes.
+func ScopeFrom(ctx context.Context) *Scope {
+	sc, _ := ctx.Value(scopeKey{}).(*Scope)
+	return sc
+}
+
+// WriteJSON writes v as indented JSON with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+// APIError writes err as the API's error object with its kind's status;
+// a server error is logged, its detail never sent.
+func APIError(log *slog.Logger, w http.ResponseWriter, r *http.Request, err error) {
+	status := errs.HTTPStatus(err)
+	if status >= 500 {
+		log.Error("api request failed", "path", r.URL.Path, "err", err)
+	}
+	WriteJSON(w, status, map[string]string{"error": errs.Message(err), "kind": string(errs.KindOf(err))})
+}
+
+// UserError reports whether err is the user's to fix (a bad field, a
+// conflict, a file too large) rather than the server's.
+func UserError(err error) bool {
+	switch errs.KindOf(err) {
+	case errs.Invalid, errs.Conflict, errs.TooLarge:
+		return true
+	}
+	return false
+}
+
+// maxJSONBody bounds a JSON request body.
+const maxJSONBody = 1 << 20
+
+// DecodeJSON reads a JSON body strictly: unknown fields, trailing data and
+// oversized bodies are refused with a message naming what is wrong.
+func DecodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxJSONBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var tooBig *http.MaxBytesError
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &tooBig):
+			return errs.New(errs.TooLarge, fmt.Sprintf("the request body is larger than %d bytes", tooBig.Limit))
+		case errors.As(err, &syn):
+			return errs.New(errs.Invalid, fmt.Sprintf("the body is not valid JSON (at byte %d)", syn.Offset))
+		case errors.As(err, &typ):
+			return errs.New(errs.Invalid, fmt.Sprintf("field %q: expected %s", typ.Field, typ.Type))
+		case errors.Is(err, io.EOF):
+			return errs.New(errs.Invalid, "the request body is empty: send a JSON object")
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			return errs.New(errs.Invalid, "unknown "+strings.TrimPrefix(err.Error(), "json: "))
+		}
+		return errs.New(errs.Invalid, "the body is not the JSON this route takes: "+err.Error())
+	}
+	if dec.More() {
+		return errs.New(errs.Invalid, "the body holds more than one JSON value")
+	}
+	return nil
+}
+
+// NonNil is s, or an empty slice for nil, so that JSON says [] not null.
+func NonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// PageSize is how many rows a list shows when the request does not say.
+const PageSize = 100
+
+// Window reads ?offset= and ?limit= (at most 1000; PageSize when absent).
+func Window(r *http.Request) (offset, limit int, err error) {
+	q := r.URL.Query()
+	limit = PageSize
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
+			return 0, 0, errs.New(errs.Invalid, "limit: a number from 1 to 1000")
+		}
+	}
+	if v := q.Get("offset"); v != "" {
+		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
+			return 0, 0, errs.New(errs.Invalid, "offset: a number from 0")
+		}
+	}
+	return offset, limit, nil
+}
+
+// ClientIP is the request's source address. (Behind a reverse proxy this is
+// the proxy's; trusting forwarded headers needs configuration, not guessing.)
+func ClientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
