@@ -46,11 +46,6 @@ func (s *Server) handle(pattern string, a Access, h http.HandlerFunc) {
 	s.mux.Handle(pattern, s.guard(a, h))
 }
 
-type orgKey struct{}
-
-// orgScope is the organisation a request works in, as a store that can
-// reach nothing else, and the viewer's role there.
-
 // guard enforces an access rule before the handler runs. For an
 // organisation route, a missing organisation and one the viewer is not a
 // member of look the same (404): nobody learns which organisations exist.
