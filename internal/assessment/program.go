@@ -68,6 +68,15 @@ func (p *Program) Frameworks() []*catalog.Framework {
 	return out
 }
 
+// FrameworkIDs are the ids of Frameworks.
+func (p *Program) FrameworkIDs() []string {
+	var out []string
+	for _, fw := range p.Frameworks() {
+		out = append(out, fw.ID)
+	}
+	return out
+}
+
 // Tailor returns the organisation's tailoring of a framework.
 func (p *Program) Tailor(ctx context.Context, st Store, framework string) ([]tailoring.Decision, error) {
 	prof, err := st.Profile(ctx)

@@ -185,3 +185,9 @@ func (s *Service) Propose(ctx context.Context, st ProposalStore, frameworks []st
 	}
 	return len(proposed), st.AddVulnerabilities(ctx, proposed)
 }
+
+// Register is the organisation's whole register with its scales, read
+// against the threat catalog.
+func (s *Service) Register(ctx context.Context, st Store) (*risk.Register, error) {
+	return st.RiskRegister(ctx, s.Threats)
+}

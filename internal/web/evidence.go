@@ -3,7 +3,6 @@ package web
 import (
 	"mime/multipart"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -56,35 +55,11 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, max int64, w
 	return kit.ReadUpload(s.store, w, r, max, what)
 }
 
-// uploadFile reads an evidence upload within the vault's limit.
-func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) (multipart.File, *multipart.FileHeader, error) {
-	max := s.evidence.MaxBytes
-	if max <= 0 {
-		max = evidence.DefaultMaxBytes
-	}
-	return s.readUpload(w, r, max, "the file")
-}
-
-// evidenceFromForm reads new evidence's fields from an upload form: title,
-// description, owner, collected_on, review_by, and item (full catalog item
-// ids, any number). Errors: Invalid for an unknown item.
-func (s *Server) evidenceFromForm(r *http.Request) (*evidence.Evidence, error) {
-	e := &evidence.Evidence{Title: r.FormValue("title"), Description: r.FormValue("description"), Owner: r.FormValue("owner"),
-		CollectedOn: r.FormValue("collected_on"), ReviewBy: r.FormValue("review_by")}
-	for _, id := range r.Form["item"] {
-		if _, ok := s.catalog.Item(id); !ok {
-			return nil, errs.New(errs.Invalid, "no catalog item "+strconv.Quote(id)+" to link the evidence to")
-		}
-		e.Items = append(e.Items, id)
-	}
-	return e, nil
-}
-
 // uploadEvidence stores new evidence; linked to the item named in the
 // form, it returns to that item's page.
 func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	e, err := s.storeUpload(w, r)
+	e, err := s.files.UploadEvidence(w, r)
 	if err != nil {
 		if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
 			s.fail(w, r, err)
@@ -98,21 +73,6 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/orgs/"+sc.Store.Org().Slug+"/evidence/"+e.ID, http.StatusSeeOther)
-}
-
-// storeUpload reads an evidence upload and its fields and stores it; the
-// page and the API share it.
-func (s *Server) storeUpload(w http.ResponseWriter, r *http.Request) (*evidence.Evidence, error) {
-	f, h, err := s.uploadFile(w, r)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	e, err := s.evidenceFromForm(r)
-	if err != nil {
-		return nil, err
-	}
-	return e, s.evidence.Upload(r.Context(), kit.ScopeFrom(r.Context()).Store, e, evidence.File{Name: h.Filename, Body: f})
 }
 
 func (s *Server) evidenceDetail(w http.ResponseWriter, r *http.Request) {
@@ -137,7 +97,7 @@ func (s *Server) renderEvidence(w http.ResponseWriter, r *http.Request, status i
 
 func (s *Server) addEvidenceVersion(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	f, h, err := s.uploadFile(w, r)
+	f, h, err := s.files.EvidenceFile(w, r)
 	var v *evidence.Version
 	if err == nil {
 		defer f.Close()
@@ -208,35 +168,7 @@ func (s *Server) updateEvidence(w http.ResponseWriter, r *http.Request) {
 // downloadEvidence sends a version's content, decrypted and checked
 // against its hash, as an attachment of its sniffed type.
 func (s *Server) downloadEvidence(w http.ResponseWriter, r *http.Request) {
-	if err := s.writeDownload(w, r); err != nil {
+	if err := s.files.DownloadEvidence(w, r); err != nil {
 		s.fail(w, r, err)
 	}
-}
-
-// writeDownload writes the evidence version named by the request; the page
-// and the API share it.
-func (s *Server) writeDownload(w http.ResponseWriter, r *http.Request) error {
-	sc := kit.ScopeFrom(r.Context())
-	n := 0
-	if q := r.URL.Query().Get("version"); q != "" {
-		var err error
-		if n, err = strconv.Atoi(q); err != nil || n < 1 {
-			return errs.New(errs.Invalid, "version must be a version number, 1 or more")
-		}
-	}
-	v, data, err := s.evidence.Open(r.Context(), sc.Store, r.PathValue("id"), n)
-	if err != nil {
-		return err
-	}
-	// Reading evidence (signed agreements, exports) is access to be accounted for.
-	if err := s.store.RecordEvent(r.Context(), sc.Store.Org().ID, "evidence.download", "evidence:"+r.PathValue("id"),
-		map[string]any{"version": v.Number, "filename": v.Filename, "sha256": v.SHA256}); err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", v.ContentType)
-	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(v.Filename))
-	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
-	w.Header().Set("X-Content-SHA256", v.SHA256)
-	w.Write(data)
-	return nil
 }

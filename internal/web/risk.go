@@ -40,9 +40,6 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error, page 
 }
 
 // register loads the organisation's register.
-func (s *Server) register(r *http.Request) (*risk.Register, error) {
-	return kit.ScopeFrom(r.Context()).Store.RiskRegister(r.Context(), s.risk.Threats)
-}
 
 type riskOverview struct {
 	programView
@@ -69,7 +66,7 @@ func (s *Server) riskPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.register(r)
+	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -165,16 +162,9 @@ func (s *Server) finalizeAnalysis(w http.ResponseWriter, r *http.Request) {
 // sendReport renders doc in the format the query names and sends it as a
 // download, audited.
 func (s *Server) sendReport(w http.ResponseWriter, r *http.Request, doc *risk.Document, name string) {
-	format := r.URL.Query().Get("format")
-	b, f, err := report.ExportRisk(r.Context(), s.store, kit.ScopeFrom(r.Context()).Store.Org().ID, doc, format, r.URL.Path)
-	if err != nil {
+	if err := s.files.SendReport(w, r, doc, name); err != nil {
 		s.fail(w, r, err)
-		return
 	}
-	w.Header().Set("Content-Type", f.ContentType)
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.Write(b)
 }
 
 // analysisReport downloads an analysis's report.
@@ -231,7 +221,7 @@ func (s *Server) assetsPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderAssets(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *risk.Asset) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.register(r)
+	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -371,7 +361,7 @@ func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, plan *data
 	sc := kit.ScopeFrom(r.Context())
 	v := &riskImportView{programView: programView{Scope: sc}, Kind: plan.Kind, Assets: plan.Assets, Risks: plan.Risks, ImportID: id, Digest: plan.Digest, Names: map[string]string{}}
 	if plan.Risks != nil {
-		if g, err := s.register(r); err == nil {
+		if g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store); err == nil {
 			for _, a := range g.Assets {
 				v.Names[a.ID] = a.Name
 			}
@@ -434,7 +424,7 @@ func (s *Server) assetPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *risk.Asset) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.register(r)
+	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -522,7 +512,7 @@ type threatsView struct {
 
 func (s *Server) threatsPage(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.register(r)
+	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -546,7 +536,7 @@ func (s *Server) vulnerabilitiesPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderVulns(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.register(r)
+	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -572,22 +562,12 @@ func (s *Server) addVulnerability(w http.ResponseWriter, r *http.Request) {
 // proposeVulnerabilities turns the newest assessments' shortfalls into
 // proposed vulnerabilities.
 func (s *Server) proposeVulnerabilities(w http.ResponseWriter, r *http.Request) {
-	n, err := s.proposeFromAssessments(r)
+	n, err := s.risk.Propose(r.Context(), kit.ScopeFrom(r.Context()).Store, s.program.FrameworkIDs())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, riskBase(r)+"/vulnerabilities?notice="+url.QueryEscape(fmt.Sprintf("%d vulnerabilit(ies) proposed from the assessments.", n)), http.StatusSeeOther)
-}
-
-// proposeFromAssessments proposes vulnerabilities from the newest
-// assessment of each framework; the page and the API share it.
-func (s *Server) proposeFromAssessments(r *http.Request) (int, error) {
-	var ids []string
-	for _, fw := range s.program.Frameworks() {
-		ids = append(ids, fw.ID)
-	}
-	return s.risk.Propose(r.Context(), kit.ScopeFrom(r.Context()).Store, ids)
 }
 
 func (s *Server) setVulnerabilityStatus(w http.ResponseWriter, r *http.Request) {

@@ -9,7 +9,6 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/checkrun"
-	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/findings"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -65,42 +64,16 @@ func accountSources() []formatOption {
 	return out
 }
 
-// accountList reads the filter and window of an accounts listing.
-func (s *Server) accountList(r *http.Request) ([]*store.Account, pager, string, error) {
-	offset, limit, err := kit.Window(r)
-	if err != nil {
-		return nil, pager{}, "", err
-	}
-	source := r.URL.Query().Get("source")
-	if source != "" && !ingest.IsAccountExport(source) {
-		return nil, pager{}, "", errs.New(errs.Invalid, fmt.Sprintf("source %q is not an account export Safeguard reads", source))
-	}
-	sc := kit.ScopeFrom(r.Context()).Store
-	list, err := sc.Accounts(r.Context(), store.AccountFilter{Source: source, Limit: limit, Offset: offset})
-	if err != nil {
-		return nil, pager{}, "", err
-	}
-	total, err := sc.AccountCount(r.Context(), source)
-	if err != nil {
-		return nil, pager{}, "", err
-	}
-	return list, newPager(r, offset, limit, len(list), total), source, nil
-}
-
 func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	list, pg, source, err := s.accountList(r)
+	list, total, source, offset, limit, err := kit.Accounts(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	pg := newPager(r, offset, limit, len(list), total)
 	s.render(w, r, "accounts", http.StatusOK, page{Title: "Accounts · " + sc.Store.Org().Name,
 		Data: &accountsView{programView: programView{Scope: sc}, Accounts: list, Source: source, Sources: accountSources(), Page: pg}})
-}
-
-func (s *Server) apiAccounts(w http.ResponseWriter, r *http.Request) {
-	list, pg, _, err := s.accountList(r)
-	s.apiResult(w, r, http.StatusOK, map[string]any{"accounts": kit.NonNil(list), "total": pg.Total}, err)
 }
 
 type checksView struct {
@@ -135,13 +108,8 @@ func (s *Server) renderChecks(w http.ResponseWriter, r *http.Request, status int
 	s.render(w, r, "checks", status, page{Title: "Checks · " + sc.Store.Org().Name, Data: v})
 }
 
-// runChecks runs every check now and records the results.
-func (s *Server) runChecks(r *http.Request) ([]*check.Result, error) {
-	return (&checkrun.Service{Now: s.now}).Run(r.Context(), kit.ScopeFrom(r.Context()).Store)
-}
-
 func (s *Server) runChecksForm(w http.ResponseWriter, r *http.Request) {
-	results, err := s.runChecks(r)
+	results, err := (&checkrun.Service{Now: s.now}).Run(r.Context(), kit.ScopeFrom(r.Context()).Store)
 	if err != nil {
 		s.refuse(w, r, err, s.renderChecks)
 		return
@@ -162,43 +130,16 @@ type checkView struct {
 	Page   pager
 }
 
-// checkResultPage reads one result with a page of its records.
-func (s *Server) checkResultPage(r *http.Request) (*check.Result, pager, error) {
-	offset, limit, err := kit.Window(r)
-	if err != nil {
-		return nil, pager{}, err
-	}
-	res, err := kit.ScopeFrom(r.Context()).Store.CheckResult(r.Context(), r.PathValue("id"), offset, limit)
-	if err != nil {
-		return nil, pager{}, err
-	}
-	return res, newPager(r, offset, limit, len(res.Records), res.RecordCount), nil
-}
-
 func (s *Server) checkPage(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	res, pg, err := s.checkResultPage(r)
+	res, offset, limit, err := kit.CheckResult(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	pg := newPager(r, offset, limit, len(res.Records), res.RecordCount)
 	s.render(w, r, "check", http.StatusOK, page{Title: res.Check.Title + " · " + sc.Store.Org().Name,
 		Data: &checkView{programView: programView{Scope: sc}, Result: res, Page: pg}})
-}
-
-func (s *Server) apiChecks(w http.ResponseWriter, r *http.Request) {
-	results, err := kit.ScopeFrom(r.Context()).Store.CheckResults(r.Context())
-	s.apiResult(w, r, http.StatusOK, map[string]any{"results": kit.NonNil(results)}, err)
-}
-
-func (s *Server) apiRunChecks(w http.ResponseWriter, r *http.Request) {
-	results, err := s.runChecks(r)
-	s.apiResult(w, r, http.StatusOK, map[string]any{"results": kit.NonNil(results)}, err)
-}
-
-func (s *Server) apiCheck(w http.ResponseWriter, r *http.Request) {
-	res, _, err := s.checkResultPage(r)
-	s.apiResult(w, r, http.StatusOK, res, err)
 }
 
 type findingsView struct {
@@ -227,19 +168,4 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, "findings", http.StatusOK, page{Title: "Findings · " + sc.Store.Org().Name,
 		Data: &findingsView{programView: programView{Scope: sc}, Rows: rows, Page: newPager(r, offset, limit, len(rows), total), Trend: trend}})
-}
-
-func (s *Server) apiRemediation(w http.ResponseWriter, r *http.Request) {
-	offset, limit, err := kit.Window(r)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	rows, total, err := findings.Remediation(r.Context(), kit.ScopeFrom(r.Context()).Store, offset, limit)
-	s.apiResult(w, r, http.StatusOK, map[string]any{"findings": kit.NonNil(rows), "total": total, "offset": offset}, err)
-}
-
-func (s *Server) apiTrend(w http.ResponseWriter, r *http.Request) {
-	trend, err := kit.ScopeFrom(r.Context()).Store.FindingsTrend(r.Context())
-	s.apiResult(w, r, http.StatusOK, trend, err)
 }

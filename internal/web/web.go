@@ -23,6 +23,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/training"
+	"github.com/safeguard-health/safeguard/internal/web/api"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
@@ -109,6 +110,7 @@ type Server struct {
 	routes         []Route
 	jobs           Jobs
 	imports        *kit.Imports
+	files          *kit.Files
 	maxImportBytes int64
 }
 
@@ -138,7 +140,8 @@ func New(c Config) (*Server, error) {
 		program: c.Program, evidence: c.Evidence, risk: c.Risk, log: c.Log, version: c.Version, now: c.Now,
 		pages: map[string]*template.Template{}, mux: http.NewServeMux(), jobs: c.Jobs, maxImportBytes: c.MaxImportBytes,
 		records: &dataimport.Records{Threats: c.Risk.Threats, Training: c.Training},
-		imports: &kit.Imports{Jobs: c.Jobs, Max: c.MaxImportBytes}}
+		imports: &kit.Imports{Jobs: c.Jobs, Max: c.MaxImportBytes},
+		files:   &kit.Files{Evidence: c.Evidence, Program: c.Program, Catalog: c.Catalog, Events: c.Store, Now: c.Now}}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -272,79 +275,10 @@ func New(c Config) (*Server, error) {
 	s.handle("POST /orgs/{org}/checks/run", orgRoute(auth.ImportData), s.runChecksForm)
 	s.handle("GET /orgs/{org}/checks/{id}", orgRoute(auth.ViewProgram), s.checkPage)
 	s.handle("GET /orgs/{org}/findings", orgRoute(auth.ViewProgram), s.findingsPage)
-	s.handleAPI("GET /api/v1/orgs/{org}", auth.ScopeRead, s.apiOrg)
-	s.handleAPI("GET /api/v1/orgs/{org}/members", auth.ScopeRead, s.apiMembers)
-	s.handle("GET /api/v1/openapi.json", pub, s.openAPI)
-	s.handleAPI("GET /api/v1/orgs/{org}/profile", auth.ScopeRead, s.apiProfile)
-	s.handleAPI("PUT /api/v1/orgs/{org}/profile", auth.ScopeWrite, s.apiSaveProfile)
-	s.handleAPI("GET /api/v1/orgs/{org}/tailoring", auth.ScopeRead, s.apiTailoring)
-	s.handleAPI("PUT /api/v1/orgs/{org}/tailoring/{item...}", auth.ScopeWrite, s.apiOverride)
-	s.handleAPI("DELETE /api/v1/orgs/{org}/tailoring/{item...}", auth.ScopeWrite, s.apiOverride)
-	s.handleAPI("GET /api/v1/orgs/{org}/assessments", auth.ScopeRead, s.apiAssessments)
-	s.handleAPI("POST /api/v1/orgs/{org}/assessments", auth.ScopeWrite, s.apiStartAssessment)
-	s.handleAPI("GET /api/v1/orgs/{org}/assessments/{id}", auth.ScopeRead, s.apiAssessment)
-	s.handleAPI("PUT /api/v1/orgs/{org}/assessments/{id}/answers", auth.ScopeWrite, s.apiSaveAnswers)
-	s.handleAPI("POST /api/v1/orgs/{org}/assessments/{id}/finalize", auth.ScopeWrite, s.apiFinalize)
-	s.handleAPI("GET /api/v1/orgs/{org}/assessments/{id}/export", auth.ScopeRead, s.apiExport)
-	s.handleAPI("POST /api/v1/orgs/{org}/assessments/{id}/import", auth.ScopeImport, s.apiImport)
-	s.handleAPI("GET /api/v1/orgs/{org}/scorecard", auth.ScopeRead, s.apiScorecard)
-	s.handleAPI("GET /api/v1/orgs/{org}/evidence", auth.ScopeRead, s.apiEvidenceList)
-	s.handleAPI("POST /api/v1/orgs/{org}/evidence", auth.ScopeWrite, s.apiUploadEvidence)
-	s.handleAPI("GET /api/v1/orgs/{org}/evidence/{id}", auth.ScopeRead, s.apiEvidence)
-	s.handleAPI("GET /api/v1/orgs/{org}/evidence/{id}/download", auth.ScopeRead, s.apiDownload)
-	s.handleAPI("POST /api/v1/orgs/{org}/evidence/{id}/versions", auth.ScopeWrite, s.apiEvidenceVersion)
-	s.handleAPI("POST /api/v1/orgs/{org}/evidence/{id}/links", auth.ScopeWrite, s.apiLinkEvidence)
-	s.handleAPI("DELETE /api/v1/orgs/{org}/evidence/{id}/links/{item...}", auth.ScopeWrite, s.apiUnlinkEvidence)
-	s.handleAPI("GET /api/v1/orgs/{org}/risk/assets", auth.ScopeRead, s.apiAssets)
-	s.handleAPI("POST /api/v1/orgs/{org}/risk/assets", auth.ScopeWrite, s.apiCreateAsset)
-	s.handleAPI("POST /api/v1/orgs/{org}/risk/assets/import", auth.ScopeImport, s.apiImportAssets)
-	s.handleAPI("GET /api/v1/orgs/{org}/risk/assets/{id}", auth.ScopeRead, s.apiAsset)
-	s.handleAPI("PUT /api/v1/orgs/{org}/risk/assets/{id}", auth.ScopeWrite, s.apiSaveAsset)
-	s.handleAPI("DELETE /api/v1/orgs/{org}/risk/assets/{id}", auth.ScopeWrite, s.apiDeleteAsset)
-	s.handleAPI("GET /api/v1/orgs/{org}/risk/flows", auth.ScopeRead, s.apiFlows)
-	s.handleAPI("POST /api/v1/orgs/{org}/risk/flows", auth.ScopeWrite, s.apiAddFlow)
-	s.handleAPI("DELETE /api/v1/orgs/{org}/risk/flows/{id}", auth.ScopeWrite, s.apiDeleteFlow)
-	s.handleAPI("GET /api/v1/orgs/{org}/risk/threats", auth.ScopeRead, s.apiThreats)
-	s.handleAPI("GET /api/v1/orgs/{org}/risk/vulnerabilities", auth.ScopeRead, s.apiVulnerabilities)
-	s.handleAPI("POST /api/v1/orgs/{org}/risk/vulnerabilities", auth.ScopeWrite, s.apiAddVulnerability)
-	s.handleAPI("POST /api/v1/orgs/{org}/risk/vulnerabilities/propose", auth.ScopeWrite, s.apiProposeVulnerabilities)
-	s.handleAPI("PUT /api/v1/orgs/{org}/risk/vulnerabilities/{id}/status", auth.ScopeWrite, s.apiVulnerabilityStatus)
-	s.handleAPI("GET /api/v1/orgs/{org}/risk/risks", auth.ScopeRead, s.apiRisks)
-	s.handleAPI("POST /api/v1/orgs/{org}/risk/risks", auth.ScopeWrite, s.apiCreateRisk)
-	s.handleAPI("POST /api/v1/orgs/{org}/risk/risks/import", auth.ScopeImport, s.apiImportRisks)
-	s.handleAPI("GET /api/v1/orgs/{org}/risk/risks/{id}", auth.ScopeRead, s.apiRisk)
-	s.handleAPI("PUT /api/v1/orgs/{org}/risk/risks/{id}", auth.ScopeWrite, s.apiSaveRisk)
-	s.handleAPI("POST /api/v1/orgs/{org}/risk/risks/{id}/actions", auth.ScopeWrite, s.apiSaveAction)
-	s.handleAPI("PUT /api/v1/orgs/{org}/risk/risks/{id}/actions/{action}", auth.ScopeWrite, s.apiSaveAction)
-	s.handleAPI("GET /api/v1/orgs/{org}/risk/poam", auth.ScopeRead, s.apiPOAM)
-	s.handleAPI("GET /api/v1/orgs/{org}/risk/scales", auth.ScopeRead, s.apiScales)
-	s.handleAPI("PUT /api/v1/orgs/{org}/risk/scales", auth.ScopeWrite, s.apiSaveScales)
-	s.handleAPI("GET /api/v1/orgs/{org}/risk/analyses", auth.ScopeRead, s.apiAnalyses)
-	s.handleAPI("POST /api/v1/orgs/{org}/risk/analyses", auth.ScopeWrite, s.apiStartAnalysis)
-	s.handleAPI("GET /api/v1/orgs/{org}/risk/analyses/{id}", auth.ScopeRead, s.apiAnalysis)
-	s.handleAPI("POST /api/v1/orgs/{org}/risk/analyses/{id}/finalize", auth.ScopeWrite, s.apiFinalizeAnalysis)
-	s.handleAPI("GET /api/v1/orgs/{org}/risk/analyses/{id}/report", auth.ScopeRead, s.apiAnalysisReport)
-	s.handleAPI("GET /api/v1/orgs/{org}/workforce/people", auth.ScopeRead, s.apiPeople)
-	s.handleAPI("GET /api/v1/orgs/{org}/workforce/people/{id}", auth.ScopeRead, s.apiPerson)
-	s.handleAPI("POST /api/v1/orgs/{org}/workforce/people/{id}/completions", auth.ScopeWrite, s.apiRecordCompletion)
-	s.handleAPI("POST /api/v1/orgs/{org}/workforce/people/{id}/sanctions", auth.ScopeWrite, s.apiAddSanction)
-	s.handleAPI("POST /api/v1/orgs/{org}/workforce/import", auth.ScopeImport, s.apiImportRoster)
-	s.handleAPI("GET /api/v1/orgs/{org}/training/status", auth.ScopeRead, s.apiTrainingStatus)
-	s.handleAPI("GET /api/v1/orgs/{org}/training/program", auth.ScopeRead, s.apiTrainingProgram)
-	s.handleAPI("POST /api/v1/orgs/{org}/training/modules", auth.ScopeWrite, s.apiAddModule)
-	s.handleAPI("POST /api/v1/orgs/{org}/training/rules", auth.ScopeWrite, s.apiAddTrainingRule)
-	s.handleAPI("POST /api/v1/orgs/{org}/training/completions/import", auth.ScopeImport, s.apiImportCompletions)
-	s.handleAPI("GET /api/v1/orgs/{org}/training/reminders", auth.ScopeRead, s.apiReminders)
-	s.handleAPI("POST /api/v1/orgs/{org}/training/reminders", auth.ScopeWrite, s.apiScheduleReminder)
-	s.handleAPI("GET /api/v1/orgs/{org}/imports", auth.ScopeRead, s.apiImports)
-	s.handleAPI("POST /api/v1/orgs/{org}/imports", auth.ScopeImport, s.apiUploadImport)
-	s.handleAPI("GET /api/v1/orgs/{org}/imports/{id}", auth.ScopeRead, s.apiImportJob)
-	s.handleAPI("GET /api/v1/orgs/{org}/accounts", auth.ScopeRead, s.apiAccounts)
-	s.handleAPI("GET /api/v1/orgs/{org}/checks", auth.ScopeRead, s.apiChecks)
-	s.handleAPI("POST /api/v1/orgs/{org}/checks/run", auth.ScopeWrite, s.apiRunChecks)
-	s.handleAPI("GET /api/v1/orgs/{org}/checks/{id}", auth.ScopeRead, s.apiCheck)
-	s.handleAPI("GET /api/v1/orgs/{org}/findings/remediation", auth.ScopeRead, s.apiRemediation)
-	s.handleAPI("GET /api/v1/orgs/{org}/findings/trend", auth.ScopeRead, s.apiTrend)
+	api := api.New(api.Deps{Log: s.log, Now: s.now, Catalog: s.catalog, Program: s.program, Evidence: s.evidence, Risk: s.risk,
+		Training: s.training, Records: s.records, Imports: s.imports, Files: s.files, Events: s.store})
+	api.Routes(s.handleAPI)
+	s.handle("GET /api/v1/openapi.json", pub, api.OpenAPI)
 	return s, nil
 }
 

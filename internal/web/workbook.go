@@ -1,10 +1,8 @@
 package web
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/workbook"
@@ -14,43 +12,9 @@ import (
 
 // exportAssessment sends the assessment as XLSX (the default) or CSV.
 func (s *Server) exportAssessment(w http.ResponseWriter, r *http.Request) {
-	if err := s.writeExport(w, r); err != nil {
+	if err := s.files.ExportAssessment(w, r); err != nil {
 		s.fail(w, r, err)
 	}
-}
-
-// writeExport writes the assessment named by the path as ?format=xlsx or
-// csv; the page and the API share it.
-func (s *Server) writeExport(w http.ResponseWriter, r *http.Request) error {
-	sc := kit.ScopeFrom(r.Context())
-	format := r.URL.Query().Get("format")
-	if format != "" && format != "xlsx" && format != "csv" {
-		return errs.New(errs.Invalid, "format must be xlsx or csv")
-	}
-	v, err := s.program.View(r.Context(), sc.Store, r.PathValue("id"), s.now())
-	if err != nil {
-		return err
-	}
-	name := sc.Store.Org().Slug + "-" + strings.ReplaceAll(strings.ToLower(v.Framework.ShortName), " ", "-") + "-" + v.Assessment.CreatedAt.Format("2006-01-02")
-	if err := s.store.RecordEvent(r.Context(), sc.Store.Org().ID, "assessment.export", "assessment:"+v.Assessment.ID, map[string]string{"format": format}); err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if format == "csv" {
-		if err := workbook.ExportCSV(&buf, v); err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-	} else {
-		if err := workbook.ExportXLSX(&buf, v, sc.Store.Org(), s.catalog, s.now()); err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
-	}
-	w.Write(buf.Bytes())
-	return nil
 }
 
 type importView struct {

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"io"
@@ -142,7 +142,7 @@ func (s *Server) apiAddVulnerability(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiProposeVulnerabilities(w http.ResponseWriter, r *http.Request) {
-	n, err := s.proposeFromAssessments(r)
+	n, err := s.risk.Propose(r.Context(), kit.ScopeFrom(r.Context()).Store, s.program.FrameworkIDs())
 	s.apiResult(w, r, http.StatusOK, map[string]int{"proposed": n}, err)
 }
 
@@ -178,7 +178,7 @@ func toAPIRisk(row *risk.Row) apiRisk {
 }
 
 func (s *Server) apiRisks(w http.ResponseWriter, r *http.Request) {
-	g, err := s.register(r)
+	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -200,7 +200,7 @@ func (s *Server) apiRisks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiRiskOne(w http.ResponseWriter, r *http.Request, id string, status int) {
-	g, err := s.register(r)
+	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -282,7 +282,7 @@ func (s *Server) apiSaveAction(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiPOAM(w http.ResponseWriter, r *http.Request) {
-	g, err := s.register(r)
+	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -382,5 +382,7 @@ func (s *Server) apiAnalysisReport(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	s.sendReport(w, r, doc, sc.Store.Org().Slug+"-risk-analysis")
+	if err := s.files.SendReport(w, r, doc, sc.Store.Org().Slug+"-risk-analysis"); err != nil {
+		s.apiError(w, r, err)
+	}
 }

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	_ "embed"
@@ -239,13 +239,13 @@ func nonNilChanges(c []workbook.Change) []workbook.Change {
 }
 
 func (s *Server) apiExport(w http.ResponseWriter, r *http.Request) {
-	if err := s.writeExport(w, r); err != nil {
+	if err := s.files.ExportAssessment(w, r); err != nil {
 		s.apiError(w, r, err)
 	}
 }
 
 func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) {
-	if err := s.writeDownload(w, r); err != nil {
+	if err := s.files.DownloadEvidence(w, r); err != nil {
 		s.apiError(w, r, err)
 	}
 }
@@ -275,7 +275,7 @@ func (s *Server) apiEvidence(w http.ResponseWriter, r *http.Request) {
 // apiUploadEvidence takes multipart: file, title, owner, description,
 // collected_on, review_by, and any number of item fields (full item ids).
 func (s *Server) apiUploadEvidence(w http.ResponseWriter, r *http.Request) {
-	e, err := s.storeUpload(w, r)
+	e, err := s.files.UploadEvidence(w, r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -286,7 +286,7 @@ func (s *Server) apiUploadEvidence(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiEvidenceVersion(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	f, h, err := s.uploadFile(w, r)
+	f, h, err := s.files.EvidenceFile(w, r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

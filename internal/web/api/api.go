@@ -1,0 +1,148 @@
+// Package api is the JSON API under /api/v1: everything the pages do, for
+// automation, with its OpenAPI document (openapi.json). Each route is
+// registered by Routes with the token scope it needs; the server's guard
+// admits the token and scopes the request to its organisation (kit.Scope)
+// before a handler runs. The handlers call the same services and store
+// methods as the pages.
+package api
+
+import (
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/assessment"
+	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/dataimport"
+	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/riskanalysis"
+	"github.com/safeguard-health/safeguard/internal/training"
+	"github.com/safeguard-health/safeguard/internal/web/kit"
+)
+
+// Deps are the services the API calls.
+type Deps struct {
+	Log      *slog.Logger
+	Now      func() time.Time
+	Catalog  *catalog.Registry
+	Program  *assessment.Program
+	Evidence *evidence.Service
+	Risk     *riskanalysis.Service
+	Training *training.Service
+	Records  *dataimport.Records
+	Imports  *kit.Imports
+	Files    *kit.Files
+	Events   kit.Events // where a refused upload is audited
+}
+
+// Server holds the API's handlers.
+type Server struct {
+	log      *slog.Logger
+	now      func() time.Time
+	catalog  *catalog.Registry
+	program  *assessment.Program
+	evidence *evidence.Service
+	risk     *riskanalysis.Service
+	training *training.Service
+	records  *dataimport.Records
+	imports  *kit.Imports
+	files    *kit.Files
+	events   kit.Events
+}
+
+// New builds the API over d.
+func New(d Deps) *Server {
+	return &Server{log: d.Log, now: d.Now, catalog: d.Catalog, program: d.Program, evidence: d.Evidence, risk: d.Risk,
+		training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, events: d.Events}
+}
+
+// OpenAPI serves the API's OpenAPI document.
+func (s *Server) OpenAPI(w http.ResponseWriter, r *http.Request) { s.openAPI(w, r) }
+
+// Routes registers every route of the API with handle, with the scope
+// its token must hold.
+func (s *Server) Routes(handle func(pattern string, scope auth.Scope, h http.HandlerFunc)) {
+	handle("GET /api/v1/orgs/{org}", auth.ScopeRead, s.apiOrg)
+	handle("GET /api/v1/orgs/{org}/members", auth.ScopeRead, s.apiMembers)
+	handle("GET /api/v1/orgs/{org}/profile", auth.ScopeRead, s.apiProfile)
+	handle("PUT /api/v1/orgs/{org}/profile", auth.ScopeWrite, s.apiSaveProfile)
+	handle("GET /api/v1/orgs/{org}/tailoring", auth.ScopeRead, s.apiTailoring)
+	handle("PUT /api/v1/orgs/{org}/tailoring/{item...}", auth.ScopeWrite, s.apiOverride)
+	handle("DELETE /api/v1/orgs/{org}/tailoring/{item...}", auth.ScopeWrite, s.apiOverride)
+	handle("GET /api/v1/orgs/{org}/assessments", auth.ScopeRead, s.apiAssessments)
+	handle("POST /api/v1/orgs/{org}/assessments", auth.ScopeWrite, s.apiStartAssessment)
+	handle("GET /api/v1/orgs/{org}/assessments/{id}", auth.ScopeRead, s.apiAssessment)
+	handle("PUT /api/v1/orgs/{org}/assessments/{id}/answers", auth.ScopeWrite, s.apiSaveAnswers)
+	handle("POST /api/v1/orgs/{org}/assessments/{id}/finalize", auth.ScopeWrite, s.apiFinalize)
+	handle("GET /api/v1/orgs/{org}/assessments/{id}/export", auth.ScopeRead, s.apiExport)
+	handle("POST /api/v1/orgs/{org}/assessments/{id}/import", auth.ScopeImport, s.apiImport)
+	handle("GET /api/v1/orgs/{org}/scorecard", auth.ScopeRead, s.apiScorecard)
+	handle("GET /api/v1/orgs/{org}/evidence", auth.ScopeRead, s.apiEvidenceList)
+	handle("POST /api/v1/orgs/{org}/evidence", auth.ScopeWrite, s.apiUploadEvidence)
+	handle("GET /api/v1/orgs/{org}/evidence/{id}", auth.ScopeRead, s.apiEvidence)
+	handle("GET /api/v1/orgs/{org}/evidence/{id}/download", auth.ScopeRead, s.apiDownload)
+	handle("POST /api/v1/orgs/{org}/evidence/{id}/versions", auth.ScopeWrite, s.apiEvidenceVersion)
+	handle("POST /api/v1/orgs/{org}/evidence/{id}/links", auth.ScopeWrite, s.apiLinkEvidence)
+	handle("DELETE /api/v1/orgs/{org}/evidence/{id}/links/{item...}", auth.ScopeWrite, s.apiUnlinkEvidence)
+	handle("GET /api/v1/orgs/{org}/risk/assets", auth.ScopeRead, s.apiAssets)
+	handle("POST /api/v1/orgs/{org}/risk/assets", auth.ScopeWrite, s.apiCreateAsset)
+	handle("POST /api/v1/orgs/{org}/risk/assets/import", auth.ScopeImport, s.apiImportAssets)
+	handle("GET /api/v1/orgs/{org}/risk/assets/{id}", auth.ScopeRead, s.apiAsset)
+	handle("PUT /api/v1/orgs/{org}/risk/assets/{id}", auth.ScopeWrite, s.apiSaveAsset)
+	handle("DELETE /api/v1/orgs/{org}/risk/assets/{id}", auth.ScopeWrite, s.apiDeleteAsset)
+	handle("GET /api/v1/orgs/{org}/risk/flows", auth.ScopeRead, s.apiFlows)
+	handle("POST /api/v1/orgs/{org}/risk/flows", auth.ScopeWrite, s.apiAddFlow)
+	handle("DELETE /api/v1/orgs/{org}/risk/flows/{id}", auth.ScopeWrite, s.apiDeleteFlow)
+	handle("GET /api/v1/orgs/{org}/risk/threats", auth.ScopeRead, s.apiThreats)
+	handle("GET /api/v1/orgs/{org}/risk/vulnerabilities", auth.ScopeRead, s.apiVulnerabilities)
+	handle("POST /api/v1/orgs/{org}/risk/vulnerabilities", auth.ScopeWrite, s.apiAddVulnerability)
+	handle("POST /api/v1/orgs/{org}/risk/vulnerabilities/propose", auth.ScopeWrite, s.apiProposeVulnerabilities)
+	handle("PUT /api/v1/orgs/{org}/risk/vulnerabilities/{id}/status", auth.ScopeWrite, s.apiVulnerabilityStatus)
+	handle("GET /api/v1/orgs/{org}/risk/risks", auth.ScopeRead, s.apiRisks)
+	handle("POST /api/v1/orgs/{org}/risk/risks", auth.ScopeWrite, s.apiCreateRisk)
+	handle("POST /api/v1/orgs/{org}/risk/risks/import", auth.ScopeImport, s.apiImportRisks)
+	handle("GET /api/v1/orgs/{org}/risk/risks/{id}", auth.ScopeRead, s.apiRisk)
+	handle("PUT /api/v1/orgs/{org}/risk/risks/{id}", auth.ScopeWrite, s.apiSaveRisk)
+	handle("POST /api/v1/orgs/{org}/risk/risks/{id}/actions", auth.ScopeWrite, s.apiSaveAction)
+	handle("PUT /api/v1/orgs/{org}/risk/risks/{id}/actions/{action}", auth.ScopeWrite, s.apiSaveAction)
+	handle("GET /api/v1/orgs/{org}/risk/poam", auth.ScopeRead, s.apiPOAM)
+	handle("GET /api/v1/orgs/{org}/risk/scales", auth.ScopeRead, s.apiScales)
+	handle("PUT /api/v1/orgs/{org}/risk/scales", auth.ScopeWrite, s.apiSaveScales)
+	handle("GET /api/v1/orgs/{org}/risk/analyses", auth.ScopeRead, s.apiAnalyses)
+	handle("POST /api/v1/orgs/{org}/risk/analyses", auth.ScopeWrite, s.apiStartAnalysis)
+	handle("GET /api/v1/orgs/{org}/risk/analyses/{id}", auth.ScopeRead, s.apiAnalysis)
+	handle("POST /api/v1/orgs/{org}/risk/analyses/{id}/finalize", auth.ScopeWrite, s.apiFinalizeAnalysis)
+	handle("GET /api/v1/orgs/{org}/risk/analyses/{id}/report", auth.ScopeRead, s.apiAnalysisReport)
+	handle("GET /api/v1/orgs/{org}/workforce/people", auth.ScopeRead, s.apiPeople)
+	handle("GET /api/v1/orgs/{org}/workforce/people/{id}", auth.ScopeRead, s.apiPerson)
+	handle("POST /api/v1/orgs/{org}/workforce/people/{id}/completions", auth.ScopeWrite, s.apiRecordCompletion)
+	handle("POST /api/v1/orgs/{org}/workforce/people/{id}/sanctions", auth.ScopeWrite, s.apiAddSanction)
+	handle("POST /api/v1/orgs/{org}/workforce/import", auth.ScopeImport, s.apiImportRoster)
+	handle("GET /api/v1/orgs/{org}/training/status", auth.ScopeRead, s.apiTrainingStatus)
+	handle("GET /api/v1/orgs/{org}/training/program", auth.ScopeRead, s.apiTrainingProgram)
+	handle("POST /api/v1/orgs/{org}/training/modules", auth.ScopeWrite, s.apiAddModule)
+	handle("POST /api/v1/orgs/{org}/training/rules", auth.ScopeWrite, s.apiAddTrainingRule)
+	handle("POST /api/v1/orgs/{org}/training/completions/import", auth.ScopeImport, s.apiImportCompletions)
+	handle("GET /api/v1/orgs/{org}/training/reminders", auth.ScopeRead, s.apiReminders)
+	handle("POST /api/v1/orgs/{org}/training/reminders", auth.ScopeWrite, s.apiScheduleReminder)
+	handle("GET /api/v1/orgs/{org}/imports", auth.ScopeRead, s.apiImports)
+	handle("POST /api/v1/orgs/{org}/imports", auth.ScopeImport, s.apiUploadImport)
+	handle("GET /api/v1/orgs/{org}/imports/{id}", auth.ScopeRead, s.apiImportJob)
+	handle("GET /api/v1/orgs/{org}/accounts", auth.ScopeRead, s.apiAccounts)
+	handle("GET /api/v1/orgs/{org}/checks", auth.ScopeRead, s.apiChecks)
+	handle("POST /api/v1/orgs/{org}/checks/run", auth.ScopeWrite, s.apiRunChecks)
+	handle("GET /api/v1/orgs/{org}/checks/{id}", auth.ScopeRead, s.apiCheck)
+	handle("GET /api/v1/orgs/{org}/findings/remediation", auth.ScopeRead, s.apiRemediation)
+	handle("GET /api/v1/orgs/{org}/findings/trend", auth.ScopeRead, s.apiTrend)
+}
+
+func (s *Server) apiError(w http.ResponseWriter, r *http.Request, err error) {
+	kit.APIError(s.log, w, r, err)
+}
+
+// readUpload reads a form's file of at most max bytes (see kit.ReadUpload).
+func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, max int64, what string) (multipart.File, *multipart.FileHeader, error) {
+	return kit.ReadUpload(s.events, w, r, max, what)
+}

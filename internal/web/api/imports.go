@@ -1,0 +1,41 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/safeguard-health/safeguard/internal/web/kit"
+)
+
+func (s *Server) apiImports(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	jobs, err := sc.Store.ImportJobs(r.Context(), 50)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	imports, err := sc.Store.DataImports(r.Context(), 200)
+	views := make([]*kit.JobView, 0, len(jobs))
+	for _, j := range jobs {
+		views = append(views, kit.ViewJob(j))
+	}
+	s.apiResult(w, r, http.StatusOK, map[string]any{"jobs": views, "imports": imports}, err)
+}
+
+func (s *Server) apiUploadImport(w http.ResponseWriter, r *http.Request) {
+	job, err := s.imports.Accept(w, r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/orgs/"+kit.ScopeFrom(r.Context()).Store.Org().Slug+"/imports/"+job.ID)
+	kit.WriteJSON(w, http.StatusAccepted, kit.ViewJob(job))
+}
+
+func (s *Server) apiImportJob(w http.ResponseWriter, r *http.Request) {
+	j, err := kit.ScopeFrom(r.Context()).Store.ImportJob(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiResult(w, r, http.StatusOK, kit.ViewJob(j), nil)
+}

@@ -1,0 +1,44 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/safeguard-health/safeguard/internal/checkrun"
+	"github.com/safeguard-health/safeguard/internal/findings"
+	"github.com/safeguard-health/safeguard/internal/web/kit"
+)
+
+func (s *Server) apiAccounts(w http.ResponseWriter, r *http.Request) {
+	list, total, _, _, _, err := kit.Accounts(r)
+	s.apiResult(w, r, http.StatusOK, map[string]any{"accounts": kit.NonNil(list), "total": total}, err)
+}
+
+func (s *Server) apiChecks(w http.ResponseWriter, r *http.Request) {
+	results, err := kit.ScopeFrom(r.Context()).Store.CheckResults(r.Context())
+	s.apiResult(w, r, http.StatusOK, map[string]any{"results": kit.NonNil(results)}, err)
+}
+
+func (s *Server) apiRunChecks(w http.ResponseWriter, r *http.Request) {
+	results, err := (&checkrun.Service{Now: s.now}).Run(r.Context(), kit.ScopeFrom(r.Context()).Store)
+	s.apiResult(w, r, http.StatusOK, map[string]any{"results": kit.NonNil(results)}, err)
+}
+
+func (s *Server) apiCheck(w http.ResponseWriter, r *http.Request) {
+	res, _, _, err := kit.CheckResult(r)
+	s.apiResult(w, r, http.StatusOK, res, err)
+}
+
+func (s *Server) apiRemediation(w http.ResponseWriter, r *http.Request) {
+	offset, limit, err := kit.Window(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	rows, total, err := findings.Remediation(r.Context(), kit.ScopeFrom(r.Context()).Store, offset, limit)
+	s.apiResult(w, r, http.StatusOK, map[string]any{"findings": kit.NonNil(rows), "total": total, "offset": offset}, err)
+}
+
+func (s *Server) apiTrend(w http.ResponseWriter, r *http.Request) {
+	trend, err := kit.ScopeFrom(r.Context()).Store.FindingsTrend(r.Context())
+	s.apiResult(w, r, http.StatusOK, trend, err)
+}
