@@ -19,6 +19,20 @@ import (
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
+// clinic is an organisation of s, and the catalog.
+func clinic(t *testing.T, s *store.Store) (*store.Scoped, *catalog.Registry) {
+	t.Helper()
+	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
+	if err := s.CreateOrganization(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Scope(o), reg
+}
+
 // An inventory file is planned against the register, applied once the
 // preview's digest still holds, and refused when the register moved
 // between the preview and the apply; a bad file names its cell and
@@ -26,15 +40,7 @@ import (
 func TestPlanRecords(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		sc := s.Scope(o)
-		reg, err := catalog.Load()
-		if err != nil {
-			t.Fatal(err)
-		}
+		sc, reg := clinic(t, s)
 		threats, err := risk.LoadThreats(reg)
 		if err != nil {
 			t.Fatal(err)
@@ -90,15 +96,7 @@ func TestPlanRecords(t *testing.T) {
 func TestPlanRosterAndCompletions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		sc := s.Scope(o)
-		reg, err := catalog.Load()
-		if err != nil {
-			t.Fatal(err)
-		}
+		sc, reg := clinic(t, s)
 		prog, _, err := workforce.Starter(reg)
 		if err != nil {
 			t.Fatal(err)

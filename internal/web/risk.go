@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html/template"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -310,24 +309,18 @@ func (s *Server) importAssets(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) previewImport(w http.ResponseWriter, r *http.Request, kind string) {
 	sc := kit.ScopeFrom(r.Context())
-	f, h, err := s.readUpload(w, r, risk.MaxImportBytes, "the file")
+	filename, content, err := kit.ReadRecordsFile(s.store, w, r, kind, "the file")
 	if err != nil {
 		s.importFailed(w, r, kind, err)
 		return
 	}
-	defer f.Close()
-	content, err := io.ReadAll(f)
-	if err != nil {
-		s.importFailed(w, r, kind, errs.Wrap(errs.Invalid, "the upload could not be read", err))
-		return
-	}
-	plan, err := s.records.Plan(r.Context(), sc.Store, kind, h.Filename, content, nil, s.now())
+	plan, err := s.records.Plan(r.Context(), sc.Store, kind, filename, content, nil, s.now())
 	if err != nil {
 		s.importFailed(w, r, kind, err)
 		return
 	}
 	sum := sha256.Sum256(content)
-	id, err := sc.Store.SaveUpload(r.Context(), kind, h.Filename, hex.EncodeToString(sum[:]), content)
+	id, err := sc.Store.SaveUpload(r.Context(), kind, filename, hex.EncodeToString(sum[:]), content)
 	if err != nil {
 		s.fail(w, r, err)
 		return

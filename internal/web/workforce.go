@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -177,29 +176,23 @@ type rosterPreviewView struct {
 // remembered mapping, or one guessed from its header.
 func (s *Server) importRoster(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	f, h, err := s.readUpload(w, r, workforce.MaxImportBytes, "the HR export")
+	filename, content, err := kit.ReadRecordsFile(s.store, w, r, dataimport.RecordRoster, "the HR export")
 	if err != nil {
 		s.rosterFailed(w, r, err)
 		return
 	}
-	defer f.Close()
-	content, err := io.ReadAll(f)
-	if err != nil {
-		s.rosterFailed(w, r, errs.Wrap(errs.Invalid, "the upload could not be read", err))
-		return
-	}
-	header, m, err := s.records.RosterMapping(r.Context(), sc.Store, h.Filename, content)
+	header, m, err := s.records.RosterMapping(r.Context(), sc.Store, filename, content)
 	if err != nil {
 		s.rosterFailed(w, r, err)
 		return
 	}
 	sum := sha256.Sum256(content)
-	id, err := sc.Store.SaveUpload(r.Context(), "roster", h.Filename, hex.EncodeToString(sum[:]), content)
+	id, err := sc.Store.SaveUpload(r.Context(), "roster", filename, hex.EncodeToString(sum[:]), content)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.previewRoster(w, r, id, h.Filename, content, header, m)
+	s.previewRoster(w, r, id, filename, content, header, m)
 }
 
 func (s *Server) rosterFailed(w http.ResponseWriter, r *http.Request, err error) {
@@ -477,18 +470,12 @@ func (s *Server) importCompletions(w http.ResponseWriter, r *http.Request) {
 	fail := func(err error) {
 		s.refuse(w, r, err, s.renderTraining)
 	}
-	f, h, err := s.readUpload(w, r, workforce.MaxImportBytes, "the completions file")
+	filename, content, err := kit.ReadRecordsFile(s.store, w, r, dataimport.RecordCompletions, "the completions file")
 	if err != nil {
 		fail(err)
 		return
 	}
-	defer f.Close()
-	content, err := io.ReadAll(f)
-	if err != nil {
-		fail(errs.Wrap(errs.Invalid, "the upload could not be read", err))
-		return
-	}
-	p, err := s.records.Plan(r.Context(), sc.Store, dataimport.RecordCompletions, h.Filename, content, nil, s.now())
+	p, err := s.records.Plan(r.Context(), sc.Store, dataimport.RecordCompletions, filename, content, nil, s.now())
 	if err == nil {
 		err = s.records.Apply(r.Context(), sc.Store, p)
 	}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"io"
 	"net/http"
 	"slices"
 
@@ -57,19 +56,13 @@ func (s *Server) apiDeleteAsset(w http.ResponseWriter, r *http.Request) {
 // is written in one transaction, otherwise only the plan is returned.
 func (s *Server) apiImportFile(w http.ResponseWriter, r *http.Request, kind string) {
 	sc := kit.ScopeFrom(r.Context())
-	f, h, err := s.readUpload(w, r, risk.MaxImportBytes, "the file")
+	filename, content, err := kit.ReadRecordsFile(s.events, w, r, kind, "the file")
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	defer f.Close()
-	content, err := io.ReadAll(f)
-	if err != nil {
-		s.apiError(w, r, errs.Wrap(errs.Invalid, "the upload could not be read", err))
-		return
-	}
 	apply := r.URL.Query().Get("apply") == "true"
-	p, err := s.records.Plan(r.Context(), sc.Store, kind, h.Filename, content, nil, s.now())
+	p, err := s.records.Plan(r.Context(), sc.Store, kind, filename, content, nil, s.now())
 	if err == nil && apply {
 		err = s.records.Apply(r.Context(), sc.Store, p)
 	}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"io"
 	"net/http"
 	"strings"
 
@@ -61,18 +60,12 @@ func (s *Server) apiPerson(w http.ResponseWriter, r *http.Request) {
 // ?apply=true it is written in one transaction.
 func (s *Server) apiImportRoster(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	f, h, err := s.readUpload(w, r, workforce.MaxImportBytes, "the HR export")
+	filename, content, err := kit.ReadRecordsFile(s.events, w, r, dataimport.RecordRoster, "the HR export")
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	defer f.Close()
-	content, err := io.ReadAll(f)
-	if err != nil {
-		s.apiError(w, r, errs.Wrap(errs.Invalid, "the upload could not be read", err))
-		return
-	}
-	_, m, err := s.records.RosterMapping(r.Context(), sc.Store, h.Filename, content)
+	_, m, err := s.records.RosterMapping(r.Context(), sc.Store, filename, content)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -86,7 +79,7 @@ func (s *Server) apiImportRoster(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	plan, err := s.records.Plan(r.Context(), sc.Store, dataimport.RecordRoster, h.Filename, content, m, s.now())
+	plan, err := s.records.Plan(r.Context(), sc.Store, dataimport.RecordRoster, filename, content, m, s.now())
 	apply := r.URL.Query().Get("apply") == "true"
 	if err == nil && apply {
 		err = s.records.Apply(r.Context(), sc.Store, plan)
@@ -198,19 +191,13 @@ func moduleExists(p *workforce.Program, code string) bool {
 // ?apply=true it is written, otherwise only checked.
 func (s *Server) apiImportCompletions(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	f, h, err := s.readUpload(w, r, workforce.MaxImportBytes, "the completions file")
+	filename, content, err := kit.ReadRecordsFile(s.events, w, r, dataimport.RecordCompletions, "the completions file")
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	defer f.Close()
-	content, err := io.ReadAll(f)
-	if err != nil {
-		s.apiError(w, r, errs.Wrap(errs.Invalid, "the upload could not be read", err))
-		return
-	}
 	var cs []*workforce.Completion
-	p, err := s.records.Plan(r.Context(), sc.Store, dataimport.RecordCompletions, h.Filename, content, nil, s.now())
+	p, err := s.records.Plan(r.Context(), sc.Store, dataimport.RecordCompletions, filename, content, nil, s.now())
 	apply := r.URL.Query().Get("apply") == "true"
 	if err == nil {
 		cs = p.Completions

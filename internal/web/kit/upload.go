@@ -156,3 +156,19 @@ func ViewJob(j *store.ImportJob) *JobView {
 	}
 	return v
 }
+
+// ReadRecordsFile reads the form's file of the organisation's records
+// (dataimport.RecordKinds: an inventory, a register, an HR export,
+// completions) whole, within the bound of its kind; what names it in
+// messages.
+func ReadRecordsFile(ev Events, w http.ResponseWriter, r *http.Request, kind, what string) (name string, content []byte, err error) {
+	f, h, err := ReadUpload(ev, w, r, dataimport.MaxRecordBytes(kind), what)
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	if content, err = io.ReadAll(f); err != nil {
+		return "", nil, errs.Wrap(errs.Invalid, "the upload could not be read", err)
+	}
+	return h.Filename, content, nil
+}
