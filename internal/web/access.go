@@ -11,21 +11,16 @@ import (
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
-// Access says who may use a route. Every route is registered with one, in
-// one place (New), and a test walks them all for every role.
-type Access struct {
-	// Kind is Public (anyone), SignedIn (any signed-in user) or Org (a member
-	// of the organisation named by the path's {org}, whose role grants Perm).
-	Kind  string
-	Perm  auth.Permission
-	Scope auth.Scope // for API routes
-}
+// Access says who may use a route (kit.Access). Every route is
+// registered with one, and a test walks them all for every role.
+type Access = kit.Access
 
 // Access kinds.
 const (
-	Public   = "public"
-	SignedIn = "signed-in"
-	Org      = "org"
+	Public   = kit.Public
+	SignedIn = kit.SignedIn
+	Org      = kit.Org
+	API      = kit.API
 )
 
 // ReauthWindow is how recent a sign-in or re-authentication must be for a
@@ -33,16 +28,13 @@ const (
 const ReauthWindow = 10 * time.Minute
 
 // Route is a registered route and who may use it.
-type Route struct {
-	Pattern string
-	Access  Access
-}
+type Route = kit.Route
 
 // Routes lists every route the server answers, with its access rule.
 func (s *Server) Routes() []Route { return s.routes }
 
 func (s *Server) handle(pattern string, a Access, h http.HandlerFunc) {
-	s.routes = append(s.routes, Route{pattern, a})
+	s.routes = append(s.routes, Route{Pattern: pattern, Access: a})
 	s.mux.Handle(pattern, s.guard(a, h))
 }
 
@@ -54,13 +46,13 @@ func (s *Server) guard(a Access, h http.HandlerFunc) http.Handler {
 		return h
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := viewerFrom(r.Context())
+		v := kit.ViewerFrom(r.Context())
 		if v == nil {
 			if r.Method == http.MethodGet {
 				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
 				return
 			}
-			s.fail(w, r, errs.New(errs.Unauthenticated, "sign in to continue"))
+			s.site.Fail(w, r, errs.New(errs.Unauthenticated, "sign in to continue"))
 			return
 		}
 		if a.Kind == SignedIn {
@@ -76,21 +68,21 @@ func (s *Server) guard(a Access, h http.HandlerFunc) http.Handler {
 			err = errs.New(errs.NotFound, "no such organisation")
 		}
 		if err != nil {
-			s.fail(w, r, err)
+			s.site.Fail(w, r, err)
 			return
 		}
 		if !role.Can(a.Perm) {
-			s.fail(w, r, errs.New(errs.Forbidden, "your role ("+role.Label()+") does not allow this"))
+			s.site.Fail(w, r, errs.New(errs.Forbidden, "your role ("+role.Label()+") does not allow this"))
 			return
 		}
 		if o.RequireMFA {
 			on, _, err := s.accounts.MFAStatus(r.Context(), v.User.ID)
 			if err != nil {
-				s.fail(w, r, err)
+				s.site.Fail(w, r, err)
 				return
 			}
 			if !on {
-				s.fail(w, r, errs.New(errs.Forbidden, o.Name+" requires multifactor authentication: turn it on in your account first"))
+				s.site.Fail(w, r, errs.New(errs.Forbidden, o.Name+" requires multifactor authentication: turn it on in your account first"))
 				return
 			}
 		}
@@ -99,7 +91,7 @@ func (s *Server) guard(a Access, h http.HandlerFunc) http.Handler {
 				http.Redirect(w, r, "/account/reauth?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
 				return
 			}
-			s.fail(w, r, errs.New(errs.Forbidden, "this change needs you to confirm your password first: open /account/reauth, then retry"))
+			s.site.Fail(w, r, errs.New(errs.Forbidden, "this change needs you to confirm your password first: open /account/reauth, then retry"))
 			return
 		}
 		ctx := kit.WithScope(r.Context(), &kit.Scope{Store: s.store.Scope(o), Role: role})

@@ -12,16 +12,12 @@ import (
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
-// API is the access kind of /api/v1 routes: a bearer API token of the
-// organisation named by the path's {org}, holding Scope.
-const API = "api"
-
 type tokenKey struct{}
 
 // handleAPI registers an API route; its guard is apiGuard.
 func (s *Server) handleAPI(pattern string, scope auth.Scope, h http.HandlerFunc) {
 	a := Access{Kind: API, Scope: scope}
-	s.routes = append(s.routes, Route{pattern, a})
+	s.routes = append(s.routes, Route{Pattern: pattern, Access: a})
 	s.mux.Handle(pattern, s.apiGuard(a, h))
 }
 

@@ -9,7 +9,7 @@ import (
 )
 
 func (s *Server) apiAccounts(w http.ResponseWriter, r *http.Request) {
-	list, total, _, _, _, err := kit.Accounts(r)
+	list, total, _, _, _, err := kit.AccountsPage(r)
 	s.apiResult(w, r, http.StatusOK, map[string]any{"accounts": kit.NonNil(list), "total": total}, err)
 }
 

@@ -37,10 +37,10 @@ func Attachment(w http.ResponseWriter, filename, contentType string, data []byte
 	w.Write(data)
 }
 
-// Accounts reads an accounts listing's ?source= filter and window and
+// AccountsPage reads an accounts listing's ?source= filter and window and
 // lists that page, with how many accounts match in all. Errors: Invalid
 // for a source that is not an account export.
-func Accounts(r *http.Request) (list []*store.Account, total int, source string, offset, limit int, err error) {
+func AccountsPage(r *http.Request) (list []*store.Account, total int, source string, offset, limit int, err error) {
 	if offset, limit, err = Window(r); err != nil {
 		return nil, 0, "", 0, 0, err
 	}

@@ -1,4 +1,4 @@
-package web
+package pages
 
 import (
 	"fmt"
@@ -66,7 +66,7 @@ func accountSources() []formatOption {
 
 func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	list, total, source, offset, limit, err := kit.Accounts(r)
+	list, total, source, offset, limit, err := kit.AccountsPage(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -1,4 +1,4 @@
-package web
+package pages
 
 import (
 	"crypto/sha256"
@@ -37,8 +37,6 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, err error, page 
 	}
 	s.fail(w, r, err)
 }
-
-// register loads the organisation's register.
 
 type riskOverview struct {
 	programView

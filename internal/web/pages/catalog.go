@@ -1,4 +1,4 @@
-package web
+package pages
 
 import (
 	"fmt"
@@ -12,6 +12,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/ingest"
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 var funcs = template.FuncMap{
@@ -121,7 +122,7 @@ func (s *Server) summaries() []frameworkSummary {
 // rules. Anonymous visitors are sent to sign in, or to set-up on a new
 // installation.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	v := viewerFrom(r.Context())
+	v := kit.ViewerFrom(r.Context())
 	if v == nil {
 		need, err := s.accounts.NeedsSetup(r.Context())
 		if err != nil {

@@ -1,4 +1,4 @@
-package web
+package pages
 
 import (
 	"context"
@@ -24,7 +24,7 @@ type SSO interface {
 // ssoChoose turns the sign-in page's organisation field into /sso/{org}.
 func (s *Server) ssoChoose(w http.ResponseWriter, r *http.Request) {
 	slug := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("org")))
-	http.Redirect(w, r, "/sso/"+url.PathEscape(slug)+"?next="+url.QueryEscape(localPath(r.URL.Query().Get("next"))), http.StatusSeeOther)
+	http.Redirect(w, r, "/sso/"+url.PathEscape(slug)+"?next="+url.QueryEscape(kit.LocalPath(r.URL.Query().Get("next"))), http.StatusSeeOther)
 }
 
 // ssoStart sends the browser to the organisation's provider. An unknown
@@ -33,7 +33,7 @@ func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request) {
 	o, err := s.store.OrganizationBySlug(r.Context(), r.PathValue("org"))
 	if err == nil {
 		var to string
-		if to, err = s.sso.Start(r.Context(), o, localPath(r.URL.Query().Get("next"))); err == nil {
+		if to, err = s.sso.Start(r.Context(), o, kit.LocalPath(r.URL.Query().Get("next"))); err == nil {
 			http.Redirect(w, r, to, http.StatusFound)
 			return
 		}
@@ -65,8 +65,8 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	setSessionCookie(w, r, token, 0)
-	http.Redirect(w, r, localPath(res.Next), http.StatusSeeOther)
+	kit.SetSessionCookie(w, r, token, 0)
+	http.Redirect(w, r, kit.LocalPath(res.Next), http.StatusSeeOther)
 }
 
 type ssoView struct {

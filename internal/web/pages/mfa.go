@@ -1,10 +1,11 @@
-package web
+package pages
 
 import (
 	"net/http"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 type mfaForm struct {
@@ -13,11 +14,11 @@ type mfaForm struct {
 
 // mfaPage asks a sign-in that passed its password for its second factor.
 func (s *Server) mfaPage(w http.ResponseWriter, r *http.Request) {
-	if _, _, err := s.accounts.PendingMFA(r.Context(), sessionToken(r)); err != nil {
+	if _, _, err := s.accounts.PendingMFA(r.Context(), kit.SessionToken(r)); err != nil {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, "mfa", http.StatusOK, page{Title: "Enter your code", Data: mfaForm{Next: localPath(r.URL.Query().Get("next"))}})
+	s.render(w, r, "mfa", http.StatusOK, page{Title: "Enter your code", Data: mfaForm{Next: kit.LocalPath(r.URL.Query().Get("next"))}})
 }
 
 func (s *Server) mfa(w http.ResponseWriter, r *http.Request) {
@@ -25,14 +26,14 @@ func (s *Server) mfa(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f := mfaForm{Next: localPath(r.PostFormValue("next"))}
-	token, err := s.accounts.VerifyMFA(r.Context(), sessionToken(r), r.PostFormValue("code"))
+	f := mfaForm{Next: kit.LocalPath(r.PostFormValue("next"))}
+	token, err := s.accounts.VerifyMFA(r.Context(), kit.SessionToken(r), r.PostFormValue("code"))
 	if err != nil {
 		if k := errs.KindOf(err); k != errs.Unauthenticated && k != errs.RateLimited {
 			s.fail(w, r, err)
 			return
 		}
-		if _, _, perr := s.accounts.PendingMFA(r.Context(), sessionToken(r)); perr != nil {
+		if _, _, perr := s.accounts.PendingMFA(r.Context(), kit.SessionToken(r)); perr != nil {
 			http.Redirect(w, r, "/login", http.StatusSeeOther) // the sign-in lapsed: start again
 			return
 		}
@@ -40,7 +41,7 @@ func (s *Server) mfa(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, "mfa", errs.HTTPStatus(err), page{Title: "Enter your code", Data: f})
 		return
 	}
-	setSessionCookie(w, r, token, 0)
+	kit.SetSessionCookie(w, r, token, 0)
 	http.Redirect(w, r, f.Next, http.StatusSeeOther)
 }
 
@@ -56,8 +57,8 @@ type accountView struct {
 
 // signedIn returns the viewer of a route registered SignedIn (the guard has
 // already sent anyone else to sign in).
-func (s *Server) signedIn(w http.ResponseWriter, r *http.Request) *viewer {
-	v := viewerFrom(r.Context())
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request) *kit.Viewer {
+	v := kit.ViewerFrom(r.Context())
 	if v == nil {
 		s.fail(w, r, errs.New(errs.Unauthenticated, "sign in to continue"))
 	}
@@ -72,7 +73,7 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 	s.renderAccount(w, r, v, accountView{}, http.StatusOK)
 }
 
-func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *viewer, av accountView, status int) {
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *kit.Viewer, av accountView, status int) {
 	on, left, err := s.accounts.MFAStatus(r.Context(), v.User.ID)
 	if err != nil {
 		s.fail(w, r, err)
@@ -97,7 +98,7 @@ func (s *Server) logoutEverywhere(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	setSessionCookie(w, r, "", -1)
+	kit.SetSessionCookie(w, r, "", -1)
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
@@ -172,7 +173,7 @@ func (s *Server) reauthPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, "reauth", http.StatusOK, page{Title: "Confirm it is you", Data: reauthForm{Next: localPath(r.URL.Query().Get("next")), MFA: on}})
+	s.render(w, r, "reauth", http.StatusOK, page{Title: "Confirm it is you", Data: reauthForm{Next: kit.LocalPath(r.URL.Query().Get("next")), MFA: on}})
 }
 
 func (s *Server) reauth(w http.ResponseWriter, r *http.Request) {
@@ -184,7 +185,7 @@ func (s *Server) reauth(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	f := reauthForm{Next: localPath(r.PostFormValue("next"))}
+	f := reauthForm{Next: kit.LocalPath(r.PostFormValue("next"))}
 	if err := s.accounts.Reauthenticate(r.Context(), v.User, v.Session, r.PostFormValue("password"), r.PostFormValue("code")); err != nil {
 		if k := errs.KindOf(err); k != errs.Unauthenticated && k != errs.RateLimited {
 			s.fail(w, r, err)

@@ -1,4 +1,4 @@
-package web
+package pages
 
 import (
 	"net/http"
@@ -52,7 +52,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	}
 	token, hash := auth.NewAPIToken()
 	t := &auth.APIToken{Name: r.PostFormValue("name"), Scopes: scopes, Hash: hash, Prefix: token[:10],
-		CreatedBy: viewerFrom(r.Context()).User.Email, ExpiresAt: time.Now().UTC().AddDate(0, 0, days)}
+		CreatedBy: kit.ViewerFrom(r.Context()).User.Email, ExpiresAt: time.Now().UTC().AddDate(0, 0, days)}
 	if err := kit.ScopeFrom(r.Context()).Store.CreateAPIToken(r.Context(), t); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			s.fail(w, r, err)

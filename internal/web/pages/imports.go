@@ -1,4 +1,4 @@
-package web
+package pages
 
 import (
 	"net/http"
@@ -8,14 +8,6 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
-
-// Jobs is what the web app asks of the job engine: an upload sealed
-// where every server can read it, then enqueued for any server to import.
-type Jobs = kit.Jobs
-
-// DefaultMaxImportBytes bounds one uploaded scanner file or account
-// export: the readers stream, so the bound is the disk the upload waits on.
-const DefaultMaxImportBytes int64 = 4 << 30
 
 // importsView is the imports page: the upload form, the jobs and the
 // record of every file imported.

@@ -1,4 +1,4 @@
-package web
+package pages
 
 import (
 	"bytes"
@@ -42,7 +42,7 @@ func (s *Server) myTrainingPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderMyTraining(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
 	v := &myTrainingView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Modules: map[string]*workforce.Module{}, Today: workforce.Today(s.now())}
-	me, err := sc.Store.PersonByEmail(r.Context(), viewerFrom(r.Context()).User.Email)
+	me, err := sc.Store.PersonByEmail(r.Context(), kit.ViewerFrom(r.Context()).User.Email)
 	switch {
 	case errs.Is(err, errs.NotFound):
 	case err != nil:
@@ -82,7 +82,7 @@ func (s *Server) attestTraining(w http.ResponseWriter, r *http.Request) {
 		}
 		s.fail(w, r, err)
 	}
-	me, err := sc.Store.PersonByEmail(r.Context(), viewerFrom(r.Context()).User.Email)
+	me, err := sc.Store.PersonByEmail(r.Context(), kit.ViewerFrom(r.Context()).User.Email)
 	if err != nil {
 		fail(err)
 		return
@@ -111,7 +111,7 @@ func (s *Server) attestTraining(w http.ResponseWriter, r *http.Request) {
 		fail(errs.New(errs.NotFound, "the module "+module+" is not assigned to you"))
 		return
 	}
-	c := &workforce.Completion{PersonID: me.ID, Module: module, CompletedOn: on, Source: "attested by " + viewerFrom(r.Context()).User.Email}
+	c := &workforce.Completion{PersonID: me.ID, Module: module, CompletedOn: on, Source: "attested by " + kit.ViewerFrom(r.Context()).User.Email}
 	if err := s.training.AddCompletions(r.Context(), sc.Store, []*workforce.Completion{c}, "training.attest"); err != nil {
 		fail(err)
 		return
@@ -349,7 +349,7 @@ func (s *Server) recordCompletion(w http.ResponseWriter, r *http.Request) {
 	case !slices.ContainsFunc(prog.Modules, func(m *workforce.Module) bool { return m.Code == r.FormValue("module") }):
 		err = errs.New(errs.Invalid, "module: choose a training module")
 	default:
-		err = s.training.AddCompletions(r.Context(), sc.Store, []*workforce.Completion{{PersonID: id, Module: r.FormValue("module"), CompletedOn: on, Source: "entered by " + viewerFrom(r.Context()).User.Email}}, "training.record")
+		err = s.training.AddCompletions(r.Context(), sc.Store, []*workforce.Completion{{PersonID: id, Module: r.FormValue("module"), CompletedOn: on, Source: "entered by " + kit.ViewerFrom(r.Context()).User.Email}}, "training.record")
 	}
 	if err != nil {
 		s.refuse(w, r, err, s.renderPerson)
@@ -373,7 +373,7 @@ func (s *Server) tickChecklist(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	back := localPath(r.FormValue("back"))
+	back := kit.LocalPath(r.FormValue("back"))
 	if back == "/" {
 		back = workforceBase(r)
 	}

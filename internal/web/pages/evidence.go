@@ -1,4 +1,4 @@
-package web
+package pages
 
 import (
 	"mime/multipart"
@@ -68,7 +68,7 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 		s.renderEvidenceList(w, r, errs.HTTPStatus(err), errs.Message(err))
 		return
 	}
-	if back := localPath(r.FormValue("back")); back != "/" {
+	if back := kit.LocalPath(r.FormValue("back")); back != "/" {
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
@@ -158,7 +158,7 @@ func (s *Server) updateEvidence(w http.ResponseWriter, r *http.Request) {
 		s.renderEvidence(w, r, errs.HTTPStatus(err), errs.Message(err), "")
 		return
 	}
-	if back := localPath(r.PostFormValue("back")); back != "/" {
+	if back := kit.LocalPath(r.PostFormValue("back")); back != "/" {
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
