@@ -63,7 +63,7 @@ func (s *Server) riskPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
+	g, err := s.risk.Register(r.Context(), sc.Store)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -218,7 +218,7 @@ func (s *Server) assetsPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderAssets(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *risk.Asset) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
+	g, err := s.risk.Register(r.Context(), sc.Store)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -352,7 +352,7 @@ func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, plan *data
 	sc := kit.ScopeFrom(r.Context())
 	v := &riskImportView{programView: programView{Scope: sc}, Kind: plan.Kind, Assets: plan.Assets, Risks: plan.Risks, ImportID: id, Digest: plan.Digest, Names: map[string]string{}}
 	if plan.Risks != nil {
-		if g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store); err == nil {
+		if g, err := s.risk.Register(r.Context(), sc.Store); err == nil {
 			for _, a := range g.Assets {
 				v.Names[a.ID] = a.Name
 			}
@@ -415,7 +415,7 @@ func (s *Server) assetPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *risk.Asset) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
+	g, err := s.risk.Register(r.Context(), sc.Store)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -503,7 +503,7 @@ type threatsView struct {
 
 func (s *Server) threatsPage(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
+	g, err := s.risk.Register(r.Context(), sc.Store)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -527,7 +527,7 @@ func (s *Server) vulnerabilitiesPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderVulns(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
+	g, err := s.risk.Register(r.Context(), sc.Store)
 	if err != nil {
 		s.fail(w, r, err)
 		return

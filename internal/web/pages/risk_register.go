@@ -42,7 +42,7 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
+	g, err := s.risk.Register(r.Context(), sc.Store)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -108,7 +108,7 @@ func (s *Server) riskDetail(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderRiskForm(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, rk *risk.Risk, isNew bool) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
+	g, err := s.risk.Register(r.Context(), sc.Store)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -251,7 +251,7 @@ type poamView struct {
 
 func (s *Server) poamPage(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
+	g, err := s.risk.Register(r.Context(), sc.Store)
 	if err != nil {
 		s.fail(w, r, err)
 		return
