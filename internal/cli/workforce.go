@@ -89,13 +89,6 @@ id) is named by row and column, and nothing is written.`,
 			if err != nil {
 				return err
 			}
-			current := sc.CurrentRoster(ctx)
-			byName, byID, err := sc.AssetNames(ctx)
-			if err != nil {
-				return err
-			}
-			now := time.Now()
-			today := now.UTC().Format(workforce.DateLayout)
 			f, err := openInput(args[0])
 			if err != nil {
 				return err
@@ -104,16 +97,8 @@ id) is named by row and column, and nothing is written.`,
 			// The export is read a row at a time: with --apply each change is
 			// written as it is read, in one transaction; without, only counted.
 			preview := &rosterPreview{}
-			var info *workforce.RosterInfo
-			read := func(sink workforce.RosterSink) (*workforce.RosterInfo, error) {
-				info, err = workforce.StreamRoster(args[0], f, workforce.MaxImportBytes, m, current, byName, today, rosterTee{sink, preview})
-				return info, err
-			}
-			if apply {
-				_, err = (&training.Service{Now: func() time.Time { return now }}).ImportRoster(ctx, sc, byID, read)
-			} else {
-				info, err = workforce.StreamRoster(args[0], f, workforce.MaxImportBytes, m, current, byName, today, preview)
-			}
+			rs := &dataimport.Records{Training: &training.Service{}}
+			info, err := rs.StreamRoster(ctx, sc, args[0], f, m, time.Now(), apply, preview)
 			if err != nil {
 				return err
 			}
@@ -400,34 +385,3 @@ func (p *rosterPreview) Leave(l *workforce.Leave) error {
 }
 
 func (p *rosterPreview) Same() error { p.unchanged++; return nil }
-
-// rosterTee hands each change to the store and to the preview.
-type rosterTee struct{ store, preview workforce.RosterSink }
-
-func (t rosterTee) Join(p *workforce.Person) error {
-	if err := t.store.Join(p); err != nil {
-		return err
-	}
-	return t.preview.Join(p)
-}
-
-func (t rosterTee) Move(mv *workforce.Move) error {
-	if err := t.store.Move(mv); err != nil {
-		return err
-	}
-	return t.preview.Move(mv)
-}
-
-func (t rosterTee) Leave(l *workforce.Leave) error {
-	if err := t.store.Leave(l); err != nil {
-		return err
-	}
-	return t.preview.Leave(l)
-}
-
-func (t rosterTee) Same() error {
-	if err := t.store.Same(); err != nil {
-		return err
-	}
-	return t.preview.Same()
-}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"io"
 	"slices"
 	"time"
 
@@ -232,4 +233,63 @@ func (rs *Records) ApplyPreviewed(ctx context.Context, sc *store.Scoped, kind, f
 		return nil, errs.New(errs.Conflict, "the register changed since the preview: upload the file again to see what it would do now")
 	}
 	return p, rs.Apply(ctx, sc, p)
+}
+
+// StreamRoster reads an HR export of any size a row at a time through m,
+// handing each change to see as it is read: with apply, each change is
+// also written as it is read, in one transaction, by the training service
+// (a leaver's checklist opened, the training input refreshed once it has
+// landed); without, nothing is written. The command line imports rosters
+// of a million people this way; a page previews one whole (Plan). Errors:
+// as Plan.
+func (rs *Records) StreamRoster(ctx context.Context, sc *store.Scoped, file string, r io.Reader, m workforce.Mapping, now time.Time, apply bool, see workforce.RosterSink) (*workforce.RosterInfo, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	current := sc.CurrentRoster(ctx)
+	byName, byID, err := sc.AssetNames(ctx)
+	if err != nil {
+		return nil, err
+	}
+	today := workforce.Today(now)
+	if !apply {
+		return workforce.StreamRoster(file, r, workforce.MaxImportBytes, m, current, byName, today, see)
+	}
+	var info *workforce.RosterInfo
+	_, err = rs.Training.ImportRoster(ctx, sc, byID, func(sink workforce.RosterSink) (*workforce.RosterInfo, error) {
+		info, err = workforce.StreamRoster(file, r, workforce.MaxImportBytes, m, current, byName, today, tee{sink, see})
+		return info, err
+	})
+	return info, err
+}
+
+// tee hands each change of a roster to both sinks, the first first.
+type tee struct{ first, then workforce.RosterSink }
+
+func (t tee) Join(p *workforce.Person) error {
+	if err := t.first.Join(p); err != nil {
+		return err
+	}
+	return t.then.Join(p)
+}
+
+func (t tee) Move(mv *workforce.Move) error {
+	if err := t.first.Move(mv); err != nil {
+		return err
+	}
+	return t.then.Move(mv)
+}
+
+func (t tee) Leave(l *workforce.Leave) error {
+	if err := t.first.Leave(l); err != nil {
+		return err
+	}
+	return t.then.Leave(l)
+}
+
+func (t tee) Same() error {
+	if err := t.first.Same(); err != nil {
+		return err
+	}
+	return t.then.Same()
 }

@@ -1,6 +1,7 @@
 package dataimport_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -154,6 +155,66 @@ func TestPlanRosterAndCompletions(t *testing.T) {
 		}
 		if cs, _ := sc.Completions(ctx, ""); len(cs) != 1 || p.Outcome() != "Recorded 1 completion(s) from lms.csv." {
 			t.Errorf("completions: %d; %s", len(cs), p.Outcome())
+		}
+	})
+}
+
+// counting is a roster sink that counts what it is handed.
+type counting struct{ joined, moved, left, same int }
+
+func (c *counting) Join(*workforce.Person) error { c.joined++; return nil }
+func (c *counting) Move(*workforce.Move) error   { c.moved++; return nil }
+func (c *counting) Leave(*workforce.Leave) error { c.left++; return nil }
+func (c *counting) Same() error                  { c.same++; return nil }
+
+// A streamed roster hands every change to the caller; only with apply is
+// it written, and a second export is read against what the first wrote.
+func TestStreamRoster(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		sc, reg := clinic(t, s)
+		prog, _, err := workforce.Starter(reg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := &training.Service{}
+		if err := svc.InstallProgram(ctx, sc, prog); err != nil {
+			t.Fatal(err)
+		}
+		rs := &dataimport.Records{Training: svc}
+		jan, err := os.ReadFile(filepath.Join("..", "workforce", "testdata", "roster-2026-01.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, m, err := rs.RosterMapping(ctx, sc, "jan.csv", jan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC)
+		var dry counting
+		if _, err := rs.StreamRoster(ctx, sc, "jan.csv", bytes.NewReader(jan), m, now, false, &dry); err != nil {
+			t.Fatal(err)
+		}
+		if people, _ := sc.People(ctx); dry.joined == 0 || len(people) != 0 {
+			t.Fatalf("a preview handed %d joiners and wrote %d people", dry.joined, len(people))
+		}
+		var wet counting
+		if _, err := rs.StreamRoster(ctx, sc, "jan.csv", bytes.NewReader(jan), m, now, true, &wet); err != nil {
+			t.Fatal(err)
+		}
+		if people, _ := sc.People(ctx); wet != dry || len(people) != dry.joined {
+			t.Fatalf("applied: handed %+v (preview %+v), wrote %d people", wet, dry, len(people))
+		}
+		jul, err := os.ReadFile(filepath.Join("..", "workforce", "testdata", "roster-2026-07.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var later counting
+		if _, err := rs.StreamRoster(ctx, sc, "jul.csv", bytes.NewReader(jul), m, now.AddDate(0, 5, 10), false, &later); err != nil {
+			t.Fatal(err)
+		}
+		if later.same == 0 || later.moved+later.left+later.joined == 0 {
+			t.Errorf("the second export against the first: %+v", later)
 		}
 	})
 }
