@@ -14,6 +14,14 @@ import (
 	"github.com/safeguard-health/safeguard/internal/store"
 )
 
+// Store is what a check run needs of an organisation's records
+// (store.Scoped implements it): what the checks read, and the run's
+// transaction.
+type Store interface {
+	Source
+	SaveCheckRun(ctx context.Context, run func(stage store.Stage) ([]*check.Result, error), propose store.Proposals) ([]*check.Result, error)
+}
+
 // Service runs the checks.
 type Service struct {
 	// Now is the clock; time.Now when nil.
@@ -25,7 +33,7 @@ type Service struct {
 // find them (a run holds none in memory), each result becomes a dated
 // input of the scorecard, and each failing check with no vulnerability in
 // the register yet proposes one.
-func (s *Service) Run(ctx context.Context, sc *store.Scoped) ([]*check.Result, error) {
+func (s *Service) Run(ctx context.Context, sc Store) ([]*check.Result, error) {
 	now := time.Now()
 	if s != nil && s.Now != nil {
 		now = s.Now()

@@ -13,7 +13,6 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
-	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/tabular"
 	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/workforce"
@@ -38,6 +37,20 @@ func MaxRecordBytes(kind string) int64 {
 		return risk.MaxImportBytes
 	}
 	return workforce.MaxImportBytes
+}
+
+// RecordStore is what planning and applying files of records needs of an
+// organisation's records (store.Scoped implements it): the register, the
+// roster and the program they are planned against, and what writes them
+// (the roster and completions through the training service).
+type RecordStore interface {
+	training.Store
+	ApplyAssetPlan(ctx context.Context, p *risk.AssetPlan) error
+	ApplyRiskPlan(ctx context.Context, p *risk.RiskPlan) error
+	AssetNames(ctx context.Context) (byName, byID map[string]string, err error)
+	CurrentRoster(ctx context.Context) workforce.Roster
+	RiskRegister(ctx context.Context, catalog *risk.Threats) (*risk.Register, error)
+	RosterMapping(ctx context.Context) (workforce.Mapping, error)
 }
 
 // Records plans and applies files of records: the pages' previews and
@@ -93,7 +106,7 @@ func (p *Plan) Outcome() string {
 // RosterMapping is the column mapping a roster file is read through
 // before the user changes it: the one the last import used, or one
 // guessed from the file's header; header is the file's.
-func (rs *Records) RosterMapping(ctx context.Context, sc *store.Scoped, file string, content []byte) (header []string, m workforce.Mapping, err error) {
+func (rs *Records) RosterMapping(ctx context.Context, sc RecordStore, file string, content []byte) (header []string, m workforce.Mapping, err error) {
 	t, err := tabular.Read(file, bytes.NewReader(content), workforce.MaxImportBytes)
 	if err != nil {
 		return nil, nil, err
@@ -112,7 +125,7 @@ func (rs *Records) RosterMapping(ctx context.Context, sc *store.Scoped, file str
 // remembered mapping, or one guessed from the header). Errors: Invalid
 // naming every bad cell by line and column, a mapping that is not whole,
 // or an unknown kind.
-func (rs *Records) Plan(ctx context.Context, sc *store.Scoped, kind, file string, content []byte, m workforce.Mapping, now time.Time) (*Plan, error) {
+func (rs *Records) Plan(ctx context.Context, sc RecordStore, kind, file string, content []byte, m workforce.Mapping, now time.Time) (*Plan, error) {
 	if !slices.Contains(RecordKinds, kind) {
 		return nil, errs.New(errs.Invalid, fmt.Sprintf("no import of %q records: one of %v", kind, RecordKinds))
 	}
@@ -140,7 +153,7 @@ func (rs *Records) Plan(ctx context.Context, sc *store.Scoped, kind, file string
 	return p, nil
 }
 
-func (rs *Records) planRegister(ctx context.Context, sc *store.Scoped, p *Plan, content []byte, h hash.Hash) error {
+func (rs *Records) planRegister(ctx context.Context, sc RecordStore, p *Plan, content []byte, h hash.Hash) error {
 	g, err := sc.RiskRegister(ctx, rs.Threats)
 	if err != nil {
 		return err
@@ -159,7 +172,7 @@ func (rs *Records) planRegister(ctx context.Context, sc *store.Scoped, p *Plan, 
 	return err
 }
 
-func (rs *Records) planRoster(ctx context.Context, sc *store.Scoped, p *Plan, content []byte, m workforce.Mapping, today string, h hash.Hash) error {
+func (rs *Records) planRoster(ctx context.Context, sc RecordStore, p *Plan, content []byte, m workforce.Mapping, today string, h hash.Hash) error {
 	if m == nil {
 		var err error
 		if _, m, err = rs.RosterMapping(ctx, sc, p.File, content); err != nil {
@@ -190,7 +203,7 @@ func (rs *Records) planRoster(ctx context.Context, sc *store.Scoped, p *Plan, co
 	return nil
 }
 
-func planCompletions(ctx context.Context, sc *store.Scoped, p *Plan, content []byte, today string) error {
+func planCompletions(ctx context.Context, sc RecordStore, p *Plan, content []byte, today string) error {
 	people, err := sc.People(ctx)
 	if err != nil {
 		return err
@@ -205,7 +218,7 @@ func planCompletions(ctx context.Context, sc *store.Scoped, p *Plan, content []b
 
 // Apply writes the plan in one transaction, with its audit entry; a
 // roster or completions refresh the scorecard's training input.
-func (rs *Records) Apply(ctx context.Context, sc *store.Scoped, p *Plan) error {
+func (rs *Records) Apply(ctx context.Context, sc RecordStore, p *Plan) error {
 	switch {
 	case p.Assets != nil:
 		return sc.ApplyAssetPlan(ctx, p.Assets)
@@ -221,7 +234,7 @@ func (rs *Records) Apply(ctx context.Context, sc *store.Scoped, p *Plan) error {
 // provided the plan's digest is still the preview's: neither the file,
 // the records it changes nor the mapping moved. Errors: Conflict when they
 // did.
-func (rs *Records) ApplyPreviewed(ctx context.Context, sc *store.Scoped, kind, file string, content []byte, m workforce.Mapping, now time.Time, digest string) (*Plan, error) {
+func (rs *Records) ApplyPreviewed(ctx context.Context, sc RecordStore, kind, file string, content []byte, m workforce.Mapping, now time.Time, digest string) (*Plan, error) {
 	p, err := rs.Plan(ctx, sc, kind, file, content, m, now)
 	if err != nil {
 		return nil, err
@@ -242,7 +255,7 @@ func (rs *Records) ApplyPreviewed(ctx context.Context, sc *store.Scoped, kind, f
 // landed); without, nothing is written. The command line imports rosters
 // of a million people this way; a page previews one whole (Plan). Errors:
 // as Plan.
-func (rs *Records) StreamRoster(ctx context.Context, sc *store.Scoped, file string, r io.Reader, m workforce.Mapping, now time.Time, apply bool, see workforce.RosterSink) (*workforce.RosterInfo, error) {
+func (rs *Records) StreamRoster(ctx context.Context, sc RecordStore, file string, r io.Reader, m workforce.Mapping, now time.Time, apply bool, see workforce.RosterSink) (*workforce.RosterInfo, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}

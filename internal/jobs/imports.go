@@ -13,6 +13,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
 
@@ -69,11 +70,18 @@ func (e *Engine) Discard(ctx context.Context, st *Staged) {
 	}
 }
 
+// JobStore is what enqueueing an import needs of the organisation's
+// records (store.Scoped implements it).
+type JobStore interface {
+	Org() *org.Organization
+	CreateImportJob(ctx context.Context, j *store.ImportJob, after ...store.TxFunc) error
+}
+
 // Enqueue records the staged upload's import job and enqueues the job
 // that imports it, in format ("" to detect it), in one transaction: the
 // import is the uploader's, and any server takes it up. The upload is
 // discarded if it cannot be enqueued.
-func (e *Engine) Enqueue(ctx context.Context, sc *store.Scoped, st *Staged, format string) (*store.ImportJob, error) {
+func (e *Engine) Enqueue(ctx context.Context, sc JobStore, st *Staged, format string) (*store.ImportJob, error) {
 	a := audit.ActorFrom(ctx)
 	job := &store.ImportJob{Filename: st.Name, Format: format, Size: st.Size, BlobKey: st.Key, SHA256: st.SHA256}
 	err := sc.CreateImportJob(ctx, job, func(ctx context.Context, tx *sql.Tx) error {

@@ -49,9 +49,16 @@ func New(st *store.Store, v *vault.Vault, callbackURL string, now func() time.Ti
 
 func secretAAD(orgID string) []byte { return []byte("org_sso.client_secret|" + orgID) }
 
+// ConfigStore is where an organisation's SSO settings are kept
+// (store.Scoped implements it).
+type ConfigStore interface {
+	Org() *org.Organization
+	SetSSO(ctx context.Context, c *store.SSOConfig) error
+}
+
 // Configure checks that the issuer answers OpenID Connect discovery and
 // saves the organisation's set-up. Errors: Invalid with the reason.
-func (s *Service) Configure(ctx context.Context, sc *store.Scoped, issuer, clientID, clientSecret, emailDomain string) error {
+func (s *Service) Configure(ctx context.Context, sc ConfigStore, issuer, clientID, clientSecret, emailDomain string) error {
 	issuer, clientID = strings.TrimSpace(issuer), strings.TrimSpace(clientID)
 	emailDomain = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(emailDomain), "@"))
 	if u, err := url.Parse(issuer); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {

@@ -12,9 +12,27 @@ import (
 	"context"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
+
+// Store is what the training service needs of an organisation's records (store.Scoped implements it).
+type Store interface {
+	AddCompletions(ctx context.Context, cs []*workforce.Completion, action string) error
+	ApplyRoster(ctx context.Context, p *workforce.RosterPlan, checklist store.Checklist) error
+	Completions(ctx context.Context, personID string) ([]*workforce.Completion, error)
+	DeleteRule(ctx context.Context, id string) error
+	EachPeopleSlice(ctx context.Context, fn func([]*workforce.Person, []*workforce.Completion) error) error
+	ImportRoster(ctx context.Context, checklist store.Checklist, read func(sink workforce.RosterSink) (*workforce.RosterInfo, error)) (*store.RosterCounts, error)
+	InstallProgram(ctx context.Context, p *workforce.Program) error
+	MatchAccounts(ctx context.Context) (map[string]int, error)
+	People(ctx context.Context) ([]*workforce.Person, error)
+	Person(ctx context.Context, id string) (*workforce.Person, error)
+	RecordScorecardInput(ctx context.Context, in *assessment.Input) error
+	SavePerson(ctx context.Context, p *workforce.Person, checklist store.Checklist) error
+	TrainingProgram(ctx context.Context) (*workforce.Program, error)
+}
 
 // Service runs the training workflows.
 type Service struct {
@@ -32,7 +50,7 @@ func (s *Service) now() time.Time {
 // InstallProgram adds a program's modules and rules (the starter program
 // on first use, or one module). Errors: Invalid for a module or rule that
 // is not whole, Conflict for a module code in use.
-func (s *Service) InstallProgram(ctx context.Context, sc *store.Scoped, p *workforce.Program) error {
+func (s *Service) InstallProgram(ctx context.Context, sc Store, p *workforce.Program) error {
 	for _, m := range p.Modules {
 		if err := m.Validate(); err != nil {
 			return err
@@ -55,17 +73,17 @@ func (s *Service) InstallProgram(ctx context.Context, sc *store.Scoped, p *workf
 }
 
 // AddModule adds one training module. Errors: as InstallProgram.
-func (s *Service) AddModule(ctx context.Context, sc *store.Scoped, m *workforce.Module) error {
+func (s *Service) AddModule(ctx context.Context, sc Store, m *workforce.Module) error {
 	return s.InstallProgram(ctx, sc, &workforce.Program{Modules: []*workforce.Module{m}})
 }
 
 // AddRule adds a rule assigning a module. Errors: Invalid.
-func (s *Service) AddRule(ctx context.Context, sc *store.Scoped, r *workforce.Rule) error {
+func (s *Service) AddRule(ctx context.Context, sc Store, r *workforce.Rule) error {
 	return s.InstallProgram(ctx, sc, &workforce.Program{Rules: []*workforce.Rule{r}})
 }
 
 // DeleteRule removes a rule. Errors: NotFound.
-func (s *Service) DeleteRule(ctx context.Context, sc *store.Scoped, id string) error {
+func (s *Service) DeleteRule(ctx context.Context, sc Store, id string) error {
 	if err := sc.DeleteRule(ctx, id); err != nil {
 		return err
 	}
@@ -74,7 +92,7 @@ func (s *Service) DeleteRule(ctx context.Context, sc *store.Scoped, id string) e
 
 // AddCompletions records completions, all or none; action names them in
 // the audit log (training.attest, training.record, training.import).
-func (s *Service) AddCompletions(ctx context.Context, sc *store.Scoped, cs []*workforce.Completion, action string) error {
+func (s *Service) AddCompletions(ctx context.Context, sc Store, cs []*workforce.Completion, action string) error {
 	if err := sc.AddCompletions(ctx, cs, action); err != nil {
 		return err
 	}
@@ -86,7 +104,7 @@ func (s *Service) AddCompletions(ctx context.Context, sc *store.Scoped, cs []*wo
 // added, or whose name, email or employee id changed, may be who is
 // behind an imported account: the accounts are matched to the roster
 // again, as after a roster import.
-func (s *Service) SavePerson(ctx context.Context, sc *store.Scoped, p *workforce.Person, systemNames map[string]string) error {
+func (s *Service) SavePerson(ctx context.Context, sc Store, p *workforce.Person, systemNames map[string]string) error {
 	var before *workforce.Person
 	if p.ID != "" {
 		var err error
@@ -106,7 +124,7 @@ func (s *Service) SavePerson(ctx context.Context, sc *store.Scoped, p *workforce
 }
 
 // ApplyRoster writes a planned roster import.
-func (s *Service) ApplyRoster(ctx context.Context, sc *store.Scoped, p *workforce.RosterPlan, systemNames map[string]string) error {
+func (s *Service) ApplyRoster(ctx context.Context, sc Store, p *workforce.RosterPlan, systemNames map[string]string) error {
 	if err := sc.ApplyRoster(ctx, p, Checklist(systemNames)); err != nil {
 		return err
 	}
@@ -115,7 +133,7 @@ func (s *Service) ApplyRoster(ctx context.Context, sc *store.Scoped, p *workforc
 
 // ImportRoster writes a roster import as read hands it over (see
 // store.ImportRoster).
-func (s *Service) ImportRoster(ctx context.Context, sc *store.Scoped, systemNames map[string]string, read func(sink workforce.RosterSink) (*workforce.RosterInfo, error)) (*store.RosterCounts, error) {
+func (s *Service) ImportRoster(ctx context.Context, sc Store, systemNames map[string]string, read func(sink workforce.RosterSink) (*workforce.RosterInfo, error)) (*store.RosterCounts, error) {
 	counts, err := sc.ImportRoster(ctx, Checklist(systemNames), read)
 	if err != nil {
 		return nil, err
@@ -124,13 +142,13 @@ func (s *Service) ImportRoster(ctx context.Context, sc *store.Scoped, systemName
 }
 
 // Status evaluates the training program over the roster today.
-func (s *Service) Status(ctx context.Context, sc *store.Scoped) (*workforce.Program, *workforce.Status, error) {
+func (s *Service) Status(ctx context.Context, sc Store) (*workforce.Program, *workforce.Status, error) {
 	return Status(ctx, sc, s.now())
 }
 
 // Status evaluates the training program over the roster on the day of
 // now.
-func Status(ctx context.Context, sc *store.Scoped, now time.Time) (*workforce.Program, *workforce.Status, error) {
+func Status(ctx context.Context, sc Store, now time.Time) (*workforce.Program, *workforce.Status, error) {
 	prog, err := sc.TrainingProgram(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -150,7 +168,7 @@ func Status(ctx context.Context, sc *store.Scoped, now time.Time) (*workforce.Pr
 // scorecard's basic-training goal, and of the Security Rule's awareness
 // and training standard. The roster is evaluated a slice of people at a
 // time, with their completions, so its size does not bound the memory.
-func (s *Service) Refresh(ctx context.Context, sc *store.Scoped) error {
+func (s *Service) Refresh(ctx context.Context, sc Store) error {
 	now := s.now()
 	prog, err := sc.TrainingProgram(ctx)
 	if err != nil {

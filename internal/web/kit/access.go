@@ -129,7 +129,7 @@ type Accounts interface {
 
 // SSO is what the web app needs of single sign-on.
 type SSO interface {
-	Configure(ctx context.Context, sc *store.Scoped, issuer, clientID, clientSecret, emailDomain string) error
+	Configure(ctx context.Context, sc sso.ConfigStore, issuer, clientID, clientSecret, emailDomain string) error
 	Start(ctx context.Context, o *org.Organization, next string) (string, error)
 	Finish(ctx context.Context, state, code string) (*sso.Result, error)
 }

@@ -57,7 +57,7 @@ func ReadUpload(ev Events, w http.ResponseWriter, r *http.Request, max int64, wh
 type Jobs interface {
 	Stage(ctx context.Context, name string, body io.Reader, max int64) (*jobs.Staged, error)
 	Discard(ctx context.Context, st *jobs.Staged)
-	Enqueue(ctx context.Context, sc *store.Scoped, st *jobs.Staged, format string) (*store.ImportJob, error)
+	Enqueue(ctx context.Context, sc jobs.JobStore, st *jobs.Staged, format string) (*store.ImportJob, error)
 }
 
 // Imports takes uploads of scanner output and account exports for the
