@@ -94,7 +94,7 @@ func (s *Server) guard(a Access, h http.HandlerFunc) http.Handler {
 			s.site.Fail(w, r, errs.New(errs.Forbidden, "this change needs you to confirm your password first: open /account/reauth, then retry"))
 			return
 		}
-		ctx := kit.WithScope(r.Context(), &kit.Scope{Store: s.store.Scope(o), Role: role})
+		ctx := kit.WithScope(r.Context(), kit.NewScope(s.store.Scope(o), role))
 		h(w, r.WithContext(ctx))
 	})
 }

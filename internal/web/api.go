@@ -56,7 +56,7 @@ func (s *Server) apiGuard(a Access, h http.HandlerFunc) http.Handler {
 			return
 		}
 		ctx := audit.WithActor(r.Context(), audit.Actor{Label: "API token " + tok.Name + " (" + tok.Prefix + "…)", Source: kit.ClientIP(r)})
-		ctx = kit.WithScope(ctx, &kit.Scope{Store: s.store.Scope(o)})
+		ctx = kit.WithScope(ctx, kit.NewScope(s.store.Scope(o), ""))
 		ctx = context.WithValue(ctx, tokenKey{}, tok)
 		h(w, r.WithContext(ctx))
 	})

@@ -8,12 +8,12 @@ import (
 
 func (s *Server) apiImports(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	jobs, err := sc.Store.ImportJobs(r.Context(), 50)
+	jobs, err := sc.Imports().ImportJobs(r.Context(), 50)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	imports, err := sc.Store.DataImports(r.Context(), 200)
+	imports, err := sc.Imports().DataImports(r.Context(), 200)
 	views := make([]*kit.JobView, 0, len(jobs))
 	for _, j := range jobs {
 		views = append(views, kit.ViewJob(j))
@@ -27,12 +27,12 @@ func (s *Server) apiUploadImport(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	w.Header().Set("Location", "/api/v1/orgs/"+kit.ScopeFrom(r.Context()).Store.Org().Slug+"/imports/"+job.ID)
+	w.Header().Set("Location", "/api/v1/orgs/"+kit.ScopeFrom(r.Context()).Org().Slug+"/imports/"+job.ID)
 	kit.WriteJSON(w, http.StatusAccepted, kit.ViewJob(job))
 }
 
 func (s *Server) apiImportJob(w http.ResponseWriter, r *http.Request) {
-	j, err := kit.ScopeFrom(r.Context()).Store.ImportJob(r.Context(), r.PathValue("id"))
+	j, err := kit.ScopeFrom(r.Context()).Imports().ImportJob(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.apiError(w, r, err)
 		return

@@ -7,7 +7,7 @@ import (
 )
 
 func (s *Server) apiOrg(w http.ResponseWriter, r *http.Request) {
-	o := kit.ScopeFrom(r.Context()).Store.Org()
+	o := kit.ScopeFrom(r.Context()).Org()
 	kit.WriteJSON(w, http.StatusOK, map[string]any{
 		"id": o.ID, "slug": o.Slug, "name": o.Name, "entity_type": o.EntityType,
 		"workforce_size": o.WorkforceSize, "sites": o.Sites, "demo": o.Demo, "require_mfa": o.RequireMFA,
@@ -15,7 +15,7 @@ func (s *Server) apiOrg(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiMembers(w http.ResponseWriter, r *http.Request) {
-	members, err := kit.ScopeFrom(r.Context()).Store.Members(r.Context())
+	members, err := kit.ScopeFrom(r.Context()).Admin().Members(r.Context())
 	if err != nil {
 		s.apiError(w, r, err)
 		return

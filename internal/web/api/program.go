@@ -41,13 +41,13 @@ type profileBody struct {
 
 func (s *Server) apiProfile(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	p, err := sc.Store.Profile(r.Context())
+	p, err := sc.Program().Profile(r.Context())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	var b profileBody
-	o := sc.Store.Org()
+	o := sc.Org()
 	b.Organization.Name, b.Organization.EntityType, b.Organization.WorkforceSize, b.Organization.Sites = o.Name, o.EntityType, o.WorkforceSize, o.Sites
 	b.Profile = p
 	kit.WriteJSON(w, http.StatusOK, b)
@@ -64,9 +64,9 @@ func (s *Server) apiSaveProfile(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, errs.New(errs.Invalid, `field "profile" is required`))
 		return
 	}
-	o := *sc.Store.Org()
+	o := *sc.Org()
 	o.Name, o.EntityType, o.WorkforceSize, o.Sites = b.Organization.Name, b.Organization.EntityType, b.Organization.WorkforceSize, b.Organization.Sites
-	if err := sc.Store.SaveProfile(r.Context(), &o, b.Profile); err != nil {
+	if err := sc.Program().SaveProfile(r.Context(), &o, b.Profile); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -75,10 +75,10 @@ func (s *Server) apiSaveProfile(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiTailoring(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	out := map[string]any{"organization": sc.Store.Org().Slug, "rules_version": s.program.Rules.Version}
+	out := map[string]any{"organization": sc.Org().Slug, "rules_version": s.program.Rules.Version}
 	fws := map[string]any{}
 	for _, fw := range s.program.Frameworks() {
-		ds, err := s.program.Tailor(r.Context(), sc.Store, fw.ID)
+		ds, err := s.program.Tailor(r.Context(), sc.Program(), fw.ID)
 		if err != nil {
 			s.apiError(w, r, err)
 			return
@@ -97,7 +97,7 @@ func (s *Server) apiOverride(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodDelete {
-		s.apiResult(w, r, http.StatusOK, map[string]string{"cleared": it.ID}, sc.Store.ClearTailoringOverride(r.Context(), it.ID))
+		s.apiResult(w, r, http.StatusOK, map[string]string{"cleared": it.ID}, sc.Program().ClearTailoringOverride(r.Context(), it.ID))
 		return
 	}
 	var b struct {
@@ -113,12 +113,12 @@ func (s *Server) apiOverride(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	o := &tailoring.Override{ItemID: it.ID, Applicable: *b.Applicable, Justification: b.Justification}
-	s.apiResult(w, r, http.StatusOK, o, sc.Store.SetTailoringOverride(r.Context(), o))
+	s.apiResult(w, r, http.StatusOK, o, sc.Program().SetTailoringOverride(r.Context(), o))
 }
 
 func (s *Server) apiAssessments(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	all, err := sc.Store.Assessments(r.Context())
+	all, err := sc.Program().Assessments(r.Context())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -130,7 +130,7 @@ func (s *Server) apiAssessments(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []row{}
 	for _, a := range all {
-		v, err := s.program.View(r.Context(), sc.Store, a.ID, s.now())
+		v, err := s.program.View(r.Context(), sc.Program(), a.ID, s.now())
 		if err != nil {
 			s.apiError(w, r, err)
 			return
@@ -147,7 +147,7 @@ func (s *Server) apiStartAssessment(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	a, err := s.program.Start(r.Context(), sc.Store, b.Framework, b.Title, b.From, s.now())
+	a, err := s.program.Start(r.Context(), sc.Program(), b.Framework, b.Title, b.From, s.now())
 	if errs.Is(err, errs.NotFound) {
 		err = errs.New(errs.Invalid, errs.Message(err))
 	}
@@ -155,7 +155,7 @@ func (s *Server) apiStartAssessment(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiAssessment(w http.ResponseWriter, r *http.Request) {
-	v, err := s.program.View(r.Context(), kit.ScopeFrom(r.Context()).Store, r.PathValue("id"), s.now())
+	v, err := s.program.View(r.Context(), kit.ScopeFrom(r.Context()).Program(), r.PathValue("id"), s.now())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -184,7 +184,7 @@ func (s *Server) apiSaveAnswers(w http.ResponseWriter, r *http.Request) {
 		}
 		a.Source = "" // provenance is recorded by confirming on the page, not claimed
 	}
-	if err := s.program.Save(r.Context(), sc.Store, r.PathValue("id"), "assessment.answer", b.Answers); err != nil {
+	if err := s.program.Save(r.Context(), sc.Program(), r.PathValue("id"), "assessment.answer", b.Answers); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -192,7 +192,7 @@ func (s *Server) apiSaveAnswers(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiFinalize(w http.ResponseWriter, r *http.Request) {
-	v, err := s.program.Finalize(r.Context(), kit.ScopeFrom(r.Context()).Store, r.PathValue("id"), s.now())
+	v, err := s.program.Finalize(r.Context(), kit.ScopeFrom(r.Context()).Program(), r.PathValue("id"), s.now())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -210,7 +210,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	v, err := s.program.View(r.Context(), sc.Store, r.PathValue("id"), s.now())
+	v, err := s.program.View(r.Context(), sc.Program(), r.PathValue("id"), s.now())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -222,7 +222,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) {
 	}
 	applied := false
 	if r.URL.Query().Get("apply") == "true" && len(p.Answers) > 0 {
-		if err := s.program.Save(r.Context(), sc.Store, v.Assessment.ID, "assessment.import", p.Answers); err != nil {
+		if err := s.program.Save(r.Context(), sc.Program(), v.Assessment.ID, "assessment.import", p.Answers); err != nil {
 			s.apiError(w, r, err)
 			return
 		}
@@ -251,12 +251,12 @@ func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiScorecard(w http.ResponseWriter, r *http.Request) {
-	card, err := s.program.Scorecard(r.Context(), kit.ScopeFrom(r.Context()).Store, s.now())
+	card, err := s.program.Scorecard(r.Context(), kit.ScopeFrom(r.Context()).Program(), s.now())
 	s.apiResult(w, r, http.StatusOK, card, err)
 }
 
 func (s *Server) apiEvidenceList(w http.ResponseWriter, r *http.Request) {
-	list, err := kit.ScopeFrom(r.Context()).Store.EvidenceList(r.Context())
+	list, err := kit.ScopeFrom(r.Context()).Evidence().EvidenceList(r.Context())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -268,7 +268,7 @@ func (s *Server) apiEvidenceList(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiEvidence(w http.ResponseWriter, r *http.Request) {
-	e, err := kit.ScopeFrom(r.Context()).Store.Evidence(r.Context(), r.PathValue("id"))
+	e, err := kit.ScopeFrom(r.Context()).Evidence().Evidence(r.Context(), r.PathValue("id"))
 	s.apiResult(w, r, http.StatusOK, e, err)
 }
 
@@ -280,7 +280,7 @@ func (s *Server) apiUploadEvidence(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	e, err = kit.ScopeFrom(r.Context()).Store.Evidence(r.Context(), e.ID)
+	e, err = kit.ScopeFrom(r.Context()).Evidence().Evidence(r.Context(), e.ID)
 	s.apiResult(w, r, http.StatusCreated, e, err)
 }
 
@@ -292,7 +292,7 @@ func (s *Server) apiEvidenceVersion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	v, err := s.evidence.AddVersion(r.Context(), sc.Store, r.PathValue("id"), evidence.File{Name: h.Filename, Body: f})
+	v, err := s.evidence.AddVersion(r.Context(), sc.Evidence(), r.PathValue("id"), evidence.File{Name: h.Filename, Body: f})
 	s.apiResult(w, r, http.StatusCreated, v, err)
 }
 
@@ -315,7 +315,7 @@ func (s *Server) apiLinkEvidence(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if err := sc.Store.LinkEvidence(r.Context(), r.PathValue("id"), b.Items); err != nil {
+	if err := sc.Evidence().LinkEvidence(r.Context(), r.PathValue("id"), b.Items); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -324,7 +324,7 @@ func (s *Server) apiLinkEvidence(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiUnlinkEvidence(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	if err := sc.Store.UnlinkEvidence(r.Context(), r.PathValue("id"), r.PathValue("item")); err != nil {
+	if err := sc.Evidence().UnlinkEvidence(r.Context(), r.PathValue("id"), r.PathValue("item")); err != nil {
 		s.apiError(w, r, err)
 		return
 	}

@@ -15,7 +15,7 @@ import (
 // the scales and the analyses with their reports.
 
 func (s *Server) apiAssets(w http.ResponseWriter, r *http.Request) {
-	list, err := kit.ScopeFrom(r.Context()).Store.Assets(r.Context())
+	list, err := kit.ScopeFrom(r.Context()).Risk().Assets(r.Context())
 	s.apiResult(w, r, http.StatusOK, map[string]any{"assets": kit.NonNil(list)}, err)
 }
 
@@ -26,11 +26,11 @@ func (s *Server) apiCreateAsset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.ID = ""
-	s.apiResult(w, r, http.StatusCreated, &a, kit.ScopeFrom(r.Context()).Store.CreateAsset(r.Context(), &a))
+	s.apiResult(w, r, http.StatusCreated, &a, kit.ScopeFrom(r.Context()).Risk().CreateAsset(r.Context(), &a))
 }
 
 func (s *Server) apiAsset(w http.ResponseWriter, r *http.Request) {
-	a, err := kit.ScopeFrom(r.Context()).Store.Asset(r.Context(), r.PathValue("id"))
+	a, err := kit.ScopeFrom(r.Context()).Risk().Asset(r.Context(), r.PathValue("id"))
 	s.apiResult(w, r, http.StatusOK, a, err)
 }
 
@@ -41,11 +41,11 @@ func (s *Server) apiSaveAsset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.ID = r.PathValue("id")
-	s.apiResult(w, r, http.StatusOK, &a, kit.ScopeFrom(r.Context()).Store.UpdateAsset(r.Context(), &a))
+	s.apiResult(w, r, http.StatusOK, &a, kit.ScopeFrom(r.Context()).Risk().UpdateAsset(r.Context(), &a))
 }
 
 func (s *Server) apiDeleteAsset(w http.ResponseWriter, r *http.Request) {
-	if err := kit.ScopeFrom(r.Context()).Store.DeleteAsset(r.Context(), r.PathValue("id")); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Risk().DeleteAsset(r.Context(), r.PathValue("id")); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -62,9 +62,9 @@ func (s *Server) apiImportFile(w http.ResponseWriter, r *http.Request, kind stri
 		return
 	}
 	apply := r.URL.Query().Get("apply") == "true"
-	p, err := s.records.Plan(r.Context(), sc.Store, kind, filename, content, nil, s.now())
+	p, err := s.records.Plan(r.Context(), sc.Records(), kind, filename, content, nil, s.now())
 	if err == nil && apply {
-		err = s.records.Apply(r.Context(), sc.Store, p)
+		err = s.records.Apply(r.Context(), sc.Records(), p)
 	}
 	if err != nil {
 		s.apiError(w, r, err)
@@ -89,7 +89,7 @@ func (s *Server) apiImportRisks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiFlows(w http.ResponseWriter, r *http.Request) {
-	list, err := kit.ScopeFrom(r.Context()).Store.Flows(r.Context())
+	list, err := kit.ScopeFrom(r.Context()).Risk().Flows(r.Context())
 	s.apiResult(w, r, http.StatusOK, map[string]any{"flows": kit.NonNil(list)}, err)
 }
 
@@ -100,7 +100,7 @@ func (s *Server) apiAddFlow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.ID = ""
-	err := kit.ScopeFrom(r.Context()).Store.AddFlow(r.Context(), &f)
+	err := kit.ScopeFrom(r.Context()).Risk().AddFlow(r.Context(), &f)
 	if errs.Is(err, errs.NotFound) {
 		err = errs.New(errs.Invalid, errs.Message(err))
 	}
@@ -108,7 +108,7 @@ func (s *Server) apiAddFlow(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiDeleteFlow(w http.ResponseWriter, r *http.Request) {
-	if err := kit.ScopeFrom(r.Context()).Store.DeleteFlow(r.Context(), r.PathValue("id")); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Risk().DeleteFlow(r.Context(), r.PathValue("id")); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -120,7 +120,7 @@ func (s *Server) apiThreats(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiVulnerabilities(w http.ResponseWriter, r *http.Request) {
-	list, err := kit.ScopeFrom(r.Context()).Store.Vulnerabilities(r.Context())
+	list, err := kit.ScopeFrom(r.Context()).Risk().Vulnerabilities(r.Context())
 	s.apiResult(w, r, http.StatusOK, map[string]any{"vulnerabilities": kit.NonNil(list)}, err)
 }
 
@@ -131,11 +131,11 @@ func (s *Server) apiAddVulnerability(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v.ID, v.ItemID, v.AssessmentID = "", "", ""
-	s.apiResult(w, r, http.StatusCreated, &v, kit.ScopeFrom(r.Context()).Store.AddVulnerabilities(r.Context(), []*risk.Vulnerability{&v}))
+	s.apiResult(w, r, http.StatusCreated, &v, kit.ScopeFrom(r.Context()).Risk().AddVulnerabilities(r.Context(), []*risk.Vulnerability{&v}))
 }
 
 func (s *Server) apiProposeVulnerabilities(w http.ResponseWriter, r *http.Request) {
-	n, err := s.risk.Propose(r.Context(), kit.ScopeFrom(r.Context()).Store, s.program.FrameworkIDs())
+	n, err := s.risk.Propose(r.Context(), kit.ScopeFrom(r.Context()).Risk(), s.program.FrameworkIDs())
 	s.apiResult(w, r, http.StatusOK, map[string]int{"proposed": n}, err)
 }
 
@@ -148,7 +148,7 @@ func (s *Server) apiVulnerabilityStatus(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	s.apiResult(w, r, http.StatusOK, map[string]any{"id": r.PathValue("id"), "status": b.Status},
-		kit.ScopeFrom(r.Context()).Store.SetVulnerabilityStatus(r.Context(), r.PathValue("id"), b.Status))
+		kit.ScopeFrom(r.Context()).Risk().SetVulnerabilityStatus(r.Context(), r.PathValue("id"), b.Status))
 }
 
 // apiRisk is a risk as the API returns it: its record and what the
@@ -171,7 +171,7 @@ func toAPIRisk(row *risk.Row) apiRisk {
 }
 
 func (s *Server) apiRisks(w http.ResponseWriter, r *http.Request) {
-	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
+	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Risk())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -193,7 +193,7 @@ func (s *Server) apiRisks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiRiskOne(w http.ResponseWriter, r *http.Request, id string, status int) {
-	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
+	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Risk())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -222,7 +222,7 @@ func (s *Server) apiCreateRisk(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if err := kit.ScopeFrom(r.Context()).Store.CreateRisk(r.Context(), &rk); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Risk().CreateRisk(r.Context(), &rk); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -240,7 +240,7 @@ func (s *Server) apiSaveRisk(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if err := kit.ScopeFrom(r.Context()).Store.UpdateRisk(r.Context(), &rk); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Risk().UpdateRisk(r.Context(), &rk); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -271,11 +271,11 @@ func (s *Server) apiSaveAction(w http.ResponseWriter, r *http.Request) {
 	if a.ID == "" {
 		status = http.StatusCreated
 	}
-	s.apiResult(w, r, status, &a, kit.ScopeFrom(r.Context()).Store.SaveAction(r.Context(), &a))
+	s.apiResult(w, r, status, &a, kit.ScopeFrom(r.Context()).Risk().SaveAction(r.Context(), &a))
 }
 
 func (s *Server) apiPOAM(w http.ResponseWriter, r *http.Request) {
-	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Store)
+	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Risk())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -290,7 +290,7 @@ func (s *Server) apiPOAM(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiScales(w http.ResponseWriter, r *http.Request) {
-	scales, months, err := kit.ScopeFrom(r.Context()).Store.RiskSettings(r.Context())
+	scales, months, err := kit.ScopeFrom(r.Context()).Risk().RiskSettings(r.Context())
 	s.apiResult(w, r, http.StatusOK, map[string]any{"scales": scales, "review_months": months}, err)
 }
 
@@ -303,17 +303,17 @@ func (s *Server) apiSaveScales(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	s.apiResult(w, r, http.StatusOK, b, kit.ScopeFrom(r.Context()).Store.SaveRiskSettings(r.Context(), b.Scales, b.ReviewMonths))
+	s.apiResult(w, r, http.StatusOK, b, kit.ScopeFrom(r.Context()).Risk().SaveRiskSettings(r.Context(), b.Scales, b.ReviewMonths))
 }
 
 func (s *Server) apiAnalyses(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	list, err := sc.Store.Analyses(r.Context())
+	list, err := sc.Risk().Analyses(r.Context())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	rem, err := s.risk.Reminders(r.Context(), sc.Store, s.now())
+	rem, err := s.risk.Reminders(r.Context(), sc.Risk(), s.now())
 	s.apiResult(w, r, http.StatusOK, map[string]any{"analyses": kit.NonNil(list), "reminders": kit.NonNil(rem)}, err)
 }
 
@@ -328,17 +328,17 @@ func (s *Server) apiStartAnalysis(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := &risk.Analysis{Title: b.Title, Scope: b.Scope, Method: b.Method}
-	s.apiResult(w, r, http.StatusCreated, a, kit.ScopeFrom(r.Context()).Store.CreateAnalysis(r.Context(), a))
+	s.apiResult(w, r, http.StatusCreated, a, kit.ScopeFrom(r.Context()).Risk().CreateAnalysis(r.Context(), a))
 }
 
 func (s *Server) apiAnalysis(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	a, err := sc.Store.Analysis(r.Context(), r.PathValue("id"))
+	a, err := sc.Risk().Analysis(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	prev, _, changes, err := s.risk.Changes(r.Context(), sc.Store, sc.Store.Org().Name, a, s.now())
+	prev, _, changes, err := s.risk.Changes(r.Context(), sc.Risk(), sc.Org().Name, a, s.now())
 	var since *risk.Analysis
 	if prev != nil {
 		since = &prev.Analysis
@@ -355,13 +355,13 @@ func (s *Server) apiFinalizeAnalysis(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc := kit.ScopeFrom(r.Context())
-	a, err := s.risk.Finalize(r.Context(), sc.Store, sc.Store.Org().Name, r.PathValue("id"), b.Approver, s.now())
+	a, err := s.risk.Finalize(r.Context(), sc.Risk(), sc.Org().Name, r.PathValue("id"), b.Approver, s.now())
 	s.apiResult(w, r, http.StatusOK, a, err)
 }
 
 func (s *Server) apiAnalysisReport(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	a, err := sc.Store.Analysis(r.Context(), r.PathValue("id"))
+	a, err := sc.Risk().Analysis(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -370,12 +370,12 @@ func (s *Server) apiAnalysisReport(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	doc, err := s.risk.Document(r.Context(), sc.Store, sc.Store.Org().Name, a, s.now())
+	doc, err := s.risk.Document(r.Context(), sc.Risk(), sc.Org().Name, a, s.now())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	if err := s.files.SendReport(w, r, doc, sc.Store.Org().Slug+"-risk-analysis"); err != nil {
+	if err := s.files.SendReport(w, r, doc, sc.Org().Slug+"-risk-analysis"); err != nil {
 		s.apiError(w, r, err)
 	}
 }

@@ -14,12 +14,12 @@ func (s *Server) apiAccounts(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiChecks(w http.ResponseWriter, r *http.Request) {
-	results, err := kit.ScopeFrom(r.Context()).Store.CheckResults(r.Context())
+	results, err := kit.ScopeFrom(r.Context()).Verify().CheckResults(r.Context())
 	s.apiResult(w, r, http.StatusOK, map[string]any{"results": kit.NonNil(results)}, err)
 }
 
 func (s *Server) apiRunChecks(w http.ResponseWriter, r *http.Request) {
-	results, err := (&checkrun.Service{Now: s.now}).Run(r.Context(), kit.ScopeFrom(r.Context()).Store)
+	results, err := (&checkrun.Service{Now: s.now}).Run(r.Context(), kit.ScopeFrom(r.Context()).Verify())
 	s.apiResult(w, r, http.StatusOK, map[string]any{"results": kit.NonNil(results)}, err)
 }
 
@@ -34,11 +34,11 @@ func (s *Server) apiRemediation(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	rows, total, err := findings.Remediation(r.Context(), kit.ScopeFrom(r.Context()).Store, offset, limit)
+	rows, total, err := findings.Remediation(r.Context(), kit.ScopeFrom(r.Context()).Verify(), offset, limit)
 	s.apiResult(w, r, http.StatusOK, map[string]any{"findings": kit.NonNil(rows), "total": total, "offset": offset}, err)
 }
 
 func (s *Server) apiTrend(w http.ResponseWriter, r *http.Request) {
-	trend, err := kit.ScopeFrom(r.Context()).Store.FindingsTrend(r.Context())
+	trend, err := kit.ScopeFrom(r.Context()).Verify().FindingsTrend(r.Context())
 	s.apiResult(w, r, http.StatusOK, trend, err)
 }

@@ -16,34 +16,34 @@ import (
 // training program, status, completions and security reminders.
 
 func (s *Server) apiPeople(w http.ResponseWriter, r *http.Request) {
-	people, err := kit.ScopeFrom(r.Context()).Store.People(r.Context())
+	people, err := kit.ScopeFrom(r.Context()).Workforce().People(r.Context())
 	s.apiResult(w, r, http.StatusOK, map[string]any{"people": kit.NonNil(people)}, err)
 }
 
 func (s *Server) apiPerson(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
 	ctx := r.Context()
-	p, err := sc.Store.Person(ctx, r.PathValue("id"))
+	p, err := sc.Workforce().Person(ctx, r.PathValue("id"))
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	prog, err := sc.Store.TrainingProgram(ctx)
+	prog, err := sc.Workforce().TrainingProgram(ctx)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	done, err := sc.Store.Completions(ctx, p.ID)
+	done, err := sc.Workforce().Completions(ctx, p.ID)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	items, err := sc.Store.Checklists(ctx, p.ID)
+	items, err := sc.Workforce().Checklists(ctx, p.ID)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	sanctions, err := sc.Store.Sanctions(ctx, p.ID)
+	sanctions, err := sc.Workforce().Sanctions(ctx, p.ID)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -65,7 +65,7 @@ func (s *Server) apiImportRoster(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	_, m, err := s.records.RosterMapping(r.Context(), sc.Store, filename, content)
+	_, m, err := s.records.RosterMapping(r.Context(), sc.Records(), filename, content)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -79,10 +79,10 @@ func (s *Server) apiImportRoster(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	plan, err := s.records.Plan(r.Context(), sc.Store, dataimport.RecordRoster, filename, content, m, s.now())
+	plan, err := s.records.Plan(r.Context(), sc.Records(), dataimport.RecordRoster, filename, content, m, s.now())
 	apply := r.URL.Query().Get("apply") == "true"
 	if err == nil && apply {
-		err = s.records.Apply(r.Context(), sc.Store, plan)
+		err = s.records.Apply(r.Context(), sc.Records(), plan)
 	}
 	if err != nil {
 		s.apiError(w, r, err)
@@ -102,12 +102,12 @@ func (s *Server) apiImportRoster(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiTrainingStatus(w http.ResponseWriter, r *http.Request) {
-	_, st, err := s.training.Status(r.Context(), kit.ScopeFrom(r.Context()).Store)
+	_, st, err := s.training.Status(r.Context(), kit.ScopeFrom(r.Context()).Workforce())
 	s.apiResult(w, r, http.StatusOK, st, err)
 }
 
 func (s *Server) apiTrainingProgram(w http.ResponseWriter, r *http.Request) {
-	prog, err := kit.ScopeFrom(r.Context()).Store.TrainingProgram(r.Context())
+	prog, err := kit.ScopeFrom(r.Context()).Workforce().TrainingProgram(r.Context())
 	if err == nil {
 		prog.Modules, prog.Rules = kit.NonNil(prog.Modules), kit.NonNil(prog.Rules)
 	}
@@ -121,7 +121,7 @@ func (s *Server) apiAddTrainingRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rule.ID = ""
-	s.apiResult(w, r, http.StatusCreated, &rule, s.training.AddRule(r.Context(), kit.ScopeFrom(r.Context()).Store, &rule))
+	s.apiResult(w, r, http.StatusCreated, &rule, s.training.AddRule(r.Context(), kit.ScopeFrom(r.Context()).Workforce(), &rule))
 }
 
 func (s *Server) apiAddModule(w http.ResponseWriter, r *http.Request) {
@@ -137,7 +137,7 @@ func (s *Server) apiAddModule(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.apiResult(w, r, http.StatusCreated, &m, s.training.AddModule(r.Context(), kit.ScopeFrom(r.Context()).Store, &m))
+	s.apiResult(w, r, http.StatusCreated, &m, s.training.AddModule(r.Context(), kit.ScopeFrom(r.Context()).Workforce(), &m))
 }
 
 // apiRecordCompletion records one completion for a person.
@@ -151,7 +151,7 @@ func (s *Server) apiRecordCompletion(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	prog, err := sc.Store.TrainingProgram(r.Context())
+	prog, err := sc.Workforce().TrainingProgram(r.Context())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -169,12 +169,12 @@ func (s *Server) apiRecordCompletion(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if _, err := sc.Store.Person(r.Context(), r.PathValue("id")); err != nil {
+	if _, err := sc.Workforce().Person(r.Context(), r.PathValue("id")); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	c := &workforce.Completion{PersonID: r.PathValue("id"), Module: b.Module, CompletedOn: on, Source: "API"}
-	err = s.training.AddCompletions(r.Context(), sc.Store, []*workforce.Completion{c}, "training.record")
+	err = s.training.AddCompletions(r.Context(), sc.Workforce(), []*workforce.Completion{c}, "training.record")
 	s.apiResult(w, r, http.StatusCreated, c, err)
 }
 
@@ -197,12 +197,12 @@ func (s *Server) apiImportCompletions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var cs []*workforce.Completion
-	p, err := s.records.Plan(r.Context(), sc.Store, dataimport.RecordCompletions, filename, content, nil, s.now())
+	p, err := s.records.Plan(r.Context(), sc.Records(), dataimport.RecordCompletions, filename, content, nil, s.now())
 	apply := r.URL.Query().Get("apply") == "true"
 	if err == nil {
 		cs = p.Completions
 		if apply {
-			err = s.records.Apply(r.Context(), sc.Store, p)
+			err = s.records.Apply(r.Context(), sc.Records(), p)
 		}
 	}
 	s.apiResult(w, r, http.StatusOK, map[string]any{"applied": apply, "completions": kit.NonNil(cs)}, err)
@@ -215,11 +215,11 @@ func (s *Server) apiAddSanction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x.ID, x.PersonID = "", r.PathValue("id")
-	s.apiResult(w, r, http.StatusCreated, &x, kit.ScopeFrom(r.Context()).Store.AddSanction(r.Context(), &x))
+	s.apiResult(w, r, http.StatusCreated, &x, kit.ScopeFrom(r.Context()).Workforce().AddSanction(r.Context(), &x))
 }
 
 func (s *Server) apiReminders(w http.ResponseWriter, r *http.Request) {
-	list, err := kit.ScopeFrom(r.Context()).Store.Reminders(r.Context(), "")
+	list, err := kit.ScopeFrom(r.Context()).Workforce().Reminders(r.Context(), "")
 	s.apiResult(w, r, http.StatusOK, map[string]any{"reminders": kit.NonNil(list)}, err)
 }
 
@@ -230,5 +230,5 @@ func (s *Server) apiScheduleReminder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rem.ID, rem.SentAt = "", nil
-	s.apiResult(w, r, http.StatusCreated, &rem, kit.ScopeFrom(r.Context()).Store.CreateReminder(r.Context(), &rem))
+	s.apiResult(w, r, http.StatusCreated, &rem, kit.ScopeFrom(r.Context()).Workforce().CreateReminder(r.Context(), &rem))
 }

@@ -18,17 +18,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/errs"
-	"github.com/safeguard-health/safeguard/internal/store"
 )
-
-// Scope is the organisation a request was admitted to: its records, and
-// the viewer's role ("" for an API token).
-type Scope struct {
-	Store *store.Scoped
-	Role  auth.Role
-}
 
 type scopeKey struct{}
 

@@ -48,7 +48,7 @@ func AccountsPage(r *http.Request) (list []*store.Account, total int, source str
 	if source != "" && !ingest.IsAccountExport(source) {
 		return nil, 0, "", 0, 0, errs.New(errs.Invalid, fmt.Sprintf("source %q is not an account export Safeguard reads", source))
 	}
-	sc := ScopeFrom(r.Context()).Store
+	sc := ScopeFrom(r.Context()).Verify()
 	if list, err = sc.Accounts(r.Context(), store.AccountFilter{Source: source, Limit: limit, Offset: offset}); err != nil {
 		return nil, 0, "", 0, 0, err
 	}
@@ -62,7 +62,7 @@ func CheckResult(r *http.Request) (res *check.Result, offset, limit int, err err
 	if offset, limit, err = Window(r); err != nil {
 		return nil, 0, 0, err
 	}
-	res, err = ScopeFrom(r.Context()).Store.CheckResult(r.Context(), r.PathValue("id"), offset, limit)
+	res, err = ScopeFrom(r.Context()).Verify().CheckResult(r.Context(), r.PathValue("id"), offset, limit)
 	return res, offset, limit, err
 }
 
@@ -104,7 +104,7 @@ func (fs *Files) UploadEvidence(w http.ResponseWriter, r *http.Request) (*eviden
 		}
 		e.Items = append(e.Items, id)
 	}
-	return e, fs.Evidence.Upload(r.Context(), ScopeFrom(r.Context()).Store, e, evidence.File{Name: h.Filename, Body: f})
+	return e, fs.Evidence.Upload(r.Context(), ScopeFrom(r.Context()).Evidence(), e, evidence.File{Name: h.Filename, Body: f})
 }
 
 // DownloadEvidence sends the evidence version the request names (?version=,
@@ -119,11 +119,11 @@ func (fs *Files) DownloadEvidence(w http.ResponseWriter, r *http.Request) error 
 			return errs.New(errs.Invalid, "version must be a version number, 1 or more")
 		}
 	}
-	v, data, err := fs.Evidence.Open(r.Context(), sc.Store, r.PathValue("id"), n)
+	v, data, err := fs.Evidence.Open(r.Context(), sc.Evidence(), r.PathValue("id"), n)
 	if err != nil {
 		return err
 	}
-	if err := fs.Events.RecordEvent(r.Context(), sc.Store.Org().ID, "evidence.download", "evidence:"+r.PathValue("id"),
+	if err := fs.Events.RecordEvent(r.Context(), sc.Org().ID, "evidence.download", "evidence:"+r.PathValue("id"),
 		map[string]any{"version": v.Number, "filename": v.Filename, "sha256": v.SHA256}); err != nil {
 		return err
 	}
@@ -140,12 +140,12 @@ func (fs *Files) ExportAssessment(w http.ResponseWriter, r *http.Request) error 
 	if format != "" && format != "xlsx" && format != "csv" {
 		return errs.New(errs.Invalid, "format must be xlsx or csv")
 	}
-	v, err := fs.Program.View(r.Context(), sc.Store, r.PathValue("id"), fs.Now())
+	v, err := fs.Program.View(r.Context(), sc.Program(), r.PathValue("id"), fs.Now())
 	if err != nil {
 		return err
 	}
-	name := sc.Store.Org().Slug + "-" + strings.ReplaceAll(strings.ToLower(v.Framework.ShortName), " ", "-") + "-" + v.Assessment.CreatedAt.Format("2006-01-02")
-	if err := fs.Events.RecordEvent(r.Context(), sc.Store.Org().ID, "assessment.export", "assessment:"+v.Assessment.ID, map[string]string{"format": format}); err != nil {
+	name := sc.Org().Slug + "-" + strings.ReplaceAll(strings.ToLower(v.Framework.ShortName), " ", "-") + "-" + v.Assessment.CreatedAt.Format("2006-01-02")
+	if err := fs.Events.RecordEvent(r.Context(), sc.Org().ID, "assessment.export", "assessment:"+v.Assessment.ID, map[string]string{"format": format}); err != nil {
 		return err
 	}
 	var buf bytes.Buffer
@@ -156,7 +156,7 @@ func (fs *Files) ExportAssessment(w http.ResponseWriter, r *http.Request) error 
 		Attachment(w, name+".csv", "text/csv; charset=utf-8", buf.Bytes())
 		return nil
 	}
-	if err := workbook.ExportXLSX(&buf, v, sc.Store.Org(), fs.Catalog, fs.Now()); err != nil {
+	if err := workbook.ExportXLSX(&buf, v, sc.Org(), fs.Catalog, fs.Now()); err != nil {
 		return err
 	}
 	Attachment(w, name+".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
@@ -167,7 +167,7 @@ func (fs *Files) ExportAssessment(w http.ResponseWriter, r *http.Request) error 
 // (report.ExportRisk, audited) and sends it as name.format.
 func (fs *Files) SendReport(w http.ResponseWriter, r *http.Request, doc *risk.Document, name string) error {
 	format := r.URL.Query().Get("format")
-	b, f, err := report.ExportRisk(r.Context(), fs.Events, ScopeFrom(r.Context()).Store.Org().ID, doc, format, r.URL.Path)
+	b, f, err := report.ExportRisk(r.Context(), fs.Events, ScopeFrom(r.Context()).Org().ID, doc, format, r.URL.Path)
 	if err != nil {
 		return err
 	}

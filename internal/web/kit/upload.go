@@ -38,7 +38,7 @@ func ReadUpload(ev Events, w http.ResponseWriter, r *http.Request, max int64, wh
 		if errors.As(err, &tooBig) {
 			orgID := ""
 			if sc := ScopeFrom(r.Context()); sc != nil {
-				orgID = sc.Store.Org().ID
+				orgID = sc.Org().ID
 			}
 			ev.RecordEvent(r.Context(), orgID, "request.too_large", r.Method+" "+r.URL.Path, map[string]int64{"limit_bytes": tooBig.Limit})
 			return nil, nil, errs.New(errs.TooLarge, what+" is larger than the "+strconv.FormatInt(max>>20, 10)+" MiB this takes")
@@ -119,7 +119,7 @@ func (im *Imports) Accept(w http.ResponseWriter, r *http.Request) (*store.Import
 	if _, known := ingest.FormatByID(format); format != "" && !known {
 		return refuse(errs.New(errs.Invalid, fmt.Sprintf("format %q is not one Safeguard reads (it reads %s); leave it empty to detect it", format, strings.Join(ingest.Supported, ", "))))
 	}
-	return im.Jobs.Enqueue(ctx, sc.Store, staged, format)
+	return im.Jobs.Enqueue(ctx, sc.Imports(), staged, format)
 }
 
 func uploadError(err error, max int64) error {

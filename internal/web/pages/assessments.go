@@ -34,21 +34,21 @@ func (s *Server) assessmentsPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderAssessments(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
 	sc := kit.ScopeFrom(r.Context())
-	all, err := sc.Store.Assessments(r.Context())
+	all, err := sc.Program().Assessments(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	av := &assessmentsView{programView: programView{Scope: sc, Error: errMsg}, Frameworks: s.program.Frameworks()}
 	for _, a := range all {
-		v, err := s.program.View(r.Context(), sc.Store, a.ID, s.now())
+		v, err := s.program.View(r.Context(), sc.Program(), a.ID, s.now())
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		av.Rows = append(av.Rows, assessmentSummary{a, v.Framework, v.Progress})
 	}
-	s.render(w, r, "assessments", status, page{Title: "Assessments · " + sc.Store.Org().Name, Data: av})
+	s.render(w, r, "assessments", status, page{Title: "Assessments · " + sc.Org().Name, Data: av})
 }
 
 func (s *Server) startAssessment(w http.ResponseWriter, r *http.Request) {
@@ -57,7 +57,7 @@ func (s *Server) startAssessment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc := kit.ScopeFrom(r.Context())
-	a, err := s.program.Start(r.Context(), sc.Store, r.PostFormValue("framework"), r.PostFormValue("title"), r.PostFormValue("from"), s.now())
+	a, err := s.program.Start(r.Context(), sc.Program(), r.PostFormValue("framework"), r.PostFormValue("title"), r.PostFormValue("from"), s.now())
 	if err != nil {
 		status := errs.HTTPStatus(err)
 		switch errs.KindOf(err) {
@@ -71,7 +71,7 @@ func (s *Server) startAssessment(w http.ResponseWriter, r *http.Request) {
 		s.renderAssessments(w, r, status, errs.Message(err))
 		return
 	}
-	http.Redirect(w, r, assessmentURL(sc.Store.Org().Slug, a.ID), http.StatusSeeOther)
+	http.Redirect(w, r, assessmentURL(sc.Org().Slug, a.ID), http.StatusSeeOther)
 }
 
 func assessmentURL(slug, id string) string { return "/orgs/" + slug + "/assessments/" + id }
@@ -94,7 +94,7 @@ func (s *Server) assessmentPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderAssessment(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	v, err := s.program.View(r.Context(), sc.Store, r.PathValue("id"), s.now())
+	v, err := s.program.View(r.Context(), sc.Program(), r.PathValue("id"), s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -115,7 +115,7 @@ func (s *Server) renderAssessment(w http.ResponseWriter, r *http.Request, status
 		}
 		av.Rows = append(av.Rows, row)
 	}
-	s.render(w, r, "assessment", status, page{Title: v.Assessment.Title + " · " + sc.Store.Org().Name, Data: av})
+	s.render(w, r, "assessment", status, page{Title: v.Assessment.Title + " · " + sc.Org().Name, Data: av})
 }
 
 func (s *Server) finalizeAssessment(w http.ResponseWriter, r *http.Request) {
@@ -124,7 +124,7 @@ func (s *Server) finalizeAssessment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc := kit.ScopeFrom(r.Context())
-	if _, err := s.program.Finalize(r.Context(), sc.Store, r.PathValue("id"), s.now()); err != nil {
+	if _, err := s.program.Finalize(r.Context(), sc.Program(), r.PathValue("id"), s.now()); err != nil {
 		if k := errs.KindOf(err); k != errs.Invalid && k != errs.Conflict {
 			s.fail(w, r, err)
 			return
@@ -200,7 +200,7 @@ func (s *Server) renderAnswer(w http.ResponseWriter, r *http.Request, status int
 			}
 		}
 	}
-	inputs, err := sc.Store.ScorecardInputs(r.Context())
+	inputs, err := sc.Program().ScorecardInputs(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -215,7 +215,7 @@ func (s *Server) renderAnswer(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	if sc.Role.Can(auth.UploadEvidence) && !v.Assessment.Final() {
-		list, err := sc.Store.EvidenceList(r.Context())
+		list, err := sc.Evidence().EvidenceList(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -233,7 +233,7 @@ func (s *Server) renderAnswer(w http.ResponseWriter, r *http.Request, status int
 
 // itemView loads the assessment and the item the path names.
 func (s *Server) itemView(r *http.Request) (*assessment.View, *catalog.Item, error) {
-	v, err := s.program.View(r.Context(), kit.ScopeFrom(r.Context()).Store, r.PathValue("id"), s.now())
+	v, err := s.program.View(r.Context(), kit.ScopeFrom(r.Context()).Program(), r.PathValue("id"), s.now())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -245,7 +245,7 @@ func (s *Server) itemView(r *http.Request) (*assessment.View, *catalog.Item, err
 // newest assessment of every other framework.
 func (s *Server) relatedAnswers(r *http.Request, it *catalog.Item, self *assessment.Assessment) ([]relatedAnswer, error) {
 	sc := kit.ScopeFrom(r.Context())
-	all, err := sc.Store.Assessments(r.Context())
+	all, err := sc.Program().Assessments(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +261,7 @@ func (s *Server) relatedAnswers(r *http.Request, it *catalog.Item, self *assessm
 			continue
 		}
 		if answers[a.ID] == nil {
-			if answers[a.ID], err = sc.Store.Answers(r.Context(), a.ID); err != nil {
+			if answers[a.ID], err = sc.Program().Answers(r.Context(), a.ID); err != nil {
 				return nil, err
 			}
 		}
@@ -307,7 +307,7 @@ func (s *Server) saveAnswer(w http.ResponseWriter, r *http.Request) {
 	}
 	row, _ := v.Row(it.ID)
 	ans := answerFromForm(r, it, row.Answer)
-	if err := s.program.Save(r.Context(), sc.Store, v.Assessment.ID, "assessment.answer", []*assessment.Answer{ans}); err != nil {
+	if err := s.program.Save(r.Context(), sc.Program(), v.Assessment.ID, "assessment.answer", []*assessment.Answer{ans}); err != nil {
 		if k := errs.KindOf(err); k != errs.Invalid && k != errs.Conflict {
 			s.fail(w, r, err)
 			return
@@ -317,11 +317,11 @@ func (s *Server) saveAnswer(w http.ResponseWriter, r *http.Request) {
 	}
 	if next := r.PostFormValue("next"); next != "" {
 		if nit, err := s.catalog.FindItem(v.Framework, next); err == nil {
-			http.Redirect(w, r, answerURL(sc.Store.Org().Slug, v.Assessment.ID, nit), http.StatusSeeOther)
+			http.Redirect(w, r, answerURL(sc.Org().Slug, v.Assessment.ID, nit), http.StatusSeeOther)
 			return
 		}
 	}
-	http.Redirect(w, r, answerURL(sc.Store.Org().Slug, v.Assessment.ID, it)+"?saved=1", http.StatusSeeOther)
+	http.Redirect(w, r, answerURL(sc.Org().Slug, v.Assessment.ID, it)+"?saved=1", http.StatusSeeOther)
 }
 
 // confirmAnswer takes the status of an answer given to a mapped item in
@@ -350,7 +350,7 @@ func (s *Server) confirmAnswer(w http.ResponseWriter, r *http.Request) {
 		ans := *row.Answer
 		ans.ItemID, ans.Status = it.ID, rel.Answer.Status
 		ans.Source = fmt.Sprintf("%s %s in %s (%s)", rel.Item.Citation, rel.Item.Title, rel.Assessment.Title, rel.Assessment.ID)
-		if err := s.program.Save(r.Context(), sc.Store, v.Assessment.ID, "assessment.confirm", []*assessment.Answer{&ans}); err != nil {
+		if err := s.program.Save(r.Context(), sc.Program(), v.Assessment.ID, "assessment.confirm", []*assessment.Answer{&ans}); err != nil {
 			if k := errs.KindOf(err); k != errs.Invalid && k != errs.Conflict {
 				s.fail(w, r, err)
 				return
@@ -358,7 +358,7 @@ func (s *Server) confirmAnswer(w http.ResponseWriter, r *http.Request) {
 			s.renderAnswer(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
 			return
 		}
-		http.Redirect(w, r, answerURL(sc.Store.Org().Slug, v.Assessment.ID, it)+"?saved=1", http.StatusSeeOther)
+		http.Redirect(w, r, answerURL(sc.Org().Slug, v.Assessment.ID, it)+"?saved=1", http.StatusSeeOther)
 		return
 	}
 	s.renderAnswer(w, r, http.StatusBadRequest, "that answer is no longer there to confirm: reload the page", "", nil)

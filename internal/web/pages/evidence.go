@@ -36,7 +36,7 @@ func (s *Server) evidencePage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderEvidenceList(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
 	sc := kit.ScopeFrom(r.Context())
-	list, err := sc.Store.EvidenceList(r.Context())
+	list, err := sc.Evidence().EvidenceList(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -45,7 +45,7 @@ func (s *Server) renderEvidenceList(w http.ResponseWriter, r *http.Request, stat
 	if max <= 0 {
 		max = evidence.DefaultMaxBytes
 	}
-	s.render(w, r, "evidence", status, page{Title: "Evidence · " + sc.Store.Org().Name, Data: &evidenceListView{
+	s.render(w, r, "evidence", status, page{Title: "Evidence · " + sc.Org().Name, Data: &evidenceListView{
 		programView: programView{Scope: sc, Error: errMsg}, List: list, Accept: evidence.AcceptAttr(), Kinds: evidence.AcceptedKinds(),
 		Max: strconv.FormatInt(max>>20, 10) + " MiB", Now: s.now()}})
 }
@@ -72,7 +72,7 @@ func (s *Server) uploadEvidence(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, back, http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+sc.Store.Org().Slug+"/evidence/"+e.ID, http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+sc.Org().Slug+"/evidence/"+e.ID, http.StatusSeeOther)
 }
 
 func (s *Server) evidenceDetail(w http.ResponseWriter, r *http.Request) {
@@ -81,7 +81,7 @@ func (s *Server) evidenceDetail(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderEvidence(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	e, err := sc.Store.Evidence(r.Context(), r.PathValue("id"))
+	e, err := sc.Evidence().Evidence(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -101,7 +101,7 @@ func (s *Server) addEvidenceVersion(w http.ResponseWriter, r *http.Request) {
 	var v *evidence.Version
 	if err == nil {
 		defer f.Close()
-		v, err = s.evidence.AddVersion(r.Context(), sc.Store, r.PathValue("id"), evidence.File{Name: h.Filename, Body: f})
+		v, err = s.evidence.AddVersion(r.Context(), sc.Evidence(), r.PathValue("id"), evidence.File{Name: h.Filename, Body: f})
 	}
 	if err != nil {
 		if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
@@ -138,16 +138,16 @@ func (s *Server) updateEvidence(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			err = errs.New(errs.Invalid, "no item "+strconv.Quote(ref)+" in the Security Rule or the CPGs")
 		} else {
-			err = sc.Store.LinkEvidence(r.Context(), id, []string{it.ID})
+			err = sc.Evidence().LinkEvidence(r.Context(), id, []string{it.ID})
 		}
 	case r.PostFormValue("unlink") != "":
-		err = sc.Store.UnlinkEvidence(r.Context(), id, r.PostFormValue("unlink"))
+		err = sc.Evidence().UnlinkEvidence(r.Context(), id, r.PostFormValue("unlink"))
 	default:
 		var e *evidence.Evidence
-		if e, err = sc.Store.Evidence(r.Context(), id); err == nil {
+		if e, err = sc.Evidence().Evidence(r.Context(), id); err == nil {
 			e.Title, e.Description, e.Owner = r.PostFormValue("title"), r.PostFormValue("description"), r.PostFormValue("owner")
 			e.CollectedOn, e.ReviewBy = r.PostFormValue("collected_on"), r.PostFormValue("review_by")
-			err = sc.Store.UpdateEvidence(r.Context(), e)
+			err = sc.Evidence().UpdateEvidence(r.Context(), e)
 		}
 	}
 	if err != nil {

@@ -38,12 +38,12 @@ func (s *Server) importsPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderImports(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	jobs, err := sc.Store.ImportJobs(r.Context(), 50)
+	jobs, err := sc.Imports().ImportJobs(r.Context(), 50)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	imports, err := sc.Store.DataImports(r.Context(), 200)
+	imports, err := sc.Imports().DataImports(r.Context(), 200)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -52,7 +52,7 @@ func (s *Server) renderImports(w http.ResponseWriter, r *http.Request, status in
 	for _, j := range jobs {
 		v.Jobs = append(v.Jobs, kit.ViewJob(j))
 	}
-	s.render(w, r, "imports", status, page{Title: "Imported data · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "imports", status, page{Title: "Imported data · " + sc.Org().Name, Data: v})
 }
 
 func (s *Server) uploadImport(w http.ResponseWriter, r *http.Request) {
@@ -61,7 +61,7 @@ func (s *Server) uploadImport(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, err, s.renderImports)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Store.Org().Slug+"/imports/"+job.ID, http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Org().Slug+"/imports/"+job.ID, http.StatusSeeOther)
 }
 
 type jobPageView struct {
@@ -71,12 +71,12 @@ type jobPageView struct {
 
 func (s *Server) importJobPage(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	j, err := sc.Store.ImportJob(r.Context(), r.PathValue("id"))
+	j, err := sc.Imports().ImportJob(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p := page{Title: j.Filename + " · " + sc.Store.Org().Name, Data: &jobPageView{programView: programView{Scope: sc}, Job: kit.ViewJob(j)}}
+	p := page{Title: j.Filename + " · " + sc.Org().Name, Data: &jobPageView{programView: programView{Scope: sc}, Job: kit.ViewJob(j)}}
 	if !j.Ended() || j.ChecksState == store.ChecksQueued {
 		p.Refresh = 2 // until it ends, and the checks it called for have run
 	}

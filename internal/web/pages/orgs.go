@@ -39,21 +39,21 @@ func (ov *orgView) Can(p string) bool { return ov.Scope.Role.Can(auth.Permission
 
 func (s *Server) orgPage(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	p, err := sc.Store.Profile(r.Context())
+	p, err := sc.Program().Profile(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	ov := &orgView{Scope: sc, ProfileDone: p.Completed}
 	if sc.Role.Can(auth.ViewProgram) {
-		all, err := sc.Store.Assessments(r.Context())
+		all, err := sc.Program().Assessments(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		for _, fw := range s.program.Frameworks() {
 			if a := assessment.Current(all, fw.ID); a != nil {
-				v, err := s.program.View(r.Context(), sc.Store, a.ID, s.now())
+				v, err := s.program.View(r.Context(), sc.Program(), a.ID, s.now())
 				if err != nil {
 					s.fail(w, r, err)
 					return
@@ -61,12 +61,12 @@ func (s *Server) orgPage(w http.ResponseWriter, r *http.Request) {
 				ov.Current = append(ov.Current, assessmentSummary{a, fw, v.Progress})
 			}
 		}
-		if ov.Card, err = s.program.Scorecard(r.Context(), sc.Store, s.now()); err != nil {
+		if ov.Card, err = s.program.Scorecard(r.Context(), sc.Program(), s.now()); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 	}
-	s.render(w, r, "org", http.StatusOK, page{Title: sc.Store.Org().Name, Data: ov})
+	s.render(w, r, "org", http.StatusOK, page{Title: sc.Org().Name, Data: ov})
 }
 
 func (s *Server) membersPage(w http.ResponseWriter, r *http.Request) {
@@ -75,12 +75,12 @@ func (s *Server) membersPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	members, err := sc.Store.Members(r.Context())
+	members, err := sc.Admin().Members(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, "members", status, page{Title: "Members · " + sc.Store.Org().Name, Data: &orgView{Scope: sc, Members: members, Roles: auth.Roles, Error: errMsg, Notice: notice}})
+	s.render(w, r, "members", status, page{Title: "Members · " + sc.Org().Name, Data: &orgView{Scope: sc, Members: members, Roles: auth.Roles, Error: errMsg, Notice: notice}})
 }
 
 func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
@@ -92,7 +92,7 @@ func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
 	role, err := auth.ParseRole(r.PostFormValue("role"))
 	var u *auth.User
 	if err == nil {
-		u, err = sc.Store.AddMember(r.Context(), r.PostFormValue("email"), role)
+		u, err = sc.Admin().AddMember(r.Context(), r.PostFormValue("email"), role)
 	}
 	if err != nil {
 		if k := errs.KindOf(err); k != errs.Invalid && k != errs.NotFound {
@@ -120,15 +120,15 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 		}
 		idle = time.Duration(n) * time.Minute
 	}
-	if err := sc.Store.SetIdleTimeout(r.Context(), idle); err != nil {
+	if err := sc.Admin().SetIdleTimeout(r.Context(), idle); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := sc.Store.SetRequireMFA(r.Context(), r.PostFormValue("require_mfa") == "on"); err != nil {
+	if err := sc.Admin().SetRequireMFA(r.Context(), r.PostFormValue("require_mfa") == "on"); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+sc.Store.Org().Slug, http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+sc.Org().Slug, http.StatusSeeOther)
 }
 
 // auditPage shows the organisation's audit log, filtered by who and what,
@@ -155,7 +155,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 			*b.dst = d.AddDate(0, 0, b.add) // "to" includes its whole day
 		}
 	}
-	entries, err := sc.Store.AuditLog(r.Context(), f)
+	entries, err := sc.Admin().AuditLog(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -167,7 +167,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 			kept = append(kept, e)
 		}
 	}
-	name := sc.Store.Org().Slug + "-audit"
+	name := sc.Org().Slug + "-audit"
 	switch q.Get("format") {
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -186,10 +186,10 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 		for _, e := range kept {
 			out = append(out, e.Record())
 		}
-		json.NewEncoder(w).Encode(map[string]any{"organization": sc.Store.Org().Slug, "entries": out})
+		json.NewEncoder(w).Encode(map[string]any{"organization": sc.Org().Slug, "entries": out})
 		return
 	}
 	ov := &orgView{Scope: sc, Entries: kept}
 	ov.Filter.Actor, ov.Filter.Action, ov.Filter.From, ov.Filter.To = actor, action, q.Get("from"), q.Get("to")
-	s.render(w, r, "audit", http.StatusOK, page{Title: "Audit log · " + sc.Store.Org().Name, Data: ov})
+	s.render(w, r, "audit", http.StatusOK, page{Title: "Audit log · " + sc.Org().Name, Data: ov})
 }

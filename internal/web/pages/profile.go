@@ -48,7 +48,7 @@ func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status, s
 	p := edited
 	if p == nil {
 		var err error
-		if p, err = sc.Store.Profile(r.Context()); err != nil {
+		if p, err = sc.Program().Profile(r.Context()); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -60,11 +60,11 @@ func (s *Server) renderProfile(w http.ResponseWriter, r *http.Request, status, s
 		EntityTypes: org.EntityTypes, SmallThreshold: org.SmallThreshold,
 		Months: []string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"}}
 	pv.Systems = append(append([]org.System{}, p.Systems...), make([]org.System, 3)...)
-	o := sc.Store.Org()
+	o := sc.Org()
 	pv.Small, pv.Hospital = o.Small(p), o.Hospital(p)
 	// The profile shown (perhaps edited and not yet saved) with the
 	// overrides in force, so the review agrees with the tailoring page.
-	overrides, err := sc.Store.TailoringOverrides(r.Context())
+	overrides, err := sc.Program().TailoringOverrides(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -97,12 +97,12 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc := kit.ScopeFrom(r.Context())
-	p, err := sc.Store.Profile(r.Context())
+	p, err := sc.Program().Profile(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	o := *sc.Store.Org()
+	o := *sc.Org()
 	step, _ := strconv.Atoi(r.PostFormValue("step"))
 	f := r.PostForm
 	num := func(name, label string) (int, error) {
@@ -160,7 +160,7 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 		err = errs.New(errs.Invalid, "unknown step of the profile")
 	}
 	if err == nil {
-		err = sc.Store.SaveProfile(r.Context(), &o, p)
+		err = sc.Program().SaveProfile(r.Context(), &o, p)
 	}
 	if err != nil {
 		if errs.KindOf(err) != errs.Invalid {
@@ -201,7 +201,7 @@ func (s *Server) renderTailoring(w http.ResponseWriter, r *http.Request, status 
 	sc := kit.ScopeFrom(r.Context())
 	tv := &tailoringView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}}
 	for _, fw := range s.program.Frameworks() {
-		ds, err := s.program.Tailor(r.Context(), sc.Store, fw.ID)
+		ds, err := s.program.Tailor(r.Context(), sc.Program(), fw.ID)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -216,7 +216,7 @@ func (s *Server) renderTailoring(w http.ResponseWriter, r *http.Request, status 
 		}
 		tv.Frameworks = append(tv.Frameworks, tf)
 	}
-	s.render(w, r, "tailoring", status, page{Title: "Tailoring · " + sc.Store.Org().Name, Data: tv})
+	s.render(w, r, "tailoring", status, page{Title: "Tailoring · " + sc.Org().Name, Data: tv})
 }
 
 // overrideTailoring records or clears a person's decision on one item.
@@ -235,10 +235,10 @@ func (s *Server) overrideTailoring(w http.ResponseWriter, r *http.Request) {
 	var err error
 	notice := ""
 	if r.PostFormValue("clear") != "" {
-		err = sc.Store.ClearTailoringOverride(r.Context(), it.ID)
+		err = sc.Program().ClearTailoringOverride(r.Context(), it.ID)
 		notice = it.Citation + ": Safeguard's decision applies again."
 	} else {
-		err = sc.Store.SetTailoringOverride(r.Context(), &tailoring.Override{ItemID: it.ID, Applicable: r.PostFormValue("applicable") == "yes", Justification: r.PostFormValue("justification")})
+		err = sc.Program().SetTailoringOverride(r.Context(), &tailoring.Override{ItemID: it.ID, Applicable: r.PostFormValue("applicable") == "yes", Justification: r.PostFormValue("justification")})
 		notice = it.Citation + ": your decision is recorded."
 	}
 	if err != nil {

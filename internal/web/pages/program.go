@@ -18,4 +18,4 @@ type programView struct {
 func (pv programView) Can(p string) bool { return pv.Scope.Role.Can(auth.Permission(p)) }
 
 // Org is the organisation in scope.
-func (pv programView) Org() *org.Organization { return pv.Scope.Store.Org() }
+func (pv programView) Org() *org.Organization { return pv.Scope.Org() }

@@ -24,7 +24,7 @@ import (
 
 // riskBase is the URL of the organisation's risk pages.
 func riskBase(r *http.Request) string {
-	return "/orgs/" + kit.ScopeFrom(r.Context()).Store.Org().Slug + "/risk"
+	return "/orgs/" + kit.ScopeFrom(r.Context()).Org().Slug + "/risk"
 }
 
 // refuse answers a failed form: the user's own error (a bad field, a
@@ -63,12 +63,12 @@ func (s *Server) riskPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), sc.Store)
+	g, err := s.risk.Register(r.Context(), sc.Risk())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	all, err := sc.Store.Analyses(r.Context())
+	all, err := sc.Risk().Analyses(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -93,13 +93,13 @@ func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, 
 			v.EPHI++
 		}
 	}
-	s.render(w, r, "risk", status, page{Title: "Risk analysis · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "risk", status, page{Title: "Risk analysis · " + sc.Org().Name, Data: v})
 }
 
 // startAnalysis starts a draft risk analysis.
 func (s *Server) startAnalysis(w http.ResponseWriter, r *http.Request) {
 	a := &risk.Analysis{Title: r.FormValue("title"), Scope: r.FormValue("scope")}
-	if err := kit.ScopeFrom(r.Context()).Store.CreateAnalysis(r.Context(), a); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Risk().CreateAnalysis(r.Context(), a); err != nil {
 		s.refuse(w, r, err, s.renderRisk)
 		return
 	}
@@ -121,24 +121,24 @@ func (s *Server) analysisPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderAnalysis(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	a, err := sc.Store.Analysis(r.Context(), r.PathValue("id"))
+	a, err := sc.Risk().Analysis(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	prev, cur, changes, err := s.risk.Changes(r.Context(), sc.Store, sc.Store.Org().Name, a, s.now())
+	prev, cur, changes, err := s.risk.Changes(r.Context(), sc.Risk(), sc.Org().Name, a, s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, "risk_analysis", status, page{Title: a.Title + " · " + sc.Store.Org().Name, Data: &analysisView{
+	s.render(w, r, "risk_analysis", status, page{Title: a.Title + " · " + sc.Org().Name, Data: &analysisView{
 		programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Analysis: a, Doc: cur, Previous: prev, Changes: changes}})
 }
 
 // saveAnalysis edits a draft's title, scope and method.
 func (s *Server) saveAnalysis(w http.ResponseWriter, r *http.Request) {
 	a := &risk.Analysis{ID: r.PathValue("id"), Title: r.FormValue("title"), Scope: r.FormValue("scope"), Method: r.FormValue("method")}
-	if err := kit.ScopeFrom(r.Context()).Store.UpdateAnalysis(r.Context(), a); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Risk().UpdateAnalysis(r.Context(), a); err != nil {
 		s.refuse(w, r, err, s.renderAnalysis)
 		return
 	}
@@ -148,7 +148,7 @@ func (s *Server) saveAnalysis(w http.ResponseWriter, r *http.Request) {
 // finalizeAnalysis freezes a draft, signed off by the approver.
 func (s *Server) finalizeAnalysis(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	a, err := s.risk.Finalize(r.Context(), sc.Store, sc.Store.Org().Name, r.PathValue("id"), r.FormValue("approver"), s.now())
+	a, err := s.risk.Finalize(r.Context(), sc.Risk(), sc.Org().Name, r.PathValue("id"), r.FormValue("approver"), s.now())
 	if err != nil {
 		s.refuse(w, r, err, s.renderAnalysis)
 		return
@@ -167,28 +167,28 @@ func (s *Server) sendReport(w http.ResponseWriter, r *http.Request, doc *risk.Do
 // analysisReport downloads an analysis's report.
 func (s *Server) analysisReport(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	a, err := sc.Store.Analysis(r.Context(), r.PathValue("id"))
+	a, err := sc.Risk().Analysis(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	doc, err := s.risk.Document(r.Context(), sc.Store, sc.Store.Org().Name, a, s.now())
+	doc, err := s.risk.Document(r.Context(), sc.Risk(), sc.Org().Name, a, s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.sendReport(w, r, doc, fmt.Sprintf("%s-risk-analysis-v%d", sc.Store.Org().Slug, a.Version))
+	s.sendReport(w, r, doc, fmt.Sprintf("%s-risk-analysis-v%d", sc.Org().Slug, a.Version))
 }
 
 // registerExport downloads the live register.
 func (s *Server) registerExport(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	doc, err := s.risk.Live(r.Context(), sc.Store, sc.Store.Org().Name, s.now())
+	doc, err := s.risk.Live(r.Context(), sc.Risk(), sc.Org().Name, s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.sendReport(w, r, doc, sc.Store.Org().Slug+"-risk-register")
+	s.sendReport(w, r, doc, sc.Org().Slug+"-risk-register")
 }
 
 type assetsView struct {
@@ -218,7 +218,7 @@ func (s *Server) assetsPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderAssets(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *risk.Asset) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), sc.Store)
+	g, err := s.risk.Register(r.Context(), sc.Risk())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -246,7 +246,7 @@ func (s *Server) renderAssets(w http.ResponseWriter, r *http.Request, status int
 		}
 	}
 	v.MoreHidden = v.Shown - len(v.Assets)
-	s.render(w, r, "risk_assets", status, page{Title: "ePHI inventory · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "risk_assets", status, page{Title: "ePHI inventory · " + sc.Org().Name, Data: v})
 }
 
 // assetFromForm reads an asset's fields.
@@ -261,7 +261,7 @@ func assetFromForm(r *http.Request) *risk.Asset {
 
 func (s *Server) createAsset(w http.ResponseWriter, r *http.Request) {
 	a := assetFromForm(r)
-	if err := kit.ScopeFrom(r.Context()).Store.CreateAsset(r.Context(), a); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Risk().CreateAsset(r.Context(), a); err != nil {
 		if kit.UserError(err) {
 			s.renderAssets(w, r, errs.HTTPStatus(err), errs.Message(err), "", a)
 			return
@@ -287,7 +287,7 @@ func (s *Server) bulkEditAssets(w http.ResponseWriter, r *http.Request) {
 	if c := risk.Criticality(r.FormValue("criticality")); c != "" {
 		edit.Criticality = &c
 	}
-	n, err := kit.ScopeFrom(r.Context()).Store.BulkEditAssets(r.Context(), r.Form["asset"], edit)
+	n, err := kit.ScopeFrom(r.Context()).Risk().BulkEditAssets(r.Context(), r.Form["asset"], edit)
 	if err != nil {
 		if kit.UserError(err) || errs.Is(err, errs.NotFound) {
 			s.renderAssets(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
@@ -312,13 +312,13 @@ func (s *Server) previewImport(w http.ResponseWriter, r *http.Request, kind stri
 		s.importFailed(w, r, kind, err)
 		return
 	}
-	plan, err := s.records.Plan(r.Context(), sc.Store, kind, filename, content, nil, s.now())
+	plan, err := s.records.Plan(r.Context(), sc.Records(), kind, filename, content, nil, s.now())
 	if err != nil {
 		s.importFailed(w, r, kind, err)
 		return
 	}
 	sum := sha256.Sum256(content)
-	id, err := sc.Store.SaveUpload(r.Context(), kind, filename, hex.EncodeToString(sum[:]), content)
+	id, err := sc.Risk().SaveUpload(r.Context(), kind, filename, hex.EncodeToString(sum[:]), content)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -352,13 +352,13 @@ func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, plan *data
 	sc := kit.ScopeFrom(r.Context())
 	v := &riskImportView{programView: programView{Scope: sc}, Kind: plan.Kind, Assets: plan.Assets, Risks: plan.Risks, ImportID: id, Digest: plan.Digest, Names: map[string]string{}}
 	if plan.Risks != nil {
-		if g, err := s.risk.Register(r.Context(), sc.Store); err == nil {
+		if g, err := s.risk.Register(r.Context(), sc.Risk()); err == nil {
 			for _, a := range g.Assets {
 				v.Names[a.ID] = a.Name
 			}
 		}
 	}
-	s.render(w, r, "risk_import", http.StatusOK, page{Title: "Import preview · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "risk_import", http.StatusOK, page{Title: "Import preview · " + sc.Org().Name, Data: v})
 }
 
 // applyUpload writes a previewed import, provided neither the file nor the
@@ -366,18 +366,18 @@ func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, plan *data
 func (s *Server) applyUpload(w http.ResponseWriter, r *http.Request, kind string) {
 	sc := kit.ScopeFrom(r.Context())
 	id := r.PathValue("import")
-	filename, content, err := sc.Store.Upload(r.Context(), kind, id)
+	filename, content, err := sc.Risk().Upload(r.Context(), kind, id)
 	if err != nil {
 		s.importFailed(w, r, kind, err)
 		return
 	}
-	plan, err := s.records.ApplyPreviewed(r.Context(), sc.Store, kind, filename, content, nil, s.now(), r.FormValue("digest"))
+	plan, err := s.records.ApplyPreviewed(r.Context(), sc.Records(), kind, filename, content, nil, s.now(), r.FormValue("digest"))
 	if err != nil {
 		s.importFailed(w, r, kind, err)
 		return
 	}
 	notice := plan.Outcome()
-	sc.Store.DropUpload(r.Context(), id)
+	sc.Risk().DropUpload(r.Context(), id)
 	target := "/assets"
 	if kind == "risks" {
 		target = "/register"
@@ -415,7 +415,7 @@ func (s *Server) assetPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *risk.Asset) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), sc.Store)
+	g, err := s.risk.Register(r.Context(), sc.Risk())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -447,13 +447,13 @@ func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request, status int,
 			v.Risks = append(v.Risks, row)
 		}
 	}
-	s.render(w, r, "risk_asset", status, page{Title: a.Name + " · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "risk_asset", status, page{Title: a.Name + " · " + sc.Org().Name, Data: v})
 }
 
 func (s *Server) saveAsset(w http.ResponseWriter, r *http.Request) {
 	a := assetFromForm(r)
 	a.ID = r.PathValue("id")
-	if err := kit.ScopeFrom(r.Context()).Store.UpdateAsset(r.Context(), a); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Risk().UpdateAsset(r.Context(), a); err != nil {
 		if kit.UserError(err) {
 			s.renderAsset(w, r, errs.HTTPStatus(err), errs.Message(err), "", a)
 			return
@@ -465,7 +465,7 @@ func (s *Server) saveAsset(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteAsset(w http.ResponseWriter, r *http.Request) {
-	if err := kit.ScopeFrom(r.Context()).Store.DeleteAsset(r.Context(), r.PathValue("id")); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Risk().DeleteAsset(r.Context(), r.PathValue("id")); err != nil {
 		if kit.UserError(err) {
 			s.renderAsset(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
 			return
@@ -482,7 +482,7 @@ func (s *Server) addFlow(w http.ResponseWriter, r *http.Request) {
 	if r.FormValue("direction") == "in" {
 		f.From, f.To = f.To, id
 	}
-	if err := kit.ScopeFrom(r.Context()).Store.AddFlow(r.Context(), f); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Risk().AddFlow(r.Context(), f); err != nil {
 		if kit.UserError(err) || errs.Is(err, errs.NotFound) {
 			s.renderAsset(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
 			return
@@ -503,7 +503,7 @@ type threatsView struct {
 
 func (s *Server) threatsPage(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), sc.Store)
+	g, err := s.risk.Register(r.Context(), sc.Risk())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -512,7 +512,7 @@ func (s *Server) threatsPage(w http.ResponseWriter, r *http.Request) {
 	for _, rk := range g.Risks {
 		v.Counts[rk.ThreatID]++
 	}
-	s.render(w, r, "risk_threats", http.StatusOK, page{Title: "Threats · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "risk_threats", http.StatusOK, page{Title: "Threats · " + sc.Org().Name, Data: v})
 }
 
 type vulnsView struct {
@@ -527,7 +527,7 @@ func (s *Server) vulnerabilitiesPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderVulns(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), sc.Store)
+	g, err := s.risk.Register(r.Context(), sc.Risk())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -538,12 +538,12 @@ func (s *Server) renderVulns(w http.ResponseWriter, r *http.Request, status int,
 			v.Used[id]++
 		}
 	}
-	s.render(w, r, "risk_vulns", status, page{Title: "Vulnerabilities · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "risk_vulns", status, page{Title: "Vulnerabilities · " + sc.Org().Name, Data: v})
 }
 
 func (s *Server) addVulnerability(w http.ResponseWriter, r *http.Request) {
 	v := &risk.Vulnerability{Title: r.FormValue("title"), Description: r.FormValue("description"), Kind: risk.VulnerabilityKind(r.FormValue("kind")), Status: risk.Confirmed}
-	if err := kit.ScopeFrom(r.Context()).Store.AddVulnerabilities(r.Context(), []*risk.Vulnerability{v}); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Risk().AddVulnerabilities(r.Context(), []*risk.Vulnerability{v}); err != nil {
 		s.refuse(w, r, err, s.renderVulns)
 		return
 	}
@@ -553,7 +553,7 @@ func (s *Server) addVulnerability(w http.ResponseWriter, r *http.Request) {
 // proposeVulnerabilities turns the newest assessments' shortfalls into
 // proposed vulnerabilities.
 func (s *Server) proposeVulnerabilities(w http.ResponseWriter, r *http.Request) {
-	n, err := s.risk.Propose(r.Context(), kit.ScopeFrom(r.Context()).Store, s.program.FrameworkIDs())
+	n, err := s.risk.Propose(r.Context(), kit.ScopeFrom(r.Context()).Risk(), s.program.FrameworkIDs())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -562,7 +562,7 @@ func (s *Server) proposeVulnerabilities(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) setVulnerabilityStatus(w http.ResponseWriter, r *http.Request) {
-	err := kit.ScopeFrom(r.Context()).Store.SetVulnerabilityStatus(r.Context(), r.PathValue("id"), risk.VulnerabilityStatus(r.FormValue("status")))
+	err := kit.ScopeFrom(r.Context()).Risk().SetVulnerabilityStatus(r.Context(), r.PathValue("id"), risk.VulnerabilityStatus(r.FormValue("status")))
 	if err != nil {
 		s.refuse(w, r, err, s.renderVulns)
 		return

@@ -42,7 +42,7 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), sc.Store)
+	g, err := s.risk.Register(r.Context(), sc.Risk())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -73,7 +73,7 @@ func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status i
 		}
 	}
 	slices.Sort(v.Owners)
-	s.render(w, r, "risk_register", status, page{Title: "Risk register · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "risk_register", status, page{Title: "Risk register · " + sc.Org().Name, Data: v})
 }
 
 type riskView struct {
@@ -98,7 +98,7 @@ func (s *Server) newRiskPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) riskDetail(w http.ResponseWriter, r *http.Request) {
-	rk, err := kit.ScopeFrom(r.Context()).Store.Risk(r.Context(), r.PathValue("id"))
+	rk, err := kit.ScopeFrom(r.Context()).Risk().Risk(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -108,7 +108,7 @@ func (s *Server) riskDetail(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderRiskForm(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, rk *risk.Risk, isNew bool) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), sc.Store)
+	g, err := s.risk.Register(r.Context(), sc.Risk())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -139,7 +139,7 @@ func (s *Server) renderRiskForm(w http.ResponseWriter, r *http.Request, status i
 	if !isNew {
 		title = rk.Ref() + " " + rk.Title
 	}
-	s.render(w, r, "risk_risk", status, page{Title: title + " · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "risk_risk", status, page{Title: title + " · " + sc.Org().Name, Data: v})
 }
 
 // riskFromForm reads a risk's fields; ratings that are not numbers are
@@ -184,7 +184,7 @@ func (s *Server) riskFromForm(r *http.Request) (*risk.Risk, error) {
 func (s *Server) createRisk(w http.ResponseWriter, r *http.Request) {
 	rk, err := s.riskFromForm(r)
 	if err == nil {
-		err = kit.ScopeFrom(r.Context()).Store.CreateRisk(r.Context(), rk)
+		err = kit.ScopeFrom(r.Context()).Risk().CreateRisk(r.Context(), rk)
 	}
 	if err != nil {
 		if kit.UserError(err) {
@@ -201,11 +201,11 @@ func (s *Server) saveRisk(w http.ResponseWriter, r *http.Request) {
 	rk, err := s.riskFromForm(r)
 	rk.ID = r.PathValue("id")
 	if err == nil {
-		err = kit.ScopeFrom(r.Context()).Store.UpdateRisk(r.Context(), rk)
+		err = kit.ScopeFrom(r.Context()).Risk().UpdateRisk(r.Context(), rk)
 	}
 	if err != nil {
 		if kit.UserError(err) {
-			if old, e := kit.ScopeFrom(r.Context()).Store.Risk(r.Context(), rk.ID); e == nil {
+			if old, e := kit.ScopeFrom(r.Context()).Risk().Risk(r.Context(), rk.ID); e == nil {
 				rk.Number = old.Number
 			}
 			s.renderRiskForm(w, r, errs.HTTPStatus(err), errs.Message(err), "", rk, false)
@@ -226,9 +226,9 @@ func (s *Server) saveAction(w http.ResponseWriter, r *http.Request) {
 	if a.Status == risk.Done && a.CompletedOn == "" {
 		a.CompletedOn = risk.Today(s.now())
 	}
-	if err := sc.Store.SaveAction(r.Context(), a); err != nil {
+	if err := sc.Risk().SaveAction(r.Context(), a); err != nil {
 		if kit.UserError(err) {
-			rk, e := sc.Store.Risk(r.Context(), a.RiskID)
+			rk, e := sc.Risk().Risk(r.Context(), a.RiskID)
 			if e != nil {
 				s.fail(w, r, e)
 				return
@@ -251,7 +251,7 @@ type poamView struct {
 
 func (s *Server) poamPage(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), sc.Store)
+	g, err := s.risk.Register(r.Context(), sc.Risk())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -264,7 +264,7 @@ func (s *Server) poamPage(w http.ResponseWriter, r *http.Request) {
 			v.Overdue++
 		}
 	}
-	s.render(w, r, "risk_poam", http.StatusOK, page{Title: "Plan of action and milestones · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "risk_poam", http.StatusOK, page{Title: "Plan of action and milestones · " + sc.Org().Name, Data: v})
 }
 
 type scalesView struct {
@@ -279,12 +279,12 @@ func (s *Server) scalesPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderScales(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	scales, months, err := sc.Store.RiskSettings(r.Context())
+	scales, months, err := sc.Risk().RiskSettings(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, "risk_scales", status, page{Title: "Rating scales · " + sc.Store.Org().Name, Data: &scalesView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Scales: scales, Months: months}})
+	s.render(w, r, "risk_scales", status, page{Title: "Rating scales · " + sc.Org().Name, Data: &scalesView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Scales: scales, Months: months}})
 }
 
 // saveScales edits the level names and definitions, the band actions, the
@@ -292,7 +292,7 @@ func (s *Server) renderScales(w http.ResponseWriter, r *http.Request, status int
 // the API.
 func (s *Server) saveScales(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	scales, _, err := sc.Store.RiskSettings(r.Context())
+	scales, _, err := sc.Risk().RiskSettings(r.Context())
 	if err == nil {
 		err = r.ParseForm()
 	}
@@ -336,7 +336,7 @@ func (s *Server) saveScales(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		months = 0
 	}
-	if err := sc.Store.SaveRiskSettings(r.Context(), scales, months); err != nil {
+	if err := sc.Risk().SaveRiskSettings(r.Context(), scales, months); err != nil {
 		s.refuse(w, r, err, s.renderScales)
 		return
 	}

@@ -20,24 +20,24 @@ type scorecardView struct {
 
 func (s *Server) scorecardPage(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	card, err := s.program.Scorecard(r.Context(), sc.Store, s.now())
+	card, err := s.program.Scorecard(r.Context(), sc.Program(), s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	svg := report.ScorecardSVG(card, sc.Store.Org().Name)
+	svg := report.ScorecardSVG(card, sc.Org().Name)
 	switch r.URL.Query().Get("format") {
 	case "json":
 		kit.WriteJSON(w, http.StatusOK, card)
 		return
 	case "svg":
 		w.Header().Set("Content-Type", "image/svg+xml")
-		w.Header().Set("Content-Disposition", `attachment; filename="`+sc.Store.Org().Slug+`-scorecard.svg"`)
+		w.Header().Set("Content-Disposition", `attachment; filename="`+sc.Org().Slug+`-scorecard.svg"`)
 		w.Write(svg)
 		return
 	}
 	// The SVG is drawn by report.ScorecardSVG, which escapes every text it
 	// places; it is trusted markup.
-	s.render(w, r, "scorecard", http.StatusOK, page{Title: "CPG scorecard · " + sc.Store.Org().Name,
+	s.render(w, r, "scorecard", http.StatusOK, page{Title: "CPG scorecard · " + sc.Org().Name,
 		Data: &scorecardView{programView: programView{Scope: sc}, Card: card, SVG: template.HTML(svg)}})
 }

@@ -1,25 +1,14 @@
 package pages
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
-	"github.com/safeguard-health/safeguard/internal/org"
-	"github.com/safeguard-health/safeguard/internal/sso"
-	"github.com/safeguard-health/safeguard/internal/store"
 
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
-
-// SSO is what the pages need of single sign-on.
-type SSO interface {
-	Configure(ctx context.Context, sc *store.Scoped, issuer, clientID, clientSecret, emailDomain string) error
-	Start(ctx context.Context, o *org.Organization, next string) (string, error)
-	Finish(ctx context.Context, state, code string) (*sso.Result, error)
-}
 
 // ssoChoose turns the sign-in page's organisation field into /sso/{org}.
 func (s *Server) ssoChoose(w http.ResponseWriter, r *http.Request) {
@@ -83,7 +72,7 @@ func (s *Server) ssoPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderSSO(w http.ResponseWriter, r *http.Request, v ssoView, status int) {
 	sc := kit.ScopeFrom(r.Context())
 	v.Scope, v.CallbackURL = sc, s.ssoCallbackURL
-	if c, err := s.store.SSO(r.Context(), sc.Store.Org().ID); err == nil {
+	if c, err := s.store.SSO(r.Context(), sc.Org().ID); err == nil {
 		v.Configured = true
 		if v.Issuer == "" {
 			v.Issuer, v.ClientID, v.Domain = c.Issuer, c.ClientID, c.EmailDomain
@@ -92,7 +81,7 @@ func (s *Server) renderSSO(w http.ResponseWriter, r *http.Request, v ssoView, st
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, "sso", status, page{Title: "Single sign-on · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "sso", status, page{Title: "Single sign-on · " + sc.Org().Name, Data: v})
 }
 
 func (s *Server) ssoConfigure(w http.ResponseWriter, r *http.Request) {
@@ -103,14 +92,14 @@ func (s *Server) ssoConfigure(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
 	v := ssoView{Issuer: r.PostFormValue("issuer"), ClientID: r.PostFormValue("client_id"), Domain: r.PostFormValue("email_domain")}
 	if r.PostFormValue("remove") != "" {
-		if err := sc.Store.RemoveSSO(r.Context()); err != nil {
+		if err := sc.Admin().RemoveSSO(r.Context()); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		s.renderSSO(w, r, ssoView{Notice: "Single sign-on is off."}, http.StatusOK)
 		return
 	}
-	if err := s.sso.Configure(r.Context(), sc.Store, v.Issuer, v.ClientID, r.PostFormValue("client_secret"), v.Domain); err != nil {
+	if err := s.sso.Configure(r.Context(), sc.Admin(), v.Issuer, v.ClientID, r.PostFormValue("client_secret"), v.Domain); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			s.fail(w, r, err)
 			return
@@ -119,6 +108,6 @@ func (s *Server) ssoConfigure(w http.ResponseWriter, r *http.Request) {
 		s.renderSSO(w, r, v, http.StatusBadRequest)
 		return
 	}
-	v.Notice = "Single sign-on is set up. Members sign in at /sso/" + sc.Store.Org().Slug + "."
+	v.Notice = "Single sign-on is set up. Members sign in at /sso/" + sc.Org().Slug + "."
 	s.renderSSO(w, r, v, http.StatusOK)
 }

@@ -26,13 +26,13 @@ func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, tv tokensView, status int) {
 	sc := kit.ScopeFrom(r.Context())
-	tokens, err := sc.Store.APITokens(r.Context())
+	tokens, err := sc.Admin().APITokens(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	tv.Scope, tv.Tokens, tv.Scopes, tv.Now = sc, tokens, auth.Scopes, time.Now()
-	s.render(w, r, "tokens", status, page{Title: "API tokens · " + sc.Store.Org().Name, Data: tv})
+	s.render(w, r, "tokens", status, page{Title: "API tokens · " + sc.Org().Name, Data: tv})
 }
 
 // createToken makes a token and shows it once.
@@ -53,7 +53,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 	token, hash := auth.NewAPIToken()
 	t := &auth.APIToken{Name: r.PostFormValue("name"), Scopes: scopes, Hash: hash, Prefix: token[:10],
 		CreatedBy: kit.ViewerFrom(r.Context()).User.Email, ExpiresAt: time.Now().UTC().AddDate(0, 0, days)}
-	if err := kit.ScopeFrom(r.Context()).Store.CreateAPIToken(r.Context(), t); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Admin().CreateAPIToken(r.Context(), t); err != nil {
 		if !errs.Is(err, errs.Invalid) {
 			s.fail(w, r, err)
 			return
@@ -66,11 +66,11 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	if err := sc.Store.RevokeAPIToken(r.Context(), r.PathValue("id")); err != nil {
+	if err := sc.Admin().RevokeAPIToken(r.Context(), r.PathValue("id")); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+sc.Store.Org().Slug+"/tokens", http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+sc.Org().Slug+"/tokens", http.StatusSeeOther)
 }
 
 func joinValues(vs []string) string {

@@ -72,7 +72,7 @@ func (s *Server) accountsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := newPager(r, offset, limit, len(list), total)
-	s.render(w, r, "accounts", http.StatusOK, page{Title: "Accounts · " + sc.Store.Org().Name,
+	s.render(w, r, "accounts", http.StatusOK, page{Title: "Accounts · " + sc.Org().Name,
 		Data: &accountsView{programView: programView{Scope: sc}, Accounts: list, Source: source, Sources: accountSources(), Page: pg}})
 }
 
@@ -89,12 +89,12 @@ func (s *Server) checksPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderChecks(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	results, err := sc.Store.CheckResults(r.Context())
+	results, err := sc.Verify().CheckResults(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	vulns, err := sc.Store.Vulnerabilities(r.Context())
+	vulns, err := sc.Risk().Vulnerabilities(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -105,11 +105,11 @@ func (s *Server) renderChecks(w http.ResponseWriter, r *http.Request, status int
 			v.Vulns[vu.CheckID] = vu
 		}
 	}
-	s.render(w, r, "checks", status, page{Title: "Checks · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "checks", status, page{Title: "Checks · " + sc.Org().Name, Data: v})
 }
 
 func (s *Server) runChecksForm(w http.ResponseWriter, r *http.Request) {
-	results, err := (&checkrun.Service{Now: s.now}).Run(r.Context(), kit.ScopeFrom(r.Context()).Store)
+	results, err := (&checkrun.Service{Now: s.now}).Run(r.Context(), kit.ScopeFrom(r.Context()).Verify())
 	if err != nil {
 		s.refuse(w, r, err, s.renderChecks)
 		return
@@ -121,7 +121,7 @@ func (s *Server) runChecksForm(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	notice := fmt.Sprintf("Ran %d checks at %s: %d failing.", len(results), s.now().UTC().Format(time.DateTime+" MST"), failed)
-	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Store.Org().Slug+"/checks?notice="+url.QueryEscape(notice), http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Org().Slug+"/checks?notice="+url.QueryEscape(notice), http.StatusSeeOther)
 }
 
 type checkView struct {
@@ -138,7 +138,7 @@ func (s *Server) checkPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := newPager(r, offset, limit, len(res.Records), res.RecordCount)
-	s.render(w, r, "check", http.StatusOK, page{Title: res.Check.Title + " · " + sc.Store.Org().Name,
+	s.render(w, r, "check", http.StatusOK, page{Title: res.Check.Title + " · " + sc.Org().Name,
 		Data: &checkView{programView: programView{Scope: sc}, Result: res, Page: pg}})
 }
 
@@ -156,16 +156,16 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	rows, total, err := findings.Remediation(r.Context(), sc.Store, offset, limit)
+	rows, total, err := findings.Remediation(r.Context(), sc.Verify(), offset, limit)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	trend, err := sc.Store.FindingsTrend(r.Context())
+	trend, err := sc.Verify().FindingsTrend(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, "findings", http.StatusOK, page{Title: "Findings · " + sc.Store.Org().Name,
+	s.render(w, r, "findings", http.StatusOK, page{Title: "Findings · " + sc.Org().Name,
 		Data: &findingsView{programView: programView{Scope: sc}, Rows: rows, Page: newPager(r, offset, limit, len(rows), total), Trend: trend}})
 }

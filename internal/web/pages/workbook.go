@@ -33,7 +33,7 @@ func (s *Server) importAssessment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer f.Close()
-	v, err := s.program.View(r.Context(), sc.Store, r.PathValue("id"), s.now())
+	v, err := s.program.View(r.Context(), sc.Program(), r.PathValue("id"), s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -56,7 +56,7 @@ func (s *Server) importAssessment(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	id, err := sc.Store.SavePendingImport(r.Context(), v.Assessment.ID, p.Filename, p.SHA256, raw)
+	id, err := sc.Program().SavePendingImport(r.Context(), v.Assessment.ID, p.Filename, p.SHA256, raw)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -83,12 +83,12 @@ func (s *Server) applyImport(w http.ResponseWriter, r *http.Request) {
 		s.renderAssessment(w, r, errs.HTTPStatus(err), errs.Message(err), "")
 		return
 	}
-	http.Redirect(w, r, assessmentURL(sc.Store.Org().Slug, id), http.StatusSeeOther)
+	http.Redirect(w, r, assessmentURL(sc.Org().Slug, id), http.StatusSeeOther)
 }
 
 func (s *Server) applyPending(r *http.Request, id, importID string) error {
 	sc := kit.ScopeFrom(r.Context())
-	raw, err := sc.Store.PendingImport(r.Context(), id, importID)
+	raw, err := sc.Program().PendingImport(r.Context(), id, importID)
 	if err != nil {
 		return err
 	}
@@ -96,15 +96,15 @@ func (s *Server) applyPending(r *http.Request, id, importID string) error {
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return errs.Wrap(errs.Internal, "the stored import is unreadable", err)
 	}
-	v, err := s.program.View(r.Context(), sc.Store, id, s.now())
+	v, err := s.program.View(r.Context(), sc.Program(), id, s.now())
 	if err != nil {
 		return err
 	}
 	if workbook.Digest(v) != p.Base {
 		return errs.New(errs.Conflict, "the answers changed since this preview was made: import the workbook again to see what it would change now")
 	}
-	if err := s.program.Validate(r.Context(), sc.Store, id, p.Answers); err != nil {
+	if err := s.program.Validate(r.Context(), sc.Program(), id, p.Answers); err != nil {
 		return err
 	}
-	return sc.Store.ApplyImport(r.Context(), id, importID, p.Answers)
+	return sc.Program().ApplyImport(r.Context(), id, importID, p.Answers)
 }

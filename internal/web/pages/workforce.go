@@ -21,7 +21,7 @@ import (
 )
 
 func workforceBase(r *http.Request) string {
-	return "/orgs/" + kit.ScopeFrom(r.Context()).Store.Org().Slug + "/workforce"
+	return "/orgs/" + kit.ScopeFrom(r.Context()).Org().Slug + "/workforce"
 }
 
 type myTrainingView struct {
@@ -42,19 +42,19 @@ func (s *Server) myTrainingPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderMyTraining(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
 	v := &myTrainingView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Modules: map[string]*workforce.Module{}, Today: workforce.Today(s.now())}
-	me, err := sc.Store.PersonByEmail(r.Context(), kit.ViewerFrom(r.Context()).User.Email)
+	me, err := sc.Workforce().PersonByEmail(r.Context(), kit.ViewerFrom(r.Context()).User.Email)
 	switch {
 	case errs.Is(err, errs.NotFound):
 	case err != nil:
 		s.fail(w, r, err)
 		return
 	default:
-		prog, err := sc.Store.TrainingProgram(r.Context())
+		prog, err := sc.Workforce().TrainingProgram(r.Context())
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		done, err := sc.Store.Completions(r.Context(), me.ID)
+		done, err := sc.Workforce().Completions(r.Context(), me.ID)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -68,7 +68,7 @@ func (s *Server) renderMyTraining(w http.ResponseWriter, r *http.Request, status
 			v.Modules[m.Code] = m
 		}
 	}
-	s.render(w, r, "training_mine", status, page{Title: "My training · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "training_mine", status, page{Title: "My training · " + sc.Org().Name, Data: v})
 }
 
 // attestTraining records that the signed-in member completed one of their
@@ -82,7 +82,7 @@ func (s *Server) attestTraining(w http.ResponseWriter, r *http.Request) {
 		}
 		s.fail(w, r, err)
 	}
-	me, err := sc.Store.PersonByEmail(r.Context(), kit.ViewerFrom(r.Context()).User.Email)
+	me, err := sc.Workforce().PersonByEmail(r.Context(), kit.ViewerFrom(r.Context()).User.Email)
 	if err != nil {
 		fail(err)
 		return
@@ -100,7 +100,7 @@ func (s *Server) attestTraining(w http.ResponseWriter, r *http.Request) {
 		fail(errs.New(errs.Invalid, "completed_on: "+on+" is in the future"))
 		return
 	}
-	prog, err := sc.Store.TrainingProgram(r.Context())
+	prog, err := sc.Workforce().TrainingProgram(r.Context())
 	if err != nil {
 		fail(err)
 		return
@@ -112,11 +112,11 @@ func (s *Server) attestTraining(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := &workforce.Completion{PersonID: me.ID, Module: module, CompletedOn: on, Source: "attested by " + kit.ViewerFrom(r.Context()).User.Email}
-	if err := s.training.AddCompletions(r.Context(), sc.Store, []*workforce.Completion{c}, "training.attest"); err != nil {
+	if err := s.training.AddCompletions(r.Context(), sc.Workforce(), []*workforce.Completion{c}, "training.attest"); err != nil {
 		fail(err)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+sc.Store.Org().Slug+"/training/mine?notice="+url.QueryEscape("Recorded: thank you."), http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+sc.Org().Slug+"/training/mine?notice="+url.QueryEscape("Recorded: thank you."), http.StatusSeeOther)
 }
 
 type workforceView struct {
@@ -135,17 +135,17 @@ func (s *Server) workforcePage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderWorkforce(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	people, err := sc.Store.People(r.Context())
+	people, err := sc.Workforce().People(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	_, st, err := s.training.Status(r.Context(), sc.Store)
+	_, st, err := s.training.Status(r.Context(), sc.Workforce())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	items, err := sc.Store.Checklists(r.Context(), "")
+	items, err := sc.Workforce().Checklists(r.Context(), "")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -159,7 +159,7 @@ func (s *Server) renderWorkforce(w http.ResponseWriter, r *http.Request, status 
 			v.Open++
 		}
 	}
-	s.render(w, r, "workforce", status, page{Title: "Workforce · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "workforce", status, page{Title: "Workforce · " + sc.Org().Name, Data: v})
 }
 
 type rosterPreviewView struct {
@@ -181,13 +181,13 @@ func (s *Server) importRoster(w http.ResponseWriter, r *http.Request) {
 		s.rosterFailed(w, r, err)
 		return
 	}
-	header, m, err := s.records.RosterMapping(r.Context(), sc.Store, filename, content)
+	header, m, err := s.records.RosterMapping(r.Context(), sc.Records(), filename, content)
 	if err != nil {
 		s.rosterFailed(w, r, err)
 		return
 	}
 	sum := sha256.Sum256(content)
-	id, err := sc.Store.SaveUpload(r.Context(), "roster", filename, hex.EncodeToString(sum[:]), content)
+	id, err := sc.Risk().SaveUpload(r.Context(), "roster", filename, hex.EncodeToString(sum[:]), content)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -206,7 +206,7 @@ func (s *Server) previewRoster(w http.ResponseWriter, r *http.Request, id, file 
 	if err := m.Validate(); err != nil {
 		v.Error, status = errs.Message(err), http.StatusBadRequest
 	} else {
-		p, err := s.records.Plan(r.Context(), sc.Store, dataimport.RecordRoster, file, content, m, s.now())
+		p, err := s.records.Plan(r.Context(), sc.Records(), dataimport.RecordRoster, file, content, m, s.now())
 		switch {
 		case kit.UserError(err):
 			v.Error, status = errs.Message(err), errs.HTTPStatus(err)
@@ -217,7 +217,7 @@ func (s *Server) previewRoster(w http.ResponseWriter, r *http.Request, id, file 
 			v.Plan, v.Digest = p.Roster, p.Digest
 		}
 	}
-	s.render(w, r, "roster_preview", status, page{Title: "Roster import · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "roster_preview", status, page{Title: "Roster import · " + sc.Org().Name, Data: v})
 }
 
 // applyRoster re-previews a kept export with the mapping the form sets,
@@ -225,7 +225,7 @@ func (s *Server) previewRoster(w http.ResponseWriter, r *http.Request, id, file 
 func (s *Server) applyRoster(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
 	id := r.PathValue("import")
-	file, content, err := sc.Store.Upload(r.Context(), "roster", id)
+	file, content, err := sc.Risk().Upload(r.Context(), "roster", id)
 	if err != nil {
 		s.rosterFailed(w, r, err)
 		return
@@ -245,12 +245,12 @@ func (s *Server) applyRoster(w http.ResponseWriter, r *http.Request) {
 		s.previewRoster(w, r, id, file, content, t.Header, m)
 		return
 	}
-	p, err := s.records.ApplyPreviewed(r.Context(), sc.Store, dataimport.RecordRoster, file, content, m, s.now(), r.FormValue("digest"))
+	p, err := s.records.ApplyPreviewed(r.Context(), sc.Records(), dataimport.RecordRoster, file, content, m, s.now(), r.FormValue("digest"))
 	if err != nil {
 		s.rosterFailed(w, r, err)
 		return
 	}
-	sc.Store.DropUpload(r.Context(), id)
+	sc.Risk().DropUpload(r.Context(), id)
 	notice := p.Outcome()
 	http.Redirect(w, r, workforceBase(r)+"?notice="+url.QueryEscape(notice), http.StatusSeeOther)
 }
@@ -274,20 +274,20 @@ func (s *Server) personPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
 	ctx := r.Context()
-	p, err := sc.Store.Person(ctx, r.PathValue("id"))
+	p, err := sc.Workforce().Person(ctx, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	prog, err := sc.Store.TrainingProgram(ctx)
+	prog, err := sc.Workforce().TrainingProgram(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	v := &personView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Person: p, Modules: prog.Modules, Today: workforce.Today(s.now())}
-	if v.History, err = sc.Store.Completions(ctx, p.ID); err == nil {
-		if v.Checklist, err = sc.Store.Checklists(ctx, p.ID); err == nil {
-			v.Sanctions, err = sc.Store.Sanctions(ctx, p.ID)
+	if v.History, err = sc.Workforce().Completions(ctx, p.ID); err == nil {
+		if v.Checklist, err = sc.Workforce().Checklists(ctx, p.ID); err == nil {
+			v.Sanctions, err = sc.Workforce().Sanctions(ctx, p.ID)
 		}
 	}
 	if err != nil {
@@ -297,7 +297,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 	if st := training.Summarize(prog, []*workforce.Person{p}, v.History, v.Today); len(st.People) == 1 {
 		v.Status = st.People[0]
 	}
-	_, names, err := sc.Store.AssetNames(ctx)
+	_, names, err := sc.Risk().AssetNames(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -307,7 +307,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 			v.Systems = append(v.Systems, n)
 		}
 	}
-	s.render(w, r, "person", status, page{Title: p.Name + " · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "person", status, page{Title: p.Name + " · " + sc.Org().Name, Data: v})
 }
 
 // savePerson edits a person's workforce security record: clearance,
@@ -315,15 +315,15 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 // termination checklist).
 func (s *Server) savePerson(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	p, err := sc.Store.Person(r.Context(), r.PathValue("id"))
+	p, err := sc.Workforce().Person(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	p.Clearance, p.ClearanceDate, p.Authorization, p.End = workforce.Clearance(r.FormValue("clearance")), r.FormValue("clearance_date"), r.FormValue("authorization"), r.FormValue("end_date")
-	_, names, err := sc.Store.AssetNames(r.Context())
+	_, names, err := sc.Risk().AssetNames(r.Context())
 	if err == nil {
-		err = s.training.SavePerson(r.Context(), sc.Store, p, names)
+		err = s.training.SavePerson(r.Context(), sc.Workforce(), p, names)
 	}
 	if err != nil {
 		s.refuse(w, r, err, s.renderPerson)
@@ -339,7 +339,7 @@ func (s *Server) recordCompletion(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	on, ok := workforce.ParseDate(r.FormValue("completed_on"))
 	var err error
-	prog, err := sc.Store.TrainingProgram(r.Context())
+	prog, err := sc.Workforce().TrainingProgram(r.Context())
 	switch {
 	case err != nil:
 	case !ok || on == "":
@@ -349,7 +349,7 @@ func (s *Server) recordCompletion(w http.ResponseWriter, r *http.Request) {
 	case !slices.ContainsFunc(prog.Modules, func(m *workforce.Module) bool { return m.Code == r.FormValue("module") }):
 		err = errs.New(errs.Invalid, "module: choose a training module")
 	default:
-		err = s.training.AddCompletions(r.Context(), sc.Store, []*workforce.Completion{{PersonID: id, Module: r.FormValue("module"), CompletedOn: on, Source: "entered by " + kit.ViewerFrom(r.Context()).User.Email}}, "training.record")
+		err = s.training.AddCompletions(r.Context(), sc.Workforce(), []*workforce.Completion{{PersonID: id, Module: r.FormValue("module"), CompletedOn: on, Source: "entered by " + kit.ViewerFrom(r.Context()).User.Email}}, "training.record")
 	}
 	if err != nil {
 		s.refuse(w, r, err, s.renderPerson)
@@ -361,7 +361,7 @@ func (s *Server) recordCompletion(w http.ResponseWriter, r *http.Request) {
 func (s *Server) addSanction(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	x := &workforce.Sanction{PersonID: id, Date: r.FormValue("date"), Policy: r.FormValue("policy"), Description: r.FormValue("description"), Action: r.FormValue("action")}
-	if err := kit.ScopeFrom(r.Context()).Store.AddSanction(r.Context(), x); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Workforce().AddSanction(r.Context(), x); err != nil {
 		s.refuse(w, r, err, s.renderPerson)
 		return
 	}
@@ -369,7 +369,7 @@ func (s *Server) addSanction(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) tickChecklist(w http.ResponseWriter, r *http.Request) {
-	if err := kit.ScopeFrom(r.Context()).Store.SetChecklistItem(r.Context(), r.PathValue("id"), r.FormValue("done") != ""); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Workforce().SetChecklistItem(r.Context(), r.PathValue("id"), r.FormValue("done") != ""); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -397,14 +397,14 @@ func (s *Server) trainingPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderTraining(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	prog, st, err := s.training.Status(r.Context(), sc.Store)
+	prog, st, err := s.training.Status(r.Context(), sc.Workforce())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	v := &trainingView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Program: prog, Status: st, Items: map[string]*catalog.Item{},
 		Types: workforce.WorkerTypes, Access: workforce.AccessLevels, Today: st.AsOf}
-	if v.Reminders, err = sc.Store.Reminders(r.Context(), ""); err != nil {
+	if v.Reminders, err = sc.Workforce().Reminders(r.Context(), ""); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -415,19 +415,19 @@ func (s *Server) renderTraining(w http.ResponseWriter, r *http.Request, status i
 			}
 		}
 	}
-	s.render(w, r, "training", status, page{Title: "Training · " + sc.Store.Org().Name, Data: v})
+	s.render(w, r, "training", status, page{Title: "Training · " + sc.Org().Name, Data: v})
 }
 
 func (s *Server) installStarter(w http.ResponseWriter, r *http.Request) {
 	starter, _, err := workforce.Starter(s.catalog)
 	if err == nil {
-		err = s.training.InstallProgram(r.Context(), kit.ScopeFrom(r.Context()).Store, starter)
+		err = s.training.InstallProgram(r.Context(), kit.ScopeFrom(r.Context()).Workforce(), starter)
 	}
 	if err != nil {
 		s.refuse(w, r, err, s.renderTraining)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("The starter program is installed: adapt it to your positions."), http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Org().Slug+"/training?notice="+url.QueryEscape("The starter program is installed: adapt it to your positions."), http.StatusSeeOther)
 }
 
 func splitList(s string) []string {
@@ -446,21 +446,21 @@ func (s *Server) addRule(w http.ResponseWriter, r *http.Request) {
 	for _, t := range r.Form["type"] {
 		rule.Types = append(rule.Types, workforce.WorkerType(t))
 	}
-	if err := s.training.AddRule(r.Context(), kit.ScopeFrom(r.Context()).Store, rule); err != nil {
+	if err := s.training.AddRule(r.Context(), kit.ScopeFrom(r.Context()).Workforce(), rule); err != nil {
 		s.refuse(w, r, err, s.renderTraining)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Rule added: assignments follow it now."), http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Org().Slug+"/training?notice="+url.QueryEscape("Rule added: assignments follow it now."), http.StatusSeeOther)
 }
 
 // deleteRule removes a rule; one already gone counts as removed, so a
 // second click (or two people at once) is not an error.
 func (s *Server) deleteRule(w http.ResponseWriter, r *http.Request) {
-	if err := s.training.DeleteRule(r.Context(), kit.ScopeFrom(r.Context()).Store, r.PathValue("id")); err != nil && !errs.Is(err, errs.NotFound) {
+	if err := s.training.DeleteRule(r.Context(), kit.ScopeFrom(r.Context()).Workforce(), r.PathValue("id")); err != nil && !errs.Is(err, errs.NotFound) {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Rule removed."), http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Org().Slug+"/training?notice="+url.QueryEscape("Rule removed."), http.StatusSeeOther)
 }
 
 // importCompletions records a learning system's export of completions:
@@ -475,15 +475,15 @@ func (s *Server) importCompletions(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
-	p, err := s.records.Plan(r.Context(), sc.Store, dataimport.RecordCompletions, filename, content, nil, s.now())
+	p, err := s.records.Plan(r.Context(), sc.Records(), dataimport.RecordCompletions, filename, content, nil, s.now())
 	if err == nil {
-		err = s.records.Apply(r.Context(), sc.Store, p)
+		err = s.records.Apply(r.Context(), sc.Records(), p)
 	}
 	if err != nil {
 		fail(err)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+sc.Store.Org().Slug+"/training?notice="+url.QueryEscape(p.Outcome()), http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+sc.Org().Slug+"/training?notice="+url.QueryEscape(p.Outcome()), http.StatusSeeOther)
 }
 
 type tallyTable struct {
@@ -500,11 +500,11 @@ func init() {
 // scheduleReminder schedules a security reminder from the training page.
 func (s *Server) scheduleReminder(w http.ResponseWriter, r *http.Request) {
 	rem := &workforce.Reminder{Subject: r.FormValue("subject"), Body: r.FormValue("body"), Audience: r.FormValue("audience"), ScheduledFor: r.FormValue("scheduled_for")}
-	if err := kit.ScopeFrom(r.Context()).Store.CreateReminder(r.Context(), rem); err != nil {
+	if err := kit.ScopeFrom(r.Context()).Workforce().CreateReminder(r.Context(), rem); err != nil {
 		s.refuse(w, r, err, s.renderTraining)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Reminder scheduled for "+rem.ScheduledFor+"."), http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Org().Slug+"/training?notice="+url.QueryEscape("Reminder scheduled for "+rem.ScheduledFor+"."), http.StatusSeeOther)
 }
 
 type reminderView struct {
@@ -516,7 +516,7 @@ type reminderView struct {
 // reminderPage shows who was sent a reminder, what, and when.
 func (s *Server) reminderPage(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	list, err := sc.Store.Reminders(r.Context(), "")
+	list, err := sc.Workforce().Reminders(r.Context(), "")
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -526,12 +526,12 @@ func (s *Server) reminderPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, errs.New(errs.NotFound, "reminder not found"))
 		return
 	}
-	ds, err := sc.Store.Deliveries(r.Context(), list[i].ID)
+	ds, err := sc.Workforce().Deliveries(r.Context(), list[i].ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, "reminder", http.StatusOK, page{Title: list[i].Subject + " · " + sc.Store.Org().Name, Data: &reminderView{programView: programView{Scope: sc}, Reminder: list[i], Deliveries: ds}})
+	s.render(w, r, "reminder", http.StatusOK, page{Title: list[i].Subject + " · " + sc.Org().Name, Data: &reminderView{programView: programView{Scope: sc}, Reminder: list[i], Deliveries: ds}})
 }
 
 // addModule adds a training module of the organisation's own.
@@ -554,11 +554,11 @@ func (s *Server) addModule(w http.ResponseWriter, r *http.Request) {
 		m.Items = append(m.Items, id)
 	}
 	if err == nil {
-		err = s.training.AddModule(r.Context(), kit.ScopeFrom(r.Context()).Store, m)
+		err = s.training.AddModule(r.Context(), kit.ScopeFrom(r.Context()).Workforce(), m)
 	}
 	if err != nil {
 		s.refuse(w, r, err, s.renderTraining)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Store.Org().Slug+"/training?notice="+url.QueryEscape("Module "+m.Title+" added: add a rule to assign it."), http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+kit.ScopeFrom(r.Context()).Org().Slug+"/training?notice="+url.QueryEscape("Module "+m.Title+" added: add a rule to assign it."), http.StatusSeeOther)
 }
