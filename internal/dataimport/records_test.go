@@ -34,6 +34,22 @@ func clinic(t *testing.T, s *store.Store) (*store.Scoped, *catalog.Registry) {
 	return s.Scope(o), reg
 }
 
+// trainingClinic is a clinic with the starter training program, and the
+// records service over it.
+func trainingClinic(t *testing.T, s *store.Store) (*store.Scoped, *dataimport.Records) {
+	t.Helper()
+	sc, reg := clinic(t, s)
+	prog, _, err := workforce.Starter(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &training.Service{}
+	if err := svc.InstallProgram(context.Background(), sc, prog); err != nil {
+		t.Fatal(err)
+	}
+	return sc, &dataimport.Records{Training: svc}
+}
+
 // An inventory file is planned against the register, applied once the
 // preview's digest still holds, and refused when the register moved
 // between the preview and the apply; a bad file names its cell and
@@ -97,16 +113,7 @@ func TestPlanRecords(t *testing.T) {
 func TestPlanRosterAndCompletions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc, reg := clinic(t, s)
-		prog, _, err := workforce.Starter(reg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc := &training.Service{}
-		if err := svc.InstallProgram(ctx, sc, prog); err != nil {
-			t.Fatal(err)
-		}
-		rs := &dataimport.Records{Training: svc}
+		sc, rs := trainingClinic(t, s)
 		now := time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC)
 		content, err := os.ReadFile(filepath.Join("..", "workforce", "testdata", "roster-2026-01.csv"))
 		if err != nil {
@@ -172,16 +179,7 @@ func (c *counting) Same() error                  { c.same++; return nil }
 func TestStreamRoster(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc, reg := clinic(t, s)
-		prog, _, err := workforce.Starter(reg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc := &training.Service{}
-		if err := svc.InstallProgram(ctx, sc, prog); err != nil {
-			t.Fatal(err)
-		}
-		rs := &dataimport.Records{Training: svc}
+		sc, rs := trainingClinic(t, s)
 		jan, err := os.ReadFile(filepath.Join("..", "workforce", "testdata", "roster-2026-01.csv"))
 		if err != nil {
 			t.Fatal(err)
