@@ -1,12 +1,16 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
@@ -168,22 +172,46 @@ func seedDemoRisk(ctx context.Context, s *store.Store, o *org.Organization, reg 
 	}
 	at := func(t time.Time) *store.Scoped { return s.WithClock(func() time.Time { return t }).Scope(o) }
 	year := now.AddDate(-1, 0, 0)
+	// The inventory arrives as the clinic's spreadsheet would, through the
+	// import the pages, the API and the command line use: last year's
+	// assets, and this year's new system later.
 	assets := map[string]*risk.Asset{}
-	addAsset := func(d demoAsset, when time.Time) error {
-		a := &risk.Asset{Name: d.name, Description: d.desc, Owner: d.owner, Location: d.location, Vendor: d.vendor, Type: d.typ, Criticality: d.crit,
-			Creates: d.c, Receives: d.r, Maintains: d.m, Transmits: d.t, InternetFacing: d.internet, Records: d.records}
-		if err := at(when).CreateAsset(ctx, a); err != nil {
-			return fmt.Errorf("demo asset %s: %w", d.name, err)
+	records := &dataimport.Records{Threats: svc.Threats}
+	importAssets := func(isNew bool, file string, when time.Time) error {
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		w.Write(risk.AssetColumns)
+		yes := func(b bool) string {
+			if b {
+				return "yes"
+			}
+			return "no"
 		}
-		assets[d.name] = a
-		return nil
-	}
-	for _, d := range demoAssets {
-		if !d.new {
-			if err := addAsset(d, year.AddDate(0, 0, -30)); err != nil {
-				return err
+		for _, d := range demoAssets {
+			if d.new == isNew {
+				w.Write([]string{d.name, string(d.typ), d.desc, yes(d.c), yes(d.r), yes(d.m), yes(d.t), strconv.FormatInt(d.records, 10),
+					d.owner, d.location, d.vendor, string(d.crit), yes(d.internet), ""})
 			}
 		}
+		w.Flush()
+		p, err := records.Plan(ctx, at(when), dataimport.RecordAssets, file, buf.Bytes(), nil, when)
+		if err != nil {
+			return fmt.Errorf("demo inventory %s: %w", file, err)
+		}
+		if err := records.Apply(ctx, at(when), p); err != nil {
+			return fmt.Errorf("demo inventory %s: %w", file, err)
+		}
+		all, err := s.Scope(o).Assets(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range all {
+			assets[a.Name] = a
+		}
+		return nil
+	}
+	if err := importAssets(false, "ephi-inventory.csv", year.AddDate(0, 0, -30)); err != nil {
+		return err
 	}
 	for _, f := range []struct {
 		from, to, what string
@@ -245,12 +273,8 @@ func seedDemoRisk(ctx context.Context, s *store.Store, o *org.Organization, reg 
 		return err
 	}
 	// This year: a new system, the risks re-rated and planned, and the new ones.
-	for _, d := range demoAssets {
-		if d.new {
-			if err := addAsset(d, now.AddDate(0, -7, 0)); err != nil {
-				return err
-			}
-		}
+	if err := importAssets(true, "ephi-inventory-new-system.csv", now.AddDate(0, -7, 0)); err != nil {
+		return err
 	}
 	for i, d := range demoRisks {
 		r := build(d, d.l, max(d.c, d.i, d.a))

@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/training"
@@ -79,42 +82,81 @@ func seedDemoWorkforce(ctx context.Context, s *store.Store, o *org.Organization,
 	if err := at(now.AddDate(-2, 0, 0)).InstallProgram(ctx, starter); err != nil {
 		return err
 	}
-	byName, byID, err := sc.AssetNames(ctx)
+	// The roster arrives as the HR system exports it, through the roster
+	// import the pages, the API and the command line use: everyone three
+	// months ago, then an export in which two have left.
+	mapping := workforce.Mapping{"employee_id": "Employee Number", "name": "Name", "email": "Work Email", "position": "Job Title", "department": "Department",
+		"manager": "Manager ID", "type": "Worker Type", "start_date": "Hire Date", "end_date": "Termination Date", "access": "ePHI Access", "systems": "ePHI Systems"}
+	header := []string{"Employee Number", "Name", "Work Email", "Job Title", "Department", "Manager ID", "Worker Type", "Hire Date", "Termination Date", "ePHI Access", "ePHI Systems"}
+	starts := make([]string, len(demoPeople))
+	for i, d := range demoPeople {
+		starts[i] = now.AddDate(-d.startYearsAgo, -(i%5)*2-1, -i).Format(workforce.DateLayout)
+	}
+	// The nursing student started last week: her training is due, not late.
+	starts[37] = now.AddDate(0, 0, -7).Format(workforce.DateLayout)
+	leftOn := now.AddDate(0, -1, -3).Format(workforce.DateLayout)
+	export := func(leavers int) []byte {
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		w.Write(header)
+		for i, d := range demoPeople {
+			end := ""
+			if i >= len(demoPeople)-leavers {
+				end = leftOn
+			}
+			w.Write([]string{d.id, d.name, d.email, d.position, d.dept, d.manager, string(d.typ), starts[i], end, string(d.access), strings.Join(d.systems, "; ")})
+		}
+		w.Flush()
+		return buf.Bytes()
+	}
+	hr := func(file string, content []byte, when time.Time) error {
+		records := &dataimport.Records{Training: &training.Service{Now: func() time.Time { return when }}}
+		plan, err := records.Plan(ctx, at(when), dataimport.RecordRoster, file, content, mapping, when)
+		if err == nil {
+			err = records.Apply(ctx, at(when), plan)
+		}
+		if err != nil {
+			return fmt.Errorf("demo roster %s: %w", file, err)
+		}
+		return nil
+	}
+	if err := hr("hr-export-demo.csv", export(0), now.AddDate(0, -3, 0)); err != nil {
+		return err
+	}
+	// Screening, recorded on each person's page as it was done.
+	_, byID, err := sc.AssetNames(ctx)
 	if err != nil {
 		return err
 	}
+	people, err := sc.People(ctx)
+	if err != nil {
+		return err
+	}
+	byEmployee := map[string]*workforce.Person{}
+	for _, p := range people {
+		byEmployee[p.EmployeeID] = p
+	}
+	screened := &training.Service{Now: func() time.Time { return now.AddDate(0, -3, 0) }}
 	var joiners []*workforce.Person
-	for i, d := range demoPeople {
-		p := &workforce.Person{EmployeeID: d.id, Name: d.name, Email: d.email, Position: d.position, Department: d.dept, Manager: d.manager, Type: d.typ, Access: d.access,
-			Start: now.AddDate(-d.startYearsAgo, -(i%5)*2-1, -i).Format(workforce.DateLayout), Clearance: workforce.ClearanceDone, Systems: []string{}}
-		if d.access == workforce.NoAccess {
+	for _, d := range demoPeople {
+		p := byEmployee[d.id]
+		if p == nil {
+			return fmt.Errorf("demo roster: %s was not imported", d.name)
+		}
+		p.Clearance, p.ClearanceDate = workforce.ClearanceDone, p.Start
+		if p.Access == workforce.NoAccess {
 			p.Clearance = workforce.ClearanceNotRequired
 		}
-		p.ClearanceDate = p.Start
-		for _, sys := range d.systems {
-			p.Systems = append(p.Systems, byName[strings.ToLower(sys)])
+		if err := screened.SavePerson(ctx, at(now.AddDate(0, -3, 0)), p, byID); err != nil {
+			return fmt.Errorf("demo screening of %s: %w", d.name, err)
 		}
 		joiners = append(joiners, p)
 	}
-	// The nursing student started last week: her training is due, not late.
-	joiners[37].Start = now.AddDate(0, 0, -7).Format(workforce.DateLayout)
-	joiners[37].ClearanceDate = joiners[37].Start
-	plan := &workforce.RosterPlan{File: "hr-export-demo.csv", Mapping: workforce.Mapping{"employee_id": "Employee Number", "name": "Name", "email": "Work Email",
-		"position": "Job Title", "department": "Department", "manager": "Manager ID", "type": "Worker Type", "start_date": "Hire Date", "end_date": "Termination Date", "access": "ePHI Access"},
-		Joiners: joiners}
-	if err := at(now.AddDate(0, -3, 0)).ApplyRoster(ctx, plan, training.Checklist(byID)); err != nil {
-		return fmt.Errorf("demo roster: %w", err)
-	}
 	// Two left last month: their end dates, and checklists partly done.
-	var leavers []*workforce.Leave
-	for _, p := range joiners[len(joiners)-2:] {
-		left := *p
-		leavers = append(leavers, &workforce.Leave{Person: &left, End: now.AddDate(0, -1, -3).Format(workforce.DateLayout), Reason: "the export gives an end date"})
+	if err := hr("hr-export-demo-2.csv", export(2), now.AddDate(0, -1, 0)); err != nil {
+		return err
 	}
-	if err := at(now.AddDate(0, -1, 0)).ApplyRoster(ctx, &workforce.RosterPlan{File: "hr-export-demo-2.csv", Mapping: plan.Mapping, Leavers: leavers}, training.Checklist(byID)); err != nil {
-		return fmt.Errorf("demo leavers: %w", err)
-	}
-	items, err := sc.Checklists(ctx, leavers[0].Person.ID)
+	items, err := sc.Checklists(ctx, joiners[len(joiners)-2].ID)
 	if err != nil {
 		return err
 	}
@@ -123,12 +165,16 @@ func seedDemoWorkforce(ctx context.Context, s *store.Store, o *org.Organization,
 			return err
 		}
 	}
-	// Completions: a year of training, not all of it on time.
-	var cs []*workforce.Completion
+	// Completions: a year of training, not all of it on time, exported by
+	// the learning system and imported as the pages, the API and the
+	// command line import it.
+	var lms bytes.Buffer
+	lw := csv.NewWriter(&lms)
+	lw.Write([]string{"employee_id", "module", "completed_on"})
 	done := func(p *workforce.Person, module string, daysAgo int) {
 		on := now.AddDate(0, 0, -daysAgo).Format(workforce.DateLayout)
 		if on >= p.Start {
-			cs = append(cs, &workforce.Completion{PersonID: p.ID, Module: module, CompletedOn: on, Source: "import: lms-export-demo.csv"})
+			lw.Write([]string{p.EmployeeID, module, on})
 		}
 	}
 	for i, p := range joiners {
@@ -157,7 +203,14 @@ func seedDemoWorkforce(ctx context.Context, s *store.Store, o *org.Organization,
 	// The administrators: the owner current, the security lead overdue on the privileged module.
 	done(joiners[0], "privileged", 120)
 	done(joiners[1], "privileged", 420)
-	if err := at(now.AddDate(0, 0, -2)).AddCompletions(ctx, cs, "training.import"); err != nil {
+	lw.Flush()
+	imported := now.AddDate(0, 0, -2)
+	records := &dataimport.Records{Training: &training.Service{Now: func() time.Time { return imported }}}
+	lmsPlan, err := records.Plan(ctx, at(imported), dataimport.RecordCompletions, "lms-export-demo.csv", lms.Bytes(), nil, imported)
+	if err != nil {
+		return fmt.Errorf("demo completions: %w", err)
+	}
+	if err := records.Apply(ctx, at(imported), lmsPlan); err != nil {
 		return fmt.Errorf("demo completions: %w", err)
 	}
 	if err := sc.AddSanction(ctx, &workforce.Sanction{PersonID: joiners[26].ID, Date: now.AddDate(0, -4, 0).Format(workforce.DateLayout),
