@@ -67,33 +67,22 @@ func (sc *Scoped) SetCheckSettings(ctx context.Context, set check.Settings) erro
 	})
 }
 
-// openFindings is the WITH clause the open findings are read through: f,
-// the organisation's findings, each with its key (its asset, or its host
-// and target when none matched) and the time of its import; newest, the
-// newest import that reported on each key; and seen, when each finding
-// was first reported on its key. An open finding is a row of f whose
-// import is its key's newest.
-const openFindings = `WITH f AS (
-		SELECT f.id, f.cve, f.vuln_id, f.title, f.severity, f.host, f.target, f.package, f.installed, f.cvss, f.asset_id, d.imported_at,
-			CASE WHEN f.asset_id <> '' THEN f.asset_id ELSE f.host || '|' || f.target END AS k
-		FROM findings f JOIN data_imports d ON d.id = f.import_id WHERE f.org_id = ?
-	), newest AS (SELECT k, max(imported_at) AS at FROM f GROUP BY k),
-	seen AS (SELECT k, vuln_id, min(imported_at) AS first_seen FROM f GROUP BY k, vuln_id)`
-
 // EachOpenFinding streams the open findings: those of the newest import
 // that reported on their asset (or, unmatched, their host and target),
 // with when each was first found there, the asset's exposure, and the
 // CVE's KEV entry.
 func (sc *Scoped) EachOpenFinding(ctx context.Context, fn func(*check.OpenFinding) error) error {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(openFindings+`
+	// The open findings are kept when imports land (keepFindingsState):
+	// read through their index, not recomputed from every finding.
+	rows, err := s.read.QueryContext(ctx, s.rebind(`
 	SELECT f.id, f.cve, f.vuln_id, f.host, f.target, f.cvss, f.asset_id, COALESCE(a.name, ''),
 		COALESCE(a.internet_facing, FALSE), COALESCE(a.creates OR a.receives OR a.maintains OR a.transmits, FALSE), COALESCE(a.records, 0),
-		seen.first_seen, f.imported_at, COALESCE(k.date_added, ''), COALESCE(k.due_date, ''), COALESCE(k.ransomware, '')
-	FROM f JOIN newest n ON n.k = f.k AND n.at = f.imported_at
-	JOIN seen ON seen.k = f.k AND seen.vuln_id = f.vuln_id
+		s.first_seen, f.scanned_at, COALESCE(k.date_added, ''), COALESCE(k.due_date, ''), COALESCE(k.ransomware, '')
+	FROM `+openFindings+`
 	LEFT JOIN assets a ON a.id = f.asset_id
-	LEFT JOIN kev_entries k ON k.cve = f.cve`), sc.org.ID)
+	LEFT JOIN kev_entries k ON k.cve = f.cve
+	WHERE `+openWhere), sc.org.ID)
 	if err != nil {
 		return translate(err, "findings")
 	}

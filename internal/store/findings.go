@@ -53,7 +53,8 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 			out.Record = rec
 			return *again, nil
 		}
-		ins := s.newInserter(ctx, tx, "findings", "id, org_id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title", "findings")
+		at := formatTime(rec.ImportedAt)
+		ins := s.newInserter(ctx, tx, "findings", "id, org_id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title, place, scanned_at", "findings")
 		defer ins.close()
 		info, err := pipe(ctx, read, func(f ingest.Finding) error {
 			aid := ""
@@ -83,7 +84,8 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 			if err != nil {
 				return err
 			}
-			return ins.add(id, sc.org.ID, rec.ID, aid, f.Scanner, f.Host, f.Target, f.VulnID, f.CVE, f.Package, f.Installed, f.Fixed, f.Severity, f.CVSS, f.Title)
+			return ins.add(id, sc.org.ID, rec.ID, aid, f.Scanner, f.Host, f.Target, f.VulnID, f.CVE, f.Package, f.Installed, f.Fixed, f.Severity, f.CVSS, f.Title,
+				place(aid, f.Host, f.Target), at)
 		})
 		if err != nil {
 			return change{}, err
@@ -94,17 +96,20 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 		if pending > 0 && info.Artifact != "" {
 			// Formats that name the scanned image after their findings (Grype):
 			// give those findings the image, and its asset when it has one.
-			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE findings SET target = ? WHERE import_id = ? AND target = '' AND host = ''`), info.Artifact, rec.ID); err != nil {
+			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE findings SET target = ?, place = ? WHERE import_id = ? AND target = '' AND host = ''`), info.Artifact, place("", "", info.Artifact), rec.ID); err != nil {
 				return change{}, translate(err, "findings")
 			}
 			if aid, ok := match[strings.ToLower(info.Artifact)]; ok {
-				if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE findings SET asset_id = ? WHERE import_id = ? AND asset_id = '' AND target = ?`), aid, rec.ID, info.Artifact); err != nil {
+				if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE findings SET asset_id = ?, place = ? WHERE import_id = ? AND asset_id = '' AND target = ?`), aid, aid, rec.ID, info.Artifact); err != nil {
 					return change{}, translate(err, "findings")
 				}
 				out.Matched += pending
 			} else {
 				unmatched[info.Artifact] = true
 			}
+		}
+		if err := s.keepFindingsState(ctx, tx, rec.ID); err != nil {
+			return change{}, err
 		}
 		if err := s.finishImport(ctx, tx, rec, info.SHA256, out.Findings, info.Artifact); err != nil {
 			return change{}, err
@@ -128,6 +133,57 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 	slices.Sort(out.Unmatched)
 	return out, nil
 }
+
+// place is the key of where a finding is: its asset, or its host and
+// target when no asset of the inventory matched.
+func place(assetID, host, target string) string {
+	if assetID != "" {
+		return assetID
+	}
+	return host + "|" + target
+}
+
+// keepFindingsState brings what the checks and pages read up to date with
+// an import of findings that has just been written, in its transaction:
+// it becomes the newest import of each place it reports on (unless a newer
+// one already is), whose findings there are the open ones, the newest
+// before it becoming the one the trend compares with, and each
+// vulnerability it is the first to report at a place is first seen now. A
+// statement per place and per new vulnerability, not per finding: nothing
+// else of the findings is touched. Each change only moves a time earlier
+// or later, so imports landing out of order leave the same state.
+func (s *Store) keepFindingsState(ctx context.Context, tx *sql.Tx, importID string) error {
+	// A newer import becomes the place's newest and its newest the one
+	// before; an import between the two (landing late) becomes the one before.
+	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO finding_places (org_id, place, import_id, scanned_at)
+		SELECT DISTINCT org_id, place, import_id, scanned_at FROM findings WHERE import_id = ?
+		ON CONFLICT (org_id, place) DO UPDATE SET
+			import_id = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN excluded.import_id ELSE finding_places.import_id END,
+			scanned_at = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN excluded.scanned_at ELSE finding_places.scanned_at END,
+			prev_import_id = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN finding_places.import_id ELSE excluded.import_id END,
+			prev_scanned_at = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN finding_places.scanned_at ELSE excluded.scanned_at END
+		WHERE excluded.scanned_at > finding_places.prev_scanned_at AND excluded.scanned_at <> finding_places.scanned_at`), importID); err != nil {
+		return translate(err, "findings")
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO finding_firsts (org_id, place, vuln_id, first_seen)
+		SELECT DISTINCT org_id, place, vuln_id, scanned_at FROM findings WHERE import_id = ?
+		ON CONFLICT (org_id, place, vuln_id) DO UPDATE SET first_seen = excluded.first_seen
+		WHERE excluded.first_seen < finding_firsts.first_seen`), importID); err != nil {
+		return translate(err, "findings")
+	}
+	return nil
+}
+
+// openFindings and openWhere read the open findings: those of the newest
+// import on their place (finding_places), each with when its place first
+// reported its vulnerability (s.first_seen), through the organisation's
+// places and an index lookup for each of their findings, never every
+// finding. CROSS JOIN keeps SQLite to that order (PostgreSQL plans it
+// alike either way); openWhere takes the organisation's id.
+const (
+	openFindings = `finding_places p CROSS JOIN findings f CROSS JOIN finding_firsts s`
+	openWhere    = `p.org_id = ? AND f.import_id = p.import_id AND f.place = p.place AND s.org_id = p.org_id AND s.place = f.place AND s.vuln_id = f.vuln_id`
+)
 
 // Finding is a stored finding with the asset it matched.
 type Finding struct {

@@ -20,16 +20,16 @@ func (sc *Scoped) Remediation(ctx context.Context, offset, limit int) ([]*check.
 	}
 	offset = max(offset, 0)
 	var total int
-	rows, err := s.read.QueryContext(ctx, s.rebind(openFindings+`
+	rows, err := s.read.QueryContext(ctx, s.rebind(`
 	SELECT f.id, f.cve, f.vuln_id, f.title, f.severity, f.host, f.target, f.package, f.installed, f.cvss, f.asset_id, COALESCE(a.name, ''), COALESCE(a.criticality, ''),
 		COALESCE(a.records, 0), COALESCE(a.creates OR a.receives OR a.maintains OR a.transmits, FALSE), COALESCE(a.internet_facing, FALSE),
-		COALESCE(k.date_added, ''), COALESCE(k.due_date, ''), COALESCE(k.ransomware, ''), COALESCE(e.epss, -1), COALESCE(e.percentile, -1), seen.first_seen, f.imported_at,
+		COALESCE(k.date_added, ''), COALESCE(k.due_date, ''), COALESCE(k.ransomware, ''), COALESCE(e.epss, -1), COALESCE(e.percentile, -1), s.first_seen, f.scanned_at,
 		count(*) OVER ()
-	FROM f JOIN newest n ON n.k = f.k AND n.at = f.imported_at
-	JOIN seen ON seen.k = f.k AND seen.vuln_id = f.vuln_id
+	FROM `+openFindings+`
 	LEFT JOIN assets a ON a.id = f.asset_id
 	LEFT JOIN kev_entries k ON k.cve = f.cve
 	LEFT JOIN epss_scores e ON e.cve = f.cve
+	WHERE `+openWhere+`
 	ORDER BY CASE WHEN k.cve IS NULL THEN 1 ELSE 0 END, COALESCE(e.epss, -1) DESC, f.cvss DESC,
 		CASE a.criticality WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'moderate' THEN 2 WHEN 'low' THEN 1 ELSE 0 END DESC,
 		COALESCE(a.records, 0) DESC, f.id
@@ -62,25 +62,24 @@ func (sc *Scoped) Remediation(ctx context.Context, offset, limit int) ([]*check.
 // covered an asset by the findings it reported there.
 func (sc *Scoped) FindingsTrend(ctx context.Context) (*check.Trend, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`WITH f AS (
-		SELECT f.vuln_id, f.cve, f.package, f.asset_id, f.host, f.target, f.import_id, d.imported_at,
-			CASE WHEN f.asset_id <> '' THEN f.asset_id ELSE f.host || '|' || f.target END AS k
-		FROM findings f JOIN data_imports d ON d.id = f.import_id WHERE f.org_id = ?
-	), scans AS (SELECT DISTINCT k, import_id, imported_at FROM f),
-	ranked AS (SELECT k, import_id, imported_at, ROW_NUMBER() OVER (PARTITION BY k ORDER BY imported_at DESC, import_id DESC) AS n FROM scans),
-	marks AS (
-		SELECT DISTINCT f.k, f.vuln_id, f.cve, f.package, r.n FROM f JOIN ranked r ON r.k = f.k AND r.import_id = f.import_id WHERE r.n <= 2
+	// Each place's two newest imports are kept (finding_places): only
+	// their findings are read.
+	rows, err := s.read.QueryContext(ctx, s.rebind(`WITH marks AS (
+		SELECT DISTINCT p.place, f.vuln_id, f.cve, f.package, 1 AS cur, 0 AS prev
+		FROM finding_places p CROSS JOIN findings f WHERE p.org_id = ? AND f.import_id = p.import_id AND f.place = p.place
+		UNION ALL
+		SELECT DISTINCT p.place, f.vuln_id, f.cve, f.package, 0, 1
+		FROM finding_places p CROSS JOIN findings f WHERE p.org_id = ? AND p.prev_import_id <> '' AND f.import_id = p.prev_import_id AND f.place = p.place
 	), pairs AS (
-		SELECT k, vuln_id, cve, package, max(CASE WHEN n = 1 THEN 1 ELSE 0 END) AS cur, max(CASE WHEN n = 2 THEN 1 ELSE 0 END) AS prev FROM marks GROUP BY k, vuln_id, cve, package
+		SELECT place, vuln_id, cve, package, max(cur) AS cur, max(prev) AS prev FROM marks GROUP BY place, vuln_id, cve, package
 	)
-	SELECT r1.k, COALESCE(a.id, ''), COALESCE(a.name, ''), r1.imported_at, COALESCE(r2.imported_at, ''),
-		sum(CASE WHEN p.cur = 1 AND p.prev = 0 THEN 1 ELSE 0 END), sum(CASE WHEN p.cur = 0 AND p.prev = 1 THEN 1 ELSE 0 END), sum(CASE WHEN p.cur = 1 AND p.prev = 1 THEN 1 ELSE 0 END)
-	FROM ranked r1 LEFT JOIN ranked r2 ON r2.k = r1.k AND r2.n = 2
-	JOIN pairs p ON p.k = r1.k
-	LEFT JOIN assets a ON a.id = r1.k
-	WHERE r1.n = 1
-	GROUP BY r1.k, a.id, a.name, r1.imported_at, r2.imported_at
-	ORDER BY 7 DESC, 6 DESC, r1.k`), sc.org.ID)
+	SELECT p.place, COALESCE(a.id, ''), COALESCE(a.name, ''), p.scanned_at, p.prev_scanned_at,
+		sum(CASE WHEN x.cur = 1 AND x.prev = 0 THEN 1 ELSE 0 END), sum(CASE WHEN x.cur = 0 AND x.prev = 1 THEN 1 ELSE 0 END), sum(CASE WHEN x.cur = 1 AND x.prev = 1 THEN 1 ELSE 0 END)
+	FROM finding_places p JOIN pairs x ON x.place = p.place
+	LEFT JOIN assets a ON a.id = p.place
+	WHERE p.org_id = ?
+	GROUP BY p.place, a.id, a.name, p.scanned_at, p.prev_scanned_at
+	ORDER BY 7 DESC, 6 DESC, p.place`), sc.org.ID, sc.org.ID, sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "findings")
 	}

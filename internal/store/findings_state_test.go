@@ -1,0 +1,257 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/check"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/ingest"
+	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+// scan is a scanner file's findings: host → vulnerability ids.
+type scan map[string][]string
+
+// importHosts imports a scan on day (days after a fixed start); a scan
+// with a host "!fail" fails half-way, as a truncated file does.
+func importHosts(t *testing.T, s *store.Store, o *org.Organization, day int, name string, sc scan) error {
+	t.Helper()
+	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC).AddDate(0, 0, day)
+	scoped := s.WithClock(func() time.Time { return at }).Scope(o)
+	_, err := scoped.ImportFindings(context.Background(), "nessus", name, name+"-sha", 1, func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
+		for _, host := range slices.Sorted(maps.Keys(sc)) {
+			if host == "!fail" {
+				return nil, errs.New(errs.Invalid, name+": truncated")
+			}
+			for _, v := range sc[host] {
+				if err := emit(ingest.Finding{Scanner: "nessus", Host: host, VulnID: v, CVE: "CVE-2026-" + v, Severity: "high", CVSS: 7.5, Title: v}); err != nil {
+					return nil, err
+				}
+			}
+		}
+		return &ingest.ScanInfo{SHA256: name + "-sha"}, nil
+	})
+	return err
+}
+
+// recomputed is what the open findings are by definition, worked out
+// from every finding: those of the newest import that reported on their
+// place (asset, or host and target), each with the day its place first
+// reported its vulnerability.
+func recomputed(t *testing.T, ctx context.Context, sc *store.Scoped) map[string]string {
+	t.Helper()
+	all, err := sc.Findings(ctx, "", 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imports, err := sc.DataImports(ctx, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	when := map[string]time.Time{}
+	for _, d := range imports {
+		when[d.ID] = d.ImportedAt
+	}
+	key := func(f *store.Finding) string {
+		if f.AssetID != "" {
+			return f.AssetID
+		}
+		return f.Host + "|" + f.Target
+	}
+	newest, first := map[string]time.Time{}, map[string]time.Time{}
+	for _, f := range all {
+		k, at := key(f), when[f.ImportID]
+		if at.After(newest[k]) {
+			newest[k] = at
+		}
+		if v, ok := first[k+" "+f.VulnID]; !ok || at.Before(v) {
+			first[k+" "+f.VulnID] = at
+		}
+	}
+	out := map[string]string{}
+	for _, f := range all {
+		if k := key(f); when[f.ImportID].Equal(newest[k]) {
+			out[f.ID] = first[k+" "+f.VulnID].Format(time.DateOnly)
+		}
+	}
+	return out
+}
+
+// recomputedTrend is the trend by definition, from every finding: for
+// each place, what its newest import reported that the one before did not
+// (new), the reverse (fixed), and both (still open), with their days.
+func recomputedTrend(t *testing.T, ctx context.Context, sc *store.Scoped) map[string]string {
+	t.Helper()
+	all, err := sc.Findings(ctx, "", 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imports, err := sc.DataImports(ctx, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	when := map[string]time.Time{}
+	for _, d := range imports {
+		when[d.ID] = d.ImportedAt
+	}
+	type mark struct{ vuln, cve, pkg string }
+	scans := map[string]map[time.Time]map[mark]bool{} // place → scan → what it reported
+	name := map[string]string{}
+	for _, f := range all {
+		k := f.AssetID
+		name[k] = f.AssetID
+		if k == "" {
+			k = f.Host + "|" + f.Target
+			name[k] = strings.Trim(f.Host+" "+f.Target, " ")
+		}
+		if scans[k] == nil {
+			scans[k] = map[time.Time]map[mark]bool{}
+		}
+		at := when[f.ImportID]
+		if scans[k][at] == nil {
+			scans[k][at] = map[mark]bool{}
+		}
+		scans[k][at][mark{f.VulnID, f.CVE, f.Package}] = true
+	}
+	out := map[string]string{}
+	for k, byTime := range scans {
+		times := slices.SortedFunc(maps.Keys(byTime), func(a, b time.Time) int { return b.Compare(a) })
+		cur, prev, previous := byTime[times[0]], map[mark]bool{}, ""
+		if len(times) > 1 {
+			prev, previous = byTime[times[1]], times[1].Format(time.DateOnly)
+		}
+		var n, fixed, still int
+		for m := range cur {
+			if prev[m] {
+				still++
+			} else {
+				n++
+			}
+		}
+		for m := range prev {
+			if !cur[m] {
+				fixed++
+			}
+		}
+		out[name[k]] = fmt.Sprintf("%s %s new %d fixed %d still %d", times[0].Format(time.DateOnly), previous, n, fixed, still)
+	}
+	return out
+}
+
+// keptTrend is the trend as the findings page reads it.
+func keptTrend(t *testing.T, ctx context.Context, sc *store.Scoped) map[string]string {
+	t.Helper()
+	tr, err := sc.FindingsTrend(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, p := range tr.Places {
+		k := p.Place
+		if p.AssetID != "" {
+			k = p.AssetID
+		}
+		out[k] = fmt.Sprintf("%s %s new %d fixed %d still %d", p.Newest, p.Previous, p.New, p.Fixed, p.Still)
+	}
+	return out
+}
+
+// kept is the open findings as the checks read them: the state kept when
+// each import landed.
+func kept(t *testing.T, ctx context.Context, sc *store.Scoped) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	if err := sc.EachOpenFinding(ctx, func(f *check.OpenFinding) error {
+		out[f.ID] = f.FirstSeen
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// The open findings and the trend kept at write time agree with their recomputation
+// from every finding after every kind of import: a first scan, a later
+// scan of some of the hosts (closing what it no longer reports, keeping
+// when the rest were first seen), a scan of a new host, a host matched to
+// an asset, a file imported again, a failed import, and another
+// organisation's scans.
+func TestFindingsStateKeptAtWriteTime(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		o := clinic("riverside")
+		other := clinic("lakeside")
+		for _, x := range []*org.Organization{o, other} {
+			if err := s.CreateOrganization(ctx, x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sc := s.Scope(o)
+		if err := sc.CreateAsset(ctx, &risk.Asset{Name: "EHR gateway", Type: risk.System, Identifiers: []string{"gw.riverside.example"}}); err != nil {
+			t.Fatal(err)
+		}
+		check := func(step string, wantOpen int) {
+			t.Helper()
+			want, got := recomputed(t, ctx, sc), kept(t, ctx, sc)
+			if !maps.Equal(want, got) {
+				t.Errorf("%s: kept %v\nrecomputed %v", step, got, want)
+			}
+			if len(got) != wantOpen {
+				t.Errorf("%s: %d open, want %d", step, len(got), wantOpen)
+			}
+			if want, got := recomputedTrend(t, ctx, sc), keptTrend(t, ctx, sc); !maps.Equal(want, got) {
+				t.Errorf("%s: trend kept %v\nrecomputed %v", step, got, want)
+			}
+		}
+		steps := []struct {
+			day     int
+			name    string
+			scan    scan
+			fails   bool
+			open    int
+			because string
+		}{
+			{0, "week-1.nessus", scan{"10.0.0.1": {"A", "B", "C"}, "gw.riverside.example": {"A", "D"}}, false, 5, "a first scan"},
+			{7, "week-2.nessus", scan{"10.0.0.1": {"A", "E"}}, false, 4, "10.0.0.1 rescanned: B and C fixed, E new; the gateway untouched"},
+			{8, "week-2-again.nessus", scan{"10.0.0.1": {"A", "E"}}, false, 4, "another file with the same findings, a day later"},
+			{9, "cut.nessus", scan{"10.0.0.1": {"Z"}, "!fail": nil}, true, 4, "a failed import changes nothing"},
+			{14, "week-3.nessus", scan{"10.0.0.2": {"A"}, "gw.riverside.example": {"D", "F"}}, false, 5, "a new host, and the gateway (an asset) rescanned"},
+			{21, "week-4.nessus", scan{"10.0.0.1": {"B"}}, false, 4, "B back on 10.0.0.1, first seen in week 1"},
+		}
+		for _, st := range steps {
+			err := importHosts(t, s, o, st.day, st.name, st.scan)
+			if st.fails != (err != nil) {
+				t.Fatalf("%s: %v", st.name, err)
+			}
+			check(st.name+" ("+st.because+")", st.open)
+		}
+		// The same file again is recognised: nothing is written.
+		if err := importHosts(t, s, o, 22, "week-4.nessus", scan{"10.0.0.1": {"B"}}); err != nil {
+			t.Fatal(err)
+		}
+		check("week-4 imported again", 4)
+		// B reappeared in week 4 after being fixed in week 2: first seen in week 1.
+		got := kept(t, ctx, sc)
+		weeks := slices.Sorted(maps.Values(got))
+		if !slices.Contains(weeks, "2026-03-01") {
+			t.Errorf("first seen days: %v", weeks)
+		}
+		// Another organisation's scans of the same host close nothing here.
+		if err := importHosts(t, s, other, 30, "lakeside.nessus", scan{"10.0.0.1": {"Q"}}); err != nil {
+			t.Fatal(err)
+		}
+		check("another organisation's scan of the same address", 4)
+		if n := len(kept(t, ctx, s.Scope(other))); n != 1 {
+			t.Errorf("lakeside: %d open", n)
+		}
+	})
+}
