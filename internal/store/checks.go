@@ -67,6 +67,16 @@ func (sc *Scoped) SetCheckSettings(ctx context.Context, set check.Settings) erro
 	})
 }
 
+// openFindingsQuery reads an organisation's open findings for the checks.
+const openFindingsQuery = `
+	SELECT f.id, f.cve, f.vuln_id, f.host, f.target, f.cvss, f.asset_id, COALESCE(a.name, ''),
+		COALESCE(a.internet_facing, FALSE), COALESCE(a.creates OR a.receives OR a.maintains OR a.transmits, FALSE), COALESCE(a.records, 0),
+		s.first_seen, f.scanned_at, COALESCE(k.date_added, ''), COALESCE(k.due_date, ''), COALESCE(k.ransomware, '')
+	FROM ` + openFindings + `
+	LEFT JOIN assets a ON a.id = f.asset_id
+	LEFT JOIN kev_entries k ON k.cve = f.cve
+	WHERE ` + openWhere
+
 // EachOpenFinding streams the open findings: those of the newest import
 // that reported on their asset (or, unmatched, their host and target),
 // with when each was first found there, the asset's exposure, and the
@@ -75,14 +85,7 @@ func (sc *Scoped) EachOpenFinding(ctx context.Context, fn func(*check.OpenFindin
 	s := sc.s
 	// The open findings are kept when imports land (keepFindingsState):
 	// read through their index, not recomputed from every finding.
-	rows, err := s.read.QueryContext(ctx, s.rebind(`
-	SELECT f.id, f.cve, f.vuln_id, f.host, f.target, f.cvss, f.asset_id, COALESCE(a.name, ''),
-		COALESCE(a.internet_facing, FALSE), COALESCE(a.creates OR a.receives OR a.maintains OR a.transmits, FALSE), COALESCE(a.records, 0),
-		s.first_seen, f.scanned_at, COALESCE(k.date_added, ''), COALESCE(k.due_date, ''), COALESCE(k.ransomware, '')
-	FROM `+openFindings+`
-	LEFT JOIN assets a ON a.id = f.asset_id
-	LEFT JOIN kev_entries k ON k.cve = f.cve
-	WHERE `+openWhere), sc.org.ID)
+	rows, err := s.read.QueryContext(ctx, s.rebind(openFindingsQuery), sc.org.ID)
 	if err != nil {
 		return translate(err, "findings")
 	}

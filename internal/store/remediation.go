@@ -7,6 +7,23 @@ import (
 	"github.com/safeguard-health/safeguard/internal/check"
 )
 
+// remediationQuery reads a page of an organisation's open findings in the
+// order to fix them, with how many are open in all.
+const remediationQuery = `
+	SELECT f.id, f.cve, f.vuln_id, f.title, f.severity, f.host, f.target, f.package, f.installed, f.cvss, f.asset_id, COALESCE(a.name, ''), COALESCE(a.criticality, ''),
+		COALESCE(a.records, 0), COALESCE(a.creates OR a.receives OR a.maintains OR a.transmits, FALSE), COALESCE(a.internet_facing, FALSE),
+		COALESCE(k.date_added, ''), COALESCE(k.due_date, ''), COALESCE(k.ransomware, ''), COALESCE(e.epss, -1), COALESCE(e.percentile, -1), s.first_seen, f.scanned_at,
+		count(*) OVER ()
+	FROM ` + openFindings + `
+	LEFT JOIN assets a ON a.id = f.asset_id
+	LEFT JOIN kev_entries k ON k.cve = f.cve
+	LEFT JOIN epss_scores e ON e.cve = f.cve
+	WHERE ` + openWhere + `
+	ORDER BY CASE WHEN k.cve IS NULL THEN 1 ELSE 0 END, COALESCE(e.epss, -1) DESC, f.cvss DESC,
+		CASE a.criticality WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'moderate' THEN 2 WHEN 'low' THEN 1 ELSE 0 END DESC,
+		COALESCE(a.records, 0) DESC, f.id
+	LIMIT ? OFFSET ?`
+
 // Remediation reads the open findings in the order to fix them, at most
 // limit (0: 100) from the offset-th, with how many are open in all. The
 // order is the database's (KEV-listed first, then EPSS, CVSS, the asset's
@@ -20,20 +37,7 @@ func (sc *Scoped) Remediation(ctx context.Context, offset, limit int) ([]*check.
 	}
 	offset = max(offset, 0)
 	var total int
-	rows, err := s.read.QueryContext(ctx, s.rebind(`
-	SELECT f.id, f.cve, f.vuln_id, f.title, f.severity, f.host, f.target, f.package, f.installed, f.cvss, f.asset_id, COALESCE(a.name, ''), COALESCE(a.criticality, ''),
-		COALESCE(a.records, 0), COALESCE(a.creates OR a.receives OR a.maintains OR a.transmits, FALSE), COALESCE(a.internet_facing, FALSE),
-		COALESCE(k.date_added, ''), COALESCE(k.due_date, ''), COALESCE(k.ransomware, ''), COALESCE(e.epss, -1), COALESCE(e.percentile, -1), s.first_seen, f.scanned_at,
-		count(*) OVER ()
-	FROM `+openFindings+`
-	LEFT JOIN assets a ON a.id = f.asset_id
-	LEFT JOIN kev_entries k ON k.cve = f.cve
-	LEFT JOIN epss_scores e ON e.cve = f.cve
-	WHERE `+openWhere+`
-	ORDER BY CASE WHEN k.cve IS NULL THEN 1 ELSE 0 END, COALESCE(e.epss, -1) DESC, f.cvss DESC,
-		CASE a.criticality WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'moderate' THEN 2 WHEN 'low' THEN 1 ELSE 0 END DESC,
-		COALESCE(a.records, 0) DESC, f.id
-	LIMIT ? OFFSET ?`), sc.org.ID, limit, offset)
+	rows, err := s.read.QueryContext(ctx, s.rebind(remediationQuery), sc.org.ID, limit, offset)
 	if err != nil {
 		return nil, 0, translate(err, "findings")
 	}
@@ -54,17 +58,9 @@ func (sc *Scoped) Remediation(ctx context.Context, offset, limit int) ([]*check.
 	return out, total, nil
 }
 
-// FindingsTrend compares, for each asset (or unmatched host and target),
-// the findings of its newest scan with those of the scan before: new,
-// fixed and still open, a finding being its vulnerability id, CVE and
-// package (or port).
-// An asset scanned once has all its findings new. A scan is known to have
-// covered an asset by the findings it reported there.
-func (sc *Scoped) FindingsTrend(ctx context.Context) (*check.Trend, error) {
-	s := sc.s
-	// Each place's two newest imports are kept (finding_places): only
-	// their findings are read.
-	rows, err := s.read.QueryContext(ctx, s.rebind(`WITH marks AS (
+// trendQuery compares each place's two newest imports; it takes the
+// organisation's id three times.
+const trendQuery = `WITH marks AS (
 		SELECT DISTINCT p.place, f.vuln_id, f.cve, f.package, 1 AS cur, 0 AS prev
 		FROM finding_places p CROSS JOIN findings f WHERE p.org_id = ? AND f.import_id = p.import_id AND f.place = p.place
 		UNION ALL
@@ -79,7 +75,19 @@ func (sc *Scoped) FindingsTrend(ctx context.Context) (*check.Trend, error) {
 	LEFT JOIN assets a ON a.id = p.place
 	WHERE p.org_id = ?
 	GROUP BY p.place, a.id, a.name, p.scanned_at, p.prev_scanned_at
-	ORDER BY 7 DESC, 6 DESC, p.place`), sc.org.ID, sc.org.ID, sc.org.ID)
+	ORDER BY 7 DESC, 6 DESC, p.place`
+
+// FindingsTrend compares, for each asset (or unmatched host and target),
+// the findings of its newest scan with those of the scan before: new,
+// fixed and still open, a finding being its vulnerability id, CVE and
+// package (or port).
+// An asset scanned once has all its findings new. A scan is known to have
+// covered an asset by the findings it reported there.
+func (sc *Scoped) FindingsTrend(ctx context.Context) (*check.Trend, error) {
+	s := sc.s
+	// Each place's two newest imports are kept (finding_places): only
+	// their findings are read.
+	rows, err := s.read.QueryContext(ctx, s.rebind(trendQuery), sc.org.ID, sc.org.ID, sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "findings")
 	}
