@@ -166,6 +166,17 @@ func TestReadTrivy(t *testing.T) {
 	if f := got[2]; f.CVE != "" || f.VulnID != "GHSA-j8r2-6x86-q33q" || f.Severity != "medium" {
 		t.Errorf("a GHSA finding: %+v", f)
 	}
+	// Every result's target is a place the scan covered, with its artifact.
+	var targets []string
+	for _, sp := range info.Scanned {
+		if sp.Artifact != info.Artifact {
+			t.Errorf("scanned %+v: artifact", sp)
+		}
+		targets = append(targets, sp.Target)
+	}
+	if strings.Join(targets, ",") != "registry.riverside.example/ehr-interface:2.4 (debian 12.5),app/package-lock.json,app/requirements.txt" {
+		t.Errorf("scanned targets: %q", targets)
+	}
 	// The real reports: every vulnerability, schema 2 and legacy alike.
 	for name, want := range map[string]int{"legacy_many_vulns.json": 93, "scheme_2_many_vulns.json": 5, "scheme_2_no_vuln.json": 0,
 		"trivy_golden_alpine-310.json": 4, "trivy_golden_debian-stretch.json": 5, "trivy_golden_npm.json": 1} {
@@ -291,6 +302,10 @@ func TestReadNessus(t *testing.T) {
 	}
 	if f := got[2]; f.CVE != "" || f.Severity != "medium" || f.CVSS != 2.6 {
 		t.Errorf("a finding without a CVE: %+v", f)
+	}
+	// The host is a place the scan covered, known also by its alias.
+	if len(info.Scanned) != 1 || info.Scanned[0].Host != "10.0.0.5" || strings.Join(info.Scanned[0].Aliases, ",") != "vpn.riverside.example" {
+		t.Errorf("scanned: %+v", info.Scanned)
 	}
 	// The real files: every non-informational item, once per CVE it cites
 	// (counted independently of the reader: 0 and 145, of which 137 cite a CVE).

@@ -127,6 +127,9 @@ func ReadNessus(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, 
 					host = strings.TrimSpace(a.Value)
 				}
 			}
+			if host != "" {
+				info.Scanned = append(info.Scanned, Scanned{Host: host})
+			}
 		case "HostProperties":
 			var hp struct {
 				Tags []nessusTag `xml:"tag"`
@@ -141,6 +144,9 @@ func ReadNessus(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, 
 						aliases = append(aliases, v)
 					}
 				}
+			}
+			if n := len(info.Scanned); n > 0 && info.Scanned[n-1].Host == host {
+				info.Scanned[n-1].Aliases = aliases
 			}
 		case "ReportItem":
 			if !sawRoot {

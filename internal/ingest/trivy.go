@@ -44,6 +44,17 @@ type ScanInfo struct {
 	File    string
 	SHA256  string
 	Size    int64
+	// Scanned lists every place the file reports on, with or without
+	// findings: a host or target scanned clean has its earlier findings
+	// closed. Readers that cannot tell leave it empty.
+	Scanned []Scanned
+}
+
+// Scanned is a place a scan covered: a host (with the other names the
+// scanner knows it by) or a target in an artifact.
+type Scanned struct {
+	Host, Target, Artifact string
+	Aliases                []string
 }
 
 // normSeverity maps a scanner's severity word to Safeguard's.
@@ -224,6 +235,10 @@ func trivyResult(dec *json.Decoder, file, path string, info *ScanInfo, emit func
 			return jsonOr(file, err, ", at "+path)
 		}
 	}
+	if target == "" {
+		target = info.Artifact
+	}
+	info.Scanned = append(info.Scanned, Scanned{Target: target, Artifact: info.Artifact})
 	_, err := dec.Token() // }
 	return jsonOr(file, err, ", at "+path)
 }

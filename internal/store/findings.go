@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"maps"
 	"slices"
 	"strings"
 
@@ -111,6 +112,28 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 		if err := s.keepFindingsState(ctx, tx, rec.ID); err != nil {
 			return change{}, err
 		}
+		// The places the scan covered without a finding: their newest
+		// import is now this one, which reports nothing open there.
+		clean := map[string]bool{}
+		for _, sp := range info.Scanned {
+			if sp.Host == "" && sp.Target == "" {
+				continue
+			}
+			aid := ""
+			for _, k := range append([]string{sp.Host, sp.Target, sp.Artifact}, sp.Aliases...) {
+				if id, ok := match[strings.ToLower(k)]; ok && k != "" {
+					aid = id
+					break
+				}
+			}
+			clean[place(aid, sp.Host, sp.Target)] = true
+		}
+		for _, pl := range slices.Sorted(maps.Keys(clean)) {
+			if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO finding_places (org_id, place, import_id, scanned_at) VALUES (?, ?, ?, ?)`+newestPlace),
+				sc.org.ID, pl, rec.ID, at); err != nil {
+				return change{}, translate(err, "findings")
+			}
+		}
 		if err := s.finishImport(ctx, tx, rec, info.SHA256, out.Findings, info.Artifact); err != nil {
 			return change{}, err
 		}
@@ -153,16 +176,8 @@ func place(assetID, host, target string) string {
 // else of the findings is touched. Each change only moves a time earlier
 // or later, so imports landing out of order leave the same state.
 func (s *Store) keepFindingsState(ctx context.Context, tx *sql.Tx, importID string) error {
-	// A newer import becomes the place's newest and its newest the one
-	// before; an import between the two (landing late) becomes the one before.
 	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO finding_places (org_id, place, import_id, scanned_at)
-		SELECT DISTINCT org_id, place, import_id, scanned_at FROM findings WHERE import_id = ?
-		ON CONFLICT (org_id, place) DO UPDATE SET
-			import_id = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN excluded.import_id ELSE finding_places.import_id END,
-			scanned_at = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN excluded.scanned_at ELSE finding_places.scanned_at END,
-			prev_import_id = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN finding_places.import_id ELSE excluded.import_id END,
-			prev_scanned_at = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN finding_places.scanned_at ELSE excluded.scanned_at END
-		WHERE excluded.scanned_at > finding_places.prev_scanned_at AND excluded.scanned_at <> finding_places.scanned_at`), importID); err != nil {
+		SELECT DISTINCT org_id, place, import_id, scanned_at FROM findings WHERE import_id = ?`+newestPlace), importID); err != nil {
 		return translate(err, "findings")
 	}
 	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO finding_firsts (org_id, place, vuln_id, first_seen)
@@ -173,6 +188,18 @@ func (s *Store) keepFindingsState(ctx context.Context, tx *sql.Tx, importID stri
 	}
 	return nil
 }
+
+// newestPlace completes an insert into finding_places: a newer import
+// becomes the place's newest and its newest the one before; an import
+// between the two (landing late) becomes the one before; an older one, or
+// the same, changes nothing.
+const newestPlace = `
+	ON CONFLICT (org_id, place) DO UPDATE SET
+		import_id = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN excluded.import_id ELSE finding_places.import_id END,
+		scanned_at = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN excluded.scanned_at ELSE finding_places.scanned_at END,
+		prev_import_id = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN finding_places.import_id ELSE excluded.import_id END,
+		prev_scanned_at = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN finding_places.scanned_at ELSE excluded.scanned_at END
+	WHERE excluded.scanned_at > finding_places.prev_scanned_at AND excluded.scanned_at <> finding_places.scanned_at`
 
 // openFindings and openWhere read the open findings: those of the newest
 // import on their place (finding_places), each with when its place first

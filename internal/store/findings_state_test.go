@@ -21,11 +21,13 @@ import (
 // scan is a scanner file's findings: host → vulnerability ids.
 type scan map[string][]string
 
-// importHosts imports a scan on day (days after a fixed start); a scan
-// with a host "!fail" fails half-way, as a truncated file does.
-func importHosts(t *testing.T, s *store.Store, o *org.Organization, day int, name string, sc scan) error {
+// importHosts imports a scan on day (days after a fixed start), saying it
+// covered every host of the scan (one with no vulnerabilities was scanned
+// clean); a scan with a host "!fail" fails half-way, as a truncated file
+// does.
+func importHosts(t *testing.T, s *store.Store, o *org.Organization, d int, name string, sc scan) error {
 	t.Helper()
-	at := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC).AddDate(0, 0, day)
+	at := day(d)
 	scoped := s.WithClock(func() time.Time { return at }).Scope(o)
 	_, err := scoped.ImportFindings(context.Background(), "nessus", name, name+"-sha", 1, func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
 		for _, host := range slices.Sorted(maps.Keys(sc)) {
@@ -38,16 +40,24 @@ func importHosts(t *testing.T, s *store.Store, o *org.Organization, day int, nam
 				}
 			}
 		}
-		return &ingest.ScanInfo{SHA256: name + "-sha"}, nil
+		info := &ingest.ScanInfo{SHA256: name + "-sha"}
+		for host := range sc {
+			info.Scanned = append(info.Scanned, ingest.Scanned{Host: host})
+		}
+		return info, nil
 	})
 	return err
 }
 
+// day is the time of the import made on day.
+func day(n int) time.Time { return time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC).AddDate(0, 0, n) }
+
 // recomputed is what the open findings are by definition, worked out
-// from every finding: those of the newest import that reported on their
-// place (asset, or host and target), each with the day its place first
-// reported its vulnerability.
-func recomputed(t *testing.T, ctx context.Context, sc *store.Scoped) map[string]string {
+// from every finding: those of the newest import that covered their place
+// (asset, or host and target) — reporting on it, or scanning it clean
+// (clean: place → when) — each with the day its place first reported its
+// vulnerability.
+func recomputed(t *testing.T, ctx context.Context, sc *store.Scoped, clean map[string][]time.Time) map[string]string {
 	t.Helper()
 	all, err := sc.Findings(ctx, "", 100000)
 	if err != nil {
@@ -68,6 +78,13 @@ func recomputed(t *testing.T, ctx context.Context, sc *store.Scoped) map[string]
 		return f.Host + "|" + f.Target
 	}
 	newest, first := map[string]time.Time{}, map[string]time.Time{}
+	for k, times := range clean {
+		for _, at := range times {
+			if at.After(newest[k]) {
+				newest[k] = at
+			}
+		}
+	}
 	for _, f := range all {
 		k, at := key(f), when[f.ImportID]
 		if at.After(newest[k]) {
@@ -89,7 +106,7 @@ func recomputed(t *testing.T, ctx context.Context, sc *store.Scoped) map[string]
 // recomputedTrend is the trend by definition, from every finding: for
 // each place, what its newest import reported that the one before did not
 // (new), the reverse (fixed), and both (still open), with their days.
-func recomputedTrend(t *testing.T, ctx context.Context, sc *store.Scoped) map[string]string {
+func recomputedTrend(t *testing.T, ctx context.Context, sc *store.Scoped, clean map[string][]time.Time) map[string]string {
 	t.Helper()
 	all, err := sc.Findings(ctx, "", 100000)
 	if err != nil {
@@ -121,6 +138,13 @@ func recomputedTrend(t *testing.T, ctx context.Context, sc *store.Scoped) map[st
 			scans[k][at] = map[mark]bool{}
 		}
 		scans[k][at][mark{f.VulnID, f.CVE, f.Package}] = true
+	}
+	for k, times := range clean {
+		for _, at := range times {
+			if scans[k] != nil { // a place never reported on is not in the trend
+				scans[k][at] = map[mark]bool{}
+			}
+		}
 	}
 	out := map[string]string{}
 	for k, byTime := range scans {
@@ -183,8 +207,8 @@ func kept(t *testing.T, ctx context.Context, sc *store.Scoped) map[string]string
 // from every finding after every kind of import: a first scan, a later
 // scan of some of the hosts (closing what it no longer reports, keeping
 // when the rest were first seen), a scan of a new host, a host matched to
-// an asset, a file imported again, a failed import, and another
-// organisation's scans.
+// an asset, a file imported again, a failed import, a host scanned clean,
+// and another organisation's scans.
 func TestFindingsStateKeptAtWriteTime(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -199,16 +223,17 @@ func TestFindingsStateKeptAtWriteTime(t *testing.T) {
 		if err := sc.CreateAsset(ctx, &risk.Asset{Name: "EHR gateway", Type: risk.System, Identifiers: []string{"gw.riverside.example"}}); err != nil {
 			t.Fatal(err)
 		}
+		clean := map[string][]time.Time{}
 		check := func(step string, wantOpen int) {
 			t.Helper()
-			want, got := recomputed(t, ctx, sc), kept(t, ctx, sc)
+			want, got := recomputed(t, ctx, sc, clean), kept(t, ctx, sc)
 			if !maps.Equal(want, got) {
 				t.Errorf("%s: kept %v\nrecomputed %v", step, got, want)
 			}
 			if len(got) != wantOpen {
 				t.Errorf("%s: %d open, want %d", step, len(got), wantOpen)
 			}
-			if want, got := recomputedTrend(t, ctx, sc), keptTrend(t, ctx, sc); !maps.Equal(want, got) {
+			if want, got := recomputedTrend(t, ctx, sc, clean), keptTrend(t, ctx, sc); !maps.Equal(want, got) {
 				t.Errorf("%s: trend kept %v\nrecomputed %v", step, got, want)
 			}
 		}
@@ -226,11 +251,19 @@ func TestFindingsStateKeptAtWriteTime(t *testing.T) {
 			{9, "cut.nessus", scan{"10.0.0.1": {"Z"}, "!fail": nil}, true, 4, "a failed import changes nothing"},
 			{14, "week-3.nessus", scan{"10.0.0.2": {"A"}, "gw.riverside.example": {"D", "F"}}, false, 5, "a new host, and the gateway (an asset) rescanned"},
 			{21, "week-4.nessus", scan{"10.0.0.1": {"B"}}, false, 4, "B back on 10.0.0.1, first seen in week 1"},
+			{24, "week-4-clean.nessus", scan{"10.0.0.2": {}, "10.0.0.9": {}}, false, 3, "10.0.0.2 scanned clean: its A fixed; 10.0.0.9 never had a finding"},
 		}
 		for _, st := range steps {
 			err := importHosts(t, s, o, st.day, st.name, st.scan)
 			if st.fails != (err != nil) {
 				t.Fatalf("%s: %v", st.name, err)
+			}
+			if err == nil {
+				for host, vulns := range st.scan {
+					if len(vulns) == 0 {
+						clean[host+"|"] = append(clean[host+"|"], day(st.day))
+					}
+				}
 			}
 			check(st.name+" ("+st.because+")", st.open)
 		}
@@ -238,7 +271,7 @@ func TestFindingsStateKeptAtWriteTime(t *testing.T) {
 		if err := importHosts(t, s, o, 22, "week-4.nessus", scan{"10.0.0.1": {"B"}}); err != nil {
 			t.Fatal(err)
 		}
-		check("week-4 imported again", 4)
+		check("week-4 imported again", 3)
 		// B reappeared in week 4 after being fixed in week 2: first seen in week 1.
 		got := kept(t, ctx, sc)
 		weeks := slices.Sorted(maps.Values(got))
@@ -249,7 +282,7 @@ func TestFindingsStateKeptAtWriteTime(t *testing.T) {
 		if err := importHosts(t, s, other, 30, "lakeside.nessus", scan{"10.0.0.1": {"Q"}}); err != nil {
 			t.Fatal(err)
 		}
-		check("another organisation's scan of the same address", 4)
+		check("another organisation's scan of the same address", 3)
 		if n := len(kept(t, ctx, s.Scope(other))); n != 1 {
 			t.Errorf("lakeside: %d open", n)
 		}
