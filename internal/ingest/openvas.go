@@ -45,6 +45,7 @@ func ReadOpenVAS(file string, r io.Reader, emit func(Finding) error) (*ScanInfo,
 	in := newCounting(file, r, MaxScanBytes)
 	dec := newXMLDecoder(in)
 	info := &ScanInfo{Scanner: "openvas", File: file}
+	covered := map[string]bool{}
 	depth, sawRoot := 0, false
 	for {
 		tok, err := dec.Token()
@@ -74,6 +75,16 @@ func ReadOpenVAS(file string, r io.Reader, emit func(Finding) error) (*ScanInfo,
 				return nil, xmlError(file, dec, err)
 			}
 			depth--
+			// Every host a result is about was scanned, a Log one included:
+			// one with no finding was scanned clean.
+			if h := strings.TrimSpace(res.Host.Addr); h != "" && !covered[h] {
+				covered[h] = true
+				sp := Scanned{Host: h}
+				if n := strings.TrimSpace(res.Host.Hostname); n != "" && n != h {
+					sp.Aliases = []string{n}
+				}
+				info.Scanned = append(info.Scanned, sp)
+			}
 			sev := normSeverity(res.Threat)
 			switch strings.ToLower(strings.TrimSpace(res.Threat)) {
 			case "log", "debug", "false positive", "none":

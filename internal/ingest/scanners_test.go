@@ -88,6 +88,14 @@ func TestReadOpenVAS(t *testing.T) {
 	if info.Skipped != 1 || info.Size == 0 || len(info.SHA256) != 64 {
 		t.Errorf("info: %+v", info)
 	}
+	// Every host a result is about was covered, in the order met, each once.
+	var hosts []string
+	for _, sp := range info.Scanned {
+		hosts = append(hosts, sp.Host+strings.Join(sp.Aliases, ","))
+	}
+	if got := strings.Join(hosts, " "); got != "203.0.113.10fw01.riverside.example 10.20.0.31 10.20.0.12" {
+		t.Errorf("scanned: %s", got)
+	}
 	// The real reports: 44 results, a finding per distinct CVE each cites
 	// (counted independently with Python's ElementTree: 76 findings, 55 of
 	// them with a CVE); the empty report has none.
