@@ -54,7 +54,7 @@ var Catalog = []Check{
 		Basis:    "Defaults (Safeguard's, settable): dormant after 90 days, unused after 30 days, passwords older than 365 days. Met when none; partly met when at most 5% of enabled accounts."},
 	{ID: "vuln.kev", Title: "Known exploited vulnerabilities mitigated", Goal: "hph-cpg/essential-1", Items: []string{"hipaa-sr/164.308(a)(1)(ii)(B)"},
 		Verifies: "CVEs of the CISA Known Exploited Vulnerabilities catalog still open on internet-facing assets and assets holding ePHI, with their age against the remediation window.",
-		Basis:    "Open means found by the newest scan of the asset or host. CISA's BOD 22-01 directs federal agencies to remediate each KEV entry by the due date the catalog gives it (two weeks after it is added, for most); by default Safeguard gives each finding the same window (the entry's due date less its date added), counted from when it was added or first found, whichever is later. An organisation may set its own window in days. Not met when one is open past its window; partly met when all are within it."},
+		Basis:    "Open means found by the newest scan that covered the asset or host (a scan that covered it and found nothing closes it). CISA's BOD 22-01 directs federal agencies to remediate each KEV entry by the due date the catalog gives it (two weeks after it is added, for most); by default Safeguard gives each finding the same window (the entry's due date less its date added), counted from when it was added or first found, whichever is later. An organisation may set its own window in days. Not met when one is open past its window; partly met when all are within it."},
 }
 
 // ByID finds a check of the catalog.
