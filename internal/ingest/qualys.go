@@ -186,6 +186,13 @@ func ReadQualys(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, 
 			return nil, err
 		}
 	}
+	// Every host of the report was scanned; one with no detection was
+	// scanned clean.
+	for _, h := range hosts {
+		if h.name != "" {
+			info.Scanned = append(info.Scanned, Scanned{Host: h.name, Aliases: h.aliases})
+		}
+	}
 	info.SHA256, info.Size = in.sum(), in.n
 	return info, nil
 }

@@ -132,6 +132,10 @@ func TestReadQualys(t *testing.T) {
 	if info.Skipped != 2 {
 		t.Errorf("skipped %d, want 2", info.Skipped)
 	}
+	// Both hosts of the report were covered, with the names they are known by.
+	if len(info.Scanned) != 2 || info.Scanned[0].Host != "ehr-db.riverside.example" || strings.Join(info.Scanned[0].Aliases, " ") != "10.20.0.12 EHRDB" || info.Scanned[1].Host != "10.20.0.40" {
+		t.Errorf("scanned: %+v", info.Scanned)
+	}
 	// The real report: 301 detections, of which 209 are information
 	// gathered; the 92 others make 144 findings, 99 with a CVE (counted
 	// independently with Python's ElementTree).
