@@ -137,6 +137,10 @@ func ReadGrype(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, e
 	if !sawMatches || !sawDescriptor {
 		return nil, errs.New(errs.Invalid, file+" is not a Grype JSON report (it needs matches and descriptor)")
 	}
+	// The scanned image (or directory) was covered, matches or none.
+	if info.Artifact != "" {
+		info.Scanned = append(info.Scanned, Scanned{Target: info.Artifact, Artifact: info.Artifact})
+	}
 	info.SHA256, info.Size = in.sum(), in.n
 	return info, nil
 }

@@ -254,6 +254,9 @@ func TestReadGrype(t *testing.T) {
 	if info.Artifact != "registry.riverside.example/portal:7.1" || info.Findings != 2 || len(got) != 2 {
 		t.Fatalf("info %+v, %d findings", info, len(got))
 	}
+	if len(info.Scanned) != 1 || info.Scanned[0].Target != info.Artifact {
+		t.Errorf("scanned: %+v", info.Scanned)
+	}
 	if f := got[0]; f.VulnID != "GHSA-j8r2-6x86-q33q" || f.CVE != "CVE-2023-32681" || f.CVSS != 6.1 || f.Fixed != "2.31.0" || f.Severity != "medium" {
 		t.Errorf("a GHSA match with its related CVE: %+v", f)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -89,6 +90,30 @@ func TestImportFindings(t *testing.T) {
 		gf, _ := sc.Findings(ctx, gres.Record.ID, 0)
 		if len(gf) != 2 || gf[0].AssetID != portal.ID || gf[0].Target != "registry.riverside.example/portal:7.1" {
 			t.Errorf("grype findings: %+v", gf[0])
+		}
+		// The image rebuilt and scanned again with no match: its findings close.
+		openOn := func(assetID string) int {
+			n := 0
+			sc.EachOpenFinding(ctx, func(f *check.OpenFinding) error {
+				if f.AssetID == assetID {
+					n++
+				}
+				return nil
+			})
+			return n
+		}
+		if n := openOn(portal.ID); n != 2 {
+			t.Fatalf("%d open on the portal", n)
+		}
+		clean := []byte(`{"matches": [], "source": {"type": "image", "target": {"userInput": "registry.riverside.example/portal:7.1"}}, "descriptor": {"name": "grype", "version": "0.80.0"}}`)
+		cs := sha256.Sum256(clean)
+		if _, err := sc.ImportFindings(ctx, "grype", "grype-clean.json", hex.EncodeToString(cs[:]), int64(len(clean)), func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
+			return ingest.ReadGrype("grype-clean.json", bytes.NewReader(clean), emit)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n := openOn(portal.ID); n != 0 {
+			t.Errorf("%d open on the portal after a clean scan", n)
 		}
 		// Nessus names the host by IP; the asset knows it by FQDN, an alias Nessus gives.
 		fw := &risk.Asset{Name: "Network and firewall", Type: risk.System, Identifiers: []string{"vpn.riverside.example"}}
