@@ -52,12 +52,9 @@ func importHosts(t *testing.T, s *store.Store, o *org.Organization, d int, name 
 // day is the time of the import made on day.
 func day(n int) time.Time { return time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC).AddDate(0, 0, n) }
 
-// recomputed is what the open findings are by definition, worked out
-// from every finding: those of the newest import that covered their place
-// (asset, or host and target) — reporting on it, or scanning it clean
-// (clean: place → when) — each with the day its place first reported its
-// vulnerability.
-func recomputed(t *testing.T, ctx context.Context, sc *store.Scoped, clean map[string][]time.Time) map[string]string {
+// everyFinding is every finding of the organisation, and when each import
+// was made.
+func everyFinding(t *testing.T, ctx context.Context, sc *store.Scoped) ([]*store.Finding, map[string]time.Time) {
 	t.Helper()
 	all, err := sc.Findings(ctx, "", 100000)
 	if err != nil {
@@ -71,6 +68,17 @@ func recomputed(t *testing.T, ctx context.Context, sc *store.Scoped, clean map[s
 	for _, d := range imports {
 		when[d.ID] = d.ImportedAt
 	}
+	return all, when
+}
+
+// recomputed is what the open findings are by definition, worked out
+// from every finding: those of the newest import that covered their place
+// (asset, or host and target) — reporting on it, or scanning it clean
+// (clean: place → when) — each with the day its place first reported its
+// vulnerability.
+func recomputed(t *testing.T, ctx context.Context, sc *store.Scoped, clean map[string][]time.Time) map[string]string {
+	t.Helper()
+	all, when := everyFinding(t, ctx, sc)
 	key := func(f *store.Finding) string {
 		if f.AssetID != "" {
 			return f.AssetID
@@ -108,18 +116,7 @@ func recomputed(t *testing.T, ctx context.Context, sc *store.Scoped, clean map[s
 // (new), the reverse (fixed), and both (still open), with their days.
 func recomputedTrend(t *testing.T, ctx context.Context, sc *store.Scoped, clean map[string][]time.Time) map[string]string {
 	t.Helper()
-	all, err := sc.Findings(ctx, "", 100000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	imports, err := sc.DataImports(ctx, 1000)
-	if err != nil {
-		t.Fatal(err)
-	}
-	when := map[string]time.Time{}
-	for _, d := range imports {
-		when[d.ID] = d.ImportedAt
-	}
+	all, when := everyFinding(t, ctx, sc)
 	type mark struct{ vuln, cve, pkg string }
 	scans := map[string]map[time.Time]map[mark]bool{} // place → scan → what it reported
 	name := map[string]string{}
