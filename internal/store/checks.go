@@ -78,7 +78,7 @@ const openFindingsQuery = `
 	WHERE ` + openWhere
 
 // EachOpenFinding streams the open findings: those of the newest import
-// that reported on their asset (or, unmatched, their host and target),
+// that covered their asset (or, unmatched, their host and target),
 // with when each was first found there, the asset's exposure, and the
 // CVE's KEV entry.
 func (sc *Scoped) EachOpenFinding(ctx context.Context, fn func(*check.OpenFinding) error) error {

@@ -202,7 +202,7 @@ const newestPlace = `
 	WHERE excluded.scanned_at > finding_places.prev_scanned_at AND excluded.scanned_at <> finding_places.scanned_at`
 
 // openFindings and openWhere read the open findings: those of the newest
-// import on their place (finding_places), each with when its place first
+// import that covered their place (finding_places), each with when its place first
 // reported its vulnerability (s.first_seen), through the organisation's
 // places and an index lookup for each of their findings, never every
 // finding. CROSS JOIN keeps SQLite to that order (PostgreSQL plans it
