@@ -317,7 +317,7 @@ func (sc *Scoped) Accounts(ctx context.Context, f AccountFilter) ([]*Account, er
 			args = append(args, id)
 		}
 	}
-	rows, err := s.read.QueryContext(ctx, s.rebind(q+` ORDER BY a.source, a.login_key LIMIT ? OFFSET ?`), append(args, f.Limit, f.Offset)...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(q+` ORDER BY a.source, a.login_key LIMIT ? OFFSET ?`), append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, translate(err, "accounts")
 	}
@@ -336,8 +336,9 @@ func (sc *Scoped) Accounts(ctx context.Context, f AccountFilter) ([]*Account, er
 // EachAccount streams every account of the organisation to fn, with the
 // person it was matched to, without holding them in memory.
 func (sc *Scoped) EachAccount(ctx context.Context, fn func(*Account) error) error {
+	ctx = heavy(ctx) // over many rows: on the heavy pool
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(accountSelect+` WHERE a.org_id = ?`), sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(accountSelect+` WHERE a.org_id = ?`), sc.org.ID)
 	if err != nil {
 		return translate(err, "accounts")
 	}
@@ -363,6 +364,6 @@ func (sc *Scoped) AccountCount(ctx context.Context, source string) (int, error) 
 		q, args = q+` AND source = ?`, append(args, source)
 	}
 	var n int
-	err := s.read.QueryRowContext(ctx, s.rebind(q), args...).Scan(&n)
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(q), args...).Scan(&n)
 	return n, translate(err, "accounts")
 }

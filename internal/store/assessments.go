@@ -58,7 +58,7 @@ func (sc *Scoped) CreateAssessment(ctx context.Context, a *assessment.Assessment
 // Assessments lists the organisation's assessments, newest first.
 func (sc *Scoped) Assessments(ctx context.Context) ([]*assessment.Assessment, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT `+assessmentColumns+` FROM assessments WHERE org_id = ? ORDER BY created_at DESC, id DESC`), sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+assessmentColumns+` FROM assessments WHERE org_id = ? ORDER BY created_at DESC, id DESC`), sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "assessments")
 	}
@@ -78,7 +78,7 @@ func (sc *Scoped) Assessments(ctx context.Context) ([]*assessment.Assessment, er
 // NotFound, also for another organisation's.
 func (sc *Scoped) Assessment(ctx context.Context, id string) (*assessment.Assessment, error) {
 	s := sc.s
-	a, err := scanAssessment(s.read.QueryRowContext(ctx, s.rebind(`SELECT `+assessmentColumns+` FROM assessments WHERE id = ? AND org_id = ?`), id, sc.org.ID))
+	a, err := scanAssessment(s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT `+assessmentColumns+` FROM assessments WHERE id = ? AND org_id = ?`), id, sc.org.ID))
 	if err != nil {
 		return nil, translate(err, "assessment")
 	}
@@ -90,7 +90,7 @@ func (sc *Scoped) Assessment(ctx context.Context, id string) (*assessment.Assess
 func (sc *Scoped) AssessmentSnapshot(ctx context.Context, id string) ([]byte, error) {
 	s := sc.s
 	var snap string
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT snapshot FROM assessments WHERE id = ? AND org_id = ? AND state = 'final'`), id, sc.org.ID).Scan(&snap)
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT snapshot FROM assessments WHERE id = ? AND org_id = ? AND state = 'final'`), id, sc.org.ID).Scan(&snap)
 	if err != nil {
 		return nil, translate(err, "final assessment")
 	}
@@ -100,7 +100,7 @@ func (sc *Scoped) AssessmentSnapshot(ctx context.Context, id string) ([]byte, er
 // Answers returns an assessment's answers by item id.
 func (sc *Scoped) Answers(ctx context.Context, assessmentID string) (map[string]*assessment.Answer, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT `+answerColumns+` FROM answers WHERE assessment_id = ? AND assessment_id IN (SELECT id FROM assessments WHERE org_id = ?)`), assessmentID, sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+answerColumns+` FROM answers WHERE assessment_id = ? AND assessment_id IN (SELECT id FROM assessments WHERE org_id = ?)`), assessmentID, sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "answers")
 	}
@@ -209,7 +209,7 @@ func (sc *Scoped) SavePendingImport(ctx context.Context, assessmentID, filename,
 func (sc *Scoped) PendingImport(ctx context.Context, assessmentID, importID string) ([]byte, error) {
 	s := sc.s
 	var preview, applied string
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT preview, applied_at FROM assessment_imports WHERE id = ? AND assessment_id = ? AND org_id = ?`), importID, assessmentID, sc.org.ID).Scan(&preview, &applied)
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT preview, applied_at FROM assessment_imports WHERE id = ? AND assessment_id = ? AND org_id = ?`), importID, assessmentID, sc.org.ID).Scan(&preview, &applied)
 	if err != nil {
 		return nil, translate(err, "import")
 	}

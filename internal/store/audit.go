@@ -91,7 +91,7 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]audit.Entry, err
 		q, args = q+" AND at < ?", append(args, f.To.UTC().Format(audit.TimeFormat))
 	}
 	q, args = q+" ORDER BY seq DESC LIMIT ?", append(args, f.Limit)
-	rows, err := s.read.QueryContext(ctx, s.rebind(q), args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, translate(err, "audit log")
 	}
@@ -115,7 +115,7 @@ func (s *Store) VerifyAudit(ctx context.Context) (audit.Verification, error) {
 	const page = 5000
 	var after int64
 	for {
-		rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT `+auditColumns+` FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`), after, page)
+		rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+auditColumns+` FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?`), after, page)
 		if err != nil {
 			return audit.Verification{}, translate(err, "audit log")
 		}

@@ -36,7 +36,7 @@ func (s *Store) CompleteBlob(ctx context.Context, key string, size int64) error 
 // BlobComplete says whether the blob is whole. Errors: NotFound.
 func (s *Store) BlobComplete(ctx context.Context, key string) (bool, error) {
 	var complete int
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT complete FROM blobs WHERE key = ?`), key).Scan(&complete)
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT complete FROM blobs WHERE key = ?`), key).Scan(&complete)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, errs.New(errs.NotFound, "the stored file is gone")
 	}
@@ -46,7 +46,7 @@ func (s *Store) BlobComplete(ctx context.Context, key string) (bool, error) {
 // BlobChunk returns the seq-th chunk of a blob, and false past its last.
 func (s *Store) BlobChunk(ctx context.Context, key string, seq int) ([]byte, bool, error) {
 	var data []byte
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT data FROM blob_chunks WHERE blob_key = ? AND seq = ?`), key, seq).Scan(&data)
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT data FROM blob_chunks WHERE blob_key = ? AND seq = ?`), key, seq).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -80,7 +80,7 @@ func (s *Store) BlobKeys(ctx context.Context, prefix string, before time.Time) (
 // queryStrings runs a query of one text column on the read pool and
 // returns its values; what names the records for messages.
 func (s *Store) queryStrings(ctx context.Context, what, q string, args ...any) ([]string, error) {
-	rows, err := s.read.QueryContext(ctx, s.rebind(q), args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, translate(err, what)
 	}

@@ -20,7 +20,7 @@ type Signer func(kekID string, data []byte) ([]byte, error)
 // the newest entry already has one (several servers may try at once).
 func (s *Store) AuditCheckpoint(ctx context.Context, sign Signer, kekID string) (*audit.Checkpoint, error) {
 	cp := &audit.Checkpoint{At: s.now().UTC().Truncate(time.Microsecond), KEKID: kekID}
-	err := s.read.QueryRowContext(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&cp.Seq, &cp.Hash)
+	err := s.reader(ctx).QueryRowContext(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&cp.Seq, &cp.Hash)
 	if err == sql.ErrNoRows {
 		return nil, nil
 	}
@@ -54,7 +54,7 @@ type CheckpointProblem struct {
 // hash it signed, and that no entry it vouches for is gone. It returns the
 // checkpoints checked and the problems found.
 func (s *Store) VerifyAuditCheckpoints(ctx context.Context, v audit.Verification, check Signer) (int, []CheckpointProblem, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT seq, hash, at, kek_id, mac FROM audit_checkpoints ORDER BY seq`)
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT seq, hash, at, kek_id, mac FROM audit_checkpoints ORDER BY seq`)
 	if err != nil {
 		return 0, nil, translate(err, "audit checkpoints")
 	}
@@ -92,7 +92,7 @@ func (s *Store) VerifyAuditCheckpoints(ctx context.Context, v audit.Verification
 			continue
 		}
 		var hash string
-		err = s.read.QueryRowContext(ctx, s.rebind(`SELECT hash FROM audit_log WHERE seq = ?`), cp.Seq).Scan(&hash)
+		err = s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT hash FROM audit_log WHERE seq = ?`), cp.Seq).Scan(&hash)
 		if err == sql.ErrNoRows {
 			problems = append(problems, CheckpointProblem{cp.Seq, "the entry it vouches for is gone"})
 			continue

@@ -15,14 +15,14 @@ import (
 // PeopleCount is the number of people on the roster.
 func (sc *Scoped) PeopleCount(ctx context.Context) (int, error) {
 	var n int
-	err := sc.s.read.QueryRowContext(ctx, sc.s.rebind(`SELECT count(*) FROM people WHERE org_id = ?`), sc.org.ID).Scan(&n)
+	err := sc.s.reader(ctx).QueryRowContext(ctx, sc.s.rebind(`SELECT count(*) FROM people WHERE org_id = ?`), sc.org.ID).Scan(&n)
 	return n, translate(err, "people")
 }
 
 // KEVLoaded reports whether the KEV catalog has been imported.
 func (sc *Scoped) KEVLoaded(ctx context.Context) (bool, error) {
 	var n int
-	err := sc.s.read.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM kev_entries LIMIT 1) k`).Scan(&n)
+	err := sc.s.reader(ctx).QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM kev_entries LIMIT 1) k`).Scan(&n)
 	return n > 0, translate(err, "kev")
 }
 
@@ -31,7 +31,7 @@ func (sc *Scoped) KEVLoaded(ctx context.Context) (bool, error) {
 func (sc *Scoped) CheckSettings(ctx context.Context) (check.Settings, error) {
 	var raw string
 	var set check.Settings
-	err := sc.s.read.QueryRowContext(ctx, sc.s.rebind(`SELECT settings FROM check_settings WHERE org_id = ?`), sc.org.ID).Scan(&raw)
+	err := sc.s.reader(ctx).QueryRowContext(ctx, sc.s.rebind(`SELECT settings FROM check_settings WHERE org_id = ?`), sc.org.ID).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return set, nil
 	}
@@ -82,10 +82,11 @@ const openFindingsQuery = `
 // with when each was first found there, the asset's exposure, and the
 // CVE's KEV entry.
 func (sc *Scoped) EachOpenFinding(ctx context.Context, fn func(*check.OpenFinding) error) error {
+	ctx = heavy(ctx) // over many rows: on the heavy pool
 	s := sc.s
 	// The open findings are kept when imports land (keepFindingsState):
 	// read through their index, not recomputed from every finding.
-	rows, err := s.read.QueryContext(ctx, s.rebind(openFindingsQuery), sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(openFindingsQuery), sc.org.ID)
 	if err != nil {
 		return translate(err, "findings")
 	}
@@ -333,7 +334,7 @@ func (sc *Scoped) checkRecords(ctx context.Context, q querier, resultID string, 
 }
 
 func (sc *Scoped) checkResults(ctx context.Context, q string, args ...any) ([]*check.Result, error) {
-	rows, err := sc.s.read.QueryContext(ctx, sc.s.rebind(q), args...)
+	rows, err := sc.s.reader(ctx).QueryContext(ctx, sc.s.rebind(q), args...)
 	if err != nil {
 		return nil, translate(err, "check results")
 	}

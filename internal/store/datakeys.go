@@ -23,7 +23,7 @@ func (s *Store) DataKey(ctx context.Context, id string) (*vault.DataKey, error) 
 func (s *Store) dataKeyWhere(ctx context.Context, q string, args ...any) (*vault.DataKey, error) {
 	var k vault.DataKey
 	var wrapped string
-	if err := s.read.QueryRowContext(ctx, q, args...).Scan(&k.ID, &k.KEKID, &wrapped); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, q, args...).Scan(&k.ID, &k.KEKID, &wrapped); err != nil {
 		return nil, translate(err, "data key")
 	}
 	b, err := base64.StdEncoding.DecodeString(wrapped)
@@ -49,7 +49,7 @@ func (s *Store) CreateDataKey(ctx context.Context, k *vault.DataKey) error {
 
 // DataKeys lists every data key.
 func (s *Store) DataKeys(ctx context.Context) ([]*vault.DataKey, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT id, kek_id, wrapped FROM data_keys ORDER BY created_at, id`)
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT id, kek_id, wrapped FROM data_keys ORDER BY created_at, id`)
 	if err != nil {
 		return nil, translate(err, "data keys")
 	}

@@ -184,7 +184,7 @@ func (sc *Scoped) Evidence(ctx context.Context, id string) (*evidence.Evidence, 
 
 func (sc *Scoped) evidenceWhere(ctx context.Context, where string, args []any) ([]*evidence.Evidence, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT `+evidenceColumns+` FROM evidence WHERE org_id = ?`+where+` ORDER BY created_at DESC, id DESC`), append([]any{sc.org.ID}, args...)...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+evidenceColumns+` FROM evidence WHERE org_id = ?`+where+` ORDER BY created_at DESC, id DESC`), append([]any{sc.org.ID}, args...)...)
 	if err != nil {
 		return nil, translate(err, "evidence")
 	}
@@ -208,7 +208,7 @@ func (sc *Scoped) evidenceWhere(ctx context.Context, where string, args []any) (
 		return out, nil
 	}
 	scope := `SELECT id FROM evidence WHERE org_id = ?` + where
-	vrows, err := s.read.QueryContext(ctx, s.rebind(`SELECT evidence_id, `+versionColumns+` FROM evidence_versions WHERE evidence_id IN (`+scope+`) ORDER BY version DESC`), append([]any{sc.org.ID}, args...)...)
+	vrows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT evidence_id, `+versionColumns+` FROM evidence_versions WHERE evidence_id IN (`+scope+`) ORDER BY version DESC`), append([]any{sc.org.ID}, args...)...)
 	if err != nil {
 		return nil, translate(err, "evidence versions")
 	}
@@ -228,7 +228,7 @@ func (sc *Scoped) evidenceWhere(ctx context.Context, where string, args []any) (
 	if err := vrows.Err(); err != nil {
 		return nil, translate(err, "evidence versions")
 	}
-	lrows, err := s.read.QueryContext(ctx, s.rebind(`SELECT evidence_id, item_id FROM evidence_links WHERE evidence_id IN (`+scope+`) ORDER BY item_id`), append([]any{sc.org.ID}, args...)...)
+	lrows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT evidence_id, item_id FROM evidence_links WHERE evidence_id IN (`+scope+`) ORDER BY item_id`), append([]any{sc.org.ID}, args...)...)
 	if err != nil {
 		return nil, translate(err, "evidence links")
 	}
@@ -257,7 +257,7 @@ func (sc *Scoped) EvidenceContent(ctx context.Context, evidenceID string, number
 	}
 	var v evidence.Version
 	var at, sealed string
-	err := s.read.QueryRowContext(ctx, s.rebind(q+` ORDER BY version DESC LIMIT 1`), args...).Scan(&v.ID, &v.Number, &v.Filename, &v.ContentType, &v.Size, &v.SHA256, &at, &v.UploadedBy, &v.BlobKey, &sealed)
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(q+` ORDER BY version DESC LIMIT 1`), args...).Scan(&v.ID, &v.Number, &v.Filename, &v.ContentType, &v.Size, &v.SHA256, &at, &v.UploadedBy, &v.BlobKey, &sealed)
 	if err != nil {
 		return nil, "", translate(err, "evidence version")
 	}

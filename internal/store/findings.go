@@ -231,7 +231,7 @@ func (sc *Scoped) Findings(ctx context.Context, importID string, limit int) ([]*
 	if importID != "" {
 		q, args = q+` AND import_id = ?`, append(args, importID)
 	}
-	rows, err := s.read.QueryContext(ctx, s.rebind(q+` ORDER BY cvss DESC, vuln_id, id LIMIT ?`), append(args, limit)...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(q+` ORDER BY cvss DESC, vuln_id, id LIMIT ?`), append(args, limit)...)
 	if err != nil {
 		return nil, translate(err, "findings")
 	}

@@ -128,7 +128,7 @@ func (s *Store) ImportKEV(ctx context.Context, c *ingest.KEVCatalog, after ...Tx
 func (s *Store) KEVEntry(ctx context.Context, cve string) (*ingest.KEVEntry, error) {
 	var e ingest.KEVEntry
 	var cwes string
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT cve, vendor, product, name, date_added, due_date, ransomware, description, required_action, notes, cwes FROM kev_entries WHERE cve = ?`), cve).
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT cve, vendor, product, name, date_added, due_date, ransomware, description, required_action, notes, cwes FROM kev_entries WHERE cve = ?`), cve).
 		Scan(&e.CVE, &e.Vendor, &e.Product, &e.Name, &e.DateAdded, &e.DueDate, &e.Ransomware, &e.Description, &e.RequiredAction, &e.Notes, &cwes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.New(errs.NotFound, cve+" is not in the KEV catalog Safeguard holds")
@@ -147,7 +147,7 @@ func (s *Store) KEVEntry(ctx context.Context, cve string) (*ingest.KEVEntry, err
 func (s *Store) LatestImport(ctx context.Context, orgID, kind string) (*DataImport, error) {
 	var d DataImport
 	var at string
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT id, kind, filename, sha256, size_bytes, records, version, imported_at, imported_by FROM data_imports
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT id, kind, filename, sha256, size_bytes, records, version, imported_at, imported_by FROM data_imports
 		WHERE org_id = ? AND kind = ? ORDER BY imported_at DESC, id DESC LIMIT 1`), orgID, kind).
 		Scan(&d.ID, &d.Kind, &d.Filename, &d.SHA256, &d.Size, &d.Records, &d.Version, &at, &d.ImportedBy)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -200,7 +200,7 @@ func (s *Store) ImportEPSS(ctx context.Context, f *ingest.EPSSFile) (*DataImport
 // EPSS returns a CVE's score and percentile. Errors: NotFound.
 func (s *Store) EPSS(ctx context.Context, cve string) (ingest.EPSSScore, error) {
 	sc := ingest.EPSSScore{CVE: cve}
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT epss, percentile FROM epss_scores WHERE cve = ?`), cve).Scan(&sc.EPSS, &sc.Percentile)
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT epss, percentile FROM epss_scores WHERE cve = ?`), cve).Scan(&sc.EPSS, &sc.Percentile)
 	if errors.Is(err, sql.ErrNoRows) {
 		return sc, errs.New(errs.NotFound, cve+" has no EPSS score in the scores Safeguard holds")
 	}
@@ -212,7 +212,7 @@ func (s *Store) EPSS(ctx context.Context, cve string) (ingest.EPSSScore, error) 
 // newest KEV catalog and EPSS scores, which every organisation shares.
 func (sc *Scoped) DataImports(ctx context.Context, limit int) ([]*DataImport, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT id, kind, filename, sha256, size_bytes, records, version, imported_at, imported_by FROM data_imports
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT id, kind, filename, sha256, size_bytes, records, version, imported_at, imported_by FROM data_imports
 		WHERE org_id = ? ORDER BY imported_at DESC, id DESC LIMIT ?`), sc.org.ID, limit)
 	if err != nil {
 		return nil, translate(err, "import records")

@@ -190,7 +190,7 @@ func (sc *Scoped) updateJob(ctx context.Context, db execer, set string, args ...
 // ImportJob returns one job. Errors: NotFound.
 func (sc *Scoped) ImportJob(ctx context.Context, id string) (*ImportJob, error) {
 	s := sc.s
-	j, err := s.scanJob(s.read.QueryRowContext(ctx, s.rebind(`SELECT `+jobColumns+` FROM import_jobs WHERE org_id = ? AND id = ?`), sc.org.ID, id))
+	j, err := s.scanJob(s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT `+jobColumns+` FROM import_jobs WHERE org_id = ? AND id = ?`), sc.org.ID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, errs.New(errs.NotFound, "import job not found")
 	}
@@ -200,7 +200,7 @@ func (sc *Scoped) ImportJob(ctx context.Context, id string) (*ImportJob, error) 
 // ImportJobs returns the organisation's newest jobs, newest first.
 func (sc *Scoped) ImportJobs(ctx context.Context, limit int) ([]*ImportJob, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT `+jobColumns+` FROM import_jobs WHERE org_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`), sc.org.ID, limit)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+jobColumns+` FROM import_jobs WHERE org_id = ? ORDER BY created_at DESC, id DESC LIMIT ?`), sc.org.ID, limit)
 	if err != nil {
 		return nil, translate(err, "import jobs")
 	}

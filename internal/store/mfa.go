@@ -17,7 +17,7 @@ type TOTPState struct {
 // TOTP returns a user's multifactor state. Errors: NotFound.
 func (s *Store) TOTP(ctx context.Context, userID string) (TOTPState, error) {
 	var st TOTPState
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT totp_secret, totp_enabled, totp_last_step FROM users WHERE id = ?`), userID).
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT totp_secret, totp_enabled, totp_last_step FROM users WHERE id = ?`), userID).
 		Scan(&st.SealedSecret, &st.Enabled, &st.LastStep)
 	return st, translate(err, "user")
 }
@@ -118,6 +118,6 @@ var errNoRecoveryCode = errs.New(errs.NotFound, "no such recovery code")
 // RecoveryCodesLeft counts a user's unused recovery codes.
 func (s *Store) RecoveryCodesLeft(ctx context.Context, userID string) (int, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at = ''`), userID).Scan(&n)
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM recovery_codes WHERE user_id = ? AND used_at = ''`), userID).Scan(&n)
 	return n, translate(err, "recovery codes")
 }

@@ -197,14 +197,14 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 		exists = "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND tablename = 'schema_migrations'"
 	}
 	var n int
-	if err := s.read.QueryRowContext(ctx, exists).Scan(&n); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, exists).Scan(&n); err != nil {
 		return 0, translate(err, "schema_migrations")
 	}
 	if n == 0 {
 		return 0, nil // a new database
 	}
 	var v sql.NullInt64
-	if err := s.read.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&v); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, "SELECT MAX(version) FROM schema_migrations").Scan(&v); err != nil {
 		return 0, translate(err, "schema_migrations")
 	}
 	return int(v.Int64), nil
@@ -212,7 +212,7 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 
 // AppliedMigrations lists the migrations recorded in the database.
 func (s *Store) AppliedMigrations(ctx context.Context) ([]AppliedMigration, error) {
-	rows, err := s.read.QueryContext(ctx, "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
+	rows, err := s.reader(ctx).QueryContext(ctx, "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")
 	if err != nil {
 		return nil, translate(err, "schema_migrations")
 	}

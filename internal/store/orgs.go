@@ -93,7 +93,7 @@ func (s *Store) OrganizationBySlug(ctx context.Context, slug string) (*org.Organ
 }
 
 func (s *Store) orgWhere(ctx context.Context, where string, arg any) (*org.Organization, error) {
-	row := s.read.QueryRowContext(ctx, s.rebind(`SELECT `+orgColumns+` FROM organizations WHERE `+where), arg)
+	row := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT `+orgColumns+` FROM organizations WHERE `+where), arg)
 	o, err := scanOrg(row)
 	if err != nil {
 		return nil, translate(err, "organisation")
@@ -105,13 +105,13 @@ func (s *Store) orgWhere(ctx context.Context, where string, arg any) (*org.Organ
 // one (every page then says so): one indexed-size query, not a listing.
 func (s *Store) HasDemoOrganization(ctx context.Context) (bool, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM organizations WHERE demo LIMIT 1) d`).Scan(&n)
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM organizations WHERE demo LIMIT 1) d`).Scan(&n)
 	return n > 0, translate(err, "organisations")
 }
 
 // Organizations lists every organisation by name.
 func (s *Store) Organizations(ctx context.Context) ([]*org.Organization, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+orgColumns+` FROM organizations ORDER BY name, slug`)
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT `+orgColumns+` FROM organizations ORDER BY name, slug`)
 	if err != nil {
 		return nil, translate(err, "organisations")
 	}

@@ -93,7 +93,7 @@ func (sc *Scoped) SaveProfile(ctx context.Context, o *org.Organization, p *org.P
 // TailoringOverrides returns the organisation's overrides by item id.
 func (sc *Scoped) TailoringOverrides(ctx context.Context) (map[string]tailoring.Override, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT item_id, applicable, justification, created_by, created_at FROM tailoring_overrides WHERE org_id = ?`), sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT item_id, applicable, justification, created_by, created_at FROM tailoring_overrides WHERE org_id = ?`), sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "tailoring overrides")
 	}

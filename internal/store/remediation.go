@@ -31,13 +31,14 @@ const remediationQuery = `
 // sorted in memory; the total is counted in the same pass. The rows' Why
 // is left to the findings service.
 func (sc *Scoped) Remediation(ctx context.Context, offset, limit int) ([]*check.Priority, int, error) {
+	ctx = heavy(ctx) // over many rows: on the heavy pool
 	s := sc.s
 	if limit <= 0 {
 		limit = 100
 	}
 	offset = max(offset, 0)
 	var total int
-	rows, err := s.read.QueryContext(ctx, s.rebind(remediationQuery), sc.org.ID, limit, offset)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(remediationQuery), sc.org.ID, limit, offset)
 	if err != nil {
 		return nil, 0, translate(err, "findings")
 	}
@@ -84,10 +85,11 @@ const trendQuery = `WITH marks AS (
 // An asset scanned once has all its findings new. A scan is known to have
 // covered an asset by the findings it reported there.
 func (sc *Scoped) FindingsTrend(ctx context.Context) (*check.Trend, error) {
+	ctx = heavy(ctx) // over many rows: on the heavy pool
 	s := sc.s
 	// Each place's two newest imports are kept (finding_places): only
 	// their findings are read.
-	rows, err := s.read.QueryContext(ctx, s.rebind(trendQuery), sc.org.ID, sc.org.ID, sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(trendQuery), sc.org.ID, sc.org.ID, sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "findings")
 	}

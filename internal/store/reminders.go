@@ -42,7 +42,7 @@ func (sc *Scoped) Reminders(ctx context.Context, dueOn string) ([]*workforce.Rem
 	if dueOn != "" {
 		q, args = q+` AND r.sent_at = '' AND r.scheduled_for <= ?`, append(args, dueOn)
 	}
-	rows, err := s.read.QueryContext(ctx, s.rebind(q+` GROUP BY r.id, r.subject, r.body, r.audience, r.scheduled_for, r.sent_at, r.created_by, r.created_at ORDER BY r.scheduled_for DESC, r.created_at DESC`), args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(q+` GROUP BY r.id, r.subject, r.body, r.audience, r.scheduled_for, r.sent_at, r.created_by, r.created_at ORDER BY r.scheduled_for DESC, r.created_at DESC`), args...)
 	if err != nil {
 		return nil, translate(err, "reminders")
 	}
@@ -72,7 +72,7 @@ func (sc *Scoped) Reminders(ctx context.Context, dueOn string) ([]*workforce.Rem
 // Deliveries returns who was sent a reminder, what, and when.
 func (sc *Scoped) Deliveries(ctx context.Context, reminderID string) ([]*workforce.Delivery, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT d.reminder_id, d.person_id, p.name, d.email, d.subject, d.body, d.status, d.error, d.at
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT d.reminder_id, d.person_id, p.name, d.email, d.subject, d.body, d.status, d.error, d.at
 		FROM reminder_deliveries d JOIN reminders r ON r.id = d.reminder_id JOIN people p ON p.id = d.person_id
 		WHERE r.id = ? AND r.org_id = ? ORDER BY p.name`), reminderID, sc.org.ID)
 	if err != nil {

@@ -32,7 +32,7 @@ func (sc *Scoped) RiskSettings(ctx context.Context) (risk.Scales, int, error) {
 	s := sc.s
 	var raw string
 	var months int
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT scales, review_months FROM risk_settings WHERE org_id = ?`), sc.org.ID).Scan(&raw, &months)
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT scales, review_months FROM risk_settings WHERE org_id = ?`), sc.org.ID).Scan(&raw, &months)
 	if errors.Is(err, sql.ErrNoRows) {
 		return risk.Default(), risk.DefaultReviewMonths, nil
 	}
@@ -112,7 +112,7 @@ func scanAsset(row scanner) (*risk.Asset, error) {
 // Assets returns the inventory in name order.
 func (sc *Scoped) Assets(ctx context.Context) ([]*risk.Asset, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT `+assetColumns+` FROM assets WHERE org_id = ? ORDER BY lower(name)`), sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+assetColumns+` FROM assets WHERE org_id = ? ORDER BY lower(name)`), sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "assets")
 	}
@@ -146,7 +146,7 @@ func (sc *Scoped) AssetNames(ctx context.Context) (byName, byID map[string]strin
 // Asset returns one asset. Errors: NotFound.
 func (sc *Scoped) Asset(ctx context.Context, id string) (*risk.Asset, error) {
 	s := sc.s
-	a, err := scanAsset(s.read.QueryRowContext(ctx, s.rebind(`SELECT `+assetColumns+` FROM assets WHERE id = ? AND org_id = ?`), id, sc.org.ID))
+	a, err := scanAsset(s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT `+assetColumns+` FROM assets WHERE id = ? AND org_id = ?`), id, sc.org.ID))
 	return a, translate(err, "asset")
 }
 
@@ -349,7 +349,7 @@ func (sc *Scoped) ApplyAssetPlan(ctx context.Context, p *risk.AssetPlan) error {
 // Flows returns the data flows.
 func (sc *Scoped) Flows(ctx context.Context) ([]*risk.Flow, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT id, from_asset, to_asset, description, encrypted FROM asset_flows WHERE org_id = ? ORDER BY id`), sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT id, from_asset, to_asset, description, encrypted FROM asset_flows WHERE org_id = ? ORDER BY id`), sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "flows")
 	}
@@ -411,7 +411,7 @@ func (sc *Scoped) DeleteFlow(ctx context.Context, id string) error {
 // Vulnerabilities returns the vulnerabilities, oldest first.
 func (sc *Scoped) Vulnerabilities(ctx context.Context) ([]*risk.Vulnerability, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT id, title, description, kind, status, item_id, assessment_id, check_id, check_result_id, created_at FROM vulnerabilities WHERE org_id = ? ORDER BY created_at, id`), sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT id, title, description, kind, status, item_id, assessment_id, check_id, check_result_id, created_at FROM vulnerabilities WHERE org_id = ? ORDER BY created_at, id`), sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "vulnerabilities")
 	}
@@ -532,7 +532,7 @@ func (sc *Scoped) risks(ctx context.Context, only string) ([]*risk.Risk, error) 
 	if only != "" {
 		where, args = where+" AND id = ?", append(args, only)
 	}
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT `+riskColumns+` FROM risks WHERE `+where+` ORDER BY number`), args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+riskColumns+` FROM risks WHERE `+where+` ORDER BY number`), args...)
 	if err != nil {
 		return nil, translate(err, "risks")
 	}
@@ -557,7 +557,7 @@ func (sc *Scoped) risks(ctx context.Context, only string) ([]*risk.Risk, error) 
 		where += " AND r.id = ?"
 	}
 	for _, link := range []struct{ table, col string }{{"risk_assets", "asset_id"}, {"risk_vulnerabilities", "vulnerability_id"}} {
-		rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT l.risk_id, l.`+link.col+` FROM `+link.table+` l JOIN risks r ON r.id = l.risk_id WHERE `+where+` ORDER BY l.risk_id, l.`+link.col), args...)
+		rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT l.risk_id, l.`+link.col+` FROM `+link.table+` l JOIN risks r ON r.id = l.risk_id WHERE `+where+` ORDER BY l.risk_id, l.`+link.col), args...)
 		if err != nil {
 			return nil, translate(err, "risks")
 		}
@@ -768,7 +768,7 @@ const actionColumns = "id, risk_id, title, owner, due, status, completed_on, not
 // Actions returns every action of the plan.
 func (sc *Scoped) Actions(ctx context.Context) ([]*risk.Action, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT `+actionColumns+` FROM risk_actions WHERE org_id = ? ORDER BY risk_id, created_at, id`), sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+actionColumns+` FROM risk_actions WHERE org_id = ? ORDER BY risk_id, created_at, id`), sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "actions")
 	}
@@ -831,6 +831,7 @@ func (sc *Scoped) SaveAction(ctx context.Context, a *risk.Action) error {
 
 // RiskRegister loads the whole register with the organisation's scales.
 func (sc *Scoped) RiskRegister(ctx context.Context, catalog *risk.Threats) (*risk.Register, error) {
+	ctx = heavy(ctx) // over many rows: on the heavy pool
 	g := &risk.Register{Catalog: catalog}
 	var err error
 	if g.Scales, _, err = sc.RiskSettings(ctx); err != nil {
@@ -880,7 +881,7 @@ func scanAnalysis(row scanner) (*risk.Analysis, error) {
 // Analyses returns the risk analyses, newest first.
 func (sc *Scoped) Analyses(ctx context.Context) ([]*risk.Analysis, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT `+analysisColumns+` FROM risk_analyses WHERE org_id = ? ORDER BY version DESC`), sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+analysisColumns+` FROM risk_analyses WHERE org_id = ? ORDER BY version DESC`), sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "risk analyses")
 	}
@@ -899,7 +900,7 @@ func (sc *Scoped) Analyses(ctx context.Context) ([]*risk.Analysis, error) {
 // Analysis returns one risk analysis. Errors: NotFound.
 func (sc *Scoped) Analysis(ctx context.Context, id string) (*risk.Analysis, error) {
 	s := sc.s
-	a, err := scanAnalysis(s.read.QueryRowContext(ctx, s.rebind(`SELECT `+analysisColumns+` FROM risk_analyses WHERE id = ? AND org_id = ?`), id, sc.org.ID))
+	a, err := scanAnalysis(s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT `+analysisColumns+` FROM risk_analyses WHERE id = ? AND org_id = ?`), id, sc.org.ID))
 	return a, translate(err, "risk analysis")
 }
 
@@ -908,7 +909,7 @@ func (sc *Scoped) Analysis(ctx context.Context, id string) (*risk.Analysis, erro
 func (sc *Scoped) AnalysisSnapshot(ctx context.Context, id string) ([]byte, error) {
 	s := sc.s
 	var snap string
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT snapshot FROM risk_analyses WHERE id = ? AND org_id = ?`), id, sc.org.ID).Scan(&snap)
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT snapshot FROM risk_analyses WHERE id = ? AND org_id = ?`), id, sc.org.ID).Scan(&snap)
 	if err != nil {
 		return nil, translate(err, "risk analysis")
 	}
@@ -1066,7 +1067,7 @@ func (sc *Scoped) SaveUpload(ctx context.Context, kind, filename, sha string, co
 func (sc *Scoped) Upload(ctx context.Context, kind, id string) (filename string, content []byte, err error) {
 	s := sc.s
 	var enc string
-	err = s.read.QueryRowContext(ctx, s.rebind(`SELECT filename, content FROM pending_uploads WHERE id = ? AND org_id = ? AND kind = ?`), id, sc.org.ID, kind).Scan(&filename, &enc)
+	err = s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT filename, content FROM pending_uploads WHERE id = ? AND org_id = ? AND kind = ?`), id, sc.org.ID, kind).Scan(&filename, &enc)
 	if err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return "", nil, errs.New(errs.NotFound, "that upload is no longer kept (applied already, or more than a day old): upload the file again")

@@ -76,7 +76,7 @@ func (sc *Scoped) SetIdleTimeout(ctx context.Context, d time.Duration) error {
 // they are not a member.
 func (s *Store) Membership(ctx context.Context, orgID, userID string) (auth.Role, error) {
 	var role string
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT role FROM memberships WHERE org_id = ? AND user_id = ?`), orgID, userID).Scan(&role)
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT role FROM memberships WHERE org_id = ? AND user_id = ?`), orgID, userID).Scan(&role)
 	if err != nil {
 		return "", translate(err, "membership")
 	}

@@ -45,7 +45,7 @@ func (sc *Scoped) RecordScorecardInput(ctx context.Context, in *assessment.Input
 // ScorecardInputs returns the newest input of each goal and source.
 func (sc *Scoped) ScorecardInputs(ctx context.Context) ([]assessment.Input, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT goal_id, source, label, status, detail, ref, observed_at FROM (
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT goal_id, source, label, status, detail, ref, observed_at FROM (
 		SELECT *, ROW_NUMBER() OVER (PARTITION BY goal_id, source ORDER BY observed_at DESC, id DESC) AS n FROM scorecard_inputs WHERE org_id = ?) newest
 		WHERE n = 1 ORDER BY goal_id, source`), sc.org.ID)
 	if err != nil {

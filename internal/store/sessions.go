@@ -42,7 +42,7 @@ func (s *Store) ReplaceSession(ctx context.Context, oldID string, ss *auth.Sessi
 
 // Session returns a session by ID. Errors: NotFound.
 func (s *Store) Session(ctx context.Context, id string) (*auth.Session, error) {
-	ss, err := scanSession(s.read.QueryRowContext(ctx, s.rebind(`SELECT `+sessionColumns+` FROM sessions WHERE id = ?`), id))
+	ss, err := scanSession(s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT `+sessionColumns+` FROM sessions WHERE id = ?`), id))
 	if err != nil {
 		return nil, translate(err, "session")
 	}
@@ -78,7 +78,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID string) (int64, e
 
 // UserSessions lists a user's sessions, newest first.
 func (s *Store) UserSessions(ctx context.Context, userID string) ([]*auth.Session, error) {
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT `+sessionColumns+` FROM sessions WHERE user_id = ? ORDER BY created_at DESC`), userID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+sessionColumns+` FROM sessions WHERE user_id = ? ORDER BY created_at DESC`), userID)
 	if err != nil {
 		return nil, translate(err, "sessions")
 	}
@@ -113,7 +113,7 @@ func (s *Store) RecordLoginFailure(ctx context.Context, at, since time.Time, key
 // LoginFailures counts the failures under key since a time.
 func (s *Store) LoginFailures(ctx context.Context, key string, since time.Time) (int, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM login_failures WHERE key = ? AND at >= ?`), key, formatTime(since)).Scan(&n)
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM login_failures WHERE key = ? AND at >= ?`), key, formatTime(since)).Scan(&n)
 	return n, translate(err, "login failures")
 }
 

@@ -53,7 +53,7 @@ func (sc *Scoped) RemoveSSO(ctx context.Context) error {
 // SSO returns an organisation's SSO set-up. Errors: NotFound when it has none.
 func (s *Store) SSO(ctx context.Context, orgID string) (*SSOConfig, error) {
 	c := SSOConfig{OrgID: orgID}
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT issuer, client_id, client_secret_sealed, email_domain FROM org_sso WHERE org_id = ?`), orgID).
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT issuer, client_id, client_secret_sealed, email_domain FROM org_sso WHERE org_id = ?`), orgID).
 		Scan(&c.Issuer, &c.ClientID, &c.SecretSealed, &c.EmailDomain)
 	if err != nil {
 		return nil, translate(err, "SSO set-up")

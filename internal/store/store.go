@@ -35,9 +35,13 @@ type Store struct {
 	engine string
 	// write takes every mutation; on SQLite it is one connection, so writers
 	// queue in the process instead of failing with SQLITE_BUSY. read serves
-	// queries from a pool. On PostgreSQL both are the same pool.
+	// queries from a pool. On PostgreSQL both are the same pool. heavy is a
+	// small pool of its own for the reads that go over many rows (the open
+	// findings, the trend, every account, a whole register), so that the
+	// light pages never wait behind them for a connection.
 	write *sql.DB
 	read  *sql.DB
+	heavy *sql.DB
 	where string // the database, without credentials, for messages
 	now   func() time.Time
 	// progress and locks are shared by the copies WithClock makes.
@@ -141,7 +145,14 @@ func openSQLite(path string) (*Store, error) {
 		return nil, errs.Wrap(errs.Invalid, "database "+path, err)
 	}
 	read.SetMaxOpenConns(4)
-	return &Store{engine: SQLite, write: write, read: read, where: "SQLite file " + file}, nil
+	heavy, err := sql.Open("sqlite", base+rq.Encode())
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, errs.Wrap(errs.Invalid, "database "+path, err)
+	}
+	heavy.SetMaxOpenConns(heavyConns)
+	return &Store{engine: SQLite, write: write, read: read, heavy: heavy, where: "SQLite file " + file}, nil
 }
 
 func openPostgres(dsn string, opt Options) (*Store, error) {
@@ -164,7 +175,15 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(5)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	return &Store{engine: Postgres, write: db, read: db, where: "PostgreSQL at " + u.Host + u.Path}, nil
+	heavy, err := sql.Open("pgx", u.String())
+	if err != nil {
+		db.Close()
+		return nil, errs.Wrap(errs.Invalid, "database "+redact(dsn), err)
+	}
+	heavy.SetMaxOpenConns(heavyConns)
+	heavy.SetMaxIdleConns(1)
+	heavy.SetConnMaxIdleTime(5 * time.Minute)
+	return &Store{engine: Postgres, write: db, read: db, heavy: heavy, where: "PostgreSQL at " + u.Host + u.Path}, nil
 }
 
 // redact removes the password from a database URL.
@@ -207,9 +226,11 @@ func (s *Store) Ping(ctx context.Context) error {
 	if err := s.write.PingContext(ctx); err != nil {
 		return errs.Wrap(errs.Unavailable, "cannot reach the database ("+s.where+")", err)
 	}
-	if s.read != s.write {
-		if err := s.read.PingContext(ctx); err != nil {
-			return errs.Wrap(errs.Unavailable, "cannot reach the database ("+s.where+")", err)
+	for _, db := range []*sql.DB{s.read, s.heavy} {
+		if db != s.write {
+			if err := db.PingContext(ctx); err != nil {
+				return errs.Wrap(errs.Unavailable, "cannot reach the database ("+s.where+")", err)
+			}
 		}
 	}
 	return nil
@@ -217,11 +238,27 @@ func (s *Store) Ping(ctx context.Context) error {
 
 // Close releases the database.
 func (s *Store) Close() error {
-	err := s.write.Close()
+	err := errors.Join(s.write.Close(), s.heavy.Close())
 	if s.read != s.write {
 		err = errors.Join(err, s.read.Close())
 	}
 	return err
+}
+
+// heavyConns is how many connections the reads over many rows share.
+const heavyConns = 2
+
+type heavyKey struct{}
+
+// heavy marks ctx as a read over many rows: it runs on the heavy pool.
+func heavy(ctx context.Context) context.Context { return context.WithValue(ctx, heavyKey{}, true) }
+
+// reader is the pool a read in ctx runs on.
+func (s *Store) reader(ctx context.Context) *sql.DB {
+	if ctx.Value(heavyKey{}) != nil {
+		return s.heavy
+	}
+	return s.read
 }
 
 // rebind turns the ? placeholders the queries are written with into
@@ -311,6 +348,6 @@ func (s *Store) Pragma(ctx context.Context, name string) (string, error) {
 		return "", errs.New(errs.Invalid, "PRAGMA is SQLite's")
 	}
 	var v string
-	err := s.read.QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
+	err := s.reader(ctx).QueryRowContext(ctx, "PRAGMA "+name).Scan(&v)
 	return v, translate(err, "pragma")
 }

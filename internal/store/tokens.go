@@ -43,7 +43,7 @@ func (sc *Scoped) CreateAPIToken(ctx context.Context, t *auth.APIToken) error {
 // APITokens lists the organisation's tokens, newest first.
 func (sc *Scoped) APITokens(ctx context.Context) ([]*auth.APIToken, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT `+tokenColumns+` FROM api_tokens WHERE org_id = ? ORDER BY created_at DESC`), sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+tokenColumns+` FROM api_tokens WHERE org_id = ? ORDER BY created_at DESC`), sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "API tokens")
 	}
@@ -77,7 +77,7 @@ func (sc *Scoped) RevokeAPIToken(ctx context.Context, id string) error {
 
 // APITokenByHash finds a token by its hash. Errors: NotFound.
 func (s *Store) APITokenByHash(ctx context.Context, hash string) (*auth.APIToken, error) {
-	return scanToken(s.read.QueryRowContext(ctx, s.rebind(`SELECT `+tokenColumns+` FROM api_tokens WHERE token_hash = ?`), hash))
+	return scanToken(s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT `+tokenColumns+` FROM api_tokens WHERE token_hash = ?`), hash))
 }
 
 // TouchAPIToken records a token's use.

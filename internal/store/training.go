@@ -14,7 +14,7 @@ import (
 // TrainingProgram returns the organisation's modules and rules.
 func (sc *Scoped) TrainingProgram(ctx context.Context) (*workforce.Program, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT id, code, title, description, minutes, due_days, recur_months, items, created_at FROM training_modules WHERE org_id = ? ORDER BY created_at, code`), sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT id, code, title, description, minutes, due_days, recur_months, items, created_at FROM training_modules WHERE org_id = ? ORDER BY created_at, code`), sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "training modules")
 	}
@@ -40,7 +40,7 @@ func (sc *Scoped) TrainingProgram(ctx context.Context) (*workforce.Program, erro
 	if err := rows.Err(); err != nil {
 		return nil, translate(err, "training modules")
 	}
-	rows, err = s.read.QueryContext(ctx, s.rebind(`SELECT id, module, positions, departments, types, min_access FROM training_rules WHERE org_id = ? ORDER BY created_at, id`), sc.org.ID)
+	rows, err = s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT id, module, positions, departments, types, min_access FROM training_rules WHERE org_id = ? ORDER BY created_at, id`), sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "training rules")
 	}
@@ -146,7 +146,7 @@ func (sc *Scoped) Completions(ctx context.Context, personID string) ([]*workforc
 	if personID != "" {
 		q, args = q+` AND person_id = ?`, append(args, personID)
 	}
-	rows, err := s.read.QueryContext(ctx, s.rebind(q+` ORDER BY completed_on DESC, id`), args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(q+` ORDER BY completed_on DESC, id`), args...)
 	if err != nil {
 		return nil, translate(err, "completions")
 	}
@@ -210,6 +210,7 @@ const peopleSlice = 5000
 // EachPeopleSlice hands fn the roster in slices, in the order of their
 // ids, each with the slice's training completions.
 func (sc *Scoped) EachPeopleSlice(ctx context.Context, fn func([]*workforce.Person, []*workforce.Completion) error) error {
+	ctx = heavy(ctx) // over many rows: on the heavy pool
 	s := sc.s
 	after := ""
 	for {
@@ -218,7 +219,7 @@ func (sc *Scoped) EachPeopleSlice(ctx context.Context, fn func([]*workforce.Pers
 			return err
 		}
 		first, last := people[0].ID, people[len(people)-1].ID
-		rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT id, person_id, module, completed_on FROM training_completions WHERE org_id = ? AND person_id >= ? AND person_id <= ?`), sc.org.ID, first, last)
+		rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT id, person_id, module, completed_on FROM training_completions WHERE org_id = ? AND person_id >= ? AND person_id <= ?`), sc.org.ID, first, last)
 		if err != nil {
 			return translate(err, "completions")
 		}

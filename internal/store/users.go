@@ -112,7 +112,7 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*auth.User, erro
 }
 
 func (s *Store) userWhere(ctx context.Context, where string, arg any) (*auth.User, error) {
-	u, err := scanUser(s.read.QueryRowContext(ctx, s.rebind(`SELECT `+userColumns+` FROM users WHERE `+where), arg))
+	u, err := scanUser(s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT `+userColumns+` FROM users WHERE `+where), arg))
 	if err != nil {
 		return nil, translate(err, "user")
 	}
@@ -121,7 +121,7 @@ func (s *Store) userWhere(ctx context.Context, where string, arg any) (*auth.Use
 
 // Users lists every user by email.
 func (s *Store) Users(ctx context.Context) ([]*auth.User, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY email`)
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY email`)
 	if err != nil {
 		return nil, translate(err, "users")
 	}
@@ -181,7 +181,7 @@ func (s *Store) RemoveMembership(ctx context.Context, orgID, userID string) erro
 
 // Memberships lists the organisations a user belongs to, by name.
 func (s *Store) Memberships(ctx context.Context, userID string) ([]auth.Membership, error) {
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT o.id, o.slug, o.name, o.entity_type, o.workforce_size, o.sites, o.demo, o.created_at, o.updated_at, o.require_mfa, o.idle_timeout_seconds, m.role
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT o.id, o.slug, o.name, o.entity_type, o.workforce_size, o.sites, o.demo, o.created_at, o.updated_at, o.require_mfa, o.idle_timeout_seconds, m.role
 		FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = ? ORDER BY o.name, o.slug`), userID)
 	if err != nil {
 		return nil, translate(err, "memberships")
@@ -201,7 +201,7 @@ func (s *Store) Memberships(ctx context.Context, userID string) ([]auth.Membersh
 
 // Members lists an organisation's users with their roles, by email.
 func (s *Store) Members(ctx context.Context, orgID string) ([]auth.Member, error) {
-	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT u.id, u.email, u.name, u.password_hash, u.disabled, u.password_changed_at, u.created_at, u.updated_at, m.role
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT u.id, u.email, u.name, u.password_hash, u.disabled, u.password_changed_at, u.created_at, u.updated_at, m.role
 		FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_id = ? ORDER BY u.email`), orgID)
 	if err != nil {
 		return nil, translate(err, "members")
@@ -247,7 +247,7 @@ func scanUser(sc scanner) (*auth.User, error) {
 // CountUsers says how many users exist.
 func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	var n int
-	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
 	return n, translate(err, "users")
 }
 
@@ -306,7 +306,7 @@ func (s *Store) CreateFirstOwner(ctx context.Context, o *org.Organization, u *au
 // belongs to; zero when none sets one.
 func (s *Store) UserIdleTimeout(ctx context.Context, userID string) (time.Duration, error) {
 	var secs sql.NullInt64
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT MIN(o.idle_timeout_seconds) FROM memberships m JOIN organizations o ON o.id = m.org_id
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT MIN(o.idle_timeout_seconds) FROM memberships m JOIN organizations o ON o.id = m.org_id
 		WHERE m.user_id = ? AND o.idle_timeout_seconds > 0`), userID).Scan(&secs)
 	return time.Duration(secs.Int64) * time.Second, translate(err, "idle timeout")
 }

@@ -133,7 +133,7 @@ func (sc *Scoped) peopleAfter(ctx context.Context, after string) ([]*workforce.P
 // queryPeople reads the people a query selects.
 func (sc *Scoped) queryPeople(ctx context.Context, q string, args []any) ([]*workforce.Person, error) {
 	s := sc.s
-	rows, err := s.read.QueryContext(ctx, s.rebind(q), args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, translate(err, "people")
 	}
@@ -284,7 +284,7 @@ func (sc *Scoped) openChecklist(ctx context.Context, tx *sql.Tx, p *workforce.Pe
 func (sc *Scoped) RosterMapping(ctx context.Context) (workforce.Mapping, error) {
 	s := sc.s
 	var raw string
-	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT mapping FROM roster_settings WHERE org_id = ?`), sc.org.ID).Scan(&raw)
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT mapping FROM roster_settings WHERE org_id = ?`), sc.org.ID).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -424,7 +424,7 @@ func (sc *Scoped) Checklists(ctx context.Context, personID string) ([]*workforce
 	if personID != "" {
 		q, args = q+` AND person_id = ?`, append(args, personID)
 	}
-	rows, err := s.read.QueryContext(ctx, s.rebind(q+` ORDER BY done, opened_at, id`), args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(q+` ORDER BY done, opened_at, id`), args...)
 	if err != nil {
 		return nil, translate(err, "termination checklists")
 	}
@@ -493,7 +493,7 @@ func (sc *Scoped) Sanctions(ctx context.Context, personID string) ([]*workforce.
 	if personID != "" {
 		q, args = q+` AND person_id = ?`, append(args, personID)
 	}
-	rows, err := s.read.QueryContext(ctx, s.rebind(q+` ORDER BY date DESC, id`), args...)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(q+` ORDER BY date DESC, id`), args...)
 	if err != nil {
 		return nil, translate(err, "sanctions")
 	}
