@@ -180,8 +180,11 @@ func (s *Store) keepFindingsState(ctx context.Context, tx *sql.Tx, importID stri
 		SELECT DISTINCT org_id, place, import_id, scanned_at FROM findings WHERE import_id = ?`+newestPlace), importID); err != nil {
 		return translate(err, "findings")
 	}
+	// Only what no import at or before this one reported is written: on a
+	// rescan, nearly nothing.
 	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO finding_firsts (org_id, place, vuln_id, first_seen)
-		SELECT DISTINCT org_id, place, vuln_id, scanned_at FROM findings WHERE import_id = ?
+		SELECT DISTINCT f.org_id, f.place, f.vuln_id, f.scanned_at FROM findings f WHERE f.import_id = ? AND NOT EXISTS (SELECT 1 FROM finding_firsts x
+			WHERE x.org_id = f.org_id AND x.place = f.place AND x.vuln_id = f.vuln_id AND x.first_seen <= f.scanned_at)
 		ON CONFLICT (org_id, place, vuln_id) DO UPDATE SET first_seen = excluded.first_seen
 		WHERE excluded.first_seen < finding_firsts.first_seen`), importID); err != nil {
 		return translate(err, "findings")
