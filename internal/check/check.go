@@ -1,39 +1,31 @@
-// Package check is the vocabulary of the automated checks, and holds no
-// evaluation: the catalog of checks (each with the CPG and the Security
-// Rule provisions it verifies and the basis of its thresholds), a
-// result with the records behind its verdict, the settings an
-// organisation may change, and the open finding and remediation row the
-// store reads out. The checks themselves run in internal/checkrun; the
-// remediation order is explained in internal/findings.
+// Package check is the catalog of the automated checks (each with the CPG
+// and the Security Rule provisions it verifies and the basis of its
+// thresholds) and the names the program uses for their rows, which the
+// store defines and keeps: a result with the records behind its verdict,
+// the settings an organisation may change (their defaults here), the open
+// finding and the remediation and trend rows. The checks run in
+// internal/checkrun; the remediation order is explained in
+// internal/findings. The store is given the catalog when it is opened.
 package check
 
 import (
 	"slices"
-	"strings"
-	"time"
 
-	"github.com/safeguard-health/safeguard/internal/assessment"
+	"github.com/safeguard-health/safeguard/internal/store"
 )
 
 // Status is a check's verdict.
-type Status string
+type Status = store.CheckStatus
 
 // The verdicts.
 const (
-	Pass    Status = "pass"
-	Fail    Status = "fail"
-	Unknown Status = "unknown" // the data to decide is not there
+	Pass    = store.CheckPass
+	Fail    = store.CheckFail
+	Unknown = store.CheckUnknown // the data to decide is not there
 )
 
 // A Check is one automated verification.
-type Check struct {
-	ID       string   `json:"id"`
-	Title    string   `json:"title"`
-	Goal     string   `json:"goal"`            // the CPG it verifies, or "" when it verifies Security Rule provisions only
-	Items    []string `json:"items"`           // the Security Rule provisions it supports
-	Verifies string   `json:"verifies"`        // what it looks for, in words
-	Basis    string   `json:"basis,omitempty"` // where its thresholds come from
-}
+type Check = store.CheckDef
 
 // Catalog lists the checks, in the order they run and are shown.
 var Catalog = []Check{
@@ -68,57 +60,17 @@ func ByID(id string) (Check, bool) {
 
 // A Record is one record behind a verdict: an account or a finding, why
 // it counts against the check, and how much (higher first).
-type Record struct {
-	Kind   string `json:"kind"` // account, finding
-	ID     string `json:"id"`
-	Label  string `json:"label"` // the login, or CVE on host
-	Reason string `json:"reason"`
-	Weight int    `json:"weight"`
-}
+type Record = store.CheckRecord
 
 // Result is one check's outcome.
-type Result struct {
-	Check      Check                 `json:"check"`
-	ID         string                `json:"id,omitempty"` // the stored result
-	Status     Status                `json:"status"`
-	GoalStatus assessment.GoalStatus `json:"goal_status"`
-	Counts     map[string]int        `json:"counts"`
-	Detail     string                `json:"detail"`
-	Records    []Record              `json:"records"`
-	// RecordCount is how many records the stored result has, when Records
-	// holds one page of them (or none).
-	RecordCount int       `json:"record_count"`
-	At          time.Time `json:"at"`
-}
-
-// Input is the result as a dated input of the scorecard for goal (the
-// check's CPG or one of its Security Rule items).
-func (r *Result) Input(goal string) assessment.Input {
-	return assessment.Input{Goal: goal, Source: "check:" + r.Check.ID, Label: "Check: " + r.Check.Title, Date: r.At,
-		Status: r.GoalStatus, Detail: r.Detail, Ref: r.ID}
-}
-
-// Goals lists what the result is an input of: the check's CPG and its
-// Security Rule items.
-func (r *Result) Goals() []string {
-	var out []string
-	if r.Check.Goal != "" {
-		out = append(out, r.Check.Goal)
-	}
-	return append(out, r.Check.Items...)
-}
+type Result = store.CheckResult
 
 // Settings are the thresholds an organisation may set; zero values take
-// the defaults.
-type Settings struct {
-	DormantDays     int `json:"dormant_days"`      // no sign-in for this long: dormant (90)
-	UnusedDays      int `json:"unused_days"`       // never signed in this long after creation: unused (30)
-	PasswordMaxDays int `json:"password_max_days"` // a password older than this is stale (365)
-	KEVWindowDays   int `json:"kev_window_days"`   // days to remediate a KEV finding; 0: each entry's own window from the catalog
-}
+// the defaults (WithDefaults).
+type Settings = store.CheckSettings
 
-// WithDefaults fills the zero thresholds.
-func (s Settings) WithDefaults() Settings {
+// WithDefaults fills the zero thresholds of s.
+func WithDefaults(s Settings) Settings {
 	if s.DormantDays <= 0 {
 		s.DormantDays = 90
 	}
@@ -131,31 +83,30 @@ func (s Settings) WithDefaults() Settings {
 	return s
 }
 
-// OpenFinding is a finding of the newest scan of its asset or host, with
-// what the check weighs it by.
-type OpenFinding struct {
-	ID         string  `json:"finding"`
-	CVE        string  `json:"cve,omitempty"`
-	VulnID     string  `json:"vuln_id"`
-	Host       string  `json:"host,omitempty"`
-	Target     string  `json:"target,omitempty"`
-	CVSS       float64 `json:"cvss"`
-	AssetID    string  `json:"asset,omitempty"` // "" when no asset of the inventory matched
-	AssetName  string  `json:"asset_name,omitempty"`
-	Internet   bool    `json:"internet_facing"` // the asset is internet-facing
-	EPHI       bool    `json:"ephi"`            // the asset creates, receives, maintains or transmits ePHI
-	Records    int64   `json:"ephi_records"`    // ePHI records the asset holds
-	FirstSeen  string  `json:"first_seen"`
-	AsOf       string  `json:"as_of"`               // the day of the scan it is open in
-	KEVAdded   string  `json:"kev_added,omitempty"` // "" when the CVE is not in the KEV catalog
-	KEVDue     string  `json:"kev_due,omitempty"`
-	Ransomware string  `json:"kev_ransomware,omitempty"`
-}
+// OpenFinding is a finding open in the newest scan that covered its asset
+// or host, with what the check weighs it by.
+type OpenFinding = store.OpenFinding
 
-// Where names where a finding is: its asset, or its host and target.
-func (f *OpenFinding) Where() string {
-	if f.AssetName != "" {
-		return f.AssetName
+// Priority is an open finding in the remediation order.
+type Priority = store.Priority
+
+// Trend compares each asset's or host's two newest scans.
+type Trend = store.Trend
+
+// TrendPlace is one asset's or host's change between its two newest scans.
+type TrendPlace = store.TrendPlace
+
+// CriticalityRank orders an asset's criticality; 0 is no asset.
+func CriticalityRank(c string) int {
+	switch c {
+	case "critical":
+		return 4
+	case "high":
+		return 3
+	case "moderate":
+		return 2
+	case "low":
+		return 1
 	}
-	return strings.Trim(f.Host+" "+f.Target, " ")
+	return 0
 }

@@ -54,7 +54,7 @@ func EvaluateTo(ctx context.Context, src Source, now time.Time, sink RecordSink)
 	if err != nil {
 		return nil, err
 	}
-	v := NewVuln(set.WithDefaults(), kev)
+	v := NewVuln(check.WithDefaults(set), kev)
 	if sink != nil {
 		v.SendTo(sink)
 	}

@@ -41,7 +41,7 @@ type Identity struct {
 // NewIdentity starts an evaluation; roster is the number of people on
 // the roster (the unique-credentials and leavers checks need one).
 func NewIdentity(set check.Settings, roster int) *Identity {
-	e := &Identity{set: set.WithDefaults(), roster: roster, counts: map[string]map[string]int{}, recs: map[string][]check.Record{}, nrec: map[string]int{}}
+	e := &Identity{set: check.WithDefaults(set), roster: roster, counts: map[string]map[string]int{}, recs: map[string][]check.Record{}, nrec: map[string]int{}}
 	for _, id := range []string{"identity.mfa", "identity.leavers", "identity.unique", "identity.separate", "identity.dormant"} {
 		e.counts[id] = map[string]int{}
 	}

@@ -174,7 +174,7 @@ linked to the result behind it.`,
 					return err
 				}
 			}
-			eff := cur.WithDefaults()
+			eff := check.WithDefaults(cur)
 			kev := "each KEV entry's own window (its due date less its date added)"
 			if eff.KEVWindowDays > 0 {
 				kev = fmt.Sprintf("%d days", eff.KEVWindowDays)

@@ -20,7 +20,9 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/identity"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
 
@@ -213,7 +215,9 @@ func (a *app) setupLog() error {
 // openStore opens the database named by --db and brings its schema up to
 // date.
 func (a *app) openStore(ctx context.Context) (*store.Store, error) {
-	s, err := store.Open(ctx, a.db, store.Options{})
+	// The store runs the account matching and reads the checks back by the
+	// rules' data, which it does not hold: given here.
+	s, err := store.Open(ctx, a.db, store.Options{Matching: identity.Matching, Checks: check.Catalog})
 	if err != nil {
 		return nil, err
 	}

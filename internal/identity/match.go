@@ -7,21 +7,11 @@ import (
 	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/ingest"
+	"github.com/safeguard-health/safeguard/internal/store"
 )
 
 // Account is an imported account with the person it was matched to.
-type Account struct {
-	ingest.Account
-	ID         string `json:"id"`
-	ImportID   string `json:"import"`
-	AsOf       string `json:"as_of"` // the day its export was imported
-	PersonID   string `json:"person,omitempty"`
-	PersonName string `json:"person_name,omitempty"`
-	PersonEnd  string `json:"person_end_date,omitempty"`
-	MatchRule  string `json:"match_rule,omitempty"`
-	MatchWhy   string `json:"match_explanation"`
-	Confidence string `json:"match_confidence,omitempty"`
-}
+type Account = store.Account
 
 // The rules an account is matched to a person by, strongest first.
 const (
@@ -36,56 +26,26 @@ const (
 // Rules lists them in the order they are tried.
 var Rules = []string{RuleEmployeeID, RuleEmail, RuleLogin, RuleUsername, RuleAdmin, RuleName}
 
-// The keys of an account a pass looks it up by (see Keyed).
-const (
-	KeyEmployeeID = "employee_id"
-	KeyEmail      = "email"
-	KeyLogin      = "login"
-	KeyAltLogin   = "alt_login"
-	KeyLocal      = "local"
-	KeyBase       = "base"
-	KeyName       = "name"
-)
-
-// What a pass compares an account's key with.
-const (
-	PersonEmployeeID = "person.employee_id" // the roster's employee id
-	PersonEmail      = "person.email"       // the person's work email
-	PersonEmailLocal = "person.email_local" // the work email's part before the @ (people with an email only)
-	PersonName       = "person.name"        // the person's name
-	MatchedAccount   = "account.local"      // the user name of an account matched by another rule than RuleAdmin
-)
-
-// A Pass is one step of the matching: accounts no earlier pass matched
-// are looked up by one of their keys against one field of the roster (or
-// of the accounts already matched). A unique pass picks no one when
-// several people share the key.
-type Pass struct {
-	Rule    string
-	Key     string // one of the Key constants
-	Against string // one of the Person constants, or MatchedAccount
-	Unique  bool
-}
-
 // Passes are the matching, in the order it runs: the store runs each as
 // one statement over every account of an import, so a million accounts
 // need no memory.
-var Passes = []Pass{
-	{RuleEmployeeID, KeyEmployeeID, PersonEmployeeID, false},
-	{RuleEmail, KeyEmail, PersonEmail, false},
-	{RuleLogin, KeyLogin, PersonEmail, false},
-	{RuleLogin, KeyAltLogin, PersonEmail, false},
-	{RuleUsername, KeyLocal, PersonEmailLocal, true},
-	{RuleAdmin, KeyBase, MatchedAccount, true},
-	{RuleName, KeyName, PersonName, true},
+var Passes = []store.MatchPass{
+	{Rule: RuleEmployeeID, Key: store.KeyEmployeeID, Against: store.PersonEmployeeID},
+	{Rule: RuleEmail, Key: store.KeyEmail, Against: store.PersonEmail},
+	{Rule: RuleLogin, Key: store.KeyLogin, Against: store.PersonEmail},
+	{Rule: RuleLogin, Key: store.KeyAltLogin, Against: store.PersonEmail},
+	{Rule: RuleUsername, Key: store.KeyLocal, Against: store.PersonEmailLocal, Unique: true},
+	{Rule: RuleAdmin, Key: store.KeyBase, Against: store.MatchedAccount, Unique: true},
+	{Rule: RuleName, Key: store.KeyName, Against: store.PersonName, Unique: true},
 }
 
+// Matching is what the store is opened with to match accounts to the
+// roster: the passes, and each rule's explanation.
+var Matching = store.Matching{Passes: Passes, Explain: Explain}
+
 // Keyed is an account read from an export with the keys the passes look
-// it up by, each compared lower case.
-type Keyed struct {
-	*ingest.Account
-	LoginKey, AltKey, LocalKey, BaseKey, EmailKey, NameKey string
-}
+// it up by.
+type Keyed = store.KeyedAccount
 
 // Key computes an account's keys.
 func Key(a *ingest.Account) *Keyed {

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
-	"github.com/safeguard-health/safeguard/internal/identity"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 )
 
@@ -39,7 +38,7 @@ func boolInt(b bool) int {
 // imported before. A file imported before (the same SHA-256) is recognised
 // and nothing is written. A failed import leaves nothing but an audit entry
 // saying why.
-func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, size int64, read func(emit func(*identity.Keyed) error) (*ingest.AccountsInfo, error), after ...TxFunc) (*AccountsImport, error) {
+func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, size int64, read func(emit func(*KeyedAccount) error) (*ingest.AccountsInfo, error), after ...TxFunc) (*AccountsImport, error) {
 	s := sc.s
 	out := &AccountsImport{}
 	err := s.audited(ctx, func(tx *sql.Tx) (change, error) {
@@ -59,7 +58,7 @@ func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, 
 		out.Replaced = int(n)
 		ins := s.newInserter(ctx, tx, "accounts", accountColumns, "accounts")
 		defer ins.close()
-		info, err := pipe(ctx, read, func(a *identity.Keyed) error {
+		info, err := pipe(ctx, read, func(a *KeyedAccount) error {
 			if a.Source != format {
 				return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d is a %s account, not %s", file, a.Line, a.Source, format))
 			}
@@ -187,7 +186,7 @@ func (sc *Scoped) MatchAccounts(ctx context.Context) (map[string]int, error) {
 	return out, err
 }
 
-// matchAccounts runs the matching's passes (identity.Passes) over the
+// matchAccounts runs the matching's passes (Options.Matching) over the
 // accounts of one import (or, importID "", all the organisation's), each
 // only for accounts no earlier pass matched, in the database, so that a
 // million accounts need no memory.
@@ -209,19 +208,19 @@ func (s *Store) matchAccounts(ctx context.Context, tx *sql.Tx, orgID, importID s
 	// The keys are stored lower-cased; lower() on them again gives the
 	// comparison no column affinity, without which SQLite will not use the
 	// index on the expression and scans the organisation's people instead.
-	keys := map[string]string{identity.KeyEmployeeID: "employee_id", identity.KeyEmail: "email_key", identity.KeyLogin: "login_key", identity.KeyAltLogin: "alt_key",
-		identity.KeyLocal: "local_key", identity.KeyBase: "base_key", identity.KeyName: "name_key"}
-	against := map[string]string{identity.PersonEmployeeID: "lower(p.employee_id)", identity.PersonEmail: "lower(p.email)",
-		identity.PersonEmailLocal: "lower(" + local + ")", identity.PersonName: "lower(p.name)"}
+	keys := map[string]string{KeyEmployeeID: "employee_id", KeyEmail: "email_key", KeyLogin: "login_key", KeyAltLogin: "alt_key",
+		KeyLocal: "local_key", KeyBase: "base_key", KeyName: "name_key"}
+	against := map[string]string{PersonEmployeeID: "lower(p.employee_id)", PersonEmail: "lower(p.email)",
+		PersonEmailLocal: "lower(" + local + ")", PersonName: "lower(p.name)"}
 	type pass struct{ rule, key, pick string }
 	var passes []pass
-	for _, p := range identity.Passes {
+	for _, p := range s.matching.Passes {
 		key, ok := keys[p.Key]
 		if !ok {
 			return nil, fmt.Errorf("matching: no account key %q", p.Key)
 		}
 		var pick string
-		if p.Against == identity.MatchedAccount {
+		if p.Against == MatchedAccount {
 			pick = `SELECT min(a2.person_id) FROM accounts a2 WHERE a2.org_id = accounts.org_id AND a2.local_key = accounts.` + key + ` AND a2.person_id <> '' AND a2.match_rule <> '` + p.Rule + `'`
 			if p.Unique {
 				pick += ` HAVING count(DISTINCT a2.person_id) = 1`
@@ -232,7 +231,7 @@ func (s *Store) matchAccounts(ctx context.Context, tx *sql.Tx, orgID, importID s
 				return nil, fmt.Errorf("matching: nothing of a person is %q", p.Against)
 			}
 			pick = `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND ` + col + ` = lower(accounts.` + key + `)`
-			if p.Against == identity.PersonEmailLocal {
+			if p.Against == PersonEmailLocal {
 				pick += ` AND p.email LIKE '%@%'`
 			}
 			if p.Unique {
@@ -262,9 +261,6 @@ func (s *Store) matchAccounts(ctx context.Context, tx *sql.Tx, orgID, importID s
 	return out, nil
 }
 
-// Account is a stored account with the person it was matched to.
-type Account = identity.Account
-
 // AccountFilter narrows Accounts.
 type AccountFilter struct {
 	Source string   // one export's format, or "" for all
@@ -278,7 +274,7 @@ const accountSelect = `SELECT a.id, a.import_id, a.source, a.line, a.external_id
 	a.person_id, a.match_rule, COALESCE(p.name, ''), COALESCE(p.end_date, ''), d.imported_at
 	FROM accounts a JOIN data_imports d ON d.id = a.import_id LEFT JOIN people p ON p.id = a.person_id`
 
-func scanAccount(row scanner) (*Account, error) {
+func (s *Store) scanAccount(row scanner) (*Account, error) {
 	var a Account
 	var enabled, known, noExpiry int
 	var mfa, priv, mailbox, remote, groups, at string
@@ -293,7 +289,9 @@ func scanAccount(row scanner) (*Account, error) {
 	if groups != "" {
 		a.Groups = strings.Split(groups, "; ")
 	}
-	a.MatchWhy, a.Confidence = identity.Explain(a.MatchRule)
+	if explain := s.matching.Explain; explain != nil {
+		a.MatchWhy, a.Confidence = explain(a.MatchRule)
+	}
 	a.AsOf = at[:min(len(at), 10)]
 	return &a, nil
 }
@@ -324,7 +322,7 @@ func (sc *Scoped) Accounts(ctx context.Context, f AccountFilter) ([]*Account, er
 	defer rows.Close()
 	var out []*Account
 	for rows.Next() {
-		a, err := scanAccount(rows)
+		a, err := sc.s.scanAccount(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -344,7 +342,7 @@ func (sc *Scoped) EachAccount(ctx context.Context, fn func(*Account) error) erro
 	}
 	defer rows.Close()
 	for rows.Next() {
-		a, err := scanAccount(rows)
+		a, err := sc.s.scanAccount(rows)
 		if err != nil {
 			return err
 		}

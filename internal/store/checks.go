@@ -5,9 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
-	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
 )
@@ -28,9 +28,9 @@ func (sc *Scoped) KEVLoaded(ctx context.Context) (bool, error) {
 
 // CheckSettings returns the organisation's check thresholds (zero values:
 // the defaults).
-func (sc *Scoped) CheckSettings(ctx context.Context) (check.Settings, error) {
+func (sc *Scoped) CheckSettings(ctx context.Context) (CheckSettings, error) {
 	var raw string
-	var set check.Settings
+	var set CheckSettings
 	err := sc.s.reader(ctx).QueryRowContext(ctx, sc.s.rebind(`SELECT settings FROM check_settings WHERE org_id = ?`), sc.org.ID).Scan(&raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return set, nil
@@ -46,7 +46,7 @@ func (sc *Scoped) CheckSettings(ctx context.Context) (check.Settings, error) {
 
 // SetCheckSettings saves the organisation's check thresholds. Errors:
 // Invalid for a negative threshold.
-func (sc *Scoped) SetCheckSettings(ctx context.Context, set check.Settings) error {
+func (sc *Scoped) SetCheckSettings(ctx context.Context, set CheckSettings) error {
 	if set.DormantDays < 0 || set.UnusedDays < 0 || set.PasswordMaxDays < 0 || set.KEVWindowDays < 0 {
 		return errs.New(errs.Invalid, "a check threshold cannot be negative")
 	}
@@ -81,7 +81,7 @@ const openFindingsQuery = `
 // that covered their asset (or, unmatched, their host and target),
 // with when each was first found there, the asset's exposure, and the
 // CVE's KEV entry.
-func (sc *Scoped) EachOpenFinding(ctx context.Context, fn func(*check.OpenFinding) error) error {
+func (sc *Scoped) EachOpenFinding(ctx context.Context, fn func(*OpenFinding) error) error {
 	ctx = heavy(ctx) // over many rows: on the heavy pool
 	s := sc.s
 	// The open findings are kept when imports land (keepFindingsState):
@@ -92,7 +92,7 @@ func (sc *Scoped) EachOpenFinding(ctx context.Context, fn func(*check.OpenFindin
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var f check.OpenFinding
+		var f OpenFinding
 		if err := rows.Scan(&f.ID, &f.CVE, &f.VulnID, &f.Host, &f.Target, &f.CVSS, &f.AssetID, &f.AssetName, &f.Internet, &f.EPHI, &f.Records,
 			&f.FirstSeen, &f.AsOf, &f.KEVAdded, &f.KEVDue, &f.Ransomware); err != nil {
 			return translate(err, "findings")
@@ -106,12 +106,12 @@ func (sc *Scoped) EachOpenFinding(ctx context.Context, fn func(*check.OpenFindin
 }
 
 // Stage takes one record behind a check's verdict, as the check finds it.
-type Stage func(checkID string, rec check.Record) error
+type Stage func(checkID string, rec CheckRecord) error
 
 // Proposals returns the vulnerabilities a run's failing results propose
 // to the risk register, given those the register already holds from
 // checks (their check ids).
-type Proposals func(results []*check.Result, existing []*risk.Vulnerability) []*risk.Vulnerability
+type Proposals func(results []*CheckResult, existing []*risk.Vulnerability) []*risk.Vulnerability
 
 // SaveCheckRun stores one run of the checks in one transaction: run is
 // called inside it with a stage for the records behind the verdicts,
@@ -122,7 +122,7 @@ type Proposals func(results []*check.Result, existing []*risk.Vulnerability) []*
 // are added to the register, linked to their results. The results carry
 // their ids, their record count and, for a failing check, its five
 // heaviest records.
-func (sc *Scoped) SaveCheckRun(ctx context.Context, run func(stage Stage) ([]*check.Result, error), propose Proposals) ([]*check.Result, error) {
+func (sc *Scoped) SaveCheckRun(ctx context.Context, run func(stage Stage) ([]*CheckResult, error), propose Proposals) ([]*CheckResult, error) {
 	s := sc.s
 	runID, err := newID()
 	if err != nil {
@@ -139,7 +139,7 @@ func (sc *Scoped) SaveCheckRun(ctx context.Context, run func(stage Stage) ([]*ch
 		ids[checkID] = id
 		return id, err
 	}
-	var results []*check.Result
+	var results []*CheckResult
 	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
 		create := `CREATE TEMP TABLE check_staging (result_id TEXT NOT NULL, kind TEXT NOT NULL, record_id TEXT NOT NULL, label TEXT NOT NULL, reason TEXT NOT NULL, weight INTEGER NOT NULL)`
 		if s.engine == Postgres {
@@ -151,7 +151,7 @@ func (sc *Scoped) SaveCheckRun(ctx context.Context, run func(stage Stage) ([]*ch
 		staged := s.newInserter(ctx, tx, "check_staging", "result_id, kind, record_id, label, reason, weight", "check records")
 		defer staged.close()
 		var err error
-		results, err = run(func(checkID string, rec check.Record) error {
+		results, err = run(func(checkID string, rec CheckRecord) error {
 			id, err := idFor(checkID)
 			if err != nil {
 				return err
@@ -189,7 +189,7 @@ func (sc *Scoped) SaveCheckRun(ctx context.Context, run func(stage Stage) ([]*ch
 			}
 		}
 		for _, r := range results {
-			if r.Status != check.Fail {
+			if r.Status != CheckFail {
 				continue
 			}
 			// The heaviest records, for the proposal to quote.
@@ -206,7 +206,7 @@ func (sc *Scoped) SaveCheckRun(ctx context.Context, run func(stage Stage) ([]*ch
 }
 
 // insertResults writes a run's results, before their records.
-func (sc *Scoped) insertResults(ctx context.Context, tx *sql.Tx, runID string, results []*check.Result) error {
+func (sc *Scoped) insertResults(ctx context.Context, tx *sql.Tx, runID string, results []*CheckResult) error {
 	s := sc.s
 	for _, r := range results {
 		counts, _ := json.Marshal(r.Counts)
@@ -220,7 +220,7 @@ func (sc *Scoped) insertResults(ctx context.Context, tx *sql.Tx, runID string, r
 
 // saveRun records a run's results, written with their records, as dated
 // inputs of the scorecard, and the proposals of failing checks.
-func (sc *Scoped) saveRun(ctx context.Context, tx *sql.Tx, runID string, results []*check.Result, propose Proposals) (change, error) {
+func (sc *Scoped) saveRun(ctx context.Context, tx *sql.Tx, runID string, results []*CheckResult, propose Proposals) (change, error) {
 	s := sc.s
 	summary := map[string]string{}
 	for _, r := range results {
@@ -248,7 +248,7 @@ func (sc *Scoped) saveRun(ctx context.Context, tx *sql.Tx, runID string, results
 // each failing check that has none, and links the vulnerabilities of
 // failing checks not dismissed to their newest result. It returns the
 // titles proposed.
-func (sc *Scoped) proposeFromChecks(ctx context.Context, tx *sql.Tx, results []*check.Result, propose Proposals) ([]string, error) {
+func (sc *Scoped) proposeFromChecks(ctx context.Context, tx *sql.Tx, results []*CheckResult, propose Proposals) ([]string, error) {
 	s := sc.s
 	rows, err := tx.QueryContext(ctx, s.rebind(`SELECT check_id FROM vulnerabilities WHERE org_id = ? AND check_id <> ''`), sc.org.ID)
 	if err != nil {
@@ -268,7 +268,7 @@ func (sc *Scoped) proposeFromChecks(ctx context.Context, tx *sql.Tx, results []*
 		return nil, translate(err, "vulnerabilities")
 	}
 	for _, r := range results {
-		if r.Status == check.Fail {
+		if r.Status == CheckFail {
 			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE vulnerabilities SET check_result_id = ? WHERE org_id = ? AND check_id = ? AND status <> 'dismissed'`), r.ID, sc.org.ID, r.Check.ID); err != nil {
 				return nil, translate(err, "vulnerabilities")
 			}
@@ -286,7 +286,7 @@ func (sc *Scoped) proposeFromChecks(ctx context.Context, tx *sql.Tx, results []*
 }
 
 // CheckResults returns the newest result of each check, without records.
-func (sc *Scoped) CheckResults(ctx context.Context) ([]*check.Result, error) {
+func (sc *Scoped) CheckResults(ctx context.Context) ([]*CheckResult, error) {
 	return sc.checkResults(ctx, `SELECT id, check_id, status, goal_status, counts, detail, records, ran_at FROM (
 		SELECT *, ROW_NUMBER() OVER (PARTITION BY check_id ORDER BY ran_at DESC, id DESC) AS n FROM check_results WHERE org_id = ?) newest
 		WHERE n = 1`, sc.org.ID)
@@ -294,7 +294,7 @@ func (sc *Scoped) CheckResults(ctx context.Context) ([]*check.Result, error) {
 
 // CheckResult returns one stored result with its records from the
 // offset-th, at most limit (0: all). Errors: NotFound.
-func (sc *Scoped) CheckResult(ctx context.Context, id string, offset, limit int) (*check.Result, error) {
+func (sc *Scoped) CheckResult(ctx context.Context, id string, offset, limit int) (*CheckResult, error) {
 	rs, err := sc.checkResults(ctx, `SELECT id, check_id, status, goal_status, counts, detail, records, ran_at FROM check_results WHERE org_id = ? AND id = ?`, sc.org.ID, id)
 	if err != nil {
 		return nil, err
@@ -311,7 +311,7 @@ func (sc *Scoped) CheckResult(ctx context.Context, id string, offset, limit int)
 
 // checkRecords reads a result's records from the offset-th, at most limit
 // (0: all).
-func (sc *Scoped) checkRecords(ctx context.Context, q querier, resultID string, offset, limit int) ([]check.Record, error) {
+func (sc *Scoped) checkRecords(ctx context.Context, q querier, resultID string, offset, limit int) ([]CheckRecord, error) {
 	query := `SELECT kind, record_id, label, reason, weight FROM check_records WHERE result_id = ? AND seq >= ? ORDER BY seq`
 	args := []any{resultID, max(offset, 0)}
 	if limit > 0 {
@@ -322,9 +322,9 @@ func (sc *Scoped) checkRecords(ctx context.Context, q querier, resultID string, 
 		return nil, translate(err, "check records")
 	}
 	defer rows.Close()
-	out := []check.Record{}
+	out := []CheckRecord{}
 	for rows.Next() {
-		var rec check.Record
+		var rec CheckRecord
 		if err := rows.Scan(&rec.Kind, &rec.ID, &rec.Label, &rec.Reason, &rec.Weight); err != nil {
 			return nil, translate(err, "check records")
 		}
@@ -333,24 +333,24 @@ func (sc *Scoped) checkRecords(ctx context.Context, q querier, resultID string, 
 	return out, translate(rows.Err(), "check records")
 }
 
-func (sc *Scoped) checkResults(ctx context.Context, q string, args ...any) ([]*check.Result, error) {
+func (sc *Scoped) checkResults(ctx context.Context, q string, args ...any) ([]*CheckResult, error) {
 	rows, err := sc.s.reader(ctx).QueryContext(ctx, sc.s.rebind(q), args...)
 	if err != nil {
 		return nil, translate(err, "check results")
 	}
 	defer rows.Close()
-	byID := map[string]*check.Result{}
+	byID := map[string]*CheckResult{}
 	for rows.Next() {
-		var r check.Result
+		var r CheckResult
 		var checkID, status, goal, counts, at string
 		if err := rows.Scan(&r.ID, &checkID, &status, &goal, &counts, &r.Detail, &r.RecordCount, &at); err != nil {
 			return nil, translate(err, "check results")
 		}
-		c, ok := check.ByID(checkID)
-		if !ok {
-			c = check.Check{ID: checkID, Title: checkID}
+		c := CheckDef{ID: checkID, Title: checkID}
+		if i := slices.IndexFunc(sc.s.checks, func(d CheckDef) bool { return d.ID == checkID }); i >= 0 {
+			c = sc.s.checks[i]
 		}
-		r.Check, r.Status, r.GoalStatus = c, check.Status(status), assessment.GoalStatus(goal)
+		r.Check, r.Status, r.GoalStatus = c, CheckStatus(status), assessment.GoalStatus(goal)
 		if err := json.Unmarshal([]byte(counts), &r.Counts); err != nil {
 			return nil, errs.Wrap(errs.Internal, "check result counts", err)
 		}
@@ -362,8 +362,8 @@ func (sc *Scoped) checkResults(ctx context.Context, q string, args ...any) ([]*c
 	if err := rows.Err(); err != nil {
 		return nil, translate(err, "check results")
 	}
-	var out []*check.Result
-	for _, c := range check.Catalog { // the catalog's order
+	var out []*CheckResult
+	for _, c := range sc.s.checks { // the order Open was given (check.Catalog's)
 		if r, ok := byID[c.ID]; ok {
 			out = append(out, r)
 			delete(byID, c.ID)

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"strings"
-
-	"github.com/safeguard-health/safeguard/internal/check"
 )
 
 // remediationQuery reads a page of an organisation's open findings in the
@@ -30,7 +28,7 @@ const remediationQuery = `
 // criticality and the ePHI records it holds), so a list of millions is not
 // sorted in memory; the total is counted in the same pass. The rows' Why
 // is left to the findings service.
-func (sc *Scoped) Remediation(ctx context.Context, offset, limit int) ([]*check.Priority, int, error) {
+func (sc *Scoped) Remediation(ctx context.Context, offset, limit int) ([]*Priority, int, error) {
 	ctx = heavy(ctx) // over many rows: on the heavy pool
 	s := sc.s
 	if limit <= 0 {
@@ -43,9 +41,9 @@ func (sc *Scoped) Remediation(ctx context.Context, offset, limit int) ([]*check.
 		return nil, 0, translate(err, "findings")
 	}
 	defer rows.Close()
-	var out []*check.Priority
+	var out []*Priority
 	for rows.Next() {
-		p := &check.Priority{Rank: offset + len(out) + 1}
+		p := &Priority{Rank: offset + len(out) + 1}
 		if err := rows.Scan(&p.ID, &p.CVE, &p.VulnID, &p.Title, &p.Severity, &p.Host, &p.Target, &p.Package, &p.Installed, &p.CVSS, &p.AssetID, &p.AssetName, &p.Criticality,
 			&p.Records, &p.EPHI, &p.Internet, &p.KEVAdded, &p.KEVDue, &p.Ransomware, &p.EPSS, &p.Percentile, &p.FirstSeen, &p.AsOf, &total); err != nil {
 			return nil, 0, translate(err, "findings")
@@ -84,7 +82,7 @@ const trendQuery = `WITH marks AS (
 // package (or port).
 // An asset scanned once has all its findings new. A scan is known to have
 // covered an asset by the findings it reported there.
-func (sc *Scoped) FindingsTrend(ctx context.Context) (*check.Trend, error) {
+func (sc *Scoped) FindingsTrend(ctx context.Context) (*Trend, error) {
 	ctx = heavy(ctx) // over many rows: on the heavy pool
 	s := sc.s
 	// Each place's two newest imports are kept (finding_places): only
@@ -94,10 +92,10 @@ func (sc *Scoped) FindingsTrend(ctx context.Context) (*check.Trend, error) {
 		return nil, translate(err, "findings")
 	}
 	defer rows.Close()
-	t := &check.Trend{Places: []*check.TrendPlace{}}
+	t := &Trend{Places: []*TrendPlace{}}
 	for rows.Next() {
 		var k, name string
-		p := &check.TrendPlace{}
+		p := &TrendPlace{}
 		if err := rows.Scan(&k, &p.AssetID, &name, &p.Newest, &p.Previous, &p.New, &p.Fixed, &p.Still); err != nil {
 			return nil, translate(err, "findings")
 		}

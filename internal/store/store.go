@@ -44,6 +44,9 @@ type Store struct {
 	heavy *sql.DB
 	where string // the database, without credentials, for messages
 	now   func() time.Time
+	// matching and checks are the rules' data Open was given.
+	matching Matching
+	checks   []CheckDef
 	// progress and locks are shared by the copies WithClock makes.
 	progress *progress
 	locks    *localLocks
@@ -55,6 +58,12 @@ type Options struct {
 	Now func() time.Time
 	// ConnectTimeout bounds the first contact with PostgreSQL (default 5s).
 	ConnectTimeout time.Duration
+	// Matching is how imported accounts are matched to the roster
+	// (identity.Matching); accounts stay unmatched without it.
+	Matching Matching
+	// Checks are the checks' definitions (check.Catalog): stored results
+	// are read back with their check's and in its order.
+	Checks []CheckDef
 }
 
 // Open connects to the database named by dsn — a PostgreSQL URL
@@ -85,7 +94,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.now = opt.Now
+	s.now, s.matching, s.checks = opt.Now, opt.Matching, opt.Checks
 	s.progress, s.locks = &progress{}, &localLocks{held: map[string]bool{}}
 	pctx, cancel := context.WithTimeout(ctx, opt.ConnectTimeout)
 	defer cancel()

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/check"
+	"github.com/safeguard-health/safeguard/internal/identity"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/pgtest"
 )
@@ -68,6 +70,8 @@ func open(tb testing.TB, dsn string) *store.Store {
 
 func openWith(tb testing.TB, dsn string, opts store.Options) *store.Store {
 	tb.Helper()
+	// The program's rules, as the command line opens the store with them.
+	opts.Matching, opts.Checks = identity.Matching, check.Catalog
 	ctx := context.Background()
 	s, err := store.Open(ctx, dsn, opts)
 	if err != nil {
