@@ -90,6 +90,9 @@ type OpenFinding = store.OpenFinding
 // Priority is an open finding in the remediation order.
 type Priority = store.Priority
 
+// Cursor is where a page of the remediation order starts.
+type Cursor = store.Cursor
+
 // Trend compares each asset's or host's two newest scans.
 type Trend = store.Trend
 

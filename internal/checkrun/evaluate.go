@@ -15,7 +15,8 @@ type Source interface {
 	PeopleCount(ctx context.Context) (int, error)
 	EachAccount(ctx context.Context, fn func(*identity.Account) error) error
 	KEVLoaded(ctx context.Context) (bool, error)
-	EachOpenFinding(ctx context.Context, fn func(*check.OpenFinding) error) error
+	OpenFindings(ctx context.Context) (int, error)
+	EachKEVOpenFinding(ctx context.Context, fn func(*check.OpenFinding) error) error
 }
 
 // A RecordSink takes the records behind a check's verdict as they are
@@ -24,7 +25,8 @@ type Source interface {
 type RecordSink func(checkID string, rec check.Record) error
 
 // Evaluate runs every check of the catalog over the organisation's data, in
-// one pass over the accounts and one over the open findings, and returns
+// one pass over the accounts and one over the KEV-listed open findings
+// (the rest are counted when imports land), and returns
 // the results dated now, in the catalog's order, each with its records
 // heaviest first.
 func Evaluate(ctx context.Context, src Source, now time.Time) ([]*check.Result, error) {
@@ -54,11 +56,15 @@ func EvaluateTo(ctx context.Context, src Source, now time.Time, sink RecordSink)
 	if err != nil {
 		return nil, err
 	}
-	v := NewVuln(check.WithDefaults(set), kev)
+	open, err := src.OpenFindings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	v := NewVuln(check.WithDefaults(set), kev, open)
 	if sink != nil {
 		v.SendTo(sink)
 	}
-	if err := src.EachOpenFinding(ctx, func(f *check.OpenFinding) error { v.Add(f); return v.Err() }); err != nil {
+	if err := src.EachKEVOpenFinding(ctx, func(f *check.OpenFinding) error { v.Add(f); return v.Err() }); err != nil {
 		return nil, err
 	}
 	out := append(id.Results(), v.Result())

@@ -69,18 +69,18 @@ func TestDormantThresholdsAreSettable(t *testing.T) {
 
 func TestKEVWindowFromTheCatalog(t *testing.T) {
 	f := &check.OpenFinding{ID: "f1", CVE: "CVE-2024-3400", AssetID: "a1", AssetName: "Firewall", Internet: true, FirstSeen: "2026-11-01", AsOf: "2026-11-10", KEVAdded: "2024-04-12", KEVDue: "2024-04-19"}
-	v := checkrun.NewVuln(check.Settings{}, true)
+	v := checkrun.NewVuln(check.Settings{}, true, 1)
 	v.Add(f)
 	if r := v.Result(); r.GoalStatus != assessment.NotMet || r.Counts["kev_overdue"] != 1 {
 		t.Errorf("9 days open against the entry's 7-day window: %+v", r)
 	}
-	v = checkrun.NewVuln(check.Settings{KEVWindowDays: 14}, true)
+	v = checkrun.NewVuln(check.Settings{KEVWindowDays: 14}, true, 2)
 	v.Add(f)
 	v.Add(&check.OpenFinding{ID: "f2", CVE: "CVE-2020-0001", AsOf: "2026-11-10"}) // not KEV-listed
 	if r := v.Result(); r.GoalStatus != assessment.PartlyMet || r.Counts["open"] != 2 {
 		t.Errorf("within a 14-day window: %+v", r)
 	}
-	if r := checkrun.NewVuln(check.Settings{}, false).Result(); r.Status != check.Unknown {
+	if r := checkrun.NewVuln(check.Settings{}, false, 0).Result(); r.Status != check.Unknown {
 		t.Errorf("no catalog: %+v", r)
 	}
 }

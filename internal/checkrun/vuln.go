@@ -22,14 +22,14 @@ type Vuln struct {
 }
 
 // NewVuln starts an evaluation; kevLoaded says whether the KEV catalog
-// has been imported.
-func NewVuln(set check.Settings, kevLoaded bool) *Vuln {
-	return &Vuln{set: set, kevLoaded: kevLoaded, counts: map[string]int{}}
+// has been imported, and open how many findings are open in all.
+func NewVuln(set check.Settings, kevLoaded bool, open int) *Vuln {
+	return &Vuln{set: set, kevLoaded: kevLoaded, counts: map[string]int{"open": open}}
 }
 
-// Add counts one open finding.
+// Add takes one open finding: those the KEV catalog lists count, and the
+// others are already in the open count.
 func (v *Vuln) Add(f *check.OpenFinding) {
-	v.counts["open"]++
 	if f.KEVAdded == "" {
 		return
 	}

@@ -121,11 +121,20 @@ func TestFindingsFromTheCommandLine(t *testing.T) {
 	// too): its three findings come first, then by EPSS (none imported) and
 	// CVSS.
 	code, out, errOut := run(t, "findings", "remediation", "--limit", "4", "--db", db)
-	if code != 0 || !strings.Contains(out, "6 open findings; the first 4 in the order to fix them:") ||
+	if code != 0 || !strings.Contains(out, "6 open findings; numbers 1 to 4 in the order to fix them:") ||
 		!strings.Contains(out, "  1. CVE-2021-44228 on org.apache.logging.log4j/log4j-core 2.14.1 in registry.riverside.example/hl7-interface (critical)") ||
 		!strings.Contains(out, "KEV-listed since 2021-12-10") || !strings.Contains(out, "ahead of #2 on CVSS (10.0 > 9.0)") ||
 		!strings.Contains(out, "  4. CVE-2019-0708 on 10.20.0.31 3389/tcp (high)") {
 		t.Errorf("remediation: exit %d\n%s%s", code, out, errOut)
+	}
+	// The next page starts after the cursor the first printed.
+	_, more, ok := strings.Cut(out, "More: --after ")
+	if !ok {
+		t.Fatalf("no cursor to the next page:\n%s", out)
+	}
+	code, out, errOut = run(t, "findings", "remediation", "--limit", "4", "--after", strings.TrimSpace(more), "--db", db)
+	if code != 0 || !strings.Contains(out, "6 open findings; numbers 5 to 6 in the order to fix them:") || strings.Contains(out, "More:") {
+		t.Errorf("the next page: exit %d\n%s%s", code, out, errOut)
 	}
 	code, out, _ = run(t, "findings", "remediation", "--json", "--db", db)
 	var list struct {

@@ -19,6 +19,7 @@ asset of the inventory matched, of that host) still reports.`,
 	}
 	var asJSON bool
 	var limit int
+	var after string
 	remediation := &cobra.Command{
 		Use:   "remediation",
 		Short: "The open findings in the order to fix them, each row saying why",
@@ -27,25 +28,31 @@ CVSS score, the asset's criticality in the ePHI inventory, and the ePHI
 records it holds. Each row gives its standing on every key and the key that
 put it ahead of the next row.`,
 		Example: `  safeguard findings remediation --org riverside --limit 20
+  safeguard findings remediation --org riverside --limit 20 --after 20.0193a1c2-...
   safeguard findings remediation --org riverside --json | jq '.rows[0].why'`,
 		Args: cobra.NoArgs,
 		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
 			ctx := cmd.Context()
-			rows, total, err := findings.Remediation(ctx, sc, 0, limit)
+			page, err := findings.Remediation(ctx, sc, after, "", limit)
 			if err != nil {
 				return err
 			}
+			rows, total := page.Rows, page.Total
 			if asJSON {
 				if rows == nil {
 					rows = []*check.Priority{}
 				}
-				return writeJSON(a.stdout, map[string]any{"open": total, "rows": rows})
+				return writeJSON(a.stdout, map[string]any{"open": total, "rows": rows, "next": page.Next})
 			}
 			if total == 0 {
 				fmt.Fprintln(a.stdout, "No open findings: import a scan with safeguard import")
 				return nil
 			}
-			fmt.Fprintf(a.stdout, "%d open findings; the first %d in the order to fix them:\n", total, len(rows))
+			if len(rows) == 0 {
+				fmt.Fprintf(a.stdout, "%d open findings; none after the cursor\n", total)
+				return nil
+			}
+			fmt.Fprintf(a.stdout, "%d open findings; numbers %d to %d in the order to fix them:\n", total, rows[0].Rank, rows[len(rows)-1].Rank)
 			for _, p := range rows {
 				id := p.CVE
 				if id == "" {
@@ -53,11 +60,15 @@ put it ahead of the next row.`,
 				}
 				fmt.Fprintf(a.stdout, "%3d. %s on %s (%s) %s\n     %s\n", p.Rank, id, p.Place(), p.Severity, p.Title, p.Why)
 			}
+			if page.Next != "" {
+				fmt.Fprintf(a.stdout, "More: --after %s\n", page.Next)
+			}
 			return nil
 		}),
 	}
 	remediation.Flags().BoolVar(&asJSON, "json", false, "print as JSON")
 	remediation.Flags().IntVar(&limit, "limit", 50, "how many rows")
+	remediation.Flags().StringVar(&after, "after", "", "start after this row (the cursor the previous page printed)")
 	a.dbFlags(remediation, true)
 
 	var trendJSON bool

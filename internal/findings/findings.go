@@ -6,29 +6,104 @@ package findings
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/check"
+	"github.com/safeguard-health/safeguard/internal/errs"
 )
 
 // Source reads the open findings in the remediation order.
 type Source interface {
-	Remediation(ctx context.Context, offset, limit int) ([]*check.Priority, int, error)
+	Remediation(ctx context.Context, at check.Cursor, limit int) ([]*check.Priority, int, error)
 }
 
-// Remediation lists the open findings in the order to fix them, at most
-// limit (0: 100) from the offset-th, with how many are open in all; each
-// row's Why explains its place and what put it ahead of the next.
-func Remediation(ctx context.Context, src Source, offset, limit int) ([]*check.Priority, int, error) {
+// A Page is a stretch of the remediation order, with the cursors of the
+// pages on either side ("" where there is none).
+type Page struct {
+	Rows  []*check.Priority `json:"findings"`
+	Total int               `json:"total"` // open in all
+	Next  string            `json:"next,omitempty"`
+	Prev  string            `json:"prev,omitempty"`
+}
+
+// Token is the cursor of a row: the pages after and before it start there.
+func Token(p *check.Priority) string { return strconv.Itoa(p.Rank) + "." + p.ID }
+
+// parseToken reads a cursor Token made.
+func parseToken(field, tok string) (check.Cursor, error) {
+	rank, id, ok := strings.Cut(tok, ".")
+	n, err := strconv.Atoi(rank)
+	if !ok || err != nil || n < 1 || id == "" {
+		return check.Cursor{}, errs.New(errs.Invalid, field+": not a cursor this list gave (pass its next or prev as they are)")
+	}
+	return check.Cursor{ID: id, Rank: n}, nil
+}
+
+// Remediation lists at most limit (0: 100) open findings in the order to
+// fix them, from the top, after the cursor after or before the cursor
+// before (at most one of them), with how many are open in all; each row's
+// Why explains its place and what put it ahead of the next. A page is a
+// range of an index whatever its depth: the cursors name rows, not
+// counts of rows to skip. Errors: Invalid for a cursor this list did not
+// give.
+func Remediation(ctx context.Context, src Source, after, before string, limit int) (*Page, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, total, err := src.Remediation(ctx, offset, limit+1) // one more, so the last row says what put it ahead of the next
+	if after != "" && before != "" {
+		return nil, errs.New(errs.Invalid, "after, before: give one of them")
+	}
+	if before != "" {
+		at, err := parseToken("before", before)
+		if err != nil {
+			return nil, err
+		}
+		at.Back = true
+		back, total, err := src.Remediation(ctx, at, limit+1) // one more, to know whether a page comes before
+		if err != nil {
+			return nil, err
+		}
+		if len(back) > 0 {
+			more := len(back) > limit
+			rows := back[:min(limit, len(back))]
+			slices.Reverse(rows)
+			// The row after the page (the cursor's), so the last row says
+			// what put it ahead.
+			next, _, err := src.Remediation(ctx, check.Cursor{ID: rows[len(rows)-1].ID, Rank: rows[len(rows)-1].Rank}, 1)
+			if err != nil {
+				return nil, err
+			}
+			Explain(append(rows, next...))
+			p := &Page{Rows: rows, Total: total, Next: Token(rows[len(rows)-1])}
+			if more {
+				p.Prev = Token(rows[0])
+			}
+			return p, nil
+		}
+		after = "" // nothing before it: the top of the order
+	}
+	var at check.Cursor
+	if after != "" {
+		var err error
+		if at, err = parseToken("after", after); err != nil {
+			return nil, err
+		}
+	}
+	rows, total, err := src.Remediation(ctx, at, limit+1) // one more, so the last row says what put it ahead of the next
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	Explain(rows)
-	return rows[:min(limit, len(rows))], total, nil
+	p := &Page{Rows: rows[:min(limit, len(rows))], Total: total}
+	if len(rows) > limit {
+		p.Next = Token(p.Rows[limit-1])
+	}
+	if len(p.Rows) > 0 && p.Rows[0].Rank > 1 {
+		p.Prev = Token(p.Rows[0])
+	}
+	return p, nil
 }
 
 // Explain writes each row's Why: its standing on every key of the order,

@@ -67,34 +67,35 @@ func (sc *Scoped) SetCheckSettings(ctx context.Context, set CheckSettings) error
 	})
 }
 
-// openFindingsQuery reads an organisation's open findings for the checks.
-const openFindingsQuery = `
-	SELECT f.id, f.cve, f.vuln_id, f.host, f.target, f.cvss, f.asset_id, COALESCE(a.name, ''),
-		COALESCE(a.internet_facing, FALSE), COALESCE(a.creates OR a.receives OR a.maintains OR a.transmits, FALSE), COALESCE(a.records, 0),
-		s.first_seen, f.scanned_at, COALESCE(k.date_added, ''), COALESCE(k.due_date, ''), COALESCE(k.ransomware, '')
-	FROM ` + openFindings + `
-	LEFT JOIN assets a ON a.id = f.asset_id
-	LEFT JOIN kev_entries k ON k.cve = f.cve
-	WHERE ` + openWhere
+// kevOpenQuery reads an organisation's open findings whose CVE the KEV
+// catalog lists: the first stretch of findings_open_order.
+const kevOpenQuery = `SELECT ` + openColumns + ` FROM findings f` + openJoins + `
+	WHERE f.org_id = ? AND f.is_open = 1 AND f.rank_kev = 0`
 
-// EachOpenFinding streams the open findings: those of the newest import
-// that covered their asset (or, unmatched, their host and target),
-// with when each was first found there, the asset's exposure, and the
-// CVE's KEV entry.
-func (sc *Scoped) EachOpenFinding(ctx context.Context, fn func(*OpenFinding) error) error {
-	ctx = heavy(ctx) // over many rows: on the heavy pool
+// OpenFindings is how many findings are open: those of the newest import
+// that covered their asset (or, unmatched, their host and target), as
+// tallied when imports land.
+func (sc *Scoped) OpenFindings(ctx context.Context) (int, error) {
 	s := sc.s
-	// The open findings are kept when imports land (keepFindingsState):
-	// read through their index, not recomputed from every finding.
-	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(openFindingsQuery), sc.org.ID)
+	var n int
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT COALESCE((SELECT open_findings FROM finding_tallies WHERE org_id = ?), 0)`), sc.org.ID).Scan(&n)
+	return n, translate(err, "findings")
+}
+
+// EachKEVOpenFinding streams the open findings whose CVE the KEV catalog
+// lists, with when each was first found there, the asset's exposure, and
+// the CVE's KEV entry, read through the index of the order to fix.
+func (sc *Scoped) EachKEVOpenFinding(ctx context.Context, fn func(*OpenFinding) error) error {
+	ctx = heavy(ctx) // as many as the KEV-listed open findings: on the heavy pool
+	s := sc.s
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(kevOpenQuery), sc.org.ID)
 	if err != nil {
 		return translate(err, "findings")
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var f OpenFinding
-		if err := rows.Scan(&f.ID, &f.CVE, &f.VulnID, &f.Host, &f.Target, &f.CVSS, &f.AssetID, &f.AssetName, &f.Internet, &f.EPHI, &f.Records,
-			&f.FirstSeen, &f.AsOf, &f.KEVAdded, &f.KEVDue, &f.Ransomware); err != nil {
+		if err := rows.Scan(openFields(&f)...); err != nil {
 			return translate(err, "findings")
 		}
 		f.FirstSeen, f.AsOf = f.FirstSeen[:min(10, len(f.FirstSeen))], f.AsOf[:min(10, len(f.AsOf))]

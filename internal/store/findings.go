@@ -46,6 +46,11 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 	unmatched := map[string]bool{}
 	pending := 0
 	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		keys, err := s.newRankKeys(ctx, tx, sc.org.ID)
+		if err != nil {
+			return change{}, err
+		}
+		defer keys.close()
 		rec, again, err := s.beginImport(ctx, tx, sc.org.ID, kind, file, sha, size, "findings.import_again")
 		if err != nil {
 			return change{}, err
@@ -55,7 +60,8 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 			return *again, nil
 		}
 		at := formatTime(rec.ImportedAt)
-		ins := s.newInserter(ctx, tx, "findings", "id, org_id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title, place, scanned_at", "findings")
+		ins := s.newInserter(ctx, tx, "findings", "id, org_id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title, place, scanned_at, "+
+			"is_open, rank_kev, rank_epss, rank_cvss, rank_crit, rank_records", "findings")
 		defer ins.close()
 		info, err := pipe(ctx, read, func(f ingest.Finding) error {
 			aid := ""
@@ -85,8 +91,14 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 			if err != nil {
 				return err
 			}
+			kev, epss, err := keys.cve(f.CVE)
+			if err != nil {
+				return err
+			}
+			a := keys.assets[aid]
+			// Open until a newer scan of its place lands (closeReplaced).
 			return ins.add(id, sc.org.ID, rec.ID, aid, f.Scanner, f.Host, f.Target, f.VulnID, f.CVE, f.Package, f.Installed, f.Fixed, f.Severity, f.CVSS, f.Title,
-				place(aid, f.Host, f.Target), at)
+				place(aid, f.Host, f.Target), at, 1, kev, epss, -f.CVSS, a.crit, a.records)
 		})
 		if err != nil {
 			return change{}, err
@@ -101,7 +113,9 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 				return change{}, translate(err, "findings")
 			}
 			if aid, ok := match[strings.ToLower(info.Artifact)]; ok {
-				if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE findings SET asset_id = ?, place = ? WHERE import_id = ? AND asset_id = '' AND target = ?`), aid, aid, rec.ID, info.Artifact); err != nil {
+				a := keys.assets[aid]
+				if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE findings SET asset_id = ?, place = ?, rank_crit = ?, rank_records = ? WHERE import_id = ? AND asset_id = '' AND target = ?`),
+					aid, aid, a.crit, a.records, rec.ID, info.Artifact); err != nil {
 					return change{}, translate(err, "findings")
 				}
 				out.Matched += pending
@@ -133,6 +147,9 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 				sc.org.ID, pl, rec.ID, at); err != nil {
 				return change{}, translate(err, "findings")
 			}
+		}
+		if err := s.closeReplaced(ctx, tx, sc.org.ID, rec.ID, at, out.Findings); err != nil {
+			return change{}, err
 		}
 		if err := s.finishImport(ctx, tx, rec, info.SHA256, out.Findings, info.Artifact); err != nil {
 			return change{}, err
@@ -192,6 +209,156 @@ func (s *Store) keepFindingsState(ctx context.Context, tx *sql.Tx, importID stri
 	return nil
 }
 
+// closeReplacedQuery closes the findings of the import before an import
+// (its organisation and id) at each place it is now the newest of;
+// closeLateQuery closes an import's own (its id, organisation, id and
+// time) at each place a newer import, or another of the same time,
+// already covers. Each finds the findings by import and place.
+const (
+	closeReplacedQuery = `UPDATE findings SET is_open = 0 WHERE is_open = 1 AND (import_id, place) IN
+		(SELECT p.prev_import_id, p.place FROM finding_places p WHERE p.org_id = ? AND p.import_id = ? AND p.prev_import_id <> '')`
+	closeLateQuery = `UPDATE findings SET is_open = 0 WHERE is_open = 1 AND (import_id, place) IN
+		(SELECT ?, p.place FROM finding_places p WHERE p.org_id = ? AND p.import_id <> ? AND p.scanned_at >= ?)`
+)
+
+// closeReplaced closes, once an import's findings and places are written,
+// what it replaced: the findings of the import before it at each place it
+// is now the newest of, and its own at each place a newer import (or
+// another of the same time) already covers. The organisation's tally of
+// open findings moves by what was opened (written, all open) less what
+// was closed.
+func (s *Store) closeReplaced(ctx context.Context, tx *sql.Tx, orgID, importID, at string, written int) error {
+	res, err := tx.ExecContext(ctx, s.rebind(closeReplacedQuery), orgID, importID)
+	if err != nil {
+		return translate(err, "findings")
+	}
+	replaced, _ := res.RowsAffected()
+	res, err = tx.ExecContext(ctx, s.rebind(closeLateQuery), importID, orgID, importID, at)
+	if err != nil {
+		return translate(err, "findings")
+	}
+	late, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO finding_tallies (org_id, open_findings) VALUES (?, ?)
+		ON CONFLICT (org_id) DO UPDATE SET open_findings = finding_tallies.open_findings + excluded.open_findings`), orgID, int64(written)-replaced-late); err != nil {
+		return translate(err, "findings")
+	}
+	return nil
+}
+
+// rankKeys gives a finding being imported its keys of the order to fix
+// (see migration 0031): its CVE's (KEV-listed, EPSS), looked up once per
+// CVE, and its asset's (criticality, ePHI records).
+type rankKeys struct {
+	ctx    context.Context
+	stmt   *sql.Stmt
+	cves   map[string][2]float64
+	assets map[string]assetKeys
+}
+
+// assetKeys are an asset's keys of the order to fix, as stored.
+type assetKeys struct{ crit, records int64 }
+
+// critRank is an asset's criticality as a number, 4 for critical down to
+// 0 for none, in SQL over the assets table a.
+const critRank = `CASE a.criticality WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'moderate' THEN 2 WHEN 'low' THEN 1 ELSE 0 END`
+
+func (s *Store) newRankKeys(ctx context.Context, tx *sql.Tx, orgID string) (*rankKeys, error) {
+	k := &rankKeys{ctx: ctx, cves: map[string][2]float64{}, assets: map[string]assetKeys{}}
+	rows, err := tx.QueryContext(ctx, s.rebind(`SELECT a.id, `+critRank+`, a.records FROM assets a WHERE a.org_id = ?`), orgID)
+	if err != nil {
+		return nil, translate(err, "assets")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var a assetKeys
+		if err := rows.Scan(&id, &a.crit, &a.records); err != nil {
+			return nil, translate(err, "assets")
+		}
+		k.assets[id] = assetKeys{-a.crit, -a.records}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "assets")
+	}
+	k.stmt, err = tx.PrepareContext(ctx, s.rebind(`SELECT COALESCE((SELECT 0 FROM kev_entries WHERE cve = ?), 1), COALESCE(-(SELECT epss FROM epss_scores WHERE cve = ?), 1)`))
+	return k, translate(err, "findings")
+}
+
+// cve gives a CVE's keys: 0 when KEV-listed (else 1), and minus its EPSS
+// score (1 when it has none).
+func (k *rankKeys) cve(cve string) (int64, float64, error) {
+	if cve == "" {
+		return 1, 1, nil
+	}
+	if v, ok := k.cves[cve]; ok {
+		return int64(v[0]), v[1], nil
+	}
+	var kev int64
+	var epss float64
+	if err := k.stmt.QueryRowContext(k.ctx, cve, cve).Scan(&kev, &epss); err != nil {
+		return 0, 0, translate(err, "findings")
+	}
+	k.cves[cve] = [2]float64{float64(kev), epss}
+	return kev, epss, nil
+}
+
+func (k *rankKeys) close() {
+	if k.stmt != nil {
+		k.stmt.Close()
+	}
+}
+
+// The keys of the order to fix follow what they are made of: these
+// statements bring the open findings' keys up to date when the KEV
+// catalog, the EPSS scores or an asset change, in the transaction of the
+// change, each through an index: the KEV and EPSS keys through the open
+// findings' order (findings_open_order), an asset's through the newest
+// import of its place (findings_import_place), where its open findings
+// are.
+const (
+	kevListedKeys = `UPDATE findings SET rank_kev = 0 WHERE org_id IN (SELECT id FROM organizations) AND is_open = 1 AND rank_kev = 1
+		AND EXISTS (SELECT 1 FROM kev_entries k WHERE k.cve = findings.cve)`
+	kevDelistedKeys = `UPDATE findings SET rank_kev = 1 WHERE org_id IN (SELECT id FROM organizations) AND is_open = 1 AND rank_kev = 0
+		AND NOT EXISTS (SELECT 1 FROM kev_entries k WHERE k.cve = findings.cve)`
+	epssKeys = `UPDATE findings SET rank_epss = COALESCE(-(SELECT e.epss FROM epss_scores e WHERE e.cve = findings.cve), 1)
+		WHERE org_id IN (SELECT id FROM organizations) AND is_open = 1 AND cve <> ''
+		AND rank_epss <> COALESCE(-(SELECT e.epss FROM epss_scores e WHERE e.cve = findings.cve), 1)`
+	assetKeysOf = `UPDATE findings SET
+		rank_crit = -COALESCE((SELECT ` + critRank + ` FROM assets a WHERE a.id = findings.asset_id), 0),
+		rank_records = -COALESCE((SELECT a.records FROM assets a WHERE a.id = findings.asset_id), 0)
+		WHERE is_open = 1 AND (import_id, place) IN (SELECT p.import_id, p.place FROM finding_places p WHERE p.org_id = ? AND p.place = ?)`
+)
+
+// keepKEVKeys brings the open findings' KEV key up to date with the
+// catalog just written.
+func (s *Store) keepKEVKeys(ctx context.Context, tx *sql.Tx) error {
+	for _, q := range []string{kevListedKeys, kevDelistedKeys} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return translate(err, "findings")
+		}
+	}
+	return nil
+}
+
+// keepEPSSKeys brings the open findings' EPSS key up to date with the
+// scores just written, writing only those that changed.
+func (s *Store) keepEPSSKeys(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, epssKeys)
+	return translate(err, "findings")
+}
+
+// keepAssetKeys brings the keys of the findings open on assets up to date
+// with the assets as they now are (or, deleted, with no asset).
+func (sc *Scoped) keepAssetKeys(ctx context.Context, tx *sql.Tx, ids ...string) error {
+	q := sc.s.rebind(assetKeysOf)
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, q, sc.org.ID, id); err != nil {
+			return translate(err, "findings")
+		}
+	}
+	return nil
+}
+
 // newestPlace completes an insert into finding_places: a newer import
 // becomes the place's newest and its newest the one before; an import
 // between the two (landing late) becomes the one before; an older one, or
@@ -203,17 +370,6 @@ const newestPlace = `
 		prev_import_id = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN finding_places.import_id ELSE excluded.import_id END,
 		prev_scanned_at = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN finding_places.scanned_at ELSE excluded.scanned_at END
 	WHERE excluded.scanned_at > finding_places.prev_scanned_at AND excluded.scanned_at <> finding_places.scanned_at`
-
-// openFindings and openWhere read the open findings: those of the newest
-// import that covered their place (finding_places), each with when its place first
-// reported its vulnerability (s.first_seen), through the organisation's
-// places and an index lookup for each of their findings, never every
-// finding. CROSS JOIN keeps SQLite to that order (PostgreSQL plans it
-// alike either way); openWhere takes the organisation's id.
-const (
-	openFindings = `finding_places p CROSS JOIN findings f CROSS JOIN finding_firsts s`
-	openWhere    = `p.org_id = ? AND f.import_id = p.import_id AND f.place = p.place AND s.org_id = p.org_id AND s.place = f.place AND s.vuln_id = f.vuln_id`
-)
 
 // Finding is a stored finding with the asset it matched.
 type Finding struct {

@@ -7,31 +7,39 @@ import (
 )
 
 // The findings pages and the KEV check read an organisation's open
-// findings through its places and indexes: SQLite's plan for each query
-// never scans the findings table (its plan names the access path of every
-// table; "SCAN f" would be a pass over every finding). PostgreSQL plans by
-// its statistics, so on a test's handful of rows it may rightly prefer a
-// sequential scan; the queries are the same text on both.
+// findings through indexes kept when imports land: SQLite's plan for each
+// query never scans the findings table (its plan names the access path of
+// every table; "SCAN f" would be a pass over every finding), and a page of
+// the order to fix is a range of findings_open_order, never a sort of
+// every open finding; the statements that keep that state when imports,
+// the KEV catalog, EPSS scores and assets change find what they change
+// through indexes too. PostgreSQL plans by its statistics, so on a test's
+// handful of rows it may rightly prefer a sequential scan; the queries
+// are the same text on both.
 func TestFindingsQueriesScanNoFindings(t *testing.T) {
 	s := openForTest(t, t.TempDir()+"/plan.db")
-	for name, q := range map[string]string{"open findings": openFindingsQuery, "remediation": remediationQuery, "trend": trendQuery} {
-		rows, err := s.read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, argsFor(q)...)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
+	ordered := map[string]bool{"first page": true, "page after": true, "page before": true, "KEV-listed": true, "KEV listed": true, "KEV delisted": true, "EPSS": true}
+	for name, q := range map[string]string{
+		"KEV-listed":  kevOpenQuery,
+		"first page":  remediationQuery + remediationOrder,
+		"page after":  remediationQuery + remediationAfter + remediationOrder,
+		"page before": remediationQuery + remediationBack,
+		"trend":       trendQuery,
+		// What keeps the state when imports and their sources land.
+		"closing the replaced": closeReplacedQuery,
+		"closing the late":     closeLateQuery,
+		"KEV listed":           kevListedKeys,
+		"KEV delisted":         kevDelistedKeys,
+		"EPSS":                 epssKeys,
+		"an asset's keys":      assetKeysOf,
+	} {
+		plan := explain(t, s, q)
 		text := strings.Join(plan, "\n")
-		if !strings.Contains(text, "finding_places") {
-			t.Errorf("%s: not read through the places:\n%s", name, text)
+		if ordered[name] && !strings.Contains(text, "USING INDEX findings_open_order") {
+			t.Errorf("%s: not read through the order's index:\n%s", name, text)
+		}
+		if ordered[name] && strings.Contains(text, "TEMP B-TREE") {
+			t.Errorf("%s sorts what it reads:\n%s", name, text)
 		}
 		for _, line := range plan {
 			if strings.HasPrefix(line, "SCAN f ") || line == "SCAN f" || strings.HasPrefix(line, "SCAN findings") {
@@ -39,6 +47,26 @@ func TestFindingsQueriesScanNoFindings(t *testing.T) {
 			}
 		}
 	}
+}
+
+// explain is SQLite's query plan for q, a line per step.
+func explain(t *testing.T, s *Store, q string) []string {
+	t.Helper()
+	rows, err := s.read.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, argsFor(q)...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, q)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	return plan
 }
 
 // argsFor gives a query as many placeholder arguments as it has ?s.

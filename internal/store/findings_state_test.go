@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/org"
@@ -186,16 +185,17 @@ func keptTrend(t *testing.T, ctx context.Context, sc *store.Scoped) map[string]s
 	return out
 }
 
-// kept is the open findings as the checks read them: the state kept when
-// each import landed.
+// kept is the open findings as the pages read them, page by page, in the
+// order to fix: the state kept when each import landed. The tally the
+// checks read agrees.
 func kept(t *testing.T, ctx context.Context, sc *store.Scoped) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	if err := sc.EachOpenFinding(ctx, func(f *check.OpenFinding) error {
+	for _, f := range everyOpen(t, ctx, sc) {
 		out[f.ID] = f.FirstSeen
-		return nil
-	}); err != nil {
-		t.Fatal(err)
+	}
+	if n, err := sc.OpenFindings(ctx); err != nil || n != len(out) {
+		t.Errorf("the tally says %d open, the pages %d (%v)", n, len(out), err)
 	}
 	return out
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -94,12 +93,11 @@ func TestImportFindings(t *testing.T) {
 		// The image rebuilt and scanned again with no match: its findings close.
 		openOn := func(assetID string) int {
 			n := 0
-			sc.EachOpenFinding(ctx, func(f *check.OpenFinding) error {
+			for _, f := range everyOpen(t, ctx, sc) {
 				if f.AssetID == assetID {
 					n++
 				}
-				return nil
-			})
+			}
 			return n
 		}
 		if n := openOn(portal.ID); n != 2 {

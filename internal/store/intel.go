@@ -111,6 +111,9 @@ func (s *Store) ImportKEV(ctx context.Context, c *ingest.KEVCatalog, after ...Tx
 				return change{}, translate(err, "kev entry "+e.CVE)
 			}
 		}
+		if err := s.keepKEVKeys(ctx, tx); err != nil {
+			return change{}, err
+		}
 		rec = &DataImport{Kind: "kev", Filename: c.File, SHA256: c.SHA256, Size: c.Size, Records: len(c.Entries), Version: c.Version}
 		if err := s.recordImport(ctx, tx, "", rec); err != nil {
 			return change{}, err
@@ -186,6 +189,9 @@ func (s *Store) ImportEPSS(ctx context.Context, f *ingest.EPSSFile) (*DataImport
 			if _, err := stmt.ExecContext(ctx, sc.CVE, sc.EPSS, sc.Percentile); err != nil {
 				return change{}, translate(err, "epss score "+sc.CVE)
 			}
+		}
+		if err := s.keepEPSSKeys(ctx, tx); err != nil {
+			return change{}, err
 		}
 		rec = &DataImport{Kind: "epss", Filename: f.File, SHA256: f.SHA256, Size: f.Size, Records: len(f.Scores), Version: f.ScoreDate}
 		if err := s.recordImport(ctx, tx, "", rec); err != nil {

@@ -2,50 +2,99 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+)
+
+// openColumns are what the pages and checks read of an open finding f,
+// with its asset a, KEV entry k and first sighting s (joined by
+// openJoins).
+const (
+	openColumns = `f.id, f.cve, f.vuln_id, f.host, f.target, f.cvss, f.asset_id, COALESCE(a.name, ''),
+		COALESCE(a.internet_facing, FALSE), COALESCE(a.creates OR a.receives OR a.maintains OR a.transmits, FALSE), COALESCE(a.records, 0),
+		COALESCE(s.first_seen, ''), f.scanned_at, COALESCE(k.date_added, ''), COALESCE(k.due_date, ''), COALESCE(k.ransomware, '')`
+	openJoins = `
+	LEFT JOIN assets a ON a.id = f.asset_id
+	LEFT JOIN kev_entries k ON k.cve = f.cve
+	LEFT JOIN finding_firsts s ON s.org_id = f.org_id AND s.place = f.place AND s.vuln_id = f.vuln_id`
+	// orderKeys is the order to fix, as the columns of findings_open_order.
+	orderKeys = `f.rank_kev, f.rank_epss, f.rank_cvss, f.rank_crit, f.rank_records, f.id`
 )
 
 // remediationQuery reads a page of an organisation's open findings in the
-// order to fix them, with how many are open in all.
-const remediationQuery = `
-	SELECT f.id, f.cve, f.vuln_id, f.title, f.severity, f.host, f.target, f.package, f.installed, f.cvss, f.asset_id, COALESCE(a.name, ''), COALESCE(a.criticality, ''),
-		COALESCE(a.records, 0), COALESCE(a.creates OR a.receives OR a.maintains OR a.transmits, FALSE), COALESCE(a.internet_facing, FALSE),
-		COALESCE(k.date_added, ''), COALESCE(k.due_date, ''), COALESCE(k.ransomware, ''), COALESCE(e.epss, -1), COALESCE(e.percentile, -1), s.first_seen, f.scanned_at,
-		count(*) OVER ()
-	FROM ` + openFindings + `
-	LEFT JOIN assets a ON a.id = f.asset_id
-	LEFT JOIN kev_entries k ON k.cve = f.cve
+// order to fix them (see migration 0031): the first of them, or those
+// after (or, with the comparison and the order reversed, before) a row's
+// keys — a range of findings_open_order, never a sort of every finding.
+const (
+	remediationQuery = `
+	SELECT ` + openColumns + `, f.title, f.severity, f.package, f.installed, COALESCE(a.criticality, ''), COALESCE(e.epss, -1), COALESCE(e.percentile, -1)
+	FROM findings f` + openJoins + `
 	LEFT JOIN epss_scores e ON e.cve = f.cve
-	WHERE ` + openWhere + `
-	ORDER BY CASE WHEN k.cve IS NULL THEN 1 ELSE 0 END, COALESCE(e.epss, -1) DESC, f.cvss DESC,
-		CASE a.criticality WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'moderate' THEN 2 WHEN 'low' THEN 1 ELSE 0 END DESC,
-		COALESCE(a.records, 0) DESC, f.id
-	LIMIT ? OFFSET ?`
+	WHERE f.org_id = ? AND f.is_open = 1`
+	remediationOrder = ` ORDER BY ` + orderKeys + ` LIMIT ?`
+	remediationAfter = ` AND (` + orderKeys + `) > (?, ?, ?, ?, ?, ?)`
+	remediationBack  = ` AND (` + orderKeys + `) < (?, ?, ?, ?, ?, ?) ORDER BY f.rank_kev DESC, f.rank_epss DESC, f.rank_cvss DESC, f.rank_crit DESC, f.rank_records DESC, f.id DESC LIMIT ?`
+)
 
-// Remediation reads the open findings in the order to fix them, at most
-// limit (0: 100) from the offset-th, with how many are open in all. The
-// order is the database's (KEV-listed first, then EPSS, CVSS, the asset's
-// criticality and the ePHI records it holds), so a list of millions is not
-// sorted in memory; the total is counted in the same pass. The rows' Why
-// is left to the findings service.
-func (sc *Scoped) Remediation(ctx context.Context, offset, limit int) ([]*Priority, int, error) {
-	ctx = heavy(ctx) // over many rows: on the heavy pool
+// A Cursor is where a page of the remediation order starts: after the
+// finding ID, which has the rank Rank, or, Back, before it. The zero
+// Cursor is the top of the order.
+type Cursor struct {
+	ID   string
+	Rank int
+	Back bool
+}
+
+// Remediation reads at most limit (0: 100) open findings in the order to
+// fix them from the cursor on (going back from it, nearest first, when it
+// says Back), with how many are open in all. The order is the database's
+// (KEV-listed first, then EPSS, CVSS, the asset's criticality and the
+// ePHI records it holds), kept as keys on the findings when they are
+// written; the total is the organisation's tally. Errors: Invalid for a
+// cursor naming no finding of the organisation. The rows' Why is left to
+// the findings service.
+func (sc *Scoped) Remediation(ctx context.Context, at Cursor, limit int) ([]*Priority, int, error) {
 	s := sc.s
 	if limit <= 0 {
 		limit = 100
 	}
-	offset = max(offset, 0)
+	db := s.reader(ctx)
 	var total int
-	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(remediationQuery), sc.org.ID, limit, offset)
+	if err := db.QueryRowContext(ctx, s.rebind(`SELECT COALESCE((SELECT open_findings FROM finding_tallies WHERE org_id = ?), 0)`), sc.org.ID).Scan(&total); err != nil {
+		return nil, 0, translate(err, "findings")
+	}
+	q, args := remediationQuery+remediationOrder, []any{sc.org.ID, limit}
+	if at.ID != "" {
+		var kev, crit, records int64
+		var epss, cvss float64
+		err := db.QueryRowContext(ctx, s.rebind(`SELECT rank_kev, rank_epss, rank_cvss, rank_crit, rank_records, id FROM findings WHERE id = ? AND org_id = ?`), at.ID, sc.org.ID).
+			Scan(&kev, &epss, &cvss, &crit, &records, &at.ID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, 0, errs.New(errs.Invalid, "cursor: no finding "+at.ID+" here: start again from the first page")
+		}
+		if err != nil {
+			return nil, 0, translate(err, "findings")
+		}
+		q, args = remediationQuery+remediationAfter+remediationOrder, []any{sc.org.ID, kev, epss, cvss, crit, records, at.ID, limit}
+		if at.Back {
+			q = remediationQuery + remediationBack
+		}
+	}
+	rows, err := db.QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, 0, translate(err, "findings")
 	}
 	defer rows.Close()
 	var out []*Priority
 	for rows.Next() {
-		p := &Priority{Rank: offset + len(out) + 1}
-		if err := rows.Scan(&p.ID, &p.CVE, &p.VulnID, &p.Title, &p.Severity, &p.Host, &p.Target, &p.Package, &p.Installed, &p.CVSS, &p.AssetID, &p.AssetName, &p.Criticality,
-			&p.Records, &p.EPHI, &p.Internet, &p.KEVAdded, &p.KEVDue, &p.Ransomware, &p.EPSS, &p.Percentile, &p.FirstSeen, &p.AsOf, &total); err != nil {
+		p := &Priority{Rank: at.Rank + len(out) + 1}
+		if at.Back {
+			p.Rank = at.Rank - len(out) - 1
+		}
+		if err := rows.Scan(append(openFields(&p.OpenFinding), &p.Title, &p.Severity, &p.Package, &p.Installed, &p.Criticality, &p.EPSS, &p.Percentile)...); err != nil {
 			return nil, 0, translate(err, "findings")
 		}
 		p.FirstSeen, p.AsOf = p.FirstSeen[:min(10, len(p.FirstSeen))], p.AsOf[:min(10, len(p.AsOf))]
@@ -55,6 +104,12 @@ func (sc *Scoped) Remediation(ctx context.Context, offset, limit int) ([]*Priori
 		return nil, 0, translate(err, "findings")
 	}
 	return out, total, nil
+}
+
+// openFields are where openColumns are scanned.
+func openFields(f *OpenFinding) []any {
+	return []any{&f.ID, &f.CVE, &f.VulnID, &f.Host, &f.Target, &f.CVSS, &f.AssetID, &f.AssetName, &f.Internet, &f.EPHI, &f.Records,
+		&f.FirstSeen, &f.AsOf, &f.KEVAdded, &f.KEVDue, &f.Ransomware}
 }
 
 // trendQuery compares each place's two newest imports; it takes the

@@ -72,10 +72,11 @@ func TestRemediationTrendAndProposals(t *testing.T) {
 
 		// The remediation order: KEV-listed first, then EPSS, CVSS, the
 		// asset's criticality; each row says what put it ahead of the next.
-		list, total, err := findings.Remediation(ctx, sc, 0, 0)
+		page, err := findings.Remediation(ctx, sc, "", "", 0)
 		if err != nil {
 			t.Fatal(err)
 		}
+		list, total := page.Rows, page.Total
 		var got []string
 		for _, p := range list {
 			got = append(got, fmt.Sprintf("%d %s %s", p.Rank, p.CVE, p.Place()))
@@ -97,8 +98,8 @@ func TestRemediationTrendAndProposals(t *testing.T) {
 		if list[4].Why == "" || strings.Contains(list[4].Why, "ahead of") {
 			t.Errorf("the last row: %s", list[4].Why)
 		}
-		if top, _, _ := findings.Remediation(ctx, sc, 0, 2); len(top) != 2 {
-			t.Errorf("limit 2: %d rows", len(top))
+		if top, _ := findings.Remediation(ctx, sc, "", "", 2); len(top.Rows) != 2 || top.Next != findings.Token(top.Rows[1]) || top.Prev != "" {
+			t.Errorf("limit 2: %+v", top)
 		}
 
 		// The trend: the database's newest scan fixed two findings, kept one

@@ -192,7 +192,7 @@ func (sc *Scoped) updateAsset(ctx context.Context, tx *sql.Tx, a *risk.Asset, no
 		return errs.New(errs.NotFound, "asset not found")
 	}
 	a.UpdatedAt = now
-	return nil
+	return sc.keepAssetKeys(ctx, tx, a.ID)
 }
 
 // CreateAsset adds an asset to the inventory. Errors: Invalid, Conflict
@@ -256,6 +256,9 @@ func (sc *Scoped) DeleteAsset(ctx context.Context, id string) error {
 		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM assets WHERE id = ? AND org_id = ?`), id, sc.org.ID); err != nil {
 			return change{}, translate(err, "asset")
 		}
+		if err := sc.keepAssetKeys(ctx, tx, id); err != nil {
+			return change{}, err
+		}
 		return change{orgID: sc.org.ID, action: "asset.delete", target: "asset:" + id, before: before}, nil
 	})
 }
@@ -318,6 +321,11 @@ func (sc *Scoped) BulkEditAssets(ctx context.Context, ids []string, e AssetEdit)
 			}
 			if n, _ := res.RowsAffected(); n != 1 {
 				return change{}, errs.New(errs.NotFound, "asset "+id+" not found: nothing was changed")
+			}
+		}
+		if e.Criticality != nil {
+			if err := sc.keepAssetKeys(ctx, tx, ids...); err != nil {
+				return change{}, err
 			}
 		}
 		return change{orgID: sc.org.ID, action: "asset.bulk_edit", target: "org:" + sc.org.ID, after: map[string]any{"assets": ids, "fields": fields, "values": args}}, nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -148,6 +149,17 @@ func TestImportJobsInTheBrowser(t *testing.T) {
 		if !strings.Contains(body, "CVE-") || !strings.Contains(body, "1–3 of 3") || !strings.Contains(body, "not in the ePHI inventory") {
 			t.Errorf("findings page:\n%s", body)
 		}
+		// Two a page: the next link names the row the page after starts
+		// from, and that page links back.
+		_, body = fetch(t, c, base+"/findings?limit=2")
+		m = regexp.MustCompile(`href="(\?[^"]*)" rel="next"`).FindStringSubmatch(body)
+		if !strings.Contains(body, "1–2 of 3") || m == nil || !strings.Contains(m[1], "after=") {
+			t.Fatalf("two a page:\n%s", body)
+		}
+		_, body = fetch(t, c, base+"/findings"+strings.ReplaceAll(m[1], "&amp;", "&"))
+		if !strings.Contains(body, "3–3 of 3") || !strings.Contains(body, `rel="prev"`) || strings.Contains(body, `rel="next"`) {
+			t.Errorf("the page after:\n%s", body)
+		}
 		if resp, _ := fetch(t, c, base+"/findings?limit=5000"); resp.StatusCode != http.StatusBadRequest {
 			t.Errorf("a page of 5000: %d, want 400", resp.StatusCode)
 		}
@@ -213,8 +225,25 @@ func TestImportJobsThroughTheAPI(t *testing.T) {
 		t.Errorf("one result, one record: %d %v", code, one)
 	}
 	code, rem := api.do("GET", "/findings/remediation?limit=2", nil)
-	if rows, _ := rem["findings"].([]any); code != 200 || len(rows) != 2 || rem["total"].(float64) < 2 {
-		t.Errorf("remediation: %d %v", code, rem)
+	rows, _ := rem["findings"].([]any)
+	if code != 200 || len(rows) != 2 || rem["total"].(float64) < 3 || rem["next"] == nil || rem["prev"] != nil {
+		t.Fatalf("remediation: %d %v", code, rem)
+	}
+	// The page after, by its cursor, and back again.
+	code, next := api.do("GET", "/findings/remediation?limit=2&after="+url.QueryEscape(rem["next"].(string)), nil)
+	after, _ := next["findings"].([]any)
+	if code != 200 || len(after) == 0 || after[0].(map[string]any)["rank"].(float64) != 3 || next["prev"] == nil {
+		t.Fatalf("the page after: %d %v", code, next)
+	}
+	code, back := api.do("GET", "/findings/remediation?limit=2&before="+url.QueryEscape(next["prev"].(string)), nil)
+	if again, _ := back["findings"].([]any); code != 200 || len(again) != 2 || again[0].(map[string]any)["finding"] != rows[0].(map[string]any)["finding"] {
+		t.Errorf("back to the first page: %d %v", code, back)
+	}
+	if code, body := api.do("GET", "/findings/remediation?offset=2", nil); code != 400 || !strings.Contains(fmt.Sprint(body["error"]), "cursor") {
+		t.Errorf("an offset: %d %v", code, body)
+	}
+	if code, body := api.do("GET", "/findings/remediation?after=1.nothing", nil); code != 400 {
+		t.Errorf("a cursor naming nothing: %d %v", code, body)
 	}
 	if code, trend := api.do("GET", "/findings/trend", nil); code != 200 || trend["places"] == nil {
 		t.Errorf("trend: %d %v", code, trend)

@@ -29,13 +29,16 @@ func (s *Server) apiCheck(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiRemediation(w http.ResponseWriter, r *http.Request) {
-	offset, limit, err := kit.Window(r)
+	after, before, limit, err := kit.Cursors(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	rows, total, err := findings.Remediation(r.Context(), kit.ScopeFrom(r.Context()).Verify(), offset, limit)
-	s.apiResult(w, r, http.StatusOK, map[string]any{"findings": kit.NonNil(rows), "total": total, "offset": offset}, err)
+	page, err := findings.Remediation(r.Context(), kit.ScopeFrom(r.Context()).Verify(), after, before, limit)
+	if err == nil {
+		page.Rows = kit.NonNil(page.Rows)
+	}
+	s.apiResult(w, r, http.StatusOK, page, err)
 }
 
 func (s *Server) apiTrend(w http.ResponseWriter, r *http.Request) {

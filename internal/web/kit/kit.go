@@ -124,6 +124,19 @@ func Window(r *http.Request) (offset, limit int, err error) {
 	return offset, limit, nil
 }
 
+// Cursors reads a request for a page of a list paged by cursor: after
+// or before (the next or prev a page gave) and limit (1 to 1000, default
+// PageSize). Such a list has no offset: a page is found by the row it
+// starts from, not by counting the rows before it.
+func Cursors(r *http.Request) (after, before string, limit int, err error) {
+	q := r.URL.Query()
+	if q.Has("offset") {
+		return "", "", 0, errs.New(errs.Invalid, "offset: this list pages by cursor: pass the next (or prev) of the page before as after (or before)")
+	}
+	_, limit, err = Window(r)
+	return q.Get("after"), q.Get("before"), limit, err
+}
+
 // ClientIP is the request's source address. (Behind a reverse proxy this is
 // the proxy's; trusting forwarded headers needs configuration, not guessing.)
 func ClientIP(r *http.Request) string {

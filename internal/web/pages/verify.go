@@ -151,12 +151,12 @@ type findingsView struct {
 
 func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	offset, limit, err := kit.Window(r)
+	after, before, limit, err := kit.Cursors(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	rows, total, err := findings.Remediation(r.Context(), sc.Verify(), offset, limit)
+	list, err := findings.Remediation(r.Context(), sc.Verify(), after, before, limit)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -167,5 +167,25 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, "findings", http.StatusOK, page{Title: "Findings · " + sc.Org().Name,
-		Data: &findingsView{programView: programView{Scope: sc}, Rows: rows, Page: newPager(r, offset, limit, len(rows), total), Trend: trend}})
+		Data: &findingsView{programView: programView{Scope: sc}, Rows: list.Rows, Page: cursorPager(r, list), Trend: trend}})
+}
+
+// cursorPager links the pages of a list paged by cursor.
+func cursorPager(r *http.Request, list *findings.Page) pager {
+	p := pager{Total: list.Total}
+	if n := len(list.Rows); n > 0 {
+		p.From, p.To = list.Rows[0].Rank, list.Rows[n-1].Rank
+	}
+	link := func(key, tok string) string {
+		if tok == "" {
+			return ""
+		}
+		q := r.URL.Query()
+		q.Del("after")
+		q.Del("before")
+		q.Set(key, tok)
+		return "?" + q.Encode()
+	}
+	p.Prev, p.Next = link("before", list.Prev), link("after", list.Next)
+	return p
 }
