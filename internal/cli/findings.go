@@ -78,10 +78,19 @@ put it ahead of the next row.`,
 		Args:  cobra.NoArgs,
 		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
 			ctx := cmd.Context()
-			t, err := sc.FindingsTrend(ctx)
+			// Every place, a page of the kept counts at a time.
+			t, err := sc.FindingsTrend(ctx, "", 1000)
 			if err != nil {
 				return err
 			}
+			for next := t.Next; next != ""; {
+				more, err := sc.FindingsTrend(ctx, next, 1000)
+				if err != nil {
+					return err
+				}
+				t.Places, next = append(t.Places, more.Places...), more.Next
+			}
+			t.Next = ""
 			if trendJSON {
 				return writeJSON(a.stdout, t)
 			}

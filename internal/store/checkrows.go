@@ -147,9 +147,11 @@ func (p *Priority) Place() string {
 // the scan before it: what is new, what was fixed, what is still open.
 type Trend struct {
 	Places []*TrendPlace `json:"places"`
+	Count  int           `json:"places_count"` // places in the trend, of which Places is a page
 	New    int           `json:"new"`
 	Fixed  int           `json:"fixed"`
 	Still  int           `json:"still_open"`
+	Next   string        `json:"next,omitempty"` // the cursor of the page after; "" on the last
 }
 
 // TrendPlace is one asset's or host's change between its two newest scans.

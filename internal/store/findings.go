@@ -148,7 +148,7 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 				return change{}, translate(err, "findings")
 			}
 		}
-		if err := s.closeReplaced(ctx, tx, sc.org.ID, rec.ID, at, out.Findings); err != nil {
+		if err := s.keepOpenAndTrend(ctx, tx, sc.org.ID, rec.ID, at, out.Findings); err != nil {
 			return change{}, err
 		}
 		if err := s.finishImport(ctx, tx, rec, info.SHA256, out.Findings, info.Artifact); err != nil {
@@ -221,13 +221,15 @@ const (
 		(SELECT ?, p.place FROM finding_places p WHERE p.org_id = ? AND p.import_id <> ? AND p.scanned_at >= ?)`
 )
 
-// closeReplaced closes, once an import's findings and places are written,
-// what it replaced: the findings of the import before it at each place it
-// is now the newest of, and its own at each place a newer import (or
-// another of the same time) already covers. The organisation's tally of
-// open findings moves by what was opened (written, all open) less what
-// was closed.
-func (s *Store) closeReplaced(ctx context.Context, tx *sql.Tx, orgID, importID, at string, written int) error {
+// keepOpenAndTrend closes, once an import's findings and places are
+// written, what it replaced: the findings of the import before it at each
+// place it is now the newest of, and its own at each place a newer import
+// (or another of the same time) already covers. It counts again what
+// changed at each place whose newest or previous import it now is. The
+// organisation's tallies move by the difference: the open findings by
+// what was opened (written, all open) less what was closed, the trend's
+// totals by its places' counts after less before.
+func (s *Store) keepOpenAndTrend(ctx context.Context, tx *sql.Tx, orgID, importID, at string, written int) error {
 	res, err := tx.ExecContext(ctx, s.rebind(closeReplacedQuery), orgID, importID)
 	if err != nil {
 		return translate(err, "findings")
@@ -238,12 +240,60 @@ func (s *Store) closeReplaced(ctx context.Context, tx *sql.Tx, orgID, importID, 
 		return translate(err, "findings")
 	}
 	late, _ := res.RowsAffected()
-	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO finding_tallies (org_id, open_findings) VALUES (?, ?)
-		ON CONFLICT (org_id) DO UPDATE SET open_findings = finding_tallies.open_findings + excluded.open_findings`), orgID, int64(written)-replaced-late); err != nil {
+	sums := func() (out [4]int64, err error) {
+		err = tx.QueryRowContext(ctx, s.rebind(trendSums), orgID, importID, importID).Scan(&out[0], &out[1], &out[2], &out[3])
+		return out, translate(err, "findings")
+	}
+	before, err := sums()
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind(trendZero), orgID, importID, importID); err != nil {
 		return translate(err, "findings")
 	}
-	return nil
+	if _, err := tx.ExecContext(ctx, s.rebind(trendCount), orgID, importID, importID, orgID); err != nil {
+		return translate(err, "findings")
+	}
+	after, err := sums()
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO finding_tallies (org_id, open_findings, trend_places, trend_new, trend_fixed, trend_still) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (org_id) DO UPDATE SET open_findings = finding_tallies.open_findings + excluded.open_findings,
+			trend_places = finding_tallies.trend_places + excluded.trend_places, trend_new = finding_tallies.trend_new + excluded.trend_new,
+			trend_fixed = finding_tallies.trend_fixed + excluded.trend_fixed, trend_still = finding_tallies.trend_still + excluded.trend_still`),
+		orgID, int64(written)-replaced-late, after[0]-before[0], after[1]-before[1], after[2]-before[2], after[3]-before[3])
+	return translate(err, "findings")
 }
+
+// What changed at a place is counted for the places whose newest or
+// previous import is one import (affected, taking the organisation's id
+// and the import's twice): trendSums adds up their counts (and how many
+// have any), trendZero clears them, and trendCount (taking the
+// organisation's id once more) counts them again from the findings of
+// each place's two imports, a finding being its vulnerability id, CVE and
+// package or port.
+const (
+	affected   = `org_id = ? AND (import_id = ? OR prev_import_id = ?)`
+	trendSums  = `SELECT COALESCE(sum(CASE WHEN trend_new + trend_fixed + trend_still > 0 THEN 1 ELSE 0 END), 0), COALESCE(sum(trend_new), 0), COALESCE(sum(trend_fixed), 0), COALESCE(sum(trend_still), 0) FROM finding_places WHERE ` + affected
+	trendZero  = `UPDATE finding_places SET trend_new = 0, trend_fixed = 0, trend_still = 0 WHERE ` + affected
+	trendCount = `WITH touched AS (SELECT place, import_id, prev_import_id FROM finding_places WHERE ` + affected + `
+	), pairs AS (
+		SELECT place, max(cur) AS cur, max(prev) AS prev FROM (
+			SELECT t.place, f.vuln_id, f.cve, f.package, 1 AS cur, 0 AS prev
+			FROM touched t CROSS JOIN findings f WHERE f.import_id = t.import_id AND f.place = t.place
+			UNION ALL
+			SELECT t.place, f.vuln_id, f.cve, f.package, 0, 1
+			FROM touched t CROSS JOIN findings f WHERE t.prev_import_id <> '' AND f.import_id = t.prev_import_id AND f.place = t.place
+		) marks GROUP BY place, vuln_id, cve, package
+	), counts AS (
+		SELECT place, sum(CASE WHEN cur = 1 AND prev = 0 THEN 1 ELSE 0 END) AS n,
+			sum(CASE WHEN cur = 0 AND prev = 1 THEN 1 ELSE 0 END) AS fixed, sum(CASE WHEN cur = 1 AND prev = 1 THEN 1 ELSE 0 END) AS still
+		FROM pairs GROUP BY place
+	)
+	UPDATE finding_places SET trend_new = c.n, trend_fixed = c.fixed, trend_still = c.still
+	FROM counts c WHERE finding_places.org_id = ? AND finding_places.place = c.place`
+)
 
 // rankKeys gives a finding being imported its keys of the order to fix
 // (see migration 0031): its CVE's (KEV-listed, EPSS), looked up once per

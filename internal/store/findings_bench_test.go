@@ -79,7 +79,7 @@ func BenchmarkOpenFindings(b *testing.B) {
 	})
 	b.Run("trend", func(b *testing.B) {
 		for b.Loop() {
-			if tr, err := sc.FindingsTrend(ctx); err != nil || len(tr.Places) != hosts {
+			if tr, err := sc.FindingsTrend(ctx, "", 200); err != nil || len(tr.Places) != 200 || tr.Count != hosts {
 				b.Fatalf("trend: %v", err)
 			}
 		}

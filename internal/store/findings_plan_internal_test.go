@@ -19,12 +19,14 @@ import (
 func TestFindingsQueriesScanNoFindings(t *testing.T) {
 	s := openForTest(t, t.TempDir()+"/plan.db")
 	ordered := map[string]bool{"first page": true, "page after": true, "page before": true, "KEV-listed": true, "KEV listed": true, "KEV delisted": true, "EPSS": true}
+	sorted := map[string]bool{"trend counted": true} // counts what one import changed
 	for name, q := range map[string]string{
 		"KEV-listed":  kevOpenQuery,
 		"first page":  remediationQuery + remediationOrder,
 		"page after":  remediationQuery + remediationAfter + remediationOrder,
 		"page before": remediationQuery + remediationBack,
-		"trend":       trendQuery,
+		"trend":       trendQuery + trendOrder,
+		"trend after": trendQuery + trendAfter + trendOrder,
 		// What keeps the state when imports and their sources land.
 		"closing the replaced": closeReplacedQuery,
 		"closing the late":     closeLateQuery,
@@ -32,13 +34,19 @@ func TestFindingsQueriesScanNoFindings(t *testing.T) {
 		"KEV delisted":         kevDelistedKeys,
 		"EPSS":                 epssKeys,
 		"an asset's keys":      assetKeysOf,
+		"trend counted":        trendCount,
+		"trend summed":         trendSums,
+		"trend cleared":        trendZero,
 	} {
 		plan := explain(t, s, q)
 		text := strings.Join(plan, "\n")
 		if ordered[name] && !strings.Contains(text, "USING INDEX findings_open_order") {
 			t.Errorf("%s: not read through the order's index:\n%s", name, text)
 		}
-		if ordered[name] && strings.Contains(text, "TEMP B-TREE") {
+		if (name == "trend" || name == "trend after") && !strings.Contains(text, "USING INDEX finding_places_trend") {
+			t.Errorf("%s: not read through the trend's index:\n%s", name, text)
+		}
+		if !sorted[name] && strings.Contains(text, "TEMP B-TREE") {
 			t.Errorf("%s sorts what it reads:\n%s", name, text)
 		}
 		for _, line := range plan {

@@ -167,20 +167,41 @@ func recomputedTrend(t *testing.T, ctx context.Context, sc *store.Scoped, clean 
 	return out
 }
 
-// keptTrend is the trend as the findings page reads it.
+// keptTrend is the trend as the API reads it, two places a page, most
+// fixed first; the totals and the count of places agree with the pages.
 func keptTrend(t *testing.T, ctx context.Context, sc *store.Scoped) map[string]string {
 	t.Helper()
-	tr, err := sc.FindingsTrend(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string]string{}
-	for _, p := range tr.Places {
-		k := p.Place
-		if p.AssetID != "" {
-			k = p.AssetID
+	var first *store.Trend
+	var n, fixed, still int
+	prev := [2]int{1 << 30, 1 << 30}
+	for after := ""; ; {
+		tr, err := sc.FindingsTrend(ctx, after, 2)
+		if err != nil {
+			t.Fatal(err)
 		}
-		out[k] = fmt.Sprintf("%s %s new %d fixed %d still %d", p.Newest, p.Previous, p.New, p.Fixed, p.Still)
+		if first == nil {
+			first = tr
+		}
+		for _, p := range tr.Places {
+			k := p.Place
+			if p.AssetID != "" {
+				k = p.AssetID
+			}
+			out[k] = fmt.Sprintf("%s %s new %d fixed %d still %d", p.Newest, p.Previous, p.New, p.Fixed, p.Still)
+			if p.Fixed > prev[0] || p.Fixed == prev[0] && p.New > prev[1] {
+				t.Errorf("%s (fixed %d, new %d) after one with %v", p.Place, p.Fixed, p.New, prev)
+			}
+			prev = [2]int{p.Fixed, p.New}
+			n, fixed, still = n+p.New, fixed+p.Fixed, still+p.Still
+		}
+		if tr.Next == "" {
+			break
+		}
+		after = tr.Next
+	}
+	if first.Count != len(out) || first.New != n || first.Fixed != fixed || first.Still != still {
+		t.Errorf("the trend's tally: %d places, %d new, %d fixed, %d still; its pages: %d, %d, %d, %d", first.Count, first.New, first.Fixed, first.Still, len(out), n, fixed, still)
 	}
 	return out
 }

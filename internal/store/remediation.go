@@ -112,54 +112,71 @@ func openFields(f *OpenFinding) []any {
 		&f.FirstSeen, &f.AsOf, &f.KEVAdded, &f.KEVDue, &f.Ransomware}
 }
 
-// trendQuery compares each place's two newest imports; it takes the
-// organisation's id three times.
-const trendQuery = `WITH marks AS (
-		SELECT DISTINCT p.place, f.vuln_id, f.cve, f.package, 1 AS cur, 0 AS prev
-		FROM finding_places p CROSS JOIN findings f WHERE p.org_id = ? AND f.import_id = p.import_id AND f.place = p.place
-		UNION ALL
-		SELECT DISTINCT p.place, f.vuln_id, f.cve, f.package, 0, 1
-		FROM finding_places p CROSS JOIN findings f WHERE p.org_id = ? AND p.prev_import_id <> '' AND f.import_id = p.prev_import_id AND f.place = p.place
-	), pairs AS (
-		SELECT place, vuln_id, cve, package, max(cur) AS cur, max(prev) AS prev FROM marks GROUP BY place, vuln_id, cve, package
-	)
-	SELECT p.place, COALESCE(a.id, ''), COALESCE(a.name, ''), p.scanned_at, p.prev_scanned_at,
-		sum(CASE WHEN x.cur = 1 AND x.prev = 0 THEN 1 ELSE 0 END), sum(CASE WHEN x.cur = 0 AND x.prev = 1 THEN 1 ELSE 0 END), sum(CASE WHEN x.cur = 1 AND x.prev = 1 THEN 1 ELSE 0 END)
-	FROM finding_places p JOIN pairs x ON x.place = p.place
-	LEFT JOIN assets a ON a.id = p.place
-	WHERE p.org_id = ?
-	GROUP BY p.place, a.id, a.name, p.scanned_at, p.prev_scanned_at
-	ORDER BY 7 DESC, 6 DESC, p.place`
+// trendQuery reads the trend's places, most fixed first, then most new
+// (the counts kept when imports land): a range of finding_places_trend,
+// from the top (trendFirst) or after a place's counts (trendAfter).
+const (
+	trendQuery = `SELECT p.place, COALESCE(a.id, ''), COALESCE(a.name, ''), p.scanned_at, p.prev_scanned_at, p.trend_new, p.trend_fixed, p.trend_still
+	FROM finding_places p LEFT JOIN assets a ON a.id = p.place
+	WHERE p.org_id = ? AND (p.trend_new > 0 OR p.trend_fixed > 0 OR p.trend_still > 0)`
+	trendOrder = ` ORDER BY p.trend_fixed DESC, p.trend_new DESC, p.place DESC LIMIT ?`
+	trendAfter = ` AND (p.trend_fixed, p.trend_new, p.place) < (?, ?, ?)`
+)
 
 // FindingsTrend compares, for each asset (or unmatched host and target),
 // the findings of its newest scan with those of the scan before: new,
 // fixed and still open, a finding being its vulnerability id, CVE and
-// package (or port).
-// An asset scanned once has all its findings new. A scan is known to have
-// covered an asset by the findings it reported there.
-func (sc *Scoped) FindingsTrend(ctx context.Context) (*Trend, error) {
-	ctx = heavy(ctx) // over many rows: on the heavy pool
+// package (or port); an asset scanned once has all its findings new. It
+// gives the totals and at most limit (0: 200) places, most fixed first,
+// after the place after names (a Next this gave; "" for the top). The
+// counts are kept when imports land: this reads a page of them and the
+// organisation's tally. Errors: Invalid for a cursor naming no place.
+func (sc *Scoped) FindingsTrend(ctx context.Context, after string, limit int) (*Trend, error) {
 	s := sc.s
-	// Each place's two newest imports are kept (finding_places): only
-	// their findings are read.
-	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(trendQuery), sc.org.ID, sc.org.ID, sc.org.ID)
+	if limit <= 0 {
+		limit = 200
+	}
+	db := s.reader(ctx)
+	t := &Trend{Places: []*TrendPlace{}}
+	err := db.QueryRowContext(ctx, s.rebind(`SELECT trend_places, trend_new, trend_fixed, trend_still FROM finding_tallies WHERE org_id = ?`), sc.org.ID).
+		Scan(&t.Count, &t.New, &t.Fixed, &t.Still)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, translate(err, "findings")
+	}
+	q, args := trendQuery+trendOrder, []any{sc.org.ID, limit + 1}
+	if after != "" {
+		var fixed, n int64
+		err := db.QueryRowContext(ctx, s.rebind(`SELECT trend_fixed, trend_new FROM finding_places WHERE org_id = ? AND place = ?`), sc.org.ID, after).Scan(&fixed, &n)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, errs.New(errs.Invalid, "after: no place "+after+" in the trend: start again from the first page")
+		}
+		if err != nil {
+			return nil, translate(err, "findings")
+		}
+		q, args = trendQuery+trendAfter+trendOrder, []any{sc.org.ID, fixed, n, after, limit + 1}
+	}
+	rows, err := db.QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, translate(err, "findings")
 	}
 	defer rows.Close()
-	t := &Trend{Places: []*TrendPlace{}}
+	var last string
 	for rows.Next() {
 		var k, name string
 		p := &TrendPlace{}
 		if err := rows.Scan(&k, &p.AssetID, &name, &p.Newest, &p.Previous, &p.New, &p.Fixed, &p.Still); err != nil {
 			return nil, translate(err, "findings")
 		}
+		if len(t.Places) == limit {
+			t.Next = last // one more than the page: a page follows
+			break
+		}
+		last = k
 		p.Place = name
 		if p.AssetID == "" {
 			p.Place = strings.Trim(strings.ReplaceAll(k, "|", " "), " ")
 		}
 		p.Newest, p.Previous = p.Newest[:min(10, len(p.Newest))], p.Previous[:min(10, len(p.Previous))]
-		t.New, t.Fixed, t.Still = t.New+p.New, t.Fixed+p.Fixed, t.Still+p.Still
 		t.Places = append(t.Places, p)
 	}
 	return t, translate(rows.Err(), "findings")

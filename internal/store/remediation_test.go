@@ -104,7 +104,7 @@ func TestRemediationTrendAndProposals(t *testing.T) {
 
 		// The trend: the database's newest scan fixed two findings, kept one
 		// and found one new; the desk PC and the printer were scanned once.
-		trend, err := sc.FindingsTrend(ctx)
+		trend, err := sc.FindingsTrend(ctx, "", 0)
 		if err != nil {
 			t.Fatal(err)
 		}

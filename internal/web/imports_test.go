@@ -248,6 +248,25 @@ func TestImportJobsThroughTheAPI(t *testing.T) {
 	if code, trend := api.do("GET", "/findings/trend", nil); code != 200 || trend["places"] == nil {
 		t.Errorf("trend: %d %v", code, trend)
 	}
+	// The trend a place a page, once a second place (an image) is
+	// scanned: the next page by its cursor.
+	if code, _ := api.do("POST", "/imports", multipartFile(t, "trivy.json", ingestFile(t, "trivy-small.json"), nil)); code != http.StatusAccepted {
+		t.Fatalf("trivy upload: %d", code)
+	}
+	h.Wait()
+	code, trend := api.do("GET", "/findings/trend?limit=1", nil)
+	places, _ := trend["places"].([]any)
+	count, _ := trend["places_count"].(float64)
+	if code != 200 || len(places) != 1 || count < 2 || trend["next"] == nil {
+		t.Fatalf("the trend, a place a page: %d %v", code, trend)
+	}
+	code, more := api.do("GET", "/findings/trend?limit=1000&after="+url.QueryEscape(trend["next"].(string)), nil)
+	if rest, _ := more["places"].([]any); code != 200 || len(rest) != int(count)-1 || more["next"] != nil {
+		t.Errorf("the rest of the trend: %d %v", code, more)
+	}
+	if code, body := api.do("GET", "/findings/trend?before=x", nil); code != 400 {
+		t.Errorf("the trend backwards: %d %v", code, body)
+	}
 	if code, body := api.do("GET", "/checks/"+mfa+"?offset=-1", nil); code != 400 || body["error"] == nil {
 		t.Errorf("a negative offset: %d %v", code, body)
 	}

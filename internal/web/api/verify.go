@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/safeguard-health/safeguard/internal/checkrun"
+	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/findings"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
@@ -42,6 +43,14 @@ func (s *Server) apiRemediation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiTrend(w http.ResponseWriter, r *http.Request) {
-	trend, err := kit.ScopeFrom(r.Context()).Verify().FindingsTrend(r.Context())
+	after, before, limit, err := kit.Cursors(r)
+	if err == nil && before != "" {
+		err = errs.New(errs.Invalid, "before: the trend pages forwards only: pass the next of the page before as after")
+	}
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	trend, err := kit.ScopeFrom(r.Context()).Verify().FindingsTrend(r.Context(), after, limit)
 	s.apiResult(w, r, http.StatusOK, trend, err)
 }

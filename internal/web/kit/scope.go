@@ -157,7 +157,7 @@ type WorkforceRecords interface {
 type VerifyRecords interface {
 	checkrun.Store
 	findings.Source
-	FindingsTrend(ctx context.Context) (*check.Trend, error)
+	FindingsTrend(ctx context.Context, after string, limit int) (*check.Trend, error)
 	CheckResult(ctx context.Context, id string, offset, limit int) (*check.Result, error)
 	CheckResults(ctx context.Context) ([]*check.Result, error)
 	Accounts(ctx context.Context, f store.AccountFilter) ([]*store.Account, error)

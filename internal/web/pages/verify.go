@@ -161,7 +161,7 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	trend, err := sc.Verify().FindingsTrend(r.Context())
+	trend, err := sc.Verify().FindingsTrend(r.Context(), "", trendShown)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -169,6 +169,9 @@ func (s *Server) findingsPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, "findings", http.StatusOK, page{Title: "Findings · " + sc.Org().Name,
 		Data: &findingsView{programView: programView{Scope: sc}, Rows: list.Rows, Page: cursorPager(r, list), Trend: trend}})
 }
+
+// trendShown is how many places of the trend the findings page shows.
+const trendShown = 200
 
 // cursorPager links the pages of a list paged by cursor.
 func cursorPager(r *http.Request, list *findings.Page) pager {
