@@ -13,7 +13,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -249,4 +251,39 @@ func writeNessus(path, csvPath string, r *rand.Rand, n, hosts int, cve func() st
 		}
 	}
 	return nil
+}
+
+// GenRisks writes a risk register of n risks in the import's CSV columns,
+// each naming one to three assets of GenFindings's inventory of assets
+// assets and one of threats (the catalog's ids), with ratings across the
+// scales, owners and responses (an accepted risk accepted by its owner).
+func GenRisks(dir string, n, assets int, threats []string) (string, error) {
+	r := rand.New(rand.NewPCG(17, 43))
+	path := filepath.Join(dir, "risks.csv")
+	hosts, images := max(assets/2, 1), max(assets-assets/2, 1)
+	asset := func() string {
+		i := r.IntN(hosts + images)
+		if i < hosts {
+			return fmt.Sprintf("Server %d", i)
+		}
+		return fmt.Sprintf("Image %d", i-hosts)
+	}
+	owners := []string{"CISO", "IT manager", "Practice manager", "Privacy officer", "Clinical engineering"}
+	responses := []string{"mitigate", "mitigate", "mitigate", "accept", "transfer", "avoid"}
+	return path, writeCSV(path, []string{"title", "threat", "assets", "vulnerabilities", "likelihood", "impact_confidentiality", "impact_integrity", "impact_availability", "owner", "response", "accepted_by", "accepted_until"}, n, func(i int) []string {
+		names := []string{asset()}
+		for range r.IntN(3) {
+			names = append(names, asset())
+		}
+		slices.Sort(names)
+		names = slices.Compact(names)
+		t := threats[r.IntN(len(threats))]
+		rate := func() string { return strconv.Itoa(1 + r.IntN(5)) }
+		owner, response, by, until := owners[r.IntN(len(owners))], responses[r.IntN(len(responses))], "", ""
+		if response == "accept" {
+			by, until = owner, "2027-12-31"
+		}
+		return []string{fmt.Sprintf("Risk %d: %s on %s", i+1, t, names[0]), t, strings.Join(names, ";"), fmt.Sprintf("Weakness %d", r.IntN(n/4+1)),
+			rate(), rate(), rate(), rate(), owner, response, by, until}
+	})
 }

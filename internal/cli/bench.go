@@ -203,11 +203,12 @@ with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
 			return nil
 		},
 	}
+	webCmd := a.benchWebCommand(sg, workdir, &dir, &keep)
 	for _, c := range []*cobra.Command{identity, findingsCmd} {
 		c.Flags().StringVar(&dir, "dir", "", "where to write the data and databases (default: a temporary folder, removed after)")
 		c.Flags().BoolVar(&keep, "keep", false, "keep the temporary folder")
 	}
-	cmd.AddCommand(identity, findingsCmd, decode)
+	cmd.AddCommand(identity, findingsCmd, webCmd, decode)
 	return cmd
 }
 

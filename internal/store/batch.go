@@ -15,8 +15,13 @@ const maxBatchParams = 32000
 // batch does not hold more rows in memory than it gains from.
 const maxBatchRows = 1000
 
-// An inserter writes rows to one table in multi-row INSERTs within a
-// transaction. The statement of a full batch is prepared once and reused
+// An inserter writes rows to one table within a transaction: on
+// PostgreSQL in multi-row INSERTs (one round trip a batch), on SQLite a
+// row at a time. SQLite keeps a statement journal (a temporary file of
+// every page it touches) for a statement that writes several rows to a
+// table with unique indexes or foreign keys, in case one row fails half
+// way; a single-row INSERT needs none, and in process the statement costs
+// no round trip. The statement of a full batch is prepared once and reused
 // for every full batch; only the last, partial batch is parsed on its own.
 // Rows are added with add and written with flush; close releases the
 // prepared statement.
@@ -37,6 +42,9 @@ type inserter struct {
 func (s *Store) newInserter(ctx context.Context, tx *sql.Tx, table, columns, label string) *inserter {
 	cols := strings.Count(columns, ",") + 1
 	rows := min(maxBatchRows, maxBatchParams/cols)
+	if s.engine != Postgres {
+		rows = 1
+	}
 	return &inserter{ctx: ctx, s: s, tx: tx, head: "INSERT INTO " + table + " (" + columns + ") VALUES ",
 		cols: cols, rows: rows, label: label, args: make([]any, 0, rows*cols)}
 }

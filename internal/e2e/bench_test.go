@@ -1,0 +1,52 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os/exec"
+	"slices"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/bench"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+// `safeguard bench web` loads a small hospital through the imports, serves
+// it, and reports every page and API twin, requested many times by
+// several clients, each answered without an error, on both engines; the
+// server's CPU is measured, and on PostgreSQL the database's too.
+func TestBenchWeb(t *testing.T) {
+	bin := buildBinary(t)
+	for _, engine := range []string{"sqlite", "postgres"} {
+		t.Run(engine, func(t *testing.T) {
+			args := []string{"bench", "web", "--findings", "3000", "--assets", "40", "--risks", "60", "--clients", "4", "--seconds", "2", "--json"}
+			if engine == "postgres" {
+				args = append(args, "--db", storetest.PostgresDSN(t))
+			}
+			out, err := exec.Command(bin, args...).Output()
+			if err != nil {
+				t.Fatalf("bench web: %v\n%s", err, out)
+			}
+			var rep bench.WebReport
+			if err := json.Unmarshal(out, &rep); err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			var names []string
+			for _, p := range rep.Pages {
+				names = append(names, p.Name)
+				if p.Requests < 2 || p.Errors != 0 || p.P50 <= 0 || p.P50 > p.P95 || p.P95 > p.P99 {
+					t.Errorf("%s: %+v", p.Name, p)
+				}
+			}
+			var want []string
+			for _, tg := range bench.WebTargets("bench") {
+				want = append(want, tg.Name)
+			}
+			if !slices.Equal(names, want) || rep.Clients != 4 || rep.Seconds < 2 || rep.ServerCPU <= 0 {
+				t.Errorf("report: %+v", rep)
+			}
+			if engine == "postgres" && rep.DatabaseCPU <= 0 {
+				t.Errorf("no database CPU measured: %+v", rep)
+			}
+		})
+	}
+}
