@@ -95,6 +95,23 @@ func (g *Register) Rows(today string) []*Row {
 	return rows
 }
 
+// Attach gives each row the assets of assets its risk names, in the
+// risk's order (for rows made without the inventory).
+func Attach(rows []*Row, assets []*Asset) {
+	byID := make(map[string]*Asset, len(assets))
+	for _, a := range assets {
+		byID[a.ID] = a
+	}
+	for _, r := range rows {
+		r.Assets = r.Assets[:0]
+		for _, id := range r.Risk.Assets {
+			if a, ok := byID[id]; ok {
+				r.Assets = append(r.Assets, a)
+			}
+		}
+	}
+}
+
 // A Filter narrows the register; empty fields match everything.
 type Filter struct {
 	Level    string // a band name

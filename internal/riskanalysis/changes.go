@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/catalog"
@@ -141,11 +142,31 @@ type Reminder struct {
 	Message string
 }
 
+// NewEPHI names (at most ten, in name order) and counts the assets
+// holding ePHI added to the inventory after a time.
+type NewEPHI func(since time.Time) (names []string, n int, err error)
+
+// AddedIn is NewEPHI over an inventory held in memory.
+func AddedIn(assets []*risk.Asset) NewEPHI {
+	return func(since time.Time) ([]string, int, error) {
+		var names []string
+		for _, a := range assets {
+			if a.HoldsEPHI() && a.CreatedAt.After(since) {
+				names = append(names, a.Name)
+			}
+		}
+		slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+		return names[:min(len(names), 10)], len(names), nil
+	}
+}
+
 // Reminders lists what calls for attention on day today, given the
-// organisation's analyses (newest first) and its register: no analysis at
-// all, the periodic review due, assets holding ePHI added since the last
-// final analysis, accepted risks whose acceptance expired, overdue actions.
-func Reminders(today string, analyses []*risk.Analysis, g *risk.Register) []Reminder {
+// organisation's analyses (newest first), its register (the inventory
+// not needed) and the assets holding ePHI added since a time (added): no
+// analysis at all, the periodic review due, assets holding ePHI added
+// since the last final analysis, accepted risks whose acceptance expired,
+// overdue actions.
+func Reminders(today string, analyses []*risk.Analysis, g *risk.Register, added NewEPHI) ([]Reminder, error) {
 	var out []Reminder
 	var last *risk.Analysis
 	for _, a := range analyses {
@@ -161,15 +182,16 @@ func Reminders(today string, analyses []*risk.Analysis, g *risk.Register) []Remi
 		out = append(out, Reminder{"review", fmt.Sprintf("The periodic review of %q was due on %s.", last.Title, last.ReviewBy)})
 	}
 	if last != nil && last.FinalizedAt != nil {
-		var names []string
-		for _, a := range g.Assets {
-			if a.HoldsEPHI() && a.CreatedAt.After(*last.FinalizedAt) {
-				names = append(names, a.Name)
-			}
+		names, n, err := added(*last.FinalizedAt)
+		if err != nil {
+			return nil, err
 		}
-		if len(names) > 0 {
+		if n > 0 {
+			if n > len(names) {
+				names = append(names, fmt.Sprintf("and %d more", n-len(names)))
+			}
 			out = append(out, Reminder{"inventory", fmt.Sprintf("%d asset(s) holding ePHI were added since %q was finalised: %s. Update the risk analysis to cover them.",
-				len(names), last.Title, strings.Join(clip(names, 10), ", "))})
+				n, last.Title, strings.Join(names, ", "))})
 		}
 	}
 	overdue := 0
@@ -184,14 +206,7 @@ func Reminders(today string, analyses []*risk.Analysis, g *risk.Register) []Remi
 	if overdue > 0 {
 		out = append(out, Reminder{"overdue", fmt.Sprintf("%d action(s) of the plan are past their due date.", overdue)})
 	}
-	return out
-}
-
-func clip(s []string, n int) []string {
-	if len(s) <= n {
-		return s
-	}
-	return append(s[:n:n], fmt.Sprintf("and %d more", len(s)-n))
+	return out, nil
 }
 
 // Proposals turns an assessment's shortfalls into proposed

@@ -21,6 +21,10 @@ import (
 // (store.Scoped implements it).
 type Store interface {
 	RiskRegister(ctx context.Context, catalog *risk.Threats) (*risk.Register, error)
+	RiskRecords(ctx context.Context, catalog *risk.Threats) (*risk.Register, error)
+	AssetsByID(ctx context.Context, ids []string) ([]*risk.Asset, error)
+	InventoryCounts(ctx context.Context) (assets, ephi int, err error)
+	EPHIAssetsSince(ctx context.Context, t time.Time, limit int) ([]string, int, error)
 	RiskSettings(ctx context.Context) (risk.Scales, int, error)
 	Analyses(ctx context.Context) ([]*risk.Analysis, error)
 	Analysis(ctx context.Context, id string) (*risk.Analysis, error)
@@ -143,11 +147,67 @@ func (s *Service) Reminders(ctx context.Context, st Store, now time.Time) ([]Rem
 	if err != nil {
 		return nil, err
 	}
-	g, err := st.RiskRegister(ctx, s.Threats)
+	g, err := st.RiskRecords(ctx, s.Threats)
 	if err != nil {
 		return nil, err
 	}
-	return Reminders(risk.Today(now), all, g), nil
+	return Reminders(risk.Today(now), all, g, addedTo(ctx, st))
+}
+
+// addedTo is NewEPHI over the store's inventory.
+func addedTo(ctx context.Context, st Store) NewEPHI {
+	return func(since time.Time) ([]string, int, error) { return st.EPHIAssetsSince(ctx, since, 10) }
+}
+
+// An Overview is the risk analysis at a glance: the register without its
+// inventory, the analyses, what calls for attention, and how many assets
+// the inventory holds (and of them, hold ePHI).
+type Overview struct {
+	Register  *risk.Register
+	Analyses  []*risk.Analysis
+	Reminders []Reminder
+	Assets    int
+	EPHI      int
+}
+
+// Overview reads the risk analysis at a glance, counting the inventory
+// rather than reading it.
+func (s *Service) Overview(ctx context.Context, st Store, now time.Time) (*Overview, error) {
+	o := &Overview{}
+	var err error
+	if o.Analyses, err = st.Analyses(ctx); err != nil {
+		return nil, err
+	}
+	if o.Register, err = st.RiskRecords(ctx, s.Threats); err != nil {
+		return nil, err
+	}
+	if o.Assets, o.EPHI, err = st.InventoryCounts(ctx); err != nil {
+		return nil, err
+	}
+	o.Reminders, err = Reminders(risk.Today(now), o.Analyses, o.Register, addedTo(ctx, st))
+	return o, err
+}
+
+// Records is the register without its inventory: the scales,
+// vulnerabilities, risks and actions. A page of its rows gets its assets
+// with Attach.
+func (s *Service) Records(ctx context.Context, st Store) (*risk.Register, error) {
+	return st.RiskRecords(ctx, s.Threats)
+}
+
+// Attach gives rows (of Records) the assets they name, reading only
+// those.
+func (s *Service) Attach(ctx context.Context, st Store, rows []*risk.Row) error {
+	var ids []string
+	for _, r := range rows {
+		ids = append(ids, r.Risk.Assets...)
+	}
+	assets, err := st.AssetsByID(ctx, ids)
+	if err != nil {
+		return err
+	}
+	risk.Attach(rows, assets)
+	return nil
 }
 
 // ProposalStore is what proposing vulnerabilities from the assessments

@@ -837,6 +837,104 @@ func (sc *Scoped) SaveAction(ctx context.Context, a *risk.Action) error {
 	})
 }
 
+// RiskRecords loads the register without its inventory: the scales, the
+// vulnerabilities, the risks (each naming its assets by id) and their
+// actions. Pages that show a stretch of the register attach the assets of
+// the risks they show (AssetsByID), so that a hospital's inventory of
+// 100,000 assets is not read for a page of risks.
+func (sc *Scoped) RiskRecords(ctx context.Context, catalog *risk.Threats) (*risk.Register, error) {
+	g := &risk.Register{Catalog: catalog}
+	var err error
+	if g.Scales, _, err = sc.RiskSettings(ctx); err != nil {
+		return nil, err
+	}
+	if g.Vulnerabilities, err = sc.Vulnerabilities(ctx); err != nil {
+		return nil, err
+	}
+	if g.Risks, err = sc.Risks(ctx); err != nil {
+		return nil, err
+	}
+	if g.Actions, err = sc.Actions(ctx); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// AssetsByID reads the organisation's assets of the given ids (those it
+// does not hold are left out), in name order.
+func (sc *Scoped) AssetsByID(ctx context.Context, ids []string) ([]*risk.Asset, error) {
+	s := sc.s
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	var out []*risk.Asset
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := []any{sc.org.ID}
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+assetColumns+` FROM assets WHERE org_id = ? AND id IN (?`+strings.Repeat(", ?", n-1)+`)`), args...)
+		if err != nil {
+			return nil, translate(err, "assets")
+		}
+		for rows.Next() {
+			a, err := scanAsset(rows)
+			if err != nil {
+				rows.Close()
+				return nil, translate(err, "assets")
+			}
+			out = append(out, a)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, translate(err, "assets")
+		}
+		ids = ids[n:]
+	}
+	slices.SortFunc(out, func(a, b *risk.Asset) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+	return out, nil
+}
+
+// AssetByName finds an asset by its name, ignoring case. Errors: NotFound.
+func (sc *Scoped) AssetByName(ctx context.Context, name string) (*risk.Asset, error) {
+	s := sc.s
+	a, err := scanAsset(s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT `+assetColumns+` FROM assets WHERE org_id = ? AND lower(name) = lower(?)`), sc.org.ID, strings.TrimSpace(name)))
+	return a, translate(err, "asset")
+}
+
+// InventoryCounts counts the organisation's assets and those that create,
+// receive, maintain or transmit ePHI.
+func (sc *Scoped) InventoryCounts(ctx context.Context) (assets, ephi int, err error) {
+	s := sc.s
+	err = s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT count(*), COALESCE(sum(CASE WHEN creates OR receives OR maintains OR transmits THEN 1 ELSE 0 END), 0) FROM assets WHERE org_id = ?`), sc.org.ID).
+		Scan(&assets, &ephi)
+	return assets, ephi, translate(err, "assets")
+}
+
+// EPHIAssetsSince names at most limit assets holding ePHI added after t,
+// in name order, and counts them all.
+func (sc *Scoped) EPHIAssetsSince(ctx context.Context, t time.Time, limit int) ([]string, int, error) {
+	s := sc.s
+	where := ` FROM assets WHERE org_id = ? AND created_at > ? AND (creates OR receives OR maintains OR transmits)`
+	var n int
+	if err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT count(*)`+where), sc.org.ID, formatTime(t)).Scan(&n); err != nil {
+		return nil, 0, translate(err, "assets")
+	}
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT name`+where+` ORDER BY lower(name) LIMIT ?`), sc.org.ID, formatTime(t), limit)
+	if err != nil {
+		return nil, 0, translate(err, "assets")
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, 0, translate(err, "assets")
+		}
+		names = append(names, name)
+	}
+	return names, n, translate(rows.Err(), "assets")
+}
+
 // RiskRegister loads the whole register with the organisation's scales.
 func (sc *Scoped) RiskRegister(ctx context.Context, catalog *risk.Threats) (*risk.Register, error) {
 	ctx = heavy(ctx) // over many rows: on the heavy pool

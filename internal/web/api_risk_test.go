@@ -87,6 +87,9 @@ func TestRiskAPI(t *testing.T) {
 	if code != 400 || !strings.Contains(out["error"].(string), `line 3, column "likelihood": "Extreme" is off the scale`) {
 		t.Errorf("register import: %d %v", code, out)
 	}
+	if code, out := api.do("GET", "/risks?limit=1&offset=1", nil); code != 200 || len(out["risks"].([]any)) != 0 || out["total"].(float64) != 1 || out["offset"].(float64) != 1 {
+		t.Errorf("a page past the end: %d %v", code, out)
+	}
 	if _, out := api.do("GET", "/risks", nil); len(out["risks"].([]any)) != 1 {
 		t.Errorf("a refused import left risks: %v", out)
 	}

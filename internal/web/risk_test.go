@@ -99,6 +99,14 @@ func TestRiskPages(t *testing.T) {
 	mustContain(t, "the register grouped by asset", body, "<h2>Backup NAS</h2>", "<h2>Cloud EHR</h2>", "1 overdue", "<svg")
 	_, body = fetch(t, c, base+"/register?level=Low")
 	mustContain(t, "the register filtered", body, "0 risks")
+	// The asset filter takes a name as typed (any case) or an id, and says
+	// when the inventory has no such asset.
+	_, body = fetch(t, c, base+"/register?asset=backup+nas")
+	mustContain(t, "the register of one asset, by name", body, "1 risk", `value="Backup NAS"`, "R-001")
+	_, body = fetch(t, c, base+"/register?asset="+ehr)
+	mustContain(t, "the register of one asset, by id", body, "1 risk", `value="Cloud EHR"`)
+	_, body = fetch(t, c, base+"/register?asset=Fax+machine")
+	mustContain(t, "the register of an unknown asset", body, "0 risks", "the inventory has no asset named &#34;Fax machine&#34;")
 
 	// An analysis: started, finalised with its approver, the report downloaded.
 	resp, _ = post(t, c, base+"/analyses", url.Values{"title": {"Risk analysis 2026"}, "scope": {"All ePHI of Riverside"}})

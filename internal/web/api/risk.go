@@ -171,7 +171,12 @@ func toAPIRisk(row *risk.Row) apiRisk {
 }
 
 func (s *Server) apiRisks(w http.ResponseWriter, r *http.Request) {
-	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Risk())
+	offset, limit, err := kit.Window(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	g, err := s.risk.Records(r.Context(), kit.ScopeFrom(r.Context()).Risk())
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -185,15 +190,16 @@ func (s *Server) apiRisks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	risk.Sort(rows, sortBy)
-	out := make([]apiRisk, len(rows))
-	for i, row := range rows {
+	page := rows[min(offset, len(rows)):min(offset+limit, len(rows))]
+	out := make([]apiRisk, len(page))
+	for i, row := range page {
 		out[i] = toAPIRisk(row)
 	}
-	kit.WriteJSON(w, http.StatusOK, map[string]any{"risks": out})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"risks": out, "total": len(rows), "offset": offset})
 }
 
 func (s *Server) apiRiskOne(w http.ResponseWriter, r *http.Request, id string, status int) {
-	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Risk())
+	g, err := s.risk.Records(r.Context(), kit.ScopeFrom(r.Context()).Risk())
 	if err != nil {
 		s.apiError(w, r, err)
 		return

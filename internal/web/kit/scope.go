@@ -112,6 +112,7 @@ type RiskRecords interface {
 	Analyses(ctx context.Context) ([]*risk.Analysis, error)
 	Analysis(ctx context.Context, id string) (*risk.Analysis, error)
 	Asset(ctx context.Context, id string) (*risk.Asset, error)
+	AssetByName(ctx context.Context, name string) (*risk.Asset, error)
 	AssetNames(ctx context.Context) (byName, byID map[string]string, err error)
 	Assets(ctx context.Context) ([]*risk.Asset, error)
 	BulkEditAssets(ctx context.Context, ids []string, e store.AssetEdit) (int, error)

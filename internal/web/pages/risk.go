@@ -63,22 +63,17 @@ func (s *Server) riskPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), sc.Risk())
+	o, err := s.risk.Overview(r.Context(), sc.Risk(), s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	all, err := sc.Risk().Analyses(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	today := risk.Today(s.now())
-	rows := (risk.Filter{}).Apply(g.Rows(today))
-	v := &riskOverview{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Analyses: all, Reminders: riskanalysis.Reminders(today, all, g),
+	g := o.Register
+	rows := (risk.Filter{}).Apply(g.Rows(risk.Today(s.now())))
+	v := &riskOverview{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Analyses: o.Analyses, Reminders: o.Reminders,
 		Heat:   template.HTML(report.HeatmapSVG(&g.Scales, g.Heat(rows, false), "Current risk")),
 		Target: template.HTML(report.HeatmapSVG(&g.Scales, g.Heat(rows, true), "Target residual risk")),
-		Assets: len(g.Assets), Open: len(rows)}
+		Assets: o.Assets, EPHI: o.EPHI, Open: len(rows)}
 	counts := map[string]int{}
 	for _, row := range rows {
 		counts[row.Level]++
@@ -87,11 +82,6 @@ func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, 
 	for i := len(g.Scales.Bands) - 1; i >= 0; i-- {
 		b := g.Scales.Bands[i]
 		v.Levels = append(v.Levels, levelCount{b.Name, b.Color, counts[b.Name]})
-	}
-	for _, a := range g.Assets {
-		if a.HoldsEPHI() {
-			v.EPHI++
-		}
 	}
 	s.render(w, r, "risk", status, page{Title: "Risk analysis · " + sc.Org().Name, Data: v})
 }

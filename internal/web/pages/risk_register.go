@@ -27,6 +27,7 @@ type registerView struct {
 	Group    string
 	Heat     template.HTML
 	Owners   []string
+	Asset    string // the name of the asset filtered on
 	Sorts    []string
 	GroupBys []string
 	Columns  string
@@ -42,13 +43,37 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), sc.Risk())
+	g, err := s.risk.Records(r.Context(), sc.Risk())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	q := r.URL.Query()
-	f := risk.Filter{Level: q.Get("level"), Owner: q.Get("owner"), Asset: q.Get("asset"), Threat: q.Get("threat"), Response: q.Get("response"), Status: q.Get("status"), Query: q.Get("q")}
+	f := risk.Filter{Level: q.Get("level"), Owner: q.Get("owner"), Threat: q.Get("threat"), Response: q.Get("response"), Status: q.Get("status"), Query: q.Get("q")}
+	// The asset filter takes an asset's id (as the inventory links it) or
+	// its name (as typed); a name the inventory lacks matches nothing.
+	var assetName string
+	if a := strings.TrimSpace(q.Get("asset")); a != "" {
+		found, err := sc.Risk().AssetsByID(r.Context(), []string{a})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if len(found) == 0 {
+			if x, err := sc.Risk().AssetByName(r.Context(), a); err == nil {
+				found = append(found, x)
+			} else if !errs.Is(err, errs.NotFound) {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		f.Asset, assetName = a, a
+		if len(found) == 1 {
+			f.Asset, assetName = found[0].ID, found[0].Name
+		} else if errMsg == "" {
+			errMsg = fmt.Sprintf("asset: the inventory has no asset named %q", a)
+		}
+	}
 	sortBy, groupBy := q.Get("sort"), q.Get("group")
 	if !slices.Contains(risk.SortKeys, sortBy) {
 		sortBy = "level"
@@ -64,6 +89,12 @@ func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status i
 	if len(rows) > registerPageLimit {
 		rows = rows[:registerPageLimit]
 	}
+	// Only the shown risks' assets are read, not the inventory.
+	if err := s.risk.Attach(r.Context(), sc.Risk(), rows); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Asset = assetName
 	v.Groups = g.GroupBy(rows, groupBy)
 	owners := map[string]bool{}
 	for _, rk := range g.Risks {
