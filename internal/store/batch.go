@@ -15,16 +15,14 @@ const maxBatchParams = 32000
 // batch does not hold more rows in memory than it gains from.
 const maxBatchRows = 1000
 
-// An inserter writes rows to one table within a transaction: on
-// PostgreSQL in multi-row INSERTs (one round trip a batch), on SQLite a
-// row at a time. SQLite keeps a statement journal (a temporary file of
-// every page it touches) for a statement that writes several rows to a
-// table with unique indexes or foreign keys, in case one row fails half
-// way; a single-row INSERT needs none, and in process the statement costs
-// no round trip. The statement of a full batch is prepared once and reused
+// An inserter writes rows to one table in multi-row INSERTs within a
+// transaction. The statement of a full batch is prepared once and reused
 // for every full batch; only the last, partial batch is parsed on its own.
 // Rows are added with add and written with flush; close releases the
-// prepared statement.
+// prepared statement. (Single-row statements on SQLite, which need no
+// statement journal, were measured side by side: 0.96× the CPU of a
+// 100,000-finding import but 1.07× the time of a roster import, so
+// batches stay.)
 type inserter struct {
 	ctx   context.Context
 	s     *Store
@@ -42,9 +40,6 @@ type inserter struct {
 func (s *Store) newInserter(ctx context.Context, tx *sql.Tx, table, columns, label string) *inserter {
 	cols := strings.Count(columns, ",") + 1
 	rows := min(maxBatchRows, maxBatchParams/cols)
-	if s.engine != Postgres {
-		rows = 1
-	}
 	return &inserter{ctx: ctx, s: s, tx: tx, head: "INSERT INTO " + table + " (" + columns + ") VALUES ",
 		cols: cols, rows: rows, label: label, args: make([]any, 0, rows*cols)}
 }
