@@ -894,6 +894,83 @@ func (sc *Scoped) AssetsByID(ctx context.Context, ids []string) ([]*risk.Asset, 
 	return out, nil
 }
 
+// AssetFilter narrows the inventory: words in an asset's name, owner,
+// location or vendor (Query, ignoring case), and its type.
+type AssetFilter struct {
+	Query string
+	Type  string
+}
+
+// AssetPage reads at most limit assets the filter keeps, in name order
+// from the offset-th, with how many the filter keeps and how many the
+// inventory holds: a page in SQL, through the inventory's index by name,
+// not the inventory read and filtered.
+func (sc *Scoped) AssetPage(ctx context.Context, f AssetFilter, offset, limit int) (list []*risk.Asset, shown, total int, err error) {
+	s := sc.s
+	db := s.reader(ctx)
+	where, args := ` FROM assets WHERE org_id = ?`, []any{sc.org.ID}
+	if f.Type != "" {
+		where, args = where+` AND type = ?`, append(args, f.Type)
+	}
+	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
+		where, args = where+` AND lower(name || ' ' || owner || ' ' || location || ' ' || vendor) LIKE ? ESCAPE '\'`, append(args, "%"+esc+"%")
+	}
+	if err := db.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM assets WHERE org_id = ?`), sc.org.ID).Scan(&total); err != nil {
+		return nil, 0, 0, translate(err, "assets")
+	}
+	if err := db.QueryRowContext(ctx, s.rebind(`SELECT count(*)`+where), args...).Scan(&shown); err != nil {
+		return nil, 0, 0, translate(err, "assets")
+	}
+	rows, err := db.QueryContext(ctx, s.rebind(`SELECT `+assetColumns+where+` ORDER BY lower(name) LIMIT ? OFFSET ?`), append(args, limit, max(offset, 0))...)
+	if err != nil {
+		return nil, 0, 0, translate(err, "assets")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		a, err := scanAsset(rows)
+		if err != nil {
+			return nil, 0, 0, translate(err, "assets")
+		}
+		list = append(list, a)
+	}
+	return list, shown, total, translate(rows.Err(), "assets")
+}
+
+// RiskCounts counts, for each of the given assets, the risks of the
+// organisation that name it.
+func (sc *Scoped) RiskCounts(ctx context.Context, ids []string) (map[string]int, error) {
+	s := sc.s
+	out := map[string]int{}
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := []any{sc.org.ID}
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT ra.asset_id, count(*) FROM risk_assets ra JOIN risks r ON r.id = ra.risk_id
+			WHERE r.org_id = ? AND ra.asset_id IN (?`+strings.Repeat(", ?", n-1)+`) GROUP BY ra.asset_id`), args...)
+		if err != nil {
+			return nil, translate(err, "risks")
+		}
+		for rows.Next() {
+			var id string
+			var c int
+			if err := rows.Scan(&id, &c); err != nil {
+				rows.Close()
+				return nil, translate(err, "risks")
+			}
+			out[id] = c
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, translate(err, "risks")
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
 // AssetByName finds an asset by its name, ignoring case. Errors: NotFound.
 func (sc *Scoped) AssetByName(ctx context.Context, name string) (*risk.Asset, error) {
 	s := sc.s

@@ -105,3 +105,63 @@ func TestRiskPagesReadOnlyTheAssetsTheyShow(t *testing.T) {
 		}
 	})
 }
+
+// A page of the inventory is filtered and counted in the database: words
+// in the name, owner, location or vendor (a % or _ typed is a character,
+// not a wildcard), the type, name order across pages, and the risks
+// naming each asset shown.
+func TestAssetPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		sc := riverside(t, s)
+		var ids []string
+		for _, a := range []*risk.Asset{
+			{Name: "EHR", Type: risk.System, Vendor: "Epic"},
+			{Name: "backup_nas", Type: risk.DataStore, Location: "Closet 100%"},
+			{Name: "Badge system", Type: risk.System, Owner: "Facilities"},
+			{Name: "Fax", Type: risk.Device, Owner: "Front desk"},
+		} {
+			if err := sc.CreateAsset(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, a.ID)
+		}
+		if err := sc.CreateRisk(ctx, &risk.Risk{Title: "Ransomware", ThreatID: "ransomware", Assets: []string{ids[0], ids[1]}, Likelihood: 3, ImpactA: 4}); err != nil {
+			t.Fatal(err)
+		}
+		names := func(list []*risk.Asset) string {
+			var out []string
+			for _, a := range list {
+				out = append(out, a.Name)
+			}
+			return strings.Join(out, ", ")
+		}
+		for _, c := range []struct {
+			f             store.AssetFilter
+			offset, limit int
+			want          string
+			shown         int
+		}{
+			{store.AssetFilter{}, 0, 10, "backup_nas, Badge system, EHR, Fax", 4},
+			{store.AssetFilter{}, 1, 2, "Badge system, EHR", 4},
+			{store.AssetFilter{Query: "FRONT"}, 0, 10, "Fax", 1},
+			{store.AssetFilter{Query: "epic"}, 0, 10, "EHR", 1},
+			{store.AssetFilter{Query: "100%"}, 0, 10, "backup_nas", 1},
+			{store.AssetFilter{Query: "k_p"}, 0, 10, "", 0}, // not backup: _ is a character
+			{store.AssetFilter{Query: "%"}, 0, 10, "backup_nas", 1},
+			{store.AssetFilter{Type: string(risk.System)}, 0, 10, "Badge system, EHR", 2},
+		} {
+			list, shown, total, err := sc.AssetPage(ctx, c.f, c.offset, c.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if names(list) != c.want || shown != c.shown || total != 4 {
+				t.Errorf("%+v from %d: %s (%d of %d)", c.f, c.offset, names(list), shown, total)
+			}
+		}
+		counts, err := sc.RiskCounts(ctx, ids)
+		if err != nil || counts[ids[0]] != 1 || counts[ids[1]] != 1 || counts[ids[2]] != 0 {
+			t.Errorf("risk counts: %v %v", counts, err)
+		}
+	})
+}

@@ -56,8 +56,15 @@ func TestRiskAPI(t *testing.T) {
 		m := a.(map[string]any)
 		ids[m["name"].(string)] = m["id"].(string)
 	}
-	if len(ids) != 2 {
-		t.Fatalf("assets %v", ids)
+	if len(ids) != 2 || out["total"].(float64) != 2 {
+		t.Fatalf("assets %v", out)
+	}
+	// A page of one, and a filter on the name.
+	if code, out := api.do("GET", "/assets?limit=1&offset=1", nil); code != 200 || len(out["assets"].([]any)) != 1 || out["total"].(float64) != 2 {
+		t.Errorf("the second page of one: %d %v", code, out)
+	}
+	if code, out := api.do("GET", "/assets?q=ehr", nil); code != 200 || len(out["assets"].([]any)) != 1 || out["total"].(float64) != 1 {
+		t.Errorf("filtered: %d %v", code, out)
 	}
 	// A risk: strict fields, ratings on the scale.
 	if code, out := api.do("POST", "/risks", map[string]any{"title": "Ransomware", "threat": "ransomware", "assets": []string{ids["EHR"]}, "likelihood": 6}); code != 400 || !strings.Contains(out["error"].(string), "likelihood: 6 is off the scale") {

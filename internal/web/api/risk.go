@@ -7,6 +7,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/store"
 
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
@@ -15,8 +16,14 @@ import (
 // the scales and the analyses with their reports.
 
 func (s *Server) apiAssets(w http.ResponseWriter, r *http.Request) {
-	list, err := kit.ScopeFrom(r.Context()).Risk().Assets(r.Context())
-	s.apiResult(w, r, http.StatusOK, map[string]any{"assets": kit.NonNil(list)}, err)
+	offset, limit, err := kit.Window(r)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	q := r.URL.Query()
+	list, shown, _, err := kit.ScopeFrom(r.Context()).Risk().AssetPage(r.Context(), store.AssetFilter{Query: q.Get("q"), Type: q.Get("type")}, offset, limit)
+	s.apiResult(w, r, http.StatusOK, map[string]any{"assets": kit.NonNil(list), "total": shown, "offset": offset}, err)
 }
 
 func (s *Server) apiCreateAsset(w http.ResponseWriter, r *http.Request) {

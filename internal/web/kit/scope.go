@@ -113,6 +113,8 @@ type RiskRecords interface {
 	Analysis(ctx context.Context, id string) (*risk.Analysis, error)
 	Asset(ctx context.Context, id string) (*risk.Asset, error)
 	AssetByName(ctx context.Context, name string) (*risk.Asset, error)
+	AssetPage(ctx context.Context, f store.AssetFilter, offset, limit int) (list []*risk.Asset, shown, total int, err error)
+	RiskCounts(ctx context.Context, ids []string) (map[string]int, error)
 	AssetNames(ctx context.Context) (byName, byID map[string]string, err error)
 	Assets(ctx context.Context) ([]*risk.Asset, error)
 	BulkEditAssets(ctx context.Context, ids []string, e store.AssetEdit) (int, error)

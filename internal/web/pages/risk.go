@@ -208,32 +208,25 @@ func (s *Server) assetsPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderAssets(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *risk.Asset) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), sc.Risk())
+	typ := r.URL.Query().Get("type")
+	v := &assetsView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Types: risk.AssetTypes, Crits: risk.Criticalities,
+		Query: r.URL.Query().Get("q"), Type: typ, Columns: strings.Join(risk.AssetColumns, ", "), Limit: assetPageLimit, Form: posted}
+	if v.Form == nil {
+		v.Form = &risk.Asset{Criticality: risk.CriticalityModerate}
+	}
+	var err error
+	v.Assets, v.Shown, v.Total, err = sc.Risk().AssetPage(r.Context(), store.AssetFilter{Query: v.Query, Type: typ}, 0, assetPageLimit)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	q := strings.ToLower(strings.TrimSpace(r.URL.Query().Get("q")))
-	typ := r.URL.Query().Get("type")
-	v := &assetsView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Types: risk.AssetTypes, Crits: risk.Criticalities,
-		Query: r.URL.Query().Get("q"), Type: typ, Total: len(g.Assets), Columns: strings.Join(risk.AssetColumns, ", "), Limit: assetPageLimit,
-		RiskCount: map[string]int{}, Form: posted}
-	if v.Form == nil {
-		v.Form = &risk.Asset{Criticality: risk.CriticalityModerate}
+	ids := make([]string, len(v.Assets))
+	for i, a := range v.Assets {
+		ids[i] = a.ID
 	}
-	for _, rk := range g.Risks {
-		for _, a := range rk.Assets {
-			v.RiskCount[a]++
-		}
-	}
-	for _, a := range g.Assets {
-		if typ != "" && string(a.Type) != typ || q != "" && !strings.Contains(strings.ToLower(a.Name+" "+a.Owner+" "+a.Location+" "+a.Vendor), q) {
-			continue
-		}
-		v.Shown++
-		if len(v.Assets) < assetPageLimit {
-			v.Assets = append(v.Assets, a)
-		}
+	if v.RiskCount, err = sc.Risk().RiskCounts(r.Context(), ids); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	v.MoreHidden = v.Shown - len(v.Assets)
 	s.render(w, r, "risk_assets", status, page{Title: "ePHI inventory · " + sc.Org().Name, Data: v})
