@@ -73,6 +73,7 @@ type app struct {
 	evidenceStore string
 	rescueAfter   time.Duration
 	jobPoll       time.Duration
+	readLimit     time.Duration
 
 	stdin          io.Reader
 	stdout, stderr io.Writer

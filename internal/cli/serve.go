@@ -41,6 +41,7 @@ func (a *app) addrFlag(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&a.uploads, "uploads", "", `where uploads wait for their import, sealed: "database", a folder every server reads, or an S3-compatible bucket, s3://BUCKET/PREFIX?endpoint=HOST:PORT with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (default: a folder beside a SQLite database, the database on PostgreSQL)`)
 	cmd.Flags().DurationVar(&a.rescueAfter, "job-rescue-every", jobs.DefaultRescueAfter, "how often the servers look for background jobs whose server died, to give them to another (a job still running is never run twice)")
 	cmd.Flags().DurationVar(&a.jobPoll, "job-poll", time.Second, "how often an idle server looks for background jobs")
+	cmd.Flags().DurationVar(&a.readLimit, "read-limit", web.DefaultReadLimit, "how long a page or API read may query the database before it is stopped and answered 503")
 	a.smtpFlags(cmd)
 	a.keyFlags(cmd)
 }
@@ -295,7 +296,7 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 	handler, err := web.New(web.Config{
 		Catalog: reg, Store: s, Accounts: accounts, SSO: sso.New(s, v, callback, nil), SSOCallbackURL: callback,
 		Program: prog, Evidence: ev, Jobs: engine,
-		Log: a.log, Version: version(),
+		Log: a.log, Version: version(), ReadLimit: a.readLimit,
 	})
 	if err != nil {
 		ln.Close()

@@ -57,6 +57,18 @@ func TestFindingsQueriesScanNoFindings(t *testing.T) {
 	}
 }
 
+// The pages that show risks read the assets of the risks they show by
+// their keys, never the organisation's whole inventory.
+func TestAssetsByIDReadByKey(t *testing.T) {
+	s := openForTest(t, t.TempDir()+"/plan.db")
+	for _, n := range []int{1, 500} {
+		text := strings.Join(explain(t, s, assetsByIDQuery(n)), "\n")
+		if !strings.Contains(text, "USING INDEX sqlite_autoindex_assets_1 (id=?)") {
+			t.Errorf("%d assets by id:\n%s", n, text)
+		}
+	}
+}
+
 // explain is SQLite's query plan for q, a line per step.
 func explain(t *testing.T, s *Store, q string) []string {
 	t.Helper()

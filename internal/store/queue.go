@@ -60,6 +60,14 @@ func (s *Store) migrateQueue(ctx context.Context) error {
 	return nil
 }
 
+// PendingJobs counts the background jobs not yet finished: waiting,
+// running, or to be retried.
+func (s *Store) PendingJobs(ctx context.Context) (int, error) {
+	var n int
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE state IN ('available', 'pending', 'running', 'retryable', 'scheduled')`).Scan(&n)
+	return n, translate(err, "jobs")
+}
+
 // TryLock takes the lock named key if no one holds it, and returns how to
 // let it go. On PostgreSQL it is an advisory lock held by a connection of
 // its own, so every server sees it and a server that dies lets it go with

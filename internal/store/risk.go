@@ -860,6 +860,14 @@ func (sc *Scoped) RiskRecords(ctx context.Context, catalog *risk.Threats) (*risk
 	return g, nil
 }
 
+// assetsByIDQuery reads n assets by id, of an organisation. Each is found
+// by its key: the organisation is compared as an expression (joined to
+// the empty string), so that SQLite does not take the index by
+// organisation and name and read the whole inventory to find them.
+func assetsByIDQuery(n int) string {
+	return `SELECT ` + assetColumns + ` FROM assets WHERE org_id || '' = ? AND id IN (?` + strings.Repeat(", ?", n-1) + `)`
+}
+
 // AssetsByID reads the organisation's assets of the given ids (those it
 // does not hold are left out), in name order.
 func (sc *Scoped) AssetsByID(ctx context.Context, ids []string) ([]*risk.Asset, error) {
@@ -872,7 +880,7 @@ func (sc *Scoped) AssetsByID(ctx context.Context, ids []string) ([]*risk.Asset, 
 		for _, id := range ids[:n] {
 			args = append(args, id)
 		}
-		rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+assetColumns+` FROM assets WHERE org_id = ? AND id IN (?`+strings.Repeat(", ?", n-1)+`)`), args...)
+		rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(assetsByIDQuery(n)), args...)
 		if err != nil {
 			return nil, translate(err, "assets")
 		}
@@ -1015,24 +1023,14 @@ func (sc *Scoped) EPHIAssetsSince(ctx context.Context, t time.Time, limit int) (
 // RiskRegister loads the whole register with the organisation's scales.
 func (sc *Scoped) RiskRegister(ctx context.Context, catalog *risk.Threats) (*risk.Register, error) {
 	ctx = heavy(ctx) // over many rows: on the heavy pool
-	g := &risk.Register{Catalog: catalog}
-	var err error
-	if g.Scales, _, err = sc.RiskSettings(ctx); err != nil {
+	g, err := sc.RiskRecords(ctx, catalog)
+	if err != nil {
 		return nil, err
 	}
 	if g.Assets, err = sc.Assets(ctx); err != nil {
 		return nil, err
 	}
 	if g.Flows, err = sc.Flows(ctx); err != nil {
-		return nil, err
-	}
-	if g.Vulnerabilities, err = sc.Vulnerabilities(ctx); err != nil {
-		return nil, err
-	}
-	if g.Risks, err = sc.Risks(ctx); err != nil {
-		return nil, err
-	}
-	if g.Actions, err = sc.Actions(ctx); err != nil {
 		return nil, err
 	}
 	return g, nil

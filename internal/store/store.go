@@ -305,6 +305,9 @@ func translate(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {
 		return errs.Wrap(errs.NotFound, what+" not found", err)
 	}
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return errs.Wrap(errs.Unavailable, "reading "+what+" was stopped before it finished (a page has a time limit, serve --read-limit): narrow its filter, or try again later", err)
+	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
 		switch se.Code() {
@@ -316,6 +319,8 @@ func translate(err error, what string) error {
 			return errs.Wrap(errs.Invalid, what+" is missing a required value", err)
 		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
 			return errs.Wrap(errs.Unavailable, "the database is busy", err)
+		case sqlite3.SQLITE_INTERRUPT: // a query cancelled with its context
+			return errs.Wrap(errs.Unavailable, "reading "+what+" was stopped before it finished (a page has a time limit, serve --read-limit): narrow its filter, or try again later", err)
 		}
 	}
 	var pe *pgconn.PgError
@@ -327,6 +332,8 @@ func translate(err error, what string) error {
 			return errs.Wrap(errs.Invalid, what+" refers to a record that does not exist, or is still referred to", err)
 		case "23502", "23514":
 			return errs.Wrap(errs.Invalid, what+" is missing a required value", err)
+		case "57014": // query_canceled: its context ended
+			return errs.Wrap(errs.Unavailable, "reading "+what+" was stopped before it finished (a page has a time limit, serve --read-limit): narrow its filter, or try again later", err)
 		}
 		if strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") {
 			return errs.Wrap(errs.Unavailable, "cannot reach the database", err)

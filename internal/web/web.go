@@ -64,7 +64,14 @@ type Config struct {
 	// MaxImportBytes bounds one (DefaultMaxImportBytes when 0).
 	Jobs           Jobs
 	MaxImportBytes int64
+	// ReadLimit bounds the database time of a page or API read (GET):
+	// past it the read is abandoned and answered 503, so one slow page
+	// cannot hold connections others wait for (DefaultReadLimit when 0).
+	ReadLimit time.Duration
 }
+
+// DefaultReadLimit is how long a page or API read may take by default.
+const DefaultReadLimit = 30 * time.Second
 
 // Server is the web app's http.Handler: it routes every request through
 // its route's guard to the pages (internal/web/pages) or the JSON API
@@ -76,6 +83,7 @@ type Server struct {
 	site     *pages.Server
 	mux      *http.ServeMux
 	routes   []Route
+	limit    time.Duration // ReadLimit
 }
 
 // New builds the server and parses every template: a broken template fails
@@ -109,7 +117,10 @@ func New(c Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{store: c.Store, accounts: c.Accounts, log: c.Log, site: site, mux: http.NewServeMux()}
+	if c.ReadLimit <= 0 {
+		c.ReadLimit = DefaultReadLimit
+	}
+	s := &Server{store: c.Store, accounts: c.Accounts, log: c.Log, site: site, mux: http.NewServeMux(), limit: c.ReadLimit}
 	pub := Access{Kind: Public}
 	s.handle("GET /healthz", pub, s.healthz)
 	site.Routes(s.handle)
@@ -135,7 +146,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	crossOrigin.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.mux.ServeHTTP(w, s.authenticate(r, w))
+		r = s.authenticate(r, w)
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			// A read has ReadLimit of the database: queries still running
+			// then are cancelled (the store answers Unavailable). Pages,
+			// reports and downloads read what they need before they write.
+			ctx, cancel := context.WithTimeout(r.Context(), s.limit)
+			defer cancel()
+			r = r.WithContext(ctx)
+		}
+		s.mux.ServeHTTP(w, r)
 	})).ServeHTTP(rec, r)
 	s.log.LogAttrs(r.Context(), slog.LevelDebug, "request",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),

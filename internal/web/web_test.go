@@ -80,13 +80,17 @@ func newHandler(t testing.TB, s *store.Store, base string) (*testApp, error) {
 	h, err := web.New(web.Config{
 		Catalog: reg, Store: s, Accounts: accounts, SSO: sso.New(s, v, callback, nil), SSOCallbackURL: callback,
 		Program: prog, Evidence: &evidence.Service{Blobs: blobs, Sealer: v, MaxBytes: testEvidenceMax}, Jobs: engine,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test", ReadLimit: testReadLimit,
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &testApp{Server: h, jobs: engine, t: t}, nil
 }
+
+// testReadLimit is the servers' ReadLimit (0: the default); a test that
+// changes it puts it back.
+var testReadLimit time.Duration
 
 // newServer serves the web app over s on loopback.
 func newServer(t *testing.T, s *store.Store) *httptest.Server {
@@ -213,5 +217,23 @@ func TestPagesOnPostgres(t *testing.T) {
 	}
 	if status, _, _ := get(t, srv.URL, "/healthz"); status != 200 {
 		t.Errorf("healthz on PostgreSQL = %d", status)
+	}
+}
+
+// A read that outlasts the server's read limit is stopped and answered
+// 503, saying so, rather than holding its connections; writes are not
+// limited.
+func TestReadLimit(t *testing.T) {
+	testReadLimit = time.Nanosecond
+	t.Cleanup(func() { testReadLimit = 0 })
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	c := newClient(t)
+	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setup, a write: %d", resp.StatusCode)
+	}
+	resp, body := fetch(t, c, srv.URL+"/orgs/riverside/findings")
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "was stopped before it finished") {
+		t.Errorf("a read past the limit: %d\n%s", resp.StatusCode, body)
 	}
 }
