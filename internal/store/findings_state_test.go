@@ -263,7 +263,7 @@ func TestFindingsStateKeptAtWriteTime(t *testing.T) {
 			open    int
 			because string
 		}{
-			{0, "week-1.nessus", scan{"10.0.0.1": {"A", "B", "C"}, "gw.riverside.example": {"A", "D"}}, false, 5, "a first scan"},
+			{0, "week-1.nessus", scan{"10.0.0.1": {"A", "B", "C", "A"}, "gw.riverside.example": {"A", "D"}}, false, 6, "a first scan (A reported twice on one host: one finding new)"},
 			{7, "week-2.nessus", scan{"10.0.0.1": {"A", "E"}}, false, 4, "10.0.0.1 rescanned: B and C fixed, E new; the gateway untouched"},
 			{8, "week-2-again.nessus", scan{"10.0.0.1": {"A", "E"}}, false, 4, "another file with the same findings, a day later"},
 			{9, "cut.nessus", scan{"10.0.0.1": {"Z"}, "!fail": nil}, true, 4, "a failed import changes nothing"},

@@ -140,8 +140,8 @@ func openSQLite(path string) (*Store, error) {
 	wq, rq := url.Values{}, url.Values{}
 	maps.Copy(wq, q)
 	maps.Copy(rq, q)
-	wq.Add("_pragma", "cache_size(-65536)")
-	rq.Add("_pragma", "cache_size(-16384)")
+	wq.Add("_pragma", fmt.Sprintf("cache_size(-%d)", writerCacheKiB))
+	rq.Add("_pragma", fmt.Sprintf("cache_size(-%d)", readerCacheKiB))
 	write, err := sql.Open("sqlite", base+wq.Encode()+"&_txlock=immediate")
 	if err != nil {
 		return nil, errs.Wrap(errs.Invalid, "database "+path, err)
@@ -295,6 +295,13 @@ const timeFormat = "2006-01-02T15:04:05.000000Z"
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
 func parseTime(s string) (time.Time, error) { return time.Parse(timeFormat, s) }
+
+// The page caches of SQLite's connections, in KiB: the writer's, each
+// reader's.
+const (
+	writerCacheKiB = 65536
+	readerCacheKiB = 16384
+)
 
 // translate maps a driver error to an errs kind, by the driver's code.
 // what names the record for the message ("organisation").
