@@ -47,11 +47,6 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 	unmatched := map[string]bool{}
 	pending := 0
 	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		keys, err := s.newRankKeys(ctx, tx, sc.org.ID)
-		if err != nil {
-			return change{}, err
-		}
-		defer keys.close()
 		rec, again, err := s.beginImport(ctx, tx, sc.org.ID, kind, file, sha, size, "findings.import_again")
 		if err != nil {
 			return change{}, err
@@ -60,6 +55,11 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 			out.Record = rec
 			return *again, nil
 		}
+		keys, err := s.newRankKeys(ctx, tx, sc.org.ID)
+		if err != nil {
+			return change{}, err
+		}
+		defer keys.close()
 		at := formatTime(rec.ImportedAt)
 		ins := s.newInserter(ctx, tx, "findings", "id, org_id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title, place, scanned_at, "+
 			"is_open, rank_kev, rank_epss, rank_cvss, rank_crit, rank_records", "findings")
@@ -97,7 +97,7 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 				return err
 			}
 			a := keys.assets[aid]
-			// Open until a newer scan of its place lands (closeReplaced).
+			// Open until a newer scan of its place lands (keepOpenAndTrend).
 			return ins.add(id, sc.org.ID, rec.ID, aid, f.Scanner, f.Host, f.Target, f.VulnID, f.CVE, f.Package, f.Installed, f.Fixed, f.Severity, f.CVSS, f.Title,
 				place(aid, f.Host, f.Target), at, 1, kev, epss, -f.CVSS, a.crit, a.records)
 		})
