@@ -246,6 +246,87 @@ func (g *Register) Heat(rows []*Row, target bool) [][]int {
 	return heat
 }
 
+// A Cell counts the open risks that share their ratings: likelihood and
+// impact (the highest of confidentiality, integrity and availability),
+// current and target.
+type Cell struct {
+	Likelihood, Impact, TargetLikelihood, TargetImpact int
+	Risks                                              int
+}
+
+// A Summary is the open register at a glance: its open risks by rating,
+// the open actions of open risks past their due date, and the open risks
+// whose acceptance has run out. The store sums it in the database; it is
+// what Summarize works out from the rows.
+type Summary struct {
+	Cells   []Cell
+	Overdue int
+	Expired []*Risk // number, title and accepted-until date, in number order
+}
+
+// Open is how many open risks the summary counts.
+func (s *Summary) Open() int {
+	n := 0
+	for _, c := range s.Cells {
+		n += c.Risks
+	}
+	return n
+}
+
+// Summarize works the summary out from the register's rows on day today.
+func Summarize(rows []*Row, today string) *Summary {
+	out := &Summary{}
+	cells := map[Cell]int{}
+	for _, r := range rows {
+		if r.Risk.Status != Open {
+			continue
+		}
+		cells[Cell{r.Risk.Likelihood, r.Impact, r.Risk.TargetLikelihood, r.Risk.TargetImpact, 0}]++
+		out.Overdue += r.Overdue
+		if r.Expired {
+			out.Expired = append(out.Expired, r.Risk)
+		}
+	}
+	for c, n := range cells {
+		c.Risks = n
+		out.Cells = append(out.Cells, c)
+	}
+	slices.SortFunc(out.Cells, func(a, b Cell) int {
+		return cmp.Or(cmp.Compare(a.Likelihood, b.Likelihood), cmp.Compare(a.Impact, b.Impact), cmp.Compare(a.TargetLikelihood, b.TargetLikelihood), cmp.Compare(a.TargetImpact, b.TargetImpact))
+	})
+	slices.SortFunc(out.Expired, func(a, b *Risk) int { return cmp.Compare(a.Number, b.Number) })
+	return out
+}
+
+// Heat counts the summary's rated risks per cell of the scales, as
+// Register.Heat counts rows; target counts the target ratings.
+func (s *Summary) Heat(sc *Scales, target bool) [][]int {
+	heat := make([][]int, len(sc.Likelihood))
+	for i := range heat {
+		heat[i] = make([]int, len(sc.Impact))
+	}
+	for _, c := range s.Cells {
+		l, i := c.Likelihood, c.Impact
+		if target {
+			l, i = c.TargetLikelihood, c.TargetImpact
+		}
+		if l >= 1 && i >= 1 && l <= len(heat) && i <= len(heat[l-1]) {
+			heat[l-1][i-1] += c.Risks
+		}
+	}
+	return heat
+}
+
+// Levels counts the summary's open risks by the name of their band ("" for
+// those not rated).
+func (s *Summary) Levels(sc *Scales) map[string]int {
+	out := map[string]int{}
+	for _, c := range s.Cells {
+		out[sc.BandName(c.Likelihood, c.Impact)] += c.Risks
+	}
+	return out
+}
+
 // A Milestone is a row of the plan of action and milestones: an action,
 // its risk and how late it is.
 type Milestone struct {

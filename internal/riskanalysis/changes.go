@@ -161,12 +161,12 @@ func AddedIn(assets []*risk.Asset) NewEPHI {
 }
 
 // Reminders lists what calls for attention on day today, given the
-// organisation's analyses (newest first), its register (the inventory
-// not needed) and the assets holding ePHI added since a time (added): no
-// analysis at all, the periodic review due, assets holding ePHI added
-// since the last final analysis, accepted risks whose acceptance expired,
-// overdue actions.
-func Reminders(today string, analyses []*risk.Analysis, g *risk.Register, added NewEPHI) ([]Reminder, error) {
+// organisation's analyses (newest first), the open register summed (sum)
+// and the assets holding ePHI added since a time (added): no analysis at
+// all, the periodic review due, assets holding ePHI added since the last
+// final analysis, accepted risks whose acceptance expired, overdue
+// actions.
+func Reminders(today string, analyses []*risk.Analysis, sum *risk.Summary, added NewEPHI) ([]Reminder, error) {
 	var out []Reminder
 	var last *risk.Analysis
 	for _, a := range analyses {
@@ -194,17 +194,11 @@ func Reminders(today string, analyses []*risk.Analysis, g *risk.Register, added 
 				n, last.Title, strings.Join(names, ", "))})
 		}
 	}
-	overdue := 0
-	for _, r := range g.Rows(today) {
-		if r.Expired {
-			out = append(out, Reminder{"acceptance", fmt.Sprintf("The acceptance of %s %q expired on %s: review it.", r.Risk.Ref(), r.Risk.Title, r.Risk.AcceptedUntil)})
-		}
-		if r.Risk.Status == risk.Open {
-			overdue += r.Overdue
-		}
+	for _, r := range sum.Expired {
+		out = append(out, Reminder{"acceptance", fmt.Sprintf("The acceptance of %s %q expired on %s: review it.", r.Ref(), r.Title, r.AcceptedUntil)})
 	}
-	if overdue > 0 {
-		out = append(out, Reminder{"overdue", fmt.Sprintf("%d action(s) of the plan are past their due date.", overdue)})
+	if sum.Overdue > 0 {
+		out = append(out, Reminder{"overdue", fmt.Sprintf("%d action(s) of the plan are past their due date.", sum.Overdue)})
 	}
 	return out, nil
 }

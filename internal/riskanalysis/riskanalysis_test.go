@@ -46,7 +46,7 @@ func TestChangesAndReminders(t *testing.T) {
 	at := finalized
 	analyses := []*risk.Analysis{{Title: "2025 risk analysis", Status: risk.Final, FinalizedAt: &at, ReviewBy: "2026-11-01"}}
 	var kinds []string
-	reminders, err := riskanalysis.Reminders("2026-11-23", analyses, &cur.Register, riskanalysis.AddedIn(cur.Register.Assets))
+	reminders, err := riskanalysis.Reminders("2026-11-23", analyses, risk.Summarize(cur.Register.Rows("2026-11-23"), "2026-11-23"), riskanalysis.AddedIn(cur.Register.Assets))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestChangesAndReminders(t *testing.T) {
 			t.Errorf("reminders lack %q:\n%s", want, got)
 		}
 	}
-	if r, _ := riskanalysis.Reminders("2026-11-23", nil, &risk.Register{}, riskanalysis.AddedIn(nil)); len(r) != 1 || r[0].Kind != "none" {
+	if r, _ := riskanalysis.Reminders("2026-11-23", nil, &risk.Summary{}, riskanalysis.AddedIn(nil)); len(r) != 1 || r[0].Kind != "none" {
 		t.Errorf("no analysis: %v", r)
 	}
 }

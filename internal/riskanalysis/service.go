@@ -22,6 +22,7 @@ import (
 type Store interface {
 	RiskRegister(ctx context.Context, catalog *risk.Threats) (*risk.Register, error)
 	RiskRecords(ctx context.Context, catalog *risk.Threats) (*risk.Register, error)
+	RiskSummary(ctx context.Context, today string) (*risk.Summary, error)
 	AssetsByID(ctx context.Context, ids []string) ([]*risk.Asset, error)
 	InventoryCounts(ctx context.Context) (assets, ephi int, err error)
 	EPHIAssetsSince(ctx context.Context, t time.Time, limit int) ([]string, int, error)
@@ -147,11 +148,12 @@ func (s *Service) Reminders(ctx context.Context, st Store, now time.Time) ([]Rem
 	if err != nil {
 		return nil, err
 	}
-	g, err := st.RiskRecords(ctx, s.Threats)
+	today := risk.Today(now)
+	sum, err := st.RiskSummary(ctx, today)
 	if err != nil {
 		return nil, err
 	}
-	return Reminders(risk.Today(now), all, g, addedTo(ctx, st))
+	return Reminders(today, all, sum, addedTo(ctx, st))
 }
 
 // addedTo is NewEPHI over the store's inventory.
@@ -159,32 +161,37 @@ func addedTo(ctx context.Context, st Store) NewEPHI {
 	return func(since time.Time) ([]string, int, error) { return st.EPHIAssetsSince(ctx, since, 10) }
 }
 
-// An Overview is the risk analysis at a glance: the register without its
-// inventory, the analyses, what calls for attention, and how many assets
-// the inventory holds (and of them, hold ePHI).
+// An Overview is the risk analysis at a glance: the scales, the open
+// register summed, the analyses, what calls for attention, and how many
+// assets the inventory holds (and of them, hold ePHI).
 type Overview struct {
-	Register  *risk.Register
+	Scales    risk.Scales
+	Summary   *risk.Summary
 	Analyses  []*risk.Analysis
 	Reminders []Reminder
 	Assets    int
 	EPHI      int
 }
 
-// Overview reads the risk analysis at a glance, counting the inventory
-// rather than reading it.
+// Overview reads the risk analysis at a glance from sums and counts in
+// the database: neither the risks nor the inventory are read.
 func (s *Service) Overview(ctx context.Context, st Store, now time.Time) (*Overview, error) {
 	o := &Overview{}
 	var err error
 	if o.Analyses, err = st.Analyses(ctx); err != nil {
 		return nil, err
 	}
-	if o.Register, err = st.RiskRecords(ctx, s.Threats); err != nil {
+	if o.Scales, _, err = st.RiskSettings(ctx); err != nil {
+		return nil, err
+	}
+	today := risk.Today(now)
+	if o.Summary, err = st.RiskSummary(ctx, today); err != nil {
 		return nil, err
 	}
 	if o.Assets, o.EPHI, err = st.InventoryCounts(ctx); err != nil {
 		return nil, err
 	}
-	o.Reminders, err = Reminders(risk.Today(now), o.Analyses, o.Register, addedTo(ctx, st))
+	o.Reminders, err = Reminders(today, o.Analyses, o.Summary, addedTo(ctx, st))
 	return o, err
 }
 

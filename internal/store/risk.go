@@ -860,6 +860,56 @@ func (sc *Scoped) RiskRecords(ctx context.Context, catalog *risk.Threats) (*risk
 	return g, nil
 }
 
+// RiskSummary sums the open register in the database for day today (see
+// risk.Summary): the open risks by rating (impact the highest of C, I and
+// A, as risk.Risk.Impact), the planned and in-progress actions of open
+// risks whose due date is before today (risk.Action.Slip), and the open
+// accepted risks accepted until before today (risk.Risk.AcceptanceExpired).
+// A few sums over the organisation's risks, not the risks read.
+func (sc *Scoped) RiskSummary(ctx context.Context, today string) (*risk.Summary, error) {
+	s := sc.s
+	db := s.reader(ctx)
+	out := &risk.Summary{}
+	rows, err := db.QueryContext(ctx, s.rebind(`SELECT likelihood, impact, target_likelihood, target_impact, count(*) FROM (
+		SELECT likelihood, CASE WHEN impact_c >= impact_i AND impact_c >= impact_a THEN impact_c WHEN impact_i >= impact_a THEN impact_i ELSE impact_a END AS impact,
+			target_likelihood, target_impact
+		FROM risks WHERE org_id = ? AND status = 'open') r
+		GROUP BY likelihood, impact, target_likelihood, target_impact ORDER BY likelihood, impact, target_likelihood, target_impact`), sc.org.ID)
+	if err != nil {
+		return nil, translate(err, "risks")
+	}
+	for rows.Next() {
+		var c risk.Cell
+		if err := rows.Scan(&c.Likelihood, &c.Impact, &c.TargetLikelihood, &c.TargetImpact, &c.Risks); err != nil {
+			rows.Close()
+			return nil, translate(err, "risks")
+		}
+		out.Cells = append(out.Cells, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "risks")
+	}
+	if err := db.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM risk_actions a JOIN risks r ON r.id = a.risk_id
+		WHERE a.org_id = ? AND r.status = 'open' AND a.status IN ('planned', 'in-progress') AND a.due <> '' AND a.due < ?`), sc.org.ID, today).Scan(&out.Overdue); err != nil {
+		return nil, translate(err, "risk actions")
+	}
+	rows, err = db.QueryContext(ctx, s.rebind(`SELECT number, title, accepted_until FROM risks
+		WHERE org_id = ? AND status = 'open' AND response = 'accept' AND accepted_until <> '' AND accepted_until < ? ORDER BY number`), sc.org.ID, today)
+	if err != nil {
+		return nil, translate(err, "risks")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r := &risk.Risk{Status: risk.Open, Response: risk.Accept}
+		if err := rows.Scan(&r.Number, &r.Title, &r.AcceptedUntil); err != nil {
+			return nil, translate(err, "risks")
+		}
+		out.Expired = append(out.Expired, r)
+	}
+	return out, translate(rows.Err(), "risks")
+}
+
 // assetsByIDQuery reads n assets by id, of an organisation. Each is found
 // by its key: the organisation is compared as an expression (joined to
 // the empty string), so that SQLite does not take the index by

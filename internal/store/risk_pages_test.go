@@ -16,10 +16,18 @@ import (
 
 // noInventory is the store as the register and overview pages use it,
 // failing the test if anything reads the whole inventory or the whole
-// register with it.
+// register with it (or, unless records, every risk).
 type noInventory struct {
 	*store.Scoped
-	t *testing.T
+	t       *testing.T
+	records bool
+}
+
+func (n noInventory) RiskRecords(ctx context.Context, c *risk.Threats) (*risk.Register, error) {
+	if !n.records {
+		n.t.Error("every risk was read")
+	}
+	return n.Scoped.RiskRecords(ctx, c)
 }
 
 func (n noInventory) RiskRegister(ctx context.Context, c *risk.Threats) (*risk.Register, error) {
@@ -32,9 +40,9 @@ func (n noInventory) Assets(ctx context.Context) ([]*risk.Asset, error) {
 	return n.Scoped.Assets(ctx)
 }
 
-// The risk overview, the reminders and a page of the register read the
-// risks and count the inventory, and read only the assets the risks they
-// show name: a hospital's 100,000 assets are not loaded for a page.
+// The risk overview and the reminders read sums and counts, and a page of
+// the register reads the risks and only the assets the risks it shows
+// name: a hospital's 100,000 assets are not loaded for a page.
 func TestRiskPagesReadOnlyTheAssetsTheyShow(t *testing.T) {
 	reg, threats := risktest.Threats(t)
 	svc := &riskanalysis.Service{Threats: threats, Catalog: reg}
@@ -71,7 +79,7 @@ func TestRiskPagesReadOnlyTheAssetsTheyShow(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		st := noInventory{sc, t}
+		st := noInventory{sc, t, false}
 		o, err := svc.Overview(ctx, st, time.Now())
 		if err != nil {
 			t.Fatal(err)
@@ -80,10 +88,11 @@ func TestRiskPagesReadOnlyTheAssetsTheyShow(t *testing.T) {
 		for _, r := range o.Reminders {
 			kinds = append(kinds, r.Kind+": "+r.Message)
 		}
-		if o.Assets != 5 || o.EPHI != 4 || len(o.Register.Risks) != 2 || len(o.Register.Assets) != 0 ||
+		if o.Assets != 5 || o.EPHI != 4 || o.Summary.Open() != 2 ||
 			!strings.Contains(strings.Join(kinds, "\n"), `inventory: 1 asset(s) holding ePHI were added since "2026 analysis" was finalised: Patient portal.`) {
-			t.Errorf("overview: %d assets, %d with ePHI, %d risks, reminders:\n%s", o.Assets, o.EPHI, len(o.Register.Risks), strings.Join(kinds, "\n"))
+			t.Errorf("overview: %d assets, %d with ePHI, %d risks, reminders:\n%s", o.Assets, o.EPHI, o.Summary.Open(), strings.Join(kinds, "\n"))
 		}
+		st.records = true // a page of the register reads the risks, not their assets
 		g, err := svc.Records(ctx, st)
 		if err != nil {
 			t.Fatal(err)
@@ -162,6 +171,71 @@ func TestAssetPage(t *testing.T) {
 		counts, err := sc.RiskCounts(ctx, ids)
 		if err != nil || counts[ids[0]] != 1 || counts[ids[1]] != 1 || counts[ids[2]] != 0 {
 			t.Errorf("risk counts: %v %v", counts, err)
+		}
+	})
+}
+
+// The open register summed in the database is what the rows give: the
+// open risks by current and target rating (impact the highest of C, I
+// and A; unrated ones too), the open actions of open risks past due
+// (planned and in progress; not done, cancelled, undated, due today or
+// later, or on a closed risk), and the expired acceptances of open risks.
+func TestRiskSummaryIsTheRows(t *testing.T) {
+	_, threats := risktest.Threats(t)
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		sc := riverside(t, s)
+		ehr := &risk.Asset{Name: "EHR", Type: risk.System}
+		if err := sc.CreateAsset(ctx, ehr); err != nil {
+			t.Fatal(err)
+		}
+		const today = "2026-11-23"
+		risks := []*risk.Risk{
+			{Title: "a", Likelihood: 4, ImpactC: 2, ImpactI: 5, ImpactA: 3, TargetLikelihood: 2, TargetImpact: 2},
+			{Title: "b", Likelihood: 4, ImpactC: 5, TargetLikelihood: 2, TargetImpact: 2},
+			{Title: "c", Likelihood: 1, ImpactA: 1, Response: risk.Accept, AcceptedBy: "Dr Reyes", AcceptedUntil: "2026-11-22"},
+			{Title: "d", Likelihood: 2, ImpactI: 3, Response: risk.Accept, AcceptedBy: "Dr Reyes", AcceptedUntil: today},
+			{Title: "e"}, // not rated
+			{Title: "f", Likelihood: 5, ImpactC: 5, Status: risk.Closed, Response: risk.Accept, AcceptedBy: "Dr Reyes", AcceptedUntil: "2020-01-01"},
+		}
+		for _, r := range risks {
+			r.ThreatID, r.Assets = "ransomware", []string{ehr.ID}
+			if err := sc.CreateRisk(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, a := range []*risk.Action{
+			{RiskID: risks[0].ID, Title: "late", Due: "2026-11-01", Status: risk.Planned},
+			{RiskID: risks[0].ID, Title: "late, started", Due: "2026-11-22", Status: risk.InProgress},
+			{RiskID: risks[0].ID, Title: "due today", Due: today, Status: risk.Planned},
+			{RiskID: risks[1].ID, Title: "done late", Due: "2026-10-01", Status: risk.Done, CompletedOn: "2026-10-20"},
+			{RiskID: risks[1].ID, Title: "cancelled", Due: "2026-10-01", Status: risk.Cancelled},
+			{RiskID: risks[1].ID, Title: "undated", Status: risk.Planned},
+			{RiskID: risks[5].ID, Title: "late on a closed risk", Due: "2026-01-01", Status: risk.Planned},
+		} {
+			if err := sc.SaveAction(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		g, err := sc.RiskRecords(ctx, threats)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := risk.Summarize(g.Rows(today), today)
+		got, err := sc.RiskSummary(ctx, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.Cells, want.Cells) || got.Overdue != want.Overdue || len(got.Expired) != len(want.Expired) {
+			t.Fatalf("summed %+v\nfrom the rows %+v", got, want)
+		}
+		for i := range got.Expired {
+			if got.Expired[i].Number != want.Expired[i].Number || got.Expired[i].AcceptedUntil != want.Expired[i].AcceptedUntil || got.Expired[i].Title != want.Expired[i].Title {
+				t.Errorf("expired %d: %+v, want %+v", i, got.Expired[i], want.Expired[i])
+			}
+		}
+		if got.Open() != 5 || got.Overdue != 2 || len(got.Expired) != 1 || got.Expired[0].Title != "c" {
+			t.Errorf("summary: %d open, %d overdue, %d expired", got.Open(), got.Overdue, len(got.Expired))
 		}
 	})
 }

@@ -68,19 +68,14 @@ func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, 
 		s.fail(w, r, err)
 		return
 	}
-	g := o.Register
-	rows := (risk.Filter{}).Apply(g.Rows(risk.Today(s.now())))
+	sum, scales := o.Summary, &o.Scales
 	v := &riskOverview{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Analyses: o.Analyses, Reminders: o.Reminders,
-		Heat:   template.HTML(report.HeatmapSVG(&g.Scales, g.Heat(rows, false), "Current risk")),
-		Target: template.HTML(report.HeatmapSVG(&g.Scales, g.Heat(rows, true), "Target residual risk")),
-		Assets: o.Assets, EPHI: o.EPHI, Open: len(rows)}
-	counts := map[string]int{}
-	for _, row := range rows {
-		counts[row.Level]++
-		v.Overdue += row.Overdue
-	}
-	for i := len(g.Scales.Bands) - 1; i >= 0; i-- {
-		b := g.Scales.Bands[i]
+		Heat:   template.HTML(report.HeatmapSVG(scales, sum.Heat(scales, false), "Current risk")),
+		Target: template.HTML(report.HeatmapSVG(scales, sum.Heat(scales, true), "Target residual risk")),
+		Assets: o.Assets, EPHI: o.EPHI, Open: sum.Open(), Overdue: sum.Overdue}
+	counts := sum.Levels(scales)
+	for i := len(scales.Bands) - 1; i >= 0; i-- {
+		b := scales.Bands[i]
 		v.Levels = append(v.Levels, levelCount{b.Name, b.Color, counts[b.Name]})
 	}
 	s.render(w, r, "risk", status, page{Title: "Risk analysis · " + sc.Org().Name, Data: v})
