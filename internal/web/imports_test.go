@@ -3,7 +3,9 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -292,4 +294,64 @@ func TestUploadCutShort(t *testing.T) {
 	if jobs, _ := s.Scope(o).ImportJobs(context.Background(), 10); len(jobs) != 0 {
 		t.Errorf("%d jobs after a refused upload", len(jobs))
 	}
+}
+
+// slowReader hands out its bytes a chunk at a time, pausing before each,
+// as a large upload over a slow link arrives.
+type slowReader struct {
+	b     []byte
+	chunk int
+	pause time.Duration
+}
+
+func (r *slowReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(r.pause)
+	n := copy(p[:min(len(p), r.chunk)], r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+// An upload may take longer than the server's read timeout (a scanner file
+// of gigabytes over a clinic's link): the upload lifts the deadline for
+// its own request, and the file lands.
+func TestSlowUploadOutlastsTheReadTimeout(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := httptest.NewUnstartedServer(nil)
+	h, err := newHandler(t, s, "http://"+srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Config.Handler, srv.Config.ReadTimeout = h, 300*time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+	post(t, newClient(t), srv.URL+"/setup", setupForm)
+	ctx := context.Background()
+	o, err := s.OrganizationBySlug(ctx, "riverside")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, hash := auth.NewAPIToken()
+	if err := s.Scope(o).CreateAPIToken(ctx, &auth.APIToken{Name: "scanner", Scopes: []auth.Scope{auth.ScopeRead, auth.ScopeImport}, Hash: hash, Prefix: token[:10], CreatedBy: "test", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	body := multipartFile(t, "scan.nessus", ingestFile(t, "nessus-small.nessus"), nil)
+	raw := body.buf.Bytes()
+	// About a second in all, three times the read timeout.
+	req, _ := http.NewRequest("POST", srv.URL+"/api/v1/orgs/riverside/imports", &slowReader{b: raw, chunk: len(raw)/20 + 1, pause: 50 * time.Millisecond})
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", body.ctype)
+	req.ContentLength = int64(len(raw))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("the upload was cut: %v", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("upload: %d %s", resp.StatusCode, b)
+	}
+	h.Wait()
 }
