@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,6 +17,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/bench"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
+	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/vault"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
@@ -72,7 +72,13 @@ wall time alone says little.`,
 			} else if err := a.loadBenchData(ctx, sg, say, d, db, findings, assets, risks); err != nil {
 				return err
 			}
-			cred, err := a.benchCredentials(ctx, db)
+			a.db = db
+			st, err := a.openStore(ctx)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			cred, err := benchCredentials(ctx, st)
 			if err != nil {
 				return err
 			}
@@ -85,12 +91,16 @@ wall time alone says little.`,
 			// The server first runs what the imports queued for it (their
 			// checks): the clients come when that is done, to measure the
 			// pages, not the start.
-			waited, err := a.drainJobs(ctx, db)
+			waited, err := drainJobs(ctx, st)
 			if err != nil {
 				return err
 			}
 			say("the server ran the background jobs the imports queued in %.1f s", waited.Seconds())
-			rep := &bench.WebReport{Clients: clients, Scenario: fmt.Sprintf("web: %d findings, %d assets, %d risks, on %s", findings, assets, risks, engineOf(db))}
+			engine := "SQLite"
+			if dbURL != "" {
+				engine = "PostgreSQL"
+			}
+			rep := &bench.WebReport{Clients: clients, Scenario: fmt.Sprintf("web: %d findings, %d assets, %d risks, on %s", findings, assets, risks, engine)}
 			cpu0, db0 := bench.ProcessCPU(srv.Process.Pid), 0.0
 			if dbURL != "" {
 				db0 = bench.NamedCPU("postgres")
@@ -170,15 +180,9 @@ func (a *app) loadBenchData(ctx context.Context, sg func(string, ...string) benc
 	return nil
 }
 
-// drainJobs waits until db holds no background job left to run (at most
+// drainJobs waits until s holds no background job left to run (at most
 // half an hour), and says how long that took.
-func (a *app) drainJobs(ctx context.Context, db string) (time.Duration, error) {
-	a.db = db
-	s, err := a.openStore(ctx)
-	if err != nil {
-		return 0, err
-	}
-	defer s.Close()
+func drainJobs(ctx context.Context, s *store.Store) (time.Duration, error) {
 	start := time.Now()
 	for time.Since(start) < 30*time.Minute {
 		n, err := s.PendingJobs(ctx)
@@ -197,24 +201,10 @@ func (a *app) drainJobs(ctx context.Context, db string) (time.Duration, error) {
 	return 0, errs.New(errs.Unavailable, "the server's background jobs did not finish in half an hour")
 }
 
-// engineOf names a database's engine.
-func engineOf(db string) string {
-	if strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://") {
-		return "PostgreSQL"
-	}
-	return "SQLite"
-}
-
 // benchCredentials signs the benchmark's clients in: an owner of the
 // organisation with a session for the pages, and a read token for the API,
 // made in the database as a sign-in and an owner's token page would.
-func (a *app) benchCredentials(ctx context.Context, db string) (bench.Credentials, error) {
-	a.db = db
-	s, err := a.openStore(ctx)
-	if err != nil {
-		return bench.Credentials{}, err
-	}
-	defer s.Close()
+func benchCredentials(ctx context.Context, s *store.Store) (bench.Credentials, error) {
 	o, err := s.OrganizationBySlug(ctx, "bench")
 	if err != nil {
 		return bench.Credentials{}, err

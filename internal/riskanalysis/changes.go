@@ -146,20 +146,6 @@ type Reminder struct {
 // holding ePHI added to the inventory after a time.
 type NewEPHI func(since time.Time) (names []string, n int, err error)
 
-// AddedIn is NewEPHI over an inventory held in memory.
-func AddedIn(assets []*risk.Asset) NewEPHI {
-	return func(since time.Time) ([]string, int, error) {
-		var names []string
-		for _, a := range assets {
-			if a.HoldsEPHI() && a.CreatedAt.After(since) {
-				names = append(names, a.Name)
-			}
-		}
-		slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
-		return names[:min(len(names), 10)], len(names), nil
-	}
-}
-
 // Reminders lists what calls for attention on day today, given the
 // organisation's analyses (newest first), the open register summed (sum)
 // and the assets holding ePHI added since a time (added): no analysis at

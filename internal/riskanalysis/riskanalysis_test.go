@@ -1,6 +1,7 @@
 package riskanalysis_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,7 +47,7 @@ func TestChangesAndReminders(t *testing.T) {
 	at := finalized
 	analyses := []*risk.Analysis{{Title: "2025 risk analysis", Status: risk.Final, FinalizedAt: &at, ReviewBy: "2026-11-01"}}
 	var kinds []string
-	reminders, err := riskanalysis.Reminders("2026-11-23", analyses, risk.Summarize(cur.Register.Rows("2026-11-23"), "2026-11-23"), riskanalysis.AddedIn(cur.Register.Assets))
+	reminders, err := riskanalysis.Reminders("2026-11-23", analyses, risk.Summarize(cur.Register.Rows("2026-11-23"), "2026-11-23"), addedIn(cur.Register.Assets))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +61,7 @@ func TestChangesAndReminders(t *testing.T) {
 			t.Errorf("reminders lack %q:\n%s", want, got)
 		}
 	}
-	if r, _ := riskanalysis.Reminders("2026-11-23", nil, &risk.Summary{}, riskanalysis.AddedIn(nil)); len(r) != 1 || r[0].Kind != "none" {
+	if r, _ := riskanalysis.Reminders("2026-11-23", nil, &risk.Summary{}, addedIn(nil)); len(r) != 1 || r[0].Kind != "none" {
 		t.Errorf("no analysis: %v", r)
 	}
 }
@@ -82,5 +83,19 @@ func TestProposals(t *testing.T) {
 	if got[0].ItemID != "hph-cpg/essential-3" || got[0].Status != risk.Proposed || got[0].AssessmentID != "as1" ||
 		!strings.Contains(got[0].Title, "Multifactor Authentication: not implemented") || !strings.Contains(got[0].Description, "No MFA on webmail") {
 		t.Errorf("proposal: %+v", got[0])
+	}
+}
+
+// addedIn is riskanalysis.NewEPHI over an inventory held in memory.
+func addedIn(assets []*risk.Asset) riskanalysis.NewEPHI {
+	return func(since time.Time) ([]string, int, error) {
+		var names []string
+		for _, a := range assets {
+			if a.HoldsEPHI() && a.CreatedAt.After(since) {
+				names = append(names, a.Name)
+			}
+		}
+		slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
+		return names[:min(len(names), 10)], len(names), nil
 	}
 }

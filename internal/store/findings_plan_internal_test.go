@@ -68,7 +68,7 @@ func TestFindingsQueriesScanNoFindings(t *testing.T) {
 func TestAssetsByIDReadByKey(t *testing.T) {
 	s := openForTest(t, t.TempDir()+"/plan.db")
 	for _, n := range []int{1, 500} {
-		text := strings.Join(explain(t, s, assetsByIDQuery(n)), "\n")
+		text := strings.Join(explain(t, s, assetsByIDQuery("?"+strings.Repeat(", ?", n-1))), "\n")
 		if !strings.Contains(text, "USING INDEX sqlite_autoindex_assets_1 (id=?)") {
 			t.Errorf("%d assets by id:\n%s", n, text)
 		}

@@ -910,43 +910,54 @@ func (sc *Scoped) RiskSummary(ctx context.Context, today string) (*risk.Summary,
 	return out, translate(rows.Err(), "risks")
 }
 
-// assetsByIDQuery reads n assets by id, of an organisation. Each is found
+// assetsByIDQuery reads assets by id (marks their placeholders), of an
+// organisation. Each is found
 // by its key: the organisation is compared as an expression (joined to
 // the empty string), so that SQLite does not take the index by
 // organisation and name and read the whole inventory to find them.
-func assetsByIDQuery(n int) string {
-	return `SELECT ` + assetColumns + ` FROM assets WHERE org_id || '' = ? AND id IN (?` + strings.Repeat(", ?", n-1) + `)`
+func assetsByIDQuery(marks string) string {
+	return `SELECT ` + assetColumns + ` FROM assets WHERE org_id || '' = ? AND id IN (` + marks + `)`
+}
+
+// byChunks calls fn for the ids a few hundred at a time, each with the
+// placeholders of an IN list and the ids as its arguments.
+func byChunks(ids []string, fn func(marks string, args []any) error) error {
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		if err := fn("?"+strings.Repeat(", ?", n-1), args); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
 }
 
 // AssetsByID reads the organisation's assets of the given ids (those it
 // does not hold are left out), in name order.
 func (sc *Scoped) AssetsByID(ctx context.Context, ids []string) ([]*risk.Asset, error) {
 	s := sc.s
-	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
 	var out []*risk.Asset
-	for len(ids) > 0 {
-		n := min(len(ids), 500)
-		args := []any{sc.org.ID}
-		for _, id := range ids[:n] {
-			args = append(args, id)
-		}
-		rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(assetsByIDQuery(n)), args...)
+	err := byChunks(slices.Compact(slices.Sorted(slices.Values(ids))), func(marks string, idArgs []any) error {
+		rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(assetsByIDQuery(marks)), append([]any{sc.org.ID}, idArgs...)...)
 		if err != nil {
-			return nil, translate(err, "assets")
+			return translate(err, "assets")
 		}
+		defer rows.Close()
 		for rows.Next() {
 			a, err := scanAsset(rows)
 			if err != nil {
-				rows.Close()
-				return nil, translate(err, "assets")
+				return translate(err, "assets")
 			}
 			out = append(out, a)
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, translate(err, "assets")
-		}
-		ids = ids[n:]
+		return translate(rows.Err(), "assets")
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b *risk.Asset) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
 	return out, nil
@@ -1000,31 +1011,25 @@ func (sc *Scoped) AssetPage(ctx context.Context, f AssetFilter, offset, limit in
 func (sc *Scoped) RiskCounts(ctx context.Context, ids []string) (map[string]int, error) {
 	s := sc.s
 	out := map[string]int{}
-	for len(ids) > 0 {
-		n := min(len(ids), 500)
-		args := []any{sc.org.ID}
-		for _, id := range ids[:n] {
-			args = append(args, id)
-		}
+	err := byChunks(ids, func(marks string, idArgs []any) error {
 		rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT ra.asset_id, count(*) FROM risk_assets ra JOIN risks r ON r.id = ra.risk_id
-			WHERE r.org_id = ? AND ra.asset_id IN (?`+strings.Repeat(", ?", n-1)+`) GROUP BY ra.asset_id`), args...)
+			WHERE r.org_id = ? AND ra.asset_id IN (`+marks+`) GROUP BY ra.asset_id`), append([]any{sc.org.ID}, idArgs...)...)
 		if err != nil {
-			return nil, translate(err, "risks")
+			return translate(err, "risks")
 		}
+		defer rows.Close()
 		for rows.Next() {
 			var id string
 			var c int
 			if err := rows.Scan(&id, &c); err != nil {
-				rows.Close()
-				return nil, translate(err, "risks")
+				return translate(err, "risks")
 			}
 			out[id] = c
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, translate(err, "risks")
-		}
-		ids = ids[n:]
+		return translate(rows.Err(), "risks")
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
