@@ -288,8 +288,10 @@ func TestReauthForPrivilegedActions(t *testing.T) {
 	srv := newServer(t, s)
 	c := newClient(t)
 	post(t, c, srv.URL+"/setup", setupForm)
-	// Age the session past the window, in the database file itself.
-	raw, err := sql.Open("sqlite", path)
+	// Age the session past the window, in the database file itself,
+	// waiting for the server's writer (its job engine writes too) as the
+	// store's own connections do.
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
