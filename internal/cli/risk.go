@@ -81,19 +81,26 @@ level, response and status: open risks by default, highest level first.`,
 			if err != nil {
 				return err
 			}
-			g, err := sc.RiskRegister(cmd.Context(), svc.Threats)
-			if err != nil {
-				return err
-			}
 			if f.Asset != "" {
-				for _, x := range g.Assets {
-					if strings.EqualFold(x.Name, f.Asset) {
-						f.Asset = x.ID
-					}
+				x, err := sc.AssetByName(cmd.Context(), f.Asset)
+				if err != nil {
+					return err
+				}
+				f.Asset = x.ID
+			}
+			// The register a page at a time, as the pages and the API read it.
+			var rows []*risk.Row
+			today := risk.Today(time.Now())
+			for {
+				p, err := svc.Page(cmd.Context(), sc, riskanalysis.RegisterQuery{Filter: f, Sort: sortBy, Offset: len(rows), Limit: 1000}, today)
+				if err != nil {
+					return err
+				}
+				rows = append(rows, p.Rows...)
+				if len(p.Rows) == 0 || len(rows) >= p.Total {
+					break
 				}
 			}
-			rows := f.Apply(g.Rows(risk.Today(time.Now())))
-			risk.Sort(rows, sortBy)
 			if asJSON {
 				out := make([]riskListing, 0, len(rows))
 				for _, r := range rows {

@@ -6,23 +6,27 @@
 package riskanalysis
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/store"
 )
 
 // Store is what the risk service needs of an organisation's records
 // (store.Scoped implements it).
 type Store interface {
 	RiskRegister(ctx context.Context, catalog *risk.Threats) (*risk.Register, error)
-	RiskRecords(ctx context.Context, catalog *risk.Threats) (*risk.Register, error)
 	RiskSummary(ctx context.Context, today string) (*risk.Summary, error)
+	RiskPage(ctx context.Context, q store.RiskQuery) (*store.RiskSlice, error)
+	RiskOwners(ctx context.Context) ([]string, error)
 	AssetsByID(ctx context.Context, ids []string) ([]*risk.Asset, error)
 	InventoryCounts(ctx context.Context) (assets, ephi int, err error)
 	EPHIAssetsSince(ctx context.Context, t time.Time, limit int) ([]string, int, error)
@@ -195,26 +199,80 @@ func (s *Service) Overview(ctx context.Context, st Store, now time.Time) (*Overv
 	return o, err
 }
 
-// Records is the register without its inventory: the scales,
-// vulnerabilities, risks and actions. A page of its rows gets its assets
-// with Attach.
-func (s *Service) Records(ctx context.Context, st Store) (*risk.Register, error) {
-	return st.RiskRecords(ctx, s.Threats)
+// A RegisterQuery is what a page of the register or the API asks for: a
+// filter, a sort (one of risk.SortKeys; "" is number order) and a window.
+type RegisterQuery struct {
+	Filter risk.Filter
+	ID     string // only this risk
+	Sort   string
+	Offset int
+	Limit  int
 }
 
-// Attach gives rows (of Records) the assets they name, reading only
-// those.
-func (s *Service) Attach(ctx context.Context, st Store, rows []*risk.Row) error {
-	var ids []string
-	for _, r := range rows {
-		ids = append(ids, r.Risk.Assets...)
-	}
-	assets, err := st.AssetsByID(ctx, ids)
+// A RegisterPage is a stretch of the register as the pages and the API
+// show it.
+type RegisterPage struct {
+	// Register holds the scales, the threat catalog, and the risks shown
+	// with their plans and assets; not the whole register.
+	Register *risk.Register
+	Rows     []*risk.Row // the stretch, in the query's order
+	Total    int         // how many risks the filter keeps
+	Heat     [][]int     // the kept risks per cell of the scales (Register.Heat)
+}
+
+// Page reads the stretch of the register q asks for on day today, with
+// how many risks its filter keeps and their heat map, through sums and
+// an index in the database: the rows are those shown, and only their
+// assets are read.
+func (s *Service) Page(ctx context.Context, st Store, q RegisterQuery, today string) (*RegisterPage, error) {
+	scales, _, err := st.RiskSettings(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	risk.Attach(rows, assets)
-	return nil
+	f := q.Filter
+	sq := store.RiskQuery{ID: q.ID, Status: f.Status, Owner: f.Owner, Asset: f.Asset, Threat: f.Threat, Response: f.Response, Words: f.Query,
+		Sort: q.Sort, Offset: q.Offset, Limit: q.Limit}
+	if f.Level != "" {
+		sq.ByLevel = true
+		for i, b := range scales.Bands {
+			if strings.EqualFold(b.Name, f.Level) {
+				sq.Bands = append(sq.Bands, i)
+			}
+		}
+	}
+	if q.Sort == "threat" {
+		byName := slices.Clone(s.Threats.Threats)
+		slices.SortStableFunc(byName, func(a, b *risk.Threat) int { return strings.Compare(a.Name, b.Name) })
+		for _, t := range byName {
+			sq.Threats = append(sq.Threats, t.ID)
+		}
+	}
+	slice, err := st.RiskPage(ctx, sq)
+	if err != nil {
+		return nil, err
+	}
+	g := &risk.Register{Scales: scales, Catalog: s.Threats, Risks: slice.Risks, Actions: slice.Actions}
+	var ids []string
+	for _, r := range slice.Risks {
+		ids = append(ids, r.Assets...)
+	}
+	if g.Assets, err = st.AssetsByID(ctx, ids); err != nil {
+		return nil, err
+	}
+	// Rows resolves in number order; the page keeps the query's.
+	at := make(map[string]int, len(slice.Risks))
+	for i, r := range slice.Risks {
+		at[r.ID] = i
+	}
+	rows := g.Rows(today)
+	slices.SortFunc(rows, func(a, b *risk.Row) int { return cmp.Compare(at[a.Risk.ID], at[b.Risk.ID]) })
+	sum := &risk.Summary{Cells: slice.Cells}
+	return &RegisterPage{Register: g, Rows: rows, Total: slice.Total, Heat: sum.Heat(&scales, false)}, nil
+}
+
+// Owners lists the owners the register's risks name, for its filter.
+func (s *Service) Owners(ctx context.Context, st Store) ([]string, error) {
+	return st.RiskOwners(ctx)
 }
 
 // ProposalStore is what proposing vulnerabilities from the assessments

@@ -75,6 +75,30 @@ func TestAssetsByIDReadByKey(t *testing.T) {
 	}
 }
 
+// The register's default view (the open risks, highest level first) is a
+// range of the index its order keys are kept in: the count and the heat
+// map read the index alone, a page reads its rows in order and sorts
+// nothing; the owners offered come from their own index.
+func TestRegisterQueriesReadItsIndex(t *testing.T) {
+	s := openForTest(t, t.TempDir()+"/plan.db")
+	q := RiskQuery{Sort: "level"}
+	where, _ := q.where("org")
+	order, _ := q.orderBy(SQLite)
+	for name, c := range map[string]struct{ query, want string }{
+		"count and heat": {riskCellsQuery(where), "USING COVERING INDEX risks_order (org_id=? AND status=?)"},
+		"page":           {riskPageQuery(where, order), "USING INDEX risks_order (org_id=? AND status=?)"},
+		"owners":         {riskOwnersQuery(""), "USING COVERING INDEX risks_owner (org_id=?)"},
+	} {
+		text := strings.Join(explain(t, s, c.query), "\n")
+		if !strings.Contains(text, c.want) {
+			t.Errorf("%s: not read through %q:\n%s", name, c.want, text)
+		}
+		if name != "count and heat" && strings.Contains(text, "TEMP B-TREE") {
+			t.Errorf("%s sorts what it reads:\n%s", name, text)
+		}
+	}
+}
+
 // explain is SQLite's query plan for q, a line per step.
 func explain(t *testing.T, s *Store, q string) []string {
 	t.Helper()

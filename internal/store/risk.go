@@ -29,10 +29,17 @@ func newID() (string, error) {
 // RiskSettings returns the organisation's rating scales and review interval
 // in months: the defaults until someone changes them.
 func (sc *Scoped) RiskSettings(ctx context.Context) (risk.Scales, int, error) {
+	return sc.riskSettings(ctx, sc.s.reader(ctx))
+}
+
+// riskSettings reads the settings through q (the read pool, or a
+// transaction that writes risks and must rate them on the scales it
+// sees).
+func (sc *Scoped) riskSettings(ctx context.Context, q queryRower) (risk.Scales, int, error) {
 	s := sc.s
 	var raw string
 	var months int
-	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT scales, review_months FROM risk_settings WHERE org_id = ?`), sc.org.ID).Scan(&raw, &months)
+	err := q.QueryRowContext(ctx, s.rebind(`SELECT scales, review_months FROM risk_settings WHERE org_id = ?`), sc.org.ID).Scan(&raw, &months)
 	if errors.Is(err, sql.ErrNoRows) {
 		return risk.Default(), risk.DefaultReviewMonths, nil
 	}
@@ -82,6 +89,9 @@ func (sc *Scoped) SaveRiskSettings(ctx context.Context, scales risk.Scales, mont
 			sc.org.ID, string(raw), months, formatTime(s.now()), audit.ActorFrom(ctx).Label)
 		if err != nil {
 			return change{}, translate(err, "risk settings")
+		}
+		if err := sc.rebandRisks(ctx, tx, &scales); err != nil {
+			return change{}, err
 		}
 		return change{orgID: sc.org.ID, action: "risk.scales", target: "org:" + sc.org.ID,
 			before: map[string]any{"scales": before, "review_months": beforeMonths}, after: map[string]any{"scales": scales, "review_months": months}}, nil
@@ -634,11 +644,42 @@ func (sc *Scoped) writeLinks(ctx context.Context, tx *sql.Tx, r *risk.Risk) erro
 	return nil
 }
 
+// riskRank gives the register's order keys of a risk rated on scales (see
+// migration 0033): its impact, minus its band's index (1 when not rated)
+// and minus likelihood times impact.
+func riskRank(r *risk.Risk, scales *risk.Scales) (impact, band, score int) {
+	impact = r.Impact()
+	return impact, -scales.Band(r.Likelihood, impact), -r.Likelihood * impact
+}
+
+// rebandRisks rewrites, inside tx, the band key of the organisation's
+// risks for new scales: one statement that maps each rating to its band.
+func (sc *Scoped) rebandRisks(ctx context.Context, tx *sql.Tx, scales *risk.Scales) error {
+	s := sc.s
+	var b strings.Builder
+	var args []any
+	b.WriteString(`UPDATE risks SET rank_band = CASE`)
+	for l, row := range scales.Matrix {
+		for i, band := range row {
+			b.WriteString(` WHEN likelihood = ? AND impact = ? THEN ?`)
+			args = append(args, l+1, i+1, -band)
+		}
+	}
+	b.WriteString(` ELSE 1 END WHERE org_id = ?`)
+	_, err := tx.ExecContext(ctx, s.rebind(b.String()), append(args, sc.org.ID)...)
+	return translate(err, "risks")
+}
+
 func (sc *Scoped) insertRisk(ctx context.Context, tx *sql.Tx, r *risk.Risk, now time.Time) error {
 	s := sc.s
 	if err := sc.checkRefs(ctx, tx, r); err != nil {
 		return err
 	}
+	scales, _, err := sc.riskSettings(ctx, tx)
+	if err != nil {
+		return err
+	}
+	impact, band, score := riskRank(r, &scales)
 	id, err := newID()
 	if err != nil {
 		return err
@@ -650,10 +691,11 @@ func (sc *Scoped) insertRisk(ctx context.Context, tx *sql.Tx, r *risk.Risk, now 
 		r.Items = []string{}
 	}
 	items, _ := json.Marshal(r.Items)
-	_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO risks (org_id, `+riskColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO risks (org_id, `+riskColumns+`, impact, rank_band, rank_score)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		sc.org.ID, id, r.Number, r.Title, r.Description, r.ThreatID, r.CurrentMeasures, r.Likelihood, r.ImpactC, r.ImpactI, r.ImpactA,
 		r.LikelihoodRationale, r.ImpactRationale, r.Owner, string(r.Response), r.ResponseNotes, r.AcceptedBy, r.AcceptedUntil,
-		r.TargetLikelihood, r.TargetImpact, string(items), string(r.Status), formatTime(now), formatTime(now))
+		r.TargetLikelihood, r.TargetImpact, string(items), string(r.Status), formatTime(now), formatTime(now), impact, band, score)
 	if err != nil {
 		return translate(err, "risk")
 	}
@@ -666,16 +708,21 @@ func (sc *Scoped) updateRisk(ctx context.Context, tx *sql.Tx, r *risk.Risk, now 
 	if err := sc.checkRefs(ctx, tx, r); err != nil {
 		return err
 	}
+	scales, _, err := sc.riskSettings(ctx, tx)
+	if err != nil {
+		return err
+	}
+	impact, band, score := riskRank(r, &scales)
 	if r.Items == nil {
 		r.Items = []string{}
 	}
 	items, _ := json.Marshal(r.Items)
 	res, err := tx.ExecContext(ctx, s.rebind(`UPDATE risks SET title = ?, description = ?, threat_id = ?, current_measures = ?, likelihood = ?, impact_c = ?, impact_i = ?, impact_a = ?,
 		likelihood_rationale = ?, impact_rationale = ?, owner = ?, response = ?, response_notes = ?, accepted_by = ?, accepted_until = ?,
-		target_likelihood = ?, target_impact = ?, items = ?, status = ?, updated_at = ? WHERE id = ? AND org_id = ?`),
+		target_likelihood = ?, target_impact = ?, items = ?, status = ?, updated_at = ?, impact = ?, rank_band = ?, rank_score = ? WHERE id = ? AND org_id = ?`),
 		r.Title, r.Description, r.ThreatID, r.CurrentMeasures, r.Likelihood, r.ImpactC, r.ImpactI, r.ImpactA,
 		r.LikelihoodRationale, r.ImpactRationale, r.Owner, string(r.Response), r.ResponseNotes, r.AcceptedBy, r.AcceptedUntil,
-		r.TargetLikelihood, r.TargetImpact, string(items), string(r.Status), formatTime(now), r.ID, sc.org.ID)
+		r.TargetLikelihood, r.TargetImpact, string(items), string(r.Status), formatTime(now), impact, band, score, r.ID, sc.org.ID)
 	if err != nil {
 		return translate(err, "risk")
 	}
@@ -781,6 +828,11 @@ func (sc *Scoped) Actions(ctx context.Context) ([]*risk.Action, error) {
 		return nil, translate(err, "actions")
 	}
 	defer rows.Close()
+	return scanActions(rows)
+}
+
+// scanActions reads rows of actionColumns.
+func scanActions(rows *sql.Rows) ([]*risk.Action, error) {
 	var out []*risk.Action
 	for rows.Next() {
 		var a risk.Action
@@ -789,6 +841,7 @@ func (sc *Scoped) Actions(ctx context.Context) ([]*risk.Action, error) {
 			return nil, translate(err, "actions")
 		}
 		a.Status = risk.ActionStatus(status)
+		var err error
 		if a.CreatedAt, err = parseTime(at); err != nil {
 			return nil, translate(err, "actions")
 		}
@@ -981,9 +1034,8 @@ func (sc *Scoped) AssetPage(ctx context.Context, f AssetFilter, offset, limit in
 	if f.Type != "" {
 		where, args = where+` AND type = ?`, append(args, f.Type)
 	}
-	if q := strings.ToLower(strings.TrimSpace(f.Query)); q != "" {
-		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(q)
-		where, args = where+` AND lower(name || ' ' || owner || ' ' || location || ' ' || vendor) LIKE ? ESCAPE '\'`, append(args, "%"+esc+"%")
+	if strings.TrimSpace(f.Query) != "" {
+		where, args = where+` AND lower(name || ' ' || owner || ' ' || location || ' ' || vendor) LIKE ? ESCAPE '\'`, append(args, containsWords(f.Query))
 	}
 	if err := db.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM assets WHERE org_id = ?`), sc.org.ID).Scan(&total); err != nil {
 		return nil, 0, 0, translate(err, "assets")

@@ -7,6 +7,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
 
 	"github.com/safeguard-health/safeguard/internal/web/kit"
@@ -183,41 +184,36 @@ func (s *Server) apiRisks(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	g, err := s.risk.Records(r.Context(), kit.ScopeFrom(r.Context()).Risk())
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
 	q := r.URL.Query()
 	f := risk.Filter{Level: q.Get("level"), Owner: q.Get("owner"), Asset: q.Get("asset"), Threat: q.Get("threat"), Response: q.Get("response"), Status: q.Get("status"), Query: q.Get("q")}
-	rows := f.Apply(g.Rows(risk.Today(s.now())))
 	sortBy := q.Get("sort")
 	if sortBy != "" && !slices.Contains(risk.SortKeys, sortBy) {
 		s.apiError(w, r, errs.New(errs.Invalid, "sort: use one of level, number, title, owner, likelihood, impact, threat, response"))
 		return
 	}
-	risk.Sort(rows, sortBy)
-	page := rows[min(offset, len(rows)):min(offset+limit, len(rows))]
-	out := make([]apiRisk, len(page))
-	for i, row := range page {
-		out[i] = toAPIRisk(row)
-	}
-	kit.WriteJSON(w, http.StatusOK, map[string]any{"risks": out, "total": len(rows), "offset": offset})
-}
-
-func (s *Server) apiRiskOne(w http.ResponseWriter, r *http.Request, id string, status int) {
-	g, err := s.risk.Records(r.Context(), kit.ScopeFrom(r.Context()).Risk())
+	p, err := s.risk.Page(r.Context(), kit.ScopeFrom(r.Context()).Risk(), riskanalysis.RegisterQuery{Filter: f, Sort: sortBy, Offset: offset, Limit: limit}, risk.Today(s.now()))
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	for _, row := range g.Rows(risk.Today(s.now())) {
-		if row.Risk.ID == id {
-			kit.WriteJSON(w, status, toAPIRisk(row))
-			return
-		}
+	out := make([]apiRisk, len(p.Rows))
+	for i, row := range p.Rows {
+		out[i] = toAPIRisk(row)
 	}
-	s.apiError(w, r, errs.New(errs.NotFound, "risk not found"))
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"risks": out, "total": p.Total, "offset": offset})
+}
+
+func (s *Server) apiRiskOne(w http.ResponseWriter, r *http.Request, id string, status int) {
+	p, err := s.risk.Page(r.Context(), kit.ScopeFrom(r.Context()).Risk(), riskanalysis.RegisterQuery{Filter: risk.Filter{Status: "all"}, ID: id, Limit: 1}, risk.Today(s.now()))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if len(p.Rows) == 0 {
+		s.apiError(w, r, errs.New(errs.NotFound, "risk not found"))
+		return
+	}
+	kit.WriteJSON(w, status, toAPIRisk(p.Rows[0]))
 }
 
 func (s *Server) apiRisk(w http.ResponseWriter, r *http.Request) {

@@ -13,7 +13,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
-
+	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
@@ -31,23 +31,18 @@ type registerView struct {
 	Sorts    []string
 	GroupBys []string
 	Columns  string
-	Limit    int
+	Page     pager
 }
-
-// registerPageLimit bounds the rows one register page lists.
-const registerPageLimit = 1000
 
 func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) {
 	s.renderRegister(w, r, http.StatusOK, "", r.URL.Query().Get("notice"))
 }
 
+// renderRegister shows a page of the register: filtered, counted, sorted
+// and mapped in the database, listing a window of it (by offset and
+// limit: a register is thousands of risks, not millions).
 func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Records(r.Context(), sc.Risk())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	q := r.URL.Query()
 	f := risk.Filter{Level: q.Get("level"), Owner: q.Get("owner"), Threat: q.Get("threat"), Response: q.Get("response"), Status: q.Get("status"), Query: q.Get("q")}
 	// The asset filter takes an asset's id (as the inventory links it) or
@@ -81,29 +76,25 @@ func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status i
 	if !slices.Contains(risk.GroupKeys, groupBy) {
 		groupBy = ""
 	}
-	rows := f.Apply(g.Rows(risk.Today(s.now())))
-	risk.Sort(rows, sortBy)
-	v := &registerView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Register: g, Count: len(rows), Filter: f, Sort: sortBy, Group: groupBy,
-		Heat: template.HTML(report.HeatmapSVG(&g.Scales, g.Heat(rows, false), "Risks shown, by likelihood and impact")), Sorts: risk.SortKeys, GroupBys: risk.GroupKeys,
-		Columns: strings.Join(risk.RiskColumns, ", "), Limit: registerPageLimit}
-	if len(rows) > registerPageLimit {
-		rows = rows[:registerPageLimit]
-	}
-	// Only the shown risks' assets are read, not the inventory.
-	if err := s.risk.Attach(r.Context(), sc.Risk(), rows); err != nil {
+	offset, limit, err := kit.Window(r)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v.Asset = assetName
-	v.Groups = g.GroupBy(rows, groupBy)
-	owners := map[string]bool{}
-	for _, rk := range g.Risks {
-		if rk.Owner != "" && !owners[rk.Owner] {
-			owners[rk.Owner] = true
-			v.Owners = append(v.Owners, rk.Owner)
-		}
+	p, err := s.risk.Page(r.Context(), sc.Risk(), riskanalysis.RegisterQuery{Filter: f, Sort: sortBy, Offset: offset, Limit: limit}, risk.Today(s.now()))
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	slices.Sort(v.Owners)
+	owners, err := s.risk.Owners(r.Context(), sc.Risk())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := &registerView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Register: p.Register, Count: p.Total, Filter: f, Sort: sortBy, Group: groupBy,
+		Heat: template.HTML(report.HeatmapSVG(&p.Register.Scales, p.Heat, "Risks shown, by likelihood and impact")), Sorts: risk.SortKeys, GroupBys: risk.GroupKeys,
+		Columns: strings.Join(risk.RiskColumns, ", "), Owners: owners, Asset: assetName, Groups: p.Register.GroupBy(p.Rows, groupBy),
+		Page: newPager(r, offset, limit, len(p.Rows), p.Total)}
 	s.render(w, r, "risk_register", status, page{Title: "Risk register · " + sc.Org().Name, Data: v})
 }
 

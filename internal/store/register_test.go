@@ -1,0 +1,159 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/risk/risktest"
+	"github.com/safeguard-health/safeguard/internal/riskanalysis"
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+// seedRegister writes a register of n risks of every kind through the
+// store: unrated and rated, every response, open and closed, owners
+// that differ only in case, words in titles and descriptions, one or two
+// assets each, and actions due before and after today.
+func seedRegister(t *testing.T, ctx context.Context, sc *store.Scoped, threats *risk.Threats, n int, today string) []*risk.Asset {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(7, 11))
+	var assets []*risk.Asset
+	for i := range 6 {
+		a := &risk.Asset{Name: fmt.Sprintf("Asset %d", i), Type: risk.System}
+		if err := sc.CreateAsset(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		assets = append(assets, a)
+	}
+	owners := []string{"CISO", "ciso", "IT manager", "Practice manager", ""}
+	words := []string{"backup", "Backup tapes", "phishing", "50% of laptops", "fax_server"}
+	for i := range n {
+		r := &risk.Risk{Title: fmt.Sprintf("Risk %d: %s", i, words[rng.IntN(len(words))]), Description: words[rng.IntN(len(words))],
+			ThreatID: threats.Threats[rng.IntN(6)].ID, Assets: []string{assets[rng.IntN(len(assets))].ID},
+			Owner: owners[rng.IntN(len(owners))], Likelihood: rng.IntN(6), ImpactC: rng.IntN(6), ImpactI: rng.IntN(6), ImpactA: rng.IntN(6)}
+		if a := assets[rng.IntN(len(assets))].ID; a != r.Assets[0] && i%3 == 0 {
+			r.Assets = append(r.Assets, a)
+		}
+		switch rng.IntN(5) {
+		case 0:
+			r.Response, r.TargetLikelihood, r.TargetImpact = risk.Mitigate, rng.IntN(3), rng.IntN(3)
+		case 1:
+			r.Response, r.AcceptedBy, r.AcceptedUntil = risk.Accept, "Dr Reyes", []string{"2026-01-01", "2027-01-01"}[rng.IntN(2)]
+		case 2:
+			r.Response = risk.Transfer
+		}
+		if rng.IntN(6) == 0 {
+			r.Status = risk.Closed
+		}
+		if err := sc.CreateRisk(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		for j := range rng.IntN(3) {
+			a := &risk.Action{RiskID: r.ID, Title: fmt.Sprintf("Step %d", j), Due: []string{"2026-01-15", today, "2027-06-01", ""}[rng.IntN(4)],
+				Status: risk.ActionStatuses[rng.IntN(len(risk.ActionStatuses))]}
+			if a.Status == risk.Done {
+				a.CompletedOn = "2026-02-01"
+			}
+			if err := sc.SaveAction(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return assets
+}
+
+// A page of the register, filtered, counted, sorted and mapped in the
+// database, is what filtering and sorting every row gives (risk.Filter,
+// risk.Sort, Register.Heat): the same risks in the same order, the same
+// count and heat map, and each row resolved alike. Again after the
+// scales' matrix changes, which moves risks between levels.
+func TestRegisterPageIsTheRows(t *testing.T) {
+	reg, threats := risktest.Threats(t)
+	svc := &riskanalysis.Service{Threats: threats, Catalog: reg}
+	const today = "2026-11-23"
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		sc := riverside(t, s)
+		assets := seedRegister(t, ctx, sc, threats, 90, today)
+		th := threats.Threats[2].ID
+		filters := []risk.Filter{
+			{}, {Status: "closed"}, {Status: "all"},
+			{Level: "High"}, {Level: "very high", Status: "all"}, {Level: "No such level"},
+			{Owner: "ciso"}, {Owner: "IT MANAGER", Status: "all"},
+			{Asset: assets[0].ID}, {Asset: assets[3].ID, Status: "all"}, {Asset: "nowhere"},
+			{Threat: th}, {Response: "none"}, {Response: "accept", Status: "all"},
+			{Query: "BACKUP"}, {Query: "50%"}, {Query: "x_s"}, {Query: "0%"},
+			{Level: "Moderate", Owner: "CISO", Query: "risk"},
+		}
+		check := func(t *testing.T) {
+			t.Helper()
+			g, err := sc.RiskRegister(ctx, threats)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range filters {
+				for _, sortBy := range append([]string{""}, risk.SortKeys...) {
+					want := f.Apply(g.Rows(today))
+					risk.Sort(want, sortBy)
+					for _, w := range [][2]int{{0, 1000}, {5, 7}} {
+						p, err := svc.Page(ctx, sc, riskanalysis.RegisterQuery{Filter: f, Sort: sortBy, Offset: w[0], Limit: w[1]}, today)
+						if err != nil {
+							t.Fatal(err)
+						}
+						page := want[min(w[0], len(want)):min(w[0]+w[1], len(want))]
+						if got, exp := describeRows(p.Rows), describeRows(page); got != exp || p.Total != len(want) {
+							t.Errorf("%+v by %q, %d from %d: %d risks\n%s\nwant %d\n%s", f, sortBy, w[1], w[0], p.Total, got, len(want), exp)
+						}
+						if heat := g.Heat(want, false); fmt.Sprint(p.Heat) != fmt.Sprint(heat) {
+							t.Errorf("%+v: heat %v, want %v", f, p.Heat, heat)
+						}
+					}
+				}
+			}
+			owners, err := svc.Owners(ctx, sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []string
+			for _, r := range g.Risks {
+				if r.Owner != "" {
+					want = append(want, r.Owner)
+				}
+			}
+			slices.Sort(want)
+			if want = slices.Compact(want); !slices.Equal(owners, want) {
+				t.Errorf("owners %q, want %q", owners, want)
+			}
+		}
+		check(t)
+		scales := risk.Default()
+		for l := range scales.Matrix {
+			for i := range scales.Matrix[l] {
+				scales.Matrix[l][i] = 4 - scales.Matrix[l][i] // the matrix upside down
+			}
+		}
+		if err := sc.SaveRiskSettings(ctx, scales, 12); err != nil {
+			t.Fatal(err)
+		}
+		t.Run("new scales", check)
+		one, err := svc.Page(ctx, sc, riskanalysis.RegisterQuery{Filter: risk.Filter{Status: "all"}, ID: "no such risk", Limit: 1}, today)
+		if err != nil || one.Total != 0 || len(one.Rows) != 0 {
+			t.Errorf("an unknown risk: %+v %v", one, err)
+		}
+	})
+}
+
+// describeRows lists rows as the register shows them, one per line.
+func describeRows(rows []*risk.Row) string {
+	var b strings.Builder
+	for _, r := range rows {
+		fmt.Fprintf(&b, "%s %s %q band %d %q target %q assets %v actions %d open %d overdue %d expired %v\n", r.Risk.Ref(), r.Risk.Title, r.Threat, r.Band, r.Level, r.Target,
+			r.AssetNames(), len(r.Actions), r.OpenActions, r.Overdue, r.Expired)
+	}
+	return b.String()
+}

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/risk"
+)
+
+// Migration 0033 works the register's order keys out, for the risks a
+// database already holds, as writing them does: on the default matrix for
+// an organisation without its own scales, on its own matrix (read from
+// the scales' JSON, in each engine's dialect) for one with them.
+func TestRiskOrderMigrationIsTheWrite(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		custom := risk.Default()
+		custom.Matrix[3][4], custom.Matrix[0][0], custom.Matrix[4][1] = 0, 4, 1
+		for _, o := range []*org.Organization{
+			{Slug: "default", Name: "Default scales", EntityType: org.Provider, WorkforceSize: 5, Sites: 1},
+			{Slug: "custom", Name: "Own scales", EntityType: org.Provider, WorkforceSize: 5, Sites: 1},
+		} {
+			if err := s.CreateOrganization(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			sc := s.Scope(o)
+			if o.Slug == "custom" {
+				if err := sc.SaveRiskSettings(ctx, custom, 12); err != nil {
+					t.Fatal(err)
+				}
+			}
+			a := &risk.Asset{Name: "EHR", Type: risk.System}
+			if err := sc.CreateAsset(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			for l := range 6 {
+				for i := range 6 {
+					r := &risk.Risk{Title: fmt.Sprintf("L%d I%d", l, i), ThreatID: "ransomware", Assets: []string{a.ID}, Likelihood: l, ImpactC: i / 2, ImpactI: i, ImpactA: i % 3}
+					if err := sc.CreateRisk(ctx, r); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}
+		keys := func() string {
+			rows, err := s.read.QueryContext(ctx, `SELECT o.slug, r.title, r.impact, r.rank_band, r.rank_score FROM risks r JOIN organizations o ON o.id = r.org_id ORDER BY o.slug, r.number`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var b strings.Builder
+			for rows.Next() {
+				var slug, title string
+				var impact, band, score int
+				if err := rows.Scan(&slug, &title, &impact, &band, &score); err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(&b, "%s %s: %d %d %d\n", slug, title, impact, band, score)
+			}
+			return b.String()
+		}
+		written := keys()
+		if !strings.Contains(written, "custom L4 I5: 5 0 -20") || !strings.Contains(written, "default L4 I5: 5 -4 -20") || !strings.Contains(written, "default L0 I3: 3 1 0") {
+			t.Fatalf("the keys written:\n%s", written)
+		}
+		ms, err := migrations(s.engine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var backfill []string
+		for _, m := range ms {
+			if m.Version != 33 {
+				continue
+			}
+			for _, stmt := range strings.Split(m.SQL, ";") {
+				if i := strings.Index(stmt, "UPDATE risks"); i >= 0 {
+					backfill = append(backfill, stmt[i:])
+				}
+			}
+		}
+		if len(backfill) != 3 {
+			t.Fatalf("migration 0033 has %d UPDATEs, want 3", len(backfill))
+		}
+		if _, err := s.write.ExecContext(ctx, `UPDATE risks SET impact = 9, rank_band = 9, rank_score = 9`); err != nil {
+			t.Fatal(err)
+		}
+		for _, stmt := range backfill {
+			if _, err := s.write.ExecContext(ctx, stmt); err != nil {
+				t.Fatalf("%s: %v", stmt, err)
+			}
+		}
+		if migrated := keys(); migrated != written {
+			t.Errorf("the migration's keys:\n%s\nthe writes':\n%s", migrated, written)
+		}
+	})
+}
