@@ -157,3 +157,84 @@ func describeRows(rows []*risk.Row) string {
 	}
 	return b.String()
 }
+
+// The inventory's tally (how many assets, how many of them hold ePHI) is
+// what counting the inventory gives, after every kind of write: assets
+// added and deleted, edited to hold ePHI and to stop, an import adding
+// and updating some, a bulk edit, and an import that fails half way
+// (which moves nothing).
+func TestInventoryTallyIsTheInventory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		sc := riverside(t, s)
+		check := func(step string) {
+			t.Helper()
+			all, err := sc.Assets(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ephi := 0
+			for _, a := range all {
+				if a.HoldsEPHI() {
+					ephi++
+				}
+			}
+			n, e, err := sc.InventoryCounts(ctx)
+			if err != nil || n != len(all) || e != ephi {
+				t.Errorf("%s: tally %d assets, %d with ePHI (%v); the inventory %d, %d", step, n, e, err, len(all), ephi)
+			}
+		}
+		check("empty")
+		ehr := &risk.Asset{Name: "EHR", Type: risk.System, Maintains: true}
+		badge := &risk.Asset{Name: "Badge system", Type: risk.System}
+		fax := &risk.Asset{Name: "Fax", Type: risk.Device, Transmits: true, Receives: true}
+		for _, a := range []*risk.Asset{ehr, badge, fax} {
+			if err := sc.CreateAsset(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check("created")
+		badge.Receives = true
+		if err := sc.UpdateAsset(ctx, badge); err != nil {
+			t.Fatal(err)
+		}
+		check("badge holds ePHI")
+		fax.Transmits, fax.Receives = false, false
+		if err := sc.UpdateAsset(ctx, fax); err != nil {
+			t.Fatal(err)
+		}
+		check("fax does not")
+		if err := sc.DeleteAsset(ctx, ehr.ID); err != nil {
+			t.Fatal(err)
+		}
+		check("EHR deleted")
+		current, err := sc.Assets(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := "name,type,maintains\nPortal,application,yes\nBadge system,system,no\nFax,device,yes\nPrinter,device,no\n"
+		plan, err := risk.PlanAssets("inventory.csv", strings.NewReader(file), current)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sc.ApplyAssetPlan(ctx, plan); err != nil {
+			t.Fatal(err)
+		}
+		check("imported")
+		crit := risk.Criticality("high")
+		if _, err := sc.BulkEditAssets(ctx, []string{badge.ID, fax.ID}, store.AssetEdit{Criticality: &crit}); err != nil {
+			t.Fatal(err)
+		}
+		check("bulk edited")
+		// The second new asset's name is taken by the first: the import
+		// fails at it, after the first was written, and nothing lands.
+		bad := &risk.AssetPlan{File: "bad.csv", Add: []*risk.Asset{{Name: "Scanner", Type: risk.Device, Maintains: true}, {Name: "scanner", Type: risk.Device}}}
+		if err := sc.ApplyAssetPlan(ctx, bad); err == nil {
+			t.Fatal("an import naming one asset twice landed")
+		}
+		check("failed import")
+		if n, e, _ := sc.InventoryCounts(ctx); n != 4 || e != 3 {
+			t.Errorf("the inventory ends with %d assets, %d with ePHI; want 4 and 3 (Portal, Fax, and Badge system, which still receives it)", n, e)
+		}
+	})
+}

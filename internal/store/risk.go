@@ -190,19 +190,52 @@ func nameConflict(err error, name string) error {
 	return err
 }
 
-func (sc *Scoped) updateAsset(ctx context.Context, tx *sql.Tx, a *risk.Asset, now time.Time) error {
+// ephiFlag is 1 for an asset that creates, receives, maintains or
+// transmits ePHI, else 0: what the inventory's tally counts.
+func ephiFlag(a *risk.Asset) int {
+	if a.HoldsEPHI() {
+		return 1
+	}
+	return 0
+}
+
+// ephiOf is, as SQL over an asset row, its ePHI flag.
+const ephiOf = `CASE WHEN creates OR receives OR maintains OR transmits THEN 1 ELSE 0 END`
+
+// tallyInventory moves, inside tx, the organisation's inventory tally by
+// assets assets of which ephi hold ePHI (each may be negative).
+func (sc *Scoped) tallyInventory(ctx context.Context, tx *sql.Tx, assets, ephi int) error {
+	if assets == 0 && ephi == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, sc.s.rebind(`INSERT INTO inventory_tallies (org_id, assets, ephi) VALUES (?, ?, ?)
+		ON CONFLICT (org_id) DO UPDATE SET assets = inventory_tallies.assets + excluded.assets, ephi = inventory_tallies.ephi + excluded.ephi`), sc.org.ID, assets, ephi)
+	return translate(err, "inventory")
+}
+
+// updateAsset saves an asset inside tx and says how its ePHI flag moved
+// (-1, 0 or 1), read from the row it replaces.
+func (sc *Scoped) updateAsset(ctx context.Context, tx *sql.Tx, a *risk.Asset, now time.Time) (int, error) {
+	var was int
+	err := tx.QueryRowContext(ctx, sc.s.rebind(`SELECT `+ephiOf+` FROM assets WHERE id = ? AND org_id = ?`), a.ID, sc.org.ID).Scan(&was)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, errs.New(errs.NotFound, "asset not found")
+	}
+	if err != nil {
+		return 0, translate(err, "asset")
+	}
 	res, err := tx.ExecContext(ctx, sc.s.rebind(`UPDATE assets SET name = ?, type = ?, description = ?, creates = ?, receives = ?, maintains = ?, transmits = ?, records = ?,
 		owner = ?, location = ?, vendor = ?, criticality = ?, internet_facing = ?, identifiers = ?, updated_at = ? WHERE id = ? AND org_id = ?`),
 		a.Name, string(a.Type), a.Description, a.Creates, a.Receives, a.Maintains, a.Transmits, a.Records, a.Owner, a.Location, a.Vendor,
 		string(a.Criticality), a.InternetFacing, identifiersJSON(a), formatTime(now), a.ID, sc.org.ID)
 	if err != nil {
-		return nameConflict(translate(err, "asset"), a.Name)
+		return 0, nameConflict(translate(err, "asset"), a.Name)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		return errs.New(errs.NotFound, "asset not found")
+		return 0, errs.New(errs.NotFound, "asset not found")
 	}
 	a.UpdatedAt = now
-	return sc.keepAssetKeys(ctx, tx, a.ID)
+	return ephiFlag(a) - was, sc.keepAssetKeys(ctx, tx, a.ID)
 }
 
 // CreateAsset adds an asset to the inventory. Errors: Invalid, Conflict
@@ -213,6 +246,9 @@ func (sc *Scoped) CreateAsset(ctx context.Context, a *risk.Asset) error {
 	}
 	return sc.s.audited(ctx, func(tx *sql.Tx) (change, error) {
 		if err := sc.insertAsset(ctx, tx, a, sc.s.now().UTC()); err != nil {
+			return change{}, err
+		}
+		if err := sc.tallyInventory(ctx, tx, 1, ephiFlag(a)); err != nil {
 			return change{}, err
 		}
 		return change{orgID: sc.org.ID, action: "asset.create", target: "asset:" + a.ID, after: a}, nil
@@ -229,7 +265,11 @@ func (sc *Scoped) UpdateAsset(ctx context.Context, a *risk.Asset) error {
 		return err
 	}
 	return sc.s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		if err := sc.updateAsset(ctx, tx, a, sc.s.now().UTC()); err != nil {
+		moved, err := sc.updateAsset(ctx, tx, a, sc.s.now().UTC())
+		if err != nil {
+			return change{}, err
+		}
+		if err := sc.tallyInventory(ctx, tx, 0, moved); err != nil {
 			return change{}, err
 		}
 		a.CreatedAt = before.CreatedAt
@@ -263,8 +303,18 @@ func (sc *Scoped) DeleteAsset(ctx context.Context, id string) error {
 		if len(refs) > 0 {
 			return change{}, errs.New(errs.Conflict, fmt.Sprintf("%q is named by %s: take it off those risks first", before.Name, strings.Join(refs, ", ")))
 		}
+		var was int
+		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT `+ephiOf+` FROM assets WHERE id = ? AND org_id = ?`), id, sc.org.ID).Scan(&was); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return change{}, errs.New(errs.NotFound, "asset not found")
+			}
+			return change{}, translate(err, "asset")
+		}
 		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM assets WHERE id = ? AND org_id = ?`), id, sc.org.ID); err != nil {
 			return change{}, translate(err, "asset")
+		}
+		if err := sc.tallyInventory(ctx, tx, -1, -was); err != nil {
+			return change{}, err
 		}
 		if err := sc.keepAssetKeys(ctx, tx, id); err != nil {
 			return change{}, err
@@ -349,15 +399,22 @@ func (sc *Scoped) ApplyAssetPlan(ctx context.Context, p *risk.AssetPlan) error {
 	s := sc.s
 	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
 		now := s.now().UTC()
+		ephi := 0
 		for _, a := range p.Add {
 			if err := sc.insertAsset(ctx, tx, a, now); err != nil {
 				return change{}, err
 			}
+			ephi += ephiFlag(a)
 		}
 		for _, u := range p.Update {
-			if err := sc.updateAsset(ctx, tx, u.New, now); err != nil {
+			moved, err := sc.updateAsset(ctx, tx, u.New, now)
+			if err != nil {
 				return change{}, err
 			}
+			ephi += moved
+		}
+		if err := sc.tallyInventory(ctx, tx, len(p.Add), ephi); err != nil {
+			return change{}, err
 		}
 		return change{orgID: sc.org.ID, action: "asset.import", target: "org:" + sc.org.ID,
 			after: map[string]any{"file": p.File, "sha256": p.SHA256, "added": len(p.Add), "updated": len(p.Update), "unchanged": p.Unchanged}}, nil
@@ -918,16 +975,14 @@ func (sc *Scoped) RiskRecords(ctx context.Context, catalog *risk.Threats) (*risk
 // A, as risk.Risk.Impact), the planned and in-progress actions of open
 // risks whose due date is before today (risk.Action.Slip), and the open
 // accepted risks accepted until before today (risk.Risk.AcceptanceExpired).
-// A few sums over the organisation's risks, not the risks read.
+// A few sums over the organisation's risks, not the risks read: the
+// ratings from the register's index (impact is kept on each risk), the
+// expired acceptances from the open accepted risks' own.
 func (sc *Scoped) RiskSummary(ctx context.Context, today string) (*risk.Summary, error) {
 	s := sc.s
 	db := s.reader(ctx)
 	out := &risk.Summary{}
-	rows, err := db.QueryContext(ctx, s.rebind(`SELECT likelihood, impact, target_likelihood, target_impact, count(*) FROM (
-		SELECT likelihood, CASE WHEN impact_c >= impact_i AND impact_c >= impact_a THEN impact_c WHEN impact_i >= impact_a THEN impact_i ELSE impact_a END AS impact,
-			target_likelihood, target_impact
-		FROM risks WHERE org_id = ? AND status = 'open') r
-		GROUP BY likelihood, impact, target_likelihood, target_impact ORDER BY likelihood, impact, target_likelihood, target_impact`), sc.org.ID)
+	rows, err := db.QueryContext(ctx, s.rebind(riskCellsSummed), sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "risks")
 	}
@@ -947,8 +1002,7 @@ func (sc *Scoped) RiskSummary(ctx context.Context, today string) (*risk.Summary,
 		WHERE a.org_id = ? AND r.status = 'open' AND a.status IN ('planned', 'in-progress') AND a.due <> '' AND a.due < ?`), sc.org.ID, today).Scan(&out.Overdue); err != nil {
 		return nil, translate(err, "risk actions")
 	}
-	rows, err = db.QueryContext(ctx, s.rebind(`SELECT number, title, accepted_until FROM risks
-		WHERE org_id = ? AND status = 'open' AND response = 'accept' AND accepted_until <> '' AND accepted_until < ? ORDER BY number`), sc.org.ID, today)
+	rows, err = db.QueryContext(ctx, s.rebind(riskExpiredQuery), sc.org.ID, today)
 	if err != nil {
 		return nil, translate(err, "risks")
 	}
@@ -962,6 +1016,16 @@ func (sc *Scoped) RiskSummary(ctx context.Context, today string) (*risk.Summary,
 	}
 	return out, translate(rows.Err(), "risks")
 }
+
+// riskCellsSummed counts an organisation's open risks by current and
+// target rating.
+const riskCellsSummed = `SELECT likelihood, impact, target_likelihood, target_impact, count(*) FROM risks WHERE org_id = ? AND status = 'open'
+	GROUP BY likelihood, impact, target_likelihood, target_impact ORDER BY likelihood, impact, target_likelihood, target_impact`
+
+// riskExpiredQuery lists an organisation's open risks whose acceptance
+// ran out before a day.
+const riskExpiredQuery = `SELECT number, title, accepted_until FROM risks
+	WHERE org_id = ? AND status = 'open' AND response = 'accept' AND accepted_until <> '' AND accepted_until < ? ORDER BY number`
 
 // assetsByIDQuery reads assets by id (marks their placeholders), of an
 // organisation. Each is found
@@ -1037,8 +1101,8 @@ func (sc *Scoped) AssetPage(ctx context.Context, f AssetFilter, offset, limit in
 	if strings.TrimSpace(f.Query) != "" {
 		where, args = where+` AND lower(name || ' ' || owner || ' ' || location || ' ' || vendor) LIKE ? ESCAPE '\'`, append(args, containsWords(f.Query))
 	}
-	if err := db.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM assets WHERE org_id = ?`), sc.org.ID).Scan(&total); err != nil {
-		return nil, 0, 0, translate(err, "assets")
+	if total, _, err = sc.InventoryCounts(ctx); err != nil {
+		return nil, 0, 0, err
 	}
 	if err := db.QueryRowContext(ctx, s.rebind(`SELECT count(*)`+where), args...).Scan(&shown); err != nil {
 		return nil, 0, 0, translate(err, "assets")
@@ -1094,19 +1158,26 @@ func (sc *Scoped) AssetByName(ctx context.Context, name string) (*risk.Asset, er
 }
 
 // InventoryCounts counts the organisation's assets and those that create,
-// receive, maintain or transmit ePHI.
+// receive, maintain or transmit ePHI: the tally kept as assets are
+// written, not the inventory counted.
 func (sc *Scoped) InventoryCounts(ctx context.Context) (assets, ephi int, err error) {
 	s := sc.s
-	err = s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT count(*), COALESCE(sum(CASE WHEN creates OR receives OR maintains OR transmits THEN 1 ELSE 0 END), 0) FROM assets WHERE org_id = ?`), sc.org.ID).
-		Scan(&assets, &ephi)
+	err = s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT assets, ephi FROM inventory_tallies WHERE org_id = ?`), sc.org.ID).Scan(&assets, &ephi)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, nil
+	}
 	return assets, ephi, translate(err, "assets")
 }
+
+// ephiSince is, after a SELECT list, an organisation's assets holding
+// ePHI created after a time.
+const ephiSince = ` FROM assets WHERE org_id = ? AND created_at > ? AND ` + ephiOf + ` = 1`
 
 // EPHIAssetsSince names at most limit assets holding ePHI added after t,
 // in name order, and counts them all.
 func (sc *Scoped) EPHIAssetsSince(ctx context.Context, t time.Time, limit int) ([]string, int, error) {
 	s := sc.s
-	where := ` FROM assets WHERE org_id = ? AND created_at > ? AND (creates OR receives OR maintains OR transmits)`
+	where := ephiSince
 	var n int
 	if err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT count(*)`+where), sc.org.ID, formatTime(t)).Scan(&n); err != nil {
 		return nil, 0, translate(err, "assets")

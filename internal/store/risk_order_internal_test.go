@@ -13,7 +13,8 @@ import (
 // Migration 0033 works the register's order keys out, for the risks a
 // database already holds, as writing them does: on the default matrix for
 // an organisation without its own scales, on its own matrix (read from
-// the scales' JSON, in each engine's dialect) for one with them.
+// the scales' JSON, in each engine's dialect) for one with them; 0034
+// counts each inventory as writing its assets tallies it.
 func TestRiskOrderMigrationIsTheWrite(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
@@ -33,8 +34,10 @@ func TestRiskOrderMigrationIsTheWrite(t *testing.T) {
 				}
 			}
 			a := &risk.Asset{Name: "EHR", Type: risk.System}
-			if err := sc.CreateAsset(ctx, a); err != nil {
-				t.Fatal(err)
+			for _, x := range []*risk.Asset{a, {Name: "Fax", Type: risk.Device, Transmits: o.Slug == "custom"}, {Name: "Badge", Type: risk.System}} {
+				if err := sc.CreateAsset(ctx, x); err != nil {
+					t.Fatal(err)
+				}
 			}
 			for l := range 6 {
 				for i := range 6 {
@@ -94,6 +97,43 @@ func TestRiskOrderMigrationIsTheWrite(t *testing.T) {
 		}
 		if migrated := keys(); migrated != written {
 			t.Errorf("the migration's keys:\n%s\nthe writes':\n%s", migrated, written)
+		}
+
+		// Migration 0034 counts the inventories as the writes tallied them.
+		tallies := func() string {
+			rows, err := s.read.QueryContext(ctx, `SELECT o.slug, t.assets, t.ephi FROM inventory_tallies t JOIN organizations o ON o.id = t.org_id ORDER BY o.slug`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var b strings.Builder
+			for rows.Next() {
+				var slug string
+				var n, e int
+				if err := rows.Scan(&slug, &n, &e); err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(&b, "%s %d %d\n", slug, n, e)
+			}
+			return b.String()
+		}
+		written = tallies()
+		if written != "custom 3 1\ndefault 3 0\n" {
+			t.Errorf("the tallies written:\n%s", written)
+		}
+		if _, err := s.write.ExecContext(ctx, `DELETE FROM inventory_tallies`); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m.Version == 34 {
+				i := strings.Index(m.SQL, "INSERT INTO inventory_tallies")
+				if _, err := s.write.ExecContext(ctx, m.SQL[i:i+strings.Index(m.SQL[i:], ";")]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if migrated := tallies(); migrated != written {
+			t.Errorf("the migration's tallies:\n%s\nthe writes':\n%s", migrated, written)
 		}
 	})
 }

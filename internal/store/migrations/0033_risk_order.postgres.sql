@@ -23,8 +23,13 @@ UPDATE risks SET rank_band = CASE WHEN likelihood > 0 AND impact > 0 THEN -COALE
         -> 'matrix' -> (likelihood - 1) ->> (impact - 1))::integer, -1) ELSE 1 END;
 
 -- The register in its default order; the ratings it ends with let the
--- count and the heat map of a filtered register read the index alone.
-CREATE INDEX risks_order ON risks (org_id, status, rank_band, rank_score, number, likelihood, impact);
+-- count and the heat map of a filtered register, and the risk overview's
+-- sums of the open risks by current and target rating, read the index
+-- alone.
+CREATE INDEX risks_order ON risks (org_id, status, rank_band, rank_score, number, likelihood, impact, target_likelihood, target_impact);
+
+-- The open accepted risks by the date their acceptance runs out.
+CREATE INDEX risks_accepted ON risks (org_id, accepted_until) WHERE status = 'open' AND response = 'accept';
 
 -- The owners the register offers to filter on.
 CREATE INDEX risks_owner ON risks (org_id, owner);
