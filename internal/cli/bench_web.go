@@ -28,6 +28,7 @@ import (
 func (a *app) benchWebCommand(sg func(string, ...string) bench.Step, workdir func() (string, func(), error), dir *string, keep *bool) *cobra.Command {
 	var findings, assets, risks, clients int
 	var seconds float64
+	var profile string
 	var dbURL string
 	var asJSON, reuse bool
 	cmd := &cobra.Command{
@@ -82,7 +83,11 @@ wall time alone says little.`,
 			if err != nil {
 				return err
 			}
-			srv := exec.Command(sg("").Argv[0], "serve", "--addr", "127.0.0.1:0", "--db", db, "--log-level", "warn")
+			argv := []string{"serve", "--addr", "127.0.0.1:0", "--db", db, "--log-level", "warn"}
+			if profile != "" {
+				argv = append(argv, "--cpu-profile", profile)
+			}
+			srv := exec.Command(sg("").Argv[0], argv...)
 			base, stop, err := startServer(srv)
 			if err != nil {
 				return err
@@ -100,7 +105,14 @@ wall time alone says little.`,
 			if dbURL != "" {
 				engine = "PostgreSQL"
 			}
-			rep := &bench.WebReport{Clients: clients, Scenario: fmt.Sprintf("web: %d findings, %d assets, %d risks, on %s", findings, assets, risks, engine)}
+			scenario := fmt.Sprintf("web: %d findings, %d assets, %d risks, on %s", findings, assets, risks, engine)
+			if reuse {
+				// What the earlier run loaded, not this run's flags.
+				if scenario, err = reusedScenario(ctx, st, engine); err != nil {
+					return err
+				}
+			}
+			rep := &bench.WebReport{Clients: clients, Scenario: scenario}
 			cpu0, db0 := bench.ProcessCPU(srv.Process.Pid), 0.0
 			if dbURL != "" {
 				db0 = bench.NamedCPU("postgres")
@@ -126,6 +138,7 @@ wall time alone says little.`,
 	cmd.Flags().Float64Var(&seconds, "seconds", 60, "how long the clients request")
 	cmd.Flags().StringVar(&dbURL, "db", "", "an empty PostgreSQL database to run on (default: SQLite in the folder)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().StringVar(&profile, "profile", "", "write the server's CPU profile of the run to this file (serve --cpu-profile)")
 	cmd.Flags().BoolVar(&reuse, "reuse", false, "drive the data an earlier run loaded (--dir, or --db) instead of loading it again")
 	cmd.Flags().StringVar(dir, "dir", "", "where to write the data and the database (default: a temporary folder, removed after)")
 	cmd.Flags().BoolVar(keep, "keep", false, "keep the temporary folder")
@@ -204,6 +217,29 @@ func drainJobs(ctx context.Context, s *store.Store) (time.Duration, error) {
 // benchCredentials signs the benchmark's clients in: an owner of the
 // organisation with a session for the pages, and a read token for the API,
 // made in the database as a sign-in and an owner's token page would.
+// reusedScenario names the data an earlier run loaded: the open findings,
+// the inventory and the register of its organisation.
+func reusedScenario(ctx context.Context, s *store.Store, engine string) (string, error) {
+	o, err := s.OrganizationBySlug(ctx, "bench")
+	if err != nil {
+		return "", err
+	}
+	sc := s.Scope(o)
+	open, err := sc.OpenFindings(ctx)
+	if err != nil {
+		return "", err
+	}
+	assets, _, err := sc.InventoryCounts(ctx)
+	if err != nil {
+		return "", err
+	}
+	risks, err := sc.RiskPage(ctx, store.RiskQuery{Status: "all"})
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("web: %d open findings, %d assets, %d risks, on %s", open, assets, risks.Total, engine), nil
+}
+
 func benchCredentials(ctx context.Context, s *store.Store) (bench.Credentials, error) {
 	o, err := s.OrganizationBySlug(ctx, "bench")
 	if err != nil {

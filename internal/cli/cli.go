@@ -74,6 +74,7 @@ type app struct {
 	rescueAfter   time.Duration
 	jobPoll       time.Duration
 	readLimit     time.Duration
+	cpuProfile    string
 
 	stdin          io.Reader
 	stdout, stderr io.Writer

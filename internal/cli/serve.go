@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/pprof"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,6 +43,7 @@ func (a *app) addrFlag(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&a.rescueAfter, "job-rescue-every", jobs.DefaultRescueAfter, "how often the servers look for background jobs whose server died, to give them to another (a job still running is never run twice)")
 	cmd.Flags().DurationVar(&a.jobPoll, "job-poll", time.Second, "how often an idle server looks for background jobs")
 	cmd.Flags().DurationVar(&a.readLimit, "read-limit", web.DefaultReadLimit, "how long a page or API read may query the database before it is stopped and answered 503")
+	cmd.Flags().StringVar(&a.cpuProfile, "cpu-profile", "", "write a CPU profile of the server's run to this file when it stops (for `go tool pprof`)")
 	a.smtpFlags(cmd)
 	a.keyFlags(cmd)
 }
@@ -325,6 +327,22 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	if a.cpuProfile != "" {
+		f, err := os.Create(a.cpuProfile)
+		if err != nil {
+			ln.Close()
+			return errs.Wrap(errs.Invalid, "--cpu-profile", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			ln.Close()
+			return errs.Wrap(errs.Internal, "--cpu-profile", err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
 	}
 	url := "http://" + ln.Addr().String() + "/"
 	fmt.Fprintf(a.stdout, "Safeguard is running at %s (database: %s). Press Ctrl+C to stop.\n", url, s.Where())
