@@ -88,11 +88,12 @@ func TestRegisterQueriesReadItsIndex(t *testing.T) {
 	where, _ := q.where("org")
 	order, _ := q.orderBy(SQLite)
 	for name, c := range map[string]struct{ query, want string }{
-		"count and heat": {riskCellsQuery(where), "USING COVERING INDEX risks_order (org_id=? AND status=?)"},
-		"page":           {riskPageQuery(where, order), "USING INDEX risks_order (org_id=? AND status=?)"},
-		"owners":         {riskOwnersQuery(""), "USING COVERING INDEX risks_owner (org_id=?)"},
+		"count and heat":          {riskCellsQuery(where), "USING COVERING INDEX risks_order (org_id=? AND status=?)"},
+		"page":                    {riskPageQuery(where, order), "USING INDEX risks_order (org_id=? AND status=?)"},
+		"count and heat, tallied": {tallyCellsQuery(where), "USING INDEX sqlite_autoindex_risk_cells_1 (org_id=? AND status=?)"},
+		"owners":                  {riskOwnersQuery, "USING COVERING INDEX risks_owner (org_id=? AND owner>?)"},
 		// The risk overview's sums.
-		"summed":       {riskCellsSummed, "USING COVERING INDEX risks_order (org_id=? AND status=?)"},
+		"summed":       {riskCellsSummed, "USING INDEX sqlite_autoindex_risk_cells_1 (org_id=? AND status=?)"},
 		"expired":      {riskExpiredQuery, "USING INDEX risks_accepted (org_id=? AND accepted_until<?)"},
 		"ePHI counted": {`SELECT count(*)` + ephiSince, "USING INDEX assets_created (org_id=? AND created_at>?)"},
 	} {
@@ -100,7 +101,7 @@ func TestRegisterQueriesReadItsIndex(t *testing.T) {
 		if !strings.Contains(text, c.want) {
 			t.Errorf("%s: not read through %q:\n%s", name, c.want, text)
 		}
-		if name != "count and heat" && name != "summed" && name != "expired" && strings.Contains(text, "TEMP B-TREE") {
+		if !strings.HasPrefix(name, "count and heat") && name != "summed" && name != "expired" && strings.Contains(text, "TEMP B-TREE") {
 			t.Errorf("%s sorts what it reads:\n%s", name, text)
 		}
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -142,6 +143,18 @@ func riskCellsQuery(where string) string {
 	return `SELECT likelihood, impact, count(*) FROM risks` + where + ` GROUP BY likelihood, impact ORDER BY likelihood, impact`
 }
 
+// tallyCellsQuery counts them from the register's tally, for a filter
+// of status and level only (where, over the columns the tally shares).
+func tallyCellsQuery(where string) string {
+	return `SELECT likelihood, impact, sum(risks) FROM risk_cells` + where + ` GROUP BY likelihood, impact ORDER BY likelihood, impact`
+}
+
+// tallied says whether the query filters by status and level only, what
+// the register's tally counts by.
+func (q *RiskQuery) tallied() bool {
+	return q.ID == "" && q.Owner == "" && q.Asset == "" && q.Threat == "" && q.Response == "" && strings.TrimSpace(q.Words) == ""
+}
+
 // riskPageQuery reads a window of the risks a filter keeps, in order.
 func riskPageQuery(where, order string) string {
 	return `SELECT ` + riskColumns + ` FROM risks` + where + order + ` LIMIT ? OFFSET ?`
@@ -149,13 +162,19 @@ func riskPageQuery(where, order string) string {
 
 // RiskPage reads the stretch of the register q selects, with how many
 // risks its filter keeps and their ratings: a page of the register reads
-// its risks, their links and plans, not every risk.
+// its risks, their links and plans, not every risk; the count of a
+// register filtered by status and level comes from its tally, other
+// filters' from the index of its order.
 func (sc *Scoped) RiskPage(ctx context.Context, q RiskQuery) (*RiskSlice, error) {
 	s := sc.s
 	db := s.reader(ctx)
 	where, args := q.where(sc.org.ID)
 	out := &RiskSlice{}
-	rows, err := db.QueryContext(ctx, s.rebind(riskCellsQuery(where)), args...)
+	cells := riskCellsQuery(where)
+	if q.tallied() {
+		cells = tallyCellsQuery(where)
+	}
+	rows, err := db.QueryContext(ctx, s.rebind(cells), args...)
 	if err != nil {
 		return nil, translate(err, "risks")
 	}
@@ -237,19 +256,20 @@ func (sc *Scoped) RiskPage(ctx context.Context, q RiskQuery) (*RiskSlice, error)
 	return out, nil
 }
 
-// riskOwnersQuery lists the owners, compared with collate.
-func riskOwnersQuery(collate string) string {
-	return `SELECT DISTINCT owner` + collate + ` FROM risks WHERE org_id = ? AND owner <> '' ORDER BY 1`
-}
+// riskOwnersQuery lists the owners: from the index by owner, one step to
+// the next owner at a time (a handful of lookups for a handful of owners,
+// not a pass over every risk).
+const riskOwnersQuery = `WITH RECURSIVE o (owner) AS (
+		SELECT min(owner) FROM risks WHERE org_id = ? AND owner > ''
+		UNION ALL
+		SELECT (SELECT min(owner) FROM risks WHERE org_id = ? AND owner > o.owner) FROM o WHERE o.owner IS NOT NULL)
+	SELECT owner FROM o WHERE owner IS NOT NULL`
 
-// RiskOwners lists the owners the organisation's risks name, in order.
+// RiskOwners lists the owners the organisation's risks name, in order
+// (byte by byte, whatever the database's collation).
 func (sc *Scoped) RiskOwners(ctx context.Context) ([]string, error) {
 	s := sc.s
-	collate := ""
-	if s.engine == Postgres {
-		collate = ` COLLATE "C"`
-	}
-	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(riskOwnersQuery(collate)), sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(riskOwnersQuery), sc.org.ID, sc.org.ID)
 	if err != nil {
 		return nil, translate(err, "risks")
 	}
@@ -262,5 +282,6 @@ func (sc *Scoped) RiskOwners(ctx context.Context) ([]string, error) {
 		}
 		out = append(out, o)
 	}
+	slices.Sort(out)
 	return out, translate(rows.Err(), "risks")
 }

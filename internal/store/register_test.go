@@ -18,7 +18,8 @@ import (
 // seedRegister writes a register of n risks of every kind through the
 // store: unrated and rated, every response, open and closed, owners
 // that differ only in case, words in titles and descriptions, one or two
-// assets each, and actions due before and after today.
+// assets each, and actions due before and after today; a quarter are
+// rated again after they are written, some closed or reopened.
 func seedRegister(t *testing.T, ctx context.Context, sc *store.Scoped, threats *risk.Threats, n int, today string) []*risk.Asset {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(7, 11))
@@ -52,6 +53,13 @@ func seedRegister(t *testing.T, ctx context.Context, sc *store.Scoped, threats *
 		}
 		if err := sc.CreateRisk(ctx, r); err != nil {
 			t.Fatal(err)
+		}
+		if i%4 == 0 { // rated again, closed or reopened
+			r.Likelihood, r.ImpactI = rng.IntN(6), rng.IntN(6)
+			r.Status = []risk.Status{risk.Open, risk.Closed}[rng.IntN(2)]
+			if err := sc.UpdateRisk(ctx, r); err != nil {
+				t.Fatal(err)
+			}
 		}
 		for j := range rng.IntN(3) {
 			a := &risk.Action{RiskID: r.ID, Title: fmt.Sprintf("Step %d", j), Due: []string{"2026-01-15", today, "2027-06-01", ""}[rng.IntN(4)],

@@ -723,11 +723,50 @@ func (sc *Scoped) rebandRisks(ctx context.Context, tx *sql.Tx, scales *risk.Scal
 		}
 	}
 	b.WriteString(` ELSE 1 END WHERE org_id = ?`)
-	_, err := tx.ExecContext(ctx, s.rebind(b.String()), append(args, sc.org.ID)...)
+	if _, err := tx.ExecContext(ctx, s.rebind(b.String()), append(args, sc.org.ID)...); err != nil {
+		return translate(err, "risks")
+	}
+	// The levels moved: the register's tally is counted again.
+	if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM risk_cells WHERE org_id = ?`), sc.org.ID); err != nil {
+		return translate(err, "risks")
+	}
+	_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO risk_cells (org_id, `+cellColumns+`, risks)
+		SELECT org_id, `+cellColumns+`, count(*) FROM risks WHERE org_id = ? GROUP BY org_id, `+cellColumns), sc.org.ID)
 	return translate(err, "risks")
 }
 
-func (sc *Scoped) insertRisk(ctx context.Context, tx *sql.Tx, r *risk.Risk, now time.Time) error {
+// cellColumns are the columns of a risk that the register's tally
+// (risk_cells) counts it by.
+const cellColumns = `status, rank_band, likelihood, impact, target_likelihood, target_impact`
+
+// A riskCell is one count of the register's tally.
+type riskCell struct {
+	status                           string
+	band, likelihood, impact, tl, ti int
+}
+
+// A riskTally is what a transaction's risk writes move the register's
+// tally by, written once when they are done (flushRiskTally).
+type riskTally map[riskCell]int
+
+// flushRiskTally moves the organisation's register tally by t, inside tx.
+func (sc *Scoped) flushRiskTally(ctx context.Context, tx *sql.Tx, t riskTally) error {
+	s := sc.s
+	q := s.rebind(`INSERT INTO risk_cells (org_id, ` + cellColumns + `, risks) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (org_id, ` + cellColumns + `) DO UPDATE SET risks = risk_cells.risks + excluded.risks`)
+	for c, n := range t {
+		if n == 0 {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, q, sc.org.ID, c.status, c.band, c.likelihood, c.impact, c.tl, c.ti, n); err != nil {
+			return translate(err, "risks")
+		}
+	}
+	_, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM risk_cells WHERE org_id = ? AND risks = 0`), sc.org.ID)
+	return translate(err, "risks")
+}
+
+func (sc *Scoped) insertRisk(ctx context.Context, tx *sql.Tx, r *risk.Risk, now time.Time, tally riskTally) error {
 	s := sc.s
 	if err := sc.checkRefs(ctx, tx, r); err != nil {
 		return err
@@ -756,14 +795,24 @@ func (sc *Scoped) insertRisk(ctx context.Context, tx *sql.Tx, r *risk.Risk, now 
 	if err != nil {
 		return translate(err, "risk")
 	}
+	tally[riskCell{string(r.Status), band, r.Likelihood, impact, r.TargetLikelihood, r.TargetImpact}]++
 	r.ID, r.CreatedAt, r.UpdatedAt = id, now, now
 	return sc.writeLinks(ctx, tx, r)
 }
 
-func (sc *Scoped) updateRisk(ctx context.Context, tx *sql.Tx, r *risk.Risk, now time.Time) error {
+func (sc *Scoped) updateRisk(ctx context.Context, tx *sql.Tx, r *risk.Risk, now time.Time, tally riskTally) error {
 	s := sc.s
 	if err := sc.checkRefs(ctx, tx, r); err != nil {
 		return err
+	}
+	var was riskCell
+	err := tx.QueryRowContext(ctx, s.rebind(`SELECT `+cellColumns+` FROM risks WHERE id = ? AND org_id = ?`), r.ID, sc.org.ID).
+		Scan(&was.status, &was.band, &was.likelihood, &was.impact, &was.tl, &was.ti)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errs.New(errs.NotFound, "risk not found")
+	}
+	if err != nil {
+		return translate(err, "risk")
 	}
 	scales, _, err := sc.riskSettings(ctx, tx)
 	if err != nil {
@@ -786,6 +835,8 @@ func (sc *Scoped) updateRisk(ctx context.Context, tx *sql.Tx, r *risk.Risk, now 
 	if n, _ := res.RowsAffected(); n != 1 {
 		return errs.New(errs.NotFound, "risk not found")
 	}
+	tally[was]--
+	tally[riskCell{string(r.Status), band, r.Likelihood, impact, r.TargetLikelihood, r.TargetImpact}]++
 	r.UpdatedAt = now
 	return sc.writeLinks(ctx, tx, r)
 }
@@ -800,7 +851,11 @@ func (sc *Scoped) CreateRisk(ctx context.Context, r *risk.Risk) error {
 		return err
 	}
 	return sc.s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		if err := sc.insertRisk(ctx, tx, r, sc.s.now().UTC()); err != nil {
+		tally := riskTally{}
+		if err := sc.insertRisk(ctx, tx, r, sc.s.now().UTC(), tally); err != nil {
+			return change{}, err
+		}
+		if err := sc.flushRiskTally(ctx, tx, tally); err != nil {
 			return change{}, err
 		}
 		return change{orgID: sc.org.ID, action: "risk.create", target: "risk:" + r.ID, after: r}, nil
@@ -823,7 +878,11 @@ func (sc *Scoped) UpdateRisk(ctx context.Context, r *risk.Risk) error {
 	}
 	r.Number, r.CreatedAt = before.Number, before.CreatedAt
 	return sc.s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		if err := sc.updateRisk(ctx, tx, r, sc.s.now().UTC()); err != nil {
+		tally := riskTally{}
+		if err := sc.updateRisk(ctx, tx, r, sc.s.now().UTC(), tally); err != nil {
+			return change{}, err
+		}
+		if err := sc.flushRiskTally(ctx, tx, tally); err != nil {
 			return change{}, err
 		}
 		return change{orgID: sc.org.ID, action: "risk.update", target: "risk:" + r.ID, before: before, after: r}, nil
@@ -858,17 +917,21 @@ func (sc *Scoped) ApplyRiskPlan(ctx context.Context, p *risk.RiskPlan) error {
 				r.Vulnerabilities = append(r.Vulnerabilities, byTitle[strings.ToLower(t)])
 			}
 		}
+		tally := riskTally{}
 		for _, r := range p.Add {
 			resolve(r)
-			if err := sc.insertRisk(ctx, tx, r, now); err != nil {
+			if err := sc.insertRisk(ctx, tx, r, now, tally); err != nil {
 				return change{}, err
 			}
 		}
 		for _, r := range p.Update {
 			resolve(r)
-			if err := sc.updateRisk(ctx, tx, r, now); err != nil {
+			if err := sc.updateRisk(ctx, tx, r, now, tally); err != nil {
 				return change{}, err
 			}
+		}
+		if err := sc.flushRiskTally(ctx, tx, tally); err != nil {
+			return change{}, err
 		}
 		return change{orgID: sc.org.ID, action: "risk.import", target: "org:" + sc.org.ID,
 			after: map[string]any{"file": p.File, "sha256": p.SHA256, "added": len(p.Add), "updated": len(p.Update), "vulnerabilities": len(p.NewVulns)}}, nil
@@ -975,9 +1038,9 @@ func (sc *Scoped) RiskRecords(ctx context.Context, catalog *risk.Threats) (*risk
 // A, as risk.Risk.Impact), the planned and in-progress actions of open
 // risks whose due date is before today (risk.Action.Slip), and the open
 // accepted risks accepted until before today (risk.Risk.AcceptanceExpired).
-// A few sums over the organisation's risks, not the risks read: the
-// ratings from the register's index (impact is kept on each risk), the
-// expired acceptances from the open accepted risks' own.
+// A few sums, not the risks read: the ratings from the register's tally
+// (kept as risks are written), the overdue actions and the expired
+// acceptances through indexes.
 func (sc *Scoped) RiskSummary(ctx context.Context, today string) (*risk.Summary, error) {
 	s := sc.s
 	db := s.reader(ctx)
@@ -1018,8 +1081,8 @@ func (sc *Scoped) RiskSummary(ctx context.Context, today string) (*risk.Summary,
 }
 
 // riskCellsSummed counts an organisation's open risks by current and
-// target rating.
-const riskCellsSummed = `SELECT likelihood, impact, target_likelihood, target_impact, count(*) FROM risks WHERE org_id = ? AND status = 'open'
+// target rating, from the register's tally.
+const riskCellsSummed = `SELECT likelihood, impact, target_likelihood, target_impact, sum(risks) FROM risk_cells WHERE org_id = ? AND status = 'open'
 	GROUP BY likelihood, impact, target_likelihood, target_impact ORDER BY likelihood, impact, target_likelihood, target_impact`
 
 // riskExpiredQuery lists an organisation's open risks whose acceptance

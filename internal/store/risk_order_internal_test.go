@@ -14,7 +14,7 @@ import (
 // database already holds, as writing them does: on the default matrix for
 // an organisation without its own scales, on its own matrix (read from
 // the scales' JSON, in each engine's dialect) for one with them; 0034
-// counts each inventory as writing its assets tallies it.
+// counts each inventory and each register as writing them tallies them.
 func TestRiskOrderMigrationIsTheWrite(t *testing.T) {
 	eachEngine(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
@@ -134,6 +134,43 @@ func TestRiskOrderMigrationIsTheWrite(t *testing.T) {
 		}
 		if migrated := tallies(); migrated != written {
 			t.Errorf("the migration's tallies:\n%s\nthe writes':\n%s", migrated, written)
+		}
+
+		// And counts each register as writing its risks tallied it.
+		cells := func() string {
+			rows, err := s.read.QueryContext(ctx, `SELECT o.slug, `+cellColumns+`, c.risks FROM risk_cells c JOIN organizations o ON o.id = c.org_id ORDER BY o.slug, `+cellColumns)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var b strings.Builder
+			for rows.Next() {
+				var slug, status string
+				var band, l, i, tl, ti, n int
+				if err := rows.Scan(&slug, &status, &band, &l, &i, &tl, &ti, &n); err != nil {
+					t.Fatal(err)
+				}
+				fmt.Fprintf(&b, "%s %s %d %d %d %d %d: %d\n", slug, status, band, l, i, tl, ti, n)
+			}
+			return b.String()
+		}
+		written = cells()
+		if strings.Count(written, "\n") < 20 {
+			t.Errorf("the register's tally written:\n%s", written)
+		}
+		if _, err := s.write.ExecContext(ctx, `DELETE FROM risk_cells`); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m.Version == 34 {
+				i := strings.Index(m.SQL, "INSERT INTO risk_cells")
+				if _, err := s.write.ExecContext(ctx, m.SQL[i:i+strings.Index(m.SQL[i:], ";")]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if migrated := cells(); migrated != written {
+			t.Errorf("the migration's register tally:\n%s\nthe writes':\n%s", migrated, written)
 		}
 	})
 }
