@@ -207,6 +207,9 @@ type RegisterQuery struct {
 	Sort   string
 	Offset int
 	Limit  int
+	// Bare leaves the rows without their assets (Row.Assets), for a
+	// reader that needs only the ids each risk names.
+	Bare bool
 }
 
 // A RegisterPage is a stretch of the register as the pages and the API
@@ -252,12 +255,14 @@ func (s *Service) Page(ctx context.Context, st Store, q RegisterQuery, today str
 		return nil, err
 	}
 	g := &risk.Register{Scales: scales, Catalog: s.Threats, Risks: slice.Risks, Actions: slice.Actions}
-	var ids []string
-	for _, r := range slice.Risks {
-		ids = append(ids, r.Assets...)
-	}
-	if g.Assets, err = st.AssetsByID(ctx, ids); err != nil {
-		return nil, err
+	if !q.Bare {
+		var ids []string
+		for _, r := range slice.Risks {
+			ids = append(ids, r.Assets...)
+		}
+		if g.Assets, err = st.AssetsByID(ctx, ids); err != nil {
+			return nil, err
+		}
 	}
 	// Rows resolves in number order; the page keeps the query's.
 	at := make(map[string]int, len(slice.Risks))

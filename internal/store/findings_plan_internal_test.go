@@ -96,12 +96,18 @@ func TestRegisterQueriesReadItsIndex(t *testing.T) {
 		"summed":       {riskCellsSummed, "USING INDEX sqlite_autoindex_risk_cells_1 (org_id=? AND status=?)"},
 		"expired":      {riskExpiredQuery, "USING INDEX risks_accepted (org_id=? AND accepted_until<?)"},
 		"ePHI counted": {`SELECT count(*)` + ephiSince, "USING INDEX assets_created (org_id=? AND created_at>?)"},
+		// An asset's page: its flows from either end; the threats' page.
+		"flows of an asset": {flowsOfQuery, "USING INDEX asset_flows_to (to_asset=? AND org_id=?)"},
+		"threats counted":   {threatCountsQuery, "USING COVERING INDEX risks_threat (org_id=?)"},
 	} {
 		text := strings.Join(explain(t, s, c.query), "\n")
 		if !strings.Contains(text, c.want) {
 			t.Errorf("%s: not read through %q:\n%s", name, c.want, text)
 		}
-		if !strings.HasPrefix(name, "count and heat") && name != "summed" && name != "expired" && strings.Contains(text, "TEMP B-TREE") {
+		if name == "flows of an asset" && !strings.Contains(text, "USING INDEX asset_flows_from (from_asset=? AND org_id=?)") {
+			t.Errorf("%s: not read through the index of the flows' sources:\n%s", name, text)
+		}
+		if !strings.HasPrefix(name, "count and heat") && name != "summed" && name != "expired" && name != "flows of an asset" && strings.Contains(text, "TEMP B-TREE") {
 			t.Errorf("%s sorts what it reads:\n%s", name, text)
 		}
 	}

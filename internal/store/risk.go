@@ -440,6 +440,52 @@ func (sc *Scoped) Flows(ctx context.Context) ([]*risk.Flow, error) {
 	return out, translate(rows.Err(), "flows")
 }
 
+// FlowsOf returns the data flows into and out of one asset.
+func (sc *Scoped) FlowsOf(ctx context.Context, assetID string) ([]*risk.Flow, error) {
+	s := sc.s
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(flowsOfQuery), sc.org.ID, assetID, sc.org.ID, assetID)
+	if err != nil {
+		return nil, translate(err, "flows")
+	}
+	defer rows.Close()
+	var out []*risk.Flow
+	for rows.Next() {
+		var f risk.Flow
+		if err := rows.Scan(&f.ID, &f.From, &f.To, &f.Description, &f.Encrypted); err != nil {
+			return nil, translate(err, "flows")
+		}
+		out = append(out, &f)
+	}
+	return out, translate(rows.Err(), "flows")
+}
+
+// flowsOfQuery reads an asset's flows through the indexes of each end.
+const flowsOfQuery = `SELECT id, from_asset, to_asset, description, encrypted FROM asset_flows WHERE org_id = ? AND from_asset = ?
+	UNION SELECT id, from_asset, to_asset, description, encrypted FROM asset_flows WHERE org_id = ? AND to_asset = ? ORDER BY 1`
+
+// ThreatCounts counts the organisation's risks by threat.
+func (sc *Scoped) ThreatCounts(ctx context.Context) (map[string]int, error) {
+	s := sc.s
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(threatCountsQuery), sc.org.ID)
+	if err != nil {
+		return nil, translate(err, "risks")
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, translate(err, "risks")
+		}
+		out[id] = n
+	}
+	return out, translate(rows.Err(), "risks")
+}
+
+// threatCountsQuery counts risks by threat through the index by threat.
+const threatCountsQuery = `SELECT threat_id, count(*) FROM risks WHERE org_id = ? GROUP BY threat_id`
+
 // AddFlow records ePHI moving between two of the organisation's assets.
 // Errors: Invalid, NotFound for an asset not in the inventory.
 func (sc *Scoped) AddFlow(ctx context.Context, f *risk.Flow) error {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -145,4 +146,79 @@ func TestRiskPages(t *testing.T) {
 	}
 	_, body = fetch(t, c, base+"/scales")
 	mustContain(t, "the scales", body, `value="Almost certain"`, `value="6"`)
+}
+
+// With an inventory too large to list (a hospital's), a risk's form and
+// an asset's page offer the first assets and take the others by name:
+// a risk gains an asset named, a data flow goes to an asset named, an
+// unknown name is refused naming it, and the pages list only what they
+// show.
+func TestRiskPagesOverALargeInventory(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	c := newClient(t)
+	base := srv.URL + "/orgs/riverside/risk"
+	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setup: %d", resp.StatusCode)
+	}
+	var csv strings.Builder
+	csv.WriteString("name,type,maintains\n")
+	for i := range 450 {
+		fmt.Fprintf(&csv, "Workstation %03d,device,yes\n", i)
+	}
+	resp, body := upload(t, c, base+"/assets/import", "inventory.csv", []byte(csv.String()), nil)
+	m := previewForm.FindStringSubmatch(body)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("preview: %d\n%s", resp.StatusCode, body)
+	}
+	if resp, _ := post(t, c, srv.URL+m[1], url.Values{"digest": {m[2]}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("apply: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, base+"/register/new")
+	boxes := regexp.MustCompile(`name="asset" value="([0-9a-f-]{36})"`).FindAllStringSubmatch(body, -1)
+	if len(boxes) != 200 || !strings.Contains(body, "the inventory holds 250 more than are listed") || strings.Contains(body, "Workstation 449") {
+		t.Fatalf("the new risk's form offers %d assets:\n%s", len(boxes), body)
+	}
+	form := url.Values{"title": {"Ransomware on the ward"}, "threat": {"ransomware"}, "asset": {boxes[0][1]}, "more_assets": {"workstation 449; Workstation 300"}, "likelihood": {"3"}, "impact_a": {"4"}}
+	resp, _ = post(t, c, base+"/register", form)
+	loc := riskLoc.FindStringSubmatch(resp.Header.Get("Location"))
+	if resp.StatusCode != http.StatusSeeOther || loc == nil {
+		t.Fatalf("a risk on assets named: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, body = fetch(t, c, base+"/register/"+loc[1])
+	checked := regexp.MustCompile(`name="asset" value="[0-9a-f-]{36}" checked> (Workstation \d+)`).FindAllStringSubmatch(body, -1)
+	var names []string
+	for _, x := range checked {
+		names = append(names, x[1])
+	}
+	if strings.Join(names, ", ") != "Workstation 000, Workstation 300, Workstation 449" {
+		t.Errorf("the risk's assets, ticked on its form: %v", names)
+	}
+	form.Set("more_assets", "Workstation 999")
+	resp, body = post(t, c, base+"/register", form)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "the inventory has no asset named &#34;Workstation 999&#34;") {
+		t.Errorf("an unknown asset named: %d", resp.StatusCode)
+	}
+
+	// The asset's page: its risk, and a flow to another asset by name.
+	_, body = fetch(t, c, base+"/assets?q=Workstation+300")
+	id := regexp.MustCompile(`/risk/assets/([0-9a-f-]{36})`).FindStringSubmatch(body)
+	if id == nil {
+		t.Fatalf("no link to Workstation 300:\n%s", body)
+	}
+	_, body = fetch(t, c, base+"/assets/"+id[1])
+	mustContain(t, "the asset's page", body, "Ransomware on the ward", `name="to_name"`)
+	if strings.Contains(body, `name="to"`) {
+		t.Error("the asset's page lists the inventory to choose a flow's other end")
+	}
+	resp, _ = post(t, c, base+"/assets/"+id[1]+"/flows", url.Values{"to_name": {"workstation 449"}, "description": {"Scans"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a flow to an asset named: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, base+"/assets/"+id[1])
+	mustContain(t, "the flow", body, "Workstation 300 → Workstation 449: Scans")
+	resp, body = post(t, c, base+"/assets/"+id[1]+"/flows", url.Values{"to_name": {"Nowhere"}})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "the inventory has no asset named &#34;Nowhere&#34;") {
+		t.Errorf("a flow to an unknown asset: %d", resp.StatusCode)
+	}
 }

@@ -33,3 +33,11 @@ CREATE TABLE risk_cells (
 INSERT INTO risk_cells (org_id, status, rank_band, likelihood, impact, target_likelihood, target_impact, risks)
 SELECT org_id, status, rank_band, likelihood, impact, target_likelihood, target_impact, count(*) FROM risks
 GROUP BY org_id, status, rank_band, likelihood, impact, target_likelihood, target_impact;
+
+-- An asset's data flows, found from either end (and an asset's deletion,
+-- which takes its flows with it, finds them the same way).
+CREATE INDEX asset_flows_from ON asset_flows (from_asset, org_id);
+CREATE INDEX asset_flows_to ON asset_flows (to_asset, org_id);
+
+-- The register counted by threat (the threat catalog's page).
+CREATE INDEX risks_threat ON risks (org_id, threat_id);

@@ -191,7 +191,7 @@ func (s *Server) apiRisks(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, errs.New(errs.Invalid, "sort: use one of level, number, title, owner, likelihood, impact, threat, response"))
 		return
 	}
-	p, err := s.risk.Page(r.Context(), kit.ScopeFrom(r.Context()).Risk(), riskanalysis.RegisterQuery{Filter: f, Sort: sortBy, Offset: offset, Limit: limit}, risk.Today(s.now()))
+	p, err := s.risk.Page(r.Context(), kit.ScopeFrom(r.Context()).Risk(), riskanalysis.RegisterQuery{Filter: f, Sort: sortBy, Offset: offset, Limit: limit, Bare: true}, risk.Today(s.now()))
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -204,7 +204,7 @@ func (s *Server) apiRisks(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiRiskOne(w http.ResponseWriter, r *http.Request, id string, status int) {
-	p, err := s.risk.Page(r.Context(), kit.ScopeFrom(r.Context()).Risk(), riskanalysis.RegisterQuery{Filter: risk.Filter{Status: "all"}, ID: id, Limit: 1}, risk.Today(s.now()))
+	p, err := s.risk.Page(r.Context(), kit.ScopeFrom(r.Context()).Risk(), riskanalysis.RegisterQuery{Filter: risk.Filter{Status: "all"}, ID: id, Limit: 1, Bare: true}, risk.Today(s.now()))
 	if err != nil {
 		s.apiError(w, r, err)
 		return

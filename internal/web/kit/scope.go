@@ -125,6 +125,8 @@ type RiskRecords interface {
 	DeleteFlow(ctx context.Context, id string) error
 	DropUpload(ctx context.Context, id string) error
 	Flows(ctx context.Context) ([]*risk.Flow, error)
+	FlowsOf(ctx context.Context, assetID string) ([]*risk.Flow, error)
+	ThreatCounts(ctx context.Context) (map[string]int, error)
 	Risk(ctx context.Context, id string) (*risk.Risk, error)
 	RiskSettings(ctx context.Context) (risk.Scales, int, error)
 	SaveAction(ctx context.Context, a *risk.Action) error

@@ -376,11 +376,15 @@ type assetView struct {
 	Asset   *risk.Asset
 	Types   []risk.AssetType
 	Crits   []risk.Criticality
-	Assets  []*risk.Asset
+	Assets  []*risk.Asset // the other ends a data flow offers, when the inventory is small enough to list
 	Flows   []flowLine
-	Risks   []*risk.Row
+	Risks   []*risk.Row // the first assetRisks risks naming the asset, highest level first
+	Total   int         // how many risks name it
 	Threats []*risk.Threat
 }
+
+// assetRisks is how many of the risks naming an asset its page lists.
+const assetRisks = 100
 
 type flowLine struct {
 	Flow     *risk.Flow
@@ -391,39 +395,57 @@ func (s *Server) assetPage(w http.ResponseWriter, r *http.Request) {
 	s.renderAsset(w, r, http.StatusOK, "", r.URL.Query().Get("notice"), nil)
 }
 
+// renderAsset shows an asset: the risks that name it, its data flows and
+// its form, reading those and not the inventory or the register.
 func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *risk.Asset) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), sc.Risk())
+	ctx := r.Context()
+	a, err := sc.Risk().Asset(ctx, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	id := r.PathValue("id")
-	i := slices.IndexFunc(g.Assets, func(a *risk.Asset) bool { return a.ID == id })
-	if i < 0 {
-		s.fail(w, r, errs.New(errs.NotFound, "asset not found"))
-		return
-	}
-	a := g.Assets[i]
 	if posted != nil {
 		posted.ID = a.ID
 		a = posted
 	}
+	v := &assetView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Asset: a, Types: risk.AssetTypes, Crits: risk.Criticalities,
+		Threats: s.risk.Threats.ForAsset(a.Type)}
+	flows, err := sc.Risk().FlowsOf(ctx, a.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var ends []string
+	for _, f := range flows {
+		ends = append(ends, f.From, f.To)
+	}
+	named, err := sc.Risk().AssetsByID(ctx, ends)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	names := map[string]string{}
-	for _, x := range g.Assets {
+	for _, x := range named {
 		names[x.ID] = x.Name
 	}
-	v := &assetView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Asset: a, Types: risk.AssetTypes, Crits: risk.Criticalities,
-		Assets: g.Assets, Threats: s.risk.Threats.ForAsset(a.Type)}
-	for _, f := range g.Flows {
-		if f.From == a.ID || f.To == a.ID {
-			v.Flows = append(v.Flows, flowLine{f, names[f.From], names[f.To]})
-		}
+	for _, f := range flows {
+		v.Flows = append(v.Flows, flowLine{f, names[f.From], names[f.To]})
 	}
-	for _, row := range g.Rows(risk.Today(s.now())) {
-		if slices.Contains(row.Risk.Assets, a.ID) {
-			v.Risks = append(v.Risks, row)
-		}
+	p, err := s.risk.Page(ctx, sc.Risk(), riskanalysis.RegisterQuery{Filter: risk.Filter{Asset: a.ID, Status: "all"}, Sort: "level", Limit: assetRisks, Bare: true}, risk.Today(s.now()))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Risks, v.Total = p.Rows, p.Total
+	// A small inventory is offered as a list; a large one by name.
+	list, _, total, err := sc.Risk().AssetPage(ctx, store.AssetFilter{}, 0, formAssets+1)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if total <= formAssets+1 {
+		v.Assets = list
 	}
 	s.render(w, r, "risk_asset", status, page{Title: a.Name + " · " + sc.Org().Name, Data: v})
 }
@@ -457,6 +479,20 @@ func (s *Server) deleteAsset(w http.ResponseWriter, r *http.Request) {
 func (s *Server) addFlow(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	f := &risk.Flow{From: id, To: r.FormValue("to"), Description: r.FormValue("description"), Encrypted: r.FormValue("encrypted") != ""}
+	if name := strings.TrimSpace(r.FormValue("to_name")); f.To == "" && name != "" {
+		// A large inventory names the other end.
+		other, err := kit.ScopeFrom(r.Context()).Risk().AssetByName(r.Context(), name)
+		if err != nil {
+			if errs.Is(err, errs.NotFound) {
+				err = errs.New(errs.Invalid, fmt.Sprintf("other asset: the inventory has no asset named %q", name))
+			}
+			s.refuse(w, r, err, func(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+				s.renderAsset(w, r, status, errMsg, notice, nil)
+			})
+			return
+		}
+		f.To = other.ID
+	}
 	if r.FormValue("direction") == "in" {
 		f.From, f.To = f.To, id
 	}
@@ -481,15 +517,12 @@ type threatsView struct {
 
 func (s *Server) threatsPage(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), sc.Risk())
+	counts, err := sc.Risk().ThreatCounts(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v := &threatsView{programView: programView{Scope: sc}, Threats: s.risk.Threats.Threats, Notes: s.risk.Threats.Notes, Counts: map[string]int{}, Catalog: s.catalog}
-	for _, rk := range g.Risks {
-		v.Counts[rk.ThreatID]++
-	}
+	v := &threatsView{programView: programView{Scope: sc}, Threats: s.risk.Threats.Threats, Notes: s.risk.Threats.Notes, Counts: counts, Catalog: s.catalog}
 	s.render(w, r, "risk_threats", http.StatusOK, page{Title: "Threats · " + sc.Org().Name, Data: v})
 }
 

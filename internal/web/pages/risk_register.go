@@ -14,6 +14,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
+	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
@@ -100,7 +101,9 @@ func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status i
 
 type riskView struct {
 	programView
-	Register *risk.Register
+	Register *risk.Register // the scales, the catalog and the vulnerabilities
+	Assets   []*risk.Asset  // the assets offered: the risk's and the first formAssets of the inventory
+	More     int            // how many assets of the inventory are not offered
 	Risk     *risk.Risk
 	Row      *risk.Row
 	Threat   *risk.Threat
@@ -128,22 +131,57 @@ func (s *Server) riskDetail(w http.ResponseWriter, r *http.Request) {
 	s.renderRiskForm(w, r, http.StatusOK, "", r.URL.Query().Get("notice"), rk, false)
 }
 
+// formAssets is how many of the inventory's assets a risk's form offers
+// as boxes to tick, besides the risk's own; beyond them, assets are added
+// by name.
+const formAssets = 200
+
+// renderRiskForm shows a risk's form: its row as the register shows it,
+// the assets it names and the first of the inventory to choose from (a
+// hospital's 100,000 assets are named, not listed), and its plan.
 func (s *Server) renderRiskForm(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, rk *risk.Risk, isNew bool) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), sc.Risk())
+	ctx := r.Context()
+	scales, _, err := sc.Risk().RiskSettings(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	vulns, err := sc.Risk().Vulnerabilities(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	today := risk.Today(s.now())
-	v := &riskView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Register: g, Risk: rk, New: isNew, Statuses: risk.ActionStatuses, Today: today}
+	v := &riskView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Register: &risk.Register{Scales: scales, Catalog: s.risk.Threats, Vulnerabilities: vulns},
+		Risk: rk, New: isNew, Statuses: risk.ActionStatuses, Today: today}
 	if !isNew {
-		for _, row := range g.Rows(today) {
-			if row.Risk.ID == rk.ID {
-				v.Row = row
-			}
+		p, err := s.risk.Page(ctx, sc.Risk(), riskanalysis.RegisterQuery{Filter: risk.Filter{Status: "all"}, ID: rk.ID, Limit: 1, Bare: true}, today)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if len(p.Rows) == 1 {
+			v.Row = p.Rows[0]
 		}
 	}
+	own, err := sc.Risk().AssetsByID(ctx, rk.Assets)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	first, _, total, err := sc.Risk().AssetPage(ctx, store.AssetFilter{}, 0, formAssets)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Assets = own
+	for _, a := range first {
+		if !slices.Contains(rk.Assets, a.ID) {
+			v.Assets = append(v.Assets, a)
+		}
+	}
+	v.More = max(0, total-len(v.Assets))
 	if t, ok := s.risk.Threats.Lookup(rk.ThreatID); ok {
 		v.Threat = t
 		for _, id := range t.Items {
@@ -179,7 +217,7 @@ func (s *Server) riskFromForm(r *http.Request) (*risk.Risk, error) {
 		return n
 	}
 	rk := &risk.Risk{Title: r.FormValue("title"), Description: r.FormValue("description"), ThreatID: r.FormValue("threat"),
-		Assets: r.Form["asset"], Vulnerabilities: r.Form["vulnerability"], CurrentMeasures: r.FormValue("current_measures"),
+		Assets: slices.Clone(r.Form["asset"]), Vulnerabilities: r.Form["vulnerability"], CurrentMeasures: r.FormValue("current_measures"),
 		Likelihood: num("likelihood"), ImpactC: num("impact_c"), ImpactI: num("impact_i"), ImpactA: num("impact_a"),
 		LikelihoodRationale: r.FormValue("likelihood_rationale"), ImpactRationale: r.FormValue("impact_rationale"), Owner: strings.TrimSpace(r.FormValue("owner")),
 		Response: risk.Response(r.FormValue("response")), ResponseNotes: r.FormValue("response_notes"), AcceptedBy: r.FormValue("accepted_by"),
@@ -187,6 +225,22 @@ func (s *Server) riskFromForm(r *http.Request) (*risk.Risk, error) {
 		Status: risk.Status(r.FormValue("status")), Items: []string{}}
 	if _, ok := s.risk.Threats.Lookup(rk.ThreatID); !ok && rk.ThreatID != "" {
 		return rk, errs.New(errs.Invalid, fmt.Sprintf("threat: %q is not in the threat catalog", rk.ThreatID))
+	}
+	// Assets beyond the boxes offered are named, separated by ";".
+	for _, name := range strings.Split(r.FormValue("more_assets"), ";") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		a, err := kit.ScopeFrom(r.Context()).Risk().AssetByName(r.Context(), name)
+		if errs.Is(err, errs.NotFound) {
+			return rk, errs.New(errs.Invalid, fmt.Sprintf("assets: the inventory has no asset named %q", name))
+		}
+		if err != nil {
+			return rk, err
+		}
+		if !slices.Contains(rk.Assets, a.ID) {
+			rk.Assets = append(rk.Assets, a.ID)
+		}
 	}
 	for _, id := range r.Form["item"] {
 		id = strings.TrimSpace(id)
