@@ -24,6 +24,7 @@ import (
 // (store.Scoped implements it).
 type Store interface {
 	RiskRegister(ctx context.Context, catalog *risk.Threats) (*risk.Register, error)
+	RiskRecords(ctx context.Context, catalog *risk.Threats) (*risk.Register, error)
 	RiskSummary(ctx context.Context, today string) (*risk.Summary, error)
 	RiskPage(ctx context.Context, q store.RiskQuery) (*store.RiskSlice, error)
 	RiskOwners(ctx context.Context) ([]string, error)
@@ -273,6 +274,24 @@ func (s *Service) Page(ctx context.Context, st Store, q RegisterQuery, today str
 	slices.SortFunc(rows, func(a, b *risk.Row) int { return cmp.Compare(at[a.Risk.ID], at[b.Risk.ID]) })
 	sum := &risk.Summary{Cells: slice.Cells}
 	return &RegisterPage{Register: g, Rows: rows, Total: slice.Total, Heat: sum.Heat(&scales, false)}, nil
+}
+
+// POAM is the plan of action and milestones on day today (risk.POAM):
+// the actions of the open risks (of every risk, and done and cancelled
+// ones too, if all), most overdue first, with how many open ones are
+// overdue. It reads the risks and their plans, not the inventory.
+func (s *Service) POAM(ctx context.Context, st Store, today string, all bool) (milestones []*risk.Milestone, overdue int, err error) {
+	g, err := st.RiskRecords(ctx, s.Threats)
+	if err != nil {
+		return nil, 0, err
+	}
+	milestones = risk.POAM(g.Rows(today), today, all)
+	for _, m := range milestones {
+		if m.Action.Open() && m.Slip > 0 {
+			overdue++
+		}
+	}
+	return milestones, overdue, nil
 }
 
 // Owners lists the owners the register's risks name, for its filter.

@@ -97,8 +97,9 @@ func TestRegisterQueriesReadItsIndex(t *testing.T) {
 		"expired":      {riskExpiredQuery, "USING INDEX risks_accepted (org_id=? AND accepted_until<?)"},
 		"ePHI counted": {`SELECT count(*)` + ephiSince, "USING INDEX assets_created (org_id=? AND created_at>?)"},
 		// An asset's page: its flows from either end; the threats' page.
-		"flows of an asset": {flowsOfQuery, "USING INDEX asset_flows_to (to_asset=? AND org_id=?)"},
-		"threats counted":   {threatCountsQuery, "USING COVERING INDEX risks_threat (org_id=?)"},
+		"flows of an asset":    {flowsOfQuery, "USING INDEX asset_flows_to (to_asset=? AND org_id=?)"},
+		"threats counted":      {threatCountsQuery, "USING COVERING INDEX risks_threat (org_id=?)"},
+		"vulnerabilities' use": {vulnerabilityUseQuery, "USING COVERING INDEX risk_vulnerabilities_vuln (vulnerability_id=?)"},
 	} {
 		text := strings.Join(explain(t, s, c.query), "\n")
 		if !strings.Contains(text, c.want) {

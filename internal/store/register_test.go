@@ -18,8 +18,9 @@ import (
 // seedRegister writes a register of n risks of every kind through the
 // store: unrated and rated, every response, open and closed, owners
 // that differ only in case, words in titles and descriptions, one or two
-// assets each, and actions due before and after today; a quarter are
-// rated again after they are written, some closed or reopened.
+// assets each, a third naming a vulnerability, and actions due before and
+// after today; a quarter are rated again after they are written, some
+// closed or reopened.
 func seedRegister(t *testing.T, ctx context.Context, sc *store.Scoped, threats *risk.Threats, n int, today string) []*risk.Asset {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(7, 11))
@@ -30,6 +31,11 @@ func seedRegister(t *testing.T, ctx context.Context, sc *store.Scoped, threats *
 			t.Fatal(err)
 		}
 		assets = append(assets, a)
+	}
+	vulns := []*risk.Vulnerability{{Title: "Flat network", Kind: risk.Weakness, Status: risk.Confirmed}, {Title: "No MFA on email", Kind: risk.Weakness, Status: risk.Confirmed},
+		{Title: "Unsupported imaging workstation", Kind: risk.Weakness, Status: risk.Confirmed}}
+	if err := sc.AddVulnerabilities(ctx, vulns); err != nil {
+		t.Fatal(err)
 	}
 	owners := []string{"CISO", "ciso", "IT manager", "Practice manager", ""}
 	words := []string{"backup", "Backup tapes", "phishing", "50% of laptops", "fax_server"}
@@ -50,6 +56,9 @@ func seedRegister(t *testing.T, ctx context.Context, sc *store.Scoped, threats *
 		}
 		if rng.IntN(6) == 0 {
 			r.Status = risk.Closed
+		}
+		if i%3 == 1 {
+			r.Vulnerabilities = []string{vulns[rng.IntN(len(vulns))].ID}
 		}
 		if err := sc.CreateRisk(ctx, r); err != nil {
 			t.Fatal(err)
@@ -122,6 +131,19 @@ func TestRegisterPageIsTheRows(t *testing.T) {
 						}
 					}
 				}
+			}
+			byThreat, byVuln := map[string]int{}, map[string]int{}
+			for _, r := range g.Risks {
+				byThreat[r.ThreatID]++
+				for _, v := range r.Vulnerabilities {
+					byVuln[v]++
+				}
+			}
+			if got, err := sc.ThreatCounts(ctx); err != nil || fmt.Sprint(got) != fmt.Sprint(byThreat) {
+				t.Errorf("risks by threat %v (%v), want %v", got, err, byThreat)
+			}
+			if got, err := sc.VulnerabilityUse(ctx); err != nil || len(byVuln) == 0 || fmt.Sprint(got) != fmt.Sprint(byVuln) {
+				t.Errorf("risks by vulnerability %v (%v), want %v", got, err, byVuln)
 			}
 			owners, err := svc.Owners(ctx, sc)
 			if err != nil {

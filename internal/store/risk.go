@@ -486,6 +486,33 @@ func (sc *Scoped) ThreatCounts(ctx context.Context) (map[string]int, error) {
 // threatCountsQuery counts risks by threat through the index by threat.
 const threatCountsQuery = `SELECT threat_id, count(*) FROM risks WHERE org_id = ? GROUP BY threat_id`
 
+// VulnerabilityUse counts the risks that name each of the organisation's
+// vulnerabilities (those no risk names are left out).
+func (sc *Scoped) VulnerabilityUse(ctx context.Context) (map[string]int, error) {
+	s := sc.s
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(vulnerabilityUseQuery), sc.org.ID)
+	if err != nil {
+		return nil, translate(err, "vulnerabilities")
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, translate(err, "vulnerabilities")
+		}
+		if n > 0 {
+			out[id] = n
+		}
+	}
+	return out, translate(rows.Err(), "vulnerabilities")
+}
+
+// vulnerabilityUseQuery counts each vulnerability's risks through the
+// links' index by vulnerability.
+const vulnerabilityUseQuery = `SELECT v.id, (SELECT count(*) FROM risk_vulnerabilities l WHERE l.vulnerability_id = v.id) FROM vulnerabilities v WHERE v.org_id = ?`
+
 // AddFlow records ePHI moving between two of the organisation's assets.
 // Errors: Invalid, NotFound for an asset not in the inventory.
 func (sc *Scoped) AddFlow(ctx context.Context, f *risk.Flow) error {

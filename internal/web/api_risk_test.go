@@ -86,8 +86,11 @@ func TestRiskAPI(t *testing.T) {
 		t.Fatalf("action: %d %v", code, out)
 	}
 	_, out = api.do("GET", "/poam", nil)
-	if ms := out["milestones"].([]any); len(ms) != 1 || ms[0].(map[string]any)["state"] != "overdue" {
+	if ms := out["milestones"].([]any); len(ms) != 1 || ms[0].(map[string]any)["state"] != "overdue" || out["total"].(float64) != 1 || out["overdue"].(float64) != 1 {
 		t.Errorf("POA&M: %v", out)
+	}
+	if _, out = api.do("GET", "/poam?offset=1", nil); len(out["milestones"].([]any)) != 0 || out["total"].(float64) != 1 {
+		t.Errorf("POA&M past its end: %v", out)
 	}
 	// The register by file: a likelihood off the scale is named, nothing lands.
 	code, out = api.do("POST", "/risks/import?apply=true", multipartFile(t, "risks.csv", []byte("title,threat,assets,likelihood\nPhishing,social-engineering,EHR,3\nFlood,natural-disaster,EHR,Extreme\n"), nil))

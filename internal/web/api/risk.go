@@ -284,18 +284,22 @@ func (s *Server) apiSaveAction(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiPOAM(w http.ResponseWriter, r *http.Request) {
-	g, err := s.risk.Register(r.Context(), kit.ScopeFrom(r.Context()).Risk())
+	offset, limit, err := kit.Window(r)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	today := risk.Today(s.now())
+	ms, overdue, err := s.risk.POAM(r.Context(), kit.ScopeFrom(r.Context()).Risk(), risk.Today(s.now()), r.URL.Query().Get("all") == "true")
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	var out []map[string]any
-	for _, m := range risk.POAM(g.Rows(today), today, r.URL.Query().Get("all") == "true") {
+	for _, m := range ms[min(offset, len(ms)):min(offset+limit, len(ms))] {
 		out = append(out, map[string]any{"action": m.Action, "risk": m.Row.Risk.ID, "risk_ref": m.Row.Risk.Ref(), "risk_title": m.Row.Risk.Title,
 			"level": m.Row.Level, "state": m.State(), "days_late": m.Slip})
 	}
-	kit.WriteJSON(w, http.StatusOK, map[string]any{"milestones": kit.NonNil(out)})
+	kit.WriteJSON(w, http.StatusOK, map[string]any{"milestones": kit.NonNil(out), "total": len(ms), "overdue": overdue, "offset": offset})
 }
 
 func (s *Server) apiScales(w http.ResponseWriter, r *http.Request) {

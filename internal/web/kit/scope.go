@@ -127,6 +127,7 @@ type RiskRecords interface {
 	Flows(ctx context.Context) ([]*risk.Flow, error)
 	FlowsOf(ctx context.Context, assetID string) ([]*risk.Flow, error)
 	ThreatCounts(ctx context.Context) (map[string]int, error)
+	VulnerabilityUse(ctx context.Context) (map[string]int, error)
 	Risk(ctx context.Context, id string) (*risk.Risk, error)
 	RiskSettings(ctx context.Context) (risk.Scales, int, error)
 	SaveAction(ctx context.Context, a *risk.Action) error

@@ -330,10 +330,18 @@ func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, plan *data
 	sc := kit.ScopeFrom(r.Context())
 	v := &riskImportView{programView: programView{Scope: sc}, Kind: plan.Kind, Assets: plan.Assets, Risks: plan.Risks, ImportID: id, Digest: plan.Digest, Names: map[string]string{}}
 	if plan.Risks != nil {
-		if g, err := s.risk.Register(r.Context(), sc.Risk()); err == nil {
-			for _, a := range g.Assets {
-				v.Names[a.ID] = a.Name
-			}
+		// The names of the assets the previewed risks name, not the inventory's.
+		var ids []string
+		for _, rk := range slices.Concat(plan.Risks.Add, plan.Risks.Update) {
+			ids = append(ids, rk.Assets...)
+		}
+		assets, err := sc.Risk().AssetsByID(r.Context(), ids)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, a := range assets {
+			v.Names[a.ID] = a.Name
 		}
 	}
 	s.render(w, r, "risk_import", http.StatusOK, page{Title: "Import preview · " + sc.Org().Name, Data: v})
@@ -538,17 +546,17 @@ func (s *Server) vulnerabilitiesPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderVulns(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), sc.Risk())
+	vulns, err := sc.Risk().Vulnerabilities(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v := &vulnsView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Vulns: g.Vulnerabilities, Used: map[string]int{}}
-	for _, rk := range g.Risks {
-		for _, id := range rk.Vulnerabilities {
-			v.Used[id]++
-		}
+	used, err := sc.Risk().VulnerabilityUse(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	v := &vulnsView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Vulns: vulns, Used: used}
 	s.render(w, r, "risk_vulns", status, page{Title: "Vulnerabilities · " + sc.Org().Name, Data: v})
 }
 

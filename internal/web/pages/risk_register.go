@@ -320,26 +320,28 @@ func (s *Server) saveAction(w http.ResponseWriter, r *http.Request) {
 
 type poamView struct {
 	programView
-	Milestones []*risk.Milestone
+	Milestones []*risk.Milestone // a window of them
+	Total      int
 	All        bool
 	Overdue    int
+	Page       pager
 }
 
 func (s *Server) poamPage(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	g, err := s.risk.Register(r.Context(), sc.Risk())
+	offset, limit, err := kit.Window(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	today := risk.Today(s.now())
 	all := r.URL.Query().Get("all") != ""
-	v := &poamView{programView: programView{Scope: sc}, Milestones: risk.POAM(g.Rows(today), today, all), All: all}
-	for _, m := range v.Milestones {
-		if m.Action.Open() && m.Slip > 0 {
-			v.Overdue++
-		}
+	ms, overdue, err := s.risk.POAM(r.Context(), sc.Risk(), risk.Today(s.now()), all)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
+	shown := ms[min(offset, len(ms)):min(offset+limit, len(ms))]
+	v := &poamView{programView: programView{Scope: sc}, Milestones: shown, Total: len(ms), All: all, Overdue: overdue, Page: newPager(r, offset, limit, len(shown), len(ms))}
 	s.render(w, r, "risk_poam", http.StatusOK, page{Title: "Plan of action and milestones · " + sc.Org().Name, Data: v})
 }
 
