@@ -2,6 +2,7 @@ package pages
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -297,7 +298,7 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 	if st := training.Summarize(prog, []*workforce.Person{p}, v.History, v.Today); len(st.People) == 1 {
 		v.Status = st.People[0]
 	}
-	_, names, err := sc.Risk().AssetNames(ctx)
+	names, err := systemNames(ctx, sc, p)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -308,6 +309,20 @@ func (s *Server) renderPerson(w http.ResponseWriter, r *http.Request, status int
 		}
 	}
 	s.render(w, r, "person", status, page{Title: p.Name + " · " + sc.Org().Name, Data: v})
+}
+
+// systemNames names, by id, the systems of the inventory a person uses
+// (reading those assets, not the inventory).
+func systemNames(ctx context.Context, sc *kit.Scope, p *workforce.Person) (map[string]string, error) {
+	assets, err := sc.Risk().AssetsByID(ctx, p.Systems)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(assets))
+	for _, a := range assets {
+		names[a.ID] = a.Name
+	}
+	return names, nil
 }
 
 // savePerson edits a person's workforce security record: clearance,
@@ -321,7 +336,7 @@ func (s *Server) savePerson(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Clearance, p.ClearanceDate, p.Authorization, p.End = workforce.Clearance(r.FormValue("clearance")), r.FormValue("clearance_date"), r.FormValue("authorization"), r.FormValue("end_date")
-	_, names, err := sc.Risk().AssetNames(r.Context())
+	names, err := systemNames(r.Context(), sc, p)
 	if err == nil {
 		err = s.training.SavePerson(r.Context(), sc.Workforce(), p, names)
 	}
