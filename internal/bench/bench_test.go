@@ -11,6 +11,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/bench"
 	"github.com/safeguard-health/safeguard/internal/ingest"
+	"github.com/safeguard-health/safeguard/internal/store/pgtest"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
@@ -96,5 +97,51 @@ func TestGeneratedFilesReadBack(t *testing.T) {
 	m, err = bench.Run(bench.Step{Name: "identity baseline", Argv: []string{"sqlite3", filepath.Join(dir, "base-id.db")}, Stdin: bench.IdentityBaseline, Dir: dir})
 	if err != nil || !strings.Contains(m.Output, "mfa|") || !strings.Contains(m.Output, "leavers|") {
 		t.Errorf("the identity baseline: %v %s", err, m.Output)
+	}
+}
+
+// The psql baselines do the sqlite3 baselines' work: on the same files,
+// they print the same counts.
+func TestPostgresBaselinesAgree(t *testing.T) {
+	for _, tool := range []string{"sqlite3", "psql"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skip(tool + " is not installed: the baselines are not compared")
+		}
+	}
+	db := pgtest.DSN(t)
+	dir := t.TempDir()
+	if _, err := bench.GenIdentity(dir, 700, 1000, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	cves, err := bench.KEVCatalog(filepath.Join(dir, "kev.json"), 80)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := bench.GenFindings(dir, 3001, 90, cves)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rel []string
+	for _, p := range fs.Trivy {
+		rel = append(rel, filepath.Base(p))
+	}
+	for _, c := range []struct{ name, sqlite, psql string }{
+		{"identity", bench.IdentityBaseline, bench.IdentityBaselinePG()},
+		{"findings", bench.FindingsBaseline("kev.json", rel), bench.FindingsBaselinePG("kev.json", rel)},
+	} {
+		lite, err := bench.Run(bench.Step{Name: c.name, Argv: []string{"sqlite3", filepath.Join(dir, c.name+".db")}, Stdin: c.sqlite, Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pg, err := bench.Run(bench.Step{Name: c.name, Argv: []string{"psql", "-X", "-q", "-At", "-F", "|", "-v", "ON_ERROR_STOP=1", db}, Stdin: c.psql, Dir: dir, Server: "postgres"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.TrimSpace(lite.Output) != strings.TrimSpace(pg.Output) || strings.Count(lite.Output, "\n") < 2 || strings.Contains(lite.Output, "|0\n") {
+			t.Errorf("%s: sqlite3 printed\n%s\npsql printed\n%s", c.name, lite.Output, pg.Output)
+		}
+		if pg.CPU <= 0 {
+			t.Errorf("%s: psql's CPU time was not measured: %+v", c.name, pg)
+		}
 	}
 }

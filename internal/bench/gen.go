@@ -27,6 +27,17 @@ var (
 	access     = []string{"view", "modify", "view", "modify", "none", "administer"}
 )
 
+// The columns of the generated files: an HR system's roster export, the
+// account export in Safeguard's account CSV, the ePHI inventory in the
+// inventory import's columns, and Nessus's CSV export (the baseline's
+// twin of the Nessus file).
+var (
+	RosterColumns    = []string{"Employee Number", "Legal First Name", "Legal Last Name", "Work Email", "Job Title", "Department", "Manager ID", "Worker Type", "Hire Date", "Termination Date", "ePHI Access"}
+	AccountColumns   = []string{"account", "name", "email", "employee_id", "enabled", "kind", "created", "last_login", "password_last_set", "password_never_expires", "mfa", "privileged", "mailbox", "remote_access", "groups"}
+	InventoryColumns = []string{"Name", "Type", "Description", "Creates", "Receives", "Maintains", "Transmits", "Records", "Owner", "Location", "Vendor", "Criticality", "Internet facing", "Identifiers"}
+	NessusCSVColumns = []string{"Plugin ID", "CVE", "CVSS v3.0 Base Score", "Risk", "Host", "Protocol", "Port", "Name", "Synopsis"}
+)
+
 // Identity is the identity scenario's files.
 type Identity struct {
 	Roster, Accounts string
@@ -42,7 +53,7 @@ func GenIdentity(dir string, people, accounts int, now time.Time) (*Identity, er
 	r := rand.New(rand.NewPCG(7, 23))
 	out := &Identity{Roster: filepath.Join(dir, "roster.csv"), Accounts: filepath.Join(dir, "accounts.csv"), People: people, Logins: accounts}
 	day := func(daysAgo int) string { return now.AddDate(0, 0, -daysAgo).Format(time.DateOnly) }
-	err := writeCSV(out.Roster, []string{"Employee Number", "Legal First Name", "Legal Last Name", "Work Email", "Job Title", "Department", "Manager ID", "Worker Type", "Hire Date", "Termination Date", "ePHI Access"}, people, func(i int) []string {
+	err := writeCSV(out.Roster, RosterColumns, people, func(i int) []string {
 		id := strconv.Itoa(100000 + i)
 		first, last := firstNames[i%len(firstNames)], lastNames[(i/len(firstNames))%len(lastNames)]
 		hired := 30 + r.IntN(7000)
@@ -65,7 +76,7 @@ func GenIdentity(dir string, people, accounts int, now time.Time) (*Identity, er
 		}
 		return "no"
 	}
-	err = writeCSV(out.Accounts, []string{"account", "name", "email", "employee_id", "enabled", "kind", "created", "last_login", "password_last_set", "password_never_expires", "mfa", "privileged", "mailbox", "remote_access", "groups"}, accounts, func(i int) []string {
+	err = writeCSV(out.Accounts, AccountColumns, accounts, func(i int) []string {
 		kind, emp, name, email := "user", "", "", ""
 		switch p := r.IntN(1000); {
 		case p < 15:
@@ -137,7 +148,7 @@ func GenFindings(dir string, findings, assets int, cves []string) (*Findings, er
 	out := &Findings{Assets: filepath.Join(dir, "inventory.csv"), Nessus: filepath.Join(dir, "scan.nessus"), NessusCSV: filepath.Join(dir, "scan-nessus.csv"), Findings: findings}
 	hosts, images := max(assets/2, 1), max(assets-assets/2, 1)
 	crit := []string{"low", "moderate", "high", "critical"}
-	err := writeCSV(out.Assets, []string{"Name", "Type", "Description", "Creates", "Receives", "Maintains", "Transmits", "Records", "Owner", "Location", "Vendor", "Criticality", "Internet facing", "Identifiers"}, hosts+images, func(i int) []string {
+	err := writeCSV(out.Assets, InventoryColumns, hosts+images, func(i int) []string {
 		if i < hosts {
 			ephi := r.IntN(3) == 0
 			return []string{fmt.Sprintf("Server %d", i), "system", "", yn(ephi), yn(ephi), yn(ephi), "no", strconv.Itoa(r.IntN(200000)), "IT", "Data centre", "", crit[r.IntN(4)], yn(r.IntN(20) == 0), fmt.Sprintf("srv%06d.hospital.example;10.%d.%d.%d", i, i>>16&255, i>>8&255, i&255)}
@@ -156,9 +167,10 @@ func GenFindings(dir string, findings, assets int, cves []string) (*Findings, er
 	}
 	sev := []string{"LOW", "MEDIUM", "HIGH", "CRITICAL"}
 	// Trivy: one report per slice of images, each image a result of ~40
-	// vulnerabilities, split so that no file reaches a gigabyte.
+	// vulnerabilities, split so that no file reaches about 100 MB (under
+	// sqlite3's gigabyte for readfile and PostgreSQL's 255 MB for jsonb).
 	trivyN := findings / 2
-	perFile := 1_500_000
+	perFile := 500_000
 	for start, part := 0, 0; start < trivyN; start, part = start+perFile, part+1 {
 		n := min(perFile, trivyN-start)
 		path := filepath.Join(dir, fmt.Sprintf("trivy-%02d.json", part))
@@ -225,7 +237,7 @@ func writeNessus(path, csvPath string, r *rand.Rand, n, hosts int, cve func() st
 	cb := bufio.NewWriterSize(c, 1<<20)
 	cw := csv.NewWriter(cb)
 	// The columns of Nessus's CSV export.
-	cw.Write([]string{"Plugin ID", "CVE", "CVSS v3.0 Base Score", "Risk", "Host", "Protocol", "Port", "Name", "Synopsis"})
+	cw.Write(NessusCSVColumns)
 	w.WriteString(`<?xml version="1.0" ?>` + "\n" + `<NessusClientData_v2><Report name="bench">` + "\n")
 	risk := []string{"Low", "Medium", "High", "Critical"}
 	per := 25

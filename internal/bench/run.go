@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,20 +14,26 @@ import (
 	"time"
 )
 
-// A Step is one measured process: Safeguard's own binary, or sqlite3.
+// A Step is one measured process: Safeguard's own binary, sqlite3 or
+// psql.
 type Step struct {
 	Name  string
 	Argv  []string
-	Stdin string // a script fed to the process, for sqlite3
+	Stdin string // a script fed to the process, for sqlite3 and psql
 	Dir   string
+	// Server names the database server's processes whose CPU the step
+	// also costs ("postgres"), when the database runs on this machine.
+	Server string
 }
 
 // Measure is what one step took.
 type Measure struct {
-	Name    string
-	Seconds float64
-	PeakMiB float64 // the process's peak resident memory
-	Output  string
+	Name      string
+	Seconds   float64
+	CPU       float64 // the process's CPU time, user and system
+	ServerCPU float64 // the database server's CPU time meanwhile (Step.Server)
+	PeakMiB   float64 // the process's peak resident memory
+	Output    string
 }
 
 // Run runs a step to its end and measures its wall time and peak resident
@@ -40,12 +47,20 @@ func Run(s Step) (*Measure, error) {
 	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	var server float64
+	if s.Server != "" {
+		server = NamedCPU(s.Server)
+	}
 	start := time.Now()
 	err := cmd.Run()
 	m := &Measure{Name: s.Name, Seconds: time.Since(start).Seconds(), Output: out.String()}
+	if s.Server != "" {
+		m.ServerCPU = NamedCPU(s.Server) - server
+	}
 	if cmd.ProcessState == nil {
 		return m, fmt.Errorf("%s: %v", s.Name, err)
 	}
+	m.CPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		m.PeakMiB = float64(ru.Maxrss) / 1024 // Linux reports KiB
 	}
@@ -79,38 +94,53 @@ func tail(s string, n int) string {
 // Report is one scenario's measures side by side.
 type Report struct {
 	Scenario  string
+	Baseliner string // what runs the baseline: sqlite3, or psql
 	Safeguard []*Measure
 	Baseline  []*Measure
 	Floor     *Measure // reading and decoding the files, nothing stored (findings only)
 }
 
-func total(ms []*Measure) (secs, peak float64) {
+// total sums steps' wall time and CPU time (the process's and the
+// database server's) and takes their peak memory.
+func total(ms []*Measure) (secs, cpu, peak float64) {
 	for _, m := range ms {
 		secs += m.Seconds
+		cpu += m.CPU + m.ServerCPU
 		peak = max(peak, m.PeakMiB)
 	}
-	return secs, peak
+	return secs, cpu, peak
 }
 
-// Write prints the report: each step, the totals and the ratios.
+// Write prints the report: each step with its wall time, its CPU time
+// (and the database server's, on PostgreSQL) and peak memory, the totals
+// and the ratios of wall time and of CPU time.
 func (r *Report) Write(w io.Writer) {
 	fmt.Fprintf(w, "%s\n", r.Scenario)
+	baseliner := cmp.Or(r.Baseliner, "sqlite3")
+	line := func(side string, m *Measure) {
+		server := ""
+		if m.ServerCPU > 0 {
+			server = fmt.Sprintf(" + %.2f s server", m.ServerCPU)
+		}
+		fmt.Fprintf(w, "  %-17s %-44s %9.2f s  CPU %.2f s%s %8.0f MiB\n", side, m.Name, m.Seconds, m.CPU, server, m.PeakMiB)
+	}
 	for _, side := range []struct {
 		name string
 		ms   []*Measure
-	}{{"Safeguard", r.Safeguard}, {"sqlite3 baseline", r.Baseline}} {
+	}{{"Safeguard", r.Safeguard}, {baseliner + " baseline", r.Baseline}} {
 		for _, m := range side.ms {
-			fmt.Fprintf(w, "  %-17s %-44s %9.2f s %8.0f MiB\n", side.name, m.Name, m.Seconds, m.PeakMiB)
+			line(side.name, m)
 		}
 	}
 	if r.Floor != nil {
-		fmt.Fprintf(w, "  %-17s %-44s %9.2f s %8.0f MiB\n", "floor", r.Floor.Name, r.Floor.Seconds, r.Floor.PeakMiB)
+		line("floor", r.Floor)
 	}
-	sg, sgPeak := total(r.Safeguard)
-	base, basePeak := total(r.Baseline)
-	fmt.Fprintf(w, "  Safeguard %.2f s (peak %.0f MiB); sqlite3 %.2f s (peak %.0f MiB): Safeguard is %.2f× the baseline's speed\n", sg, sgPeak, base, basePeak, base/sg)
+	sg, sgCPU, sgPeak := total(r.Safeguard)
+	base, baseCPU, basePeak := total(r.Baseline)
+	fmt.Fprintf(w, "  Safeguard %.2f s, CPU %.2f s (peak %.0f MiB); %s %.2f s, CPU %.2f s (peak %.0f MiB): Safeguard is %.2f× the baseline's speed (%.2f× by CPU)\n",
+		sg, sgCPU, sgPeak, baseliner, base, baseCPU, basePeak, base/sg, baseCPU/sgCPU)
 	if r.Floor != nil {
-		fmt.Fprintf(w, "  Safeguard's import and checks take %.2f× the time to read and decode the files\n", sg/r.Floor.Seconds)
+		fmt.Fprintf(w, "  Safeguard's import and checks take %.2f× the time to read and decode the files (%.2f× by CPU)\n", sg/r.Floor.Seconds, sgCPU/r.Floor.CPU)
 	}
 }
 

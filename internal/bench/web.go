@@ -186,8 +186,10 @@ func (r *WebReport) WriteJSON(w io.Writer) error {
 	return e.Encode(r)
 }
 
-// ProcessCPU is the CPU time (user and system) a process has used, from
-// /proc; 0 where /proc cannot tell.
+// ProcessCPU is the CPU time (user and system) a process and its children
+// that ended (and were waited for) have used, from /proc; 0 where /proc
+// cannot tell. A PostgreSQL server's postmaster so carries the time of the
+// backends of connections that closed.
 func ProcessCPU(pid int) float64 {
 	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 	if err != nil {
@@ -199,12 +201,15 @@ func ProcessCPU(pid int) float64 {
 		return 0
 	}
 	f := strings.Fields(rest)
-	if len(f) < 13 {
+	if len(f) < 15 {
 		return 0
 	}
-	ut, _ := strconv.ParseFloat(f[11], 64)
-	st, _ := strconv.ParseFloat(f[12], 64)
-	return (ut + st) / clockTicks
+	total := 0.0
+	for _, i := range []int{11, 12, 13, 14} { // utime, stime, cutime, cstime
+		v, _ := strconv.ParseFloat(f[i], 64)
+		total += v
+	}
+	return total / clockTicks
 }
 
 // clockTicks is the kernel's USER_HZ, the unit of /proc's CPU times: 100

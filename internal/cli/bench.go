@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -15,26 +16,36 @@ import (
 	"github.com/safeguard-health/safeguard/internal/bench"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/ingest"
+	"github.com/safeguard-health/safeguard/internal/vault"
 )
 
 func (a *app) benchCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure imports and checks at hospital scale against the sqlite3 command-line tool",
+		Short: "Measure imports and checks at hospital scale against the databases' own command-line tools",
 		Long: `Generate realistic synthetic data in the real formats, then measure, side by
-side, Safeguard importing it into a new SQLite database and running the
-checks (each step its own process, timed, with its peak resident memory)
-and the sqlite3 command-line tool loading the same files (.import for CSV,
-json_each(readfile(…)) for JSON) and running the same checks as SQL. The
-findings scenario also measures the floor: reading and decoding the files
-with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
+side, Safeguard importing it into a new SQLite database (or the empty
+PostgreSQL database --db names) and running the checks (each step its own
+process, timed, with its CPU time, its peak resident memory and, on
+PostgreSQL on this machine, the server's CPU time) and the database's own
+command-line tool loading the same files and running the same checks as
+SQL: sqlite3 (.import for CSV, json_each(readfile(…)) for JSON), or psql
+(\copy for CSV, jsonb functions for JSON). The findings scenario also
+measures the floor: reading and decoding the files with nothing stored.
+sqlite3 or psql must be installed (apt-get install sqlite3
+postgresql-client).`,
 	}
-	var dir string
+	var dir, dbURL string
 	var keep bool
-	// workdir checks sqlite3 is there and gives the folder for the run.
+	// workdir checks the baseline's tool is there and gives the folder
+	// for the run.
 	workdir := func() (string, func(), error) {
-		if _, err := exec.LookPath("sqlite3"); err != nil {
-			return "", nil, errs.New(errs.Invalid, "the baseline needs the sqlite3 command-line tool: apt-get install sqlite3")
+		tool := "sqlite3"
+		if dbURL != "" {
+			tool = "psql"
+		}
+		if _, err := exec.LookPath(tool); err != nil {
+			return "", nil, errs.New(errs.Invalid, "the baseline needs the "+tool+" command-line tool: apt-get install "+map[string]string{"sqlite3": "sqlite3", "psql": "postgresql-client"}[tool])
 		}
 		if dir != "" {
 			return dir, func() {}, os.MkdirAll(dir, 0o755)
@@ -53,11 +64,37 @@ with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
 	sg := func(name string, args ...string) bench.Step {
 		return bench.Step{Name: name, Argv: append([]string{self}, args...)}
 	}
-	// newDB creates Safeguard's database for the run, with its organisation.
+	// server is the database server's processes a step costs, on
+	// PostgreSQL.
+	server := func(st bench.Step) bench.Step {
+		if dbURL != "" {
+			st.Server = "postgres"
+		}
+		return st
+	}
+	// newDB creates Safeguard's database for the run (a SQLite file in d,
+	// or the PostgreSQL database --db names), with its organisation.
 	newDB := func(d string) (string, error) {
-		db := filepath.Join(d, "safeguard.db")
+		db := cmp.Or(dbURL, filepath.Join(d, "safeguard.db"))
+		if dbURL != "" && os.Getenv("SAFEGUARD_KEYS") == "" {
+			// PostgreSQL keeps no key file: one for the run.
+			os.Setenv("SAFEGUARD_KEYS", vault.NewKeyLine("bench"))
+		}
 		_, err := bench.Run(sg("create the organisation", "org", "create", "--slug", "bench", "--name", "Bench Hospital", "--type", "provider", "--db", db))
 		return db, err
+	}
+	// baseline runs a baseline script with the database's own tool.
+	baseline := func(d, name, sqlite, psql string) (*bench.Measure, error) {
+		if dbURL == "" {
+			return bench.Run(bench.Step{Name: name, Argv: []string{"sqlite3", filepath.Join(d, "baseline.db")}, Stdin: sqlite, Dir: d})
+		}
+		return bench.Run(bench.Step{Name: name, Argv: []string{"psql", "-X", "-q", "-At", "-F", "|", "-v", "ON_ERROR_STOP=1", dbURL}, Stdin: psql, Dir: d, Server: "postgres"})
+	}
+	baseliner := func() string {
+		if dbURL != "" {
+			return "psql"
+		}
+		return "sqlite3"
 	}
 
 	var accounts, roster int
@@ -83,15 +120,15 @@ with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
 			if err != nil {
 				return err
 			}
-			rep := &bench.Report{Scenario: fmt.Sprintf("identity: %d accounts, %d roster rows", accounts, roster)}
+			rep := &bench.Report{Scenario: fmt.Sprintf("identity: %d accounts, %d roster rows, on %s", accounts, roster, engineName(dbURL)), Baseliner: baseliner()}
 			if rep.Safeguard, err = bench.RunAll(
-				sg("import the roster (workforce import --apply)", "workforce", "import", files.Roster, "--apply", "--db", db),
-				sg("import the accounts (import)", "import", files.Accounts, "--db", db),
-				sg("run the checks (check run)", "check", "run", "--db", db),
+				server(sg("import the roster (workforce import --apply)", "workforce", "import", files.Roster, "--apply", "--db", db)),
+				server(sg("import the accounts (import)", "import", files.Accounts, "--db", db)),
+				server(sg("run the checks (check run)", "check", "run", "--db", db)),
 			); err != nil {
 				return err
 			}
-			m, err := bench.Run(bench.Step{Name: "load, index and check (one script)", Argv: []string{"sqlite3", filepath.Join(d, "baseline.db")}, Stdin: bench.IdentityBaseline, Dir: d})
+			m, err := baseline(d, "load, index and check (one script)", bench.IdentityBaseline, bench.IdentityBaselinePG())
 			if err != nil {
 				return err
 			}
@@ -143,13 +180,14 @@ with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
 			if err != nil {
 				return err
 			}
-			rep := &bench.Report{Scenario: fmt.Sprintf("findings: %d findings (Trivy JSON and Nessus XML), %d assets, a KEV catalog of %d", findings, assets, len(cves))}
+			rep := &bench.Report{Scenario: fmt.Sprintf("findings: %d findings (Trivy JSON and Nessus XML), %d assets, a KEV catalog of %d, on %s", findings, assets, len(cves), engineName(dbURL)),
+				Baseliner: baseliner()}
 			scans := append(append([]string{"import"}, files.Trivy...), files.Nessus, "--db", db)
 			if rep.Safeguard, err = bench.RunAll(
-				sg("import the inventory (risk asset import --apply)", "risk", "asset", "import", files.Assets, "--apply", "--db", db),
-				sg("import the KEV catalog (import)", "import", kev, "--db", db),
-				sg("import the scans (import)", scans...),
-				sg("run the checks (check run)", "check", "run", "--db", db),
+				server(sg("import the inventory (risk asset import --apply)", "risk", "asset", "import", files.Assets, "--apply", "--db", db)),
+				server(sg("import the KEV catalog (import)", "import", kev, "--db", db)),
+				server(sg("import the scans (import)", scans...)),
+				server(sg("run the checks (check run)", "check", "run", "--db", db)),
 			); err != nil {
 				return err
 			}
@@ -157,7 +195,7 @@ with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
 			for _, f := range files.Trivy {
 				rel = append(rel, filepath.Base(f))
 			}
-			m, err := bench.Run(bench.Step{Name: "load, match and check (one script)", Argv: []string{"sqlite3", filepath.Join(d, "baseline.db")}, Stdin: bench.FindingsBaseline("kev.json", rel), Dir: d})
+			m, err := baseline(d, "load, match and check (one script)", bench.FindingsBaseline("kev.json", rel), bench.FindingsBaselinePG("kev.json", rel))
 			if err != nil {
 				return err
 			}
@@ -207,9 +245,19 @@ with nothing stored. sqlite3 must be installed (apt-get install sqlite3).`,
 	for _, c := range []*cobra.Command{identity, findingsCmd} {
 		c.Flags().StringVar(&dir, "dir", "", "where to write the data and databases (default: a temporary folder, removed after)")
 		c.Flags().BoolVar(&keep, "keep", false, "keep the temporary folder")
+		c.Flags().StringVar(&dbURL, "db", "", "an empty PostgreSQL database to run on, the psql baseline beside it in a schema of its own (default: SQLite files in the folder, the sqlite3 baseline)")
 	}
 	cmd.AddCommand(identity, findingsCmd, webCmd, decode)
 	return cmd
+}
+
+// engineName names the engine a bench runs on: PostgreSQL for a URL,
+// else SQLite.
+func engineName(dbURL string) string {
+	if dbURL != "" {
+		return "PostgreSQL"
+	}
+	return "SQLite"
 }
 
 // fileFacts hashes a file and reads its head for format detection.
