@@ -22,9 +22,10 @@ func TestCheckRunFromTheCommandLine(t *testing.T) {
 		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
 	}
 	// Each file that landed queued a run of the checks for the server, in
-	// its own transaction: three for the organisation's, one for every
-	// organisation for the KEV catalog.
-	if strings.Count(out, "the checks of riverside are queued") != 3 || !strings.Contains(out, "every organisation's checks are queued") {
+	// its own transaction: three for the organisation's; the KEV catalog
+	// the walk of every organisation's order to fix, which runs their
+	// checks when it is done.
+	if strings.Count(out, "the checks of riverside are queued") != 3 || !strings.Contains(out, "every organisation's order to fix follows it; their checks are queued") {
 		t.Errorf("import did not say the checks are queued:\n%s", out)
 	}
 	raw, err := sql.Open("sqlite", db)
@@ -33,8 +34,11 @@ func TestCheckRunFromTheCommandLine(t *testing.T) {
 	}
 	defer raw.Close()
 	var queued int
-	if err := raw.QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'check_run' AND state = 'available'`).Scan(&queued); err != nil || queued != 4 {
-		t.Errorf("%d check runs queued, want 4 (%v)", queued, err)
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'check_run' AND state = 'available'`).Scan(&queued); err != nil || queued != 3 {
+		t.Errorf("%d check runs queued, want 3 (%v)", queued, err)
+	}
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM river_job WHERE kind = 'rank_refresh' AND state = 'available'`).Scan(&queued); err != nil || queued != 1 {
+		t.Errorf("%d walks of the order queued, want 1 (%v)", queued, err)
 	}
 	code, _, errOut = run(t, "import", filepath.Join(data, "accounts-bad.csv"), "--db", db)
 	if code == 0 || !strings.Contains(errOut, `line 4, column "enabled": "maybe" is not true or false`) {

@@ -72,17 +72,11 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 				if sc != nil {
 					return queue.QueueChecksTx(ctx, tx, sc.Org().ID)
 				}
-				// A new KEV catalog changes every organisation's verdicts.
-				orgs, err := s.Organizations(ctx)
-				if err != nil {
-					return err
-				}
-				for _, o := range orgs {
-					if err := queue.QueueChecksTx(ctx, tx, o.ID); err != nil {
-						return err
-					}
-				}
-				return nil
+				// A new KEV catalog or new EPSS scores move every
+				// organisation's order to fix, and the catalog their
+				// verdicts: the walk that follows them runs the checks
+				// again when it is done.
+				return queue.QueueRankRefreshTx(ctx, tx)
 			}}}
 		bar := a.progressBar(path)
 		if bar != nil {
@@ -103,7 +97,13 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 		case queued && sc != nil:
 			out.Summary = append(out.Summary, "the checks of "+sc.Org().Slug+" are queued for the server (safeguard check run runs them now)")
 		case queued:
-			out.Summary = append(out.Summary, "every organisation's checks are queued for the server (safeguard check run runs them now)")
+			// The order to fix is brought up to date here too, in short
+			// transactions, so that what this process (or a check run
+			// after it) reads follows the new catalog or scores at once.
+			if _, err := queue.RefreshRanks(ctx); err != nil {
+				return err
+			}
+			out.Summary = append(out.Summary, "every organisation's order to fix follows it; their checks are queued for the server (safeguard check run runs them now)")
 		}
 		for i, line := range out.Summary {
 			if i > 0 {

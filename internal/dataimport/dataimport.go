@@ -74,7 +74,7 @@ func (req *Request) open(name string) (io.ReadCloser, error) {
 // store.
 type Shared interface {
 	ImportKEV(ctx context.Context, c *ingest.KEVCatalog, after ...store.TxFunc) (*store.DataImport, bool, error)
-	ImportEPSS(ctx context.Context, f *ingest.EPSSFile) (*store.DataImport, bool, error)
+	ImportEPSS(ctx context.Context, f *ingest.EPSSFile, after ...store.TxFunc) (*store.DataImport, bool, error)
 }
 
 // Outcome is what an import did.
@@ -196,7 +196,7 @@ func run(ctx context.Context, req Request, name string, format *ingest.Format, r
 		if err != nil {
 			return err
 		}
-		rec, fresh, err := req.Shared.ImportEPSS(ctx, e)
+		rec, fresh, err := req.Shared.ImportEPSS(ctx, e, req.After...)
 		if err != nil {
 			return err
 		}

@@ -111,6 +111,7 @@ func New(cfg Config) (*Engine, error) {
 		river.AddWorker(workers, &importWorker{e: e})
 		river.AddWorker(workers, &checkWorker{e: e})
 		river.AddWorker(workers, &periodicWorker{e: e})
+		river.AddWorker(workers, &rankWorker{e: e})
 		rc.Workers = workers
 		imports := 2
 		if cfg.Store.Engine() == store.SQLite {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -298,4 +299,59 @@ func riverside(t *testing.T, s *store.Store) *store.Scoped {
 		t.Fatal(err)
 	}
 	return s.Scope(o)
+}
+
+// A KEV catalog's import holds the writer for the catalog only: the open
+// findings' place in the order to fix follows it in a job of its own, in
+// short transactions, which then runs every organisation's checks again;
+// until the job has run, the KEV check's read is the order as it stood.
+func TestKEVImportRefreshesTheOrderInTheBackground(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		sc := riverside(t, s)
+		queue := engine(t, s, false)
+		file := func(name string, shared bool) {
+			t.Helper()
+			data := testdata(t, name)
+			req := dataimport.Request{Name: name, Open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil },
+				Scope: func() (*store.Scoped, error) { return sc, nil }}
+			if shared {
+				req.Scope, req.Shared = nil, s
+				req.After = []store.TxFunc{func(ctx context.Context, tx *sql.Tx) error { return queue.QueueRankRefreshTx(ctx, tx) }}
+			}
+			if _, err := dataimport.File(ctx, req); err != nil {
+				t.Fatal(err)
+			}
+		}
+		kevListed := func() []string {
+			t.Helper()
+			var cves []string
+			if err := sc.EachKEVOpenFinding(ctx, func(f *store.OpenFinding) error { cves = append(cves, f.CVE); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			return cves
+		}
+		file("trivy-small.json", false)
+		file("kev-small.json", true)
+		if got := kevListed(); len(got) != 0 {
+			t.Errorf("the order moved in the catalog's transaction: %v", got)
+		}
+		wait(t, engine(t, s, true))
+		if got := kevListed(); strings.Join(got, " ") != "CVE-2023-4966" {
+			t.Errorf("the KEV-listed open findings after the walk: %v", got)
+		}
+		entries, err := s.AuditLog(ctx, store.AuditFilter{OrgID: sc.Org().ID, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs := 0
+		for _, e := range entries {
+			if e.Action == "check.run" {
+				runs++
+			}
+		}
+		if runs != 1 {
+			t.Errorf("the checks ran %d times after the walk, want once", runs)
+		}
+	})
 }

@@ -415,35 +415,107 @@ func (k *rankKeys) close() {
 // import of its place (findings_import_place), where its open findings
 // are.
 const (
-	kevListedKeys = `UPDATE findings SET rank_kev = 0 WHERE org_id IN (SELECT id FROM organizations) AND is_open = 1 AND rank_kev = 1
-		AND EXISTS (SELECT 1 FROM kev_entries k WHERE k.cve = findings.cve)`
-	kevDelistedKeys = `UPDATE findings SET rank_kev = 1 WHERE org_id IN (SELECT id FROM organizations) AND is_open = 1 AND rank_kev = 0
-		AND NOT EXISTS (SELECT 1 FROM kev_entries k WHERE k.cve = findings.cve)`
-	epssKeys = `UPDATE findings SET rank_epss = COALESCE(-(SELECT e.epss FROM epss_scores e WHERE e.cve = findings.cve), 1)
-		WHERE org_id IN (SELECT id FROM organizations) AND is_open = 1 AND cve <> ''
-		AND rank_epss <> COALESCE(-(SELECT e.epss FROM epss_scores e WHERE e.cve = findings.cve), 1)`
-	assetKeysOf = `UPDATE findings SET
+	// refreshStretch reads a stretch of an organisation's open findings in
+	// the order to fix, from the top or after a row's keys
+	// (refreshAfter); kevKeyOf and epssKeyOf are, over a finding row,
+	// its keys as the KEV catalog and the EPSS scores now say.
+	refreshStretch = `SELECT f.rank_kev, f.rank_epss, f.rank_cvss, f.rank_crit, f.rank_records, f.id FROM findings f WHERE f.org_id = ? AND f.is_open = 1`
+	refreshAfter   = ` AND (` + orderKeys + `) > (?, ?, ?, ?, ?, ?)`
+	kevKeyOf       = `CASE WHEN EXISTS (SELECT 1 FROM kev_entries k WHERE k.cve = findings.cve) THEN 0 ELSE 1 END`
+	epssKeyOf      = `COALESCE(-(SELECT e.epss FROM epss_scores e WHERE e.cve = findings.cve), 1)`
+	assetKeysOf    = `UPDATE findings SET
 		rank_crit = -COALESCE((SELECT ` + critRank + ` FROM assets a WHERE a.id = findings.asset_id), 0),
 		rank_records = -COALESCE((SELECT a.records FROM assets a WHERE a.id = findings.asset_id), 0)
 		WHERE is_open = 1 AND (import_id, place) IN (SELECT p.import_id, p.place FROM finding_places p WHERE p.org_id = ? AND p.place = ?)`
 )
 
-// keepKEVKeys brings the open findings' KEV key up to date with the
-// catalog just written.
-func (s *Store) keepKEVKeys(ctx context.Context, tx *sql.Tx) error {
-	for _, q := range []string{kevListedKeys, kevDelistedKeys} {
-		if _, err := tx.ExecContext(ctx, q); err != nil {
-			return translate(err, "findings")
-		}
-	}
-	return nil
+// A RankCursor is where a refresh of an organisation's order keys stands:
+// after the open finding with these keys in the order to fix. The zero
+// RankCursor is the top of the order.
+type RankCursor struct {
+	KEV     int64
+	EPSS    float64
+	CVSS    float64
+	Crit    int64
+	Records int64
+	ID      string
 }
 
-// keepEPSSKeys brings the open findings' EPSS key up to date with the
-// scores just written, writing only those that changed.
-func (s *Store) keepEPSSKeys(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, epssKeys)
-	return translate(err, "findings")
+// RefreshRanks brings the KEV and EPSS keys of at most limit of an
+// organisation's open findings, the stretch of the order to fix after at,
+// up to date with the KEV catalog and the EPSS scores the installation
+// holds, in a transaction of its own, writing only the keys that changed.
+// It gives where the next stretch starts (done when none is left) and how
+// many findings' KEV key changed. A KEV or EPSS import leaves the keys to
+// a walk of these stretches, so that it holds the writer for the catalog
+// only, not for every open finding (importing 100 EPSS scores held it
+// 110 s over 5,000,000 open findings). A finding whose keys move it
+// further down the order is met again later, its keys then current; one
+// moved up has been passed: the walk ends.
+func (s *Store) RefreshRanks(ctx context.Context, orgID string, at RankCursor, limit int) (next RankCursor, done bool, kevMoved int, err error) {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		q, args := refreshStretch, []any{orgID}
+		if at != (RankCursor{}) {
+			q += refreshAfter
+			args = append(args, at.KEV, at.EPSS, at.CVSS, at.Crit, at.Records, at.ID)
+		}
+		rows, err := tx.QueryContext(ctx, s.rebind(q+` ORDER BY `+orderKeys+` LIMIT ?`), append(args, limit)...)
+		if err != nil {
+			return translate(err, "findings")
+		}
+		var ids []string
+		for rows.Next() {
+			if err := rows.Scan(&next.KEV, &next.EPSS, &next.CVSS, &next.Crit, &next.Records, &next.ID); err != nil {
+				rows.Close()
+				return translate(err, "findings")
+			}
+			ids = append(ids, next.ID)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return translate(err, "findings")
+		}
+		done = len(ids) < limit
+		return byChunks(ids, func(marks string, idArgs []any) error {
+			res, err := tx.ExecContext(ctx, s.rebind(`UPDATE findings SET rank_kev = `+kevKeyOf+` WHERE id IN (`+marks+`) AND rank_kev <> `+kevKeyOf), idArgs...)
+			if err != nil {
+				return translate(err, "findings")
+			}
+			n, _ := res.RowsAffected()
+			kevMoved += int(n)
+			_, err = tx.ExecContext(ctx, s.rebind(`UPDATE findings SET rank_epss = `+epssKeyOf+` WHERE id IN (`+marks+`) AND rank_epss <> `+epssKeyOf), idArgs...)
+			return translate(err, "findings")
+		})
+	})
+	return next, done, kevMoved, err
+}
+
+// RefreshAllRanks walks every organisation's open findings, limit at a
+// time (RefreshRanks), and gives the organisations whose KEV keys moved.
+func (s *Store) RefreshAllRanks(ctx context.Context, limit int) (kevMoved []string, err error) {
+	orgs, err := s.Organizations(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range orgs {
+		var at RankCursor
+		moved := 0
+		for {
+			next, done, n, err := s.RefreshRanks(ctx, o.ID, at, limit)
+			if err != nil {
+				return nil, err
+			}
+			moved += n
+			if done {
+				break
+			}
+			at = next
+		}
+		if moved > 0 {
+			kevMoved = append(kevMoved, o.ID)
+		}
+	}
+	return kevMoved, nil
 }
 
 // keepAssetKeys brings the keys of the findings open on assets up to date

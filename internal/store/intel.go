@@ -84,7 +84,8 @@ func (s *Store) recordImport(ctx context.Context, tx *sql.Tx, orgID string, d *D
 // ImportKEV replaces the installation's KEV catalog with c in one
 // transaction, recording the import. A file imported before is recognised:
 // nothing changes and the earlier record is returned with fresh false.
-// after runs in the transaction once a new catalog has landed.
+// after runs in the transaction once a new catalog has landed. The open
+// findings' KEV keys are brought up to date afterwards (RefreshRanks).
 func (s *Store) ImportKEV(ctx context.Context, c *ingest.KEVCatalog, after ...TxFunc) (*DataImport, bool, error) {
 	var rec *DataImport
 	fresh := false
@@ -110,9 +111,6 @@ func (s *Store) ImportKEV(ctx context.Context, c *ingest.KEVCatalog, after ...Tx
 			if _, err := stmt.ExecContext(ctx, e.CVE, e.Vendor, e.Product, e.Name, e.DateAdded, e.DueDate, e.Ransomware, e.Description, e.RequiredAction, e.Notes, string(cwes)); err != nil {
 				return change{}, translate(err, "kev entry "+e.CVE)
 			}
-		}
-		if err := s.keepKEVKeys(ctx, tx); err != nil {
-			return change{}, err
 		}
 		rec = &DataImport{Kind: "kev", Filename: c.File, SHA256: c.SHA256, Size: c.Size, Records: len(c.Entries), Version: c.Version}
 		if err := s.recordImport(ctx, tx, "", rec); err != nil {
@@ -165,7 +163,9 @@ func (s *Store) LatestImport(ctx context.Context, orgID, kind string) (*DataImpo
 
 // ImportEPSS replaces the installation's EPSS scores with f in one
 // transaction, recording the import; a file imported before is recognised.
-func (s *Store) ImportEPSS(ctx context.Context, f *ingest.EPSSFile) (*DataImport, bool, error) {
+// after runs in the transaction once new scores have landed. The open
+// findings' EPSS keys are brought up to date afterwards (RefreshRanks).
+func (s *Store) ImportEPSS(ctx context.Context, f *ingest.EPSSFile, after ...TxFunc) (*DataImport, bool, error) {
 	var rec *DataImport
 	fresh := false
 	err := s.audited(ctx, func(tx *sql.Tx) (change, error) {
@@ -190,11 +190,11 @@ func (s *Store) ImportEPSS(ctx context.Context, f *ingest.EPSSFile) (*DataImport
 				return change{}, translate(err, "epss score "+sc.CVE)
 			}
 		}
-		if err := s.keepEPSSKeys(ctx, tx); err != nil {
-			return change{}, err
-		}
 		rec = &DataImport{Kind: "epss", Filename: f.File, SHA256: f.SHA256, Size: f.Size, Records: len(f.Scores), Version: f.ScoreDate}
 		if err := s.recordImport(ctx, tx, "", rec); err != nil {
+			return change{}, err
+		}
+		if err := runAfter(ctx, tx, after); err != nil {
 			return change{}, err
 		}
 		fresh = true

@@ -135,12 +135,14 @@ func TestRemediationOrderFollowsItsSources(t *testing.T) {
 		if _, _, err := s.ImportEPSS(ctx, epss); err != nil {
 			t.Fatal(err)
 		}
+		refreshRanks(t, s)
 		order("EPSS scores imported", "CVE-2025-10001@EHR database CVE-2025-10001@Front desk PC CVE-2025-10001@printer-2")
 
 		kev := &ingest.KEVCatalog{SHA256: "kev-1", Version: "1", Entries: []ingest.KEVEntry{{CVE: "CVE-2025-10002", DateAdded: "2026-01-05", DueDate: "2026-01-26"}}}
 		if _, _, err := s.ImportKEV(ctx, kev); err != nil {
 			t.Fatal(err)
 		}
+		refreshRanks(t, s)
 		order("a CVE added to the KEV catalog", "CVE-2025-10002@EHR database CVE-2025-10002@Front desk PC CVE-2025-10002@printer-2")
 
 		// The desk PC made critical, the database moderate.
@@ -164,6 +166,7 @@ func TestRemediationOrderFollowsItsSources(t *testing.T) {
 		if _, _, err := s.ImportKEV(ctx, kev); err != nil {
 			t.Fatal(err)
 		}
+		refreshRanks(t, s)
 		order("the catalog replaced", "CVE-2025-10000@EHR database CVE-2025-10000@Front desk PC CVE-2025-10000@printer-2")
 
 		if err := sc.DeleteAsset(ctx, db.ID); err != nil {
@@ -179,4 +182,14 @@ func TestRemediationOrderFollowsItsSources(t *testing.T) {
 			t.Errorf("not a cursor: %v", err)
 		}
 	})
+}
+
+// refreshRanks walks every organisation's open findings to bring their
+// KEV and EPSS keys up to date, two findings a stretch (so that the walk
+// goes on from its cursors, past findings whose keys move them).
+func refreshRanks(t *testing.T, s *store.Store) {
+	t.Helper()
+	if _, err := s.RefreshAllRanks(context.Background(), 2); err != nil {
+		t.Fatal(err)
+	}
 }
