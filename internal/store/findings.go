@@ -417,13 +417,15 @@ func (k *rankKeys) close() {
 const (
 	// refreshStretch reads a stretch of an organisation's open findings in
 	// the order to fix, from the top or after a row's keys
-	// (refreshAfter); kevKeyOf and epssKeyOf are, over a finding row,
-	// its keys as the KEV catalog and the EPSS scores now say.
-	refreshStretch = `SELECT f.rank_kev, f.rank_epss, f.rank_cvss, f.rank_crit, f.rank_records, f.id FROM findings f WHERE f.org_id = ? AND f.is_open = 1`
-	refreshAfter   = ` AND (` + orderKeys + `) > (?, ?, ?, ?, ?, ?)`
-	kevKeyOf       = `CASE WHEN EXISTS (SELECT 1 FROM kev_entries k WHERE k.cve = findings.cve) THEN 0 ELSE 1 END`
-	epssKeyOf      = `COALESCE(-(SELECT e.epss FROM epss_scores e WHERE e.cve = findings.cve), 1)`
-	assetKeysOf    = `UPDATE findings SET
+	// (refreshAfter), each with its KEV and EPSS keys as the KEV catalog
+	// and the EPSS scores now say.
+	refreshStretch = `SELECT f.rank_kev, f.rank_epss, f.rank_cvss, f.rank_crit, f.rank_records, f.id,
+		CASE WHEN EXISTS (SELECT 1 FROM kev_entries k WHERE k.cve = f.cve) THEN 0 ELSE 1 END,
+		COALESCE(-(SELECT e.epss FROM epss_scores e WHERE e.cve = f.cve), 1)
+		FROM findings f WHERE f.org_id = ? AND f.is_open = 1`
+	refreshAfter = ` AND (` + orderKeys + `) > (?, ?, ?, ?, ?, ?)`
+	refreshKeys  = `UPDATE findings SET rank_kev = ?, rank_epss = ? WHERE id = ?`
+	assetKeysOf  = `UPDATE findings SET
 		rank_crit = -COALESCE((SELECT ` + critRank + ` FROM assets a WHERE a.id = findings.asset_id), 0),
 		rank_records = -COALESCE((SELECT a.records FROM assets a WHERE a.id = findings.asset_id), 0)
 		WHERE is_open = 1 AND (import_id, place) IN (SELECT p.import_id, p.place FROM finding_places p WHERE p.org_id = ? AND p.place = ?)`
@@ -463,29 +465,41 @@ func (s *Store) RefreshRanks(ctx context.Context, orgID string, at RankCursor, l
 		if err != nil {
 			return translate(err, "findings")
 		}
-		var ids []string
+		type keys struct {
+			id   string
+			kev  int64
+			epss float64
+		}
+		var stretch []keys
+		n := 0
 		for rows.Next() {
-			if err := rows.Scan(&next.KEV, &next.EPSS, &next.CVSS, &next.Crit, &next.Records, &next.ID); err != nil {
+			var k keys
+			if err := rows.Scan(&next.KEV, &next.EPSS, &next.CVSS, &next.Crit, &next.Records, &next.ID, &k.kev, &k.epss); err != nil {
 				rows.Close()
 				return translate(err, "findings")
 			}
-			ids = append(ids, next.ID)
+			n++
+			if k.kev != next.KEV || k.epss != next.EPSS {
+				if k.kev != next.KEV {
+					kevMoved++
+				}
+				k.id = next.ID
+				stretch = append(stretch, k)
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return translate(err, "findings")
 		}
-		done = len(ids) < limit
-		return byChunks(ids, func(marks string, idArgs []any) error {
-			res, err := tx.ExecContext(ctx, s.rebind(`UPDATE findings SET rank_kev = `+kevKeyOf+` WHERE id IN (`+marks+`) AND rank_kev <> `+kevKeyOf), idArgs...)
-			if err != nil {
+		done = n < limit
+		// Only the keys that changed are written.
+		write := s.rebind(refreshKeys)
+		for _, k := range stretch {
+			if _, err := tx.ExecContext(ctx, write, k.kev, k.epss, k.id); err != nil {
 				return translate(err, "findings")
 			}
-			n, _ := res.RowsAffected()
-			kevMoved += int(n)
-			_, err = tx.ExecContext(ctx, s.rebind(`UPDATE findings SET rank_epss = `+epssKeyOf+` WHERE id IN (`+marks+`) AND rank_epss <> `+epssKeyOf), idArgs...)
-			return translate(err, "findings")
-		})
+		}
+		return nil
 	})
 	return next, done, kevMoved, err
 }
