@@ -57,6 +57,11 @@ type PageStats struct {
 	Errors   int     `json:"errors"`
 	// FirstError says what went wrong, once, when something did.
 	FirstError string `json:"first_error,omitempty"`
+	// The CPU time one request of this target costs, measured by
+	// requesting it alone (bench web --per-page): the server's process
+	// and, on PostgreSQL on this machine, the database's.
+	ServerCPUms   float64 `json:"server_cpu_ms_per_request,omitempty"`
+	DatabaseCPUms float64 `json:"database_cpu_ms_per_request,omitempty"`
 }
 
 // WebReport is one run of the web benchmark.
@@ -177,6 +182,38 @@ func (r *WebReport) Write(w io.Writer) {
 			fmt.Fprintf(w, "%s: %s\n", p.Name, p.FirstError)
 		}
 	}
+	if !slices.ContainsFunc(r.Pages, func(p PageStats) bool { return p.ServerCPUms > 0 }) {
+		return
+	}
+	// The model of several servers: a page's requests per second are
+	// bounded by the app servers' cores over its app CPU per request and
+	// by the database's cores over its database CPU per request.
+	fmt.Fprintln(w, "\nCPU per request, each page requested alone, and the requests per second the model gives")
+	fmt.Fprintln(w, "(N app servers of 2 cores on separate hosts, one database of 2 cores: min(N × 2000 / app ms, 2000 / database ms)):")
+	tw = tabwriter.NewWriter(w, 2, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "page	app ms	database ms	N=1	N=2	N=4	N=8	")
+	for _, p := range r.Pages {
+		fmt.Fprintf(tw, "%s\t%.2f\t%.2f\t", p.Name, p.ServerCPUms, p.DatabaseCPUms)
+		for _, n := range []int{1, 2, 4, 8} {
+			fmt.Fprintf(tw, "%.0f\t", Throughput(n, 2, 2, p.ServerCPUms, p.DatabaseCPUms))
+		}
+		fmt.Fprintln(tw)
+	}
+	tw.Flush()
+}
+
+// Throughput is the requests per second of one page that n app servers
+// of appCores cores each, on separate hosts, and one database of dbCores
+// cores reach when the page costs appMS of app CPU and dbMS of database
+// CPU per request: whichever of the two is used up first bounds it.
+// (Network, locks and cache misses are outside the model: it is an upper
+// bound from CPU alone.)
+func Throughput(n, appCores, dbCores int, appMS, dbMS float64) float64 {
+	x := float64(n*appCores) * 1000 / appMS
+	if dbMS > 0 {
+		x = min(x, float64(dbCores)*1000/dbMS)
+	}
+	return x
 }
 
 // WriteJSON prints the report as JSON.

@@ -47,3 +47,23 @@ func TestDrive(t *testing.T) {
 		t.Error("percentiles of none and one")
 	}
 }
+
+// The model of several servers: app servers add requests per second until
+// the database's cores are used up; a page with no database CPU (SQLite,
+// inside the app) scales with the app servers alone.
+func TestThroughput(t *testing.T) {
+	for _, c := range []struct {
+		n       int
+		app, db float64
+		want    float64
+	}{
+		{1, 4, 1, 500},  // two app cores at 4 ms: 500/s; the database could do 2,000
+		{4, 4, 1, 2000}, // eight app cores could do 2,000/s, as the database
+		{8, 4, 1, 2000}, // more app servers wait on the database
+		{2, 10, 0, 400},
+	} {
+		if got := Throughput(c.n, 2, 2, c.app, c.db); got != c.want {
+			t.Errorf("%d servers, %.0f ms app, %.0f ms database: %.0f/s, want %.0f", c.n, c.app, c.db, got, c.want)
+		}
+	}
+}

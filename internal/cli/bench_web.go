@@ -27,7 +27,7 @@ import (
 // API at once against a `safeguard serve` of its own.
 func (a *app) benchWebCommand(sg func(string, ...string) bench.Step, workdir func() (string, func(), error), dir *string, keep *bool) *cobra.Command {
 	var findings, assets, risks, clients int
-	var seconds float64
+	var seconds, perPage float64
 	var profile string
 	var dbURL string
 	var asJSON, reuse bool
@@ -124,6 +124,22 @@ wall time alone says little.`,
 			if dbURL != "" {
 				rep.DatabaseCPU = bench.NamedCPU("postgres") - db0
 			}
+			if perPage > 0 {
+				// Each target alone, one client: what a request of it costs.
+				for i, t := range bench.WebTargets("bench") {
+					cpu, db := bench.ProcessCPU(srv.Process.Pid), 0.0
+					if dbURL != "" {
+						db = bench.NamedCPU("postgres")
+					}
+					alone := bench.Drive(ctx, base, []bench.Target{t}, 1, time.Duration(perPage*float64(time.Second)), cred)
+					if n := float64(alone[0].Requests); n > 0 {
+						rep.Pages[i].ServerCPUms = (bench.ProcessCPU(srv.Process.Pid) - cpu) * 1000 / n
+						if dbURL != "" {
+							rep.Pages[i].DatabaseCPUms = (bench.NamedCPU("postgres") - db) * 1000 / n
+						}
+					}
+				}
+			}
 			if asJSON {
 				return rep.WriteJSON(a.stdout)
 			}
@@ -138,6 +154,7 @@ wall time alone says little.`,
 	cmd.Flags().Float64Var(&seconds, "seconds", 60, "how long the clients request")
 	cmd.Flags().StringVar(&dbURL, "db", "", "an empty PostgreSQL database to run on (default: SQLite in the folder)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.Flags().Float64Var(&perPage, "per-page", 0, "then request each page alone for this many seconds and report the CPU one request costs the server and the database, and the requests per second several servers would reach")
 	cmd.Flags().StringVar(&profile, "profile", "", "write the server's CPU profile of the run to this file (serve --cpu-profile)")
 	cmd.Flags().BoolVar(&reuse, "reuse", false, "drive the data an earlier run loaded (--dir, or --db) instead of loading it again")
 	cmd.Flags().StringVar(dir, "dir", "", "where to write the data and the database (default: a temporary folder, removed after)")

@@ -20,7 +20,7 @@ func TestBenchWeb(t *testing.T) {
 		t.Run(engine, func(t *testing.T) {
 			args := []string{"bench", "web", "--findings", "3000", "--assets", "40", "--risks", "60", "--clients", "4", "--seconds", "2", "--json"}
 			if engine == "postgres" {
-				args = append(args, "--db", storetest.PostgresDSN(t))
+				args = append(args, "--db", storetest.PostgresDSN(t), "--per-page", "0.7")
 			}
 			out, err := exec.Command(bin, args...).Output()
 			if err != nil {
@@ -46,6 +46,15 @@ func TestBenchWeb(t *testing.T) {
 			}
 			if engine == "postgres" && rep.DatabaseCPU <= 0 {
 				t.Errorf("no database CPU measured: %+v", rep)
+			}
+			// Each page requested alone: what one request costs each side.
+			for _, p := range rep.Pages {
+				if engine == "postgres" && (p.ServerCPUms <= 0 || p.DatabaseCPUms <= 0) {
+					t.Errorf("%s: the CPU of one request not measured: %+v", p.Name, p)
+				}
+				if engine == "sqlite" && p.ServerCPUms != 0 {
+					t.Errorf("%s: measured alone without --per-page: %+v", p.Name, p)
+				}
 			}
 		})
 	}
