@@ -16,7 +16,6 @@ import (
 	"github.com/safeguard-health/safeguard/internal/bench"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/ingest"
-	"github.com/safeguard-health/safeguard/internal/vault"
 )
 
 func (a *app) benchCommand() *cobra.Command {
@@ -76,9 +75,8 @@ postgresql-client).`,
 	// or the PostgreSQL database --db names), with its organisation.
 	newDB := func(d string) (string, error) {
 		db := cmp.Or(dbURL, filepath.Join(d, "safeguard.db"))
-		if dbURL != "" && os.Getenv("SAFEGUARD_KEYS") == "" {
-			// PostgreSQL keeps no key file: one for the run.
-			os.Setenv("SAFEGUARD_KEYS", vault.NewKeyLine("bench"))
+		if dbURL != "" {
+			benchKeys()
 		}
 		_, err := bench.Run(sg("create the organisation", "org", "create", "--slug", "bench", "--name", "Bench Hospital", "--type", "provider", "--db", db))
 		return db, err

@@ -61,9 +61,8 @@ wall time alone says little.`,
 			db := dbURL
 			if db == "" {
 				db = filepath.Join(d, "safeguard.db")
-			} else if os.Getenv("SAFEGUARD_KEYS") == "" {
-				// PostgreSQL keeps no key file: one for the run.
-				os.Setenv("SAFEGUARD_KEYS", vault.NewKeyLine("bench"))
+			} else {
+				benchKeys()
 			}
 			if reuse {
 				if _, err := os.Stat(db); dbURL == "" && err != nil {
@@ -234,6 +233,14 @@ func drainJobs(ctx context.Context, s *store.Store) (time.Duration, error) {
 // benchCredentials signs the benchmark's clients in: an owner of the
 // organisation with a session for the pages, and a read token for the API,
 // made in the database as a sign-in and an owner's token page would.
+// benchKeys gives a benchmark on PostgreSQL, which keeps no key file, a
+// key of its own for the run, unless SAFEGUARD_KEYS holds them.
+func benchKeys() {
+	if os.Getenv("SAFEGUARD_KEYS") == "" {
+		os.Setenv("SAFEGUARD_KEYS", vault.NewKeyLine("bench"))
+	}
+}
+
 // reusedScenario names the data an earlier run loaded: the open findings,
 // the inventory and the register of its organisation.
 func reusedScenario(ctx context.Context, s *store.Store, engine string) (string, error) {

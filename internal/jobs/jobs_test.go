@@ -275,16 +275,7 @@ func TestChecksAfterSeveralImportsRunOnce(t *testing.T) {
 				t.Errorf("%s: checks %q %q %v", id, j.ChecksState, j.ChecksSummary, err)
 			}
 		}
-		entries, err := s.AuditLog(ctx, store.AuditFilter{OrgID: sc.Org().ID, Limit: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
-		runs := 0
-		for _, e := range entries {
-			if e.Action == "check.run" {
-				runs++
-			}
-		}
+		runs := checkRuns(t, s, sc)
 		if runs != 1 {
 			t.Errorf("the checks ran %d times for two imports queued together, want once", runs)
 		}
@@ -340,18 +331,25 @@ func TestKEVImportRefreshesTheOrderInTheBackground(t *testing.T) {
 		if got := kevListed(); strings.Join(got, " ") != "CVE-2023-4966" {
 			t.Errorf("the KEV-listed open findings after the walk: %v", got)
 		}
-		entries, err := s.AuditLog(ctx, store.AuditFilter{OrgID: sc.Org().ID, Limit: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
-		runs := 0
-		for _, e := range entries {
-			if e.Action == "check.run" {
-				runs++
-			}
-		}
+		runs := checkRuns(t, s, sc)
 		if runs != 1 {
 			t.Errorf("the checks ran %d times after the walk, want once", runs)
 		}
 	})
+}
+
+// checkRuns counts the runs of an organisation's checks in the audit trail.
+func checkRuns(t *testing.T, s *store.Store, sc *store.Scoped) int {
+	t.Helper()
+	entries, err := s.AuditLog(context.Background(), store.AuditFilter{OrgID: sc.Org().ID, Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := 0
+	for _, e := range entries {
+		if e.Action == "check.run" {
+			runs++
+		}
+	}
+	return runs
 }

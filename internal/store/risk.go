@@ -423,27 +423,18 @@ func (sc *Scoped) ApplyAssetPlan(ctx context.Context, p *risk.AssetPlan) error {
 
 // Flows returns the data flows.
 func (sc *Scoped) Flows(ctx context.Context) ([]*risk.Flow, error) {
-	s := sc.s
-	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT id, from_asset, to_asset, description, encrypted FROM asset_flows WHERE org_id = ? ORDER BY id`), sc.org.ID)
-	if err != nil {
-		return nil, translate(err, "flows")
-	}
-	defer rows.Close()
-	var out []*risk.Flow
-	for rows.Next() {
-		var f risk.Flow
-		if err := rows.Scan(&f.ID, &f.From, &f.To, &f.Description, &f.Encrypted); err != nil {
-			return nil, translate(err, "flows")
-		}
-		out = append(out, &f)
-	}
-	return out, translate(rows.Err(), "flows")
+	return sc.flows(ctx, `SELECT id, from_asset, to_asset, description, encrypted FROM asset_flows WHERE org_id = ? ORDER BY id`, sc.org.ID)
 }
 
 // FlowsOf returns the data flows into and out of one asset.
 func (sc *Scoped) FlowsOf(ctx context.Context, assetID string) ([]*risk.Flow, error) {
+	return sc.flows(ctx, flowsOfQuery, sc.org.ID, assetID, sc.org.ID, assetID)
+}
+
+// flows reads the flows a query of their columns gives.
+func (sc *Scoped) flows(ctx context.Context, q string, args ...any) ([]*risk.Flow, error) {
 	s := sc.s
-	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(flowsOfQuery), sc.org.ID, assetID, sc.org.ID, assetID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, translate(err, "flows")
 	}
