@@ -237,6 +237,7 @@ func ReadQualysCSV(file string, r io.Reader, emit func(Finding) error) (*ScanInf
 		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: no column \"Asset Name\", \"DNS\", \"Asset IPV4\" or \"IP\": the findings would have no host", file, t.line))
 	}
 	info := &ScanInfo{Scanner: "qualys", File: file}
+	covered := map[string]bool{}
 	for {
 		rec, ok, err := t.next()
 		if err != nil {
@@ -247,6 +248,20 @@ func ReadQualysCSV(file string, r io.Reader, emit func(Finding) error) (*ScanInf
 		}
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue
+		}
+		var names []string
+		for _, field := range []string{"name", "ip", "ip6", "netbios", "fqdn"} {
+			for _, v := range strings.Split(t.get(rec, field), ",") {
+				if v = strings.TrimSpace(v); v != "" && v != "-" && v != "'-" {
+					names = append(names, v)
+				}
+			}
+		}
+		// Every host a row names was scanned, its findings open or not: a
+		// host with only informational or fixed results is clean.
+		if len(names) > 0 && !covered[names[0]] {
+			covered[names[0]] = true
+			info.Scanned = append(info.Scanned, Scanned{Host: names[0], Aliases: names[1:]})
 		}
 		if !qualysFinding(t.get(rec, "type"), t.get(rec, "status")) || strings.EqualFold(t.get(rec, "disabled"), "yes") || strings.EqualFold(t.get(rec, "ignored"), "yes") {
 			info.Skipped++
@@ -259,14 +274,6 @@ func ReadQualysCSV(file string, r io.Reader, emit func(Finding) error) (*ScanInf
 		sev, ok := qualysSeverity[t.get(rec, "severity")]
 		if !ok {
 			t.fail("severity", fmt.Sprintf("%q is not a Qualys severity (1 to 5)", t.get(rec, "severity")))
-		}
-		var names []string
-		for _, field := range []string{"name", "ip", "ip6", "netbios", "fqdn"} {
-			for _, v := range strings.Split(t.get(rec, field), ",") {
-				if v = strings.TrimSpace(v); v != "" && v != "-" && v != "'-" {
-					names = append(names, v)
-				}
-			}
 		}
 		if len(names) == 0 {
 			t.fail("name", "the detection names no asset (no name or IP address)")

@@ -199,6 +199,11 @@ func ReadCycloneDX(file string, r io.Reader, emit func(Finding) error) (*ScanInf
 		}
 	}
 	info.Artifact = subject
+	if subject != "" {
+		// The BOM covers its subject: one with no vulnerabilities left is
+		// clean.
+		info.Scanned = []Scanned{{Target: subject, Artifact: subject, Aliases: aliases}}
+	}
 	info.SHA256, info.Size = in.sum(), in.n
 	return info, nil
 }
@@ -329,6 +334,10 @@ func ReadSPDX(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, er
 		}
 	}
 	info.Artifact = name
+	if name != "" {
+		// The document covers the software it names.
+		info.Scanned = []Scanned{{Target: name, Artifact: name}}
+	}
 	info.SHA256, info.Size = in.sum(), in.n
 	return info, nil
 }

@@ -165,8 +165,10 @@ func TestReadQualysCSV(t *testing.T) {
 		"qualys|xray-pc.riverside.example|[10.20.0.31 XRAY-PC xray-pc.riverside.example]|||qualys:105484||||high|8.5|EOL/Obsolete Operating System: Microsoft Windows 7 Detected",
 		"qualys|10.20.0.12|[EHRDB]|||qualys:91541|CVE-2020-0796|tcp/445||critical|10.0|Microsoft SMBv3 Compression RCE",
 		"qualys|10.20.0.12|[EHRDB]|||qualys:91541|CVE-2020-1206|tcp/445||critical|10.0|Microsoft SMBv3 Compression RCE")
-	if info.Skipped != 1 {
-		t.Errorf("skipped %d", info.Skipped)
+	// Every host the file names was scanned, the scanner's own with only
+	// an informational result too (it is clean).
+	if info.Skipped != 2 || fmt.Sprint(info.Scanned) != "[{xray-pc.riverside.example   [10.20.0.31 XRAY-PC xray-pc.riverside.example]} {10.20.0.12   [EHRDB]} {scanner.riverside.example   [10.20.0.40 SCANNER]}]" {
+		t.Errorf("skipped %d, scanned %v", info.Skipped, info.Scanned)
 	}
 	// VMDR's data list: eight rows, five detections with a CVE each, one of
 	// them FIXED; the others are the report's title lines.
@@ -244,7 +246,7 @@ func TestReadCycloneDX(t *testing.T) {
 		"cyclonedx||"+aliases+"|"+img+"|"+img+"|CVE-2021-44228|CVE-2021-44228|org.apache.logging.log4j/log4j-core|2.14.1|critical|10.0|Apache Log4j2 JNDI features do not protect against attacker controlled LDAP and other JNDI related endpoints.",
 		"cyclonedx||"+aliases+"|"+img+"|"+img+"|GHSA-jfh8-c2jp-5v3q|CVE-2021-44228|org.apache.logging.log4j/log4j-api|2.14.1|critical|9.0|",
 		"cyclonedx||"+aliases+"|"+img+"|"+img+"|GHSA-jfh8-c2jp-5v3q|CVE-2021-44228|pkg:npm/left-pad@1.3.0||critical|9.0|")
-	if info.Skipped != 1 || info.Artifact != img {
+	if info.Skipped != 1 || info.Artifact != img || fmt.Sprint(info.Scanned) != "[{ "+img+" "+img+" "+aliases+"}]" {
 		t.Errorf("info: %+v", info)
 	}
 	// The real BOMs: Grype's log4j BOM has 8 vulnerabilities, 4 CVEs; the
@@ -277,7 +279,7 @@ func TestReadSPDX(t *testing.T) {
 	expect(t, "spdx-small.json", got,
 		"spdx||[]|pacs-viewer-1.8.0|pacs-viewer-1.8.0|CVE-2022-3602|CVE-2022-3602|openssl|3.0.1|unknown|0.0|https://nvd.nist.gov/vuln/detail/CVE-2022-3602",
 		"spdx||[]|pacs-viewer-1.8.0|pacs-viewer-1.8.0|GHSA-35jh-r3h4-6jhm||lodash|4.17.20|unknown|0.0|https://github.com/advisories/GHSA-35jh-r3h4-6jhm")
-	if info.Artifact != "pacs-viewer-1.8.0" {
+	if info.Artifact != "pacs-viewer-1.8.0" || fmt.Sprint(info.Scanned) != "[{ pacs-viewer-1.8.0 pacs-viewer-1.8.0 []}]" {
 		t.Errorf("info: %+v", info)
 	}
 	// The real documents: three advisories (one naming no identifier, kept
