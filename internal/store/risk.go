@@ -456,22 +456,30 @@ const flowsOfQuery = `SELECT id, from_asset, to_asset, description, encrypted FR
 
 // ThreatCounts counts the organisation's risks by threat.
 func (sc *Scoped) ThreatCounts(ctx context.Context) (map[string]int, error) {
+	return sc.counted(ctx, "risks", threatCountsQuery)
+}
+
+// counted reads the counts by key a query of the organisation gives (what
+// names its records in errors), leaving out those of none.
+func (sc *Scoped) counted(ctx context.Context, what, q string) (map[string]int, error) {
 	s := sc.s
-	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(threatCountsQuery), sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(q), sc.org.ID)
 	if err != nil {
-		return nil, translate(err, "risks")
+		return nil, translate(err, what)
 	}
 	defer rows.Close()
 	out := map[string]int{}
 	for rows.Next() {
-		var id string
+		var key string
 		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, translate(err, "risks")
+		if err := rows.Scan(&key, &n); err != nil {
+			return nil, translate(err, what)
 		}
-		out[id] = n
+		if n > 0 {
+			out[key] = n
+		}
 	}
-	return out, translate(rows.Err(), "risks")
+	return out, translate(rows.Err(), what)
 }
 
 // threatCountsQuery counts risks by threat through the index by threat.
@@ -480,24 +488,7 @@ const threatCountsQuery = `SELECT threat_id, count(*) FROM risks WHERE org_id = 
 // VulnerabilityUse counts the risks that name each of the organisation's
 // vulnerabilities (those no risk names are left out).
 func (sc *Scoped) VulnerabilityUse(ctx context.Context) (map[string]int, error) {
-	s := sc.s
-	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(vulnerabilityUseQuery), sc.org.ID)
-	if err != nil {
-		return nil, translate(err, "vulnerabilities")
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var id string
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, translate(err, "vulnerabilities")
-		}
-		if n > 0 {
-			out[id] = n
-		}
-	}
-	return out, translate(rows.Err(), "vulnerabilities")
+	return sc.counted(ctx, "vulnerabilities", vulnerabilityUseQuery)
 }
 
 // vulnerabilityUseQuery counts each vulnerability's risks through the
