@@ -540,8 +540,64 @@ func (sc *Scoped) DeleteFlow(ctx context.Context, id string) error {
 
 // Vulnerabilities returns the vulnerabilities, oldest first.
 func (sc *Scoped) Vulnerabilities(ctx context.Context) ([]*risk.Vulnerability, error) {
+	return sc.vulnerabilities(ctx, `org_id = ? ORDER BY created_at, id`, sc.org.ID)
+}
+
+// VulnerabilityChoices reads what a risk's form offers to tick: the
+// vulnerabilities of ids (the risk's own, dismissed or not) and the first
+// limit of the others not dismissed, in the order they were recorded,
+// and says how many more not dismissed are left out.
+func (sc *Scoped) VulnerabilityChoices(ctx context.Context, ids []string, limit int) ([]*risk.Vulnerability, int, error) {
+	var out []*risk.Vulnerability
+	err := byChunks(slices.Compact(slices.Sorted(slices.Values(ids))), func(marks string, idArgs []any) error {
+		own, err := sc.vulnerabilities(ctx, `org_id = ? AND id IN (`+marks+`)`, append([]any{sc.org.ID}, idArgs...)...)
+		out = append(out, own...)
+		return err
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	first, err := sc.vulnerabilities(ctx, `org_id = ? AND status <> 'dismissed' ORDER BY created_at, id LIMIT ?`, sc.org.ID, limit)
+	if err != nil {
+		return nil, 0, err
+	}
+	listed := 0
+	for _, v := range out {
+		if v.Status != risk.Dismissed {
+			listed++
+		}
+	}
+	for _, v := range first {
+		if !slices.Contains(ids, v.ID) {
+			out = append(out, v)
+			listed++
+		}
+	}
+	var total int
+	if err := sc.s.reader(ctx).QueryRowContext(ctx, sc.s.rebind(`SELECT count(*) FROM vulnerabilities WHERE org_id = ? AND status <> 'dismissed'`), sc.org.ID).Scan(&total); err != nil {
+		return nil, 0, translate(err, "vulnerabilities")
+	}
+	return out, max(0, total-listed), nil
+}
+
+// VulnerabilityByTitle finds a vulnerability by its title, ignoring case.
+// Errors: NotFound.
+func (sc *Scoped) VulnerabilityByTitle(ctx context.Context, title string) (*risk.Vulnerability, error) {
+	found, err := sc.vulnerabilities(ctx, `org_id = ? AND lower(title) = lower(?) ORDER BY created_at, id LIMIT 1`, sc.org.ID, strings.TrimSpace(title))
+	if err != nil {
+		return nil, err
+	}
+	if len(found) == 0 {
+		return nil, errs.New(errs.NotFound, "vulnerability not found")
+	}
+	return found[0], nil
+}
+
+// vulnerabilities reads the vulnerabilities a condition (where, after
+// WHERE, with its order) keeps.
+func (sc *Scoped) vulnerabilities(ctx context.Context, where string, args ...any) ([]*risk.Vulnerability, error) {
 	s := sc.s
-	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT id, title, description, kind, status, item_id, assessment_id, check_id, check_result_id, created_at FROM vulnerabilities WHERE org_id = ? ORDER BY created_at, id`), sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT id, title, description, kind, status, item_id, assessment_id, check_id, check_result_id, created_at FROM vulnerabilities WHERE `+where), args...)
 	if err != nil {
 		return nil, translate(err, "vulnerabilities")
 	}

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
 
@@ -174,12 +176,33 @@ func TestRiskPagesOverALargeInventory(t *testing.T) {
 	if resp, _ := post(t, c, srv.URL+m[1], url.Values{"digest": {m[2]}}); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("apply: %d", resp.StatusCode)
 	}
+	// And 230 vulnerabilities, one of them dismissed.
+	o, err := s.OrganizationBySlug(context.Background(), "riverside")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vulns []*risk.Vulnerability
+	for i := range 230 {
+		v := &risk.Vulnerability{Title: fmt.Sprintf("Weakness %03d", i), Kind: risk.Weakness, Status: risk.Confirmed}
+		if i == 3 {
+			v.Status = risk.Dismissed
+		}
+		vulns = append(vulns, v)
+	}
+	if err := s.Scope(o).AddVulnerabilities(context.Background(), vulns); err != nil {
+		t.Fatal(err)
+	}
 	_, body = fetch(t, c, base+"/register/new")
 	boxes := regexp.MustCompile(`name="asset" value="([0-9a-f-]{36})"`).FindAllStringSubmatch(body, -1)
 	if len(boxes) != 200 || !strings.Contains(body, "the inventory holds 250 more than are listed") || strings.Contains(body, "Workstation 449") {
 		t.Fatalf("the new risk's form offers %d assets:\n%s", len(boxes), body)
 	}
-	form := url.Values{"title": {"Ransomware on the ward"}, "threat": {"ransomware"}, "asset": {boxes[0][1]}, "more_assets": {"workstation 449; Workstation 300"}, "likelihood": {"3"}, "impact_a": {"4"}}
+	vboxes := regexp.MustCompile(`name="vulnerability" value="([0-9a-f-]{36})"`).FindAllStringSubmatch(body, -1)
+	if len(vboxes) != 200 || !strings.Contains(body, "the register holds 29 more than are listed") || strings.Contains(body, "Weakness 003") || strings.Contains(body, "Weakness 229") {
+		t.Fatalf("the new risk's form offers %d vulnerabilities", len(vboxes))
+	}
+	form := url.Values{"title": {"Ransomware on the ward"}, "threat": {"ransomware"}, "asset": {boxes[0][1]}, "more_assets": {"workstation 449; Workstation 300"},
+		"vulnerability": {vboxes[0][1]}, "more_vulnerabilities": {"weakness 229"}, "likelihood": {"3"}, "impact_a": {"4"}}
 	resp, _ = post(t, c, base+"/register", form)
 	loc := riskLoc.FindStringSubmatch(resp.Header.Get("Location"))
 	if resp.StatusCode != http.StatusSeeOther || loc == nil {
@@ -194,6 +217,16 @@ func TestRiskPagesOverALargeInventory(t *testing.T) {
 	if strings.Join(names, ", ") != "Workstation 000, Workstation 300, Workstation 449" {
 		t.Errorf("the risk's assets, ticked on its form: %v", names)
 	}
+	ticked := regexp.MustCompile(`name="vulnerability" value="[0-9a-f-]{36}" checked> <span>(Weakness \d+)`).FindAllStringSubmatch(body, -1)
+	if len(ticked) != 2 || ticked[0][1] != "Weakness 000" || ticked[1][1] != "Weakness 229" {
+		t.Errorf("the risk's vulnerabilities, ticked on its form: %v", ticked)
+	}
+	form.Set("more_vulnerabilities", "No such weakness")
+	resp, body = post(t, c, base+"/register", form)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "the register has no vulnerability titled &#34;No such weakness&#34;") {
+		t.Errorf("an unknown vulnerability named: %d", resp.StatusCode)
+	}
+	form.Del("more_vulnerabilities")
 	form.Set("more_assets", "Workstation 999")
 	resp, body = post(t, c, base+"/register", form)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "the inventory has no asset named &#34;Workstation 999&#34;") {

@@ -139,6 +139,8 @@ type RiskRecords interface {
 	UpdateRisk(ctx context.Context, r *risk.Risk) error
 	Upload(ctx context.Context, kind, id string) (filename string, content []byte, err error)
 	Vulnerabilities(ctx context.Context) ([]*risk.Vulnerability, error)
+	VulnerabilityChoices(ctx context.Context, ids []string, limit int) ([]*risk.Vulnerability, int, error)
+	VulnerabilityByTitle(ctx context.Context, title string) (*risk.Vulnerability, error)
 }
 
 // WorkforceRecords are an organisation's roster, training and security reminders (what training.Service needs, and more).

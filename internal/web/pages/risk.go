@@ -447,12 +447,12 @@ func (s *Server) renderAsset(w http.ResponseWriter, r *http.Request, status int,
 	}
 	v.Risks, v.Total = p.Rows, p.Total
 	// A small inventory is offered as a list; a large one by name.
-	list, _, total, err := sc.Risk().AssetPage(ctx, store.AssetFilter{}, 0, formAssets+1)
+	list, _, total, err := sc.Risk().AssetPage(ctx, store.AssetFilter{}, 0, formChoices+1)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if total <= formAssets+1 {
+	if total <= formChoices+1 {
 		v.Assets = list
 	}
 	s.render(w, r, "risk_asset", status, page{Title: a.Name + " · " + sc.Org().Name, Data: v})

@@ -101,17 +101,19 @@ func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status i
 
 type riskView struct {
 	programView
-	Register *risk.Register // the scales, the catalog and the vulnerabilities
-	Assets   []*risk.Asset  // the assets offered: the risk's and the first formAssets of the inventory
-	More     int            // how many assets of the inventory are not offered
-	Risk     *risk.Risk
-	Row      *risk.Row
-	Threat   *risk.Threat
-	New      bool
-	Items    []*catalog.Item
-	Suggest  []*catalog.Item
-	Statuses []risk.ActionStatus
-	Today    string
+	Register  *risk.Register        // the scales and the catalog
+	Assets    []*risk.Asset         // the assets offered: the risk's and the first formChoices of the inventory
+	More      int                   // how many assets of the inventory are not offered
+	Vulns     []*risk.Vulnerability // the vulnerabilities offered: the risk's and the first formChoices not dismissed
+	MoreVulns int                   // how many vulnerabilities not dismissed are not offered
+	Risk      *risk.Risk
+	Row       *risk.Row
+	Threat    *risk.Threat
+	New       bool
+	Items     []*catalog.Item
+	Suggest   []*catalog.Item
+	Statuses  []risk.ActionStatus
+	Today     string
 }
 
 func (s *Server) newRiskPage(w http.ResponseWriter, r *http.Request) {
@@ -131,14 +133,15 @@ func (s *Server) riskDetail(w http.ResponseWriter, r *http.Request) {
 	s.renderRiskForm(w, r, http.StatusOK, "", r.URL.Query().Get("notice"), rk, false)
 }
 
-// formAssets is how many of the inventory's assets a risk's form offers
-// as boxes to tick, besides the risk's own; beyond them, assets are added
-// by name.
-const formAssets = 200
+// formChoices is how many of the inventory's assets, and of the
+// vulnerabilities, a risk's form offers as boxes to tick, besides the
+// risk's own; beyond them, they are added by name (or title).
+const formChoices = 200
 
 // renderRiskForm shows a risk's form: its row as the register shows it,
-// the assets it names and the first of the inventory to choose from (a
-// hospital's 100,000 assets are named, not listed), and its plan.
+// the assets and vulnerabilities it names and the first of the others to
+// choose from (a hospital's 100,000 assets and thousands of
+// vulnerabilities are named, not listed), and its plan.
 func (s *Server) renderRiskForm(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, rk *risk.Risk, isNew bool) {
 	sc := kit.ScopeFrom(r.Context())
 	ctx := r.Context()
@@ -147,14 +150,14 @@ func (s *Server) renderRiskForm(w http.ResponseWriter, r *http.Request, status i
 		s.fail(w, r, err)
 		return
 	}
-	vulns, err := sc.Risk().Vulnerabilities(ctx)
+	vulns, moreVulns, err := sc.Risk().VulnerabilityChoices(ctx, rk.Vulnerabilities, formChoices)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	today := risk.Today(s.now())
-	v := &riskView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Register: &risk.Register{Scales: scales, Catalog: s.risk.Threats, Vulnerabilities: vulns},
-		Risk: rk, New: isNew, Statuses: risk.ActionStatuses, Today: today}
+	v := &riskView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Register: &risk.Register{Scales: scales, Catalog: s.risk.Threats},
+		Vulns: vulns, MoreVulns: moreVulns, Risk: rk, New: isNew, Statuses: risk.ActionStatuses, Today: today}
 	if !isNew {
 		p, err := s.risk.Page(ctx, sc.Risk(), riskanalysis.RegisterQuery{Filter: risk.Filter{Status: "all"}, ID: rk.ID, Limit: 1, Bare: true}, today)
 		if err != nil {
@@ -170,7 +173,7 @@ func (s *Server) renderRiskForm(w http.ResponseWriter, r *http.Request, status i
 		s.fail(w, r, err)
 		return
 	}
-	first, _, total, err := sc.Risk().AssetPage(ctx, store.AssetFilter{}, 0, formAssets)
+	first, _, total, err := sc.Risk().AssetPage(ctx, store.AssetFilter{}, 0, formChoices)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -217,7 +220,7 @@ func (s *Server) riskFromForm(r *http.Request) (*risk.Risk, error) {
 		return n
 	}
 	rk := &risk.Risk{Title: r.FormValue("title"), Description: r.FormValue("description"), ThreatID: r.FormValue("threat"),
-		Assets: slices.Clone(r.Form["asset"]), Vulnerabilities: r.Form["vulnerability"], CurrentMeasures: r.FormValue("current_measures"),
+		Assets: slices.Clone(r.Form["asset"]), Vulnerabilities: slices.Clone(r.Form["vulnerability"]), CurrentMeasures: r.FormValue("current_measures"),
 		Likelihood: num("likelihood"), ImpactC: num("impact_c"), ImpactI: num("impact_i"), ImpactA: num("impact_a"),
 		LikelihoodRationale: r.FormValue("likelihood_rationale"), ImpactRationale: r.FormValue("impact_rationale"), Owner: strings.TrimSpace(r.FormValue("owner")),
 		Response: risk.Response(r.FormValue("response")), ResponseNotes: r.FormValue("response_notes"), AcceptedBy: r.FormValue("accepted_by"),
@@ -226,12 +229,14 @@ func (s *Server) riskFromForm(r *http.Request) (*risk.Risk, error) {
 	if _, ok := s.risk.Threats.Lookup(rk.ThreatID); !ok && rk.ThreatID != "" {
 		return rk, errs.New(errs.Invalid, fmt.Sprintf("threat: %q is not in the threat catalog", rk.ThreatID))
 	}
-	// Assets beyond the boxes offered are named, separated by ";".
+	// Assets and vulnerabilities beyond the boxes offered are named,
+	// separated by ";".
+	records := kit.ScopeFrom(r.Context()).Risk()
 	for _, name := range strings.Split(r.FormValue("more_assets"), ";") {
 		if name = strings.TrimSpace(name); name == "" {
 			continue
 		}
-		a, err := kit.ScopeFrom(r.Context()).Risk().AssetByName(r.Context(), name)
+		a, err := records.AssetByName(r.Context(), name)
 		if errs.Is(err, errs.NotFound) {
 			return rk, errs.New(errs.Invalid, fmt.Sprintf("assets: the inventory has no asset named %q", name))
 		}
@@ -240,6 +245,21 @@ func (s *Server) riskFromForm(r *http.Request) (*risk.Risk, error) {
 		}
 		if !slices.Contains(rk.Assets, a.ID) {
 			rk.Assets = append(rk.Assets, a.ID)
+		}
+	}
+	for _, title := range strings.Split(r.FormValue("more_vulnerabilities"), ";") {
+		if title = strings.TrimSpace(title); title == "" {
+			continue
+		}
+		v, err := records.VulnerabilityByTitle(r.Context(), title)
+		if errs.Is(err, errs.NotFound) {
+			return rk, errs.New(errs.Invalid, fmt.Sprintf("vulnerabilities: the register has no vulnerability titled %q", title))
+		}
+		if err != nil {
+			return rk, err
+		}
+		if !slices.Contains(rk.Vulnerabilities, v.ID) {
+			rk.Vulnerabilities = append(rk.Vulnerabilities, v.ID)
 		}
 	}
 	for _, id := range r.Form["item"] {
