@@ -268,3 +268,43 @@ func TestInventoryTallyIsTheInventory(t *testing.T) {
 		}
 	})
 }
+
+// A risk's form offers its own vulnerabilities (dismissed ones too) and
+// the first of the others not dismissed, saying how many more there are;
+// one is found by its title whatever its case.
+func TestVulnerabilityChoices(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		sc := riverside(t, s)
+		var vulns []*risk.Vulnerability
+		for i, st := range []risk.VulnerabilityStatus{risk.Confirmed, risk.Dismissed, risk.Proposed, risk.Confirmed, risk.Confirmed} {
+			vulns = append(vulns, &risk.Vulnerability{Title: fmt.Sprintf("Weakness %d", i), Kind: risk.Weakness, Status: st})
+		}
+		if err := sc.AddVulnerabilities(ctx, vulns); err != nil {
+			t.Fatal(err)
+		}
+		titles := func(vs []*risk.Vulnerability) string {
+			var out []string
+			for _, v := range vs {
+				out = append(out, v.Title)
+			}
+			return strings.Join(out, ", ")
+		}
+		for _, c := range []struct {
+			own  []string
+			want string
+			more int
+		}{
+			{nil, "Weakness 0, Weakness 2", 2},
+			{[]string{vulns[1].ID, vulns[4].ID}, "Weakness 1, Weakness 4, Weakness 0, Weakness 2", 1},
+		} {
+			got, more, err := sc.VulnerabilityChoices(ctx, c.own, 2)
+			if err != nil || titles(got) != c.want || more != c.more {
+				t.Errorf("own %v: %s and %d more (%v), want %s and %d", c.own, titles(got), more, err, c.want, c.more)
+			}
+		}
+		if v, err := sc.VulnerabilityByTitle(ctx, " weakness 3 "); err != nil || v.ID != vulns[3].ID {
+			t.Errorf("by title: %+v %v", v, err)
+		}
+	})
+}
