@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strconv"
 	"strings"
@@ -195,49 +196,22 @@ func (sc *Scoped) RiskPage(ctx context.Context, q RiskQuery) (*RiskSlice, error)
 		return out, nil
 	}
 	order, orderArgs := q.orderBy(s.engine)
-	rows, err = db.QueryContext(ctx, s.rebind(riskPageQuery(where, order)),
-		append(append(args, orderArgs...), q.Limit, max(q.Offset, 0))...)
+	var byID map[string]*risk.Risk
+	out.Risks, byID, err = scanRisks(db.QueryContext(ctx, s.rebind(riskPageQuery(where, order)),
+		append(append(args, orderArgs...), q.Limit, max(q.Offset, 0))...))
 	if err != nil {
-		return nil, translate(err, "risks")
+		return nil, err
 	}
-	byID := map[string]*risk.Risk{}
-	var ids []string
-	for rows.Next() {
-		r, err := scanRisk(rows)
-		if err != nil {
-			rows.Close()
-			return nil, translate(err, "risks")
-		}
-		r.Assets, r.Vulnerabilities = []string{}, []string{}
-		out.Risks = append(out.Risks, r)
-		byID[r.ID] = r
-		ids = append(ids, r.ID)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, translate(err, "risks")
+	ids := make([]string, len(out.Risks))
+	for i, r := range out.Risks {
+		ids[i] = r.ID
 	}
 	err = byChunks(ids, func(marks string, idArgs []any) error {
-		for _, link := range []struct{ table, col string }{{"risk_assets", "asset_id"}, {"risk_vulnerabilities", "vulnerability_id"}} {
-			rows, err := db.QueryContext(ctx, s.rebind(`SELECT risk_id, `+link.col+` FROM `+link.table+` WHERE risk_id IN (`+marks+`) ORDER BY risk_id, `+link.col), idArgs...)
-			if err != nil {
-				return translate(err, "risks")
-			}
-			for rows.Next() {
-				var rid, id string
-				if err := rows.Scan(&rid, &id); err != nil {
-					rows.Close()
-					return translate(err, "risks")
-				}
-				if link.table == "risk_assets" {
-					byID[rid].Assets = append(byID[rid].Assets, id)
-				} else {
-					byID[rid].Vulnerabilities = append(byID[rid].Vulnerabilities, id)
-				}
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return translate(err, "risks")
+		for _, link := range riskLinks {
+			if err := link.scan(byID, func() (*sql.Rows, error) {
+				return db.QueryContext(ctx, s.rebind(`SELECT risk_id, `+link.col+` FROM `+link.table+` WHERE risk_id IN (`+marks+`) ORDER BY risk_id, `+link.col), idArgs...)
+			}); err != nil {
+				return err
 			}
 		}
 		rows, err := db.QueryContext(ctx, s.rebind(`SELECT `+actionColumns+` FROM risk_actions WHERE org_id = ? AND risk_id IN (`+marks+`) ORDER BY risk_id, created_at, id`),

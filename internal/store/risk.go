@@ -718,55 +718,74 @@ func (sc *Scoped) risks(ctx context.Context, only string) ([]*risk.Risk, error) 
 	if only != "" {
 		where, args = where+" AND id = ?", append(args, only)
 	}
-	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+riskColumns+` FROM risks WHERE `+where+` ORDER BY number`), args...)
+	db := s.reader(ctx)
+	out, byID, err := scanRisks(db.QueryContext(ctx, s.rebind(`SELECT `+riskColumns+` FROM risks WHERE `+where+` ORDER BY number`), args...))
 	if err != nil {
-		return nil, translate(err, "risks")
-	}
-	var out []*risk.Risk
-	byID := map[string]*risk.Risk{}
-	for rows.Next() {
-		r, err := scanRisk(rows)
-		if err != nil {
-			rows.Close()
-			return nil, translate(err, "risks")
-		}
-		r.Assets, r.Vulnerabilities = []string{}, []string{}
-		out = append(out, r)
-		byID[r.ID] = r
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, translate(err, "risks")
+		return nil, err
 	}
 	where = "r.org_id = ?"
 	if only != "" {
 		where += " AND r.id = ?"
 	}
-	for _, link := range []struct{ table, col string }{{"risk_assets", "asset_id"}, {"risk_vulnerabilities", "vulnerability_id"}} {
-		rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT l.risk_id, l.`+link.col+` FROM `+link.table+` l JOIN risks r ON r.id = l.risk_id WHERE `+where+` ORDER BY l.risk_id, l.`+link.col), args...)
-		if err != nil {
-			return nil, translate(err, "risks")
-		}
-		for rows.Next() {
-			var rid, id string
-			if err := rows.Scan(&rid, &id); err != nil {
-				rows.Close()
-				return nil, translate(err, "risks")
-			}
-			if r := byID[rid]; r != nil {
-				if link.table == "risk_assets" {
-					r.Assets = append(r.Assets, id)
-				} else {
-					r.Vulnerabilities = append(r.Vulnerabilities, id)
-				}
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, translate(err, "risks")
+	for _, link := range riskLinks {
+		if err := link.scan(byID, func() (*sql.Rows, error) {
+			return db.QueryContext(ctx, s.rebind(`SELECT l.risk_id, l.`+link.col+` FROM `+link.table+` l JOIN risks r ON r.id = l.risk_id WHERE `+where+` ORDER BY l.risk_id, l.`+link.col), args...)
+		}); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// scanRisks reads the rows of riskColumns a query gave, in order and by
+// id, each naming no asset or vulnerability yet.
+func scanRisks(rows *sql.Rows, err error) ([]*risk.Risk, map[string]*risk.Risk, error) {
+	if err != nil {
+		return nil, nil, translate(err, "risks")
+	}
+	defer rows.Close()
+	var out []*risk.Risk
+	byID := map[string]*risk.Risk{}
+	for rows.Next() {
+		r, err := scanRisk(rows)
+		if err != nil {
+			return nil, nil, translate(err, "risks")
+		}
+		r.Assets, r.Vulnerabilities = []string{}, []string{}
+		out = append(out, r)
+		byID[r.ID] = r
+	}
+	return out, byID, translate(rows.Err(), "risks")
+}
+
+// A riskLink is a table linking risks to assets or vulnerabilities.
+type riskLink struct{ table, col string }
+
+// riskLinks are the risks' links: to assets, to vulnerabilities.
+var riskLinks = []riskLink{{"risk_assets", "asset_id"}, {"risk_vulnerabilities", "vulnerability_id"}}
+
+// scan adds to the risks of byID the ids the query's (risk id, linked
+// id) rows name.
+func (l riskLink) scan(byID map[string]*risk.Risk, query func() (*sql.Rows, error)) error {
+	rows, err := query()
+	if err != nil {
+		return translate(err, "risks")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var rid, id string
+		if err := rows.Scan(&rid, &id); err != nil {
+			return translate(err, "risks")
+		}
+		if r := byID[rid]; r != nil {
+			if l.table == "risk_assets" {
+				r.Assets = append(r.Assets, id)
+			} else {
+				r.Vulnerabilities = append(r.Vulnerabilities, id)
+			}
+		}
+	}
+	return translate(rows.Err(), "risks")
 }
 
 // checkRefs checks, inside tx, that a risk's assets and vulnerabilities are

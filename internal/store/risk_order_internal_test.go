@@ -49,24 +49,10 @@ func TestRiskOrderMigrationIsTheWrite(t *testing.T) {
 			}
 		}
 		keys := func() string {
-			rows, err := s.read.QueryContext(ctx, `SELECT o.slug, r.title, r.impact, r.rank_band, r.rank_score FROM risks r JOIN organizations o ON o.id = r.org_id ORDER BY o.slug, r.number`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var b strings.Builder
-			for rows.Next() {
-				var slug, title string
-				var impact, band, score int
-				if err := rows.Scan(&slug, &title, &impact, &band, &score); err != nil {
-					t.Fatal(err)
-				}
-				fmt.Fprintf(&b, "%s %s: %d %d %d\n", slug, title, impact, band, score)
-			}
-			return b.String()
+			return dump(t, s, `SELECT o.slug, r.title, r.impact, r.rank_band, r.rank_score FROM risks r JOIN organizations o ON o.id = r.org_id ORDER BY o.slug, r.number`)
 		}
 		written := keys()
-		if !strings.Contains(written, "custom L4 I5: 5 0 -20") || !strings.Contains(written, "default L4 I5: 5 -4 -20") || !strings.Contains(written, "default L0 I3: 3 1 0") {
+		if !strings.Contains(written, "custom L4 I5 5 0 -20") || !strings.Contains(written, "default L4 I5 5 -4 -20") || !strings.Contains(written, "default L0 I3 3 1 0") {
 			t.Fatalf("the keys written:\n%s", written)
 		}
 		ms, err := migrations(s.engine)
@@ -101,21 +87,7 @@ func TestRiskOrderMigrationIsTheWrite(t *testing.T) {
 
 		// Migration 0034 counts the inventories as the writes tallied them.
 		tallies := func() string {
-			rows, err := s.read.QueryContext(ctx, `SELECT o.slug, t.assets, t.ephi FROM inventory_tallies t JOIN organizations o ON o.id = t.org_id ORDER BY o.slug`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var b strings.Builder
-			for rows.Next() {
-				var slug string
-				var n, e int
-				if err := rows.Scan(&slug, &n, &e); err != nil {
-					t.Fatal(err)
-				}
-				fmt.Fprintf(&b, "%s %d %d\n", slug, n, e)
-			}
-			return b.String()
+			return dump(t, s, `SELECT o.slug, t.assets, t.ephi FROM inventory_tallies t JOIN organizations o ON o.id = t.org_id ORDER BY o.slug`)
 		}
 		written = tallies()
 		if written != "custom 3 1\ndefault 3 0\n" {
@@ -138,21 +110,7 @@ func TestRiskOrderMigrationIsTheWrite(t *testing.T) {
 
 		// And counts each register as writing its risks tallied it.
 		cells := func() string {
-			rows, err := s.read.QueryContext(ctx, `SELECT o.slug, `+cellColumns+`, c.risks FROM risk_cells c JOIN organizations o ON o.id = c.org_id ORDER BY o.slug, `+cellColumns)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var b strings.Builder
-			for rows.Next() {
-				var slug, status string
-				var band, l, i, tl, ti, n int
-				if err := rows.Scan(&slug, &status, &band, &l, &i, &tl, &ti, &n); err != nil {
-					t.Fatal(err)
-				}
-				fmt.Fprintf(&b, "%s %s %d %d %d %d %d: %d\n", slug, status, band, l, i, tl, ti, n)
-			}
-			return b.String()
+			return dump(t, s, `SELECT o.slug, `+cellColumns+`, c.risks FROM risk_cells c JOIN organizations o ON o.id = c.org_id ORDER BY o.slug, `+cellColumns)
 		}
 		written = cells()
 		if strings.Count(written, "\n") < 20 {
@@ -173,4 +131,35 @@ func TestRiskOrderMigrationIsTheWrite(t *testing.T) {
 			t.Errorf("the migration's register tally:\n%s\nthe writes':\n%s", migrated, written)
 		}
 	})
+}
+
+// dump is what a query gives, a row to a line, its values separated by
+// spaces.
+func dump(t *testing.T, s *Store, q string) string {
+	t.Helper()
+	rows, err := s.read.QueryContext(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for rows.Next() {
+		vals := make([]string, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(strings.Join(vals, " ") + "\n")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

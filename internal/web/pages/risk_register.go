@@ -232,35 +232,26 @@ func (s *Server) riskFromForm(r *http.Request) (*risk.Risk, error) {
 	// Assets and vulnerabilities beyond the boxes offered are named,
 	// separated by ";".
 	records := kit.ScopeFrom(r.Context()).Risk()
-	for _, name := range strings.Split(r.FormValue("more_assets"), ";") {
-		if name = strings.TrimSpace(name); name == "" {
-			continue
-		}
+	var err error
+	rk.Assets, err = addNamed(rk.Assets, r.FormValue("more_assets"), "assets: the inventory has no asset named %q", func(name string) (string, error) {
 		a, err := records.AssetByName(r.Context(), name)
-		if errs.Is(err, errs.NotFound) {
-			return rk, errs.New(errs.Invalid, fmt.Sprintf("assets: the inventory has no asset named %q", name))
-		}
 		if err != nil {
-			return rk, err
+			return "", err
 		}
-		if !slices.Contains(rk.Assets, a.ID) {
-			rk.Assets = append(rk.Assets, a.ID)
-		}
+		return a.ID, nil
+	})
+	if err != nil {
+		return rk, err
 	}
-	for _, title := range strings.Split(r.FormValue("more_vulnerabilities"), ";") {
-		if title = strings.TrimSpace(title); title == "" {
-			continue
-		}
+	rk.Vulnerabilities, err = addNamed(rk.Vulnerabilities, r.FormValue("more_vulnerabilities"), "vulnerabilities: the register has no vulnerability titled %q", func(title string) (string, error) {
 		v, err := records.VulnerabilityByTitle(r.Context(), title)
-		if errs.Is(err, errs.NotFound) {
-			return rk, errs.New(errs.Invalid, fmt.Sprintf("vulnerabilities: the register has no vulnerability titled %q", title))
-		}
 		if err != nil {
-			return rk, err
+			return "", err
 		}
-		if !slices.Contains(rk.Vulnerabilities, v.ID) {
-			rk.Vulnerabilities = append(rk.Vulnerabilities, v.ID)
-		}
+		return v.ID, nil
+	})
+	if err != nil {
+		return rk, err
 	}
 	for _, id := range r.Form["item"] {
 		id = strings.TrimSpace(id)
@@ -275,6 +266,28 @@ func (s *Server) riskFromForm(r *http.Request) (*risk.Risk, error) {
 		}
 	}
 	return rk, nil
+}
+
+// addNamed adds to ids those of the names in list (separated by ";")
+// that find finds; a name it does not find is refused with unknown (a
+// format taking the name).
+func addNamed(ids []string, list, unknown string, find func(name string) (string, error)) ([]string, error) {
+	for _, name := range strings.Split(list, ";") {
+		if name = strings.TrimSpace(name); name == "" {
+			continue
+		}
+		id, err := find(name)
+		if errs.Is(err, errs.NotFound) {
+			return ids, errs.New(errs.Invalid, fmt.Sprintf(unknown, name))
+		}
+		if err != nil {
+			return ids, err
+		}
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
 }
 
 func (s *Server) createRisk(w http.ResponseWriter, r *http.Request) {
