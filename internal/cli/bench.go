@@ -16,6 +16,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/bench"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/ingest"
+	"github.com/safeguard-health/safeguard/internal/store"
 )
 
 func (a *app) benchCommand() *cobra.Command {
@@ -251,11 +252,13 @@ postgresql-client).`,
 
 // engineName names the engine a bench runs on: PostgreSQL for a URL,
 // else SQLite.
+// engineName names the database a bench runs on; SQLite with the driver
+// this build uses (see store.SQLiteDriver).
 func engineName(dbURL string) string {
 	if dbURL != "" {
 		return "PostgreSQL"
 	}
-	return "SQLite"
+	return "SQLite (" + store.SQLiteDriver() + ")"
 }
 
 // fileFacts hashes a file and reads its head for format detection.

@@ -100,10 +100,7 @@ wall time alone says little.`,
 				return err
 			}
 			say("the server ran the background jobs the imports queued in %.1f s", waited.Seconds())
-			engine := "SQLite"
-			if dbURL != "" {
-				engine = "PostgreSQL"
-			}
+			engine := engineName(dbURL)
 			scenario := fmt.Sprintf("web: %d findings, %d assets, %d risks, on %s", findings, assets, risks, engine)
 			if reuse {
 				// What the earlier run loaded, not this run's flags.

@@ -1,12 +1,12 @@
 package cli_test
 
 import (
-	"database/sql"
 	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
 
@@ -28,7 +28,7 @@ func TestCheckRunFromTheCommandLine(t *testing.T) {
 	if strings.Count(out, "the checks of riverside are queued") != 3 || !strings.Contains(out, "every organisation's order to fix follows it; their checks are queued") {
 		t.Errorf("import did not say the checks are queued:\n%s", out)
 	}
-	raw, err := sql.Open("sqlite", db)
+	raw, err := store.OpenSQLiteFile(db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package cli_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/cli"
 	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/vault"
 )
@@ -435,7 +435,7 @@ func TestAuditCheckpointVerbs(t *testing.T) {
 		t.Errorf("verify: %d %s", code, out)
 	}
 	// Empty the log behind Safeguard's back: the chain alone would look whole.
-	raw, err := sql.Open("sqlite", db)
+	raw, err := store.OpenSQLiteFile(db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package evidence_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"image"
 	"image/color"
 	"image/png"
@@ -216,7 +215,7 @@ func TestVersionStoredBeforeTheBlobStoreOpens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", path)
+	db, err := store.OpenSQLiteFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -131,7 +131,7 @@ func TestOrphanedJobIsTakenUp(t *testing.T) {
 	}
 	// The process that took it died: the job is marked running, its
 	// import job too, and no one holds its lock.
-	db, err := sql.Open("sqlite", path)
+	db, err := store.OpenSQLiteFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

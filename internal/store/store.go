@@ -8,18 +8,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"maps"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
-	"modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 )
@@ -106,8 +104,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		// A new connection to a SQLite file that another process is
 		// switching to WAL, or recovering, can be refused as busy at once,
 		// without waiting out busy_timeout: it tries again.
-		var se *sqlite.Error
-		if s.engine == SQLite && errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY && pctx.Err() == nil {
+		if code, ok := sqliteCode(err); ok && s.engine == SQLite && code&0xff == sqliteBusy && pctx.Err() == nil {
 			time.Sleep(20 * time.Millisecond)
 			continue
 		}
@@ -126,35 +123,25 @@ func openSQLite(path string) (*Store, error) {
 			return nil, errs.New(errs.Invalid, fmt.Sprintf("database %q: folder %s does not exist", path, dir))
 		}
 	}
-	// busy_timeout first, so that setting WAL waits for a lock instead of
-	// failing; then WAL, foreign keys, and NORMAL sync (safe with WAL).
-	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(ON)", "synchronous(NORMAL)"} {
-		q.Add("_pragma", p)
-	}
-	base := "file:" + file + "?"
 	// The writer's page cache is 64 MiB rather than SQLite's 2 MiB: a large
 	// import updates indexes all over the file, and with the default cache
 	// every page it revisits is read from the file again. The readers keep
 	// 16 MiB each. Both are ceilings, filled only as pages are used.
-	wq, rq := url.Values{}, url.Values{}
-	maps.Copy(wq, q)
-	maps.Copy(rq, q)
-	wq.Add("_pragma", fmt.Sprintf("cache_size(-%d)", writerCacheKiB))
-	rq.Add("_pragma", fmt.Sprintf("cache_size(-%d)", readerCacheKiB))
-	write, err := sql.Open("sqlite", base+wq.Encode()+"&_txlock=immediate")
+	writer := append(slices.Clip(sqlitePragmas), fmt.Sprintf("cache_size(-%d)", writerCacheKiB))
+	reader := append(slices.Clip(sqlitePragmas), fmt.Sprintf("cache_size(-%d)", readerCacheKiB))
+	write, err := openSQLiteDB(file, writer, true)
 	if err != nil {
 		return nil, errs.Wrap(errs.Invalid, "database "+path, err)
 	}
 	write.SetMaxOpenConns(1)
 	write.SetConnMaxLifetime(0)
-	read, err := sql.Open("sqlite", base+rq.Encode())
+	read, err := openSQLiteDB(file, reader, false)
 	if err != nil {
 		write.Close()
 		return nil, errs.Wrap(errs.Invalid, "database "+path, err)
 	}
 	read.SetMaxOpenConns(4)
-	heavy, err := sql.Open("sqlite", base+rq.Encode())
+	heavy, err := openSQLiteDB(file, reader, false)
 	if err != nil {
 		write.Close()
 		read.Close()
@@ -315,18 +302,17 @@ func translate(err error, what string) error {
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return errs.Wrap(errs.Unavailable, "reading "+what+" was stopped before it finished (a page has a time limit, serve --read-limit): narrow its filter, or try again later", err)
 	}
-	var se *sqlite.Error
-	if errors.As(err, &se) {
-		switch se.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+	if code, ok := sqliteCode(err); ok {
+		switch code {
+		case sqliteConstraintUnique, sqliteConstraintPK:
 			return errs.Wrap(errs.Conflict, what+" already exists", err)
-		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		case sqliteConstraintFK:
 			return errs.Wrap(errs.Invalid, what+" refers to a record that does not exist, or is still referred to", err)
-		case sqlite3.SQLITE_CONSTRAINT_NOTNULL, sqlite3.SQLITE_CONSTRAINT_CHECK:
+		case sqliteConstraintNull, sqliteConstraintCheck:
 			return errs.Wrap(errs.Invalid, what+" is missing a required value", err)
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		case sqliteBusy, sqliteLocked:
 			return errs.Wrap(errs.Unavailable, "the database is busy", err)
-		case sqlite3.SQLITE_INTERRUPT: // a query cancelled with its context
+		case sqliteInterrupt: // a query cancelled with its context
 			return errs.Wrap(errs.Unavailable, "reading "+what+" was stopped before it finished (a page has a time limit, serve --read-limit): narrow its filter, or try again later", err)
 		}
 	}

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"database/sql"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -291,7 +290,7 @@ func TestReauthForPrivilegedActions(t *testing.T) {
 	// Age the session past the window, in the database file itself,
 	// waiting for the server's writer (its job engine writes too) as the
 	// store's own connections do.
-	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	raw, err := store.OpenSQLiteFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
