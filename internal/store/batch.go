@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // maxBatchParams bounds the parameters of one multi-row INSERT: SQLite
@@ -19,29 +22,38 @@ const maxBatchRows = 1000
 // transaction. The statement of a full batch is prepared once and reused
 // for every full batch; only the last, partial batch is parsed on its own.
 // Rows are added with add and written with flush; close releases the
-// prepared statement. (Single-row statements on SQLite, which need no
+// prepared statement. On PostgreSQL each batch is written with COPY on the
+// transaction's connection instead: the server parses no statement and
+// plans nothing for it. (Single-row statements on SQLite, which need no
 // statement journal, were measured side by side: 0.96× the CPU of a
 // 100,000-finding import but 1.07× the time of a roster import, so
 // batches stay.)
 type inserter struct {
-	ctx   context.Context
-	s     *Store
-	tx    *sql.Tx
-	head  string // INSERT INTO table (columns) VALUES
-	cols  int
-	rows  int // rows per full batch
-	label string
-	stmt  *sql.Stmt
-	args  []any
+	ctx     context.Context
+	s       *Store
+	tx      *sql.Tx
+	table   string
+	columns []string
+	head    string // INSERT INTO table (columns) VALUES
+	cols    int
+	rows    int // rows per full batch
+	label   string
+	stmt    *sql.Stmt
+	conn    *sql.Conn // the transaction's, for COPY on PostgreSQL
+	args    []any
 }
 
 // newInserter prepares to write rows of the given columns (a comma
 // separated list) into table; label names the records in errors.
 func (s *Store) newInserter(ctx context.Context, tx *sql.Tx, table, columns, label string) *inserter {
-	cols := strings.Count(columns, ",") + 1
+	names := strings.Split(columns, ",")
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i])
+	}
+	cols := len(names)
 	rows := min(maxBatchRows, maxBatchParams/cols)
-	return &inserter{ctx: ctx, s: s, tx: tx, head: "INSERT INTO " + table + " (" + columns + ") VALUES ",
-		cols: cols, rows: rows, label: label, args: make([]any, 0, rows*cols)}
+	return &inserter{ctx: ctx, s: s, tx: tx, table: table, columns: names, head: "INSERT INTO " + table + " (" + columns + ") VALUES ",
+		cols: cols, rows: rows, label: label, conn: s.txConn(tx), args: make([]any, 0, rows*cols)}
 }
 
 // add queues one row, its values in the order of the columns, and writes
@@ -51,6 +63,9 @@ func (b *inserter) add(values ...any) error {
 		return fmt.Errorf("store: %d values for the %d columns of %s", len(values), b.cols, b.label)
 	}
 	b.args = append(b.args, values...)
+	if len(b.args) == b.rows*b.cols && b.conn != nil {
+		return b.copy()
+	}
 	if len(b.args) == b.rows*b.cols {
 		if b.stmt == nil {
 			stmt, err := b.tx.PrepareContext(b.ctx, b.s.rebind(b.statement(b.rows)))
@@ -72,7 +87,31 @@ func (b *inserter) flush() error {
 	if len(b.args) == 0 {
 		return nil
 	}
+	if b.conn != nil {
+		return b.copy()
+	}
 	if _, err := b.tx.ExecContext(b.ctx, b.s.rebind(b.statement(len(b.args)/b.cols)), b.args...); err != nil {
+		return translate(err, b.label)
+	}
+	b.args = b.args[:0]
+	return nil
+}
+
+// copy writes the rows queued with COPY, on the connection of the
+// transaction (PostgreSQL only).
+func (b *inserter) copy() error {
+	n := len(b.args) / b.cols
+	err := b.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("store: COPY needs a pgx connection, not %T", dc)
+		}
+		_, err := c.Conn().CopyFrom(b.ctx, pgx.Identifier{b.table}, b.columns, pgx.CopyFromSlice(n, func(i int) ([]any, error) {
+			return b.args[i*b.cols : (i+1)*b.cols], nil
+		}))
+		return err
+	})
+	if err != nil {
 		return translate(err, b.label)
 	}
 	b.args = b.args[:0]

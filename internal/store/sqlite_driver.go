@@ -41,11 +41,11 @@ func pragmaDSN(file string, pragmas []string, immediate bool) string {
 }
 
 // SQLiteDriver names the SQLite driver this build of Safeguard uses:
-// modernc.org/sqlite (SQLite translated to Go) unless it was built with
-// the tag sqlite_ncruces (github.com/ncruces/go-sqlite3, SQLite compiled
-// to WebAssembly and translated to Go) or sqlite_mattn
+// modernc.org/sqlite (SQLite's C translated to Go) unless it was built
+// with the tag sqlite_ncruces (github.com/ncruces/go-sqlite3, SQLite
+// compiled to WebAssembly and translated to Go) or sqlite_mattn
 // (github.com/mattn/go-sqlite3, SQLite's C through cgo). The benchmarks
-// name it.
+// name it; the README gives the measurements that kept the default.
 func SQLiteDriver() string { return sqliteDriverModule }
 
 // OpenSQLiteFile opens a SQLite file with this build's driver and nothing

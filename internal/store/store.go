@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -48,6 +49,10 @@ type Store struct {
 	// progress and locks are shared by the copies WithClock makes.
 	progress *progress
 	locks    *localLocks
+	// txConns holds, on PostgreSQL, the connection of each write
+	// transaction open, so that a bulk insert can COPY on it (see
+	// inserter).
+	txConns *sync.Map
 }
 
 // Options tune Open.
@@ -93,7 +98,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s.now, s.matching, s.checks = opt.Now, opt.Matching, opt.Checks
-	s.progress, s.locks = &progress{}, &localLocks{held: map[string]bool{}}
+	s.progress, s.locks, s.txConns = &progress{}, &localLocks{held: map[string]bool{}}, &sync.Map{}
 	pctx, cancel := context.WithTimeout(ctx, opt.ConnectTimeout)
 	defer cancel()
 	for {
@@ -337,16 +342,41 @@ func translate(err error, what string) error {
 
 // inTx runs fn in a write transaction, committing if it returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+	begin := s.write.BeginTx
+	if s.engine == Postgres {
+		// The transaction's connection is kept beside it, for COPY.
+		conn, err := s.write.Conn(ctx)
+		if err != nil {
+			return translate(err, "transaction")
+		}
+		defer conn.Close()
+		begin = func(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error) {
+			tx, err := conn.BeginTx(ctx, opts)
+			if err == nil {
+				s.txConns.Store(tx, conn)
+			}
+			return tx, err
+		}
+	}
+	tx, err := begin(ctx, nil)
 	if err != nil {
 		return translate(err, "transaction")
 	}
+	defer s.txConns.Delete(tx)
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return translate(err, "transaction")
+	}
+	return nil
+}
+
+// txConn is the connection of a write transaction on PostgreSQL, or nil.
+func (s *Store) txConn(tx *sql.Tx) *sql.Conn {
+	if c, ok := s.txConns.Load(tx); ok {
+		return c.(*sql.Conn)
 	}
 	return nil
 }
