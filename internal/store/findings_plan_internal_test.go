@@ -75,6 +75,18 @@ func TestAssetsByIDReadByKey(t *testing.T) {
 	}
 }
 
+// A roster import finds the people of a batch of rows through the index
+// of their employee ids.
+func TestPeopleByIDsReadByKey(t *testing.T) {
+	s := openForTest(t, t.TempDir()+"/plan.db")
+	for _, n := range []int{1, 1000} {
+		text := strings.Join(explain(t, s, peopleByIDsQuery(n)), "\n")
+		if !strings.Contains(text, "USING INDEX people_employee_id (org_id=? AND <expr>=?)") {
+			t.Errorf("%d people by employee id:\n%s", n, text)
+		}
+	}
+}
+
 // The register's default view (the open risks, highest level first) is a
 // range of the index its order keys are kept in: the count and the heat
 // map read the index alone, a page reads its rows in order and sorts

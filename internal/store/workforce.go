@@ -53,8 +53,9 @@ func (sc *Scoped) Person(ctx context.Context, id string) (*workforce.Person, err
 }
 
 // CurrentRoster is the organisation's roster for a roster import to
-// compare against, read from the database as the import asks (one person
-// by employee id, the whole roster a slice at a time), never held whole.
+// compare against, read from the database as the import asks (the people
+// of a batch of rows by their employee ids, the whole roster a slice at a
+// time), never held whole.
 // It reads what was committed before the import began; an empty roster
 // (the first import) is not asked at all.
 func (sc *Scoped) CurrentRoster(ctx context.Context) workforce.Roster {
@@ -68,7 +69,7 @@ type currentRoster struct {
 	people int
 }
 
-func (c *currentRoster) Person(employeeID string) (*workforce.Person, error) {
+func (c *currentRoster) People(employeeIDs []string) (map[string]*workforce.Person, error) {
 	if !c.sized {
 		n, err := c.sc.PeopleCount(c.ctx)
 		if err != nil {
@@ -76,14 +77,29 @@ func (c *currentRoster) Person(employeeID string) (*workforce.Person, error) {
 		}
 		c.sized, c.people = true, n
 	}
-	if c.people == 0 {
-		return nil, nil
+	out := make(map[string]*workforce.Person, len(employeeIDs))
+	if c.people == 0 || len(employeeIDs) == 0 {
+		return out, nil
 	}
-	ps, err := c.sc.people(c.ctx, " AND lower(employee_id) = lower(?)", []any{employeeID})
-	if err != nil || len(ps) == 0 {
+	// One question for the batch, through the index on lower(employee_id).
+	args := make([]any, 0, len(employeeIDs)+1)
+	args = append(args, c.sc.org.ID)
+	for _, id := range employeeIDs {
+		args = append(args, id)
+	}
+	ps, err := c.sc.queryPeople(c.ctx, peopleByIDsQuery(len(employeeIDs)), args)
+	if err != nil {
 		return nil, err
 	}
-	return ps[0], nil
+	for _, p := range ps {
+		out[strings.ToLower(p.EmployeeID)] = p
+	}
+	return out, nil
+}
+
+// peopleByIDsQuery reads the people of n employee ids.
+func peopleByIDsQuery(n int) string {
+	return `SELECT ` + personColumns + ` FROM people WHERE org_id = ? AND lower(employee_id) IN (lower(?)` + strings.Repeat(", lower(?)", n-1) + `)`
 }
 
 func (c *currentRoster) Each(fn func([]*workforce.Person) error) error {

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -153,6 +154,80 @@ func TestRosterReimport(t *testing.T) {
 		}
 		if me, err := sc.PersonByEmail(ctx, "MARIA@riverside.example"); err != nil || me.EmployeeID != "1004" {
 			t.Errorf("by email: %v %v", me, err)
+		}
+	})
+}
+
+// A roster of thousands re-imported, the export in another order with its
+// ids in another case: the rows are compared with the people in the
+// database a batch at a time, and each row finds its own person across
+// the batches.
+func TestRosterReimportAcrossBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		sc := riverside(t, s)
+		const n = 2*workforce.RosterBatch + 500
+		first := rosterCSV(n)
+		p, err := workforce.PlanRoster("roster.csv", bytes.NewReader(first), rosterMapping, nil, nil, "2026-11-23")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sc.ApplyRoster(ctx, p, nil); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(string(first), "\n"), "\n")
+		header, rows := lines[0], lines[1:]
+		moved := map[int]bool{10: true, workforce.RosterBatch + 7: true, n - 1: true}
+		var next []string
+		for i, row := range rows {
+			switch {
+			case i == 3 || i == workforce.RosterBatch+1: // gone from the export
+				continue
+			case moved[i]:
+				cells := strings.Split(row, ",")
+				cells[4] = "Charge nurse" // Job Title
+				row = strings.Join(cells, ",")
+			}
+			next = append(next, strings.ToLower(row[:1])+row[1:]) // e0000001: the same person
+		}
+		slices.Reverse(next)
+		next = append(next, "N0000001,New,Joiner,n1@hospital.example,Front desk,Front office,,Employee,2026-11-01,,view",
+			"N0000002,Newer,Joiner,n2@hospital.example,Pharmacist,Pharmacy,,Employee,2026-11-02,,modify")
+		second := []byte(header + "\n" + strings.Join(next, "\n") + "\n")
+
+		people, err := sc.People(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inMemory, err := workforce.PlanRoster("roster-2.csv", bytes.NewReader(second), rosterMapping, people, nil, "2026-11-23")
+		if err != nil {
+			t.Fatal(err)
+		}
+		streamed := &workforce.RosterPlan{}
+		if _, err := workforce.StreamRoster("roster-2.csv", bytes.NewReader(second), workforce.MaxImportBytes, rosterMapping, sc.CurrentRoster(ctx), nil, "2026-11-23", streamed); err != nil {
+			t.Fatal(err)
+		}
+		for name, plan := range map[string]*workforce.RosterPlan{"in memory": inMemory, "from the database": streamed} {
+			if len(plan.Joiners) != 2 || len(plan.Movers) != len(moved) || len(plan.Leavers) != 2 || plan.Unchanged != n-2-len(moved) {
+				t.Errorf("%s: %d joiners, %d movers, %d leavers, %d unchanged", name, len(plan.Joiners), len(plan.Movers), len(plan.Leavers), plan.Unchanged)
+			}
+			for _, mv := range plan.Movers {
+				if !strings.EqualFold(mv.Old.EmployeeID, mv.New.EmployeeID) || !slices.Equal(mv.Fields, []string{"position"}) || mv.Old.ID != mv.New.ID {
+					t.Errorf("%s: %s moved as %s (%v)", name, mv.Old.EmployeeID, mv.New.EmployeeID, mv.Fields)
+				}
+			}
+		}
+		counts, err := sc.ImportRoster(ctx, nil, func(sink workforce.RosterSink) (*workforce.RosterInfo, error) {
+			return workforce.StreamRoster("roster-2.csv", bytes.NewReader(second), workforce.MaxImportBytes, rosterMapping, sc.CurrentRoster(ctx), nil, "2026-11-23", sink)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts.Joiners != 2 || counts.Movers != len(moved) || counts.Leavers != 2 || counts.Unchanged != n-2-len(moved) {
+			t.Errorf("imported: %+v", counts)
+		}
+		if people, _ := sc.People(ctx); len(people) != n+2 {
+			t.Errorf("%d people after the re-import, want %d", len(people), n+2)
 		}
 	})
 }

@@ -147,12 +147,17 @@ func (p *RosterPlan) Replay(to RosterSink) error {
 
 // Roster is the roster an import is compared against.
 type Roster interface {
-	// Person finds the person with an employee id, compared ignoring
-	// case; nil when there is none.
-	Person(employeeID string) (*Person, error)
+	// People finds the people with the employee ids given (at most
+	// RosterBatch), compared ignoring case, keyed by their id in lower
+	// case; those with none are left out.
+	People(employeeIDs []string) (map[string]*Person, error)
 	// Each hands over every person, a slice at a time.
 	Each(fn func([]*Person) error) error
 }
+
+// RosterBatch is how many rows of an export StreamRoster reads before it
+// asks the current roster for their people, all at once.
+const RosterBatch = 1000
 
 // RosterOf is a roster held in memory, for an import to compare against.
 func RosterOf(people []*Person) Roster {
@@ -168,7 +173,16 @@ type listed struct {
 	byID   map[string]*Person
 }
 
-func (l listed) Person(id string) (*Person, error)   { return l.byID[strings.ToLower(id)], nil }
+func (l listed) People(ids []string) (map[string]*Person, error) {
+	out := make(map[string]*Person, len(ids))
+	for _, id := range ids {
+		if p := l.byID[strings.ToLower(id)]; p != nil {
+			out[strings.ToLower(id)] = p
+		}
+	}
+	return out, nil
+}
+
 func (l listed) Each(fn func([]*Person) error) error { return fn(l.people) }
 
 // PlanRoster reads an HR export through the mapping against the current
@@ -204,8 +218,9 @@ type RosterInfo struct {
 // whole file or none of it. A CSV file is streamed, whatever its size; an
 // XLSX workbook is read whole, within maxXLSX bytes. What the reading keeps
 // is the employee ids seen (to refuse duplicates and find who left); the
-// current roster is asked for each person as the rows come, and walked
-// once at the end for those the export left out.
+// current roster is asked for the people of a thousand rows at a time
+// (RosterBatch) as the rows come, and walked once at the end for those the
+// export left out.
 func StreamRoster(file string, r io.Reader, maxXLSX int64, m Mapping, current Roster, assetByName map[string]string, today string, sink RosterSink) (*RosterInfo, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
@@ -213,6 +228,29 @@ func StreamRoster(file string, r io.Reader, maxXLSX int64, m Mapping, current Ro
 	seen := map[string]int{}
 	var checked bool
 	var failed bool
+	// Rows are compared with the current roster RosterBatch at a time: one
+	// question for a thousand people rather than one each.
+	batch := make([]*Person, 0, RosterBatch)
+	compare := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		ids := make([]string, len(batch))
+		for i, np := range batch {
+			ids[i] = np.EmployeeID
+		}
+		olds, err := current.People(ids)
+		if err != nil {
+			return err
+		}
+		for _, np := range batch {
+			if err := compareRow(olds[strings.ToLower(np.EmployeeID)], np, m, today, sink); err != nil {
+				return err
+			}
+		}
+		batch = batch[:0]
+		return nil
+	}
 	t, err := tabular.Stream(file, r, maxXLSX, func(t *tabular.Table) error {
 		if !checked {
 			checked = true
@@ -223,29 +261,24 @@ func StreamRoster(file string, r io.Reader, maxXLSX int64, m Mapping, current Ro
 		np, ok := rosterRow(t, m, seen, assetByName)
 		if !ok {
 			failed = true
+			batch = batch[:0]
 			return nil
 		}
 		if failed {
 			return nil // read on to name every problem; nothing more is done
 		}
-		old, err := current.Person(np.EmployeeID)
-		if err != nil {
-			return err
+		if batch = append(batch, np); len(batch) == RosterBatch {
+			return compare()
 		}
-		if old == nil {
-			return sink.Join(np)
-		}
-		merged, fields := merge(old, np, m)
-		switch {
-		case merged.End != "" && merged.End < today && (old.End == "" || old.End >= today):
-			return sink.Leave(&Leave{Person: merged, End: merged.End, Reason: "the export gives an end date of " + merged.End})
-		case len(fields) == 0:
-			return sink.Same()
-		}
-		return sink.Move(&Move{Old: old, New: merged, Fields: fields})
+		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	if !failed && t.Err() == nil {
+		if err := compare(); err != nil {
+			return nil, err
+		}
 	}
 	if !checked {
 		if err := checkColumns(t, m); err != nil {
@@ -281,6 +314,22 @@ func StreamRoster(file string, r io.Reader, maxXLSX int64, m Mapping, current Ro
 		}
 	}
 	return info, nil
+}
+
+// compareRow hands the sink what a row does to the person it names (old,
+// nil for a joiner).
+func compareRow(old, np *Person, m Mapping, today string, sink RosterSink) error {
+	if old == nil {
+		return sink.Join(np)
+	}
+	merged, fields := merge(old, np, m)
+	switch {
+	case merged.End != "" && merged.End < today && (old.End == "" || old.End >= today):
+		return sink.Leave(&Leave{Person: merged, End: merged.End, Reason: "the export gives an end date of " + merged.End})
+	case len(fields) == 0:
+		return sink.Same()
+	}
+	return sink.Move(&Move{Old: old, New: merged, Fields: fields})
 }
 
 // checkColumns refuses a mapping naming columns the file does not have.
