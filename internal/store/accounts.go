@@ -242,21 +242,17 @@ func (s *Store) matchAccounts(ctx context.Context, tx *sql.Tx, orgID, importID s
 	}
 	out := map[string]int{}
 	for _, p := range passes {
-		// The rule is written with the pick, so that an account matched in
-		// this pass is seen as matched by it; those the pick left unmatched
-		// lose it again.
-		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE accounts SET person_id = COALESCE((`+p.pick+`), ''), match_rule = '`+p.rule+`'
-			WHERE `+scope+` AND accounts.person_id = '' AND accounts.`+p.key+` <> ''`), args...)
+		// Only the accounts the pick finds someone for are written. The
+		// rule is written with the pick, so that an account matched in this
+		// pass is seen as matched by it (a pass against the accounts
+		// matched already does not take them as its sources).
+		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE accounts SET person_id = (`+p.pick+`), match_rule = '`+p.rule+`'
+			WHERE `+scope+` AND accounts.person_id = '' AND accounts.`+p.key+` <> '' AND (`+p.pick+`) IS NOT NULL`), args...)
 		if err != nil {
 			return nil, translate(err, "accounts")
 		}
-		tried, _ := res.RowsAffected()
-		res, err = tx.ExecContext(ctx, s.rebind(`UPDATE accounts SET match_rule = '' WHERE `+scope+` AND accounts.person_id = '' AND accounts.match_rule = '`+p.rule+`'`), args...)
-		if err != nil {
-			return nil, translate(err, "accounts")
-		}
-		missed, _ := res.RowsAffected()
-		out[p.rule] += int(tried - missed)
+		matched, _ := res.RowsAffected()
+		out[p.rule] += int(matched)
 	}
 	return out, nil
 }
