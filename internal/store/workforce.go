@@ -54,8 +54,8 @@ func (sc *Scoped) Person(ctx context.Context, id string) (*workforce.Person, err
 
 // CurrentRoster is the organisation's roster for a roster import to
 // compare against, read from the database as the import asks (the people
-// of a batch of rows by their employee ids, the whole roster a slice at a
-// time), never held whole.
+// of a batch of rows by their employee ids, the dates of the whole roster
+// a slice at a time), never held whole.
 // It reads what was committed before the import began; an empty roster
 // (the first import) is not asked at all.
 func (sc *Scoped) CurrentRoster(ctx context.Context) workforce.Roster {
@@ -102,10 +102,10 @@ func peopleByIDsQuery(n int) string {
 	return `SELECT ` + personColumns + ` FROM people WHERE org_id = ? AND lower(employee_id) IN (lower(?)` + strings.Repeat(", lower(?)", n-1) + `)`
 }
 
-func (c *currentRoster) Each(fn func([]*workforce.Person) error) error {
+func (c *currentRoster) Dates(fn func([]*workforce.Person) error) error {
 	after := ""
 	for {
-		people, err := c.sc.peopleAfter(c.ctx, after)
+		people, err := c.sc.peopleDatesAfter(c.ctx, after)
 		if err != nil || len(people) == 0 {
 			return err
 		}
@@ -144,6 +144,26 @@ func (sc *Scoped) people(ctx context.Context, where string, args []any) ([]*work
 // lookups, scanning the roster for every account.
 func (sc *Scoped) peopleAfter(ctx context.Context, after string) ([]*workforce.Person, error) {
 	return sc.queryPeople(ctx, `SELECT `+personColumns+` FROM people WHERE id > ? AND org_id || '' = ? ORDER BY id LIMIT ?`, []any{after, sc.org.ID, peopleSlice})
+}
+
+// peopleDatesAfter is peopleAfter with each person's ids and dates alone,
+// by the same walk.
+func (sc *Scoped) peopleDatesAfter(ctx context.Context, after string) ([]*workforce.Person, error) {
+	s := sc.s
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT id, employee_id, start_date, end_date FROM people WHERE id > ? AND org_id || '' = ? ORDER BY id LIMIT ?`), after, sc.org.ID, peopleSlice)
+	if err != nil {
+		return nil, translate(err, "people")
+	}
+	defer rows.Close()
+	var out []*workforce.Person
+	for rows.Next() {
+		var p workforce.Person
+		if err := rows.Scan(&p.ID, &p.EmployeeID, &p.Start, &p.End); err != nil {
+			return nil, translate(err, "people")
+		}
+		out = append(out, &p)
+	}
+	return out, translate(rows.Err(), "people")
 }
 
 // queryPeople reads the people a query selects.

@@ -229,5 +229,31 @@ func TestRosterReimportAcrossBatches(t *testing.T) {
 		if people, _ := sc.People(ctx); len(people) != n+2 {
 			t.Errorf("%d people after the re-import, want %d", len(people), n+2)
 		}
+
+		// A third export without the first 1,200 rows nor the joiners: more
+		// leave than a batch holds, found from the roster's dates and read
+		// back a batch at a time.
+		third := []byte(header + "\n" + strings.Join(rows[1200:], "\n") + "\n")
+		people, _ = sc.People(ctx)
+		inMemory, err = workforce.PlanRoster("roster-3.csv", bytes.NewReader(third), rosterMapping, people, nil, "2026-11-23")
+		if err != nil {
+			t.Fatal(err)
+		}
+		streamed = &workforce.RosterPlan{}
+		if _, err := workforce.StreamRoster("roster-3.csv", bytes.NewReader(third), workforce.MaxImportBytes, rosterMapping, sc.CurrentRoster(ctx), nil, "2026-11-23", streamed); err != nil {
+			t.Fatal(err)
+		}
+		for name, plan := range map[string]*workforce.RosterPlan{"in memory": inMemory, "from the database": streamed} {
+			// Rows 3 and 1,001 left already; the mover of the last row moves back.
+			if len(plan.Joiners) != 0 || len(plan.Movers) != 1 || len(plan.Leavers) != 1200 || plan.Unchanged != n-1200-1 {
+				t.Errorf("%s: %d joiners, %d movers, %d leavers, %d unchanged", name, len(plan.Joiners), len(plan.Movers), len(plan.Leavers), plan.Unchanged)
+			}
+			for _, l := range plan.Leavers {
+				if l.End != "2026-11-22" || l.Person.ID == "" || l.Person.Name == "" || l.Person.Position == "" {
+					t.Errorf("%s: %s leaves on %s as %+v", name, l.Person.EmployeeID, l.End, l.Person)
+					break
+				}
+			}
+		}
 	})
 }

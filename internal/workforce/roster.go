@@ -151,8 +151,9 @@ type Roster interface {
 	// RosterBatch), compared ignoring case, keyed by their id in lower
 	// case; those with none are left out.
 	People(employeeIDs []string) (map[string]*Person, error)
-	// Each hands over every person, a slice at a time.
-	Each(fn func([]*Person) error) error
+	// Dates hands over every person, a slice at a time, with only their
+	// ids and their start and end dates: what finding who left needs.
+	Dates(fn func([]*Person) error) error
 }
 
 // RosterBatch is how many rows of an export StreamRoster reads before it
@@ -183,7 +184,7 @@ func (l listed) People(ids []string) (map[string]*Person, error) {
 	return out, nil
 }
 
-func (l listed) Each(fn func([]*Person) error) error { return fn(l.people) }
+func (l listed) Dates(fn func([]*Person) error) error { return fn(l.people) }
 
 // PlanRoster reads an HR export through the mapping against the current
 // roster, on day today, into a plan (see StreamRoster). The file is read
@@ -288,19 +289,47 @@ func StreamRoster(file string, r io.Reader, maxXLSX int64, m Mapping, current Ro
 	if err := t.Err(); err != nil {
 		return nil, err
 	}
-	if err := current.Each(func(people []*Person) error {
+	// Those gone from the export leave, their last day the day before it:
+	// found from the dates of everyone on the roster, their records then
+	// read RosterBatch at a time.
+	var gone []string
+	leave := func() error {
+		if len(gone) == 0 {
+			return nil
+		}
+		people, err := current.People(gone)
+		if err != nil {
+			return err
+		}
+		for _, id := range gone {
+			c := people[strings.ToLower(id)]
+			if c == nil {
+				return fmt.Errorf("roster: %s is on the roster but could not be read back", id)
+			}
+			left := *c
+			left.End = max(AddDays(today, -1), c.Start)
+			if err := sink.Leave(&Leave{Person: &left, End: left.End, Reason: "not in the export"}); err != nil {
+				return err
+			}
+		}
+		gone = gone[:0]
+		return nil
+	}
+	if err := current.Dates(func(people []*Person) error {
 		for _, c := range people {
 			if seen[strings.ToLower(c.EmployeeID)] == 0 && c.Active(today) {
-				// Gone from the export: their last day was the day before it.
-				left := *c
-				left.End = max(AddDays(today, -1), c.Start)
-				if err := sink.Leave(&Leave{Person: &left, End: left.End, Reason: "not in the export"}); err != nil {
-					return err
+				if gone = append(gone, c.EmployeeID); len(gone) == RosterBatch {
+					if err := leave(); err != nil {
+						return err
+					}
 				}
 			}
 		}
 		return nil
 	}); err != nil {
+		return nil, err
+	}
+	if err := leave(); err != nil {
 		return nil, err
 	}
 	info := &RosterInfo{File: file, SHA256: t.SHA256, Mapping: m}
