@@ -250,8 +250,6 @@ postgresql-client).`,
 	return cmd
 }
 
-// engineName names the engine a bench runs on: PostgreSQL for a URL,
-// else SQLite.
 // engineName names the database a bench runs on; SQLite with the driver
 // this build uses (see store.SQLiteDriver).
 func engineName(dbURL string) string {

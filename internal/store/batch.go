@@ -63,10 +63,10 @@ func (b *inserter) add(values ...any) error {
 		return fmt.Errorf("store: %d values for the %d columns of %s", len(values), b.cols, b.label)
 	}
 	b.args = append(b.args, values...)
-	if len(b.args) == b.rows*b.cols && b.conn != nil {
-		return b.copy()
-	}
 	if len(b.args) == b.rows*b.cols {
+		if b.conn != nil {
+			return b.copy()
+		}
 		if b.stmt == nil {
 			stmt, err := b.tx.PrepareContext(b.ctx, b.s.rebind(b.statement(b.rows)))
 			if err != nil {
