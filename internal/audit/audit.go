@@ -12,9 +12,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/safeguard-health/safeguard/internal/tabular"
 )
 
 // GenesisHash is the previous hash of the first entry.
@@ -180,4 +183,21 @@ var CSVHeader = []string{"seq", "at", "org_id", "actor_id", "actor", "source", "
 // CSV returns the record's fields in CSVHeader's order.
 func (r Record) CSV() []string {
 	return []string{strconv.FormatInt(r.Seq, 10), r.At, r.OrgID, r.ActorID, r.Actor, r.Source, r.Action, r.Target, r.Before, r.After, r.PrevHash, r.Hash}
+}
+
+// WriteCSV writes entries as CSV under CSVHeader: the web page's and the
+// command line's export. Cells are defused as in every CSV Safeguard
+// writes (tabular.Defuse): an actor or a change that begins with = + - or
+// @ gets a leading apostrophe, so that a spreadsheet shows it as text.
+func WriteCSV(w io.Writer, entries []Entry) error {
+	cw := tabular.NewCSVWriter(w)
+	if err := cw.Write(CSVHeader); err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if err := cw.Write(e.Record().CSV()); err != nil {
+			return err
+		}
+	}
+	return cw.Flush()
 }

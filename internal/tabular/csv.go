@@ -20,7 +20,8 @@ const MaxLine = 4 << 20
 // does: a byte-order mark is dropped (so a quoted header after one
 // reads), Windows PowerShell's "#TYPE …" first line is passed over (the
 // line numbers still count it), no line may run past MaxLine, rows may
-// have any number of cells, and every error names the file and the line.
+// have any number of cells, each cell is restored from what CSVWriter
+// defused (Restore), and every error names the file and the line.
 type CSVRows struct {
 	file   string
 	cr     *csv.Reader
@@ -59,6 +60,9 @@ func (c *CSVRows) Next() ([]string, error) {
 	}
 	c.line, _ = c.cr.FieldPos(0)
 	c.line += c.offset
+	for i, cell := range rec {
+		rec[i] = Restore(cell)
+	}
 	return rec, nil
 }
 

@@ -6,7 +6,6 @@
 package workbook
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/tabular"
 )
 
 // Sheet names.
@@ -247,9 +247,10 @@ func colName(header string) string {
 	return "A"
 }
 
-// ExportCSV writes the Answers sheet as CSV.
+// ExportCSV writes the Answers sheet as CSV, its cells defused
+// (tabular.Defuse).
 func ExportCSV(w io.Writer, v *assessment.View) error {
-	cw := csv.NewWriter(w)
+	cw := tabular.NewCSVWriter(w)
 	if err := cw.Write(answerHeaders); err != nil {
 		return err
 	}
@@ -258,6 +259,5 @@ func ExportCSV(w io.Writer, v *assessment.View) error {
 			return err
 		}
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }

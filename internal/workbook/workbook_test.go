@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -132,6 +133,35 @@ func TestExport(t *testing.T) {
 	recs, err := csv.NewReader(&c).ReadAll()
 	if err != nil || len(recs) != 69 || recs[0][0] != "Item ID" {
 		t.Errorf("CSV: %d records, %v", len(recs), err)
+	}
+}
+
+// Notes that a spreadsheet would run as formulas leave the CSV export as
+// text: a leading apostrophe, which spreadsheets hide.
+func TestExportCSVDefusesFormulas(t *testing.T) {
+	fx := setup(t)
+	v := fx.view(t)
+	notes := []string{`=HYPERLINK("http://evil.example","x")`, "+1-555-0100", "-2 findings open", "@SUM(A1:A9)", "'=already quoted", "plain"}
+	want := []string{`'=HYPERLINK("http://evil.example","x")`, "'+1-555-0100", "'-2 findings open", "'@SUM(A1:A9)", "''=already quoted", "plain"}
+	for i := range notes {
+		v.Rows[i].Answer.Notes = notes[i]
+	}
+	var c bytes.Buffer
+	if err := workbook.ExportCSV(&c, v); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&c).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(recs[0], "Notes")
+	if col < 0 {
+		t.Fatalf("no Notes column: %v", recs[0])
+	}
+	for i := range notes {
+		if got := recs[i+1][col]; got != want[i] {
+			t.Errorf("note %q exported as %q, want %q", notes[i], got, want[i])
+		}
 	}
 }
 

@@ -1,7 +1,6 @@
 package pages
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -172,12 +171,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-		cw := csv.NewWriter(w)
-		cw.Write(audit.CSVHeader)
-		for _, e := range kept {
-			cw.Write(e.Record().CSV())
-		}
-		cw.Flush()
+		audit.WriteCSV(w, kept) // an error here is the client gone
 		return
 	case "json":
 		w.Header().Set("Content-Type", "application/json")
