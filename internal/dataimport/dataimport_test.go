@@ -82,3 +82,45 @@ func TestFile(t *testing.T) {
 		t.Errorf("no organisation: %v", err)
 	}
 }
+
+// A file with a byte that is not UTF-8 (an account export saved as
+// Windows-1252, a scanner's JSON with a Latin-1 title) is refused naming
+// its file and line, on both engines, and nothing of it is stored.
+func TestFilesNotUTF8AreRefused(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		sc := s.Scope(o)
+		scope := func() (*store.Scoped, error) { return sc, nil }
+		dir := t.TempDir()
+		for _, tc := range []struct{ from, name, old, new, want string }{
+			{"accounts.csv", "ehr-users.csv", "Sam Patel", "Sam P\xe9tel", "ehr-users.csv: line 3 is not UTF-8 text (byte 0xE9)"},
+			{"trivy-small.json", "trivy.json", `"Title": "`, "\"Title\": \"Caf\xe9 ", "trivy.json: line "},
+		} {
+			data, err := os.ReadFile(testdata(tc.from))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(data), tc.old) {
+				t.Fatalf("%s has no %q", tc.from, tc.old)
+			}
+			path := filepath.Join(dir, tc.name)
+			if err := os.WriteFile(path, []byte(strings.Replace(string(data), tc.old, tc.new, 1)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			_, err = dataimport.File(ctx, dataimport.Request{Path: path, Name: tc.name, Scope: scope})
+			if !errs.Is(err, errs.Invalid) || !strings.Contains(errs.Message(err), tc.want) || !strings.Contains(errs.Message(err), "is not UTF-8 text") {
+				t.Errorf("%s: %v, want an Invalid error saying %q", tc.name, err, tc.want)
+			}
+		}
+		if accounts, err := sc.Accounts(ctx, store.AccountFilter{}); err != nil || len(accounts) != 0 {
+			t.Errorf("%d accounts stored (%v)", len(accounts), err)
+		}
+		if imports, err := sc.DataImports(ctx, 10); err != nil || len(imports) != 0 {
+			t.Errorf("%d imports recorded (%v)", len(imports), err)
+		}
+	})
+}

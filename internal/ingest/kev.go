@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/tabular"
 )
 
 // MaxKEVBytes bounds a KEV catalog file (the real one is about 1.3 MB).
@@ -65,7 +66,7 @@ type countingHasher struct {
 }
 
 func newCounting(file string, r io.Reader, max int64) *countingHasher {
-	return &countingHasher{r: r, h: sha256.New(), max: max, file: file}
+	return &countingHasher{r: tabular.Text(file, r), h: sha256.New(), max: max, file: file}
 }
 
 var errTooLarge = errors.New("too large")
@@ -86,7 +87,10 @@ func (c *countingHasher) sum() string { return hex.EncodeToString(c.h.Sum(nil)) 
 func jsonError(file string, err error, at string) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var named *errs.Error
 	switch {
+	case errors.As(err, &named): // named already: not UTF-8 text
+		return err
 	case errors.Is(err, errTooLarge):
 		return errs.New(errs.TooLarge, file+" is larger than this import takes")
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):

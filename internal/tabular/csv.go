@@ -20,8 +20,9 @@ const MaxLine = 4 << 20
 // does: a byte-order mark is dropped (so a quoted header after one
 // reads), Windows PowerShell's "#TYPE …" first line is passed over (the
 // line numbers still count it), no line may run past MaxLine, rows may
-// have any number of cells, each cell is restored from what CSVWriter
-// defused (Restore), and every error names the file and the line.
+// have any number of cells, the file must be UTF-8 (Text), each cell is
+// restored from what CSVWriter defused (Restore), and every error names
+// the file and the line.
 type CSVRows struct {
 	file   string
 	cr     *csv.Reader
@@ -32,7 +33,7 @@ type CSVRows struct {
 // NewCSVRows starts reading r. Errors: as Next's.
 func NewCSVRows(file string, r io.Reader) (*CSVRows, error) {
 	c := &CSVRows{file: file}
-	br := bufio.NewReaderSize(&lineGuard{r: r}, 64<<10)
+	br := bufio.NewReaderSize(&lineGuard{r: Text(file, r)}, 64<<10)
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
 	}
