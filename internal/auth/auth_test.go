@@ -97,6 +97,12 @@ func TestPasswordPolicy(t *testing.T) {
 		{strings.Repeat("long passphrase ", 20), "at most 256"},
 		{"\xff\xfe not text at all", "not valid text"},
 		{"ünïcödé pässphrâse wörks", ""},
+		// Long enough, on no list, and easy to guess all the same.
+		{"123456789012345", "easy to guess"},
+		{"qwertyuiopasdfgh", "easy to guess"},
+		{"1qaz2wsx3edc4rfv", "common passwords, words or names"},
+		{"Password1234567!", "common passwords, words or names"},
+		{"a quiet river under the old bridge", ""},
 	} {
 		err := p.Check(tc.pw, "Jane Doe", "jane.doe@clinic.example", "Riverside Family Clinic")
 		switch {

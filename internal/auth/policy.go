@@ -4,12 +4,15 @@ import (
 	"bufio"
 	_ "embed"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/trustelem/zxcvbn"
 )
 
 // commonPasswords is Openwall's list of common passwords (Solar Designer,
@@ -35,7 +38,10 @@ var blocklist = func() map[string]bool {
 // PasswordPolicy follows NIST SP 800-63B Rev. 4 (section 3.1.1.2): length
 // over composition, no composition rules, no periodic change, a check
 // against commonly used and compromised values and against words from the
-// context of the service; every printing character and space allowed.
+// context of the service; every printing character and space allowed. On
+// top of the blocklist, zxcvbn's estimate of guessability refuses what an
+// attacker's rules find quickly (keyboard walks, a common word with a
+// sequence after it), naming what made it easy.
 type PasswordPolicy struct {
 	// MinLength is 15 where the password may be the only factor and may be
 	// 8 where it is always one of two (SP 800-63B Rev. 4: "at least 15
@@ -82,7 +88,36 @@ func (p PasswordPolicy) Check(password string, context ...string) error {
 			return errs.New(errs.Invalid, "the password is too close to the name of this service; choose another")
 		}
 	}
-	return nil
+	return guessable(pw, append(contextWords(context), "safeguard", "hipaa"))
+}
+
+// minGuesses is how many guesses an attacker must be expected to need:
+// zxcvbn's strongest score (10^10 and more), which it rates as strong
+// protection even against an offline attack on a slow hash.
+const minGuesses = 1e10
+
+// guessable refuses a password that zxcvbn (Dropbox's estimate of how an
+// attacker guesses: common passwords, words, names, keyboard patterns,
+// sequences, repeats, dates) expects to fall in fewer than minGuesses
+// guesses, saying what made it easy.
+func guessable(pw string, context []string) error {
+	r := zxcvbn.PasswordStrength(pw, context)
+	if r.Guesses >= minGuesses {
+		return nil
+	}
+	names := map[string]string{"dictionary": "common passwords, words or names", "spatial": "keyboard patterns", "repeat": "repeated text",
+		"sequence": "runs of characters", "date": "dates", "regex": "recent years"}
+	var made []string
+	for _, m := range r.Sequence {
+		if n, ok := names[m.Pattern]; ok && !slices.Contains(made, n) {
+			made = append(made, n)
+		}
+	}
+	why := ""
+	if len(made) > 0 {
+		why = ": it is made of " + strings.Join(made, " and ")
+	}
+	return errs.New(errs.Invalid, fmt.Sprintf("the password is easy to guess (about 10^%.0f guesses%s); a few words only you would put together are stronger", math.Floor(math.Log10(max(r.Guesses, 1))), why))
 }
 
 // tooClose reports whether the password is little more than word: what is
