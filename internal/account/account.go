@@ -238,6 +238,48 @@ func (s *Service) Reauthenticate(ctx context.Context, u *auth.User, ss *auth.Ses
 	return s.store.RecordEvent(ctx, "", "session.reauth", "user:"+u.ID, nil)
 }
 
+// ChangePassword sets a signed-in user's password to next once current,
+// their password now, checks out, under the password policy (with their
+// name and email as words it must not be). Every session of theirs ends
+// and a new one starts for the browser that asked, whose token is
+// returned. Errors: Unauthenticated for a wrong current password (counted
+// as a failed sign-in), RateLimited after repeated failures, Invalid for a
+// next password the policy refuses, Forbidden for an account without a
+// password (signed in through the organisation's provider).
+func (s *Service) ChangePassword(ctx context.Context, u *auth.User, ss *auth.Session, current, next, ip, userAgent string) (string, error) {
+	if u.PasswordHash == "" {
+		return "", errs.New(errs.Forbidden, "this account signs in through the organisation's identity provider and has no password here")
+	}
+	key := "account-ip:" + u.Email + "|" + ss.IP
+	since := s.now().Add(-Window)
+	if n, err := s.store.LoginFailures(ctx, key, since); err != nil {
+		return "", err
+	} else if n >= MaxPerAccountAndIP {
+		return "", errs.New(errs.RateLimited, "too many failed attempts; wait 15 minutes and try again")
+	}
+	if ok, _ := s.hasher.Verify(current, u.PasswordHash); !ok {
+		if err := s.store.RecordLoginFailure(ctx, s.now(), since, key); err != nil {
+			return "", err
+		}
+		s.store.RecordEvent(ctx, "", "password.change_failed", "user:"+u.ID, nil)
+		return "", errs.New(errs.Unauthenticated, "the current password is wrong")
+	}
+	if err := auth.DefaultPasswordPolicy.Check(next, u.Name, u.Email); err != nil {
+		return "", err
+	}
+	hash, err := s.hasher.Hash(next)
+	if err != nil {
+		return "", err
+	}
+	if err := s.store.SetPasswordHash(ctx, u.ID, hash); err != nil {
+		return "", err
+	}
+	if _, err := s.store.DeleteUserSessions(ctx, u.ID); err != nil {
+		return "", err
+	}
+	return s.startSession(ctx, u, ip, userAgent)
+}
+
 // SignInSSO starts a full session for a user the organisation's provider
 // vouched for (see package sso).
 func (s *Service) SignInSSO(ctx context.Context, u *auth.User, orgID, ip, userAgent string) (string, error) {

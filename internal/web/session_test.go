@@ -320,3 +320,58 @@ func TestReauthForPrivilegedActions(t *testing.T) {
 		t.Errorf("privileged page after reauth: %d", resp.StatusCode)
 	}
 }
+
+// A signed-in user changes their own password: the current one is
+// checked, a weak or mistyped new one is refused with the reason, and once
+// it is changed the old password no longer signs in, the new one does,
+// this browser stays signed in and every other session is over.
+func TestChangeOwnPassword(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	c := newClient(t)
+	post(t, c, srv.URL+"/setup", setupForm)
+	other := newClient(t)
+	if resp, _ := post(t, other, srv.URL+"/login", url.Values{"email": {"owner@riverside.example"}, "password": {ownerPassword}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("second sign-in: %d", resp.StatusCode)
+	}
+	const next = "tea kettles sing at seven sharp"
+	for _, tc := range []struct {
+		name          string
+		current, a, b string
+		status        int
+		want          string
+	}{
+		{"wrong current", "not it at all, sorry", next, next, http.StatusBadRequest, "the current password is wrong"},
+		{"easy to guess", ownerPassword, "qwertyuiopasdfgh", "qwertyuiopasdfgh", http.StatusBadRequest, "easy to guess"},
+		{"mistyped", ownerPassword, next, next + ".", http.StatusBadRequest, "differ"},
+	} {
+		resp, body := post(t, c, srv.URL+"/account/password", url.Values{"current_password": {tc.current}, "password": {tc.a}, "password_confirm": {tc.b}})
+		if resp.StatusCode != tc.status || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: %d, want %d saying %q", tc.name, resp.StatusCode, tc.status, tc.want)
+		}
+	}
+	resp, _ := post(t, c, srv.URL+"/account/password", url.Values{"current_password": {ownerPassword}, "password": {next}, "password_confirm": {next}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/account?password=changed" {
+		t.Fatalf("change: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, body := fetch(t, c, srv.URL+"/account?password=changed"); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Your password is changed") {
+		t.Errorf("this browser after the change: %d", resp.StatusCode)
+	}
+	if resp, _ := fetch(t, other, srv.URL+"/account"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+		t.Errorf("the other session still opens /account: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, newClient(t), srv.URL+"/login", url.Values{"email": {"owner@riverside.example"}, "password": {ownerPassword}}); resp.StatusCode == http.StatusSeeOther {
+		t.Error("the old password still signs in")
+	}
+	if resp, _ := post(t, newClient(t), srv.URL+"/login", url.Values{"email": {"owner@riverside.example"}, "password": {next}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the new password does not sign in: %d", resp.StatusCode)
+	}
+	entries, _ := s.AuditLog(context.Background(), store.AuditFilter{})
+	seen := map[string]bool{}
+	for _, e := range entries {
+		seen[e.Action] = true
+	}
+	if !seen["user.password_set"] || !seen["password.change_failed"] {
+		t.Errorf("the audit log has no password change or failed attempt: %v", seen)
+	}
+}

@@ -121,6 +121,7 @@ type Accounts interface {
 	LogoutEverywhere(ctx context.Context, userID string) error
 	SignInSSO(ctx context.Context, u *auth.User, orgID, ip, userAgent string) (string, error)
 	Reauthenticate(ctx context.Context, u *auth.User, ss *auth.Session, password, code string) error
+	ChangePassword(ctx context.Context, u *auth.User, ss *auth.Session, current, next, ip, userAgent string) (string, error)
 	Authenticate(ctx context.Context, token string) (*auth.User, *auth.Session, error)
 	Logout(ctx context.Context, token string) error
 	NeedsSetup(ctx context.Context) (bool, error)

@@ -53,6 +53,12 @@ type accountView struct {
 	Secret, URL   string   // during enrolment
 	RecoveryCodes []string // shown once, after enrolment
 	Error         string
+	// HasPassword is false for an account that signs in through the
+	// organisation's provider; PasswordError and PasswordChanged answer the
+	// password form.
+	HasPassword     bool
+	PasswordError   string
+	PasswordChanged bool
 }
 
 // signedIn returns the viewer of a route registered SignedIn (the guard has
@@ -70,7 +76,7 @@ func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 	if v == nil {
 		return
 	}
-	s.renderAccount(w, r, v, accountView{}, http.StatusOK)
+	s.renderAccount(w, r, v, accountView{PasswordChanged: r.URL.Query().Get("password") == "changed"}, http.StatusOK)
 }
 
 func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *kit.Viewer, av accountView, status int) {
@@ -85,7 +91,40 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *kit.Vi
 		return
 	}
 	av.Current = v.Session.ID
+	av.HasPassword = v.User.PasswordHash != ""
 	s.render(w, r, "account", status, page{Title: "Your account", Data: av})
+}
+
+// changePassword sets the signed-in user's own password: the current one,
+// the new one twice. Every other session ends; this browser gets a new one.
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
+	v := s.signedIn(w, r)
+	if v == nil {
+		return
+	}
+	if err := s.parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	next := r.PostFormValue("password")
+	if next != r.PostFormValue("password_confirm") {
+		s.renderAccount(w, r, v, accountView{PasswordError: "the new password and its confirmation differ"}, http.StatusBadRequest)
+		return
+	}
+	token, err := s.accounts.ChangePassword(r.Context(), v.User, v.Session, r.PostFormValue("current_password"), next, kit.ClientIP(r), r.UserAgent())
+	if err != nil {
+		switch errs.KindOf(err) {
+		case errs.Unauthenticated: // the session is good; the form's current password is not
+			s.renderAccount(w, r, v, accountView{PasswordError: errs.Message(err)}, http.StatusBadRequest)
+		case errs.RateLimited, errs.Invalid, errs.Forbidden:
+			s.renderAccount(w, r, v, accountView{PasswordError: errs.Message(err)}, errs.HTTPStatus(err))
+		default:
+			s.fail(w, r, err)
+		}
+		return
+	}
+	kit.SetSessionCookie(w, r, token, 0)
+	http.Redirect(w, r, "/account?password=changed", http.StatusSeeOther)
 }
 
 // logoutEverywhere ends every session of the user, this one included.

@@ -123,6 +123,7 @@ func (s *Server) Routes(handle func(pattern string, a kit.Access, h http.Handler
 	handle("POST /account/mfa/confirm", in, s.mfaConfirm)
 	handle("POST /account/mfa/disable", in, s.mfaDisable)
 	handle("POST /account/sessions/logout-all", in, s.logoutEverywhere)
+	handle("POST /account/password", in, s.changePassword)
 	handle("GET /account/reauth", in, s.reauthPage)
 	handle("POST /account/reauth", in, s.reauth)
 	handle("GET /orgs/{org}", orgRoute(auth.ViewOrg), s.orgPage)
