@@ -71,6 +71,20 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request) *kit.Viewer {
 	return v
 }
 
+// signedInForm is signedIn for a form's POST, with the form parsed; nil
+// when the request was answered already.
+func (s *Server) signedInForm(w http.ResponseWriter, r *http.Request) *kit.Viewer {
+	v := s.signedIn(w, r)
+	if v == nil {
+		return nil
+	}
+	if err := s.parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return nil
+	}
+	return v
+}
+
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request) {
 	v := s.signedIn(w, r)
 	if v == nil {
@@ -98,12 +112,8 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, v *kit.Vi
 // changePassword sets the signed-in user's own password: the current one,
 // the new one twice. Every other session ends; this browser gets a new one.
 func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
-	v := s.signedIn(w, r)
+	v := s.signedInForm(w, r)
 	if v == nil {
-		return
-	}
-	if err := s.parseForm(w, r); err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	next := r.PostFormValue("password")
@@ -155,12 +165,8 @@ func (s *Server) mfaStart(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) mfaConfirm(w http.ResponseWriter, r *http.Request) {
-	v := s.signedIn(w, r)
+	v := s.signedInForm(w, r)
 	if v == nil {
-		return
-	}
-	if err := s.parseForm(w, r); err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	codes, err := s.accounts.ConfirmTOTP(r.Context(), v.User, r.PostFormValue("code"))
@@ -176,12 +182,8 @@ func (s *Server) mfaConfirm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request) {
-	v := s.signedIn(w, r)
+	v := s.signedInForm(w, r)
 	if v == nil {
-		return
-	}
-	if err := s.parseForm(w, r); err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	if err := s.accounts.DisableTOTP(r.Context(), v.User, r.PostFormValue("code")); err != nil {
@@ -216,12 +218,8 @@ func (s *Server) reauthPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) reauth(w http.ResponseWriter, r *http.Request) {
-	v := s.signedIn(w, r)
+	v := s.signedInForm(w, r)
 	if v == nil {
-		return
-	}
-	if err := s.parseForm(w, r); err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	f := reauthForm{Next: kit.LocalPath(r.PostFormValue("next"))}
