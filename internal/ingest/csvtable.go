@@ -42,7 +42,7 @@ func (l sizeLimit) Read(p []byte) (int, error) {
 // (a report's title lines) are passed over: the header is the first row
 // carrying every required column.
 func openCSV(file string, r io.Reader, cols []column, label string, max int64, preamble int) (*csvTable, error) {
-	t := &csvTable{file: file, in: newCounting(file, r, max), col: map[string]int{}}
+	t := &csvTable{file: file, in: counting(file, r, max), col: map[string]int{}}
 	var err error
 	if t.rows, err = tabular.NewCSVRows(file, sizeLimit{t.in}); err != nil {
 		return nil, err

@@ -39,8 +39,9 @@ type EPSSFile struct {
 // an optional comment line "#model_version:…,score_date:…", the header
 // cve,epss,percentile, and a row per CVE. A bad row is named by line;
 // duplicates are refused; nothing is returned partial.
-func ReadEPSS(file string, r io.Reader) (*EPSSFile, error) {
+func ReadEPSS(file string, r io.Reader) (_ *EPSSFile, err error) {
 	in := newCounting(file, r, MaxEPSSBytes)
+	defer in.refused(&err)
 	br := bufio.NewReaderSize(in, 64<<10)
 	out := &EPSSFile{File: file}
 	line, offset := 0, 0

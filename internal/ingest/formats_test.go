@@ -1,11 +1,14 @@
 package ingest_test
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 )
 
@@ -87,5 +90,47 @@ func TestDetectALargeGrypeReport(t *testing.T) {
 	}
 	if got := ingest.Detect(b[:64<<10]); got != ingest.FormatGrype {
 		t.Errorf("the first 64 KiB of a %d-byte Grype report are recognised as %q", len(b), got)
+	}
+}
+
+// Every format's reader refuses a byte that is not UTF-8 in the same way:
+// an Invalid error naming the file once and the line of the byte.
+func TestEveryReaderRefusesWhatIsNotUTF8(t *testing.T) {
+	samples := map[string]string{
+		ingest.FormatKEV: "kev-small.json", ingest.FormatEPSS: "epss-small.csv", ingest.FormatNessus: "nessus-small.nessus",
+		ingest.FormatOpenVAS: "openvas-small.xml", ingest.FormatQualys: "qualys-small.xml", ingest.FormatQualysCSV: "qualys-scan.csv",
+		ingest.FormatTrivy: "trivy-small.json", ingest.FormatGrype: "grype-small.json", ingest.FormatSARIF: "sarif-small.sarif",
+		ingest.FormatCycloneDX: "cyclonedx-small.json", ingest.FormatSPDX: "spdx-small.json", ingest.FormatEntraUsers: "entra-users.csv",
+		ingest.FormatEntraMFA: "entra-mfa.csv", ingest.FormatAD: "ad-users.csv", ingest.FormatOkta: "okta-users.csv",
+		ingest.FormatGoogle: "google-users.csv", ingest.FormatAccounts: "accounts.csv",
+	}
+	for _, f := range ingest.Formats() {
+		b, err := os.ReadFile(filepath.Join("testdata", samples[f.ID]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A Latin-1 "é" at the start of the third line: inside a cell, an
+		// element's text or between a JSON document's tokens.
+		first := bytes.IndexByte(b, '\n')
+		second := first + 1 + bytes.IndexByte(b[first+1:], '\n')
+		bad := append(append(slices.Clip(b[:second+1]), 0xE9), b[second+1:]...)
+		const file = "latin1-export"
+		var err2 error
+		switch f.Kind {
+		case ingest.KindScanner:
+			_, err2 = f.Scan(file, bytes.NewReader(bad), func(ingest.Finding) error { return nil })
+		case ingest.KindCatalog:
+			_, err2 = ingest.ReadKEV(file, bytes.NewReader(bad))
+		case ingest.KindScores:
+			_, err2 = ingest.ReadEPSS(file, bytes.NewReader(bad))
+		case ingest.KindAccounts:
+			_, err2 = ingest.ReadAccounts(file, bytes.NewReader(bad), f.ID, func(*ingest.Account) error { return nil })
+		case ingest.KindMFA:
+			_, err2 = ingest.ReadMFARegistrations(file, bytes.NewReader(bad), func(*ingest.MFARegistration) error { return nil })
+		}
+		msg := errs.Message(err2)
+		if !errs.Is(err2, errs.Invalid) || !strings.HasPrefix(msg, file+": line 3 is not UTF-8 text (byte 0xE9)") || strings.Count(msg, file) != 1 {
+			t.Errorf("%s: %v", f.ID, err2)
+		}
 	}
 }

@@ -41,8 +41,9 @@ type grypeMatch struct {
 // becomes a finding, emitted one at a time. The scanned image's name is in
 // the report's source, which Grype writes after the matches: ScanInfo's
 // Artifact carries it for the findings emitted without one.
-func ReadGrype(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, error) {
+func ReadGrype(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, err error) {
 	in := newCounting(file, r, MaxScanBytes)
+	defer in.refused(&err)
 	dec := json.NewDecoder(in)
 	info := &ScanInfo{Scanner: "grype", File: file}
 	if err := expectDelim(dec, '{'); err != nil {

@@ -63,10 +63,31 @@ type countingHasher struct {
 	n    int64
 	max  int64
 	file string
+	text *tabular.TextReader // nil when the reader checks the text itself
 }
 
+// newCounting counts, hashes and checks as UTF-8 text what a reader reads
+// of r; a reader defers refused with its error.
 func newCounting(file string, r io.Reader, max int64) *countingHasher {
-	return &countingHasher{r: tabular.Text(file, r), h: sha256.New(), max: max, file: file}
+	text := tabular.Text(file, r)
+	c := counting(file, text, max)
+	c.text = text
+	return c
+}
+
+// refused gives, for whatever error a reader made, the one that refused
+// the file as not UTF-8 text when that is what stopped it: the same
+// message, naming the file and line, from every format.
+func (c *countingHasher) refused(err *error) {
+	if *err != nil && c.text != nil && c.text.Err() != nil {
+		*err = c.text.Err()
+	}
+}
+
+// counting is newCounting for a reader that checks the text itself (the
+// CSV reader, tabular.CSVRows).
+func counting(file string, r io.Reader, max int64) *countingHasher {
+	return &countingHasher{r: r, h: sha256.New(), max: max, file: file}
 }
 
 var errTooLarge = errors.New("too large")
@@ -87,10 +108,7 @@ func (c *countingHasher) sum() string { return hex.EncodeToString(c.h.Sum(nil)) 
 func jsonError(file string, err error, at string) error {
 	var syn *json.SyntaxError
 	var typ *json.UnmarshalTypeError
-	var named *errs.Error
 	switch {
-	case errors.As(err, &named): // named already: not UTF-8 text
-		return err
 	case errors.Is(err, errTooLarge):
 		return errs.New(errs.TooLarge, file+" is larger than this import takes")
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
@@ -108,8 +126,9 @@ func jsonError(file string, err error, at string) error {
 // streaming over its vulnerabilities. It checks every entry's CVE id and
 // dates, refuses duplicates, and checks the catalog's count against the
 // entries read, so a truncated or edited file is refused whole.
-func ReadKEV(file string, r io.Reader) (*KEVCatalog, error) {
+func ReadKEV(file string, r io.Reader) (_ *KEVCatalog, err error) {
 	in := newCounting(file, r, MaxKEVBytes)
+	defer in.refused(&err)
 	dec := json.NewDecoder(in)
 	c := &KEVCatalog{File: file}
 	count := -1

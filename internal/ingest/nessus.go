@@ -95,8 +95,9 @@ var nessusSeverity = map[string]string{"0": "info", "1": "low", "2": "medium", "
 // finding per CVE of each report item (or one, named by the plugin, when
 // it cites none), on the host the item is about, known also by its IP
 // address, FQDN and NetBIOS name. Informational items are skipped.
-func ReadNessus(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, error) {
+func ReadNessus(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, err error) {
 	in := newCounting(file, r, MaxScanBytes)
+	defer in.refused(&err)
 	dec := newXMLDecoder(in)
 	info := &ScanInfo{Scanner: "nessus", File: file}
 	sawRoot := false

@@ -41,8 +41,9 @@ type openvasResult struct {
 // are not findings and are skipped; the severity is the threat Greenbone
 // gives (High, Medium, Low, or Critical in later versions) or, when it
 // writes none, its severity score banded as CVSS.
-func ReadOpenVAS(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, error) {
+func ReadOpenVAS(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, err error) {
 	in := newCounting(file, r, MaxScanBytes)
+	defer in.refused(&err)
 	dec := newXMLDecoder(in)
 	info := &ScanInfo{Scanner: "openvas", File: file}
 	covered := map[string]bool{}

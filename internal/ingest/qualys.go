@@ -79,8 +79,9 @@ type qualysHost struct {
 // are skipped. A QID's title, severity and CVEs are in the report's
 // glossary, written after every host: the detections are held, a few
 // dozen bytes each, until it is read.
-func ReadQualys(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, error) {
+func ReadQualys(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, err error) {
 	in := newCounting(file, r, MaxScanBytes)
+	defer in.refused(&err)
 	dec := newXMLDecoder(in)
 	info := &ScanInfo{Scanner: "qualys", File: file}
 	sawRoot := false

@@ -86,12 +86,13 @@ func deref(s *string) string {
 // inform, results a suppression accepts, and results the baseline says are
 // gone are skipped. A rule is known to its results when the run's tool
 // precedes its results, as every SARIF writer orders them.
-func ReadSARIF(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, error) {
+func ReadSARIF(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, err error) {
 	in := newCounting(file, r, MaxScanBytes)
+	defer in.refused(&err)
 	dec := json.NewDecoder(in)
 	info := &ScanInfo{Scanner: "sarif", File: file}
 	sawRuns, version := false, ""
-	err := topLevel(dec, file, "a SARIF log", func(key string) error {
+	err = topLevel(dec, file, "a SARIF log", func(key string) error {
 		switch key {
 		case "version":
 			if err := dec.Decode(&version); err != nil {

@@ -80,8 +80,9 @@ type sbomPackage struct{ name, version string }
 // analysis says it is resolved, a false positive or not affecting the
 // component is skipped. An affected reference no component of the BOM
 // carries is kept as the package's name.
-func ReadCycloneDX(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, error) {
+func ReadCycloneDX(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, err error) {
 	in := newCounting(file, r, MaxScanBytes)
+	defer in.refused(&err)
 	dec := json.NewDecoder(in)
 	info := &ScanInfo{Scanner: "cyclonedx", File: file}
 	pkgs := map[string]sbomPackage{}
@@ -109,7 +110,7 @@ func ReadCycloneDX(file string, r io.Reader, emit func(Finding) error) (*ScanInf
 		info.Findings++
 		return emit(f)
 	}
-	err := topLevel(dec, file, "a CycloneDX JSON BOM", func(key string) error {
+	err = topLevel(dec, file, "a CycloneDX JSON BOM", func(key string) error {
 		switch key {
 		case "bomFormat":
 			var v string
@@ -259,8 +260,9 @@ type spdxPackage struct {
 // name), named by the CVE or GitHub advisory id in its address, else by
 // the address itself. SPDX 2 carries no severity: it is "unknown", and
 // KEV and EPSS rank the finding by its CVE.
-func ReadSPDX(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, error) {
+func ReadSPDX(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, err error) {
 	in := newCounting(file, r, MaxScanBytes)
+	defer in.refused(&err)
 	dec := json.NewDecoder(in)
 	info := &ScanInfo{Scanner: "spdx", File: file}
 	var name, version string
@@ -270,7 +272,7 @@ func ReadSPDX(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, er
 		info.Findings++
 		return emit(f)
 	}
-	err := topLevel(dec, file, "an SPDX JSON document", func(key string) error {
+	err = topLevel(dec, file, "an SPDX JSON document", func(key string) error {
 		switch key {
 		case "spdxVersion":
 			if err := dec.Decode(&version); err != nil {

@@ -92,8 +92,9 @@ type trivyVuln struct {
 // ArtifactName and Results) or the older top-level array of results — and
 // calls emit for each vulnerability, one at a time: no report is held in
 // memory whole. An error from emit stops the read and is returned.
-func ReadTrivy(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, error) {
+func ReadTrivy(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, err error) {
 	in := newCounting(file, r, MaxScanBytes)
+	defer in.refused(&err)
 	dec := json.NewDecoder(in)
 	info := &ScanInfo{Scanner: "trivy", File: file}
 	tok, err := dec.Token()

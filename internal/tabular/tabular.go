@@ -16,7 +16,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -114,11 +113,6 @@ func Stream(file string, r io.Reader, maxXLSX int64, fn func(t *Table) error) (*
 			return nil, err
 		}
 		line := rows.Line()
-		for _, c := range rec {
-			if !utf8.ValidString(c) {
-				return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d is not UTF-8 text: save the file as CSV UTF-8 or XLSX", file, line))
-			}
-		}
 		if first {
 			first = false
 			if err := t.setHeader(slices.Clone(rec)); err != nil {
@@ -181,9 +175,6 @@ func Key(h string) string {
 }
 
 func (t *Table) readCSV(data []byte) error {
-	if !utf8.Valid(data) {
-		return errs.New(errs.Invalid, t.File+" is not UTF-8 text: save it as CSV UTF-8 or XLSX")
-	}
 	t.Where = "line"
 	rows, err := NewCSVRows(t.File, bytes.NewReader(data))
 	if err != nil {

@@ -12,9 +12,10 @@ import (
 // UTF-8: every reader of CSV, JSON and XML files reads through it, so that
 // a file saved in another encoding is named with the line of its first
 // such byte rather than stored as it is (or with bytes replaced).
-func Text(file string, r io.Reader) io.Reader { return &textReader{file: file, r: r, line: 1} }
+func Text(file string, r io.Reader) *TextReader { return &TextReader{file: file, r: r, line: 1} }
 
-type textReader struct {
+// TextReader is what Text returns.
+type TextReader struct {
 	file  string
 	r     io.Reader
 	line  int
@@ -22,7 +23,7 @@ type textReader struct {
 	err   error
 }
 
-func (t *textReader) Read(p []byte) (int, error) {
+func (t *TextReader) Read(p []byte) (int, error) {
 	if t.err != nil {
 		return 0, t.err
 	}
@@ -58,3 +59,8 @@ func (t *textReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// Err is the error that refused the text, once it has; nil before. A
+// reader that makes its own error of what Read returned (a JSON or XML
+// decoder's) gives this one instead, so that every format says the same.
+func (t *TextReader) Err() error { return t.err }

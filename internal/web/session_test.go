@@ -104,11 +104,7 @@ func TestSetupSignInSignOut(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/catalog" {
 			t.Errorf("login: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
-		entries, _ := s.AuditLog(context.Background(), store.AuditFilter{})
-		seen := map[string]bool{}
-		for _, e := range entries {
-			seen[e.Action] = true
-		}
+		seen := auditActions(t, s)
 		for _, a := range []string{"org.create", "user.create", "membership.set", "login.success", "logout"} {
 			if !seen[a] {
 				t.Errorf("no %s in the audit log", a)
@@ -366,12 +362,22 @@ func TestChangeOwnPassword(t *testing.T) {
 	if resp, _ := post(t, newClient(t), srv.URL+"/login", url.Values{"email": {"owner@riverside.example"}, "password": {next}}); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("the new password does not sign in: %d", resp.StatusCode)
 	}
-	entries, _ := s.AuditLog(context.Background(), store.AuditFilter{})
+	seen := auditActions(t, s)
+	if !seen["user.password_set"] || !seen["password.change_failed"] {
+		t.Errorf("the audit log has no password change or failed attempt: %v", seen)
+	}
+}
+
+// auditActions are the actions the audit log holds.
+func auditActions(t *testing.T, s *store.Store) map[string]bool {
+	t.Helper()
+	entries, err := s.AuditLog(context.Background(), store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	seen := map[string]bool{}
 	for _, e := range entries {
 		seen[e.Action] = true
 	}
-	if !seen["user.password_set"] || !seen["password.change_failed"] {
-		t.Errorf("the audit log has no password change or failed attempt: %v", seen)
-	}
+	return seen
 }
