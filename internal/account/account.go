@@ -6,6 +6,7 @@ package account
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/audit"
@@ -16,15 +17,25 @@ import (
 	"github.com/safeguard-health/safeguard/internal/vault"
 )
 
-// Throttling: failed sign-ins are counted over Window per account from one
-// address, per address, and per account from anywhere. Limits lapse with the
-// window, so nobody can lock an account out for good, and an operator's
-// password reset clears them at once.
+// Throttling: failed sign-ins are counted over Window under keys: the
+// account from one address, the address, and the account from browsers
+// that have not signed in to it before (from any address). Past a key's
+// limit the next attempt waits FirstBackoff, doubling with every further
+// failure up to Window; nothing locks an account. A browser that signed in
+// to the account before (its device cookie, RememberDevice) is held back
+// only by its own failures (MaxPerDevice), so failures made elsewhere never
+// keep a user out of their own browsers. An operator's password reset
+// clears the counts at once.
 const (
-	Window              = 15 * time.Minute
-	MaxPerAccountAndIP  = 5
-	MaxPerIP            = 50
-	MaxPerAccount       = 20
+	Window             = 15 * time.Minute
+	MaxPerAccountAndIP = 5
+	MaxPerIP           = 50
+	MaxPerAccount      = 20
+	MaxPerDevice       = 5
+	FirstBackoff       = 30 * time.Second
+	// DeviceLifetime is how long a browser stays known after it last
+	// signed in.
+	DeviceLifetime      = 365 * 24 * time.Hour
 	touchEvery          = time.Minute
 	genericLoginMessage = "the email or password is wrong"
 )
@@ -51,36 +62,81 @@ func New(st *store.Store, h *auth.Hasher, v *vault.Vault, now func() time.Time) 
 	return &Service{store: st, hasher: h, vault: v, now: now, IdleTimeout: auth.DefaultIdleTimeout, AbsoluteTimeout: auth.DefaultAbsoluteTimeout, dummyHash: dummy}
 }
 
+// limit is a throttling key and the failures it allows in Window.
+type limit struct {
+	key string
+	max int
+}
+
+// backoff is how long the attempt after n failures under a key waits past
+// its last: nothing below max, then FirstBackoff doubling up to Window.
+func backoff(n, max int) time.Duration {
+	if n < max {
+		return 0
+	}
+	return min(Window, FirstBackoff<<min(n-max, 10))
+}
+
+// throttled is how long an attempt must still wait under limits, and the
+// key that holds it back.
+func (s *Service) throttled(ctx context.Context, limits []limit) (time.Duration, string, error) {
+	now := s.now()
+	var wait time.Duration
+	key := ""
+	for _, l := range limits {
+		n, last, err := s.store.LoginFailures(ctx, l.key, now.Add(-Window))
+		if err != nil {
+			return 0, "", err
+		}
+		if d := last.Add(backoff(n, l.max)).Sub(now); n >= l.max && d > wait {
+			wait, key = d, l.key
+		}
+	}
+	return wait, key, nil
+}
+
+// waitMessage tells a throttled user how long to wait.
+func waitMessage(what string, d time.Duration) string {
+	secs := int((d + time.Second - 1) / time.Second)
+	if secs < 120 {
+		return fmt.Sprintf("too many %s; try again in %d seconds", what, secs)
+	}
+	return fmt.Sprintf("too many %s; try again in %d minutes", what, (secs+59)/60)
+}
+
 // Login checks an email and password from ip and starts a session,
 // returning the user, the token for the cookie and the session's stage:
 // auth.StageMFA when the user must still give a code (VerifyMFA), else
-// auth.StageFull. Errors: Unauthenticated with one message whatever was
-// wrong (unknown email, wrong password, disabled account), RateLimited after
-// too many failures.
-func (s *Service) Login(ctx context.Context, email, password, ip, userAgent string) (*auth.User, string, string, error) {
+// auth.StageFull. device is the browser's device cookie ("" when it has
+// none; see RememberDevice). Errors: Unauthenticated with one message
+// whatever was wrong (unknown email, wrong password, disabled account),
+// RateLimited while throttled, saying how long to wait.
+func (s *Service) Login(ctx context.Context, email, password, ip, userAgent, device string) (*auth.User, string, string, error) {
 	email = auth.NormalizeEmail(email)
 	ctx = audit.WithActor(ctx, audit.Actor{Label: email, Source: ip})
-	keys := []string{"account-ip:" + email + "|" + ip, "ip:" + ip, "account:" + email}
-	limits := []int{MaxPerAccountAndIP, MaxPerIP, MaxPerAccount}
-	since := s.now().Add(-Window)
-	for i, k := range keys {
-		n, err := s.store.LoginFailures(ctx, k, since)
-		if err != nil {
+	u, err := s.store.UserByEmail(ctx, email)
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		return nil, "", "", err
+	}
+	limits := []limit{{"account-ip:" + email + "|" + ip, MaxPerAccountAndIP}, {"ip:" + ip, MaxPerIP}, {"account:" + email, MaxPerAccount}}
+	if u != nil {
+		if known, err := s.knownDevice(ctx, u.ID, device); err != nil {
 			return nil, "", "", err
-		}
-		if n >= limits[i] {
-			s.store.RecordEvent(ctx, "", "login.throttled", "account:"+email, map[string]string{"limit": k})
-			return nil, "", "", errs.New(errs.RateLimited, "too many failed sign-ins; wait 15 minutes and try again")
+		} else if known != "" {
+			limits = []limit{{"device:" + known, MaxPerDevice}}
 		}
 	}
-	u, err := s.store.UserByEmail(ctx, email)
+	if wait, key, err := s.throttled(ctx, limits); err != nil {
+		return nil, "", "", err
+	} else if wait > 0 {
+		s.store.RecordEvent(ctx, "", "login.throttled", "account:"+email, map[string]string{"limit": key, "wait": wait.Round(time.Second).String()})
+		return nil, "", "", errs.New(errs.RateLimited, waitMessage("failed sign-ins", wait))
+	}
 	reason := ""
 	switch {
-	case errs.Is(err, errs.NotFound):
+	case u == nil:
 		s.hasher.Verify(password, s.dummyHash) // take as long as a real check
 		reason = "unknown email"
-	case err != nil:
-		return nil, "", "", err
 	case u.PasswordHash == "":
 		reason = "no password (single sign-on account)"
 	default:
@@ -97,13 +153,22 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 		}
 	}
 	if reason != "" {
-		if err := s.store.RecordLoginFailure(ctx, s.now(), since, keys...); err != nil {
+		keys := make([]string, len(limits))
+		for i, l := range limits {
+			keys[i] = l.key
+		}
+		if err := s.store.RecordLoginFailure(ctx, s.now(), s.now().Add(-Window), keys...); err != nil {
 			return nil, "", "", err
+		}
+		if u != nil {
+			if err := s.store.NoteFailedSignin(ctx, u.ID, s.now(), ip); err != nil {
+				return nil, "", "", err
+			}
 		}
 		s.store.RecordEvent(ctx, "", "login.failed", "account:"+email, map[string]string{"reason": reason})
 		return nil, "", "", errs.New(errs.Unauthenticated, genericLoginMessage)
 	}
-	s.store.ClearLoginFailures(ctx, keys[0])
+	s.store.ClearLoginFailures(ctx, limits[0].key)
 	ctx = audit.WithActor(ctx, audit.Actor{ID: u.ID, Label: u.Email, Source: ip})
 	mfa, err := s.store.TOTP(ctx, u.ID)
 	if err != nil {
@@ -118,6 +183,49 @@ func (s *Service) Login(ctx context.Context, email, password, ip, userAgent stri
 	}
 	token, err := s.startSession(ctx, u, ip, userAgent)
 	return u, token, auth.StageFull, err
+}
+
+// knownDevice is the stored id of a device cookie that signed in to the
+// user's account before, or "".
+func (s *Service) knownDevice(ctx context.Context, userID, device string) (string, error) {
+	id := auth.SessionID(device)
+	if id == "" {
+		return "", nil
+	}
+	owner, err := s.store.KnownDeviceUser(ctx, id, s.now().Add(-DeviceLifetime))
+	if err != nil || owner != userID {
+		return "", err
+	}
+	return id, nil
+}
+
+// RememberDevice marks the browser of a signed-in session as one its user
+// signs in from, and returns the device cookie to keep (device itself when
+// it already is this user's). Failed sign-ins from other browsers never
+// hold back a known one (see Login).
+func (s *Service) RememberDevice(ctx context.Context, sessionToken, device string) (string, error) {
+	ss, err := s.session(ctx, sessionToken)
+	if err != nil {
+		return "", err
+	}
+	id, err := s.knownDevice(ctx, ss.UserID, device)
+	if err != nil {
+		return "", err
+	}
+	if id == "" {
+		device, id = auth.NewSessionToken()
+	}
+	now := s.now().UTC()
+	return device, s.store.AddKnownDevice(ctx, id, ss.UserID, now, now.Add(-DeviceLifetime))
+}
+
+// ReadFailedSignins marks the failed sign-ins a session was told of as
+// read.
+func (s *Service) ReadFailedSignins(ctx context.Context, ss *auth.Session) error {
+	if ss.Failed.Count == 0 {
+		return nil
+	}
+	return s.store.ReadFailedSignins(ctx, ss.ID)
 }
 
 func (s *Service) startSession(ctx context.Context, u *auth.User, ip, userAgent string) (string, error) {
@@ -136,6 +244,14 @@ func (s *Service) newSession(ctx context.Context, u *auth.User, ip, userAgent, s
 		userAgent = userAgent[:300]
 	}
 	ss := &auth.Session{ID: id, UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.AbsoluteTimeout), IP: ip, UserAgent: userAgent, Stage: stage}
+	if stage == auth.StageFull {
+		// The failed sign-ins since the user's last sign-in go with the
+		// session that signs in, to be told to them.
+		var err error
+		if ss.Failed, err = s.store.TakeFailedSignins(ctx, u.ID); err != nil {
+			return "", err
+		}
+	}
 	return token, s.store.CreateSession(ctx, ss)
 }
 
@@ -207,10 +323,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*auth.User, *
 func (s *Service) Reauthenticate(ctx context.Context, u *auth.User, ss *auth.Session, password, code string) error {
 	key := "account-ip:" + u.Email + "|" + ss.IP
 	since := s.now().Add(-Window)
-	if n, err := s.store.LoginFailures(ctx, key, since); err != nil {
+	if wait, _, err := s.throttled(ctx, []limit{{key, MaxPerAccountAndIP}}); err != nil {
 		return err
-	} else if n >= MaxPerAccountAndIP {
-		return errs.New(errs.RateLimited, "too many failed attempts; wait 15 minutes and try again")
+	} else if wait > 0 {
+		return errs.New(errs.RateLimited, waitMessage("failed attempts", wait))
 	}
 	ok := u.PasswordHash != ""
 	if ok {
@@ -252,10 +368,10 @@ func (s *Service) ChangePassword(ctx context.Context, u *auth.User, ss *auth.Ses
 	}
 	key := "account-ip:" + u.Email + "|" + ss.IP
 	since := s.now().Add(-Window)
-	if n, err := s.store.LoginFailures(ctx, key, since); err != nil {
+	if wait, _, err := s.throttled(ctx, []limit{{key, MaxPerAccountAndIP}}); err != nil {
 		return "", err
-	} else if n >= MaxPerAccountAndIP {
-		return "", errs.New(errs.RateLimited, "too many failed attempts; wait 15 minutes and try again")
+	} else if wait > 0 {
+		return "", errs.New(errs.RateLimited, waitMessage("failed attempts", wait))
 	}
 	if ok, _ := s.hasher.Verify(current, u.PasswordHash); !ok {
 		if err := s.store.RecordLoginFailure(ctx, s.now(), since, key); err != nil {

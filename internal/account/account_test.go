@@ -2,6 +2,7 @@ package account_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -73,7 +74,7 @@ func TestLogin(t *testing.T) {
 		ctx := context.Background()
 		c := newClock()
 		svc := setup(t, s, c)
-		u, token, _, err := svc.Login(ctx, "OWNER@riverside.example", password, "192.0.2.1", "Firefox")
+		u, token, _, err := svc.Login(ctx, "OWNER@riverside.example", password, "192.0.2.1", "Firefox", "")
 		if err != nil || u.Email != "owner@riverside.example" {
 			t.Fatalf("login: %v", err)
 		}
@@ -86,7 +87,7 @@ func TestLogin(t *testing.T) {
 			{"owner@riverside.example", "the wrong passphrase entirely"},
 			{"nobody@riverside.example", password},
 		} {
-			_, _, _, err := svc.Login(ctx, tc.email, tc.pw, "192.0.2.50", "x")
+			_, _, _, err := svc.Login(ctx, tc.email, tc.pw, "192.0.2.50", "x", "")
 			if !errs.Is(err, errs.Unauthenticated) || errs.Message(err) != "the email or password is wrong" {
 				t.Errorf("login %s: %v", tc.email, err)
 			}
@@ -95,7 +96,7 @@ func TestLogin(t *testing.T) {
 		if err := s.UpdateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, _, err := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x"); errs.Message(err) != "the email or password is wrong" {
+		if _, _, _, err := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x", ""); errs.Message(err) != "the email or password is wrong" {
 			t.Errorf("disabled login: %v", err)
 		}
 		if _, _, err := svc.Authenticate(ctx, token); !errs.Is(err, errs.Unauthenticated) {
@@ -127,19 +128,109 @@ func TestThrottling(t *testing.T) {
 		svc := setup(t, s, c)
 		const attacker, owner = "198.51.100.9", "192.0.2.1"
 		for range account.MaxPerAccountAndIP {
-			svc.Login(ctx, "owner@riverside.example", "guess guess guess guess", attacker, "x")
+			svc.Login(ctx, "owner@riverside.example", "guess guess guess guess", attacker, "x", "")
 		}
-		if _, _, _, err := svc.Login(ctx, "owner@riverside.example", password, attacker, "x"); !errs.Is(err, errs.RateLimited) {
+		if _, _, _, err := svc.Login(ctx, "owner@riverside.example", password, attacker, "x", ""); !errs.Is(err, errs.RateLimited) {
 			t.Errorf("after %d failures from one address: %v, want rate limited", account.MaxPerAccountAndIP, err)
 		}
 		// The attacker cannot lock the owner out from the owner's own address…
-		if _, _, _, err := svc.Login(ctx, "owner@riverside.example", password, owner, "x"); err != nil {
+		if _, _, _, err := svc.Login(ctx, "owner@riverside.example", password, owner, "x", ""); err != nil {
 			t.Errorf("owner from another address: %v", err)
 		}
-		// …and the throttle lapses with the window.
-		c.advance(account.Window + time.Second)
-		if _, _, _, err := svc.Login(ctx, "owner@riverside.example", password, attacker, "x"); err != nil {
-			t.Errorf("after the window: %v", err)
+		// …and the throttle is a wait that lapses: FirstBackoff after the
+		// limit, doubling with each further failure.
+		c.advance(account.FirstBackoff + time.Second)
+		svc.Login(ctx, "owner@riverside.example", "guess guess guess guess", attacker, "x", "")
+		c.advance(account.FirstBackoff + time.Second)
+		if _, _, _, err := svc.Login(ctx, "owner@riverside.example", password, attacker, "x", ""); !errs.Is(err, errs.RateLimited) || !strings.Contains(errs.Message(err), "try again in 29 seconds") {
+			t.Errorf("after one more failure the wait doubles: %v", err)
+		}
+		c.advance(account.FirstBackoff)
+		if _, _, _, err := svc.Login(ctx, "owner@riverside.example", password, attacker, "x", ""); err != nil {
+			t.Errorf("after the doubled wait: %v", err)
+		}
+	})
+}
+
+// Nobody can keep a user out by failing to sign in as them: past
+// MaxPerAccount failures from anywhere, browsers that never signed in to
+// the account wait, but the user's own browser signs in at once, and is
+// then told of the failures.
+func TestLockoutIsNoWeapon(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		c := newClock()
+		svc := setup(t, s, c)
+		const email = "owner@riverside.example"
+		_, token, _, err := svc.Login(ctx, email, password, "192.0.2.1", "x", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		device, err := svc.RememberDevice(ctx, token, "")
+		if err != nil || device == "" {
+			t.Fatalf("remember device: %q, %v", device, err)
+		}
+		if again, err := svc.RememberDevice(ctx, token, device); err != nil || again != device {
+			t.Errorf("a known device keeps its cookie: %q, %v", again, err)
+		}
+		// An attacker spread over many addresses, never more than the
+		// per-address limits from one.
+		attempts, refused := 0, 0
+		for i := range 40 {
+			for range 3 {
+				attempts++
+				_, _, _, err := svc.Login(ctx, email, "guess guess guess guess", fmt.Sprintf("203.0.113.%d", i), "x", "")
+				if errs.Is(err, errs.RateLimited) {
+					refused++
+				}
+			}
+		}
+		if attempts-refused != account.MaxPerAccount {
+			t.Errorf("%d of %d guesses were checked; want %d before strangers wait", attempts-refused, attempts, account.MaxPerAccount)
+		}
+		// A stranger's browser waits…
+		if _, _, _, err := svc.Login(ctx, email, password, "198.51.100.1", "x", ""); !errs.Is(err, errs.RateLimited) {
+			t.Errorf("an unknown browser during the attack: %v, want a wait", err)
+		}
+		// …and so does a forged device cookie, or another user's…
+		forged, _ := auth.NewSessionToken()
+		if _, _, _, err := svc.Login(ctx, email, password, "198.51.100.1", "x", forged); !errs.Is(err, errs.RateLimited) {
+			t.Errorf("a forged device cookie: %v, want a wait", err)
+		}
+		// …but the owner's browser signs in at once, from anywhere.
+		_, token, _, err = svc.Login(ctx, email, password, "198.51.100.2", "x", device)
+		if err != nil {
+			t.Fatalf("the owner's own browser during the attack: %v", err)
+		}
+		_, ss, err := svc.Authenticate(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ss.Failed.Count != account.MaxPerAccount || ss.Failed.LastIP != "203.0.113.6" || !ss.Failed.Last.Equal(c.now()) {
+			t.Errorf("the session tells of %+v; want %d failures, the last from 203.0.113.6", ss.Failed, account.MaxPerAccount)
+		}
+		if err := svc.ReadFailedSignins(ctx, ss); err != nil {
+			t.Fatal(err)
+		}
+		if _, ss, _ := svc.Authenticate(ctx, token); ss.Failed.Count != 0 {
+			t.Errorf("read failures still shown: %+v", ss.Failed)
+		}
+		// Told once: the next sign-in has nothing new to tell.
+		_, token, _, _ = svc.Login(ctx, email, password, "198.51.100.2", "x", device)
+		if _, ss, _ := svc.Authenticate(ctx, token); ss == nil || ss.Failed.Count != 0 {
+			t.Errorf("the next sign-in tells again: %+v", ss)
+		}
+		// A known browser is held back by its own failures only.
+		for range account.MaxPerDevice {
+			svc.Login(ctx, email, "guess guess guess guess", "198.51.100.2", "x", device)
+		}
+		if _, _, _, err := svc.Login(ctx, email, password, "198.51.100.2", "x", device); !errs.Is(err, errs.RateLimited) {
+			t.Errorf("a known browser after %d failures of its own: %v", account.MaxPerDevice, err)
+		}
+		// The wait lapses: nothing is locked for good.
+		c.advance(account.Window)
+		if _, _, _, err := svc.Login(ctx, email, password, "198.51.100.1", "x", ""); err != nil {
+			t.Errorf("a new browser once the window has passed: %v", err)
 		}
 	})
 }
@@ -149,7 +240,7 @@ func TestSessionTimeouts(t *testing.T) {
 		ctx := context.Background()
 		c := newClock()
 		svc := setup(t, s, c)
-		_, token, _, err := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
+		_, token, _, err := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x", "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +257,7 @@ func TestSessionTimeouts(t *testing.T) {
 			t.Errorf("after the idle timeout: %v", err)
 		}
 		// The absolute timeout ends even an active session.
-		_, token, _, _ = svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
+		_, token, _, _ = svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x", "")
 		for elapsed := time.Duration(0); elapsed < svc.AbsoluteTimeout; elapsed += 10 * time.Minute {
 			c.advance(10 * time.Minute)
 			svc.Authenticate(ctx, token)
@@ -183,13 +274,13 @@ func TestForgedTokensAndLogout(t *testing.T) {
 		ctx := context.Background()
 		c := newClock()
 		svc := setup(t, s, c)
-		u, token, _, _ := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
+		u, token, _, _ := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x", "")
 		for _, forged := range []string{"", "x", token[:len(token)-1], token + "A", strings.Repeat("A", 43), "../../etc/passwd", "\xff\xfe"} {
 			if _, _, err := svc.Authenticate(ctx, forged); !errs.Is(err, errs.Unauthenticated) {
 				t.Errorf("forged token %q: %v", forged, err)
 			}
 		}
-		_, other, _, _ := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.2", "y")
+		_, other, _, _ := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.2", "y", "")
 		if err := svc.Logout(ctx, token); err != nil {
 			t.Fatal(err)
 		}
@@ -236,7 +327,7 @@ func TestOrganisationIdleTimeout(t *testing.T) {
 		if err := sc.SetIdleTimeout(ctx, 5*time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		_, token, _, _ := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
+		_, token, _, _ := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x", "")
 		c.advance(4 * time.Minute)
 		if _, _, err := svc.Authenticate(ctx, token); err != nil {
 			t.Fatalf("within the organisation's timeout: %v", err)

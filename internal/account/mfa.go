@@ -2,6 +2,7 @@ package account
 
 import (
 	"context"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/auth"
@@ -129,11 +130,11 @@ func (s *Service) VerifyMFA(ctx context.Context, token, code string) (string, er
 	ctx = audit.WithActor(ctx, audit.Actor{ID: u.ID, Label: u.Email, Source: ss.IP})
 	key := "mfa:" + u.ID
 	since := s.now().Add(-Window)
-	if n, err := s.store.LoginFailures(ctx, key, since); err != nil {
+	if wait, _, err := s.throttled(ctx, []limit{{key, MaxCodeFailures}}); err != nil {
 		return "", err
-	} else if n >= MaxCodeFailures {
-		s.store.RecordEvent(ctx, "", "login.throttled", "user:"+u.ID, map[string]string{"limit": "mfa"})
-		return "", errs.New(errs.RateLimited, "too many wrong codes; wait 15 minutes and try again")
+	} else if wait > 0 {
+		s.store.RecordEvent(ctx, "", "login.throttled", "user:"+u.ID, map[string]string{"limit": "mfa", "wait": wait.Round(time.Second).String()})
+		return "", errs.New(errs.RateLimited, waitMessage("wrong codes", wait))
 	}
 	ok, err := s.checkSecondFactor(ctx, u.ID, code)
 	if err != nil {
@@ -150,6 +151,9 @@ func (s *Service) VerifyMFA(ctx context.Context, token, code string) (string, er
 	newToken, id := auth.NewSessionToken()
 	now := s.now().UTC()
 	full := &auth.Session{ID: id, UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.AbsoluteTimeout), IP: ss.IP, UserAgent: ss.UserAgent, Stage: auth.StageFull}
+	if full.Failed, err = s.store.TakeFailedSignins(ctx, u.ID); err != nil {
+		return "", err
+	}
 	if err := s.store.ReplaceSession(ctx, ss.ID, full); err != nil {
 		return "", err
 	}

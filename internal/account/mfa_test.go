@@ -50,7 +50,7 @@ func TestTOTP(t *testing.T) {
 
 		// The password alone no longer signs in.
 		c.advance(time.Minute)
-		_, pending, stage, err := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
+		_, pending, stage, err := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x", "")
 		if err != nil || stage != auth.StageMFA {
 			t.Fatalf("login with MFA on: stage %q, %v", stage, err)
 		}
@@ -73,7 +73,7 @@ func TestTOTP(t *testing.T) {
 		}
 
 		// The same code does not work twice, even on a new sign-in.
-		_, pending, _, _ = svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
+		_, pending, _, _ = svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x", "")
 		if _, err := svc.VerifyMFA(ctx, pending, good); !errs.Is(err, errs.Unauthenticated) {
 			t.Errorf("replayed code accepted: %v", err)
 		}
@@ -83,11 +83,11 @@ func TestTOTP(t *testing.T) {
 		}
 
 		// A recovery code works once.
-		_, pending, _, _ = svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
+		_, pending, _, _ = svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x", "")
 		if _, err := svc.VerifyMFA(ctx, pending, strings.ToUpper(codes[0])); err != nil {
 			t.Errorf("recovery code: %v", err)
 		}
-		_, pending, _, _ = svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x")
+		_, pending, _, _ = svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x", "")
 		if _, err := svc.VerifyMFA(ctx, pending, codes[0]); !errs.Is(err, errs.Unauthenticated) {
 			t.Errorf("recovery code used twice: %v", err)
 		}
@@ -105,7 +105,7 @@ func TestTOTP(t *testing.T) {
 
 		// A pending sign-in lapses.
 		c.advance(account.Window + time.Minute)
-		_, pending, _, _ = svc.Login(ctx, "owner@riverside.example", password, "192.0.2.9", "x")
+		_, pending, _, _ = svc.Login(ctx, "owner@riverside.example", password, "192.0.2.9", "x", "")
 		c.advance(auth.MFAStageTimeout + time.Second)
 		if _, err := svc.VerifyMFA(ctx, pending, code(t, secret, c.t)); !errs.Is(err, errs.Unauthenticated) {
 			t.Errorf("a stale pending sign-in: %v", err)
@@ -118,7 +118,7 @@ func TestTOTP(t *testing.T) {
 		if err := svc.DisableTOTP(ctx, u, codes[1]); err != nil {
 			t.Errorf("disable with a recovery code: %v", err)
 		}
-		if _, _, stage, _ := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x"); stage != auth.StageFull {
+		if _, _, stage, _ := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x", ""); stage != auth.StageFull {
 			t.Errorf("after disable, stage %q", stage)
 		}
 	})

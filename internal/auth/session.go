@@ -24,6 +24,18 @@ type Session struct {
 	// ReauthAt is when the user last confirmed who they are in this
 	// session (zero until they do).
 	ReauthAt time.Time
+	// Failed are the failed sign-ins to the user's account between their
+	// previous sign-in and the one that started this session, shown until
+	// the user has read them.
+	Failed FailedSignins
+}
+
+// FailedSignins counts failed sign-ins to an account: how many, and the
+// last one's time and source address.
+type FailedSignins struct {
+	Count  int
+	Last   time.Time
+	LastIP string
 }
 
 // Freshness is when the session's user last proved who they are: signing in

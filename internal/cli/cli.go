@@ -75,6 +75,9 @@ type app struct {
 	jobPoll       time.Duration
 	readLimit     time.Duration
 	cpuProfile    string
+	tlsCert       string
+	tlsKey        string
+	trustedProxy  []string
 
 	stdin          io.Reader
 	stdout, stderr io.Writer

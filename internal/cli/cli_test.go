@@ -3,8 +3,16 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/csv"
 	"encoding/json"
+	"encoding/pem"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -146,6 +154,9 @@ func TestErrorsAreOneLine(t *testing.T) {
 		{"unreachable PostgreSQL", []string{"migrate", "--db", "postgres://postgres:hunter2@127.0.0.1:1/x?sslmode=disable"}, nil, 1, "cannot reach the database (PostgreSQL at 127.0.0.1:1/x)"},
 		{"port in use", []string{"serve", "--db", dbPath, "--addr", busy}, nil, 1, "cannot listen on " + busy},
 		{"bad log level", []string{"version", "--log-level", "loud"}, nil, 2, `--log-level "loud"`},
+		{"TLS certificate without its key", []string{"serve", "--db", dbPath, "--tls-cert", "cert.pem"}, nil, 2, "--tls-cert and --tls-key go together"},
+		{"missing TLS files", []string{"serve", "--db", dbPath, "--tls-cert", "/no/cert.pem", "--tls-key", "/no/key.pem"}, nil, 2, "--tls-cert /no/cert.pem, --tls-key /no/key.pem"},
+		{"bad trusted proxy", []string{"serve", "--db", dbPath, "--trusted-proxy", "10.0.0.0/8,proxy.internal"}, nil, 2, `--trusted-proxy: "proxy.internal" is not an IP address or CIDR network`},
 		{"bad env value", []string{"version"}, map[string]string{"SAFEGUARD_LOG_FORMAT": "xml"}, 2, `--log-format "xml"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -196,6 +207,66 @@ func TestServeAndShutdown(t *testing.T) {
 	}
 }
 
+// serve --tls-cert/--tls-key serves HTTPS, TLS 1.2 and later only, with
+// HSTS on every answer.
+func TestServeTLS(t *testing.T) {
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "safeguard.test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, _ := x509.MarshalPKCS8PrivateKey(key)
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
+	cert, _ := x509.ParseCertificate(der)
+	roots := x509.NewCertPool()
+	roots.AddCert(cert)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb bytes.Buffer
+	done := make(chan int)
+	go func() {
+		done <- cli.Main(ctx, []string{"serve", "--db", storetest.SQLitePath(t), "--addr", "127.0.0.1:0", "--tls-cert", certFile, "--tls-key", keyFile},
+			strings.NewReader(""), &syncWriter{buf: &out}, &errb)
+	}()
+	url := waitForURL(t, &out)
+	if !strings.HasPrefix(url, "https://") {
+		t.Fatalf("serve with a certificate printed %s", url)
+	}
+	client := func(maxVersion uint16) *http.Client {
+		return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MaxVersion: maxVersion}}}
+	}
+	resp, err := client(0).Get(url + "healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.TLS == nil || resp.TLS.Version < tls.VersionTLS12 || !strings.HasPrefix(resp.Header.Get("Strict-Transport-Security"), "max-age=") {
+		t.Errorf("healthz over TLS: %d, HSTS %q", resp.StatusCode, resp.Header.Get("Strict-Transport-Security"))
+	}
+	if _, err := client(tls.VersionTLS11).Get(url + "healthz"); err == nil {
+		t.Error("a TLS 1.1 client was served")
+	}
+	if resp, err := http.Get("http" + strings.TrimPrefix(url, "https") + "healthz"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("plain HTTP beside HTTPS: %d, want 400", resp.StatusCode)
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Errorf("serve exited %d: %s", code, errb.String())
+	}
+}
+
 // SAFEGUARD_DB is honoured, and a flag wins over it.
 func TestEnvAndFlags(t *testing.T) {
 	envDB, flagDB := storetest.SQLitePath(t), storetest.SQLitePath(t)
@@ -219,7 +290,7 @@ func (w *syncWriter) Write(p []byte) (int, error) {
 	return w.buf.Write(p)
 }
 
-var urlRE = regexp.MustCompile(`http://[0-9.:]+/`)
+var urlRE = regexp.MustCompile(`https?://[0-9.:]+/`)
 
 func waitForURL(t *testing.T, out *bytes.Buffer) string {
 	t.Helper()

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,6 +31,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/vault"
 	"github.com/safeguard-health/safeguard/internal/web"
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
 // addrFlag adds the flags of a verb that serves: where, keys, session idle timeout.
@@ -43,6 +45,9 @@ func (a *app) addrFlag(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&a.rescueAfter, "job-rescue-every", jobs.DefaultRescueAfter, "how often the servers look for background jobs whose server died, to give them to another (a job still running is never run twice)")
 	cmd.Flags().DurationVar(&a.jobPoll, "job-poll", time.Second, "how often an idle server looks for background jobs")
 	cmd.Flags().DurationVar(&a.readLimit, "read-limit", web.DefaultReadLimit, "how long a page or API read may query the database before it is stopped and answered 503")
+	cmd.Flags().StringVar(&a.tlsCert, "tls-cert", "", "serve HTTPS (TLS 1.2 and later) with this PEM certificate chain, with --tls-key: session cookies are then Secure with the __Host- prefix, and HSTS is sent")
+	cmd.Flags().StringVar(&a.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
+	cmd.Flags().StringSliceVar(&a.trustedProxy, "trusted-proxy", nil, "addresses or CIDR networks of reverse proxies in front of the server, whose X-Forwarded-For (the client's address, for sign-in throttling and the audit log) and X-Forwarded-Proto (https: Secure __Host- cookies and HSTS) are believed; repeat or separate with commas")
 	cmd.Flags().StringVar(&a.cpuProfile, "cpu-profile", "", "write a CPU profile of the server's run to this file when it stops (for `go tool pprof`)")
 	a.smtpFlags(cmd)
 	a.keyFlags(cmd)
@@ -229,6 +234,22 @@ func (a *app) checkpoint(s *store.Store, kr vault.Keyring) func(ctx context.Cont
 // checkpointEvery is how often the servers sign an audit checkpoint.
 const checkpointEvery = time.Hour
 
+// tlsConfig is the TLS of --tls-cert and --tls-key (nil without them):
+// TLS 1.2 and later, with Go's default cipher suites.
+func (a *app) tlsConfig() (*tls.Config, error) {
+	if a.tlsCert == "" && a.tlsKey == "" {
+		return nil, nil
+	}
+	if a.tlsCert == "" || a.tlsKey == "" {
+		return nil, errs.New(errs.Invalid, "--tls-cert and --tls-key go together: give both, or neither")
+	}
+	cert, err := tls.LoadX509KeyPair(a.tlsCert, a.tlsKey)
+	if err != nil {
+		return nil, errs.Wrap(errs.Invalid, fmt.Sprintf("--tls-cert %s, --tls-key %s", a.tlsCert, a.tlsKey), err)
+	}
+	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}, nil
+}
+
 // serve listens on --addr and serves until ctx is cancelled.
 func (a *app) serve(ctx context.Context, s *store.Store) error {
 	reg, err := loadCatalog()
@@ -252,13 +273,25 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 	if err != nil {
 		return err
 	}
+	proxies, err := kit.ParseProxies(a.trustedProxy)
+	if err != nil {
+		return errs.Wrap(errs.Invalid, "--trusted-proxy", err)
+	}
+	tlsConfig, err := a.tlsConfig()
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", a.addr)
 	if err != nil {
 		return errs.Wrap(errs.Unavailable, fmt.Sprintf("cannot listen on %s", a.addr), err)
 	}
+	scheme := "http://"
+	if tlsConfig != nil {
+		scheme = "https://"
+	}
 	public := strings.TrimSuffix(a.publicURL, "/")
 	if public == "" {
-		public = "http://" + ln.Addr().String()
+		public = scheme + ln.Addr().String()
 	}
 	callback := public + "/sso/callback"
 	prog, err := assessment.NewProgram(reg)
@@ -298,7 +331,7 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 	handler, err := web.New(web.Config{
 		Catalog: reg, Store: s, Accounts: accounts, SSO: sso.New(s, v, callback, nil), SSOCallbackURL: callback,
 		Program: prog, Evidence: ev, Jobs: engine,
-		Log: a.log, Version: version(), ReadLimit: a.readLimit,
+		Log: a.log, Version: version(), ReadLimit: a.readLimit, TrustedProxies: proxies,
 	})
 	if err != nil {
 		ln.Close()
@@ -327,6 +360,7 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsConfig,
 	}
 	if a.cpuProfile != "" {
 		f, err := os.Create(a.cpuProfile)
@@ -344,11 +378,17 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 			f.Close()
 		}()
 	}
-	url := "http://" + ln.Addr().String() + "/"
+	url := scheme + ln.Addr().String() + "/"
 	fmt.Fprintf(a.stdout, "Safeguard is running at %s (database: %s). Press Ctrl+C to stop.\n", url, s.Where())
 	a.log.Info("listening", slog.String("url", url))
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsConfig != nil {
+			errc <- srv.ServeTLS(ln, "", "")
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err

@@ -68,6 +68,11 @@ type Config struct {
 	// past it the read is abandoned and answered 503, so one slow page
 	// cannot hold connections others wait for (DefaultReadLimit when 0).
 	ReadLimit time.Duration
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For and
+	// X-Forwarded-Proto are believed (none when empty): the client's
+	// address, for throttling and the audit log, and whether it reached
+	// the proxy over TLS, for Secure cookies and HSTS.
+	TrustedProxies kit.Proxies
 }
 
 // DefaultReadLimit is how long a page or API read may take by default.
@@ -84,6 +89,7 @@ type Server struct {
 	mux      *http.ServeMux
 	routes   []Route
 	limit    time.Duration // ReadLimit
+	proxies  kit.Proxies
 }
 
 // New builds the server and parses every template: a broken template fails
@@ -120,7 +126,7 @@ func New(c Config) (*Server, error) {
 	if c.ReadLimit <= 0 {
 		c.ReadLimit = DefaultReadLimit
 	}
-	s := &Server{store: c.Store, accounts: c.Accounts, log: c.Log, site: site, mux: http.NewServeMux(), limit: c.ReadLimit}
+	s := &Server{store: c.Store, accounts: c.Accounts, log: c.Log, site: site, mux: http.NewServeMux(), limit: c.ReadLimit, proxies: c.TrustedProxies}
 	pub := Access{Kind: Public}
 	s.handle("GET /healthz", pub, s.healthz)
 	site.Routes(s.handle)
@@ -135,12 +141,13 @@ func New(c Config) (*Server, error) {
 // every response, logs the request, and routes it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
+	r = r.WithContext(kit.WithClient(r.Context(), s.proxies.Resolve(r)))
 	h := w.Header()
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
-	if r.TLS != nil {
+	if kit.Secure(r) {
 		h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
 	h.Set("Cache-Control", "no-store")

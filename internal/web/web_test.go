@@ -54,8 +54,8 @@ func (a *testApp) Wait() {
 
 // newHandler builds the web app over s, with a job engine working its
 // uploads until the test ends; base is the address it is served at (for
-// the SSO callback).
-func newHandler(t testing.TB, s *store.Store, base string) (*testApp, error) {
+// the SSO callback). Options change the configuration.
+func newHandler(t testing.TB, s *store.Store, base string, options ...func(*web.Config)) (*testApp, error) {
 	t.Helper()
 	reg, err := catalog.Load()
 	if err != nil {
@@ -77,20 +77,20 @@ func newHandler(t testing.TB, s *store.Store, base string) (*testApp, error) {
 		return nil, err
 	}
 	t.Cleanup(func() { engine.Stop(context.Background()) })
-	h, err := web.New(web.Config{
+	c := web.Config{
 		Catalog: reg, Store: s, Accounts: accounts, SSO: sso.New(s, v, callback, nil), SSOCallbackURL: callback,
 		Program: prog, Evidence: &evidence.Service{Blobs: blobs, Sealer: v, MaxBytes: testEvidenceMax}, Jobs: engine,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test", ReadLimit: testReadLimit,
-	})
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
+	}
+	for _, o := range options {
+		o(&c)
+	}
+	h, err := web.New(c)
 	if err != nil {
 		return nil, err
 	}
 	return &testApp{Server: h, jobs: engine, t: t}, nil
 }
-
-// testReadLimit is the servers' ReadLimit (0: the default); a test that
-// changes it puts it back.
-var testReadLimit time.Duration
 
 // newServer serves the web app over s on loopback.
 func newServer(t *testing.T, s *store.Store) *httptest.Server {
@@ -99,10 +99,10 @@ func newServer(t *testing.T, s *store.Store) *httptest.Server {
 	return srv
 }
 
-func newServerAndHandler(t *testing.T, s *store.Store) (*httptest.Server, *testApp) {
+func newServerAndHandler(t *testing.T, s *store.Store, options ...func(*web.Config)) (*httptest.Server, *testApp) {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
-	h, err := newHandler(t, s, "http://"+srv.Listener.Addr().String())
+	h, err := newHandler(t, s, "http://"+srv.Listener.Addr().String(), options...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,10 +224,8 @@ func TestPagesOnPostgres(t *testing.T) {
 // 503, saying so, rather than holding its connections; writes are not
 // limited.
 func TestReadLimit(t *testing.T) {
-	testReadLimit = time.Nanosecond
-	t.Cleanup(func() { testReadLimit = 0 })
 	s := storetest.SQLite(t)
-	srv := newServer(t, s)
+	srv, _ := newServerAndHandler(t, s, func(c *web.Config) { c.ReadLimit = time.Nanosecond })
 	c := newClient(t)
 	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("setup, a write: %d", resp.StatusCode)

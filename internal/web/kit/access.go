@@ -2,7 +2,6 @@ package kit
 
 import (
 	"context"
-	"net/http"
 	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
@@ -39,13 +38,6 @@ type Route struct {
 	Access  Access
 }
 
-// Session cookies: __Host- on TLS, which the browser only accepts Secure,
-// host-only and for the whole site.
-const (
-	CookieName    = "safeguard_session"
-	TLSCookieName = "__Host-safeguard_session"
-)
-
 // Viewer is the signed-in user of a request, and their session.
 type Viewer struct {
 	User    *auth.User
@@ -64,26 +56,6 @@ func WithViewer(ctx context.Context, v *Viewer) context.Context {
 func ViewerFrom(ctx context.Context) *Viewer {
 	v, _ := ctx.Value(viewerKey{}).(*Viewer)
 	return v
-}
-
-// SessionToken is the request's session cookie, if any.
-func SessionToken(r *http.Request) string {
-	for _, name := range []string{TLSCookieName, CookieName} {
-		if c, err := r.Cookie(name); err == nil {
-			return c.Value
-		}
-	}
-	return ""
-}
-
-// SetSessionCookie sets (maxAge 0: for the browser's session) or clears
-// (maxAge -1) the session cookie.
-func SetSessionCookie(w http.ResponseWriter, r *http.Request, token string, maxAge int) {
-	c := &http.Cookie{Name: CookieName, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, MaxAge: maxAge}
-	if r.TLS != nil {
-		c.Name, c.Secure = TLSCookieName, true
-	}
-	http.SetCookie(w, c)
 }
 
 // LocalPath keeps a ?next= redirect on this site.
@@ -109,7 +81,9 @@ type Store interface {
 
 // Accounts is what the web app needs of the sign-in service.
 type Accounts interface {
-	Login(ctx context.Context, email, password, ip, userAgent string) (*auth.User, string, string, error)
+	Login(ctx context.Context, email, password, ip, userAgent, device string) (*auth.User, string, string, error)
+	RememberDevice(ctx context.Context, sessionToken, device string) (string, error)
+	ReadFailedSignins(ctx context.Context, ss *auth.Session) error
 	VerifyMFA(ctx context.Context, token, code string) (string, error)
 	PendingMFA(ctx context.Context, token string) (*auth.User, *auth.Session, error)
 	StartTOTP(ctx context.Context, u *auth.User) (secret, url string, err error)

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -135,14 +134,4 @@ func Cursors(r *http.Request) (after, before string, limit int, err error) {
 	}
 	_, limit, err = Window(r)
 	return q.Get("after"), q.Get("before"), limit, err
-}
-
-// ClientIP is the request's source address. (Behind a reverse proxy this is
-// the proxy's; trusting forwarded headers needs configuration, not guessing.)
-func ClientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

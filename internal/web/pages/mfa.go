@@ -2,6 +2,7 @@ package pages
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/errs"
@@ -41,7 +42,7 @@ func (s *Server) mfa(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, "mfa", errs.HTTPStatus(err), page{Title: "Enter your code", Data: f})
 		return
 	}
-	kit.SetSessionCookie(w, r, token, 0)
+	s.startSession(w, r, token)
 	http.Redirect(w, r, f.Next, http.StatusSeeOther)
 }
 
@@ -133,8 +134,26 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	kit.SetSessionCookie(w, r, token, 0)
+	s.startSession(w, r, token)
 	http.Redirect(w, r, "/account?password=changed", http.StatusSeeOther)
+}
+
+// readFailedSignins hides the failed sign-ins the session was told of, and
+// goes back to the page the user was on.
+func (s *Server) readFailedSignins(w http.ResponseWriter, r *http.Request) {
+	v := s.signedIn(w, r)
+	if v == nil {
+		return
+	}
+	if err := s.accounts.ReadFailedSignins(r.Context(), v.Session); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	back := "/"
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && ref.Path != "" {
+		back = kit.LocalPath(ref.RequestURI())
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // logoutEverywhere ends every session of the user, this one included.

@@ -124,6 +124,7 @@ func (s *Server) Routes(handle func(pattern string, a kit.Access, h http.Handler
 	handle("POST /account/mfa/disable", in, s.mfaDisable)
 	handle("POST /account/sessions/logout-all", in, s.logoutEverywhere)
 	handle("POST /account/password", in, s.changePassword)
+	handle("POST /account/failed-signins", in, s.readFailedSignins)
 	handle("GET /account/reauth", in, s.reauthPage)
 	handle("POST /account/reauth", in, s.reauth)
 	handle("GET /orgs/{org}", orgRoute(auth.ViewOrg), s.orgPage)

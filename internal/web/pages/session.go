@@ -2,6 +2,7 @@ package pages
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -43,7 +44,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := loginForm{Email: r.PostFormValue("email"), Next: kit.LocalPath(r.PostFormValue("next"))}
-	_, token, stage, err := s.accounts.Login(r.Context(), form.Email, r.PostFormValue("password"), kit.ClientIP(r), r.UserAgent())
+	_, token, stage, err := s.accounts.Login(r.Context(), form.Email, r.PostFormValue("password"), kit.ClientIP(r), r.UserAgent(), kit.DeviceToken(r))
 	if err != nil {
 		if k := errs.KindOf(err); k != errs.Unauthenticated && k != errs.RateLimited {
 			s.fail(w, r, err)
@@ -53,12 +54,26 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, "login", errs.HTTPStatus(err), page{Title: "Sign in", Data: form})
 		return
 	}
-	kit.SetSessionCookie(w, r, token, 0)
 	if stage == auth.StageMFA {
+		kit.SetSessionCookie(w, r, token, 0)
 		http.Redirect(w, r, "/login/mfa?next="+url.QueryEscape(form.Next), http.StatusSeeOther)
 		return
 	}
+	s.startSession(w, r, token)
 	http.Redirect(w, r, form.Next, http.StatusSeeOther)
+}
+
+// startSession keeps the cookie of a session that has signed in, and
+// marks the browser as one its user signs in from (its device cookie), so
+// that failed sign-ins elsewhere never hold it back.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, token string) {
+	kit.SetSessionCookie(w, r, token, 0)
+	device, err := s.accounts.RememberDevice(r.Context(), token, kit.DeviceToken(r))
+	if err != nil {
+		s.log.Warn("remembering the browser a user signed in from", slog.Any("err", err))
+		return
+	}
+	kit.SetDeviceCookie(w, r, device)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
@@ -125,7 +140,7 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, "setup", errs.HTTPStatus(err), page{Title: "Set up Safeguard", Data: f})
 		return
 	}
-	kit.SetSessionCookie(w, r, token, 0)
+	s.startSession(w, r, token)
 	// The first owner goes straight on to the organisation profile: the
 	// guided first run.
 	http.Redirect(w, r, "/orgs/"+o.Slug+"/profile", http.StatusSeeOther)

@@ -54,7 +54,7 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	kit.SetSessionCookie(w, r, token, 0)
+	s.startSession(w, r, token)
 	http.Redirect(w, r, kit.LocalPath(res.Next), http.StatusSeeOther)
 }
 
