@@ -156,6 +156,62 @@ func (c *Checkpoint) Message() []byte {
 	return []byte(fmt.Sprintf("safeguard-audit-checkpoint|v1|%d|%s|%s", c.Seq, c.Hash, c.At.UTC().Format(TimeFormat)))
 }
 
+// CheckpointAction is the action of the chain entry that records a
+// checkpoint (its Head in the entry's after): a checkpoint removed from
+// the database leaves that entry naming it.
+const CheckpointAction = "audit.checkpoint"
+
+// HeadFormat names the format of a SignedHead.
+const HeadFormat = "safeguard-audit-head/1"
+
+// SignedHead is a checkpoint as it is kept outside the database (`audit
+// head`) and recorded in the chain: one JSON object.
+type SignedHead struct {
+	Format string `json:"format"`
+	Seq    int64  `json:"seq"`
+	Hash   string `json:"hash"`
+	At     string `json:"at"`
+	KEKID  string `json:"kek_id"`
+	MAC    string `json:"mac"`
+}
+
+// Head returns the checkpoint as a signed head.
+func (c *Checkpoint) Head() SignedHead {
+	return SignedHead{HeadFormat, c.Seq, c.Hash, c.At.UTC().Format(TimeFormat), c.KEKID, c.MAC}
+}
+
+// Checkpoint returns the checkpoint a head records. Errors name what is
+// wrong with it.
+func (h SignedHead) Checkpoint() (*Checkpoint, error) {
+	if h.Format != HeadFormat {
+		return nil, fmt.Errorf("format %q: want %q", h.Format, HeadFormat)
+	}
+	at, err := time.Parse(TimeFormat, h.At)
+	if err != nil {
+		return nil, fmt.Errorf("at %q: not a time as %s", h.At, TimeFormat)
+	}
+	if h.Seq < 1 || len(h.Hash) != 64 || h.KEKID == "" || h.MAC == "" {
+		return nil, fmt.Errorf("seq, hash, kek_id and mac are all required")
+	}
+	return &Checkpoint{Seq: h.Seq, Hash: h.Hash, At: at, KEKID: h.KEKID, MAC: h.MAC}, nil
+}
+
+// ReadHead reads a signed head (as `audit head` prints it) from r, named
+// name in errors.
+func ReadHead(r io.Reader, name string) (*Checkpoint, error) {
+	dec := json.NewDecoder(io.LimitReader(r, 4096))
+	dec.DisallowUnknownFields()
+	var h SignedHead
+	if err := dec.Decode(&h); err != nil {
+		return nil, fmt.Errorf("%s: not a signed audit head (%v)", name, err)
+	}
+	cp, err := h.Checkpoint()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	return cp, nil
+}
+
 // Record is an entry as the exports (JSON, CSV) write it.
 type Record struct {
 	Seq      int64  `json:"seq"`

@@ -234,6 +234,13 @@ func (a *app) openStore(ctx context.Context) (*store.Store, error) {
 	for _, m := range applied {
 		a.log.Info("migrated", slog.Int("version", m.Version), slog.String("name", m.Name), slog.String("db", s.Where()))
 	}
+	// Whoever holds the key signs a checkpoint of the audit chain every
+	// store.AuditCheckpointEvery entries it writes.
+	if kr, err := a.existingKeyring(s); err != nil {
+		a.log.Warn("the key file does not read, so this run signs no audit checkpoint", slog.Any("err", err))
+	} else if kr != nil {
+		s.SignAuditWith(kr.MAC, kr[0].ID)
+	}
 	return s, nil
 }
 

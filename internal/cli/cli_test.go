@@ -544,3 +544,61 @@ func TestAuditCheckpointVerbs(t *testing.T) {
 		t.Errorf("verify after the log was emptied: %d %q", code, errOut)
 	}
 }
+
+// audit head prints a signed head to keep outside the database; verify
+// --head proves with it that the log was not cut back, even by someone who
+// also deleted every checkpoint.
+func TestAuditHeadVerbs(t *testing.T) {
+	db := storetest.SQLitePath(t)
+	run(t, "org", "create", "--db", db, "--slug", "rs", "--name", "Riverside", "--type", "provider")
+	run(t, "org", "create", "--db", db, "--slug", "ns", "--name", "Northside", "--type", "health_plan")
+	code, out, errOut := run(t, "audit", "head", "--db", db)
+	if code != 0 || !strings.Contains(out, `"format":"safeguard-audit-head/1","seq":2,`) {
+		t.Fatalf("head: %d %s%s", code, out, errOut)
+	}
+	headFile := filepath.Join(t.TempDir(), "head.json")
+	os.WriteFile(headFile, []byte(out), 0o600)
+	// Nothing new since: the same head again.
+	if _, again, _ := run(t, "audit", "head", "--db", db); again != out {
+		t.Errorf("head of an unchanged log changed:\n%s\n%s", out, again)
+	}
+	run(t, "org", "create", "--db", db, "--slug", "es", "--name", "Eastside", "--type", "provider")
+	if code, out, errOut := run(t, "audit", "verify", "--db", db, "--head", headFile); code != 0 || !strings.Contains(out, "the signed head "+headFile+" (entry 2") {
+		t.Errorf("verify --head: %d %s%s", code, out, errOut)
+	}
+	raw, err := store.OpenSQLiteFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	// The checkpoints are refused to anyone who does not first drop the
+	// trigger; deleting them then is caught by the entry that records one.
+	if _, err := raw.Exec("DELETE FROM audit_checkpoints"); err == nil || !strings.Contains(err.Error(), "append-only") {
+		t.Errorf("deleting the checkpoints: %v, want it refused", err)
+	}
+	for _, q := range []string{"DROP TRIGGER audit_checkpoints_no_delete", "DELETE FROM audit_checkpoints"} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, _, errOut := run(t, "audit", "verify", "--db", db); code != 1 || !strings.Contains(errOut, "audit checkpoint 2 does not hold: entry 3 of the log records this checkpoint, which is gone") {
+		t.Errorf("verify after the checkpoints were deleted: %d %q", code, errOut)
+	}
+	// Cut the log back to before that entry: the database alone looks
+	// whole, the head kept outside it does not.
+	for _, q := range []string{"DROP TRIGGER audit_log_no_delete", "DELETE FROM audit_log WHERE seq >= 2"} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, out, errOut := run(t, "audit", "verify", "--db", db); code != 0 {
+		t.Errorf("verify of the cut log without the head: %d %s%s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, "audit", "verify", "--db", db, "--head", headFile); code != 1 || !strings.Contains(errOut, "does not hold: the log ends at entry 1, but this checkpoint vouches for entry 2: entries were removed") {
+		t.Errorf("verify --head of the cut log: %d %q", code, errOut)
+	}
+	os.WriteFile(headFile, []byte("not a head"), 0o600)
+	if code, _, errOut := run(t, "audit", "verify", "--db", db, "--head", headFile); code != 2 || !strings.Contains(errOut, headFile+": not a signed audit head") {
+		t.Errorf("verify --head of a bad file: %d %q", code, errOut)
+	}
+}

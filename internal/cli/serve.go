@@ -264,6 +264,7 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 	if err != nil {
 		return err
 	}
+	s.SignAuditWith(kr.MAC, kr[0].ID)
 	v := vault.New(s, kr)
 	accounts := account.New(s, h, v, nil)
 	if a.idleTimeout > 0 {

@@ -20,27 +20,69 @@ type change struct {
 
 // appendAudit adds an entry for ch to the chain inside tx, under the actor
 // of ctx. On PostgreSQL an advisory lock orders appends from every node; on
-// SQLite the single writer does.
+// SQLite the single writer does. With a signer set (SignAuditWith), every
+// AuditCheckpointEvery entries the newest is signed as a checkpoint, in
+// the same transaction.
 func (s *Store) appendAudit(ctx context.Context, tx *sql.Tx, ch change) error {
-	if s.engine == Postgres {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7215200002)"); err != nil {
-			return translate(err, "audit lock")
-		}
+	if err := s.lockAudit(ctx, tx); err != nil {
+		return err
 	}
-	e := &audit.Entry{PrevHash: audit.GenesisHash}
-	err := tx.QueryRowContext(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&e.Seq, &e.PrevHash)
+	last, err := newestAudit(ctx, tx)
+	if err != nil {
+		return err
+	}
+	e, err := s.insertAudit(ctx, tx, last, ch)
+	if err != nil {
+		return err
+	}
+	signer := s.auditSigner.Load()
+	if signer == nil {
+		return nil
+	}
+	var signed int64
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(seq), 0) FROM audit_checkpoints").Scan(&signed); err != nil {
+		return translate(err, "audit checkpoints")
+	}
+	if e.Seq-signed < AuditCheckpointEvery {
+		return nil
+	}
+	_, err = s.checkpointTx(ctx, tx, signer.sign, signer.kekID, e)
+	return err
+}
+
+// lockAudit orders appends to the chain from every node, on PostgreSQL.
+func (s *Store) lockAudit(ctx context.Context, tx *sql.Tx) error {
+	if s.engine != Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7215200002)")
+	return translate(err, "audit lock")
+}
+
+// newestAudit is the newest entry's seq, hash and action (zero seq and the
+// genesis hash when the log is empty).
+func newestAudit(ctx context.Context, tx *sql.Tx) (*audit.Entry, error) {
+	e := &audit.Entry{Hash: audit.GenesisHash}
+	err := tx.QueryRowContext(ctx, "SELECT seq, hash, action FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&e.Seq, &e.Hash, &e.Action)
 	if err != nil && err != sql.ErrNoRows {
-		return translate(err, "audit log")
+		return nil, translate(err, "audit log")
 	}
+	return e, nil
+}
+
+// insertAudit writes the entry for ch after last.
+func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, last *audit.Entry, ch change) (*audit.Entry, error) {
 	a := audit.ActorFrom(ctx)
-	e.Seq++
-	e.At = s.now().UTC().Truncate(time.Microsecond)
+	e := &audit.Entry{Seq: last.Seq + 1, PrevHash: last.Hash, At: s.now().UTC().Truncate(time.Microsecond)}
 	e.OrgID, e.ActorID, e.Actor, e.Source = ch.orgID, a.ID, a.Label, a.Source
 	e.Action, e.Target, e.Before, e.After = ch.action, ch.target, audit.JSON(ch.before), audit.JSON(ch.after)
 	e.Hash = e.ComputeHash()
-	_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO audit_log (`+auditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+	_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO audit_log (`+auditColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		e.Seq, e.At.Format(audit.TimeFormat), e.OrgID, e.ActorID, e.Actor, e.Source, e.Action, e.Target, e.Before, e.After, e.PrevHash, e.Hash)
-	return translate(err, "audit entry")
+	if err != nil {
+		return nil, translate(err, "audit entry")
+	}
+	return e, nil
 }
 
 // audited runs fn in a write transaction and appends the change it returns

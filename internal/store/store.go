@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -53,6 +54,9 @@ type Store struct {
 	// transaction open, so that a bulk insert can COPY on it (see
 	// inserter).
 	txConns *sync.Map
+	// auditSigner, when set (SignAuditWith), signs a checkpoint of the
+	// audit chain every AuditCheckpointEvery entries.
+	auditSigner *atomic.Pointer[auditSigner]
 }
 
 // Options tune Open.
@@ -98,7 +102,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s.now, s.matching, s.checks = opt.Now, opt.Matching, opt.Checks
-	s.progress, s.locks, s.txConns = &progress{}, &localLocks{held: map[string]bool{}}, &sync.Map{}
+	s.progress, s.locks, s.txConns, s.auditSigner = &progress{}, &localLocks{held: map[string]bool{}}, &sync.Map{}, &atomic.Pointer[auditSigner]{}
 	pctx, cancel := context.WithTimeout(ctx, opt.ConnectTimeout)
 	defer cancel()
 	for {
