@@ -5,7 +5,9 @@ package errs
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"unicode/utf8"
 )
 
 // Kind classifies an error.
@@ -95,4 +97,22 @@ func HTTPStatus(err error) int {
 		return http.StatusRequestEntityTooLarge
 	}
 	return http.StatusInternalServerError
+}
+
+// Longest is an Invalid error naming the first of fields whose value is
+// longer than its max in characters, or nil: the bound of what a record
+// keeps, and so of what a page or API answer listing records carries.
+func Longest(fields ...Field) error {
+	for _, f := range fields {
+		if n := utf8.RuneCountInString(f.Value); n > f.Max {
+			return New(Invalid, fmt.Sprintf("%s: at most %d characters (this one has %d)", f.Name, f.Max, n))
+		}
+	}
+	return nil
+}
+
+// Field is a named value and its longest length, for Longest.
+type Field struct {
+	Name, Value string
+	Max         int
 }

@@ -226,6 +226,17 @@ func TestReadAccountsRefusesAnEndlessLine(t *testing.T) {
 	}
 }
 
+// A cell longer than MaxCell is a problem of its row, named by line and
+// column: no account carries it onto a page.
+func TestReadAccountsBoundsCells(t *testing.T) {
+	doc := "account,name,enabled\nJDOE,Jo Doe,yes\nBIG," + strings.Repeat("n", ingest.MaxCell+1) + ",yes\n"
+	_, err := ingest.ReadAccounts("big.csv", strings.NewReader(doc), ingest.FormatAccounts, func(*ingest.Account) error { return nil })
+	if !errs.Is(err, errs.Invalid) || !strings.Contains(errs.Message(err), `line 3, column "name": 65537 bytes long; a cell Safeguard keeps is at most 64 KiB`) ||
+		strings.Count(errs.Message(err), "65537 bytes") != 1 {
+		t.Errorf("a 64 KiB + 1 name: %v", err)
+	}
+}
+
 // countingReader counts what is read through it.
 type countingReader struct {
 	r io.Reader

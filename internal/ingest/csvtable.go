@@ -150,8 +150,18 @@ func (t *csvTable) get(rec []string, field string) string {
 	if !ok || i >= len(rec) {
 		return ""
 	}
-	return strings.TrimSpace(rec[i])
+	v := strings.TrimSpace(rec[i])
+	if len(v) > MaxCell {
+		t.fail(field, fmt.Sprintf("%d bytes long; a cell Safeguard keeps is at most %d KiB", len(v), MaxCell>>10))
+		return ""
+	}
+	return v
 }
+
+// MaxCell bounds a cell Safeguard keeps from a CSV export (a name, a list
+// of groups), so that no page or API answer listing them carries more than
+// a page of such cells: a longer one is a problem of its row.
+const MaxCell = 64 << 10
 
 func (t *csvTable) has(field string) bool { _, ok := t.col[field]; return ok }
 
@@ -165,7 +175,9 @@ func (t *csvTable) fail(field, msg string) {
 	if i, ok := t.col[field]; ok {
 		where += fmt.Sprintf(", column %q", strings.TrimPrefix(t.header[i], "\ufeff"))
 	}
-	t.problems = append(t.problems, where+": "+msg)
+	if p := where + ": " + msg; len(t.problems) == 0 || t.problems[len(t.problems)-1] != p {
+		t.problems = append(t.problems, p)
+	}
 }
 
 func (t *csvTable) err() error {

@@ -85,10 +85,13 @@ var formats = []*Format{
 	{ID: FormatAccounts, Label: "Safeguard account CSV", Kind: KindAccounts, columns: accountColumns[FormatAccounts], sniff: accountSniff(FormatAccounts)},
 }
 
-// byID finds a format by its id.
+// byID finds a format by its id. Every scanner's reader is bounded.
 var byID = func() map[string]*Format {
 	m := map[string]*Format{}
 	for _, f := range formats {
+		if f.Scan != nil {
+			f.Scan = bounded(f.Scan)
+		}
 		m[f.ID] = f
 	}
 	return m

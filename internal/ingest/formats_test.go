@@ -2,11 +2,13 @@ package ingest_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/ingest"
@@ -132,5 +134,59 @@ func TestEveryReaderRefusesWhatIsNotUTF8(t *testing.T) {
 		if !errs.Is(err2, errs.Invalid) || !strings.HasPrefix(msg, file+": line 3 is not UTF-8 text (byte 0xE9)") || strings.Count(msg, file) != 1 {
 			t.Errorf("%s: %v", f.ID, err2)
 		}
+	}
+}
+
+// No JSON reader takes a string or number longer than MaxJSONToken: the
+// file is refused, naming it and the byte the token begins at, before the
+// token is held whole.
+func TestJSONTokensAreBounded(t *testing.T) {
+	samples := map[string]string{
+		ingest.FormatKEV: "kev-small.json", ingest.FormatTrivy: "trivy-small.json", ingest.FormatGrype: "grype-small.json",
+		ingest.FormatSARIF: "sarif-small.sarif", ingest.FormatCycloneDX: "cyclonedx-small.json", ingest.FormatSPDX: "spdx-small.json",
+	}
+	for id, name := range samples {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		open := bytes.IndexByte(b, '{') + 1
+		for _, long := range []string{`"` + strings.Repeat("A", ingest.MaxJSONToken+1) + `"`, strings.Repeat("1", ingest.MaxJSONToken+1),
+			`"` + strings.Repeat(`\"`, ingest.MaxJSONToken/2+1) + `"`} {
+			doc := slices.Concat(b[:open], []byte(`"padding": `+long+`, `), b[open:])
+			var err error
+			if id == ingest.FormatKEV {
+				_, err = ingest.ReadKEV(name, bytes.NewReader(doc))
+			} else {
+				f, _ := ingest.FormatByID(id)
+				_, err = f.Scan(name, bytes.NewReader(doc), func(ingest.Finding) error { return nil })
+			}
+			want := fmt.Sprintf("%s: the JSON %s that begins at byte %d is longer than 1 MiB", name, map[bool]string{true: "string", false: "value"}[long[0] == '"'], open+len(`"padding": `))
+			if !errs.Is(err, errs.TooLarge) || !strings.HasPrefix(errs.Message(err), want) {
+				t.Errorf("%s with a %d-byte token: %v; want %q", id, len(long), err, want)
+			}
+		}
+	}
+}
+
+// A finding's identifiers are bounded, refusing the file, and its title is
+// cut, so that no page or API answer carries a scanner's oversized text.
+func TestFindingFieldsAreBounded(t *testing.T) {
+	trivy := func(pkg, title string) []byte {
+		return []byte(`{"SchemaVersion": 2, "ArtifactName": "registry.example/app:1", "Results": [{"Target": "app", "Vulnerabilities": [` +
+			`{"VulnerabilityID": "CVE-2024-0001", "PkgName": "` + pkg + `", "InstalledVersion": "1.0", "Severity": "HIGH", "Title": "` + title + `"}]}]}`)
+	}
+	f, _ := ingest.FormatByID(ingest.FormatTrivy)
+	var got []ingest.Finding
+	title := strings.Repeat("é", ingest.MaxFindingTitle) // two bytes each
+	if _, err := f.Scan("t.json", bytes.NewReader(trivy("openssl", title)), func(f ingest.Finding) error { got = append(got, f); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || len(got[0].Title) > ingest.MaxFindingTitle || !utf8.ValidString(got[0].Title) || !strings.HasSuffix(got[0].Title, "é…") {
+		t.Errorf("a %d-byte title became %d bytes: %.20q…%q", len(title), len(got[0].Title), got[0].Title, got[0].Title[len(got[0].Title)-8:])
+	}
+	_, err := f.Scan("t.json", bytes.NewReader(trivy(strings.Repeat("p", ingest.MaxFindingField+1), "t")), func(ingest.Finding) error { return nil })
+	if !errs.Is(err, errs.TooLarge) || !strings.Contains(errs.Message(err), "t.json: finding 1 (CVE-2024-0001…): its package is 4097 bytes long") {
+		t.Errorf("an oversized package name: %v", err)
 	}
 }

@@ -44,7 +44,7 @@ type grypeMatch struct {
 func ReadGrype(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, err error) {
 	in := newCounting(file, r, MaxScanBytes)
 	defer in.refused(&err)
-	dec := json.NewDecoder(in)
+	dec := in.jsonDecoder()
 	info := &ScanInfo{Scanner: "grype", File: file}
 	if err := expectDelim(dec, '{'); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, errTooLarge) {

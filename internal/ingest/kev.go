@@ -64,6 +64,7 @@ type countingHasher struct {
 	max  int64
 	file string
 	text *tabular.TextReader // nil when the reader checks the text itself
+	json *jsonGuard          // the JSON readers' bound on one token
 }
 
 // newCounting counts, hashes and checks as UTF-8 text what a reader reads
@@ -76,11 +77,16 @@ func newCounting(file string, r io.Reader, max int64) *countingHasher {
 }
 
 // refused gives, for whatever error a reader made, the one that refused
-// the file as not UTF-8 text when that is what stopped it: the same
-// message, naming the file and line, from every format.
+// the file as not UTF-8 text, or for a JSON token too long, when that is
+// what stopped it: the same message, naming the file and line or byte,
+// from every format.
 func (c *countingHasher) refused(err *error) {
-	if *err != nil && c.text != nil && c.text.Err() != nil {
+	switch {
+	case *err == nil:
+	case c.text != nil && c.text.Err() != nil:
 		*err = c.text.Err()
+	case c.json != nil && c.json.err != nil:
+		*err = c.json.err
 	}
 }
 
@@ -129,7 +135,7 @@ func jsonError(file string, err error, at string) error {
 func ReadKEV(file string, r io.Reader) (_ *KEVCatalog, err error) {
 	in := newCounting(file, r, MaxKEVBytes)
 	defer in.refused(&err)
-	dec := json.NewDecoder(in)
+	dec := in.jsonDecoder()
 	c := &KEVCatalog{File: file}
 	count := -1
 	if err := expectDelim(dec, '{'); err != nil {

@@ -89,7 +89,7 @@ func deref(s *string) string {
 func ReadSARIF(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, err error) {
 	in := newCounting(file, r, MaxScanBytes)
 	defer in.refused(&err)
-	dec := json.NewDecoder(in)
+	dec := in.jsonDecoder()
 	info := &ScanInfo{Scanner: "sarif", File: file}
 	sawRuns, version := false, ""
 	err = topLevel(dec, file, "a SARIF log", func(key string) error {

@@ -83,7 +83,7 @@ type sbomPackage struct{ name, version string }
 func ReadCycloneDX(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, err error) {
 	in := newCounting(file, r, MaxScanBytes)
 	defer in.refused(&err)
-	dec := json.NewDecoder(in)
+	dec := in.jsonDecoder()
 	info := &ScanInfo{Scanner: "cyclonedx", File: file}
 	pkgs := map[string]sbomPackage{}
 	var subject string
@@ -263,7 +263,7 @@ type spdxPackage struct {
 func ReadSPDX(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, err error) {
 	in := newCounting(file, r, MaxScanBytes)
 	defer in.refused(&err)
-	dec := json.NewDecoder(in)
+	dec := in.jsonDecoder()
 	info := &ScanInfo{Scanner: "spdx", File: file}
 	var name, version string
 	var held []Finding // packages read before the document's name

@@ -95,7 +95,7 @@ type trivyVuln struct {
 func ReadTrivy(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, err error) {
 	in := newCounting(file, r, MaxScanBytes)
 	defer in.refused(&err)
-	dec := json.NewDecoder(in)
+	dec := in.jsonDecoder()
 	info := &ScanInfo{Scanner: "trivy", File: file}
 	tok, err := dec.Token()
 	if err != nil {

@@ -154,11 +154,21 @@ func (a *Asset) Validate() error {
 	if a.Records < 0 {
 		return errs.New(errs.Invalid, "records: cannot be negative")
 	}
+	if err := errs.Longest(errs.Field{Name: "description", Value: a.Description, Max: 2000}, errs.Field{Name: "owner", Value: a.Owner, Max: 200},
+		errs.Field{Name: "location", Value: a.Location, Max: 200}, errs.Field{Name: "vendor", Value: a.Vendor, Max: 200}); err != nil {
+		return err
+	}
 	var ids []string
 	for _, id := range a.Identifiers {
 		if id = strings.TrimSpace(id); id != "" && !slices.Contains(ids, id) {
+			if err := errs.Longest(errs.Field{Name: "identifiers", Value: id, Max: 255}); err != nil {
+				return err
+			}
 			ids = append(ids, id)
 		}
+	}
+	if len(ids) > 100 {
+		return errs.New(errs.Invalid, fmt.Sprintf("identifiers: at most 100 (this asset has %d)", len(ids)))
 	}
 	if ids == nil {
 		ids = []string{}

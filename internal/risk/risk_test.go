@@ -1,6 +1,7 @@
 package risk_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -262,6 +263,33 @@ func TestPlanRisks(t *testing.T) {
 	} {
 		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
 			t.Errorf("off scale: %v\nwant %q", err, want)
+		}
+	}
+}
+
+// An asset's text is bounded, naming the field, so that no inventory page
+// or answer carries an imported cell of any length.
+func TestAssetFieldsAreBounded(t *testing.T) {
+	for _, c := range []struct {
+		edit func(*risk.Asset)
+		want string
+	}{
+		{func(a *risk.Asset) { a.Description = strings.Repeat("d", 2001) }, "description: at most 2000 characters (this one has 2001)"},
+		{func(a *risk.Asset) { a.Vendor = strings.Repeat("v", 201) }, "vendor: at most 200 characters"},
+		{func(a *risk.Asset) { a.Identifiers = []string{"ehr01", strings.Repeat("h", 256)} }, "identifiers: at most 255 characters"},
+		{func(a *risk.Asset) {
+			for i := range 101 {
+				a.Identifiers = append(a.Identifiers, fmt.Sprintf("10.0.0.%d", i))
+			}
+		}, "identifiers: at most 100 (this asset has 101)"},
+	} {
+		a := risk.Asset{Name: "EHR server", Type: risk.System}
+		if err := a.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		c.edit(&a)
+		if err := a.Validate(); !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Validate() = %v, want %q", err, c.want)
 		}
 	}
 }

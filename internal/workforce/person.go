@@ -158,6 +158,12 @@ func (p *Person) Validate() error {
 	case p.Email != "" && !strings.Contains(p.Email, "@"):
 		return errs.New(errs.Invalid, fmt.Sprintf("email: %q is not an email address", p.Email))
 	}
+	if err := errs.Longest(errs.Field{Name: "employee_id", Value: p.EmployeeID, Max: 100}, errs.Field{Name: "name", Value: p.Name, Max: 200},
+		errs.Field{Name: "email", Value: p.Email, Max: 254}, errs.Field{Name: "position", Value: p.Position, Max: 200},
+		errs.Field{Name: "department", Value: p.Department, Max: 200}, errs.Field{Name: "manager", Value: p.Manager, Max: 100},
+		errs.Field{Name: "authorization", Value: p.Authorization, Max: 2000}); err != nil {
+		return err
+	}
 	if p.Type == "" {
 		p.Type = Employee
 	}

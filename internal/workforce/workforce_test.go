@@ -179,3 +179,11 @@ func TestCompletionsImport(t *testing.T) {
 		t.Errorf("future completion: %v", err)
 	}
 }
+
+// A person's text is bounded, naming the field.
+func TestPersonFieldsAreBounded(t *testing.T) {
+	p := workforce.Person{EmployeeID: "1001", Name: "Olivia Owens", Position: strings.Repeat("p", 201)}
+	if err := p.Validate(); !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "position: at most 200 characters (this one has 201)") {
+		t.Errorf("Validate() = %v", err)
+	}
+}
