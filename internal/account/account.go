@@ -285,11 +285,20 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*auth.User, *
 	if err != nil {
 		return nil, nil, err
 	}
-	idle := s.IdleTimeout
-	if orgIdle, err := s.store.UserIdleTimeout(ctx, u.ID); err != nil {
+	// The session lives while any of the user's organisations would keep
+	// it (each governs its own pages: EnterOrg); without one, the server's
+	// timeout applies.
+	timeouts, err := s.store.UserIdleTimeouts(ctx, u.ID)
+	if err != nil {
 		return nil, nil, err
-	} else if orgIdle > 0 {
-		idle = orgIdle
+	}
+	idle, strictest := s.IdleTimeout, s.IdleTimeout
+	if len(timeouts) > 0 {
+		idle = 0
+		for _, d := range timeouts {
+			d = s.orgIdle(d)
+			idle, strictest = max(idle, d), min(strictest, d)
+		}
 	}
 	why := ""
 	switch {
@@ -307,13 +316,44 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*auth.User, *
 	}
 	// Record activity at most every touchEvery (a tenth of a short idle
 	// timeout), so that every page view is not a write.
-	if now.Sub(ss.LastSeenAt) >= min(touchEvery, idle/10) {
+	if now.Sub(ss.LastSeenAt) >= min(touchEvery, strictest/10) {
 		if err := s.store.TouchSession(ctx, id, now); err != nil {
 			return nil, nil, err
 		}
 		ss.LastSeenAt = now
 	}
 	return u, ss, nil
+}
+
+// orgIdle is an organisation's idle timeout d, or the server's when it
+// sets none.
+func (s *Service) orgIdle(d time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return s.IdleTimeout
+}
+
+// EnterOrg lets a signed-in session open an organisation's pages, under
+// that organisation's idle timeout (or the server's): past it without
+// activity on the organisation's pages, the user must confirm who they are
+// (Reauthenticate) before opening them again. One organisation's timeout
+// never governs another's pages. Errors: Unauthenticated, saying so.
+func (s *Service) EnterOrg(ctx context.Context, ss *auth.Session, o *org.Organization) error {
+	now := s.now().UTC()
+	idle := s.orgIdle(o.IdleTimeout)
+	last, seen, err := s.store.SessionOrgSeen(ctx, ss.ID, o.ID)
+	if err != nil {
+		return err
+	}
+	if seen && now.Sub(last) > idle && !ss.ReauthAt.After(last.Add(idle)) {
+		s.store.RecordEvent(ctx, o.ID, "session.org_idle", "user:"+ss.UserID, map[string]string{"idle_timeout": idle.String()})
+		return errs.New(errs.Unauthenticated, fmt.Sprintf("%s locks its pages after %s without activity on them: confirm it is you to go on", o.Name, idle))
+	}
+	if !seen || now.Sub(last) >= min(touchEvery, idle/10) {
+		return s.store.TouchSessionOrg(ctx, ss.ID, o.ID, now)
+	}
+	return nil
 }
 
 // Reauthenticate confirms, inside a signed-in session, that its user is

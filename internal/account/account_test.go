@@ -313,21 +313,38 @@ func FuzzAuthenticate(f *testing.F) {
 	})
 }
 
-// An organisation's idle timeout replaces the server's for its members; the
-// strictest of a user's organisations applies.
+// An organisation's idle timeout governs its own pages and no others': a
+// member of one organisation only is signed out after it; a member of two
+// keeps their session under the looser, while the stricter organisation's
+// pages ask them to confirm who they are.
 func TestOrganisationIdleTimeout(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		c := newClock()
 		svc := setup(t, s, c)
-		sc := s.Scope(mustOrg(t, s))
+		strict := mustOrg(t, s)
+		sc := s.Scope(strict)
 		if err := sc.SetIdleTimeout(ctx, 30*time.Second); !errs.Is(err, errs.Invalid) {
 			t.Errorf("a 30-second timeout: %v, want invalid", err)
 		}
 		if err := sc.SetIdleTimeout(ctx, 5*time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		_, token, _, _ := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x", "")
+		strict.IdleTimeout = 5 * time.Minute
+		login := func() (string, *auth.Session) {
+			_, token, _, err := svc.Login(ctx, "owner@riverside.example", password, "192.0.2.1", "x", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, ss, err := svc.Authenticate(ctx, token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return token, ss
+		}
+		// A member of the strict organisation only: its timeout is the
+		// session's.
+		token, _ := login()
 		c.advance(4 * time.Minute)
 		if _, _, err := svc.Authenticate(ctx, token); err != nil {
 			t.Fatalf("within the organisation's timeout: %v", err)
@@ -335,6 +352,45 @@ func TestOrganisationIdleTimeout(t *testing.T) {
 		c.advance(5*time.Minute + time.Second)
 		if _, _, err := svc.Authenticate(ctx, token); !errs.Is(err, errs.Unauthenticated) {
 			t.Errorf("past the organisation's 5 minutes (server default 15): %v", err)
+		}
+		// Also a member of a second organisation, on the server's 15 minutes.
+		relaxed := &org.Organization{Slug: "northside", Name: "Northside Health Plan", EntityType: org.HealthPlan}
+		if err := s.CreateOrganization(ctx, relaxed); err != nil {
+			t.Fatal(err)
+		}
+		u, _ := s.UserByEmail(ctx, "owner@riverside.example")
+		if err := s.SetMembership(ctx, relaxed.ID, u.ID, auth.Auditor); err != nil {
+			t.Fatal(err)
+		}
+		token, ss := login()
+		for _, o := range []*org.Organization{strict, relaxed} {
+			if err := svc.EnterOrg(ctx, ss, o); err != nil {
+				t.Fatalf("entering %s: %v", o.Slug, err)
+			}
+		}
+		c.advance(10 * time.Minute)
+		_, ss, err := svc.Authenticate(ctx, token)
+		if err != nil {
+			t.Fatalf("the stricter organisation signed the user out of the other: %v", err)
+		}
+		if err := svc.EnterOrg(ctx, ss, relaxed); err != nil {
+			t.Errorf("the relaxed organisation's pages after 10 minutes: %v", err)
+		}
+		if err := svc.EnterOrg(ctx, ss, strict); !errs.Is(err, errs.Unauthenticated) || !strings.Contains(errs.Message(err), "locks its pages after 5m0s") {
+			t.Errorf("the strict organisation's pages after 10 minutes: %v", err)
+		}
+		// Confirming who they are opens them again.
+		if err := svc.Reauthenticate(ctx, u, ss, password, ""); err != nil {
+			t.Fatal(err)
+		}
+		_, ss, _ = svc.Authenticate(ctx, token)
+		if err := svc.EnterOrg(ctx, ss, strict); err != nil {
+			t.Errorf("after re-authenticating: %v", err)
+		}
+		// The session itself ends after the looser timeout.
+		c.advance(15*time.Minute + time.Second)
+		if _, _, err := svc.Authenticate(ctx, token); !errs.Is(err, errs.Unauthenticated) {
+			t.Errorf("past every organisation's timeout: %v", err)
 		}
 	})
 }

@@ -58,3 +58,14 @@ func (r Role) Label() string {
 	}
 	return ""
 }
+
+// Rank orders roles by privilege: 0 for the owner, larger for less; an
+// unknown role ranks below every known one.
+func (r Role) Rank() int {
+	for i, x := range Roles {
+		if x.Role == r {
+			return i
+		}
+	}
+	return len(Roles)
+}

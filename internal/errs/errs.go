@@ -27,6 +27,9 @@ const (
 	RateLimited Kind = "rate_limited"
 	// TooLarge: the request body is over its limit.
 	TooLarge Kind = "too_large"
+	// Gone: what was asked for existed but is no longer usable (a used or
+	// expired link).
+	Gone Kind = "gone"
 )
 
 // Error is an error with a kind and a user-safe message.
@@ -95,6 +98,8 @@ func HTTPStatus(err error) int {
 		return http.StatusTooManyRequests
 	case TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case Gone:
+		return http.StatusGone
 	}
 	return http.StatusInternalServerError
 }

@@ -6,7 +6,6 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/auth"
-	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/org"
 )
 
@@ -34,19 +33,6 @@ func (sc *Scoped) Members(ctx context.Context) ([]auth.Member, error) {
 func (sc *Scoped) AuditLog(ctx context.Context, f AuditFilter) ([]audit.Entry, error) {
 	f.OrgID = sc.org.ID
 	return sc.s.AuditLog(ctx, f)
-}
-
-// AddMember gives an existing user a role in the organisation. Errors:
-// NotFound for an unknown email, Invalid for an unknown role.
-func (sc *Scoped) AddMember(ctx context.Context, email string, role auth.Role) (*auth.User, error) {
-	u, err := sc.s.UserByEmail(ctx, email)
-	if err != nil {
-		if errs.Is(err, errs.NotFound) {
-			return nil, errs.New(errs.NotFound, "no user with that email: an operator creates accounts with `safeguard user create`")
-		}
-		return nil, err
-	}
-	return u, sc.s.SetMembership(ctx, sc.org.ID, u.ID, role)
 }
 
 // SetRequireMFA sets whether every member must use MFA.

@@ -302,11 +302,43 @@ func (s *Store) CreateFirstOwner(ctx context.Context, o *org.Organization, u *au
 	return err
 }
 
-// UserIdleTimeout is the strictest idle timeout of the organisations a user
-// belongs to; zero when none sets one.
-func (s *Store) UserIdleTimeout(ctx context.Context, userID string) (time.Duration, error) {
-	var secs sql.NullInt64
-	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT MIN(o.idle_timeout_seconds) FROM memberships m JOIN organizations o ON o.id = m.org_id
-		WHERE m.user_id = ? AND o.idle_timeout_seconds > 0`), userID).Scan(&secs)
-	return time.Duration(secs.Int64) * time.Second, translate(err, "idle timeout")
+// UserIdleTimeouts are the idle timeouts of the organisations a user
+// belongs to, one per membership; zero where the organisation sets none.
+func (s *Store) UserIdleTimeouts(ctx context.Context, userID string) ([]time.Duration, error) {
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT o.idle_timeout_seconds FROM memberships m JOIN organizations o ON o.id = m.org_id WHERE m.user_id = ?`), userID)
+	if err != nil {
+		return nil, translate(err, "idle timeouts")
+	}
+	defer rows.Close()
+	var out []time.Duration
+	for rows.Next() {
+		var secs int64
+		if err := rows.Scan(&secs); err != nil {
+			return nil, translate(err, "idle timeouts")
+		}
+		out = append(out, time.Duration(secs)*time.Second)
+	}
+	return out, translate(rows.Err(), "idle timeouts")
+}
+
+// SessionOrgSeen is when a session last opened an organisation's pages;
+// false when it has not.
+func (s *Store) SessionOrgSeen(ctx context.Context, sessionID, orgID string) (time.Time, bool, error) {
+	var at string
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT last_seen_at FROM session_orgs WHERE session_id = ? AND org_id = ?`), sessionID, orgID).Scan(&at)
+	if err == sql.ErrNoRows {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, translate(err, "session")
+	}
+	t, err := parseTime(at)
+	return t, err == nil, nil
+}
+
+// TouchSessionOrg records that a session opened an organisation's pages.
+func (s *Store) TouchSessionOrg(ctx context.Context, sessionID, orgID string, at time.Time) error {
+	_, err := s.write.ExecContext(ctx, s.rebind(`INSERT INTO session_orgs (session_id, org_id, last_seen_at) VALUES (?, ?, ?)
+		ON CONFLICT (session_id, org_id) DO UPDATE SET last_seen_at = excluded.last_seen_at`), sessionID, orgID, formatTime(at))
+	return translate(err, "session")
 }

@@ -75,6 +75,15 @@ func (s *Server) guard(a Access, h http.HandlerFunc) http.Handler {
 			s.site.Fail(w, r, errs.New(errs.Forbidden, "your role ("+role.Label()+") does not allow this"))
 			return
 		}
+		// The organisation's idle timeout governs its pages (and no others).
+		if err := s.accounts.EnterOrg(r.Context(), v.Session, o); err != nil {
+			if errs.Is(err, errs.Unauthenticated) && r.Method == http.MethodGet {
+				http.Redirect(w, r, "/account/reauth?next="+url.QueryEscape(r.URL.Path)+"&why=idle", http.StatusSeeOther)
+				return
+			}
+			s.site.Fail(w, r, err)
+			return
+		}
 		if o.RequireMFA {
 			on, _, err := s.accounts.MFAStatus(r.Context(), v.User.ID)
 			if err != nil {

@@ -82,17 +82,38 @@ func TestAuthorizationMatrix(t *testing.T) {
 			p.signIn()
 		}
 		// Routes that end the persona's sessions run last, each after a
-		// fresh sign-in.
-		endsSession := func(rt web.Route) bool { return strings.Contains(rt.Pattern, "logout") }
-		slices.SortStableFunc(routes, func(a, b web.Route) int {
+		// fresh sign-in, and leaving the organisation after them.
+		endsSession := func(rt web.Route) bool {
+			return strings.Contains(rt.Pattern, "logout") || strings.HasSuffix(rt.Pattern, "/leave")
+		}
+		order := func(rt web.Route) int {
 			switch {
-			case endsSession(a) && !endsSession(b):
+			case strings.HasSuffix(rt.Pattern, "/leave"):
+				return 2
+			case endsSession(rt):
 				return 1
-			case !endsSession(a) && endsSession(b):
-				return -1
 			}
 			return 0
-		})
+		}
+		slices.SortStableFunc(routes, func(a, b web.Route) int { return order(a) - order(b) })
+		// Members for the owner to change and remove, and an invitation to
+		// revoke.
+		var spares []string
+		for _, name := range []string{"spare-role", "spare-remove"} {
+			u := &auth.User{Email: name + "@example.net", Name: name, PasswordHash: hash}
+			if err := s.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SetMembership(ctx, target.ID, u.ID, auth.Contributor); err != nil {
+				t.Fatal(err)
+			}
+			spares = append(spares, u.ID)
+		}
+		invitation := &auth.Invitation{Email: "invited@example.net", Role: auth.Auditor, InvitedBy: "owner@example.net", CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}
+		_, invitationHash := auth.NewSessionToken()
+		if err := s.Scope(target).CreateInvitation(ctx, invitation, invitationHash); err != nil {
+			t.Fatal(err)
+		}
 		// A token for the revoke route to act on.
 		_, tokHash := auth.NewAPIToken()
 		tok := &auth.APIToken{Name: "to revoke", Scopes: []auth.Scope{auth.ScopeRead}, Hash: tokHash, Prefix: "sg_test", CreatedBy: "test", ExpiresAt: time.Now().Add(time.Hour)}
@@ -206,6 +227,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 				return leaver.ID
 			case strings.Contains(pattern, "/checklist-items/"):
 				return items[0].ID
+			case strings.HasSuffix(pattern, "/members/{id}/role"):
+				return spares[0]
+			case strings.HasSuffix(pattern, "/members/{id}/remove"):
+				return spares[1]
+			case strings.Contains(pattern, "/invitations/{id}"):
+				return invitation.ID
 			case strings.Contains(pattern, "/assessments/"):
 				return asmt.ID
 			case strings.Contains(pattern, "/evidence/"):
@@ -225,7 +252,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 			case strings.Contains(rt.Pattern, "/roster-imports/"):
 				imp = rosterUpload
 			}
-			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)", "{item...}", "hph-cpg/enhanced-1", "{id}", idFor(rt.Pattern), "{import}", imp, "{module}", "awareness").Replace(path)
+			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)", "{item...}", "hph-cpg/enhanced-1", "{id}", idFor(rt.Pattern), "{import}", imp, "{module}", "awareness",
+				"{token}", strings.Repeat("A", 43)).Replace(path)
 			if strings.HasSuffix(path, "/static/") {
 				path += "style.css"
 			}
@@ -298,8 +326,10 @@ var riskFormAsset string
 // request gets past validation.
 func formFor(pattern string) url.Values {
 	switch pattern {
-	case "POST /orgs/{org}/members":
-		return url.Values{"email": {"contributor@example.net"}, "role": {"contributor"}}
+	case "POST /orgs/{org}/invitations":
+		return url.Values{"email": {"new@example.net"}, "role": {"contributor"}}
+	case "POST /orgs/{org}/members/{id}/role":
+		return url.Values{"role": {"auditor"}}
 	case "POST /orgs/{org}/settings":
 		return url.Values{} // require_mfa stays off
 	case "POST /account/reauth":

@@ -18,6 +18,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/members"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/web/api"
@@ -118,7 +119,7 @@ func New(c Config) (*Server, error) {
 	imports := &kit.Imports{Jobs: c.Jobs, Max: c.MaxImportBytes}
 	files := &kit.Files{Evidence: c.Evidence, Program: c.Program, Catalog: c.Catalog, Events: c.Store, Now: c.Now}
 	site, err := pages.New(pages.Deps{Catalog: c.Catalog, Store: c.Store, Accounts: c.Accounts, SSO: c.SSO, SSOCallbackURL: c.SSOCallbackURL,
-		Program: c.Program, Evidence: c.Evidence, Risk: c.Risk, Training: c.Training, Records: records, Imports: imports, Files: files,
+		Program: c.Program, Evidence: c.Evidence, Members: &members.Service{Store: c.Store, Now: c.Now}, Risk: c.Risk, Training: c.Training, Records: records, Imports: imports, Files: files,
 		Log: c.Log, Version: c.Version, Now: c.Now})
 	if err != nil {
 		return nil, err

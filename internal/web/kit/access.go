@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/members"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/sso"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -77,6 +78,7 @@ type Store interface {
 	Scope(o *org.Organization) *store.Scoped
 	RecordEvent(ctx context.Context, orgID, action, target string, detail any) error
 	SSO(ctx context.Context, orgID string) (*store.SSOConfig, error)
+	members.Store
 }
 
 // Accounts is what the web app needs of the sign-in service.
@@ -97,6 +99,7 @@ type Accounts interface {
 	Reauthenticate(ctx context.Context, u *auth.User, ss *auth.Session, password, code string) error
 	ChangePassword(ctx context.Context, u *auth.User, ss *auth.Session, current, next, ip, userAgent string) (string, error)
 	Authenticate(ctx context.Context, token string) (*auth.User, *auth.Session, error)
+	EnterOrg(ctx context.Context, ss *auth.Session, o *org.Organization) error
 	Logout(ctx context.Context, token string) error
 	NeedsSetup(ctx context.Context) (bool, error)
 	Setup(ctx context.Context, o *org.Organization, u *auth.User, password, ip, userAgent string) (string, error)

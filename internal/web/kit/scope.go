@@ -13,6 +13,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/findings"
 	"github.com/safeguard-health/safeguard/internal/jobs"
+	"github.com/safeguard-health/safeguard/internal/members"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
@@ -66,7 +67,7 @@ func (sc *Scope) Records() dataimport.RecordStore { return sc.store }
 // AdminRecords are an organisation's members, settings, API tokens, single sign-on and audit log.
 type AdminRecords interface {
 	sso.ConfigStore
-	AddMember(ctx context.Context, email string, role auth.Role) (*auth.User, error)
+	members.Scoped
 	AuditLog(ctx context.Context, f store.AuditFilter) ([]audit.Entry, error)
 	Members(ctx context.Context) ([]auth.Member, error)
 	SetIdleTimeout(ctx context.Context, d time.Duration) error

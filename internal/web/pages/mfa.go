@@ -219,6 +219,7 @@ func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request) {
 type reauthForm struct {
 	Next, Error string
 	MFA         bool
+	Idle        bool // an organisation's idle timeout sent the user here
 }
 
 // reauthPage asks the signed-in user to confirm their password (and code)
@@ -233,7 +234,7 @@ func (s *Server) reauthPage(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, "reauth", http.StatusOK, page{Title: "Confirm it is you", Data: reauthForm{Next: kit.LocalPath(r.URL.Query().Get("next")), MFA: on}})
+	s.render(w, r, "reauth", http.StatusOK, page{Title: "Confirm it is you", Data: reauthForm{Next: kit.LocalPath(r.URL.Query().Get("next")), MFA: on, Idle: r.URL.Query().Get("why") == "idle"}})
 }
 
 func (s *Server) reauth(w http.ResponseWriter, r *http.Request) {

@@ -19,8 +19,13 @@ import (
 type orgView struct {
 	Scope   *kit.Scope
 	Members []auth.Member
-	Entries []audit.Entry
-	Roles   []struct {
+	// Invitations are the open ones, for those who manage members; Link
+	// is a new invitation's, shown once.
+	Invitations []*auth.Invitation
+	Link        string
+	Me          string // the viewer's user id
+	Entries     []audit.Entry
+	Roles       []struct {
 		Role  auth.Role
 		Label string
 	}
@@ -73,35 +78,106 @@ func (s *Server) membersPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderMembers(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+	s.renderMembersLink(w, r, status, errMsg, notice, "")
+}
+
+func (s *Server) renderMembersLink(w http.ResponseWriter, r *http.Request, status int, errMsg, notice, link string) {
 	sc := kit.ScopeFrom(r.Context())
 	members, err := sc.Admin().Members(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, "members", status, page{Title: "Members · " + sc.Org().Name, Data: &orgView{Scope: sc, Members: members, Roles: auth.Roles, Error: errMsg, Notice: notice}})
+	ov := &orgView{Scope: sc, Members: members, Roles: auth.Roles, Error: errMsg, Notice: notice, Link: link, Me: kit.ViewerFrom(r.Context()).User.ID}
+	if sc.Role.Can(auth.ManageMembers) {
+		if ov.Invitations, err = s.members.Invitations(r.Context(), sc.Admin()); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, "members", status, page{Title: "Members · " + sc.Org().Name, Data: ov})
 }
 
-func (s *Server) addMember(w http.ResponseWriter, r *http.Request) {
+// membersFail shows a refused change on the members page, or fails.
+func (s *Server) membersFail(w http.ResponseWriter, r *http.Request, err error) {
+	switch errs.KindOf(err) {
+	case errs.Invalid, errs.NotFound, errs.Conflict:
+		s.renderMembers(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+// invite invites an email to the organisation: the answer is the same
+// whether or not an account has it.
+func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
 	if err := s.parseForm(w, r); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	sc := kit.ScopeFrom(r.Context())
 	role, err := auth.ParseRole(r.PostFormValue("role"))
-	var u *auth.User
+	var inv *auth.Invitation
+	var token string
 	if err == nil {
-		u, err = sc.Admin().AddMember(r.Context(), r.PostFormValue("email"), role)
+		inv, token, err = s.members.Invite(r.Context(), sc.Admin(), kit.ViewerFrom(r.Context()).User, r.PostFormValue("email"), role)
 	}
 	if err != nil {
-		if k := errs.KindOf(err); k != errs.Invalid && k != errs.NotFound {
-			s.fail(w, r, err)
-			return
-		}
-		s.renderMembers(w, r, errs.HTTPStatus(err), errs.Message(err), "")
+		s.membersFail(w, r, err)
 		return
 	}
-	s.renderMembers(w, r, http.StatusOK, "", u.Email+" is now "+role.Label()+".")
+	scheme := "http://"
+	if kit.Secure(r) {
+		scheme = "https://"
+	}
+	notice := "Invitation made for " + inv.Email + " as " + inv.Role.Label() + ". Send them this link; it works once, until " +
+		inv.ExpiresAt.Format("2 Jan 2006 15:04 UTC") + ", for whoever signs in as " + inv.Email + "."
+	s.renderMembersLink(w, r, http.StatusOK, "", notice, scheme+r.Host+"/invitations/"+token)
+}
+
+func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	if err := s.members.Revoke(r.Context(), sc.Admin(), r.PathValue("id")); err != nil {
+		s.membersFail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+sc.Org().Slug+"/members", http.StatusSeeOther)
+}
+
+func (s *Server) changeRole(w http.ResponseWriter, r *http.Request) {
+	if err := s.parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sc := kit.ScopeFrom(r.Context())
+	role, err := auth.ParseRole(r.PostFormValue("role"))
+	if err == nil {
+		err = s.members.ChangeRole(r.Context(), sc.Admin(), r.PathValue("id"), role)
+	}
+	if err != nil {
+		s.membersFail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+sc.Org().Slug+"/members", http.StatusSeeOther)
+}
+
+func (s *Server) removeMember(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	if err := s.members.Remove(r.Context(), sc.Admin(), r.PathValue("id")); err != nil {
+		s.membersFail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+sc.Org().Slug+"/members", http.StatusSeeOther)
+}
+
+// leave takes the viewer out of the organisation.
+func (s *Server) leave(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	if err := s.members.Leave(r.Context(), sc.Admin(), kit.ViewerFrom(r.Context()).User); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
 func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {

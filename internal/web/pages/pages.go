@@ -22,6 +22,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/members"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
@@ -42,6 +43,7 @@ type Deps struct {
 	SSOCallbackURL string
 	Program        *assessment.Program
 	Evidence       *evidence.Service
+	Members        *members.Service
 	Risk           *riskanalysis.Service
 	Training       *training.Service
 	Records        *dataimport.Records
@@ -61,6 +63,7 @@ type Server struct {
 	ssoCallbackURL string
 	program        *assessment.Program
 	evidence       *evidence.Service
+	members        *members.Service
 	risk           *riskanalysis.Service
 	training       *training.Service
 	records        *dataimport.Records
@@ -77,7 +80,7 @@ type Server struct {
 // a user opens the page.
 func New(d Deps) (*Server, error) {
 	s := &Server{catalog: d.Catalog, store: d.Store, accounts: d.Accounts, sso: d.SSO, ssoCallbackURL: d.SSOCallbackURL,
-		program: d.Program, evidence: d.Evidence, risk: d.Risk, training: d.Training, records: d.Records, imports: d.Imports, files: d.Files,
+		program: d.Program, evidence: d.Evidence, members: d.Members, risk: d.Risk, training: d.Training, records: d.Records, imports: d.Imports, files: d.Files,
 		log: d.Log, version: d.Version, now: d.Now, pages: map[string]*template.Template{}}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -129,7 +132,14 @@ func (s *Server) Routes(handle func(pattern string, a kit.Access, h http.Handler
 	handle("POST /account/reauth", in, s.reauth)
 	handle("GET /orgs/{org}", orgRoute(auth.ViewOrg), s.orgPage)
 	handle("GET /orgs/{org}/members", orgRoute(auth.ViewMembers), s.membersPage)
-	handle("POST /orgs/{org}/members", orgRoute(auth.ManageMembers), s.addMember)
+	handle("POST /orgs/{org}/invitations", orgRoute(auth.ManageMembers), s.invite)
+	handle("POST /orgs/{org}/invitations/{id}/revoke", orgRoute(auth.ManageMembers), s.revokeInvitation)
+	handle("POST /orgs/{org}/members/{id}/role", orgRoute(auth.ManageMembers), s.changeRole)
+	handle("POST /orgs/{org}/members/{id}/remove", orgRoute(auth.ManageMembers), s.removeMember)
+	handle("POST /orgs/{org}/leave", orgRoute(auth.ViewOrg), s.leave)
+	handle("GET /invitations/{token}", pub, s.invitationPage)
+	handle("POST /invitations/{token}/accept", in, s.acceptInvitation)
+	handle("POST /invitations/{token}/decline", in, s.declineInvitation)
 	handle("POST /orgs/{org}/settings", orgRoute(auth.ManageSettings), s.updateSettings)
 	handle("GET /orgs/{org}/audit", orgRoute(auth.ViewAudit), s.auditPage)
 	handle("GET /orgs/{org}/sso", orgRoute(auth.ManageSettings), s.ssoPage)
