@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ func TestCheckRunFromTheCommandLine(t *testing.T) {
 	}
 	data := filepath.Join("..", "ingest", "testdata")
 	code, out, errOut := run(t, "import", filepath.Join(data, "entra-mfa.csv"), filepath.Join(data, "entra-users.csv"), filepath.Join(data, "ad-users.csv"), filepath.Join(data, "kev-small.json"), "--db", db)
-	if code != 0 || !strings.Contains(out, "entra-mfa.csv: MFA registration of 9 users") || !strings.Contains(out, "entra-users.csv: 10 accounts (Microsoft Entra ID users), 0 matched to people of the roster") ||
+	if code != 0 || !strings.Contains(out, "entra-mfa.csv: MFA registration of 9 users") || !strings.Contains(out, "entra-users.csv: 10 accounts (Microsoft Entra ID users) of Microsoft Entra ID, 0 matched to people of the roster") ||
 		!strings.Contains(out, "ad-users.csv: 11 accounts (Active Directory (Get-ADUser | Export-Csv))") {
 		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
 	}
@@ -154,5 +155,39 @@ func TestFindingsFromTheCommandLine(t *testing.T) {
 	}
 	if code, out, _ := run(t, "findings", "trend", "--db", db); code != 0 || !strings.Contains(out, "6 new, 0 fixed, 0 still open") || !strings.Contains(out, "first scan") {
 		t.Errorf("trend: %s", out)
+	}
+}
+
+// An account export names its system: two generic exports of two systems
+// are both kept, and --preview says what a file would change, writing
+// nothing.
+func TestImportAccountsPerSystem(t *testing.T) {
+	db := storetest.SQLitePath(t)
+	run(t, "org", "create", "--slug", "riverside", "--name", "Riverside", "--type", "provider", "--db", db)
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o600)
+		return p
+	}
+	ehr := write("ehr.csv", "account,name,enabled\nOOWENS,Olivia Owens,yes\nSPATEL,Sam Patel,yes\n")
+	vpn := write("vpn.csv", "account,name,enabled\noowens,Olivia Owens,yes\n")
+	if code, out, errOut := run(t, "import", "--system", "Epic EHR", ehr, "--db", db); code != 0 || !strings.Contains(out, "2 accounts (Safeguard account CSV) of Epic EHR") {
+		t.Fatalf("ehr: %d %s%s", code, out, errOut)
+	}
+	if code, out, errOut := run(t, "import", "--system", "VPN", vpn, "--db", db); code != 0 || strings.Contains(out, "replaced") {
+		t.Fatalf("vpn: %d %s%s", code, out, errOut)
+	}
+	next := write("ehr-2.csv", "account,name,enabled\nOOWENS,Olivia Owens,no\nDREYES,Dee Reyes,yes\n")
+	code, out, errOut := run(t, "import", "--system", "Epic EHR", "--preview", next, "--db", db)
+	if code != 0 || !strings.Contains(out, "Importing it would add 1, change 1 and remove 1 of Epic EHR's accounts (0 unchanged); nothing is written") ||
+		!strings.Contains(out, "added: DREYES") || !strings.Contains(out, "changed: OOWENS") || !strings.Contains(out, "removed: SPATEL") {
+		t.Errorf("preview: %d %s%s", code, out, errOut)
+	}
+	if code, out, _ := run(t, "import", "--system", "Epic EHR", next, "--db", db); code != 0 || !strings.Contains(out, "replaced the 2 accounts of Epic EHR's previous export") {
+		t.Errorf("the next export: %d %s", code, out)
+	}
+	if code, _, errOut := run(t, "import", "--preview", filepath.Join("..", "ingest", "testdata", "kev-small.json"), "--db", db); code != 2 || !strings.Contains(errOut, "a preview is an account export's") {
+		t.Errorf("preview of a catalog: %d %s", code, errOut)
 	}
 }

@@ -20,7 +20,8 @@ import (
 )
 
 func (a *app) importCommand() *cobra.Command {
-	var format string
+	var format, system string
+	var preview bool
 	cmd := &cobra.Command{
 		Use:   "import FILE...",
 		Short: "Import outside data: the KEV catalog, EPSS scores, scanner output, account exports",
@@ -30,20 +31,26 @@ Scanner findings land in the organisation named by --org, each matched to an
 asset of the ePHI inventory by its name or identifiers; hosts no asset
 matches are listed. Account exports (Entra ID users and its registration
 details, Active Directory, Okta, Google Workspace, Safeguard's account CSV)
-replace the previous export of the same system, and each account is matched
-to a person of the roster, with the rule that matched it. Every file is
+replace the accounts of the system they sign in to (--system; by default the
+format's: Microsoft Entra ID, Active Directory, Okta, Google Workspace,
+Account CSV), no other system's, and each account is matched to a person of
+the roster, with the rule that matched it; --preview says what an account
+export would add, change and remove, and writes nothing. Every file is
 streamed, lands whole or not at all, and is recorded with its SHA-256:
 importing the same file again changes nothing. An organisation's file that
 lands enqueues, in the same transaction, a run of its checks, which the
 next server to look for work takes up (safeguard check run runs them now).`,
 		Example: `  safeguard import known_exploited_vulnerabilities.json epss_scores-2026-11-23.csv
   safeguard import --org riverside trivy-ehr-interface.json
-  safeguard import --org riverside exportUsers_2026-11-20.csv UserRegistrationDetails.csv`,
+  safeguard import --org riverside exportUsers_2026-11-20.csv UserRegistrationDetails.csv
+  safeguard import --org riverside --system "Epic EHR" --preview ehr-users.csv`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
-			return a.importFiles(cmd, s, args, format)
+			return a.importFiles(cmd, s, args, format, system, preview)
 		}),
 	}
+	cmd.Flags().StringVar(&system, "system", "", "the system an account export's accounts sign in to (an EHR, a VPN, the directory): its accounts, and no other system's, are replaced (default: the format's)")
+	cmd.Flags().BoolVar(&preview, "preview", false, "say what each account export would add, change and remove of its system's accounts, and write nothing")
 	cmd.Flags().StringVar(&format, "format", "", "the files' format, when detection should not decide: "+strings.Join(ingest.Supported, ", "))
 	a.dbFlags(cmd, true)
 	return cmd
@@ -52,7 +59,7 @@ next server to look for work takes up (safeguard check run runs them now).`,
 // importFiles imports each file in its format: format when given, else
 // the one detected from its content. On a terminal, a progress bar shows
 // how far through each file the import is.
-func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, format string) error {
+func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, format, system string, preview bool) error {
 	ctx := cmd.Context()
 	queue, err := jobs.New(jobs.Config{Store: s, Log: a.log})
 	if err != nil {
@@ -61,7 +68,7 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 	for _, path := range paths {
 		var sc *store.Scoped
 		queued := false
-		req := dataimport.Request{Path: path, Format: format, Shared: s,
+		req := dataimport.Request{Path: path, Format: format, Shared: s, System: system, Preview: preview,
 			Scope: func() (*store.Scoped, error) {
 				var err error
 				sc, err = a.orgScope(ctx, s)

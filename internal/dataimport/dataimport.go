@@ -52,6 +52,13 @@ type Request struct {
 	// Progress, when set, is told how many bytes of the file have been read,
 	// of how many, as the import goes on (from the import's goroutine).
 	Progress func(read, size int64)
+	// System names the system an account export's accounts sign in to;
+	// the format's (ingest.Format.System) when "". An import replaces that
+	// system's accounts only.
+	System string
+	// Preview, for an account export, reads the file and says what it
+	// would add, change and remove (Outcome.Plan), writing nothing.
+	Preview bool
 	// After runs in the import's transaction once an organisation's file,
 	// or a KEV catalog, has landed (not for a file imported before): what
 	// must land with it, such as the runs of the checks it calls for.
@@ -92,6 +99,9 @@ type Outcome struct {
 	Replaced  int       `json:"replaced,omitempty"`
 	Unmatched []string  `json:"unmatched,omitempty"` // hosts no asset of the inventory matched
 	Unused    []string  `json:"unused_columns,omitempty"`
+	// System is an account export's; Plan what its preview found.
+	System  string              `json:"system,omitempty"`
+	Plan    *store.AccountsPlan `json:"plan,omitempty"`
 	Summary   []string  `json:"summary"` // what happened, for a person to read: a headline, then its details
 	At        time.Time `json:"at"`
 }
@@ -138,6 +148,9 @@ func File(ctx context.Context, req Request) (*Outcome, error) {
 	format, ok := ingest.FormatByID(kind)
 	if !ok {
 		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: %s is not a format Safeguard reads (it reads %s)", name, kind, strings.Join(ingest.Supported, ", ")))
+	}
+	if req.Preview && format.Kind != ingest.KindAccounts {
+		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: a preview is an account export's; a %s file is imported whole or not at all", name, format.Label))
 	}
 	if format.Shared() && req.Shared == nil {
 		return nil, errs.New(errs.Forbidden, fmt.Sprintf("%s: the %s is shared by every organisation of this Safeguard; the server's administrator imports it with safeguard import", name, format.Label))
@@ -243,16 +256,41 @@ func run(ctx context.Context, req Request, name string, format *ingest.Format, r
 		if err != nil {
 			return err
 		}
-		res, err := sc.ImportAccounts(ctx, kind, name, out.SHA256, out.Size, func(emit func(*identity.Keyed) error) (*ingest.AccountsInfo, error) {
+		system := strings.TrimSpace(req.System)
+		if system == "" {
+			system = format.System
+		}
+		out.System = system
+		read := func(emit func(*identity.Keyed) error) (*ingest.AccountsInfo, error) {
 			return ingest.ReadAccounts(name, r, kind, func(a *ingest.Account) error { return emit(identity.Key(a)) })
-		}, req.After...)
+		}
+		if req.Preview {
+			plan, err := sc.PlanAccounts(ctx, kind, system, name, out.SHA256, out.Size, read)
+			if err != nil {
+				return err
+			}
+			out.Plan, out.Records, out.Unused = plan, plan.Accounts, plan.Unused
+			if plan.Again {
+				say("%s: imported before; importing it again changes nothing.", name)
+				return nil
+			}
+			say("%s: %d accounts (%s) of %s. Importing it would add %d, change %d and remove %d of %s's accounts (%d unchanged); nothing is written until it is applied.",
+				name, plan.Accounts, format.Label, system, plan.Added, plan.Changed, plan.Removed, system, plan.Unchanged)
+			for _, k := range []string{"added", "changed", "removed"} {
+				if ex := plan.Examples[k]; len(ex) > 0 {
+					say("%s: %s", k, strings.Join(ex, ", "))
+				}
+			}
+			return nil
+		}
+		res, err := sc.ImportAccounts(ctx, kind, system, name, out.SHA256, out.Size, read, req.After...)
 		if err != nil {
 			return err
 		}
 		out.Import, out.Fresh, out.Records, out.Matched, out.Replaced, out.Unused = res.Record.ID, res.Fresh, res.Accounts, res.Matched, res.Replaced, res.Unused
-		say("%s: %d accounts (%s), %d matched to people of the roster%s.", name, res.Accounts, format.Label, res.Matched, again(res.Fresh))
+		say("%s: %d accounts (%s) of %s, %d matched to people of the roster%s.", name, res.Accounts, format.Label, system, res.Matched, again(res.Fresh))
 		if res.Fresh && res.Replaced > 0 {
-			say("replaced the %d accounts of the previous export", res.Replaced)
+			say("replaced the %d accounts of %s's previous export", res.Replaced, system)
 		}
 	}
 	return nil

@@ -28,6 +28,9 @@ type Format struct {
 	Kind  Kind
 	// Scan reads a scanner's file (KindScanner).
 	Scan ScanReader
+	// System is the system an account export's accounts sign in to, when
+	// the import does not name one.
+	System string
 	// columns are an account export's (KindAccounts, KindMFA).
 	columns []column
 	// sniff recognises the format from the head of a file. Formats are
@@ -77,12 +80,12 @@ var formats = []*Format{
 		sniff: func(h *head) bool { return h.json() && h.has(`"bomFormat"`) && h.has(`CycloneDX`) }},
 	{ID: FormatSPDX, Label: "SPDX", Kind: KindScanner, Scan: ReadSPDX,
 		sniff: func(h *head) bool { return h.json() && h.has(`"spdxVersion"`) }},
-	{ID: FormatEntraUsers, Label: "Microsoft Entra ID users", Kind: KindAccounts, columns: accountColumns[FormatEntraUsers], sniff: accountSniff(FormatEntraUsers)},
+	{ID: FormatEntraUsers, System: "Microsoft Entra ID", Label: "Microsoft Entra ID users", Kind: KindAccounts, columns: accountColumns[FormatEntraUsers], sniff: accountSniff(FormatEntraUsers)},
 	{ID: FormatEntraMFA, Label: "Microsoft Entra ID user registration details", Kind: KindMFA, columns: accountColumns[FormatEntraMFA], sniff: accountSniff(FormatEntraMFA)},
-	{ID: FormatAD, Label: "Active Directory (Get-ADUser | Export-Csv)", Kind: KindAccounts, columns: accountColumns[FormatAD], sniff: accountSniff(FormatAD)},
-	{ID: FormatOkta, Label: "Okta users", Kind: KindAccounts, columns: accountColumns[FormatOkta], sniff: accountSniff(FormatOkta)},
-	{ID: FormatGoogle, Label: "Google Workspace users", Kind: KindAccounts, columns: accountColumns[FormatGoogle], sniff: accountSniff(FormatGoogle)},
-	{ID: FormatAccounts, Label: "Safeguard account CSV", Kind: KindAccounts, columns: accountColumns[FormatAccounts], sniff: accountSniff(FormatAccounts)},
+	{ID: FormatAD, System: "Active Directory", Label: "Active Directory (Get-ADUser | Export-Csv)", Kind: KindAccounts, columns: accountColumns[FormatAD], sniff: accountSniff(FormatAD)},
+	{ID: FormatOkta, System: "Okta", Label: "Okta users", Kind: KindAccounts, columns: accountColumns[FormatOkta], sniff: accountSniff(FormatOkta)},
+	{ID: FormatGoogle, System: "Google Workspace", Label: "Google Workspace users", Kind: KindAccounts, columns: accountColumns[FormatGoogle], sniff: accountSniff(FormatGoogle)},
+	{ID: FormatAccounts, System: "Account CSV", Label: "Safeguard account CSV", Kind: KindAccounts, columns: accountColumns[FormatAccounts], sniff: accountSniff(FormatAccounts)},
 }
 
 // byID finds a format by its id. Every scanner's reader is bounded.

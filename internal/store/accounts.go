@@ -10,7 +10,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/ingest"
 )
 
-const accountColumns = `id, org_id, import_id, source, line, external_id, login, login_key, alt_key, local_key, base_key, email, email_key, name, name_key, employee_id, department, title, enabled, status, kind, created, last_login, login_known, password_set, password_no_expiry, mfa, mfa_methods, privileged, privileged_because, mailbox, remote, remote_because, groups`
+const accountColumns = `id, org_id, import_id, source, system, line, external_id, login, login_key, alt_key, local_key, base_key, email, email_key, name, name_key, employee_id, department, title, enabled, status, kind, created, last_login, login_known, password_set, password_no_expiry, mfa, mfa_methods, privileged, privileged_because, mailbox, remote, remote_because, groups`
 
 // AccountsImport is the outcome of an account export's import.
 type AccountsImport struct {
@@ -19,7 +19,8 @@ type AccountsImport struct {
 	Accounts int
 	Matched  int            // accounts matched to a person of the roster
 	ByRule   map[string]int // how many each rule matched
-	Replaced int            // accounts of the source's previous export, replaced
+	System   string         // the system its accounts sign in to
+	Replaced int            // accounts of the system's previous export, replaced
 	Unused   []string       // the export's columns Safeguard does not read
 }
 
@@ -30,32 +31,86 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// ImportAccounts stores an account export in one transaction: read calls
-// emit for each account (streaming the file), the accounts are written in
-// batches and replace those of the source's previous export, and each is
+// ImportAccounts stores an account export of the system its accounts
+// sign in to, in one transaction: read calls emit for each account
+// (streaming the file), the accounts are written in batches and replace
+// those of the system's previous export (no other system's), and each is
 // matched to a person of the roster (see MatchAccounts). Entra ID accounts
-// take their MFA registration and admin role from the registration details
-// imported before. A file imported before (the same SHA-256) is recognised
-// and nothing is written. A failed import leaves nothing but an audit entry
-// saying why.
-func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, size int64, read func(emit func(*KeyedAccount) error) (*ingest.AccountsInfo, error), after ...TxFunc) (*AccountsImport, error) {
+// take their MFA registration and admin role from the registration
+// details imported before. A file imported before (the same SHA-256) is
+// recognised and nothing is written. A failed import leaves nothing but an
+// audit entry saying why.
+func (sc *Scoped) ImportAccounts(ctx context.Context, format, system, file, sha string, size int64, read func(emit func(*KeyedAccount) error) (*ingest.AccountsInfo, error), after ...TxFunc) (*AccountsImport, error) {
+	out, _, err := sc.importAccounts(ctx, format, system, file, sha, size, read, false, after)
+	return out, err
+}
+
+// AccountsPlan is what an account export would change of its system's
+// accounts: added (logins not there before), changed (there before, with
+// another state: enabled, MFA, privilege, names, dates, groups) and
+// removed (there before, not in the file), with a few logins of each.
+type AccountsPlan struct {
+	System                  string
+	Accounts                int
+	Added, Changed, Removed int
+	Unchanged               int
+	Examples                map[string][]string // "added", "changed", "removed": up to PlanExamples logins
+	Again                   bool                // the same file was imported before: nothing would change
+	Unused                  []string
+}
+
+// PlanExamples is how many logins a plan names of each change.
+const PlanExamples = 10
+
+// errPlanned rolls a plan's transaction back.
+var errPlanned = errs.New(errs.Conflict, "planned")
+
+// PlanAccounts reads an account export as ImportAccounts would and says
+// what it would add, change and remove of the system's accounts, writing
+// nothing: the import runs in a transaction that is rolled back.
+func (sc *Scoped) PlanAccounts(ctx context.Context, format, system, file, sha string, size int64, read func(emit func(*KeyedAccount) error) (*ingest.AccountsInfo, error)) (*AccountsPlan, error) {
+	_, plan, err := sc.importAccounts(ctx, format, system, file, sha, size, read, true, nil)
+	return plan, err
+}
+
+// accountChanged says, in SQL over n (the new row) and o (the old), that an
+// account's state differs.
+const accountChanged = `(n.enabled <> o.enabled OR n.mfa <> o.mfa OR n.privileged <> o.privileged OR n.remote <> o.remote OR n.mailbox <> o.mailbox
+	OR n.name <> o.name OR n.email <> o.email OR n.employee_id <> o.employee_id OR n.department <> o.department OR n.title <> o.title
+	OR n.status <> o.status OR n.kind <> o.kind OR n.last_login <> o.last_login OR n.password_set <> o.password_set
+	OR n.password_no_expiry <> o.password_no_expiry OR n.groups <> o.groups)`
+
+func (sc *Scoped) importAccounts(ctx context.Context, format, system, file, sha string, size int64, read func(emit func(*KeyedAccount) error) (*ingest.AccountsInfo, error), planOnly bool, after []TxFunc) (*AccountsImport, *AccountsPlan, error) {
 	s := sc.s
-	out := &AccountsImport{}
+	system = strings.TrimSpace(system)
+	if system == "" {
+		return nil, nil, errs.New(errs.Invalid, "name the system the accounts sign in to (an EHR, a VPN, the directory)")
+	}
+	if err := errs.Longest(errs.Field{Name: "system", Value: system, Max: 100}); err != nil {
+		return nil, nil, err
+	}
+	out := &AccountsImport{System: system}
+	plan := &AccountsPlan{System: system, Examples: map[string][]string{}}
 	err := s.audited(ctx, func(tx *sql.Tx) (change, error) {
 		rec, again, err := s.beginImport(ctx, tx, sc.org.ID, format, file, sha, size, "accounts.import_again")
 		if err != nil {
 			return change{}, err
 		}
 		if again != nil {
-			out.Record = rec
+			out.Record, plan.Again = rec, true
+			if planOnly {
+				return change{}, errPlanned
+			}
 			return *again, nil
 		}
-		res, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM accounts WHERE org_id = ? AND source = ?`), sc.org.ID, format)
-		if err != nil {
-			return change{}, translate(err, "accounts")
+		if !planOnly {
+			res, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM accounts WHERE org_id = ? AND system = ?`), sc.org.ID, system)
+			if err != nil {
+				return change{}, translate(err, "accounts")
+			}
+			n, _ := res.RowsAffected()
+			out.Replaced = int(n)
 		}
-		n, _ := res.RowsAffected()
-		out.Replaced = int(n)
 		ins := s.newInserter(ctx, tx, "accounts", accountColumns, "accounts")
 		defer ins.close()
 		info, err := pipe(ctx, read, func(a *KeyedAccount) error {
@@ -67,7 +122,7 @@ func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, 
 			if err != nil {
 				return err
 			}
-			return ins.add(id, sc.org.ID, rec.ID, a.Source, a.Line, a.ExternalID, a.Login, a.LoginKey, a.AltKey, a.LocalKey, a.BaseKey,
+			return ins.add(id, sc.org.ID, rec.ID, a.Source, system, a.Line, a.ExternalID, a.Login, a.LoginKey, a.AltKey, a.LocalKey, a.BaseKey,
 				a.Email, a.EmailKey, a.Name, a.NameKey, a.EmployeeID, a.Department, a.Title, boolInt(a.Enabled), a.Status, a.Kind,
 				a.Created, a.LastLogin, boolInt(a.LoginKnown), a.PasswordSet, boolInt(a.PasswordNoExpiry), string(a.MFA), a.MFAMethods,
 				string(a.Privileged), a.PrivilegedBecause, string(a.Mailbox), string(a.Remote), a.RemoteBecause, strings.Join(a.Groups, "; "))
@@ -77,6 +132,13 @@ func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, 
 		}
 		if err := ins.flush(); err != nil {
 			return change{}, err
+		}
+		if planOnly {
+			if err := s.planAccounts(ctx, tx, sc.org.ID, system, rec.ID, plan); err != nil {
+				return change{}, err
+			}
+			plan.Accounts, plan.Unused = out.Accounts, info.Unused
+			return change{}, errPlanned
 		}
 		if format == ingest.FormatEntraUsers {
 			if err := s.applyRegistrations(ctx, tx, sc.org.ID); err != nil {
@@ -97,13 +159,63 @@ func (sc *Scoped) ImportAccounts(ctx context.Context, format, file, sha string, 
 		}
 		out.Record, out.Fresh, out.Unused = rec, true, info.Unused
 		return change{orgID: sc.org.ID, action: "accounts.import", target: "import:" + rec.ID,
-			after: map[string]any{"file": file, "sha256": sha, "size": size, "format": format, "accounts": out.Accounts, "matched": out.Matched, "replaced": out.Replaced}}, nil
+			after: map[string]any{"file": file, "sha256": sha, "size": size, "format": format, "system": system, "accounts": out.Accounts, "matched": out.Matched, "replaced": out.Replaced}}, nil
 	})
-	if err != nil {
-		s.RecordEvent(ctx, sc.org.ID, "accounts.import_failed", "file:"+file, map[string]any{"sha256": sha, "size": size, "format": format, "error": errs.Message(err)})
-		return nil, err
+	if planOnly && err == errPlanned {
+		return nil, plan, nil
 	}
-	return out, nil
+	if err != nil {
+		s.RecordEvent(ctx, sc.org.ID, "accounts.import_failed", "file:"+file, map[string]any{"sha256": sha, "size": size, "format": format, "system": system, "error": errs.Message(err)})
+		return nil, nil, err
+	}
+	return out, nil, nil
+}
+
+// planAccounts counts, in tx, what the accounts of import importID would
+// add, change and remove of the system's accounts, with a few logins of
+// each.
+func (s *Store) planAccounts(ctx context.Context, tx *sql.Tx, orgID, system, importID string, plan *AccountsPlan) error {
+	old := `SELECT 1 FROM accounts o WHERE o.org_id = n.org_id AND o.system = n.system AND o.import_id <> n.import_id AND o.login_key = n.login_key`
+	queries := []struct {
+		name string
+		from string
+		n    *int
+	}{
+		{"added", `FROM accounts n WHERE n.import_id = ? AND NOT EXISTS (` + old + `)`, &plan.Added},
+		{"changed", `FROM accounts n WHERE n.import_id = ? AND EXISTS (` + old + ` AND ` + accountChanged + `)`, &plan.Changed},
+		{"removed", `FROM accounts n WHERE n.org_id = ? AND n.system = ? AND n.import_id <> ? AND NOT EXISTS (SELECT 1 FROM accounts o WHERE o.import_id = ? AND o.login_key = n.login_key)`, &plan.Removed},
+	}
+	for _, q := range queries {
+		args := []any{importID}
+		if q.name == "removed" {
+			args = []any{orgID, system, importID, importID}
+		}
+		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) `+q.from), args...).Scan(q.n); err != nil {
+			return translate(err, "accounts")
+		}
+		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT n.login `+q.from+` ORDER BY n.login LIMIT ?`), append(args, PlanExamples)...)
+		if err != nil {
+			return translate(err, "accounts")
+		}
+		for rows.Next() {
+			var login string
+			if err := rows.Scan(&login); err != nil {
+				rows.Close()
+				return translate(err, "accounts")
+			}
+			plan.Examples[q.name] = append(plan.Examples[q.name], login)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return translate(err, "accounts")
+		}
+	}
+	var total int
+	if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM accounts WHERE import_id = ?`), importID).Scan(&total); err != nil {
+		return translate(err, "accounts")
+	}
+	plan.Unchanged = total - plan.Added - plan.Changed
+	return nil
 }
 
 // ImportMFARegistrations stores Entra ID's user registration details in
@@ -265,7 +377,7 @@ type AccountFilter struct {
 	Offset int
 }
 
-const accountSelect = `SELECT a.id, a.import_id, a.source, a.line, a.external_id, a.login, a.email, a.name, a.employee_id, a.department, a.title, a.enabled, a.status, a.kind,
+const accountSelect = `SELECT a.id, a.import_id, a.source, a.system, a.line, a.external_id, a.login, a.email, a.name, a.employee_id, a.department, a.title, a.enabled, a.status, a.kind,
 	a.created, a.last_login, a.login_known, a.password_set, a.password_no_expiry, a.mfa, a.mfa_methods, a.privileged, a.privileged_because, a.mailbox, a.remote, a.remote_because, a.groups,
 	a.person_id, a.match_rule, COALESCE(p.name, ''), COALESCE(p.end_date, ''), d.imported_at
 	FROM accounts a JOIN data_imports d ON d.id = a.import_id LEFT JOIN people p ON p.id = a.person_id`
@@ -274,7 +386,7 @@ func (s *Store) scanAccount(row scanner) (*Account, error) {
 	var a Account
 	var enabled, known, noExpiry int
 	var mfa, priv, mailbox, remote, groups, at string
-	err := row.Scan(&a.ID, &a.ImportID, &a.Source, &a.Line, &a.ExternalID, &a.Login, &a.Email, &a.Name, &a.EmployeeID, &a.Department, &a.Title, &enabled, &a.Status, &a.Kind,
+	err := row.Scan(&a.ID, &a.ImportID, &a.Source, &a.System, &a.Line, &a.ExternalID, &a.Login, &a.Email, &a.Name, &a.EmployeeID, &a.Department, &a.Title, &enabled, &a.Status, &a.Kind,
 		&a.Created, &a.LastLogin, &known, &a.PasswordSet, &noExpiry, &mfa, &a.MFAMethods, &priv, &a.PrivilegedBecause, &mailbox, &remote, &a.RemoteBecause, &groups,
 		&a.PersonID, &a.MatchRule, &a.PersonName, &a.PersonEnd, &at)
 	if err != nil {

@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,8 +64,80 @@ func importAccountBytes(ctx context.Context, sc *store.Scoped, name string, data
 			return ingest.ReadMFARegistrations(name, bytes.NewReader(data), emit)
 		})
 	}
-	return sc.ImportAccounts(ctx, format, name, sha, int64(len(data)), func(emit func(*identity.Keyed) error) (*ingest.AccountsInfo, error) {
+	f, _ := ingest.FormatByID(format)
+	return importAccountsOf(ctx, sc, f.System, name, data)
+}
+
+// importAccountsOf imports account export data as the accounts of system.
+func importAccountsOf(ctx context.Context, sc *store.Scoped, system, name string, data []byte) (*store.AccountsImport, error) {
+	sum := sha256.Sum256(data)
+	format := ingest.Detect(data)
+	return sc.ImportAccounts(ctx, format, system, name, hex.EncodeToString(sum[:]), int64(len(data)), readAccounts(name, format, data))
+}
+
+func readAccounts(name, format string, data []byte) func(emit func(*identity.Keyed) error) (*ingest.AccountsInfo, error) {
+	return func(emit func(*identity.Keyed) error) (*ingest.AccountsInfo, error) {
 		return ingest.ReadAccounts(name, bytes.NewReader(data), format, func(a *ingest.Account) error { return emit(identity.Key(a)) })
+	}
+}
+
+// Two exports in one format, of two systems (an EHR's users and a VPN's),
+// are both kept: an import replaces its own system's accounts only, and
+// its preview says what it would add, change and remove, writing nothing.
+func TestAccountImportsPerSystem(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		sc := riverside(t, s)
+		ehr := []byte("account,name,enabled,mfa\nOOWENS,Olivia Owens,yes,yes\nSPATEL,Sam Patel,yes,no\nASILVA,Ana Silva,yes,no\n")
+		vpn := []byte("account,name,enabled,mfa\noowens,Olivia Owens,yes,yes\nkchen,Kim Chen,yes,yes\n")
+		if _, err := importAccountsOf(ctx, sc, "Epic EHR", "ehr.csv", ehr); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := importAccountsOf(ctx, sc, "VPN", "vpn.csv", vpn); err != nil {
+			t.Fatal(err)
+		}
+		all, err := sc.Accounts(ctx, store.AccountFilter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != 5 {
+			t.Fatalf("%d accounts after the EHR's and the VPN's exports, want 5 (the second replaced the first?)", len(all))
+		}
+		// The EHR's next export: Sam's MFA on, Ana gone, Dee new.
+		next := []byte("account,name,enabled,mfa\nOOWENS,Olivia Owens,yes,yes\nSPATEL,Sam Patel,yes,yes\nDREYES,Dee Reyes,yes,yes\n")
+		sum := sha256.Sum256(next)
+		plan, err := sc.PlanAccounts(ctx, ingest.FormatAccounts, "Epic EHR", "ehr-2.csv", hex.EncodeToString(sum[:]), int64(len(next)), readAccounts("ehr-2.csv", ingest.FormatAccounts, next))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if plan.Added != 1 || plan.Changed != 1 || plan.Removed != 1 || plan.Unchanged != 1 || plan.Accounts != 3 ||
+			!slices.Equal(plan.Examples["added"], []string{"DREYES"}) || !slices.Equal(plan.Examples["changed"], []string{"SPATEL"}) || !slices.Equal(plan.Examples["removed"], []string{"ASILVA"}) {
+			t.Errorf("plan %+v", plan)
+		}
+		if again, _ := sc.Accounts(ctx, store.AccountFilter{Limit: 100}); len(again) != 5 {
+			t.Errorf("the preview wrote: %d accounts", len(again))
+		}
+		res, err := importAccountsOf(ctx, sc, "Epic EHR", "ehr-2.csv", next)
+		if err != nil || res.Replaced != 3 || res.System != "Epic EHR" {
+			t.Fatalf("the EHR's next export: %+v, %v", res, err)
+		}
+		logins := map[string]string{}
+		all, _ = sc.Accounts(ctx, store.AccountFilter{Limit: 100})
+		for _, a := range all {
+			logins[a.Login] = a.System
+		}
+		want := map[string]string{"OOWENS": "Epic EHR", "SPATEL": "Epic EHR", "DREYES": "Epic EHR", "oowens": "VPN", "kchen": "VPN"}
+		if !maps.Equal(logins, want) {
+			t.Errorf("accounts by system %v, want %v", logins, want)
+		}
+		// The same file again: the plan says nothing changes.
+		plan, err = sc.PlanAccounts(ctx, ingest.FormatAccounts, "Epic EHR", "ehr-2.csv", hex.EncodeToString(sum[:]), int64(len(next)), readAccounts("ehr-2.csv", ingest.FormatAccounts, next))
+		if err != nil || !plan.Again {
+			t.Errorf("plan of a file imported before: %+v, %v", plan, err)
+		}
+		if _, err := importAccountsOf(ctx, sc, " ", "x.csv", vpn); !errs.Is(err, errs.Invalid) {
+			t.Errorf("no system: %v", err)
+		}
 	})
 }
 
