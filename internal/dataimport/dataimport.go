@@ -113,6 +113,12 @@ func Detect(path, name string) (string, error) {
 	return req.detect(name)
 }
 
+// DetectReader is Detect for a file that open opens (an upload).
+func DetectReader(name string, open func() (io.ReadCloser, error)) (string, error) {
+	req := Request{Open: open}
+	return req.detect(name)
+}
+
 func (req *Request) detect(name string) (string, error) {
 	f, err := req.open(name)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
@@ -75,15 +76,38 @@ func (e *Engine) Discard(ctx context.Context, st *Staged) {
 type JobStore interface {
 	Org() *org.Organization
 	CreateImportJob(ctx context.Context, j *store.ImportJob, after ...store.TxFunc) error
+	ApplyImportJob(ctx context.Context, id string, after ...store.TxFunc) error
+	DiscardImportJob(ctx context.Context, id string) (*store.ImportJob, error)
+}
+
+// Apply imports a previewed account export: the job is queued again, to
+// import the upload for real, in one transaction.
+func (e *Engine) Apply(ctx context.Context, sc JobStore, id string) error {
+	a := audit.ActorFrom(ctx)
+	return sc.ApplyImportJob(ctx, id, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := e.client.InsertTx(ctx, tx, ImportArgs{OrgID: sc.Org().ID, JobID: id, ActorID: a.ID, ActorLabel: a.Label, ActorSource: a.Source}, nil)
+		return err
+	})
+}
+
+// DiscardPreview ends a previewed upload without importing it, and removes
+// the upload.
+func (e *Engine) DiscardPreview(ctx context.Context, sc JobStore, id string) error {
+	j, err := sc.DiscardImportJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	e.dropUpload(context.WithoutCancel(ctx), j)
+	return nil
 }
 
 // Enqueue records the staged upload's import job and enqueues the job
 // that imports it, in format ("" to detect it), in one transaction: the
 // import is the uploader's, and any server takes it up. The upload is
 // discarded if it cannot be enqueued.
-func (e *Engine) Enqueue(ctx context.Context, sc JobStore, st *Staged, format string) (*store.ImportJob, error) {
+func (e *Engine) Enqueue(ctx context.Context, sc JobStore, st *Staged, format, system string) (*store.ImportJob, error) {
 	a := audit.ActorFrom(ctx)
-	job := &store.ImportJob{Filename: st.Name, Format: format, Size: st.Size, BlobKey: st.Key, SHA256: st.SHA256}
+	job := &store.ImportJob{Filename: st.Name, Format: format, Size: st.Size, BlobKey: st.Key, SHA256: st.SHA256, System: system}
 	err := sc.CreateImportJob(ctx, job, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := e.client.InsertTx(ctx, tx, ImportArgs{OrgID: sc.Org().ID, JobID: job.ID, ActorID: a.ID, ActorLabel: a.Label, ActorSource: a.Source}, nil)
 		return err
@@ -145,10 +169,22 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 		return err
 	}
 	last := time.Time{}
+	// An account export replaces its system's accounts: it is previewed
+	// first, and imported once someone applies the preview.
+	preview := false
+	if !j.Applied {
+		kind := j.Format
+		if kind == "" {
+			// A file that cannot be read or recognised fails in the import
+			// below, as any other does.
+			kind, _ = dataimport.DetectReader(j.Filename, func() (io.ReadCloser, error) { return e.cfg.Blobs.Open(ctx, j.BlobKey) })
+		}
+		preview = ingest.IsAccountExport(kind)
+	}
 	out, err := dataimport.File(ctx, dataimport.Request{
 		Open:   func() (io.ReadCloser, error) { return e.cfg.Blobs.Open(ctx, j.BlobKey) },
 		Name:   j.Filename,
-		Format: j.Format, SHA256: j.SHA256, Size: j.Size,
+		Format: j.Format, SHA256: j.SHA256, Size: j.Size, System: j.System, Preview: preview,
 		Scope: func() (*store.Scoped, error) { return sc, nil },
 		Progress: func(read, size int64) {
 			if now := time.Now(); now.Sub(last) >= progressEvery {
@@ -165,6 +201,8 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	// The job's end is recorded even when the server is stopping.
 	end := context.WithoutCancel(ctx)
 	switch {
+	case err == nil && preview:
+		return sc.SetImportJobState(end, j.ID, store.JobPreviewed, out, "")
 	case err == nil:
 		if err := sc.SetImportJobState(end, j.ID, store.JobDone, out, ""); err != nil {
 			return err

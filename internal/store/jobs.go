@@ -18,6 +18,9 @@ const (
 	JobRunning = "running"
 	JobDone    = "done"
 	JobFailed  = "failed"
+	// JobPreviewed: an account export was read and what it would change
+	// is its outcome; it waits for someone to apply or discard it.
+	JobPreviewed = "previewed"
 )
 
 // States of the check run an import enqueues when it lands.
@@ -52,6 +55,10 @@ type ImportJob struct {
 	Size      int64           `json:"size"`
 	BlobKey   string          `json:"-"` // where the sealed upload waits
 	SHA256    string          `json:"sha256,omitempty"`
+	// System is the system an account export's accounts sign in to ("":
+	// the format's); Applied says its preview was applied.
+	System    string          `json:"system,omitempty"`
+	Applied   bool            `json:"applied,omitempty"`
 	State     string          `json:"state"`
 	Read      int64           `json:"read_bytes"` // how far a running import has read
 	Attempts  int             `json:"attempts"`
@@ -71,7 +78,7 @@ type ImportJob struct {
 // Ended says whether the job is done or failed.
 func (j *ImportJob) Ended() bool { return j.State == JobDone || j.State == JobFailed }
 
-const jobColumns = `id, filename, format, size_bytes, blob_key, sha256, state, read_bytes, attempts, outcome, error, created_by, created_at, started_at, finished_at, checks_state, checks_at, checks_summary`
+const jobColumns = `id, filename, format, size_bytes, blob_key, sha256, system, applied, state, read_bytes, attempts, outcome, error, created_by, created_at, started_at, finished_at, checks_state, checks_at, checks_summary`
 
 // CreateImportJob records an upload waiting in the blob store under
 // j.BlobKey to be imported, and runs after in the same transaction (the
@@ -84,8 +91,8 @@ func (sc *Scoped) CreateImportJob(ctx context.Context, j *ImportJob, after ...Tx
 	}
 	j.ID, j.State, j.CreatedBy, j.Created = id, JobQueued, audit.ActorFrom(ctx).Label, s.now().UTC().Truncate(time.Second)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO import_jobs (id, org_id, filename, format, size_bytes, blob_key, sha256, state, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			j.ID, sc.org.ID, j.Filename, j.Format, j.Size, j.BlobKey, j.SHA256, j.State, j.CreatedBy, formatTime(j.Created)); err != nil {
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO import_jobs (id, org_id, filename, format, size_bytes, blob_key, sha256, system, state, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			j.ID, sc.org.ID, j.Filename, j.Format, j.Size, j.BlobKey, j.SHA256, j.System, j.State, j.CreatedBy, formatTime(j.Created)); err != nil {
 			return translate(err, "import job")
 		}
 		return runAfter(ctx, tx, after)
@@ -127,7 +134,7 @@ func (sc *Scoped) SetImportJobState(ctx context.Context, id, state string, outco
 	}
 	finished := ""
 	read := "read_bytes"
-	if state == JobDone || state == JobFailed {
+	if state == JobDone || state == JobFailed || state == JobPreviewed {
 		finished = formatTime(s.now().UTC().Truncate(time.Second))
 	}
 	if state == JobDone {
@@ -216,10 +223,59 @@ func (sc *Scoped) ImportJobs(ctx context.Context, limit int) ([]*ImportJob, erro
 	return out, translate(rows.Err(), "import jobs")
 }
 
+// PreviewKept is how long a previewed upload waits to be applied: a sweep
+// then removes it, and applying it asks for the file again.
+const PreviewKept = 7 * 24 * time.Hour
+
+// ApplyImportJob marks a previewed job to be imported and queued again,
+// and runs after (which enqueues its background job) in the same
+// transaction. Errors: Conflict when it is not waiting on its preview.
+func (sc *Scoped) ApplyImportJob(ctx context.Context, id string, after ...TxFunc) error {
+	s := sc.s
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE import_jobs SET state = ?, applied = 1, error = '', finished_at = '', read_bytes = 0 WHERE org_id = ? AND id = ? AND state = ? AND finished_at >= ?`),
+			JobQueued, sc.org.ID, id, JobPreviewed, formatTime(s.now().Add(-PreviewKept)))
+		if err != nil {
+			return change{}, translate(err, "import job")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return change{}, errs.New(errs.Conflict, "this upload is not waiting to be applied (applied or discarded already, or kept past its week): upload the file again")
+		}
+		if err := runAfter(ctx, tx, after); err != nil {
+			return change{}, err
+		}
+		return change{orgID: sc.org.ID, action: "import.apply", target: "import_job:" + id}, nil
+	})
+}
+
+// DiscardImportJob ends a previewed job without importing it, and returns
+// it (its upload is then the caller's to remove). Errors: Conflict when it
+// is not waiting on its preview.
+func (sc *Scoped) DiscardImportJob(ctx context.Context, id string) (*ImportJob, error) {
+	s := sc.s
+	j, err := sc.ImportJob(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE import_jobs SET state = ?, error = ?, finished_at = ? WHERE org_id = ? AND id = ? AND state = ?`),
+			JobFailed, "discarded after its preview by "+audit.ActorFrom(ctx).Label, formatTime(s.now().UTC().Truncate(time.Second)), sc.org.ID, id, JobPreviewed)
+		if err != nil {
+			return change{}, translate(err, "import job")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return change{}, errs.New(errs.Conflict, "this upload is not waiting to be applied")
+		}
+		return change{orgID: sc.org.ID, action: "import.discard", target: "import_job:" + id}, nil
+	})
+	return j, err
+}
+
 // LiveBlobKeys returns the blobs of every job, in any organisation, that
-// has not ended: the uploads a sweep must keep.
+// has not ended, or waits on its preview: the uploads a sweep must keep.
 func (s *Store) LiveBlobKeys(ctx context.Context) (map[string]bool, error) {
-	keys, err := s.queryStrings(ctx, "import jobs", `SELECT blob_key FROM import_jobs WHERE state IN (?, ?) AND blob_key <> ''`, JobQueued, JobRunning)
+	keys, err := s.queryStrings(ctx, "import jobs", `SELECT blob_key FROM import_jobs WHERE (state IN (?, ?) OR state = ? AND finished_at >= ?) AND blob_key <> ''`,
+		JobQueued, JobRunning, JobPreviewed, formatTime(s.now().Add(-PreviewKept)))
 	live := map[string]bool{}
 	for _, k := range keys {
 		live[k] = true
@@ -230,7 +286,9 @@ func (s *Store) LiveBlobKeys(ctx context.Context) (map[string]bool, error) {
 func (s *Store) scanJob(row scanner) (*ImportJob, error) {
 	var j ImportJob
 	var outcome, created, started, finished, checksAt, summary string
-	if err := row.Scan(&j.ID, &j.Filename, &j.Format, &j.Size, &j.BlobKey, &j.SHA256, &j.State, &j.Read, &j.Attempts, &outcome, &j.Error, &j.CreatedBy, &created, &started, &finished, &j.ChecksState, &checksAt, &summary); err != nil {
+	var applied int
+	defer func() { j.Applied = applied != 0 }()
+	if err := row.Scan(&j.ID, &j.Filename, &j.Format, &j.Size, &j.BlobKey, &j.SHA256, &j.System, &applied, &j.State, &j.Read, &j.Attempts, &outcome, &j.Error, &j.CreatedBy, &created, &started, &finished, &j.ChecksState, &checksAt, &summary); err != nil {
 		return nil, err
 	}
 	if outcome != "" {

@@ -102,9 +102,29 @@ func TestImportJobsInTheBrowser(t *testing.T) {
 		if resp, body := upload(t, c, base+"/imports", "x.csv", []byte("a,b\n"), map[string][]string{"format": {"spreadsheet"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "spreadsheet") {
 			t.Errorf("unknown format: %d\n%s", resp.StatusCode, body)
 		}
+		// An account export is previewed first: nothing lands until it is
+		// applied.
 		body = uploadJob("accounts.csv", ingestFile(t, "accounts.csv"), "accounts")
-		if !strings.Contains(body, "accounts (Safeguard account CSV)") {
+		if !strings.Contains(body, "state-previewed") || !strings.Contains(body, "of Account CSV. Importing it would add") || !strings.Contains(body, "Apply: import these accounts") {
 			t.Errorf("account upload's job page:\n%s", body)
+		}
+		if n, _ := s.Scope(mustOrgBySlug(t, s, "riverside")).Accounts(context.Background(), store.AccountFilter{Limit: 10}); len(n) != 0 {
+			t.Errorf("the preview wrote %d accounts", len(n))
+		}
+		jobPath := jobPathRE.FindString(body)
+		if jobPath == "" {
+			jobs, _ := s.Scope(mustOrgBySlug(t, s, "riverside")).ImportJobs(context.Background(), 1)
+			jobPath = "/orgs/riverside/imports/" + jobs[0].ID
+		}
+		if resp, _ := post(t, c, srv.URL+jobPath+"/apply", nil); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("apply: %d", resp.StatusCode)
+		}
+		h.Wait()
+		if _, body = fetch(t, c, srv.URL+jobPath); !strings.Contains(body, "accounts (Safeguard account CSV) of Account CSV") || !strings.Contains(body, "state-done") {
+			t.Errorf("the applied job's page:\n%s", body)
+		}
+		if resp, _ := post(t, c, srv.URL+jobPath+"/apply", nil); resp.StatusCode != http.StatusConflict {
+			t.Errorf("applied twice: %d, want 409", resp.StatusCode)
 		}
 
 		// The imports page lists the uploads and the files that landed.
@@ -196,11 +216,26 @@ func TestImportJobsThroughTheAPI(t *testing.T) {
 	if code != 200 || job["state"] != "done" || outcome["format"] != "nessus" || outcome["records"].(float64) == 0 || job["percent"].(float64) != 100 {
 		t.Fatalf("job: %d %v", code, job)
 	}
-	code, _ = api.do("POST", "/imports", multipartFile(t, "accounts.csv", ingestFile(t, "accounts.csv"), map[string][]string{"format": {"accounts"}}))
+	code, job = api.do("POST", "/imports", multipartFile(t, "accounts.csv", ingestFile(t, "accounts.csv"), map[string][]string{"format": {"accounts"}, "system": {"Epic EHR"}}))
 	if code != http.StatusAccepted {
 		t.Fatalf("account upload: %d", code)
 	}
 	h.Wait()
+	// Previewed: what it would add, change and remove; applied, it lands.
+	code, job = api.do("GET", fmt.Sprintf("/imports/%s", job["id"]), nil)
+	outcome, _ = job["outcome"].(map[string]any)
+	plan, _ := outcome["plan"].(map[string]any)
+	if code != 200 || job["state"] != "previewed" || job["system"] != "Epic EHR" || plan["Added"] == nil || plan["Added"].(float64) == 0 {
+		t.Fatalf("previewed job: %d %v", code, job)
+	}
+	code, applied := api.do("POST", fmt.Sprintf("/imports/%s/apply", job["id"]), nil)
+	if code != http.StatusAccepted || applied["state"] != "queued" {
+		t.Fatalf("apply: %d %v", code, applied)
+	}
+	h.Wait()
+	if code, done := api.do("GET", fmt.Sprintf("/imports/%s", job["id"]), nil); code != 200 || done["state"] != "done" {
+		t.Errorf("applied job: %d %v", code, done)
+	}
 
 	code, list := api.do("GET", "/imports", nil)
 	if jobs, _ := list["jobs"].([]any); code != 200 || len(jobs) != 2 {

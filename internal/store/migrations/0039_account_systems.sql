@@ -14,5 +14,8 @@ UPDATE accounts SET system = CASE source
 
 CREATE INDEX accounts_org_system ON accounts (org_id, system, login_key);
 
--- An upload's system, and whether it waits for its preview to be applied.
+-- An upload's system, and whether its preview was applied: an uploaded
+-- account export is previewed first (state "previewed"), and imported only
+-- when someone applies it.
 ALTER TABLE import_jobs ADD COLUMN system TEXT NOT NULL DEFAULT '';
+ALTER TABLE import_jobs ADD COLUMN applied INTEGER NOT NULL DEFAULT 0;

@@ -130,6 +130,8 @@ func (s *Server) Routes(handle func(pattern string, scope auth.Scope, h http.Han
 	handle("GET /api/v1/orgs/{org}/imports", auth.ScopeRead, s.apiImports)
 	handle("POST /api/v1/orgs/{org}/imports", auth.ScopeImport, s.apiUploadImport)
 	handle("GET /api/v1/orgs/{org}/imports/{id}", auth.ScopeRead, s.apiImportJob)
+	handle("POST /api/v1/orgs/{org}/imports/{id}/apply", auth.ScopeImport, s.apiApplyImportJob)
+	handle("POST /api/v1/orgs/{org}/imports/{id}/discard", auth.ScopeImport, s.apiDiscardImportJob)
 	handle("GET /api/v1/orgs/{org}/accounts", auth.ScopeRead, s.apiAccounts)
 	handle("GET /api/v1/orgs/{org}/checks", auth.ScopeRead, s.apiChecks)
 	handle("POST /api/v1/orgs/{org}/checks/run", auth.ScopeWrite, s.apiRunChecks)

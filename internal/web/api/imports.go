@@ -39,3 +39,33 @@ func (s *Server) apiImportJob(w http.ResponseWriter, r *http.Request) {
 	}
 	s.apiResult(w, r, http.StatusOK, kit.ViewJob(j), nil)
 }
+
+// apiApplyImportJob imports a previewed account export, and answers with
+// its job (queued again).
+func (s *Server) apiApplyImportJob(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	if err := s.imports.Jobs.Apply(r.Context(), sc.Imports(), r.PathValue("id")); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiImportJobStatus(w, r, http.StatusAccepted)
+}
+
+// apiDiscardImportJob drops a previewed account export.
+func (s *Server) apiDiscardImportJob(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	if err := s.imports.Jobs.DiscardPreview(r.Context(), sc.Imports(), r.PathValue("id")); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiImportJobStatus(w, r, http.StatusOK)
+}
+
+func (s *Server) apiImportJobStatus(w http.ResponseWriter, r *http.Request, status int) {
+	j, err := kit.ScopeFrom(r.Context()).Imports().ImportJob(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiResult(w, r, status, kit.ViewJob(j), nil)
+}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
@@ -57,7 +58,9 @@ func ReadUpload(ev Events, w http.ResponseWriter, r *http.Request, max int64, wh
 type Jobs interface {
 	Stage(ctx context.Context, name string, body io.Reader, max int64) (*jobs.Staged, error)
 	Discard(ctx context.Context, st *jobs.Staged)
-	Enqueue(ctx context.Context, sc jobs.JobStore, st *jobs.Staged, format string) (*store.ImportJob, error)
+	Enqueue(ctx context.Context, sc jobs.JobStore, st *jobs.Staged, format, system string) (*store.ImportJob, error)
+	Apply(ctx context.Context, sc jobs.JobStore, id string) error
+	DiscardPreview(ctx context.Context, sc jobs.JobStore, id string) error
 }
 
 // Imports takes uploads of scanner output and account exports for the
@@ -67,8 +70,9 @@ type Imports struct {
 	Max  int64 // the largest file
 }
 
-// Accept seals a multipart upload (the field "file", and an optional
-// "format") into the blob store as it arrives, then records its job and
+// Accept seals a multipart upload (the field "file", an optional
+// "format", and for an account export an optional "system", the system its
+// accounts sign in to) into the blob store as it arrives, then records its job and
 // enqueues it. The upload may take longer than the server's read timeout.
 func (im *Imports) Accept(w http.ResponseWriter, r *http.Request) (*store.ImportJob, error) {
 	sc := ScopeFrom(r.Context())
@@ -79,7 +83,7 @@ func (im *Imports) Accept(w http.ResponseWriter, r *http.Request) (*store.Import
 	if err != nil {
 		return nil, errs.New(errs.Invalid, `send the file as multipart/form-data in the field "file"`)
 	}
-	var format string
+	var format, system string
 	var staged *jobs.Staged
 	refuse := func(err error) (*store.ImportJob, error) {
 		if staged != nil {
@@ -99,6 +103,9 @@ func (im *Imports) Accept(w http.ResponseWriter, r *http.Request) (*store.Import
 		case "format":
 			b, _ := io.ReadAll(io.LimitReader(part, 100))
 			format = strings.TrimSpace(string(b))
+		case "system":
+			b, _ := io.ReadAll(io.LimitReader(part, 401))
+			system = strings.TrimSpace(string(b))
 		case "file":
 			if staged != nil {
 				return refuse(errs.New(errs.Invalid, "send one file per upload"))
@@ -119,7 +126,13 @@ func (im *Imports) Accept(w http.ResponseWriter, r *http.Request) (*store.Import
 	if _, known := ingest.FormatByID(format); format != "" && !known {
 		return refuse(errs.New(errs.Invalid, fmt.Sprintf("format %q is not one Safeguard reads (it reads %s); leave it empty to detect it", format, strings.Join(ingest.Supported, ", "))))
 	}
-	return im.Jobs.Enqueue(ctx, sc.Imports(), staged, format)
+	if err := errs.Longest(errs.Field{Name: "system", Value: system, Max: 100}); err != nil || !utf8.ValidString(system) {
+		if err == nil {
+			err = errs.New(errs.Invalid, "system: not text")
+		}
+		return refuse(err)
+	}
+	return im.Jobs.Enqueue(ctx, sc.Imports(), staged, format, system)
 }
 
 func uploadError(err error, max int64) error {
@@ -145,7 +158,7 @@ type JobView struct {
 // ViewJob makes a job's view.
 func ViewJob(j *store.ImportJob) *JobView {
 	v := &JobView{ImportJob: j}
-	if j.State == store.JobDone {
+	if j.State == store.JobDone || j.State == store.JobPreviewed {
 		var o dataimport.Outcome
 		if json.Unmarshal(j.Outcome, &o) == nil {
 			v.Result = &o

@@ -77,8 +77,28 @@ func (s *Server) importJobPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := page{Title: j.Filename + " · " + sc.Org().Name, Data: &jobPageView{programView: programView{Scope: sc}, Job: kit.ViewJob(j)}}
-	if !j.Ended() || j.ChecksState == store.ChecksQueued {
+	if !j.Ended() && j.State != store.JobPreviewed || j.ChecksState == store.ChecksQueued {
 		p.Refresh = 2 // until it ends, and the checks it called for have run
 	}
 	s.render(w, r, "import_job", http.StatusOK, p)
+}
+
+// applyImportJob imports a previewed account export.
+func (s *Server) applyImportJob(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	if err := s.imports.Jobs.Apply(r.Context(), sc.Imports(), r.PathValue("id")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+sc.Org().Slug+"/imports/"+r.PathValue("id"), http.StatusSeeOther)
+}
+
+// discardImportJob drops a previewed account export.
+func (s *Server) discardImportJob(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	if err := s.imports.Jobs.DiscardPreview(r.Context(), sc.Imports(), r.PathValue("id")); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+sc.Org().Slug+"/imports/"+r.PathValue("id"), http.StatusSeeOther)
 }

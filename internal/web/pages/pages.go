@@ -221,6 +221,8 @@ func (s *Server) Routes(handle func(pattern string, a kit.Access, h http.Handler
 	handle("GET /orgs/{org}/imports", orgRoute(auth.ViewProgram), s.importsPage)
 	handle("POST /orgs/{org}/imports", orgRoute(auth.ImportData), s.uploadImport)
 	handle("GET /orgs/{org}/imports/{id}", orgRoute(auth.ViewProgram), s.importJobPage)
+	handle("POST /orgs/{org}/imports/{id}/apply", orgRoute(auth.ImportData), s.applyImportJob)
+	handle("POST /orgs/{org}/imports/{id}/discard", orgRoute(auth.ImportData), s.discardImportJob)
 	handle("GET /orgs/{org}/accounts", orgRoute(auth.ViewWorkforce), s.accountsPage)
 	handle("GET /orgs/{org}/checks", orgRoute(auth.ViewProgram), s.checksPage)
 	handle("POST /orgs/{org}/checks/run", orgRoute(auth.ImportData), s.runChecksForm)
