@@ -86,24 +86,24 @@ type Shared interface {
 
 // Outcome is what an import did.
 type Outcome struct {
-	File      string    `json:"file"`
-	Format    string    `json:"format"`
-	Label     string    `json:"format_label"`
-	SHA256    string    `json:"sha256"`
-	Size      int64     `json:"size"`
-	Import    string    `json:"import,omitempty"` // the data import record's id
-	Fresh     bool      `json:"fresh"`            // false when the same file was imported before
-	Records   int       `json:"records"`          // findings, accounts, users, scores or catalog entries
-	Matched   int       `json:"matched"`          // findings matched to assets, accounts to people
-	Skipped   int       `json:"skipped,omitempty"`
-	Replaced  int       `json:"replaced,omitempty"`
-	Unmatched []string  `json:"unmatched,omitempty"` // hosts no asset of the inventory matched
-	Unused    []string  `json:"unused_columns,omitempty"`
+	File      string   `json:"file"`
+	Format    string   `json:"format"`
+	Label     string   `json:"format_label"`
+	SHA256    string   `json:"sha256"`
+	Size      int64    `json:"size"`
+	Import    string   `json:"import,omitempty"` // the data import record's id
+	Fresh     bool     `json:"fresh"`            // false when the same file was imported before
+	Records   int      `json:"records"`          // findings, accounts, users, scores or catalog entries
+	Matched   int      `json:"matched"`          // findings matched to assets, accounts to people
+	Skipped   int      `json:"skipped,omitempty"`
+	Replaced  int      `json:"replaced,omitempty"`
+	Unmatched []string `json:"unmatched,omitempty"` // hosts no asset of the inventory matched
+	Unused    []string `json:"unused_columns,omitempty"`
 	// System is an account export's; Plan what its preview found.
 	System  string              `json:"system,omitempty"`
 	Plan    *store.AccountsPlan `json:"plan,omitempty"`
-	Summary   []string  `json:"summary"` // what happened, for a person to read: a headline, then its details
-	At        time.Time `json:"at"`
+	Summary []string            `json:"summary"` // what happened, for a person to read: a headline, then its details
+	At      time.Time           `json:"at"`
 }
 
 // Detect names the format of the file at path from its first bytes, or

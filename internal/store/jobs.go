@@ -49,12 +49,12 @@ func runAfter(ctx context.Context, tx *sql.Tx, after []TxFunc) error {
 
 // ImportJob is a file uploaded to be imported in the background.
 type ImportJob struct {
-	ID        string          `json:"id"`
-	Filename  string          `json:"filename"`
-	Format    string          `json:"format,omitempty"` // as the uploader named it; "" to detect
-	Size      int64           `json:"size"`
-	BlobKey   string          `json:"-"` // where the sealed upload waits
-	SHA256    string          `json:"sha256,omitempty"`
+	ID       string `json:"id"`
+	Filename string `json:"filename"`
+	Format   string `json:"format,omitempty"` // as the uploader named it; "" to detect
+	Size     int64  `json:"size"`
+	BlobKey  string `json:"-"` // where the sealed upload waits
+	SHA256   string `json:"sha256,omitempty"`
 	// System is the system an account export's accounts sign in to ("":
 	// the format's); Applied says its preview was applied.
 	System    string          `json:"system,omitempty"`

@@ -8,7 +8,7 @@ type Account struct {
 	ID         string `json:"id"`
 	ImportID   string `json:"import"`
 	System     string `json:"system"` // the system it signs in to, as its import named it
-	AsOf       string `json:"as_of"` // the day its export was imported
+	AsOf       string `json:"as_of"`  // the day its export was imported
 	PersonID   string `json:"person,omitempty"`
 	PersonName string `json:"person_name,omitempty"`
 	PersonEnd  string `json:"person_end_date,omitempty"`
