@@ -62,10 +62,9 @@ func (s *Service) Invite(ctx context.Context, sc Scoped, inviter *auth.User, ema
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
 		return nil, "", errs.New(errs.Invalid, "email: "+quote(email)+" is not an email address")
 	}
-	if role.Label() == "" {
-		if _, err := auth.ParseRole(string(role)); err != nil {
-			return nil, "", err
-		}
+	role, err := auth.ParseRole(string(role))
+	if err != nil {
+		return nil, "", err
 	}
 	token, hash := auth.NewSessionToken()
 	now := s.now()

@@ -33,14 +33,7 @@ func TestMembershipByInvitation(t *testing.T) {
 		if err := s.CreateOrganization(ctx, north); err != nil {
 			t.Fatal(err)
 		}
-		hash, _ := auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}, nil).Hash(ownerPassword)
-		nora := &auth.User{Email: "nora@northside.example", Name: "Nora North", PasswordHash: hash}
-		if err := s.CreateUser(ctx, nora); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.SetMembership(ctx, north.ID, nora.ID, auth.Owner); err != nil {
-			t.Fatal(err)
-		}
+		nora := addMember(t, s, north.ID, "nora@northside.example", "Nora North", auth.Owner)
 		noraClient := newClient(t)
 		if resp, _ := post(t, noraClient, srv.URL+"/login", url.Values{"email": {nora.Email}, "password": {ownerPassword}}); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("nora signs in: %d", resp.StatusCode)

@@ -92,6 +92,21 @@ func newHandler(t testing.TB, s *store.Store, base string, options ...func(*web.
 	return &testApp{Server: h, jobs: engine, t: t}, nil
 }
 
+// addMember creates a user with ownerPassword and gives them role in the
+// organisation orgID.
+func addMember(t *testing.T, s *store.Store, orgID, email, name string, role auth.Role) *auth.User {
+	t.Helper()
+	hash, _ := auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}, nil).Hash(ownerPassword)
+	u := &auth.User{Email: email, Name: name, PasswordHash: hash}
+	if err := s.CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetMembership(context.Background(), orgID, u.ID, role); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 // newServer serves the web app over s on loopback.
 func newServer(t *testing.T, s *store.Store) *httptest.Server {
 	t.Helper()

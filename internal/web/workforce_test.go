@@ -29,14 +29,7 @@ func TestWorkforceMemberSeesOnlyTheirOwnTraining(t *testing.T) {
 	if err := s.CreateOrganization(ctx, o); err != nil {
 		t.Fatal(err)
 	}
-	hash, _ := auth.NewHasher(auth.Argon2Params{MemoryKiB: 1024, Time: 1, Threads: 1}, nil).Hash(ownerPassword)
-	u := &auth.User{Email: "wendy@riverside.example", Name: "Wendy Garcia", PasswordHash: hash}
-	if err := s.CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SetMembership(ctx, o.ID, u.ID, auth.Workforce); err != nil {
-		t.Fatal(err)
-	}
+	u := addMember(t, s, o.ID, "wendy@riverside.example", "Wendy Garcia", auth.Workforce)
 	sc := s.Scope(o)
 	starter, _, err := workforce.Starter(mustCatalog(t))
 	if err != nil {
