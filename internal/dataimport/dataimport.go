@@ -25,9 +25,6 @@ import (
 	"github.com/safeguard-health/safeguard/internal/store"
 )
 
-// headBytes is how much of a file format detection reads.
-const headBytes = 64 << 10
-
 // Request is one file to import.
 type Request struct {
 	Path string // the file on disk, when Open is nil
@@ -125,12 +122,11 @@ func (req *Request) detect(name string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
-	head := make([]byte, headBytes)
-	n, err := io.ReadFull(f, head)
-	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+	kind, err := ingest.DetectStream(f)
+	if err != nil {
 		return "", errs.Wrap(errs.Invalid, "cannot read "+name, err)
 	}
-	if kind := ingest.Detect(head[:n]); kind != "" {
+	if kind != "" {
 		return kind, nil
 	}
 	return "", errs.New(errs.Invalid, fmt.Sprintf("%s: the format is not one Safeguard knows (it reads %s); name the format if it is one of them", name, strings.Join(ingest.Supported, ", ")))

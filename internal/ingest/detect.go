@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"io"
 )
 
@@ -43,4 +44,86 @@ func qualysCSVHeader(h []byte) bool {
 		}
 	}
 	return false
+}
+
+// HeadBytes is how much of a file Detect is given: enough for every
+// format whose telling keys or columns come first.
+const HeadBytes = 64 << 10
+
+// DetectStream names the format of the file r reads, or "" when it is none
+// Safeguard knows: from its first HeadBytes when they tell, else — a JSON
+// object whose telling keys come later (a Grype report writes its
+// descriptor after every match; a tool may write keys in any order) — from
+// its top-level keys and their plain values, read as the file streams: the
+// values between them are skipped token by token, never held, and no token
+// may pass MaxJSONToken. It reads the whole file only in that case.
+func DetectStream(r io.Reader) (string, error) {
+	head := make([]byte, HeadBytes)
+	n, err := io.ReadFull(r, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return "", err
+	}
+	head = head[:n]
+	if kind := Detect(head); kind != "" || n < HeadBytes {
+		return kind, nil
+	}
+	if h := newHead(head); !h.json() {
+		return "", nil
+	}
+	top, ok := topLevelKeys(io.MultiReader(bytes.NewReader(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))), r))
+	if !ok {
+		return "", nil
+	}
+	return Detect(top), nil
+}
+
+// topLevelKeys is a JSON object's top-level keys, in their order, each with its
+// value when that is a string, number or literal and null when it is an
+// object or array: {"bomFormat":"CycloneDX","components":null}. false when
+// r does not read as a JSON object.
+func topLevelKeys(r io.Reader) ([]byte, bool) {
+	dec := json.NewDecoder(&jsonGuard{r: r, file: "detect"})
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, false
+	}
+	var out bytes.Buffer
+	out.WriteByte('{')
+	for dec.More() {
+		t, err := dec.Token()
+		key, ok := t.(string)
+		if err != nil || !ok {
+			return nil, false
+		}
+		v, err := dec.Token()
+		if err != nil {
+			return nil, false
+		}
+		if out.Len() > 1 {
+			out.WriteByte(',')
+		}
+		k, _ := json.Marshal(key)
+		out.Write(k)
+		out.WriteByte(':')
+		if _, nested := v.(json.Delim); nested {
+			for depth := 1; depth > 0; {
+				t, err := dec.Token()
+				if err != nil {
+					return nil, false
+				}
+				if d, ok := t.(json.Delim); ok {
+					if d == '{' || d == '[' {
+						depth++
+					} else {
+						depth--
+					}
+				}
+			}
+			out.WriteString("null")
+			continue
+		}
+		b, _ := json.Marshal(v)
+		out.Write(b)
+	}
+	out.WriteByte('}')
+	return out.Bytes(), true
 }

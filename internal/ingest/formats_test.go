@@ -2,6 +2,7 @@ package ingest_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -188,5 +189,91 @@ func TestFindingFieldsAreBounded(t *testing.T) {
 	_, err := f.Scan("t.json", bytes.NewReader(trivy(strings.Repeat("p", ingest.MaxFindingField+1), "t")), func(ingest.Finding) error { return nil })
 	if !errs.Is(err, errs.TooLarge) || !strings.Contains(errs.Message(err), "t.json: finding 1 (CVE-2024-0001…): its package is 4097 bytes long") {
 		t.Errorf("an oversized package name: %v", err)
+	}
+}
+
+// reorderAndPad writes a JSON object's top-level keys in reverse order
+// after a key of its own whose value passes 1 MiB, so that nothing that
+// tells the format comes in the first 64 KiB.
+func reorderAndPad(t *testing.T, b []byte) []byte {
+	t.Helper()
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		t.Fatalf("not a JSON object: %v", err)
+	}
+	var keys []string
+	vals := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, tok.(string))
+		vals[tok.(string)] = v
+	}
+	var out bytes.Buffer
+	out.WriteString(`{"x-padding": [`)
+	for i := 0; out.Len() < 1200<<10; i++ {
+		if i > 0 {
+			out.WriteByte(',')
+		}
+		out.WriteString(`"` + strings.Repeat("p", 1000) + `"`)
+	}
+	out.WriteString("]")
+	for i := len(keys) - 1; i >= 0; i-- {
+		k, _ := json.Marshal(keys[i])
+		out.WriteString(",\n")
+		out.Write(k)
+		out.WriteString(": ")
+		out.Write(vals[keys[i]])
+	}
+	out.WriteString("}\n")
+	return out.Bytes()
+}
+
+// Every JSON format is recognised whatever the file's size and the order
+// of its keys, and read the same: its keys reversed behind 1.2 MiB of a
+// key of no format's, the file is detected as it streams and gives the
+// same records.
+func TestDetectionWhateverTheKeyOrderAndSize(t *testing.T) {
+	for id, name := range map[string]string{
+		ingest.FormatKEV: "kev-small.json", ingest.FormatTrivy: "trivy-small.json", ingest.FormatGrype: "grype-small.json",
+		ingest.FormatSARIF: "sarif-small.sarif", ingest.FormatCycloneDX: "cyclonedx-small.json", ingest.FormatSPDX: "spdx-small.json",
+	} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		moved := reorderAndPad(t, b)
+		if got := ingest.Detect(moved[:ingest.HeadBytes]); got != "" {
+			t.Errorf("%s: the padded head alone is recognised as %q: the test proves nothing", name, got)
+		}
+		got, err := ingest.DetectStream(bytes.NewReader(moved))
+		if err != nil || got != id {
+			t.Errorf("%s reordered and padded to %d bytes: detected %q, %v; want %s", name, len(moved), got, err, id)
+			continue
+		}
+		count := func(doc []byte) int {
+			if id == ingest.FormatKEV {
+				c, err := ingest.ReadKEV(name, bytes.NewReader(doc))
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				return len(c.Entries)
+			}
+			f, _ := ingest.FormatByID(id)
+			n := 0
+			if _, err := f.Scan(name, bytes.NewReader(doc), func(ingest.Finding) error { n++; return nil }); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return n
+		}
+		if a, b := count(b), count(moved); a != b || a == 0 {
+			t.Errorf("%s: %d records as written, %d reordered", name, a, b)
+		}
 	}
 }
