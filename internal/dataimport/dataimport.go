@@ -129,6 +129,14 @@ func (req *Request) detect(name string) (string, error) {
 	if kind != "" {
 		return kind, nil
 	}
+	if g, err := req.open(name); err == nil {
+		head := make([]byte, ingest.HeadBytes)
+		n, _ := io.ReadFull(g, head)
+		g.Close()
+		if label, hint := ingest.Unread(head[:n]); label != "" {
+			return "", errs.New(errs.Invalid, fmt.Sprintf("%s is %s, which Safeguard does not import: %s", name, label, hint))
+		}
+	}
 	return "", errs.New(errs.Invalid, fmt.Sprintf("%s: the format is not one Safeguard knows (it reads %s); name the format if it is one of them", name, strings.Join(ingest.Supported, ", ")))
 }
 

@@ -1,6 +1,8 @@
 package dataimport_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"os"
 	"path/filepath"
@@ -123,4 +125,37 @@ func TestFilesNotUTF8AreRefused(t *testing.T) {
 			t.Errorf("%d imports recorded (%v)", len(imports), err)
 		}
 	})
+}
+
+// A file in a format Safeguard recognises but does not import is refused
+// naming what it is and what to do, not as an unknown file.
+func TestRecognisedButUnreadFormats(t *testing.T) {
+	dir := t.TempDir()
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("<feedback></feedback>"))
+	zw.Close()
+	gzPath := filepath.Join(dir, "report.xml.gz")
+	os.WriteFile(gzPath, gz.Bytes(), 0o600)
+	data := filepath.Join("..", "ingest", "testdata")
+	for path, want := range map[string]string{
+		filepath.Join(data, "cyclonedx-bom.xml"):                "is a CycloneDX XML BOM, which Safeguard does not import: export it as CycloneDX JSON",
+		filepath.Join(data, "sbom-tag-value.spdx"):              "is an SPDX tag-value document",
+		filepath.Join(data, "spdx3-jsonld.json"):                "is an SPDX 3 document (JSON-LD)",
+		filepath.Join(data, "nessus-export.csv"):                "is a Nessus CSV export, which Safeguard does not import: export the scan as .nessus",
+		filepath.Join(data, "nmap-scan.xml"):                    "is an Nmap XML scan",
+		filepath.Join(data, "oscal-ssp.json"):                   "is an OSCAL document",
+		filepath.Join(data, "dmarc-report.xml"):                 "is a DMARC aggregate report",
+		gzPath:                                                  "is a gzip-compressed file, which Safeguard does not import: decompress it",
+		filepath.Join(data, "..", "bounds.go"):                  "the format is not one Safeguard knows",
+		"../../../shared/data/samples/dmarc/rfc9990-sample.xml": "is a DMARC aggregate report",
+	} {
+		if _, err := os.Stat(path); err != nil {
+			continue // a public sample that is not on this machine
+		}
+		_, err := dataimport.Detect(path, filepath.Base(path))
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(errs.Message(err), filepath.Base(path)+" ") && !strings.Contains(errs.Message(err), filepath.Base(path)+":") || !strings.Contains(errs.Message(err), want) {
+			t.Errorf("%s: %v; want it to say %q", filepath.Base(path), err, want)
+		}
+	}
 }

@@ -1,0 +1,57 @@
+package ingest
+
+import (
+	"bytes"
+	"strings"
+)
+
+// An unread format is one Safeguard recognises but does not import: a file
+// in it is refused naming what it is, not as an unknown file.
+type unread struct {
+	label, hint string
+	sniff       func(h *head) bool
+}
+
+var unreadFormats = []unread{
+	{"a gzip-compressed file", "decompress it and import what it holds",
+		func(h *head) bool { return bytes.HasPrefix(h.raw, []byte{0x1f, 0x8b}) }},
+	{"a ZIP archive or an Office document (XLSX, DOCX)", "import the files it holds; a spreadsheet of answers, assets or risks goes through its own page",
+		func(h *head) bool { return bytes.HasPrefix(h.raw, []byte("PK\x03\x04")) }},
+	{"an SPDX 3 document (JSON-LD)", "SPDX 2.2 and 2.3 JSON are read",
+		func(h *head) bool { return h.json() && h.has(`"@context"`) && h.has("spdx.org/rdf/3") }},
+	{"an SPDX tag-value document", "export the SBOM as SPDX 2.3 JSON",
+		func(h *head) bool { return h.text() && strings.HasPrefix(strings.TrimSpace(h.first), "SPDXVersion:") }},
+	{"a CycloneDX XML BOM", "export it as CycloneDX JSON (cyclonedx-cli convert --output-format json)",
+		func(h *head) bool { return h.xml() && h.has("<bom") && h.has("cyclonedx.org/schema/bom") }},
+	{"a Nessus CSV export", "export the scan as .nessus (Nessus v2 XML)",
+		func(h *head) bool {
+			f := strings.ToLower(h.first)
+			return h.text() && strings.Contains(f, "plugin id") && strings.Contains(f, "cve") && strings.Contains(f, "host")
+		}},
+	{"a DMARC aggregate report", "Safeguard does not yet read mail providers' reports",
+		func(h *head) bool {
+			return h.xml() && h.has("<feedback") && (h.has("<report_metadata") || h.has("<policy_published"))
+		}},
+	{"an Nmap XML scan", "Safeguard does not yet read host discovery scans",
+		func(h *head) bool { return h.xml() && h.has("<nmaprun") }},
+	{"an OSCAL document", "Safeguard exports OSCAL (catalog export --format oscal) but does not import it",
+		func(h *head) bool {
+			return h.json() && h.has(`"oscal-version"`) || h.xml() && h.has("http://csrc.nist.gov/ns/oscal")
+		}},
+}
+
+// Unread names the format of a file's head when it is one Safeguard
+// recognises but does not import, with what to do instead; "" when it is
+// not one of them.
+func Unread(headBytes []byte) (label, hint string) {
+	h := newHead(headBytes)
+	if len(h.raw) == 0 {
+		return "", ""
+	}
+	for _, u := range unreadFormats {
+		if u.sniff(h) {
+			return u.label, u.hint
+		}
+	}
+	return "", ""
+}
