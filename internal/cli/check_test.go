@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
@@ -189,5 +190,22 @@ func TestImportAccountsPerSystem(t *testing.T) {
 	}
 	if code, _, errOut := run(t, "import", "--preview", filepath.Join("..", "ingest", "testdata", "kev-small.json"), "--db", db); code != 2 || !strings.Contains(errOut, "a preview is an account export's") {
 		t.Errorf("preview of a catalog: %d %s", code, errOut)
+	}
+}
+
+// import --list-formats prints the registry: every format --format takes,
+// with what it brings.
+func TestImportListFormats(t *testing.T) {
+	code, out, errOut := run(t, "import", "--list-formats")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, f := range ingest.Formats() {
+		if f.Brings == "" || !strings.Contains(out, f.ID) || !strings.Contains(out, f.Brings) {
+			t.Errorf("%s is not listed with what it brings (%q):\n%s", f.ID, f.Brings, out)
+		}
+	}
+	if code, _, _ := run(t, "import", "--list-formats", "x.csv"); code != 2 {
+		t.Errorf("--list-formats with a file: exit %d, want 2", code)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -21,7 +22,7 @@ import (
 
 func (a *app) importCommand() *cobra.Command {
 	var format, system string
-	var preview bool
+	var preview, list bool
 	cmd := &cobra.Command{
 		Use:   "import FILE...",
 		Short: "Import outside data: the KEV catalog, EPSS scores, scanner output, account exports",
@@ -44,12 +45,23 @@ next server to look for work takes up (safeguard check run runs them now).`,
   safeguard import --org riverside trivy-ehr-interface.json
   safeguard import --org riverside exportUsers_2026-11-20.csv UserRegistrationDetails.csv
   safeguard import --org riverside --system "Epic EHR" --preview ehr-users.csv`,
-		Args: cobra.MinimumNArgs(1),
-		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
-			return a.importFiles(cmd, s, args, format, system, preview)
-		}),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if list {
+				return cobra.NoArgs(cmd, args)
+			}
+			return cobra.MinimumNArgs(1)(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if list {
+				return a.listFormats()
+			}
+			return a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
+				return a.importFiles(cmd, s, args, format, system, preview)
+			})(cmd, args)
+		},
 	}
 	cmd.Flags().StringVar(&system, "system", "", "the system an account export's accounts sign in to (an EHR, a VPN, the directory): its accounts, and no other system's, are replaced (default: the format's)")
+	cmd.Flags().BoolVar(&list, "list-formats", false, "list the formats Safeguard imports, with what each brings, and exit")
 	cmd.Flags().BoolVar(&preview, "preview", false, "say what each account export would add, change and remove of its system's accounts, and write nothing")
 	cmd.Flags().StringVar(&format, "format", "", "the files' format, when detection should not decide: "+strings.Join(ingest.Supported, ", "))
 	a.dbFlags(cmd, true)
@@ -120,6 +132,17 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 		}
 	}
 	return nil
+}
+
+// listFormats prints the format registry: what --format takes, and what
+// each format brings.
+func (a *app) listFormats() error {
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FORMAT\tNAME\tBRINGS")
+	for _, f := range ingest.Formats() {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.ID, f.Label, f.Brings)
+	}
+	return tw.Flush()
 }
 
 // progressBar is a bar of bytes read on standard error, when it is a

@@ -31,6 +31,8 @@ type Format struct {
 	// System is the system an account export's accounts sign in to, when
 	// the import does not name one.
 	System string
+	// Brings says what an import of the format brings, for people.
+	Brings string
 	// columns are an account export's (KindAccounts, KindMFA).
 	columns []column
 	// sniff recognises the format from the head of a file. Formats are
@@ -47,45 +49,45 @@ func (f *Format) Shared() bool { return f.Kind == KindCatalog || f.Kind == KindS
 // formats are every format Safeguard reads, in the order they are listed
 // to people and tried by Detect.
 var formats = []*Format{
-	{ID: FormatKEV, Label: "CISA KEV catalog", Kind: KindCatalog,
+	{ID: FormatKEV, Brings: "the known exploited vulnerabilities every organisation's order to fix and checks follow", Label: "CISA KEV catalog", Kind: KindCatalog,
 		sniff: func(h *head) bool { return h.json() && h.has(`"catalogVersion"`) && h.has(`"vulnerabilities"`) }},
-	{ID: FormatEPSS, Label: "FIRST EPSS scores", Kind: KindScores,
+	{ID: FormatEPSS, Brings: "each CVE's probability of exploitation, for the order to fix", Label: "FIRST EPSS scores", Kind: KindScores,
 		sniff: func(h *head) bool {
 			return h.text() && (strings.HasPrefix(h.first, "#model_version") || strings.HasPrefix(strings.TrimSpace(h.first), "cve,epss,percentile"))
 		}},
-	{ID: FormatNessus, Label: "Nessus", Kind: KindScanner, Scan: ReadNessus,
+	{ID: FormatNessus, Brings: "a finding per CVE of each non-informational report item, on its host", Label: "Nessus", Kind: KindScanner, Scan: ReadNessus,
 		sniff: func(h *head) bool { return h.xml() && h.has("<NessusClientData_v2") }},
-	{ID: FormatOpenVAS, Label: "Greenbone/OpenVAS", Kind: KindScanner, Scan: ReadOpenVAS,
+	{ID: FormatOpenVAS, Brings: "a finding per CVE of each result above Log, on its host", Label: "Greenbone/OpenVAS", Kind: KindScanner, Scan: ReadOpenVAS,
 		sniff: func(h *head) bool {
 			return h.xml() && !h.has("<NessusClientData_v2") && !h.has("<ASSET_DATA_REPORT") && h.has("<report") && (h.has("<results") || h.has("<result "))
 		}},
-	{ID: FormatQualys, Label: "Qualys XML", Kind: KindScanner, Scan: ReadQualys,
+	{ID: FormatQualys, Brings: "a finding per CVE of each confirmed or potential vulnerability not Fixed, on its host", Label: "Qualys XML", Kind: KindScanner, Scan: ReadQualys,
 		sniff: func(h *head) bool { return h.xml() && !h.has("<NessusClientData_v2") && h.has("<ASSET_DATA_REPORT") }},
-	{ID: FormatQualysCSV, Label: "Qualys CSV", Kind: KindScanner, Scan: ReadQualysCSV,
+	{ID: FormatQualysCSV, Brings: "a finding per CVE of each row not Information Gathered, Fixed, Disabled or Ignored", Label: "Qualys CSV", Kind: KindScanner, Scan: ReadQualysCSV,
 		sniff: func(h *head) bool { return h.text() && qualysCSVHeader(h.trimmed) }},
-	{ID: FormatTrivy, Label: "Trivy", Kind: KindScanner, Scan: ReadTrivy,
+	{ID: FormatTrivy, Brings: "a finding per vulnerability of each result, on the scanned image or path", Label: "Trivy", Kind: KindScanner, Scan: ReadTrivy,
 		sniff: func(h *head) bool {
 			return h.json() && h.has(`"SchemaVersion"`) && (h.has(`"ArtifactName"`) || h.has(`"Results"`)) ||
 				h.array() && h.has(`"Target"`)
 		}},
-	{ID: FormatGrype, Label: "Grype", Kind: KindScanner, Scan: ReadGrype,
+	{ID: FormatGrype, Brings: "a finding per match, on the scanned image or path", Label: "Grype", Kind: KindScanner, Scan: ReadGrype,
 		// Grype writes its matches first and its descriptor last: a large
 		// report is recognised by the key it opens with.
 		sniff: func(h *head) bool {
 			return h.json() && (h.firstKey() == "matches" || h.has(`"matches"`) && h.has(`"descriptor"`))
 		}},
-	{ID: FormatSARIF, Label: "SARIF", Kind: KindScanner, Scan: ReadSARIF,
+	{ID: FormatSARIF, Brings: "a finding per result that fails, on its file and line", Label: "SARIF", Kind: KindScanner, Scan: ReadSARIF,
 		sniff: func(h *head) bool { return h.json() && h.has(`"runs"`) && (h.has(`sarif`) || h.has(`"version"`)) }},
-	{ID: FormatCycloneDX, Label: "CycloneDX", Kind: KindScanner, Scan: ReadCycloneDX,
+	{ID: FormatCycloneDX, Brings: "a finding per vulnerability and component it affects, unless resolved or not affected", Label: "CycloneDX", Kind: KindScanner, Scan: ReadCycloneDX,
 		sniff: func(h *head) bool { return h.json() && h.has(`"bomFormat"`) && h.has(`CycloneDX`) }},
-	{ID: FormatSPDX, Label: "SPDX", Kind: KindScanner, Scan: ReadSPDX,
+	{ID: FormatSPDX, Brings: "a finding per package advisory reference (SPDX 2.3 annex K.1.1)", Label: "SPDX", Kind: KindScanner, Scan: ReadSPDX,
 		sniff: func(h *head) bool { return h.json() && h.has(`"spdxVersion"`) }},
-	{ID: FormatEntraUsers, System: "Microsoft Entra ID", Label: "Microsoft Entra ID users", Kind: KindAccounts, columns: accountColumns[FormatEntraUsers], sniff: accountSniff(FormatEntraUsers)},
-	{ID: FormatEntraMFA, Label: "Microsoft Entra ID user registration details", Kind: KindMFA, columns: accountColumns[FormatEntraMFA], sniff: accountSniff(FormatEntraMFA)},
-	{ID: FormatAD, System: "Active Directory", Label: "Active Directory (Get-ADUser | Export-Csv)", Kind: KindAccounts, columns: accountColumns[FormatAD], sniff: accountSniff(FormatAD)},
-	{ID: FormatOkta, System: "Okta", Label: "Okta users", Kind: KindAccounts, columns: accountColumns[FormatOkta], sniff: accountSniff(FormatOkta)},
-	{ID: FormatGoogle, System: "Google Workspace", Label: "Google Workspace users", Kind: KindAccounts, columns: accountColumns[FormatGoogle], sniff: accountSniff(FormatGoogle)},
-	{ID: FormatAccounts, System: "Account CSV", Label: "Safeguard account CSV", Kind: KindAccounts, columns: accountColumns[FormatAccounts], sniff: accountSniff(FormatAccounts)},
+	{ID: FormatEntraUsers, Brings: "the accounts of Entra ID, matched to the roster", System: "Microsoft Entra ID", Label: "Microsoft Entra ID users", Kind: KindAccounts, columns: accountColumns[FormatEntraUsers], sniff: accountSniff(FormatEntraUsers)},
+	{ID: FormatEntraMFA, Brings: "MFA registration and admin roles of the Entra ID accounts", Label: "Microsoft Entra ID user registration details", Kind: KindMFA, columns: accountColumns[FormatEntraMFA], sniff: accountSniff(FormatEntraMFA)},
+	{ID: FormatAD, Brings: "the accounts of Active Directory, with privileged and remote-access groups", System: "Active Directory", Label: "Active Directory (Get-ADUser | Export-Csv)", Kind: KindAccounts, columns: accountColumns[FormatAD], sniff: accountSniff(FormatAD)},
+	{ID: FormatOkta, Brings: "the accounts of Okta, matched to the roster", System: "Okta", Label: "Okta users", Kind: KindAccounts, columns: accountColumns[FormatOkta], sniff: accountSniff(FormatOkta)},
+	{ID: FormatGoogle, Brings: "the accounts of Google Workspace, with 2-step verification", System: "Google Workspace", Label: "Google Workspace users", Kind: KindAccounts, columns: accountColumns[FormatGoogle], sniff: accountSniff(FormatGoogle)},
+	{ID: FormatAccounts, Brings: "the accounts of any other system (an EHR, a VPN), matched to the roster", System: "Account CSV", Label: "Safeguard account CSV", Kind: KindAccounts, columns: accountColumns[FormatAccounts], sniff: accountSniff(FormatAccounts)},
 }
 
 // byID finds a format by its id. Every scanner's reader is bounded.
