@@ -46,8 +46,11 @@ next server to look for work takes up (safeguard check run runs them now).`,
   safeguard import --org riverside exportUsers_2026-11-20.csv UserRegistrationDetails.csv
   safeguard import --org riverside --system "Epic EHR" --preview ehr-users.csv`,
 		Args: func(cmd *cobra.Command, args []string) error {
+			if list && len(args) > 0 {
+				return usageError{fmt.Errorf("--list-formats takes no file")}
+			}
 			if list {
-				return cobra.NoArgs(cmd, args)
+				return nil
 			}
 			return cobra.MinimumNArgs(1)(cmd, args)
 		},
