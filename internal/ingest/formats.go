@@ -65,10 +65,11 @@ var formats = []*Format{
 		sniff: func(h *head) bool { return h.xml() && !h.has("<NessusClientData_v2") && h.has("<ASSET_DATA_REPORT") }},
 	{ID: FormatQualysCSV, Brings: "a finding per CVE of each row not Information Gathered, Fixed, Disabled or Ignored", Label: "Qualys CSV", Kind: KindScanner, Scan: ReadQualysCSV,
 		sniff: func(h *head) bool { return h.text() && qualysCSVHeader(h.trimmed) }},
-	{ID: FormatTrivy, Brings: "a finding per vulnerability of each result, on the scanned image or path", Label: "Trivy", Kind: KindScanner, Scan: ReadTrivy,
+	{ID: FormatTrivy, Brings: "a finding per vulnerability of each result, on the scanned image or path; of trivy k8s, on each Kubernetes resource", Label: "Trivy", Kind: KindScanner, Scan: ReadTrivy,
 		sniff: func(h *head) bool {
 			return h.json() && h.has(`"SchemaVersion"`) && (h.has(`"ArtifactName"`) || h.has(`"Results"`)) ||
-				h.array() && h.has(`"Target"`)
+				h.array() && h.has(`"Target"`) ||
+				h.json() && h.has(`"ClusterName"`) && (h.has(`"Resources"`) || h.has(`"Findings"`) || h.has(`"Vulnerabilities"`)) // trivy k8s
 		}},
 	{ID: FormatGrype, Brings: "a finding per match, on the scanned image or path", Label: "Grype", Kind: KindScanner, Scan: ReadGrype,
 		// Grype writes its matches first and its descriptor last: a large

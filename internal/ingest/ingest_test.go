@@ -199,7 +199,7 @@ func TestReadTrivy(t *testing.T) {
 }
 
 func FuzzReadTrivy(f *testing.F) {
-	for _, name := range []string{"trivy-small.json", "trivy-truncated.json", "kev-small.json"} {
+	for _, name := range []string{"trivy-small.json", "trivy-truncated.json", "kev-small.json", "trivy-k8s.json", "trivy-k8s-summary.json"} {
 		b, _ := os.ReadFile(filepath.Join("testdata", name))
 		f.Add(b)
 	}

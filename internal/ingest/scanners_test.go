@@ -300,10 +300,47 @@ func TestReadSPDX(t *testing.T) {
 	})
 }
 
+// trivy k8s: each Kubernetes resource is the host of its results'
+// findings (namespace/Kind/name, known also by its name), the cluster the
+// artifact; a resource scanned clean is listed as scanned; the older
+// summary's Vulnerabilities read as the report's Resources.
+func TestReadTrivyKubernetes(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatTrivy, "trivy-k8s.json", testdata(t, "trivy-k8s.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "trivy-k8s.json", got,
+		"trivy|ehr/Deployment/ehr-api|[ehr-api]|registry.riverside.example/ehr-api:2.3 (debian 12.5)|riverside-prod|CVE-2024-6387|CVE-2024-6387|openssh-client|1:9.2p1-2+deb12u2|high|8.1|openssh: regreSSHion: RCE in OpenSSH's server, on glibc-based Linux systems",
+		"trivy|ehr/Deployment/ehr-api|[ehr-api]|registry.riverside.example/ehr-api:2.3 (debian 12.5)|riverside-prod|CVE-2023-45853|CVE-2023-45853|zlib1g|1:1.2.13.dfsg-1|critical|0.0|zlib: integer overflow and resultant heap-based buffer overflow in zipOpenNewFileInZip4_6",
+		"trivy|ehr/Deployment/fax-gateway|[fax-gateway]|usr/local/bin/faxd|riverside-prod|CVE-2024-34156|CVE-2024-34156|stdlib|1.22.3|high|0.0|encoding/gob: golang: Calling Decoder.Decode on a message which contains deeply nested structures can cause a panic due to stack exhaustion",
+	)
+	hosts := map[string]bool{}
+	for _, sc := range info.Scanned {
+		hosts[sc.Host] = true
+	}
+	for _, h := range []string{"ehr/Deployment/ehr-api", "ehr/Deployment/fax-gateway", "kube-system/Pod/kube-proxy-x7k2p", "ClusterRole/admin", "billing/CronJob/claims-export"} {
+		if !hosts[h] {
+			t.Errorf("%s is not listed as scanned: %v", h, hosts)
+		}
+	}
+	if info.Artifact != "riverside-prod" {
+		t.Errorf("artifact %q", info.Artifact)
+	}
+	got, _, err = readAll(t, ingest.FormatTrivy, "trivy-k8s-summary.json", testdata(t, "trivy-k8s-summary.json"))
+	if err != nil || len(got) != 1 || got[0].Host != "ehr/StatefulSet/ehr-db" || got[0].VulnID != "CVE-2023-4911" || got[0].Artifact != "riverside-dev" {
+		t.Errorf("the summary form: %v %v", got, err)
+	}
+	bad := `{"ClusterName": "c", "Resources": [{"Results": [{"Target": "x", "Vulnerabilities": []}], "Kind": "Pod", "Name": "p"}]}`
+	if _, _, err := readAll(t, ingest.FormatTrivy, "k8s.json", strings.NewReader(bad)); !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "Resources[0].Results come before the resource's Kind and Name") {
+		t.Errorf("results before the resource's name: %v", err)
+	}
+}
+
 func TestDetectScannerFormats(t *testing.T) {
 	for file, want := range map[string]string{
 		"openvas-small.xml": ingest.FormatOpenVAS, "qualys-small.xml": ingest.FormatQualys, "qualys-scan.csv": ingest.FormatQualysCSV,
 		"sarif-small.sarif": ingest.FormatSARIF, "cyclonedx-small.json": ingest.FormatCycloneDX, "spdx-small.json": ingest.FormatSPDX,
+		"trivy-k8s.json": ingest.FormatTrivy, "trivy-k8s-summary.json": ingest.FormatTrivy,
 	} {
 		b, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {

@@ -106,7 +106,7 @@ func ReadTrivy(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo,
 			return jsonError(file, err, ", at "+path)
 		}
 		for i := 0; dec.More(); i++ {
-			if err := trivyResult(dec, file, fmt.Sprintf("%s[%d]", path, i), info, emit); err != nil {
+			if err := trivyResult(dec, file, fmt.Sprintf("%s[%d]", path, i), nil, info, emit); err != nil {
 				return err
 			}
 		}
@@ -116,7 +116,7 @@ func ReadTrivy(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo,
 	switch tok {
 	case json.Delim('['): // the legacy report: an array of results
 		for i := 0; dec.More(); i++ {
-			if err := trivyResult(dec, file, fmt.Sprintf("[%d]", i), info, emit); err != nil {
+			if err := trivyResult(dec, file, fmt.Sprintf("[%d]", i), nil, info, emit); err != nil {
 				return nil, err
 			}
 		}
@@ -135,12 +135,17 @@ func ReadTrivy(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo,
 				err = dec.Decode(&info.Artifact)
 			case "SchemaVersion":
 				var v int
-				if err = dec.Decode(&v); err == nil && v != 2 {
+				if err = dec.Decode(&v); err == nil && v != 2 && v != 0 {
 					return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: Trivy SchemaVersion %d is not supported (2 is)", file, v))
 				}
 			case "Results":
 				sawResults = true
 				err = results("Results")
+			case "ClusterName": // trivy k8s: the cluster, and its resources
+				err = dec.Decode(&info.Artifact)
+			case "Resources", "Findings", "Vulnerabilities":
+				sawResults = true
+				err = trivyResources(dec, file, key, info, emit)
 			default:
 				var skip json.RawMessage
 				err = dec.Decode(&skip)
@@ -153,7 +158,7 @@ func ReadTrivy(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo,
 			return nil, jsonError(file, err, "")
 		}
 		if !sawResults && info.Artifact == "" {
-			return nil, errs.New(errs.Invalid, file+" is not a Trivy JSON report (no ArtifactName or Results)")
+			return nil, errs.New(errs.Invalid, file+" is not a Trivy JSON report (no ArtifactName, Results, or a cluster's Resources)")
 		}
 	default:
 		return nil, errs.New(errs.Invalid, file+" is not a Trivy JSON report")
@@ -174,8 +179,78 @@ func jsonOr(file string, err error, at string) error {
 	return jsonError(file, err, at)
 }
 
-// trivyResult reads one result object, streaming its vulnerabilities.
-func trivyResult(dec *json.Decoder, file, path string, info *ScanInfo, emit func(Finding) error) error {
+// k8sResource is the Kubernetes resource a `trivy k8s` result is of.
+type k8sResource struct {
+	Namespace, Kind, Name string
+}
+
+// host is the resource as an asset knows it: namespace/Kind/name, or
+// Kind/name for one of the whole cluster.
+func (k *k8sResource) host() string {
+	if k.Namespace == "" {
+		return k.Kind + "/" + k.Name
+	}
+	return k.Namespace + "/" + k.Kind + "/" + k.Name
+}
+
+// trivyResources reads the list of resources of a `trivy k8s` report
+// (Resources in the full report, Findings in the consolidated one,
+// Vulnerabilities in older summaries): each resource's results, streamed,
+// with the resource as the findings' host.
+func trivyResources(dec *json.Decoder, file, key string, info *ScanInfo, emit func(Finding) error) error {
+	if err := expectDelim(dec, '['); err != nil {
+		return jsonError(file, err, ", at "+key)
+	}
+	for i := 0; dec.More(); i++ {
+		path := fmt.Sprintf("%s[%d]", key, i)
+		if err := expectDelim(dec, '{'); err != nil {
+			return jsonError(file, err, ", at "+path)
+		}
+		var res k8sResource
+		for dec.More() {
+			t, err := dec.Token()
+			if err != nil {
+				return jsonError(file, err, ", at "+path)
+			}
+			switch k, _ := t.(string); k {
+			case "Namespace":
+				err = dec.Decode(&res.Namespace)
+			case "Kind":
+				err = dec.Decode(&res.Kind)
+			case "Name":
+				err = dec.Decode(&res.Name)
+			case "Results":
+				if res.Kind == "" || res.Name == "" {
+					return errs.New(errs.Invalid, fmt.Sprintf("%s: %s.Results come before the resource's Kind and Name", file, path))
+				}
+				if err = expectDelim(dec, '['); err != nil {
+					return jsonError(file, err, ", at "+path+".Results")
+				}
+				for j := 0; dec.More(); j++ {
+					if err := trivyResult(dec, file, fmt.Sprintf("%s.Results[%d]", path, j), &res, info, emit); err != nil {
+						return err
+					}
+				}
+				_, err = dec.Token()
+			default:
+				var skip json.RawMessage
+				err = dec.Decode(&skip)
+			}
+			if err != nil {
+				return jsonOr(file, err, ", at "+path)
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return jsonError(file, err, ", at "+path)
+		}
+	}
+	_, err := dec.Token()
+	return jsonOr(file, err, ", at "+key)
+}
+
+// trivyResult reads one result object, streaming its vulnerabilities; a
+// `trivy k8s` result is of resource k8s (nil otherwise).
+func trivyResult(dec *json.Decoder, file, path string, k8s *k8sResource, info *ScanInfo, emit func(Finding) error) error {
 	if err := expectDelim(dec, '{'); err != nil {
 		return jsonError(file, err, ", at "+path)
 	}
@@ -222,6 +297,9 @@ func trivyResult(dec *json.Decoder, file, path string, info *ScanInfo, emit func
 				if f.Target == "" {
 					f.Target = info.Artifact
 				}
+				if k8s != nil {
+					f.Host, f.HostAliases = k8s.host(), []string{k8s.Name}
+				}
 				info.Findings++
 				if err := emit(f); err != nil {
 					return err
@@ -239,7 +317,11 @@ func trivyResult(dec *json.Decoder, file, path string, info *ScanInfo, emit func
 	if target == "" {
 		target = info.Artifact
 	}
-	info.Scanned = append(info.Scanned, Scanned{Target: target, Artifact: info.Artifact})
+	sc := Scanned{Target: target, Artifact: info.Artifact}
+	if k8s != nil {
+		sc.Host, sc.Aliases = k8s.host(), []string{k8s.Name}
+	}
+	info.Scanned = append(info.Scanned, sc)
 	_, err := dec.Token() // }
 	return jsonOr(file, err, ", at "+path)
 }
