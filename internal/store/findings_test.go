@@ -139,3 +139,42 @@ func TestImportFindings(t *testing.T) {
 		}
 	})
 }
+
+// A Kubernetes resource's findings land on the asset named after it, or
+// identified by its namespace/Kind/name; the resources no asset names are
+// listed.
+func TestImportKubernetesFindings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		sc := riverside(t, s)
+		api := &risk.Asset{Name: "ehr-api", Type: risk.Application}
+		fax := &risk.Asset{Name: "Fax gateway", Type: risk.Application, Identifiers: []string{"ehr/Deployment/fax-gateway"}}
+		for _, a := range []*risk.Asset{api, fax} {
+			if err := sc.CreateAsset(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data, err := os.ReadFile(filepath.Join("..", "ingest", "testdata", "trivy-k8s.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		res, err := sc.ImportFindings(ctx, "trivy", "trivy-k8s.json", hex.EncodeToString(sum[:]), int64(len(data)), func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
+			return ingest.ReadTrivy("trivy-k8s.json", bytes.NewReader(data), emit)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Findings != 3 || res.Matched != 3 {
+			t.Errorf("import: %+v", res)
+		}
+		fs, _ := sc.Findings(ctx, res.Record.ID, 0)
+		on := map[string]int{}
+		for _, f := range fs {
+			on[f.AssetID]++
+		}
+		if on[api.ID] != 2 || on[fax.ID] != 1 {
+			t.Errorf("findings by asset %v; want 2 on ehr-api, 1 on the fax gateway", on)
+		}
+	})
+}
