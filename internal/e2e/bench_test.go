@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/safeguard-health/safeguard/internal/bench"
+	"github.com/safeguard-health/safeguard/internal/e2e/e2etest"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
 
@@ -15,7 +16,7 @@ import (
 // several clients, each answered without an error, on both engines; the
 // server's CPU is measured, and on PostgreSQL the database's too.
 func TestBenchWeb(t *testing.T) {
-	bin := buildBinary(t)
+	bin := e2etest.BuildBinary(t)
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
 			args := []string{"bench", "web", "--findings", "3000", "--assets", "40", "--risks", "60", "--clients", "4", "--seconds", "2", "--json"}

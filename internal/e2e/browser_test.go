@@ -4,9 +4,7 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,21 +14,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/safeguard-health/safeguard/internal/e2e/e2etest"
 )
-
-// buildBinary compiles cmd/safeguard into a temporary folder.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "safeguard")
-	cmd := exec.Command("go", "build", "-o", bin, "../../cmd/safeguard")
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("go build: %v", err)
-	}
-	return bin
-}
-
-var urlRE = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+/`)
 
 var loginRE = regexp.MustCompile(`([a-z]+@riverside\.example)\s+([A-Z2-7]{26})\b`)
 
@@ -41,63 +26,7 @@ func start(t *testing.T, bin string, args ...string) (string, []string) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "SAFEGUARD_DB=", "SAFEGUARD_KEYS=") // a fresh database of its own
-	return launch(t, args[0], cmd)
-}
-
-// launch starts cmd, stops it with SIGINT when the test ends (unless the
-// test killed it; failing the test if it does not stop cleanly), and
-// returns the address it prints and the lines it printed before it.
-func launch(t *testing.T, name string, cmd *exec.Cmd) (string, []string) {
-	t.Helper()
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState != nil {
-			return // the test killed it
-		}
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("%s did not shut down cleanly: %v", name, err)
-			}
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-			t.Errorf("%s did not stop on SIGINT", name)
-		}
-	})
-	type result struct {
-		url   string
-		lines []string
-	}
-	found := make(chan result, 1)
-	go func() {
-		var lines []string
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u := urlRE.FindString(sc.Text()); u != "" {
-				found <- result{u, lines}
-				break
-			}
-			lines = append(lines, sc.Text())
-		}
-		io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case r := <-found:
-		return r.url, r.lines
-	case <-time.After(30 * time.Second):
-		t.Fatalf("%s did not print its address", name)
-	}
-	return "", nil
+	return e2etest.Launch(t, args[0], cmd)
 }
 
 // startDemo runs `safeguard demo` on a free port and returns its URL and the
@@ -210,7 +139,7 @@ func (p page) text(sel string) string {
 // CPG it supports.
 func TestBrowseFromSecurityRuleToCPG(t *testing.T) {
 	ctx := newBrowser(t)
-	base, logins := startDemo(t, buildBinary(t))
+	base, logins := startDemo(t, e2etest.BuildBinary(t))
 
 	tab := page{t, ctx}
 	do, text := tab.do, tab.text

@@ -19,6 +19,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/bench"
 	"github.com/safeguard-health/safeguard/internal/blob/blobtest"
+	"github.com/safeguard-health/safeguard/internal/e2e/e2etest"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
@@ -39,7 +40,7 @@ func serveNode(t *testing.T, bin, name, dsn string, env []string) *node {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--db", dsn, "--job-rescue-every", "3s", "--job-poll", "100ms", "--log-level", "warn")
 	cmd.Env = append(append(os.Environ(), "SAFEGUARD_DB="), env...)
-	url, _ := launch(t, "server "+name, cmd)
+	url, _ := e2etest.Launch(t, "server "+name, cmd)
 	return &node{name: name, cmd: cmd, url: url}
 }
 
@@ -102,7 +103,7 @@ func TestClusterSurvivesAKilledServerWithABucket(t *testing.T) {
 // set, looks at the upload while its import runs.
 func clusterSurvivesAKilledServer(t *testing.T, running func(), env ...string) {
 	dsn := storetest.PostgresDSN(t)
-	bin := buildBinary(t)
+	bin := e2etest.BuildBinary(t)
 	ctx := context.Background()
 
 	// The organisation and a token for the API, made the way an owner's

@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/e2e/e2etest"
 )
 
 // startServe runs `safeguard serve` on a new database with a short idle
@@ -24,7 +25,7 @@ func startServe(t *testing.T, bin string, idle time.Duration) string {
 func TestFirstOwnerEnrolsTOTP(t *testing.T) {
 	ctx := newBrowser(t)
 	const idle = 4 * time.Second
-	base := startServe(t, buildBinary(t), idle)
+	base := startServe(t, e2etest.BuildBinary(t), idle)
 	const email, password = "owner@riverside.example", "a quiet river under the old bridge"
 	tab := page{t, ctx}
 	do, text := tab.do, tab.text

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/safeguard-health/safeguard/internal/e2e/e2etest"
 )
 
 // screenshotDir is where the browser tests leave their screenshots for
@@ -30,7 +31,7 @@ func screenshotDir(t *testing.T) string {
 // change.
 func TestSmallPracticeAssessment(t *testing.T) {
 	ctx := newBrowser(t)
-	base := startServe(t, buildBinary(t), 0)
+	base := startServe(t, e2etest.BuildBinary(t), 0)
 	tab := page{t, ctx}
 	do, text := tab.do, tab.text
 	shot := tab.shot

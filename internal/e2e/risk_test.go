@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/safeguard-health/safeguard/internal/e2e/e2etest"
 )
 
 // The demo clinic's Security Officer, in a real browser against the real
@@ -14,7 +15,7 @@ import (
 // and in the plan of action and milestones.
 func TestRiskAnalysisInTheBrowser(t *testing.T) {
 	ctx := newBrowser(t)
-	base, logins := startDemo(t, buildBinary(t))
+	base, logins := startDemo(t, e2etest.BuildBinary(t))
 	tab := page{t, ctx}
 	do, text := tab.do, tab.text
 	shot := tab.shot

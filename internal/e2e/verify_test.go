@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/safeguard-health/safeguard/internal/e2e/e2etest"
 )
 
 // The demo clinic's owner, in a real browser: the checks verified from the
@@ -15,7 +16,7 @@ import (
 // them, and the accounts with the people they were matched to.
 func TestVerificationFromDataInTheBrowser(t *testing.T) {
 	ctx := newBrowser(t)
-	base, logins := startDemo(t, buildBinary(t))
+	base, logins := startDemo(t, e2etest.BuildBinary(t))
 	tab := page{t, ctx}
 	do, text := tab.do, tab.text
 	shot := tab.shot

@@ -1,4 +1,4 @@
-package e2e
+package resilience
 
 import (
 	"bytes"
@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/e2e/e2etest"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/vault"
@@ -40,7 +41,7 @@ var loadReads = []string{"", "/members", "/scorecard", "/risk/assets?limit=50", 
 // chain verifies. The median and 99th percentile of the answers are
 // printed.
 func TestLoad(t *testing.T) {
-	bin := buildBinary(t)
+	bin := e2etest.BuildBinary(t)
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
 			ctx := context.Background()
@@ -52,7 +53,7 @@ func TestLoad(t *testing.T) {
 			}
 			cmd := exec.Command(bin, "demo", "--addr", "127.0.0.1:0", "--db", db, "--log-level", "warn")
 			cmd.Env = env
-			base, _ := launch(t, "demo", cmd)
+			base, _ := e2etest.Launch(t, "demo", cmd)
 			s, err := store.Open(ctx, db, store.Options{})
 			if err != nil {
 				t.Fatal(err)

@@ -1,4 +1,6 @@
-package e2e
+// Package resilience puts the real safeguard binary under what breaks
+// servers: imports killed with SIGKILL, and many clients at once.
+package resilience
 
 import (
 	"bytes"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/e2e/e2etest"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/vault"
@@ -48,7 +51,7 @@ func writeTrivy(t *testing.T, dir string, i, n int) string {
 // land, the audit chain verifies, and the next import of each file
 // succeeds. On both engines.
 func TestImportsSurviveSIGKILL(t *testing.T) {
-	bin := buildBinary(t)
+	bin := e2etest.BuildBinary(t)
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
 			env := append(os.Environ(), "SAFEGUARD_DB=", "SAFEGUARD_KEYS=")
