@@ -63,6 +63,10 @@ var formats = []*Format{
 		}},
 	{ID: FormatQualys, Brings: "a finding per CVE of each confirmed or potential vulnerability not Fixed, on its host", Label: "Qualys XML", Kind: KindScanner, Scan: ReadQualys,
 		sniff: func(h *head) bool { return h.xml() && !h.has("<NessusClientData_v2") && h.has("<ASSET_DATA_REPORT") }},
+	{ID: FormatQualysScan, Brings: "a finding per CVE of each confirmed or potential vulnerability of each host, on its DNS name or address", Label: "Qualys scan report XML", Kind: KindScanner, Scan: ReadQualysScan,
+		sniff: func(h *head) bool {
+			return h.xml() && !h.has("<ASSET_DATA_REPORT") && h.has("<SCAN") && (h.has("scan-1.dtd") || h.has("<IP ") || h.has("<HEADER"))
+		}},
 	{ID: FormatQualysCSV, Brings: "a finding per CVE of each row not Information Gathered, Fixed, Disabled or Ignored", Label: "Qualys CSV", Kind: KindScanner, Scan: ReadQualysCSV,
 		sniff: func(h *head) bool { return h.text() && qualysCSVHeader(h.trimmed) }},
 	{ID: FormatTrivy, Brings: "a finding per vulnerability of each result, on the scanned image or path; of trivy k8s, on each Kubernetes resource", Label: "Trivy", Kind: KindScanner, Scan: ReadTrivy,

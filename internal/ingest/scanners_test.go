@@ -336,11 +336,40 @@ func TestReadTrivyKubernetes(t *testing.T) {
 	}
 }
 
+// A Qualys scan report (<SCAN>, scan-1.dtd): confirmed and potential
+// vulnerabilities of each host, a finding per CVE (from the CVE list, else
+// the cveid attribute) or one named by its QID; information gathered and
+// services passed over; a host with none of them scanned clean; a report
+// holding Qualys's error refused with it.
+func TestReadQualysScan(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatQualysScan, "qualys-scan-report.xml", testdata(t, "qualys-scan-report.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "qualys-scan-report.xml", got,
+		"qualys|ehr01.riverside.example|[10.20.0.10 EHR01]|||qualys:91345|CVE-2017-0143|445||critical|8.1|Microsoft SMB Server Remote Code Execution Vulnerability (MS17-010)",
+		"qualys|ehr01.riverside.example|[10.20.0.10 EHR01]|||qualys:91345|CVE-2017-0144|445||critical|8.1|Microsoft SMB Server Remote Code Execution Vulnerability (MS17-010)",
+		"qualys|ehr01.riverside.example|[10.20.0.10 EHR01]|||qualys:38173||3389||low|9.4|SSL Certificate - Signature Verification Failed Vulnerability",
+		"qualys|ehr01.riverside.example|[10.20.0.10 EHR01]|||qualys:11827|CVE-2016-2183|443||medium|5.0|HTTP Security Header Not Detected",
+	)
+	if info.Skipped != 3 || len(info.Scanned) != 2 || info.Scanned[1].Host != "10.20.0.11" || len(info.Scanned[1].Aliases) != 0 {
+		t.Errorf("skipped %d, scanned %+v", info.Skipped, info.Scanned)
+	}
+	refused(t, ingest.FormatQualysScan, errs.Invalid, map[string]string{
+		"qualys-scan-error.xml": "holds Qualys's error 5000 instead of results: Invalid value for 'ip' : clinic.invalid. Invalid IP or range.",
+		"qualys-small.xml":      "is not a Qualys scan report (its root is <ASSET_DATA_REPORT>, not <SCAN>)",
+	})
+}
+
+func FuzzReadQualysScan(f *testing.F) {
+	fuzzScanner(f, ingest.FormatQualysScan, "qualys-scan-report.xml", "qualys-scan-error.xml", "qualys-small.xml")
+}
+
 func TestDetectScannerFormats(t *testing.T) {
 	for file, want := range map[string]string{
 		"openvas-small.xml": ingest.FormatOpenVAS, "qualys-small.xml": ingest.FormatQualys, "qualys-scan.csv": ingest.FormatQualysCSV,
 		"sarif-small.sarif": ingest.FormatSARIF, "cyclonedx-small.json": ingest.FormatCycloneDX, "spdx-small.json": ingest.FormatSPDX,
-		"trivy-k8s.json": ingest.FormatTrivy, "trivy-k8s-summary.json": ingest.FormatTrivy,
+		"trivy-k8s.json": ingest.FormatTrivy, "trivy-k8s-summary.json": ingest.FormatTrivy, "qualys-scan-report.xml": ingest.FormatQualysScan,
 	} {
 		b, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
