@@ -32,8 +32,8 @@ type qualysScanVuln struct {
 // finding per CVE of each confirmed (`VULNS`) and potential (`PRACTICES`)
 // vulnerability, or one named by its QID when it cites none, with the
 // port of its category. Information gathered (`INFOS`) and services
-// (`SERVICES`) are passed over. A report that holds Qualys's error is
-// refused with it.
+// (`SERVICES`) are passed over; a host Qualys found down is not counted as
+// scanned. A report that holds Qualys's error is refused with it.
 func ReadQualysScan(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, err error) {
 	in := newCounting(file, r, MaxScanBytes)
 	defer in.refused(&err)
@@ -42,6 +42,7 @@ func ReadQualysScan(file string, r io.Reader, emit func(Finding) error) (_ *Scan
 	sawRoot := false
 	var host *Scanned
 	var section, port string
+	down := false
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
@@ -80,6 +81,10 @@ func ReadQualysScan(file string, r io.Reader, emit func(Finding) error) (_ *Scan
 						addr = strings.TrimSpace(a.Value)
 					case "name":
 						name = strings.TrimSpace(a.Value)
+					case "status":
+						// A host that was down was not scanned: its earlier
+						// findings stand.
+						down = strings.EqualFold(strings.TrimSpace(a.Value), "down")
 					}
 				}
 				if addr == "" {
@@ -146,10 +151,10 @@ func ReadQualysScan(file string, r io.Reader, emit func(Finding) error) (_ *Scan
 		case xml.EndElement:
 			switch t.Name.Local {
 			case "IP":
-				if host != nil {
+				if host != nil && !down {
 					info.Scanned = append(info.Scanned, *host)
 				}
-				host, section = nil, ""
+				host, section, down = nil, "", false
 			case "VULNS", "PRACTICES", "INFOS", "SERVICES":
 				section = ""
 			}
