@@ -15,19 +15,32 @@ import (
 	"github.com/safeguard-health/safeguard/internal/ingest"
 )
 
+// samples is a file of our own (in testdata) of each format.
+var samples = map[string]string{
+	ingest.FormatKEV: "kev-small.json", ingest.FormatEPSS: "epss-small.csv", ingest.FormatNessus: "nessus-small.nessus",
+	ingest.FormatOpenVAS: "openvas-small.xml", ingest.FormatQualys: "qualys-small.xml", ingest.FormatQualysCSV: "qualys-scan.csv", ingest.FormatQualysScan: "qualys-scan-report.xml",
+	ingest.FormatTrivy: "trivy-small.json", ingest.FormatGrype: "grype-small.json", ingest.FormatSARIF: "sarif-small.sarif",
+	ingest.FormatCycloneDX: "cyclonedx-small.json", ingest.FormatSPDX: "spdx-small.json", ingest.FormatEntraUsers: "entra-users.csv",
+	ingest.FormatEntraMFA: "entra-mfa.csv", ingest.FormatAD: "ad-users.csv", ingest.FormatOkta: "okta-users.csv",
+	ingest.FormatGoogle: "google-users.csv", ingest.FormatAccounts: "accounts.csv",
+}
+
+// jsonSamples are the samples of the JSON formats.
+func jsonSamples() map[string]string {
+	out := map[string]string{}
+	for id, name := range samples {
+		if strings.HasSuffix(name, ".json") || strings.HasSuffix(name, ".sarif") {
+			out[id] = name
+		}
+	}
+	return out
+}
+
 // Every format is one entry of the registry, whole: an id of its own, a
 // name for people, a kind, and the reader of that kind; a file of each
 // (of our own, in testdata) is recognised as it; and every list of
 // formats Safeguard shows is the registry's.
 func TestFormatRegistry(t *testing.T) {
-	samples := map[string]string{
-		ingest.FormatKEV: "kev-small.json", ingest.FormatEPSS: "epss-small.csv", ingest.FormatNessus: "nessus-small.nessus",
-		ingest.FormatOpenVAS: "openvas-small.xml", ingest.FormatQualys: "qualys-small.xml", ingest.FormatQualysCSV: "qualys-scan.csv", ingest.FormatQualysScan: "qualys-scan-report.xml",
-		ingest.FormatTrivy: "trivy-small.json", ingest.FormatGrype: "grype-small.json", ingest.FormatSARIF: "sarif-small.sarif",
-		ingest.FormatCycloneDX: "cyclonedx-small.json", ingest.FormatSPDX: "spdx-small.json", ingest.FormatEntraUsers: "entra-users.csv",
-		ingest.FormatEntraMFA: "entra-mfa.csv", ingest.FormatAD: "ad-users.csv", ingest.FormatOkta: "okta-users.csv",
-		ingest.FormatGoogle: "google-users.csv", ingest.FormatAccounts: "accounts.csv",
-	}
 	seen := map[string]bool{}
 	var ids []string
 	for _, f := range ingest.Formats() {
@@ -99,14 +112,6 @@ func TestDetectALargeGrypeReport(t *testing.T) {
 // Every format's reader refuses a byte that is not UTF-8 in the same way:
 // an Invalid error naming the file once and the line of the byte.
 func TestEveryReaderRefusesWhatIsNotUTF8(t *testing.T) {
-	samples := map[string]string{
-		ingest.FormatKEV: "kev-small.json", ingest.FormatEPSS: "epss-small.csv", ingest.FormatNessus: "nessus-small.nessus",
-		ingest.FormatOpenVAS: "openvas-small.xml", ingest.FormatQualys: "qualys-small.xml", ingest.FormatQualysCSV: "qualys-scan.csv", ingest.FormatQualysScan: "qualys-scan-report.xml",
-		ingest.FormatTrivy: "trivy-small.json", ingest.FormatGrype: "grype-small.json", ingest.FormatSARIF: "sarif-small.sarif",
-		ingest.FormatCycloneDX: "cyclonedx-small.json", ingest.FormatSPDX: "spdx-small.json", ingest.FormatEntraUsers: "entra-users.csv",
-		ingest.FormatEntraMFA: "entra-mfa.csv", ingest.FormatAD: "ad-users.csv", ingest.FormatOkta: "okta-users.csv",
-		ingest.FormatGoogle: "google-users.csv", ingest.FormatAccounts: "accounts.csv",
-	}
 	for _, f := range ingest.Formats() {
 		b, err := os.ReadFile(filepath.Join("testdata", samples[f.ID]))
 		if err != nil {
@@ -142,11 +147,7 @@ func TestEveryReaderRefusesWhatIsNotUTF8(t *testing.T) {
 // file is refused, naming it and the byte the token begins at, before the
 // token is held whole.
 func TestJSONTokensAreBounded(t *testing.T) {
-	samples := map[string]string{
-		ingest.FormatKEV: "kev-small.json", ingest.FormatTrivy: "trivy-small.json", ingest.FormatGrype: "grype-small.json",
-		ingest.FormatSARIF: "sarif-small.sarif", ingest.FormatCycloneDX: "cyclonedx-small.json", ingest.FormatSPDX: "spdx-small.json",
-	}
-	for id, name := range samples {
+	for id, name := range jsonSamples() {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			t.Fatal(err)
@@ -240,10 +241,7 @@ func reorderAndPad(t *testing.T, b []byte) []byte {
 // key of no format's, the file is detected as it streams and gives the
 // same records.
 func TestDetectionWhateverTheKeyOrderAndSize(t *testing.T) {
-	for id, name := range map[string]string{
-		ingest.FormatKEV: "kev-small.json", ingest.FormatTrivy: "trivy-small.json", ingest.FormatGrype: "grype-small.json",
-		ingest.FormatSARIF: "sarif-small.sarif", ingest.FormatCycloneDX: "cyclonedx-small.json", ingest.FormatSPDX: "spdx-small.json",
-	} {
+	for id, name := range jsonSamples() {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			t.Fatal(err)

@@ -10,6 +10,7 @@ package members
 import (
 	"context"
 	"net/mail"
+	"strconv"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
@@ -149,8 +150,8 @@ func (s *Service) Leave(ctx context.Context, sc Scoped, u *auth.User) error {
 }
 
 func quote(s string) string {
-	if len(s) > 80 {
-		s = s[:80] + "…"
+	if r := []rune(s); len(r) > 80 {
+		s = string(r[:80]) + "…"
 	}
-	return `"` + s + `"`
+	return strconv.Quote(s)
 }
