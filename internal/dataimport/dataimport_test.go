@@ -142,7 +142,6 @@ func TestRecognisedButUnreadFormats(t *testing.T) {
 		filepath.Join(data, "cyclonedx-bom.xml"):                "is a CycloneDX XML BOM, which Safeguard does not import: export it as CycloneDX JSON",
 		filepath.Join(data, "sbom-tag-value.spdx"):              "is an SPDX tag-value document",
 		filepath.Join(data, "spdx3-jsonld.json"):                "is an SPDX 3 document (JSON-LD)",
-		filepath.Join(data, "nessus-export.csv"):                "is a Nessus CSV export, which Safeguard does not import: export the scan as .nessus",
 		filepath.Join(data, "nmap-scan.xml"):                    "is an Nmap XML scan",
 		filepath.Join(data, "oscal-ssp.json"):                   "is an OSCAL document",
 		filepath.Join(data, "dmarc-report.xml"):                 "is a DMARC aggregate report",

@@ -69,6 +69,8 @@ var formats = []*Format{
 		}},
 	{ID: FormatQualysCSV, Brings: "a finding per CVE of each row not Information Gathered, Fixed, Disabled or Ignored", Label: "Qualys CSV", Kind: KindScanner, Scan: ReadQualysCSV,
 		sniff: func(h *head) bool { return h.text() && qualysCSVHeader(h.trimmed) }},
+	{ID: FormatTenableCSV, Brings: "a finding per CVE of each row above informational and not fixed, on its host (as a .nessus file of the same scan)", Label: "Nessus / Tenable CSV", Kind: KindScanner, Scan: ReadTenableCSV,
+		sniff: func(h *head) bool { return h.text() && tenableCSVHeader(h.trimmed) }},
 	{ID: FormatTrivy, Brings: "a finding per vulnerability of each result, on the scanned image or path; of trivy k8s, on each Kubernetes resource", Label: "Trivy", Kind: KindScanner, Scan: ReadTrivy,
 		sniff: func(h *head) bool {
 			return h.json() && h.has(`"SchemaVersion"`) && (h.has(`"ArtifactName"`) || h.has(`"Results"`)) ||

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -370,6 +371,7 @@ func TestDetectScannerFormats(t *testing.T) {
 		"openvas-small.xml": ingest.FormatOpenVAS, "qualys-small.xml": ingest.FormatQualys, "qualys-scan.csv": ingest.FormatQualysCSV,
 		"sarif-small.sarif": ingest.FormatSARIF, "cyclonedx-small.json": ingest.FormatCycloneDX, "spdx-small.json": ingest.FormatSPDX,
 		"trivy-k8s.json": ingest.FormatTrivy, "trivy-k8s-summary.json": ingest.FormatTrivy, "qualys-scan-report.xml": ingest.FormatQualysScan,
+		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV,
 	} {
 		b, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
@@ -428,4 +430,79 @@ func FuzzReadCycloneDX(f *testing.F) {
 
 func FuzzReadSPDX(f *testing.F) {
 	fuzzScanner(f, ingest.FormatSPDX, "spdx-small.json", "spdx-3.json")
+}
+
+// The CSV exports of Nessus, Tenable Vulnerability Management and Tenable
+// Security Center: a finding per CVE of each row above informational and
+// not fixed; Nessus's row per CVE and Security Center's cell of CVEs come
+// to the same findings; every host a row names was scanned.
+func TestReadTenableCSV(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatTenableCSV, "nessus-scan.csv", testdata(t, "nessus-scan.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "nessus-scan.csv", got,
+		"nessus|10.0.0.5|[]|||nessus:186541|CVE-2022-42475|tcp/443||critical|9.8|Fortinet FortiOS SSL-VPN heap overflow",
+		"nessus|10.0.0.5|[]|||nessus:186541|CVE-2023-27997|tcp/443||critical|9.8|Fortinet FortiOS SSL-VPN heap overflow",
+		"nessus|10.0.0.5|[]|||nessus:70658||tcp/22||medium|2.6|SSH Server CBC Mode Ciphers Enabled")
+	if info.Skipped != 2 || fmt.Sprint(info.Scanned) != "[{10.0.0.5   []} {10.0.0.9   []}]" {
+		t.Errorf("skipped %d, scanned %v", info.Skipped, info.Scanned)
+	}
+	// The same scan as a .nessus file brings the same findings.
+	xml, _, err := readAll(t, ingest.FormatNessus, "nessus-small.nessus", testdata(t, "nessus-small.nessus"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(fs []ingest.Finding) []string {
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.Host+"|"+f.VulnID+"|"+f.CVE+"|"+f.Package)
+		}
+		slices.Sort(out)
+		return out
+	}
+	if !slices.Equal(key(got), key(xml)) {
+		t.Errorf("CSV %v\n .nessus %v", key(got), key(xml))
+	}
+
+	got, info, err = readAll(t, ingest.FormatTenableCSV, "tenable-sc.csv", testdata(t, "tenable-sc.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms17 := "MS17-010: Security Update for Microsoft Windows SMB Server (ETERNALBLUE) (ETERNALCHAMPION) (ETERNALROMANCE) (ETERNALSYNERGY) (WannaCry) (EternalRocks) (Petya) (uncredentialed check)"
+	expect(t, "tenable-sc.csv", got,
+		`nessus|10.20.0.10|[ehr01.riverside.example RIVERSIDE\EHR01]|||nessus:97833|CVE-2017-0143|tcp/445||critical|8.1|`+ms17,
+		`nessus|10.20.0.10|[ehr01.riverside.example RIVERSIDE\EHR01]|||nessus:97833|CVE-2017-0144|tcp/445||critical|8.1|`+ms17,
+		`nessus|10.20.0.10|[ehr01.riverside.example RIVERSIDE\EHR01]|||nessus:97833|CVE-2017-0145|tcp/445||critical|8.1|`+ms17,
+		"nessus|10.20.0.11|[pacs.riverside.example]|||nessus:51192||tcp/443||medium|6.5|SSL Certificate Cannot Be Trusted")
+	if info.Skipped != 1 || len(info.Scanned) != 2 {
+		t.Errorf("skipped %d, scanned %v", info.Skipped, info.Scanned)
+	}
+
+	got, info, err = readAll(t, ingest.FormatTenableCSV, "tenable-vm.csv", testdata(t, "tenable-vm.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "tenable-vm.csv", got,
+		"nessus|10.20.0.31|[lab-ws3.riverside.example lab-ws3]|||nessus:190481|CVE-2024-21412|tcp/0||high|8.1|Microsoft Edge (Chromium) < 121.0.2277.128 Multiple Vulnerabilities",
+		"nessus|10.20.0.31|[lab-ws3.riverside.example lab-ws3]|||nessus:153953||tcp/22||low|3.7|SSH Weak Key Exchange Algorithms Enabled")
+	if info.Skipped != 1 {
+		t.Errorf("the FIXED row: skipped %d", info.Skipped)
+	}
+
+	refused(t, ingest.FormatTenableCSV, errs.Invalid, map[string]string{
+		"tenable-bad.csv": `line 2, column "Risk": "Severe" is not a severity (None, Low, Medium, High, Critical or 0 to 4)`,
+		"qualys-scan.csv": `no column "Plugin ID"`,
+		"accounts.csv":    `no column "Plugin ID"`,
+	})
+	_, _, err = readAll(t, ingest.FormatTenableCSV, "tenable-bad.csv", testdata(t, "tenable-bad.csv"))
+	for _, want := range []string{`line 4, column "Plugin ID": "ninety" is not a plugin id`, `line 5, column "Host": the row names no host`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("every bad row is named: %v\nwant %s", err, want)
+		}
+	}
+}
+
+func FuzzReadTenableCSV(f *testing.F) {
+	fuzzScanner(f, ingest.FormatTenableCSV, "nessus-scan.csv", "tenable-sc.csv", "tenable-vm.csv", "tenable-bad.csv")
 }

@@ -23,11 +23,6 @@ var unreadFormats = []unread{
 		func(h *head) bool { return h.text() && strings.HasPrefix(strings.TrimSpace(h.first), "SPDXVersion:") }},
 	{"a CycloneDX XML BOM", "export it as CycloneDX JSON (cyclonedx-cli convert --output-format json)",
 		func(h *head) bool { return h.xml() && h.has("<bom") && h.has("cyclonedx.org/schema/bom") }},
-	{"a Nessus CSV export", "export the scan as .nessus (Nessus v2 XML)",
-		func(h *head) bool {
-			f := strings.ToLower(h.first)
-			return h.text() && strings.Contains(f, "plugin id") && strings.Contains(f, "cve") && strings.Contains(f, "host")
-		}},
 	{"a DMARC aggregate report", "Safeguard does not yet read mail providers' reports",
 		func(h *head) bool {
 			return h.xml() && h.has("<feedback") && (h.has("<report_metadata") || h.has("<policy_published"))

@@ -19,7 +19,10 @@ const MaxLine = 4 << 20
 // CSVRows reads a CSV file a row at a time, as every import of a CSV
 // does: a byte-order mark is dropped (so a quoted header after one
 // reads), Windows PowerShell's "#TYPE …" first line is passed over (the
-// line numbers still count it), no line may run past MaxLine, rows may
+// line numbers still count it), cells are separated by commas or — when
+// the first line has more semicolons than commas outside quotes, as
+// Excel writes in much of Europe and some vendors' exports are — by
+// semicolons (Delimiter), no line may run past MaxLine, rows may
 // have any number of cells, the file must be UTF-8 (Text), each cell is
 // restored from what CSVWriter defused (Restore), and every error names
 // the file and the line.
@@ -44,9 +47,40 @@ func NewCSVRows(file string, r io.Reader) (*CSVRows, error) {
 		c.offset = 1
 	}
 	c.cr = csv.NewReader(br)
+	c.cr.Comma = Delimiter(br)
 	c.cr.FieldsPerRecord = -1
 	c.cr.ReuseRecord = true
 	return c, nil
+}
+
+// Delimiter is the separator of the CSV file br reads from its first line
+// (peeked, not consumed): ';' when it has more semicolons than commas
+// outside quotes, ',' otherwise.
+func Delimiter(br *bufio.Reader) rune {
+	b, _ := br.Peek(br.Size())
+	if i := bytes.IndexByte(b, '\n'); i >= 0 {
+		b = b[:i]
+	}
+	return delimiterOf(b)
+}
+
+func delimiterOf(line []byte) rune {
+	commas, semis, quoted := 0, 0, false
+	for _, c := range line {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == ',':
+			commas++
+		case c == ';':
+			semis++
+		}
+	}
+	if semis > commas {
+		return ';'
+	}
+	return ','
 }
 
 // Next returns the next row (valid until the next call), or io.EOF at the

@@ -171,3 +171,22 @@ func TestQuotedHeaderAfterAByteOrderMark(t *testing.T) {
 		t.Fatalf("stream: %q %v", cells, err)
 	}
 }
+
+// A file separated by semicolons (Excel's CSV where the decimal mark is a
+// comma; Tenable's exports) reads as one separated by commas; a comma
+// inside a quoted cell of the first line does not decide it.
+func TestSemicolonSeparated(t *testing.T) {
+	for _, body := range []string{
+		"Name;Role;Note\r\nOlivia Owens;nurse;\"a, b\"\r\n",
+		"\ufeff\"Name\";\"Role\";\"Note\"\n\"Olivia Owens\";\"nurse\";\"a, b\"\n",
+	} {
+		tb, err := tabular.Read("staff.csv", strings.NewReader(body), 1<<20)
+		if err != nil || tb.Cell(0, "name") != "Olivia Owens" || tb.Cell(0, "role") != "nurse" || tb.Cell(0, "note") != "a, b" {
+			t.Fatalf("%q: %+v %v", body, tb, err)
+		}
+	}
+	tb, err := tabular.Read("staff.csv", strings.NewReader("\"Name; full\",Role\nOwens; Olivia,nurse\n"), 1<<20)
+	if err != nil || tb.Cell(0, "role") != "nurse" || tb.Cell(0, "Name; full") != "Owens; Olivia" {
+		t.Fatalf("commas: %+v %v", tb, err)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/workbook"
@@ -87,6 +88,17 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	sort.Strings(keys)
 	t.Logf("%d API operations documented", len(keys))
+	// The import's format parameter lists every format an organisation's
+	// import takes, in the registry's order.
+	var ids []string
+	for _, f := range ingest.Formats() {
+		if !f.Shared() {
+			ids = append(ids, f.ID)
+		}
+	}
+	if want := "the file's format when detection should not decide: " + strings.Join(ids, ", "); !strings.Contains(body, want) {
+		t.Errorf("the import's format parameter does not say %q", want)
+	}
 }
 
 type apiClient struct {
