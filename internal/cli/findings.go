@@ -94,13 +94,13 @@ put it ahead of the next row.`,
 			if trendJSON {
 				return writeJSON(a.stdout, t)
 			}
-			fmt.Fprintf(a.stdout, "%d new, %d fixed, %d still open since each asset's previous scan\n", t.New, t.Fixed, t.Still)
+			fmt.Fprintf(a.stdout, "%d new, %d fixed, %d still open since each asset's previous scan by the same scanner\n", t.New, t.Fixed, t.Still)
 			for _, p := range t.Places {
 				prev := "first scan"
 				if p.Previous != "" {
 					prev = "against " + p.Previous
 				}
-				fmt.Fprintf(a.stdout, "  %-30s %s (%s): %d new, %d fixed, %d still open\n", p.Place, p.Newest, prev, p.New, p.Fixed, p.Still)
+				fmt.Fprintf(a.stdout, "  %-30s %-9s %s (%s): %d new, %d fixed, %d still open\n", p.Place, p.Scanner, p.Newest, prev, p.New, p.Fixed, p.Still)
 			}
 			return nil
 		}),

@@ -154,10 +154,12 @@ type Trend struct {
 	Next   string        `json:"next,omitempty"` // the cursor of the page after; "" on the last
 }
 
-// TrendPlace is one asset's or host's change between its two newest scans.
+// TrendPlace is one asset's or host's change between a scanner's two
+// newest scans of it.
 type TrendPlace struct {
 	AssetID  string `json:"asset,omitempty"`
 	Place    string `json:"place"`
+	Scanner  string `json:"scanner"` // the scanner whose scans are compared (nessus, qualys, trivy, …)`
 	Newest   string `json:"newest_scan"`
 	Previous string `json:"previous_scan,omitempty"` // "" when it was scanned once
 	New      int    `json:"new"`

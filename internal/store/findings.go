@@ -64,7 +64,15 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 		ins := s.newInserter(ctx, tx, "findings", "id, org_id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title, place, scanned_at, "+
 			"is_open, rank_kev, rank_epss, rank_cvss, rank_crit, rank_records", "findings")
 		defer ins.close()
+		// One scanner's scan: each scanner's newest scan of a place decides
+		// its own findings there (keepFindingsState).
+		scanner := ""
 		info, err := pipe(ctx, read, func(f ingest.Finding) error {
+			if scanner == "" {
+				scanner = f.Scanner
+			} else if f.Scanner != scanner {
+				return errs.New(errs.Internal, fmt.Sprintf("%s: findings of two scanners (%s, %s) in one import", file, scanner, f.Scanner))
+			}
 			aid := ""
 			for _, k := range append([]string{f.Host, f.Target, f.Artifact}, f.HostAliases...) {
 				if id, ok := match[strings.ToLower(k)]; ok && k != "" {
@@ -107,6 +115,14 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 		if err := ins.flush(); err != nil {
 			return change{}, err
 		}
+		if info.Scanner == "" {
+			info.Scanner = scanner
+		} else if scanner != "" && scanner != info.Scanner {
+			return change{}, errs.New(errs.Internal, fmt.Sprintf("%s: findings of %s in a scan of %s", file, scanner, info.Scanner))
+		}
+		if info.Scanner == "" {
+			info.Scanner = kind // a scan that found nothing, from a reader that does not say
+		}
 		if pending > 0 && info.Artifact != "" {
 			// Formats that name the scanned image after their findings (Grype):
 			// give those findings the image, and its asset when it has one.
@@ -144,12 +160,12 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 			clean[place(aid, sp.Host, sp.Target)] = true
 		}
 		for _, pl := range slices.Sorted(maps.Keys(clean)) {
-			if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO finding_places (org_id, place, import_id, scanned_at) VALUES (?, ?, ?, ?)`+newestPlace),
-				sc.org.ID, pl, rec.ID, at); err != nil {
+			if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO finding_places (org_id, scanner, place, import_id, scanned_at) VALUES (?, ?, ?, ?, ?)`+newestPlace),
+				sc.org.ID, info.Scanner, pl, rec.ID, at); err != nil {
 				return change{}, translate(err, "findings")
 			}
 		}
-		if err := s.keepOpenAndTrend(ctx, tx, sc.org.ID, rec.ID, at, out.Findings); err != nil {
+		if err := s.keepOpenAndTrend(ctx, tx, sc.org.ID, info.Scanner, rec.ID, at, out.Findings); err != nil {
 			return change{}, err
 		}
 		if err := s.finishImport(ctx, tx, rec, info.SHA256, out.Findings, info.Artifact); err != nil {
@@ -186,16 +202,18 @@ func place(assetID, host, target string) string {
 
 // keepFindingsState brings what the checks and pages read up to date with
 // an import of findings that has just been written, in its transaction:
-// it becomes the newest import of each place it reports on (unless a newer
-// one already is), whose findings there are the open ones, the newest
+// it becomes its scanner's newest import of each place it reports on
+// (unless a newer one of the scanner already is: each scanner's newest
+// scan decides its own findings, so an endpoint agent's export does not
+// close what a network scanner found), whose findings there are the open ones, the newest
 // before it becoming the one the trend compares with, and each
 // vulnerability it is the first to report at a place is first seen now. A
 // statement per place and per new vulnerability, not per finding: nothing
 // else of the findings is touched. Each change only moves a time earlier
 // or later, so imports landing out of order leave the same state.
 func (s *Store) keepFindingsState(ctx context.Context, tx *sql.Tx, importID string) error {
-	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO finding_places (org_id, place, import_id, scanned_at)
-		SELECT DISTINCT org_id, place, import_id, scanned_at FROM findings WHERE import_id = ?`+newestPlace), importID); err != nil {
+	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO finding_places (org_id, scanner, place, import_id, scanned_at)
+		SELECT DISTINCT org_id, scanner, place, import_id, scanned_at FROM findings WHERE import_id = ?`+newestPlace), importID); err != nil {
 		return translate(err, "findings")
 	}
 	// Only what no import at or before this one reported is written: on a
@@ -212,14 +230,14 @@ func (s *Store) keepFindingsState(ctx context.Context, tx *sql.Tx, importID stri
 
 // closeReplacedQuery closes the findings of the import before an import
 // (its organisation and id) at each place it is now the newest of;
-// closeLateQuery closes an import's own (its id, organisation, id and
-// time) at each place a newer import, or another of the same time,
-// already covers. Each finds the findings by import and place.
+// closeLateQuery closes an import's own (its id, organisation, scanner,
+// id and time) at each place a newer import of the same scanner, or
+// another of the same time, already covers. Each finds the findings by import and place.
 const (
 	closeReplacedQuery = `UPDATE findings SET is_open = 0 WHERE is_open = 1 AND (import_id, place) IN
 		(SELECT p.prev_import_id, p.place FROM finding_places p WHERE p.org_id = ? AND p.import_id = ? AND p.prev_import_id <> '')`
 	closeLateQuery = `UPDATE findings SET is_open = 0 WHERE is_open = 1 AND (import_id, place) IN
-		(SELECT ?, p.place FROM finding_places p WHERE p.org_id = ? AND p.import_id <> ? AND p.scanned_at >= ?)`
+		(SELECT ?, p.place FROM finding_places p WHERE p.org_id = ? AND p.scanner = ? AND p.import_id <> ? AND p.scanned_at >= ?)`
 )
 
 // keepOpenAndTrend closes, once an import's findings and places are
@@ -230,13 +248,13 @@ const (
 // organisation's tallies move by the difference: the open findings by
 // what was opened (written, all open) less what was closed, the trend's
 // totals by its places' counts after less before.
-func (s *Store) keepOpenAndTrend(ctx context.Context, tx *sql.Tx, orgID, importID, at string, written int) error {
+func (s *Store) keepOpenAndTrend(ctx context.Context, tx *sql.Tx, orgID, scanner, importID, at string, written int) error {
 	res, err := tx.ExecContext(ctx, s.rebind(closeReplacedQuery), orgID, importID)
 	if err != nil {
 		return translate(err, "findings")
 	}
 	replaced, _ := res.RowsAffected()
-	res, err = tx.ExecContext(ctx, s.rebind(closeLateQuery), importID, orgID, importID, at)
+	res, err = tx.ExecContext(ctx, s.rebind(closeLateQuery), importID, orgID, scanner, importID, at)
 	if err != nil {
 		return translate(err, "findings")
 	}
@@ -308,22 +326,22 @@ const (
 	affected   = `org_id = ? AND (import_id = ? OR prev_import_id = ?)`
 	trendSums  = `SELECT COALESCE(sum(CASE WHEN trend_new + trend_fixed + trend_still > 0 THEN 1 ELSE 0 END), 0), COALESCE(sum(trend_new), 0), COALESCE(sum(trend_fixed), 0), COALESCE(sum(trend_still), 0) FROM finding_places WHERE ` + affected
 	trendZero  = `UPDATE finding_places SET trend_new = 0, trend_fixed = 0, trend_still = 0 WHERE ` + affected
-	trendCount = `WITH touched AS (SELECT place, import_id, prev_import_id FROM finding_places WHERE ` + affected + ` AND prev_import_id <> ''
+	trendCount = `WITH touched AS (SELECT scanner, place, import_id, prev_import_id FROM finding_places WHERE ` + affected + ` AND prev_import_id <> ''
 	), pairs AS (
-		SELECT place, max(cur) AS cur, max(prev) AS prev FROM (
-			SELECT t.place, f.vuln_id, f.cve, f.package, 1 AS cur, 0 AS prev
+		SELECT scanner, place, max(cur) AS cur, max(prev) AS prev FROM (
+			SELECT t.scanner, t.place, f.vuln_id, f.cve, f.package, 1 AS cur, 0 AS prev
 			FROM touched t CROSS JOIN findings f WHERE f.import_id = t.import_id AND f.place = t.place
 			UNION ALL
-			SELECT t.place, f.vuln_id, f.cve, f.package, 0, 1
+			SELECT t.scanner, t.place, f.vuln_id, f.cve, f.package, 0, 1
 			FROM touched t CROSS JOIN findings f WHERE t.prev_import_id <> '' AND f.import_id = t.prev_import_id AND f.place = t.place
-		) marks GROUP BY place, vuln_id, cve, package
+		) marks GROUP BY scanner, place, vuln_id, cve, package
 	), counts AS (
-		SELECT place, sum(CASE WHEN cur = 1 AND prev = 0 THEN 1 ELSE 0 END) AS n,
+		SELECT scanner, place, sum(CASE WHEN cur = 1 AND prev = 0 THEN 1 ELSE 0 END) AS n,
 			sum(CASE WHEN cur = 0 AND prev = 1 THEN 1 ELSE 0 END) AS fixed, sum(CASE WHEN cur = 1 AND prev = 1 THEN 1 ELSE 0 END) AS still
-		FROM pairs GROUP BY place
+		FROM pairs GROUP BY scanner, place
 	)
 	UPDATE finding_places SET trend_new = c.n, trend_fixed = c.fixed, trend_still = c.still
-	FROM counts c WHERE finding_places.org_id = ? AND finding_places.place = c.place`
+	FROM counts c WHERE finding_places.org_id = ? AND finding_places.scanner = c.scanner AND finding_places.place = c.place`
 	// trendFirst counts the findings new at the places an import is the
 	// first to cover (the organisation's id, the import's): each distinct
 	// vulnerability id, CVE and package, told apart by their lengths. Each
@@ -549,7 +567,7 @@ func (sc *Scoped) keepAssetKeys(ctx context.Context, tx *sql.Tx, ids ...string) 
 // between the two (landing late) becomes the one before; an older one, or
 // the same, changes nothing.
 const newestPlace = `
-	ON CONFLICT (org_id, place) DO UPDATE SET
+	ON CONFLICT (org_id, scanner, place) DO UPDATE SET
 		import_id = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN excluded.import_id ELSE finding_places.import_id END,
 		scanned_at = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN excluded.scanned_at ELSE finding_places.scanned_at END,
 		prev_import_id = CASE WHEN excluded.scanned_at > finding_places.scanned_at THEN finding_places.import_id ELSE excluded.import_id END,

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -26,20 +27,26 @@ type scan map[string][]string
 // does.
 func importHosts(t *testing.T, s *store.Store, o *org.Organization, d int, name string, sc scan) error {
 	t.Helper()
+	return importScannerHosts(t, s, o, "nessus", d, name, sc)
+}
+
+// importScannerHosts is importHosts of another scanner's scan.
+func importScannerHosts(t *testing.T, s *store.Store, o *org.Organization, scanner string, d int, name string, sc scan) error {
+	t.Helper()
 	at := day(d)
 	scoped := s.WithClock(func() time.Time { return at }).Scope(o)
-	_, err := scoped.ImportFindings(context.Background(), "nessus", name, name+"-sha", 1, func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
+	_, err := scoped.ImportFindings(context.Background(), scanner, name, name+"-sha", 1, func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
 		for _, host := range slices.Sorted(maps.Keys(sc)) {
 			if host == "!fail" {
 				return nil, errs.New(errs.Invalid, name+": truncated")
 			}
 			for _, v := range sc[host] {
-				if err := emit(ingest.Finding{Scanner: "nessus", Host: host, VulnID: v, CVE: "CVE-2026-" + v, Severity: "high", CVSS: 7.5, Title: v}); err != nil {
+				if err := emit(ingest.Finding{Scanner: scanner, Host: host, VulnID: v, CVE: "CVE-2026-" + v, Severity: "high", CVSS: 7.5, Title: v}); err != nil {
 					return nil, err
 				}
 			}
 		}
-		info := &ingest.ScanInfo{SHA256: name + "-sha"}
+		info := &ingest.ScanInfo{Scanner: scanner, SHA256: name + "-sha"}
 		for host := range sc {
 			info.Scanned = append(info.Scanned, ingest.Scanned{Host: host})
 		}
@@ -71,18 +78,18 @@ func everyFinding(t *testing.T, ctx context.Context, sc *store.Scoped) ([]*store
 }
 
 // recomputed is what the open findings are by definition, worked out
-// from every finding: those of the newest import that covered their place
-// (asset, or host and target) — reporting on it, or scanning it clean
-// (clean: place → when) — each with the day its place first reported its
-// vulnerability.
+// from every finding: those of their scanner's newest import that covered
+// their place (asset, or host and target) — reporting on it, or scanning
+// it clean (clean: scanner and place → when) — each with the day its
+// place first reported its vulnerability, to any scanner.
 func recomputed(t *testing.T, ctx context.Context, sc *store.Scoped, clean map[string][]time.Time) map[string]string {
 	t.Helper()
 	all, when := everyFinding(t, ctx, sc)
 	key := func(f *store.Finding) string {
 		if f.AssetID != "" {
-			return f.AssetID
+			return f.Scanner + " " + f.AssetID
 		}
-		return f.Host + "|" + f.Target
+		return f.Scanner + " " + f.Host + "|" + f.Target
 	}
 	newest, first := map[string]time.Time{}, map[string]time.Time{}
 	for k, times := range clean {
@@ -92,19 +99,25 @@ func recomputed(t *testing.T, ctx context.Context, sc *store.Scoped, clean map[s
 			}
 		}
 	}
+	// When a place first reported a vulnerability is by any scanner: a
+	// CVE an agent reports today was there when a network scan found it.
+	firstKey := func(f *store.Finding) string {
+		_, k, _ := strings.Cut(key(f), " ")
+		return k + " " + f.VulnID
+	}
 	for _, f := range all {
 		k, at := key(f), when[f.ImportID]
 		if at.After(newest[k]) {
 			newest[k] = at
 		}
-		if v, ok := first[k+" "+f.VulnID]; !ok || at.Before(v) {
-			first[k+" "+f.VulnID] = at
+		if v, ok := first[firstKey(f)]; !ok || at.Before(v) {
+			first[firstKey(f)] = at
 		}
 	}
 	out := map[string]string{}
 	for _, f := range all {
 		if k := key(f); when[f.ImportID].Equal(newest[k]) {
-			out[f.ID] = first[k+" "+f.VulnID].Format(time.DateOnly)
+			out[f.ID] = first[firstKey(f)].Format(time.DateOnly)
 		}
 	}
 	return out
@@ -120,11 +133,11 @@ func recomputedTrend(t *testing.T, ctx context.Context, sc *store.Scoped, clean 
 	scans := map[string]map[time.Time]map[mark]bool{} // place → scan → what it reported
 	name := map[string]string{}
 	for _, f := range all {
-		k := f.AssetID
-		name[k] = f.AssetID
-		if k == "" {
-			k = f.Host + "|" + f.Target
-			name[k] = strings.Trim(f.Host+" "+f.Target, " ")
+		k := f.Scanner + " " + f.AssetID
+		name[k] = f.Scanner + " " + f.AssetID
+		if f.AssetID == "" {
+			k = f.Scanner + " " + f.Host + "|" + f.Target
+			name[k] = f.Scanner + " " + strings.Trim(f.Host+" "+f.Target, " ")
 		}
 		if scans[k] == nil {
 			scans[k] = map[time.Time]map[mark]bool{}
@@ -184,9 +197,9 @@ func keptTrend(t *testing.T, ctx context.Context, sc *store.Scoped) map[string]s
 			first = tr
 		}
 		for _, p := range tr.Places {
-			k := p.Place
+			k := p.Scanner + " " + p.Place
 			if p.AssetID != "" {
-				k = p.AssetID
+				k = p.Scanner + " " + p.AssetID
 			}
 			out[k] = fmt.Sprintf("%s %s new %d fixed %d still %d", p.Newest, p.Previous, p.New, p.Fixed, p.Still)
 			if p.Fixed > prev[0] || p.Fixed == prev[0] && p.New > prev[1] {
@@ -258,28 +271,33 @@ func TestFindingsStateKeptAtWriteTime(t *testing.T) {
 		steps := []struct {
 			day     int
 			name    string
+			scanner string // "" for nessus
 			scan    scan
 			fails   bool
 			open    int
 			because string
 		}{
-			{0, "week-1.nessus", scan{"10.0.0.1": {"A", "B", "C", "A"}, "gw.riverside.example": {"A", "D"}}, false, 6, "a first scan (A reported twice on one host: one finding new)"},
-			{7, "week-2.nessus", scan{"10.0.0.1": {"A", "E"}}, false, 4, "10.0.0.1 rescanned: B and C fixed, E new; the gateway untouched"},
-			{8, "week-2-again.nessus", scan{"10.0.0.1": {"A", "E"}}, false, 4, "another file with the same findings, a day later"},
-			{9, "cut.nessus", scan{"10.0.0.1": {"Z"}, "!fail": nil}, true, 4, "a failed import changes nothing"},
-			{14, "week-3.nessus", scan{"10.0.0.2": {"A"}, "gw.riverside.example": {"D", "F"}}, false, 5, "a new host, and the gateway (an asset) rescanned"},
-			{21, "week-4.nessus", scan{"10.0.0.1": {"B"}}, false, 4, "B back on 10.0.0.1, first seen in week 1"},
-			{24, "week-4-clean.nessus", scan{"10.0.0.2": {}, "10.0.0.9": {}}, false, 3, "10.0.0.2 scanned clean: its A fixed; 10.0.0.9 never had a finding"},
+			{0, "week-1.nessus", "", scan{"10.0.0.1": {"A", "B", "C", "A"}, "gw.riverside.example": {"A", "D"}}, false, 6, "a first scan (A reported twice on one host: one finding new)"},
+			{7, "week-2.nessus", "", scan{"10.0.0.1": {"A", "E"}}, false, 4, "10.0.0.1 rescanned: B and C fixed, E new; the gateway untouched"},
+			{8, "week-2-again.nessus", "", scan{"10.0.0.1": {"A", "E"}}, false, 4, "another file with the same findings, a day later"},
+			{9, "cut.nessus", "", scan{"10.0.0.1": {"Z"}, "!fail": nil}, true, 4, "a failed import changes nothing"},
+			{14, "week-3.nessus", "", scan{"10.0.0.2": {"A"}, "gw.riverside.example": {"D", "F"}}, false, 5, "a new host, and the gateway (an asset) rescanned"},
+			{21, "week-4.nessus", "", scan{"10.0.0.1": {"B"}}, false, 4, "B back on 10.0.0.1, first seen in week 1"},
+			{24, "week-4-clean.nessus", "", scan{"10.0.0.2": {}, "10.0.0.9": {}}, false, 3, "10.0.0.2 scanned clean: its A fixed; 10.0.0.9 never had a finding"},
+			{25, "agent.json", "defender", scan{"10.0.0.1": {"B", "G"}}, false, 5, "an endpoint agent's scan of 10.0.0.1 adds its own findings and closes none of Nessus's"},
+			{26, "agent-clean.json", "defender", scan{"10.0.0.1": {}, "gw.riverside.example": {}}, false, 3, "the agent's clean scan closes its own findings only"},
+			{27, "week-5.nessus", "", scan{"10.0.0.1": {"H"}}, false, 3, "Nessus's rescan closes Nessus's B, not the agent's (already closed)"},
 		}
 		for _, st := range steps {
-			err := importHosts(t, s, o, st.day, st.name, st.scan)
+			scanner := cmp.Or(st.scanner, "nessus")
+			err := importScannerHosts(t, s, o, scanner, st.day, st.name, st.scan)
 			if st.fails != (err != nil) {
 				t.Fatalf("%s: %v", st.name, err)
 			}
 			if err == nil {
 				for host, vulns := range st.scan {
 					if len(vulns) == 0 {
-						clean[host+"|"] = append(clean[host+"|"], day(st.day))
+						clean[scanner+" "+host+"|"] = append(clean[scanner+" "+host+"|"], day(st.day))
 					}
 				}
 			}

@@ -60,7 +60,7 @@ func TestQueriesUseTheirIndexesOnPostgres(t *testing.T) {
 		{"page after", remediationQuery + remediationAfter + remediationOrder, open, "findings_open_order", true},
 		{"KEV-listed", kevOpenQuery, []any{"org"}, "findings_open_order", false},
 		{"trend", trendQuery + trendOrder, []any{"org", 100}, "finding_places_trend", true},
-		{"trend after", trendQuery + trendAfter + trendOrder, []any{"org", int64(3), int64(2), "place", 100}, "finding_places_trend", true},
+		{"trend after", trendQuery + trendAfter + trendOrder, []any{"org", int64(3), int64(2), "nessus", "place", 100}, "finding_places_trend", true},
 		{"keys refreshed, next stretch", refreshStretch + refreshAfter + ` ORDER BY ` + orderKeys + ` LIMIT ?`, open, "findings_open_order", true},
 		{"register page", riskPageQuery(levelWhere, levelOrder), []any{"org", 100, 0}, "risks_order", true},
 		{"register counted", riskCellsQuery(levelWhere), []any{"org"}, "risks_order", false},

@@ -116,15 +116,16 @@ func openFields(f *OpenFinding) []any {
 // (the counts kept when imports land): a range of finding_places_trend,
 // from the top (trendFirst) or after a place's counts (trendAfter).
 const (
-	trendQuery = `SELECT p.place, COALESCE(a.id, ''), COALESCE(a.name, ''), p.scanned_at, p.prev_scanned_at, p.trend_new, p.trend_fixed, p.trend_still
+	trendQuery = `SELECT p.scanner, p.place, COALESCE(a.id, ''), COALESCE(a.name, ''), p.scanned_at, p.prev_scanned_at, p.trend_new, p.trend_fixed, p.trend_still
 	FROM finding_places p LEFT JOIN assets a ON a.id = p.place
 	WHERE p.org_id = ? AND (p.trend_new > 0 OR p.trend_fixed > 0 OR p.trend_still > 0)`
-	trendOrder = ` ORDER BY p.trend_fixed DESC, p.trend_new DESC, p.place DESC LIMIT ?`
-	trendAfter = ` AND (p.trend_fixed, p.trend_new, p.place) < (?, ?, ?)`
+	trendOrder = ` ORDER BY p.trend_fixed DESC, p.trend_new DESC, p.scanner DESC, p.place DESC LIMIT ?`
+	trendAfter = ` AND (p.trend_fixed, p.trend_new, p.scanner, p.place) < (?, ?, ?, ?)`
 )
 
-// FindingsTrend compares, for each asset (or unmatched host and target),
-// the findings of its newest scan with those of the scan before: new,
+// FindingsTrend compares, for each asset (or unmatched host and target)
+// and each scanner that covered it, the findings of the scanner's newest
+// scan there with those of its scan before: new,
 // fixed and still open, a finding being its vulnerability id, CVE and
 // package (or port); an asset scanned once has all its findings new. It
 // gives the totals and at most limit (0: 200) places, most fixed first,
@@ -146,14 +147,15 @@ func (sc *Scoped) FindingsTrend(ctx context.Context, after string, limit int) (*
 	q, args := trendQuery+trendOrder, []any{sc.org.ID, limit + 1}
 	if after != "" {
 		var fixed, n int64
-		err := db.QueryRowContext(ctx, s.rebind(`SELECT trend_fixed, trend_new FROM finding_places WHERE org_id = ? AND place = ?`), sc.org.ID, after).Scan(&fixed, &n)
+		scanner, pl, _ := strings.Cut(after, ":")
+		err := db.QueryRowContext(ctx, s.rebind(`SELECT trend_fixed, trend_new FROM finding_places WHERE org_id = ? AND scanner = ? AND place = ?`), sc.org.ID, scanner, pl).Scan(&fixed, &n)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, errs.New(errs.Invalid, "after: no place "+after+" in the trend: start again from the first page")
 		}
 		if err != nil {
 			return nil, translate(err, "findings")
 		}
-		q, args = trendQuery+trendAfter+trendOrder, []any{sc.org.ID, fixed, n, after, limit + 1}
+		q, args = trendQuery+trendAfter+trendOrder, []any{sc.org.ID, fixed, n, scanner, pl, limit + 1}
 	}
 	rows, err := db.QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
@@ -164,14 +166,14 @@ func (sc *Scoped) FindingsTrend(ctx context.Context, after string, limit int) (*
 	for rows.Next() {
 		var k, name string
 		p := &TrendPlace{}
-		if err := rows.Scan(&k, &p.AssetID, &name, &p.Newest, &p.Previous, &p.New, &p.Fixed, &p.Still); err != nil {
+		if err := rows.Scan(&p.Scanner, &k, &p.AssetID, &name, &p.Newest, &p.Previous, &p.New, &p.Fixed, &p.Still); err != nil {
 			return nil, translate(err, "findings")
 		}
 		if len(t.Places) == limit {
 			t.Next = last // one more than the page: a page follows
 			break
 		}
-		last = k
+		last = p.Scanner + ":" + k // the cursor: scanner names hold no colon
 		p.Place = name
 		if p.AssetID == "" {
 			p.Place = strings.Trim(strings.ReplaceAll(k, "|", " "), " ")
