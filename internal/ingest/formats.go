@@ -61,6 +61,8 @@ var formats = []*Format{
 		sniff: func(h *head) bool {
 			return h.xml() && !h.has("<NessusClientData_v2") && !h.has("<ASSET_DATA_REPORT") && h.has("<report") && (h.has("<results") || h.has("<result "))
 		}},
+	{ID: FormatOpenVASCSV, Brings: "a finding per CVE of each result above Log, on its host (as the XML report of the same scan)", Label: "Greenbone/OpenVAS CSV", Kind: KindScanner, Scan: ReadOpenVASCSV,
+		sniff: func(h *head) bool { return h.text() && openvasCSVHeader(h.trimmed) }},
 	{ID: FormatQualys, Brings: "a finding per CVE of each confirmed or potential vulnerability not Fixed, on its host", Label: "Qualys XML", Kind: KindScanner, Scan: ReadQualys,
 		sniff: func(h *head) bool { return h.xml() && !h.has("<NessusClientData_v2") && h.has("<ASSET_DATA_REPORT") }},
 	{ID: FormatQualysScan, Brings: "a finding per CVE of each confirmed or potential vulnerability of each host, on its DNS name or address", Label: "Qualys scan report XML", Kind: KindScanner, Scan: ReadQualysScan,

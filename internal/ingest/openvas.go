@@ -155,3 +155,103 @@ func emitPerCVE(base Finding, cves []string, info *ScanInfo, emit func(Finding) 
 	}
 	return nil
 }
+
+// FormatOpenVASCSV is Greenbone's "CSV Results" report.
+const FormatOpenVASCSV = "openvas-csv"
+
+// openvasColumns are the columns of Greenbone's "CSV Results" report
+// format (GVM 9 on; later versions add QoD and EPSS columns).
+var openvasColumns = []column{
+	{field: "ip", names: []string{"IP"}, required: true},
+	{field: "oid", names: []string{"NVT OID"}, required: true},
+	{field: "severity", names: []string{"Severity"}, required: true},
+	{field: "hostname", names: []string{"Hostname"}},
+	{field: "port", names: []string{"Port"}},
+	{field: "protocol", names: []string{"Port Protocol"}},
+	{field: "cvss", names: []string{"CVSS"}},
+	{field: "name", names: []string{"NVT Name"}},
+	{field: "cves", names: []string{"CVEs"}},
+}
+
+// openvasCSVHeader reports whether a file's first line is the header of
+// Greenbone's CSV Results report.
+func openvasCSVHeader(h []byte) bool {
+	return csvHeaderAmong(h, 1, func(has map[string]bool) bool { return has["ip"] && has["nvtoid"] && has["severity"] })
+}
+
+// ReadOpenVASCSV streams Greenbone's "CSV Results" report: each row is a
+// result, read as the XML report's are — a finding per CVE it names (or
+// one named by the NVT's OID) on its IP address, known also by its host
+// name, with the port as the XML writes it ("22/tcp"); Log, Debug and
+// False Positive rows are skipped, and every host a row names was scanned.
+// A bad row is named by line and column, and fails the file.
+func ReadOpenVASCSV(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, error) {
+	t, err := openCSV(file, r, openvasColumns, "Greenbone CSV Results report", MaxScanBytes, 0)
+	if err != nil {
+		return nil, err
+	}
+	info := &ScanInfo{Scanner: "openvas", File: file}
+	covered := map[string]bool{}
+	for {
+		rec, ok, err := t.next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		host, name := strings.TrimSpace(t.get(rec, "ip")), strings.TrimSpace(t.get(rec, "hostname"))
+		var aliases []string
+		if name != "" && name != host {
+			aliases = []string{name}
+		}
+		if host != "" && !covered[host] {
+			covered[host] = true
+			info.Scanned = append(info.Scanned, Scanned{Host: host, Aliases: aliases})
+		}
+		threat := strings.TrimSpace(t.get(rec, "severity"))
+		switch strings.ToLower(threat) {
+		case "log", "debug", "false positive", "none":
+			info.Skipped++
+			continue
+		}
+		sev := normSeverity(threat)
+		score, err := strconv.ParseFloat(strings.TrimSpace(t.get(rec, "cvss")), 64)
+		if err != nil && strings.TrimSpace(t.get(rec, "cvss")) != "" || score < 0 || score > 10 {
+			t.fail("cvss", fmt.Sprintf("%q is not a CVSS score", t.get(rec, "cvss")))
+		}
+		if sev == "unknown" {
+			if score <= 0 {
+				t.fail("severity", fmt.Sprintf("%q is not a Greenbone severity (Critical, High, Medium, Low, Log)", threat))
+			}
+			sev = cvssSeverity(score)
+		}
+		oid := strings.TrimSpace(t.get(rec, "oid"))
+		if oid == "" {
+			t.fail("oid", "the result names no NVT")
+		}
+		if host == "" {
+			t.fail("ip", "the result names no host")
+		}
+		if len(t.problems) > 0 {
+			continue // read on to name every problem; nothing more is emitted
+		}
+		port := strings.TrimSpace(t.get(rec, "port"))
+		if proto := strings.TrimSpace(t.get(rec, "protocol")); port != "" && proto != "" {
+			port += "/" + proto
+		}
+		base := Finding{Scanner: "openvas", Host: host, HostAliases: aliases, VulnID: "openvas:" + oid, Severity: sev, CVSS: score,
+			Title: strings.Join(strings.Fields(t.get(rec, "name")), " "), Package: port}
+		if err := emitPerCVE(base, strings.Split(t.get(rec, "cves"), ","), info, emit); err != nil {
+			return nil, err
+		}
+	}
+	if err := t.err(); err != nil {
+		return nil, err
+	}
+	info.SHA256, info.Size = t.in.sum(), t.in.n
+	return info, nil
+}

@@ -378,7 +378,7 @@ func TestDetectScannerFormats(t *testing.T) {
 		"openvas-small.xml": ingest.FormatOpenVAS, "qualys-small.xml": ingest.FormatQualys, "qualys-scan.csv": ingest.FormatQualysCSV,
 		"sarif-small.sarif": ingest.FormatSARIF, "cyclonedx-small.json": ingest.FormatCycloneDX, "spdx-small.json": ingest.FormatSPDX,
 		"trivy-k8s.json": ingest.FormatTrivy, "trivy-k8s-summary.json": ingest.FormatTrivy, "qualys-scan-report.xml": ingest.FormatQualysScan,
-		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV,
+		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV,
 	} {
 		b, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
@@ -512,4 +512,46 @@ func TestReadTenableCSV(t *testing.T) {
 
 func FuzzReadTenableCSV(f *testing.F) {
 	fuzzScanner(f, ingest.FormatTenableCSV, "nessus-scan.csv", "tenable-sc.csv", "tenable-vm.csv", "tenable-bad.csv")
+}
+
+// Greenbone's CSV Results report brings the findings its XML report of the
+// same scan does.
+func TestReadOpenVASCSV(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatOpenVASCSV, "openvas-results.csv", testdata(t, "openvas-results.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xml, xinfo, err := readAll(t, ingest.FormatOpenVAS, "openvas-small.xml", testdata(t, "openvas-small.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "openvas-results.csv", got, lines(xml)...)
+	if info.Skipped != xinfo.Skipped || fmt.Sprint(info.Scanned) != fmt.Sprint(xinfo.Scanned) {
+		t.Errorf("skipped %d, scanned %v; the XML: %d, %v", info.Skipped, info.Scanned, xinfo.Skipped, xinfo.Scanned)
+	}
+	_, _, err = readAll(t, ingest.FormatOpenVASCSV, "openvas-bad.csv", testdata(t, "openvas-bad.csv"))
+	for _, want := range []string{
+		`line 2, column "CVSS": "eleven" is not a CVSS score`,
+		`line 3, column "NVT OID": the result names no NVT`,
+		`line 3, column "IP": the result names no host`,
+		`line 4, column "Severity": "Severe" is not a Greenbone severity`,
+	} {
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v\nwant %s", err, want)
+		}
+	}
+	refused(t, ingest.FormatOpenVASCSV, errs.Invalid, map[string]string{"tenable-sc.csv": `no column "IP" or "NVT OID", which a Greenbone CSV Results report has`})
+}
+
+// lines are findings written out for comparison.
+func lines(fs []ingest.Finding) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = line(f)
+	}
+	return out
+}
+
+func FuzzReadOpenVASCSV(f *testing.F) {
+	fuzzScanner(f, ingest.FormatOpenVASCSV, "openvas-results.csv", "openvas-bad.csv")
 }
