@@ -73,6 +73,12 @@ var formats = []*Format{
 		sniff: func(h *head) bool { return h.text() && qualysCSVHeader(h.trimmed) }},
 	{ID: FormatTenableCSV, Brings: "a finding per CVE of each row above informational and not fixed, on its host (as a .nessus file of the same scan)", Label: "Nessus / Tenable CSV", Kind: KindScanner, Scan: ReadTenableCSV,
 		sniff: func(h *head) bool { return h.text() && tenableCSVHeader(h.trimmed) }},
+	{ID: FormatDefender, Brings: "a finding per CVE of each device's software, on the device", Label: "Microsoft Defender Vulnerability Management", Kind: KindScanner, Scan: ReadDefender,
+		sniff: func(h *head) bool {
+			return h.json() && h.has(`"@odata.context"`) && (h.has("AssetVulnerability") || h.has("SoftwareVulnerabilitiesByMachine")) ||
+				(h.json() || h.array()) && h.has(`"cveId"`) && h.has(`"deviceName"`) && h.has(`"vulnerabilitySeverityLevel"`) ||
+				h.text() && defenderCSVHeader(h.trimmed)
+		}},
 	{ID: FormatTrivy, Brings: "a finding per vulnerability of each result, on the scanned image or path; of trivy k8s, on each Kubernetes resource", Label: "Trivy", Kind: KindScanner, Scan: ReadTrivy,
 		sniff: func(h *head) bool {
 			return h.json() && h.has(`"SchemaVersion"`) && (h.has(`"ArtifactName"`) || h.has(`"Results"`)) ||

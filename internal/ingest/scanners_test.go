@@ -378,7 +378,7 @@ func TestDetectScannerFormats(t *testing.T) {
 		"openvas-small.xml": ingest.FormatOpenVAS, "qualys-small.xml": ingest.FormatQualys, "qualys-scan.csv": ingest.FormatQualysCSV,
 		"sarif-small.sarif": ingest.FormatSARIF, "cyclonedx-small.json": ingest.FormatCycloneDX, "spdx-small.json": ingest.FormatSPDX,
 		"trivy-k8s.json": ingest.FormatTrivy, "trivy-k8s-summary.json": ingest.FormatTrivy, "qualys-scan-report.xml": ingest.FormatQualysScan,
-		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV,
+		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender,
 	} {
 		b, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
@@ -554,4 +554,67 @@ func lines(fs []ingest.Finding) []string {
 
 func FuzzReadOpenVASCSV(f *testing.F) {
 	fuzzScanner(f, ingest.FormatOpenVASCSV, "openvas-results.csv", "openvas-bad.csv")
+}
+
+// Defender Vulnerability Management's software vulnerabilities per
+// device, as the export API's JSON and as a CSV of the advanced hunting
+// table: a finding per row with a CVE, on the device's FQDN (known also by
+// its first label and its id); a device with no CVE left is clean.
+func TestReadDefender(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatDefender, "defender-vulns.json", testdata(t, "defender-vulns.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws3 := "lab-ws3.riverside.example|[lab-ws3 4bd2f4e1a7c0a5d2e2f1b0c9d8e7f6a5b4c3d2e1]"
+	expect(t, "defender-vulns.json", got,
+		"defender|"+ws3+"|||CVE-2024-21412|CVE-2024-21412|microsoft edge|121.0.2277.106|high|8.1|microsoft edge 121.0.2277.106",
+		"defender|"+ws3+"|||CVE-2024-21338|CVE-2024-21338|microsoft windows_11|10.0.22631.3007|high|7.8|microsoft windows_11 10.0.22631.3007")
+	if got[1].Fixed != "February 2024 Security Updates" || info.Skipped != 1 || len(info.Scanned) != 2 || info.Scanned[1].Host != "frontdesk-02.riverside.example" {
+		t.Errorf("fixed %q, skipped %d, scanned %v", got[1].Fixed, info.Skipped, info.Scanned)
+	}
+
+	got, info, err = readAll(t, ingest.FormatDefender, "defender-hunting.csv", testdata(t, "defender-hunting.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "defender-hunting.csv", got,
+		"defender|"+ws3+"|||CVE-2024-21412|CVE-2024-21412|microsoft edge|121.0.2277.106|high|0.0|microsoft edge 121.0.2277.106",
+		"defender|"+ws3+"|||CVE-2024-21338|CVE-2024-21338|microsoft windows_11|10.0.22631.3007|high|0.0|microsoft windows_11 10.0.22631.3007",
+		"defender|10.20.0.40|[77e1c2d3b4a5968778695a4b3c2d1e0f9a8b7c6d]|||CVE-2023-0286|CVE-2023-0286|openssl openssl|3.0.2|critical|0.0|openssl openssl 3.0.2")
+	if len(info.Scanned) != 2 {
+		t.Errorf("scanned %v", info.Scanned)
+	}
+
+	_, _, err = readAll(t, ingest.FormatDefender, "defender-bad.csv", testdata(t, "defender-bad.csv"))
+	for _, want := range []string{
+		`line 2, column "CveId": "CVE-24-1" is not a CVE id`,
+		`line 3, column "DeviceName": the row names no device`,
+		`line 4, column "VulnerabilitySeverityLevel": "Severe" is not a severity`,
+		`line 5, column "CvssScore": "78" is not a CVSS score`,
+	} {
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v\nwant %s", err, want)
+		}
+	}
+	for name, body := range map[string]string{
+		`{"value": [{"deviceName": "a", "cveId": "CVE-1"}]}`: `value[0].cveId "CVE-1" is not a CVE id`,
+		`{"value": [{"cveId": "CVE-2024-21338"}]}`:           `value[0] names no device`,
+		`{"items": []}`:                  `no "value" array of records`,
+		`{"value": {"deviceName": "a"}}`: `value should be an array`,
+		`{"value": [{"deviceName": "a", "cvssScore": "high"}]}`: `field "cvssScore" should be float64`,
+		`{"value": [] } {}`: `there is more after the document's end`,
+	} {
+		_, _, err := readAll(t, ingest.FormatDefender, "d.json", strings.NewReader(name))
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), body) {
+			t.Errorf("%s: %v\nwant %s", name, err, body)
+		}
+	}
+	// An export that found nothing is read as one.
+	if got, info, err := readAll(t, ingest.FormatDefender, "d.json", strings.NewReader(`{"@odata.context": "x", "value": []}`)); err != nil || len(got) != 0 || len(info.Scanned) != 0 {
+		t.Errorf("an empty export: %v %v", got, err)
+	}
+}
+
+func FuzzReadDefender(f *testing.F) {
+	fuzzScanner(f, ingest.FormatDefender, "defender-vulns.json", "defender-hunting.csv", "defender-bad.csv")
 }
