@@ -78,8 +78,11 @@ func DetectStream(r io.Reader) (string, error) {
 }
 
 // topLevelKeys is a JSON object's top-level keys, in their order, each with its
-// value when that is a string, number or literal and null when it is an
-// object or array: {"bomFormat":"CycloneDX","components":null}. false when
+// value when that is a string, number or literal, null when it is an
+// object, and — when it is an array of objects, the records of most
+// formats — its first record's keys and plain values, so that a format is
+// told by its records' fields too:
+// {"bomFormat":"CycloneDX","components":[{"type":"library"}]}. false when
 // r does not read as a JSON object.
 func topLevelKeys(r io.Reader) ([]byte, bool) {
 	dec := json.NewDecoder(&jsonGuard{r: r, file: "detect"})
@@ -87,6 +90,57 @@ func topLevelKeys(r io.Reader) ([]byte, bool) {
 		return nil, false
 	}
 	var out bytes.Buffer
+	// skip passes over the rest of a value whose opening delimiter was read.
+	skip := func() bool {
+		for depth := 1; depth > 0; {
+			t, err := dec.Token()
+			if err != nil {
+				return false
+			}
+			if d, ok := t.(json.Delim); ok {
+				if d == '{' || d == '[' {
+					depth++
+				} else {
+					depth--
+				}
+			}
+		}
+		return true
+	}
+	// plain writes an object's keys with their plain values (null for the
+	// others) once its '{' is read.
+	plain := func() bool {
+		out.WriteByte('{')
+		for n := 0; dec.More(); n++ {
+			t, err := dec.Token()
+			key, ok := t.(string)
+			if err != nil || !ok {
+				return false
+			}
+			v, err := dec.Token()
+			if err != nil {
+				return false
+			}
+			if n > 0 {
+				out.WriteByte(',')
+			}
+			k, _ := json.Marshal(key)
+			out.Write(k)
+			out.WriteByte(':')
+			if _, nested := v.(json.Delim); nested {
+				if !skip() {
+					return false
+				}
+				out.WriteString("null")
+				continue
+			}
+			b, _ := json.Marshal(v)
+			out.Write(b)
+		}
+		_, err := dec.Token()
+		out.WriteByte('}')
+		return err == nil
+	}
 	out.WriteByte('{')
 	for dec.More() {
 		t, err := dec.Token()
@@ -104,25 +158,43 @@ func topLevelKeys(r io.Reader) ([]byte, bool) {
 		k, _ := json.Marshal(key)
 		out.Write(k)
 		out.WriteByte(':')
-		if _, nested := v.(json.Delim); nested {
-			for depth := 1; depth > 0; {
-				t, err := dec.Token()
-				if err != nil {
+		switch v {
+		case json.Delim('['):
+			if !dec.More() {
+				if _, err := dec.Token(); err != nil {
 					return nil, false
 				}
-				if d, ok := t.(json.Delim); ok {
-					if d == '{' || d == '[' {
-						depth++
-					} else {
-						depth--
-					}
+				out.WriteString("[]")
+				continue
+			}
+			first, err := dec.Token()
+			if err != nil {
+				return nil, false
+			}
+			if first == json.Delim('{') {
+				out.WriteByte('[')
+				if !plain() {
+					return nil, false
+				}
+				out.WriteByte(']')
+			} else {
+				out.WriteString("null")
+				if d, ok := first.(json.Delim); ok && d == '[' && !skip() {
+					return nil, false
 				}
 			}
+			if !skip() {
+				return nil, false
+			}
+		case json.Delim('{'):
+			if !skip() {
+				return nil, false
+			}
 			out.WriteString("null")
-			continue
+		default:
+			b, _ := json.Marshal(v)
+			out.Write(b)
 		}
-		b, _ := json.Marshal(v)
-		out.Write(b)
 	}
 	out.WriteByte('}')
 	return out.Bytes(), true

@@ -79,6 +79,8 @@ var formats = []*Format{
 				(h.json() || h.array()) && h.has(`"cveId"`) && h.has(`"deviceName"`) && h.has(`"vulnerabilitySeverityLevel"`) ||
 				h.text() && defenderCSVHeader(h.trimmed)
 		}},
+	{ID: FormatInspector, Brings: "a finding per active package vulnerability (once per package), network reachability and code vulnerability, on its EC2 instance, image or Lambda function", Label: "Amazon Inspector findings", Kind: KindScanner, Scan: ReadInspector,
+		sniff: func(h *head) bool { return h.json() && h.has(`"findingArn"`) && h.has(`arn:aws:inspector2:`) }},
 	{ID: FormatTrivy, Brings: "a finding per vulnerability of each result, on the scanned image or path; of trivy k8s, on each Kubernetes resource", Label: "Trivy", Kind: KindScanner, Scan: ReadTrivy,
 		sniff: func(h *head) bool {
 			return h.json() && h.has(`"SchemaVersion"`) && (h.has(`"ArtifactName"`) || h.has(`"Results"`)) ||

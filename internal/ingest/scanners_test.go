@@ -378,7 +378,7 @@ func TestDetectScannerFormats(t *testing.T) {
 		"openvas-small.xml": ingest.FormatOpenVAS, "qualys-small.xml": ingest.FormatQualys, "qualys-scan.csv": ingest.FormatQualysCSV,
 		"sarif-small.sarif": ingest.FormatSARIF, "cyclonedx-small.json": ingest.FormatCycloneDX, "spdx-small.json": ingest.FormatSPDX,
 		"trivy-k8s.json": ingest.FormatTrivy, "trivy-k8s-summary.json": ingest.FormatTrivy, "qualys-scan-report.xml": ingest.FormatQualysScan,
-		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender,
+		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender, "inspector-findings.json": ingest.FormatInspector,
 	} {
 		b, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
@@ -617,4 +617,50 @@ func TestReadDefender(t *testing.T) {
 
 func FuzzReadDefender(f *testing.F) {
 	fuzzScanner(f, ingest.FormatDefender, "defender-vulns.json", "defender-hunting.csv", "defender-bad.csv")
+}
+
+// Amazon Inspector's findings: each active one on each of its resources —
+// an EC2 instance as a host (its id, addresses and Name tag), an image or
+// a Lambda function as a target — a package vulnerability once per
+// package, named by its CVE (or the CVE its advisory relates to), a
+// network reachability finding by its ports, a code vulnerability by its
+// detector on its file and line; closed and suppressed ones skipped, the
+// resources they are on scanned.
+func TestReadInspector(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatInspector, "inspector-findings.json", testdata(t, "inspector-findings.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := "inspector|i-0a1b2c3d4e5f67890|[10.40.1.15 203.0.113.40 patient-portal-web]||"
+	expect(t, "inspector-findings.json", got,
+		web+"|CVE-2024-6387|CVE-2024-6387|openssh-server|8.7p1|high|8.1|CVE-2024-6387 - openssh-server, openssh",
+		web+"|CVE-2024-6387|CVE-2024-6387|openssh|8.7p1|high|8.1|CVE-2024-6387 - openssh-server, openssh",
+		web+"|inspector:network-reachability:tcp/22||tcp/22||medium|5.3|Port 22 is reachable from an Internet Gateway - TCP",
+		"inspector||[]|scheduling-api:2.3.0||GHSA-qwph-4952-7xr6|CVE-2022-23540|jsonwebtoken|8.5.1|high|7.6|GHSA-qwph-4952-7xr6 - jsonwebtoken",
+		"inspector||[]|intake-form-handler||inspector:python/sql-injection@v1.0||src/handler.py:41||critical|9.1|CWE-89 - SQL injection")
+	if got[0].Fixed != "0:8.7p1-8.amzn2023.0.11" || info.Skipped != 2 || len(info.Scanned) != 4 || info.Scanned[3].Host != "i-0f9e8d7c6b5a43210" {
+		t.Errorf("fixed %q, skipped %d, scanned %+v", got[0].Fixed, info.Skipped, info.Scanned)
+	}
+	for body, want := range map[string]string{
+		`{}`:                                   `no "findings" array`,
+		`[]`:                                   `it is a JSON array, not an object`,
+		`{"findings": [{"status": "ACTIVE"}]}`: `findings[0] has no resources`,
+		`{"findings": [{"status": "ACTIVE", "severity": "HIGH", "resources": [{"id": "i-1"}]}]}`:                                    `findings[0] is a typeless finding without its details`,
+		`{"findings": [{"status": "ACTIVE", "severity": "HIGH", "resources": [{"id": "i-1"}], "packageVulnerabilityDetails": {}}]}`: `findings[0].packageVulnerabilityDetails.vulnerabilityId is empty`,
+		`{"findings": [{"resources": [{}]}]}`:                                      `findings[0].resources[0] has no id`,
+		`{"findings": [{"resources": [{"id": "i-1"}], "inspectorScore": "high"}]}`: `field "inspectorScore" should be float64`,
+		`{"findings": [`: `ends early`,
+	} {
+		_, _, err := readAll(t, ingest.FormatInspector, "i.json", strings.NewReader(body))
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v\nwant %s", body, err, want)
+		}
+	}
+	if got, _, err := readAll(t, ingest.FormatInspector, "i.json", strings.NewReader(`{"findings": []}`)); err != nil || len(got) != 0 {
+		t.Errorf("no findings: %v %v", got, err)
+	}
+}
+
+func FuzzReadInspector(f *testing.F) {
+	fuzzScanner(f, ingest.FormatInspector, "inspector-findings.json")
 }
