@@ -81,6 +81,10 @@ var formats = []*Format{
 		}},
 	{ID: FormatInspector, Brings: "a finding per active package vulnerability (once per package), network reachability and code vulnerability, on its EC2 instance, image or Lambda function", Label: "Amazon Inspector findings", Kind: KindScanner, Scan: ReadInspector,
 		sniff: func(h *head) bool { return h.json() && h.has(`"findingArn"`) && h.has(`arn:aws:inspector2:`) }},
+	{ID: FormatOSVScanner, Brings: "a finding per vulnerability (with its aliases) of each package of each source, on the source's path", Label: "OSV-Scanner", Kind: KindScanner, Scan: ReadOSVScanner,
+		sniff: func(h *head) bool {
+			return h.json() && h.has(`"results"`) && (h.has(`"experimental_config"`) || h.has(`"packages"`) && h.has(`"source"`))
+		}},
 	{ID: FormatTrivy, Brings: "a finding per vulnerability of each result, on the scanned image or path; of trivy k8s, on each Kubernetes resource", Label: "Trivy", Kind: KindScanner, Scan: ReadTrivy,
 		sniff: func(h *head) bool {
 			return h.json() && h.has(`"SchemaVersion"`) && (h.has(`"ArtifactName"`) || h.has(`"Results"`)) ||

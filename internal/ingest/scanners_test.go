@@ -378,7 +378,7 @@ func TestDetectScannerFormats(t *testing.T) {
 		"openvas-small.xml": ingest.FormatOpenVAS, "qualys-small.xml": ingest.FormatQualys, "qualys-scan.csv": ingest.FormatQualysCSV,
 		"sarif-small.sarif": ingest.FormatSARIF, "cyclonedx-small.json": ingest.FormatCycloneDX, "spdx-small.json": ingest.FormatSPDX,
 		"trivy-k8s.json": ingest.FormatTrivy, "trivy-k8s-summary.json": ingest.FormatTrivy, "qualys-scan-report.xml": ingest.FormatQualysScan,
-		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender, "inspector-findings.json": ingest.FormatInspector,
+		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender, "inspector-findings.json": ingest.FormatInspector, "osv-scanner.json": ingest.FormatOSVScanner,
 	} {
 		b, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
@@ -663,4 +663,44 @@ func TestReadInspector(t *testing.T) {
 
 func FuzzReadInspector(f *testing.F) {
 	fuzzScanner(f, ingest.FormatInspector, "inspector-findings.json")
+}
+
+// OSV-Scanner's JSON: a finding per vulnerability group of each package of
+// each source, named by its first id with the CVE among its aliases, its
+// highest CVSS score, the first fixed version; groups its analysis marks
+// unimportant skipped; a source without vulnerable packages scanned clean.
+func TestReadOSVScanner(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatOSVScanner, "osv-scanner.json", testdata(t, "osv-scanner.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lock := "osv-scanner||[]|/src/patient-portal/package-lock.json|"
+	expect(t, "osv-scanner.json", got,
+		lock+"|GHSA-27h2-hvpr-p74q|CVE-2022-23529|jsonwebtoken|8.5.1|high|7.6|jsonwebtoken has insecure input validation in jwt.verify function",
+		lock+"|MAL-2023-1035||flot-axis|0.0.0|unknown|0.0|Malicious code in flot-axis (npm)")
+	if got[0].Fixed != "9.0.0" || got[1].Fixed != "" || info.Skipped != 1 || fmt.Sprint(info.Scanned) != "[{ /src/patient-portal/package-lock.json  []} { /src/scheduling/go.mod  []}]" {
+		t.Errorf("fixed %q %q, skipped %d, scanned %v", got[0].Fixed, got[1].Fixed, info.Skipped, info.Scanned)
+	}
+	for body, want := range map[string]string{
+		`{"experimental_config": {}}`:     `no "results" array`,
+		`{"results": [{"packages": []}]}`: `results[0] has no source`,
+		`{"results": [{"source": {"path": ""}, "packages": [{"groups": [{"ids": ["X"]}]}]}]}`: `results[0].source.path is empty`,
+		`{"results": [{"source": {"path": "a"}, "packages": [{"groups": [{"ids": []}]}]}]}`:   `results[0].packages[0].groups[0] has no id`,
+		`{"results": [{"source": {"path": "a"}, "packages": {}}]}`:                            `results[0].packages should be an array`,
+		`{"results": [{"source": {"path": "a"}, "packages": [{"groups": 3}]}]}`:               `field "groups" should be`,
+	} {
+		_, _, err := readAll(t, ingest.FormatOSVScanner, "o.json", strings.NewReader(body))
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v\nwant %s", body, err, want)
+		}
+	}
+	// A source written after its packages is read the same.
+	moved := `{"results": [{"packages": [{"package": {"name": "p", "version": "1"}, "groups": [{"ids": ["CVE-2024-12345"], "max_severity": "9.8"}]}], "source": {"path": "/x/go.mod"}}]}`
+	if got, _, err := readAll(t, ingest.FormatOSVScanner, "o.json", strings.NewReader(moved)); err != nil || len(got) != 1 || got[0].Target != "/x/go.mod" || got[0].CVE != "CVE-2024-12345" || got[0].Severity != "critical" {
+		t.Errorf("source last: %+v %v", got, err)
+	}
+}
+
+func FuzzReadOSVScanner(f *testing.F) {
+	fuzzScanner(f, ingest.FormatOSVScanner, "osv-scanner.json")
 }
