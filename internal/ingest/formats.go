@@ -85,6 +85,10 @@ var formats = []*Format{
 		sniff: func(h *head) bool {
 			return h.json() && h.has(`"results"`) && (h.has(`"experimental_config"`) || h.has(`"packages"`) && h.has(`"source"`))
 		}},
+	{ID: FormatDependencyTrack, Brings: "a finding per finding of the project not suppressed, resolved, false positive or not affected, on the project", Label: "Dependency-Track findings (FPF)", Kind: KindScanner, Scan: ReadDependencyTrack,
+		sniff: func(h *head) bool {
+			return h.json() && h.has(`"findings"`) && (h.has(`"Dependency-Track"`) || h.has(`"matrix"`) && h.has(`"component"`))
+		}},
 	{ID: FormatTrivy, Brings: "a finding per vulnerability of each result, on the scanned image or path; of trivy k8s, on each Kubernetes resource", Label: "Trivy", Kind: KindScanner, Scan: ReadTrivy,
 		sniff: func(h *head) bool {
 			return h.json() && h.has(`"SchemaVersion"`) && (h.has(`"ArtifactName"`) || h.has(`"Results"`)) ||

@@ -378,7 +378,7 @@ func TestDetectScannerFormats(t *testing.T) {
 		"openvas-small.xml": ingest.FormatOpenVAS, "qualys-small.xml": ingest.FormatQualys, "qualys-scan.csv": ingest.FormatQualysCSV,
 		"sarif-small.sarif": ingest.FormatSARIF, "cyclonedx-small.json": ingest.FormatCycloneDX, "spdx-small.json": ingest.FormatSPDX,
 		"trivy-k8s.json": ingest.FormatTrivy, "trivy-k8s-summary.json": ingest.FormatTrivy, "qualys-scan-report.xml": ingest.FormatQualysScan,
-		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender, "inspector-findings.json": ingest.FormatInspector, "osv-scanner.json": ingest.FormatOSVScanner,
+		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender, "inspector-findings.json": ingest.FormatInspector, "osv-scanner.json": ingest.FormatOSVScanner, "dependency-track.json": ingest.FormatDependencyTrack,
 	} {
 		b, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
@@ -703,4 +703,37 @@ func TestReadOSVScanner(t *testing.T) {
 
 func FuzzReadOSVScanner(f *testing.F) {
 	fuzzScanner(f, ingest.FormatOSVScanner, "osv-scanner.json")
+}
+
+// Dependency-Track's findings export: a finding per finding not
+// suppressed, resolved, false positive or not affected, the component as
+// the package, the CVE from the id or its aliases; the project (wherever
+// the file writes it) is the target, given through ScanInfo's Artifact.
+func TestReadDependencyTrack(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatDependencyTrack, "dependency-track.json", testdata(t, "dependency-track.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "dependency-track.json", got,
+		"dependency-track||[]|||CVE-2021-44228|CVE-2021-44228|org.apache.logging.log4j/log4j-core|2.14.1|critical|10.0|Apache Log4j2 JNDI features do not protect against attacker controlled LDAP",
+		"dependency-track||[]|||GHSA-g4mx-q9vg-27p4|CVE-2023-45803|urllib3|1.26.16|medium|4.2|urllib3's request body not stripped after redirect from 303 status changes request method to GET",
+		"dependency-track||[]|||sonatype-2021-4879||minimist|1.2.5|medium|5.0|")
+	if info.Artifact != "patient-portal" || info.Skipped != 1 || fmt.Sprint(info.Scanned) != "[{ patient-portal patient-portal []}]" {
+		t.Errorf("artifact %q, skipped %d, scanned %v", info.Artifact, info.Skipped, info.Scanned)
+	}
+	for body, want := range map[string]string{
+		`{"version": "1.2"}`:                           `no "findings" array`,
+		`{"findings": []}`:                             `the export names no project`,
+		`{"project": {"name": "p"}, "findings": [{}]}`: `findings[0].vulnerability.vulnId is empty`,
+		`{"project": {"name": "p"}, "findings": [{"vulnerability": {"vulnId": "X", "cvssV3BaseScore": "9"}}]}`: `field "vulnerability.cvssV3BaseScore" should be float64`,
+	} {
+		_, _, err := readAll(t, ingest.FormatDependencyTrack, "d.json", strings.NewReader(body))
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v\nwant %s", body, err, want)
+		}
+	}
+}
+
+func FuzzReadDependencyTrack(f *testing.F) {
+	fuzzScanner(f, ingest.FormatDependencyTrack, "dependency-track.json")
 }
