@@ -163,9 +163,7 @@ func readDefenderJSON(file string, r io.Reader, emit func(Finding) error) (_ *Sc
 	if err != nil {
 		return nil, err
 	}
-	if key == "" && len(info.Scanned) == 0 && info.Skipped == 0 {
-		// An object without "value" is no export; an empty array is one
-		// that found nothing, and is read as such.
+	if key == "" { // an object without "value" (an empty array is an export that found nothing)
 		return nil, errs.New(errs.Invalid, file+` is not a Defender software vulnerabilities export (no "value" array of records)`)
 	}
 	info.SHA256, info.Size = in.sum(), in.n

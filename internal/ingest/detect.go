@@ -77,11 +77,12 @@ func DetectStream(r io.Reader) (string, error) {
 	return Detect(top), nil
 }
 
-// topLevelKeys is a JSON object's top-level keys, in their order, each with its
-// value when that is a string, number or literal, null when it is an
-// object, and — when it is an array of objects, the records of most
-// formats — its first record's keys and plain values, so that a format is
-// told by its records' fields too:
+// topLevelKeys is a JSON document's outline, read as it streams: its
+// top-level keys in their order, each with its value when that is a
+// string, number or literal; an object's keys likewise, and an array's
+// first element (the records of most formats), down to a few levels and
+// a bounded size, every other element skipped token by token — so that a
+// format is told by its records' fields too:
 // {"bomFormat":"CycloneDX","components":[{"type":"library"}]}. false when
 // r does not read as a JSON object.
 func topLevelKeys(r io.Reader) ([]byte, bool) {
@@ -89,27 +90,42 @@ func topLevelKeys(r io.Reader) ([]byte, bool) {
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return nil, false
 	}
+	const maxDepth, budget = 6, HeadBytes
 	var out bytes.Buffer
-	// skip passes over the rest of a value whose opening delimiter was read.
-	skip := func() bool {
-		for depth := 1; depth > 0; {
-			t, err := dec.Token()
-			if err != nil {
-				return false
-			}
-			if d, ok := t.(json.Delim); ok {
-				if d == '{' || d == '[' {
-					depth++
-				} else {
-					depth--
+	// value writes the outline of the value whose first token is t.
+	var value func(t json.Token, depth int) bool
+	value = func(t json.Token, depth int) bool {
+		d, nested := t.(json.Delim)
+		if !nested {
+			b, _ := json.Marshal(t)
+			out.Write(b)
+			return true
+		}
+		if depth >= maxDepth || out.Len() > budget {
+			out.WriteString("null")
+			return skipValueFrom(dec, d) == nil
+		}
+		if d == '[' {
+			out.WriteByte('[')
+			for n := 0; dec.More(); n++ {
+				t, err := dec.Token()
+				if err != nil {
+					return false
+				}
+				if n > 0 {
+					if skipValueFrom(dec, t) != nil {
+						return false
+					}
+					continue
+				}
+				if !value(t, depth+1) {
+					return false
 				}
 			}
+			_, err := dec.Token()
+			out.WriteByte(']')
+			return err == nil
 		}
-		return true
-	}
-	// plain writes an object's keys with their plain values (null for the
-	// others) once its '{' is read.
-	plain := func() bool {
 		out.WriteByte('{')
 		for n := 0; dec.More(); n++ {
 			t, err := dec.Token()
@@ -127,75 +143,39 @@ func topLevelKeys(r io.Reader) ([]byte, bool) {
 			k, _ := json.Marshal(key)
 			out.Write(k)
 			out.WriteByte(':')
-			if _, nested := v.(json.Delim); nested {
-				if !skip() {
-					return false
-				}
-				out.WriteString("null")
-				continue
+			if !value(v, depth+1) {
+				return false
 			}
-			b, _ := json.Marshal(v)
-			out.Write(b)
 		}
 		_, err := dec.Token()
 		out.WriteByte('}')
 		return err == nil
 	}
-	out.WriteByte('{')
-	for dec.More() {
+	if !value(json.Delim('{'), 0) {
+		return nil, false
+	}
+	return out.Bytes(), true
+}
+
+// skipValueFrom passes over the rest of a value whose first token, t, is
+// read.
+func skipValueFrom(dec *json.Decoder, t json.Token) error {
+	d, ok := t.(json.Delim)
+	if !ok || d == '}' || d == ']' {
+		return nil
+	}
+	for depth := 1; depth > 0; {
 		t, err := dec.Token()
-		key, ok := t.(string)
-		if err != nil || !ok {
-			return nil, false
-		}
-		v, err := dec.Token()
 		if err != nil {
-			return nil, false
+			return err
 		}
-		if out.Len() > 1 {
-			out.WriteByte(',')
-		}
-		k, _ := json.Marshal(key)
-		out.Write(k)
-		out.WriteByte(':')
-		switch v {
-		case json.Delim('['):
-			if !dec.More() {
-				if _, err := dec.Token(); err != nil {
-					return nil, false
-				}
-				out.WriteString("[]")
-				continue
-			}
-			first, err := dec.Token()
-			if err != nil {
-				return nil, false
-			}
-			if first == json.Delim('{') {
-				out.WriteByte('[')
-				if !plain() {
-					return nil, false
-				}
-				out.WriteByte(']')
+		if d, ok := t.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				depth++
 			} else {
-				out.WriteString("null")
-				if d, ok := first.(json.Delim); ok && d == '[' && !skip() {
-					return nil, false
-				}
+				depth--
 			}
-			if !skip() {
-				return nil, false
-			}
-		case json.Delim('{'):
-			if !skip() {
-				return nil, false
-			}
-			out.WriteString("null")
-		default:
-			b, _ := json.Marshal(v)
-			out.Write(b)
 		}
 	}
-	out.WriteByte('}')
-	return out.Bytes(), true
+	return nil
 }

@@ -89,6 +89,11 @@ var formats = []*Format{
 		sniff: func(h *head) bool {
 			return h.json() && h.has(`"findings"`) && (h.has(`"Dependency-Track"`) || h.has(`"matrix"`) && h.has(`"component"`))
 		}},
+	{ID: FormatWazuh, Brings: "a finding per vulnerability of each package of each agent in Wazuh's vulnerability inventory, on the agent", Label: "Wazuh vulnerability inventory", Kind: KindScanner, Scan: ReadWazuh,
+		sniff: func(h *head) bool {
+			return (h.json() || h.array()) && !h.has(`"rule"`) && h.has(`"agent"`) && h.has(`"vulnerability"`) && h.has(`"package"`) &&
+				(h.has("wazuh-states-vulnerabilities") || h.has(`"_source"`) || h.array())
+		}},
 	{ID: FormatTrivy, Brings: "a finding per vulnerability of each result, on the scanned image or path; of trivy k8s, on each Kubernetes resource", Label: "Trivy", Kind: KindScanner, Scan: ReadTrivy,
 		sniff: func(h *head) bool {
 			return h.json() && h.has(`"SchemaVersion"`) && (h.has(`"ArtifactName"`) || h.has(`"Results"`)) ||

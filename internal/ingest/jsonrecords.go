@@ -5,18 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
+	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 )
 
 // jsonRecords streams the records of a JSON document whose records are
-// an array: under one of keys at the top level of an object (top, when
-// not nil, is given each other key's value, one at a time),
-// or — when array is true — the document itself. record is called for
-// each, to decode it with dec.Decode, with its path for errors
-// ("findings[3]"). It reports which key held the records ("" for a
-// top-level array, and when none did), and refuses a document that is
+// an array: under one of keys (a key of the top-level object, or a path
+// of keys through nested objects, "hits.hits") — top, when not nil, is
+// given each other top-level key's value, one at a time, and every other
+// value is skipped — or, when array is true, the document itself. record
+// is called for each, to decode it with dec.Decode, with its path for
+// errors ("findings[3]"). It reports which key held the records ("[]"
+// for a top-level array, "" when none did), and refuses a document that is
 // neither, or that goes on after its end; label names the format in that
 // refusal.
 func jsonRecords(file, label string, dec *json.Decoder, keys []string, array bool, top func(key string, value any), record func(path string) error) (string, error) {
@@ -34,6 +35,66 @@ func jsonRecords(file, label string, dec *json.Decoder, keys []string, array boo
 		return jsonOr(file, err, ", at "+prefix)
 	}
 	found := ""
+	// object reads an object whose '{' is read, at path (its keys' prefix).
+	var object func(path string) error
+	object = func(path string) error {
+		for dec.More() {
+			t, err := dec.Token()
+			if err != nil {
+				return jsonError(file, err, "")
+			}
+			key, _ := t.(string)
+			at := path + key
+			isRecords, leadsTo := false, false
+			for _, k := range keys {
+				isRecords = isRecords || k == at
+				leadsTo = leadsTo || strings.HasPrefix(k, at+".")
+			}
+			switch {
+			case isRecords && found == "":
+				t, err := dec.Token()
+				if err != nil {
+					return jsonError(file, err, ", at "+at)
+				}
+				if t == nil { // "findings": null
+					found = at
+					continue
+				}
+				if t != json.Delim('[') {
+					return errs.New(errs.Invalid, fmt.Sprintf("%s: %s should be an array", file, at))
+				}
+				found = at
+				if err := each(at); err != nil {
+					return err
+				}
+			case leadsTo && found == "":
+				t, err := dec.Token()
+				if err != nil {
+					return jsonError(file, err, ", at "+at)
+				}
+				if t != json.Delim('{') {
+					return errs.New(errs.Invalid, fmt.Sprintf("%s: %s should be an object", file, at))
+				}
+				if err := object(at + "."); err != nil {
+					return err
+				}
+			default:
+				if top == nil || path != "" {
+					if err := skipValue(dec); err != nil {
+						return jsonError(file, err, ", at "+at)
+					}
+					continue
+				}
+				var v any
+				if err := dec.Decode(&v); err != nil {
+					return jsonError(file, err, ", at "+at)
+				}
+				top(key, v)
+			}
+		}
+		_, err := dec.Token()
+		return jsonOr(file, err, "")
+	}
 	switch tok {
 	case json.Delim('['):
 		if !array {
@@ -42,41 +103,10 @@ func jsonRecords(file, label string, dec *json.Decoder, keys []string, array boo
 		if err := each(""); err != nil {
 			return "", err
 		}
+		found = "[]"
 	case json.Delim('{'):
-		for dec.More() {
-			t, err := dec.Token()
-			if err != nil {
-				return "", jsonError(file, err, "")
-			}
-			key, _ := t.(string)
-			if slices.Contains(keys, key) && found == "" {
-				t, err := dec.Token()
-				if err != nil {
-					return "", jsonError(file, err, ", at "+key)
-				}
-				if t == nil { // "findings": null
-					found = key
-					continue
-				}
-				if t != json.Delim('[') {
-					return "", errs.New(errs.Invalid, fmt.Sprintf("%s: %s should be an array", file, key))
-				}
-				found = key
-				if err := each(key); err != nil {
-					return "", err
-				}
-				continue
-			}
-			var v any
-			if err := dec.Decode(&v); err != nil {
-				return "", jsonError(file, err, ", at "+key)
-			}
-			if top != nil {
-				top(key, v)
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return "", jsonError(file, err, "")
+		if err := object(""); err != nil {
+			return "", err
 		}
 	default:
 		return "", errs.New(errs.Invalid, fmt.Sprintf("%s is not %s (it is not a JSON object)", file, label))
@@ -85,4 +115,14 @@ func jsonRecords(file, label string, dec *json.Decoder, keys []string, array boo
 		return "", errs.New(errs.Invalid, file+": there is more after the document's end")
 	}
 	return found, nil
+}
+
+// skipValue passes over the next value token by token, holding none of
+// it.
+func skipValue(dec *json.Decoder) error {
+	t, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	return skipValueFrom(dec, t)
 }

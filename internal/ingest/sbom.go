@@ -64,11 +64,6 @@ func eachElement(dec *json.Decoder, file, path string, fn func(at string) error)
 	return jsonOr(file, err, ", at "+path)
 }
 
-func skipValue(dec *json.Decoder) error {
-	var skip json.RawMessage
-	return dec.Decode(&skip)
-}
-
 type sbomPackage struct{ name, version string }
 
 // ReadCycloneDX streams a CycloneDX JSON BOM (1.4 on, the versions that

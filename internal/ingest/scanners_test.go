@@ -378,7 +378,7 @@ func TestDetectScannerFormats(t *testing.T) {
 		"openvas-small.xml": ingest.FormatOpenVAS, "qualys-small.xml": ingest.FormatQualys, "qualys-scan.csv": ingest.FormatQualysCSV,
 		"sarif-small.sarif": ingest.FormatSARIF, "cyclonedx-small.json": ingest.FormatCycloneDX, "spdx-small.json": ingest.FormatSPDX,
 		"trivy-k8s.json": ingest.FormatTrivy, "trivy-k8s-summary.json": ingest.FormatTrivy, "qualys-scan-report.xml": ingest.FormatQualysScan,
-		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender, "inspector-findings.json": ingest.FormatInspector, "osv-scanner.json": ingest.FormatOSVScanner, "dependency-track.json": ingest.FormatDependencyTrack,
+		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender, "inspector-findings.json": ingest.FormatInspector, "osv-scanner.json": ingest.FormatOSVScanner, "dependency-track.json": ingest.FormatDependencyTrack, "wazuh-inventory.json": ingest.FormatWazuh,
 	} {
 		b, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
@@ -736,4 +736,50 @@ func TestReadDependencyTrack(t *testing.T) {
 
 func FuzzReadDependencyTrack(f *testing.F) {
 	fuzzScanner(f, ingest.FormatDependencyTrack, "dependency-track.json")
+}
+
+// Wazuh's vulnerability inventory: a finding per document on the agent's
+// name; its alerts, which report changes, are refused by name.
+func TestReadWazuh(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatWazuh, "wazuh-inventory.json", testdata(t, "wazuh-inventory.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "wazuh-inventory.json", got,
+		`wazuh|pacs-gw01|[]|||CVE-2024-6387|CVE-2024-6387|openssh-server|1:8.9p1-3ubuntu0.6|high|8.1|A security regression (CVE-2006-5051) was discovered in OpenSSH's server (sshd).\nThere is a race condition which can lead sshd to handle some signals in an unsafe manner.`,
+		"wazuh|pacs-gw01|[]|||CVE-2025-0001|CVE-2025-0001|libexample1|1.0.2|unknown|0.0|Under evaluation.",
+		"wazuh|EHR-APP02|[]|||CVE-2023-38545|CVE-2023-38545|curl|8.0.1|critical|9.8|This flaw makes curl overflow a heap based buffer in the SOCKS5 proxy handshake.")
+	if fmt.Sprint(info.Scanned) != "[{pacs-gw01   []} {EHR-APP02   []}]" {
+		t.Errorf("scanned %v", info.Scanned)
+	}
+	// Its documents as one array read the same.
+	docs := `[{"agent": {"name": "pacs-gw01"}, "package": {"name": "curl", "version": "8.0.1"}, "vulnerability": {"id": "CVE-2023-38545", "severity": "Critical"}}]`
+	if got, _, err := readAll(t, ingest.FormatWazuh, "w.json", strings.NewReader(docs)); err != nil || len(got) != 1 || got[0].Host != "pacs-gw01" || got[0].Severity != "critical" {
+		t.Errorf("an array of documents: %+v %v", got, err)
+	}
+	for body, want := range map[string]string{
+		`{"took": 1}`: `is not a Wazuh vulnerability inventory`,
+		`{"hits": {"hits": [{"_source": {"vulnerability": {"id": "CVE-2023-38545"}}}]}}`: `hits.hits[0] names no agent`,
+		`{"hits": {"hits": [{"_source": {"agent": {"name": "a"}}}]}}`:                    `hits.hits[0].vulnerability.id is empty`,
+		`{"hits": []}`: `hits should be an object`,
+	} {
+		_, _, err := readAll(t, ingest.FormatWazuh, "w.json", strings.NewReader(body))
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v\nwant %s", body, err, want)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join("testdata", "wazuh-alert.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ingest.Detect(b); got != "" {
+		t.Errorf("a Wazuh alert detected as %q", got)
+	}
+	if label, hint := ingest.Unread(b); label != "Wazuh alerts (vulnerability detector events)" || !strings.Contains(hint, "wazuh-states-vulnerabilities") {
+		t.Errorf("a Wazuh alert: %q, %q", label, hint)
+	}
+}
+
+func FuzzReadWazuh(f *testing.F) {
+	fuzzScanner(f, ingest.FormatWazuh, "wazuh-inventory.json")
 }

@@ -29,6 +29,10 @@ var unreadFormats = []unread{
 		}},
 	{"an Nmap XML scan", "Safeguard does not yet read host discovery scans",
 		func(h *head) bool { return h.xml() && h.has("<nmaprun") }},
+	{"Wazuh alerts (vulnerability detector events)", "alerts report what changed, not what is open: export Wazuh's vulnerability inventory (a search of the wazuh-states-vulnerabilities index) instead",
+		func(h *head) bool {
+			return (h.json() || h.array()) && h.has(`"rule"`) && h.has(`"agent"`) && (h.has("vulnerability-detector") || h.has(`"vulnerability"`) && h.has(`"decoder"`))
+		}},
 	{"an OSCAL document", "Safeguard exports OSCAL (catalog export --format oscal) but does not import it",
 		func(h *head) bool {
 			return h.json() && h.has(`"oscal-version"`) || h.xml() && h.has("http://csrc.nist.gov/ns/oscal")
