@@ -15,11 +15,13 @@ const (
 	FormatGrype     = "grype"
 	FormatSARIF     = "sarif"
 	FormatCycloneDX = "cyclonedx"
-	FormatSPDX      = "spdx"
-	FormatNessus    = "nessus"
-	FormatOpenVAS   = "openvas"
-	FormatQualys    = "qualys"
-	FormatQualysCSV = "qualys-csv"
+	// FormatCycloneDXXML is a CycloneDX BOM in XML.
+	FormatCycloneDXXML = "cyclonedx-xml"
+	FormatSPDX         = "spdx"
+	FormatNessus       = "nessus"
+	FormatOpenVAS      = "openvas"
+	FormatQualys       = "qualys"
+	FormatQualysCSV    = "qualys-csv"
 )
 
 // A ScanReader streams a scanner's file, calling emit for each finding.

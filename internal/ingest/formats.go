@@ -110,6 +110,8 @@ var formats = []*Format{
 		sniff: func(h *head) bool { return h.json() && h.has(`"runs"`) && (h.has(`sarif`) || h.has(`"version"`)) }},
 	{ID: FormatCycloneDX, Brings: "a finding per vulnerability and component it affects, unless resolved or not affected", Label: "CycloneDX", Kind: KindScanner, Scan: ReadCycloneDX,
 		sniff: func(h *head) bool { return h.json() && h.has(`"bomFormat"`) && h.has(`CycloneDX`) }},
+	{ID: FormatCycloneDXXML, Brings: "a finding per vulnerability and component it affects, unless resolved or not affected (as the JSON)", Label: "CycloneDX XML", Kind: KindScanner, Scan: ReadCycloneDXXML,
+		sniff: func(h *head) bool { return h.xml() && h.has("<bom") && h.has("cyclonedx.org/schema/bom") }},
 	{ID: FormatSPDX, Brings: "a finding per package advisory reference (SPDX 2.3 annex K.1.1)", Label: "SPDX", Kind: KindScanner, Scan: ReadSPDX,
 		sniff: func(h *head) bool { return h.json() && h.has(`"spdxVersion"`) }},
 	{ID: FormatEntraUsers, Brings: "the accounts of Entra ID, matched to the roster", System: "Microsoft Entra ID", Label: "Microsoft Entra ID users", Kind: KindAccounts, columns: accountColumns[FormatEntraUsers], sniff: accountSniff(FormatEntraUsers)},

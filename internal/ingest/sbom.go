@@ -2,10 +2,12 @@ package ingest
 
 import (
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
@@ -66,6 +68,110 @@ func eachElement(dec *json.Decoder, file, path string, fn func(at string) error)
 
 type sbomPackage struct{ name, version string }
 
+// cdxBOM is what a CycloneDX BOM's reader keeps as the BOM streams, in
+// JSON or XML: its subject, its components by reference, and the
+// vulnerabilities read before the components they affect.
+type cdxBOM struct {
+	info          *ScanInfo
+	emit          func(Finding) error
+	pkgs          map[string]sbomPackage
+	subject       string
+	aliases       []string
+	held          []Finding
+	sawComponents bool
+}
+
+func newCDXBOM(file string, emit func(Finding) error) *cdxBOM {
+	return &cdxBOM{info: &ScanInfo{Scanner: "cyclonedx", File: file}, emit: emit, pkgs: map[string]sbomPackage{}}
+}
+
+func (b *cdxBOM) components(cs []cdx.Component) {
+	for _, c := range cs {
+		if c.BOMRef != "" {
+			name := c.Name
+			if c.Group != "" {
+				name = c.Group + "/" + c.Name
+			}
+			b.pkgs[c.BOMRef] = sbomPackage{name, c.Version}
+		}
+		if c.Components != nil {
+			b.components(*c.Components)
+		}
+	}
+}
+
+func (b *cdxBOM) metadata(m *cdx.Metadata) {
+	if m.Component == nil {
+		return
+	}
+	b.subject = m.Component.Name
+	if m.Component.Version != "" {
+		b.aliases = []string{b.subject + ":" + m.Component.Version, b.subject + "@" + m.Component.Version}
+	}
+	if m.Component.Components != nil {
+		b.components(*m.Component.Components)
+	}
+}
+
+func (b *cdxBOM) out(f Finding) error {
+	f.Target, f.Artifact, f.HostAliases = b.subject, b.subject, b.aliases
+	b.info.Findings++
+	return b.emit(f)
+}
+
+// vulnerability emits a vulnerability's findings, once per component it
+// affects (held until the components are read when they come later).
+func (b *cdxBOM) vulnerability(file, at string, v *cdx.Vulnerability) error {
+	if strings.TrimSpace(v.ID) == "" {
+		return errs.New(errs.Invalid, fmt.Sprintf("%s: %s.id is empty", file, at))
+	}
+	if v.Analysis != nil {
+		switch v.Analysis.State {
+		case cdx.IASResolved, cdx.IASResolvedWithPedigree, cdx.IASFalsePositive, cdx.IASNotAffected:
+			b.info.Skipped++
+			return nil
+		}
+	}
+	base := cdxFinding(v)
+	if v.Affects == nil || len(*v.Affects) == 0 {
+		return b.out(base)
+	}
+	for _, a := range *v.Affects {
+		f := base
+		f.Package = a.Ref // resolved to the component's name below, or at the end
+		if p, ok := b.pkgs[a.Ref]; ok {
+			f.Package, f.Installed = p.name, p.version
+		} else if !b.sawComponents {
+			b.held = append(b.held, f)
+			continue
+		}
+		if err := b.out(f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// finish emits what was held and says what the BOM covered.
+func (b *cdxBOM) finish(sha string, size int64) (*ScanInfo, error) {
+	for _, f := range b.held {
+		if p, ok := b.pkgs[f.Package]; ok {
+			f.Package, f.Installed = p.name, p.version
+		}
+		if err := b.out(f); err != nil {
+			return nil, err
+		}
+	}
+	b.info.Artifact = b.subject
+	if b.subject != "" {
+		// The BOM covers its subject: one with no vulnerabilities left is
+		// clean.
+		b.info.Scanned = []Scanned{{Target: b.subject, Artifact: b.subject, Aliases: b.aliases}}
+	}
+	b.info.SHA256, b.info.Size = sha, size
+	return b.info, nil
+}
+
 // ReadCycloneDX streams a CycloneDX JSON BOM (1.4 on, the versions that
 // carry vulnerabilities), read into cyclonedx-go's types one component and
 // one vulnerability at a time: a finding per vulnerability and component
@@ -79,32 +185,8 @@ func ReadCycloneDX(file string, r io.Reader, emit func(Finding) error) (_ *ScanI
 	in := newCounting(file, r, MaxScanBytes)
 	defer in.refused(&err)
 	dec := in.jsonDecoder()
-	info := &ScanInfo{Scanner: "cyclonedx", File: file}
-	pkgs := map[string]sbomPackage{}
-	var subject string
-	var aliases []string
-	var held []Finding // vulnerabilities read before the components they name
-	sawComponents, isBOM := false, false
-	var addComponents func(cs []cdx.Component)
-	addComponents = func(cs []cdx.Component) {
-		for _, c := range cs {
-			if c.BOMRef != "" {
-				name := c.Name
-				if c.Group != "" {
-					name = c.Group + "/" + c.Name
-				}
-				pkgs[c.BOMRef] = sbomPackage{name, c.Version}
-			}
-			if c.Components != nil {
-				addComponents(*c.Components)
-			}
-		}
-	}
-	out := func(f Finding) error {
-		f.Target, f.Artifact, f.HostAliases = subject, subject, aliases
-		info.Findings++
-		return emit(f)
-	}
+	bom := newCDXBOM(file, emit)
+	isBOM := false
 	err = topLevel(dec, file, "a CycloneDX JSON BOM", func(key string) error {
 		switch key {
 		case "bomFormat":
@@ -122,24 +204,16 @@ func ReadCycloneDX(file string, r io.Reader, emit func(Finding) error) (_ *ScanI
 			if err := dec.Decode(&m); err != nil {
 				return jsonError(file, err, ", at metadata")
 			}
-			if m.Component != nil {
-				subject = m.Component.Name
-				if m.Component.Version != "" {
-					aliases = []string{subject + ":" + m.Component.Version, subject + "@" + m.Component.Version}
-				}
-				if m.Component.Components != nil {
-					addComponents(*m.Component.Components)
-				}
-			}
+			bom.metadata(&m)
 			return nil
 		case "components":
-			sawComponents = true
+			bom.sawComponents = true
 			return eachElement(dec, file, "components", func(at string) error {
 				var c cdx.Component
 				if err := dec.Decode(&c); err != nil {
 					return jsonError(file, err, ", at "+at)
 				}
-				addComponents([]cdx.Component{c})
+				bom.components([]cdx.Component{c})
 				return nil
 			})
 		case "vulnerabilities":
@@ -148,34 +222,7 @@ func ReadCycloneDX(file string, r io.Reader, emit func(Finding) error) (_ *ScanI
 				if err := dec.Decode(&v); err != nil {
 					return jsonError(file, err, ", at "+at)
 				}
-				if strings.TrimSpace(v.ID) == "" {
-					return errs.New(errs.Invalid, fmt.Sprintf("%s: %s.id is empty", file, at))
-				}
-				if v.Analysis != nil {
-					switch v.Analysis.State {
-					case cdx.IASResolved, cdx.IASResolvedWithPedigree, cdx.IASFalsePositive, cdx.IASNotAffected:
-						info.Skipped++
-						return nil
-					}
-				}
-				base := cdxFinding(&v)
-				if v.Affects == nil || len(*v.Affects) == 0 {
-					return out(base)
-				}
-				for _, a := range *v.Affects {
-					f := base
-					f.Package = a.Ref // resolved to the component's name below, or at the end
-					if p, ok := pkgs[a.Ref]; ok {
-						f.Package, f.Installed = p.name, p.version
-					} else if !sawComponents {
-						held = append(held, f)
-						continue
-					}
-					if err := out(f); err != nil {
-						return err
-					}
-				}
-				return nil
+				return bom.vulnerability(file, at, &v)
 			})
 		}
 		return skipValue(dec)
@@ -186,22 +233,162 @@ func ReadCycloneDX(file string, r io.Reader, emit func(Finding) error) (_ *ScanI
 	if !isBOM {
 		return nil, errs.New(errs.Invalid, file+" is not a CycloneDX BOM (no bomFormat \"CycloneDX\")")
 	}
-	for _, f := range held {
-		if p, ok := pkgs[f.Package]; ok {
-			f.Package, f.Installed = p.name, p.version
+	return bom.finish(in.sum(), in.n)
+}
+
+// cdxExtNS is the namespace of CycloneDX 1.2 and 1.3's vulnerability
+// extension, which put vulnerabilities in a BOM before 1.4 did.
+const cdxExtNS = "http://cyclonedx.org/schema/ext/vulnerability/1.0"
+
+// cdxExtVuln is a vulnerability of CycloneDX's vulnerability extension
+// 1.0: of the component its ref names, wherever it is written.
+type cdxExtVuln struct {
+	Ref     string `xml:"ref,attr"`
+	ID      string `xml:"id"`
+	Ratings []struct {
+		Base     string `xml:"score>base"`
+		Severity string `xml:"severity"`
+		Method   string `xml:"method"`
+	} `xml:"ratings>rating"`
+	Description string `xml:"description"`
+}
+
+// vulnerability is the extension's vulnerability as cyclonedx-go's.
+func (e *cdxExtVuln) vulnerability() *cdx.Vulnerability {
+	v := &cdx.Vulnerability{ID: e.ID, Description: e.Description}
+	var ratings []cdx.VulnerabilityRating
+	for _, r := range e.Ratings {
+		rt := cdx.VulnerabilityRating{Severity: cdx.Severity(strings.ToLower(strings.TrimSpace(r.Severity))), Method: cdx.ScoringMethod(strings.TrimSpace(r.Method))}
+		if f, err := strconv.ParseFloat(strings.TrimSpace(r.Base), 64); err == nil {
+			rt.Score = &f
 		}
-		if err := out(f); err != nil {
-			return nil, err
+		ratings = append(ratings, rt)
+	}
+	v.Ratings = &ratings
+	if ref := strings.TrimSpace(e.Ref); ref != "" {
+		v.Affects = &[]cdx.Affects{{Ref: ref}}
+	}
+	return v
+}
+
+// ReadCycloneDXXML streams a CycloneDX XML BOM, as ReadCycloneDX reads the
+// JSON: 1.4 on, with vulnerabilities in the BOM's own namespace (each read
+// into cyclonedx-go's type), or 1.2 and 1.3 with the vulnerability
+// extension's, written under the BOM or within the components they
+// affect. Components, nested or not, are read element by element for their
+// reference, group, name and version; nothing is held but those and the
+// vulnerabilities read before the components they name.
+func ReadCycloneDXXML(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, err error) {
+	in := newCounting(file, r, MaxScanBytes)
+	defer in.refused(&err)
+	dec := newXMLDecoder(in)
+	bom := newCDXBOM(file, emit)
+	type component struct {
+		ref, group, name, version string
+	}
+	var stack []string    // the open elements' local names
+	var open []*component // the components being read, innermost last
+	nVulns, sawRoot := 0, false
+	vuln := func(v *cdx.Vulnerability) error {
+		err := bom.vulnerability(file, fmt.Sprintf("line %d, vulnerabilities[%d]", lineOf(dec), nVulns), v)
+		nVulns++
+		return err
+	}
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, xmlError(file, dec, err)
+		}
+		switch t := tok.(type) {
+		case xml.EndElement:
+			if t.Name.Local == "component" && len(open) > 0 && len(stack) > 1 && stack[len(stack)-2] == "components" {
+				c := open[len(open)-1]
+				open = open[:len(open)-1]
+				if c.ref != "" {
+					name := c.name
+					if c.group != "" {
+						name = c.group + "/" + c.name
+					}
+					bom.pkgs[c.ref] = sbomPackage{name, c.version}
+				}
+			}
+			if len(stack) == 2 && t.Name.Local == "components" {
+				// The components are read: a vulnerability naming one
+				// is resolved at once (one within them waits until now).
+				bom.sawComponents = true
+			}
+			stack = stack[:len(stack)-1]
+		case xml.StartElement:
+			if len(stack) == 0 {
+				if t.Name.Local != "bom" || !strings.HasPrefix(t.Name.Space, "http://cyclonedx.org/schema/bom/") {
+					return nil, errs.New(errs.Invalid, fmt.Sprintf("%s is not a CycloneDX XML BOM (its root is <%s>, not <bom> of CycloneDX's namespace)", file, t.Name.Local))
+				}
+				sawRoot = true
+			}
+			parent := ""
+			if len(stack) > 0 {
+				parent = stack[len(stack)-1]
+			}
+			switch {
+			case t.Name.Space == cdxExtNS && t.Name.Local == "vulnerability":
+				var e cdxExtVuln
+				if err := dec.DecodeElement(&e, &t); err != nil {
+					return nil, xmlError(file, dec, err)
+				}
+				if err := vuln(e.vulnerability()); err != nil {
+					return nil, err
+				}
+				continue
+			case len(stack) == 1 && t.Name.Local == "metadata":
+				var m cdx.Metadata
+				if err := dec.DecodeElement(&m, &t); err != nil {
+					return nil, xmlError(file, dec, err)
+				}
+				bom.metadata(&m)
+				continue
+			case len(stack) == 2 && stack[1] == "vulnerabilities" && t.Name.Space != cdxExtNS && t.Name.Local == "vulnerability":
+				var v cdx.Vulnerability
+				if err := dec.DecodeElement(&v, &t); err != nil {
+					return nil, xmlError(file, dec, err)
+				}
+				if err := vuln(&v); err != nil {
+					return nil, err
+				}
+				continue
+			case parent == "components" && t.Name.Local == "component":
+				c := &component{}
+				for _, a := range t.Attr {
+					if a.Name.Local == "bom-ref" {
+						c.ref = strings.TrimSpace(a.Value)
+					}
+				}
+				open = append(open, c)
+			case parent == "component" && len(open) > 0 && (t.Name.Local == "group" || t.Name.Local == "name" || t.Name.Local == "version"):
+				var v string
+				if err := dec.DecodeElement(&v, &t); err != nil {
+					return nil, xmlError(file, dec, err)
+				}
+				c := open[len(open)-1]
+				switch t.Name.Local {
+				case "group":
+					c.group = strings.TrimSpace(v)
+				case "name":
+					c.name = strings.TrimSpace(v)
+				default:
+					c.version = strings.TrimSpace(v)
+				}
+				continue
+			}
+			stack = append(stack, t.Name.Local)
 		}
 	}
-	info.Artifact = subject
-	if subject != "" {
-		// The BOM covers its subject: one with no vulnerabilities left is
-		// clean.
-		info.Scanned = []Scanned{{Target: subject, Artifact: subject, Aliases: aliases}}
+	if !sawRoot {
+		return nil, errs.New(errs.Invalid, file+" is not a CycloneDX XML BOM (no <bom>)")
 	}
-	info.SHA256, info.Size = in.sum(), in.n
-	return info, nil
+	return bom.finish(in.sum(), in.n)
 }
 
 // cdxFinding is a CycloneDX vulnerability as a finding, before the

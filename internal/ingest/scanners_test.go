@@ -269,6 +269,44 @@ func TestReadCycloneDX(t *testing.T) {
 			t.Errorf("%s: %d findings", name, n)
 		}
 	}
+	// The same BOM in XML gives the same findings.
+	xml, xinfo, err := readAll(t, ingest.FormatCycloneDXXML, "cyclonedx-small.xml", testdata(t, "cyclonedx-small.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "cyclonedx-small.xml", xml, lines(got)...)
+	if fmt.Sprint(xinfo.Scanned) != fmt.Sprint(info.Scanned) || xinfo.Skipped != 1 || xinfo.Artifact != img {
+		t.Errorf("XML info: %+v", xinfo)
+	}
+	// CycloneDX 1.2 and 1.3's vulnerability extension, within the
+	// components (nested too) the vulnerabilities affect.
+	ext, _, err := readAll(t, ingest.FormatCycloneDXXML, "cyclonedx-ext.xml", testdata(t, "cyclonedx-ext.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fax := "registry.riverside.example/fax-gateway"
+	expect(t, "cyclonedx-ext.xml", ext,
+		"cyclonedx||["+fax+":1.8.0 "+fax+"@1.8.0]|"+fax+"|"+fax+"|CVE-2021-3449|CVE-2021-3449|libssl1.1|1.1.1d-0+deb10u3|medium|5.9|An OpenSSL TLS server may crash if sent a maliciously crafted renegotiation ClientHello message from a client.",
+		"cyclonedx||["+fax+":1.8.0 "+fax+"@1.8.0]|"+fax+"|"+fax+"|CVE-2021-3711|CVE-2021-3711|debian/openssl|1.1.1d-0+deb10u3|critical|9.8|")
+	if got, _, err := readAll(t, ingest.FormatCycloneDXXML, "cyclonedx-bom.xml", testdata(t, "cyclonedx-bom.xml")); err != nil || len(got) != 0 {
+		t.Errorf("a BOM without vulnerabilities: %v %v", got, err)
+	}
+	refused(t, ingest.FormatCycloneDXXML, errs.Invalid, map[string]string{
+		"openvas-small.xml":    "is not a CycloneDX XML BOM (its root is <report>, not <bom> of CycloneDX's namespace)",
+		"nessus-bomb.nessus":   "is not a CycloneDX XML BOM",
+		"openvas-bomb.xml":     "is not a CycloneDX XML BOM",
+		"cyclonedx-small.json": "is not a CycloneDX XML BOM (no <bom>)",
+	})
+	for body, want := range map[string]string{
+		`<bom xmlns="http://cyclonedx.org/schema/bom/1.5"><vulnerabilities><vulnerability><id> </id></vulnerability></vulnerabilities></bom>`: `line 1, vulnerabilities[0].id is empty`,
+		`<bom xmlns="http://cyclonedx.org/schema/bom/1.5"><vulnerabilities><vulnerability><id>CVE-2021-44228</id>`:                            `ends early`,
+		``: `no <bom>`,
+	} {
+		_, _, err := readAll(t, ingest.FormatCycloneDXXML, "b.xml", strings.NewReader(body))
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v\nwant %s", body, err, want)
+		}
+	}
 	refused(t, ingest.FormatCycloneDX, errs.Invalid, map[string]string{
 		"cyclonedx-truncated.json": "the file is truncated",
 		"cyclonedx-noformat.json":  `bomFormat is "SPDX", not CycloneDX`,
@@ -378,7 +416,7 @@ func TestDetectScannerFormats(t *testing.T) {
 		"openvas-small.xml": ingest.FormatOpenVAS, "qualys-small.xml": ingest.FormatQualys, "qualys-scan.csv": ingest.FormatQualysCSV,
 		"sarif-small.sarif": ingest.FormatSARIF, "cyclonedx-small.json": ingest.FormatCycloneDX, "spdx-small.json": ingest.FormatSPDX,
 		"trivy-k8s.json": ingest.FormatTrivy, "trivy-k8s-summary.json": ingest.FormatTrivy, "qualys-scan-report.xml": ingest.FormatQualysScan,
-		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender, "inspector-findings.json": ingest.FormatInspector, "osv-scanner.json": ingest.FormatOSVScanner, "dependency-track.json": ingest.FormatDependencyTrack, "wazuh-inventory.json": ingest.FormatWazuh,
+		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender, "inspector-findings.json": ingest.FormatInspector, "osv-scanner.json": ingest.FormatOSVScanner, "dependency-track.json": ingest.FormatDependencyTrack, "wazuh-inventory.json": ingest.FormatWazuh, "cyclonedx-small.xml": ingest.FormatCycloneDXXML,
 	} {
 		b, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
@@ -433,6 +471,10 @@ func FuzzReadSARIF(f *testing.F) {
 
 func FuzzReadCycloneDX(f *testing.F) {
 	fuzzScanner(f, ingest.FormatCycloneDX, "cyclonedx-small.json", "cyclonedx-truncated.json", "cyclonedx-noformat.json")
+}
+
+func FuzzReadCycloneDXXML(f *testing.F) {
+	fuzzScanner(f, ingest.FormatCycloneDXXML, "cyclonedx-small.xml", "cyclonedx-bom.xml", "cyclonedx-ext.xml")
 }
 
 func FuzzReadSPDX(f *testing.F) {

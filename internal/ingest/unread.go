@@ -21,8 +21,6 @@ var unreadFormats = []unread{
 		func(h *head) bool { return h.json() && h.has(`"@context"`) && h.has("spdx.org/rdf/3") }},
 	{"an SPDX tag-value document", "export the SBOM as SPDX 2.3 JSON",
 		func(h *head) bool { return h.text() && strings.HasPrefix(strings.TrimSpace(h.first), "SPDXVersion:") }},
-	{"a CycloneDX XML BOM", "export it as CycloneDX JSON (cyclonedx-cli convert --output-format json)",
-		func(h *head) bool { return h.xml() && h.has("<bom") && h.has("cyclonedx.org/schema/bom") }},
 	{"a DMARC aggregate report", "Safeguard does not yet read mail providers' reports",
 		func(h *head) bool {
 			return h.xml() && h.has("<feedback") && (h.has("<report_metadata") || h.has("<policy_published"))
