@@ -139,7 +139,6 @@ func TestRecognisedButUnreadFormats(t *testing.T) {
 	os.WriteFile(gzPath, gz.Bytes(), 0o600)
 	data := filepath.Join("..", "ingest", "testdata")
 	for path, want := range map[string]string{
-		filepath.Join(data, "sbom-tag-value.spdx"):              "is an SPDX tag-value document",
 		filepath.Join(data, "spdx3-jsonld.json"):                "is an SPDX 3 document (JSON-LD)",
 		filepath.Join(data, "nmap-scan.xml"):                    "is an Nmap XML scan",
 		filepath.Join(data, "wazuh-alert.json"):                 "is Wazuh alerts (vulnerability detector events), which Safeguard does not import: alerts report what changed, not what is open",

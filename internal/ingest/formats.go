@@ -114,6 +114,8 @@ var formats = []*Format{
 		sniff: func(h *head) bool { return h.xml() && h.has("<bom") && h.has("cyclonedx.org/schema/bom") }},
 	{ID: FormatSPDX, Brings: "a finding per package advisory reference (SPDX 2.3 annex K.1.1)", Label: "SPDX", Kind: KindScanner, Scan: ReadSPDX,
 		sniff: func(h *head) bool { return h.json() && h.has(`"spdxVersion"`) }},
+	{ID: FormatSPDXTagValue, Brings: "a finding per package advisory reference (as the JSON)", Label: "SPDX tag-value", Kind: KindScanner, Scan: ReadSPDXTagValue,
+		sniff: func(h *head) bool { return h.text() && strings.HasPrefix(strings.TrimSpace(h.first), "SPDXVersion:") }},
 	{ID: FormatEntraUsers, Brings: "the accounts of Entra ID, matched to the roster", System: "Microsoft Entra ID", Label: "Microsoft Entra ID users", Kind: KindAccounts, columns: accountColumns[FormatEntraUsers], sniff: accountSniff(FormatEntraUsers)},
 	{ID: FormatEntraMFA, Brings: "MFA registration and admin roles of the Entra ID accounts", Label: "Microsoft Entra ID user registration details", Kind: KindMFA, columns: accountColumns[FormatEntraMFA], sniff: accountSniff(FormatEntraMFA)},
 	{ID: FormatAD, Brings: "the accounts of Active Directory, with privileged and remote-access groups", System: "Active Directory", Label: "Active Directory (Get-ADUser | Export-Csv)", Kind: KindAccounts, columns: accountColumns[FormatAD], sniff: accountSniff(FormatAD)},

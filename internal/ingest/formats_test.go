@@ -18,7 +18,7 @@ import (
 // samples is a file of our own (in testdata) of each format.
 var samples = map[string]string{
 	ingest.FormatKEV: "kev-small.json", ingest.FormatEPSS: "epss-small.csv", ingest.FormatNessus: "nessus-small.nessus",
-	ingest.FormatOpenVAS: "openvas-small.xml", ingest.FormatQualys: "qualys-small.xml", ingest.FormatQualysCSV: "qualys-scan.csv", ingest.FormatQualysScan: "qualys-scan-report.xml", ingest.FormatTenableCSV: "tenable-sc.csv", ingest.FormatOpenVASCSV: "openvas-results.csv", ingest.FormatDefender: "defender-vulns.json", ingest.FormatInspector: "inspector-findings.json", ingest.FormatOSVScanner: "osv-scanner.json", ingest.FormatDependencyTrack: "dependency-track.json", ingest.FormatWazuh: "wazuh-inventory.json", ingest.FormatCycloneDXXML: "cyclonedx-small.xml",
+	ingest.FormatOpenVAS: "openvas-small.xml", ingest.FormatQualys: "qualys-small.xml", ingest.FormatQualysCSV: "qualys-scan.csv", ingest.FormatQualysScan: "qualys-scan-report.xml", ingest.FormatTenableCSV: "tenable-sc.csv", ingest.FormatOpenVASCSV: "openvas-results.csv", ingest.FormatDefender: "defender-vulns.json", ingest.FormatInspector: "inspector-findings.json", ingest.FormatOSVScanner: "osv-scanner.json", ingest.FormatDependencyTrack: "dependency-track.json", ingest.FormatWazuh: "wazuh-inventory.json", ingest.FormatCycloneDXXML: "cyclonedx-small.xml", ingest.FormatSPDXTagValue: "spdx-tag-value.spdx",
 	ingest.FormatTrivy: "trivy-small.json", ingest.FormatGrype: "grype-small.json", ingest.FormatSARIF: "sarif-small.sarif",
 	ingest.FormatCycloneDX: "cyclonedx-small.json", ingest.FormatSPDX: "spdx-small.json", ingest.FormatEntraUsers: "entra-users.csv",
 	ingest.FormatEntraMFA: "entra-mfa.csv", ingest.FormatAD: "ad-users.csv", ingest.FormatOkta: "okta-users.csv",

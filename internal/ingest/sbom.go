@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
+	spdxtv "github.com/spdx/tools-golang/tagvalue"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 )
@@ -485,14 +486,7 @@ func ReadSPDX(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, 
 					if ref.Category != "SECURITY" || ref.Type != "advisory" || strings.TrimSpace(ref.Locator) == "" {
 						continue
 					}
-					f := Finding{Scanner: "spdx", Package: p.Name, Installed: p.Version, Severity: "unknown", VulnID: strings.TrimSpace(ref.Locator)}
-					if id := advisoryID.FindString(ref.Locator); id != "" {
-						f.VulnID = id
-						f.Title = ref.Locator
-					}
-					if ValidCVE(f.VulnID) {
-						f.CVE = f.VulnID
-					}
+					f := spdxAdvisory(p.Name, p.Version, ref.Locator)
 					if name == "" {
 						held = append(held, f)
 						continue
@@ -520,6 +514,68 @@ func ReadSPDX(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, 
 	info.Artifact = name
 	if name != "" {
 		// The document covers the software it names.
+		info.Scanned = []Scanned{{Target: name, Artifact: name}}
+	}
+	info.SHA256, info.Size = in.sum(), in.n
+	return info, nil
+}
+
+// spdxAdvisory is a package's SECURITY advisory reference as a finding,
+// named by the CVE or GitHub advisory id in its address, else by the
+// address itself.
+func spdxAdvisory(pkg, version, locator string) Finding {
+	f := Finding{Scanner: "spdx", Package: pkg, Installed: version, Severity: "unknown", VulnID: strings.TrimSpace(locator)}
+	if id := advisoryID.FindString(locator); id != "" {
+		f.VulnID = id
+		f.Title = locator
+	}
+	if ValidCVE(f.VulnID) {
+		f.CVE = f.VulnID
+	}
+	return f
+}
+
+// MaxTagValueBytes bounds an SPDX tag-value document, which SPDX's own
+// reader (tools-golang) holds whole as it parses it.
+const MaxTagValueBytes = 256 << 20
+
+// FormatSPDXTagValue is an SPDX 2 document in tag-value form.
+const FormatSPDXTagValue = "spdx-tv"
+
+// ReadSPDXTagValue reads an SPDX 2.1, 2.2 or 2.3 tag-value document with
+// SPDX's own reader (github.com/spdx/tools-golang), and brings what
+// ReadSPDX brings of the JSON: a finding per package advisory reference
+// (ExternalRef: SECURITY advisory …), on the document's name.
+func ReadSPDXTagValue(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, err error) {
+	in := newCounting(file, r, MaxTagValueBytes)
+	defer in.refused(&err)
+	doc, err := spdxtv.Read(in)
+	switch {
+	case errors.Is(err, errTooLarge):
+		return nil, errs.New(errs.TooLarge, fmt.Sprintf("%s is larger than the %d MiB an SPDX tag-value document may be (export SPDX 2.3 JSON, which is streamed)", file, MaxTagValueBytes>>20))
+	case err != nil:
+		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s is not an SPDX 2 tag-value document SPDX's reader accepts: %v", file, err))
+	}
+	info := &ScanInfo{Scanner: "spdx", File: file}
+	name := strings.TrimSpace(doc.DocumentName)
+	for _, p := range doc.Packages {
+		if p == nil {
+			continue
+		}
+		for _, ref := range p.PackageExternalReferences {
+			if ref == nil || !strings.EqualFold(ref.Category, "SECURITY") || ref.RefType != "advisory" || strings.TrimSpace(ref.Locator) == "" {
+				continue
+			}
+			f := spdxAdvisory(p.PackageName, p.PackageVersion, ref.Locator)
+			f.Target, f.Artifact = name, name
+			info.Findings++
+			if err := emit(f); err != nil {
+				return nil, err
+			}
+		}
+	}
+	info.Artifact = name
+	if name != "" {
 		info.Scanned = []Scanned{{Target: name, Artifact: name}}
 	}
 	info.SHA256, info.Size = in.sum(), in.n

@@ -340,6 +340,31 @@ func TestReadSPDX(t *testing.T) {
 	if n, cves, _ := scanSample(t, ingest.FormatSPDX, "sbom/spdx-examples_04-SBOMwSecurity.json"); n != 1 || cves != 1 {
 		t.Errorf("the SPDX example: %d findings", n)
 	}
+	// The same document as tag-value, read with SPDX's own reader.
+	tv, tinfo, err := readAll(t, ingest.FormatSPDXTagValue, "spdx-tag-value.spdx", testdata(t, "spdx-tag-value.spdx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect(t, "spdx-tag-value.spdx", tv, lines(got)...)
+	if fmt.Sprint(tinfo.Scanned) != fmt.Sprint(info.Scanned) {
+		t.Errorf("tag-value scanned %v", tinfo.Scanned)
+	}
+	if got, _, err := readAll(t, ingest.FormatSPDXTagValue, "sbom-tag-value.spdx", testdata(t, "sbom-tag-value.spdx")); err != nil || len(got) != 0 {
+		t.Errorf("a document without packages: %v %v", got, err)
+	}
+	refused(t, ingest.FormatSPDXTagValue, errs.Invalid, map[string]string{
+		"accounts.csv":    "is not an SPDX 2 tag-value document SPDX's reader accepts",
+		"spdx-small.json": "is not an SPDX 2 tag-value document SPDX's reader accepts",
+	})
+	for body, want := range map[string]string{
+		"SPDXVersion: SPDX-3.0\nDocumentName: x\n":                     "unsupported SPDX version",
+		"SPDXVersion: SPDX-2.3\nDocumentComment: <text>never closed\n": "is not an SPDX 2 tag-value document",
+	} {
+		_, _, err := readAll(t, ingest.FormatSPDXTagValue, "s.spdx", strings.NewReader(body))
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v\nwant %s", body, err, want)
+		}
+	}
 	refused(t, ingest.FormatSPDX, errs.Invalid, map[string]string{
 		"spdx-3.json":          `spdxVersion "SPDX-3.0" is not supported`,
 		"cyclonedx-small.json": "is not an SPDX 2 JSON document",
@@ -416,7 +441,7 @@ func TestDetectScannerFormats(t *testing.T) {
 		"openvas-small.xml": ingest.FormatOpenVAS, "qualys-small.xml": ingest.FormatQualys, "qualys-scan.csv": ingest.FormatQualysCSV,
 		"sarif-small.sarif": ingest.FormatSARIF, "cyclonedx-small.json": ingest.FormatCycloneDX, "spdx-small.json": ingest.FormatSPDX,
 		"trivy-k8s.json": ingest.FormatTrivy, "trivy-k8s-summary.json": ingest.FormatTrivy, "qualys-scan-report.xml": ingest.FormatQualysScan,
-		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender, "inspector-findings.json": ingest.FormatInspector, "osv-scanner.json": ingest.FormatOSVScanner, "dependency-track.json": ingest.FormatDependencyTrack, "wazuh-inventory.json": ingest.FormatWazuh, "cyclonedx-small.xml": ingest.FormatCycloneDXXML,
+		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender, "inspector-findings.json": ingest.FormatInspector, "osv-scanner.json": ingest.FormatOSVScanner, "dependency-track.json": ingest.FormatDependencyTrack, "wazuh-inventory.json": ingest.FormatWazuh, "cyclonedx-small.xml": ingest.FormatCycloneDXXML, "spdx-tag-value.spdx": ingest.FormatSPDXTagValue,
 	} {
 		b, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
@@ -475,6 +500,10 @@ func FuzzReadCycloneDX(f *testing.F) {
 
 func FuzzReadCycloneDXXML(f *testing.F) {
 	fuzzScanner(f, ingest.FormatCycloneDXXML, "cyclonedx-small.xml", "cyclonedx-bom.xml", "cyclonedx-ext.xml")
+}
+
+func FuzzReadSPDXTagValue(f *testing.F) {
+	fuzzScanner(f, ingest.FormatSPDXTagValue, "spdx-tag-value.spdx", "sbom-tag-value.spdx")
 }
 
 func FuzzReadSPDX(f *testing.F) {

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"bytes"
-	"strings"
 )
 
 // An unread format is one Safeguard recognises but does not import: a file
@@ -19,8 +18,6 @@ var unreadFormats = []unread{
 		func(h *head) bool { return bytes.HasPrefix(h.raw, []byte("PK\x03\x04")) }},
 	{"an SPDX 3 document (JSON-LD)", "SPDX 2.2 and 2.3 JSON are read",
 		func(h *head) bool { return h.json() && h.has(`"@context"`) && h.has("spdx.org/rdf/3") }},
-	{"an SPDX tag-value document", "export the SBOM as SPDX 2.3 JSON",
-		func(h *head) bool { return h.text() && strings.HasPrefix(strings.TrimSpace(h.first), "SPDXVersion:") }},
 	{"a DMARC aggregate report", "Safeguard does not yet read mail providers' reports",
 		func(h *head) bool {
 			return h.xml() && h.has("<feedback") && (h.has("<report_metadata") || h.has("<policy_published"))
