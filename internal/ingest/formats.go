@@ -69,6 +69,8 @@ var formats = []*Format{
 		sniff: func(h *head) bool {
 			return h.xml() && !h.has("<ASSET_DATA_REPORT") && h.has("<SCAN") && (h.has("scan-1.dtd") || h.has("<IP ") || h.has("<HEADER"))
 		}},
+	{ID: FormatNexpose, Brings: "a finding per CVE of each vulnerable test of each node and service, on the node", Label: "Rapid7 Nexpose / InsightVM XML", Kind: KindScanner, Scan: ReadNexpose,
+		sniff: func(h *head) bool { return h.xml() && h.has("<NexposeReport") }},
 	{ID: FormatQualysCSV, Brings: "a finding per CVE of each row not Information Gathered, Fixed, Disabled or Ignored", Label: "Qualys CSV", Kind: KindScanner, Scan: ReadQualysCSV,
 		sniff: func(h *head) bool { return h.text() && qualysCSVHeader(h.trimmed) }},
 	{ID: FormatTenableCSV, Brings: "a finding per CVE of each row above informational and not fixed, on its host (as a .nessus file of the same scan)", Label: "Nessus / Tenable CSV", Kind: KindScanner, Scan: ReadTenableCSV,

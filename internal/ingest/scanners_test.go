@@ -441,7 +441,7 @@ func TestDetectScannerFormats(t *testing.T) {
 		"openvas-small.xml": ingest.FormatOpenVAS, "qualys-small.xml": ingest.FormatQualys, "qualys-scan.csv": ingest.FormatQualysCSV,
 		"sarif-small.sarif": ingest.FormatSARIF, "cyclonedx-small.json": ingest.FormatCycloneDX, "spdx-small.json": ingest.FormatSPDX,
 		"trivy-k8s.json": ingest.FormatTrivy, "trivy-k8s-summary.json": ingest.FormatTrivy, "qualys-scan-report.xml": ingest.FormatQualysScan,
-		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender, "inspector-findings.json": ingest.FormatInspector, "osv-scanner.json": ingest.FormatOSVScanner, "dependency-track.json": ingest.FormatDependencyTrack, "wazuh-inventory.json": ingest.FormatWazuh, "cyclonedx-small.xml": ingest.FormatCycloneDXXML, "spdx-tag-value.spdx": ingest.FormatSPDXTagValue,
+		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender, "inspector-findings.json": ingest.FormatInspector, "osv-scanner.json": ingest.FormatOSVScanner, "dependency-track.json": ingest.FormatDependencyTrack, "wazuh-inventory.json": ingest.FormatWazuh, "cyclonedx-small.xml": ingest.FormatCycloneDXXML, "spdx-tag-value.spdx": ingest.FormatSPDXTagValue, "nexpose-report.xml": ingest.FormatNexpose,
 	} {
 		b, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
@@ -853,4 +853,44 @@ func TestReadWazuh(t *testing.T) {
 
 func FuzzReadWazuh(f *testing.F) {
 	fuzzScanner(f, ingest.FormatWazuh, "wazuh-inventory.json")
+}
+
+// Rapid7 Nexpose / InsightVM's XML Export: each vulnerable test of a node
+// or of a service of its endpoints, a finding per CVE of its definition
+// (written after the nodes), on the node's address known also by its
+// names; a dead node not scanned.
+func TestReadNexpose(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatNexpose, "nexpose-report.xml", testdata(t, "nexpose-report.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ehr := "nexpose|10.20.0.10|[ehr01.riverside.example EHR01]||"
+	ms17 := "MS17-010: Security Update for Microsoft Windows SMB Server (4013389)"
+	expect(t, "nexpose-report.xml", got,
+		ehr+"|nexpose:windows-hotfix-ms17-010|CVE-2017-0143|||high|8.1|"+ms17,
+		ehr+"|nexpose:windows-hotfix-ms17-010|CVE-2017-0144|||high|8.1|"+ms17,
+		ehr+"|nexpose:rdp-weak-encryption||tcp/3389||medium|0.0|Remote Desktop Protocol Weak Encryption Method Allowed",
+		ehr+"|nexpose:ssl-cve-2016-2183-sweet32|CVE-2016-2183|tcp/3389||medium|5.0|TLS/SSL Birthday attacks on 64-bit block ciphers (SWEET32)")
+	if info.Skipped != 2 || fmt.Sprint(info.Scanned) != "[{10.20.0.10   [ehr01.riverside.example EHR01]} {10.20.0.11   []}]" {
+		t.Errorf("skipped %d, scanned %v", info.Skipped, info.Scanned)
+	}
+	for body, want := range map[string]string{
+		`<NexposeReport version="2.0"><nodes><node address="10.0.0.1" status="alive"><tests><test id="x" status="vulnerable-exploited"/></tests></node></nodes><VulnerabilityDefinitions/></NexposeReport>`: `vulnerability "x", found on 10.0.0.1, is not in the report's VulnerabilityDefinitions`,
+		`<NexposeReport version="2.0"><nodes><node status="alive"/></nodes></NexposeReport>`:                                                                                                                `line 1: a node without an address`,
+		`<NexposeReport version="2.0"><nodes><node address="10.0.0.1"><tests><test status="vulnerable-version"/></tests></node></nodes></NexposeReport>`:                                                    `a vulnerable test without an id`,
+		`<NexposeReport version="2.0"><nodes>`: `ends early`,
+	} {
+		_, _, err := readAll(t, ingest.FormatNexpose, "n.xml", strings.NewReader(body))
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v\nwant %s", body, err, want)
+		}
+	}
+	refused(t, ingest.FormatNexpose, errs.Invalid, map[string]string{
+		"openvas-small.xml": "is not a Nexpose XML Export report (its root is <report>, not <NexposeReport>)",
+		"qualys-bomb.xml":   "is not a Nexpose XML Export report",
+	})
+}
+
+func FuzzReadNexpose(f *testing.F) {
+	fuzzScanner(f, ingest.FormatNexpose, "nexpose-report.xml")
 }
