@@ -140,7 +140,6 @@ func TestRecognisedButUnreadFormats(t *testing.T) {
 	data := filepath.Join("..", "ingest", "testdata")
 	for path, want := range map[string]string{
 		filepath.Join(data, "spdx3-jsonld.json"):                "is an SPDX 3 document (JSON-LD)",
-		filepath.Join(data, "nmap-scan.xml"):                    "is an Nmap XML scan",
 		filepath.Join(data, "wazuh-alert.json"):                 "is Wazuh alerts (vulnerability detector events), which Safeguard does not import: alerts report what changed, not what is open",
 		filepath.Join(data, "oscal-ssp.json"):                   "is an OSCAL document",
 		filepath.Join(data, "dmarc-report.xml"):                 "is a DMARC aggregate report",

@@ -71,6 +71,8 @@ var formats = []*Format{
 		}},
 	{ID: FormatNexpose, Brings: "a finding per CVE of each vulnerable test of each node and service, on the node", Label: "Rapid7 Nexpose / InsightVM XML", Kind: KindScanner, Scan: ReadNexpose,
 		sniff: func(h *head) bool { return h.xml() && h.has("<NexposeReport") }},
+	{ID: FormatNmap, Brings: "each host found up as scanned; a finding per CVE an NSE script (vulners, or one of NSE's vulns library) reports, on the host and port", Label: "Nmap XML", Kind: KindScanner, Scan: ReadNmap,
+		sniff: func(h *head) bool { return h.xml() && h.has("<nmaprun") }},
 	{ID: FormatQualysCSV, Brings: "a finding per CVE of each row not Information Gathered, Fixed, Disabled or Ignored", Label: "Qualys CSV", Kind: KindScanner, Scan: ReadQualysCSV,
 		sniff: func(h *head) bool { return h.text() && qualysCSVHeader(h.trimmed) }},
 	{ID: FormatTenableCSV, Brings: "a finding per CVE of each row above informational and not fixed, on its host (as a .nessus file of the same scan)", Label: "Nessus / Tenable CSV", Kind: KindScanner, Scan: ReadTenableCSV,

@@ -441,7 +441,7 @@ func TestDetectScannerFormats(t *testing.T) {
 		"openvas-small.xml": ingest.FormatOpenVAS, "qualys-small.xml": ingest.FormatQualys, "qualys-scan.csv": ingest.FormatQualysCSV,
 		"sarif-small.sarif": ingest.FormatSARIF, "cyclonedx-small.json": ingest.FormatCycloneDX, "spdx-small.json": ingest.FormatSPDX,
 		"trivy-k8s.json": ingest.FormatTrivy, "trivy-k8s-summary.json": ingest.FormatTrivy, "qualys-scan-report.xml": ingest.FormatQualysScan,
-		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender, "inspector-findings.json": ingest.FormatInspector, "osv-scanner.json": ingest.FormatOSVScanner, "dependency-track.json": ingest.FormatDependencyTrack, "wazuh-inventory.json": ingest.FormatWazuh, "cyclonedx-small.xml": ingest.FormatCycloneDXXML, "spdx-tag-value.spdx": ingest.FormatSPDXTagValue, "nexpose-report.xml": ingest.FormatNexpose,
+		"nessus-scan.csv": ingest.FormatTenableCSV, "tenable-sc.csv": ingest.FormatTenableCSV, "tenable-vm.csv": ingest.FormatTenableCSV, "nessus-export.csv": ingest.FormatTenableCSV, "openvas-results.csv": ingest.FormatOpenVASCSV, "defender-vulns.json": ingest.FormatDefender, "defender-hunting.csv": ingest.FormatDefender, "inspector-findings.json": ingest.FormatInspector, "osv-scanner.json": ingest.FormatOSVScanner, "dependency-track.json": ingest.FormatDependencyTrack, "wazuh-inventory.json": ingest.FormatWazuh, "cyclonedx-small.xml": ingest.FormatCycloneDXXML, "spdx-tag-value.spdx": ingest.FormatSPDXTagValue, "nexpose-report.xml": ingest.FormatNexpose, "nmap-vulners.xml": ingest.FormatNmap, "nmap-scan.xml": ingest.FormatNmap,
 	} {
 		b, err := os.ReadFile(filepath.Join("testdata", file))
 		if err != nil {
@@ -893,4 +893,37 @@ func TestReadNexpose(t *testing.T) {
 
 func FuzzReadNexpose(f *testing.F) {
 	fuzzScanner(f, ingest.FormatNexpose, "nexpose-report.xml")
+}
+
+// Nmap's XML: hosts found up are scanned; the CVEs the vulners script
+// lists and the vulnerabilities of NSE's vulns library are findings; a
+// result found not vulnerable is skipped, a host found down not scanned.
+func TestReadNmap(t *testing.T) {
+	got, info, err := readAll(t, ingest.FormatNmap, "nmap-vulners.xml", testdata(t, "nmap-vulners.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ehr := "nmap|10.20.0.10|[ehr01.riverside.example]||"
+	expect(t, "nmap-vulners.xml", got,
+		ehr+"|CVE-2023-38408|CVE-2023-38408|tcp/22||critical|9.8|OpenSSH 8.9p1 Ubuntu 3ubuntu0.6",
+		ehr+"|CVE-2024-6387|CVE-2024-6387|tcp/22||high|8.1|OpenSSH 8.9p1 Ubuntu 3ubuntu0.6",
+		ehr+"|nmap:smb-vuln-ms17-010|CVE-2017-0143|||unknown|0.0|Remote Code Execution vulnerability in Microsoft SMBv1 servers (ms17-010)")
+	if info.Skipped != 1 || fmt.Sprint(info.Scanned) != "[{10.20.0.10   [ehr01.riverside.example]} {10.20.0.11   []}]" {
+		t.Errorf("skipped %d, scanned %v", info.Skipped, info.Scanned)
+	}
+	// A discovery scan: hosts and services, no finding.
+	got, info, err = readAll(t, ingest.FormatNmap, "nmap-scan.xml", testdata(t, "nmap-scan.xml"))
+	if err != nil || len(got) != 0 || len(info.Scanned) != 1 || info.Scanned[0].Host != "10.0.0.5" {
+		t.Errorf("discovery: %v %+v %v", got, info, err)
+	}
+	refused(t, ingest.FormatNmap, errs.Invalid, map[string]string{
+		"openvas-small.xml": "is not Nmap's XML output (its root is <report>, not <nmaprun>)",
+	})
+	if _, _, err := readAll(t, ingest.FormatNmap, "n.xml", strings.NewReader(`<nmaprun><host><status state="up"/></host></nmaprun>`)); !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), "line 1: a host up without an IP address") {
+		t.Errorf("a host without an address: %v", err)
+	}
+}
+
+func FuzzReadNmap(f *testing.F) {
+	fuzzScanner(f, ingest.FormatNmap, "nmap-vulners.xml", "nmap-scan.xml")
 }

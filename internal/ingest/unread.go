@@ -22,8 +22,6 @@ var unreadFormats = []unread{
 		func(h *head) bool {
 			return h.xml() && h.has("<feedback") && (h.has("<report_metadata") || h.has("<policy_published"))
 		}},
-	{"an Nmap XML scan", "Safeguard does not yet read host discovery scans",
-		func(h *head) bool { return h.xml() && h.has("<nmaprun") }},
 	{"Wazuh alerts (vulnerability detector events)", "alerts report what changed, not what is open: export Wazuh's vulnerability inventory (a search of the wazuh-states-vulnerabilities index) instead",
 		func(h *head) bool {
 			return (h.json() || h.array()) && h.has(`"rule"`) && h.has(`"agent"`) && (h.has("vulnerability-detector") || h.has(`"vulnerability"`) && h.has(`"decoder"`))
