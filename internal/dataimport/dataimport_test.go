@@ -11,7 +11,9 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
@@ -154,5 +156,95 @@ func TestRecognisedButUnreadFormats(t *testing.T) {
 		if !errs.Is(err, errs.Invalid) || !strings.Contains(errs.Message(err), filepath.Base(path)+" ") && !strings.Contains(errs.Message(err), filepath.Base(path)+":") || !strings.Contains(errs.Message(err), want) {
 			t.Errorf("%s: %v; want it to say %q", filepath.Base(path), err, want)
 		}
+	}
+}
+
+// Every scanner format of the registry lands through the one pipeline:
+// detected from its content, its findings stored (as many as its reader
+// emits), those on a host or target the inventory knows matched to its
+// asset, and each scanner's findings left open by the others' scans of
+// the same asset.
+func TestEveryScannerFormatImports(t *testing.T) {
+	files := map[string]string{
+		"nessus": "nessus-small.nessus", "tenable-csv": "tenable-sc.csv", "openvas": "openvas-small.xml", "openvas-csv": "openvas-results.csv",
+		"qualys": "qualys-small.xml", "qualys-scan": "qualys-scan-report.xml", "nexpose": "nexpose-report.xml", "nmap": "nmap-vulners.xml",
+		"qualys-csv": "qualys-scan.csv", "defender": "defender-hunting.csv", "inspector2": "inspector-findings.json", "osv-scanner": "osv-scanner.json",
+		"dependency-track": "dependency-track.json", "wazuh": "wazuh-inventory.json", "trivy": "trivy-small.json", "grype": "grype-small.json",
+		"sarif": "sarif-small.sarif", "cyclonedx": "cyclonedx-small.json", "cyclonedx-xml": "cyclonedx-small.xml", "spdx": "spdx-small.json",
+		"spdx-tv": "spdx-tag-value.spdx",
+	}
+	s := storetest.SQLite(t)
+	ctx := context.Background()
+	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
+	if err := s.CreateOrganization(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	sc := s.Scope(o)
+	// One asset several scanners cover: Nessus, Nexpose and Nmap by its
+	// address, Qualys by its name.
+	ehr := &risk.Asset{Name: "EHR server", Type: risk.System, Identifiers: []string{"10.20.0.10", "ehr01.riverside.example"}}
+	if err := sc.CreateAsset(ctx, ehr); err != nil {
+		t.Fatal(err)
+	}
+	scope := func() (*store.Scoped, error) { return sc, nil }
+	total := 0
+	for _, f := range ingest.Formats() {
+		if f.Kind != ingest.KindScanner {
+			continue
+		}
+		name, ok := files[f.ID]
+		if !ok {
+			t.Errorf("%s: no sample file in this test", f.ID)
+			continue
+		}
+		want := 0
+		fh, err := os.Open(testdata(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Scan(name, fh, func(ingest.Finding) error { want++; return nil }); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		fh.Close()
+		out, err := dataimport.File(ctx, dataimport.Request{Path: testdata(name), Name: name, Scope: scope})
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if out.Format != f.ID || out.Records != want || !out.Fresh {
+			t.Errorf("%s: format %s, %d records (want %s, %d)", name, out.Format, out.Records, f.ID, want)
+		}
+		total += want
+	}
+	// The EHR server's findings of each scanner stay open whatever the
+	// others scanned later: one file of each covered it.
+	page, open, err := sc.Remediation(ctx, store.Cursor{}, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	isOpen := map[string]bool{}
+	for _, p := range page {
+		isOpen[p.ID] = true
+	}
+	all, err := sc.Findings(ctx, "", 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, opened := map[string]int{}, map[string]int{}
+	for _, f := range all {
+		if f.AssetID == ehr.ID {
+			stored[f.Scanner]++
+			if isOpen[f.ID] {
+				opened[f.Scanner]++
+			}
+		}
+	}
+	for _, scanner := range []string{"nessus", "qualys", "nexpose", "nmap"} {
+		if stored[scanner] == 0 || opened[scanner] != stored[scanner] {
+			t.Errorf("%s: %d of its %d findings on the EHR server open", scanner, opened[scanner], stored[scanner])
+		}
+	}
+	if len(all) != total || open != len(isOpen) || open == 0 || open > total {
+		t.Errorf("%d findings stored, %d open (%d on the page); the readers emitted %d", len(all), open, len(isOpen), total)
 	}
 }
