@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -76,9 +78,14 @@ func (g *jsonGuard) Read(p []byte) (int, error) {
 
 // jsonDecoder is a JSON decoder over what c reads, every token bounded by
 // MaxJSONToken (c.refused then gives that error, whatever the reader made
-// of it).
+// of it), a leading byte-order mark passed over (Windows PowerShell's
+// Out-File and Set-Content write one before the JSON).
 func (c *countingHasher) jsonDecoder() *json.Decoder {
-	c.json = &jsonGuard{r: c, file: c.file}
+	br := bufio.NewReader(c)
+	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+		br.Discard(3)
+	}
+	c.json = &jsonGuard{r: br, file: c.file}
 	return json.NewDecoder(c.json)
 }
 

@@ -275,3 +275,32 @@ func TestDetectionWhateverTheKeyOrderAndSize(t *testing.T) {
 		}
 	}
 }
+
+// A JSON file written with a byte-order mark (Windows PowerShell's
+// Out-File and Set-Content write one) is detected and read as without it.
+func TestJSONWithAByteOrderMark(t *testing.T) {
+	for id, name := range jsonSamples() {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		marked := append([]byte("\xef\xbb\xbf"), b...)
+		if got := ingest.Detect(marked); got != id {
+			t.Errorf("%s with a BOM: detected %q", name, got)
+		}
+		if id == ingest.FormatKEV {
+			continue
+		}
+		f, _ := ingest.FormatByID(id)
+		count := func(doc []byte) int {
+			n := 0
+			if _, err := f.Scan(name, bytes.NewReader(doc), func(ingest.Finding) error { n++; return nil }); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+			return n
+		}
+		if a, b := count(b), count(marked); a != b {
+			t.Errorf("%s: %d findings, %d with a BOM", name, a, b)
+		}
+	}
+}
