@@ -82,10 +82,11 @@ func (g *jsonGuard) Read(p []byte) (int, error) {
 // Out-File and Set-Content write one before the JSON).
 func (c *countingHasher) jsonDecoder() *json.Decoder {
 	br := bufio.NewReader(c)
+	c.json = &jsonGuard{r: br, file: c.file}
 	if b, err := br.Peek(3); err == nil && bytes.Equal(b, []byte("\xef\xbb\xbf")) {
 		br.Discard(3)
+		c.json.off = 3 // errors still name the byte of the file
 	}
-	c.json = &jsonGuard{r: br, file: c.file}
 	return json.NewDecoder(c.json)
 }
 

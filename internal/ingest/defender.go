@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net/netip"
@@ -66,16 +65,9 @@ func defenderCSVHeader(h []byte) bool {
 // none; every device the file names was assessed, so one without a CVE
 // left is clean. Rows the delta export marks Fixed are skipped.
 func ReadDefender(file string, r io.Reader, emit func(Finding) error) (*ScanInfo, error) {
-	br := bufio.NewReader(r)
-	b, _ := br.Peek(512)
-	for _, c := range string(b) {
-		if c == '\ufeff' || c == ' ' || c == '\t' || c == '\r' || c == '\n' {
-			continue
-		}
-		if c == '{' || c == '[' {
-			return readDefenderJSON(file, br, emit)
-		}
-		break
+	br, isJSON := peekJSON(r)
+	if isJSON {
+		return readDefenderJSON(file, br, emit)
 	}
 	return readDefenderCSV(file, br, emit)
 }

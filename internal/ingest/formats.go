@@ -120,6 +120,10 @@ var formats = []*Format{
 		sniff: func(h *head) bool { return h.json() && h.has(`"spdxVersion"`) }},
 	{ID: FormatSPDXTagValue, Brings: "a finding per package advisory reference (as the JSON)", Label: "SPDX tag-value", Kind: KindScanner, Scan: ReadSPDXTagValue,
 		sniff: func(h *head) bool { return h.text() && strings.HasPrefix(strings.TrimSpace(h.first), "SPDXVersion:") }},
+	{ID: FormatScubaGear, Brings: "each Microsoft 365 control's result against CISA's SCuBA baselines, for the checks of MFA, email authentication and privileged accounts", Label: "CISA ScubaGear results", Kind: KindConfig,
+		sniff: func(h *head) bool {
+			return (h.json() && (h.has(`"ScubaGear"`) || h.has(`"Control ID"`) && h.has(`"MS.`))) || h.text() && scubaCSVHeader(h.trimmed)
+		}},
 	{ID: FormatEntraUsers, Brings: "the accounts of Entra ID, matched to the roster", System: "Microsoft Entra ID", Label: "Microsoft Entra ID users", Kind: KindAccounts, columns: accountColumns[FormatEntraUsers], sniff: accountSniff(FormatEntraUsers)},
 	{ID: FormatEntraMFA, Brings: "MFA registration and admin roles of the Entra ID accounts", Label: "Microsoft Entra ID user registration details", Kind: KindMFA, columns: accountColumns[FormatEntraMFA], sniff: accountSniff(FormatEntraMFA)},
 	{ID: FormatAD, Brings: "the accounts of Active Directory, with privileged and remote-access groups", System: "Active Directory", Label: "Active Directory (Get-ADUser | Export-Csv)", Kind: KindAccounts, columns: accountColumns[FormatAD], sniff: accountSniff(FormatAD)},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -18,11 +19,34 @@ import (
 // samples is a file of our own (in testdata) of each format.
 var samples = map[string]string{
 	ingest.FormatKEV: "kev-small.json", ingest.FormatEPSS: "epss-small.csv", ingest.FormatNessus: "nessus-small.nessus",
-	ingest.FormatOpenVAS: "openvas-small.xml", ingest.FormatQualys: "qualys-small.xml", ingest.FormatQualysCSV: "qualys-scan.csv", ingest.FormatQualysScan: "qualys-scan-report.xml", ingest.FormatTenableCSV: "tenable-sc.csv", ingest.FormatOpenVASCSV: "openvas-results.csv", ingest.FormatDefender: "defender-vulns.json", ingest.FormatInspector: "inspector-findings.json", ingest.FormatOSVScanner: "osv-scanner.json", ingest.FormatDependencyTrack: "dependency-track.json", ingest.FormatWazuh: "wazuh-inventory.json", ingest.FormatCycloneDXXML: "cyclonedx-small.xml", ingest.FormatSPDXTagValue: "spdx-tag-value.spdx", ingest.FormatNexpose: "nexpose-report.xml", ingest.FormatNmap: "nmap-vulners.xml",
+	ingest.FormatOpenVAS: "openvas-small.xml", ingest.FormatQualys: "qualys-small.xml", ingest.FormatQualysCSV: "qualys-scan.csv", ingest.FormatQualysScan: "qualys-scan-report.xml", ingest.FormatTenableCSV: "tenable-sc.csv", ingest.FormatOpenVASCSV: "openvas-results.csv", ingest.FormatDefender: "defender-vulns.json", ingest.FormatInspector: "inspector-findings.json", ingest.FormatOSVScanner: "osv-scanner.json", ingest.FormatDependencyTrack: "dependency-track.json", ingest.FormatWazuh: "wazuh-inventory.json", ingest.FormatCycloneDXXML: "cyclonedx-small.xml", ingest.FormatSPDXTagValue: "spdx-tag-value.spdx", ingest.FormatNexpose: "nexpose-report.xml", ingest.FormatNmap: "nmap-vulners.xml", ingest.FormatScubaGear: "scubagear-results.json",
 	ingest.FormatTrivy: "trivy-small.json", ingest.FormatGrype: "grype-small.json", ingest.FormatSARIF: "sarif-small.sarif",
 	ingest.FormatCycloneDX: "cyclonedx-small.json", ingest.FormatSPDX: "spdx-small.json", ingest.FormatEntraUsers: "entra-users.csv",
 	ingest.FormatEntraMFA: "entra-mfa.csv", ingest.FormatAD: "ad-users.csv", ingest.FormatOkta: "okta-users.csv",
 	ingest.FormatGoogle: "google-users.csv", ingest.FormatAccounts: "accounts.csv",
+}
+
+// records reads a file of a format with its reader, whatever its kind,
+// and counts its records.
+func records(id, name string, r io.Reader) (int, error) {
+	f, _ := ingest.FormatByID(id)
+	switch f.Kind {
+	case ingest.KindCatalog:
+		c, err := ingest.ReadKEV(name, r)
+		if err != nil {
+			return 0, err
+		}
+		return len(c.Entries), nil
+	case ingest.KindConfig:
+		rep, err := ingest.ReadScuba(name, r)
+		if err != nil {
+			return 0, err
+		}
+		return len(rep.Controls), nil
+	}
+	n := 0
+	_, err := f.Scan(name, r, func(ingest.Finding) error { n++; return nil })
+	return n, err
 }
 
 // jsonSamples are the samples of the JSON formats.
@@ -54,7 +78,7 @@ func TestFormatRegistry(t *testing.T) {
 			if f.Scan == nil {
 				t.Errorf("%s: a scanner format without its reader", f.ID)
 			}
-		case ingest.KindCatalog, ingest.KindScores, ingest.KindAccounts, ingest.KindMFA:
+		case ingest.KindCatalog, ingest.KindScores, ingest.KindAccounts, ingest.KindMFA, ingest.KindConfig:
 			if f.Scan != nil {
 				t.Errorf("%s: a %s format with a scanner's reader", f.ID, f.Kind)
 			}
@@ -135,6 +159,8 @@ func TestEveryReaderRefusesWhatIsNotUTF8(t *testing.T) {
 			_, err2 = ingest.ReadAccounts(file, bytes.NewReader(bad), f.ID, func(*ingest.Account) error { return nil })
 		case ingest.KindMFA:
 			_, err2 = ingest.ReadMFARegistrations(file, bytes.NewReader(bad), func(*ingest.MFARegistration) error { return nil })
+		case ingest.KindConfig:
+			_, err2 = ingest.ReadScuba(file, bytes.NewReader(bad))
 		}
 		msg := errs.Message(err2)
 		if !errs.Is(err2, errs.Invalid) || !strings.HasPrefix(msg, file+": line 3 is not UTF-8 text (byte 0xE9)") || strings.Count(msg, file) != 1 {
@@ -156,13 +182,7 @@ func TestJSONTokensAreBounded(t *testing.T) {
 		for _, long := range []string{`"` + strings.Repeat("A", ingest.MaxJSONToken+1) + `"`, strings.Repeat("1", ingest.MaxJSONToken+1),
 			`"` + strings.Repeat(`\"`, ingest.MaxJSONToken/2+1) + `"`} {
 			doc := slices.Concat(b[:open], []byte(`"padding": `+long+`, `), b[open:])
-			var err error
-			if id == ingest.FormatKEV {
-				_, err = ingest.ReadKEV(name, bytes.NewReader(doc))
-			} else {
-				f, _ := ingest.FormatByID(id)
-				_, err = f.Scan(name, bytes.NewReader(doc), func(ingest.Finding) error { return nil })
-			}
+			_, err := records(id, name, bytes.NewReader(doc))
 			want := fmt.Sprintf("%s: the JSON %s that begins at byte %d is longer than 1 MiB", name, map[bool]string{true: "string", false: "value"}[long[0] == '"'], open+len(`"padding": `))
 			if !errs.Is(err, errs.TooLarge) || !strings.HasPrefix(errs.Message(err), want) {
 				t.Errorf("%s with a %d-byte token: %v; want %q", id, len(long), err, want)
@@ -198,6 +218,7 @@ func TestFindingFieldsAreBounded(t *testing.T) {
 // tells the format comes in the first 64 KiB.
 func reorderAndPad(t *testing.T, b []byte) []byte {
 	t.Helper()
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		t.Fatalf("not a JSON object: %v", err)
@@ -256,16 +277,8 @@ func TestDetectionWhateverTheKeyOrderAndSize(t *testing.T) {
 			continue
 		}
 		count := func(doc []byte) int {
-			if id == ingest.FormatKEV {
-				c, err := ingest.ReadKEV(name, bytes.NewReader(doc))
-				if err != nil {
-					t.Fatalf("%s: %v", name, err)
-				}
-				return len(c.Entries)
-			}
-			f, _ := ingest.FormatByID(id)
-			n := 0
-			if _, err := f.Scan(name, bytes.NewReader(doc), func(ingest.Finding) error { n++; return nil }); err != nil {
+			n, err := records(id, name, bytes.NewReader(doc))
+			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
 			return n
@@ -284,17 +297,14 @@ func TestJSONWithAByteOrderMark(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf")) // ScubaGear's sample has one, as ScubaGear writes it
 		marked := append([]byte("\xef\xbb\xbf"), b...)
 		if got := ingest.Detect(marked); got != id {
 			t.Errorf("%s with a BOM: detected %q", name, got)
 		}
-		if id == ingest.FormatKEV {
-			continue
-		}
-		f, _ := ingest.FormatByID(id)
 		count := func(doc []byte) int {
-			n := 0
-			if _, err := f.Scan(name, bytes.NewReader(doc), func(ingest.Finding) error { n++; return nil }); err != nil {
+			n, err := records(id, name, bytes.NewReader(doc))
+			if err != nil {
 				t.Errorf("%s: %v", name, err)
 			}
 			return n

@@ -927,3 +927,80 @@ func TestReadNmap(t *testing.T) {
 func FuzzReadNmap(f *testing.F) {
 	fuzzScanner(f, ingest.FormatNmap, "nmap-vulners.xml", "nmap-scan.xml")
 }
+
+// ScubaGear's results, as its JSON (with the byte-order mark PowerShell
+// writes, and the tenant's raw settings passed over) and as its CSV: each
+// control with its id, product, requirement and details as text.
+func TestReadScuba(t *testing.T) {
+	rep, err := ingest.ReadScuba("scubagear-results.json", testdata(t, "scubagear-results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Tenant != "riversideclinic.onmicrosoft.com" || rep.TenantID != "4f1c2a9e-7b3d-4e21-9a6c-2d8e5f0b1c37" || rep.ToolVersion != "1.8.0" || rep.At != "2026-11-28T17:15:48.307Z" || len(rep.SHA256) != 64 {
+		t.Errorf("report: %+v", rep)
+	}
+	got := func(rep *ingest.ScubaReport) []string {
+		var out []string
+		for _, c := range rep.Controls {
+			out = append(out, c.Product+"|"+c.ID+"|"+c.Result+"|"+c.Criticality+"|"+c.Requirement+"|"+c.Details)
+		}
+		return out
+	}
+	js := got(rep)
+	want := []string{
+		"AAD|MS.AAD.1.1v1|Pass|Shall|Legacy authentication SHALL be blocked.|1 conditional access policy(s) found that meet(s) all requirements: Block legacy authentication.",
+		"AAD|MS.AAD.3.1v1|Fail|Shall|Phishing-resistant MFA SHALL be enforced for all users.|0 conditional access policy(s) found that meet(s) all requirements.",
+	}
+	if len(js) != 14 || js[0] != want[0] || js[1] != want[1] || !strings.HasPrefix(js[13], "EXO|MS.EXO.4.3v1|Fail|Shall|The DMARC point of contact for aggregate reports SHALL include `reports@dmarc.cyber.dhs.gov`.") {
+		t.Errorf("controls:\n%s", strings.Join(js, "\n"))
+	}
+	csvRep, err := ingest.ReadScuba("scubagear-results.csv", testdata(t, "scubagear-results.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got(csvRep), js) || csvRep.Tenant != "" {
+		t.Errorf("the CSV:\n%s", strings.Join(got(csvRep), "\n"))
+	}
+	_, err = ingest.ReadScuba("scubagear-bad.csv", testdata(t, "scubagear-bad.csv"))
+	for _, want := range []string{`line 2, column "Control ID": "MS.AAD.3.2" is not a SCuBA policy id`, `line 3, column "Result": the control has no result`} {
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%v\nwant %s", err, want)
+		}
+	}
+	for body, want := range map[string]string{
+		`{"MetaData": {"Tool": "Other"}}`: `MetaData.Tool is "Other", not ScubaGear`,
+		`{"MetaData": {}}`:                `no "Results"`,
+		`{"Results": {"AAD": [{"Controls": [{"Control ID": "AAD-1", "Result": "Pass"}]}]}}`: `Results.AAD[0].Controls[0]: "AAD-1" is not a SCuBA policy id`,
+		`{"Results": {"AAD": [{"Controls": [{"Control ID": "MS.AAD.1.1v1"}]}]}}`:            `Results.AAD[0].Controls[0] (MS.AAD.1.1v1) has no Result`,
+		`{"Results": {"AAD": {}}}`: `Results.AAD is not a list`,
+	} {
+		_, err := ingest.ReadScuba("s.json", strings.NewReader(body))
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v\nwant %s", body, err, want)
+		}
+	}
+}
+
+func FuzzReadScuba(f *testing.F) {
+	for _, name := range []string{"scubagear-results.json", "scubagear-results.csv", "scubagear-bad.csv"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		rep, err := ingest.ReadScuba("fuzz", bytes.NewReader(data))
+		if err != nil {
+			if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
+				t.Fatalf("error of kind %s: %v", k, err)
+			}
+			return
+		}
+		for _, c := range rep.Controls {
+			if c.ID == "" || c.Product == "" || c.Result == "" {
+				t.Fatalf("a control without its id, product or result: %+v", c)
+			}
+		}
+	})
+}
