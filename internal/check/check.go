@@ -44,6 +44,15 @@ var Catalog = []Check{
 	{ID: "identity.dormant", Title: "Dormant and unused accounts", Items: []string{"hipaa-sr/164.308(a)(4)(ii)(C)"},
 		Verifies: "Enabled accounts not signed in for the dormancy window, accounts never used since their grace period, and passwords older than the maximum age or set never to expire.",
 		Basis:    "Defaults (Safeguard's, settable): dormant after 90 days, unused after 30 days, passwords older than 365 days. Met when none; partly met when at most 5% of enabled accounts."},
+	{ID: "m365.mfa", Title: "MFA enforced in Microsoft 365", Goal: "hph-cpg/essential-3", Items: []string{"hipaa-sr/164.312(d)"},
+		Verifies: "ScubaGear's assessment of the Microsoft 365 tenant's Entra ID against CISA's SCuBA baseline: MFA enforced for all users by conditional access (MS.AAD.3.2, or phishing-resistant MFA, MS.AAD.3.1), phishing-resistant MFA required for highly privileged roles (MS.AAD.3.6), and legacy authentication, which cannot do MFA, blocked (MS.AAD.1.1).",
+		Basis:    "CISA's Secure Cloud Business Applications (SCuBA) baseline for Microsoft Entra ID, as ScubaGear assesses it; which controls bear on the goal is Safeguard's mapping. Not met when neither MS.AAD.3.1 nor MS.AAD.3.2 passes (MFA is not enforced for every user); partly met when one does but another of these controls fails; met when all pass; unknown without ScubaGear results for Entra ID."},
+	{ID: "m365.email", Title: "Email authentication in Microsoft 365", Goal: "hph-cpg/essential-2", Items: []string{"hipaa-sr/164.308(a)(5)(ii)(B)"},
+		Verifies: "ScubaGear's assessment of the tenant's Exchange Online against CISA's SCuBA baseline: SPF published failing non-approved senders (MS.EXO.2.2), DKIM enabled (MS.EXO.3.1), DMARC published (MS.EXO.4.1) with p=reject (MS.EXO.4.2), and automatic forwarding to external domains disabled (MS.EXO.1.1).",
+		Basis:    "CISA's SCuBA baseline for Exchange Online, as ScubaGear assesses it; which controls bear on the goal is Safeguard's mapping (MS.EXO.4.3, CISA's own report address, concerns federal agencies and is left out). Not met when one of these SHALL controls fails; partly met when only a SHOULD control fails (DKIM); met when all pass; unknown without ScubaGear results for Exchange Online."},
+	{ID: "m365.admins", Title: "Privileged accounts in Microsoft 365", Goal: "hph-cpg/essential-9", Items: []string{"hipaa-sr/164.308(a)(4)(ii)(B)"},
+		Verifies: "ScubaGear's assessment of the tenant's privileged access against CISA's SCuBA baseline: privileged users given cloud-only accounts separate from the on-premises directory (MS.AAD.7.3), two to eight Global Administrators (MS.AAD.7.1), finer-grained roles instead of Global Administrator (MS.AAD.7.2), and no permanent active assignment of highly privileged roles (MS.AAD.7.4).",
+		Basis:    "CISA's SCuBA baseline for Microsoft Entra ID, as ScubaGear assesses it; which controls bear on the goal is Safeguard's mapping. Not met when MS.AAD.7.3 (separate accounts for privileged users) fails; partly met when it passes but another of these controls fails; met when all pass; unknown without ScubaGear results for Entra ID."},
 	{ID: "vuln.kev", Title: "Known exploited vulnerabilities mitigated", Goal: "hph-cpg/essential-1", Items: []string{"hipaa-sr/164.308(a)(1)(ii)(B)"},
 		Verifies: "CVEs of the CISA Known Exploited Vulnerabilities catalog still open on internet-facing assets and assets holding ePHI, with their age against the remediation window.",
 		Basis:    "Open means found by the newest scan that covered the asset or host (a scan that covered it and found nothing closes it). CISA's BOD 22-01 directs federal agencies to remediate each KEV entry by the due date the catalog gives it (two weeks after it is added, for most); by default Safeguard gives each finding the same window (the entry's due date less its date added), counted from when it was added or first found, whichever is later. An organisation may set its own window in days. Not met when one is open past its window; partly met when all are within it."},
@@ -64,6 +73,9 @@ type Record = store.CheckRecord
 
 // Result is one check's outcome.
 type Result = store.CheckResult
+
+// Control is a configuration baseline's control as an import found it.
+type Control = store.ConfigControl
 
 // Settings are the thresholds an organisation may set; zero values take
 // the defaults (WithDefaults).

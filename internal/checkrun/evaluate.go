@@ -6,6 +6,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/identity"
+	"github.com/safeguard-health/safeguard/internal/ingest"
 )
 
 // Source is where the checks read their data: the store, scoped to one
@@ -17,6 +18,7 @@ type Source interface {
 	KEVLoaded(ctx context.Context) (bool, error)
 	OpenFindings(ctx context.Context) (int, error)
 	EachKEVOpenFinding(ctx context.Context, fn func(*check.OpenFinding) error) error
+	ConfigControls(ctx context.Context, source string) ([]*check.Control, error)
 }
 
 // A RecordSink takes the records behind a check's verdict as they are
@@ -26,7 +28,8 @@ type RecordSink func(checkID string, rec check.Record) error
 
 // Evaluate runs every check of the catalog over the organisation's data, in
 // one pass over the accounts and one over the KEV-listed open findings
-// (the rest are counted when imports land), and returns
+// (the rest are counted when imports land), and a read of its ScubaGear
+// controls, and returns
 // the results dated now, in the catalog's order, each with its records
 // heaviest first.
 func Evaluate(ctx context.Context, src Source, now time.Time) ([]*check.Result, error) {
@@ -67,7 +70,15 @@ func EvaluateTo(ctx context.Context, src Source, now time.Time, sink RecordSink)
 	if err := src.EachKEVOpenFinding(ctx, func(f *check.OpenFinding) error { v.Add(f); return v.Err() }); err != nil {
 		return nil, err
 	}
-	out := append(id.Results(), v.Result())
+	controls, err := src.ConfigControls(ctx, ingest.FormatScubaGear)
+	if err != nil {
+		return nil, err
+	}
+	m365, err := NewBaseline(controls).Results(sink)
+	if err != nil {
+		return nil, err
+	}
+	out := append(append(id.Results(), m365...), v.Result())
 	for _, r := range out {
 		r.At = now.UTC().Truncate(time.Second)
 	}

@@ -67,7 +67,7 @@ func TestCheckRunFromTheCommandLine(t *testing.T) {
 	for i, r := range results {
 		by[r.ID] = i
 	}
-	if len(results) != 6 {
+	if len(results) != 9 {
 		t.Fatalf("%d checks: %s", len(results), out)
 	}
 	mfa := results[by["identity.mfa"]]
@@ -86,7 +86,7 @@ func TestCheckRunFromTheCommandLine(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "identity.mfa — Multifactor authentication: FAIL") || !strings.Contains(out, "entra-users:owner@riverside.example") || !strings.Contains(out, "privileged (an admin role in Entra ID)") {
 		t.Errorf("check show: %s", out)
 	}
-	if code, out, _ := run(t, "check", "show", "--db", db); code != 0 || strings.Count(out, "result ") != 6 {
+	if code, out, _ := run(t, "check", "show", "--db", db); code != 0 || strings.Count(out, "result ") != 9 {
 		t.Errorf("newest results: %s", out)
 	}
 	if code, out, _ := run(t, "check", "settings", "--dormant-days", "60", "--kev-window-days", "14", "--db", db); code != 0 || !strings.Contains(out, "Dormant after 60 days") || !strings.Contains(out, "KEV window: 14 days") {

@@ -248,6 +248,34 @@ func run(ctx context.Context, req Request, name string, format *ingest.Format, r
 		if len(res.Unmatched) > 0 {
 			say("not in the ePHI inventory: %s", strings.Join(clip(res.Unmatched, 10), "; "))
 		}
+	case ingest.KindConfig:
+		sc, err := scope()
+		if err != nil {
+			return err
+		}
+		rep, err := ingest.ReadScuba(name, r)
+		if err != nil {
+			return err
+		}
+		res, err := sc.ImportConfigControls(ctx, kind, name, out.SHA256, out.Size, rep, req.After...)
+		if err != nil {
+			return err
+		}
+		out.Import, out.Fresh, out.Records, out.Replaced = res.Record.ID, res.Fresh, res.Controls, res.Replaced
+		tenant := ""
+		if rep.Tenant != "" {
+			tenant = " of " + rep.Tenant
+		}
+		pass, fail := 0, 0
+		for _, c := range rep.Controls {
+			switch strings.ToLower(c.Result) {
+			case "pass":
+				pass++
+			case "fail", "warning":
+				fail++
+			}
+		}
+		say("%s: %d controls%s (%s): %d passed, %d failed or warned%s.", name, res.Controls, tenant, format.Label, pass, fail, again(res.Fresh))
 	case ingest.KindMFA:
 		sc, err := scope()
 		if err != nil {

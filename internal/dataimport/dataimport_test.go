@@ -248,3 +248,45 @@ func TestEveryScannerFormatImports(t *testing.T) {
 		t.Errorf("%d findings stored, %d open (%d on the page); the readers emitted %d", len(all), open, len(isOpen), total)
 	}
 }
+
+// ScubaGear's results land through the one pipeline: detected, stored
+// whole in place of the previous ones, recognised the second time.
+func TestScubaGearImport(t *testing.T) {
+	s := storetest.SQLite(t)
+	ctx := context.Background()
+	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
+	if err := s.CreateOrganization(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	sc := s.Scope(o)
+	scope := func() (*store.Scoped, error) { return sc, nil }
+	out, err := dataimport.File(ctx, dataimport.Request{Path: testdata("scubagear-results.json"), Name: "ScubaResults.json", Scope: scope})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Format != "scubagear" || out.Records != 14 || !out.Fresh || out.Summary[0] != "ScubaResults.json: 14 controls of riversideclinic.onmicrosoft.com (CISA ScubaGear results): 7 passed, 7 failed or warned." {
+		t.Errorf("outcome: %+v", out)
+	}
+	cs, err := sc.ConfigControls(ctx, "scubagear")
+	if err != nil || len(cs) != 14 || cs[0].ID != "MS.AAD.1.1v1" || cs[0].Tenant != "riversideclinic.onmicrosoft.com" || cs[0].AssessedAt != "2026-11-28T17:15:48.307Z" {
+		t.Fatalf("controls: %v %v", cs, err)
+	}
+	// The CSV of the same run replaces them.
+	out, err = dataimport.File(ctx, dataimport.Request{Path: testdata("scubagear-results.csv"), Name: "ScubaResults.csv", Scope: scope})
+	if err != nil || out.Replaced != 14 || out.Records != 14 {
+		t.Fatalf("the CSV: %+v %v", out, err)
+	}
+	if cs, _ := sc.ConfigControls(ctx, "scubagear"); len(cs) != 14 || cs[0].Tenant != "" {
+		t.Errorf("after the CSV: %d controls, tenant %q", len(cs), cs[0].Tenant)
+	}
+	again, err := dataimport.File(ctx, dataimport.Request{Path: testdata("scubagear-results.csv"), Name: "ScubaResults.csv", Scope: scope})
+	if err != nil || again.Fresh {
+		t.Errorf("again: %+v %v", again, err)
+	}
+	if _, err := dataimport.File(ctx, dataimport.Request{Path: testdata("scubagear-bad.csv"), Name: "bad.csv", Scope: scope, Format: "scubagear"}); !errs.Is(err, errs.Invalid) {
+		t.Errorf("a bad file: %v", err)
+	}
+	if cs, _ := sc.ConfigControls(ctx, "scubagear"); len(cs) != 14 {
+		t.Errorf("a bad file left %d controls", len(cs))
+	}
+}
