@@ -144,6 +144,26 @@ func (t *csvTable) next() ([]string, bool, error) {
 	return rec, true, nil
 }
 
+// scan calls fn for each row that is not blank, in order, and then gives
+// the problems the rows had (t.err), unless fn or the file failed first.
+func (t *csvTable) scan(fn func(rec []string) error) error {
+	for {
+		rec, ok, err := t.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return t.err()
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+}
+
 // get is a row's value of a field, "" when the export lacks the column.
 func (t *csvTable) get(rec []string, field string) string {
 	i, ok := t.col[field]

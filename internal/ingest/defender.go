@@ -169,22 +169,12 @@ func readDefenderCSV(file string, r io.Reader, emit func(Finding) error) (*ScanI
 	}
 	info := &ScanInfo{Scanner: "defender", File: file}
 	devices := &defenderDevices{info: info, seen: map[string]bool{}}
-	for {
-		rec, ok, err := t.next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
+	if err := t.scan(func(rec []string) error {
 		names := devices.names(t.get(rec, "device"), t.get(rec, "deviceid"))
 		cve := strings.TrimSpace(t.get(rec, "cve"))
 		if cve == "" || strings.EqualFold(strings.TrimSpace(t.get(rec, "status")), "fixed") {
 			info.Skipped++
-			continue
+			return nil
 		}
 		if len(names) == 0 {
 			t.fail("device", "the row names no device")
@@ -207,14 +197,14 @@ func readDefenderCSV(file string, r io.Reader, emit func(Finding) error) (*ScanI
 			sev = cvssSeverity(score)
 		}
 		if len(t.problems) > 0 {
-			continue // read on to name every problem; nothing more is emitted
+			return nil // read on to name every problem; nothing more is emitted
 		}
 		info.Findings++
 		if err := emit(defenderFinding(names, cve, sev, score, t.get(rec, "vendor"), t.get(rec, "software"), t.get(rec, "version"), t.get(rec, "update"))); err != nil {
-			return nil, err
+			return err
 		}
-	}
-	if err := t.err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	info.SHA256, info.Size = t.in.sum(), t.in.n

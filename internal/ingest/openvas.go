@@ -192,17 +192,7 @@ func ReadOpenVASCSV(file string, r io.Reader, emit func(Finding) error) (*ScanIn
 	}
 	info := &ScanInfo{Scanner: "openvas", File: file}
 	covered := map[string]bool{}
-	for {
-		rec, ok, err := t.next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
+	if err := t.scan(func(rec []string) error {
 		host, name := strings.TrimSpace(t.get(rec, "ip")), strings.TrimSpace(t.get(rec, "hostname"))
 		var aliases []string
 		if name != "" && name != host {
@@ -216,7 +206,7 @@ func ReadOpenVASCSV(file string, r io.Reader, emit func(Finding) error) (*ScanIn
 		switch strings.ToLower(threat) {
 		case "log", "debug", "false positive", "none":
 			info.Skipped++
-			continue
+			return nil
 		}
 		sev := normSeverity(threat)
 		score, err := strconv.ParseFloat(strings.TrimSpace(t.get(rec, "cvss")), 64)
@@ -237,7 +227,7 @@ func ReadOpenVASCSV(file string, r io.Reader, emit func(Finding) error) (*ScanIn
 			t.fail("ip", "the result names no host")
 		}
 		if len(t.problems) > 0 {
-			continue // read on to name every problem; nothing more is emitted
+			return nil // read on to name every problem; nothing more is emitted
 		}
 		port := strings.TrimSpace(t.get(rec, "port"))
 		if proto := strings.TrimSpace(t.get(rec, "protocol")); port != "" && proto != "" {
@@ -246,10 +236,10 @@ func ReadOpenVASCSV(file string, r io.Reader, emit func(Finding) error) (*ScanIn
 		base := Finding{Scanner: "openvas", Host: host, HostAliases: aliases, VulnID: "openvas:" + oid, Severity: sev, CVSS: score,
 			Title: strings.Join(strings.Fields(t.get(rec, "name")), " "), Package: port}
 		if err := emitPerCVE(base, strings.Split(t.get(rec, "cves"), ","), info, emit); err != nil {
-			return nil, err
+			return err
 		}
-	}
-	if err := t.err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	info.SHA256, info.Size = t.in.sum(), t.in.n

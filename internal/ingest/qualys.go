@@ -239,17 +239,7 @@ func ReadQualysCSV(file string, r io.Reader, emit func(Finding) error) (*ScanInf
 	}
 	info := &ScanInfo{Scanner: "qualys", File: file}
 	covered := map[string]bool{}
-	for {
-		rec, ok, err := t.next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
+	if err := t.scan(func(rec []string) error {
 		var names []string
 		for _, field := range []string{"name", "ip", "ip6", "netbios", "fqdn"} {
 			for _, v := range strings.Split(t.get(rec, field), ",") {
@@ -266,7 +256,7 @@ func ReadQualysCSV(file string, r io.Reader, emit func(Finding) error) (*ScanInf
 		}
 		if !qualysFinding(t.get(rec, "type"), t.get(rec, "status")) || strings.EqualFold(t.get(rec, "disabled"), "yes") || strings.EqualFold(t.get(rec, "ignored"), "yes") {
 			info.Skipped++
-			continue
+			return nil
 		}
 		qid := t.get(rec, "qid")
 		if _, err := strconv.Atoi(qid); err != nil {
@@ -280,7 +270,7 @@ func ReadQualysCSV(file string, r io.Reader, emit func(Finding) error) (*ScanInf
 			t.fail("name", "the detection names no asset (no name or IP address)")
 		}
 		if len(t.problems) > 0 {
-			continue // read on to name every problem; nothing more is emitted
+			return nil // read on to name every problem; nothing more is emitted
 		}
 		port := t.get(rec, "port")
 		if port == "0" || port == "'-" || port == "-" {
@@ -297,10 +287,10 @@ func ReadQualysCSV(file string, r io.Reader, emit func(Finding) error) (*ScanInf
 		base := Finding{Scanner: "qualys", Host: names[0], HostAliases: names[1:], VulnID: "qualys:" + qid, Severity: sev,
 			CVSS: score, Title: t.get(rec, "title"), Package: strings.Trim(proto+"/"+port, "/")}
 		if err := emitPerCVE(base, strings.Split(t.get(rec, "cve"), ","), info, emit); err != nil {
-			return nil, err
+			return err
 		}
-	}
-	if err := t.err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	info.SHA256, info.Size = t.in.sum(), t.in.n

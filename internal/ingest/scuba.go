@@ -99,35 +99,25 @@ func ReadScuba(file string, r io.Reader) (*ScubaReport, error) {
 		return nil, err
 	}
 	rep := &ScubaReport{File: file}
-	for {
-		rec, ok, err := t.next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
+	if err := t.scan(func(rec []string) error {
 		c := ScubaControl{ID: strings.TrimSpace(t.get(rec, "id")), Requirement: plainText(t.get(rec, "requirement"), true),
 			Result: strings.TrimSpace(t.get(rec, "result")), Criticality: strings.TrimSpace(t.get(rec, "criticality")), Details: plainText(t.get(rec, "details"), false)}
 		m := scubaID.FindStringSubmatch(c.ID)
 		if m == nil {
 			t.fail("id", fmt.Sprintf("%q is not a SCuBA policy id (such as MS.AAD.3.2v2)", c.ID))
-			continue
+			return nil
 		}
 		if c.Result == "" {
 			t.fail("result", "the control has no result")
-			continue
+			return nil
 		}
 		c.Product = m[1]
 		if len(rep.Controls) >= MaxScubaControls {
-			return nil, errs.New(errs.TooLarge, fmt.Sprintf("%s has more than %d controls", file, MaxScubaControls))
+			return errs.New(errs.TooLarge, fmt.Sprintf("%s has more than %d controls", file, MaxScubaControls))
 		}
 		rep.Controls = append(rep.Controls, c)
-	}
-	if err := t.err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	rep.SHA256, rep.Size = t.in.sum(), t.in.n

@@ -105,17 +105,7 @@ func ReadTenableCSV(file string, r io.Reader, emit func(Finding) error) (*ScanIn
 	}
 	info := &ScanInfo{Scanner: "nessus", File: file}
 	covered := map[string]bool{}
-	for {
-		rec, ok, err := t.next()
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
-		}
+	if err := t.scan(func(rec []string) error {
 		var names []string
 		seen := map[string]bool{}
 		for _, field := range []string{"host", "ip", "fqdn", "hostname", "netbios", "ip6"} {
@@ -131,11 +121,11 @@ func ReadTenableCSV(file string, r io.Reader, emit func(Finding) error) (*ScanIn
 		sev, ok := tenableSeverity[strings.ToLower(strings.TrimSpace(t.get(rec, "severity")))]
 		if !ok {
 			t.fail("severity", fmt.Sprintf("%q is not a severity (None, Low, Medium, High, Critical or 0 to 4)", t.get(rec, "severity")))
-			continue
+			return nil
 		}
 		if sev == "info" || strings.EqualFold(strings.TrimSpace(t.get(rec, "state")), "fixed") {
 			info.Skipped++
-			continue
+			return nil
 		}
 		plugin := strings.TrimSpace(t.get(rec, "plugin"))
 		if _, err := strconv.Atoi(plugin); err != nil {
@@ -145,7 +135,7 @@ func ReadTenableCSV(file string, r io.Reader, emit func(Finding) error) (*ScanIn
 			t.fail("host", "the row names no host")
 		}
 		if len(t.problems) > 0 {
-			continue // read on to name every problem; nothing more is emitted
+			return nil // read on to name every problem; nothing more is emitted
 		}
 		port := strings.TrimSpace(t.get(rec, "port")) // "0" as in a .nessus file: the host, not a service
 		score := qualysScore(t.get(rec, "cvss3"))
@@ -155,10 +145,10 @@ func ReadTenableCSV(file string, r io.Reader, emit func(Finding) error) (*ScanIn
 		base := Finding{Scanner: "nessus", Host: names[0], HostAliases: names[1:], VulnID: "nessus:" + plugin, Severity: sev, CVSS: score,
 			Title: t.get(rec, "name"), Package: strings.Trim(strings.ToLower(t.get(rec, "protocol"))+"/"+port, "/")}
 		if err := emitPerCVE(base, strings.FieldsFunc(t.get(rec, "cve"), func(r rune) bool { return r == ',' || r == ' ' || r == ';' || r == '\n' }), info, emit); err != nil {
-			return nil, err
+			return err
 		}
-	}
-	if err := t.err(); err != nil {
+		return nil
+	}); err != nil {
 		return nil, err
 	}
 	info.SHA256, info.Size = t.in.sum(), t.in.n
