@@ -248,6 +248,24 @@ func run(ctx context.Context, req Request, name string, format *ingest.Format, r
 		if len(res.Unmatched) > 0 {
 			say("not in the ePHI inventory: %s", strings.Join(clip(res.Unmatched, 10), "; "))
 		}
+		if res.Suppressed > 0 {
+			say("%s closed as VEX statements say: not affected, or fixed", plural(res.Suppressed, "finding", "findings"))
+		}
+	case ingest.KindVEX:
+		sc, err := scope()
+		if err != nil {
+			return err
+		}
+		doc, err := ingest.ReadOpenVEX(name, r)
+		if err != nil {
+			return err
+		}
+		res, err := sc.ImportVEX(ctx, kind, name, out.SHA256, out.Size, doc, req.After...)
+		if err != nil {
+			return err
+		}
+		out.Import, out.Fresh, out.Records = res.Record.ID, res.Fresh, res.Statements
+		say("%s: %d VEX statements (%s): %s closed as not affected or fixed, %d opened again%s.", name, res.Statements, format.Label, plural(res.Closed, "open finding", "open findings"), res.Reopened, again(res.Fresh))
 	case ingest.KindConfig:
 		sc, err := scope()
 		if err != nil {
@@ -380,4 +398,11 @@ func clip(list []string, n int) []string {
 		return list
 	}
 	return append(slices.Clone(list[:n]), fmt.Sprintf("and %d more", len(list)-n))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -290,3 +290,28 @@ func TestScubaGearImport(t *testing.T) {
 		t.Errorf("a bad file left %d controls", len(cs))
 	}
 }
+
+// An OpenVEX document lands through the one pipeline, closing the open
+// findings its statements say are not affected.
+func TestOpenVEXImport(t *testing.T) {
+	s := storetest.SQLite(t)
+	ctx := context.Background()
+	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
+	if err := s.CreateOrganization(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	scope := func() (*store.Scoped, error) { return s.Scope(o), nil }
+	if _, err := dataimport.File(ctx, dataimport.Request{Path: testdata("cyclonedx-small.json"), Name: "bom.json", Scope: scope}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := dataimport.File(ctx, dataimport.Request{Path: testdata("openvex.json"), Name: "openvex.json", Scope: scope})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Format != "openvex" || out.Records != 4 || out.Summary[0] != "openvex.json: 4 VEX statements (OpenVEX): 1 open finding closed as not affected or fixed, 0 opened again." {
+		t.Errorf("outcome: %+v", out)
+	}
+	if n, err := s.Scope(o).OpenFindings(ctx); err != nil || n != 2 {
+		t.Errorf("%d open (%v), want 2", n, err)
+	}
+}

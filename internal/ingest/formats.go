@@ -120,6 +120,8 @@ var formats = []*Format{
 		sniff: func(h *head) bool { return h.json() && h.has(`"spdxVersion"`) }},
 	{ID: FormatSPDXTagValue, Brings: "a finding per package advisory reference (as the JSON)", Label: "SPDX tag-value", Kind: KindScanner, Scan: ReadSPDXTagValue,
 		sniff: func(h *head) bool { return h.text() && strings.HasPrefix(strings.TrimSpace(h.first), "SPDXVersion:") }},
+	{ID: FormatOpenVEX, Brings: "statements that software is not affected by, or has fixed, a vulnerability: the open findings they match are closed, and stay closed when scans report them again", Label: "OpenVEX", Kind: KindVEX,
+		sniff: func(h *head) bool { return h.json() && h.has("openvex.dev/ns") && h.has(`"statements"`) }},
 	{ID: FormatScubaGear, Brings: "each Microsoft 365 control's result against CISA's SCuBA baselines, for the checks of MFA, email authentication and privileged accounts", Label: "CISA ScubaGear results", Kind: KindConfig,
 		sniff: func(h *head) bool {
 			return (h.json() && (h.has(`"ScubaGear"`) || h.has(`"Control ID"`) && h.has(`"MS.`))) || h.text() && scubaCSVHeader(h.trimmed)

@@ -1004,3 +1004,79 @@ func FuzzReadScuba(f *testing.F) {
 		}
 	})
 }
+
+// An OpenVEX document's statements: v0.2.0's objects and v0.0.x's
+// strings, each validated as the specification requires; and what each
+// matches.
+func TestReadOpenVEX(t *testing.T) {
+	doc, err := ingest.ReadOpenVEX("openvex.json", testdata(t, "openvex.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.ID != "https://riverside.example/vex/hl7-interface-2026-12-01" || doc.Author == "" || len(doc.Statements) != 4 || len(doc.SHA256) != 64 {
+		t.Fatalf("document: %+v", doc)
+	}
+	log4j, openssl, curl := doc.Statements[0], doc.Statements[1], doc.Statements[2]
+	if log4j.Reason() != "not_affected: vulnerable_code_not_in_execute_path" || !log4j.Suppresses() || openssl.Reason() != "fixed" || openssl.At != "2026-12-01T10:00:00Z" || curl.Suppresses() {
+		t.Errorf("statements: %+v", doc.Statements)
+	}
+	img := "registry.riverside.example/hl7-interface"
+	for _, c := range []struct {
+		st   ingest.VEXStatement
+		subj ingest.VEXSubject
+		want bool
+	}{
+		// The product is the image, the subcomponent the package in it.
+		{log4j, ingest.VEXSubject{VulnID: "CVE-2021-44228", CVE: "CVE-2021-44228", Package: "org.apache.logging.log4j:log4j-core", Installed: "2.14.1", Places: []string{img + ":2.3.1"}}, true},
+		{log4j, ingest.VEXSubject{VulnID: "GHSA-jfh8-c2jp-5v3q", Package: "log4j-core", Installed: "2.14.1", Places: []string{img}}, true},
+		{log4j, ingest.VEXSubject{VulnID: "CVE-2021-44228", CVE: "CVE-2021-44228", Package: "log4j-core", Installed: "2.14.1", Places: []string{"registry.riverside.example/other"}}, false},
+		{log4j, ingest.VEXSubject{VulnID: "CVE-2021-44228", CVE: "CVE-2021-44228", Package: "log4j-core", Installed: "2.17.0", Places: []string{img}}, false},
+		{log4j, ingest.VEXSubject{VulnID: "CVE-2021-45046", Package: "log4j-core", Installed: "2.14.1", Places: []string{img}}, false},
+		// A named product (an SBOM's subject) with its package.
+		{openssl, ingest.VEXSubject{VulnID: "CVE-2022-3602", CVE: "CVE-2022-3602", Package: "openssl", Installed: "3.0.1", Places: []string{"pacs-viewer-1.8.0"}}, true},
+		// A package URL as the product: the package anywhere.
+		{curl, ingest.VEXSubject{VulnID: "CVE-2023-38545", CVE: "CVE-2023-38545", Package: "curl", Installed: "7.88.1-10", Places: []string{"ehr01"}}, true},
+		{curl, ingest.VEXSubject{VulnID: "CVE-2023-38545", CVE: "CVE-2023-38545", Package: "curl", Installed: "8.4.0", Places: []string{"ehr01"}}, false},
+	} {
+		if got := c.st.Matches(&c.subj); got != c.want {
+			t.Errorf("%s on %+v: %v, want %v", c.st.Vuln, c.subj, got, c.want)
+		}
+	}
+	for body, want := range map[string]string{
+		`{"@context": "https://openvex.dev/ns/v0.2.0"}`: "is not an OpenVEX document",
+		`{"statements": []}`:                            "is not an OpenVEX document",
+		`{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [{"products": ["a"], "status": "fixed"}]}`:                                           "statements[0] names no vulnerability",
+		`{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [{"vulnerability": "CVE-2021-44228", "status": "fixed"}]}`:                           "statements[0] (CVE-2021-44228) names no product",
+		`{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [{"vulnerability": "CVE-2021-44228", "products": ["a"], "status": "not_affected"}]}`: "is not_affected without a justification or an impact statement",
+		`{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [{"vulnerability": "CVE-2021-44228", "products": ["a"], "status": "ok"}]}`:           `status "ok" is not one of`,
+		`{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [{"vulnerability": 7, "products": ["a"], "status": "fixed"}]}`:                       "statements[0].vulnerability is neither a name nor an object",
+	} {
+		_, err := ingest.ReadOpenVEX("v.json", strings.NewReader(body))
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v\nwant %s", body, err, want)
+		}
+	}
+}
+
+func FuzzReadOpenVEX(f *testing.F) {
+	b, err := os.ReadFile(filepath.Join("testdata", "openvex.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := ingest.ReadOpenVEX("fuzz", bytes.NewReader(data))
+		if err != nil {
+			if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
+				t.Fatalf("error of kind %s: %v", k, err)
+			}
+			return
+		}
+		for _, st := range doc.Statements {
+			if st.Vuln == "" || len(st.Products) == 0 || st.Status == "" {
+				t.Fatalf("a statement without its vulnerability, product or status: %+v", st)
+			}
+			st.Matches(&ingest.VEXSubject{VulnID: st.Vuln, Package: "p", Places: []string{"x"}})
+		}
+	})
+}

@@ -16,12 +16,15 @@ import (
 // it was new, and the hosts or targets no asset of the inventory matched
 // (listed, not dropped: their findings are kept unmatched).
 type FindingsImport struct {
-	Record    *DataImport
-	Fresh     bool
-	Findings  int
-	Matched   int
-	Skipped   int // results the file reports that are not open findings
-	Unmatched []string
+	Record   *DataImport
+	Fresh    bool
+	Findings int
+	Matched  int
+	Skipped  int // results the file reports that are not open findings
+	// Suppressed are the findings written closed: a VEX statement says
+	// they are not affected, or fixed.
+	Suppressed int
+	Unmatched  []string
 }
 
 // ImportFindings stores a scanner file's findings in one transaction: read
@@ -55,6 +58,14 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 			out.Record = rec
 			return *again, nil
 		}
+		// The organisation's VEX statements: a finding the newest matching
+		// one says is not affected, or fixed, is written closed, marked.
+		rules, err := s.vexRules(ctx, tx, sc.org.ID)
+		if err != nil {
+			return change{}, err
+		}
+		names := assetNames(assets)
+		suppressed := 0
 		keys, err := s.newRankKeys(ctx, tx, sc.org.ID)
 		if err != nil {
 			return change{}, err
@@ -62,7 +73,7 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 		defer keys.close()
 		at := formatTime(rec.ImportedAt)
 		ins := s.newInserter(ctx, tx, "findings", "id, org_id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title, place, scanned_at, "+
-			"is_open, rank_kev, rank_epss, rank_cvss, rank_crit, rank_records", "findings")
+			"is_open, vex, rank_kev, rank_epss, rank_cvss, rank_crit, rank_records", "findings")
 		defer ins.close()
 		// One scanner's scan: each scanner's newest scan of a place decides
 		// its own findings there (keepFindingsState).
@@ -105,9 +116,17 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 				return err
 			}
 			a := keys.assets[aid]
-			// Open until a newer scan of its place lands (keepOpenAndTrend).
+			// Open until a newer scan of its place lands (keepOpenAndTrend),
+			// unless a VEX statement says it is not to be fixed.
+			open, vex := 1, ""
+			if len(rules) > 0 {
+				if st := rules.decide(vexSubject(&f, aid, names)); st != nil && st.Suppresses() {
+					open, vex = 0, st.Reason()
+					suppressed++
+				}
+			}
 			return ins.add(id, sc.org.ID, rec.ID, aid, f.Scanner, f.Host, f.Target, f.VulnID, f.CVE, f.Package, f.Installed, f.Fixed, f.Severity, f.CVSS, f.Title,
-				place(aid, f.Host, f.Target), at, 1, kev, epss, -f.CVSS, a.crit, a.records)
+				place(aid, f.Host, f.Target), at, open, vex, kev, epss, -f.CVSS, a.crit, a.records)
 		})
 		if err != nil {
 			return change{}, err
@@ -165,7 +184,7 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 				return change{}, translate(err, "findings")
 			}
 		}
-		if err := s.keepOpenAndTrend(ctx, tx, sc.org.ID, info.Scanner, rec.ID, at, out.Findings); err != nil {
+		if err := s.keepOpenAndTrend(ctx, tx, sc.org.ID, info.Scanner, rec.ID, at, out.Findings-suppressed); err != nil {
 			return change{}, err
 		}
 		if err := s.finishImport(ctx, tx, rec, info.SHA256, out.Findings, info.Artifact); err != nil {
@@ -174,7 +193,7 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 		if err := runAfter(ctx, tx, after); err != nil {
 			return change{}, err
 		}
-		out.Skipped = info.Skipped
+		out.Skipped, out.Suppressed = info.Skipped, suppressed
 		out.Record, out.Fresh = rec, true
 		return change{orgID: sc.org.ID, action: "findings.import", target: "import:" + rec.ID,
 			after: map[string]any{"file": file, "sha256": sha, "size": size, "scanner": kind, "findings": out.Findings, "matched": out.Matched}}, nil
