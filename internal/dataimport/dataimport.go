@@ -256,7 +256,7 @@ func run(ctx context.Context, req Request, name string, format *ingest.Format, r
 		if err != nil {
 			return err
 		}
-		doc, err := ingest.ReadOpenVEX(name, r)
+		doc, err := ingest.ReadVEX(kind, name, r)
 		if err != nil {
 			return err
 		}

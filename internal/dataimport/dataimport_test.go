@@ -315,3 +315,27 @@ func TestOpenVEXImport(t *testing.T) {
 		t.Errorf("%d open (%v), want 2", n, err)
 	}
 }
+
+// A CycloneDX VEX lands as OpenVEX does.
+func TestCycloneDXVEXImport(t *testing.T) {
+	s := storetest.SQLite(t)
+	ctx := context.Background()
+	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
+	if err := s.CreateOrganization(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	scope := func() (*store.Scoped, error) { return s.Scope(o), nil }
+	if _, err := dataimport.File(ctx, dataimport.Request{Path: testdata("cyclonedx-small.json"), Name: "bom.json", Scope: scope}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := dataimport.File(ctx, dataimport.Request{Path: testdata("cyclonedx-vex.json"), Name: "vex.cdx.json", Scope: scope})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Format != "cyclonedx-vex" || out.Records != 3 || out.Summary[0] != "vex.cdx.json: 3 VEX statements (CycloneDX VEX): 2 open findings closed as not affected or fixed, 0 opened again." {
+		t.Errorf("outcome: %+v", out)
+	}
+	if n, err := s.Scope(o).OpenFindings(ctx); err != nil || n != 1 {
+		t.Errorf("%d open (%v), want 1: log4j-api's", n, err)
+	}
+}

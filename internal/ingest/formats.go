@@ -112,6 +112,14 @@ var formats = []*Format{
 		}},
 	{ID: FormatSARIF, Brings: "a finding per result that fails, on its file and line", Label: "SARIF", Kind: KindScanner, Scan: ReadSARIF,
 		sniff: func(h *head) bool { return h.json() && h.has(`"runs"`) && (h.has(`sarif`) || h.has(`"version"`)) }},
+	{ID: FormatCycloneDXVEX, Brings: "statements that components are not affected by, or have fixed, a vulnerability (a BOM of vulnerabilities with their analysis and no components): applied as OpenVEX's are", Label: "CycloneDX VEX", Kind: KindVEX,
+		sniff: func(h *head) bool {
+			if !h.json() || !h.has(`"bomFormat"`) || !h.has(`CycloneDX`) || !h.has(`"analysis"`) {
+				return false
+			}
+			top := h.topKeys()
+			return top["vulnerabilities"] && !top["components"]
+		}},
 	{ID: FormatCycloneDX, Brings: "a finding per vulnerability and component it affects, unless resolved or not affected", Label: "CycloneDX", Kind: KindScanner, Scan: ReadCycloneDX,
 		sniff: func(h *head) bool { return h.json() && h.has(`"bomFormat"`) && h.has(`CycloneDX`) }},
 	{ID: FormatCycloneDXXML, Brings: "a finding per vulnerability and component it affects, unless resolved or not affected (as the JSON)", Label: "CycloneDX XML", Kind: KindScanner, Scan: ReadCycloneDXXML,
@@ -239,6 +247,44 @@ func (h *head) firstKey() string {
 		}
 	}
 	return ""
+}
+
+// topKeys are the keys of the head's top-level object, as far as the
+// head reads (it may end mid-document).
+func (h *head) topKeys() map[string]bool {
+	keys := map[string]bool{}
+	if !h.json() {
+		return keys
+	}
+	d := json.NewDecoder(bytes.NewReader(h.trimmed))
+	d.Token() // {
+	for depth := 1; ; {
+		t, err := d.Token()
+		if err != nil {
+			return keys
+		}
+		switch v := t.(type) {
+		case json.Delim:
+			if v == '{' || v == '[' {
+				depth++
+			} else {
+				depth--
+			}
+		case string:
+			if depth == 1 {
+				keys[v] = true
+				// its value follows: read it here so that a string value
+				// is not taken for a key
+				t, err := d.Token()
+				if err != nil {
+					return keys
+				}
+				if dl, ok := t.(json.Delim); ok && (dl == '{' || dl == '[') {
+					depth++
+				}
+			}
+		}
+	}
 }
 
 func (h *head) json() bool  { return len(h.trimmed) > 0 && h.trimmed[0] == '{' }

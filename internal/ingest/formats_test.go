@@ -19,7 +19,7 @@ import (
 // samples is a file of our own (in testdata) of each format.
 var samples = map[string]string{
 	ingest.FormatKEV: "kev-small.json", ingest.FormatEPSS: "epss-small.csv", ingest.FormatNessus: "nessus-small.nessus",
-	ingest.FormatOpenVAS: "openvas-small.xml", ingest.FormatQualys: "qualys-small.xml", ingest.FormatQualysCSV: "qualys-scan.csv", ingest.FormatQualysScan: "qualys-scan-report.xml", ingest.FormatTenableCSV: "tenable-sc.csv", ingest.FormatOpenVASCSV: "openvas-results.csv", ingest.FormatDefender: "defender-vulns.json", ingest.FormatInspector: "inspector-findings.json", ingest.FormatOSVScanner: "osv-scanner.json", ingest.FormatDependencyTrack: "dependency-track.json", ingest.FormatWazuh: "wazuh-inventory.json", ingest.FormatCycloneDXXML: "cyclonedx-small.xml", ingest.FormatSPDXTagValue: "spdx-tag-value.spdx", ingest.FormatNexpose: "nexpose-report.xml", ingest.FormatNmap: "nmap-vulners.xml", ingest.FormatScubaGear: "scubagear-results.json", ingest.FormatOpenVEX: "openvex.json",
+	ingest.FormatOpenVAS: "openvas-small.xml", ingest.FormatQualys: "qualys-small.xml", ingest.FormatQualysCSV: "qualys-scan.csv", ingest.FormatQualysScan: "qualys-scan-report.xml", ingest.FormatTenableCSV: "tenable-sc.csv", ingest.FormatOpenVASCSV: "openvas-results.csv", ingest.FormatDefender: "defender-vulns.json", ingest.FormatInspector: "inspector-findings.json", ingest.FormatOSVScanner: "osv-scanner.json", ingest.FormatDependencyTrack: "dependency-track.json", ingest.FormatWazuh: "wazuh-inventory.json", ingest.FormatCycloneDXXML: "cyclonedx-small.xml", ingest.FormatSPDXTagValue: "spdx-tag-value.spdx", ingest.FormatNexpose: "nexpose-report.xml", ingest.FormatNmap: "nmap-vulners.xml", ingest.FormatScubaGear: "scubagear-results.json", ingest.FormatOpenVEX: "openvex.json", ingest.FormatCycloneDXVEX: "cyclonedx-vex.json",
 	ingest.FormatTrivy: "trivy-small.json", ingest.FormatGrype: "grype-small.json", ingest.FormatSARIF: "sarif-small.sarif",
 	ingest.FormatCycloneDX: "cyclonedx-small.json", ingest.FormatSPDX: "spdx-small.json", ingest.FormatEntraUsers: "entra-users.csv",
 	ingest.FormatEntraMFA: "entra-mfa.csv", ingest.FormatAD: "ad-users.csv", ingest.FormatOkta: "okta-users.csv",
@@ -44,7 +44,7 @@ func records(id, name string, r io.Reader) (int, error) {
 		}
 		return len(rep.Controls), nil
 	case ingest.KindVEX:
-		doc, err := ingest.ReadOpenVEX(name, r)
+		doc, err := ingest.ReadVEX(id, name, r)
 		if err != nil {
 			return 0, err
 		}
@@ -168,7 +168,7 @@ func TestEveryReaderRefusesWhatIsNotUTF8(t *testing.T) {
 		case ingest.KindConfig:
 			_, err2 = ingest.ReadScuba(file, bytes.NewReader(bad))
 		case ingest.KindVEX:
-			_, err2 = ingest.ReadOpenVEX(file, bytes.NewReader(bad))
+			_, err2 = ingest.ReadVEX(f.ID, file, bytes.NewReader(bad))
 		}
 		msg := errs.Message(err2)
 		if !errs.Is(err2, errs.Invalid) || !strings.HasPrefix(msg, file+": line 3 is not UTF-8 text (byte 0xE9)") || strings.Count(msg, file) != 1 {

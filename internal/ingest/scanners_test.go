@@ -1080,3 +1080,74 @@ func FuzzReadOpenVEX(f *testing.F) {
 		}
 	})
 }
+
+// A CycloneDX VEX (vulnerabilities with their analysis, no components) is
+// read as VEX statements: BOM-Link references as the component's package
+// URL, the analysis's state as the status; a vulnerability without an
+// analysis says nothing. A BOM with components stays a scanner's BOM.
+func TestReadCycloneDXVEX(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("testdata", "cyclonedx-vex.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ingest.Detect(b); got != ingest.FormatCycloneDXVEX {
+		t.Errorf("detected %q", got)
+	}
+	bom, _ := os.ReadFile(filepath.Join("testdata", "cyclonedx-small.json"))
+	if got := ingest.Detect(bom); got != ingest.FormatCycloneDX {
+		t.Errorf("a BOM with components and an analysis: detected %q", got)
+	}
+	doc, err := ingest.ReadCycloneDXVEX("cyclonedx-vex.json", bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, st := range doc.Statements {
+		got = append(got, fmt.Sprintf("%s %v %v %s %s", st.Vuln, st.Aliases, st.Products, st.Reason(), st.At))
+	}
+	want := []string{
+		"CVE-2021-44228 [GHSA-jfh8-c2jp-5v3q] [pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1] not_affected: code_not_reachable 2026-12-02T08:00:00Z",
+		"GHSA-jfh8-c2jp-5v3q [] [pkg:npm/left-pad@1.3.0] fixed: left-pad was removed in 2.3.1. 2026-12-02T08:00:00Z",
+		"CVE-2022-22965 [] [pkg:maven/org.springframework/spring-beans@5.3.17] affected 2026-12-02T08:00:00Z",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("statements:\n%s", strings.Join(got, "\n"))
+	}
+	// The package URL product matches the package wherever it is.
+	if !doc.Statements[0].Matches(&ingest.VEXSubject{VulnID: "CVE-2021-44228", CVE: "CVE-2021-44228", Package: "org.apache.logging.log4j/log4j-core", Installed: "2.14.1", Places: []string{"registry.riverside.example/hl7-interface"}}) {
+		t.Error("log4j-core not matched")
+	}
+	for body, want := range map[string]string{
+		`{"bomFormat": "CycloneDX", "vulnerabilities": [{"id": "CVE-2021-44228", "analysis": {"state": "not_affected", "justification": "code_not_reachable"}}]}`: "vulnerabilities[0] (CVE-2021-44228) affects nothing",
+		`{"bomFormat": "CycloneDX", "vulnerabilities": [{"id": "CVE-2021-44228", "analysis": {"state": "not_affected"}, "affects": [{"ref": "a"}]}]}`:             "is not_affected without a justification or detail",
+		`{"bomFormat": "CycloneDX", "vulnerabilities": [{"id": "CVE-2021-44228", "analysis": {"state": "maybe"}, "affects": [{"ref": "a"}]}]}`:                    `analysis.state "maybe" is not a CycloneDX impact analysis state`,
+		`{"vulnerabilities": []}`: `no bomFormat "CycloneDX"`,
+	} {
+		_, err := ingest.ReadCycloneDXVEX("v.json", strings.NewReader(body))
+		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v\nwant %s", body, err, want)
+		}
+	}
+}
+
+func FuzzReadCycloneDXVEX(f *testing.F) {
+	b, err := os.ReadFile(filepath.Join("testdata", "cyclonedx-vex.json"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		doc, err := ingest.ReadCycloneDXVEX("fuzz", bytes.NewReader(data))
+		if err != nil {
+			if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
+				t.Fatalf("error of kind %s: %v", k, err)
+			}
+			return
+		}
+		for _, st := range doc.Statements {
+			if st.Vuln == "" || len(st.Products) == 0 || st.Status == "" {
+				t.Fatalf("a statement without its vulnerability, product or status: %+v", st)
+			}
+		}
+	})
+}

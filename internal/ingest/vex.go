@@ -1,11 +1,14 @@
 package ingest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
 	"strings"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 )
@@ -297,6 +300,9 @@ func parsePURL(s string) (purl, bool) {
 }
 
 func vexPackage(id, pkg, installed string) bool {
+	if pkg != "" && strings.EqualFold(id, pkg) {
+		return true // a package a BOM named by its reference alone
+	}
 	p, ok := parsePURL(id)
 	if !ok || pkg == "" {
 		return false
@@ -350,4 +356,126 @@ func vexPlace(id string, places []string) bool {
 		}
 	}
 	return false
+}
+
+// FormatCycloneDXVEX is a CycloneDX VEX: a CycloneDX BOM that carries
+// vulnerabilities with their analysis, and no components of its own.
+const FormatCycloneDXVEX = "cyclonedx-vex"
+
+// cdxVEXStatus is the VEX status of a CycloneDX analysis state (CycloneDX
+// 1.4 on, "impactAnalysisState"): resolved is fixed, a false positive is
+// not affected, exploitable is affected, in triage under investigation.
+var cdxVEXStatus = map[cdx.ImpactAnalysisState]string{
+	cdx.IASNotAffected: VEXNotAffected, cdx.IASFalsePositive: VEXNotAffected,
+	cdx.IASResolved: VEXFixed, cdx.IASResolvedWithPedigree: VEXFixed,
+	cdx.IASExploitable: VEXAffected, cdx.IASInTriage: VEXUnderInvestigation,
+}
+
+// ReadCycloneDXVEX reads a CycloneDX VEX (JSON, 1.4 on) as VEX
+// statements, its vulnerabilities streamed: each with an analysis is a
+// statement about what it affects (a reference to another BOM's component —
+// a BOM-Link, whose fragment is the component's reference, most often its
+// package URL — or a package URL), its status from the analysis's state,
+// its justification and detail the statement's; one without an analysis
+// says nothing and is passed over.
+func ReadCycloneDXVEX(file string, r io.Reader) (_ *VEXDocument, err error) {
+	in := newCounting(file, r, MaxScanBytes)
+	defer in.refused(&err)
+	dec := in.jsonDecoder()
+	doc := &VEXDocument{File: file}
+	isBOM := false
+	err = topLevel(dec, file, "a CycloneDX VEX", func(key string) error {
+		switch key {
+		case "bomFormat":
+			var v string
+			if err := dec.Decode(&v); err != nil {
+				return err
+			}
+			isBOM = v == "CycloneDX"
+			return nil
+		case "serialNumber":
+			return dec.Decode(&doc.ID)
+		case "metadata":
+			var m cdx.Metadata
+			if err := dec.Decode(&m); err != nil {
+				return jsonError(file, err, ", at metadata")
+			}
+			doc.At = m.Timestamp
+			return nil
+		case "vulnerabilities":
+			return eachElement(dec, file, "vulnerabilities", func(at string) error {
+				var v cdx.Vulnerability
+				if err := dec.Decode(&v); err != nil {
+					return jsonError(file, err, ", at "+at)
+				}
+				if v.Analysis == nil || v.Analysis.State == "" {
+					return nil
+				}
+				st := VEXStatement{Vuln: strings.TrimSpace(v.ID), Justification: string(v.Analysis.Justification), Impact: strings.TrimSpace(v.Analysis.Detail),
+					At: cmp.Or(v.Analysis.LastUpdated, v.Updated, v.Published)}
+				if v.Analysis.State == cdx.IASFalsePositive && st.Justification == "" {
+					st.Justification = "false_positive"
+				}
+				status, ok := cdxVEXStatus[v.Analysis.State]
+				if !ok {
+					return errs.New(errs.Invalid, fmt.Sprintf("%s: %s.analysis.state %q is not a CycloneDX impact analysis state", file, at, v.Analysis.State))
+				}
+				st.Status = status
+				if st.Vuln == "" {
+					return errs.New(errs.Invalid, fmt.Sprintf("%s: %s.id is empty", file, at))
+				}
+				if v.References != nil {
+					for _, ref := range *v.References {
+						if id := strings.TrimSpace(ref.ID); id != "" {
+							st.Aliases = append(st.Aliases, id)
+						}
+					}
+				}
+				if v.Affects != nil {
+					for _, a := range *v.Affects {
+						ref := strings.TrimSpace(a.Ref)
+						if _, frag, ok := strings.Cut(ref, "#"); ok && strings.HasPrefix(ref, "urn:cdx:") {
+							ref, _ = url.PathUnescape(frag)
+						}
+						if ref != "" {
+							st.Products = append(st.Products, ref)
+						}
+					}
+				}
+				if len(st.Products) == 0 {
+					return errs.New(errs.Invalid, fmt.Sprintf("%s: %s (%s) affects nothing: a VEX statement names what it is about", file, at, st.Vuln))
+				}
+				if st.Status == VEXNotAffected && st.Justification == "" && st.Impact == "" {
+					return errs.New(errs.Invalid, fmt.Sprintf("%s: %s (%s) is not_affected without a justification or detail", file, at, st.Vuln))
+				}
+				if len(doc.Statements) >= MaxVEXStatements {
+					return errs.New(errs.TooLarge, fmt.Sprintf("%s has more than %d statements", file, MaxVEXStatements))
+				}
+				doc.Statements = append(doc.Statements, st)
+				return nil
+			})
+		}
+		return skipValue(dec)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !isBOM {
+		return nil, errs.New(errs.Invalid, file+` is not a CycloneDX VEX (no bomFormat "CycloneDX")`)
+	}
+	for i := range doc.Statements {
+		if doc.Statements[i].At == "" {
+			doc.Statements[i].At = doc.At
+		}
+	}
+	doc.SHA256, doc.Size = in.sum(), in.n
+	return doc, nil
+}
+
+// ReadVEX reads a VEX document of either format.
+func ReadVEX(format, file string, r io.Reader) (*VEXDocument, error) {
+	if format == FormatCycloneDXVEX {
+		return ReadCycloneDXVEX(file, r)
+	}
+	return ReadOpenVEX(file, r)
 }
