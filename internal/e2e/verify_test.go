@@ -57,7 +57,7 @@ func TestVerificationFromDataInTheBrowser(t *testing.T) {
 	}
 	// The import enqueued the checks; the page says when they ran and what
 	// changed.
-	if !strings.Contains(outcome, "3 findings (Trivy)") || !strings.Contains(outcome, "6 checks ran") {
+	if !strings.Contains(outcome, "3 findings (Trivy)") || !strings.Contains(outcome, "9 checks ran") {
 		t.Errorf("the job's page:\n%s", outcome)
 	}
 	shot("import-job.png")
