@@ -599,6 +599,9 @@ type Finding struct {
 	ID       string `json:"id"`
 	ImportID string `json:"import"`
 	AssetID  string `json:"asset,omitempty"`
+	// VEX is the statement that closed it ("not_affected:
+	// vulnerable_code_not_present"), "" when none did.
+	VEX string `json:"vex,omitempty"`
 }
 
 // Findings lists the organisation's findings, of one import when importID
@@ -608,7 +611,7 @@ func (sc *Scoped) Findings(ctx context.Context, importID string, limit int) ([]*
 	if limit <= 0 {
 		limit = 1000
 	}
-	q, args := `SELECT id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title FROM findings WHERE org_id = ?`, []any{sc.org.ID}
+	q, args := `SELECT id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title, vex FROM findings WHERE org_id = ?`, []any{sc.org.ID}
 	if importID != "" {
 		q, args = q+` AND import_id = ?`, append(args, importID)
 	}
@@ -620,7 +623,7 @@ func (sc *Scoped) Findings(ctx context.Context, importID string, limit int) ([]*
 	var out []*Finding
 	for rows.Next() {
 		var f Finding
-		if err := rows.Scan(&f.ID, &f.ImportID, &f.AssetID, &f.Scanner, &f.Host, &f.Target, &f.VulnID, &f.CVE, &f.Package, &f.Installed, &f.Fixed, &f.Severity, &f.CVSS, &f.Title); err != nil {
+		if err := rows.Scan(&f.ID, &f.ImportID, &f.AssetID, &f.Scanner, &f.Host, &f.Target, &f.VulnID, &f.CVE, &f.Package, &f.Installed, &f.Fixed, &f.Severity, &f.CVSS, &f.Title, &f.VEX); err != nil {
 			return nil, translate(err, "findings")
 		}
 		out = append(out, &f)

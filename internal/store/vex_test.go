@@ -114,5 +114,17 @@ func TestVEXStatementsCloseFindings(t *testing.T) {
 		if len(all) != 3 {
 			t.Errorf("findings of the first scan: %d", len(all))
 		}
+		marked := 0
+		for _, f := range all {
+			if f.VEX != "" {
+				marked++
+				if f.Package != "org.apache.logging.log4j/log4j-core" || f.VEX != "not_affected: vulnerable_code_not_in_execute_path" {
+					t.Errorf("marked: %+v", f)
+				}
+			}
+		}
+		if marked != 1 {
+			t.Errorf("%d findings marked by the VEX", marked)
+		}
 	})
 }
