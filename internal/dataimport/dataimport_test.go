@@ -291,51 +291,35 @@ func TestScubaGearImport(t *testing.T) {
 	}
 }
 
-// An OpenVEX document lands through the one pipeline, closing the open
-// findings its statements say are not affected.
-func TestOpenVEXImport(t *testing.T) {
-	s := storetest.SQLite(t)
-	ctx := context.Background()
-	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
-	if err := s.CreateOrganization(ctx, o); err != nil {
-		t.Fatal(err)
-	}
-	scope := func() (*store.Scoped, error) { return s.Scope(o), nil }
-	if _, err := dataimport.File(ctx, dataimport.Request{Path: testdata("cyclonedx-small.json"), Name: "bom.json", Scope: scope}); err != nil {
-		t.Fatal(err)
-	}
-	out, err := dataimport.File(ctx, dataimport.Request{Path: testdata("openvex.json"), Name: "openvex.json", Scope: scope})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out.Format != "openvex" || out.Records != 4 || out.Summary[0] != "openvex.json: 4 VEX statements (OpenVEX): 1 open finding closed as not affected or fixed, 0 opened again." {
-		t.Errorf("outcome: %+v", out)
-	}
-	if n, err := s.Scope(o).OpenFindings(ctx); err != nil || n != 2 {
-		t.Errorf("%d open (%v), want 2", n, err)
-	}
-}
-
-// A CycloneDX VEX lands as OpenVEX does.
-func TestCycloneDXVEXImport(t *testing.T) {
-	s := storetest.SQLite(t)
-	ctx := context.Background()
-	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
-	if err := s.CreateOrganization(ctx, o); err != nil {
-		t.Fatal(err)
-	}
-	scope := func() (*store.Scoped, error) { return s.Scope(o), nil }
-	if _, err := dataimport.File(ctx, dataimport.Request{Path: testdata("cyclonedx-small.json"), Name: "bom.json", Scope: scope}); err != nil {
-		t.Fatal(err)
-	}
-	out, err := dataimport.File(ctx, dataimport.Request{Path: testdata("cyclonedx-vex.json"), Name: "vex.cdx.json", Scope: scope})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out.Format != "cyclonedx-vex" || out.Records != 3 || out.Summary[0] != "vex.cdx.json: 3 VEX statements (CycloneDX VEX): 2 open findings closed as not affected or fixed, 0 opened again." {
-		t.Errorf("outcome: %+v", out)
-	}
-	if n, err := s.Scope(o).OpenFindings(ctx); err != nil || n != 1 {
-		t.Errorf("%d open (%v), want 1: log4j-api's", n, err)
+// A VEX document, OpenVEX or CycloneDX, lands through the one pipeline,
+// closing the open findings its statements say are not affected or fixed.
+func TestVEXImport(t *testing.T) {
+	for _, c := range []struct {
+		file, format, summary string
+		open                  int
+	}{
+		{"openvex.json", "openvex", "openvex.json: 4 VEX statements (OpenVEX): 1 open finding closed as not affected or fixed, 0 opened again.", 2},
+		{"cyclonedx-vex.json", "cyclonedx-vex", "cyclonedx-vex.json: 3 VEX statements (CycloneDX VEX): 2 open findings closed as not affected or fixed, 0 opened again.", 1},
+	} {
+		s := storetest.SQLite(t)
+		ctx := context.Background()
+		o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		scope := func() (*store.Scoped, error) { return s.Scope(o), nil }
+		if _, err := dataimport.File(ctx, dataimport.Request{Path: testdata("cyclonedx-small.json"), Name: "bom.json", Scope: scope}); err != nil {
+			t.Fatal(err)
+		}
+		out, err := dataimport.File(ctx, dataimport.Request{Path: testdata(c.file), Name: c.file, Scope: scope})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Format != c.format || out.Summary[0] != c.summary {
+			t.Errorf("%s: %+v", c.file, out)
+		}
+		if n, err := s.Scope(o).OpenFindings(ctx); err != nil || n != c.open {
+			t.Errorf("%s: %d open (%v), want %d", c.file, n, err, c.open)
+		}
 	}
 }

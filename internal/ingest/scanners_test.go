@@ -712,7 +712,7 @@ func TestReadInspector(t *testing.T) {
 	if got[0].Fixed != "0:8.7p1-8.amzn2023.0.11" || info.Skipped != 2 || len(info.Scanned) != 4 || info.Scanned[3].Host != "i-0f9e8d7c6b5a43210" {
 		t.Errorf("fixed %q, skipped %d, scanned %+v", got[0].Fixed, info.Skipped, info.Scanned)
 	}
-	for body, want := range map[string]string{
+	refusedBodies(t, func(r io.Reader) error { _, _, err := readAll(t, ingest.FormatInspector, "i.json", r); return err }, map[string]string{
 		`{}`:                                   `no "findings" array`,
 		`[]`:                                   `it is a JSON array, not an object`,
 		`{"findings": [{"status": "ACTIVE"}]}`: `findings[0] has no resources`,
@@ -721,12 +721,7 @@ func TestReadInspector(t *testing.T) {
 		`{"findings": [{"resources": [{}]}]}`:                                      `findings[0].resources[0] has no id`,
 		`{"findings": [{"resources": [{"id": "i-1"}], "inspectorScore": "high"}]}`: `field "inspectorScore" should be float64`,
 		`{"findings": [`: `ends early`,
-	} {
-		_, _, err := readAll(t, ingest.FormatInspector, "i.json", strings.NewReader(body))
-		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v\nwant %s", body, err, want)
-		}
-	}
+	})
 	if got, _, err := readAll(t, ingest.FormatInspector, "i.json", strings.NewReader(`{"findings": []}`)); err != nil || len(got) != 0 {
 		t.Errorf("no findings: %v %v", got, err)
 	}
@@ -752,19 +747,14 @@ func TestReadOSVScanner(t *testing.T) {
 	if got[0].Fixed != "9.0.0" || got[1].Fixed != "" || info.Skipped != 1 || fmt.Sprint(info.Scanned) != "[{ /src/patient-portal/package-lock.json  []} { /src/scheduling/go.mod  []}]" {
 		t.Errorf("fixed %q %q, skipped %d, scanned %v", got[0].Fixed, got[1].Fixed, info.Skipped, info.Scanned)
 	}
-	for body, want := range map[string]string{
+	refusedBodies(t, func(r io.Reader) error { _, _, err := readAll(t, ingest.FormatOSVScanner, "o.json", r); return err }, map[string]string{
 		`{"experimental_config": {}}`:     `no "results" array`,
 		`{"results": [{"packages": []}]}`: `results[0] has no source`,
 		`{"results": [{"source": {"path": ""}, "packages": [{"groups": [{"ids": ["X"]}]}]}]}`: `results[0].source.path is empty`,
 		`{"results": [{"source": {"path": "a"}, "packages": [{"groups": [{"ids": []}]}]}]}`:   `results[0].packages[0].groups[0] has no id`,
 		`{"results": [{"source": {"path": "a"}, "packages": {}}]}`:                            `results[0].packages should be an array`,
 		`{"results": [{"source": {"path": "a"}, "packages": [{"groups": 3}]}]}`:               `field "groups" should be`,
-	} {
-		_, _, err := readAll(t, ingest.FormatOSVScanner, "o.json", strings.NewReader(body))
-		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v\nwant %s", body, err, want)
-		}
-	}
+	})
 	// A source written after its packages is read the same.
 	moved := `{"results": [{"packages": [{"package": {"name": "p", "version": "1"}, "groups": [{"ids": ["CVE-2024-12345"], "max_severity": "9.8"}]}], "source": {"path": "/x/go.mod"}}]}`
 	if got, _, err := readAll(t, ingest.FormatOSVScanner, "o.json", strings.NewReader(moved)); err != nil || len(got) != 1 || got[0].Target != "/x/go.mod" || got[0].CVE != "CVE-2024-12345" || got[0].Severity != "critical" {
@@ -792,17 +782,15 @@ func TestReadDependencyTrack(t *testing.T) {
 	if info.Artifact != "patient-portal" || info.Skipped != 1 || fmt.Sprint(info.Scanned) != "[{ patient-portal patient-portal []}]" {
 		t.Errorf("artifact %q, skipped %d, scanned %v", info.Artifact, info.Skipped, info.Scanned)
 	}
-	for body, want := range map[string]string{
+	refusedBodies(t, func(r io.Reader) error {
+		_, _, err := readAll(t, ingest.FormatDependencyTrack, "d.json", r)
+		return err
+	}, map[string]string{
 		`{"version": "1.2"}`:                           `no "findings" array`,
 		`{"findings": []}`:                             `the export names no project`,
 		`{"project": {"name": "p"}, "findings": [{}]}`: `findings[0].vulnerability.vulnId is empty`,
 		`{"project": {"name": "p"}, "findings": [{"vulnerability": {"vulnId": "X", "cvssV3BaseScore": "9"}}]}`: `field "vulnerability.cvssV3BaseScore" should be float64`,
-	} {
-		_, _, err := readAll(t, ingest.FormatDependencyTrack, "d.json", strings.NewReader(body))
-		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v\nwant %s", body, err, want)
-		}
-	}
+	})
 }
 
 func FuzzReadDependencyTrack(f *testing.F) {
@@ -828,17 +816,12 @@ func TestReadWazuh(t *testing.T) {
 	if got, _, err := readAll(t, ingest.FormatWazuh, "w.json", strings.NewReader(docs)); err != nil || len(got) != 1 || got[0].Host != "pacs-gw01" || got[0].Severity != "critical" {
 		t.Errorf("an array of documents: %+v %v", got, err)
 	}
-	for body, want := range map[string]string{
+	refusedBodies(t, func(r io.Reader) error { _, _, err := readAll(t, ingest.FormatWazuh, "w.json", r); return err }, map[string]string{
 		`{"took": 1}`: `is not a Wazuh vulnerability inventory`,
 		`{"hits": {"hits": [{"_source": {"vulnerability": {"id": "CVE-2023-38545"}}}]}}`: `hits.hits[0] names no agent`,
 		`{"hits": {"hits": [{"_source": {"agent": {"name": "a"}}}]}}`:                    `hits.hits[0].vulnerability.id is empty`,
 		`{"hits": []}`: `hits should be an object`,
-	} {
-		_, _, err := readAll(t, ingest.FormatWazuh, "w.json", strings.NewReader(body))
-		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v\nwant %s", body, err, want)
-		}
-	}
+	})
 	b, err := os.ReadFile(filepath.Join("testdata", "wazuh-alert.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -874,17 +857,12 @@ func TestReadNexpose(t *testing.T) {
 	if info.Skipped != 2 || fmt.Sprint(info.Scanned) != "[{10.20.0.10   [ehr01.riverside.example EHR01]} {10.20.0.11   []}]" {
 		t.Errorf("skipped %d, scanned %v", info.Skipped, info.Scanned)
 	}
-	for body, want := range map[string]string{
+	refusedBodies(t, func(r io.Reader) error { _, _, err := readAll(t, ingest.FormatNexpose, "n.xml", r); return err }, map[string]string{
 		`<NexposeReport version="2.0"><nodes><node address="10.0.0.1" status="alive"><tests><test id="x" status="vulnerable-exploited"/></tests></node></nodes><VulnerabilityDefinitions/></NexposeReport>`: `vulnerability "x", found on 10.0.0.1, is not in the report's VulnerabilityDefinitions`,
 		`<NexposeReport version="2.0"><nodes><node status="alive"/></nodes></NexposeReport>`:                                                                                                                `line 1: a node without an address`,
 		`<NexposeReport version="2.0"><nodes><node address="10.0.0.1"><tests><test status="vulnerable-version"/></tests></node></nodes></NexposeReport>`:                                                    `a vulnerable test without an id`,
 		`<NexposeReport version="2.0"><nodes>`: `ends early`,
-	} {
-		_, _, err := readAll(t, ingest.FormatNexpose, "n.xml", strings.NewReader(body))
-		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v\nwant %s", body, err, want)
-		}
-	}
+	})
 	refused(t, ingest.FormatNexpose, errs.Invalid, map[string]string{
 		"openvas-small.xml": "is not a Nexpose XML Export report (its root is <report>, not <NexposeReport>)",
 		"qualys-bomb.xml":   "is not a Nexpose XML Export report",
@@ -967,18 +945,13 @@ func TestReadScuba(t *testing.T) {
 			t.Errorf("%v\nwant %s", err, want)
 		}
 	}
-	for body, want := range map[string]string{
+	refusedBodies(t, func(r io.Reader) error { _, err := ingest.ReadScuba("s.json", r); return err }, map[string]string{
 		`{"MetaData": {"Tool": "Other"}}`: `MetaData.Tool is "Other", not ScubaGear`,
 		`{"MetaData": {}}`:                `no "Results"`,
 		`{"Results": {"AAD": [{"Controls": [{"Control ID": "AAD-1", "Result": "Pass"}]}]}}`: `Results.AAD[0].Controls[0]: "AAD-1" is not a SCuBA policy id`,
 		`{"Results": {"AAD": [{"Controls": [{"Control ID": "MS.AAD.1.1v1"}]}]}}`:            `Results.AAD[0].Controls[0] (MS.AAD.1.1v1) has no Result`,
 		`{"Results": {"AAD": {}}}`: `Results.AAD is not a list`,
-	} {
-		_, err := ingest.ReadScuba("s.json", strings.NewReader(body))
-		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v\nwant %s", body, err, want)
-		}
-	}
+	})
 }
 
 func FuzzReadScuba(f *testing.F) {
@@ -1042,7 +1015,7 @@ func TestReadOpenVEX(t *testing.T) {
 			t.Errorf("%s on %+v: %v, want %v", c.st.Vuln, c.subj, got, c.want)
 		}
 	}
-	for body, want := range map[string]string{
+	refusedBodies(t, func(r io.Reader) error { _, err := ingest.ReadOpenVEX("v.json", r); return err }, map[string]string{
 		`{"@context": "https://openvex.dev/ns/v0.2.0"}`: "is not an OpenVEX document",
 		`{"statements": []}`:                            "is not an OpenVEX document",
 		`{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [{"products": ["a"], "status": "fixed"}]}`:                                           "statements[0] names no vulnerability",
@@ -1050,22 +1023,24 @@ func TestReadOpenVEX(t *testing.T) {
 		`{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [{"vulnerability": "CVE-2021-44228", "products": ["a"], "status": "not_affected"}]}`: "is not_affected without a justification or an impact statement",
 		`{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [{"vulnerability": "CVE-2021-44228", "products": ["a"], "status": "ok"}]}`:           `status "ok" is not one of`,
 		`{"@context": "https://openvex.dev/ns/v0.2.0", "statements": [{"vulnerability": 7, "products": ["a"], "status": "fixed"}]}`:                       "statements[0].vulnerability is neither a name nor an object",
-	} {
-		_, err := ingest.ReadOpenVEX("v.json", strings.NewReader(body))
-		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: %v\nwant %s", body, err, want)
-		}
-	}
+	})
 }
 
-func FuzzReadOpenVEX(f *testing.F) {
-	b, err := os.ReadFile(filepath.Join("testdata", "openvex.json"))
+func FuzzReadOpenVEX(f *testing.F) { fuzzVEX(f, ingest.FormatOpenVEX, "openvex.json") }
+
+func FuzzReadCycloneDXVEX(f *testing.F) { fuzzVEX(f, ingest.FormatCycloneDXVEX, "cyclonedx-vex.json") }
+
+// fuzzVEX fuzzes a VEX format's reader from a seed file: it refuses or
+// gives statements each with its vulnerability, product and status, which
+// match without panicking.
+func fuzzVEX(f *testing.F, format, seed string) {
+	b, err := os.ReadFile(filepath.Join("testdata", seed))
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Add(b)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		doc, err := ingest.ReadOpenVEX("fuzz", bytes.NewReader(data))
+		doc, err := ingest.ReadVEX(format, "fuzz", bytes.NewReader(data))
 		if err != nil {
 			if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
 				t.Fatalf("error of kind %s: %v", k, err)
@@ -1117,37 +1092,21 @@ func TestReadCycloneDXVEX(t *testing.T) {
 	if !doc.Statements[0].Matches(&ingest.VEXSubject{VulnID: "CVE-2021-44228", CVE: "CVE-2021-44228", Package: "org.apache.logging.log4j/log4j-core", Installed: "2.14.1", Places: []string{"registry.riverside.example/hl7-interface"}}) {
 		t.Error("log4j-core not matched")
 	}
-	for body, want := range map[string]string{
+	refusedBodies(t, func(r io.Reader) error { _, err := ingest.ReadCycloneDXVEX("v.json", r); return err }, map[string]string{
 		`{"bomFormat": "CycloneDX", "vulnerabilities": [{"id": "CVE-2021-44228", "analysis": {"state": "not_affected", "justification": "code_not_reachable"}}]}`: "vulnerabilities[0] (CVE-2021-44228) affects nothing",
 		`{"bomFormat": "CycloneDX", "vulnerabilities": [{"id": "CVE-2021-44228", "analysis": {"state": "not_affected"}, "affects": [{"ref": "a"}]}]}`:             "is not_affected without a justification or detail",
 		`{"bomFormat": "CycloneDX", "vulnerabilities": [{"id": "CVE-2021-44228", "analysis": {"state": "maybe"}, "affects": [{"ref": "a"}]}]}`:                    `analysis.state "maybe" is not a CycloneDX impact analysis state`,
 		`{"vulnerabilities": []}`: `no bomFormat "CycloneDX"`,
-	} {
-		_, err := ingest.ReadCycloneDXVEX("v.json", strings.NewReader(body))
-		if !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
+	})
+}
+
+// refusedBodies checks read refuses each document as Invalid, saying what
+// its case wants said.
+func refusedBodies(t *testing.T, read func(r io.Reader) error, cases map[string]string) {
+	t.Helper()
+	for body, want := range cases {
+		if err := read(strings.NewReader(body)); !errs.Is(err, errs.Invalid) || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v\nwant %s", body, err, want)
 		}
 	}
-}
-
-func FuzzReadCycloneDXVEX(f *testing.F) {
-	b, err := os.ReadFile(filepath.Join("testdata", "cyclonedx-vex.json"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(b)
-	f.Fuzz(func(t *testing.T, data []byte) {
-		doc, err := ingest.ReadCycloneDXVEX("fuzz", bytes.NewReader(data))
-		if err != nil {
-			if k := errs.KindOf(err); k != errs.Invalid && k != errs.TooLarge {
-				t.Fatalf("error of kind %s: %v", k, err)
-			}
-			return
-		}
-		for _, st := range doc.Statements {
-			if st.Vuln == "" || len(st.Products) == 0 || st.Status == "" {
-				t.Fatalf("a statement without its vulnerability, product or status: %+v", st)
-			}
-		}
-	})
 }
