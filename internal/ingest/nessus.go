@@ -57,6 +57,24 @@ func xmlError(file string, dec *xml.Decoder, err error) error {
 	return errs.Wrap(errs.Invalid, fmt.Sprintf("%s: line %d", file, lineOf(dec)), err)
 }
 
+// eachToken reads dec's tokens to the document's end, calling fn with
+// each; an error of the XML (a syntax error, a run too long, the file
+// ending early) is named by xmlError, fn's own is passed on as it is.
+func eachToken(file string, dec *xml.Decoder, fn func(tok xml.Token) error) error {
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return xmlError(file, dec, err)
+		}
+		if err := fn(tok); err != nil {
+			return err
+		}
+	}
+}
+
 func lineOf(dec *xml.Decoder) int {
 	line, _ := dec.InputPos()
 	return line
@@ -103,24 +121,17 @@ func ReadNessus(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo
 	sawRoot := false
 	var host string
 	var aliases []string
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, xmlError(file, dec, err)
-		}
+	if err := eachToken(file, dec, func(tok xml.Token) error {
 		se, ok := tok.(xml.StartElement)
 		if !ok {
-			continue
+			return nil
 		}
 		switch se.Name.Local {
 		case "NessusClientData_v2":
 			sawRoot = true
 		case "ReportHost":
 			if !sawRoot {
-				return nil, errs.New(errs.Invalid, file+" is not a Nessus v2 file (no NessusClientData_v2 root)")
+				return errs.New(errs.Invalid, file+" is not a Nessus v2 file (no NessusClientData_v2 root)")
 			}
 			host, aliases = "", nil
 			for _, a := range se.Attr {
@@ -136,7 +147,7 @@ func ReadNessus(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo
 				Tags []nessusTag `xml:"tag"`
 			}
 			if err := dec.DecodeElement(&hp, &se); err != nil {
-				return nil, xmlError(file, dec, err)
+				return xmlError(file, dec, err)
 			}
 			for _, t := range hp.Tags {
 				switch t.Name {
@@ -151,11 +162,11 @@ func ReadNessus(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo
 			}
 		case "ReportItem":
 			if !sawRoot {
-				return nil, errs.New(errs.Invalid, file+" is not a Nessus v2 file (no NessusClientData_v2 root)")
+				return errs.New(errs.Invalid, file+" is not a Nessus v2 file (no NessusClientData_v2 root)")
 			}
 			var it nessusItem
 			if err := dec.DecodeElement(&it, &se); err != nil {
-				return nil, xmlError(file, dec, err)
+				return xmlError(file, dec, err)
 			}
 			sev := nessusSeverity[strings.TrimSpace(it.Severity)]
 			if sev == "" {
@@ -163,10 +174,10 @@ func ReadNessus(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo
 			}
 			if sev == "info" {
 				info.Skipped++
-				continue
+				return nil
 			}
 			if host == "" {
-				return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a ReportItem outside a named ReportHost", file, lineOf(dec)))
+				return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a ReportItem outside a named ReportHost", file, lineOf(dec)))
 			}
 			score, _ := strconv.ParseFloat(strings.TrimSpace(it.CVSS3), 64)
 			if score == 0 {
@@ -175,9 +186,12 @@ func ReadNessus(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo
 			base := Finding{Scanner: "nessus", Host: host, HostAliases: aliases, VulnID: "nessus:" + it.PluginID, Severity: sev, CVSS: score,
 				Title: it.PluginName, Package: strings.Trim(it.Protocol+"/"+it.Port, "/")}
 			if err := emitPerCVE(base, it.CVEs, info, emit); err != nil {
-				return nil, err
+				return err
 			}
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	if !sawRoot {
 		return nil, errs.New(errs.Invalid, file+" is not a Nessus v2 file (no NessusClientData_v2 root)")

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -63,14 +62,7 @@ func ReadNexpose(file string, r io.Reader, emit func(Finding) error) (_ *ScanInf
 	cur := -1  // the node being read
 	port := "" // the endpoint being read
 	alive, inNames, inDefs := false, false, false
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, xmlError(file, dec, err)
-		}
+	if err := eachToken(file, dec, func(tok xml.Token) error {
 		switch t := tok.(type) {
 		case xml.EndElement:
 			switch t.Name.Local {
@@ -89,10 +81,10 @@ func ReadNexpose(file string, r io.Reader, emit func(Finding) error) (_ *ScanInf
 		case xml.StartElement:
 			if !sawRoot {
 				if t.Name.Local != "NexposeReport" {
-					return nil, errs.New(errs.Invalid, fmt.Sprintf("%s is not a Nexpose XML Export report (its root is <%s>, not <NexposeReport>)", file, t.Name.Local))
+					return errs.New(errs.Invalid, fmt.Sprintf("%s is not a Nexpose XML Export report (its root is <%s>, not <NexposeReport>)", file, t.Name.Local))
 				}
 				sawRoot = true
-				continue
+				return nil
 			}
 			switch t.Name.Local {
 			case "node":
@@ -107,7 +99,7 @@ func ReadNexpose(file string, r io.Reader, emit func(Finding) error) (_ *ScanInf
 					}
 				}
 				if n.host == "" {
-					return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a node without an address", file, lineOf(dec)))
+					return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a node without an address", file, lineOf(dec)))
 				}
 				nodes = append(nodes, n)
 				cur = len(nodes) - 1
@@ -117,11 +109,11 @@ func ReadNexpose(file string, r io.Reader, emit func(Finding) error) (_ *ScanInf
 				inDefs = true
 			case "name":
 				if !inNames {
-					continue
+					return nil
 				}
 				var v string
 				if err := dec.DecodeElement(&v, &t); err != nil {
-					return nil, xmlError(file, dec, err)
+					return xmlError(file, dec, err)
 				}
 				if v = strings.TrimSpace(v); v != "" && v != nodes[cur].host {
 					nodes[cur].aliases = append(nodes[cur].aliases, v)
@@ -139,7 +131,7 @@ func ReadNexpose(file string, r io.Reader, emit func(Finding) error) (_ *ScanInf
 				port = strings.Trim(proto+"/"+p, "/")
 			case "test":
 				if cur < 0 {
-					continue
+					return nil
 				}
 				var id, status string
 				for _, a := range t.Attr {
@@ -151,28 +143,31 @@ func ReadNexpose(file string, r io.Reader, emit func(Finding) error) (_ *ScanInf
 					}
 				}
 				if err := dec.Skip(); err != nil {
-					return nil, xmlError(file, dec, err)
+					return xmlError(file, dec, err)
 				}
 				if !strings.HasPrefix(status, "vulnerable") {
 					info.Skipped++
-					continue
+					return nil
 				}
 				if id == "" {
-					return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a vulnerable test without an id", file, lineOf(dec)))
+					return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a vulnerable test without an id", file, lineOf(dec)))
 				}
 				hits = append(hits, nexposeHit{node: cur, testID: id, port: port})
 			case "vulnerability":
 				if !inDefs {
-					continue
+					return nil
 				}
 				var d nexposeDefinition
 				if err := dec.DecodeElement(&d, &t); err != nil {
-					return nil, xmlError(file, dec, err)
+					return xmlError(file, dec, err)
 				}
 				d.Title = strings.Join(strings.Fields(d.Title), " ")
 				defs[strings.ToLower(strings.TrimSpace(d.ID))] = &d
 			}
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	if !sawRoot {
 		return nil, errs.New(errs.Invalid, file+" is not a Nexpose XML Export report (no <NexposeReport>)")

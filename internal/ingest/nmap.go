@@ -3,7 +3,6 @@ package ingest
 import (
 	"cmp"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -96,34 +95,27 @@ func ReadNmap(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, 
 	dec := newXMLDecoder(in)
 	info := &ScanInfo{Scanner: "nmap", File: file}
 	sawRoot := false
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, xmlError(file, dec, err)
-		}
+	if err := eachToken(file, dec, func(tok xml.Token) error {
 		se, ok := tok.(xml.StartElement)
 		if !ok {
-			continue
+			return nil
 		}
 		if !sawRoot {
 			if se.Name.Local != "nmaprun" {
-				return nil, errs.New(errs.Invalid, fmt.Sprintf("%s is not Nmap's XML output (its root is <%s>, not <nmaprun>)", file, se.Name.Local))
+				return errs.New(errs.Invalid, fmt.Sprintf("%s is not Nmap's XML output (its root is <%s>, not <nmaprun>)", file, se.Name.Local))
 			}
 			sawRoot = true
-			continue
+			return nil
 		}
 		if se.Name.Local != "host" {
-			continue
+			return nil
 		}
 		var h nmapHost
 		if err := dec.DecodeElement(&h, &se); err != nil {
-			return nil, xmlError(file, dec, err)
+			return xmlError(file, dec, err)
 		}
 		if h.Status.State != "up" {
-			continue
+			return nil
 		}
 		host, aliases := "", []string(nil)
 		for _, a := range h.Addresses {
@@ -141,7 +133,7 @@ func ReadNmap(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, 
 			}
 		}
 		if host == "" {
-			return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a host up without an IP address", file, lineOf(dec)))
+			return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a host up without an IP address", file, lineOf(dec)))
 		}
 		info.Scanned = append(info.Scanned, Scanned{Host: host, Aliases: aliases})
 		out := func(f Finding) error {
@@ -169,12 +161,15 @@ func ReadNmap(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo, 
 			}
 			service := strings.TrimSpace(strings.Join([]string{p.Service.Product, p.Service.Version}, " "))
 			if err := scripts(strings.ToLower(p.Protocol)+"/"+p.PortID, service, p.Scripts); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		if err := scripts("", "", h.HostScripts); err != nil {
-			return nil, err
+			return err
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	if !sawRoot {
 		return nil, errs.New(errs.Invalid, file+" is not Nmap's XML output (no <nmaprun>)")

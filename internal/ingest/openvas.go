@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -48,14 +47,7 @@ func ReadOpenVAS(file string, r io.Reader, emit func(Finding) error) (_ *ScanInf
 	info := &ScanInfo{Scanner: "openvas", File: file}
 	covered := map[string]bool{}
 	depth, sawRoot := 0, false
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, xmlError(file, dec, err)
-		}
+	if err := eachToken(file, dec, func(tok xml.Token) error {
 		switch t := tok.(type) {
 		case xml.EndElement:
 			depth--
@@ -63,17 +55,17 @@ func ReadOpenVAS(file string, r io.Reader, emit func(Finding) error) (_ *ScanInf
 			depth++
 			if depth == 1 {
 				if t.Name.Local != "report" && t.Name.Local != "get_reports_response" {
-					return nil, errs.New(errs.Invalid, fmt.Sprintf("%s is not a Greenbone/OpenVAS XML report (its root is <%s>, not <report>)", file, t.Name.Local))
+					return errs.New(errs.Invalid, fmt.Sprintf("%s is not a Greenbone/OpenVAS XML report (its root is <%s>, not <report>)", file, t.Name.Local))
 				}
 				sawRoot = true
-				continue
+				return nil
 			}
 			if t.Name.Local != "result" {
-				continue
+				return nil
 			}
 			var res openvasResult
 			if err := dec.DecodeElement(&res, &t); err != nil {
-				return nil, xmlError(file, dec, err)
+				return xmlError(file, dec, err)
 			}
 			depth--
 			// Every host a result is about was scanned, a Log one included:
@@ -90,14 +82,14 @@ func ReadOpenVAS(file string, r io.Reader, emit func(Finding) error) (_ *ScanInf
 			switch strings.ToLower(strings.TrimSpace(res.Threat)) {
 			case "log", "debug", "false positive", "none":
 				info.Skipped++
-				continue
+				return nil
 			}
 			host := strings.TrimSpace(res.Host.Addr)
 			if host == "" {
-				return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a result with no host", file, lineOf(dec)))
+				return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a result with no host", file, lineOf(dec)))
 			}
 			if res.NVT.OID == "" {
-				return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a result whose NVT has no oid", file, lineOf(dec)))
+				return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a result whose NVT has no oid", file, lineOf(dec)))
 			}
 			score, _ := strconv.ParseFloat(strings.TrimSpace(res.Severity), 64)
 			if score <= 0 {
@@ -119,9 +111,12 @@ func ReadOpenVAS(file string, r io.Reader, emit func(Finding) error) (_ *ScanInf
 			}
 			cves = append(cves, strings.Split(res.NVT.CVE, ",")...)
 			if err := emitPerCVE(base, cves, info, emit); err != nil {
-				return nil, err
+				return err
 			}
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	if !sawRoot {
 		return nil, errs.New(errs.Invalid, file+" is not a Greenbone/OpenVAS XML report (no <report>)")

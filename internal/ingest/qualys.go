@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -89,27 +88,20 @@ func ReadQualys(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo
 	var pending []qualysPending
 	details := map[string]*qualysDetails{}
 	inHost := false
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, xmlError(file, dec, err)
-		}
+	if err := eachToken(file, dec, func(tok xml.Token) error {
 		if ee, ok := tok.(xml.EndElement); ok && ee.Name.Local == "HOST" {
 			inHost = false
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok {
-			continue
+			return nil
 		}
 		if !sawRoot {
 			if se.Name.Local != "ASSET_DATA_REPORT" {
-				return nil, errs.New(errs.Invalid, fmt.Sprintf("%s is not a Qualys ASSET_DATA_REPORT (its root is <%s>)", file, se.Name.Local))
+				return errs.New(errs.Invalid, fmt.Sprintf("%s is not a Qualys ASSET_DATA_REPORT (its root is <%s>)", file, se.Name.Local))
 			}
 			sawRoot = true
-			continue
+			return nil
 		}
 		switch se.Name.Local {
 		case "HOST":
@@ -117,15 +109,15 @@ func ReadQualys(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo
 			hosts = append(hosts, qualysHost{})
 		case "IP", "DNS", "NETBIOS", "FQDN":
 			if !inHost {
-				continue
+				return nil
 			}
 			var v string
 			if err := dec.DecodeElement(&v, &se); err != nil {
-				return nil, xmlError(file, dec, err)
+				return xmlError(file, dec, err)
 			}
 			h := &hosts[len(hosts)-1]
 			if v = strings.TrimSpace(v); v == "" {
-				continue
+				return nil
 			}
 			if se.Name.Local == "DNS" || h.name == "" {
 				if h.name != "" {
@@ -137,18 +129,18 @@ func ReadQualys(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo
 			}
 		case "VULN_INFO":
 			if !inHost {
-				return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a VULN_INFO outside a HOST", file, lineOf(dec)))
+				return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a VULN_INFO outside a HOST", file, lineOf(dec)))
 			}
 			var v qualysVulnInfo
 			if err := dec.DecodeElement(&v, &se); err != nil {
-				return nil, xmlError(file, dec, err)
+				return xmlError(file, dec, err)
 			}
 			if !qualysFinding(v.Type, v.Status) {
 				info.Skipped++
-				continue
+				return nil
 			}
 			if v.QID = strings.TrimSpace(v.QID); v.QID == "" {
-				return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a VULN_INFO with no QID", file, lineOf(dec)))
+				return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a VULN_INFO with no QID", file, lineOf(dec)))
 			}
 			pending = append(pending, qualysPending{host: int32(len(hosts) - 1), qid: v.QID,
 				port: strings.Trim(strings.ToLower(strings.TrimSpace(v.Protocol))+"/"+strings.TrimSpace(v.Port), "/"),
@@ -156,10 +148,13 @@ func ReadQualys(file string, r io.Reader, emit func(Finding) error) (_ *ScanInfo
 		case "VULN_DETAILS":
 			var d qualysDetails
 			if err := dec.DecodeElement(&d, &se); err != nil {
-				return nil, xmlError(file, dec, err)
+				return xmlError(file, dec, err)
 			}
 			details[strings.TrimSpace(d.QID)] = &d
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	if !sawRoot {
 		return nil, errs.New(errs.Invalid, file+" is not a Qualys ASSET_DATA_REPORT")

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -43,22 +42,15 @@ func ReadQualysScan(file string, r io.Reader, emit func(Finding) error) (_ *Scan
 	var host *Scanned
 	var section, port string
 	down := false
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, xmlError(file, dec, err)
-		}
+	if err := eachToken(file, dec, func(tok xml.Token) error {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			if !sawRoot {
 				if t.Name.Local != "SCAN" {
-					return nil, errs.New(errs.Invalid, fmt.Sprintf("%s is not a Qualys scan report (its root is <%s>, not <SCAN>)", file, t.Name.Local))
+					return errs.New(errs.Invalid, fmt.Sprintf("%s is not a Qualys scan report (its root is <%s>, not <SCAN>)", file, t.Name.Local))
 				}
 				sawRoot = true
-				continue
+				return nil
 			}
 			switch t.Name.Local {
 			case "ERROR":
@@ -68,9 +60,9 @@ func ReadQualysScan(file string, r io.Reader, emit func(Finding) error) (_ *Scan
 						Text   string `xml:",chardata"`
 					}
 					if err := dec.DecodeElement(&msg, &t); err != nil {
-						return nil, xmlError(file, dec, err)
+						return xmlError(file, dec, err)
 					}
-					return nil, errs.New(errs.Invalid, fmt.Sprintf("%s holds Qualys's error %s instead of results: %s", file, msg.Number, strings.Join(strings.Fields(msg.Text), " ")))
+					return errs.New(errs.Invalid, fmt.Sprintf("%s holds Qualys's error %s instead of results: %s", file, msg.Number, strings.Join(strings.Fields(msg.Text), " ")))
 				}
 			case "IP":
 				host = &Scanned{}
@@ -88,7 +80,7 @@ func ReadQualysScan(file string, r io.Reader, emit func(Finding) error) (_ *Scan
 					}
 				}
 				if addr == "" {
-					return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a host (<IP>) without its address", file, lineOf(dec)))
+					return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a host (<IP>) without its address", file, lineOf(dec)))
 				}
 				host.Host = addr
 				if name != "" && name != "No registered hostname" {
@@ -97,7 +89,7 @@ func ReadQualysScan(file string, r io.Reader, emit func(Finding) error) (_ *Scan
 			case "NETBIOS_HOSTNAME":
 				var nb string
 				if err := dec.DecodeElement(&nb, &t); err != nil {
-					return nil, xmlError(file, dec, err)
+					return xmlError(file, dec, err)
 				}
 				if nb = strings.TrimSpace(nb); host != nil && nb != "" {
 					host.Aliases = append(host.Aliases, nb)
@@ -114,21 +106,21 @@ func ReadQualysScan(file string, r io.Reader, emit func(Finding) error) (_ *Scan
 			case "INFO", "SERVICE":
 				info.Skipped++
 				if err := dec.Skip(); err != nil {
-					return nil, xmlError(file, dec, err)
+					return xmlError(file, dec, err)
 				}
 			case "VULN", "PRACTICE":
 				if host == nil || section != "VULNS" && section != "PRACTICES" {
 					if err := dec.Skip(); err != nil {
-						return nil, xmlError(file, dec, err)
+						return xmlError(file, dec, err)
 					}
-					continue
+					return nil
 				}
 				var v qualysScanVuln
 				if err := dec.DecodeElement(&v, &t); err != nil {
-					return nil, xmlError(file, dec, err)
+					return xmlError(file, dec, err)
 				}
 				if strings.TrimSpace(v.Number) == "" {
-					return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a %s without its QID (number)", file, lineOf(dec), t.Name.Local))
+					return errs.New(errs.Invalid, fmt.Sprintf("%s: line %d: a %s without its QID (number)", file, lineOf(dec), t.Name.Local))
 				}
 				sev := qualysSeverity[strings.TrimSpace(v.Severity)]
 				if sev == "" {
@@ -145,7 +137,7 @@ func ReadQualysScan(file string, r io.Reader, emit func(Finding) error) (_ *Scan
 				base := Finding{Scanner: "qualys", Host: host.Host, HostAliases: host.Aliases, VulnID: "qualys:" + strings.TrimSpace(v.Number),
 					Severity: sev, CVSS: score, Title: strings.TrimSpace(v.Title), Package: port}
 				if err := emitPerCVE(base, cves, info, emit); err != nil {
-					return nil, err
+					return err
 				}
 			}
 		case xml.EndElement:
@@ -159,6 +151,9 @@ func ReadQualysScan(file string, r io.Reader, emit func(Finding) error) (_ *Scan
 				section = ""
 			}
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	if !sawRoot {
 		return nil, errs.New(errs.Invalid, file+" is empty: not a Qualys scan report")

@@ -295,14 +295,7 @@ func ReadCycloneDXXML(file string, r io.Reader, emit func(Finding) error) (_ *Sc
 		nVulns++
 		return err
 	}
-	for {
-		tok, err := dec.Token()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, xmlError(file, dec, err)
-		}
+	if err := eachToken(file, dec, func(tok xml.Token) error {
 		switch t := tok.(type) {
 		case xml.EndElement:
 			if t.Name.Local == "component" && len(open) > 0 && len(stack) > 1 && stack[len(stack)-2] == "components" {
@@ -325,7 +318,7 @@ func ReadCycloneDXXML(file string, r io.Reader, emit func(Finding) error) (_ *Sc
 		case xml.StartElement:
 			if len(stack) == 0 {
 				if t.Name.Local != "bom" || !strings.HasPrefix(t.Name.Space, "http://cyclonedx.org/schema/bom/") {
-					return nil, errs.New(errs.Invalid, fmt.Sprintf("%s is not a CycloneDX XML BOM (its root is <%s>, not <bom> of CycloneDX's namespace)", file, t.Name.Local))
+					return errs.New(errs.Invalid, fmt.Sprintf("%s is not a CycloneDX XML BOM (its root is <%s>, not <bom> of CycloneDX's namespace)", file, t.Name.Local))
 				}
 				sawRoot = true
 			}
@@ -337,28 +330,28 @@ func ReadCycloneDXXML(file string, r io.Reader, emit func(Finding) error) (_ *Sc
 			case t.Name.Space == cdxExtNS && t.Name.Local == "vulnerability":
 				var e cdxExtVuln
 				if err := dec.DecodeElement(&e, &t); err != nil {
-					return nil, xmlError(file, dec, err)
+					return xmlError(file, dec, err)
 				}
 				if err := vuln(e.vulnerability()); err != nil {
-					return nil, err
+					return err
 				}
-				continue
+				return nil
 			case len(stack) == 1 && t.Name.Local == "metadata":
 				var m cdx.Metadata
 				if err := dec.DecodeElement(&m, &t); err != nil {
-					return nil, xmlError(file, dec, err)
+					return xmlError(file, dec, err)
 				}
 				bom.metadata(&m)
-				continue
+				return nil
 			case len(stack) == 2 && stack[1] == "vulnerabilities" && t.Name.Space != cdxExtNS && t.Name.Local == "vulnerability":
 				var v cdx.Vulnerability
 				if err := dec.DecodeElement(&v, &t); err != nil {
-					return nil, xmlError(file, dec, err)
+					return xmlError(file, dec, err)
 				}
 				if err := vuln(&v); err != nil {
-					return nil, err
+					return err
 				}
-				continue
+				return nil
 			case parent == "components" && t.Name.Local == "component":
 				c := &component{}
 				for _, a := range t.Attr {
@@ -370,7 +363,7 @@ func ReadCycloneDXXML(file string, r io.Reader, emit func(Finding) error) (_ *Sc
 			case parent == "component" && len(open) > 0 && (t.Name.Local == "group" || t.Name.Local == "name" || t.Name.Local == "version"):
 				var v string
 				if err := dec.DecodeElement(&v, &t); err != nil {
-					return nil, xmlError(file, dec, err)
+					return xmlError(file, dec, err)
 				}
 				c := open[len(open)-1]
 				switch t.Name.Local {
@@ -381,10 +374,13 @@ func ReadCycloneDXXML(file string, r io.Reader, emit func(Finding) error) (_ *Sc
 				default:
 					c.version = strings.TrimSpace(v)
 				}
-				continue
+				return nil
 			}
 			stack = append(stack, t.Name.Local)
 		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	if !sawRoot {
 		return nil, errs.New(errs.Invalid, file+" is not a CycloneDX XML BOM (no <bom>)")
