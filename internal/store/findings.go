@@ -64,7 +64,10 @@ func (sc *Scoped) ImportFindings(ctx context.Context, kind, file, sha string, si
 		if err != nil {
 			return change{}, err
 		}
-		names := assetNames(assets)
+		var names map[string][]string
+		if len(rules) > 0 {
+			names = assetNames(assets)
+		}
 		suppressed := 0
 		keys, err := s.newRankKeys(ctx, tx, sc.org.ID)
 		if err != nil {

@@ -172,7 +172,10 @@ func (sc *Scoped) ImportVEX(ctx context.Context, kind, file, sha string, size in
 			res, err := tx.ExecContext(ctx, s.rebind(`UPDATE findings SET vex = '', is_open = CASE WHEN EXISTS (SELECT 1 FROM finding_places p
 				WHERE p.org_id = findings.org_id AND p.scanner = findings.scanner AND p.place = findings.place AND p.import_id = findings.import_id) THEN 1 ELSE 0 END,
 				rank_kev = CASE WHEN EXISTS (SELECT 1 FROM kev_entries k WHERE k.cve = findings.cve) THEN 0 ELSE 1 END,
-				rank_epss = COALESCE(-(SELECT e.epss FROM epss_scores e WHERE e.cve = findings.cve), 1)
+				rank_epss = COALESCE(-(SELECT e.epss FROM epss_scores e WHERE e.cve = findings.cve), 1),
+				rank_crit = -COALESCE((SELECT CASE a.criticality WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'moderate' THEN 2 WHEN 'low' THEN 1 ELSE 0 END
+					FROM assets a WHERE a.id = findings.asset_id), 0),
+				rank_records = -COALESCE((SELECT a.records FROM assets a WHERE a.id = findings.asset_id), 0)
 				WHERE id = ?`), id)
 			if err != nil {
 				return change{}, translate(err, "findings")
