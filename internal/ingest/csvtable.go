@@ -144,6 +144,16 @@ func (t *csvTable) next() ([]string, bool, error) {
 	return rec, true, nil
 }
 
+// blankRow says whether every cell of a row is empty.
+func blankRow(rec []string) bool {
+	for _, c := range rec {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
 // scan calls fn for each row that is not blank, in order, and then gives
 // the problems the rows had (t.err), unless fn or the file failed first.
 func (t *csvTable) scan(fn func(rec []string) error) error {
@@ -155,8 +165,8 @@ func (t *csvTable) scan(fn func(rec []string) error) error {
 		if !ok {
 			return t.err()
 		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue
+		if blankRow(rec) {
+			continue // an empty line, or a row of empty cells as spreadsheets save them
 		}
 		if err := fn(rec); err != nil {
 			return err

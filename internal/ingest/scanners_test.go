@@ -526,6 +526,16 @@ func TestReadTenableCSV(t *testing.T) {
 	if info.Skipped != 2 || fmt.Sprint(info.Scanned) != "[{10.0.0.5   []} {10.0.0.9   []}]" {
 		t.Errorf("skipped %d, scanned %v", info.Skipped, info.Scanned)
 	}
+	// Rows of empty cells, as a spreadsheet saves the rows after the
+	// data, are blank lines.
+	b, err := os.ReadFile(filepath.Join("testdata", "nessus-scan.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, _, err := readAll(t, ingest.FormatTenableCSV, "saved.csv", bytes.NewReader(append(b, ",,,,,,,,,,,,,,\r\n,,,\r\n"...)))
+	if err != nil || len(saved) != len(got) {
+		t.Errorf("with empty rows: %d findings, %v", len(saved), err)
+	}
 	// The same scan as a .nessus file brings the same findings.
 	xml, _, err := readAll(t, ingest.FormatNessus, "nessus-small.nessus", testdata(t, "nessus-small.nessus"))
 	if err != nil {
