@@ -20,17 +20,25 @@ import (
 
 func testdata(name string) string { return filepath.Join("..", "ingest", "testdata", name) }
 
+// riverside creates the clinic the tests import into, and gives its store
+// and the Scope an import request takes.
+func riverside(t *testing.T, s *store.Store) (*store.Scoped, func() (*store.Scoped, error)) {
+	t.Helper()
+	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
+	if err := s.CreateOrganization(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	sc := s.Scope(o)
+	return sc, func() (*store.Scoped, error) { return sc, nil }
+}
+
 // A file is detected, imported once, recognised the second time, and its
 // progress reported up to its size; the shared catalogs need the store's
 // leave; an unknown file is refused naming the formats.
 func TestFile(t *testing.T) {
 	s := storetest.SQLite(t)
 	ctx := context.Background()
-	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
-	if err := s.CreateOrganization(ctx, o); err != nil {
-		t.Fatal(err)
-	}
-	scope := func() (*store.Scoped, error) { return s.Scope(o), nil }
+	_, scope := riverside(t, s)
 	var seen []int64
 	req := dataimport.Request{Path: testdata("nessus-small.nessus"), Name: "scan.nessus", Scope: scope,
 		Progress: func(read, size int64) { seen = append(seen, read) }}
@@ -93,12 +101,7 @@ func TestFile(t *testing.T) {
 func TestFilesNotUTF8AreRefused(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		sc := s.Scope(o)
-		scope := func() (*store.Scoped, error) { return sc, nil }
+		sc, scope := riverside(t, s)
 		dir := t.TempDir()
 		for _, tc := range []struct{ from, name, old, new, want string }{
 			{"accounts.csv", "ehr-users.csv", "Sam Patel", "Sam P\xe9tel", "ehr-users.csv: line 3 is not UTF-8 text (byte 0xE9)"},
@@ -175,18 +178,13 @@ func TestEveryScannerFormatImports(t *testing.T) {
 	}
 	s := storetest.SQLite(t)
 	ctx := context.Background()
-	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
-	if err := s.CreateOrganization(ctx, o); err != nil {
-		t.Fatal(err)
-	}
-	sc := s.Scope(o)
+	sc, scope := riverside(t, s)
 	// One asset several scanners cover: Nessus, Nexpose and Nmap by its
 	// address, Qualys by its name.
 	ehr := &risk.Asset{Name: "EHR server", Type: risk.System, Identifiers: []string{"10.20.0.10", "ehr01.riverside.example"}}
 	if err := sc.CreateAsset(ctx, ehr); err != nil {
 		t.Fatal(err)
 	}
-	scope := func() (*store.Scoped, error) { return sc, nil }
 	total := 0
 	for _, f := range ingest.Formats() {
 		if f.Kind != ingest.KindScanner {
@@ -254,12 +252,7 @@ func TestEveryScannerFormatImports(t *testing.T) {
 func TestScubaGearImport(t *testing.T) {
 	s := storetest.SQLite(t)
 	ctx := context.Background()
-	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
-	if err := s.CreateOrganization(ctx, o); err != nil {
-		t.Fatal(err)
-	}
-	sc := s.Scope(o)
-	scope := func() (*store.Scoped, error) { return sc, nil }
+	sc, scope := riverside(t, s)
 	out, err := dataimport.File(ctx, dataimport.Request{Path: testdata("scubagear-results.json"), Name: "ScubaResults.json", Scope: scope})
 	if err != nil {
 		t.Fatal(err)
@@ -303,11 +296,7 @@ func TestVEXImport(t *testing.T) {
 	} {
 		s := storetest.SQLite(t)
 		ctx := context.Background()
-		o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
-		scope := func() (*store.Scoped, error) { return s.Scope(o), nil }
+		sc, scope := riverside(t, s)
 		if _, err := dataimport.File(ctx, dataimport.Request{Path: testdata("cyclonedx-small.json"), Name: "bom.json", Scope: scope}); err != nil {
 			t.Fatal(err)
 		}
@@ -318,7 +307,7 @@ func TestVEXImport(t *testing.T) {
 		if out.Format != c.format || out.Summary[0] != c.summary {
 			t.Errorf("%s: %+v", c.file, out)
 		}
-		if n, err := s.Scope(o).OpenFindings(ctx); err != nil || n != c.open {
+		if n, err := sc.OpenFindings(ctx); err != nil || n != c.open {
 			t.Errorf("%s: %d open (%v), want %d", c.file, n, err, c.open)
 		}
 	}
