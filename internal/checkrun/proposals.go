@@ -32,7 +32,7 @@ func CheckProposals(results []*check.Result, existing []*risk.Vulnerability) []*
 			// Records holds the heaviest, all of them or the first few of
 			// RecordCount.
 			total := max(len(r.Records), r.RecordCount)
-			b.WriteString(" The records behind it include:")
+			b.WriteString("\nThe records behind it include:")
 			for _, rec := range r.Records[:min(5, len(r.Records))] {
 				fmt.Fprintf(&b, "\n- %s: %s", rec.Label, rec.Reason)
 			}

@@ -64,8 +64,14 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// newBrowser starts a headless Chromium for the test.
+// newBrowser starts a headless Chromium for the test, for 90 seconds.
 func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	return newBrowserFor(t, 90*time.Second)
+}
+
+// newBrowserFor starts a headless Chromium the test may use for limit.
+func newBrowserFor(t *testing.T, limit time.Duration) context.Context {
 	t.Helper()
 	browser := chromium(t)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
@@ -81,7 +87,7 @@ func newBrowser(t *testing.T) context.Context {
 	)
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelC := chromedp.NewContext(actx)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := context.WithTimeout(ctx, limit)
 	t.Cleanup(func() { cancelT(); cancelC(); cancelA() })
 	return ctx
 }

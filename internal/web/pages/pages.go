@@ -147,7 +147,7 @@ func (s *Server) Routes(handle func(pattern string, a kit.Access, h http.Handler
 	handle("GET /orgs/{org}/tokens", orgRoute(auth.ManageTokens), s.tokensPage)
 	handle("POST /orgs/{org}/tokens", orgRoute(auth.ManageTokens), s.createToken)
 	handle("POST /orgs/{org}/tokens/{id}/revoke", orgRoute(auth.ManageTokens), s.revokeToken)
-	handle("GET /orgs/{org}/profile", orgRoute(auth.EditProfile), s.profilePage)
+	handle("GET /orgs/{org}/profile", orgRoute(auth.ViewProgram), s.profilePage)
 	handle("POST /orgs/{org}/profile", orgRoute(auth.EditProfile), s.saveProfile)
 	handle("GET /orgs/{org}/tailoring", orgRoute(auth.ViewProgram), s.tailoringPage)
 	handle("POST /orgs/{org}/tailoring", orgRoute(auth.EditProfile), s.overrideTailoring)
