@@ -36,7 +36,7 @@ var funcs = template.FuncMap{
 	// trimPrefix turns a full item id into the local id used in URLs.
 	"trimPrefix": func(id string) string { return (&catalog.Item{ID: id}).LocalID() },
 	// firstLine is a text's first line: a summary whose records follow it.
-	"firstLine": func(s string) string { s, _, _ = strings.Cut(s, "\n"); return s },
+	"firstLine":  func(s string) string { s, _, _ = strings.Cut(s, "\n"); return s },
 	"answerURL":  answerURL,
 	"pathEscape": url.PathEscape,
 	"date": func(t time.Time) string {
