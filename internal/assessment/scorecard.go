@@ -3,6 +3,7 @@ package assessment
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -70,6 +71,16 @@ type Goal struct {
 	Status   GoalStatus `json:"status"`
 	Inputs   []Input    `json:"inputs"`
 	Missing  []string   `json:"missing"`
+	// Gaps are the same as Missing, each with the page to act on (a path
+	// from the server's root): the goal's answer, a check's records, a
+	// Security Rule item's answer.
+	Gaps []Gap `json:"gaps"`
+}
+
+// Gap is one thing a goal lacks, and where to act on it.
+type Gap struct {
+	Text string `json:"text"`
+	Link string `json:"link,omitempty"`
 }
 
 // Tally counts the in-scope goals of a tier by status.
@@ -116,6 +127,11 @@ type TrendPoint struct {
 	Final        bool      `json:"final"`
 	Essential    Tally     `json:"essential"`
 	Enhanced     Tally     `json:"enhanced"`
+	// Verified: the point counts the inputs verified from data (checks,
+	// training records) as the scorecard's headline does. Only the point
+	// of the assessment today's answers come from does; the earlier ones
+	// count their answers, as each assessment left them.
+	Verified bool `json:"verified_from_data"`
 }
 
 // Scorecard is where the organisation stands against the HPH CPGs.
@@ -221,9 +237,12 @@ func (p *Program) Scorecard(ctx context.Context, st Store, now time.Time) (*Scor
 			}
 		}
 		g.Status = Combine(g.Inputs)
-		g.Missing = p.missing(it, cpg, hipaa, g)
-		if g.Missing == nil {
-			g.Missing = []string{}
+		g.Gaps, g.Missing = p.missing(it, cpg, hipaa, g, "/orgs/"+url.PathEscape(sc.Organization)), []string{}
+		if g.Gaps == nil {
+			g.Gaps = []Gap{}
+		}
+		for _, gap := range g.Gaps {
+			g.Missing = append(g.Missing, gap.Text)
 		}
 		sc.Goals = append(sc.Goals, g)
 		if it.Tier == catalog.TierEssential {
@@ -237,6 +256,13 @@ func (p *Program) Scorecard(ctx context.Context, st Store, now time.Time) (*Scor
 		return nil, err
 	}
 	sc.Trend = trend
+	// The newest point is today's scorecard: the same goals, inputs and
+	// tallies as the headline, not the answers alone.
+	for i := range sc.Trend {
+		if sc.Assessment != nil && sc.Trend[i].AssessmentID == sc.Assessment.ID {
+			sc.Trend[i].Essential, sc.Trend[i].Enhanced, sc.Trend[i].Verified = sc.Essential, sc.Enhanced, true
+		}
+	}
 	return sc, nil
 }
 
@@ -260,19 +286,20 @@ func answerInput(v *View, goalID string) (Input, bool) {
 }
 
 // missing says what stands between a goal and "met".
-func (p *Program) missing(goal *catalog.Item, cpg, hipaa *View, g Goal) []string {
+func (p *Program) missing(goal *catalog.Item, cpg, hipaa *View, g Goal, base string) []Gap {
 	if !g.InScope {
 		return nil
 	}
-	var out []string
+	var out []Gap
 	switch {
 	case cpg == nil:
-		out = append(out, "No HPH CPG assessment yet: start one to answer this goal.")
+		out = append(out, Gap{"No HPH CPG assessment yet: start one to answer this goal.", base + "/assessments"})
 	default:
 		r, _ := cpg.Row(goal.ID)
+		answer := base + "/assessments/" + url.PathEscape(cpg.Assessment.ID) + "/items/" + url.PathEscape(goal.LocalID())
 		switch {
 		case r.Answer.Status == Unanswered:
-			out = append(out, "Not answered in "+cpg.Assessment.Title+".")
+			out = append(out, Gap{"Not answered in " + cpg.Assessment.Title + ".", answer})
 		case StatusOf(r.Answer.Status) != Met:
 			line := "Answered " + strings.ToLower(r.Answer.Status.Label())
 			if r.Answer.Owner != "" {
@@ -284,15 +311,22 @@ func (p *Program) missing(goal *catalog.Item, cpg, hipaa *View, g Goal) []string
 			if r.Answer.Notes != "" {
 				line += ": " + firstSentence(r.Answer.Notes)
 			}
-			out = append(out, line+".")
+			out = append(out, Gap{line + ".", answer})
 		}
 		if r.Answer.Status != Unanswered && len(r.Evidence) == 0 {
-			out = append(out, "No evidence linked.")
+			out = append(out, Gap{"No evidence linked.", answer})
 		}
 	}
 	for _, in := range g.Inputs {
 		if in.Source != "assessment" && in.Status != Met && in.Status != Unknown {
-			out = append(out, fmt.Sprintf("%s: %s (%s).", in.Label, in.Detail, in.Date.Format("2006-01-02")))
+			gap := Gap{Text: fmt.Sprintf("%s: %s (%s).", in.Label, in.Detail, in.Date.Format("2006-01-02"))}
+			switch {
+			case strings.HasPrefix(in.Source, "check:") && in.Ref != "":
+				gap.Link = base + "/checks/" + url.PathEscape(in.Ref)
+			case in.Source == "training":
+				gap.Link = base + "/training"
+			}
+			out = append(out, gap)
 		}
 	}
 	if hipaa != nil {
@@ -303,7 +337,8 @@ func (p *Program) missing(goal *catalog.Item, cpg, hipaa *View, g Goal) []string
 			}
 			switch StatusOf(r.Answer.Status) {
 			case PartlyMet, NotMet:
-				out = append(out, fmt.Sprintf("%s %s is %s in %s.", r.Item.Citation, r.Item.Title, strings.ToLower(r.Answer.Status.Label()), hipaa.Assessment.Title))
+				out = append(out, Gap{fmt.Sprintf("%s %s is %s in %s.", r.Item.Citation, r.Item.Title, strings.ToLower(r.Answer.Status.Label()), hipaa.Assessment.Title),
+					base + "/assessments/" + url.PathEscape(hipaa.Assessment.ID) + "/items/" + url.PathEscape(r.Item.LocalID())})
 			}
 		}
 	}

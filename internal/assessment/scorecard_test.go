@@ -83,7 +83,7 @@ func TestScorecard(t *testing.T) {
 		}
 
 		// A failing check outweighs a manual "implemented"; its source and date show.
-		in := &assessment.Input{Goal: "hph-cpg/essential-3", Source: "check:mfa", Label: "MFA check on the Entra ID export", Date: now, Status: assessment.NotMet, Detail: "37 accounts without MFA"}
+		in := &assessment.Input{Goal: "hph-cpg/essential-3", Source: "check:mfa", Label: "MFA check on the Entra ID export", Date: now, Status: assessment.NotMet, Detail: "37 accounts without MFA", Ref: "result-1"}
 		if err := sc.RecordScorecardInput(ctx, in); err != nil {
 			t.Fatal(err)
 		}
@@ -94,6 +94,20 @@ func TestScorecard(t *testing.T) {
 		g = goal(card, "hph-cpg/essential-3")
 		if g.Status != assessment.NotMet || len(g.Inputs) != 2 || !strings.Contains(strings.Join(g.Missing, " "), "37 accounts without MFA") {
 			t.Errorf("goal 3 with a failing check: %+v", g)
+		}
+		// The trend's newest point is the headline, checks included; the
+		// earlier one stays as its answers left it.
+		if last := card.Trend[len(card.Trend)-1]; last.Essential != card.Essential || !last.Verified || card.Essential.Met != 1 || card.Trend[0].Verified {
+			t.Errorf("the trend's newest point %+v, the headline %+v", last, card.Essential)
+		}
+		// Each gap links to where to act: the goal's answer, the check.
+		links := map[string]string{}
+		for _, gap := range g.Gaps {
+			links[gap.Text] = gap.Link
+		}
+		if len(g.Gaps) != 2 || g.Gaps[0].Link != "/orgs/riverside/assessments/"+second.ID+"/items/essential-3" || g.Gaps[1].Link != "/orgs/riverside/checks/result-1" ||
+			g.Gaps[1].Text != g.Missing[1] {
+			t.Errorf("goal 3's gaps: %+v", g.Gaps)
 		}
 		// A newer observation from the same source replaces it.
 		in.Date, in.Status, in.Detail = now.Add(time.Hour), assessment.Met, "every account has MFA"

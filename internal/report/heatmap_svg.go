@@ -11,8 +11,9 @@ import (
 // HeatmapSVG draws the risk matrix of scales with heat[l-1][i-1] risks in
 // each cell, likelihood up the side and impact along the bottom, each cell
 // painted with its band's colour. Presentation attributes only, so it
-// renders inline under a strict CSP.
-func HeatmapSVG(s *risk.Scales, heat [][]int, title string) []byte {
+// renders inline under a strict CSP. With link, each cell that holds risks
+// is a link to link(likelihood, impact): the risks behind it.
+func HeatmapSVG(s *risk.Scales, heat [][]int, title string, link func(likelihood, impact int) string) []byte {
 	nl, ni := len(s.Likelihood), len(s.Impact)
 	const cell, left, top = 64, 120, 40
 	width, height := left+ni*cell+20, top+nl*cell+70
@@ -39,13 +40,21 @@ func HeatmapSVG(s *risk.Scales, heat [][]int, title string) []byte {
 			if l-1 < len(heat) && i-1 < len(heat[l-1]) {
 				n = heat[l-1][i-1]
 			}
-			fmt.Fprintf(&b, `<g><title>%s</title>`, esc(fmt.Sprintf("Likelihood %s × impact %s: %s, %d risk(s)", s.Likelihood[l-1].Name, s.Impact[i-1].Name, band.Name, n)))
+			label := fmt.Sprintf("Likelihood %s × impact %s: %s, %d risk(s)", s.Likelihood[l-1].Name, s.Impact[i-1].Name, band.Name, n)
+			linked := link != nil && n > 0
+			if linked {
+				fmt.Fprintf(&b, `<a href="%s" aria-label="%s">`, esc(link(l, i)), esc(label))
+			}
+			fmt.Fprintf(&b, `<g><title>%s</title>`, esc(label))
 			fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%d" height="%d" fill="%s" stroke="#ffffff" stroke-width="2"/>`, x, y, cell, cell, band.Color)
 			if n > 0 {
 				fmt.Fprintf(&b, `<circle cx="%d" cy="%d" r="17" fill="#ffffff" fill-opacity="0.9"/>`, x+cell/2, y+cell/2)
 				fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="15" font-weight="700" text-anchor="middle" fill="#1d2733">%d</text>`, x+cell/2, y+cell/2+5, n)
 			}
 			b.WriteString(`</g>`)
+			if linked {
+				b.WriteString(`</a>`)
+			}
 		}
 	}
 	base := top + nl*cell

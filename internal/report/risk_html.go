@@ -42,7 +42,7 @@ func RiskAnalysisHTML(doc *risk.Document) ([]byte, error) {
 	err = t.Execute(&buf, struct {
 		*riskModel
 		HeatSVG, TargetSVG template.HTML
-	}{m, template.HTML(HeatmapSVG(&doc.Scales, m.Heat, "Current risk")), template.HTML(HeatmapSVG(&doc.Scales, m.TargetHeat, "Target residual risk"))})
+	}{m, template.HTML(HeatmapSVG(&doc.Scales, m.Heat, "Current risk", nil)), template.HTML(HeatmapSVG(&doc.Scales, m.TargetHeat, "Target residual risk", nil))})
 	if err != nil {
 		return nil, errs.Wrap(errs.Internal, "rendering the HTML report", err)
 	}

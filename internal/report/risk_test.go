@@ -143,7 +143,7 @@ func TestRiskAnalysisHTMLAndHeatmap(t *testing.T) {
 	// The heat map is well-formed and counts every rated open risk once.
 	rows := (risk.Filter{}).Apply(doc.Rows("2026-11-23"))
 	heat := doc.Heat(rows, false)
-	svg := report.HeatmapSVG(&doc.Scales, heat, "Current <risk>")
+	svg := report.HeatmapSVG(&doc.Scales, heat, "Current <risk>", nil)
 	dec := xml.NewDecoder(bytes.NewReader(svg))
 	cells := 0
 	for {

@@ -26,7 +26,7 @@ const outOfScopeColour = "#e6e9ed"
 // trend across assessments. It uses presentation attributes only (no style
 // element or attribute), so it renders inline under a strict CSP.
 func ScorecardSVG(sc *assessment.Scorecard, orgName string) []byte {
-	const width, height = 760, 480
+	const width, height = 760, 790
 	var b strings.Builder
 	esc := html.EscapeString
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-labelledby="sc-title sc-desc" font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif">`, width, height, width, height)
@@ -39,8 +39,8 @@ func ScorecardSVG(sc *assessment.Scorecard, orgName string) []byte {
 	bar(&b, 20, 72, "Essential goals", sc.Essential)
 	bar(&b, 20, 130, "Enhanced goals", sc.Enhanced)
 	tiles(&b, 20, 200, sc.Goals)
-	trend(&b, 20, 330, sc.Trend)
-	legend(&b, 470, 330)
+	trend(&b, 20, 630, sc.Trend)
+	legend(&b, 470, 630)
 	b.WriteString(`</svg>`)
 	return []byte(b.String())
 }
@@ -90,33 +90,37 @@ func bar(b *strings.Builder, x, y int, label string, t assessment.Tally) {
 	}
 	fmt.Fprintf(b, `<rect x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#5b6775" stroke-width="1"/>`, x, y, w, h)
 	if t.InScope > 0 {
-		fmt.Fprintf(b, `<text x="%d" y="%d" font-size="12" font-weight="700" fill="#ffffff">%d%%</text>`, x+6, y+15, t.Percent())
+		// Dark on a white pill: readable on every segment's colour.
+		fmt.Fprintf(b, `<rect x="%d" y="%d" width="38" height="16" rx="8" fill="#ffffff" fill-opacity="0.92"/>`, x+3, y+3)
+		fmt.Fprintf(b, `<text x="%d" y="%d" font-size="12" font-weight="700" fill="#1d2733" text-anchor="middle">%d%%</text>`, x+22, y+15, t.Percent())
 	}
 }
 
-// tiles draws one tile per goal: essential on the first row, enhanced on
-// the second.
+// tiles draws one tile per goal, five to a row, each with its whole
+// title: the essential goals on the first two rows, the enhanced on the
+// next two.
 func tiles(b *strings.Builder, x, y int, goals []assessment.Goal) {
-	const tw, th, gap = 68, 52, 4
+	const tw, th, gap, perRow = 140, 94, 5, 5
 	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="13" font-weight="600" fill="#1d2733">Each goal</text>`, x, y-6)
 	col := map[string]int{}
 	for _, g := range goals {
-		row := 0
+		base := 0
 		if g.Tier != "essential" {
-			row = 1
+			base = 2
 		}
 		c := col[g.Tier]
 		col[g.Tier]++
-		tx, ty := x+c*(tw+gap), y+row*(th+gap)
+		row := base + c/perRow
+		tx, ty := x+(c%perRow)*(tw+gap), y+row*(th+gap)
 		fill, ink := statusColour[g.Status], "#ffffff"
 		if !g.InScope {
 			fill, ink = outOfScopeColour, "#5b6775"
 		}
-		if g.Status == assessment.PartlyMet && g.InScope {
-			ink = "#1d2733"
+		if (g.Status == assessment.PartlyMet || g.Status == assessment.Unknown) && g.InScope {
+			ink = "#1d2733" // white on amber or grey is too faint
 		}
 		short := "E"
-		if row == 1 {
+		if base > 0 {
 			short = "X"
 		}
 		status := g.Status.Label()
@@ -126,8 +130,8 @@ func tiles(b *strings.Builder, x, y int, goals []assessment.Goal) {
 		fmt.Fprintf(b, `<g><title>%s: %s — %s</title>`, html.EscapeString(g.Citation), html.EscapeString(g.Title), html.EscapeString(status))
 		fmt.Fprintf(b, `<rect x="%d" y="%d" width="%d" height="%d" rx="4" fill="%s"/>`, tx, ty, tw, th, fill)
 		fmt.Fprintf(b, `<text x="%d" y="%d" font-size="13" font-weight="700" fill="%s">%s%d</text>`, tx+6, ty+17, ink, short, c+1)
-		for i, line := range wrap(g.Title, 12, 2) {
-			fmt.Fprintf(b, `<text x="%d" y="%d" font-size="8.5" fill="%s">%s</text>`, tx+5, ty+30+i*10, ink, html.EscapeString(line))
+		for i, line := range wrap(g.Title, 24, 6) {
+			fmt.Fprintf(b, `<text x="%d" y="%d" font-size="9.5" fill="%s">%s</text>`, tx+6, ty+30+i*11, ink, html.EscapeString(line))
 		}
 		b.WriteString(`</g>`)
 	}

@@ -20,13 +20,17 @@ func TestScorecardSVG(t *testing.T) {
 			{Title: "Now", Date: at, Essential: assessment.Tally{Met: 3, InScope: 10}},
 		}}
 	for i := 1; i <= 10; i++ {
-		sc.Goals = append(sc.Goals, assessment.Goal{ID: "e", Citation: "Essential goal", Title: "Revoke Credentials for Departing Workforce Members", Tier: "essential", InScope: true, Status: assessment.Met})
+		// HHS's longest goal title.
+		sc.Goals = append(sc.Goals, assessment.Goal{ID: "e", Citation: "Essential goal", Title: "Revoke Credentials for Departing Workforce Members, Including Employees, Contractors, Affiliates, and Volunteers", Tier: "essential", InScope: true, Status: assessment.Met})
 		sc.Goals = append(sc.Goals, assessment.Goal{ID: "x", Citation: "Enhanced goal", Title: "Asset Inventory", Tier: "enhanced", Status: assessment.Unknown})
 	}
 	out := report.ScorecardSVG(sc, `Riverside <Clinic> & "Partners"`)
 	// Well-formed XML: every element closes, every name is escaped.
 	dec := xml.NewDecoder(bytes.NewReader(out))
 	groups, circles := 0, 0
+	// Each tile's lines of text, after its number: its whole title.
+	var tile []string
+	inGroup, texts := false, 0
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -35,12 +39,27 @@ func TestScorecardSVG(t *testing.T) {
 		if err != nil {
 			t.Fatalf("the SVG is not well-formed: %v\n%s", err, out)
 		}
-		if se, ok := tok.(xml.StartElement); ok {
-			switch se.Name.Local {
+		switch x := tok.(type) {
+		case xml.StartElement:
+			switch x.Name.Local {
 			case "g":
 				groups++
+				inGroup, texts = true, 0
 			case "circle":
 				circles++
+			case "text":
+				texts++
+			}
+		case xml.EndElement:
+			if x.Name.Local == "g" {
+				if got := strings.Join(tile, " "); got != "Revoke Credentials for Departing Workforce Members, Including Employees, Contractors, Affiliates, and Volunteers" && got != "Asset Inventory" {
+					t.Errorf("a tile reads %q", got)
+				}
+				inGroup, tile = false, nil
+			}
+		case xml.CharData:
+			if inGroup && texts > 1 {
+				tile = append(tile, string(x))
 			}
 		}
 	}

@@ -121,6 +121,9 @@ type Filter struct {
 	Response string // a response, or "none" for undecided
 	Status   string // open, closed; "" is open
 	Query    string // words in the title or description
+	// Likelihood and Impact keep the risks of one cell of the heat map
+	// (their current rating); 0 keeps every rating.
+	Likelihood, Impact int
 }
 
 // Apply returns the rows the filter keeps.
@@ -134,6 +137,8 @@ func (f Filter) Apply(rows []*Row) []*Row {
 			f.Level != "" && !strings.EqualFold(r.Level, f.Level),
 			f.Owner != "" && !strings.EqualFold(r.Risk.Owner, f.Owner),
 			f.Threat != "" && r.Risk.ThreatID != f.Threat,
+			f.Likelihood != 0 && r.Risk.Likelihood != f.Likelihood,
+			f.Impact != 0 && r.Impact != f.Impact,
 			f.Asset != "" && !slices.Contains(r.Risk.Assets, f.Asset),
 			f.Response == "none" && r.Risk.Response != Unplanned,
 			f.Response != "" && f.Response != "none" && string(r.Risk.Response) != f.Response,

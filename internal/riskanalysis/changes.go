@@ -140,6 +140,11 @@ func orNone(s string) string {
 type Reminder struct {
 	Kind    string // review, inventory, acceptance, overdue, none
 	Message string
+	// Ref is what the reminder is about: the analysis to review or update
+	// (review, inventory), the risk whose acceptance expired (acceptance).
+	Ref string
+	// Due is the date that passed (review, acceptance), YYYY-MM-DD.
+	Due string
 }
 
 // NewEPHI names (at most ten, in name order) and counts the assets
@@ -163,9 +168,9 @@ func Reminders(today string, analyses []*risk.Analysis, sum *risk.Summary, added
 	}
 	switch {
 	case last == nil:
-		out = append(out, Reminder{"none", "No risk analysis has been finalised yet: 164.308(a)(1)(ii)(A) requires an accurate and thorough one."})
+		out = append(out, Reminder{Kind: "none", Message: "No risk analysis has been finalised yet: 164.308(a)(1)(ii)(A) requires an accurate and thorough one."})
 	case last.ReviewBy != "" && last.ReviewBy <= today:
-		out = append(out, Reminder{"review", fmt.Sprintf("The periodic review of %q was due on %s.", last.Title, last.ReviewBy)})
+		out = append(out, Reminder{Kind: "review", Message: fmt.Sprintf("The periodic review of %q was due on %s.", last.Title, last.ReviewBy), Ref: last.ID, Due: last.ReviewBy})
 	}
 	if last != nil && last.FinalizedAt != nil {
 		names, n, err := added(*last.FinalizedAt)
@@ -176,15 +181,15 @@ func Reminders(today string, analyses []*risk.Analysis, sum *risk.Summary, added
 			if n > len(names) {
 				names = append(names, fmt.Sprintf("and %d more", n-len(names)))
 			}
-			out = append(out, Reminder{"inventory", fmt.Sprintf("%d asset(s) holding ePHI were added since %q was finalised: %s. Update the risk analysis to cover them.",
-				n, last.Title, strings.Join(names, ", "))})
+			out = append(out, Reminder{Kind: "inventory", Message: fmt.Sprintf("%d asset(s) holding ePHI were added since %q was finalised: %s. Update the risk analysis to cover them.",
+				n, last.Title, strings.Join(names, ", ")), Ref: last.ID})
 		}
 	}
 	for _, r := range sum.Expired {
-		out = append(out, Reminder{"acceptance", fmt.Sprintf("The acceptance of %s %q expired on %s: review it.", r.Ref(), r.Title, r.AcceptedUntil)})
+		out = append(out, Reminder{Kind: "acceptance", Message: fmt.Sprintf("The acceptance of %s %q expired on %s: review it.", r.Ref(), r.Title, r.AcceptedUntil), Ref: r.ID, Due: r.AcceptedUntil})
 	}
 	if sum.Overdue > 0 {
-		out = append(out, Reminder{"overdue", fmt.Sprintf("%d action(s) of the plan are past their due date.", sum.Overdue)})
+		out = append(out, Reminder{Kind: "overdue", Message: fmt.Sprintf("%d action(s) of the plan are past their due date.", sum.Overdue)})
 	}
 	return out, nil
 }

@@ -235,7 +235,7 @@ func (s *Service) Page(ctx context.Context, st Store, q RegisterQuery, today str
 	}
 	f := q.Filter
 	sq := store.RiskQuery{ID: q.ID, Status: f.Status, Owner: f.Owner, Asset: f.Asset, Threat: f.Threat, Response: f.Response, Words: f.Query,
-		Sort: q.Sort, Offset: q.Offset, Limit: q.Limit}
+		Likelihood: f.Likelihood, Impact: f.Impact, Sort: q.Sort, Offset: q.Offset, Limit: q.Limit}
 	if f.Level != "" {
 		sq.ByLevel = true
 		for i, b := range scales.Bands {

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -167,6 +169,14 @@ func (sc *Scoped) UnlinkEvidence(ctx context.Context, evidenceID, itemID string)
 // versions (newest first) and links; never content.
 func (sc *Scoped) EvidenceList(ctx context.Context) ([]*evidence.Evidence, error) {
 	return sc.evidenceWhere(ctx, "", nil)
+}
+
+// EvidenceReviewDue returns the evidence whose review date is before
+// today (YYYY-MM-DD), the longest overdue first.
+func (sc *Scoped) EvidenceReviewDue(ctx context.Context, today string) ([]*evidence.Evidence, error) {
+	list, err := sc.evidenceWhere(ctx, " AND review_by <> '' AND review_by < ?", []any{today})
+	slices.SortStableFunc(list, func(a, b *evidence.Evidence) int { return strings.Compare(a.ReviewBy, b.ReviewBy) })
+	return list, err
 }
 
 // Evidence returns one piece of the organisation's evidence. Errors:

@@ -24,6 +24,8 @@ type RiskQuery struct {
 	Threat   string // a threat id
 	Response string // a response, or "none" for undecided
 	Words    string // in the title or description, ignoring case
+	// Likelihood and Impact keep one current rating (0: any).
+	Likelihood, Impact int
 	// Sort is one of risk.SortKeys ("" is number order); ties keep
 	// number order, as risk.Sort does.
 	Sort string
@@ -86,6 +88,14 @@ func (q *RiskQuery) where(orgID string) (string, []any) {
 	if q.Threat != "" {
 		b.WriteString(` AND threat_id = ?`)
 		args = append(args, q.Threat)
+	}
+	if q.Likelihood != 0 {
+		b.WriteString(` AND likelihood = ?`)
+		args = append(args, q.Likelihood)
+	}
+	if q.Impact != 0 {
+		b.WriteString(` AND impact = ?`)
+		args = append(args, q.Impact)
 	}
 	switch q.Response {
 	case "":

@@ -106,6 +106,8 @@ func TestRegisterPageIsTheRows(t *testing.T) {
 			{Threat: th}, {Response: "none"}, {Response: "accept", Status: "all"},
 			{Query: "BACKUP"}, {Query: "50%"}, {Query: "x_s"}, {Query: "0%"},
 			{Level: "Moderate", Owner: "CISO", Query: "risk"},
+			// A cell of the heat map, as its links ask for it.
+			{Likelihood: 3, Impact: 4}, {Likelihood: 5, Impact: 5, Status: "all"}, {Likelihood: 2}, {Impact: 1, Owner: "CISO"},
 		}
 		check := func(t *testing.T) {
 			t.Helper()

@@ -1202,7 +1202,7 @@ func (sc *Scoped) RiskSummary(ctx context.Context, today string) (*risk.Summary,
 	defer rows.Close()
 	for rows.Next() {
 		r := &risk.Risk{Status: risk.Open, Response: risk.Accept}
-		if err := rows.Scan(&r.Number, &r.Title, &r.AcceptedUntil); err != nil {
+		if err := rows.Scan(&r.ID, &r.Number, &r.Title, &r.AcceptedUntil); err != nil {
 			return nil, translate(err, "risks")
 		}
 		out.Expired = append(out.Expired, r)
@@ -1217,7 +1217,7 @@ const riskCellsSummed = `SELECT likelihood, impact, target_likelihood, target_im
 
 // riskExpiredQuery lists an organisation's open risks whose acceptance
 // ran out before a day.
-const riskExpiredQuery = `SELECT number, title, accepted_until FROM risks
+const riskExpiredQuery = `SELECT id, number, title, accepted_until FROM risks
 	WHERE org_id = ? AND status = 'open' AND response = 'accept' AND accepted_until <> '' AND accepted_until < ? ORDER BY number`
 
 // assetsByIDQuery reads assets by id (marks their placeholders), of an

@@ -287,4 +287,28 @@ func TestProgramAPI(t *testing.T) {
 	if code != 200 || len(out["goals"].([]any)) != 20 || out["organization"] != "riverside" {
 		t.Errorf("scorecard: %d", code)
 	}
+
+	// The do-next list: the foundations first (the profile's wizard was
+	// never finished; no risk analysis yet); the draft's unanswered items
+	// are listed, linked to the assessment.
+	code, out = api.do("GET", "/todo", nil)
+	if code != 200 || out["organization"] != "riverside" {
+		t.Fatalf("todo: %d %v", code, out)
+	}
+	items := out["items"].([]any)
+	for i, want := range []struct{ kind, link string }{{"profile", "/orgs/riverside/profile"}, {"analysis", "/orgs/riverside/risk"}} {
+		if m := items[i].(map[string]any); m["kind"] != want.kind || m["urgency"] != float64(1) || m["link"] != want.link {
+			t.Errorf("item %d of the do-next list: %v", i, m)
+		}
+	}
+	answers := false
+	for _, it := range items {
+		m := it.(map[string]any)
+		if m["kind"] == "answers" && strings.Contains(m["title"].(string), "BA assessment") && strings.HasPrefix(m["link"].(string), "/orgs/riverside/assessments/"+id) {
+			answers = true
+		}
+	}
+	if !answers {
+		t.Errorf("no item to answer the BA assessment: %v", items)
+	}
 }

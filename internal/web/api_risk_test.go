@@ -103,6 +103,17 @@ func TestRiskAPI(t *testing.T) {
 	if _, out := api.do("GET", "/risks", nil); len(out["risks"].([]any)) != 1 {
 		t.Errorf("a refused import left risks: %v", out)
 	}
+	// A cell of the heat map: the risk rated 4 × 5 is there, and not in
+	// any other cell; a rating that is not one is refused, naming it.
+	if _, out := api.do("GET", "/risks?likelihood=4&impact=5", nil); out["total"].(float64) != 1 {
+		t.Errorf("the 4 × 5 cell: %v", out)
+	}
+	if _, out := api.do("GET", "/risks?likelihood=4&impact=4", nil); out["total"].(float64) != 0 {
+		t.Errorf("the 4 × 4 cell: %v", out)
+	}
+	if code, out := api.do("GET", "/risks?impact=high", nil); code != 400 || !strings.Contains(out["error"].(string), `impact: "high" is not a rating from 1 to 10`) {
+		t.Errorf("a cell that is not one: %d %v", code, out)
+	}
 	// Scales: a matrix with a hole is refused.
 	_, out = api.do("GET", "/scales", nil)
 	scales := out["scales"].(map[string]any)

@@ -67,7 +67,7 @@ func TestProgramPages(t *testing.T) {
 		t.Fatalf("setup: %d", resp.StatusCode)
 	}
 	_, body := fetch(t, c, base)
-	mustContain(t, "the organisation page before the profile", body, "complete the organisation profile")
+	mustContain(t, "the organisation page before the profile", body, "Complete the organisation profile")
 
 	// The wizard, step by step.
 	step := func(n string, form url.Values) (*http.Response, string) {

@@ -11,6 +11,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/tailoring"
+	"github.com/safeguard-health/safeguard/internal/todo"
 	"github.com/safeguard-health/safeguard/internal/workbook"
 
 	"github.com/safeguard-health/safeguard/internal/web/kit"
@@ -253,6 +254,13 @@ func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiScorecard(w http.ResponseWriter, r *http.Request) {
 	card, err := s.program.Scorecard(r.Context(), kit.ScopeFrom(r.Context()).Program(), s.now())
 	s.apiResult(w, r, http.StatusOK, card, err)
+}
+
+// apiTodo is the do-next list, most urgent first.
+func (s *Server) apiTodo(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	l, err := (&todo.Service{Program: s.program, Risk: s.risk}).List(r.Context(), sc.Todo(), sc.Role, s.now())
+	s.apiResult(w, r, http.StatusOK, l, err)
 }
 
 func (s *Server) apiEvidenceList(w http.ResponseWriter, r *http.Request) {

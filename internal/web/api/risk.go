@@ -185,7 +185,11 @@ func (s *Server) apiRisks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	f := risk.Filter{Level: q.Get("level"), Owner: q.Get("owner"), Asset: q.Get("asset"), Threat: q.Get("threat"), Response: q.Get("response"), Status: q.Get("status"), Query: q.Get("q")}
+	f, err := kit.RiskFilter(q)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	sortBy := q.Get("sort")
 	if sortBy != "" && !slices.Contains(risk.SortKeys, sortBy) {
 		s.apiError(w, r, errs.New(errs.Invalid, "sort: use one of level, number, title, owner, likelihood, impact, threat, response"))

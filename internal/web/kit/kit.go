@@ -7,6 +7,7 @@
 package kit
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,10 +15,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/risk"
 )
 
 type scopeKey struct{}
@@ -105,6 +108,30 @@ func NonNil[T any](s []T) []T {
 
 // PageSize is how many rows a list shows when the request does not say.
 const PageSize = 100
+
+// RiskFilter reads the register's filters from a page's or the API's
+// query: level, owner, asset, threat, response, status, words (q), and a
+// cell of the heat map (likelihood, impact: ratings from 1 to 10). A
+// rating that is not one is Invalid, naming the parameter; the rest of the
+// filter is still read.
+func RiskFilter(q url.Values) (risk.Filter, error) {
+	f := risk.Filter{Level: q.Get("level"), Owner: q.Get("owner"), Asset: q.Get("asset"), Threat: q.Get("threat"), Response: q.Get("response"), Status: q.Get("status"), Query: q.Get("q")}
+	var bad error
+	for _, c := range []struct {
+		name string
+		to   *int
+	}{{"likelihood", &f.Likelihood}, {"impact", &f.Impact}} {
+		if v := q.Get(c.name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 10 {
+				bad = cmp.Or(bad, errs.New(errs.Invalid, fmt.Sprintf("%s: %q is not a rating from 1 to 10", c.name, v)))
+				continue
+			}
+			*c.to = n
+		}
+	}
+	return f, bad
+}
 
 // Window reads ?offset= and ?limit= (at most 1000; PageSize when absent).
 func Window(r *http.Request) (offset, limit int, err error) {

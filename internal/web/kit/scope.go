@@ -20,6 +20,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/sso"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/tailoring"
+	"github.com/safeguard-health/safeguard/internal/todo"
 	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
@@ -63,6 +64,9 @@ func (sc *Scope) Imports() ImportRecords { return sc.store }
 
 // Records is what files of its records are planned against and applied to.
 func (sc *Scope) Records() dataimport.RecordStore { return sc.store }
+
+// Todo is what the do-next list reads.
+func (sc *Scope) Todo() todo.Records { return sc.store }
 
 // AdminRecords are an organisation's members, settings, API tokens, single sign-on and audit log.
 type AdminRecords interface {

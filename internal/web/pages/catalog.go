@@ -20,6 +20,7 @@ var funcs = template.FuncMap{
 	"lines":   func(s string) []string { return strings.Split(s, "\n") },
 	"inc":     func(i int) int { return i + 1 },
 	"add":     func(a, b int) int { return a + b },
+	"sub":     func(a, b int) int { return a - b },
 	"lower":   strings.ToLower,
 	// reqStatus is "Required", "Addressable" or "" (not a specification).
 	"reqStatus": func(it *catalog.Item) string {

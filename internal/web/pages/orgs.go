@@ -2,7 +2,11 @@ package pages
 
 import (
 	"encoding/json"
+	"fmt"
+	"html/template"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -10,8 +14,13 @@ import (
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/report"
+	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/todo"
 
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
@@ -33,44 +42,100 @@ type orgView struct {
 	Error       string
 	Notice      string
 	ProfileDone bool
-	// Current is each framework's newest assessment with its progress, and
-	// Card the scorecard's tallies, for members who see the program.
-	Current []assessmentSummary
-	Card    *assessment.Scorecard
+	// Glance is the do-next list with the scorecard, the risk overview and
+	// the current assessments (those empty for a role that may not see
+	// the program); Heat the register's heat map, each cell a link; the
+	// five highest open risks of OpenRisks; the newest result of each
+	// check; the latest imports; the training input of the scorecard; and
+	// the viewer's own training assignments still to do.
+	Glance    *todo.Glance
+	Heat      template.HTML
+	TopRisks  []*risk.Row
+	OpenRisks int
+	Checks    []*check.Result
+	Imports   []*store.DataImport
+	Training  *assessment.Input
+	Mine      *myTrainingView
+}
+
+// Verified counts the CPGs in scope with an input verified from data (a
+// check, or the training records) beside the answers.
+func (ov *orgView) Verified() int {
+	n := 0
+	for _, goal := range ov.Glance.Card.Goals {
+		if goal.InScope && slices.ContainsFunc(goal.Inputs, func(in assessment.Input) bool { return in.Source != "assessment" }) {
+			n++
+		}
+	}
+	return n
+}
+
+// Failing counts the checks that failed.
+func (ov *orgView) Failing() int {
+	n := 0
+	for _, c := range ov.Checks {
+		if c.Status == check.Fail {
+			n++
+		}
+	}
+	return n
 }
 
 func (ov *orgView) Can(p string) bool { return ov.Scope.Role.Can(auth.Permission(p)) }
 
 func (s *Server) orgPage(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
-	p, err := sc.Program().Profile(r.Context())
+	ctx := r.Context()
+	p, err := sc.Program().Profile(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	ov := &orgView{Scope: sc, ProfileDone: p.Completed}
-	if sc.Role.Can(auth.ViewProgram) {
-		all, err := sc.Program().Assessments(r.Context())
+	if ov.Glance, err = (&todo.Service{Program: s.program, Risk: s.risk}).Glance(ctx, sc.Todo(), sc.Role, s.now()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if g := ov.Glance; g.Risk != nil {
+		sum, scales := g.Risk.Summary, &g.Risk.Scales
+		ov.Heat = template.HTML(report.HeatmapSVG(scales, sum.Heat(scales, false), "Current risk", registerCell(sc.Org().Slug)))
+		top, err := s.risk.Page(ctx, sc.Risk(), riskanalysis.RegisterQuery{Filter: risk.Filter{Status: "open"}, Sort: "level", Limit: 5, Bare: true}, risk.Today(s.now()))
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		for _, fw := range s.program.Frameworks() {
-			if a := assessment.Current(all, fw.ID); a != nil {
-				v, err := s.program.View(r.Context(), sc.Program(), a.ID, s.now())
-				if err != nil {
-					s.fail(w, r, err)
-					return
+		ov.TopRisks, ov.OpenRisks = top.Rows, top.Total
+		if ov.Checks, err = sc.Verify().CheckResults(ctx); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if ov.Imports, err = sc.Imports().DataImports(ctx, 3); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, goal := range g.Card.Goals {
+			for _, in := range goal.Inputs {
+				if in.Source == "training" {
+					ov.Training = &in
 				}
-				ov.Current = append(ov.Current, assessmentSummary{a, fw, v.Progress})
 			}
 		}
-		if ov.Card, err = s.program.Scorecard(r.Context(), sc.Program(), s.now()); err != nil {
+	}
+	if sc.Role.Can(auth.OwnTraining) {
+		if ov.Mine, err = s.myTraining(r); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 	}
-	s.render(w, r, "org", http.StatusOK, page{Title: sc.Org().Name, Data: ov})
+	s.render(w, r, "org", http.StatusOK, page{Title: sc.Org().Name + " · home", Data: ov})
+}
+
+// registerCell links a cell of the heat map (likelihood, impact) to the
+// register's open risks of that rating.
+func registerCell(slug string) func(likelihood, impact int) string {
+	return func(l, i int) string {
+		return fmt.Sprintf("/orgs/%s/risk/register?likelihood=%d&impact=%d", url.PathEscape(slug), l, i)
+	}
 }
 
 func (s *Server) membersPage(w http.ResponseWriter, r *http.Request) {

@@ -70,8 +70,8 @@ func (s *Server) renderRisk(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	sum, scales := o.Summary, &o.Scales
 	v := &riskOverview{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Analyses: o.Analyses, Reminders: o.Reminders,
-		Heat:   template.HTML(report.HeatmapSVG(scales, sum.Heat(scales, false), "Current risk")),
-		Target: template.HTML(report.HeatmapSVG(scales, sum.Heat(scales, true), "Target residual risk")),
+		Heat:   template.HTML(report.HeatmapSVG(scales, sum.Heat(scales, false), "Current risk", registerCell(sc.Org().Slug))),
+		Target: template.HTML(report.HeatmapSVG(scales, sum.Heat(scales, true), "Target residual risk", nil)),
 		Assets: o.Assets, EPHI: o.EPHI, Open: sum.Open(), Overdue: sum.Overdue}
 	counts := sum.Levels(scales)
 	for i := len(scales.Bands) - 1; i >= 0; i-- {

@@ -45,7 +45,11 @@ func (s *Server) registerPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
 	q := r.URL.Query()
-	f := risk.Filter{Level: q.Get("level"), Owner: q.Get("owner"), Threat: q.Get("threat"), Response: q.Get("response"), Status: q.Get("status"), Query: q.Get("q")}
+	f, err := kit.RiskFilter(q)
+	if err != nil && errMsg == "" {
+		errMsg = errs.Message(err)
+	}
+	f.Asset = ""
 	// The asset filter takes an asset's id (as the inventory links it) or
 	// its name (as typed); a name the inventory lacks matches nothing.
 	var assetName string
@@ -93,7 +97,13 @@ func (s *Server) renderRegister(w http.ResponseWriter, r *http.Request, status i
 		return
 	}
 	v := &registerView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Register: p.Register, Count: p.Total, Filter: f, Sort: sortBy, Group: groupBy,
-		Heat: template.HTML(report.HeatmapSVG(&p.Register.Scales, p.Heat, "Risks shown, by likelihood and impact")), Sorts: risk.SortKeys, GroupBys: risk.GroupKeys,
+		Heat: template.HTML(report.HeatmapSVG(&p.Register.Scales, p.Heat, "Risks shown, by likelihood and impact", func(l, i int) string {
+			cell := r.URL.Query()
+			cell.Set("likelihood", strconv.Itoa(l))
+			cell.Set("impact", strconv.Itoa(i))
+			cell.Del("offset")
+			return r.URL.Path + "?" + cell.Encode()
+		})), Sorts: risk.SortKeys, GroupBys: risk.GroupKeys,
 		Columns: strings.Join(risk.RiskColumns, ", "), Owners: owners, Asset: assetName, Groups: p.Register.GroupBy(p.Rows, groupBy),
 		Page: newPager(r, offset, limit, len(p.Rows), p.Total)}
 	s.render(w, r, "risk_register", status, page{Title: "Risk register · " + sc.Org().Name, Data: v})

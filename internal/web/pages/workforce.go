@@ -42,34 +42,45 @@ func (s *Server) myTrainingPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderMyTraining(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	v := &myTrainingView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Modules: map[string]*workforce.Module{}, Today: workforce.Today(s.now())}
+	v, err := s.myTraining(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.programView = programView{Scope: sc, Error: errMsg, Notice: notice}
+	s.render(w, r, "training_mine", status, page{Title: "My training · " + sc.Org().Name, Data: v})
+}
+
+// myTraining is the signed-in member's own training: the person on the
+// roster with their account's email (none: Person is nil), their
+// assignments on the day and what they completed.
+func (s *Server) myTraining(r *http.Request) (*myTrainingView, error) {
+	sc := kit.ScopeFrom(r.Context())
+	v := &myTrainingView{Modules: map[string]*workforce.Module{}, Today: workforce.Today(s.now())}
 	me, err := sc.Workforce().PersonByEmail(r.Context(), kit.ViewerFrom(r.Context()).User.Email)
 	switch {
 	case errs.Is(err, errs.NotFound):
+		return v, nil
 	case err != nil:
-		s.fail(w, r, err)
-		return
-	default:
-		prog, err := sc.Workforce().TrainingProgram(r.Context())
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		done, err := sc.Workforce().Completions(r.Context(), me.ID)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		st := training.Summarize(prog, []*workforce.Person{me}, done, v.Today)
-		v.Person, v.History = me, done
-		if len(st.People) == 1 {
-			v.Status = st.People[0]
-		}
-		for _, m := range prog.Modules {
-			v.Modules[m.Code] = m
-		}
+		return nil, err
 	}
-	s.render(w, r, "training_mine", status, page{Title: "My training · " + sc.Org().Name, Data: v})
+	prog, err := sc.Workforce().TrainingProgram(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	done, err := sc.Workforce().Completions(r.Context(), me.ID)
+	if err != nil {
+		return nil, err
+	}
+	st := training.Summarize(prog, []*workforce.Person{me}, done, v.Today)
+	v.Person, v.History = me, done
+	if len(st.People) == 1 {
+		v.Status = st.People[0]
+	}
+	for _, m := range prog.Modules {
+		v.Modules[m.Code] = m
+	}
+	return v, nil
 }
 
 // attestTraining records that the signed-in member completed one of their

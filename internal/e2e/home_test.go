@@ -1,0 +1,115 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/safeguard-health/safeguard/internal/e2e/e2etest"
+)
+
+// The demo clinic's Security Officer signs in and the organisation's home
+// says what to do next, most urgent first, each item a link that opens;
+// where the clinic stands beside it (scorecard, assessments, risk, training,
+// checks and imports); a cell of the heat map opens the risks behind it. A
+// workforce member sees their own training first. Screenshots at desktop
+// and phone width are left for review.
+func TestHomeSaysWhatToDoNext(t *testing.T) {
+	ctx := newBrowserFor(t, 3*time.Minute)
+	base, logins := startDemo(t, e2etest.BuildBinary(t))
+	tab := page{t, ctx}
+	do, text := tab.do, tab.text
+	const email = "security@riverside.example"
+	do(chromedp.Navigate(base+"login"),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), logins[email]),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.CSS("li.card.org")),
+		chromedp.Navigate(base+"orgs/riverside-demo"),
+		chromedp.WaitVisible(chromedp.CSS("section.todo")))
+	todo := text("section.todo")
+	// The demo has a review of a business associate agreement overdue, an
+	// expired acceptance, late plan actions, late training and failing
+	// checks: the overdue first, then the checks.
+	for _, want := range []string{"Review Business associate agreement", "Review an expired risk acceptance", "Catch up on late plan actions",
+		"Bring the workforce's training up to date", "Fix: Multifactor authentication"} {
+		if !strings.Contains(todo, want) {
+			t.Errorf("the do-next list lacks %q:\n%s", want, todo)
+		}
+	}
+	if strings.Index(todo, "Review Business associate agreement") > strings.Index(todo, "Fix: Multifactor authentication") {
+		t.Errorf("an overdue review comes after a failing check:\n%s", todo)
+	}
+	glance := text("section.glance")
+	for _, want := range []string{"essential goals met", "HIPAA Security Rule assessment", "open risks", "Training", "Verified from data", "Latest imports"} {
+		if !strings.Contains(glance, want) {
+			t.Errorf("the home lacks %q:\n%s", want, glance)
+		}
+	}
+	shots := screenshotDir(t)
+	tab.shot("home-desktop.png")
+	// What the first screen shows (the README's picture of the home).
+	first, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(shots, "home.png"), first, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	todoPNG, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("section.todo")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(shots, "home-todo.png"), todoPNG, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// At a phone's width nothing runs off the side.
+	do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("section.todo")))
+	overflow, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if overflow {
+		t.Error("the home page overflows at 390 px")
+	}
+	tab.shot("home-phone.png")
+	do(chromedp.EmulateReset(), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("section.todo")))
+
+	// The first item opens the page to act on.
+	do(chromedp.Click(chromedp.CSS("ol.todo-list li:first-child a")), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	if h := text("main h1"); !strings.Contains(h, "Business associate agreement") {
+		t.Errorf("the first item opened %q", h)
+	}
+	// A cell of the heat map opens the register at that rating.
+	do(chromedp.Navigate(base+"orgs/riverside-demo"), chromedp.WaitVisible(chromedp.CSS(".risk-tile svg a")),
+		chromedp.Click(chromedp.CSS(".risk-tile svg a")), chromedp.WaitVisible(chromedp.CSS("table.register")))
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(loc, "likelihood=") || !strings.Contains(loc, "impact=") {
+		t.Errorf("the heat map's cell opened %s", loc)
+	}
+	if n := text("main"); !strings.Contains(n, "a cell of the heat map") {
+		t.Error("the register does not say it shows one cell of the heat map")
+	}
+
+	// A workforce member's home leads with their own training.
+	wctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	defer cancel()
+	wtab := page{t, wctx}
+	const worker = "workforce@riverside.example"
+	wtab.do(chromedp.Navigate(base+"login"),
+		chromedp.SendKeys(chromedp.ID("email"), worker),
+		chromedp.SendKeys(chromedp.ID("password"), logins[worker]),
+		chromedp.Submit(chromedp.ID("password")),
+		chromedp.WaitVisible(chromedp.CSS("li.card.org")),
+		chromedp.Navigate(base+"orgs/riverside-demo"),
+		chromedp.WaitVisible(chromedp.CSS("p.mine")))
+	if mine := wtab.text("p.mine"); !strings.Contains(mine, "Your training") || !strings.Contains(mine, "done") {
+		t.Errorf("the workforce member's home: %q", mine)
+	}
+}
