@@ -2,7 +2,9 @@ package report
 
 import (
 	"context"
+	"time"
 
+	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
 )
@@ -55,4 +57,45 @@ func ExportRisk(ctx context.Context, rec Recorder, orgID string, doc *risk.Docum
 		return nil, Format{}, err
 	}
 	return b, f, nil
+}
+
+// AssessmentFormats are the formats of the assessment's report (the
+// workbook and its CSV are the workbook package's).
+var AssessmentFormats = map[string]struct {
+	Render      func(v *assessment.View, org string, at time.Time) ([]byte, error)
+	ContentType string
+}{
+	"pdf":  {AssessmentPDF, "application/pdf"},
+	"html": {AssessmentHTML, "text/html; charset=utf-8"},
+}
+
+// ExportAssessment renders an assessment's report in format (pdf or html)
+// for org and records the export in the audit log before handing it over,
+// as ExportRisk does. Errors: Invalid for another format.
+func ExportAssessment(ctx context.Context, rec Recorder, orgID string, v *assessment.View, org, format, target string, at time.Time) ([]byte, string, error) {
+	f, ok := AssessmentFormats[format]
+	if !ok {
+		return nil, "", errs.New(errs.Invalid, "format: use pdf or html")
+	}
+	b, err := f.Render(v, org, at)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := rec.RecordEvent(ctx, orgID, "assessment.report", target, map[string]any{"format": format, "assessment": v.Assessment.ID}); err != nil {
+		return nil, "", err
+	}
+	return b, f.ContentType, nil
+}
+
+// ExportScorecard renders the CPG scorecard as PDF for org and records the
+// export in the audit log before handing it over.
+func ExportScorecard(ctx context.Context, rec Recorder, orgID string, sc *assessment.Scorecard, org, target string, at time.Time) ([]byte, error) {
+	b, err := ScorecardPDF(sc, org, at)
+	if err != nil {
+		return nil, err
+	}
+	if err := rec.RecordEvent(ctx, orgID, "scorecard.report", target, map[string]any{"format": "pdf"}); err != nil {
+		return nil, err
+	}
+	return b, nil
 }

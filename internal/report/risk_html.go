@@ -10,7 +10,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/risk"
 )
 
-//go:embed templates/risk_analysis.html
+//go:embed templates/risk_analysis.html templates/assessment.html
 var templateFS embed.FS
 
 var riskHTML = template.Must(template.New("risk_analysis.html").Funcs(template.FuncMap{

@@ -11,12 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ledongthuc/pdf"
-	"github.com/pdfcpu/pdfcpu/pkg/api"
-	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
 	"github.com/xuri/excelize/v2"
 
 	"github.com/safeguard-health/safeguard/internal/report"
+	"github.com/safeguard-health/safeguard/internal/report/reporttest"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/risk/risktest"
 )
@@ -40,24 +38,7 @@ func generated(t testing.TB, n int) *risk.Document {
 // pdfText validates the PDF with pdfcpu and returns its text, page by page.
 func pdfText(t *testing.T, b []byte) (int, string) {
 	t.Helper()
-	conf := model.NewDefaultConfiguration()
-	conf.ValidationMode = model.ValidationRelaxed
-	if err := api.Validate(bytes.NewReader(b), conf); err != nil {
-		t.Fatalf("the PDF is not well-formed: %v", err)
-	}
-	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("the PDF cannot be parsed back: %v", err)
-	}
-	plain, err := r.GetPlainText()
-	if err != nil {
-		t.Fatalf("the PDF's text cannot be read back: %v", err)
-	}
-	text, err := io.ReadAll(plain)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r.NumPage(), string(text)
+	return reporttest.PDFText(t, b)
 }
 
 func TestRiskAnalysisPDFHoldsEveryRisk(t *testing.T) {

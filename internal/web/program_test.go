@@ -218,6 +218,24 @@ func TestProgramPages(t *testing.T) {
 	_, body = fetch(t, c, mfa)
 	mustContain(t, "confirmed answer", body, "Status confirmed from Essential goal 3 Multifactor Authentication in CPG 2026")
 
+	// The reports: the assessment as PDF (a download) and HTML (opened in
+	// the browser, sandboxed), the scorecard as PDF; each audited.
+	for format, want := range map[string]string{"pdf": "application/pdf", "html": "text/html; charset=utf-8"} {
+		resp, body := fetch(t, c, hipaa+"/export?format="+format)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != want || !strings.Contains(body, "164.312(b)") && format == "html" {
+			t.Errorf("the assessment's %s report: %d %s", format, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if disp := resp.Header.Get("Content-Disposition"); format == "html" && (!strings.HasPrefix(disp, "inline") || !strings.HasPrefix(resp.Header.Get("Content-Security-Policy"), "sandbox;")) {
+			t.Errorf("the HTML report does not open in the browser, sandboxed: %q", disp)
+		}
+	}
+	if resp, body := fetch(t, c, base+"/scorecard?format=pdf"); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(body, "%PDF-") {
+		t.Errorf("the scorecard's PDF: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if _, body := fetch(t, c, base+"/audit?action=assessment.report&format=csv"); strings.Count(strings.TrimSpace(body), "\n") != 2 {
+		t.Errorf("the assessment's two reports in the audit log:\n%s", body)
+	}
+
 	// The workbook, both ways: export, edit, preview, apply; a stale preview is refused.
 	xl, err := c.Get(hipaa + "/export")
 	if err != nil {

@@ -128,8 +128,16 @@ func TestRiskPages(t *testing.T) {
 	mustContain(t, "the final analysis", body, "Frozen record SHA-256", "Dana Reyes, owner")
 	for format, ctype := range map[string]string{"pdf": "application/pdf", "html": "text/html", "xlsx": "spreadsheetml", "csv": "text/csv", "json": "application/json"} {
 		resp, body := fetch(t, c, aURL+"/report?format="+format)
-		if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), ctype) || !strings.Contains(resp.Header.Get("Content-Disposition"), "attachment") || len(body) < 200 {
-			t.Errorf("report %s: %d %s", format, resp.StatusCode, resp.Header.Get("Content-Type"))
+		// The HTML report opens in the browser, sandboxed; the rest download.
+		disposition := "attachment"
+		if format == "html" {
+			disposition = "inline"
+			if csp := resp.Header.Get("Content-Security-Policy"); !strings.HasPrefix(csp, "sandbox;") || strings.Contains(csp, "script") {
+				t.Errorf("the HTML report's CSP: %q", csp)
+			}
+		}
+		if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), ctype) || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), disposition) || len(body) < 200 {
+			t.Errorf("report %s: %d %s %s", format, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
 		}
 	}
 	if resp, _ := post(t, c, aURL, url.Values{"title": {"x"}, "scope": {"y"}}); resp.StatusCode != http.StatusConflict {

@@ -253,6 +253,16 @@ func (s *Server) apiDownload(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiScorecard(w http.ResponseWriter, r *http.Request) {
 	card, err := s.program.Scorecard(r.Context(), kit.ScopeFrom(r.Context()).Program(), s.now())
+	switch f := r.URL.Query().Get("format"); {
+	case err != nil || f == "" || f == "json":
+	case f == "pdf":
+		if err := s.files.SendScorecardPDF(w, r, card); err != nil {
+			s.apiError(w, r, err)
+		}
+		return
+	default:
+		err = errs.New(errs.Invalid, "format: use json or pdf")
+	}
 	s.apiResult(w, r, http.StatusOK, card, err)
 }
 

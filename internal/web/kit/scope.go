@@ -6,6 +6,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/audit"
+	"github.com/safeguard-health/safeguard/internal/auditpack"
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/checkrun"
@@ -64,6 +65,9 @@ func (sc *Scope) Imports() ImportRecords { return sc.store }
 
 // Records is what files of its records are planned against and applied to.
 func (sc *Scope) Records() dataimport.RecordStore { return sc.store }
+
+// Package is what the audit package reads: the whole program.
+func (sc *Scope) Package() auditpack.Records { return sc.store }
 
 // Todo is what the do-next list reads.
 func (sc *Scope) Todo() todo.Records { return sc.store }

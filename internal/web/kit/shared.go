@@ -37,6 +37,25 @@ func Attachment(w http.ResponseWriter, filename, contentType string, data []byte
 	w.Write(data)
 }
 
+// ReportCSP is the Content-Security-Policy of a report served to open in
+// the browser: a sandbox (no script runs, and the document has an origin
+// of its own), its inline styles and pictures, nothing fetched.
+const ReportCSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+
+// Send sends a report: an HTML one to open in the browser (inline, under
+// ReportCSP), any other as a download.
+func Send(w http.ResponseWriter, filename, contentType string, data []byte) {
+	if !strings.HasPrefix(contentType, "text/html") {
+		Attachment(w, filename, contentType, data)
+		return
+	}
+	w.Header().Set("Content-Security-Policy", ReportCSP)
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", `inline; filename*=UTF-8''`+url.PathEscape(filename))
+	w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+	w.Write(data)
+}
+
 // AccountsPage reads an accounts listing's ?source= filter and window and
 // lists that page, with how many accounts match in all. Errors: Invalid
 // for a source that is not an account export.
@@ -137,14 +156,23 @@ func (fs *Files) DownloadEvidence(w http.ResponseWriter, r *http.Request) error 
 func (fs *Files) ExportAssessment(w http.ResponseWriter, r *http.Request) error {
 	sc := ScopeFrom(r.Context())
 	format := r.URL.Query().Get("format")
-	if format != "" && format != "xlsx" && format != "csv" {
-		return errs.New(errs.Invalid, "format must be xlsx or csv")
+	if format != "" && format != "xlsx" && format != "csv" && format != "pdf" && format != "html" {
+		return errs.New(errs.Invalid, "format must be xlsx, csv, pdf or html")
 	}
 	v, err := fs.Program.View(r.Context(), sc.Program(), r.PathValue("id"), fs.Now())
 	if err != nil {
 		return err
 	}
 	name := sc.Org().Slug + "-" + strings.ReplaceAll(strings.ToLower(v.Framework.ShortName), " ", "-") + "-" + v.Assessment.CreatedAt.Format("2006-01-02")
+	if format == "pdf" || format == "html" {
+		// The report an auditor reads, audited as it is handed over.
+		b, ct, err := report.ExportAssessment(r.Context(), fs.Events, sc.Org().ID, v, sc.Org().Name, format, r.URL.Path, fs.Now())
+		if err != nil {
+			return err
+		}
+		Send(w, name+"."+format, ct, b)
+		return nil
+	}
 	if err := fs.Events.RecordEvent(r.Context(), sc.Org().ID, "assessment.export", "assessment:"+v.Assessment.ID, map[string]string{"format": format}); err != nil {
 		return err
 	}
@@ -163,6 +191,18 @@ func (fs *Files) ExportAssessment(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
+// SendScorecardPDF sends the CPG scorecard as a PDF report, its export
+// audited.
+func (fs *Files) SendScorecardPDF(w http.ResponseWriter, r *http.Request, card *assessment.Scorecard) error {
+	sc := ScopeFrom(r.Context())
+	b, err := report.ExportScorecard(r.Context(), fs.Events, sc.Org().ID, card, sc.Org().Name, r.URL.Path, fs.Now())
+	if err != nil {
+		return err
+	}
+	Attachment(w, sc.Org().Slug+"-cpg-scorecard-"+card.At.Format("2006-01-02")+".pdf", "application/pdf", b)
+	return nil
+}
+
 // SendReport renders a risk document in the format the query names
 // (report.ExportRisk, audited) and sends it as name.format.
 func (fs *Files) SendReport(w http.ResponseWriter, r *http.Request, doc *risk.Document, name string) error {
@@ -171,6 +211,6 @@ func (fs *Files) SendReport(w http.ResponseWriter, r *http.Request, doc *risk.Do
 	if err != nil {
 		return err
 	}
-	Attachment(w, name+"."+format, f.ContentType, b)
+	Send(w, name+"."+format, f.ContentType, b)
 	return nil
 }

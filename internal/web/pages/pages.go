@@ -142,6 +142,7 @@ func (s *Server) Routes(handle func(pattern string, a kit.Access, h http.Handler
 	handle("POST /invitations/{token}/decline", in, s.declineInvitation)
 	handle("POST /orgs/{org}/settings", orgRoute(auth.ManageSettings), s.updateSettings)
 	handle("GET /orgs/{org}/audit", orgRoute(auth.ViewAudit), s.auditPage)
+	handle("GET /orgs/{org}/audit-package", orgRoute(auth.ViewAudit), s.auditPackage)
 	handle("GET /orgs/{org}/sso", orgRoute(auth.ManageSettings), s.ssoPage)
 	handle("POST /orgs/{org}/sso", orgRoute(auth.ManageSettings), s.ssoConfigure)
 	handle("GET /orgs/{org}/tokens", orgRoute(auth.ManageTokens), s.tokensPage)

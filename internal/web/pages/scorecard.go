@@ -35,6 +35,11 @@ func (s *Server) scorecardPage(w http.ResponseWriter, r *http.Request) {
 	case "json":
 		kit.WriteJSON(w, http.StatusOK, card)
 		return
+	case "pdf":
+		if err := s.files.SendScorecardPDF(w, r, card); err != nil {
+			s.fail(w, r, err)
+		}
+		return
 	case "svg":
 		w.Header().Set("Content-Type", "image/svg+xml")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+sc.Org().Slug+`-scorecard.svg"`)
