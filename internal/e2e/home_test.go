@@ -76,7 +76,7 @@ func TestHomeSaysWhatToDoNext(t *testing.T) {
 		t.Error("the home page overflows at 390 px")
 	}
 	tab.shot("home-phone.png")
-	do(chromedp.EmulateReset(), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("section.todo")))
+	do(chromedp.EmulateViewport(1280, 900), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("section.todo")))
 
 	// The first item opens the page to act on.
 	do(chromedp.Click(chromedp.CSS("ol.todo-list li:first-child a")), chromedp.WaitVisible(chromedp.CSS("main h1")))
@@ -96,6 +96,18 @@ func TestHomeSaysWhatToDoNext(t *testing.T) {
 	if n := text("main"); !strings.Contains(n, "a cell of the heat map") {
 		t.Error("the register does not say it shows one cell of the heat map")
 	}
+
+	// The guided path: the steps, and a goal asked in plain words.
+	do(chromedp.Navigate(base+"orgs/riverside-demo/guide"), chromedp.WaitVisible(chromedp.CSS("ol.guide-steps")))
+	if steps := text("ol.guide-steps"); !strings.Contains(steps, "The ten essential goals") || !strings.Contains(steps, "Your risk analysis") {
+		t.Errorf("the guided path: %q", steps)
+	}
+	tab.shot("guide.png")
+	do(chromedp.Navigate(base+"orgs/riverside-demo/guide/goals?item=essential-3"), chromedp.WaitVisible(chromedp.CSS("form.guide-answer")))
+	if h := text("section.guide-item h2"); !strings.Contains(h, "Multifactor Authentication") {
+		t.Errorf("the guided goal: %q", h)
+	}
+	tab.shot("guide-goal.png")
 
 	// A workforce member's home leads with their own training.
 	wctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())

@@ -25,8 +25,13 @@ func HeatmapSVG(s *risk.Scales, heat [][]int, title string, link func(likelihood
 			total += n
 		}
 	}
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="img" aria-label="%s" font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif">`,
-		width, height, width, height, esc(fmt.Sprintf("%s: %d rated risks by likelihood and impact", title, total)))
+	// A picture, or (its cells links) a group of links a keyboard reaches.
+	role := "img"
+	if link != nil {
+		role = "group"
+	}
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" role="%s" aria-label="%s" font-family="system-ui, -apple-system, Segoe UI, Roboto, sans-serif">`,
+		width, height, width, height, role, esc(fmt.Sprintf("%s: %d rated risks by likelihood and impact", title, total)))
 	fmt.Fprintf(&b, `<title>%s</title>`, esc(title))
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`, width, height)
 	fmt.Fprintf(&b, `<text x="%d" y="24" font-size="15" font-weight="700" fill="#1d2733">%s</text>`, 10, esc(title))

@@ -205,6 +205,10 @@ func Proposals(reg *catalog.Registry, a *assessment.Assessment, answers map[stri
 			have[v.ItemID] = true
 		}
 	}
+	name := a.Framework
+	if fw, err := reg.Framework(a.Framework); err == nil {
+		name = fw.ShortName
+	}
 	var out []*risk.Vulnerability
 	for _, id := range slices.Sorted(maps.Keys(answers)) {
 		ans := answers[id]
@@ -226,7 +230,7 @@ func Proposals(reg *catalog.Registry, a *assessment.Assessment, answers map[stri
 		if !ok {
 			continue
 		}
-		desc := fmt.Sprintf("The %s assessment %q found %s %s.", a.Framework, a.Title, it.Citation, state)
+		desc := fmt.Sprintf("The %s assessment %q found %s %s.", name, a.Title, it.Citation, state)
 		if ans.Notes != "" {
 			desc += " Notes: " + ans.Notes
 		}

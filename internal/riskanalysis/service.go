@@ -8,6 +8,7 @@ package riskanalysis
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,7 +36,7 @@ type Store interface {
 	Analyses(ctx context.Context) ([]*risk.Analysis, error)
 	Analysis(ctx context.Context, id string) (*risk.Analysis, error)
 	AnalysisSnapshot(ctx context.Context, id string) ([]byte, error)
-	FinalizeAnalysis(ctx context.Context, id, approver, reviewBy string, at time.Time, build func(a risk.Analysis) (*risk.Document, error)) (*risk.Analysis, error)
+	FinalizeAnalysis(ctx context.Context, id, approver, reviewBy string, at time.Time, build func(a risk.Analysis) (*risk.Document, error), inputs ...func(a risk.Analysis) *assessment.Input) (*risk.Analysis, error)
 }
 
 // Service is the risk analysis as the web, the API and the command line
@@ -122,7 +123,19 @@ func (s *Service) Finalize(ctx context.Context, st Store, orgName, id, approver 
 		}
 		a.SHA256 = ""
 		return risk.NewDocument(orgName, a, g, *a.FinalizedAt), nil
-	})
+	}, AnalysisInput)
+}
+
+// RiskAnalysisItem is the Security Rule's risk analysis specification,
+// which a final analysis in Safeguard evidences.
+const RiskAnalysisItem = "hipaa-sr/164.308(a)(1)(ii)(A)"
+
+// AnalysisInput is what a final analysis records for the risk analysis
+// item: Safeguard's own record, verified, beside the answer.
+func AnalysisInput(a risk.Analysis) *assessment.Input {
+	return &assessment.Input{Goal: RiskAnalysisItem, Source: "risk-analysis", Label: fmt.Sprintf("Risk analysis %q, version %d, in Safeguard", a.Title, a.Version),
+		Date: *a.FinalizedAt, Status: assessment.Met, Ref: a.ID,
+		Detail: fmt.Sprintf("final, signed off by %s, SHA-256 %s; periodic review by %s", a.Approver, a.SHA256, a.ReviewBy)}
 }
 
 // Changes compares an analysis with the final one before it: what changed

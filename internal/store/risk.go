@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -1556,7 +1557,7 @@ func (sc *Scoped) lockAnalysisDraft(ctx context.Context, tx *sql.Tx, id string) 
 // once the draft is locked, so two finalisations cannot race), its hash,
 // who approved it and when the review is due. Errors: NotFound,
 // Conflict when already final, Invalid without an approver.
-func (sc *Scoped) FinalizeAnalysis(ctx context.Context, id, approver, reviewBy string, at time.Time, build func(a risk.Analysis) (*risk.Document, error)) (*risk.Analysis, error) {
+func (sc *Scoped) FinalizeAnalysis(ctx context.Context, id, approver, reviewBy string, at time.Time, build func(a risk.Analysis) (*risk.Document, error), inputs ...func(a risk.Analysis) *assessment.Input) (*risk.Analysis, error) {
 	s := sc.s
 	if strings.TrimSpace(approver) == "" {
 		return nil, errs.New(errs.Invalid, "approver: name who signs off the analysis (name and title)")
@@ -1585,6 +1586,16 @@ func (sc *Scoped) FinalizeAnalysis(ctx context.Context, id, approver, reviewBy s
 		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE risk_analyses SET status = 'final', finalized_at = ?, finalized_by = ?, approver = ?, review_by = ?, snapshot = ?, sha256 = ? WHERE id = ?`),
 			formatTime(at), by, a.Approver, reviewBy, string(raw), sha, id); err != nil {
 			return change{}, translate(err, "risk analysis")
+		}
+		// What the final analysis verifies, recorded with it.
+		for _, f := range inputs {
+			in := f(*a)
+			if err := validInput(in); err != nil {
+				return change{}, err
+			}
+			if err := sc.insertInput(ctx, tx, in); err != nil {
+				return change{}, err
+			}
 		}
 		out = a
 		return change{orgID: sc.org.ID, action: "risk_analysis.finalize", target: "risk_analysis:" + id,

@@ -6,9 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/risk/risktest"
+	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
@@ -164,12 +166,30 @@ func TestRiskAnalysisLifecycle(t *testing.T) {
 			t.Errorf("finalise without approver: %v", err)
 		}
 		at := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
-		fin, err := sc.FinalizeAnalysis(ctx, a.ID, "Dr Ana Reyes, owner", "2027-11-23", at, build)
+		// A failing build leaves the draft a draft, and records nothing.
+		if _, err := sc.FinalizeAnalysis(ctx, a.ID, "Dr Ana Reyes, owner", "2027-11-23", at, func(risk.Analysis) (*risk.Document, error) {
+			return nil, errs.New(errs.Internal, "no document")
+		}, riskanalysis.AnalysisInput); err == nil {
+			t.Error("a failing build finalised the analysis")
+		}
+		if ins, _ := sc.ScorecardInputs(ctx); len(ins) != 0 {
+			t.Errorf("a failed finalisation recorded %+v", ins)
+		}
+		fin, err := sc.FinalizeAnalysis(ctx, a.ID, "Dr Ana Reyes, owner", "2027-11-23", at, build, riskanalysis.AnalysisInput)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if fin.Status != risk.Final || fin.SHA256 == "" || !fin.FinalizedAt.Equal(at) {
 			t.Errorf("final: %+v", fin)
+		}
+		// The final analysis is Safeguard's own evidence of the risk
+		// analysis specification, recorded with it.
+		ins, err := sc.ScorecardInputs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ins) != 1 || ins[0].Goal != riskanalysis.RiskAnalysisItem || ins[0].Ref != a.ID || ins[0].Status != assessment.Met || !strings.Contains(ins[0].Detail, fin.SHA256) {
+			t.Errorf("the analysis's input: %+v", ins)
 		}
 		raw, err := sc.AnalysisSnapshot(ctx, a.ID)
 		if err != nil {

@@ -17,6 +17,18 @@ import (
 // missing goal, source or date, or an unknown status.
 func (sc *Scoped) RecordScorecardInput(ctx context.Context, in *assessment.Input) error {
 	s := sc.s
+	if err := validInput(in); err != nil {
+		return err
+	}
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		if err := sc.insertInput(ctx, tx, in); err != nil {
+			return change{}, err
+		}
+		return change{orgID: sc.org.ID, action: "scorecard.input", target: "goal:" + in.Goal, after: in}, nil
+	})
+}
+
+func validInput(in *assessment.Input) error {
 	switch {
 	case strings.TrimSpace(in.Goal) == "" || strings.TrimSpace(in.Source) == "" || in.Source == "assessment":
 		return errs.New(errs.Invalid, "a scorecard input needs a goal and a source other than the assessment")
@@ -28,18 +40,19 @@ func (sc *Scoped) RecordScorecardInput(ctx context.Context, in *assessment.Input
 	default:
 		return errs.New(errs.Invalid, "unknown goal status "+string(in.Status))
 	}
+	return nil
+}
+
+// insertInput writes a scorecard input inside tx.
+func (sc *Scoped) insertInput(ctx context.Context, tx *sql.Tx, in *assessment.Input) error {
+	s := sc.s
 	id, err := uuid.NewV7()
 	if err != nil {
 		return errs.Wrap(errs.Internal, "", err)
 	}
-	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO scorecard_inputs (id, org_id, goal_id, source, label, status, detail, ref, observed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			id.String(), sc.org.ID, in.Goal, in.Source, in.Label, string(in.Status), in.Detail, in.Ref, formatTime(in.Date))
-		if err != nil {
-			return change{}, translate(err, "scorecard input")
-		}
-		return change{orgID: sc.org.ID, action: "scorecard.input", target: "goal:" + in.Goal, after: in}, nil
-	})
+	_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO scorecard_inputs (id, org_id, goal_id, source, label, status, detail, ref, observed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		id.String(), sc.org.ID, in.Goal, in.Source, in.Label, string(in.Status), in.Detail, in.Ref, formatTime(in.Date))
+	return translate(err, "scorecard input")
 }
 
 // ScorecardInputs returns the newest input of each goal and source.

@@ -86,6 +86,9 @@ type assessmentView struct {
 	Show    string // "all", "missing", "na"
 	Rows    []assessment.Row
 	Missing []assessment.Row
+	// Verified are the inputs verified from data or Safeguard's own
+	// records (checks, training, the final risk analysis), by item.
+	Verified map[string][]assessment.Input
 }
 
 func (s *Server) assessmentPage(w http.ResponseWriter, r *http.Request) {
@@ -114,6 +117,15 @@ func (s *Server) renderAssessment(w http.ResponseWriter, r *http.Request, status
 			av.Show = "all"
 		}
 		av.Rows = append(av.Rows, row)
+	}
+	inputs, err := sc.Program().ScorecardInputs(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	av.Verified = map[string][]assessment.Input{}
+	for _, in := range inputs {
+		av.Verified[in.Goal] = append(av.Verified[in.Goal], in)
 	}
 	s.render(w, r, "assessment", status, page{Title: v.Assessment.Title + " · " + sc.Org().Name, Data: av})
 }

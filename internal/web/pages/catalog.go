@@ -21,7 +21,14 @@ var funcs = template.FuncMap{
 	"inc":     func(i int) int { return i + 1 },
 	"add":     func(a, b int) int { return a + b },
 	"sub":     func(a, b int) int { return a - b },
-	"lower":   strings.ToLower,
+	// percent is a of b as a whole percentage (0 when b is 0).
+	"percent": func(a, b int) int {
+		if b <= 0 {
+			return 0
+		}
+		return min(100, a*100/b)
+	},
+	"lower": strings.ToLower,
 	// reqStatus is "Required", "Addressable" or "" (not a specification).
 	"reqStatus": func(it *catalog.Item) string {
 		req, ok := it.IsRequired()
@@ -144,7 +151,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, "home", http.StatusOK, page{Title: "Safeguard", Data: struct {
+	s.render(w, r, "home", http.StatusOK, page{Title: "Your organisations", Data: struct {
 		Memberships []auth.Membership
 		Frameworks  []frameworkSummary
 	}{ms, s.summaries()}})

@@ -91,7 +91,7 @@ func New(d Deps) (*Server, error) {
 		if name == "layout" || name == "partials" {
 			continue
 		}
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", p)
+		t, err := template.New(name).Funcs(funcs).Funcs(template.FuncMap{"itemRef": s.itemRef}).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", p)
 		if err != nil {
 			return nil, fmt.Errorf("template %s: %w", name, err)
 		}
@@ -163,6 +163,12 @@ func (s *Server) Routes(handle func(pattern string, a kit.Access, h http.Handler
 	handle("POST /orgs/{org}/assessments/{id}/items/{item}", orgRoute(auth.Answer), s.saveAnswer)
 	handle("POST /orgs/{org}/assessments/{id}/items/{item}/confirm", orgRoute(auth.Answer), s.confirmAnswer)
 	handle("GET /orgs/{org}/scorecard", orgRoute(auth.ViewProgram), s.scorecardPage)
+	handle("GET /orgs/{org}/guide", orgRoute(auth.ViewProgram), s.guidePage)
+	handle("GET /orgs/{org}/guide/goals", orgRoute(auth.ViewProgram), s.guideItem(catalog.HPHCPG))
+	handle("POST /orgs/{org}/guide/goals", orgRoute(auth.Answer), s.guideAnswer(catalog.HPHCPG))
+	handle("GET /orgs/{org}/guide/rule", orgRoute(auth.ViewProgram), s.guideItem(catalog.HIPAASecurityRule))
+	handle("POST /orgs/{org}/guide/rule", orgRoute(auth.Answer), s.guideAnswer(catalog.HIPAASecurityRule))
+	handle("GET /orgs/{org}/guide/reports", orgRoute(auth.ViewProgram), s.guideReports)
 	handle("GET /orgs/{org}/evidence", orgRoute(auth.ViewProgram), s.evidencePage)
 	handle("POST /orgs/{org}/evidence", orgRoute(auth.UploadEvidence), s.uploadEvidence)
 	handle("GET /orgs/{org}/evidence/{id}", orgRoute(auth.ViewProgram), s.evidenceDetail)
@@ -229,6 +235,17 @@ func (s *Server) Routes(handle func(pattern string, a kit.Access, h http.Handler
 	handle("POST /orgs/{org}/checks/run", orgRoute(auth.ImportData), s.runChecksForm)
 	handle("GET /orgs/{org}/checks/{id}", orgRoute(auth.ViewProgram), s.checkPage)
 	handle("GET /orgs/{org}/findings", orgRoute(auth.ViewProgram), s.findingsPage)
+}
+
+// itemRef names a catalog item for a person (its citation and title),
+// linked to its page in the catalog; an id the catalog lacks stays as it is.
+func (s *Server) itemRef(id string) template.HTML {
+	it, ok := s.catalog.Item(id)
+	if !ok {
+		return template.HTML(template.HTMLEscapeString(id))
+	}
+	return template.HTML(`<a href="` + template.HTMLEscapeString(itemURL(s.catalog.FrameworkOf(it), it)) + `">` +
+		template.HTMLEscapeString(it.Citation+" "+it.Title) + `</a>`)
 }
 
 // Fail answers with the error's status and its user-safe message as a

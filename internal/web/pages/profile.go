@@ -3,6 +3,7 @@ package pages
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -186,11 +187,51 @@ type tailoredFramework struct {
 	Framework  *catalog.Framework
 	Rows       []tailoredRow
 	Applicable int
+	// Common is the reason most rows give, with its source, and
+	// CommonNotes the notes on most rows: said once above the table, not
+	// on every row.
+	Common      *tailoring.Decision
+	CommonNotes []tailoring.Note
 }
 
 type tailoredRow struct {
 	Item     *catalog.Item
 	Decision tailoring.Decision
+	// Common: the row's reason is the framework's common one; Notes are
+	// its notes but the common ones.
+	Common bool
+	Notes  []tailoring.Note
+}
+
+// shareCommon finds the reason and the notes most of a framework's rows
+// give, and marks the rows that give them, so that each is said once.
+func (tf *tailoredFramework) shareCommon() {
+	reasons, notes := map[string]int{}, map[string]int{}
+	for _, r := range tf.Rows {
+		if r.Decision.Override == nil {
+			reasons[r.Decision.Reason]++
+		}
+		for _, n := range r.Decision.Notes {
+			notes[n.ID]++
+		}
+	}
+	half := len(tf.Rows) / 2
+	for i := range tf.Rows {
+		r := &tf.Rows[i]
+		if reasons[r.Decision.Reason] > half && r.Decision.Override == nil {
+			if tf.Common == nil {
+				tf.Common = &r.Decision
+			}
+			r.Common = true
+		}
+		for _, n := range r.Decision.Notes {
+			if notes[n.ID] <= half {
+				r.Notes = append(r.Notes, n)
+			} else if !slices.ContainsFunc(tf.CommonNotes, func(c tailoring.Note) bool { return c.ID == n.ID }) {
+				tf.CommonNotes = append(tf.CommonNotes, n)
+			}
+		}
+	}
 }
 
 func (s *Server) tailoringPage(w http.ResponseWriter, r *http.Request) {
@@ -209,11 +250,12 @@ func (s *Server) renderTailoring(w http.ResponseWriter, r *http.Request, status 
 		tf := tailoredFramework{Framework: fw}
 		for _, d := range ds {
 			it, _ := s.catalog.Item(d.ItemID)
-			tf.Rows = append(tf.Rows, tailoredRow{it, d})
+			tf.Rows = append(tf.Rows, tailoredRow{Item: it, Decision: d})
 			if d.Applicable {
 				tf.Applicable++
 			}
 		}
+		tf.shareCommon()
 		tv.Frameworks = append(tv.Frameworks, tf)
 	}
 	s.render(w, r, "tailoring", status, page{Title: "Tailoring · " + sc.Org().Name, Data: tv})
