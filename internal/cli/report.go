@@ -9,11 +9,9 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/auditpack"
 	"github.com/safeguard-health/safeguard/internal/errs"
-	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
-	"github.com/safeguard-health/safeguard/internal/vault"
 )
 
 func (a *app) assessmentReportCommand() *cobra.Command {
@@ -142,16 +140,11 @@ Making a package is recorded in the audit log.`,
 			if err != nil {
 				return errs.Wrap(errs.Internal, "the built-in threat catalog is broken", err)
 			}
-			kr, err := a.keyring(s)
+			ev, err := a.evidenceService(cmd.Context(), s)
 			if err != nil {
 				return err
 			}
-			v := vault.New(s, kr)
-			evidenceBlobs, err := openBlobs(cmd.Context(), s, v, "--evidence-store", a.evidenceStore)
-			if err != nil {
-				return err
-			}
-			svc := &auditpack.Service{Program: prog, Risk: rs, Evidence: &evidence.Service{Blobs: evidenceBlobs, Sealer: v}, Events: s}
+			svc := &auditpack.Service{Program: prog, Risk: rs, Evidence: ev, Events: s}
 			var m *auditpack.Manifest
 			if err := a.writeOut(out, func(w io.Writer) error {
 				m, err = svc.Write(cmd.Context(), sc, w, opt, time.Now())

@@ -53,6 +53,22 @@ func (a *app) addrFlag(cmd *cobra.Command) {
 	a.keyFlags(cmd)
 }
 
+// evidenceService is the evidence vault over --evidence-store, sealed
+// with the key ring: for the verbs that read or seed evidence outside a
+// server.
+func (a *app) evidenceService(ctx context.Context, s *store.Store) (*evidence.Service, error) {
+	kr, err := a.keyring(s)
+	if err != nil {
+		return nil, err
+	}
+	v := vault.New(s, kr)
+	blobs, err := openBlobs(ctx, s, v, "--evidence-store", a.evidenceStore)
+	if err != nil {
+		return nil, err
+	}
+	return &evidence.Service{Blobs: blobs, Sealer: v}, nil
+}
+
 // blobs is where uploads wait for their import: --uploads, else a folder
 // beside a SQLite database (whose one writer would make an upload wait for
 // a running import), else the database.
@@ -182,16 +198,11 @@ the address to open. Every page says the data is a demonstration.`,
 			if err := a.seedDemoUsers(cmd.Context(), s, o.ID); err != nil {
 				return err
 			}
-			kr, err := a.keyring(s)
+			ev, err := a.evidenceService(cmd.Context(), s)
 			if err != nil {
 				return err
 			}
-			v := vault.New(s, kr)
-			evidenceBlobs, err := openBlobs(cmd.Context(), s, v, "--evidence-store", a.evidenceStore)
-			if err != nil {
-				return err
-			}
-			if err := SeedDemoProgram(cmd.Context(), s, o, &evidence.Service{Blobs: evidenceBlobs, Sealer: v}, time.Now()); err != nil {
+			if err := SeedDemoProgram(cmd.Context(), s, o, ev, time.Now()); err != nil {
 				return fmt.Errorf("seeding the demonstration program: %w", err)
 			}
 			a.log.Info("demo organisation ready", slog.String("org", o.Slug), slog.String("db", s.Where()))

@@ -52,12 +52,8 @@ func TestPagesAreAccessibleAndFitAPhone(t *testing.T) {
 	base, logins := startDemo(t, e2etest.BuildBinary(t))
 	tab := page{t, ctx}
 	const email = "security@riverside.example"
-	tab.do(chromedp.Navigate(base+"login"),
-		chromedp.SendKeys(chromedp.ID("email"), email),
-		chromedp.SendKeys(chromedp.ID("password"), logins[email]),
-		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.CSS("li.card.org")),
-		chromedp.Navigate(base+"orgs/riverside-demo/assessments"),
+	tab.signInDemo(base, email, logins)
+	tab.do(chromedp.Navigate(base+"orgs/riverside-demo/assessments"),
 		chromedp.WaitVisible(chromedp.CSS("main h1")))
 	// An item of the Security Rule assessment: the first the assessment's page links.
 	assessment, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('main a')].map(a => a.getAttribute('href')).find(h => /\/assessments\/[^/]+$/.test(h)) || ''`))

@@ -124,9 +124,16 @@ func (p page) shot(name string) {
 // the demo printed.
 func (p page) signInDemoOwner(base string, logins map[string]string) {
 	p.t.Helper()
+	p.signInDemo(base, "owner@riverside.example", logins)
+}
+
+// signInDemo signs in as one of the demo's users with the password the
+// demo printed, and waits for the home page.
+func (p page) signInDemo(base, email string, logins map[string]string) {
+	p.t.Helper()
 	p.do(chromedp.Navigate(base+"login"),
-		chromedp.SendKeys(chromedp.ID("email"), "owner@riverside.example"),
-		chromedp.SendKeys(chromedp.ID("password"), logins["owner@riverside.example"]),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), logins[email]),
 		chromedp.Submit(chromedp.ID("password")),
 		chromedp.WaitVisible(chromedp.CSS("li.card.org")))
 }

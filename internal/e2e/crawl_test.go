@@ -81,11 +81,7 @@ func TestEveryLinkEveryRoleSees(t *testing.T) {
 		// A browser context of its own per role: its own cookies.
 		ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
 		tab := page{t, ctx}
-		tab.do(chromedp.Navigate(base+"login"),
-			chromedp.SendKeys(chromedp.ID("email"), email),
-			chromedp.SendKeys(chromedp.ID("password"), logins[email]),
-			chromedp.Submit(chromedp.ID("password")),
-			chromedp.WaitVisible(chromedp.CSS("form.who")))
+		tab.signInDemo(base, email, logins)
 		res, err := chromedp.Run(ctx, chromedp.Evaluate[crawlResult](crawlJS, chromedp.EvalAwaitPromise))
 		cancel()
 		if err != nil {

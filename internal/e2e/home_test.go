@@ -23,12 +23,8 @@ func TestHomeSaysWhatToDoNext(t *testing.T) {
 	tab := page{t, ctx}
 	do, text := tab.do, tab.text
 	const email = "security@riverside.example"
-	do(chromedp.Navigate(base+"login"),
-		chromedp.SendKeys(chromedp.ID("email"), email),
-		chromedp.SendKeys(chromedp.ID("password"), logins[email]),
-		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.CSS("li.card.org")),
-		chromedp.Navigate(base+"orgs/riverside-demo"),
+	tab.signInDemo(base, email, logins)
+	do(chromedp.Navigate(base+"orgs/riverside-demo"),
 		chromedp.WaitVisible(chromedp.CSS("section.todo")))
 	todo := text("section.todo")
 	// The demo has a review of a business associate agreement overdue, an
@@ -114,12 +110,8 @@ func TestHomeSaysWhatToDoNext(t *testing.T) {
 	defer cancel()
 	wtab := page{t, wctx}
 	const worker = "workforce@riverside.example"
-	wtab.do(chromedp.Navigate(base+"login"),
-		chromedp.SendKeys(chromedp.ID("email"), worker),
-		chromedp.SendKeys(chromedp.ID("password"), logins[worker]),
-		chromedp.Submit(chromedp.ID("password")),
-		chromedp.WaitVisible(chromedp.CSS("li.card.org")),
-		chromedp.Navigate(base+"orgs/riverside-demo"),
+	wtab.signInDemo(base, worker, logins)
+	wtab.do(chromedp.Navigate(base+"orgs/riverside-demo"),
 		chromedp.WaitVisible(chromedp.CSS("p.mine")))
 	if mine := wtab.text("p.mine"); !strings.Contains(mine, "Your training") || !strings.Contains(mine, "done") {
 		t.Errorf("the workforce member's home: %q", mine)
