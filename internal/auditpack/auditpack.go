@@ -283,12 +283,15 @@ func (s *Service) Write(ctx context.Context, st Records, w io.Writer, opt Option
 	for _, f := range m.Files {
 		fmt.Fprintf(&sums, "%s  %s\n", f.SHA256, f.Path)
 	}
-	for name, data := range map[string][]byte{"manifest.json": raw, "SHA256SUMS": []byte(sums.String())} {
-		f, err := z.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: now})
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"manifest.json", raw}, {"SHA256SUMS", []byte(sums.String())}} {
+		w, err := z.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Deflate, Modified: now})
 		if err != nil {
 			return nil, err
 		}
-		if _, err := f.Write(data); err != nil {
+		if _, err := w.Write(f.data); err != nil {
 			return nil, err
 		}
 	}

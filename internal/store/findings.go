@@ -313,8 +313,20 @@ func (s *Store) keepOpenAndTrend(ctx context.Context, tx *sql.Tx, orgID, scanner
 			trend_places = finding_tallies.trend_places + excluded.trend_places, trend_new = finding_tallies.trend_new + excluded.trend_new,
 			trend_fixed = finding_tallies.trend_fixed + excluded.trend_fixed, trend_still = finding_tallies.trend_still + excluded.trend_still`),
 		orgID, int64(written)-replaced-late, after[0]-before[0], after[1]-before[1], after[2]-before[2], after[3]-before[3])
+	if err != nil {
+		return translate(err, "findings")
+	}
+	// The hosts and targets no asset matched, counted again over the
+	// organisation's places (one row a place, not a finding).
+	_, err = tx.ExecContext(ctx, s.rebind(unmatchedCount), orgID, orgID)
 	return translate(err, "findings")
 }
+
+// unmatchedCount sets an organisation's count of the places its scans
+// reported that no asset matched: a place is an asset's id, or the host
+// and target ("host|target") when none matched.
+const unmatchedCount = `UPDATE finding_tallies SET unmatched_places = (SELECT count(DISTINCT place) FROM finding_places
+	WHERE org_id = ? AND place LIKE '%|%') WHERE org_id = ?`
 
 // withSmallSorts runs fn, a statement that sorts as many rows as an
 // import has, with SQLite's writer cache at a quarter of its size: SQLite

@@ -267,6 +267,23 @@ func TestFindingsStateKeptAtWriteTime(t *testing.T) {
 			if want, got := recomputedTrend(t, ctx, sc, clean), keptTrend(t, ctx, sc); !maps.Equal(want, got) {
 				t.Errorf("%s: trend kept %v\nrecomputed %v", step, got, want)
 			}
+			// The hosts no asset matched: those with findings, and those
+			// scanned clean (the gateway is the inventory's).
+			all, _ := everyFinding(t, ctx, sc)
+			unmatched := map[string]bool{}
+			for _, f := range all {
+				if f.AssetID == "" {
+					unmatched[f.Host+"|"+f.Target] = true
+				}
+			}
+			for k := range clean {
+				if _, pl, _ := strings.Cut(k, " "); pl != "gw.riverside.example|" {
+					unmatched[pl] = true
+				}
+			}
+			if n, err := sc.UnmatchedPlaces(ctx); err != nil || n != len(unmatched) {
+				t.Errorf("%s: %d hosts kept as not in the inventory (%v), recomputed %d: %v", step, n, err, len(unmatched), unmatched)
+			}
 		}
 		steps := []struct {
 			day     int

@@ -183,3 +183,13 @@ func (sc *Scoped) FindingsTrend(ctx context.Context, after string, limit int) (*
 	}
 	return t, translate(rows.Err(), "findings")
 }
+
+// UnmatchedPlaces is how many hosts and targets the organisation's scans
+// reported that no asset of the inventory matched, as kept when imports
+// land.
+func (sc *Scoped) UnmatchedPlaces(ctx context.Context) (int, error) {
+	s := sc.s
+	var n int
+	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT COALESCE((SELECT unmatched_places FROM finding_tallies WHERE org_id = ?), 0)`), sc.org.ID).Scan(&n)
+	return n, translate(err, "findings")
+}

@@ -69,7 +69,7 @@ func (u Urgency) Label() string {
 
 // Item is one thing to do.
 type Item struct {
-	Kind    string  `json:"kind"` // profile, analysis, review, acceptance, actions, evidence, training, check, answers, decisions, goal, inventory
+	Kind    string  `json:"kind"` // profile, analysis, review, acceptance, actions, evidence, training, check, answers, decisions, goal, inventory, hosts
 	Urgency Urgency `json:"urgency"`
 	Title   string  `json:"title"`
 	Detail  string  `json:"detail,omitempty"`
@@ -99,6 +99,7 @@ type Records interface {
 	riskanalysis.Store
 	CheckResults(ctx context.Context) ([]*check.Result, error)
 	EvidenceReviewDue(ctx context.Context, today string) ([]*evidence.Evidence, error)
+	UnmatchedPlaces(ctx context.Context) (int, error)
 }
 
 // Service makes the list from the program's services.
@@ -208,6 +209,17 @@ func (s *Service) Glance(ctx context.Context, st Records, role auth.Role, now ti
 		}
 		add(Item{Kind: "check", Urgency: Failing, Title: "Fix: " + r.Check.Title, Detail: r.Detail,
 			Link: base + "/checks/" + url.PathEscape(r.ID), Cite: s.cite(cmp.Or(r.Check.Goal, first(r.Check.Items)))})
+	}
+
+	// Hosts the scans reported that the inventory lacks.
+	unmatched, err := st.UnmatchedPlaces(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if unmatched > 0 {
+		add(Item{Kind: "hosts", Urgency: Changed, Title: fmt.Sprintf("Add %d host%s the scans found to the inventory", unmatched, plural(unmatched)),
+			Detail: "Scanner output reported hosts or targets no asset of the ePHI inventory matches: add those that are yours, with the identifiers the scans use, so their findings count for the right asset.",
+			Link:   base + "/risk/assets", Cite: "HPH CPGs, Enhanced goal 1 (asset inventory)"})
 	}
 
 	// The current assessments: answers and decisions still missing.
