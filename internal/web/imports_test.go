@@ -86,6 +86,10 @@ func TestImportJobsInTheBrowser(t *testing.T) {
 		if !strings.Contains(body, "3 findings (Trivy), 0 matched to assets") || !strings.Contains(body, "state-done") {
 			t.Errorf("Trivy upload's job page:\n%s", body)
 		}
+		// What the inventory lacks is named, with where to add it.
+		if !strings.Contains(body, "1 host of this file is not in the ePHI inventory") || !strings.Contains(body, `href="/orgs/riverside/risk/assets">add those that are yours`) {
+			t.Errorf("the hosts not in the inventory:\n%s", body)
+		}
 		if body := uploadJob("trivy-ehr-again.json", ingestFile(t, "trivy-small.json"), ""); !strings.Contains(body, "imported before, nothing changed") {
 			t.Errorf("the same file again:\n%s", body)
 		}
