@@ -143,7 +143,15 @@ type Scorecard struct {
 	Essential    Tally        `json:"essential"`
 	Enhanced     Tally        `json:"enhanced"`
 	Trend        []TrendPoint `json:"trend"`
+	// current is each framework's current assessment as the scorecard
+	// read it, for a caller that shows them too (Current).
+	current map[string]*View
 }
+
+// Current is the view of a framework's current assessment the scorecard
+// was made from (the CPG assessment's, and the Security Rule's whose gaps
+// it names), or nil when there is none.
+func (sc *Scorecard) Current(framework string) *View { return sc.current[framework] }
 
 // InputSource gives the automated inputs recorded for goals (by checks that
 // verify goals from real data). A store that has none returns none.
@@ -219,6 +227,12 @@ func (p *Program) Scorecard(ctx context.Context, st Store, now time.Time) (*Scor
 	if a := Current(all, catalog.HIPAASecurityRule); a != nil {
 		if hipaa, err = p.View(ctx, st, a.ID, now); err != nil {
 			return nil, err
+		}
+	}
+	sc.current = map[string]*View{}
+	for fw, v := range map[string]*View{catalog.HPHCPG: cpg, catalog.HIPAASecurityRule: hipaa} {
+		if v != nil {
+			sc.current[fw] = v
 		}
 	}
 	for _, it := range fw.Items {

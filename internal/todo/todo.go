@@ -112,13 +112,15 @@ type Service struct {
 // do-next list and what it was read from.
 type Glance struct {
 	List *List
-	// Card is the CPG scorecard, Risk the risk analysis's overview, and
+	// Card is the CPG scorecard, Risk the risk analysis's overview,
 	// Current the current assessment of each framework (a draft, or the
-	// newest final one) with its progress; nil for a role that may not
-	// see the program.
+	// newest final one) with its progress, and Checks the newest result of
+	// each check; nil for a role that may not see the program.
 	Card    *assessment.Scorecard
 	Risk    *riskanalysis.Overview
 	Current []*assessment.View
+	// Checks are the newest result of each check.
+	Checks []*check.Result
 }
 
 // List is what role (auth.Role; "" for an API token or the command line,
@@ -203,6 +205,7 @@ func (s *Service) Glance(ctx context.Context, st Records, role auth.Role, now ti
 	if err != nil {
 		return nil, err
 	}
+	g.Checks = results
 	for _, r := range results {
 		if r.Status != check.Fail {
 			continue
@@ -222,21 +225,20 @@ func (s *Service) Glance(ctx context.Context, st Records, role auth.Role, now ti
 			Link:   base + "/risk/assets", Cite: "HPH CPGs, Enhanced goal 1 (asset inventory)"})
 	}
 
-	// The current assessments: answers and decisions still missing.
-	all, err := st.Assessments(ctx)
+	// The current assessments (as the scorecard read them): answers and
+	// decisions still missing.
+	card, err := s.Program.Scorecard(ctx, st, now)
 	if err != nil {
 		return nil, err
 	}
+	g.Card = card
 	for _, fw := range s.Program.Frameworks() {
-		a := assessment.Current(all, fw.ID)
-		if a == nil {
+		v := card.Current(fw.ID)
+		if v == nil {
 			continue
 		}
-		v, err := s.Program.View(ctx, st, a.ID, now)
-		if err != nil {
-			return nil, err
-		}
 		g.Current = append(g.Current, v)
+		a := v.Assessment
 		if a.Final() {
 			continue
 		}
@@ -265,11 +267,6 @@ func (s *Service) Glance(ctx context.Context, st Records, role auth.Role, now ti
 	}
 
 	// The scorecard: training that is late, and essential goals not met.
-	card, err := s.Program.Scorecard(ctx, st, now)
-	if err != nil {
-		return nil, err
-	}
-	g.Card = card
 	for _, goal := range card.Goals {
 		for _, in := range goal.Inputs {
 			if in.Source == "training" && in.Status != assessment.Met && can(auth.ViewWorkforce) {

@@ -106,11 +106,7 @@ func (s *Server) orgPage(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		ov.TopRisks, ov.OpenRisks = top.Rows, top.Total
-		if ov.Checks, err = sc.Verify().CheckResults(ctx); err != nil {
-			s.fail(w, r, err)
-			return
-		}
+		ov.TopRisks, ov.OpenRisks, ov.Checks = top.Rows, top.Total, g.Checks
 		if ov.Imports, err = sc.Imports().DataImports(ctx, 3); err != nil {
 			s.fail(w, r, err)
 			return
