@@ -56,6 +56,19 @@ func TestGuidedPath(t *testing.T) {
 	}
 	_, body = fetch(t, c, base+"/guide")
 	mustContain(t, "the path after one goal", body, "1 of 10 done", "<strong>Next:</strong> step 2")
+	// Once all ten are answered the step sends back to the path, saying so.
+	for _, g := range []string{"essential-2", "essential-3", "essential-4", "essential-5", "essential-6", "essential-7", "essential-8", "essential-9", "essential-10"} {
+		if resp, _ := post(t, c, base+"/guide/goals", url.Values{"item": {g}, "status": {"planned"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s: %d", g, resp.StatusCode)
+		}
+	}
+	resp, _ = fetch(t, c, base+"/guide/goals")
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "/guide?notice=") {
+		t.Fatalf("after the tenth goal: %d %s", resp.StatusCode, loc)
+	}
+	_, body = fetch(t, c, srv.URL+loc)
+	mustContain(t, "the path after the goals", body, "The ten essential goals: every item is answered.", "<strong>Next:</strong> step 3, The Security Rule")
 	// The answer is the assessment's: the expert page shows it.
 	_, body = fetch(t, c, base+"/scorecard")
 	mustContain(t, "the scorecard", body, "Monthly patching")

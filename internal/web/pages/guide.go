@@ -138,7 +138,7 @@ func (s *Server) guidePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc := kit.ScopeFrom(r.Context())
-	v := &guideView{programView: programView{Scope: sc}, Steps: steps}
+	v := &guideView{programView: programView{Scope: sc, Notice: r.URL.Query().Get("notice")}, Steps: steps}
 	for i := range steps {
 		if steps[i].State() != "done" {
 			v.Next = &steps[i]
