@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -310,5 +311,30 @@ func TestProgramAPI(t *testing.T) {
 	}
 	if !answers {
 		t.Errorf("no item to answer the BA assessment: %v", items)
+	}
+
+	// The audit package, for a script: a ZIP with its manifest, the
+	// training status in (a token sees the whole program).
+	pkgReq, _ := http.NewRequest("GET", api.base+"/audit-package", nil)
+	pkgReq.Header.Set("Authorization", "Bearer "+api.token)
+	pkg, err := http.DefaultClient.Do(pkgReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipped, _ := io.ReadAll(pkg.Body)
+	pkg.Body.Close()
+	z, err := zip.NewReader(bytes.NewReader(zipped), int64(len(zipped)))
+	if pkg.StatusCode != 200 || err != nil {
+		t.Fatalf("audit package: %d %v", pkg.StatusCode, err)
+	}
+	names := map[string]bool{}
+	for _, f := range z.File {
+		names[f.Name] = true
+	}
+	if !names["manifest.json"] || !names["training/status.csv"] || !names["reports/hipaa-security-rule-assessment.pdf"] {
+		t.Errorf("the package holds %v", names)
+	}
+	if code, _ := api.do("GET", "/audit-package?to=tomorrow", nil); code != 400 {
+		t.Errorf("a bad date: %d", code)
 	}
 }

@@ -80,6 +80,7 @@ func (s *Server) Routes(handle func(pattern string, scope auth.Scope, h http.Han
 	handle("POST /api/v1/orgs/{org}/assessments/{id}/import", auth.ScopeImport, s.apiImport)
 	handle("GET /api/v1/orgs/{org}/scorecard", auth.ScopeRead, s.apiScorecard)
 	handle("GET /api/v1/orgs/{org}/todo", auth.ScopeRead, s.apiTodo)
+	handle("GET /api/v1/orgs/{org}/audit-package", auth.ScopeRead, s.apiAuditPackage)
 	handle("GET /api/v1/orgs/{org}/evidence", auth.ScopeRead, s.apiEvidenceList)
 	handle("POST /api/v1/orgs/{org}/evidence", auth.ScopeWrite, s.apiUploadEvidence)
 	handle("GET /api/v1/orgs/{org}/evidence/{id}", auth.ScopeRead, s.apiEvidence)

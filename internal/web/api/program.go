@@ -273,6 +273,15 @@ func (s *Server) apiTodo(w http.ResponseWriter, r *http.Request) {
 	s.apiResult(w, r, http.StatusOK, l, err)
 }
 
+// apiAuditPackage sends the audit package (auditpack) as a ZIP: the
+// audit log of ?from= to ?to= (dates, the later included; the year before
+// today by default), and every evidence file with ?files=true.
+func (s *Server) apiAuditPackage(w http.ResponseWriter, r *http.Request) {
+	if err := s.files.SendAuditPackage(w, r, s.program, s.risk); err != nil {
+		s.apiError(w, r, err)
+	}
+}
+
 func (s *Server) apiEvidenceList(w http.ResponseWriter, r *http.Request) {
 	list, err := kit.ScopeFrom(r.Context()).Evidence().EvidenceList(r.Context())
 	if err != nil {

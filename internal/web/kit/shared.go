@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
+	"github.com/safeguard-health/safeguard/internal/auditpack"
+	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/errs"
@@ -18,6 +20,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/workbook"
 )
@@ -200,6 +203,41 @@ func (fs *Files) SendScorecardPDF(w http.ResponseWriter, r *http.Request, card *
 		return err
 	}
 	Attachment(w, sc.Org().Slug+"-cpg-scorecard-"+card.At.Format("2006-01-02")+".pdf", "application/pdf", b)
+	return nil
+}
+
+// SendAuditPackage makes the audit package (auditpack) of the request's
+// organisation and sends it as a ZIP: the audit log of ?from= to ?to=
+// (dates, the later day included; the year before today by default), and
+// every piece of evidence's file with ?files= (any value but "" or
+// "false"). The training status goes in for those who may see the
+// workforce (an API token may). Errors: Invalid for a date that is not
+// one.
+func (fs *Files) SendAuditPackage(w http.ResponseWriter, r *http.Request, prog *assessment.Program, rs *riskanalysis.Service) error {
+	sc := ScopeFrom(r.Context())
+	q := r.URL.Query()
+	files := q.Get("files")
+	opt := auditpack.Options{Files: files != "" && files != "false", NoTraining: sc.Role != "" && !sc.Role.Can(auth.ViewWorkforce), Target: r.URL.Path}
+	for _, b := range []struct {
+		name string
+		dst  *time.Time
+		add  int
+	}{{"from", &opt.From, 0}, {"to", &opt.To, 1}} {
+		if v := strings.TrimSpace(q.Get(b.name)); v != "" {
+			d, err := time.Parse(time.DateOnly, v)
+			if err != nil {
+				return errs.New(errs.Invalid, b.name+" must be a date, YYYY-MM-DD")
+			}
+			*b.dst = d.AddDate(0, 0, b.add) // "to" includes its whole day
+		}
+	}
+	svc := &auditpack.Service{Program: prog, Risk: rs, Evidence: fs.Evidence, Events: fs.Events}
+	var buf bytes.Buffer
+	now := fs.Now()
+	if _, err := svc.Write(r.Context(), sc.Package(), &buf, opt, now); err != nil {
+		return err
+	}
+	Attachment(w, sc.Org().Slug+"-audit-package-"+now.Format(time.DateOnly)+".zip", "application/zip", buf.Bytes())
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package pages
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/audit"
-	"github.com/safeguard-health/safeguard/internal/auditpack"
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/errs"
@@ -277,31 +275,9 @@ func (s *Server) updateSettings(w http.ResponseWriter, r *http.Request) {
 // later day included; the year before today by default); ?files=on puts
 // every piece of evidence's file in.
 func (s *Server) auditPackage(w http.ResponseWriter, r *http.Request) {
-	sc := kit.ScopeFrom(r.Context())
-	q := r.URL.Query()
-	opt := auditpack.Options{Files: q.Get("files") != "", NoTraining: !sc.Role.Can(auth.ViewWorkforce), Target: r.URL.Path}
-	for _, b := range []struct {
-		name string
-		dst  *time.Time
-		add  int
-	}{{"from", &opt.From, 0}, {"to", &opt.To, 1}} {
-		if v := strings.TrimSpace(q.Get(b.name)); v != "" {
-			d, err := time.Parse(time.DateOnly, v)
-			if err != nil {
-				s.fail(w, r, errs.New(errs.Invalid, b.name+" must be a date, YYYY-MM-DD"))
-				return
-			}
-			*b.dst = d.AddDate(0, 0, b.add) // "to" includes its whole day
-		}
-	}
-	svc := &auditpack.Service{Program: s.program, Risk: s.risk, Evidence: s.evidence, Events: s.files.Events}
-	var buf bytes.Buffer
-	now := s.now()
-	if _, err := svc.Write(r.Context(), sc.Package(), &buf, opt, now); err != nil {
+	if err := s.files.SendAuditPackage(w, r, s.program, s.risk); err != nil {
 		s.fail(w, r, err)
-		return
 	}
-	kit.Attachment(w, sc.Org().Slug+"-audit-package-"+now.Format(time.DateOnly)+".zip", "application/zip", buf.Bytes())
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
