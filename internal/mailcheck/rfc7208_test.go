@@ -17,6 +17,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/safeguard-health/safeguard/internal/mailcheck"
+	"github.com/safeguard-health/safeguard/internal/mailcheck/dnstest"
 )
 
 // The OpenSPF suite's YAML: scenarios, each with its zone and its cases.
@@ -59,10 +60,10 @@ func (s *strs) UnmarshalYAML(n *yaml.Node) error {
 // name's SPF records are served as TXT where it has no TXT record (a
 // record given as a list of strings is those strings of one record; "TXT:
 // NONE" says the name has no TXT record and none is made from its SPF).
-func zoneOf(t *testing.T, data map[string][]yaml.Node) map[string][]record {
-	zone := map[string][]record{}
+func zoneOf(t *testing.T, data map[string][]yaml.Node) map[string][]dnstest.Record {
+	zone := map[string][]dnstest.Record{}
 	for name, entries := range data {
-		var rs, spfs []record
+		var rs, spfs []dnstest.Record
 		txtNone := false
 		for _, n := range entries {
 			e := map[string]yaml.Node{}
@@ -84,31 +85,31 @@ func zoneOf(t *testing.T, data map[string][]yaml.Node) map[string][]record {
 						txtNone = true // the suite's way of saying: no TXT record, and none made from SPF
 						continue
 					}
-					rs = append(rs, record{Type: dns.TypeTXT, Value: vals})
+					rs = append(rs, dnstest.Record{Type: dns.TypeTXT, Value: vals})
 				case "SPF":
 					if len(vals) > 0 {
-						spfs = append(spfs, record{Type: dns.TypeTXT, Value: vals})
+						spfs = append(spfs, dnstest.Record{Type: dns.TypeTXT, Value: vals})
 					}
 				case "A", "AAAA", "PTR", "CNAME":
 					for _, one := range vals {
-						rs = append(rs, record{Type: dns.StringToType[typ], Value: []string{one}})
+						rs = append(rs, dnstest.Record{Type: dns.StringToType[typ], Value: []string{one}})
 					}
 				case "MX":
 					var mx []any
 					if err := v.Decode(&mx); err != nil || len(mx) != 2 {
 						t.Fatalf("%s MX: %v", name, err)
 					}
-					rs = append(rs, record{Type: dns.TypeMX, Pref: uint16(mx[0].(int)), Value: []string{fmt.Sprint(mx[1])}})
+					rs = append(rs, dnstest.Record{Type: dns.TypeMX, Pref: uint16(mx[0].(int)), Value: []string{fmt.Sprint(mx[1])}})
 				case "TIMEOUT":
-					rs = append(rs, record{Timeout: true})
+					rs = append(rs, dnstest.Record{Timeout: true})
 				case "SERVFAIL", "CNAMELOOP":
-					rs = append(rs, record{Fail: true})
+					rs = append(rs, dnstest.Record{Fail: true})
 				default:
 					t.Fatalf("%s: a record type the suite was not expected to use: %s", name, typ)
 				}
 			}
 		}
-		if !txtNone && !slices.ContainsFunc(rs, func(r record) bool { return r.Type == dns.TypeTXT }) {
+		if !txtNone && !slices.ContainsFunc(rs, func(r dnstest.Record) bool { return r.Type == dns.TypeTXT }) {
 			rs = append(rs, spfs...)
 		}
 		zone[name] = rs
@@ -186,12 +187,12 @@ var spfExpectedFailures = map[string]string{
 // reason. The count is printed for CI (SAFEGUARD_SPF_SUMMARY).
 func TestRFC7208Suite(t *testing.T) {
 	suite := spfSuite(t)
-	z := newZoneServer(t)
+	z := dnstest.New(t)
 	ctx := context.Background()
 	total, passed := 0, 0
 	var failed []string
 	for _, sc := range suite {
-		z.set(zoneOf(t, sc.ZoneData))
+		z.Set(zoneOf(t, sc.ZoneData))
 		names := make([]string, 0, len(sc.Tests))
 		for name := range sc.Tests {
 			names = append(names, name)
@@ -200,7 +201,7 @@ func TestRFC7208Suite(t *testing.T) {
 		for _, name := range names {
 			c := sc.Tests[name]
 			total++
-			r := &mailcheck.Resolver{Server: z.Addr, Timeout: testTimeout}
+			r := &mailcheck.Resolver{Server: z.Addr, Timeout: dnstest.Timeout}
 			got, err := mailcheck.CheckHost(ctx, r, net.ParseIP(c.Host), c.Helo, c.MailFrom)
 			ok := slices.Contains(c.Result, got)
 			switch why, expected := spfExpectedFailures[name]; {

@@ -7,31 +7,28 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/miekg/dns"
-
 	"github.com/safeguard-health/safeguard/internal/mailcheck"
+	"github.com/safeguard-health/safeguard/internal/mailcheck/dnstest"
 )
-
-func txt(v ...string) record { return record{Type: dns.TypeTXT, Value: v} }
 
 // A domain's SPF record, read from a real DNS server on loopback, judged
 // by how it ends, every lookup listed; a resolver that does not answer
 // makes the verdict unknown, saying so.
 func TestReadSPF(t *testing.T) {
-	z := newZoneServer(t)
-	zone := map[string][]record{
-		"strict.example":   {txt("v=spf1 include:_spf.provider.example -all"), txt("google-site-verification=abc")},
-		"soft.example":     {txt("v=spf1 mx ~all")},
-		"neutral.example":  {txt("v=spf1 a ?all")},
-		"open.example":     {txt("v=spf1 +all")},
-		"bare.example":     {txt("v=spf1 ip4:192.0.2.0/24")},
-		"redirect.example": {txt("v=spf1 redirect=strict.example")},
-		"split.example":    {txt("v=spf1 ip4:192.0.2.1 ", "-all")}, // one record in two strings
-		"two.example":      {txt("v=spf1 -all"), txt("v=spf1 ~all")},
-		"none.example":     {txt("some other text")},
-		"slow.example":     {record{Timeout: true}},
+	z := dnstest.New(t)
+	zone := map[string][]dnstest.Record{
+		"strict.example":   {dnstest.TXT("v=spf1 include:_spf.provider.example -all"), dnstest.TXT("google-site-verification=abc")},
+		"soft.example":     {dnstest.TXT("v=spf1 mx ~all")},
+		"neutral.example":  {dnstest.TXT("v=spf1 a ?all")},
+		"open.example":     {dnstest.TXT("v=spf1 +all")},
+		"bare.example":     {dnstest.TXT("v=spf1 ip4:192.0.2.0/24")},
+		"redirect.example": {dnstest.TXT("v=spf1 redirect=strict.example")},
+		"split.example":    {dnstest.TXT("v=spf1 ip4:192.0.2.1 ", "-all")}, // one record in two strings
+		"two.example":      {dnstest.TXT("v=spf1 -all"), dnstest.TXT("v=spf1 ~all")},
+		"none.example":     {dnstest.TXT("some other text")},
+		"slow.example":     {dnstest.Record{Timeout: true}},
 	}
-	z.set(zone)
+	z.Set(zone)
 	ctx := context.Background()
 	for domain, want := range map[string]struct{ status, all, says string }{
 		"strict.example":   {"pass", "-", `"-all"`},
@@ -46,7 +43,7 @@ func TestReadSPF(t *testing.T) {
 		"nowhere.example":  {"fail", "", "No SPF record"},
 		"slow.example":     {"unknown", "", "could not be read"},
 	} {
-		r := &mailcheck.Resolver{Server: z.Addr, Timeout: testTimeout}
+		r := &mailcheck.Resolver{Server: z.Addr, Timeout: dnstest.Timeout}
 		got := mailcheck.ReadSPF(ctx, r, domain)
 		if got.Status != want.status || got.All != want.all || !strings.Contains(strings.Join(got.Findings, " "), want.says) {
 			t.Errorf("%s: %s, all %q, %q; want %s, %q, saying %q", domain, got.Status, got.All, got.Findings, want.status, want.all, want.says)
@@ -64,30 +61,30 @@ func TestReadSPF(t *testing.T) {
 // eleven includes is a permanent error, ten are not; every lookup is
 // listed.
 func TestCheckHostLookupLimit(t *testing.T) {
-	z := newZoneServer(t)
-	zone := map[string][]record{}
+	z := dnstest.New(t)
+	zone := map[string][]dnstest.Record{}
 	chain := func(top string, n int) {
 		for i := range n {
 			next := fmt.Sprintf("%s-%d.example", top, i+1)
 			if i == n-1 {
-				zone[fmt.Sprintf("%s-%d.example", top, i)] = []record{txt("v=spf1 ip4:192.0.2.7 -all")}
+				zone[fmt.Sprintf("%s-%d.example", top, i)] = []dnstest.Record{dnstest.TXT("v=spf1 ip4:192.0.2.7 -all")}
 				break
 			}
-			zone[fmt.Sprintf("%s-%d.example", top, i)] = []record{txt("v=spf1 include:" + next + " -all")}
+			zone[fmt.Sprintf("%s-%d.example", top, i)] = []dnstest.Record{dnstest.TXT("v=spf1 include:" + next + " -all")}
 		}
 	}
 	chain("ten", 11)    // the first record and ten includes
 	chain("eleven", 12) // one include too many
-	z.set(zone)
+	z.Set(zone)
 	ctx := context.Background()
-	r := &mailcheck.Resolver{Server: z.Addr, Timeout: testTimeout}
+	r := &mailcheck.Resolver{Server: z.Addr, Timeout: dnstest.Timeout}
 	if res, err := mailcheck.CheckHost(ctx, r, net.ParseIP("192.0.2.7"), "mail.example", "a@ten-0.example"); res != "pass" {
 		t.Errorf("ten includes: %s (%v)", res, err)
 	}
 	if n := len(r.Lookups()); n != 11 {
 		t.Errorf("ten includes: %d lookups listed, want 11 (the record and ten includes)", n)
 	}
-	r = &mailcheck.Resolver{Server: z.Addr, Timeout: testTimeout}
+	r = &mailcheck.Resolver{Server: z.Addr, Timeout: dnstest.Timeout}
 	if res, err := mailcheck.CheckHost(ctx, r, net.ParseIP("192.0.2.7"), "mail.example", "a@eleven-0.example"); res != "permerror" {
 		t.Errorf("eleven includes: %s (%v), want permerror", res, err)
 	}

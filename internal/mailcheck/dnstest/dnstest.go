@@ -1,4 +1,7 @@
-package mailcheck_test
+// Package dnstest runs a real DNS server on loopback for the tests, answering
+// from a zone the test sets (github.com/miekg/dns), as a recursive resolver
+// would.
+package dnstest
 
 import (
 	"net"
@@ -10,8 +13,8 @@ import (
 	"github.com/miekg/dns"
 )
 
-// record is one record of a test zone, or a failure of its name.
-type record struct {
+// Record is one record of a test zone, or a failure of its name.
+type Record struct {
 	Type    uint16
 	Value   []string // TXT strings; an address, a host
 	Pref    uint16   // MX
@@ -19,20 +22,21 @@ type record struct {
 	Fail    bool     // the server answers SERVFAIL
 }
 
-// zoneServer is a real DNS server on loopback (miekg/dns, UDP and TCP)
+// Server is a real DNS server on loopback (miekg/dns, UDP and TCP)
 // answering from a zone the test sets, as a recursive resolver would:
 // CNAMEs followed (a loop answered SERVFAIL), NXDOMAIN for a name the zone
 // lacks (unless a name below it exists), no answer at all for a name
 // marked to time out.
-type zoneServer struct {
+type Server struct {
 	Addr string
 	mu   sync.Mutex
-	zone map[string][]record
+	zone map[string][]Record
 }
 
-func newZoneServer(t *testing.T) *zoneServer {
+// New starts a server for the test, stopped when the test ends.
+func New(t testing.TB) *Server {
 	t.Helper()
-	z := &zoneServer{zone: map[string][]record{}}
+	z := &Server{zone: map[string][]Record{}}
 	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -50,18 +54,19 @@ func newZoneServer(t *testing.T) *zoneServer {
 	return z
 }
 
-// set replaces the zone.
-func (z *zoneServer) set(zone map[string][]record) {
+// Set replaces the zone.
+func (z *Server) Set(zone map[string][]Record) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
-	z.zone = map[string][]record{}
+	z.zone = map[string][]Record{}
 	for name, rs := range zone {
 		// As a query names it: a space escaped (presentation format).
 		z.zone[strings.ToLower(dns.Fqdn(strings.ReplaceAll(name, " ", `\ `)))] = rs
 	}
 }
 
-func (z *zoneServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
+// ServeDNS answers a query from the zone.
+func (z *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	z.mu.Lock()
 	defer z.mu.Unlock()
 	m := new(dns.Msg)
@@ -115,7 +120,7 @@ func (z *zoneServer) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 
 // hasBelow reports whether a name below name is in the zone: name then
 // exists, without records of its own (NOERROR, no answer).
-func (z *zoneServer) hasBelow(name string) bool {
+func (z *Server) hasBelow(name string) bool {
 	for n := range z.zone {
 		if strings.HasSuffix(n, "."+name) {
 			return true
@@ -128,7 +133,7 @@ func hdr(name string, t uint16) dns.RR_Header {
 	return dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET, Ttl: 300}
 }
 
-func rr(name string, r record) dns.RR {
+func rr(name string, r Record) dns.RR {
 	switch r.Type {
 	case dns.TypeTXT:
 		return &dns.TXT{Hdr: hdr(name, dns.TypeTXT), Txt: r.Value}
@@ -144,6 +149,9 @@ func rr(name string, r record) dns.RR {
 	panic("a record type the test zone does not serve")
 }
 
-// testTimeout bounds each query of the tests: a name that times out
-// costs this, not the default five seconds.
-const testTimeout = 300 * time.Millisecond
+// Timeout bounds each query of the tests: a name that times out costs
+// this, not the default five seconds.
+const Timeout = 300 * time.Millisecond
+
+// TXT is a TXT record of the strings v.
+func TXT(v ...string) Record { return Record{Type: dns.TypeTXT, Value: v} }

@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/safeguard-health/safeguard/internal/mailcheck"
+)
+
+func (a *app) emailCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "email", Short: "Email security verified from the DNS (HPH CPG essential goal 2)"}
+	var resolver string
+	var timeout time.Duration
+	var asJSON bool
+	check := &cobra.Command{
+		Use:   "check DOMAIN...",
+		Short: "Check domains' SPF and DMARC records",
+		Long: `Read each domain's SPF record (RFC 7208: exactly one "v=spf1" record; -all
+passes, ~all warns, ?all, +all and a missing all fail) and its DMARC record
+(RFC 7489: p=reject passes, quarantine or a partial policy warns, none or no
+record fails; report destinations in another organisation must accept the
+reports), from the DNS: the resolver of /etc/resolv.conf, or --resolver. Each
+verdict names the record read, the RFC clause behind it and every lookup made.
+Nothing is written: the command reads the DNS and prints.
+
+--json gives, for each domain and check, domain, check (email.spf,
+email.dmarc), status (pass, warn, fail or unknown), the record, the findings
+and the lookups. A domain whose resolver does not answer is reported unknown,
+and the command exits 1.`,
+		Example: `  safeguard email check riverside.example
+  safeguard email check riverside.example riverside-clinic.example --resolver 9.9.9.9:53 --json`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, domains []string) error {
+			server := resolver
+			if server == "" {
+				var err error
+				if server, err = mailcheck.SystemResolver(); err != nil {
+					return usageError{fmt.Errorf("no resolver: %v; name one with --resolver HOST:PORT", err)}
+				}
+			} else if _, _, err := net.SplitHostPort(server); err != nil {
+				server = net.JoinHostPort(server, "53")
+			}
+			var all []mailcheck.Result
+			for _, d := range domains {
+				d = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d)), ".")
+				if d == "" || strings.ContainsAny(d, "/@ ") {
+					return usageError{fmt.Errorf("%q is not a domain", d)}
+				}
+				all = append(all, mailcheck.CheckDomain(cmd.Context(), server, timeout, d)...)
+			}
+			if asJSON {
+				if err := writeJSON(a.stdout, all); err != nil {
+					return err
+				}
+			} else {
+				for _, r := range all {
+					fmt.Fprintf(a.stdout, "%s %s: %s\n", r.Domain, r.Check, strings.ToUpper(r.Status))
+					if r.Record != "" {
+						fmt.Fprintf(a.stdout, "  %s: %s\n", r.At, r.Record)
+					}
+					for _, f := range r.Findings {
+						fmt.Fprintf(a.stdout, "  - %s\n", f)
+					}
+					fmt.Fprintf(a.stdout, "  %d DNS lookup(s)\n", len(r.Lookups))
+				}
+			}
+			if u := mailcheck.Unknown(all); len(u) > 0 {
+				return fmt.Errorf("the resolver %s did not answer, or failed, for %s: unknown", server, strings.Join(u, ", "))
+			}
+			return nil
+		},
+	}
+	check.Flags().StringVar(&resolver, "resolver", "", "the DNS resolver to ask, HOST[:PORT] (default: the first of /etc/resolv.conf)")
+	check.Flags().DurationVar(&timeout, "timeout", 5*time.Second, "how long to wait for each DNS answer")
+	check.Flags().BoolVar(&asJSON, "json", false, "print JSON: each domain's checks with their status, records, findings and lookups")
+	cmd.AddCommand(check)
+	return cmd
+}

@@ -1,0 +1,45 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/mailcheck/dnstest"
+)
+
+// `safeguard email check` against a real DNS server on loopback: each
+// domain's SPF and DMARC verdicts with the records read and the lookups
+// made; a resolver that does not answer is said and the exit is 1.
+func TestEmailCheck(t *testing.T) {
+	z := dnstest.New(t)
+	z.Set(map[string][]dnstest.Record{
+		"riverside.example":        {dnstest.TXT("v=spf1 include:spf.protection.outlook.com -all")},
+		"_dmarc.riverside.example": {dnstest.TXT("v=DMARC1; p=quarantine; rua=mailto:dmarc@riverside.example")},
+		"slow.example":             {{Timeout: true}},
+		"_dmarc.slow.example":      {{Timeout: true}},
+	})
+	code, out, errOut := run(t, "email", "check", "riverside.example", "--resolver", z.Addr, "--timeout", "300ms", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rs []struct {
+		Domain, Check, Status, Record string
+		Findings                      []string
+		Lookups                       []struct{ Name, Type string }
+	}
+	if err := json.Unmarshal([]byte(out), &rs); err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 2 || rs[0].Check != "email.spf" || rs[0].Status != "pass" || rs[0].Record != "v=spf1 include:spf.protection.outlook.com -all" ||
+		rs[1].Check != "email.dmarc" || rs[1].Status != "warn" || len(rs[1].Lookups) == 0 || rs[1].Lookups[0].Name != "_dmarc.riverside.example" {
+		t.Errorf("riverside.example: %+v", rs)
+	}
+	code, out, errOut = run(t, "email", "check", "slow.example", "--resolver", z.Addr, "--timeout", "300ms")
+	if code != 1 || !strings.Contains(out, "slow.example email.spf: UNKNOWN") || !strings.Contains(errOut, "did not answer") {
+		t.Errorf("a resolver that does not answer: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if code, _, errOut := run(t, "email", "check", "not a domain", "--resolver", z.Addr); code != 2 || !strings.Contains(errOut, "is not a domain") {
+		t.Errorf("a bad domain: exit %d %s", code, errOut)
+	}
+}

@@ -1,0 +1,61 @@
+package mailcheck
+
+import (
+	"context"
+	"errors"
+	"net"
+
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Result is one check of one domain, as `safeguard email check --json`
+// gives it: the domain, the check (email.spf, email.dmarc), its status
+// (pass, warn, fail or unknown), what was found, the record read and the
+// lookups made.
+type Result struct {
+	Domain   string   `json:"domain"`
+	Check    string   `json:"check"`
+	Status   string   `json:"status"`
+	Record   string   `json:"record,omitempty"`
+	At       string   `json:"at,omitempty"`
+	Findings []string `json:"findings"`
+	Lookups  []Lookup `json:"lookups"`
+	Detail   any      `json:"detail"`
+}
+
+// CheckDomain runs the checks of one domain, each with a resolver of its
+// own (so each lists its own lookups) asking server.
+func CheckDomain(ctx context.Context, server string, timeout time.Duration, domain string) []Result {
+	spf := ReadSPF(ctx, &Resolver{Server: server, Timeout: timeout}, domain)
+	dmarc := ReadDMARC(ctx, &Resolver{Server: server, Timeout: timeout}, domain)
+	return []Result{
+		{Domain: domain, Check: "email.spf", Status: spf.Status, Record: spf.Record, At: domain, Findings: spf.Findings, Lookups: spf.Lookups, Detail: spf},
+		{Domain: domain, Check: "email.dmarc", Status: dmarc.Status, Record: dmarc.Record, At: dmarc.At, Findings: dmarc.Findings, Lookups: dmarc.Lookups, Detail: dmarc},
+	}
+}
+
+// SystemResolver is the first name server of /etc/resolv.conf, HOST:PORT.
+func SystemResolver() (string, error) {
+	conf, err := dns.ClientConfigFromFile("/etc/resolv.conf")
+	if err != nil {
+		return "", err
+	}
+	if len(conf.Servers) == 0 {
+		return "", errors.New("/etc/resolv.conf names no name server")
+	}
+	return net.JoinHostPort(conf.Servers[0], conf.Port), nil
+}
+
+// Unknown lists the checks whose verdict is unknown: the resolver did
+// not answer, or answered with a failure.
+func Unknown(rs []Result) []string {
+	var out []string
+	for _, r := range rs {
+		if r.Status == "unknown" {
+			out = append(out, r.Domain+" "+r.Check)
+		}
+	}
+	return out
+}
