@@ -14,21 +14,24 @@ import (
 func (a *app) emailCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "email", Short: "Email security verified from the DNS (HPH CPG essential goal 2)"}
 	var resolver string
-	var timeout time.Duration
+	var timeout, smtpTimeout time.Duration
 	var asJSON bool
 	check := &cobra.Command{
 		Use:   "check DOMAIN...",
-		Short: "Check domains' SPF and DMARC records",
+		Short: "Check domains' SPF and DMARC records and their mail servers' STARTTLS",
 		Long: `Read each domain's SPF record (RFC 7208: exactly one "v=spf1" record; -all
 passes, ~all warns, ?all, +all and a missing all fail) and its DMARC record
 (RFC 7489: p=reject passes, quarantine or a partial policy warns, none or no
 record fails; report destinations in another organisation must accept the
-reports), from the DNS: the resolver of /etc/resolv.conf, or --resolver. Each
+reports), from the DNS: the resolver of /etc/resolv.conf, or --resolver. Then
+ask each MX host on port 25 whether it offers STARTTLS (RFC 3207) with a
+certificate valid for its name (email.transport); a host that does not
+answer is named. Each
 verdict names the record read, the RFC clause behind it and every lookup made.
 Nothing is written: the command reads the DNS and prints.
 
 --json gives, for each domain and check, domain, check (email.spf,
-email.dmarc), status (pass, warn, fail or unknown), the record, the findings
+email.dmarc, email.transport), status (pass, warn, fail or unknown), the record, the findings
 and the lookups. A domain whose resolver does not answer is reported unknown,
 and the command exits 1.`,
 		Example: `  safeguard email check riverside.example
@@ -50,7 +53,7 @@ and the command exits 1.`,
 				if d == "" || strings.ContainsAny(d, "/@ ") {
 					return usageError{fmt.Errorf("%q is not a domain", d)}
 				}
-				all = append(all, mailcheck.CheckDomain(cmd.Context(), server, timeout, d)...)
+				all = append(all, mailcheck.CheckDomain(cmd.Context(), server, timeout, mailcheck.SMTPProbe{Timeout: smtpTimeout}, d)...)
 			}
 			if asJSON {
 				if err := writeJSON(a.stdout, all); err != nil {
@@ -76,6 +79,7 @@ and the command exits 1.`,
 	}
 	check.Flags().StringVar(&resolver, "resolver", "", "the DNS resolver to ask, HOST[:PORT] (default: the first of /etc/resolv.conf)")
 	check.Flags().DurationVar(&timeout, "timeout", 5*time.Second, "how long to wait for each DNS answer")
+	check.Flags().DurationVar(&smtpTimeout, "smtp-timeout", 10*time.Second, "how long each MX host may take to answer on port 25")
 	check.Flags().BoolVar(&asJSON, "json", false, "print JSON: each domain's checks with their status, records, findings and lookups")
 	cmd.AddCommand(check)
 	return cmd

@@ -9,8 +9,9 @@ import (
 )
 
 // `safeguard email check` against a real DNS server on loopback: each
-// domain's SPF and DMARC verdicts with the records read and the lookups
-// made; a resolver that does not answer is said and the exit is 1.
+// domain's SPF, DMARC and transport verdicts with the records read and
+// the lookups made; a resolver that does not answer is said and the exit
+// is 1.
 func TestEmailCheck(t *testing.T) {
 	z := dnstest.New(t)
 	z.Set(map[string][]dnstest.Record{
@@ -31,7 +32,9 @@ func TestEmailCheck(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rs); err != nil {
 		t.Fatal(err)
 	}
-	if len(rs) != 2 || rs[0].Check != "email.spf" || rs[0].Status != "pass" || rs[0].Record != "v=spf1 include:spf.protection.outlook.com -all" ||
+	// The domain has no MX record and no address: its mail goes nowhere.
+	if len(rs) != 3 || rs[2].Check != "email.transport" || rs[2].Status != "fail" || !strings.Contains(strings.Join(rs[2].Findings, " "), "has no address") ||
+		rs[0].Check != "email.spf" || rs[0].Status != "pass" || rs[0].Record != "v=spf1 include:spf.protection.outlook.com -all" ||
 		rs[1].Check != "email.dmarc" || rs[1].Status != "warn" || len(rs[1].Lookups) == 0 || rs[1].Lookups[0].Name != "_dmarc.riverside.example" {
 		t.Errorf("riverside.example: %+v", rs)
 	}
