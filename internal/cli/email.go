@@ -53,7 +53,7 @@ and the command exits 1.`,
 				if d == "" || strings.ContainsAny(d, "/@ ") {
 					return usageError{fmt.Errorf("%q is not a domain", d)}
 				}
-				all = append(all, mailcheck.CheckDomain(cmd.Context(), server, timeout, mailcheck.SMTPProbe{Timeout: smtpTimeout}, d)...)
+				all = append(all, mailcheck.CheckDomain(cmd.Context(), server, timeout, mailcheck.Probe{Timeout: smtpTimeout}, d)...)
 			}
 			if asJSON {
 				if err := writeJSON(a.stdout, all); err != nil {

@@ -28,7 +28,7 @@ type Result struct {
 // CheckDomain runs the checks of one domain, each with a resolver of its
 // own (so each lists its own lookups) asking server; the MX hosts are
 // reached as probe says.
-func CheckDomain(ctx context.Context, server string, timeout time.Duration, probe SMTPProbe, domain string) []Result {
+func CheckDomain(ctx context.Context, server string, timeout time.Duration, probe Probe, domain string) []Result {
 	spf := ReadSPF(ctx, &Resolver{Server: server, Timeout: timeout}, domain)
 	dmarc := ReadDMARC(ctx, &Resolver{Server: server, Timeout: timeout}, domain)
 	tr := ReadTransport(ctx, &Resolver{Server: server, Timeout: timeout}, probe, domain)

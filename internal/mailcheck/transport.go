@@ -33,15 +33,18 @@ type MXHost struct {
 type Transport struct {
 	Domain   string   `json:"domain"`
 	Hosts    []MXHost `json:"mx"`
+	MTASTS   *MTASTS  `json:"mta_sts"`
+	TLSRPT   *TLSRPT  `json:"tls_rpt"`
 	Status   string   `json:"status"` // pass, warn, fail, unknown
 	Findings []string `json:"findings"`
 	Lookups  []Lookup `json:"lookups"`
 }
 
-// SMTPProbe says how the MX hosts are reached: the port (25), how long a
-// host may take, the roots its certificate must chain to (the system's
-// when nil), and the dialer (net.Dialer's when nil).
-type SMTPProbe struct {
+// Probe says how the domain's servers are reached: the MX hosts' port
+// (25), how long a server may take, the roots a certificate must chain to
+// (the system's when nil), and the dialer (net.Dialer's when nil), for
+// SMTP and for the MTA-STS policy's HTTPS alike.
+type Probe struct {
 	Port    string
 	Timeout time.Duration
 	Roots   *x509.CertPool
@@ -56,7 +59,11 @@ type SMTPProbe struct {
 // or with one that does not verify, fails; a host that does not answer
 // is named and the status unknown unless another fails. No MX record
 // falls back to the domain's own address, as RFC 5321 section 5.1 says.
-func ReadTransport(ctx context.Context, r *Resolver, p SMTPProbe, domain string) *Transport {
+// Then the domain's MTA-STS policy (RFC 8461: enforce passes, testing
+// warns, none or a policy that cannot be read fails, MX hosts its
+// patterns miss fail; no policy at all warns) and TLS-RPT record (RFC
+// 8460; none warns).
+func ReadTransport(ctx context.Context, r *Resolver, p Probe, domain string) *Transport {
 	out := &Transport{Domain: domain, Findings: []string{}}
 	defer func() { out.Lookups = r.Lookups() }()
 	say := func(status, f string, a ...any) {
@@ -97,11 +104,23 @@ func ReadTransport(ctx context.Context, r *Resolver, p SMTPProbe, domain string)
 		}
 		out.Hosts = append(out.Hosts, h)
 	}
+	// MTA-STS says senders must use verified TLS to the listed hosts;
+	// TLS-RPT where they report when they cannot.
+	var names []string
+	for _, h := range out.Hosts {
+		names = append(names, h.Host)
+	}
+	var status string
+	var findings []string
+	out.MTASTS, status, findings = readMTASTS(ctx, r, p, domain, names)
+	out.Status, out.Findings = worse(out.Status, status), append(out.Findings, findings...)
+	out.TLSRPT, status, findings = readTLSRPT(ctx, r, domain)
+	out.Status, out.Findings = worse(out.Status, status), append(out.Findings, findings...)
 	return out
 }
 
 // probe connects to one MX host and records what it offered.
-func probe(ctx context.Context, r *Resolver, p SMTPProbe, h *MXHost) {
+func probe(ctx context.Context, r *Resolver, p Probe, h *MXHost) {
 	timeout := p.Timeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second

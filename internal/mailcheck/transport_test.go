@@ -11,6 +11,8 @@ import (
 	"io"
 	"math/big"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -108,7 +110,27 @@ func TestReadTransport(t *testing.T) {
 			return addr
 		}(),
 	}
-	probe := mailcheck.SMTPProbe{Timeout: 3 * time.Second, Roots: ca.pool, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+	// The MTA-STS policies, over real HTTPS: good.example's in enforce
+	// mode covering its MX, testing.example's in testing mode, and
+	// narrow.example's missing its second MX.
+	policies := map[string]string{
+		"mta-sts.good.example":    "version: STSv1\r\nmode: enforce\r\nmx: *.good.example\r\nmax_age: 604800\r\n",
+		"mta-sts.testing.example": "version: STSv1\nmode: testing\nmx: mx1.good.example\nmax_age: 86400\n",
+		"mta-sts.narrow.example":  "version: STSv1\nmode: enforce\nmx: mx1.good.example\nmax_age: 604800\n",
+	}
+	web := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/.well-known/mta-sts.txt" || policies[r.Host] == "" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, policies[r.Host])
+	}))
+	web.TLS = &tls.Config{Certificates: []tls.Certificate{ca.leaf(t, "mta-sts.good.example", "mta-sts.testing.example", "mta-sts.narrow.example", "mta-sts.broken.example")}}
+	web.StartTLS()
+	t.Cleanup(web.Close)
+	servers["127.0.0.9:443"] = web.Listener.Addr().String()
+	probe := mailcheck.Probe{Timeout: 3 * time.Second, Roots: ca.pool, Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, network, servers[addr])
 	}}
 	z := dnstest.New(t)
@@ -117,26 +139,43 @@ func TestReadTransport(t *testing.T) {
 		return dnstest.Record{Type: dns.TypeMX, Pref: pref, Value: []string{host}}
 	}
 	z.Set(map[string][]dnstest.Record{
-		"good.example":     {mx(10, "mx1.good.example")},
-		"mx1.good.example": {a("127.0.0.2")},
-		"plain.example":    {mx(10, "mx1.good.example"), mx(20, "mx.plain.example")},
-		"mx.plain.example": {a("127.0.0.3")},
-		"wrong.example":    {mx(10, "mx.wrong.example")},
-		"mx.wrong.example": {a("127.0.0.4")},
-		"down.example":     {mx(10, "mx.down.example")},
-		"mx.down.example":  {a("127.0.0.5")},
-		"nomx.example":     {a("127.0.0.2")},
+		"good.example":              {mx(10, "mx1.good.example")},
+		"mx1.good.example":          {a("127.0.0.2")},
+		"plain.example":             {mx(10, "mx1.good.example"), mx(20, "mx.plain.example")},
+		"mx.plain.example":          {a("127.0.0.3")},
+		"wrong.example":             {mx(10, "mx.wrong.example")},
+		"mx.wrong.example":          {a("127.0.0.4")},
+		"down.example":              {mx(10, "mx.down.example")},
+		"mx.down.example":           {a("127.0.0.5")},
+		"nomx.example":              {a("127.0.0.2")},
+		"_mta-sts.good.example":     {dnstest.TXT("v=STSv1; id=20261201")},
+		"mta-sts.good.example":      {a("127.0.0.9")},
+		"_smtp._tls.good.example":   {dnstest.TXT("v=TLSRPTv1; rua=mailto:tlsrpt@good.example")},
+		"testing.example":           {mx(10, "mx1.good.example")},
+		"_mta-sts.testing.example":  {dnstest.TXT("v=STSv1; id=1")},
+		"mta-sts.testing.example":   {a("127.0.0.9")},
+		"narrow.example":            {mx(10, "mx1.good.example"), mx(20, "mx2.good.example")},
+		"mx2.good.example":          {a("127.0.0.2")},
+		"_mta-sts.narrow.example":   {dnstest.TXT("v=STSv1; id=1")},
+		"mta-sts.narrow.example":    {a("127.0.0.9")},
+		"_smtp._tls.narrow.example": {dnstest.TXT("v=TLSRPTv1; rua=mailto:r@narrow.example")},
+		"broken.example":            {mx(10, "mx1.good.example")},
+		"_mta-sts.broken.example":   {dnstest.TXT("v=STSv1; id=1")},
+		"mta-sts.broken.example":    {a("127.0.0.9")},
 	})
 	ctx := context.Background()
 	for domain, want := range map[string]struct {
 		status string
 		says   string
 	}{
-		"good.example":  {"pass", "mx1.good.example offers STARTTLS with a valid certificate (TLS 1.3)"},
-		"plain.example": {"fail", "mx.plain.example does not offer STARTTLS"},
-		"wrong.example": {"fail", "does not verify for its name"},
-		"down.example":  {"unknown", "mx.down.example: it refused the connection"},
-		"nomx.example":  {"fail", "No MX record"}, // and its own address, probed instead, shows another host's certificate
+		"good.example":    {"pass", "MTA-STS in enforce mode (max_age 604800 s)"},
+		"testing.example": {"warn", "MTA-STS in testing mode"},
+		"narrow.example":  {"fail", "do not cover mx2.good.example"},
+		"broken.example":  {"fail", "could not be read (the server answered 404 Not Found)"},
+		"plain.example":   {"fail", "mx.plain.example does not offer STARTTLS"},
+		"wrong.example":   {"fail", "does not verify for its name"},
+		"down.example":    {"unknown", "mx.down.example: it refused the connection"},
+		"nomx.example":    {"fail", "No MX record"}, // and its own address, probed instead, shows another host's certificate
 	} {
 		r := &mailcheck.Resolver{Server: z.Addr, Timeout: dnstest.Timeout}
 		got := mailcheck.ReadTransport(ctx, r, probe, domain)
@@ -145,6 +184,11 @@ func TestReadTransport(t *testing.T) {
 		}
 	}
 	r := &mailcheck.Resolver{Server: z.Addr, Timeout: dnstest.Timeout}
+	g := mailcheck.ReadTransport(ctx, r, probe, "good.example")
+	if !strings.Contains(strings.Join(g.Findings, " "), "mx1.good.example offers STARTTLS with a valid certificate (TLS 1.3)") || g.MTASTS.Mode != "enforce" || g.TLSRPT.Record == "" {
+		t.Errorf("good.example: %+v", g)
+	}
+	r = &mailcheck.Resolver{Server: z.Addr, Timeout: dnstest.Timeout}
 	p := mailcheck.ReadTransport(ctx, r, probe, "plain.example")
 	if len(p.Hosts) != 2 || p.Hosts[0].Host != "mx1.good.example" || !p.Hosts[0].Verified || p.Hosts[1].StartTLS {
 		t.Errorf("plain.example's hosts, by preference: %+v", p.Hosts)
