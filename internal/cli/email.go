@@ -16,14 +16,18 @@ func (a *app) emailCommand() *cobra.Command {
 	var resolver string
 	var timeout, smtpTimeout time.Duration
 	var asJSON bool
+	var selectors []string
 	check := &cobra.Command{
 		Use:   "check DOMAIN...",
-		Short: "Check domains' SPF and DMARC records and their mail servers' STARTTLS",
+		Short: "Check domains' SPF, DMARC and DKIM records and their mail servers' STARTTLS",
 		Long: `Read each domain's SPF record (RFC 7208: exactly one "v=spf1" record; -all
 passes, ~all warns, ?all, +all and a missing all fail) and its DMARC record
 (RFC 7489: p=reject passes, quarantine or a partial policy warns, none or no
 record fails; report destinations in another organisation must accept the
-reports), from the DNS: the resolver of /etc/resolv.conf, or --resolver. Then
+reports), and the DKIM keys at the selectors --dkim-selector names and the big
+providers' defaults (RSA under 1024 bits fails, under 2048 warns; test mode
+warns; no key fails), from the DNS: the resolver of /etc/resolv.conf, or
+--resolver. Then
 ask each MX host on port 25 whether it offers STARTTLS (RFC 3207) with a
 certificate valid for its name (email.transport); a host that does not
 answer is named. Each
@@ -31,7 +35,7 @@ verdict names the record read, the RFC clause behind it and every lookup made.
 Nothing is written: the command reads the DNS and prints.
 
 --json gives, for each domain and check, domain, check (email.spf,
-email.dmarc, email.transport), status (pass, warn, fail or unknown), the record, the findings
+email.dmarc, email.dkim, email.transport), status (pass, warn, fail or unknown), the record, the findings
 and the lookups. A domain whose resolver does not answer is reported unknown,
 and the command exits 1.`,
 		Example: `  safeguard email check riverside.example
@@ -53,7 +57,7 @@ and the command exits 1.`,
 				if d == "" || strings.ContainsAny(d, "/@ ") {
 					return usageError{fmt.Errorf("%q is not a domain", d)}
 				}
-				all = append(all, mailcheck.CheckDomain(cmd.Context(), server, timeout, mailcheck.Probe{Timeout: smtpTimeout}, d)...)
+				all = append(all, mailcheck.CheckDomain(cmd.Context(), server, timeout, mailcheck.Probe{Timeout: smtpTimeout}, d, selectors)...)
 			}
 			if asJSON {
 				if err := writeJSON(a.stdout, all); err != nil {
@@ -80,6 +84,7 @@ and the command exits 1.`,
 	check.Flags().StringVar(&resolver, "resolver", "", "the DNS resolver to ask, HOST[:PORT] (default: the first of /etc/resolv.conf)")
 	check.Flags().DurationVar(&timeout, "timeout", 5*time.Second, "how long to wait for each DNS answer")
 	check.Flags().DurationVar(&smtpTimeout, "smtp-timeout", 10*time.Second, "how long each MX host may take to answer on port 25")
+	check.Flags().StringSliceVar(&selectors, "dkim-selector", nil, "DKIM selectors the domains' senders use, besides the big providers' defaults (repeat, or separate with commas)")
 	check.Flags().BoolVar(&asJSON, "json", false, "print JSON: each domain's checks with their status, records, findings and lookups")
 	cmd.AddCommand(check)
 	return cmd

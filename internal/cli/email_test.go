@@ -15,12 +15,13 @@ import (
 func TestEmailCheck(t *testing.T) {
 	z := dnstest.New(t)
 	z.Set(map[string][]dnstest.Record{
-		"riverside.example":        {dnstest.TXT("v=spf1 include:spf.protection.outlook.com -all")},
-		"_dmarc.riverside.example": {dnstest.TXT("v=DMARC1; p=quarantine; rua=mailto:dmarc@riverside.example")},
-		"slow.example":             {{Timeout: true}},
-		"_dmarc.slow.example":      {{Timeout: true}},
+		"riverside.example":               {dnstest.TXT("v=spf1 include:spf.protection.outlook.com -all")},
+		"_dmarc.riverside.example":        {dnstest.TXT("v=DMARC1; p=quarantine; rua=mailto:dmarc@riverside.example")},
+		"ed._domainkey.riverside.example": {dnstest.TXT("v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")},
+		"slow.example":                    {{Timeout: true}},
+		"_dmarc.slow.example":             {{Timeout: true}},
 	})
-	code, out, errOut := run(t, "email", "check", "riverside.example", "--resolver", z.Addr, "--timeout", "300ms", "--json")
+	code, out, errOut := run(t, "email", "check", "riverside.example", "--resolver", z.Addr, "--timeout", "300ms", "--dkim-selector", "ed", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -33,7 +34,8 @@ func TestEmailCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The domain has no MX record and no address: its mail goes nowhere.
-	if len(rs) != 3 || rs[2].Check != "email.transport" || rs[2].Status != "fail" || !strings.Contains(strings.Join(rs[2].Findings, " "), "has no address") ||
+	if len(rs) != 4 || rs[3].Check != "email.transport" || rs[3].Status != "fail" || !strings.Contains(strings.Join(rs[3].Findings, " "), "has no address") ||
+		rs[2].Check != "email.dkim" || rs[2].Status != "pass" ||
 		rs[0].Check != "email.spf" || rs[0].Status != "pass" || rs[0].Record != "v=spf1 include:spf.protection.outlook.com -all" ||
 		rs[1].Check != "email.dmarc" || rs[1].Status != "warn" || len(rs[1].Lookups) == 0 || rs[1].Lookups[0].Name != "_dmarc.riverside.example" {
 		t.Errorf("riverside.example: %+v", rs)

@@ -28,13 +28,15 @@ type Result struct {
 // CheckDomain runs the checks of one domain, each with a resolver of its
 // own (so each lists its own lookups) asking server; the MX hosts are
 // reached as probe says.
-func CheckDomain(ctx context.Context, server string, timeout time.Duration, probe Probe, domain string) []Result {
+func CheckDomain(ctx context.Context, server string, timeout time.Duration, probe Probe, domain string, selectors []string) []Result {
 	spf := ReadSPF(ctx, &Resolver{Server: server, Timeout: timeout}, domain)
 	dmarc := ReadDMARC(ctx, &Resolver{Server: server, Timeout: timeout}, domain)
+	dkim := ReadDKIM(ctx, &Resolver{Server: server, Timeout: timeout}, domain, selectors)
 	tr := ReadTransport(ctx, &Resolver{Server: server, Timeout: timeout}, probe, domain)
 	return []Result{
 		{Domain: domain, Check: "email.spf", Status: spf.Status, Record: spf.Record, At: domain, Findings: spf.Findings, Lookups: spf.Lookups, Detail: spf},
 		{Domain: domain, Check: "email.dmarc", Status: dmarc.Status, Record: dmarc.Record, At: dmarc.At, Findings: dmarc.Findings, Lookups: dmarc.Lookups, Detail: dmarc},
+		{Domain: domain, Check: "email.dkim", Status: dkim.Status, At: "_domainkey." + domain, Findings: dkim.Findings, Lookups: dkim.Lookups, Detail: dkim},
 		{Domain: domain, Check: "email.transport", Status: tr.Status, At: domain, Findings: tr.Findings, Lookups: tr.Lookups, Detail: tr},
 	}
 }

@@ -136,7 +136,16 @@ func hdr(name string, t uint16) dns.RR_Header {
 func rr(name string, r Record) dns.RR {
 	switch r.Type {
 	case dns.TypeTXT:
-		return &dns.TXT{Hdr: hdr(name, dns.TypeTXT), Txt: r.Value}
+		// A character-string holds 255 bytes: a longer value (a DKIM key)
+		// is published as several, as zone files do.
+		var strs []string
+		for _, v := range r.Value {
+			for len(v) > 255 {
+				strs, v = append(strs, v[:255]), v[255:]
+			}
+			strs = append(strs, v)
+		}
+		return &dns.TXT{Hdr: hdr(name, dns.TypeTXT), Txt: strs}
 	case dns.TypeA:
 		return &dns.A{Hdr: hdr(name, dns.TypeA), A: net.ParseIP(r.Value[0]).To4()}
 	case dns.TypeAAAA:
