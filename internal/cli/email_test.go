@@ -21,6 +21,7 @@ func TestEmailCheck(t *testing.T) {
 		"slow.example":                    {{Timeout: true}},
 		"_dmarc.slow.example":             {{Timeout: true}},
 	})
+	z.Sign("riverside.example")
 	code, out, errOut := run(t, "email", "check", "riverside.example", "--resolver", z.Addr, "--timeout", "300ms", "--dkim-selector", "ed", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -34,13 +35,18 @@ func TestEmailCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The domain has no MX record and no address: its mail goes nowhere.
-	if len(rs) != 4 || rs[3].Check != "email.transport" || rs[3].Status != "fail" || !strings.Contains(strings.Join(rs[3].Findings, " "), "has no address") ||
+	// The resolver validated the domain's answers (the AD bit).
+	if len(rs) != 5 || rs[4].Check != "email.dnssec" || rs[4].Status != "pass" {
+		t.Errorf("DNSSEC: %+v", rs[len(rs)-1])
+	}
+	if len(rs) < 4 || rs[3].Check != "email.transport" || rs[3].Status != "fail" || !strings.Contains(strings.Join(rs[3].Findings, " "), "has no address") ||
 		rs[2].Check != "email.dkim" || rs[2].Status != "pass" ||
 		rs[0].Check != "email.spf" || rs[0].Status != "pass" || rs[0].Record != "v=spf1 include:spf.protection.outlook.com -all" ||
 		rs[1].Check != "email.dmarc" || rs[1].Status != "warn" || len(rs[1].Lookups) == 0 || rs[1].Lookups[0].Name != "_dmarc.riverside.example" {
 		t.Errorf("riverside.example: %+v", rs)
 	}
 	code, out, errOut = run(t, "email", "check", "slow.example", "--resolver", z.Addr, "--timeout", "300ms")
+	// (and slow.example's DNSSEC is unknown: nothing was answered)
 	if code != 1 || !strings.Contains(out, "slow.example email.spf: UNKNOWN") || !strings.Contains(errOut, "did not answer") {
 		t.Errorf("a resolver that does not answer: exit %d\n%s\n%s", code, out, errOut)
 	}

@@ -38,7 +38,37 @@ func CheckDomain(ctx context.Context, server string, timeout time.Duration, prob
 		{Domain: domain, Check: "email.dmarc", Status: dmarc.Status, Record: dmarc.Record, At: dmarc.At, Findings: dmarc.Findings, Lookups: dmarc.Lookups, Detail: dmarc},
 		{Domain: domain, Check: "email.dkim", Status: dkim.Status, At: "_domainkey." + domain, Findings: dkim.Findings, Lookups: dkim.Lookups, Detail: dkim},
 		{Domain: domain, Check: "email.transport", Status: tr.Status, At: domain, Findings: tr.Findings, Lookups: tr.Lookups, Detail: tr},
+		dnssec(domain, spf.Lookups),
 	}
+}
+
+// dnssec reports whether the resolver validated the domain's answers with
+// DNSSEC (its AD bit on the TXT lookup of the domain): reported, a
+// warning when not, since a forged answer could then pass for the
+// domain's own records. The resolver asked must validate for this to
+// mean anything, which Safeguard cannot tell from outside.
+func dnssec(domain string, lookups []Lookup) Result {
+	res := Result{Domain: domain, Check: "email.dnssec", At: domain, Findings: []string{}, Lookups: lookups}
+	for _, l := range lookups {
+		if l.Name != domain || l.Type != "TXT" {
+			continue
+		}
+		switch {
+		case l.Error != "" && l.Error != "not found":
+			res.Status = "unknown"
+			res.Findings = append(res.Findings, "The domain's records could not be read: "+l.Error)
+		case l.Authenticated:
+			res.Status = "pass"
+			res.Findings = append(res.Findings, "The resolver validated "+domain+"'s answers with DNSSEC (the AD bit, RFC 4035 section 3.2.3).")
+		default:
+			res.Status = "warn"
+			res.Findings = append(res.Findings, "The resolver did not say it validated "+domain+"'s answers with DNSSEC: either the zone is not signed, or the resolver does not validate (RFC 4035 section 3.2.3). Signed, a forged answer could not pass for the domain's records.")
+		}
+		return res
+	}
+	res.Status = "unknown"
+	res.Findings = append(res.Findings, "The domain was not looked up.")
+	return res
 }
 
 // SystemResolver is the first name server of /etc/resolv.conf, HOST:PORT.

@@ -22,6 +22,9 @@ type Lookup struct {
 	Type    string `json:"type"`
 	Answers int    `json:"answers"`
 	Error   string `json:"error,omitempty"` // "not found", "timeout", a server failure
+	// Authenticated: the resolver said it validated the answer with
+	// DNSSEC (the AD bit, RFC 4035 section 3.2.3).
+	Authenticated bool `json:"dnssec_validated"`
 }
 
 // Resolver asks one DNS server (a recursive resolver, such as the
@@ -56,8 +59,8 @@ var ErrNoServer = errors.New("no DNS server to ask")
 func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {
 	fqdn := dns.Fqdn(name)
 	l := Lookup{Name: strings.TrimSuffix(fqdn, "."), Type: dns.TypeToString[qtype]}
-	rrs, err := r.exchange(ctx, fqdn, qtype)
-	l.Answers = len(rrs)
+	rrs, ad, err := r.exchange(ctx, fqdn, qtype)
+	l.Answers, l.Authenticated = len(rrs), ad
 	if err != nil {
 		var de *net.DNSError
 		switch {
@@ -75,16 +78,17 @@ func (r *Resolver) query(ctx context.Context, name string, qtype uint16) ([]dns.
 	return rrs, err
 }
 
-func (r *Resolver) exchange(ctx context.Context, fqdn string, qtype uint16) ([]dns.RR, error) {
+// exchange asks the server, and says whether it authenticated the answer.
+func (r *Resolver) exchange(ctx context.Context, fqdn string, qtype uint16) ([]dns.RR, bool, error) {
 	if r.Server == "" {
-		return nil, ErrNoServer
+		return nil, false, ErrNoServer
 	}
 	if len(fqdn) > 254 {
-		return nil, &net.DNSError{Err: "a name longer than 253 characters", Name: fqdn, IsNotFound: true}
+		return nil, false, &net.DNSError{Err: "a name longer than 253 characters", Name: fqdn, IsNotFound: true}
 	}
 	for _, label := range dns.SplitDomainName(fqdn) {
 		if label == "" || len(label) > 63 {
-			return nil, &net.DNSError{Err: "a label longer than 63 characters, or empty", Name: fqdn, IsNotFound: true}
+			return nil, false, &net.DNSError{Err: "a label longer than 63 characters, or empty", Name: fqdn, IsNotFound: true}
 		}
 	}
 	timeout := r.Timeout
@@ -104,14 +108,15 @@ func (r *Resolver) exchange(ctx context.Context, fqdn string, qtype uint16) ([]d
 	if err != nil {
 		var ne net.Error
 		timedOut := errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded)
-		return nil, &net.DNSError{Err: err.Error(), Name: fqdn, Server: r.Server, IsTimeout: timedOut, IsTemporary: true}
+		return nil, false, &net.DNSError{Err: err.Error(), Name: fqdn, Server: r.Server, IsTimeout: timedOut, IsTemporary: true}
 	}
+	ad := resp.AuthenticatedData
 	switch resp.Rcode {
 	case dns.RcodeSuccess:
 	case dns.RcodeNameError:
-		return nil, &net.DNSError{Err: "no such host", Name: fqdn, Server: r.Server, IsNotFound: true}
+		return nil, ad, &net.DNSError{Err: "no such host", Name: fqdn, Server: r.Server, IsNotFound: true}
 	default:
-		return nil, &net.DNSError{Err: "the server answered " + dns.RcodeToString[resp.Rcode], Name: fqdn, Server: r.Server, IsTemporary: true}
+		return nil, ad, &net.DNSError{Err: "the server answered " + dns.RcodeToString[resp.Rcode], Name: fqdn, Server: r.Server, IsTemporary: true}
 	}
 	var out []dns.RR
 	for _, rr := range resp.Answer {
@@ -121,9 +126,9 @@ func (r *Resolver) exchange(ctx context.Context, fqdn string, qtype uint16) ([]d
 	}
 	if len(out) == 0 {
 		// A name without records of the type: not found, as net.Resolver says.
-		return nil, &net.DNSError{Err: "no " + dns.TypeToString[qtype] + " record", Name: fqdn, Server: r.Server, IsNotFound: true}
+		return nil, ad, &net.DNSError{Err: "no " + dns.TypeToString[qtype] + " record", Name: fqdn, Server: r.Server, IsNotFound: true}
 	}
-	return out, nil
+	return out, ad, nil
 }
 
 // LookupTXT returns the TXT records at name, each record's strings joined.

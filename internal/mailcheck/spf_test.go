@@ -89,3 +89,22 @@ func TestCheckHostLookupLimit(t *testing.T) {
 		t.Errorf("eleven includes: %s (%v), want permerror", res, err)
 	}
 }
+
+// Whether the resolver validated a domain's answers (its AD bit) is
+// reported: validated passes, not validated warns, no answer is unknown.
+func TestDNSSECReported(t *testing.T) {
+	z := dnstest.New(t)
+	z.Set(map[string][]dnstest.Record{
+		"signed.example":   {dnstest.TXT("v=spf1 -all")},
+		"unsigned.example": {dnstest.TXT("v=spf1 -all")},
+		"slow.example":     {{Timeout: true}},
+	})
+	z.Sign("signed.example")
+	for domain, want := range map[string]string{"signed.example": "pass", "unsigned.example": "warn", "slow.example": "unknown"} {
+		rs := mailcheck.CheckDomain(context.Background(), z.Addr, dnstest.Timeout, mailcheck.Probe{Timeout: dnstest.Timeout}, domain, nil)
+		last := rs[len(rs)-1]
+		if last.Check != "email.dnssec" || last.Status != want {
+			t.Errorf("%s: %s %s %q, want %s", domain, last.Check, last.Status, last.Findings, want)
+		}
+	}
+}

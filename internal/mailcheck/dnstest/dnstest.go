@@ -28,9 +28,23 @@ type Record struct {
 // lacks (unless a name below it exists), no answer at all for a name
 // marked to time out.
 type Server struct {
-	Addr string
-	mu   sync.Mutex
-	zone map[string][]Record
+	Addr   string
+	mu     sync.Mutex
+	zone   map[string][]Record
+	signed map[string]bool
+}
+
+// Sign marks names whose answers the server says it validated (the AD
+// bit), as a validating resolver does for a signed zone.
+func (z *Server) Sign(names ...string) {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	if z.signed == nil {
+		z.signed = map[string]bool{}
+	}
+	for _, n := range names {
+		z.signed[strings.ToLower(dns.Fqdn(n))] = true
+	}
 }
 
 // New starts a server for the test, stopped when the test ends.
@@ -74,6 +88,7 @@ func (z *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	m.RecursionAvailable = true
 	q := req.Question[0]
 	name := strings.ToLower(q.Name)
+	m.AuthenticatedData = z.signed[name]
 	for hops := 0; ; hops++ {
 		rs, ok := z.zone[name]
 		if !ok {
