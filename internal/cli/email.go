@@ -29,13 +29,15 @@ providers' defaults (RSA under 1024 bits fails, under 2048 warns; test mode
 warns; no key fails), from the DNS: the resolver of /etc/resolv.conf, or
 --resolver. Then
 ask each MX host on port 25 whether it offers STARTTLS (RFC 3207) with a
-certificate valid for its name (email.transport); a host that does not
-answer is named. Each
+certificate valid for its name, with the domain's MTA-STS policy and TLS-RPT
+record (email.transport); a host that does not answer is named. Whether the
+resolver validated the domain's answers with DNSSEC is reported
+(email.dnssec). Each
 verdict names the record read, the RFC clause behind it and every lookup made.
 Nothing is written: the command reads the DNS and prints.
 
 --json gives, for each domain and check, domain, check (email.spf,
-email.dmarc, email.dkim, email.transport), status (pass, warn, fail or unknown), the record, the findings
+email.dmarc, email.dkim, email.transport, email.dnssec), status (pass, warn, fail or unknown), the record, the findings
 and the lookups. A domain whose resolver does not answer is reported unknown,
 and the command exits 1.`,
 		Example: `  safeguard email check riverside.example
