@@ -21,24 +21,24 @@ func (a *app) emailCommand() *cobra.Command {
 		Use:   "check DOMAIN...",
 		Short: "Check domains' SPF, DMARC and DKIM records and their mail servers' STARTTLS",
 		Long: `Read each domain's SPF record (RFC 7208: exactly one "v=spf1" record; -all
-passes, ~all warns, ?all, +all and a missing all fail) and its DMARC record
-(RFC 7489: p=reject passes, quarantine or a partial policy warns, none or no
-record fails; report destinations in another organisation must accept the
-reports), and the DKIM keys at the selectors --dkim-selector names and the big
-providers' defaults (RSA under 1024 bits fails, under 2048 warns; test mode
-warns; no key fails), from the DNS: the resolver of /etc/resolv.conf, or
---resolver. Then
-ask each MX host on port 25 whether it offers STARTTLS (RFC 3207) with a
-certificate valid for its name, with the domain's MTA-STS policy and TLS-RPT
-record (email.transport); a host that does not answer is named. Whether the
-resolver validated the domain's answers with DNSSEC is reported
-(email.dnssec). Each
-verdict names the record read, the RFC clause behind it and every lookup made.
-Nothing is written: the command reads the DNS and prints.
+passes, ~all warns, ?all, +all and a missing all fail), its DMARC record (RFC
+7489: p=reject passes, quarantine or a partial policy warns, none or no record
+fails; report destinations in another organisation must accept the reports)
+and the DKIM keys at the selectors --dkim-selector names and the big providers'
+defaults (RSA under 1024 bits fails, under 2048 warns; test mode warns; no key
+fails), from the DNS: the resolver of /etc/resolv.conf, or --resolver. Then ask
+each MX host on port 25 whether it offers STARTTLS (RFC 3207) with a
+certificate valid for its name, and read the domain's MTA-STS policy and
+TLS-RPT record (email.transport); a host that does not answer is named.
+Whether the resolver validated the domain's answers with DNSSEC is reported
+(email.dnssec). Each verdict names the record read, the RFC clause behind it
+and every lookup made. Nothing is written: the command reads the DNS and
+prints.
 
 --json gives, for each domain and check, domain, check (email.spf,
-email.dmarc, email.dkim, email.transport, email.dnssec), status (pass, warn, fail or unknown), the record, the findings
-and the lookups. A domain whose resolver does not answer is reported unknown,
+email.dmarc, email.dkim, email.transport, email.dnssec), status (pass, warn,
+fail or unknown), the record, the findings and the lookups. A check that
+cannot be made (the resolver or a server does not answer) is reported unknown,
 and the command exits 1.`,
 		Example: `  safeguard email check riverside.example
   safeguard email check riverside.example riverside-clinic.example --resolver 9.9.9.9:53 --json`,
