@@ -171,6 +171,9 @@ func SeedDemoProgram(ctx context.Context, s *store.Store, o *org.Organization, s
 		Completed: true, FiscalYearStart: 1,
 		SecurityOfficial: org.Official{Name: "Sam Patel", Title: "IT and security lead", Email: "security@riverside.example"},
 		PrivacyOfficial:  org.Official{Name: "Olivia Owens", Title: "Practice owner", Email: "owner@riverside.example"},
+		// The clinic's mail is Microsoft 365's; the patient reminders go out
+		// as a second domain through the EHR vendor.
+		EmailDomains: []org.EmailDomain{{Domain: "riverside.example", Selectors: []string{"selector1", "selector2"}}, {Domain: "riverside-reminders.example"}},
 		Systems: []org.System{
 			{Name: "Cloud EHR", Location: "EHR vendor's cloud", Description: "Charts, orders, results, e-prescribing", Creates: true, Receives: true, Maintains: true, Transmits: true},
 			{Name: "Practice management and billing", Location: "billing service's cloud", Creates: true, Maintains: true, Transmits: true},

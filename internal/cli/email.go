@@ -3,12 +3,14 @@ package cli
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/safeguard-health/safeguard/internal/mailcheck"
+	"github.com/safeguard-health/safeguard/internal/store"
 )
 
 func (a *app) emailCommand() *cobra.Command {
@@ -39,11 +41,37 @@ prints.
 email.dmarc, email.dkim, email.transport, email.dnssec), status (pass, warn,
 fail or unknown), the record, the findings and the lookups. A check that
 cannot be made (the resolver or a server does not answer) is reported unknown,
-and the command exits 1.`,
-		Example: `  safeguard email check riverside.example
+and the command exits 1.
+
+Without domains, those of the organisation's profile (--org, --db) are
+checked, each with the DKIM selectors the profile gives it.`,
+		Example: `  safeguard email check --org riverside
+  safeguard email check riverside.example
   safeguard email check riverside.example riverside-clinic.example --resolver 9.9.9.9:53 --json`,
-		Args: cobra.MinimumNArgs(1),
+		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, domains []string) error {
+			// Without domains: the organisation's, from its profile, each
+			// with its DKIM selectors.
+			perDomain := map[string][]string{}
+			if len(domains) == 0 {
+				err := a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
+					p, err := sc.Profile(cmd.Context())
+					if err != nil {
+						return err
+					}
+					for _, d := range p.EmailDomains {
+						domains = append(domains, d.Domain)
+						perDomain[d.Domain] = d.Selectors
+					}
+					if len(domains) == 0 {
+						return usageError{fmt.Errorf("%s lists no email domains in its profile: name the domains to check, or add them to the profile", sc.Org().Name)}
+					}
+					return nil
+				})(cmd, nil)
+				if err != nil {
+					return err
+				}
+			}
 			server := resolver
 			if server == "" {
 				var err error
@@ -59,7 +87,7 @@ and the command exits 1.`,
 				if d == "" || strings.ContainsAny(d, "/@ ") {
 					return usageError{fmt.Errorf("%q is not a domain", d)}
 				}
-				all = append(all, mailcheck.CheckDomain(cmd.Context(), server, timeout, mailcheck.Probe{Timeout: smtpTimeout}, d, selectors)...)
+				all = append(all, mailcheck.CheckDomain(cmd.Context(), server, timeout, mailcheck.Probe{Timeout: smtpTimeout}, d, append(slices.Clone(selectors), perDomain[d]...))...)
 			}
 			if asJSON {
 				if err := writeJSON(a.stdout, all); err != nil {
@@ -87,6 +115,7 @@ and the command exits 1.`,
 	check.Flags().DurationVar(&timeout, "timeout", 5*time.Second, "how long to wait for each DNS answer")
 	check.Flags().DurationVar(&smtpTimeout, "smtp-timeout", 10*time.Second, "how long each MX host may take to answer on port 25")
 	check.Flags().StringSliceVar(&selectors, "dkim-selector", nil, "DKIM selectors the domains' senders use, besides the big providers' defaults (repeat, or separate with commas)")
+	a.dbFlags(check, true)
 	check.Flags().BoolVar(&asJSON, "json", false, "print JSON: each domain's checks with their status, records, findings and lookups")
 	cmd.AddCommand(check)
 	return cmd

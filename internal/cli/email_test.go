@@ -53,4 +53,27 @@ func TestEmailCheck(t *testing.T) {
 	if code, _, errOut := run(t, "email", "check", "not a domain", "--resolver", z.Addr); code != 2 || !strings.Contains(errOut, "is not a domain") {
 		t.Errorf("a bad domain: exit %d %s", code, errOut)
 	}
+
+	// Without domains: the demo clinic's two, from its profile, each with
+	// its DKIM selectors.
+	db := seededDemo(t)
+	z.Set(map[string][]dnstest.Record{
+		"riverside.example":                      {dnstest.TXT("v=spf1 include:spf.protection.outlook.com -all")},
+		"selector1._domainkey.riverside.example": {dnstest.TXT("v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")},
+	})
+	code, out, errOut = run(t, "email", "check", "--db", db, "--resolver", z.Addr, "--timeout", "300ms", "--json")
+	rs = nil
+	if err := json.Unmarshal([]byte(out), &rs); err != nil {
+		t.Fatalf("exit %d: %v\n%s", code, err, errOut)
+	}
+	domains := map[string]bool{}
+	for _, r := range rs {
+		domains[r.Domain] = true
+		if r.Domain == "riverside.example" && r.Check == "email.dkim" && r.Status != "pass" {
+			t.Errorf("the demo's DKIM at its profile's selector: %+v", r)
+		}
+	}
+	if !domains["riverside.example"] || !domains["riverside-reminders.example"] || len(domains) != 2 {
+		t.Errorf("the demo's domains: %v", domains)
+	}
 }

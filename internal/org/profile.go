@@ -39,12 +39,76 @@ type Profile struct {
 	SecurityOfficial Official `json:"security_official"`
 	// PrivacyOfficial is the privacy official (164.530(a)).
 	PrivacyOfficial Official `json:"privacy_official"`
+	// EmailDomains are the domains the organisation sends mail as, each
+	// with the DKIM selectors its senders use (the big providers' defaults
+	// are tried anyway): what the email checks read from the DNS (HPH CPG
+	// essential goal 2).
+	EmailDomains []EmailDomain `json:"email_domains,omitempty"`
 	// FiscalYearStart is the month (1–12) the organisation's fiscal year
 	// starts in, for periodic reviews; 0 for January.
 	FiscalYearStart int `json:"fiscal_year_start"`
 	// Completed is set when the first-run wizard has been finished.
 	Completed bool      `json:"completed"`
 	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// EmailDomain is a domain the organisation sends mail as.
+type EmailDomain struct {
+	Domain    string   `json:"domain"`
+	Selectors []string `json:"dkim_selectors,omitempty"`
+}
+
+// maxEmailDomains bounds the domains a profile lists.
+const maxEmailDomains = 50
+
+// ParseEmailDomains reads domains one a line, each optionally followed by
+// a colon and its DKIM selectors separated by commas or spaces
+// ("riverside.example: s1, s2"), as the profile's form gives them. Blank
+// lines are skipped; Validate judges what is read.
+func ParseEmailDomains(text string) []EmailDomain {
+	var out []EmailDomain
+	for _, line := range strings.Split(text, "\n") {
+		d, sels, _ := strings.Cut(line, ":")
+		if strings.TrimSpace(d) == "" {
+			continue
+		}
+		ed := EmailDomain{Domain: d}
+		ed.Selectors = strings.FieldsFunc(sels, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' || r == '\r' })
+		out = append(out, ed)
+	}
+	return out
+}
+
+// FormatEmailDomains writes domains as ParseEmailDomains reads them.
+func FormatEmailDomains(ds []EmailDomain) string {
+	var b strings.Builder
+	for _, d := range ds {
+		b.WriteString(d.Domain)
+		if len(d.Selectors) > 0 {
+			b.WriteString(": " + strings.Join(d.Selectors, ", "))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// validDomain reports whether s is a DNS name of at least two labels,
+// each of letters, digits and hyphens, not starting or ending with one.
+func validDomain(s string) bool {
+	if len(s) > 253 || !strings.Contains(s, ".") {
+		return false
+	}
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Official is a named, responsible person.
@@ -111,6 +175,28 @@ func (p *Profile) Validate() error {
 			if a, err := mail.ParseAddress(o.off.Email); err != nil || a.Address != o.off.Email {
 				return bad("%s: email %q is not a valid address", o.label, o.off.Email)
 			}
+		}
+	}
+	if len(p.EmailDomains) > maxEmailDomains {
+		return bad("at most %d email domains in the profile", maxEmailDomains)
+	}
+	for i := range p.EmailDomains {
+		d := &p.EmailDomains[i]
+		d.Domain = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(d.Domain)), ".")
+		if !validDomain(d.Domain) {
+			return bad("email domain %d: %q is not a domain name (such as riverside.example)", i+1, d.Domain)
+		}
+		for _, other := range p.EmailDomains[:i] {
+			if other.Domain == d.Domain {
+				return bad("email domain %q is listed twice", d.Domain)
+			}
+		}
+		for j, sel := range d.Selectors {
+			sel = strings.ToLower(strings.TrimSpace(sel))
+			if !validDomain(sel+".x") || len(d.Selectors) > 20 {
+				return bad("email domain %q: %q is not a DKIM selector (letters, digits, hyphens and dots; at most 20)", d.Domain, sel)
+			}
+			d.Selectors[j] = sel
 		}
 	}
 	for i := range p.Systems {

@@ -96,9 +96,17 @@ func TestProgramPages(t *testing.T) {
 	} else {
 		mustContain(t, "finish without an official", body, "name the security official")
 	}
-	step("3", url.Values{"security_name": {"Dana Reyes"}, "security_email": {"dana@riverside.example"}, "fiscal_year_start": {"7"}})
+	if resp, body := step("3", url.Values{"security_name": {"Dana Reyes"}, "email_domains": {"riverside.example\nnot a domain"}}); resp.StatusCode != 400 {
+		t.Errorf("a bad email domain: %d", resp.StatusCode)
+	} else {
+		mustContain(t, "a bad email domain", body, `email domain 2: &#34;not a domain&#34; is not a domain name`)
+	}
+	step("3", url.Values{"security_name": {"Dana Reyes"}, "security_email": {"dana@riverside.example"}, "fiscal_year_start": {"7"},
+		"email_domains": {"Riverside.example: selector1, selector2\r\nreminders.riverside.example"}})
 	_, body = fetch(t, c, base+"/profile?step=4")
-	mustContain(t, "the review", body, "61 of 68", "10 of 20", "scaled for a small practice", "EHR", "Dana Reyes")
+	mustContain(t, "the review", body, "61 of 68", "10 of 20", "scaled for a small practice", "EHR", "Dana Reyes", "Email domains: riverside.example, reminders.riverside.example")
+	_, body = fetch(t, c, base+"/profile?step=3")
+	mustContain(t, "step 3 again", body, "riverside.example: selector1, selector2\nreminders.riverside.example")
 	if resp, _ := step("4", url.Values{}); resp.Header.Get("Location") != "/orgs/riverside/tailoring" {
 		t.Errorf("finish → %s", resp.Header.Get("Location"))
 	}

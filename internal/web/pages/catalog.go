@@ -12,6 +12,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/ingest"
+	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
@@ -44,9 +45,11 @@ var funcs = template.FuncMap{
 	// trimPrefix turns a full item id into the local id used in URLs.
 	"trimPrefix": func(id string) string { return (&catalog.Item{ID: id}).LocalID() },
 	// firstLine is a text's first line: a summary whose records follow it.
-	"firstLine":  func(s string) string { s, _, _ = strings.Cut(s, "\n"); return s },
-	"answerURL":  answerURL,
-	"pathEscape": url.PathEscape,
+	"firstLine": func(s string) string { s, _, _ = strings.Cut(s, "\n"); return s },
+	// emailDomains writes a profile's email domains as its form reads them.
+	"emailDomains": org.FormatEmailDomains,
+	"answerURL":    answerURL,
+	"pathEscape":   url.PathEscape,
 	"date": func(t time.Time) string {
 		if t.IsZero() {
 			return ""

@@ -151,6 +151,7 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 		p.SecurityOfficial = org.Official{Name: f.Get("security_name"), Title: f.Get("security_title"), Email: f.Get("security_email")}
 		p.PrivacyOfficial = org.Official{Name: f.Get("privacy_name"), Title: f.Get("privacy_title"), Email: f.Get("privacy_email")}
 		p.FiscalYearStart, err = num("fiscal_year_start", "The fiscal year's first month")
+		p.EmailDomains = org.ParseEmailDomains(f.Get("email_domains"))
 	case 4:
 		if strings.TrimSpace(p.SecurityOfficial.Name) == "" {
 			err = errs.New(errs.Invalid, "name the security official before finishing: 164.308(a)(2) requires one person responsible for security")
