@@ -27,6 +27,10 @@ const (
 // A Check is one automated verification.
 type Check = store.CheckDef
 
+// emailReading says whose reading the email checks' Security Rule
+// provisions are.
+const emailReading = " Which Security Rule provisions the check supports is Safeguard's reading."
+
 // Catalog lists the checks, in the order they run and are shown.
 var Catalog = []Check{
 	{ID: "identity.mfa", Title: "Multifactor authentication", Goal: "hph-cpg/essential-3", Items: []string{"hipaa-sr/164.312(d)"},
@@ -53,6 +57,21 @@ var Catalog = []Check{
 	{ID: "m365.admins", Title: "Privileged accounts in Microsoft 365", Goal: "hph-cpg/essential-9", Items: []string{"hipaa-sr/164.308(a)(4)(ii)(B)"},
 		Verifies: "ScubaGear's assessment of the tenant's privileged access against CISA's SCuBA baseline: privileged users given cloud-only accounts separate from the on-premises directory (MS.AAD.7.3), two to eight Global Administrators (MS.AAD.7.1), finer-grained roles instead of Global Administrator (MS.AAD.7.2), and no permanent active assignment of highly privileged roles (MS.AAD.7.4).",
 		Basis:    "CISA's SCuBA baseline for Microsoft Entra ID, as ScubaGear assesses it; which controls bear on the goal is Safeguard's mapping. Not met when MS.AAD.7.3 (separate accounts for privileged users) fails; partly met when it passes but another of these controls fails; met when all pass; unknown without ScubaGear results for Entra ID."},
+	{ID: "email.spf", Title: "SPF published and failing other senders", Goal: "hph-cpg/essential-2", Items: []string{"hipaa-sr/164.308(a)(5)(ii)(B)"},
+		Verifies: "Each email domain of the profile has exactly one SPF record (RFC 7208 section 4.5) ending in -all, so that mail from hosts it does not list fails; the record and every DNS lookup behind the verdict are kept.",
+		Basis:    "RFC 7208: -all passes; ~all warns (mail from other hosts only soft-fails); ?all, +all, no all and no record, or more than one, fail. Not met when a domain fails; partly met when one only warns; unknown when a domain could not be checked." + emailReading},
+	{ID: "email.dkim", Title: "DKIM keys published and strong", Goal: "hph-cpg/essential-2", Items: []string{"hipaa-sr/164.308(a)(5)(ii)(B)"},
+		Verifies: "Each email domain has a DKIM key at the selectors its profile names or the big providers' default selectors (a list kept as data with its sources), of a type and size receivers accept, not in test mode.",
+		Basis:    "RFC 6376 and RFC 8301 section 3.2: RSA under 1024 bits fails, under 2048 warns; Ed25519 (RFC 8463) passes; test mode (t=y) warns; no key at any selector tried fails. Not met when a domain fails; partly met when one only warns." + emailReading},
+	{ID: "email.dmarc", Title: "DMARC policy of reject", Goal: "hph-cpg/essential-2", Items: []string{"hipaa-sr/164.308(a)(5)(ii)(B)"},
+		Verifies: "Each email domain's DMARC record (RFC 7489, and DMARCbis where it differs): the policy and subdomain policy, the share of mail it applies to, the alignment modes, and whether the aggregate report destinations accept the reports (RFC 7489 section 7.1).",
+		Basis:    "p=reject on all mail passes; p=quarantine, pct under 100, t=y, sp=none, no rua= or an outside destination that does not accept the reports warns; p=none, no record or one that does not parse fails. Not met when a domain fails; partly met when one only warns." + emailReading},
+	{ID: "email.transport", Title: "Mail delivered over verified TLS", Goal: "hph-cpg/essential-2", Items: []string{"hipaa-sr/164.312(e)(1)"},
+		Verifies: "Each email domain's MX hosts, asked on port 25: STARTTLS offered (RFC 3207) with a certificate valid for the host and TLS 1.2 or later; its MTA-STS policy (RFC 8461) fetched over HTTPS, in enforce mode and covering every MX host; its TLS-RPT record (RFC 8460). Hosts that refuse or do not answer are named.",
+		Basis:    "A host without STARTTLS, with a certificate that does not verify, or with TLS 1.0 or 1.1 (RFC 8996) fails, as does an MTA-STS policy that cannot be read, is in mode none, or misses an MX host; no MTA-STS policy, testing mode, a max_age under a day or no TLS-RPT record warns. Not met when a domain fails; partly met when one only warns; unknown when a host did not answer." + emailReading},
+	{ID: "email.alignment", Title: "Mail sent as the domains passes DMARC", Goal: "hph-cpg/essential-2", Items: []string{"hipaa-sr/164.308(a)(5)(ii)(B)"},
+		Verifies: "The DMARC aggregate reports of the last 30 days about each email domain of the profile (RFC 7489 section 7.2): the share of the messages sent as the domains that passed DMARC (aligned DKIM or SPF), and each source whose messages failed — what p=reject would refuse, and how much of it from sources that also send aligned mail (the organisation's own senders, not yet set up).",
+		Basis:    "Met when at least 98% of the messages passed DMARC and no source that sends aligned mail had more than 5% of its messages fail; partly met when at least 90% passed; not met below that; unknown without aggregate reports of the last 30 days. The thresholds are Safeguard's." + emailReading},
 	{ID: "vuln.kev", Title: "Known exploited vulnerabilities mitigated", Goal: "hph-cpg/essential-1", Items: []string{"hipaa-sr/164.308(a)(1)(ii)(B)"},
 		Verifies: "CVEs of the CISA Known Exploited Vulnerabilities catalog still open on internet-facing assets and assets holding ePHI, with their age against the remediation window.",
 		Basis:    "Open means found by the newest scan that covered the asset or host (a scan that covered it and found nothing closes it). CISA's BOD 22-01 directs federal agencies to remediate each KEV entry by the due date the catalog gives it (two weeks after it is added, for most); by default Safeguard gives each finding the same window (the entry's due date less its date added), counted from when it was added or first found, whichever is later. An organisation may set its own window in days. Not met when one is open past its window; partly met when all are within it."},
@@ -73,6 +92,13 @@ type Record = store.CheckRecord
 
 // Result is one check's outcome.
 type Result = store.CheckResult
+
+// DMARCSource is one source's messages for one domain over a period, as
+// the DMARC aggregate reports counted them.
+type DMARCSource = store.DMARCSource
+
+// EmailProbe is one check of one email domain as a probe found it.
+type EmailProbe = store.EmailProbe
 
 // Control is a configuration baseline's control as an import found it.
 type Control = store.ConfigControl

@@ -5,8 +5,10 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/check"
+	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/identity"
 	"github.com/safeguard-health/safeguard/internal/ingest"
+	"github.com/safeguard-health/safeguard/internal/org"
 )
 
 // Source is where the checks read their data: the store, scoped to one
@@ -19,6 +21,9 @@ type Source interface {
 	OpenFindings(ctx context.Context) (int, error)
 	EachKEVOpenFinding(ctx context.Context, fn func(*check.OpenFinding) error) error
 	ConfigControls(ctx context.Context, source string) ([]*check.Control, error)
+	Profile(ctx context.Context) (*org.Profile, error)
+	EmailProbes(ctx context.Context) ([]*check.EmailProbe, error)
+	DMARCSources(ctx context.Context, from, to string) ([]*check.DMARCSource, error)
 }
 
 // A RecordSink takes the records behind a check's verdict as they are
@@ -29,7 +34,7 @@ type RecordSink func(checkID string, rec check.Record) error
 // Evaluate runs every check of the catalog over the organisation's data, in
 // one pass over the accounts and one over the KEV-listed open findings
 // (the rest are counted when imports land), and a read of its ScubaGear
-// controls, and returns
+// controls and of the newest probes of its email domains, and returns
 // the results dated now, in the catalog's order, each with its records
 // heaviest first.
 func Evaluate(ctx context.Context, src Source, now time.Time) ([]*check.Result, error) {
@@ -78,7 +83,33 @@ func EvaluateTo(ctx context.Context, src Source, now time.Time, sink RecordSink)
 	if err != nil {
 		return nil, err
 	}
-	out := append(append(id.Results(), m365...), v.Result())
+	profile, err := src.Profile(ctx)
+	if err != nil {
+		return nil, err
+	}
+	probes, err := src.EmailProbes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var domains []string
+	for _, d := range profile.EmailDomains {
+		domains = append(domains, d.Domain)
+	}
+	email, err := EmailResults(domains, probes, sink)
+	if err != nil {
+		return nil, err
+	}
+	day := now.UTC()
+	sources, err := src.DMARCSources(ctx, day.AddDate(0, 0, -emailsec.Window).Format(time.DateOnly), day.Format(time.DateOnly))
+	if err != nil {
+		return nil, err
+	}
+	alignment, err := AlignmentResult(domains, sources, sink)
+	if err != nil {
+		return nil, err
+	}
+	email = append(email, alignment)
+	out := append(append(append(id.Results(), m365...), email...), v.Result())
 	for _, r := range out {
 		r.At = now.UTC().Truncate(time.Second)
 	}

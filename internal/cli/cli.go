@@ -73,6 +73,8 @@ type app struct {
 	evidenceStore string
 	rescueAfter   time.Duration
 	jobPoll       time.Duration
+	emailResolver string
+	emailEvery    time.Duration
 	readLimit     time.Duration
 	cpuProfile    string
 	tlsCert       string

@@ -76,4 +76,50 @@ func TestEmailCheck(t *testing.T) {
 	if !domains["riverside.example"] || !domains["riverside-reminders.example"] || len(domains) != 2 {
 		t.Errorf("the demo's domains: %v", domains)
 	}
+
+	// --record: the profile's domains probed and recorded; the email
+	// checks read the probe, and the do-next list names the record to
+	// publish.
+	if code, _, errOut := run(t, "email", "check", "riverside.example", "--db", db, "--record"); code != 2 || !strings.Contains(errOut, "name no domain") {
+		t.Errorf("--record with a domain: exit %d %s", code, errOut)
+	}
+	code, out, errOut = run(t, "email", "check", "--db", db, "--resolver", z.Addr, "--timeout", "300ms", "--smtp-timeout", "300ms", "--record")
+	if code != 0 || !strings.Contains(out, "recorded as probe") {
+		t.Fatalf("--record: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, errOut = run(t, "check", "run", "--db", db, "--json")
+	if code != 0 {
+		t.Fatalf("check run: exit %d %s", code, errOut)
+	}
+	var checks []struct {
+		ID, Status, Detail string
+		Records            []string
+	}
+	if err := json.Unmarshal([]byte(out), &checks); err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string]int{}
+	for i, c := range checks {
+		byID[c.ID] = i
+	}
+	for _, id := range []string{"email.spf", "email.dkim", "email.dmarc", "email.transport"} {
+		i, ok := byID[id]
+		if !ok {
+			t.Errorf("no %s result: %+v", id, checks)
+			continue
+		}
+		// Neither domain publishes DMARC; riverside-reminders.example has
+		// no SPF record and no DKIM key.
+		c := checks[i]
+		if c.Status != "fail" || !strings.Contains(c.Detail, "riverside-reminders.example") {
+			t.Errorf("%s: %+v", id, c)
+		}
+	}
+	if c := checks[byID["email.dmarc"]]; !strings.Contains(c.Detail, "Publish at _dmarc.riverside.example: TXT") || len(c.Records) != 2 {
+		t.Errorf("the DMARC check names the record to publish for each domain: %+v", c)
+	}
+	code, out, _ = run(t, "todo", "--db", db)
+	if code != 0 || !strings.Contains(out, "DMARC policy of reject") || !strings.Contains(out, `TXT "v=DMARC1; p=reject; rua=mailto:dmarc-reports@riverside`) {
+		t.Errorf("the do-next list names the record to publish:\n%s", out)
+	}
 }

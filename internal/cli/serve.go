@@ -21,6 +21,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/blob"
+	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/jobs"
@@ -44,6 +45,8 @@ func (a *app) addrFlag(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&a.uploads, "uploads", "", `where uploads wait for their import, sealed: "database", a folder every server reads, or an S3-compatible bucket, s3://BUCKET/PREFIX?endpoint=HOST:PORT with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (default: a folder beside a SQLite database, the database on PostgreSQL)`)
 	cmd.Flags().DurationVar(&a.rescueAfter, "job-rescue-every", jobs.DefaultRescueAfter, "how often the servers look for background jobs whose server died, to give them to another (a job still running is never run twice)")
 	cmd.Flags().DurationVar(&a.jobPoll, "job-poll", time.Second, "how often an idle server looks for background jobs")
+	cmd.Flags().StringVar(&a.emailResolver, "email-resolver", "", "the DNS resolver the probes of organisations' email domains ask, HOST[:PORT] (default: the first of /etc/resolv.conf)")
+	cmd.Flags().DurationVar(&a.emailEvery, "email-probe-every", jobs.DefaultEmailProbeEvery, "how often every organisation's email domains are probed (0: only when asked)")
 	cmd.Flags().DurationVar(&a.readLimit, "read-limit", web.DefaultReadLimit, "how long a page or API read may query the database before it is stopped and answered 503")
 	cmd.Flags().StringVar(&a.tlsCert, "tls-cert", "", "serve HTTPS (TLS 1.2 and later) with this PEM certificate chain, with --tls-key: session cookies are then Secure with the __Host- prefix, and HSTS is sent")
 	cmd.Flags().StringVar(&a.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
@@ -335,14 +338,19 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 	if mailer != nil {
 		periodic = append(periodic, jobs.Periodic{Name: "security-reminders", Every: reminderEvery, Run: a.reminders(s, mailer)})
 	}
-	engine, err := jobs.New(jobs.Config{Store: s, Blobs: bs, Log: a.log, Work: true, RescueAfter: a.rescueAfter, PollInterval: a.jobPoll, Periodic: periodic})
+	emailEvery := a.emailEvery
+	if emailEvery == 0 {
+		emailEvery = -1 // only when asked
+	}
+	engine, err := jobs.New(jobs.Config{Store: s, Blobs: bs, Log: a.log, Work: true, RescueAfter: a.rescueAfter, PollInterval: a.jobPoll, Periodic: periodic,
+		Email: &emailsec.Service{Resolver: a.emailResolver}, EmailEvery: emailEvery})
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	handler, err := web.New(web.Config{
 		Catalog: reg, Store: s, Accounts: accounts, SSO: sso.New(s, v, callback, nil), SSOCallbackURL: callback,
-		Program: prog, Evidence: ev, Jobs: engine,
+		Program: prog, Evidence: ev, Jobs: engine, Email: engine.EmailService(),
 		Log: a.log, Version: version(), ReadLimit: a.readLimit, TrustedProxies: proxies,
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"slices"
@@ -182,8 +183,18 @@ func File(ctx context.Context, req Request) (*Outcome, error) {
 		r = &counter{r: f, size: size, report: req.Progress}
 		req.Progress(0, size)
 	}
+	// Mail providers send their reports compressed: unpacked here, the
+	// packed bytes hashed as they are read.
+	raw := &hashed{r: r, h: sha256.New()}
+	inner, _, packed, err := ingest.Unpack(name, raw)
+	if err != nil {
+		return nil, err
+	}
+	if packed && format.Kind != ingest.KindEmailReport {
+		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s is compressed: Safeguard unpacks the DMARC and SMTP TLS reports mail providers send; unpack a %s file before importing it", name, format.Label))
+	}
 	out := &Outcome{File: name, Format: kind, Label: format.Label, SHA256: sha, Size: size}
-	if err := run(ctx, req, name, format, r, out); err != nil {
+	if err := run(ctx, req, name, format, inner, raw, out); err != nil {
 		return nil, err
 	}
 	if req.Progress != nil {
@@ -193,7 +204,7 @@ func File(ctx context.Context, req Request) (*Outcome, error) {
 	return out, nil
 }
 
-func run(ctx context.Context, req Request, name string, format *ingest.Format, r io.Reader, out *Outcome) error {
+func run(ctx context.Context, req Request, name string, format *ingest.Format, r io.Reader, raw *hashed, out *Outcome) error {
 	kind := format.ID
 	say := func(format string, args ...any) { out.Summary = append(out.Summary, fmt.Sprintf(format, args...)) }
 	scope := func() (*store.Scoped, error) {
@@ -294,6 +305,12 @@ func run(ctx context.Context, req Request, name string, format *ingest.Format, r
 			}
 		}
 		say("%s: %d controls%s (%s): %d passed, %d failed or warned%s.", name, res.Controls, tenant, format.Label, pass, fail, again(res.Fresh))
+	case ingest.KindEmailReport:
+		sc, err := scope()
+		if err != nil {
+			return err
+		}
+		return emailReport(ctx, req, sc, name, format, r, raw, out)
 	case ingest.KindMFA:
 		sc, err := scope()
 		if err != nil {
@@ -365,6 +382,26 @@ func (req *Request) hash(name string) (string, int64, error) {
 		return "", 0, errs.Wrap(errs.Invalid, "cannot read "+name, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), size, nil
+}
+
+// hashed hashes the bytes read through it.
+type hashed struct {
+	r io.Reader
+	h hash.Hash
+}
+
+func (h *hashed) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	h.h.Write(p[:n])
+	return n, err
+}
+
+// sum reads what is left of the file and returns the SHA-256 of all of it.
+func (h *hashed) sum() (string, error) {
+	if _, err := io.Copy(io.Discard, h); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.h.Sum(nil)), nil
 }
 
 // counter reports the bytes read through it, at most every 256 KiB.

@@ -58,8 +58,13 @@ const HeadBytes = 64 << 10
 // descriptor after every match; a tool may write keys in any order) — from
 // its top-level keys and their plain values, read as the file streams: the
 // values between them are skipped token by token, never held, and no token
-// may pass MaxJSONToken. It reads the whole file only in that case.
+// may pass MaxJSONToken. It reads the whole file only in that case. A
+// compressed file (gzip, or a zip of one file) is told by what it holds.
 func DetectStream(r io.Reader) (string, error) {
+	r, _, _, err := Unpack("the file", r)
+	if err != nil {
+		return "", err
+	}
 	head := make([]byte, HeadBytes)
 	n, err := io.ReadFull(r, head)
 	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {

@@ -130,6 +130,14 @@ var formats = []*Format{
 		sniff: func(h *head) bool { return h.text() && strings.HasPrefix(strings.TrimSpace(h.first), "SPDXVersion:") }},
 	{ID: FormatOpenVEX, Brings: "statements that software is not affected by, or has fixed, a vulnerability: the open findings they match are closed, and stay closed when scans report them again", Label: "OpenVEX", Kind: KindVEX,
 		sniff: func(h *head) bool { return h.json() && h.has("openvex.dev/ns") && h.has(`"statements"`) }},
+	{ID: FormatDMARC, Brings: "who sends mail as the organisation's domains: each source's messages with their DKIM, SPF and DMARC results, for the alignment check and what p=reject would refuse", Label: "DMARC aggregate report", Kind: KindEmailReport,
+		sniff: func(h *head) bool {
+			return h.xml() && h.has("<feedback") && (h.has("<report_metadata") || h.has("<policy_published"))
+		}},
+	{ID: FormatTLSRPT, Brings: "each receiving domain's TLS sessions from a sender, successful and failed, with why they failed", Label: "SMTP TLS report (RFC 8460)", Kind: KindEmailReport,
+		sniff: func(h *head) bool {
+			return h.json() && h.has(`"organization-name"`) && h.has(`"policies"`) && h.has(`"date-range"`)
+		}},
 	{ID: FormatScubaGear, Brings: "each Microsoft 365 control's result against CISA's SCuBA baselines, for the checks of MFA, email authentication and privileged accounts", Label: "CISA ScubaGear results", Kind: KindConfig,
 		sniff: func(h *head) bool {
 			return (h.json() && (h.has(`"ScubaGear"`) || h.has(`"Control ID"`) && h.has(`"MS.`))) || h.text() && scubaCSVHeader(h.trimmed)

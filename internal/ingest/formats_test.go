@@ -24,6 +24,7 @@ var samples = map[string]string{
 	ingest.FormatCycloneDX: "cyclonedx-small.json", ingest.FormatSPDX: "spdx-small.json", ingest.FormatEntraUsers: "entra-users.csv",
 	ingest.FormatEntraMFA: "entra-mfa.csv", ingest.FormatAD: "ad-users.csv", ingest.FormatOkta: "okta-users.csv",
 	ingest.FormatGoogle: "google-users.csv", ingest.FormatAccounts: "accounts.csv",
+	ingest.FormatDMARC: "dmarc-report.xml", ingest.FormatTLSRPT: "smtp-tls-report.json",
 }
 
 // records reads a file of a format with its reader, whatever its kind,
@@ -49,6 +50,17 @@ func records(id, name string, r io.Reader) (int, error) {
 			return 0, err
 		}
 		return len(doc.Statements), nil
+	case ingest.KindEmailReport:
+		if id == ingest.FormatTLSRPT {
+			rep, err := ingest.ReadTLSReport(name, r)
+			if err != nil {
+				return 0, err
+			}
+			return len(rep.Policies), nil
+		}
+		n := 0
+		_, err := ingest.ReadDMARC(name, r, func(*ingest.DMARCRow) error { n++; return nil })
+		return n, err
 	}
 	n := 0
 	_, err := f.Scan(name, r, func(ingest.Finding) error { n++; return nil })
@@ -84,7 +96,7 @@ func TestFormatRegistry(t *testing.T) {
 			if f.Scan == nil {
 				t.Errorf("%s: a scanner format without its reader", f.ID)
 			}
-		case ingest.KindCatalog, ingest.KindScores, ingest.KindAccounts, ingest.KindMFA, ingest.KindConfig, ingest.KindVEX:
+		case ingest.KindCatalog, ingest.KindScores, ingest.KindAccounts, ingest.KindMFA, ingest.KindConfig, ingest.KindVEX, ingest.KindEmailReport:
 			if f.Scan != nil {
 				t.Errorf("%s: a %s format with a scanner's reader", f.ID, f.Kind)
 			}
@@ -140,9 +152,15 @@ func TestDetectALargeGrypeReport(t *testing.T) {
 }
 
 // Every format's reader refuses a byte that is not UTF-8 in the same way:
-// an Invalid error naming the file once and the line of the byte.
+// an Invalid error naming the file once and the line of the byte. Mail
+// providers' reports are the exception: their reporters write names in
+// any encoding, and the meaning is clear, so a byte that is not UTF-8 is
+// replaced (TestDMARCQuirks).
 func TestEveryReaderRefusesWhatIsNotUTF8(t *testing.T) {
 	for _, f := range ingest.Formats() {
+		if f.Kind == ingest.KindEmailReport {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join("testdata", samples[f.ID]))
 		if err != nil {
 			t.Fatal(err)

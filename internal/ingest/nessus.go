@@ -43,6 +43,8 @@ func (g *runGuard) Read(p []byte) (int, error) {
 func xmlError(file string, dec *xml.Decoder, err error) error {
 	var se *xml.SyntaxError
 	switch {
+	case errors.Is(err, errBomb):
+		return err
 	case errors.Is(err, errTooLarge):
 		return errs.New(errs.TooLarge, file+" is larger than this import takes")
 	case errors.Is(err, errLongRun):

@@ -12,16 +12,12 @@ type unread struct {
 }
 
 var unreadFormats = []unread{
-	{"a gzip-compressed file", "decompress it and import what it holds",
+	{"a gzip-compressed file of a format Safeguard does not know", "Safeguard unpacks the DMARC and SMTP TLS reports mail providers send; decompress anything else and import what it holds",
 		func(h *head) bool { return bytes.HasPrefix(h.raw, []byte{0x1f, 0x8b}) }},
 	{"a ZIP archive or an Office document (XLSX, DOCX)", "import the files it holds; a spreadsheet of answers, assets or risks goes through its own page",
 		func(h *head) bool { return bytes.HasPrefix(h.raw, []byte("PK\x03\x04")) }},
 	{"an SPDX 3 document (JSON-LD)", "SPDX 2.2 and 2.3 JSON are read",
 		func(h *head) bool { return h.json() && h.has(`"@context"`) && h.has("spdx.org/rdf/3") }},
-	{"a DMARC aggregate report", "Safeguard does not yet read mail providers' reports",
-		func(h *head) bool {
-			return h.xml() && h.has("<feedback") && (h.has("<report_metadata") || h.has("<policy_published"))
-		}},
 	{"Wazuh alerts (vulnerability detector events)", "alerts report what changed, not what is open: export Wazuh's vulnerability inventory (a search of the wazuh-states-vulnerabilities index) instead",
 		func(h *head) bool {
 			return (h.json() || h.array()) && h.has(`"rule"`) && h.has(`"agent"`) && (h.has("vulnerability-detector") || h.has(`"vulnerability"`) && h.has(`"decoder"`))

@@ -5,3 +5,6 @@ var RiverLoggerForTest = riverLogger
 
 // QueueChecksForTest is queueChecks, for the tests.
 var QueueChecksForTest = (*Engine).queueChecks
+
+// ProbeDueEmailForTest is probeDueEmail, for the tests.
+var ProbeDueEmailForTest = (*Engine).probeDueEmail

@@ -22,6 +22,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/safeguard-health/safeguard/internal/blob"
+	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
@@ -69,6 +70,12 @@ type Config struct {
 	Periodic []Periodic
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// Email says how organisations' email domains are probed (the
+	// resolver, the timeouts); the system's resolver when nil.
+	// EmailEvery is how often every organisation's are
+	// (DefaultEmailProbeEvery when 0; negative: never, only on request).
+	Email      *emailsec.Service
+	EmailEvery time.Duration
 }
 
 // Engine enqueues and works jobs.
@@ -92,6 +99,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.EmailEvery == 0 {
+		cfg.EmailEvery = DefaultEmailProbeEvery
+	}
 	e := &Engine{cfg: cfg, tasks: map[string]Periodic{}}
 	rc := &river.Config{
 		Logger: riverLogger(cfg.Log, cfg.Store.Engine() == store.SQLite),
@@ -112,6 +122,7 @@ func New(cfg Config) (*Engine, error) {
 		river.AddWorker(workers, &checkWorker{e: e})
 		river.AddWorker(workers, &periodicWorker{e: e})
 		river.AddWorker(workers, &rankWorker{e: e})
+		river.AddWorker(workers, &emailWorker{e: e})
 		rc.Workers = workers
 		imports := 2
 		if cfg.Store.Engine() == store.SQLite {
@@ -122,6 +133,9 @@ func New(cfg Config) (*Engine, error) {
 			{Name: "sweep-uploads", Every: time.Hour, Run: e.SweepUploads},
 			{Name: "rescue-orphans", Every: cfg.RescueAfter, Run: e.rescueOrphans},
 		}, cfg.Periodic...)
+		if cfg.EmailEvery > 0 {
+			periodic = append(periodic, Periodic{Name: "email-probes", Every: min(emailTick, cfg.EmailEvery), Run: e.probeDueEmail})
+		}
 		for _, p := range periodic {
 			if _, dup := e.tasks[p.Name]; dup || p.Every <= 0 || p.Run == nil {
 				return nil, fmt.Errorf("periodic work %q: a name of its own, an interval and a function", p.Name)

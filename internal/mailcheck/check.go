@@ -21,8 +21,11 @@ type Result struct {
 	Record   string   `json:"record,omitempty"`
 	At       string   `json:"at,omitempty"`
 	Findings []string `json:"findings"`
-	Lookups  []Lookup `json:"lookups"`
-	Detail   any      `json:"detail"`
+	// Fix says what to publish or change for the check to pass: the
+	// exact record and where, when it can be written from what was read.
+	Fix     []string `json:"fix"`
+	Lookups []Lookup `json:"lookups"`
+	Detail  any      `json:"detail"`
 }
 
 // CheckDomain runs the checks of one domain, each with a resolver of its
@@ -34,12 +37,20 @@ func CheckDomain(ctx context.Context, server string, timeout time.Duration, prob
 	dkim := ReadDKIM(ctx, &Resolver{Server: server, Timeout: timeout}, domain, selectors)
 	tr := ReadTransport(ctx, &Resolver{Server: server, Timeout: timeout}, probe, domain)
 	return []Result{
-		{Domain: domain, Check: "email.spf", Status: spf.Status, Record: spf.Record, At: domain, Findings: spf.Findings, Lookups: spf.Lookups, Detail: spf},
-		{Domain: domain, Check: "email.dmarc", Status: dmarc.Status, Record: dmarc.Record, At: dmarc.At, Findings: dmarc.Findings, Lookups: dmarc.Lookups, Detail: dmarc},
-		{Domain: domain, Check: "email.dkim", Status: dkim.Status, At: "_domainkey." + domain, Findings: dkim.Findings, Lookups: dkim.Lookups, Detail: dkim},
-		{Domain: domain, Check: "email.transport", Status: tr.Status, At: domain, Findings: tr.Findings, Lookups: tr.Lookups, Detail: tr},
+		{Domain: domain, Check: "email.spf", Status: spf.Status, Record: spf.Record, At: domain, Findings: spf.Findings, Fix: orEmpty(spfFix(spf)), Lookups: spf.Lookups, Detail: spf},
+		{Domain: domain, Check: "email.dmarc", Status: dmarc.Status, Record: dmarc.Record, At: dmarc.At, Findings: dmarc.Findings, Fix: orEmpty(dmarcFix(dmarc)), Lookups: dmarc.Lookups, Detail: dmarc},
+		{Domain: domain, Check: "email.dkim", Status: dkim.Status, At: "_domainkey." + domain, Findings: dkim.Findings, Fix: orEmpty(dkimFix(dkim)), Lookups: dkim.Lookups, Detail: dkim},
+		{Domain: domain, Check: "email.transport", Status: tr.Status, At: domain, Findings: tr.Findings, Fix: orEmpty(transportFix(tr, time.Now())), Lookups: tr.Lookups, Detail: tr},
 		dnssec(domain, spf.Lookups),
 	}
+}
+
+// orEmpty is fixes, or none as an empty list (for JSON).
+func orEmpty(fixes []string) []string {
+	if fixes == nil {
+		return []string{}
+	}
+	return fixes
 }
 
 // dnssec reports whether the resolver validated the domain's answers with
@@ -48,7 +59,7 @@ func CheckDomain(ctx context.Context, server string, timeout time.Duration, prob
 // domain's own records. The resolver asked must validate for this to
 // mean anything, which Safeguard cannot tell from outside.
 func dnssec(domain string, lookups []Lookup) Result {
-	res := Result{Domain: domain, Check: "email.dnssec", At: domain, Findings: []string{}, Lookups: lookups}
+	res := Result{Domain: domain, Check: "email.dnssec", At: domain, Findings: []string{}, Fix: []string{}, Lookups: lookups}
 	for _, l := range lookups {
 		if l.Name != domain || l.Type != "TXT" {
 			continue
@@ -63,6 +74,7 @@ func dnssec(domain string, lookups []Lookup) Result {
 		default:
 			res.Status = "warn"
 			res.Findings = append(res.Findings, "The resolver did not say it validated "+domain+"'s answers with DNSSEC: either the zone is not signed, or the resolver does not validate (RFC 4035 section 3.2.3). Signed, a forged answer could not pass for the domain's records.")
+			res.Fix = append(res.Fix, "Sign the zone of "+domain+" with DNSSEC at its DNS host and publish the DS record at its registrar; if it is signed, ask a resolver that validates.")
 		}
 		return res
 	}

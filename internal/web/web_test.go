@@ -69,7 +69,17 @@ func newHandler(t testing.TB, s *store.Store, base string, options ...func(*web.
 		return nil, err
 	}
 	blobs := &blob.Store{Backend: blob.Database{Rows: s}, Sealer: v}
-	engine, err := jobs.New(jobs.Config{Store: s, Blobs: blobs, Work: true, PollInterval: 20 * time.Millisecond})
+	c := web.Config{
+		Catalog: reg, Store: s, Accounts: accounts, SSO: sso.New(s, v, callback, nil), SSOCallbackURL: callback,
+		Program: prog, Evidence: &evidence.Service{Blobs: blobs, Sealer: v, MaxBytes: testEvidenceMax},
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
+	}
+	for _, o := range options {
+		o(&c)
+	}
+	// The job engine probes email domains as the options' email service
+	// says (its resolver), and the pages ask it.
+	engine, err := jobs.New(jobs.Config{Store: s, Blobs: blobs, Work: true, PollInterval: 20 * time.Millisecond, Email: c.Email})
 	if err != nil {
 		return nil, err
 	}
@@ -77,14 +87,7 @@ func newHandler(t testing.TB, s *store.Store, base string, options ...func(*web.
 		return nil, err
 	}
 	t.Cleanup(func() { engine.Stop(context.Background()) })
-	c := web.Config{
-		Catalog: reg, Store: s, Accounts: accounts, SSO: sso.New(s, v, callback, nil), SSOCallbackURL: callback,
-		Program: prog, Evidence: &evidence.Service{Blobs: blobs, Sealer: v, MaxBytes: testEvidenceMax}, Jobs: engine,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "test",
-	}
-	for _, o := range options {
-		o(&c)
-	}
+	c.Jobs, c.Email = engine, engine.EmailService()
 	h, err := web.New(c)
 	if err != nil {
 		return nil, err

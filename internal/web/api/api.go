@@ -16,6 +16,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/dataimport"
+	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/training"
@@ -34,6 +35,7 @@ type Deps struct {
 	Records  *dataimport.Records
 	Imports  *kit.Imports
 	Files    *kit.Files
+	Email    *emailsec.Service
 	Events   kit.Events // where a refused upload is audited
 }
 
@@ -49,13 +51,14 @@ type Server struct {
 	records  *dataimport.Records
 	imports  *kit.Imports
 	files    *kit.Files
+	email    *emailsec.Service
 	events   kit.Events
 }
 
 // New builds the API over d.
 func New(d Deps) *Server {
 	return &Server{log: d.Log, now: d.Now, catalog: d.Catalog, program: d.Program, evidence: d.Evidence, risk: d.Risk,
-		training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, events: d.Events}
+		training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, email: d.Email, events: d.Events}
 }
 
 // OpenAPI serves the API's OpenAPI document.
@@ -138,6 +141,9 @@ func (s *Server) Routes(handle func(pattern string, scope auth.Scope, h http.Han
 	handle("GET /api/v1/orgs/{org}/checks", auth.ScopeRead, s.apiChecks)
 	handle("POST /api/v1/orgs/{org}/checks/run", auth.ScopeWrite, s.apiRunChecks)
 	handle("GET /api/v1/orgs/{org}/checks/{id}", auth.ScopeRead, s.apiCheck)
+	handle("GET /api/v1/orgs/{org}/email", auth.ScopeRead, s.apiEmail)
+	handle("POST /api/v1/orgs/{org}/email/probe", auth.ScopeWrite, s.apiProbeEmail)
+	handle("GET /api/v1/orgs/{org}/email/reports", auth.ScopeRead, s.apiEmailReports)
 	handle("GET /api/v1/orgs/{org}/findings/remediation", auth.ScopeRead, s.apiRemediation)
 	handle("GET /api/v1/orgs/{org}/findings/trend", auth.ScopeRead, s.apiTrend)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/checkrun"
 	"github.com/safeguard-health/safeguard/internal/dataimport"
+	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/findings"
 	"github.com/safeguard-health/safeguard/internal/jobs"
@@ -59,6 +60,9 @@ func (sc *Scope) Workforce() WorkforceRecords { return sc.store }
 
 // Verify is its accounts, checks and findings.
 func (sc *Scope) Verify() VerifyRecords { return sc.store }
+
+// Email is its email domains' probes.
+func (sc *Scope) Email() EmailRecords { return sc.store }
 
 // Imports is its import jobs and the record of files imported.
 func (sc *Scope) Imports() ImportRecords { return sc.store }
@@ -180,6 +184,13 @@ type VerifyRecords interface {
 	Accounts(ctx context.Context, f store.AccountFilter) ([]*store.Account, error)
 	AccountCount(ctx context.Context, source string) (int, error)
 	Vulnerabilities(ctx context.Context) ([]*risk.Vulnerability, error)
+}
+
+// EmailRecords are an organisation's email domains and what their probes
+// found (what emailsec.Service needs).
+type EmailRecords interface {
+	emailsec.Store
+	emailsec.ReportRecords
 }
 
 // ImportRecords are an organisation's import jobs and the record of files imported.

@@ -20,6 +20,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/dataimport"
+	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/members"
@@ -49,6 +50,7 @@ type Deps struct {
 	Records        *dataimport.Records
 	Imports        *kit.Imports
 	Files          *kit.Files
+	Email          *emailsec.Service
 	Log            *slog.Logger
 	Version        string
 	Now            func() time.Time
@@ -69,6 +71,7 @@ type Server struct {
 	records        *dataimport.Records
 	imports        *kit.Imports
 	files          *kit.Files
+	email          *emailsec.Service
 	log            *slog.Logger
 	version        string
 	now            func() time.Time
@@ -80,7 +83,7 @@ type Server struct {
 // a user opens the page.
 func New(d Deps) (*Server, error) {
 	s := &Server{catalog: d.Catalog, store: d.Store, accounts: d.Accounts, sso: d.SSO, ssoCallbackURL: d.SSOCallbackURL,
-		program: d.Program, evidence: d.Evidence, members: d.Members, risk: d.Risk, training: d.Training, records: d.Records, imports: d.Imports, files: d.Files,
+		program: d.Program, evidence: d.Evidence, members: d.Members, risk: d.Risk, training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, email: d.Email,
 		log: d.Log, version: d.Version, now: d.Now, pages: map[string]*template.Template{}}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -235,6 +238,8 @@ func (s *Server) Routes(handle func(pattern string, a kit.Access, h http.Handler
 	handle("POST /orgs/{org}/checks/run", orgRoute(auth.ImportData), s.runChecksForm)
 	handle("GET /orgs/{org}/checks/{id}", orgRoute(auth.ViewProgram), s.checkPage)
 	handle("GET /orgs/{org}/findings", orgRoute(auth.ViewProgram), s.findingsPage)
+	handle("GET /orgs/{org}/email", orgRoute(auth.ViewProgram), s.emailPage)
+	handle("POST /orgs/{org}/email/probe", orgRoute(auth.ImportData), s.probeEmailForm)
 }
 
 // itemRef names a catalog item for a person (its citation and title),
