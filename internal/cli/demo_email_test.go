@@ -38,14 +38,22 @@ func TestDemoEmailPosture(t *testing.T) {
 		"riverside-reminders.example email.transport": "fail", // no STARTTLS
 	}
 	got := map[string]string{}
-	var transport string
+	var transport, spf string
 	for _, d := range p.Domains {
 		for _, c := range d.Checks {
 			got[d.Domain+" "+c.Check] = c.Status
 			if d.Domain == "riverside.example" && c.Check == "email.transport" {
 				transport = strings.Join(c.Findings, " ")
 			}
+			if d.Domain == "riverside.example" && c.Check == "email.spf" {
+				spf = strings.Join(c.Findings, " ")
+			}
 		}
+	}
+	// check_host() over the whole record, and for the senders the month of
+	// aggregate reports shows.
+	if !strings.Contains(spf, "within the limits of ten DNS-querying terms") || strings.Contains(spf, "but SPF gives it") {
+		t.Errorf("riverside.example's SPF, evaluated: %s", spf)
 	}
 	for k, v := range want {
 		if got[k] != v {
@@ -82,6 +90,9 @@ func TestDemoEmailPosture(t *testing.T) {
 		if class[k] != v {
 			t.Errorf("%s: %q, want %q", k, class[k], v)
 		}
+	}
+	if len(reps.TLS) != 1 || reps.TLS[0].Domain != "riverside.example" || reps.TLS[0].Reports < 29 || reps.TLS[0].Successes == 0 {
+		t.Errorf("the demo's SMTP TLS reports: %+v", reps.TLS)
 	}
 	if reports, _ := s.Scope(o).DMARCReports(ctx, 1000); len(reports) != 120 {
 		t.Errorf("%d demo reports, want 120 (30 days, 2 reporters, 2 domains)", len(reports))

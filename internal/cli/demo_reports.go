@@ -58,8 +58,9 @@ var demoReporters = []demoReporter{
 
 // seedDemoReports imports a month of DMARC aggregate reports of the demo
 // clinic's two domains, generated in the real format (RFC 7489 appendix
-// C) and packed as their reporters pack them, through the one import
-// path, each dated by the day after its period.
+// C) and packed as their reporters pack them, and of SMTP TLS reports
+// (RFC 8460, gzip'd), through the one import path, each dated by the day
+// after its period.
 func seedDemoReports(ctx context.Context, at func(time.Time) *store.Scoped, now time.Time) error {
 	rng := rand.New(rand.NewPCG(7489, 2026))
 	today := now.UTC().Truncate(24 * time.Hour)
@@ -125,6 +126,35 @@ func seedDemoReports(ctx context.Context, at func(time.Time) *store.Scoped, now 
 					return fmt.Errorf("demo %s: %w", name, err)
 				}
 			}
+		}
+		// Google's SMTP TLS report of riverside.example (RFC 8460), under
+		// its MTA-STS policy in testing mode: a few sessions fail to
+		// validate on some days.
+		failures, details := 0, ""
+		if day%9 == 4 {
+			failures = 1 + rng.IntN(4)
+			details = fmt.Sprintf(`,
+    "failure-details": [{"result-type": "validation-failure", "sending-mta-ip": "2001:db8:4860::1b", "receiving-mx-hostname": "mx1.riverside.example", "receiving-ip": "192.0.2.10", "failed-session-count": %d, "failure-reason-code": "X509_V_ERR_CERT_HAS_EXPIRED"}]`, failures)
+		}
+		report := fmt.Sprintf(`{
+  "organization-name": "Google Inc.",
+  "date-range": {"start-datetime": "%s", "end-datetime": "%s"},
+  "contact-info": "smtp-tls-reporting@google.com",
+  "report-id": "%s_riverside.example",
+  "policies": [{
+    "policy": {"policy-type": "sts", "policy-string": ["version: STSv1", "mode: testing", "mx: mx1.riverside.example", "max_age: 604800"], "policy-domain": "riverside.example", "mx-host": ["mx1.riverside.example"]},
+    "summary": {"total-successful-session-count": %d, "total-failure-session-count": %d}%s
+  }]
+}
+`, begin.Format(time.RFC3339), begin.Add(24*time.Hour-time.Second).Format(time.RFC3339), begin.Format(time.RFC3339), 90+rng.IntN(60), failures, details)
+		name := fmt.Sprintf("google.com!riverside.example!%d!%d.json", begin.Unix(), begin.Unix()+86399)
+		data, name, err := demoPack("gz", strings.TrimSuffix(name, ".json"), []byte(report))
+		if err != nil {
+			return err
+		}
+		name = strings.TrimSuffix(name, ".xml.gz") + ".json.gz"
+		if err := demoImport(ctx, at(begin.Add(30*time.Hour)), name, ingest.FormatTLSRPT, data); err != nil {
+			return fmt.Errorf("demo %s: %w", name, err)
 		}
 	}
 	return nil

@@ -41,8 +41,10 @@ probed and what was found is recorded, as the server's daily probe does
 (serve --email-probe-every), for the email checks to read.
 
 --json gives, for each domain and check, domain, check (email.spf,
-email.dmarc, email.dkim, email.transport, email.dnssec), status (pass, warn,
-fail or unknown), the record, the findings and the lookups. A check that
+email.dmarc, email.dkim, email.transport, email.dnssec, email.bimi), status
+(pass, warn, fail or unknown; info for a BIMI record not published, which
+is not required), the record, the findings, the fix (what to publish) and
+the lookups. A check that
 cannot be made (the resolver or a server does not answer) is reported unknown,
 and the command exits 1.
 
@@ -121,7 +123,7 @@ checked, each with the DKIM selectors the profile gives it.`,
 				if d == "" || strings.ContainsAny(d, "/@ ") {
 					return usageError{fmt.Errorf("%q is not a domain", d)}
 				}
-				all = append(all, mailcheck.CheckDomain(cmd.Context(), server, timeout, mailcheck.Probe{Timeout: smtpTimeout}, d, append(slices.Clone(selectors), perDomain[d]...))...)
+				all = append(all, mailcheck.CheckDomain(cmd.Context(), server, timeout, mailcheck.Probe{Timeout: smtpTimeout}, d, append(slices.Clone(selectors), perDomain[d]...), nil)...)
 			}
 			if err := a.printEmail(all, asJSON); err != nil {
 				return err

@@ -16,6 +16,7 @@ func TestEmailCheck(t *testing.T) {
 	z := dnstest.New(t)
 	z.Set(map[string][]dnstest.Record{
 		"riverside.example":               {dnstest.TXT("v=spf1 include:spf.protection.outlook.com -all")},
+		"spf.protection.outlook.com":      {dnstest.TXT("v=spf1 ip4:40.92.0.0/15 -all")},
 		"_dmarc.riverside.example":        {dnstest.TXT("v=DMARC1; p=quarantine; rua=mailto:dmarc@riverside.example")},
 		"ed._domainkey.riverside.example": {dnstest.TXT("v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")},
 		"slow.example":                    {{Timeout: true}},
@@ -36,7 +37,7 @@ func TestEmailCheck(t *testing.T) {
 	}
 	// The domain has no MX record and no address: its mail goes nowhere.
 	// The resolver validated the domain's answers (the AD bit).
-	if len(rs) != 5 || rs[4].Check != "email.dnssec" || rs[4].Status != "pass" {
+	if len(rs) != 6 || rs[4].Check != "email.dnssec" || rs[4].Status != "pass" || rs[5].Check != "email.bimi" || rs[5].Status != "info" {
 		t.Errorf("DNSSEC: %+v", rs[len(rs)-1])
 	}
 	if len(rs) < 4 || rs[3].Check != "email.transport" || rs[3].Status != "fail" || !strings.Contains(strings.Join(rs[3].Findings, " "), "has no address") ||
@@ -59,6 +60,7 @@ func TestEmailCheck(t *testing.T) {
 	db := seededDemo(t)
 	z.Set(map[string][]dnstest.Record{
 		"riverside.example":                      {dnstest.TXT("v=spf1 include:spf.protection.outlook.com -all")},
+		"spf.protection.outlook.com":             {dnstest.TXT("v=spf1 ip4:40.92.0.0/15 -all")},
 		"selector1._domainkey.riverside.example": {dnstest.TXT("v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")},
 	})
 	code, out, errOut = run(t, "email", "check", "--db", db, "--resolver", z.Addr, "--timeout", "300ms", "--json")

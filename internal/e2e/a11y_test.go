@@ -71,6 +71,7 @@ func TestPagesAreAccessibleAndFitAPhone(t *testing.T) {
 		{"assessment item", strings.TrimPrefix(item, "/")},
 		{"risk register", "orgs/riverside-demo/risk/register"},
 		{"findings", "orgs/riverside-demo/findings"},
+		{"email security", "orgs/riverside-demo/email"},
 		{"workforce", "orgs/riverside-demo/workforce"},
 		{"guided path", "orgs/riverside-demo/guide"},
 		{"guided goal", "orgs/riverside-demo/guide/goals?item=essential-3"},

@@ -105,6 +105,18 @@ func TestHomeSaysWhatToDoNext(t *testing.T) {
 	}
 	tab.shot("guide-goal.png")
 
+	// Email security: each domain's checks with the record to publish, and
+	// who sends mail as the domains by the month of aggregate reports.
+	do(chromedp.Navigate(base+"orgs/riverside-demo/email"), chromedp.WaitVisible(chromedp.CSS("section#reports, section[aria-labelledby=reports-h]")))
+	mail := text("main")
+	for _, want := range []string{"riverside-reminders.example", "does not offer STARTTLS", "Publish at _dmarc.riverside-reminders.example: TXT",
+		"p=reject would refuse", "never aligned: spoofing, or a service not set up", "SMTP TLS reports", "google.com"} {
+		if !strings.Contains(mail, want) {
+			t.Errorf("the email page lacks %q", want)
+		}
+	}
+	tab.shot("email.png")
+
 	// A workforce member's home leads with their own training.
 	wctx, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
 	defer cancel()

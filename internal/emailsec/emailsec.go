@@ -33,6 +33,7 @@ type Store interface {
 	Org() *org.Organization
 	Profile(ctx context.Context) (*org.Profile, error)
 	SaveEmailProbe(ctx context.Context, resolver string, at time.Time, results []store.EmailProbe, after ...store.TxFunc) (string, error)
+	DMARCSources(ctx context.Context, from, to string) ([]*store.DMARCSource, error)
 }
 
 // Queue enqueues the work that follows a probe, and probes themselves
@@ -75,6 +76,10 @@ type Outcome struct {
 // parallel bounds the domains probed at once.
 const parallel = 4
 
+// maxSenders bounds the senders check_host() is evaluated for, per
+// domain: the busiest of those that send aligned mail.
+const maxSenders = 8
+
 // ErrNoDomains is the error of a probe of an organisation whose profile
 // lists no email domains.
 var ErrNoDomains = errors.New("the profile lists no email domains")
@@ -101,6 +106,24 @@ func (s *Service) Probe(ctx context.Context, sc Store) (*Outcome, error) {
 		now = s.Now
 	}
 	out := &Outcome{Resolver: server, At: now().UTC().Truncate(time.Second)}
+	// The domains' own senders, by the aggregate reports of the window:
+	// check_host() is evaluated for each.
+	sources, err := sc.DMARCSources(ctx, out.At.AddDate(0, 0, -Window).Format(time.DateOnly), out.At.Format(time.DateOnly))
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, d := range p.EmailDomains {
+		names = append(names, d.Domain)
+	}
+	senders := map[string][]string{}
+	for _, dr := range Summarise(names, sources) {
+		for _, s := range dr.Sources {
+			if s.Class != Never && s.Domain == dr.Domain && len(senders[dr.Domain]) < maxSenders {
+				senders[dr.Domain] = append(senders[dr.Domain], s.SourceIP)
+			}
+		}
+	}
 	results := make([][]mailcheck.Result, len(p.EmailDomains))
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, parallel)
@@ -109,7 +132,7 @@ func (s *Service) Probe(ctx context.Context, sc Store) (*Outcome, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			results[i] = mailcheck.CheckDomain(ctx, server, s.Timeout, s.Reach, d.Domain, d.Selectors)
+			results[i] = mailcheck.CheckDomain(ctx, server, s.Timeout, s.Reach, d.Domain, d.Selectors, senders[d.Domain])
 		}()
 	}
 	wg.Wait()
@@ -176,7 +199,7 @@ func HostPort(server string) string {
 }
 
 // Checks are the checks a probe makes of each domain, in order.
-var Checks = []string{"email.spf", "email.dkim", "email.dmarc", "email.transport", "email.dnssec"}
+var Checks = []string{"email.spf", "email.dkim", "email.dmarc", "email.transport", "email.dnssec", "email.bimi"}
 
 // Order sorts results by domain, then in the order of Checks.
 func Order(rs []*store.EmailProbe) {

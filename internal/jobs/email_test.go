@@ -60,7 +60,7 @@ func TestEmailDomainsProbedInTheBackground(t *testing.T) {
 		for _, p := range probes {
 			status[p.Check] = p.Status
 		}
-		if len(probes) != 5 || status["email.spf"] != "pass" || status["email.dmarc"] != "fail" || probes[0].Resolver != z.Addr {
+		if len(probes) != 6 || status["email.spf"] != "pass" || status["email.dmarc"] != "fail" || probes[0].Resolver != z.Addr {
 			t.Fatalf("the probe: %v through %s", status, probes[0].Resolver)
 		}
 		results, err := sc.CheckResults(ctx)

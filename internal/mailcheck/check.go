@@ -12,8 +12,8 @@ import (
 
 // Result is one check of one domain, as `safeguard email check --json`
 // gives it: the domain, the check (email.spf, email.dmarc), its status
-// (pass, warn, fail or unknown), what was found, the record read and the
-// lookups made.
+// (pass, warn, fail or unknown; info for what is reported, not required:
+// no BIMI record), what was found, the record read and the lookups made.
 type Result struct {
 	Domain   string   `json:"domain"`
 	Check    string   `json:"check"`
@@ -30,18 +30,21 @@ type Result struct {
 
 // CheckDomain runs the checks of one domain, each with a resolver of its
 // own (so each lists its own lookups) asking server; the MX hosts are
-// reached as probe says.
-func CheckDomain(ctx context.Context, server string, timeout time.Duration, probe Probe, domain string, selectors []string) []Result {
-	spf := ReadSPF(ctx, &Resolver{Server: server, Timeout: timeout}, domain)
+// reached as probe says. senders are the domain's own sending hosts, where
+// known, for check_host() to be evaluated for each.
+func CheckDomain(ctx context.Context, server string, timeout time.Duration, probe Probe, domain string, selectors, senders []string) []Result {
+	spf := ReadSPF(ctx, &Resolver{Server: server, Timeout: timeout}, domain, senders...)
 	dmarc := ReadDMARC(ctx, &Resolver{Server: server, Timeout: timeout}, domain)
 	dkim := ReadDKIM(ctx, &Resolver{Server: server, Timeout: timeout}, domain, selectors)
 	tr := ReadTransport(ctx, &Resolver{Server: server, Timeout: timeout}, probe, domain)
+	bimi := ReadBIMI(ctx, &Resolver{Server: server, Timeout: timeout}, domain, dmarc)
 	return []Result{
 		{Domain: domain, Check: "email.spf", Status: spf.Status, Record: spf.Record, At: domain, Findings: spf.Findings, Fix: orEmpty(spfFix(spf)), Lookups: spf.Lookups, Detail: spf},
 		{Domain: domain, Check: "email.dmarc", Status: dmarc.Status, Record: dmarc.Record, At: dmarc.At, Findings: dmarc.Findings, Fix: orEmpty(dmarcFix(dmarc)), Lookups: dmarc.Lookups, Detail: dmarc},
 		{Domain: domain, Check: "email.dkim", Status: dkim.Status, At: "_domainkey." + domain, Findings: dkim.Findings, Fix: orEmpty(dkimFix(dkim)), Lookups: dkim.Lookups, Detail: dkim},
 		{Domain: domain, Check: "email.transport", Status: tr.Status, At: domain, Findings: tr.Findings, Fix: orEmpty(transportFix(tr, time.Now())), Lookups: tr.Lookups, Detail: tr},
 		dnssec(domain, spf.Lookups),
+		{Domain: domain, Check: "email.bimi", Status: bimi.Status, Record: bimi.Record, At: "default._bimi." + domain, Findings: bimi.Findings, Fix: []string{}, Lookups: bimi.Lookups, Detail: bimi},
 	}
 }
 

@@ -31,7 +31,7 @@ func TestPublishingTheFixPasses(t *testing.T) {
 	z.Set(zone)
 	ctx := context.Background()
 	read := func(check, domain string) mailcheck.Result {
-		for _, r := range mailcheck.CheckDomain(ctx, z.Addr, dnstest.Timeout, mailcheck.Probe{Timeout: dnstest.Timeout}, domain, nil) {
+		for _, r := range mailcheck.CheckDomain(ctx, z.Addr, dnstest.Timeout, mailcheck.Probe{Timeout: dnstest.Timeout}, domain, nil, nil) {
 			if r.Check == check {
 				return r
 			}

@@ -17,16 +17,17 @@ import (
 func TestReadSPF(t *testing.T) {
 	z := dnstest.New(t)
 	zone := map[string][]dnstest.Record{
-		"strict.example":   {dnstest.TXT("v=spf1 include:_spf.provider.example -all"), dnstest.TXT("google-site-verification=abc")},
-		"soft.example":     {dnstest.TXT("v=spf1 mx ~all")},
-		"neutral.example":  {dnstest.TXT("v=spf1 a ?all")},
-		"open.example":     {dnstest.TXT("v=spf1 +all")},
-		"bare.example":     {dnstest.TXT("v=spf1 ip4:192.0.2.0/24")},
-		"redirect.example": {dnstest.TXT("v=spf1 redirect=strict.example")},
-		"split.example":    {dnstest.TXT("v=spf1 ip4:192.0.2.1 ", "-all")}, // one record in two strings
-		"two.example":      {dnstest.TXT("v=spf1 -all"), dnstest.TXT("v=spf1 ~all")},
-		"none.example":     {dnstest.TXT("some other text")},
-		"slow.example":     {dnstest.Record{Timeout: true}},
+		"strict.example":        {dnstest.TXT("v=spf1 include:_spf.provider.example -all"), dnstest.TXT("google-site-verification=abc")},
+		"_spf.provider.example": {dnstest.TXT("v=spf1 ip4:198.51.100.0/24 -all")},
+		"soft.example":          {dnstest.TXT("v=spf1 mx ~all")},
+		"neutral.example":       {dnstest.TXT("v=spf1 a ?all")},
+		"open.example":          {dnstest.TXT("v=spf1 +all")},
+		"bare.example":          {dnstest.TXT("v=spf1 ip4:192.0.2.0/24")},
+		"redirect.example":      {dnstest.TXT("v=spf1 redirect=strict.example")},
+		"split.example":         {dnstest.TXT("v=spf1 ip4:192.0.2.1 ", "-all")}, // one record in two strings
+		"two.example":           {dnstest.TXT("v=spf1 -all"), dnstest.TXT("v=spf1 ~all")},
+		"none.example":          {dnstest.TXT("some other text")},
+		"slow.example":          {dnstest.Record{Timeout: true}},
 	}
 	z.Set(zone)
 	ctx := context.Background()
@@ -48,7 +49,7 @@ func TestReadSPF(t *testing.T) {
 		if got.Status != want.status || got.All != want.all || !strings.Contains(strings.Join(got.Findings, " "), want.says) {
 			t.Errorf("%s: %s, all %q, %q; want %s, %q, saying %q", domain, got.Status, got.All, got.Findings, want.status, want.all, want.says)
 		}
-		if len(got.Lookups) != 1 || got.Lookups[0].Name != domain || got.Lookups[0].Type != "TXT" {
+		if len(got.Lookups) == 0 || got.Lookups[0].Name != domain || got.Lookups[0].Type != "TXT" {
 			t.Errorf("%s: lookups %+v", domain, got.Lookups)
 		}
 	}
@@ -88,6 +89,32 @@ func TestCheckHostLookupLimit(t *testing.T) {
 	if res, err := mailcheck.CheckHost(ctx, r, net.ParseIP("192.0.2.7"), "mail.example", "a@eleven-0.example"); res != "permerror" {
 		t.Errorf("eleven includes: %s (%v), want permerror", res, err)
 	}
+
+	// The SPF check evaluates the whole record: eleven includes fail it,
+	// ten do not; an include of a name without SPF, or three void
+	// lookups, are permanent errors too.
+	zone["broken.example"] = []dnstest.Record{dnstest.TXT("v=spf1 include:nothing-here.example -all")}
+	zone["void.example"] = []dnstest.Record{dnstest.TXT("v=spf1 a:v1.example a:v2.example a:v3.example -all")}
+	zone["senders.example"] = []dnstest.Record{dnstest.TXT("v=spf1 ip4:198.51.100.25 -all")}
+	z.Set(zone)
+	for domain, want := range map[string]struct{ status, says string }{
+		"ten-0.example":    {"pass", "made 11 DNS queries and ended fail, within the limits"},
+		"eleven-0.example": {"fail", "needs more than ten DNS-querying terms"},
+		"broken.example":   {"fail", "ends in permerror"},
+		"void.example":     {"fail", "more than two lookups that found nothing"},
+	} {
+		got := mailcheck.ReadSPF(ctx, &mailcheck.Resolver{Server: z.Addr, Timeout: dnstest.Timeout}, domain)
+		if got.Status != want.status || !strings.Contains(strings.Join(got.Findings, " "), want.says) {
+			t.Errorf("%s: %s %q; want %s saying %q", domain, got.Status, got.Findings, want.status, want.says)
+		}
+	}
+	// The organisation's own senders (from the aggregate reports): one
+	// listed passes, one not warns.
+	got := mailcheck.ReadSPF(ctx, &mailcheck.Resolver{Server: z.Addr, Timeout: dnstest.Timeout}, "senders.example", "198.51.100.25", "198.51.100.77")
+	if got.Status != "warn" || len(got.Senders) != 2 || got.Senders[0].Result != "pass" || got.Senders[1].Result != "fail" ||
+		!strings.Contains(strings.Join(got.Findings, " "), "198.51.100.77 sends mail as senders.example by the DMARC aggregate reports, but SPF gives it fail") {
+		t.Errorf("senders: %s %+v %q", got.Status, got.Senders, got.Findings)
+	}
 }
 
 // Whether the resolver validated a domain's answers (its AD bit) is
@@ -101,8 +128,8 @@ func TestDNSSECReported(t *testing.T) {
 	})
 	z.Sign("signed.example")
 	for domain, want := range map[string]string{"signed.example": "pass", "unsigned.example": "warn", "slow.example": "unknown"} {
-		rs := mailcheck.CheckDomain(context.Background(), z.Addr, dnstest.Timeout, mailcheck.Probe{Timeout: dnstest.Timeout}, domain, nil)
-		last := rs[len(rs)-1]
+		rs := mailcheck.CheckDomain(context.Background(), z.Addr, dnstest.Timeout, mailcheck.Probe{Timeout: dnstest.Timeout}, domain, nil, nil)
+		last := rs[len(rs)-2]
 		if last.Check != "email.dnssec" || last.Status != want {
 			t.Errorf("%s: %s %s %q, want %s", domain, last.Check, last.Status, last.Findings, want)
 		}

@@ -147,16 +147,26 @@ func (sc *Scoped) ImportDMARCReport(ctx context.Context, kind, file, sha string,
 			after: map[string]any{"file": file, "sha256": sha, "size": size, "reporter": rep.Reporter, "report_id": rep.ReportID, "domain": rep.Policy.Domain,
 				"begin": formatTime(rep.Begin), "end": formatTime(rep.End), "records": rep.Rows, "messages": rep.Messages}}, nil
 	})
-	var same *errSameReport
-	if errors.As(err, &same) {
-		out.Record, out.Again = nil, same.id
-		return out, rep, nil
-	}
-	if err != nil {
-		s.RecordEvent(ctx, sc.org.ID, "email.report_failed", "file:"+file, map[string]any{"sha256": sha, "size": size, "format": kind, "error": errs.Message(err)})
+	if out, err = sc.reportDone(ctx, out, err, kind, file, sha, size); err != nil {
 		return nil, nil, err
 	}
 	return out, rep, nil
+}
+
+// reportDone ends a report's import: the same report imported before from
+// another file is an outcome, not an error; a failure is recorded in the
+// audit log.
+func (sc *Scoped) reportDone(ctx context.Context, out *EmailReportImport, err error, kind, file, sha string, size int64) (*EmailReportImport, error) {
+	var same *errSameReport
+	if errors.As(err, &same) {
+		out.Record, out.Again = nil, same.id
+		return out, nil
+	}
+	if err != nil {
+		sc.s.RecordEvent(ctx, sc.org.ID, "email.report_failed", "file:"+file, map[string]any{"sha256": sha, "size": size, "format": kind, "error": errs.Message(err)})
+		return nil, err
+	}
+	return out, nil
 }
 
 // ImportTLSReport stores an SMTP TLS report, in one transaction with its
@@ -211,16 +221,7 @@ func (sc *Scoped) ImportTLSReport(ctx context.Context, kind, file, sha string, s
 			after: map[string]any{"file": file, "sha256": sha, "size": size, "reporter": rep.Reporter, "report_id": rep.ReportID,
 				"begin": formatTime(rep.Begin), "end": formatTime(rep.End), "policies": len(rep.Policies), "sessions": sessions, "failures": failures}}, nil
 	})
-	var same *errSameReport
-	if errors.As(err, &same) {
-		out.Record, out.Again = nil, same.id
-		return out, nil
-	}
-	if err != nil {
-		s.RecordEvent(ctx, sc.org.ID, "email.report_failed", "file:"+file, map[string]any{"sha256": sha, "size": size, "format": kind, "error": errs.Message(err)})
-		return nil, err
-	}
-	return out, nil
+	return sc.reportDone(ctx, out, err, kind, file, sha, size)
 }
 
 // DMARCSource is one source's messages for one domain over a period, as

@@ -99,7 +99,7 @@ func TestEmailSecurityPageAndAPI(t *testing.T) {
 	}
 	d := domains[0].(map[string]any)
 	checks, _ := d["checks"].([]any)
-	if d["domain"] != "riverside.example" || d["status"] != "fail" || len(checks) != 5 {
+	if d["domain"] != "riverside.example" || d["status"] != "fail" || len(checks) != 6 {
 		t.Errorf("the domain: %v", d)
 	}
 	for _, raw := range checks {
@@ -147,7 +147,7 @@ func TestEmailSecurityPageAndAPI(t *testing.T) {
 	}
 	h.Wait()
 	probes, err := sc.EmailProbes(ctx)
-	if err != nil || len(probes) != 5 {
+	if err != nil || len(probes) != 6 {
 		t.Fatalf("probes: %d %v", len(probes), err)
 	}
 	entries, _ := sc.AuditLog(ctx, store.AuditFilter{Limit: 1000})

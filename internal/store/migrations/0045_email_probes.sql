@@ -8,7 +8,7 @@ CREATE TABLE email_probes (
     probe_id  TEXT NOT NULL,
     domain    TEXT NOT NULL,
     check_id  TEXT NOT NULL,
-    status    TEXT NOT NULL CHECK (status IN ('pass', 'warn', 'fail', 'unknown')),
+    status    TEXT NOT NULL CHECK (status IN ('pass', 'warn', 'fail', 'unknown', 'info')),
     result    TEXT NOT NULL,
     resolver  TEXT NOT NULL,
     probed_at TEXT NOT NULL

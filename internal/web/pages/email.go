@@ -40,7 +40,7 @@ func (s *Server) renderEmail(w http.ResponseWriter, r *http.Request, status int,
 		s.fail(w, r, err)
 		return
 	}
-	titles := map[string]string{"email.dnssec": "DNSSEC"}
+	titles := map[string]string{"email.dnssec": "DNSSEC", "email.bimi": "BIMI (reported, not required)"}
 	for _, c := range check.Catalog {
 		titles[c.ID] = c.Title
 	}
