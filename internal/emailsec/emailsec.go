@@ -11,6 +11,7 @@
 package emailsec
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -118,10 +119,10 @@ func (s *Service) Probe(ctx context.Context, sc Store) (*Outcome, error) {
 	}
 	senders := map[string][]string{}
 	for _, dr := range Summarise(names, sources) {
-		for _, s := range dr.Sources {
-			if s.Class != Never && s.Domain == dr.Domain && len(senders[dr.Domain]) < maxSenders {
-				senders[dr.Domain] = append(senders[dr.Domain], s.SourceIP)
-			}
+		own := slices.DeleteFunc(slices.Clone(dr.Sources), func(src Source) bool { return src.Class == Never || src.Domain != dr.Domain })
+		slices.SortStableFunc(own, func(a, b Source) int { return cmp.Compare(b.Messages, a.Messages) })
+		for _, src := range own[:min(len(own), maxSenders)] {
+			senders[dr.Domain] = append(senders[dr.Domain], src.SourceIP)
 		}
 	}
 	results := make([][]mailcheck.Result, len(p.EmailDomains))

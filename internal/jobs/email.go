@@ -12,9 +12,13 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 )
 
-// EmailProbeArgs is the job that probes an organisation's email domains.
+// EmailProbeArgs is the job that probes an organisation's email domains,
+// with who asked for it (none for the periodic round).
 type EmailProbeArgs struct {
-	OrgID string `json:"org_id"`
+	OrgID       string `json:"org_id" river:"unique"`
+	ActorID     string `json:"actor_id,omitempty"`
+	ActorLabel  string `json:"actor,omitempty"`
+	ActorSource string `json:"actor_source,omitempty"`
 }
 
 // Kind names the job in River's queue.
@@ -24,10 +28,11 @@ func (EmailProbeArgs) Kind() string { return "email_probe" }
 // are probed.
 const DefaultEmailProbeEvery = 24 * time.Hour
 
-// QueueEmailProbe enqueues a probe of the organisation's email domains;
-// one already waiting or running stands for both.
+// QueueEmailProbe enqueues a probe of the organisation's email domains,
+// as the actor of ctx; one already waiting or running stands for both.
 func (e *Engine) QueueEmailProbe(ctx context.Context, orgID string) error {
-	_, err := e.client.Insert(ctx, EmailProbeArgs{OrgID: orgID}, &river.InsertOpts{
+	a := audit.ActorFrom(ctx)
+	_, err := e.client.Insert(ctx, EmailProbeArgs{OrgID: orgID, ActorID: a.ID, ActorLabel: a.Label, ActorSource: a.Source}, &river.InsertOpts{
 		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable}}})
 	return err
 }
@@ -67,7 +72,11 @@ func (w *emailWorker) Work(ctx context.Context, job *river.Job[EmailProbeArgs]) 
 	if err != nil {
 		return err
 	}
-	ctx = audit.WithActor(ctx, audit.Actor{Label: "email domain probe (server)", Source: "jobs"})
+	actor := audit.Actor{ID: job.Args.ActorID, Label: job.Args.ActorLabel, Source: job.Args.ActorSource}
+	if actor.Label == "" {
+		actor = audit.Actor{Label: "email domain probe (server)", Source: "jobs"}
+	}
+	ctx = audit.WithActor(ctx, actor)
 	out, err := e.email().Probe(ctx, e.cfg.Store.Scope(o))
 	switch {
 	case errs.Is(err, errs.Invalid):
@@ -122,7 +131,7 @@ func (e *Engine) probeDueEmail(ctx context.Context) error {
 		if !due {
 			continue
 		}
-		if err := e.QueueEmailProbe(ctx, o.ID); err != nil {
+		if err := e.QueueEmailProbe(audit.WithActor(ctx, audit.Actor{}), o.ID); err != nil {
 			return err
 		}
 	}

@@ -122,7 +122,11 @@ func spfSuite(t *testing.T) []spfScenario {
 	t.Helper()
 	f, err := os.Open(filepath.Join("..", "..", "..", "shared", "data", "conformance", "spf", "rfc7208-tests.yml"))
 	if os.IsNotExist(err) {
-		t.Skip("the RFC 7208 suite is not here: see ../shared/data/conformance/SOURCES.md")
+		const why = "the RFC 7208 suite is not here: see ../shared/data/conformance/SOURCES.md"
+		if f := os.Getenv("SAFEGUARD_SPF_SUMMARY"); f != "" {
+			os.WriteFile(f, []byte("RFC 7208 suite: not run, "+why+"\n"), 0o644)
+		}
+		t.Skip(why)
 	}
 	if err != nil {
 		t.Fatal(err)
