@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/emailsec"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -75,6 +77,7 @@ type app struct {
 	jobPoll       time.Duration
 	emailResolver string
 	emailEvery    time.Duration
+	demoEmail     *emailsec.Service // the demo's own mail network, when it serves
 	readLimit     time.Duration
 	cpuProfile    string
 	tlsCert       string

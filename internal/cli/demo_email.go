@@ -31,49 +31,71 @@ import (
 //go:embed demo_email.zone
 var demoZone string
 
-// seedDemoEmail probes the demo clinic's email domains as a server's
-// probe does, through emailsec, against servers of the demo's own on
-// loopback: a DNS server answering from demoZone, the two MX hosts (one
-// offering STARTTLS with a certificate for its name, one not) and the
-// HTTPS server of riverside.example's MTA-STS policy. The zone's
-// addresses (TEST-NET-1) are taken to them by the probe's dialer, and
-// the certificates chain to a CA made for the run. Nothing leaves the
-// machine.
-func seedDemoEmail(ctx context.Context, sc *store.Scoped, now time.Time) error {
+// demoMailNet is the demo's own mail network on loopback: a DNS server
+// answering from demoZone, the two MX hosts (one offering STARTTLS with a
+// certificate for its name, one not) and the HTTPS server of
+// riverside.example's MTA-STS policy. The zone's addresses (TEST-NET-1)
+// are taken to them by the probe's dialer, and the certificates chain to
+// a CA made for the run. Nothing leaves the machine.
+type demoMailNet struct {
+	resolver string
+	reach    mailcheck.Probe
+	closers  []func()
+}
+
+func (n *demoMailNet) close() {
+	for _, c := range n.closers {
+		c()
+	}
+}
+
+// emailService is the email service that probes through the network.
+func (n *demoMailNet) emailService(now func() time.Time) *emailsec.Service {
+	return &emailsec.Service{Resolver: n.resolver, Timeout: 5 * time.Second, Now: now, Reach: n.reach}
+}
+
+// startDemoMailNet starts the demo's mail network; close stops it.
+func startDemoMailNet() (_ *demoMailNet, err error) {
+	n := &demoMailNet{}
+	defer func() {
+		if err != nil {
+			n.close()
+		}
+	}()
 	zone, err := parseZone(demoZone)
 	if err != nil {
-		return fmt.Errorf("the demo's zone: %w", err)
+		return nil, fmt.Errorf("the demo's zone: %w", err)
 	}
 	dnsAddr, stopDNS, err := serveZone(zone)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer stopDNS()
+	n.resolver, n.closers = dnsAddr, append(n.closers, stopDNS)
 	ca, err := newDemoCA()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	mx1Cert, err := ca.leaf("mx1.riverside.example")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	stsCert, err := ca.leaf("mta-sts.riverside.example")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	mx1, err := demoMailServer(&mx1Cert)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer mx1.Close()
+	n.closers = append(n.closers, mx1.Close)
 	reminders, err := demoMailServer(nil)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer reminders.Close()
+	n.closers = append(n.closers, reminders.Close)
 	stsLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sts := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/.well-known/mta-sts.txt" {
@@ -84,7 +106,7 @@ func seedDemoEmail(ctx context.Context, sc *store.Scoped, now time.Time) error {
 		io.WriteString(w, "version: STSv1\nmode: testing\nmx: mx1.riverside.example\nmax_age: 604800\n")
 	}), TLSConfig: &tls.Config{Certificates: []tls.Certificate{stsCert}, MinVersion: tls.VersionTLS12}}
 	go sts.ServeTLS(stsLn, "", "")
-	defer sts.Close()
+	n.closers = append(n.closers, func() { sts.Close() })
 	route := map[string]string{
 		"192.0.2.10:25":  mx1.Addr,
 		"192.0.2.20:25":  reminders.Addr,
@@ -97,9 +119,19 @@ func seedDemoEmail(ctx context.Context, sc *store.Scoped, now time.Time) error {
 		}
 		return (&net.Dialer{}).DialContext(ctx, network, to)
 	}
-	svc := &emailsec.Service{Resolver: dnsAddr, Timeout: 5 * time.Second, Now: func() time.Time { return now },
-		Reach: mailcheck.Probe{Timeout: 10 * time.Second, Roots: ca.pool, Dial: dial}}
-	_, err = svc.Probe(ctx, sc)
+	n.reach = mailcheck.Probe{Timeout: 10 * time.Second, Roots: ca.pool, Dial: dial}
+	return n, nil
+}
+
+// seedDemoEmail probes the demo clinic's email domains as a server's
+// probe does, through emailsec, against the demo's own mail network.
+func seedDemoEmail(ctx context.Context, sc *store.Scoped, now time.Time) error {
+	n, err := startDemoMailNet()
+	if err != nil {
+		return err
+	}
+	defer n.close()
+	_, err = n.emailService(func() time.Time { return now }).Probe(ctx, sc)
 	return err
 }
 

@@ -56,6 +56,15 @@ func (a *app) addrFlag(cmd *cobra.Command) {
 	a.keyFlags(cmd)
 }
 
+// emailService is how the server probes email domains: through
+// --email-resolver, or the demo's own mail network.
+func (a *app) emailService() *emailsec.Service {
+	if a.demoEmail != nil {
+		return a.demoEmail
+	}
+	return &emailsec.Service{Resolver: a.emailResolver}
+}
+
 // evidenceService is the evidence vault over --evidence-store, sealed
 // with the key ring: for the verbs that read or seed evidence outside a
 // server.
@@ -209,6 +218,16 @@ the address to open. Every page says the data is a demonstration.`,
 				return fmt.Errorf("seeding the demonstration program: %w", err)
 			}
 			a.log.Info("demo organisation ready", slog.String("org", o.Slug), slog.String("db", s.Where()))
+			// The demo's email domains are probed, when asked and every day,
+			// against its own mail network on loopback, as they were seeded.
+			if a.emailResolver == "" {
+				mail, err := startDemoMailNet()
+				if err != nil {
+					return err
+				}
+				defer mail.close()
+				a.demoEmail = mail.emailService(nil)
+			}
 			return a.serve(cmd.Context(), s)
 		},
 	}
@@ -343,7 +362,7 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 		emailEvery = -1 // only when asked
 	}
 	engine, err := jobs.New(jobs.Config{Store: s, Blobs: bs, Log: a.log, Work: true, RescueAfter: a.rescueAfter, PollInterval: a.jobPoll, Periodic: periodic,
-		Email: &emailsec.Service{Resolver: a.emailResolver}, EmailEvery: emailEvery})
+		Email: a.emailService(), EmailEvery: emailEvery})
 	if err != nil {
 		ln.Close()
 		return err
