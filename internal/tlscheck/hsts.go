@@ -1,0 +1,64 @@
+package tlscheck
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// hsts asks the endpoint for / over HTTPS and reads its
+// Strict-Transport-Security header (RFC 6797 section 6.1), following no
+// redirect: the header must come on the endpoint's own answer.
+func (p *prober) hsts(ctx context.Context) *HSTS {
+	ctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
+	defer cancel()
+	tr := &http.Transport{
+		DialContext:       func(ctx context.Context, network, _ string) (net.Conn, error) { return p.o.Dial(ctx, network, p.addr) },
+		TLSClientConfig:   &tls.Config{ServerName: serverName(p.host), InsecureSkipVerify: true, MinVersion: tls.VersionTLS10, CipherSuites: allSuites},
+		DisableKeepAlives: true,
+		ForceAttemptHTTP2: true,
+	}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+p.addr+"/", nil)
+	if err != nil {
+		return &HSTS{Error: err.Error()}
+	}
+	req.Host = p.host
+	resp, err := client.Do(req)
+	if err != nil {
+		return &HSTS{Error: "the HTTPS request failed: " + err.Error()}
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	return ParseHSTS(resp.Header.Get("Strict-Transport-Security"))
+}
+
+// ParseHSTS reads a Strict-Transport-Security header's directives (RFC
+// 6797 section 6.1): max-age, includeSubDomains, preload. A header
+// without a valid max-age has MaxAge -1.
+func ParseHSTS(header string) *HSTS {
+	h := &HSTS{Header: header, MaxAge: -1}
+	if header == "" {
+		return h
+	}
+	for _, d := range strings.Split(header, ";") {
+		name, value, _ := strings.Cut(strings.TrimSpace(d), "=")
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "max-age":
+			n, err := strconv.ParseInt(strings.Trim(strings.TrimSpace(value), `"`), 10, 64)
+			if err == nil && n >= 0 {
+				h.MaxAge = n
+			}
+		case "includesubdomains":
+			h.IncludeSubDomains = true
+		case "preload":
+			h.Preload = true
+		}
+	}
+	return h
+}
