@@ -72,6 +72,9 @@ var Catalog = []Check{
 	{ID: "email.alignment", Title: "Mail sent as the domains passes DMARC", Goal: "hph-cpg/essential-2", Items: []string{"hipaa-sr/164.308(a)(5)(ii)(B)"},
 		Verifies: "The DMARC aggregate reports of the last 30 days about each email domain of the profile (RFC 7489 section 7.2): the share of the messages sent as the domains that passed DMARC (aligned DKIM or SPF), and each source whose messages failed — what p=reject would refuse, and how much of it from sources that also send aligned mail (the organisation's own senders, not yet set up).",
 		Basis:    "Met when at least 98% of the messages passed DMARC and no source that sends aligned mail had more than 5% of its messages fail; partly met when at least 90% passed; not met below that; unknown without aggregate reports of the last 30 days. The thresholds are Safeguard's." + emailReading},
+	{ID: "crypto.tls", Title: "Services encrypt with current TLS", Goal: "hph-cpg/essential-5", Items: []string{"hipaa-sr/164.312(e)(1)", "hipaa-sr/164.312(e)(2)(ii)"},
+		Verifies: "Each TLS endpoint of the organisation (host:port: the services its profile lists and the host names of its internet-facing assets, on 443), as Safeguard's probe and imported testssl.sh or sslyze reports found it: the protocol versions and cipher suites accepted, the certificate (chain, name, expiry, key, signature), OCSP stapling and, on HTTPS, HSTS, judged against Mozilla's Server Side TLS 6.0 profile (intermediate unless the profile says modern).",
+		Basis:    "SSL 3.0, TLS 1.0 and 1.1 accepted fail (RFC 7568, RFC 8996), as do RC4, 3DES, NULL and export suites (RFC 7465, RFC 9325), an expired, untrusted or misnamed certificate (RFC 5280, RFC 9525), an RSA key under 2048 bits or a SHA-1 signature (NIST SP 800-131A Rev. 2) and HTTPS without HSTS (RFC 6797); suites outside the profile, a certificate expiring within 30 days, an HSTS max-age under two years and no OCSP staple warn. Each endpoint is judged by its worst newest result of each source. Not met when an endpoint fails; partly met when one only warns; unknown when an endpoint the profile lists was not reached or not checked yet. An asset's host name where nothing answers on 443 is not judged."},
 	{ID: "vuln.kev", Title: "Known exploited vulnerabilities mitigated", Goal: "hph-cpg/essential-1", Items: []string{"hipaa-sr/164.308(a)(1)(ii)(B)"},
 		Verifies: "CVEs of the CISA Known Exploited Vulnerabilities catalog still open on internet-facing assets and assets holding ePHI, with their age against the remediation window.",
 		Basis:    "Open means found by the newest scan that covered the asset or host (a scan that covered it and found nothing closes it). CISA's BOD 22-01 directs federal agencies to remediate each KEV entry by the due date the catalog gives it (two weeks after it is added, for most); by default Safeguard gives each finding the same window (the entry's due date less its date added), counted from when it was added or first found, whichever is later. An organisation may set its own window in days. Not met when one is open past its window; partly met when all are within it."},
@@ -99,6 +102,10 @@ type DMARCSource = store.DMARCSource
 
 // EmailProbe is one check of one email domain as a probe found it.
 type EmailProbe = store.EmailProbe
+
+// TLSResult is one endpoint's TLS as a probe or an imported report found
+// it.
+type TLSResult = store.TLSResult
 
 // Control is a configuration baseline's control as an import found it.
 type Control = store.ConfigControl

@@ -9,6 +9,8 @@ import (
 	"github.com/safeguard-health/safeguard/internal/identity"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/tlssec"
 )
 
 // Source is where the checks read their data: the store, scoped to one
@@ -24,6 +26,8 @@ type Source interface {
 	Profile(ctx context.Context) (*org.Profile, error)
 	EmailProbes(ctx context.Context) ([]*check.EmailProbe, error)
 	DMARCSources(ctx context.Context, from, to string) ([]*check.DMARCSource, error)
+	InternetFacingAssets(ctx context.Context) ([]*risk.Asset, error)
+	TLSResults(ctx context.Context) ([]*check.TLSResult, error)
 }
 
 // A RecordSink takes the records behind a check's verdict as they are
@@ -109,7 +113,19 @@ func EvaluateTo(ctx context.Context, src Source, now time.Time, sink RecordSink)
 		return nil, err
 	}
 	email = append(email, alignment)
-	out := append(append(append(id.Results(), m365...), email...), v.Result())
+	assets, err := src.InternetFacingAssets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := src.TLSResults(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tls, err := TLSCheckResult(tlssec.Targets(profile, assets), stored, sink)
+	if err != nil {
+		return nil, err
+	}
+	out := append(append(append(id.Results(), m365...), email...), tls, v.Result())
 	for _, r := range out {
 		r.At = now.UTC().Truncate(time.Second)
 	}

@@ -66,13 +66,14 @@ func TestScorecardJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &card); err != nil {
 		t.Fatal(err)
 	}
-	if card.Organization != "riverside-demo" || len(card.Goals) != 20 || card.Essential.InScope != 10 || card.Essential.Met != 2 || len(card.Trend) != 2 || !card.Trend[0].Final {
+	if card.Organization != "riverside-demo" || len(card.Goals) != 20 || card.Essential.InScope != 10 || card.Essential.Met != 1 || len(card.Trend) != 2 || !card.Trend[0].Final {
 		t.Fatalf("scorecard: %+v", card)
 	}
-	// The demo's imported accounts and scans, and the probe of its email
-	// domains, verify six goals from data (email security, answered met in
-	// the assessment, is not met by the probe: goal 2 no longer counts as met):
-	// each carries its check's input beside the assessment's answer.
+	// The demo's imported accounts and scans, and the probes of its email
+	// domains and TLS endpoints, verify seven goals from data (email
+	// security and strong encryption, answered met in the assessment, are
+	// not met by the probes: goals 2 and 5 no longer count as met): each
+	// carries its check's input beside the assessment's answer.
 	checked := map[string][]string{}
 	for _, g := range card.Goals {
 		for _, in := range g.Inputs {
@@ -83,7 +84,7 @@ func TestScorecardJSON(t *testing.T) {
 	}
 	for goal, want := range map[string]string{"hph-cpg/essential-1": "check:vuln.kev=not_met", "hph-cpg/essential-3": "check:identity.mfa=partially_met",
 		"hph-cpg/essential-6": "check:identity.leavers=not_met", "hph-cpg/essential-8": "check:identity.unique=not_met", "hph-cpg/essential-9": "check:identity.separate=met",
-		"hph-cpg/essential-2": "check:email.dmarc=not_met"} {
+		"hph-cpg/essential-2": "check:email.dmarc=not_met", "hph-cpg/essential-5": "check:crypto.tls=not_met"} {
 		if !slices.Contains(checked[goal], want) {
 			t.Errorf("%s verified from data: %q, want %q among them", goal, checked[goal], want)
 		}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/emailsec"
+	"github.com/safeguard-health/safeguard/internal/tlssec"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -77,7 +78,10 @@ type app struct {
 	jobPoll       time.Duration
 	emailResolver string
 	emailEvery    time.Duration
+	tlsEvery      time.Duration
+	tlsProbeCA    string
 	demoEmail     *emailsec.Service // the demo's own mail network, when it serves
+	demoTLS       *tlssec.Service   // the demo's own TLS endpoints, when it serves
 	readLimit     time.Duration
 	cpuProfile    string
 	tlsCert       string
@@ -158,7 +162,7 @@ Start with "safeguard demo" to see it with a demonstration clinic.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(a.versionCommand(), a.serveCommand(), a.demoCommand(), a.migrateCommand(), a.catalogCommand(), a.orgCommand(), a.userCommand(), a.auditCommand(), a.keyCommand(), a.assessmentCommand(), a.scorecardCommand(), a.todoCommand(), a.emailCommand(), a.riskCommand(), a.reportCommand(), a.workforceCommand(), a.trainingCommand(), a.kevCommand(), a.epssCommand(), a.importCommand(), a.checkCommand(), a.findingsCommand(), a.benchCommand())
+	root.AddCommand(a.versionCommand(), a.serveCommand(), a.demoCommand(), a.migrateCommand(), a.catalogCommand(), a.orgCommand(), a.userCommand(), a.auditCommand(), a.keyCommand(), a.assessmentCommand(), a.scorecardCommand(), a.todoCommand(), a.emailCommand(), a.tlsCommand(), a.riskCommand(), a.reportCommand(), a.workforceCommand(), a.trainingCommand(), a.kevCommand(), a.epssCommand(), a.importCommand(), a.checkCommand(), a.findingsCommand(), a.benchCommand())
 	return root
 }
 

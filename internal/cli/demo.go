@@ -174,6 +174,9 @@ func SeedDemoProgram(ctx context.Context, s *store.Store, o *org.Organization, s
 		// The clinic's mail is Microsoft 365's; the patient reminders go out
 		// as a second domain through the EHR vendor.
 		EmailDomains: []org.EmailDomain{{Domain: "riverside.example", Selectors: []string{"selector1", "selector2"}}, {Domain: "riverside-reminders.example"}},
+		// The patient portal the EHR vendor hosts for the clinic; the
+		// firewall's VPN portal is found from the inventory.
+		TLSEndpoints: []string{"portal.riverside.example:443"},
 		Systems: []org.System{
 			{Name: "Cloud EHR", Location: "EHR vendor's cloud", Description: "Charts, orders, results, e-prescribing", Creates: true, Receives: true, Maintains: true, Transmits: true},
 			{Name: "Practice management and billing", Location: "billing service's cloud", Creates: true, Maintains: true, Transmits: true},

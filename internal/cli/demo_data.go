@@ -204,6 +204,9 @@ func seedDemoData(ctx context.Context, s *store.Store, o *org.Organization, now 
 	if err := seedDemoEmail(ctx, sc, now); err != nil {
 		return fmt.Errorf("demo email probe: %w", err)
 	}
+	if err := seedDemoTLS(ctx, sc, now); err != nil {
+		return fmt.Errorf("demo TLS probe: %w", err)
+	}
 	_, err = (&checkrun.Service{Now: func() time.Time { return now }}).Run(ctx, sc)
 	return err
 }

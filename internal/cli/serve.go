@@ -29,6 +29,8 @@ import (
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/sso"
 	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/tlscheck"
+	"github.com/safeguard-health/safeguard/internal/tlssec"
 	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/vault"
 	"github.com/safeguard-health/safeguard/internal/web"
@@ -47,6 +49,8 @@ func (a *app) addrFlag(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&a.jobPoll, "job-poll", time.Second, "how often an idle server looks for background jobs")
 	cmd.Flags().StringVar(&a.emailResolver, "email-resolver", "", "the DNS resolver the probes of organisations' email domains ask, HOST[:PORT] (default: the first of /etc/resolv.conf)")
 	cmd.Flags().DurationVar(&a.emailEvery, "email-probe-every", jobs.DefaultEmailProbeEvery, "how often every organisation's email domains are probed (0: only when asked)")
+	cmd.Flags().DurationVar(&a.tlsEvery, "tls-probe-every", jobs.DefaultTLSProbeEvery, "how often every organisation's TLS endpoints (those its profile lists, its internet-facing assets' host names) are probed (0: only when asked)")
+	cmd.Flags().StringVar(&a.tlsProbeCA, "tls-probe-ca-file", "", "a PEM file of CA certificates the TLS probes trust besides the system's (an organisation's private CA)")
 	cmd.Flags().DurationVar(&a.readLimit, "read-limit", web.DefaultReadLimit, "how long a page or API read may query the database before it is stopped and answered 503")
 	cmd.Flags().StringVar(&a.tlsCert, "tls-cert", "", "serve HTTPS (TLS 1.2 and later) with this PEM certificate chain, with --tls-key: session cookies are then Secure with the __Host- prefix, and HSTS is sent")
 	cmd.Flags().StringVar(&a.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
@@ -63,6 +67,26 @@ func (a *app) emailService() *emailsec.Service {
 		return a.demoEmail
 	}
 	return &emailsec.Service{Resolver: a.emailResolver}
+}
+
+// tlsService is how the server probes TLS endpoints: trusting
+// --tls-probe-ca-file besides the system's CAs, or through the demo's own
+// network.
+func (a *app) tlsService() (*tlssec.Service, error) {
+	if a.demoTLS != nil {
+		return a.demoTLS, nil
+	}
+	svc := &tlssec.Service{}
+	if a.tlsProbeCA != "" {
+		pem, err := os.ReadFile(a.tlsProbeCA)
+		if err != nil {
+			return nil, usageError{fmt.Errorf("--tls-probe-ca-file: %v", err)}
+		}
+		if svc.Roots, err = tlscheck.Pool(pem); err != nil {
+			return nil, usageError{fmt.Errorf("--tls-probe-ca-file %s: %v", a.tlsProbeCA, err)}
+		}
+	}
+	return svc, nil
 }
 
 // evidenceService is the evidence vault over --evidence-store, sealed
@@ -228,6 +252,13 @@ the address to open. Every page says the data is a demonstration.`,
 				defer mail.close()
 				a.demoEmail = mail.emailService(nil)
 			}
+			// Its TLS endpoints likewise.
+			endpoints, err := startDemoTLSNet()
+			if err != nil {
+				return err
+			}
+			defer endpoints.close()
+			a.demoTLS = endpoints.svc
 			return a.serve(cmd.Context(), s)
 		},
 	}
@@ -357,19 +388,27 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 	if mailer != nil {
 		periodic = append(periodic, jobs.Periodic{Name: "security-reminders", Every: reminderEvery, Run: a.reminders(s, mailer)})
 	}
-	emailEvery := a.emailEvery
+	emailEvery, tlsEvery := a.emailEvery, a.tlsEvery
 	if emailEvery == 0 {
 		emailEvery = -1 // only when asked
 	}
+	if tlsEvery == 0 {
+		tlsEvery = -1
+	}
+	tlsSvc, err := a.tlsService()
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	engine, err := jobs.New(jobs.Config{Store: s, Blobs: bs, Log: a.log, Work: true, RescueAfter: a.rescueAfter, PollInterval: a.jobPoll, Periodic: periodic,
-		Email: a.emailService(), EmailEvery: emailEvery})
+		Email: a.emailService(), EmailEvery: emailEvery, TLS: tlsSvc, TLSEvery: tlsEvery})
 	if err != nil {
 		ln.Close()
 		return err
 	}
 	handler, err := web.New(web.Config{
 		Catalog: reg, Store: s, Accounts: accounts, SSO: sso.New(s, v, callback, nil), SSOCallbackURL: callback,
-		Program: prog, Evidence: ev, Jobs: engine, Email: engine.EmailService(),
+		Program: prog, Evidence: ev, Jobs: engine, Email: engine.EmailService(), TLS: engine.TLSService(),
 		Log: a.log, Version: version(), ReadLimit: a.readLimit, TrustedProxies: proxies,
 	})
 	if err != nil {

@@ -311,6 +311,12 @@ func run(ctx context.Context, req Request, name string, format *ingest.Format, r
 			return err
 		}
 		return emailReport(ctx, req, sc, name, format, r, raw, out)
+	case ingest.KindTLS:
+		sc, err := scope()
+		if err != nil {
+			return err
+		}
+		return tlsReport(ctx, req, sc, name, format, r, raw, out)
 	case ingest.KindMFA:
 		sc, err := scope()
 		if err != nil {

@@ -72,6 +72,7 @@ func TestPagesAreAccessibleAndFitAPhone(t *testing.T) {
 		{"risk register", "orgs/riverside-demo/risk/register"},
 		{"findings", "orgs/riverside-demo/findings"},
 		{"email security", "orgs/riverside-demo/email"},
+		{"TLS of the services", "orgs/riverside-demo/tls"},
 		{"workforce", "orgs/riverside-demo/workforce"},
 		{"guided path", "orgs/riverside-demo/guide"},
 		{"guided goal", "orgs/riverside-demo/guide/goals?item=essential-3"},

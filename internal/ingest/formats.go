@@ -3,7 +3,10 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/tlscheck"
 )
 
 // Kind is what a format's records are, and so where they land.
@@ -28,6 +31,9 @@ type Format struct {
 	Kind  Kind
 	// Scan reads a scanner's file (KindScanner).
 	Scan ScanReader
+	// TLS reads a TLS scanner's report (KindTLS), judging each endpoint
+	// against the profile.
+	TLS func(file string, r io.Reader, profile *tlscheck.Profile) (*TLSScan, error)
 	// System is the system an account export's accounts sign in to, when
 	// the import does not name one.
 	System string
@@ -138,6 +144,13 @@ var formats = []*Format{
 		sniff: func(h *head) bool {
 			return h.json() && h.has(`"organization-name"`) && h.has(`"policies"`) && h.has(`"date-range"`)
 		}},
+	{ID: FormatTestSSL, Brings: "each endpoint's protocols (SSLv2 and SSLv3 included), cipher suites, certificate, OCSP stapling and HSTS, judged as Safeguard's own TLS checks are", Label: "testssl.sh JSON", Kind: KindTLS, TLS: ReadTestSSL,
+		sniff: func(h *head) bool {
+			return h.array() && h.has(`"id"`) && h.has(`"severity"`) && h.has(`"finding"`) && h.has(`"port"`) ||
+				h.json() && h.has(`"scanResult"`) && (h.has(`"Invocation"`) || h.has(`"openssl"`) || h.has(`"testssl`))
+		}},
+	{ID: FormatSSLyze, Brings: "each server's protocols (SSLv2 and SSLv3 included), cipher suites, certificate, OCSP stapling and HSTS, judged as Safeguard's own TLS checks are", Label: "sslyze JSON", Kind: KindTLS, TLS: ReadSSLyze,
+		sniff: func(h *head) bool { return h.json() && h.has(`"server_scan_results"`) }},
 	{ID: FormatScubaGear, Brings: "each Microsoft 365 control's result against CISA's SCuBA baselines, for the checks of MFA, email authentication and privileged accounts", Label: "CISA ScubaGear results", Kind: KindConfig,
 		sniff: func(h *head) bool {
 			return (h.json() && (h.has(`"ScubaGear"`) || h.has(`"Control ID"`) && h.has(`"MS.`))) || h.text() && scubaCSVHeader(h.trimmed)

@@ -91,9 +91,9 @@ func (w *emailWorker) Work(ctx context.Context, job *river.Job[EmailProbeArgs]) 
 }
 
 // emailTick is how often the servers look for organisations whose email
-// domains are due a probe: a probe is due when a domain of the profile
-// has none, or its newest is older than the installation's interval, so
-// that restarts neither skip nor repeat one.
+// domains (and TLS endpoints) are due a probe: a probe is due when a
+// domain of the profile has none, or its newest is older than the
+// installation's interval, so that restarts neither skip nor repeat one.
 const emailTick = 15 * time.Minute
 
 // probeDueEmail enqueues a probe of each organisation whose profile lists

@@ -8,3 +8,6 @@ var QueueChecksForTest = (*Engine).queueChecks
 
 // ProbeDueEmailForTest is probeDueEmail, for the tests.
 var ProbeDueEmailForTest = (*Engine).probeDueEmail
+
+// ProbeDueTLSForTest is probeDueTLS, for the tests.
+var ProbeDueTLSForTest = (*Engine).probeDueTLS

@@ -25,6 +25,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/tlssec"
 )
 
 // Queues.
@@ -76,6 +77,12 @@ type Config struct {
 	// (DefaultEmailProbeEvery when 0; negative: never, only on request).
 	Email      *emailsec.Service
 	EmailEvery time.Duration
+	// TLS says how organisations' TLS endpoints are probed (timeouts,
+	// workers, trusted CAs); TLSEvery is how often every organisation's
+	// are (DefaultTLSProbeEvery when 0; negative: never, only on
+	// request).
+	TLS      *tlssec.Service
+	TLSEvery time.Duration
 }
 
 // Engine enqueues and works jobs.
@@ -102,6 +109,9 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.EmailEvery == 0 {
 		cfg.EmailEvery = DefaultEmailProbeEvery
 	}
+	if cfg.TLSEvery == 0 {
+		cfg.TLSEvery = DefaultTLSProbeEvery
+	}
 	e := &Engine{cfg: cfg, tasks: map[string]Periodic{}}
 	rc := &river.Config{
 		Logger: riverLogger(cfg.Log, cfg.Store.Engine() == store.SQLite),
@@ -123,6 +133,7 @@ func New(cfg Config) (*Engine, error) {
 		river.AddWorker(workers, &periodicWorker{e: e})
 		river.AddWorker(workers, &rankWorker{e: e})
 		river.AddWorker(workers, &emailWorker{e: e})
+		river.AddWorker(workers, &tlsWorker{e: e})
 		rc.Workers = workers
 		imports := 2
 		if cfg.Store.Engine() == store.SQLite {
@@ -135,6 +146,9 @@ func New(cfg Config) (*Engine, error) {
 		}, cfg.Periodic...)
 		if cfg.EmailEvery > 0 {
 			periodic = append(periodic, Periodic{Name: "email-probes", Every: min(emailTick, cfg.EmailEvery), Run: e.probeDueEmail})
+		}
+		if cfg.TLSEvery > 0 {
+			periodic = append(periodic, Periodic{Name: "tls-probes", Every: min(emailTick, cfg.TLSEvery), Run: e.probeDueTLS})
 		}
 		for _, p := range periodic {
 			if _, dup := e.tasks[p.Name]; dup || p.Every <= 0 || p.Run == nil {

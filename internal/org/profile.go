@@ -2,11 +2,13 @@ package org
 
 import (
 	"fmt"
+	"net"
 	"net/mail"
 	"strings"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/tlscheck"
 )
 
 // Profile is what the organisation says about itself so that Safeguard can
@@ -44,6 +46,13 @@ type Profile struct {
 	// are tried anyway): what the email checks read from the DNS (HPH CPG
 	// essential goal 2).
 	EmailDomains []EmailDomain `json:"email_domains,omitempty"`
+	// TLSEndpoints are the services (host:port) whose TLS the checks probe
+	// besides the inventory's internet-facing assets: patient portals,
+	// VPN gateways, mail (HPH CPG essential goal 5).
+	TLSEndpoints []string `json:"tls_endpoints,omitempty"`
+	// TLSProfile is the Mozilla Server Side TLS configuration endpoints
+	// are judged against: intermediate ("" too) or modern.
+	TLSProfile string `json:"tls_profile,omitempty"`
 	// FiscalYearStart is the month (1–12) the organisation's fiscal year
 	// starts in, for periodic reviews; 0 for January.
 	FiscalYearStart int `json:"fiscal_year_start"`
@@ -60,6 +69,20 @@ type EmailDomain struct {
 
 // maxEmailDomains bounds the domains a profile lists.
 const maxEmailDomains = 50
+
+// MaxTLSEndpoints bounds the endpoints a profile lists.
+const MaxTLSEndpoints = 1000
+
+// ParseLines reads one entry a line, skipping blank lines.
+func ParseLines(text string) []string {
+	var out []string
+	for _, line := range strings.Split(text, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			out = append(out, line)
+		}
+	}
+	return out
+}
 
 // ParseEmailDomains reads domains one a line, each optionally followed by
 // a colon and its DKIM selectors separated by commas or spaces
@@ -198,6 +221,25 @@ func (p *Profile) Validate() error {
 			}
 			d.Selectors[j] = sel
 		}
+	}
+	if len(p.TLSEndpoints) > MaxTLSEndpoints {
+		return bad("at most %d TLS endpoints in the profile", MaxTLSEndpoints)
+	}
+	seen := map[string]bool{}
+	for i, e := range p.TLSEndpoints {
+		host, port, err := tlscheck.SplitEndpoint(e)
+		if err != nil {
+			return bad("TLS endpoint %d: %v", i+1, err)
+		}
+		e = net.JoinHostPort(host, port)
+		if seen[e] {
+			return bad("TLS endpoint %s is listed twice", e)
+		}
+		seen[e] = true
+		p.TLSEndpoints[i] = e
+	}
+	if _, err := tlscheck.LoadProfile(p.TLSProfile); err != nil {
+		return bad("TLS profile: %v", err)
 	}
 	for i := range p.Systems {
 		sys := &p.Systems[i]

@@ -1650,3 +1650,23 @@ func (sc *Scoped) DropUpload(ctx context.Context, id string) error {
 	_, err := s.write.ExecContext(ctx, s.rebind(`DELETE FROM pending_uploads WHERE id = ? AND org_id = ?`), id, sc.org.ID)
 	return translate(err, "import")
 }
+
+// InternetFacingAssets returns the inventory's internet-facing assets in
+// name order.
+func (sc *Scoped) InternetFacingAssets(ctx context.Context) ([]*risk.Asset, error) {
+	s := sc.s
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+assetColumns+` FROM assets WHERE org_id = ? AND internet_facing ORDER BY lower(name)`), sc.org.ID)
+	if err != nil {
+		return nil, translate(err, "assets")
+	}
+	defer rows.Close()
+	out := []*risk.Asset{}
+	for rows.Next() {
+		a, err := scanAsset(rows)
+		if err != nil {
+			return nil, translate(err, "assets")
+		}
+		out = append(out, a)
+	}
+	return out, translate(rows.Err(), "assets")
+}

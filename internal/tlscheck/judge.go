@@ -7,9 +7,12 @@ import (
 	"time"
 )
 
-// judge adds the findings of what res shows against the profile, and the
-// endpoint's status: the worst of its findings' (pass with none).
-func judge(res *Result, p *Profile, now time.Time) {
+// Judge adds the findings of what res shows against the profile, and the
+// endpoint's status: the worst of its findings' (pass with none). A
+// probe's result is judged as it is made; an imported report's, as it is
+// read, by the same rules.
+func Judge(res *Result, p *Profile, now time.Time) {
+	res.Profile = p.Name
 	add := func(id, status, reason, format string, args ...any) {
 		res.Findings = append(res.Findings, Finding{ID: id, Status: status, Detail: fmt.Sprintf(format, args...), Reason: reason})
 	}

@@ -204,7 +204,7 @@ func Check(ctx context.Context, endpoint string, o Options) *Result {
 		res.Ciphers = append(res.Ciphers, Cipher{Name: tls.CipherSuiteName(best.CipherSuite), Version: "TLSv1.3"})
 	}
 
-	res.Cert = p.certificate(best.PeerCertificates)
+	res.Cert = DescribeCert(best.PeerCertificates, host, o.Roots, o.Now())
 	switch {
 	case len(best.OCSPResponse) > 0:
 		res.OCSP = "stapled"
@@ -216,7 +216,7 @@ func Check(ctx context.Context, endpoint string, o Options) *Result {
 	if isHTTP(port, best.NegotiatedProtocol) {
 		res.HSTS = p.hsts(ctx)
 	}
-	judge(res, o.Profile, o.Now())
+	Judge(res, o.Profile, o.Now())
 	return res
 }
 
@@ -349,9 +349,9 @@ func isHTTP(port, alpn string) bool {
 	return alpn == "h2" || alpn == "http/1.1" || port == "443" || port == "8443"
 }
 
-// certificate describes the chain presented and whether it is trusted
-// for the host.
-func (p *prober) certificate(chain []*x509.Certificate) *Cert {
+// DescribeCert describes the chain presented, leaf first, and whether it
+// is trusted (by roots; the system's when nil) and names host.
+func DescribeCert(chain []*x509.Certificate, host string, roots *x509.CertPool, now time.Time) *Cert {
 	if len(chain) == 0 {
 		return nil
 	}
@@ -377,20 +377,20 @@ func (p *prober) certificate(chain []*x509.Certificate) *Cert {
 		c.KeyType = fmt.Sprintf("%T", k)
 	}
 	c.SelfSigned = leaf.Subject.String() == leaf.Issuer.String() && leaf.CheckSignatureFrom(leaf) == nil
-	c.NameMatches = leaf.VerifyHostname(p.host) == nil
+	c.NameMatches = leaf.VerifyHostname(host) == nil
 	// Trust is judged apart from expiry: an expired certificate from a
 	// trusted CA is reported as expired, not as untrusted.
 	inter := x509.NewCertPool()
 	for _, x := range chain[1:] {
 		inter.AddCert(x)
 	}
-	at := p.o.Now()
+	at := now
 	if at.After(leaf.NotAfter) {
 		at = leaf.NotAfter.Add(-time.Minute)
 	} else if at.Before(leaf.NotBefore) {
 		at = leaf.NotBefore.Add(time.Minute)
 	}
-	_, err := leaf.Verify(x509.VerifyOptions{Roots: p.o.Roots, Intermediates: inter, CurrentTime: at})
+	_, err := leaf.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: at})
 	c.Trusted = err == nil
 	if err != nil {
 		c.TrustError = err.Error()

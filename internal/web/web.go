@@ -21,6 +21,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/members"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
+	"github.com/safeguard-health/safeguard/internal/tlssec"
 	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/web/api"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
@@ -65,6 +66,8 @@ type Config struct {
 	// Email probes organisations' email domains, queueing through the job
 	// engine (a page or the API asks; a server's job probes); none when nil.
 	Email *emailsec.Service
+	// TLS probes organisations' TLS endpoints, as Email does.
+	TLS *tlssec.Service
 	// Jobs takes uploaded files to import in the background;
 	// MaxImportBytes bounds one (DefaultMaxImportBytes when 0).
 	Jobs           Jobs
@@ -122,12 +125,15 @@ func New(c Config) (*Server, error) {
 	if q, ok := c.Jobs.(emailsec.Queue); ok && c.Email == nil {
 		c.Email = &emailsec.Service{Queue: q, Now: c.Now}
 	}
+	if q, ok := c.Jobs.(tlssec.Queue); ok && c.TLS == nil {
+		c.TLS = &tlssec.Service{Queue: q, Now: c.Now}
+	}
 	records := &dataimport.Records{Threats: c.Risk.Threats, Training: c.Training}
 	imports := &kit.Imports{Jobs: c.Jobs, Max: c.MaxImportBytes}
 	files := &kit.Files{Evidence: c.Evidence, Program: c.Program, Catalog: c.Catalog, Events: c.Store, Now: c.Now}
 	site, err := pages.New(pages.Deps{Catalog: c.Catalog, Store: c.Store, Accounts: c.Accounts, SSO: c.SSO, SSOCallbackURL: c.SSOCallbackURL,
 		Program: c.Program, Evidence: c.Evidence, Members: &members.Service{Store: c.Store, Now: c.Now}, Risk: c.Risk, Training: c.Training, Records: records, Imports: imports, Files: files,
-		Email: c.Email, Log: c.Log, Version: c.Version, Now: c.Now})
+		Email: c.Email, TLS: c.TLS, Log: c.Log, Version: c.Version, Now: c.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +145,7 @@ func New(c Config) (*Server, error) {
 	s.handle("GET /healthz", pub, s.healthz)
 	site.Routes(s.handle)
 	api := api.New(api.Deps{Log: c.Log, Now: c.Now, Catalog: c.Catalog, Program: c.Program, Evidence: c.Evidence, Risk: c.Risk,
-		Training: c.Training, Records: records, Imports: imports, Files: files, Email: c.Email, Events: c.Store})
+		Training: c.Training, Records: records, Imports: imports, Files: files, Email: c.Email, TLS: c.TLS, Events: c.Store})
 	api.Routes(s.handleAPI)
 	s.handle("GET /api/v1/openapi.json", pub, api.OpenAPI)
 	return s, nil

@@ -81,7 +81,7 @@ func newHandler(t testing.TB, s *store.Store, base string, options ...func(*web.
 	// says (its resolver), when the pages ask it: never on its own round,
 	// which would probe a domain the moment a profile names it and run the
 	// checks behind a test's back (the round is tested in package jobs).
-	engine, err := jobs.New(jobs.Config{Store: s, Blobs: blobs, Work: true, PollInterval: 20 * time.Millisecond, Email: c.Email, EmailEvery: -1})
+	engine, err := jobs.New(jobs.Config{Store: s, Blobs: blobs, Work: true, PollInterval: 20 * time.Millisecond, Email: c.Email, EmailEvery: -1, TLS: c.TLS, TLSEvery: -1})
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func newHandler(t testing.TB, s *store.Store, base string, options ...func(*web.
 		return nil, err
 	}
 	t.Cleanup(func() { engine.Stop(context.Background()) })
-	c.Jobs, c.Email = engine, engine.EmailService()
+	c.Jobs, c.Email, c.TLS = engine, engine.EmailService(), engine.TLSService()
 	h, err := web.New(c)
 	if err != nil {
 		return nil, err

@@ -19,6 +19,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
+	"github.com/safeguard-health/safeguard/internal/tlssec"
 	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
@@ -36,6 +37,7 @@ type Deps struct {
 	Imports  *kit.Imports
 	Files    *kit.Files
 	Email    *emailsec.Service
+	TLS      *tlssec.Service
 	Events   kit.Events // where a refused upload is audited
 }
 
@@ -52,13 +54,14 @@ type Server struct {
 	imports  *kit.Imports
 	files    *kit.Files
 	email    *emailsec.Service
+	tls      *tlssec.Service
 	events   kit.Events
 }
 
 // New builds the API over d.
 func New(d Deps) *Server {
 	return &Server{log: d.Log, now: d.Now, catalog: d.Catalog, program: d.Program, evidence: d.Evidence, risk: d.Risk,
-		training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, email: d.Email, events: d.Events}
+		training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, email: d.Email, tls: d.TLS, events: d.Events}
 }
 
 // OpenAPI serves the API's OpenAPI document.
@@ -144,6 +147,8 @@ func (s *Server) Routes(handle func(pattern string, scope auth.Scope, h http.Han
 	handle("GET /api/v1/orgs/{org}/email", auth.ScopeRead, s.apiEmail)
 	handle("POST /api/v1/orgs/{org}/email/probe", auth.ScopeWrite, s.apiProbeEmail)
 	handle("GET /api/v1/orgs/{org}/email/reports", auth.ScopeRead, s.apiEmailReports)
+	handle("GET /api/v1/orgs/{org}/tls", auth.ScopeRead, s.apiTLS)
+	handle("POST /api/v1/orgs/{org}/tls/probe", auth.ScopeWrite, s.apiProbeTLS)
 	handle("GET /api/v1/orgs/{org}/findings/remediation", auth.ScopeRead, s.apiRemediation)
 	handle("GET /api/v1/orgs/{org}/findings/trend", auth.ScopeRead, s.apiTrend)
 }

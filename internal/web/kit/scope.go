@@ -22,6 +22,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/sso"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/tailoring"
+	"github.com/safeguard-health/safeguard/internal/tlssec"
 	"github.com/safeguard-health/safeguard/internal/todo"
 	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/workforce"
@@ -63,6 +64,10 @@ func (sc *Scope) Verify() VerifyRecords { return sc.store }
 
 // Email is its email domains' probes.
 func (sc *Scope) Email() EmailRecords { return sc.store }
+
+// TLS is its TLS endpoints and what their probes and imported reports
+// found.
+func (sc *Scope) TLS() TLSRecords { return sc.store }
 
 // Imports is its import jobs and the record of files imported.
 func (sc *Scope) Imports() ImportRecords { return sc.store }
@@ -191,6 +196,13 @@ type VerifyRecords interface {
 type EmailRecords interface {
 	emailsec.Store
 	emailsec.ReportRecords
+}
+
+// TLSRecords are an organisation's TLS endpoints and what their probes
+// and imported reports found (what tlssec.Service needs).
+type TLSRecords interface {
+	tlssec.Store
+	tlssec.Records
 }
 
 // ImportRecords are an organisation's import jobs and the record of files imported.

@@ -25,6 +25,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/members"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
+	"github.com/safeguard-health/safeguard/internal/tlssec"
 	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
@@ -51,6 +52,7 @@ type Deps struct {
 	Imports        *kit.Imports
 	Files          *kit.Files
 	Email          *emailsec.Service
+	TLS            *tlssec.Service
 	Log            *slog.Logger
 	Version        string
 	Now            func() time.Time
@@ -72,6 +74,7 @@ type Server struct {
 	imports        *kit.Imports
 	files          *kit.Files
 	email          *emailsec.Service
+	tls            *tlssec.Service
 	log            *slog.Logger
 	version        string
 	now            func() time.Time
@@ -83,7 +86,7 @@ type Server struct {
 // a user opens the page.
 func New(d Deps) (*Server, error) {
 	s := &Server{catalog: d.Catalog, store: d.Store, accounts: d.Accounts, sso: d.SSO, ssoCallbackURL: d.SSOCallbackURL,
-		program: d.Program, evidence: d.Evidence, members: d.Members, risk: d.Risk, training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, email: d.Email,
+		program: d.Program, evidence: d.Evidence, members: d.Members, risk: d.Risk, training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, email: d.Email, tls: d.TLS,
 		log: d.Log, version: d.Version, now: d.Now, pages: map[string]*template.Template{}}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -240,6 +243,8 @@ func (s *Server) Routes(handle func(pattern string, a kit.Access, h http.Handler
 	handle("GET /orgs/{org}/findings", orgRoute(auth.ViewProgram), s.findingsPage)
 	handle("GET /orgs/{org}/email", orgRoute(auth.ViewProgram), s.emailPage)
 	handle("POST /orgs/{org}/email/probe", orgRoute(auth.ImportData), s.probeEmailForm)
+	handle("GET /orgs/{org}/tls", orgRoute(auth.ViewProgram), s.tlsPage)
+	handle("POST /orgs/{org}/tls/probe", orgRoute(auth.ImportData), s.probeTLSForm)
 }
 
 // itemRef names a catalog item for a person (its citation and title),

@@ -152,6 +152,8 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 		p.PrivacyOfficial = org.Official{Name: f.Get("privacy_name"), Title: f.Get("privacy_title"), Email: f.Get("privacy_email")}
 		p.FiscalYearStart, err = num("fiscal_year_start", "The fiscal year's first month")
 		p.EmailDomains = org.ParseEmailDomains(f.Get("email_domains"))
+		p.TLSEndpoints = org.ParseLines(f.Get("tls_endpoints"))
+		p.TLSProfile = f.Get("tls_profile")
 	case 4:
 		if strings.TrimSpace(p.SecurityOfficial.Name) == "" {
 			err = errs.New(errs.Invalid, "name the security official before finishing: 164.308(a)(2) requires one person responsible for security")
