@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"cmp"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -277,8 +278,10 @@ func (t *testsslTarget) read(e testsslEntry) error {
 	switch id {
 	case "service":
 		t.http = strings.HasPrefix(strings.ToUpper(f), "HTTP")
-	case "scanProblem":
-		if strings.EqualFold(e.Severity, "FATAL") {
+	case "scanProblem", "optimal_proto":
+		// testssl.sh could not scan the endpoint ("Your OpenSSL cannot
+		// connect"): said, for a report that holds nothing else of it.
+		if strings.EqualFold(e.Severity, "FATAL") || strings.Contains(strings.ToLower(f), "cannot connect") {
 			t.problem = f
 		}
 	case "cert":
@@ -326,8 +329,12 @@ func (t *testsslTarget) read(e testsslEntry) error {
 			c.NotAfter = at
 		}
 	case "cert_chain_of_trust":
+		// testssl.sh folds expiry into its verdict on the chain ("failed
+		// (expired)."): Safeguard judges expiry apart, from the dates, so a
+		// chain refused only for that is taken as trusted.
+		low := strings.ToLower(f)
 		t.trust = f
-		t.trustOK = strings.EqualFold(e.Severity, "OK") || strings.HasPrefix(strings.ToLower(f), "passed")
+		t.trustOK = strings.EqualFold(e.Severity, "OK") || strings.HasPrefix(low, "passed") || strings.TrimRight(low, ". ") == "failed (expired)"
 	case "cert_trust":
 		ok := strings.EqualFold(e.Severity, "OK") || strings.HasPrefix(strings.ToLower(f), "ok")
 		t.nameOK = &ok
@@ -379,8 +386,9 @@ func (t *testsslTarget) hstsOf() *tlscheck.HSTS {
 func (t *testsslTarget) finish(at time.Time, profile *tlscheck.Profile) {
 	res := t.res
 	res.At = at
-	if t.problem != "" && len(t.versions) == 0 {
-		res.Status, res.Error = tlscheck.Unknown, "testssl.sh: "+t.problem
+	if len(t.versions) == 0 && len(res.Ciphers) == 0 && (t.cert == nil || t.cert.Subject == "" && t.cert.NotAfter.IsZero()) {
+		// Nothing of the endpoint but, perhaps, why.
+		res.Status, res.Error = tlscheck.Unknown, "testssl.sh: "+cmp.Or(t.problem, "the report holds no result of the endpoint")
 		return
 	}
 	if len(t.versions) == 0 {

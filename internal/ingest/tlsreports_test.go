@@ -120,6 +120,18 @@ func TestReadTestSSL(t *testing.T) {
 	if !p.At.Equal(pretty.At) {
 		t.Errorf("judged at %s, the scan started %s", p.At, pretty.At)
 	}
+
+	// An endpoint testssl.sh could not scan is unknown, saying why, never
+	// passed on nothing.
+	rep, err := ingest.ReadTestSSL("cannot.json", strings.NewReader(`[{"id":"optimal_proto","ip":"vpn.example/192.0.2.1","port":"443","severity":"WARN","finding":"Your OpenSSL cannot connect to vpn.example:443."},
+		{"id":"service","ip":"mail.example/192.0.2.2","port":"993","severity":"INFO","finding":"IMAP"}]`), intermediate(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != 2 || rep.Results[0].Status != "unknown" || !strings.Contains(rep.Results[0].Error, "cannot connect") ||
+		rep.Results[1].Status != "unknown" || !strings.Contains(rep.Results[1].Error, "no result of the endpoint") {
+		t.Errorf("endpoints testssl.sh did not scan: %+v %+v", rep.Results[0], rep.Results[1])
+	}
 }
 
 // sslyze's JSON (built from sslyze 6's schema): SSLv3 accepted with RC4,
