@@ -75,6 +75,15 @@ var Catalog = []Check{
 	{ID: "crypto.tls", Title: "Services encrypt with current TLS", Goal: "hph-cpg/essential-5", Items: []string{"hipaa-sr/164.312(e)(1)", "hipaa-sr/164.312(e)(2)(ii)"},
 		Verifies: "Each TLS endpoint of the organisation (host:port: the services its profile lists and the host names of its internet-facing assets, on 443), as Safeguard's probe and imported testssl.sh or sslyze reports found it: the protocol versions and cipher suites accepted, the certificate (chain, name, expiry, key, signature), OCSP stapling and, on HTTPS, HSTS, judged against Mozilla's Server Side TLS 6.0 profile (intermediate unless the profile says modern).",
 		Basis:    "SSL 3.0, TLS 1.0 and 1.1 accepted fail (RFC 7568, RFC 8996), as do RC4, 3DES, NULL and export suites (RFC 7465, RFC 9325), an expired, untrusted or misnamed certificate (RFC 5280, RFC 9525), an RSA key under 2048 bits or a SHA-1 signature (NIST SP 800-131A Rev. 2) and HTTPS without HSTS (RFC 6797); suites outside the profile, a certificate expiring within 30 days, an HSTS max-age under two years and no OCSP staple warn. Each endpoint is judged by its worst newest result of each source. Not met when an endpoint fails; partly met when one only warns; unknown when an endpoint the profile lists was not reached or not checked yet. An asset's host name where nothing answers on 443 is not judged."},
+	{ID: "crypto.devices", Title: "Devices' disks encrypted", Goal: "hph-cpg/essential-5", Items: []string{"hipaa-sr/164.312(a)(2)(iv)", "hipaa-sr/164.310(d)(1)"},
+		Verifies: "Each device of the newest export of each device manager (Microsoft Intune, Jamf Pro, Safeguard's device CSV): whether its disk is encrypted (BitLocker, FileVault, LUKS), as the manager reports it.",
+		Basis:    "Not met when a device's disk is not encrypted (partly encrypted, or still encrypting, is not encrypted); partly met when none is known unencrypted but some devices' encryption is not reported; met when every device is encrypted; unknown without a device export. HHS's guidance under the Breach Notification Rule (164.402) counts stored data encrypted consistent with NIST SP 800-111 as unusable to others: a lost or stolen device so encrypted is not a breach of unsecured PHI; one not encrypted may be."},
+	{ID: "endpoint.edr", Title: "Endpoint detection and response present", Goal: "hph-cpg/enhanced-6", Items: []string{"hipaa-sr/164.308(a)(5)(ii)(B)"},
+		Verifies: "Each device of the device exports that say whether endpoint detection and response runs on it (Safeguard's device CSV, its edr column: the product, yes or no): presence only, as far as an inventory can show it, not that alerts are watched and answered.",
+		Basis:    "Not met when a device runs none; partly met when some devices' exports do not say (Intune's and Jamf Pro's device lists do not); met when every device reports one; unknown when no export says for any device. The thresholds are Safeguard's."},
+	{ID: "config.os-support", Title: "Operating systems supported by their vendors", Goal: "hph-cpg/enhanced-10", Items: []string{"hipaa-sr/164.308(a)(1)(ii)(B)"},
+		Verifies: "Each device's operating system and version (Windows by build and edition; macOS, iOS, iPadOS and Android by version), against a dated list of each release's end of vendor support shipped with Safeguard, with its source.",
+		Basis:    "Not met when a device runs a release past its vendor's end of support (no more security updates, so its known vulnerabilities stay open); met when every release the list knows is supported; a release the list does not know, or a device whose version is not exported, is counted and not judged; unknown when none can be judged. Windows editions end apart: without the edition, the latest end of the build's Enterprise, Education and Home and Pro editions is taken."},
 	{ID: "vuln.kev", Title: "Known exploited vulnerabilities mitigated", Goal: "hph-cpg/essential-1", Items: []string{"hipaa-sr/164.308(a)(1)(ii)(B)"},
 		Verifies: "CVEs of the CISA Known Exploited Vulnerabilities catalog still open on internet-facing assets and assets holding ePHI, with their age against the remediation window.",
 		Basis:    "Open means found by the newest scan that covered the asset or host (a scan that covered it and found nothing closes it). CISA's BOD 22-01 directs federal agencies to remediate each KEV entry by the due date the catalog gives it (two weeks after it is added, for most); by default Safeguard gives each finding the same window (the entry's due date less its date added), counted from when it was added or first found, whichever is later. An organisation may set its own window in days. Not met when one is open past its window; partly met when all are within it."},
@@ -102,6 +111,9 @@ type DMARCSource = store.DMARCSource
 
 // EmailProbe is one check of one email domain as a probe found it.
 type EmailProbe = store.EmailProbe
+
+// Device is one managed device of a device manager's export.
+type Device = store.Device
 
 // TLSResult is one endpoint's TLS as a probe or an imported report found
 // it.

@@ -28,6 +28,7 @@ type Source interface {
 	DMARCSources(ctx context.Context, from, to string) ([]*check.DMARCSource, error)
 	InternetFacingAssets(ctx context.Context) ([]*risk.Asset, error)
 	TLSResults(ctx context.Context) ([]*check.TLSResult, error)
+	EachDevice(ctx context.Context, fn func(*check.Device) error) error
 }
 
 // A RecordSink takes the records behind a check's verdict as they are
@@ -125,7 +126,15 @@ func EvaluateTo(ctx context.Context, src Source, now time.Time, sink RecordSink)
 	if err != nil {
 		return nil, err
 	}
-	out := append(append(append(id.Results(), m365...), email...), tls, v.Result())
+	dv := NewDevices(now)
+	if sink != nil {
+		dv.SendTo(sink)
+	}
+	if err := src.EachDevice(ctx, func(d *check.Device) error { dv.Add(d); return dv.Err() }); err != nil {
+		return nil, err
+	}
+	out := append(append(append(id.Results(), m365...), email...), tls)
+	out = append(append(out, dv.Results()...), v.Result())
 	for _, r := range out {
 		r.At = now.UTC().Truncate(time.Second)
 	}

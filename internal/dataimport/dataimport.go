@@ -317,6 +317,12 @@ func run(ctx context.Context, req Request, name string, format *ingest.Format, r
 			return err
 		}
 		return tlsReport(ctx, req, sc, name, format, r, raw, out)
+	case ingest.KindDevices:
+		sc, err := scope()
+		if err != nil {
+			return err
+		}
+		return devices(ctx, req, sc, name, format, r, out)
 	case ingest.KindMFA:
 		sc, err := scope()
 		if err != nil {

@@ -31,6 +31,8 @@ type Format struct {
 	Kind  Kind
 	// Scan reads a scanner's file (KindScanner).
 	Scan ScanReader
+	// Devices reads a device export (KindDevices).
+	Devices func(file string, r io.Reader, emit func(*Device) error) (*DevicesInfo, error)
 	// TLS reads a TLS scanner's report (KindTLS), judging each endpoint
 	// against the profile.
 	TLS func(file string, r io.Reader, profile *tlscheck.Profile) (*TLSScan, error)
@@ -155,6 +157,12 @@ var formats = []*Format{
 		sniff: func(h *head) bool {
 			return (h.json() && (h.has(`"ScubaGear"`) || h.has(`"Control ID"`) && h.has(`"MS.`))) || h.text() && scubaCSVHeader(h.trimmed)
 		}},
+	{ID: FormatIntune, Brings: "each managed device's disk encryption (BitLocker), operating system and version, last check-in and primary user, for the device checks and the inventory", Label: "Microsoft Intune devices", Kind: KindDevices, Devices: deviceReader(FormatIntune),
+		sniff: func(h *head) bool { return h.text() && intuneCSVHeader(h.trimmed) }},
+	{ID: FormatJamf, Brings: "each Mac's FileVault 2 status, macOS version, last check-in and user, for the device checks and the inventory", Label: "Jamf Pro computers", Kind: KindDevices, Devices: deviceReader(FormatJamf),
+		sniff: func(h *head) bool { return h.text() && jamfCSVHeader(h.trimmed) }},
+	{ID: FormatDevices, Brings: "each device of any other manager: disk encryption, operating system, last seen, user and EDR, for the device checks and the inventory", Label: "Safeguard device CSV", Kind: KindDevices, Devices: deviceReader(FormatDevices),
+		sniff: func(h *head) bool { return h.text() && devicesCSVHeader(h.trimmed) }},
 	{ID: FormatEntraUsers, Brings: "the accounts of Entra ID, matched to the roster", System: "Microsoft Entra ID", Label: "Microsoft Entra ID users", Kind: KindAccounts, columns: accountColumns[FormatEntraUsers], sniff: accountSniff(FormatEntraUsers)},
 	{ID: FormatEntraMFA, Brings: "MFA registration and admin roles of the Entra ID accounts", Label: "Microsoft Entra ID user registration details", Kind: KindMFA, columns: accountColumns[FormatEntraMFA], sniff: accountSniff(FormatEntraMFA)},
 	{ID: FormatAD, Brings: "the accounts of Active Directory, with privileged and remote-access groups", System: "Active Directory", Label: "Active Directory (Get-ADUser | Export-Csv)", Kind: KindAccounts, columns: accountColumns[FormatAD], sniff: accountSniff(FormatAD)},

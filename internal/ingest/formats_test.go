@@ -27,6 +27,7 @@ var samples = map[string]string{
 	ingest.FormatGoogle: "google-users.csv", ingest.FormatAccounts: "accounts.csv",
 	ingest.FormatDMARC: "dmarc-report.xml", ingest.FormatTLSRPT: "smtp-tls-report.json",
 	ingest.FormatTestSSL: "testssl-loopback.json", ingest.FormatSSLyze: "sslyze-portal.json",
+	ingest.FormatIntune: "intune-devices.csv", ingest.FormatJamf: "jamf-computers.csv", ingest.FormatDevices: "devices.csv",
 }
 
 // records reads a file of a format with its reader, whatever its kind,
@@ -52,6 +53,10 @@ func records(id, name string, r io.Reader) (int, error) {
 			return 0, err
 		}
 		return len(doc.Statements), nil
+	case ingest.KindDevices:
+		n := 0
+		_, err := f.Devices(name, r, func(*ingest.Device) error { n++; return nil })
+		return n, err
 	case ingest.KindTLS:
 		p, _ := tlscheck.LoadProfile("")
 		rep, err := f.TLS(name, r, p)
@@ -105,8 +110,8 @@ func TestFormatRegistry(t *testing.T) {
 			if f.Scan == nil {
 				t.Errorf("%s: a scanner format without its reader", f.ID)
 			}
-		case ingest.KindCatalog, ingest.KindScores, ingest.KindAccounts, ingest.KindMFA, ingest.KindConfig, ingest.KindVEX, ingest.KindEmailReport, ingest.KindTLS:
-			if f.Scan != nil || (f.TLS != nil) != (f.Kind == ingest.KindTLS) {
+		case ingest.KindCatalog, ingest.KindScores, ingest.KindAccounts, ingest.KindMFA, ingest.KindConfig, ingest.KindVEX, ingest.KindEmailReport, ingest.KindTLS, ingest.KindDevices:
+			if f.Scan != nil || (f.TLS != nil) != (f.Kind == ingest.KindTLS) || (f.Devices != nil) != (f.Kind == ingest.KindDevices) {
 				t.Errorf("%s: a %s format with a scanner's reader", f.ID, f.Kind)
 			}
 		default:
@@ -199,6 +204,8 @@ func TestEveryReaderRefusesWhatIsNotUTF8(t *testing.T) {
 		case ingest.KindTLS:
 			p, _ := tlscheck.LoadProfile("")
 			_, err2 = f.TLS(file, bytes.NewReader(bad), p)
+		case ingest.KindDevices:
+			_, err2 = f.Devices(file, bytes.NewReader(bad), func(*ingest.Device) error { return nil })
 		}
 		msg := errs.Message(err2)
 		if !errs.Is(err2, errs.Invalid) || !strings.HasPrefix(msg, file+": line 3 is not UTF-8 text (byte 0xE9)") || strings.Count(msg, file) != 1 {

@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/ingest"
+)
+
+// Device is one managed device as the newest export of its source lists
+// it, with the person of the roster it was matched to.
+type Device struct {
+	ID         string `json:"id"`
+	Source     string `json:"source"` // the export's format
+	ImportID   string `json:"import"`
+	Name       string `json:"name"`
+	Serial     string `json:"serial,omitempty"`
+	OS         string `json:"os"`
+	OSVersion  string `json:"os_version,omitempty"`
+	Edition    string `json:"edition,omitempty"`
+	Encrypted  string `json:"encrypted"` // yes, no, "" for not said
+	Encryption string `json:"encryption,omitempty"`
+	LastSeen   string `json:"last_seen,omitempty"`
+	User       string `json:"user,omitempty"`
+	UserEmail  string `json:"user_email,omitempty"`
+	UserName   string `json:"user_name,omitempty"`
+	PersonID   string `json:"person,omitempty"`
+	EDR        string `json:"edr"` // yes, no, ""
+	EDRProduct string `json:"edr_product,omitempty"`
+	Ownership  string `json:"ownership,omitempty"`
+	Compliance string `json:"compliance,omitempty"`
+	Model      string `json:"model,omitempty"`
+}
+
+// DevicesImport is what an import of a device export did.
+type DevicesImport struct {
+	Record   *DataImport
+	Fresh    bool
+	Devices  int
+	Matched  int // to people of the roster
+	Replaced int // the source's devices before
+	Unused   []string
+}
+
+// ImportDevices imports a device export, replacing the devices of its
+// source (the export lists them all), in one transaction with its audit
+// entry and what after does; each device's primary user is matched to
+// the roster by email (the UPN or the email the export gives).
+func (sc *Scoped) ImportDevices(ctx context.Context, kind, file, sha string, size int64, read func(emit func(*ingest.Device) error) (*ingest.DevicesInfo, error), after ...TxFunc) (*DevicesImport, error) {
+	s := sc.s
+	out := &DevicesImport{}
+	err := s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		rec, again, err := s.beginImport(ctx, tx, sc.org.ID, kind, file, sha, size, "devices.import_again")
+		if err != nil {
+			return change{}, err
+		}
+		if again != nil {
+			out.Record = rec
+			return *again, nil
+		}
+		res, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM devices WHERE org_id = ? AND source = ?`), sc.org.ID, kind)
+		if err != nil {
+			return change{}, translate(err, "devices")
+		}
+		n, _ := res.RowsAffected()
+		out.Replaced = int(n)
+		ins := s.newInserter(ctx, tx, "devices", "id, org_id, import_id, source, line, device_key, name, serial, os, os_version, edition, encrypted, encryption, last_seen, user_login, user_email, user_name, edr, edr_product, ownership, compliance, model", "devices")
+		defer ins.close()
+		info, err := pipe(ctx, read, func(d *ingest.Device) error {
+			id, err := newID()
+			if err != nil {
+				return err
+			}
+			key := d.ID
+			if key == "" {
+				key = d.Name + "|" + d.Serial
+			}
+			out.Devices++
+			return ins.add(id, sc.org.ID, rec.ID, kind, d.Line, strings.ToLower(key), d.Name, d.Serial, d.OS, d.OSVersion, d.Edition, string(d.Encrypted), d.Encryption,
+				d.LastSeen, d.User, d.UserEmail, d.UserName, string(d.EDR), d.EDRProduct, d.Ownership, d.Compliance, d.Model)
+		})
+		if err != nil {
+			return change{}, err
+		}
+		if err := ins.flush(); err != nil {
+			return change{}, err
+		}
+		// The primary user, matched to the roster by email.
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE devices SET person_id = (SELECT p.id FROM people p WHERE p.org_id = devices.org_id AND p.email <> ''
+			AND lower(p.email) IN (lower(devices.user_login), lower(devices.user_email)) ORDER BY p.id LIMIT 1)
+			WHERE org_id = ? AND source = ? AND (user_login <> '' OR user_email <> '')`), sc.org.ID, kind); err != nil {
+			return change{}, translate(err, "devices")
+		}
+		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM devices WHERE org_id = ? AND source = ? AND person_id IS NOT NULL`), sc.org.ID, kind).Scan(&out.Matched); err != nil {
+			return change{}, translate(err, "devices")
+		}
+		if err := s.finishImport(ctx, tx, rec, info.SHA256, out.Devices, ""); err != nil {
+			return change{}, err
+		}
+		if err := runAfter(ctx, tx, after); err != nil {
+			return change{}, err
+		}
+		out.Record, out.Fresh, out.Unused = rec, true, info.Unused
+		return change{orgID: sc.org.ID, action: "devices.import", target: "import:" + rec.ID,
+			after: map[string]any{"file": file, "sha256": sha, "size": size, "format": kind, "devices": out.Devices, "matched": out.Matched, "replaced": out.Replaced}}, nil
+	})
+	if err != nil {
+		s.RecordEvent(ctx, sc.org.ID, "devices.import_failed", "file:"+file, map[string]any{"sha256": sha, "size": size, "format": kind, "error": errs.Message(err)})
+		return nil, err
+	}
+	return out, nil
+}
+
+const deviceColumns = "id, source, import_id, name, serial, os, os_version, edition, encrypted, encryption, last_seen, user_login, user_email, user_name, COALESCE(person_id, ''), edr, edr_product, ownership, compliance, model"
+
+// EachDevice calls fn for each of the organisation's devices, every
+// source's, in source and name order, streaming them.
+func (sc *Scoped) EachDevice(ctx context.Context, fn func(*Device) error) error {
+	s := sc.s
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+deviceColumns+` FROM devices WHERE org_id = ? ORDER BY source, lower(name), id`), sc.org.ID)
+	if err != nil {
+		return translate(err, "devices")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d := &Device{}
+		if err := rows.Scan(&d.ID, &d.Source, &d.ImportID, &d.Name, &d.Serial, &d.OS, &d.OSVersion, &d.Edition, &d.Encrypted, &d.Encryption, &d.LastSeen,
+			&d.User, &d.UserEmail, &d.UserName, &d.PersonID, &d.EDR, &d.EDRProduct, &d.Ownership, &d.Compliance, &d.Model); err != nil {
+			return translate(err, "devices")
+		}
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err(), "devices")
+}
+
+// DeviceCount is how many devices the organisation's exports list.
+func (sc *Scoped) DeviceCount(ctx context.Context) (int, error) {
+	var n int
+	err := sc.s.reader(ctx).QueryRowContext(ctx, sc.s.rebind(`SELECT COUNT(*) FROM devices WHERE org_id = ?`), sc.org.ID).Scan(&n)
+	return n, translate(err, "devices")
+}
