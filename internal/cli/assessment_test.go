@@ -89,6 +89,10 @@ func TestScorecardJSON(t *testing.T) {
 			t.Errorf("%s verified from data: %q, want %q among them", goal, checked[goal], want)
 		}
 	}
+	// Its Intune export: two laptops without BitLocker.
+	if !slices.Contains(checked["hph-cpg/essential-5"], "check:crypto.devices=not_met") {
+		t.Errorf("the demo's devices do not bear on goal 5: %q", checked["hph-cpg/essential-5"])
+	}
 	tiers := map[string]int{}
 	for _, g := range card.Goals {
 		tiers[g.Tier]++

@@ -185,10 +185,37 @@ func seedDemoData(ctx context.Context, s *store.Store, o *org.Organization, now 
 	ehr = append(ehr, []string{"CEDARSUPPORT", "Cedar Health support", "", "yes", "vendor", today.AddDate(0, 0, -9).Format(time.DateOnly), "yes", "yes", "no", "yes"})
 	ehrCSV := demoCSV([]string{"account", "name", "employee_id", "enabled", "kind", "last_login", "mfa", "privileged", "mailbox", "remote_access"}, ehr)
 
+	// The clinic's devices in Intune: a laptop or desktop for most of the
+	// staff on Windows 11 25H2, the Macs of the owner and the security
+	// lead; two laptops whose BitLocker was never turned on (the remote
+	// coders'), and the front desk's old PC still on Windows 10.
+	intuneHeader := []string{"Device ID", "Device name", "Enrollment date", "Last check-in", "OS version", "Serial number", "Manufacturer", "Model",
+		"Primary user UPN", "Primary user email address", "Primary user display name", "Compliance", "Managed by", "Ownership", "Encrypted", "OS", "SkuFamily", "JoinType"}
+	var intune [][]string
+	stamp := func(d time.Time) string { return d.Format("2006-01-02 15:04:05") + ".0000000" }
+	for i, p := range demoPeople {
+		if p.access == "none" || p.id == "1061" {
+			continue
+		}
+		name, os, version, model, sku, encrypted, compliance := fmt.Sprintf("RFC-LT-%02d", i+1), "Windows", "10.0.26200.7171", "Latitude 5450", "Enterprise", "True", "Compliant"
+		switch {
+		case p.id == "1001" || p.id == "1002":
+			name, os, version, model, sku = strings.Fields(p.name)[0]+"'s MacBook Pro", "macOS", "26.1", "MacBookPro18,1", ""
+		case p.id == "1043" || p.id == "1044": // the remote coders' laptops
+			encrypted, compliance = "False", "Noncompliant"
+		case p.id == "1030":
+			name, version, model = "RFC-FRONTDESK-01", "10.0.19045.6456", "OptiPlex 7070"
+		}
+		intune = append(intune, []string{fmt.Sprintf("5e1d%04s-3c2b-4a19-8f7e-0c%010s", p.id, p.id), name, stamp(today.AddDate(-1, 0, -i)), stamp(today.AddDate(0, 0, -(i % 3)).Add(-time.Duration(i) * time.Hour)),
+			version, fmt.Sprintf("RFC%05s", p.id), "Dell Inc.", model, p.email, p.email, p.name, compliance, "Intune", "Corporate", encrypted, os, sku, "Azure AD joined"})
+	}
+	devicesCSV := demoCSV(intuneHeader, intune)
+
 	for _, f := range []struct {
 		name, format string
 		data         []byte
 	}{
+		{"DevicesWithInventory_" + today.Format("2006-01-02") + ".csv", ingest.FormatIntune, devicesCSV},
 		{"UserRegistrationDetails_" + today.Format("2006-01-02") + ".csv", ingest.FormatEntraMFA, mfa},
 		{"exportUsers_" + today.Format("2006-01-02") + ".csv", ingest.FormatEntraUsers, entra},
 		{"cedar-ehr-users-" + today.Format("2006-01-02") + ".csv", ingest.FormatAccounts, ehrCSV},

@@ -47,6 +47,27 @@ var families = func() map[string]struct {
 	return doc.Families
 }()
 
+// byBuild indexes Windows's releases by build.
+var byBuild = func() map[string][]release {
+	m := map[string][]release{}
+	for _, r := range families["windows"].Releases {
+		m[r.Build] = append(m[r.Build], r)
+	}
+	return m
+}()
+
+// nthDot is the index of the nth dot of s, -1 when it has fewer.
+func nthDot(s string, n int) int {
+	for i := range len(s) {
+		if s[i] == '.' {
+			if n--; n == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
 // Verdict is what the list says of one device's operating system.
 type Verdict struct {
 	// Known says the list knows the release; when false, Reason says why
@@ -75,12 +96,11 @@ func Judge(family, version, edition string, day time.Time) Verdict {
 	}
 	var match []release
 	if family == "windows" {
-		for _, r := range f.Releases {
-			if version == r.Build || strings.HasPrefix(version, r.Build+".") {
-				match = append(match, r)
-			}
+		build := version
+		if i := nthDot(version, 3); i > 0 {
+			build = version[:i] // 10.0.19045 of 10.0.19045.5011
 		}
-		match = windowsEdition(match, edition)
+		match = windowsEdition(byBuild[build], edition)
 	} else {
 		best := ""
 		for _, r := range f.Releases {

@@ -66,35 +66,57 @@ func (sc *Scoped) ImportDevices(ctx context.Context, kind, file, sha string, siz
 		}
 		n, _ := res.RowsAffected()
 		out.Replaced = int(n)
-		ins := s.newInserter(ctx, tx, "devices", "id, org_id, import_id, source, line, device_key, name, serial, os, os_version, edition, encrypted, encryption, last_seen, user_login, user_email, user_name, edr, edr_product, ownership, compliance, model", "devices")
+		ins := s.newInserter(ctx, tx, "devices", "id, org_id, import_id, source, line, device_key, name, serial, os, os_version, edition, encrypted, encryption, last_seen, user_login, user_email, user_name, person_id, edr, edr_product, ownership, compliance, model", "devices")
 		defer ins.close()
-		info, err := pipe(ctx, read, func(d *ingest.Device) error {
-			id, err := newID()
+		// The primary users are matched to the roster by email a chunk of
+		// devices at a time, one indexed query each.
+		var chunk []*ingest.Device
+		write := func() error {
+			people, err := sc.peopleByEmail(ctx, tx, chunk)
 			if err != nil {
 				return err
 			}
-			key := d.ID
-			if key == "" {
-				key = d.Name + "|" + d.Serial
+			for _, d := range chunk {
+				id, err := newID()
+				if err != nil {
+					return err
+				}
+				key := d.ID
+				if key == "" {
+					key = d.Name + "|" + d.Serial
+				}
+				var person any
+				if p, ok := people[strings.ToLower(d.User)]; ok && d.User != "" {
+					person = p
+				} else if p, ok := people[strings.ToLower(d.UserEmail)]; ok && d.UserEmail != "" {
+					person = p
+				}
+				if person != nil {
+					out.Matched++
+				}
+				out.Devices++
+				if err := ins.add(id, sc.org.ID, rec.ID, kind, d.Line, strings.ToLower(key), d.Name, d.Serial, d.OS, d.OSVersion, d.Edition, string(d.Encrypted), d.Encryption,
+					d.LastSeen, d.User, d.UserEmail, d.UserName, person, string(d.EDR), d.EDRProduct, d.Ownership, d.Compliance, d.Model); err != nil {
+					return err
+				}
 			}
-			out.Devices++
-			return ins.add(id, sc.org.ID, rec.ID, kind, d.Line, strings.ToLower(key), d.Name, d.Serial, d.OS, d.OSVersion, d.Edition, string(d.Encrypted), d.Encryption,
-				d.LastSeen, d.User, d.UserEmail, d.UserName, string(d.EDR), d.EDRProduct, d.Ownership, d.Compliance, d.Model)
+			chunk = chunk[:0]
+			return nil
+		}
+		info, err := pipe(ctx, read, func(d *ingest.Device) error {
+			if chunk = append(chunk, d); len(chunk) == matchChunk {
+				return write()
+			}
+			return nil
 		})
 		if err != nil {
 			return change{}, err
 		}
-		if err := ins.flush(); err != nil {
+		if err := write(); err != nil {
 			return change{}, err
 		}
-		// The primary user, matched to the roster by email.
-		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE devices SET person_id = (SELECT p.id FROM people p WHERE p.org_id = devices.org_id AND p.email <> ''
-			AND lower(p.email) IN (lower(devices.user_login), lower(devices.user_email)) ORDER BY p.id LIMIT 1)
-			WHERE org_id = ? AND source = ? AND (user_login <> '' OR user_email <> '')`), sc.org.ID, kind); err != nil {
-			return change{}, translate(err, "devices")
-		}
-		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM devices WHERE org_id = ? AND source = ? AND person_id IS NOT NULL`), sc.org.ID, kind).Scan(&out.Matched); err != nil {
-			return change{}, translate(err, "devices")
+		if err := ins.flush(); err != nil {
+			return change{}, err
 		}
 		if err := s.finishImport(ctx, tx, rec, info.SHA256, out.Devices, ""); err != nil {
 			return change{}, err
@@ -113,13 +135,53 @@ func (sc *Scoped) ImportDevices(ctx context.Context, kind, file, sha string, siz
 	return out, nil
 }
 
+// matchChunk is how many devices' users are looked up in the roster at
+// once.
+const matchChunk = 500
+
+// peopleByEmail maps the lower-cased emails among the devices' users to
+// the people of the roster with them (the first by id, when two share
+// one).
+func (sc *Scoped) peopleByEmail(ctx context.Context, tx *sql.Tx, ds []*ingest.Device) (map[string]string, error) {
+	var emails []any
+	seen := map[string]bool{}
+	for _, d := range ds {
+		for _, e := range []string{d.User, d.UserEmail} {
+			if e = strings.ToLower(e); e != "" && !seen[e] {
+				seen[e] = true
+				emails = append(emails, e)
+			}
+		}
+	}
+	out := map[string]string{}
+	if len(emails) == 0 {
+		return out, nil
+	}
+	q := `SELECT lower(email), id FROM people WHERE org_id = ? AND lower(email) IN (?` + strings.Repeat(", ?", len(emails)-1) + `) ORDER BY id`
+	rows, err := tx.QueryContext(ctx, sc.s.rebind(q), append([]any{sc.org.ID}, emails...)...)
+	if err != nil {
+		return nil, translate(err, "people")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var email, id string
+		if err := rows.Scan(&email, &id); err != nil {
+			return nil, translate(err, "people")
+		}
+		if _, ok := out[email]; !ok {
+			out[email] = id
+		}
+	}
+	return out, translate(rows.Err(), "people")
+}
+
 const deviceColumns = "id, source, import_id, name, serial, os, os_version, edition, encrypted, encryption, last_seen, user_login, user_email, user_name, COALESCE(person_id, ''), edr, edr_product, ownership, compliance, model"
 
 // EachDevice calls fn for each of the organisation's devices, every
-// source's, in source and name order, streaming them.
+// source's, by source, streaming them.
 func (sc *Scoped) EachDevice(ctx context.Context, fn func(*Device) error) error {
 	s := sc.s
-	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+deviceColumns+` FROM devices WHERE org_id = ? ORDER BY source, lower(name), id`), sc.org.ID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+deviceColumns+` FROM devices WHERE org_id = ? ORDER BY source, id`), sc.org.ID)
 	if err != nil {
 		return translate(err, "devices")
 	}
