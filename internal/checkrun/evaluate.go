@@ -8,6 +8,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/identity"
 	"github.com/safeguard-health/safeguard/internal/ingest"
+	"github.com/safeguard-health/safeguard/internal/inventory"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/tlssec"
@@ -29,6 +30,7 @@ type Source interface {
 	InternetFacingAssets(ctx context.Context) ([]*risk.Asset, error)
 	TLSResults(ctx context.Context) ([]*check.TLSResult, error)
 	EachDevice(ctx context.Context, fn func(*check.Device) error) error
+	inventory.Records
 }
 
 // A RecordSink takes the records behind a check's verdict as they are
@@ -133,8 +135,16 @@ func EvaluateTo(ctx context.Context, src Source, now time.Time, sink RecordSink)
 	if err := src.EachDevice(ctx, func(d *check.Device) error { dv.Add(d); return dv.Err() }); err != nil {
 		return nil, err
 	}
+	rec, err := inventory.Reconcile(ctx, src, now, 0)
+	if err != nil {
+		return nil, err
+	}
+	inv, err := InventoryResult(rec, sink)
+	if err != nil {
+		return nil, err
+	}
 	out := append(append(append(id.Results(), m365...), email...), tls)
-	out = append(append(out, dv.Results()...), v.Result())
+	out = append(append(out, dv.Results()...), inv, v.Result())
 	for _, r := range out {
 		r.At = now.UTC().Truncate(time.Second)
 	}

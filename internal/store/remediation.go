@@ -193,3 +193,39 @@ func (sc *Scoped) UnmatchedPlaces(ctx context.Context) (int, error) {
 	err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT COALESCE((SELECT unmatched_places FROM finding_tallies WHERE org_id = ?), 0)`), sc.org.ID).Scan(&n)
 	return n, translate(err, "findings")
 }
+
+// ScannedPlace is a place the organisation's scans reported on: an asset
+// of the inventory, or a host and target none matched; with when the
+// newest scan of it was made.
+type ScannedPlace struct {
+	AssetID   string `json:"asset,omitempty"`
+	Host      string `json:"host,omitempty"`
+	Target    string `json:"target,omitempty"`
+	ScannedAt string `json:"scanned_at"`
+}
+
+// ScannedPlaces lists every place the organisation's scans reported on,
+// as kept when imports land.
+func (sc *Scoped) ScannedPlaces(ctx context.Context) ([]ScannedPlace, error) {
+	s := sc.s
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT place, scanned_at FROM finding_places WHERE org_id = ? ORDER BY place`), sc.org.ID)
+	if err != nil {
+		return nil, translate(err, "findings")
+	}
+	defer rows.Close()
+	out := []ScannedPlace{}
+	for rows.Next() {
+		var place, at string
+		if err := rows.Scan(&place, &at); err != nil {
+			return nil, translate(err, "findings")
+		}
+		p := ScannedPlace{ScannedAt: at}
+		if host, target, ok := strings.Cut(place, "|"); ok {
+			p.Host, p.Target = host, target
+		} else {
+			p.AssetID = place
+		}
+		out = append(out, p)
+	}
+	return out, translate(rows.Err(), "findings")
+}

@@ -1670,3 +1670,32 @@ func (sc *Scoped) InternetFacingAssets(ctx context.Context) ([]*risk.Asset, erro
 	}
 	return out, translate(rows.Err(), "assets")
 }
+
+// CreateAssets adds assets to the inventory in one transaction, with one
+// audit entry naming them and why (what reconciliation found of them).
+func (sc *Scoped) CreateAssets(ctx context.Context, assets []*risk.Asset, why string) error {
+	for _, a := range assets {
+		if err := a.Validate(); err != nil {
+			return errs.Wrap(errs.Invalid, a.Name+": "+errs.Message(err), err)
+		}
+	}
+	if len(assets) == 0 {
+		return nil
+	}
+	return sc.s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		now := sc.s.now().UTC()
+		ephi := 0
+		var names []string
+		for _, a := range assets {
+			if err := sc.insertAsset(ctx, tx, a, now); err != nil {
+				return change{}, err
+			}
+			ephi += ephiFlag(a)
+			names = append(names, a.Name)
+		}
+		if err := sc.tallyInventory(ctx, tx, len(assets), ephi); err != nil {
+			return change{}, err
+		}
+		return change{orgID: sc.org.ID, action: "asset.create_many", target: "org:" + sc.org.ID, after: map[string]any{"assets": names, "why": why}}, nil
+	})
+}

@@ -222,7 +222,7 @@ func (s *Service) Glance(ctx context.Context, st Records, role auth.Role, now ti
 	if unmatched > 0 {
 		add(Item{Kind: "hosts", Urgency: Changed, Title: fmt.Sprintf("Add %d host%s the scans found to the inventory", unmatched, plural(unmatched)),
 			Detail: "Scanner output reported hosts or targets no asset of the ePHI inventory matches: add those that are yours, with the identifiers the scans use, so their findings count for the right asset.",
-			Link:   base + "/risk/assets", Cite: "HPH CPGs, Enhanced goal 1 (asset inventory)"})
+			Link:   base + "/risk/assets/reconcile", Cite: "HPH CPGs, Enhanced goal 1 (asset inventory)"})
 	}
 
 	// The current assessments (as the scorecard read them): answers and

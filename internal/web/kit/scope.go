@@ -14,6 +14,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/findings"
+	"github.com/safeguard-health/safeguard/internal/inventory"
 	"github.com/safeguard-health/safeguard/internal/jobs"
 	"github.com/safeguard-health/safeguard/internal/members"
 	"github.com/safeguard-health/safeguard/internal/org"
@@ -64,6 +65,10 @@ func (sc *Scope) Verify() VerifyRecords { return sc.store }
 
 // Email is its email domains' probes.
 func (sc *Scope) Email() EmailRecords { return sc.store }
+
+// Inventory is its inventory and what its data shows, for reconciling
+// them.
+func (sc *Scope) Inventory() inventory.Store { return sc.store }
 
 // TLS is its TLS endpoints and what their probes and imported reports
 // found.
