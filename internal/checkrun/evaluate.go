@@ -30,6 +30,7 @@ type Source interface {
 	InternetFacingAssets(ctx context.Context) ([]*risk.Asset, error)
 	TLSResults(ctx context.Context) ([]*check.TLSResult, error)
 	EachDevice(ctx context.Context, fn func(*check.Device) error) error
+	Flows(ctx context.Context) ([]*risk.Flow, error)
 	inventory.Records
 }
 
@@ -143,7 +144,11 @@ func EvaluateTo(ctx context.Context, src Source, now time.Time, sink RecordSink)
 	if err != nil {
 		return nil, err
 	}
-	out := append(append(append(id.Results(), m365...), email...), tls)
+	flows, err := FlowsResult(ctx, src, sink)
+	if err != nil {
+		return nil, err
+	}
+	out := append(append(append(id.Results(), m365...), email...), tls, flows)
 	out = append(append(out, dv.Results()...), inv, v.Result())
 	for _, r := range out {
 		r.At = now.UTC().Truncate(time.Second)

@@ -89,8 +89,9 @@ func TestScorecardJSON(t *testing.T) {
 			t.Errorf("%s verified from data: %q, want %q among them", goal, checked[goal], want)
 		}
 	}
-	// Its Intune export: two laptops without BitLocker.
-	if !slices.Contains(checked["hph-cpg/essential-5"], "check:crypto.devices=not_met") {
+	// Its Intune export: two laptops without BitLocker; its inventory: the
+	// X-ray images sent to the NAS over SMB, unencrypted.
+	if !slices.Contains(checked["hph-cpg/essential-5"], "check:crypto.devices=not_met") || !slices.Contains(checked["hph-cpg/essential-5"], "check:crypto.flows=not_met") {
 		t.Errorf("the demo's devices do not bear on goal 5: %q", checked["hph-cpg/essential-5"])
 	}
 	tiers := map[string]int{}
