@@ -51,13 +51,22 @@ func (z *Server) Sign(names ...string) {
 func New(t testing.TB) *Server {
 	t.Helper()
 	z := &Server{zone: map[string][]Record{}}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		t.Fatal(err)
+	// UDP and TCP on one port: a port free for UDP may be taken for TCP by
+	// another test's server, so another is tried.
+	var pc net.PacketConn
+	var ln net.Listener
+	var err error
+	for try := 0; ; try++ {
+		if pc, err = net.ListenPacket("udp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		if ln, err = net.Listen("tcp", pc.LocalAddr().String()); err == nil {
+			break
+		}
+		pc.Close()
+		if try == 20 {
+			t.Fatal(err)
+		}
 	}
 	z.Addr = pc.LocalAddr().String()
 	udp := &dns.Server{PacketConn: pc, Handler: z}
