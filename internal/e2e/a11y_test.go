@@ -73,6 +73,8 @@ func TestPagesAreAccessibleAndFitAPhone(t *testing.T) {
 		{"findings", "orgs/riverside-demo/findings"},
 		{"email security", "orgs/riverside-demo/email"},
 		{"TLS of the services", "orgs/riverside-demo/tls"},
+		{"devices", "orgs/riverside-demo/devices"},
+		{"inventory reconciliation", "orgs/riverside-demo/risk/assets/reconcile"},
 		{"workforce", "orgs/riverside-demo/workforce"},
 		{"guided path", "orgs/riverside-demo/guide"},
 		{"guided goal", "orgs/riverside-demo/guide/goals?item=essential-3"},

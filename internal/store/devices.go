@@ -205,3 +205,45 @@ func (sc *Scoped) DeviceCount(ctx context.Context) (int, error) {
 	err := sc.s.reader(ctx).QueryRowContext(ctx, sc.s.rebind(`SELECT COUNT(*) FROM devices WHERE org_id = ?`), sc.org.ID).Scan(&n)
 	return n, translate(err, "devices")
 }
+
+// DeviceFilter narrows a page of devices.
+type DeviceFilter struct {
+	Source string // an export's format; "" for every one
+	// Attention keeps the devices a device check counts against: not
+	// encrypted or not saying, or without EDR.
+	Attention bool
+	Limit     int
+	Offset    int
+}
+
+// Devices returns a page of the organisation's devices, by source and
+// name, and how many the filter keeps in all.
+func (sc *Scoped) Devices(ctx context.Context, f DeviceFilter) ([]*Device, int, error) {
+	s := sc.s
+	where, args := ` FROM devices WHERE org_id = ?`, []any{sc.org.ID}
+	if f.Source != "" {
+		where, args = where+` AND source = ?`, append(args, f.Source)
+	}
+	if f.Attention {
+		where += ` AND (encrypted <> 'yes' OR edr = 'no')`
+	}
+	var total int
+	if err := s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT COUNT(*)`+where), args...).Scan(&total); err != nil {
+		return nil, 0, translate(err, "devices")
+	}
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT `+deviceColumns+where+` ORDER BY source, lower(name), id LIMIT ? OFFSET ?`), append(args, max(f.Limit, 1), max(f.Offset, 0))...)
+	if err != nil {
+		return nil, 0, translate(err, "devices")
+	}
+	defer rows.Close()
+	out := []*Device{}
+	for rows.Next() {
+		d := &Device{}
+		if err := rows.Scan(&d.ID, &d.Source, &d.ImportID, &d.Name, &d.Serial, &d.OS, &d.OSVersion, &d.Edition, &d.Encrypted, &d.Encryption, &d.LastSeen,
+			&d.User, &d.UserEmail, &d.UserName, &d.PersonID, &d.EDR, &d.EDRProduct, &d.Ownership, &d.Compliance, &d.Model); err != nil {
+			return nil, 0, translate(err, "devices")
+		}
+		out = append(out, d)
+	}
+	return out, total, translate(rows.Err(), "devices")
+}

@@ -31,7 +31,20 @@ func TestReconcileInventory(t *testing.T) {
 		t.Fatalf("upload: %d\n%s", resp.StatusCode, body)
 	}
 	h.Wait()
-	_, body := fetch(t, c, base+"/risk/assets/reconcile")
+	// The devices, and those a device check counts against.
+	_, body := fetch(t, c, base+"/devices")
+	for _, want := range []string{"RFC-LT-07", "Microsoft Intune devices", "<strong>no</strong>", "10.0.22631.4460", "Priya Shah"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the devices page lacks %q", want)
+		}
+	}
+	if _, body = fetch(t, c, base+"/devices?attention=1"); !strings.Contains(body, "Galaxy Tab A8") || strings.Contains(body, "RFC-LT-09") {
+		t.Errorf("the devices needing attention:\n%s", body)
+	}
+	if resp, _ := fetch(t, c, base+"/devices?source=nessus"); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a source that is not a device export: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, base+"/risk/assets/reconcile")
 	for _, want := range []string{"Missing from the inventory (8)", "RFC-LT-07", "Microsoft Intune devices", "5CD3451XYZ", "Add all 8 to the inventory"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the reconciliation page lacks %q", want)
@@ -62,6 +75,9 @@ func TestReconcileInventory(t *testing.T) {
 		t.Fatal(err)
 	}
 	api := apiClient{t, srv.URL + "/api/v1/orgs/riverside", token}
+	if code, out := api.do("GET", "/devices?attention=1&limit=1", nil); code != 200 || out["total"] != float64(2) || len(out["devices"].([]any)) != 1 {
+		t.Errorf("GET devices: %d %v", code, out)
+	}
 	code, out := api.do("GET", "/inventory/reconciliation", nil)
 	missing, _ := out["missing"].([]any)
 	if code != 200 || len(missing) != 6 || out["window_days"] != float64(90) {

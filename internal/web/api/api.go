@@ -148,6 +148,7 @@ func (s *Server) Routes(handle func(pattern string, scope auth.Scope, h http.Han
 	handle("POST /api/v1/orgs/{org}/email/probe", auth.ScopeWrite, s.apiProbeEmail)
 	handle("GET /api/v1/orgs/{org}/email/reports", auth.ScopeRead, s.apiEmailReports)
 	handle("GET /api/v1/orgs/{org}/tls", auth.ScopeRead, s.apiTLS)
+	handle("GET /api/v1/orgs/{org}/devices", auth.ScopeRead, s.apiDevices)
 	handle("GET /api/v1/orgs/{org}/inventory/reconciliation", auth.ScopeRead, s.apiReconciliation)
 	handle("POST /api/v1/orgs/{org}/inventory/reconciliation/add", auth.ScopeWrite, s.apiReconcileAdd)
 	handle("POST /api/v1/orgs/{org}/tls/probe", auth.ScopeWrite, s.apiProbeTLS)

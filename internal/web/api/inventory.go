@@ -27,3 +27,10 @@ func (s *Server) apiReconcileAdd(w http.ResponseWriter, r *http.Request) {
 	added, err := inventory.Add(r.Context(), kit.ScopeFrom(r.Context()).Inventory(), s.now(), body.Keys)
 	s.apiResult(w, r, http.StatusCreated, map[string]any{"added": added}, err)
 }
+
+// apiDevices is a page of the organisation's devices: ?source=, attention=1
+// (those a device check counts against), offset and limit.
+func (s *Server) apiDevices(w http.ResponseWriter, r *http.Request) {
+	list, total, f, err := kit.DevicesPage(r)
+	s.apiResult(w, r, http.StatusOK, map[string]any{"devices": list, "total": total, "offset": f.Offset, "limit": f.Limit}, err)
+}

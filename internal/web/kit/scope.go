@@ -191,6 +191,7 @@ type VerifyRecords interface {
 	FindingsTrend(ctx context.Context, after string, limit int) (*check.Trend, error)
 	CheckResult(ctx context.Context, id string, offset, limit int) (*check.Result, error)
 	CheckResults(ctx context.Context) ([]*check.Result, error)
+	Devices(ctx context.Context, f store.DeviceFilter) ([]*store.Device, int, error)
 	Accounts(ctx context.Context, f store.AccountFilter) ([]*store.Account, error)
 	AccountCount(ctx context.Context, source string) (int, error)
 	Vulnerabilities(ctx context.Context) ([]*risk.Vulnerability, error)

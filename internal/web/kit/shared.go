@@ -78,6 +78,22 @@ func AccountsPage(r *http.Request) (list []*store.Account, total int, source str
 	return list, total, source, offset, limit, err
 }
 
+// DevicesPage reads the page of the organisation's devices the query
+// asks for: source (an export's format), attention=1 for those a device
+// check counts against, offset and limit.
+func DevicesPage(r *http.Request) (list []*store.Device, total int, f store.DeviceFilter, err error) {
+	if f.Offset, f.Limit, err = Window(r); err != nil {
+		return nil, 0, f, err
+	}
+	q := r.URL.Query()
+	f.Source, f.Attention = q.Get("source"), q.Get("attention") == "1"
+	if fm, ok := ingest.FormatByID(f.Source); f.Source != "" && (!ok || fm.Kind != ingest.KindDevices) {
+		return nil, 0, f, errs.New(errs.Invalid, fmt.Sprintf("source %q is not a device export Safeguard reads", f.Source))
+	}
+	list, total, err = ScopeFrom(r.Context()).Verify().Devices(r.Context(), f)
+	return list, total, f, err
+}
+
 // CheckResult reads the check result the path names with the window of
 // its records the query asks for.
 func CheckResult(r *http.Request) (res *check.Result, offset, limit int, err error) {

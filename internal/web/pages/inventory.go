@@ -6,7 +6,10 @@ import (
 	"net/url"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/inventory"
+	"github.com/safeguard-health/safeguard/internal/lifecycle"
+	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
@@ -54,4 +57,32 @@ func (s *Server) reconcileAdd(w http.ResponseWriter, r *http.Request) {
 		notice = "Added " + added[0].Name + " to the inventory: give it its owner, what it does with ePHI and its criticality."
 	}
 	http.Redirect(w, r, "/orgs/"+sc.Org().Slug+"/risk/assets/reconcile?notice="+url.QueryEscape(notice), http.StatusSeeOther)
+}
+
+type devicesView struct {
+	programView
+	Devices   []*store.Device
+	Filter    store.DeviceFilter
+	Sources   []formatOption
+	Page      pager
+	Lifecycle string // the support list's date
+}
+
+// devicesPage lists the devices the device managers' exports hold, with
+// what the device checks read of each.
+func (s *Server) devicesPage(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	list, total, f, err := kit.DevicesPage(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var sources []formatOption
+	for _, fm := range ingest.Formats() {
+		if fm.Kind == ingest.KindDevices {
+			sources = append(sources, formatOption{fm.ID, fm.Label})
+		}
+	}
+	s.render(w, r, "devices", http.StatusOK, page{Title: "Devices · " + sc.Org().Name,
+		Data: &devicesView{programView: programView{Scope: sc}, Devices: list, Filter: f, Sources: sources, Page: newPager(r, f.Offset, f.Limit, len(list), total), Lifecycle: lifecycle.AsOf}})
 }
