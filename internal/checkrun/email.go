@@ -112,15 +112,8 @@ func EmailResults(domains []string, probes []*check.EmailProbe, sink RecordSink)
 		if firstFix != "" {
 			r.Detail += "; first fix, " + clipText(firstFix, 400)
 		}
-		sortRecords(r.Records)
-		r.RecordCount = len(r.Records)
-		if sink != nil {
-			for _, rec := range r.Records {
-				if err := sink(id, rec); err != nil {
-					return nil, err
-				}
-			}
-			r.Records = []check.Record{}
+		if err := finish(r, sink); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
@@ -190,15 +183,8 @@ func AlignmentResult(domains []string, sources []*check.DMARCSource, sink Record
 		r.Detail = fmt.Sprintf("%d messages sent as the email domains in the last %d days, %.1f%% passed DMARC; p=reject would refuse %d, %d of them from sources that also send aligned mail (fix their DKIM or SPF first)",
 			messages, emailsec.Window, 100*share, refuses, fromOwn)
 	}
-	sortRecords(r.Records)
-	r.RecordCount = len(r.Records)
-	if sink != nil {
-		for _, rec := range r.Records {
-			if err := sink(c.ID, rec); err != nil {
-				return nil, err
-			}
-		}
-		r.Records = []check.Record{}
+	if err := finish(r, sink); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -62,15 +62,8 @@ func FlowsResult(ctx context.Context, src flowSource, sink RecordSink) (*check.R
 		r.Detail = fmt.Sprintf("every one of %s encrypted", plural(len(flows), "data flow", "data flows"))
 	}
 	r.Status = verdict(r.GoalStatus)
-	sortRecords(r.Records)
-	r.RecordCount = len(r.Records)
-	if sink != nil {
-		for _, rec := range r.Records {
-			if err := sink(c.ID, rec); err != nil {
-				return nil, err
-			}
-		}
-		r.Records = []check.Record{}
+	if err := finish(r, sink); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

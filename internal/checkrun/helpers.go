@@ -17,6 +17,23 @@ func sortRecords(rs []check.Record) {
 	})
 }
 
+// finish sorts a result's records heaviest first and counts them; with a
+// sink, it hands them to it in that order and keeps none.
+func finish(r *check.Result, sink RecordSink) error {
+	sortRecords(r.Records)
+	r.RecordCount = len(r.Records)
+	if sink == nil {
+		return nil
+	}
+	for _, rec := range r.Records {
+		if err := sink(r.Check.ID, rec); err != nil {
+			return err
+		}
+	}
+	r.Records = []check.Record{}
+	return nil
+}
+
 // verdict is a check's status from its goal status.
 func verdict(g assessment.GoalStatus) check.Status {
 	switch g {

@@ -62,15 +62,8 @@ func InventoryResult(rec *inventory.Reconciliation, sink RecordSink) (*check.Res
 		r.Detail = fmt.Sprintf("the inventory names every device, scanned host and TLS endpoint, and each was seen within %d days", rec.Window)
 	}
 	r.Status = verdict(r.GoalStatus)
-	sortRecords(r.Records)
-	r.RecordCount = len(r.Records)
-	if sink != nil {
-		for _, rec := range r.Records {
-			if err := sink(c.ID, rec); err != nil {
-				return nil, err
-			}
-		}
-		r.Records = []check.Record{}
+	if err := finish(r, sink); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

@@ -152,15 +152,8 @@ func (b *baseline) Results(sink RecordSink) ([]*check.Result, error) {
 		if len(missing) > 0 {
 			r.Detail += fmt.Sprintf("; not in the results: %s", strings.Join(missing, ", "))
 		}
-		sortRecords(r.Records)
-		r.RecordCount = len(r.Records)
-		if sink != nil {
-			for _, rec := range r.Records {
-				if err := sink(bc.id, rec); err != nil {
-					return nil, err
-				}
-			}
-			r.Records = []check.Record{}
+		if err := finish(r, sink); err != nil {
+			return nil, err
 		}
 		out = append(out, r)
 	}

@@ -139,15 +139,8 @@ func TLSCheckResult(targets []tlssec.Target, results []*check.TLSResult, sink Re
 	default:
 		r.Detail = fmt.Sprintf("%s: %s", plural(judged, "TLS endpoint", "TLS endpoints"), strings.Join(parts, "; "))
 	}
-	sortRecords(r.Records)
-	r.RecordCount = len(r.Records)
-	if sink != nil {
-		for _, rec := range r.Records {
-			if err := sink(c.ID, rec); err != nil {
-				return nil, err
-			}
-		}
-		r.Records = []check.Record{}
+	if err := finish(r, sink); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

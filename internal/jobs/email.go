@@ -12,14 +12,36 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 )
 
-// EmailProbeArgs is the job that probes an organisation's email domains,
-// with who asked for it (none for the periodic round).
-type EmailProbeArgs struct {
+// ProbeArgs are a probe job's: the organisation, unique while its probe
+// waits or runs, and who asked for it (none for the periodic round).
+type ProbeArgs struct {
 	OrgID       string `json:"org_id" river:"unique"`
 	ActorID     string `json:"actor_id,omitempty"`
 	ActorLabel  string `json:"actor,omitempty"`
 	ActorSource string `json:"actor_source,omitempty"`
 }
+
+// probeOf is the args of a probe of orgID asked for by the actor of ctx.
+func probeOf(ctx context.Context, orgID string) ProbeArgs {
+	a := audit.ActorFrom(ctx)
+	return ProbeArgs{OrgID: orgID, ActorID: a.ID, ActorLabel: a.Label, ActorSource: a.Source}
+}
+
+// actor is who the probe runs as: who asked for it, or the server's round.
+func (p ProbeArgs) actor(round string) audit.Actor {
+	if p.ActorLabel == "" {
+		return audit.Actor{Label: round, Source: "jobs"}
+	}
+	return audit.Actor{ID: p.ActorID, Label: p.ActorLabel, Source: p.ActorSource}
+}
+
+// waitingOrRunning makes a job unique by its args while it waits or runs:
+// one already queued stands for a second.
+var waitingOrRunning = &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable}}}
+
+// EmailProbeArgs is the job that probes an organisation's email domains.
+type EmailProbeArgs struct{ ProbeArgs }
 
 // Kind names the job in River's queue.
 func (EmailProbeArgs) Kind() string { return "email_probe" }
@@ -31,9 +53,7 @@ const DefaultEmailProbeEvery = 24 * time.Hour
 // QueueEmailProbe enqueues a probe of the organisation's email domains,
 // as the actor of ctx; one already waiting or running stands for both.
 func (e *Engine) QueueEmailProbe(ctx context.Context, orgID string) error {
-	a := audit.ActorFrom(ctx)
-	_, err := e.client.Insert(ctx, EmailProbeArgs{OrgID: orgID, ActorID: a.ID, ActorLabel: a.Label, ActorSource: a.Source}, &river.InsertOpts{
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable}}})
+	_, err := e.client.Insert(ctx, EmailProbeArgs{probeOf(ctx, orgID)}, waitingOrRunning)
 	return err
 }
 
@@ -72,11 +92,7 @@ func (w *emailWorker) Work(ctx context.Context, job *river.Job[EmailProbeArgs]) 
 	if err != nil {
 		return err
 	}
-	actor := audit.Actor{ID: job.Args.ActorID, Label: job.Args.ActorLabel, Source: job.Args.ActorSource}
-	if actor.Label == "" {
-		actor = audit.Actor{Label: "email domain probe (server)", Source: "jobs"}
-	}
-	ctx = audit.WithActor(ctx, actor)
+	ctx = audit.WithActor(ctx, job.Args.actor("email domain probe (server)"))
 	out, err := e.email().Probe(ctx, e.cfg.Store.Scope(o))
 	switch {
 	case errs.Is(err, errs.Invalid):

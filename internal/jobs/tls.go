@@ -5,21 +5,14 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/tlssec"
 )
 
-// TLSProbeArgs is the job that probes an organisation's TLS endpoints,
-// with who asked for it (none for the periodic round).
-type TLSProbeArgs struct {
-	OrgID       string `json:"org_id" river:"unique"`
-	ActorID     string `json:"actor_id,omitempty"`
-	ActorLabel  string `json:"actor,omitempty"`
-	ActorSource string `json:"actor_source,omitempty"`
-}
+// TLSProbeArgs is the job that probes an organisation's TLS endpoints.
+type TLSProbeArgs struct{ ProbeArgs }
 
 // Kind names the job in River's queue.
 func (TLSProbeArgs) Kind() string { return "tls_probe" }
@@ -31,9 +24,7 @@ const DefaultTLSProbeEvery = 24 * time.Hour
 // QueueTLSProbe enqueues a probe of the organisation's TLS endpoints, as
 // the actor of ctx; one already waiting or running stands for both.
 func (e *Engine) QueueTLSProbe(ctx context.Context, orgID string) error {
-	a := audit.ActorFrom(ctx)
-	_, err := e.client.Insert(ctx, TLSProbeArgs{OrgID: orgID, ActorID: a.ID, ActorLabel: a.Label, ActorSource: a.Source}, &river.InsertOpts{
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: []rivertype.JobState{rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled, rivertype.JobStateRetryable}}})
+	_, err := e.client.Insert(ctx, TLSProbeArgs{probeOf(ctx, orgID)}, waitingOrRunning)
 	return err
 }
 
@@ -69,11 +60,7 @@ func (w *tlsWorker) Work(ctx context.Context, job *river.Job[TLSProbeArgs]) erro
 	if err != nil {
 		return err
 	}
-	actor := audit.Actor{ID: job.Args.ActorID, Label: job.Args.ActorLabel, Source: job.Args.ActorSource}
-	if actor.Label == "" {
-		actor = audit.Actor{Label: "TLS endpoint probe (server)", Source: "jobs"}
-	}
-	_, err = e.TLSService().Probe(audit.WithActor(ctx, actor), e.cfg.Store.Scope(o))
+	_, err = e.TLSService().Probe(audit.WithActor(ctx, job.Args.actor("TLS endpoint probe (server)")), e.cfg.Store.Scope(o))
 	if errs.Is(err, errs.Invalid) {
 		return nil // nothing to probe now
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/blob"
 	"github.com/safeguard-health/safeguard/internal/jobs"
 	"github.com/safeguard-health/safeguard/internal/org"
@@ -113,4 +114,41 @@ func TestTLSEndpointsProbedInTheBackground(t *testing.T) {
 			t.Errorf("%d probes; an endpoint added to the profile is due", n)
 		}
 	})
+}
+
+// A probe asked for while one of the same organisation waits stands for
+// both, whoever asked: the organisation alone makes the job unique.
+func TestProbeQueuedOnce(t *testing.T) {
+	path := storetest.SQLitePath(t)
+	s := storetest.SQLiteAt(t, path)
+	ctx := context.Background()
+	sc := riverside(t, s)
+	other := riverside2(t, s)
+	queue := engine(t, s, false)
+	for _, who := range []string{"owner@riverside.example", "security@riverside.example"} {
+		actx := audit.WithActor(ctx, audit.Actor{ID: who, Label: who, Source: "203.0.113.5"})
+		if err := queue.QueueTLSProbe(actx, sc.Org().ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := queue.QueueEmailProbe(actx, sc.Org().ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := queue.QueueTLSProbe(ctx, other.Org().ID); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.OpenSQLiteFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for kind, want := range map[string]int{"tls_probe": 2, "email_probe": 1} {
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM river_job WHERE kind = ?`, kind).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Errorf("%d %s jobs, want %d", n, kind, want)
+		}
+	}
 }
