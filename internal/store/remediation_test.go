@@ -125,9 +125,21 @@ func TestRemediationTrendAndProposals(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		vulns, err := sc.Vulnerabilities(ctx)
-		if err != nil || len(vulns) != 1 {
-			t.Fatalf("proposed: %+v %v", vulns, err)
+		// (The inventory lacks printer-2, which the scans reported:
+		// assets.inventory proposes one too.)
+		kevOf := func(vs []*risk.Vulnerability) []*risk.Vulnerability {
+			var out []*risk.Vulnerability
+			for _, v := range vs {
+				if v.CheckID == "vuln.kev" {
+					out = append(out, v)
+				}
+			}
+			return out
+		}
+		all, err := sc.Vulnerabilities(ctx)
+		vulns := kevOf(all)
+		if err != nil || len(vulns) != 1 || len(all) != 2 {
+			t.Fatalf("proposed: %+v %v", all, err)
 		}
 		v := vulns[0]
 		kevResult := results[len(results)-1]
@@ -138,8 +150,8 @@ func TestRemediationTrendAndProposals(t *testing.T) {
 		if results, err = run.Run(ctx, sc); err != nil {
 			t.Fatal(err)
 		}
-		vulns, _ = sc.Vulnerabilities(ctx)
-		if len(vulns) != 1 || vulns[0].CheckResultID != results[len(results)-1].ID || vulns[0].CheckResultID == kevResult.ID {
+		all, _ = sc.Vulnerabilities(ctx)
+		if vulns = kevOf(all); len(vulns) != 1 || len(all) != 2 || vulns[0].CheckResultID != results[len(results)-1].ID || vulns[0].CheckResultID == kevResult.ID {
 			t.Errorf("after a second run: %+v", vulns)
 		}
 	})
