@@ -45,13 +45,13 @@ func EmailResults(domains []string, probes []*check.EmailProbe, sink RecordSink)
 			r.Detail = "the profile names no email domains: add the domains the organisation sends mail as, and they are checked"
 			continue
 		}
-		var failing, warned, unknown []string
+		var v verdicts
 		firstFix := ""
 		for _, d := range domains {
 			p := newest[d+" "+id]
 			if p == nil {
 				r.Counts["unchecked"]++
-				unknown = append(unknown, d)
+				v.unknown = append(v.unknown, d)
 				r.Records = append(r.Records, check.Record{Kind: "domain", ID: d, Label: d, Reason: "not checked yet: the next probe of the organisation's email domains checks it", Weight: 2})
 				continue
 			}
@@ -65,11 +65,11 @@ func EmailResults(domains []string, probes []*check.EmailProbe, sink RecordSink)
 			case "pass":
 				continue
 			case "fail":
-				failing, weight = append(failing, d), 3
+				v.failing, weight = append(v.failing, d), 3
 			case "unknown":
-				unknown, weight = append(unknown, d), 2
+				v.unknown, weight = append(v.unknown, d), 2
 			default:
-				warned, weight = append(warned, d), 1
+				v.warned, weight = append(v.warned, d), 1
 			}
 			label := d
 			if res.At != "" && res.At != d {
@@ -84,26 +84,9 @@ func EmailResults(domains []string, probes []*check.EmailProbe, sink RecordSink)
 			}
 			r.Records = append(r.Records, check.Record{Kind: "domain", ID: d, Label: label, Reason: clipText(reason, 2000), Weight: weight})
 		}
-		switch {
-		case len(failing) > 0:
-			r.GoalStatus = assessment.NotMet
-		case len(unknown) > 0:
-			r.GoalStatus = assessment.Unknown
-		case len(warned) > 0:
-			r.GoalStatus = assessment.PartlyMet
-		default:
-			r.GoalStatus = assessment.Met
-		}
+		r.GoalStatus = v.status()
 		r.Status = verdict(r.GoalStatus)
-		var parts []string
-		for _, g := range []struct {
-			what  string
-			names []string
-		}{{"failing", failing}, {"warned", warned}, {"not checked", unknown}} {
-			if len(g.names) > 0 {
-				parts = append(parts, fmt.Sprintf("%s (%s)", g.what, strings.Join(g.names, ", ")))
-			}
-		}
+		parts := v.parts("not checked", 0)
 		if len(parts) == 0 {
 			r.Detail = fmt.Sprintf("%s: every one passes", plural(len(domains), "email domain", "email domains"))
 		} else {

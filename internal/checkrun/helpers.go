@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
@@ -32,6 +33,44 @@ func finish(r *check.Result, sink RecordSink) error {
 	}
 	r.Records = []check.Record{}
 	return nil
+}
+
+// verdicts are the names a check found failing, only warned and not
+// checked, each in the order found.
+type verdicts struct{ failing, warned, unknown []string }
+
+// status is the goal's: not met when a name fails, unknown when one was
+// not checked, partly met when one only warns, met otherwise.
+func (v *verdicts) status() assessment.GoalStatus {
+	switch {
+	case len(v.failing) > 0:
+		return assessment.NotMet
+	case len(v.unknown) > 0:
+		return assessment.Unknown
+	case len(v.warned) > 0:
+		return assessment.PartlyMet
+	}
+	return assessment.Met
+}
+
+// parts words them for a detail ("failing (a, b)"), the not checked as
+// unchecked says, at most clip names each (all when 0).
+func (v *verdicts) parts(unchecked string, clip int) []string {
+	var out []string
+	for _, g := range []struct {
+		what  string
+		names []string
+	}{{"failing", v.failing}, {"warned", v.warned}, {unchecked, v.unknown}} {
+		if len(g.names) == 0 {
+			continue
+		}
+		names := g.names
+		if clip > 0 {
+			names = clipNames(names, clip)
+		}
+		out = append(out, fmt.Sprintf("%s (%s)", g.what, strings.Join(names, ", ")))
+	}
+	return out
 }
 
 // verdict is a check's status from its goal status.

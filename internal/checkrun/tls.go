@@ -46,7 +46,7 @@ func TLSCheckResult(targets []tlssec.Target, results []*check.TLSResult, sink Re
 	slices.Sort(extra)
 	order = append(order, extra...)
 
-	var failing, warned, unknown []string
+	var v verdicts
 	for _, e := range order {
 		t, isTarget := target[e]
 		label := e
@@ -55,7 +55,7 @@ func TLSCheckResult(targets []tlssec.Target, results []*check.TLSResult, sink Re
 		}
 		stored := byEndpoint[e]
 		if len(stored) == 0 {
-			unknown = append(unknown, e)
+			v.unknown = append(v.unknown, e)
 			r.Counts["unchecked"]++
 			r.Records = append(r.Records, check.Record{Kind: "endpoint", ID: e, Label: label, Reason: "not checked yet: the next probe of the organisation's endpoints checks it", Weight: 2})
 			continue
@@ -98,39 +98,23 @@ func TLSCheckResult(targets []tlssec.Target, results []*check.TLSResult, sink Re
 		case tlscheck.Pass:
 			continue
 		case tlscheck.Fail:
-			failing, weight = append(failing, e), 3
+			v.failing, weight = append(v.failing, e), 3
 		case tlscheck.Unknown:
-			unknown, weight = append(unknown, e), 2
+			v.unknown, weight = append(v.unknown, e), 2
 		default:
-			warned, weight = append(warned, e), 1
+			v.warned, weight = append(v.warned, e), 1
 		}
 		reason := fmt.Sprintf("%s on %s (%s): %s", strings.ToUpper(status), date, strings.Join(sources, ", "), strings.Join(notes, " "))
 		r.Records = append(r.Records, check.Record{Kind: "endpoint", ID: e, Label: label, Reason: clipText(reason, 2000), Weight: weight})
 	}
 	judged := len(order) - r.Counts["no_service"]
 	r.Counts["endpoints"] = judged
-	switch {
-	case judged == 0:
+	r.GoalStatus = v.status()
+	if judged == 0 {
 		r.GoalStatus = assessment.Unknown
-	case len(failing) > 0:
-		r.GoalStatus = assessment.NotMet
-	case len(unknown) > 0:
-		r.GoalStatus = assessment.Unknown
-	case len(warned) > 0:
-		r.GoalStatus = assessment.PartlyMet
-	default:
-		r.GoalStatus = assessment.Met
 	}
 	r.Status = verdict(r.GoalStatus)
-	var parts []string
-	for _, g := range []struct {
-		what  string
-		names []string
-	}{{"failing", failing}, {"warned", warned}, {"not checked or not reached", unknown}} {
-		if len(g.names) > 0 {
-			parts = append(parts, fmt.Sprintf("%s (%s)", g.what, strings.Join(clipNames(g.names, 10), ", ")))
-		}
-	}
+	parts := v.parts("not checked or not reached", 10)
 	switch {
 	case judged == 0:
 		r.Detail = "no TLS endpoints: list the organisation's services (host:port) in its profile, or give its internet-facing assets their host names, and they are probed; or import a testssl.sh or sslyze report"
