@@ -121,6 +121,13 @@ type EmailProbe = store.EmailProbe
 // Device is one managed device of a device manager's export.
 type Device = store.Device
 
+// DeviceGroup counts the devices that share what the device checks
+// judge.
+type DeviceGroup = store.DeviceGroup
+
+// DevicesToJudge names the devices the device checks read one by one.
+type DevicesToJudge = store.DevicesToJudge
+
 // TLSResult is one endpoint's TLS as a probe or an imported report found
 // it.
 type TLSResult = store.TLSResult

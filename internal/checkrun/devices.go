@@ -1,7 +1,9 @@
 package checkrun
 
 import (
+	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -10,27 +12,81 @@ import (
 	"github.com/safeguard-health/safeguard/internal/lifecycle"
 )
 
-// Devices judges the device checks (crypto.devices, endpoint.edr,
-// config.os-support) in one pass over the organisation's devices, handing
-// the records to a sink when there is one, so that a run over a hospital's
-// devices holds none of them.
+// DeviceSource is where the device checks read the devices.
+type DeviceSource interface {
+	DeviceGroups(ctx context.Context) ([]check.DeviceGroup, error)
+	EachDeviceToJudge(ctx context.Context, sel check.DevicesToJudge, fn func(*check.Device) error) error
+}
+
+// DeviceResults judges the device checks (crypto.devices, endpoint.edr,
+// config.os-support) on now: the devices counted by the counts the
+// imports keep, and only the devices a check counts against read one by
+// one, handed to sink when there is one, so that a run over a hospital's
+// devices neither reads nor holds the rest.
+func DeviceResults(ctx context.Context, src DeviceSource, now time.Time, sink RecordSink) ([]*check.Result, error) {
+	groups, err := src.DeviceGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dv := NewDevices(now, groups)
+	if sink != nil {
+		dv.SendTo(sink)
+	}
+	if err := src.EachDeviceToJudge(ctx, dv.ToJudge(), func(d *check.Device) error { dv.Add(d); return dv.Err() }); err != nil {
+		return nil, err
+	}
+	return dv.Results(), nil
+}
+
+// Devices judges the device checks from the counts of the devices and the
+// devices the counts single out.
 type Devices struct {
 	now     time.Time
 	sink    RecordSink
 	err     error
 	devices int
-	enc     map[string]int // yes, no, unknown
+	enc     map[string]int // yes, no, "" (not said)
 	edr     map[string]int
 	os      map[string]int // supported, unsupported, unjudged
+	past    []string       // the ends of support passed on now
 	records map[string][]check.Record
 	count   map[string]int
 	// the first few names of each verdict, for the detail
 	names map[string][]string
 }
 
-// NewDevices starts a pass, judging support as of now.
-func NewDevices(now time.Time) *Devices {
-	return &Devices{now: now, enc: map[string]int{}, edr: map[string]int{}, os: map[string]int{}, records: map[string][]check.Record{}, count: map[string]int{}, names: map[string][]string{}}
+// NewDevices starts judging on now from the counts of the devices: their
+// operating systems by the end of support kept at import, except those
+// judged against another list than the one shipped, which Add judges
+// again as it meets them.
+func NewDevices(now time.Time, groups []check.DeviceGroup) *Devices {
+	v := &Devices{now: now, enc: map[string]int{}, edr: map[string]int{}, os: map[string]int{},
+		records: map[string][]check.Record{}, count: map[string]int{}, names: map[string][]string{}}
+	for _, g := range groups {
+		v.devices += g.Devices
+		v.enc[g.Encrypted] += g.Devices
+		v.edr[g.EDR] += g.Devices
+		switch {
+		case g.OSList != lifecycle.AsOf:
+		case g.OSSupport == "":
+			v.os["unjudged"] += g.Devices
+		case lifecycle.Past(g.OSSupport, now):
+			v.os["unsupported"] += g.Devices
+			if !slices.Contains(v.past, g.OSSupport) {
+				v.past = append(v.past, g.OSSupport)
+			}
+		default:
+			v.os["supported"] += g.Devices
+		}
+	}
+	return v
+}
+
+// ToJudge names the devices Add must meet: besides those not encrypted,
+// not saying or without EDR, those past their end of support and those
+// judged against another list.
+func (v *Devices) ToJudge() check.DevicesToJudge {
+	return check.DevicesToJudge{Past: v.past, List: lifecycle.AsOf}
 }
 
 // SendTo hands the records to sink as they are found.
@@ -65,9 +121,10 @@ func label(d *check.Device) string {
 	return l
 }
 
-// Add judges one device.
+// Add judges one device ToJudge named: it gives the records of what it
+// fails (the counts have counted it), and counts the verdict on its
+// operating system when it was judged against another list.
 func (v *Devices) Add(d *check.Device) {
-	v.devices++
 	seen := ""
 	if d.LastSeen != "" {
 		seen = ", last checked in " + d.LastSeen
@@ -75,35 +132,34 @@ func (v *Devices) Add(d *check.Device) {
 	from := " (" + d.Source + seen + ")"
 	switch d.Encrypted {
 	case "yes":
-		v.enc["yes"]++
 	case "no":
-		v.enc["no"]++
 		why := "its disk is not encrypted"
 		if d.Encryption != "" {
 			why += ": the export says " + fmt.Sprintf("%q", d.Encryption)
 		}
 		v.record("crypto.devices", check.Record{Kind: "device", ID: d.ID, Label: label(d), Reason: why + from, Weight: 3})
 	default:
-		v.enc["unknown"]++
 		v.record("crypto.devices", check.Record{Kind: "device", ID: d.ID, Label: label(d), Reason: "the export does not say whether its disk is encrypted" + from, Weight: 1})
 	}
-	switch d.EDR {
-	case "yes":
-		v.edr["yes"]++
-	case "no":
-		v.edr["no"]++
+	if d.EDR == "no" {
 		v.record("endpoint.edr", check.Record{Kind: "device", ID: d.ID, Label: label(d), Reason: "no endpoint detection and response runs on it" + from, Weight: 3})
-	default:
-		v.edr["unknown"]++
+	}
+	stale := d.OSList != lifecycle.AsOf
+	if !stale && !lifecycle.Past(d.OSSupport, v.now) {
+		return
 	}
 	verdict := lifecycle.Judge(d.OS, d.OSVersion, d.Edition, v.now)
-	switch {
-	case !verdict.Known:
-		v.os["unjudged"]++
-	case verdict.Supported:
-		v.os["supported"]++
-	default:
-		v.os["unsupported"]++
+	if stale {
+		switch {
+		case !verdict.Known:
+			v.os["unjudged"]++
+		case verdict.Supported:
+			v.os["supported"]++
+		default:
+			v.os["unsupported"]++
+		}
+	}
+	if verdict.Known && !verdict.Supported {
 		v.record("config.os-support", check.Record{Kind: "device", ID: d.ID, Label: label(d), Reason: verdict.Reason + " (" + d.OSVersion + ")" + from, Weight: 3})
 	}
 }
@@ -124,30 +180,30 @@ func (v *Devices) Results() []*check.Result {
 		}
 		switch id {
 		case "crypto.devices":
-			r.Counts["encrypted"], r.Counts["not_encrypted"], r.Counts["not_reported"] = v.enc["yes"], v.enc["no"], v.enc["unknown"]
+			r.Counts["encrypted"], r.Counts["not_encrypted"], r.Counts["not_reported"] = v.enc["yes"], v.enc["no"], v.enc[""]
 			switch {
 			case v.devices == 0:
 				r.GoalStatus, r.Detail = assessment.Unknown, "no device export imported: import the device list of Intune, Jamf Pro or another manager (or Safeguard's device CSV)"
 			case v.enc["no"] > 0:
 				r.GoalStatus = assessment.NotMet
 				r.Detail = fmt.Sprintf("%s of %d not encrypted: %s", plural(v.enc["no"], "device", "devices"), v.devices, names)
-			case v.enc["unknown"] > 0:
+			case v.enc[""] > 0:
 				r.GoalStatus = assessment.PartlyMet
-				r.Detail = fmt.Sprintf("%d of %d devices encrypted; the exports do not say for %d", v.enc["yes"], v.devices, v.enc["unknown"])
+				r.Detail = fmt.Sprintf("%d of %d devices encrypted; the exports do not say for %d", v.enc["yes"], v.devices, v.enc[""])
 			default:
 				r.GoalStatus, r.Detail = assessment.Met, fmt.Sprintf("every one of %s encrypted", plural(v.devices, "device", "devices"))
 			}
 		case "endpoint.edr":
-			r.Counts["edr"], r.Counts["no_edr"], r.Counts["not_reported"] = v.edr["yes"], v.edr["no"], v.edr["unknown"]
+			r.Counts["edr"], r.Counts["no_edr"], r.Counts["not_reported"] = v.edr["yes"], v.edr["no"], v.edr[""]
 			switch {
 			case v.edr["yes"]+v.edr["no"] == 0:
 				r.GoalStatus, r.Detail = assessment.Unknown, "no device export says whether endpoint detection and response runs (Intune's and Jamf Pro's device lists do not): import Safeguard's device CSV with its edr column"
 			case v.edr["no"] > 0:
 				r.GoalStatus = assessment.NotMet
 				r.Detail = fmt.Sprintf("%s without EDR: %s", plural(v.edr["no"], "device", "devices"), names)
-			case v.edr["unknown"] > 0:
+			case v.edr[""] > 0:
 				r.GoalStatus = assessment.PartlyMet
-				r.Detail = fmt.Sprintf("%d devices report EDR; the exports do not say for %d", v.edr["yes"], v.edr["unknown"])
+				r.Detail = fmt.Sprintf("%d devices report EDR; the exports do not say for %d", v.edr["yes"], v.edr[""])
 			default:
 				r.GoalStatus, r.Detail = assessment.Met, fmt.Sprintf("every one of %s reports EDR", plural(v.devices, "device", "devices"))
 			}

@@ -3,6 +3,7 @@ package checkrun_test
 import (
 	"context"
 	"io"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -104,4 +105,56 @@ func TestDeviceChecks(t *testing.T) {
 
 func openString(s string) func() (io.ReadCloser, error) {
 	return func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(s)), nil }
+}
+
+// Devices judged against another list of vendors' support than the one
+// shipped (an older Safeguard's, or none: imported before the ends were
+// kept) are judged again by the checks, not by what was kept: here every
+// kept end says "ongoing", and the checks still find the same releases
+// past their end.
+func TestDeviceChecksJudgeAgainstTheShippedList(t *testing.T) {
+	path := storetest.SQLitePath(t)
+	s := storetest.SQLiteAt(t, path)
+	ctx := context.Background()
+	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 20, Sites: 1}
+	if err := s.CreateOrganization(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	sc := s.Scope(o)
+	for _, name := range []string{"intune-devices.csv", "jamf-computers.csv", "devices.csv"} {
+		if _, err := dataimport.File(ctx, dataimport.Request{Path: filepath.Join("..", "ingest", "testdata", name), Scope: func() (*store.Scoped, error) { return sc, nil }}); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	day := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	judge := func() *check.Result {
+		rs, err := checkrun.DeviceResults(ctx, sc, day, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rs[2]
+	}
+	kept := judge()
+	if kept.Counts["unsupported"] != 9 || kept.RecordCount != 9 || kept.Counts["supported"] != 7 || kept.Counts["not_judged"] != 1 {
+		t.Fatalf("config.os-support from the kept ends: %v, %d records", kept.Counts, kept.RecordCount)
+	}
+	db, err := store.OpenSQLiteFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range []string{
+		`UPDATE devices SET os_support = 'ongoing', os_list = '2024-01-01'`,
+		`DELETE FROM device_counts`,
+		`INSERT INTO device_counts (org_id, source, encrypted, edr, os_support, os_list, devices)
+		 SELECT org_id, source, encrypted, edr, os_support, os_list, COUNT(*) FROM devices GROUP BY org_id, source, encrypted, edr, os_support, os_list`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again := judge()
+	if !maps.Equal(again.Counts, kept.Counts) || again.RecordCount != kept.RecordCount || again.Detail != kept.Detail {
+		t.Errorf("judged again: %v %d %q\n   as kept: %v %d %q", again.Counts, again.RecordCount, again.Detail, kept.Counts, kept.RecordCount, kept.Detail)
+	}
 }

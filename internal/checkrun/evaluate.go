@@ -29,7 +29,7 @@ type Source interface {
 	DMARCSources(ctx context.Context, from, to string) ([]*check.DMARCSource, error)
 	InternetFacingAssets(ctx context.Context) ([]*risk.Asset, error)
 	TLSResults(ctx context.Context) ([]*check.TLSResult, error)
-	EachDevice(ctx context.Context, fn func(*check.Device) error) error
+	DeviceSource
 	Flows(ctx context.Context) ([]*risk.Flow, error)
 	inventory.Records
 }
@@ -129,11 +129,8 @@ func EvaluateTo(ctx context.Context, src Source, now time.Time, sink RecordSink)
 	if err != nil {
 		return nil, err
 	}
-	dv := NewDevices(now)
-	if sink != nil {
-		dv.SendTo(sink)
-	}
-	if err := src.EachDevice(ctx, func(d *check.Device) error { dv.Add(d); return dv.Err() }); err != nil {
+	devices, err := DeviceResults(ctx, src, now, sink)
+	if err != nil {
 		return nil, err
 	}
 	rec, err := inventory.Reconcile(ctx, src, now, 0)
@@ -149,7 +146,7 @@ func EvaluateTo(ctx context.Context, src Source, now time.Time, sink RecordSink)
 		return nil, err
 	}
 	out := append(append(append(id.Results(), m365...), email...), tls, flows)
-	out = append(append(out, dv.Results()...), inv, v.Result())
+	out = append(append(out, devices...), inv, v.Result())
 	for _, r := range out {
 		r.At = now.UTC().Truncate(time.Second)
 	}

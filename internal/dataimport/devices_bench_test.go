@@ -88,12 +88,34 @@ func BenchmarkImportDevices(b *testing.B) {
 		if out.Records != 10000 || out.Matched != 10000 {
 			b.Fatalf("%d devices, %d matched", out.Records, out.Matched)
 		}
-		dv := checkrun.NewDevices(time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC))
-		if err := sc.EachDevice(ctx, func(d *store.Device) error { dv.Add(d); return nil }); err != nil {
+		rs, err := checkrun.DeviceResults(ctx, sc, time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC), nil)
+		if err != nil {
 			b.Fatal(err)
 		}
-		if rs := dv.Results(); rs[0].Counts["not_encrypted"] != 589 {
-			b.Fatalf("crypto.devices: %v", rs[0].Counts)
+		if rs[0].Counts["not_encrypted"] != 589 || rs[0].RecordCount != 589 || rs[2].Counts["unsupported"] != 5000 {
+			b.Fatalf("crypto.devices: %v; config.os-support: %v", rs[0].Counts, rs[2].Counts)
+		}
+	}
+}
+
+// BenchmarkDeviceChecks runs the three device checks over the 10,000
+// devices of one import (5,589 of them counted against by a check): the
+// checks read the counts the import kept and the failing devices only.
+func BenchmarkDeviceChecks(b *testing.B) {
+	sc := benchHospital(b, 10000)
+	ctx := context.Background()
+	path := filepath.Join(b.TempDir(), "devices.csv")
+	os.WriteFile(path, bigIntune(10000, "checks"), 0o600)
+	if _, err := dataimport.File(ctx, dataimport.Request{Path: path, Scope: func() (*store.Scoped, error) { return sc, nil }}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		rs, err := checkrun.DeviceResults(ctx, sc, time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if rs[0].RecordCount != 589 || rs[2].RecordCount != 5000 {
+			b.Fatalf("%d, %d records", rs[0].RecordCount, rs[2].RecordCount)
 		}
 	}
 }

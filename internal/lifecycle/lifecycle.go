@@ -146,6 +146,31 @@ func Judge(family, version, edition string, day time.Time) Verdict {
 	return v
 }
 
+// Ongoing is the end of support of a release whose vendor has announced
+// none.
+const Ongoing = "ongoing"
+
+// SupportEnd is the end of support of the release of family at version
+// (and edition) as the list says, to be kept with the device and judged on
+// any day with Past: the date (YYYY-MM-DD), Ongoing when no end is
+// announced, "" when the list does not know the release.
+func SupportEnd(family, version, edition string) string {
+	v := Judge(family, version, edition, time.Time{})
+	switch {
+	case !v.Known:
+		return ""
+	case v.End == "":
+		return Ongoing
+	}
+	return v.End
+}
+
+// Past says whether an end of support SupportEnd gave has passed on day,
+// as Judge says it: from the day after the end.
+func Past(end string, day time.Time) bool {
+	return end != "" && end != Ongoing && end < day.UTC().Format(time.DateOnly)
+}
+
 // windowsEdition keeps the releases of the device's edition: LTSC when
 // it says so, Enterprise and Education, Home and Pro; without an edition,
 // every release but the long-term servicing ones.

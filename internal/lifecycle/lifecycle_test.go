@@ -45,6 +45,16 @@ func TestJudge(t *testing.T) {
 		if v.Known != c.known || v.Supported != c.supported || (c.release != "" && v.Release != c.release) || !strings.Contains(v.Reason, c.says) {
 			t.Errorf("%s %s %q on %s: %+v", c.family, c.version, c.edition, c.on, v)
 		}
+		// The end kept at import judges the same on the day (late in it,
+		// and in another zone) as Judge does.
+		end := lifecycle.SupportEnd(c.family, c.version, c.edition)
+		if (end != "") != c.known {
+			t.Errorf("%s %s %q: end %q", c.family, c.version, c.edition, end)
+		}
+		on := day(c.on).Add(23*time.Hour + 59*time.Minute).In(time.FixedZone("UTC+10", 10*3600))
+		if c.known && lifecycle.Past(end, on) == c.supported {
+			t.Errorf("%s %s %q: end %q past on %s: %v", c.family, c.version, c.edition, end, c.on, lifecycle.Past(end, on))
+		}
 	}
 	if lifecycle.AsOf == "" || !strings.Contains(lifecycle.Source, "endoflife.date") {
 		t.Errorf("the list without its source: %q %q", lifecycle.Source, lifecycle.AsOf)

@@ -32,6 +32,18 @@ type Device struct {
 	Ownership  string `json:"ownership,omitempty"`
 	Compliance string `json:"compliance,omitempty"`
 	Model      string `json:"model,omitempty"`
+	// OSSupport is the end of support of its operating system's release
+	// as the list that judged it at import said (lifecycle.SupportEnd);
+	// OSList is that list's date.
+	OSSupport string `json:"os_support,omitempty"`
+	OSList    string `json:"os_list,omitempty"`
+}
+
+// A JudgedDevice is a device read from an export with its operating
+// system judged against the list of vendors' support.
+type JudgedDevice struct {
+	*ingest.Device
+	OSSupport, OSList string
 }
 
 // DevicesImport is what an import of a device export did.
@@ -48,7 +60,7 @@ type DevicesImport struct {
 // source (the export lists them all), in one transaction with its audit
 // entry and what after does; each device's primary user is matched to
 // the roster by email (the UPN or the email the export gives).
-func (sc *Scoped) ImportDevices(ctx context.Context, kind, file, sha string, size int64, read func(emit func(*ingest.Device) error) (*ingest.DevicesInfo, error), after ...TxFunc) (*DevicesImport, error) {
+func (sc *Scoped) ImportDevices(ctx context.Context, kind, file, sha string, size int64, read func(emit func(*JudgedDevice) error) (*ingest.DevicesInfo, error), after ...TxFunc) (*DevicesImport, error) {
 	s := sc.s
 	out := &DevicesImport{}
 	err := s.audited(ctx, func(tx *sql.Tx) (change, error) {
@@ -66,11 +78,12 @@ func (sc *Scoped) ImportDevices(ctx context.Context, kind, file, sha string, siz
 		}
 		n, _ := res.RowsAffected()
 		out.Replaced = int(n)
-		ins := s.newInserter(ctx, tx, "devices", "id, org_id, import_id, source, line, device_key, name, serial, os, os_version, edition, encrypted, encryption, last_seen, user_login, user_email, user_name, person_id, edr, edr_product, ownership, compliance, model", "devices")
+		ins := s.newInserter(ctx, tx, "devices", "id, org_id, import_id, source, line, device_key, name, serial, os, os_version, edition, encrypted, encryption, last_seen, user_login, user_email, user_name, person_id, edr, edr_product, ownership, compliance, model, os_support, os_list", "devices")
 		defer ins.close()
 		// The primary users are matched to the roster by email a chunk of
 		// devices at a time, one indexed query each.
-		var chunk []*ingest.Device
+		var chunk []*JudgedDevice
+		groups := map[DeviceGroup]int{}
 		write := func() error {
 			people, err := sc.peopleByEmail(ctx, tx, chunk)
 			if err != nil {
@@ -95,15 +108,16 @@ func (sc *Scoped) ImportDevices(ctx context.Context, kind, file, sha string, siz
 					out.Matched++
 				}
 				out.Devices++
+				groups[DeviceGroup{Encrypted: string(d.Encrypted), EDR: string(d.EDR), OSSupport: d.OSSupport, OSList: d.OSList}]++
 				if err := ins.add(id, sc.org.ID, rec.ID, kind, d.Line, strings.ToLower(key), d.Name, d.Serial, d.OS, d.OSVersion, d.Edition, string(d.Encrypted), d.Encryption,
-					d.LastSeen, d.User, d.UserEmail, d.UserName, person, string(d.EDR), d.EDRProduct, d.Ownership, d.Compliance, d.Model); err != nil {
+					d.LastSeen, d.User, d.UserEmail, d.UserName, person, string(d.EDR), d.EDRProduct, d.Ownership, d.Compliance, d.Model, d.OSSupport, d.OSList); err != nil {
 					return err
 				}
 			}
 			chunk = chunk[:0]
 			return nil
 		}
-		info, err := pipe(ctx, read, func(d *ingest.Device) error {
+		info, err := pipe(ctx, read, func(d *JudgedDevice) error {
 			if chunk = append(chunk, d); len(chunk) == matchChunk {
 				return write()
 			}
@@ -116,6 +130,9 @@ func (sc *Scoped) ImportDevices(ctx context.Context, kind, file, sha string, siz
 			return change{}, err
 		}
 		if err := ins.flush(); err != nil {
+			return change{}, err
+		}
+		if err := sc.saveDeviceGroups(ctx, tx, kind, groups); err != nil {
 			return change{}, err
 		}
 		if err := s.finishImport(ctx, tx, rec, info.SHA256, out.Devices, ""); err != nil {
@@ -142,7 +159,7 @@ const matchChunk = 500
 // peopleByEmail maps the lower-cased emails among the devices' users to
 // the people of the roster with them (the first by id, when two share
 // one).
-func (sc *Scoped) peopleByEmail(ctx context.Context, tx *sql.Tx, ds []*ingest.Device) (map[string]string, error) {
+func (sc *Scoped) peopleByEmail(ctx context.Context, tx *sql.Tx, ds []*JudgedDevice) (map[string]string, error) {
 	var emails []any
 	seen := map[string]bool{}
 	for _, d := range ds {
@@ -175,7 +192,14 @@ func (sc *Scoped) peopleByEmail(ctx context.Context, tx *sql.Tx, ds []*ingest.De
 	return out, translate(rows.Err(), "people")
 }
 
-const deviceColumns = "id, source, import_id, name, serial, os, os_version, edition, encrypted, encryption, last_seen, user_login, user_email, user_name, COALESCE(person_id, ''), edr, edr_product, ownership, compliance, model"
+const deviceColumns = "id, source, import_id, name, serial, os, os_version, edition, encrypted, encryption, last_seen, user_login, user_email, user_name, COALESCE(person_id, ''), edr, edr_product, ownership, compliance, model, os_support, os_list"
+
+func scanDevice(rows *sql.Rows) (*Device, error) {
+	d := &Device{}
+	err := rows.Scan(&d.ID, &d.Source, &d.ImportID, &d.Name, &d.Serial, &d.OS, &d.OSVersion, &d.Edition, &d.Encrypted, &d.Encryption, &d.LastSeen,
+		&d.User, &d.UserEmail, &d.UserName, &d.PersonID, &d.EDR, &d.EDRProduct, &d.Ownership, &d.Compliance, &d.Model, &d.OSSupport, &d.OSList)
+	return d, translate(err, "devices")
+}
 
 // EachDevice calls fn for each of the organisation's devices, every
 // source's, by source, streaming them.
@@ -187,10 +211,9 @@ func (sc *Scoped) EachDevice(ctx context.Context, fn func(*Device) error) error 
 	}
 	defer rows.Close()
 	for rows.Next() {
-		d := &Device{}
-		if err := rows.Scan(&d.ID, &d.Source, &d.ImportID, &d.Name, &d.Serial, &d.OS, &d.OSVersion, &d.Edition, &d.Encrypted, &d.Encryption, &d.LastSeen,
-			&d.User, &d.UserEmail, &d.UserName, &d.PersonID, &d.EDR, &d.EDRProduct, &d.Ownership, &d.Compliance, &d.Model); err != nil {
-			return translate(err, "devices")
+		d, err := scanDevice(rows)
+		if err != nil {
+			return err
 		}
 		if err := fn(d); err != nil {
 			return err
@@ -202,8 +225,8 @@ func (sc *Scoped) EachDevice(ctx context.Context, fn func(*Device) error) error 
 // DeviceCount is how many devices the organisation's exports list.
 func (sc *Scoped) DeviceCount(ctx context.Context) (int, error) {
 	var n int
-	err := sc.s.reader(ctx).QueryRowContext(ctx, sc.s.rebind(`SELECT COUNT(*) FROM devices WHERE org_id = ?`), sc.org.ID).Scan(&n)
-	return n, translate(err, "devices")
+	err := sc.s.reader(ctx).QueryRowContext(ctx, sc.s.rebind(`SELECT COALESCE(SUM(devices), 0) FROM device_counts WHERE org_id = ?`), sc.org.ID).Scan(&n)
+	return n, translate(err, "device counts")
 }
 
 // DeviceFilter narrows a page of devices.
@@ -238,12 +261,101 @@ func (sc *Scoped) Devices(ctx context.Context, f DeviceFilter) ([]*Device, int, 
 	defer rows.Close()
 	out := []*Device{}
 	for rows.Next() {
-		d := &Device{}
-		if err := rows.Scan(&d.ID, &d.Source, &d.ImportID, &d.Name, &d.Serial, &d.OS, &d.OSVersion, &d.Edition, &d.Encrypted, &d.Encryption, &d.LastSeen,
-			&d.User, &d.UserEmail, &d.UserName, &d.PersonID, &d.EDR, &d.EDRProduct, &d.Ownership, &d.Compliance, &d.Model); err != nil {
-			return nil, 0, translate(err, "devices")
+		d, err := scanDevice(rows)
+		if err != nil {
+			return nil, 0, err
 		}
 		out = append(out, d)
 	}
 	return out, total, translate(rows.Err(), "devices")
+}
+
+// A DeviceGroup is how many of the organisation's devices share what the
+// device checks judge: disk encryption and EDR as the exports say (yes,
+// no, "" for not said), and the end of support kept at import with the
+// date of the list that judged it.
+type DeviceGroup struct {
+	Encrypted string `json:"encrypted"`
+	EDR       string `json:"edr"`
+	OSSupport string `json:"os_support"`
+	OSList    string `json:"os_list"`
+	Devices   int    `json:"devices"`
+}
+
+// saveDeviceGroups replaces the counts of a source's devices.
+func (sc *Scoped) saveDeviceGroups(ctx context.Context, tx *sql.Tx, source string, groups map[DeviceGroup]int) error {
+	s := sc.s
+	if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM device_counts WHERE org_id = ? AND source = ?`), sc.org.ID, source); err != nil {
+		return translate(err, "device counts")
+	}
+	ins := s.newInserter(ctx, tx, "device_counts", "org_id, source, encrypted, edr, os_support, os_list, devices", "device counts")
+	defer ins.close()
+	for g, n := range groups {
+		if err := ins.add(sc.org.ID, source, g.Encrypted, g.EDR, g.OSSupport, g.OSList, n); err != nil {
+			return err
+		}
+	}
+	return ins.flush()
+}
+
+// DeviceGroups counts the organisation's devices, every source's, by
+// what the device checks judge; the counts are kept by the imports.
+func (sc *Scoped) DeviceGroups(ctx context.Context) ([]DeviceGroup, error) {
+	s := sc.s
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT encrypted, edr, os_support, os_list, SUM(devices) FROM device_counts WHERE org_id = ?
+		GROUP BY encrypted, edr, os_support, os_list ORDER BY encrypted, edr, os_support, os_list`), sc.org.ID)
+	if err != nil {
+		return nil, translate(err, "device counts")
+	}
+	defer rows.Close()
+	var out []DeviceGroup
+	for rows.Next() {
+		var g DeviceGroup
+		if err := rows.Scan(&g.Encrypted, &g.EDR, &g.OSSupport, &g.OSList, &g.Devices); err != nil {
+			return nil, translate(err, "device counts")
+		}
+		out = append(out, g)
+	}
+	return out, translate(rows.Err(), "device counts")
+}
+
+// DevicesToJudge names the devices the checks read one by one besides
+// those a device check counts against (not encrypted or not saying,
+// without EDR): those whose kept end of support is one of Past, and those
+// judged against another list than List.
+type DevicesToJudge struct {
+	Past []string
+	List string
+}
+
+// EachDeviceToJudge calls fn, by source, for each device a device check
+// counts against, or must judge again, with what the checks read of it:
+// its id, source, name, user, operating system and its support,
+// encryption, EDR and last check-in (the rest is left empty).
+func (sc *Scoped) EachDeviceToJudge(ctx context.Context, sel DevicesToJudge, fn func(*Device) error) error {
+	s := sc.s
+	q := `SELECT id, source, name, os, os_version, edition, encrypted, encryption, last_seen, user_login, user_name, edr, os_support, os_list
+		FROM devices WHERE org_id = ? AND (encrypted <> 'yes' OR edr = 'no' OR os_list <> ?`
+	args := []any{sc.org.ID, sel.List}
+	if len(sel.Past) > 0 {
+		q += ` OR os_support IN (?` + strings.Repeat(", ?", len(sel.Past)-1) + `)`
+		for _, p := range sel.Past {
+			args = append(args, p)
+		}
+	}
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(q+`) ORDER BY source, id`), args...)
+	if err != nil {
+		return translate(err, "devices")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d := &Device{}
+		if err := rows.Scan(&d.ID, &d.Source, &d.Name, &d.OS, &d.OSVersion, &d.Edition, &d.Encrypted, &d.Encryption, &d.LastSeen, &d.User, &d.UserName, &d.EDR, &d.OSSupport, &d.OSList); err != nil {
+			return translate(err, "devices")
+		}
+		if err := fn(d); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err(), "devices")
 }
