@@ -8,13 +8,16 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"maps"
 	"slices"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/tabular"
 	"github.com/safeguard-health/safeguard/internal/training"
+	"github.com/safeguard-health/safeguard/internal/vendor"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
@@ -26,15 +29,19 @@ const (
 	RecordRisks       = "risks"       // the risk register (risk.RiskColumns)
 	RecordRoster      = "roster"      // an HR export, through a column mapping (workforce.Fields)
 	RecordCompletions = "completions" // a learning system's export of training completions
+	RecordVendors     = "vendors"     // the vendor register (vendor.Columns)
 )
 
 // RecordKinds lists them.
-var RecordKinds = []string{RecordAssets, RecordRisks, RecordRoster, RecordCompletions}
+var RecordKinds = []string{RecordAssets, RecordRisks, RecordRoster, RecordCompletions, RecordVendors}
 
 // MaxRecordBytes is the largest file of records a plan reads whole.
 func MaxRecordBytes(kind string) int64 {
-	if kind == RecordAssets || kind == RecordRisks {
+	switch kind {
+	case RecordAssets, RecordRisks:
 		return risk.MaxImportBytes
+	case RecordVendors:
+		return vendor.MaxImportBytes
 	}
 	return workforce.MaxImportBytes
 }
@@ -51,6 +58,8 @@ type RecordStore interface {
 	CurrentRoster(ctx context.Context) workforce.Roster
 	RiskRegister(ctx context.Context, catalog *risk.Threats) (*risk.Register, error)
 	RosterMapping(ctx context.Context) (workforce.Mapping, error)
+	Vendors(ctx context.Context) ([]*vendor.Vendor, error)
+	ApplyVendorPlan(ctx context.Context, p *vendor.Plan, after ...store.TxFunc) error
 }
 
 // Records plans and applies files of records: the pages' previews and
@@ -73,6 +82,7 @@ type Plan struct {
 	Risks       *risk.RiskPlan          // RecordRisks
 	Roster      *workforce.RosterPlan   // RecordRoster
 	Completions []*workforce.Completion // RecordCompletions
+	Vendors     *vendor.Plan            // RecordVendors
 	Digest      string
 	systems     map[string]string // asset id → name, for a leaver's checklist
 }
@@ -86,6 +96,8 @@ func (p *Plan) Summary() string {
 		return fmt.Sprintf("%s: %d risk(s) to add, %d to update, %d new vulnerabilit(ies).", p.File, len(p.Risks.Add), len(p.Risks.Update), len(p.Risks.NewVulns))
 	case p.Roster != nil:
 		return fmt.Sprintf("%s: %d joiner(s), %d mover(s), %d leaver(s), %d unchanged.", p.File, len(p.Roster.Joiners), len(p.Roster.Movers), len(p.Roster.Leavers), p.Roster.Unchanged)
+	case p.Vendors != nil:
+		return fmt.Sprintf("%s: %d vendor(s) to add, %d to update, %d unchanged.", p.File, len(p.Vendors.Add), len(p.Vendors.Update), p.Vendors.Unchanged)
 	}
 	return fmt.Sprintf("%s: %d completion(s).", p.File, len(p.Completions))
 }
@@ -99,6 +111,8 @@ func (p *Plan) Outcome() string {
 		return fmt.Sprintf("Imported %s: %d risk(s) added, %d updated.", p.File, len(p.Risks.Add), len(p.Risks.Update))
 	case p.Roster != nil:
 		return fmt.Sprintf("Imported %s: %d joined, %d moved, %d left; %d unchanged.", p.File, len(p.Roster.Joiners), len(p.Roster.Movers), len(p.Roster.Leavers), p.Roster.Unchanged)
+	case p.Vendors != nil:
+		return fmt.Sprintf("Imported %s: %d vendor(s) added, %d updated, %d unchanged.", p.File, len(p.Vendors.Add), len(p.Vendors.Update), p.Vendors.Unchanged)
 	}
 	return fmt.Sprintf("Recorded %d completion(s) from %s.", len(p.Completions), p.File)
 }
@@ -144,6 +158,8 @@ func (rs *Records) Plan(ctx context.Context, sc RecordStore, kind, file string, 
 		err = rs.planRoster(ctx, sc, p, content, m, today, h)
 	case RecordCompletions:
 		err = planCompletions(ctx, sc, p, content, today)
+	case RecordVendors:
+		err = planVendors(ctx, sc, p, content, h)
 	}
 	if err != nil {
 		return nil, err
@@ -203,6 +219,27 @@ func (rs *Records) planRoster(ctx context.Context, sc RecordStore, p *Plan, cont
 	return nil
 }
 
+func planVendors(ctx context.Context, sc RecordStore, p *Plan, content []byte, h hash.Hash) error {
+	current, err := sc.Vendors(ctx)
+	if err != nil {
+		return err
+	}
+	byName, _, err := sc.AssetNames(ctx)
+	if err != nil {
+		return err
+	}
+	if p.Vendors, err = vendor.PlanVendors(p.File, bytes.NewReader(content), current, byName); err != nil {
+		return err
+	}
+	for _, v := range current {
+		fmt.Fprintf(h, "v %s %s\n", v.ID, v.UpdatedAt)
+	}
+	for _, name := range slices.Sorted(maps.Keys(byName)) {
+		fmt.Fprintf(h, "a %s %s\n", name, byName[name])
+	}
+	return nil
+}
+
 func planCompletions(ctx context.Context, sc RecordStore, p *Plan, content []byte, today string) error {
 	people, err := sc.People(ctx)
 	if err != nil {
@@ -226,6 +263,8 @@ func (rs *Records) Apply(ctx context.Context, sc RecordStore, p *Plan) error {
 		return sc.ApplyRiskPlan(ctx, p.Risks)
 	case p.Roster != nil:
 		return rs.Training.ApplyRoster(ctx, sc, p.Roster, p.systems)
+	case p.Vendors != nil:
+		return sc.ApplyVendorPlan(ctx, p.Vendors)
 	}
 	return rs.Training.AddCompletions(ctx, sc, p.Completions, "training.import")
 }

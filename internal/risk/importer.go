@@ -14,33 +14,6 @@ import (
 // MaxImportBytes bounds an inventory or register upload.
 const MaxImportBytes = 32 << 20
 
-// readTable reads an import file and checks its header: every required
-// column present, every column one of known.
-func readTable(file string, r io.Reader, required, known []string) (*tabular.Table, error) {
-	t, err := tabular.Read(file, r, MaxImportBytes)
-	if err != nil {
-		return nil, err
-	}
-	var unknown, missing []string
-	for i, h := range t.Header {
-		if k := tabular.Key(h); k != "" && !slices.Contains(known, k) {
-			unknown = append(unknown, fmt.Sprintf("%q (column %d)", h, i+1))
-		}
-	}
-	for _, c := range required {
-		if !t.Has(c) {
-			missing = append(missing, c)
-		}
-	}
-	switch {
-	case len(missing) > 0:
-		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: missing required column(s) %s (the header has: %s)", file, strings.Join(missing, ", "), strings.Join(t.Header, ", ")))
-	case len(unknown) > 0:
-		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: unknown column(s) %s; the columns are: %s", file, strings.Join(unknown, ", "), strings.Join(known, ", ")))
-	}
-	return t, nil
-}
-
 // AssetColumns are the inventory file's columns; name and type are
 // required.
 var AssetColumns = []string{"name", "type", "description", "creates", "receives", "maintains", "transmits", "records", "owner", "location", "vendor", "criticality", "internet_facing", "identifiers"}
@@ -66,7 +39,7 @@ type AssetPlan struct {
 // problem is reported with its line and column; any problem means nothing
 // is imported.
 func PlanAssets(file string, r io.Reader, current []*Asset) (*AssetPlan, error) {
-	t, err := readTable(file, r, []string{"name", "type"}, AssetColumns)
+	t, err := tabular.ReadColumns(file, r, MaxImportBytes, []string{"name", "type"}, AssetColumns)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +195,7 @@ type RiskPlan struct {
 // level name. Every problem is reported with its line and column; any
 // problem means nothing is imported.
 func PlanRisks(file string, r io.Reader, g *Register) (*RiskPlan, error) {
-	t, err := readTable(file, r, []string{"title", "threat", "assets"}, append(slices.Clone(RiskColumns), ComputedColumns...))
+	t, err := tabular.ReadColumns(file, r, MaxImportBytes, []string{"title", "threat", "assets"}, append(slices.Clone(RiskColumns), ComputedColumns...))
 	if err != nil {
 		return nil, err
 	}

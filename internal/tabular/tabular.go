@@ -237,6 +237,35 @@ func blank(rec []string) bool {
 	return true
 }
 
+// ReadColumns reads a table as Read does and checks its header against
+// the columns an import knows: every required one present, every one
+// known (compared by Key). Errors: those of Read; Invalid naming the
+// missing or unknown columns.
+func ReadColumns(file string, r io.Reader, max int64, required, known []string) (*Table, error) {
+	t, err := Read(file, r, max)
+	if err != nil {
+		return nil, err
+	}
+	var unknown, missing []string
+	for i, h := range t.Header {
+		if k := Key(h); k != "" && !slices.Contains(known, k) {
+			unknown = append(unknown, fmt.Sprintf("%q (column %d)", h, i+1))
+		}
+	}
+	for _, c := range required {
+		if !t.Has(c) {
+			missing = append(missing, c)
+		}
+	}
+	switch {
+	case len(missing) > 0:
+		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: missing required column(s) %s (the header has: %s)", file, strings.Join(missing, ", "), strings.Join(t.Header, ", ")))
+	case len(unknown) > 0:
+		return nil, errs.New(errs.Invalid, fmt.Sprintf("%s: unknown column(s) %s; the columns are: %s", file, strings.Join(unknown, ", "), strings.Join(known, ", ")))
+	}
+	return t, nil
+}
+
 // Has reports whether the header has a column (compared by Key).
 func (t *Table) Has(column string) bool { _, ok := t.index[Key(column)]; return ok }
 
