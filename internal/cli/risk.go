@@ -172,6 +172,11 @@ func (a *app) importRecords(ctx context.Context, sc *store.Scoped, threats *risk
 			fmt.Fprintf(a.stdout, "  %s: %s\n", u.Old.Name, strings.Join(u.Fields, ", "))
 		}
 	}
+	if p.Vendors != nil {
+		for _, u := range p.Vendors.Update {
+			fmt.Fprintf(a.stdout, "  %s: %s\n", u.Old.Name, strings.Join(u.Fields, ", "))
+		}
+	}
 	return a.applyIf(apply, func() error { return rs.Apply(ctx, sc, p) })
 }
 

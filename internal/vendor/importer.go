@@ -344,3 +344,13 @@ func Row(v *Vendor, names func(id string) string) []string {
 		strconv.FormatInt(v.Records, 10), string(v.Access), string(v.Criticality), string(v.Status), v.StatusReason, parent, tier, v.TierReason,
 		strings.Join(assets, "; "), c.Name, c.Role, c.Email, c.Phone, v.Notes, strconv.Itoa(derived), why}
 }
+
+// Export is the register as a file's header and rows, which PlanVendors
+// reads back; names gives an asset's or a vendor's name by id.
+func Export(vs []*Vendor, names func(id string) string) (header []string, rows [][]string) {
+	header = append(slices.Clone(Columns), ComputedColumns...)
+	for _, v := range vs {
+		rows = append(rows, Row(v, names))
+	}
+	return header, rows
+}

@@ -1,0 +1,99 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// The vendor verbs on the demo's database: a register file previewed,
+// then applied; listed and shown as text and JSON; exported as CSV and
+// XLSX, each of which imports back changing nothing; a bad file refused
+// with its cells named.
+func TestVendorCommands(t *testing.T) {
+	db := seededDemo(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "vendors.csv")
+	src, err := os.ReadFile(filepath.Join("..", "vendor", "testdata", "vendors.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(file, []byte(strings.ReplaceAll(string(src), ",EHR,", ",Cloud EHR,")), 0o600)
+
+	code, out, errOut := run(t, "vendor", "import", file, "--db", db)
+	if code != 0 || !strings.Contains(out, "5 vendor(s) to add") || !strings.Contains(out, "Nothing written") {
+		t.Fatalf("preview: exit %d: %s %s", code, out, errOut)
+	}
+	if _, out, _ := run(t, "vendor", "list", "--json", "--db", db); strings.TrimSpace(out) != "[]" {
+		t.Fatalf("a preview wrote: %s", out)
+	}
+	if code, out, errOut := run(t, "vendor", "import", file, "--apply", "--db", db); code != 0 || !strings.Contains(out, "Imported.") {
+		t.Fatalf("apply: exit %d: %s %s", code, out, errOut)
+	}
+	code, out, errOut = run(t, "vendor", "list", "--json", "--db", db)
+	if code != 0 {
+		t.Fatalf("list: %s", errOut)
+	}
+	var vs []struct {
+		ID, Name, Status    string
+		TierWhy             string `json:"tier_why"`
+		BusinessAssociate   bool   `json:"business_associate"`
+		Tier                int
+		AssetNames          []string `json:"asset_names"`
+		SubcontractorOfName string   `json:"subcontractor_of_name"`
+		Contacts            []struct{ Email string }
+	}
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 5 {
+		t.Fatalf("%d vendors: %s", len(vs), out)
+	}
+	by := map[string]int{}
+	for i, v := range vs {
+		by[v.Name] = i
+	}
+	ehr, backup := vs[by["Northwind EHR"]], vs[by["Vaultline Backup"]]
+	if !ehr.BusinessAssociate || ehr.Tier != 1 || len(ehr.AssetNames) != 1 || ehr.AssetNames[0] != "Cloud EHR" || ehr.Contacts[0].Email != "sam.patel@northwind-ehr.example" {
+		t.Errorf("Northwind EHR: %+v", ehr)
+	}
+	if backup.BusinessAssociate || backup.SubcontractorOfName != "Northwind EHR" {
+		t.Errorf("Vaultline Backup: %+v", backup)
+	}
+	_, out, _ = run(t, "vendor", "list", "--db", db)
+	if !strings.Contains(out, "Shred-Right") || !strings.Contains(out, "not a business associate") {
+		t.Errorf("list: %s", out)
+	}
+	code, out, _ = run(t, "vendor", "show", "vaultline backup", "--db", db)
+	if code != 0 || !strings.Contains(out, "subcontractor of a business associate (of Northwind EHR)") || !strings.Contains(out, "Stores Northwind EHR's backups") {
+		t.Errorf("show: %s", out)
+	}
+	if code, _, errOut := run(t, "vendor", "show", "Nobody", "--db", db); code == 0 || !strings.Contains(errOut, `no vendor "Nobody"`) {
+		t.Errorf("show of no vendor: %d %s", code, errOut)
+	}
+
+	// What export writes imports back changing nothing, as CSV and XLSX.
+	code, out, errOut = run(t, "vendor", "export", "--db", db)
+	if code != 0 || !strings.HasPrefix(out, "name,services,") {
+		t.Fatalf("export: %d %s %s", code, out, errOut)
+	}
+	csvFile := filepath.Join(dir, "export.csv")
+	os.WriteFile(csvFile, []byte(out), 0o600)
+	xlsxFile := filepath.Join(dir, "export.xlsx")
+	if code, _, errOut := run(t, "vendor", "export", "--format", "xlsx", "--output", xlsxFile, "--db", db); code != 0 {
+		t.Fatalf("export xlsx: %s", errOut)
+	}
+	for _, f := range []string{csvFile, xlsxFile} {
+		if code, out, errOut := run(t, "vendor", "import", f, "--db", db); code != 0 || !strings.Contains(out, "0 vendor(s) to add, 0 to update, 5 unchanged") {
+			t.Errorf("%s imported back: %d %s %s", filepath.Base(f), code, out, errOut)
+		}
+	}
+
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("name,access\nCourier,teleport\n"), 0o600)
+	if code, _, errOut := run(t, "vendor", "import", bad, "--apply", "--db", db); code == 0 || !strings.Contains(errOut, `line 2, column "access": "teleport"`) {
+		t.Errorf("a bad file: %d %s", code, errOut)
+	}
+}
