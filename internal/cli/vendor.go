@@ -16,47 +16,22 @@ import (
 	"github.com/safeguard-health/safeguard/internal/vendor"
 )
 
-// vendorListing is a vendor as `vendor list --json` and `vendor show
-// --json` print it.
-type vendorListing struct {
-	*vendor.Vendor
-	BusinessAssociate bool     `json:"business_associate"`
-	StatusLabel       string   `json:"status_label"`
-	Tier              int      `json:"tier"`
-	TierWhy           string   `json:"tier_why"`
-	EPHI              []string `json:"ephi"`
-	AssetNames        []string `json:"asset_names"`
-	SubcontractorName string   `json:"subcontractor_of_name,omitempty"`
-}
-
-func listing(v *vendor.Vendor, names map[string]string) vendorListing {
-	l := vendorListing{Vendor: v, BusinessAssociate: v.Status == vendor.BusinessAssociate, StatusLabel: v.Status.Label(), Tier: v.Tier(), TierWhy: v.TierWhy(),
-		EPHI: v.EPHIUses(), AssetNames: []string{}, SubcontractorName: names[v.SubcontractorOf]}
-	if l.EPHI == nil {
-		l.EPHI = []string{}
+// vendorViews is the register's views.
+func vendorViews(ctx context.Context, sc *store.Scoped) ([]*vendor.View, error) {
+	vs, err := sc.Vendors(ctx)
+	if err != nil {
+		return nil, err
 	}
-	for _, id := range v.Assets {
-		l.AssetNames = append(l.AssetNames, names[id])
-	}
-	return l
-}
-
-// vendorNames maps the register's vendors and the inventory's assets by
-// id to their names.
-func vendorNames(ctx context.Context, sc *store.Scoped, vs []*vendor.Vendor) (map[string]string, error) {
 	_, names, err := sc.AssetNames(ctx)
 	if err != nil {
 		return nil, err
 	}
-	for _, v := range vs {
-		names[v.ID] = v.Name
-	}
-	return names, nil
+	return vendor.Views(vs, names), nil
 }
 
 // findVendor is the vendor of vs with the id or the name (ignoring case)
 // ref. Errors: NotFound.
-func findVendor(vs []*vendor.Vendor, ref string) (*vendor.Vendor, error) {
+func findVendor(vs []*vendor.View, ref string) (*vendor.View, error) {
 	for _, v := range vs {
 		if v.ID == ref || strings.EqualFold(v.Name, ref) {
 			return v, nil
@@ -83,25 +58,17 @@ it is a business associate or a subcontractor of one.`,
   safeguard vendor list --org riverside --json`,
 		Args: cobra.NoArgs,
 		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
-			vs, err := sc.Vendors(cmd.Context())
-			if err != nil {
-				return err
-			}
-			names, err := vendorNames(cmd.Context(), sc, vs)
+			vs, err := vendorViews(cmd.Context(), sc)
 			if err != nil {
 				return err
 			}
 			if asJSON {
-				out := make([]vendorListing, 0, len(vs))
-				for _, v := range vs {
-					out = append(out, listing(v, names))
-				}
-				return writeJSON(a.stdout, out)
+				return writeJSON(a.stdout, vs)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tTIER\tSTATUS\tEPHI\tRECORDS\tACCESS\tCRITICALITY")
 			for _, v := range vs {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%s\n", v.Name, v.Tier(), v.Status.Label(), orDash(strings.Join(v.EPHIUses(), ",")), v.Records, v.Access, v.Criticality)
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%s\n", v.Name, v.Tier, v.Status.Label(), orDash(strings.Join(v.EPHIUses(), ",")), v.Records, v.Access, v.Criticality)
 			}
 			return tw.Flush()
 		}),
@@ -115,19 +82,15 @@ it is a business associate or a subcontractor of one.`,
 		Short: "Show one vendor (by name or id)",
 		Args:  cobra.ExactArgs(1),
 		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, args []string) error {
-			vs, err := sc.Vendors(cmd.Context())
+			vs, err := vendorViews(cmd.Context(), sc)
 			if err != nil {
 				return err
 			}
-			v, err := findVendor(vs, args[0])
+			l, err := findVendor(vs, args[0])
 			if err != nil {
 				return err
 			}
-			names, err := vendorNames(cmd.Context(), sc, vs)
-			if err != nil {
-				return err
-			}
-			l := listing(v, names)
+			v := l.Vendor
 			if showJSON {
 				return writeJSON(a.stdout, l)
 			}
@@ -194,11 +157,11 @@ nothing does. What "vendor export" writes imports back.`,
 			if err != nil {
 				return err
 			}
-			names, err := vendorNames(cmd.Context(), sc, vs)
+			_, names, err := sc.AssetNames(cmd.Context())
 			if err != nil {
 				return err
 			}
-			header, rows := vendor.Export(vs, func(id string) string { return names[id] })
+			header, rows := vendor.Export(vs, names)
 			var data []byte
 			switch format {
 			case "csv":

@@ -346,11 +346,18 @@ func Row(v *Vendor, names func(id string) string) []string {
 }
 
 // Export is the register as a file's header and rows, which PlanVendors
-// reads back; names gives an asset's or a vendor's name by id.
-func Export(vs []*Vendor, names func(id string) string) (header []string, rows [][]string) {
+// reads back; assets gives the inventory's names by id.
+func Export(vs []*Vendor, assets map[string]string) (header []string, rows [][]string) {
+	names := make(map[string]string, len(assets)+len(vs))
+	for id, name := range assets {
+		names[id] = name
+	}
+	for _, v := range vs {
+		names[v.ID] = v.Name
+	}
 	header = append(slices.Clone(Columns), ComputedColumns...)
 	for _, v := range vs {
-		rows = append(rows, Row(v, names))
+		rows = append(rows, Row(v, func(id string) string { return names[id] }))
 	}
 	return header, rows
 }

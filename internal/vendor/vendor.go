@@ -337,3 +337,47 @@ func uniq(ids []string) []string {
 	}
 	return out
 }
+
+// A View is a vendor with what Safeguard derives of it and the names of
+// what it links to, as the pages, the API and the command line show it.
+type View struct {
+	*Vendor
+	BusinessAssociate bool     `json:"business_associate"`
+	StatusLabel       string   `json:"status_label"`
+	Tier              int      `json:"tier"`
+	TierWhy           string   `json:"tier_why"`
+	EPHI              []string `json:"ephi"`
+	AssetNames        []string `json:"asset_names"`
+	SubcontractorName string   `json:"subcontractor_of_name,omitempty"`
+}
+
+// ViewOf is v's view; names gives the register's vendors' and the
+// inventory's assets' names by id.
+func ViewOf(v *Vendor, names map[string]string) *View {
+	out := &View{Vendor: v, BusinessAssociate: v.Status == BusinessAssociate, StatusLabel: v.Status.Label(), Tier: v.Tier(), TierWhy: v.TierWhy(),
+		EPHI: v.EPHIUses(), AssetNames: []string{}, SubcontractorName: names[v.SubcontractorOf]}
+	if out.EPHI == nil {
+		out.EPHI = []string{}
+	}
+	for _, id := range v.Assets {
+		out.AssetNames = append(out.AssetNames, names[id])
+	}
+	return out
+}
+
+// Views are the register's views, its vendors' links named from
+// assets (the inventory's names by id) and from the register itself.
+func Views(vs []*Vendor, assets map[string]string) []*View {
+	names := make(map[string]string, len(assets)+len(vs))
+	for id, name := range assets {
+		names[id] = name
+	}
+	for _, v := range vs {
+		names[v.ID] = v.Name
+	}
+	out := make([]*View, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, ViewOf(v, names))
+	}
+	return out
+}

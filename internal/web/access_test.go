@@ -24,6 +24,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/web"
 	"github.com/safeguard-health/safeguard/internal/workbook"
+	"github.com/safeguard-health/safeguard/internal/vendor"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
@@ -171,6 +172,19 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		vendorImport, err := rsc.SaveUpload(ctx, "vendors", "v.csv", "x", []byte("name,status\nCourier,undetermined\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A business associate with a subcontractor: deleting it is refused,
+		// so every persona allowed to try finds it still there.
+		baVendor := &vendor.Vendor{Name: "Matrix EHR", Receives: true, Status: vendor.BusinessAssociate}
+		if err := rsc.CreateVendor(ctx, baVendor); err != nil {
+			t.Fatal(err)
+		}
+		if err := rsc.CreateVendor(ctx, &vendor.Vendor{Name: "Matrix Backup", Status: vendor.Subcontractor, StatusReason: "backups", SubcontractorOf: baVendor.ID}); err != nil {
+			t.Fatal(err)
+		}
 		riskFormAsset = asset.ID
 		// The training program, every persona on the roster (so each can attest
 		// its own training), a leaver with a checklist, and a kept roster export.
@@ -215,6 +229,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 				return analysis.ID
 			case strings.Contains(pattern, "/risk/assets/"):
 				return asset.ID
+			case strings.Contains(pattern, "/vendors/"):
+				return baVendor.ID
 			case strings.Contains(pattern, "/risk/vulnerabilities/"):
 				return vuln.ID
 			case strings.Contains(pattern, "/risk/register/"):
@@ -249,6 +265,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 				imp = assetImport
 			case strings.Contains(rt.Pattern, "/register-imports/"):
 				imp = riskImport
+			case strings.Contains(rt.Pattern, "/vendor-imports/"):
+				imp = vendorImport
 			case strings.Contains(rt.Pattern, "/roster-imports/"):
 				imp = rosterUpload
 			}
@@ -350,6 +368,8 @@ func formFor(pattern string) url.Values {
 		return url.Values{"name": {"EHR " + strconv.Itoa(int(time.Now().UnixNano()%1e9))}, "type": {"application"}}
 	case "POST /orgs/{org}/risk/assets/bulk":
 		return url.Values{"asset": {riskFormAsset}, "owner": {"IT"}}
+	case "POST /orgs/{org}/vendors", "POST /orgs/{org}/vendors/{id}":
+		return url.Values{"name": {"Matrix EHR"}, "status": {"business-associate"}, "receives": {"on"}}
 	case "POST /orgs/{org}/risk/vulnerabilities":
 		return url.Values{"title": {"Shared logins"}}
 	case "POST /orgs/{org}/risk/vulnerabilities/{id}":

@@ -19,6 +19,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/tailoring"
+	"github.com/safeguard-health/safeguard/internal/vendor"
 	"github.com/safeguard-health/safeguard/internal/web"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
@@ -86,6 +87,15 @@ func TestAPITokenMatrix(t *testing.T) {
 		if err := rsc.CreateRisk(ctx, rk); err != nil {
 			t.Fatal(err)
 		}
+		// A business associate with a subcontractor, which DELETE may not
+		// remove.
+		baVendor := &vendor.Vendor{Name: "Matrix EHR", Receives: true, Status: vendor.BusinessAssociate}
+		if err := rsc.CreateVendor(ctx, baVendor); err != nil {
+			t.Fatal(err)
+		}
+		if err := rsc.CreateVendor(ctx, &vendor.Vendor{Name: "Matrix Backup", Status: vendor.Subcontractor, StatusReason: "backups", SubcontractorOf: baVendor.ID}); err != nil {
+			t.Fatal(err)
+		}
 		analysis := &risk.Analysis{Title: "2026", Scope: "All ePHI"}
 		if err := rsc.CreateAnalysis(ctx, analysis); err != nil {
 			t.Fatal(err)
@@ -111,6 +121,8 @@ func TestAPITokenMatrix(t *testing.T) {
 				id = nas.ID // the asset no risk names, so DELETE may remove it
 			case strings.Contains(path, "/risk/flows/"):
 				id = flow.ID
+			case strings.Contains(path, "/vendors/"):
+				id = baVendor.ID
 			case strings.Contains(path, "/risk/risks/"):
 				id = rk.ID
 			case strings.Contains(path, "/risk/analyses/"):

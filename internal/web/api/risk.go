@@ -60,7 +60,7 @@ func (s *Server) apiDeleteAsset(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// apiImportFile reads an inventory or register file; with ?apply=true it
+// apiImportFile reads an inventory, register or vendor register file; with ?apply=true it
 // is written in one transaction, otherwise only the plan is returned.
 func (s *Server) apiImportFile(w http.ResponseWriter, r *http.Request, kind string) {
 	sc := kit.ScopeFrom(r.Context())
@@ -84,6 +84,14 @@ func (s *Server) apiImportFile(w http.ResponseWriter, r *http.Request, kind stri
 			updates[i] = map[string]any{"name": u.Old.Name, "id": u.Old.ID, "fields": u.Fields}
 		}
 		kit.WriteJSON(w, http.StatusOK, map[string]any{"applied": apply, "file": p.Assets.File, "sha256": p.Assets.SHA256, "add": kit.NonNil(p.Assets.Add), "update": updates, "unchanged": p.Assets.Unchanged})
+		return
+	}
+	if p.Vendors != nil {
+		updates := make([]map[string]any, len(p.Vendors.Update))
+		for i, u := range p.Vendors.Update {
+			updates[i] = map[string]any{"name": u.Old.Name, "id": u.Old.ID, "fields": u.Fields}
+		}
+		kit.WriteJSON(w, http.StatusOK, map[string]any{"applied": apply, "file": p.Vendors.File, "sha256": p.Vendors.SHA256, "add": kit.NonNil(p.Vendors.Add), "update": updates, "unchanged": p.Vendors.Unchanged})
 		return
 	}
 	kit.WriteJSON(w, http.StatusOK, map[string]any{"applied": apply, "file": p.Risks.File, "sha256": p.Risks.SHA256, "add": kit.NonNil(p.Risks.Add), "update": kit.NonNil(p.Risks.Update), "new_vulnerabilities": kit.NonNil(p.Risks.NewVulns)})

@@ -77,6 +77,9 @@ func (sc *Scope) TLS() TLSRecords { return sc.store }
 // Imports is its import jobs and the record of files imported.
 func (sc *Scope) Imports() ImportRecords { return sc.store }
 
+// Vendors is the vendor register.
+func (sc *Scope) Vendors() VendorRecords { return sc.store }
+
 // Records is what files of its records are planned against and applied to.
 func (sc *Scope) Records() dataimport.RecordStore { return sc.store }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/vendor"
 
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
@@ -321,6 +322,7 @@ type riskImportView struct {
 	Kind     string
 	Assets   *risk.AssetPlan
 	Risks    *risk.RiskPlan
+	Vendors  *vendor.Plan
 	ImportID string
 	Digest   string
 	Names    map[string]string
@@ -328,7 +330,15 @@ type riskImportView struct {
 
 func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, plan *dataimport.Plan, id string) {
 	sc := kit.ScopeFrom(r.Context())
-	v := &riskImportView{programView: programView{Scope: sc}, Kind: plan.Kind, Assets: plan.Assets, Risks: plan.Risks, ImportID: id, Digest: plan.Digest, Names: map[string]string{}}
+	v := &riskImportView{programView: programView{Scope: sc}, Kind: plan.Kind, Assets: plan.Assets, Risks: plan.Risks, Vendors: plan.Vendors, ImportID: id, Digest: plan.Digest, Names: map[string]string{}}
+	if plan.Vendors != nil {
+		_, names, err := sc.Risk().AssetNames(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v.Names = names
+	}
 	if plan.Risks != nil {
 		// The names of the assets the previewed risks name, not the inventory's.
 		var ids []string

@@ -1,0 +1,243 @@
+package pages
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/safeguard-health/safeguard/internal/dataimport"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/vendor"
+	"github.com/safeguard-health/safeguard/internal/web/kit"
+)
+
+func vendorBase(r *http.Request) string { return "/orgs/" + r.PathValue("org") + "/vendors" }
+
+type vendorsView struct {
+	programView
+	Vendors  []*vendor.View
+	Columns  string
+	Statuses []vendor.Status
+	Counts   map[string]int // business associates, subcontractors, undetermined, tier 1
+}
+
+func (s *Server) vendorsPage(w http.ResponseWriter, r *http.Request) {
+	s.renderVendors(w, r, http.StatusOK, "", r.URL.Query().Get("notice"))
+}
+
+// renderVendors shows the register with its import form.
+func (s *Server) renderVendors(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+	sc := kit.ScopeFrom(r.Context())
+	vs, err := kit.VendorViews(r.Context(), sc.Vendors())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := &vendorsView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Vendors: vs, Columns: strings.Join(vendor.Columns, ", "),
+		Statuses: vendor.Statuses, Counts: map[string]int{}}
+	for _, x := range vs {
+		v.Counts[string(x.Status)]++
+		if x.Tier == 1 {
+			v.Counts["tier1"]++
+		}
+	}
+	s.render(w, r, "vendors", status, page{Title: "Vendors · " + sc.Org().Name, Data: v})
+}
+
+type vendorView struct {
+	programView
+	Vendor   *vendor.Vendor
+	View     *vendor.View // nil for a new vendor
+	Statuses []vendor.Status
+	Accesses []vendor.Access
+	Crits    []risk.Criticality
+	Assets   []*risk.Asset
+	Flows    []flowLine
+	Parents  []*vendor.Vendor // the business associates a subcontractor may name
+	Subs     []*vendor.View   // its subcontractors
+	Contacts []vendor.Contact // its contacts and blank lines to add more
+}
+
+func (s *Server) newVendorPage(w http.ResponseWriter, r *http.Request) {
+	s.renderVendor(w, r, http.StatusOK, "", "", &vendor.Vendor{Access: vendor.AccessNone, Criticality: risk.CriticalityModerate, Status: vendor.Undetermined})
+}
+
+func (s *Server) vendorPage(w http.ResponseWriter, r *http.Request) {
+	s.renderVendor(w, r, http.StatusOK, "", r.URL.Query().Get("notice"), nil)
+}
+
+// renderVendor shows a vendor and its form (posted, when a save was
+// refused; a new vendor's when there is no id).
+func (s *Server) renderVendor(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *vendor.Vendor) {
+	sc := kit.ScopeFrom(r.Context())
+	ctx := r.Context()
+	views, err := kit.VendorViews(ctx, sc.Vendors())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := &vendorView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Statuses: vendor.Statuses, Accesses: vendor.Accesses, Crits: risk.Criticalities}
+	id := r.PathValue("id")
+	for _, x := range views {
+		switch {
+		case x.ID == id:
+			v.View = x
+		case x.Status == vendor.BusinessAssociate:
+			v.Parents = append(v.Parents, x.Vendor)
+		}
+		if id != "" && x.SubcontractorOf == id {
+			v.Subs = append(v.Subs, x)
+		}
+	}
+	if id != "" && v.View == nil {
+		s.fail(w, r, errs.New(errs.NotFound, "vendor not found"))
+		return
+	}
+	v.Vendor = posted
+	if v.Vendor == nil {
+		v.Vendor = v.View.Vendor
+	} else if v.View != nil {
+		posted.ID = v.View.ID
+	}
+	if v.Assets, err = sc.Vendors().Assets(ctx); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	flows, err := sc.Vendors().Flows(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	names := map[string]string{}
+	for _, a := range v.Assets {
+		names[a.ID] = a.Name
+	}
+	for _, f := range flows {
+		v.Flows = append(v.Flows, flowLine{Flow: f, From: names[f.From], To: names[f.To]})
+	}
+	v.Contacts = append(append([]vendor.Contact{}, v.Vendor.Contacts...), vendor.Contact{}, vendor.Contact{})
+	title := "New vendor"
+	if v.View != nil {
+		title = v.View.Name
+	}
+	s.render(w, r, "vendor", status, page{Title: title + " · " + sc.Org().Name, Data: v})
+}
+
+// vendorFromForm reads a vendor's fields; its contacts are the form's
+// rows of contact fields.
+func vendorFromForm(r *http.Request) *vendor.Vendor {
+	r.ParseForm()
+	records, _ := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(r.FormValue("records")), ",", ""), 10, 64)
+	tier, _ := strconv.Atoi(r.FormValue("tier_override"))
+	v := &vendor.Vendor{Name: r.FormValue("name"), Services: r.FormValue("services"), Website: r.FormValue("website"), Owner: r.FormValue("owner"), Notes: r.FormValue("notes"),
+		Creates: r.FormValue("creates") != "", Receives: r.FormValue("receives") != "", Maintains: r.FormValue("maintains") != "", Transmits: r.FormValue("transmits") != "",
+		Records: records, Access: vendor.Access(r.FormValue("access")), Criticality: risk.Criticality(r.FormValue("criticality")),
+		Status: vendor.Status(r.FormValue("status")), StatusReason: r.FormValue("status_reason"), SubcontractorOf: r.FormValue("subcontractor_of"),
+		TierOverride: tier, TierReason: r.FormValue("tier_reason"), Assets: r.Form["asset"], Flows: r.Form["flow"]}
+	names, roles, emails, phones := r.Form["contact_name"], r.Form["contact_role"], r.Form["contact_email"], r.Form["contact_phone"]
+	at := func(s []string, i int) string {
+		if i < len(s) {
+			return s[i]
+		}
+		return ""
+	}
+	for i := range max(len(names), len(emails)) {
+		v.Contacts = append(v.Contacts, vendor.Contact{Name: at(names, i), Role: at(roles, i), Email: at(emails, i), Phone: at(phones, i)})
+	}
+	return v
+}
+
+func (s *Server) createVendor(w http.ResponseWriter, r *http.Request) {
+	v := vendorFromForm(r)
+	if err := kit.ScopeFrom(r.Context()).Vendors().CreateVendor(r.Context(), v); err != nil {
+		if kit.UserError(err) {
+			s.renderVendor(w, r, errs.HTTPStatus(err), errs.Message(err), "", v)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, vendorBase(r)+"/"+v.ID+"?notice="+url.QueryEscape("Added "+v.Name+" to the register."), http.StatusSeeOther)
+}
+
+func (s *Server) saveVendor(w http.ResponseWriter, r *http.Request) {
+	v := vendorFromForm(r)
+	v.ID = r.PathValue("id")
+	if err := kit.ScopeFrom(r.Context()).Vendors().UpdateVendor(r.Context(), v); err != nil {
+		if kit.UserError(err) {
+			s.renderVendor(w, r, errs.HTTPStatus(err), errs.Message(err), "", v)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, vendorBase(r)+"/"+v.ID+"?notice=Saved.", http.StatusSeeOther)
+}
+
+func (s *Server) deleteVendor(w http.ResponseWriter, r *http.Request) {
+	if err := kit.ScopeFrom(r.Context()).Vendors().DeleteVendor(r.Context(), r.PathValue("id")); err != nil {
+		if kit.UserError(err) {
+			s.renderVendor(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, vendorBase(r)+"?notice=Deleted.", http.StatusSeeOther)
+}
+
+func (s *Server) exportVendors(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	name, ctype, data, err := kit.ExportVendors(r.Context(), sc.Vendors(), sc.Org().Slug, r.URL.Query().Get("format"), s.now())
+	if err != nil {
+		s.refuse(w, r, err, s.renderVendors)
+		return
+	}
+	kit.Attachment(w, name, ctype, data)
+}
+
+// importVendors reads a register file and shows what it would do; the
+// file is kept for the apply.
+func (s *Server) importVendors(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	filename, content, err := kit.ReadRecordsFile(s.store, w, r, dataimport.RecordVendors, "the file")
+	if err != nil {
+		s.refuse(w, r, err, s.renderVendors)
+		return
+	}
+	plan, err := s.records.Plan(r.Context(), sc.Records(), dataimport.RecordVendors, filename, content, nil, s.now())
+	if err != nil {
+		s.refuse(w, r, err, s.renderVendors)
+		return
+	}
+	sum := sha256.Sum256(content)
+	id, err := sc.Risk().SaveUpload(r.Context(), dataimport.RecordVendors, filename, hex.EncodeToString(sum[:]), content)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderImport(w, r, plan, id)
+}
+
+// applyVendorImport writes a previewed register file, provided neither
+// the file nor the register changed since the preview.
+func (s *Server) applyVendorImport(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	id := r.PathValue("import")
+	filename, content, err := sc.Risk().Upload(r.Context(), dataimport.RecordVendors, id)
+	if err != nil {
+		s.refuse(w, r, err, s.renderVendors)
+		return
+	}
+	plan, err := s.records.ApplyPreviewed(r.Context(), sc.Records(), dataimport.RecordVendors, filename, content, nil, s.now(), r.FormValue("digest"))
+	if err != nil {
+		s.refuse(w, r, err, s.renderVendors)
+		return
+	}
+	sc.Risk().DropUpload(r.Context(), id)
+	http.Redirect(w, r, vendorBase(r)+"?notice="+url.QueryEscape(plan.Outcome()), http.StatusSeeOther)
+}

@@ -1,0 +1,98 @@
+package web_test
+
+import (
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+var vendorPreview = regexp.MustCompile(`action="(/orgs/riverside/vendor-imports/[^"]+)"[^>]*>\s*<input type="hidden" name="digest" value="([0-9a-f]+)"`)
+
+// The vendor pages: a vendor added by hand, a subcontractor of it chosen
+// from the business associates, a register file previewed (nothing
+// written) and applied, the register downloaded as CSV and XLSX, and the
+// refusals: a bad file's cells named, a business associate with a
+// subcontractor kept from deletion.
+func TestVendorPages(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	c := newClient(t)
+	base := srv.URL + "/orgs/riverside/vendors"
+	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setup: %d", resp.StatusCode)
+	}
+	_, body := fetch(t, c, base)
+	mustContain(t, "the empty register", body, "No vendor yet", "0 vendor(s)")
+	if resp, _ := post(t, c, srv.URL+"/orgs/riverside/risk/assets", url.Values{"name": {"EHR"}, "type": {"application"}, "maintains": {"on"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatal("an asset")
+	}
+
+	resp, body := post(t, c, base, url.Values{"name": {"Northwind EHR"}, "status": {"business-associate"}, "receives": {"on"}, "maintains": {"on"}, "records": {"12,400"},
+		"access": {"interface"}, "criticality": {"critical"}, "contact_name": {"Sam Patel", ""}, "contact_email": {"sam@northwind.example", ""}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add: %d %s", resp.StatusCode, body)
+	}
+	ehrURL := srv.URL + resp.Header.Get("Location")
+	ehrURL = ehrURL[:strings.Index(ehrURL, "?")]
+	_, body = fetch(t, c, ehrURL)
+	mustContain(t, "the vendor's page", body, "business associate", "45 CFR 160.103", "1: it maintains ePHI", "sam@northwind.example")
+	ehrID := ehrURL[strings.LastIndex(ehrURL, "/")+1:]
+
+	resp, body = post(t, c, base, url.Values{"name": {"Vaultline Backup"}, "status": {"subcontractor"}})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "status_reason: say why") || !strings.Contains(body, `value="Vaultline Backup"`) {
+		t.Errorf("a subcontractor without its reason: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, base+"/new")
+	mustContain(t, "the new vendor's form lists the business associates", body, `<option value="`+ehrID+`">Northwind EHR</option>`)
+	if resp, body := post(t, c, base, url.Values{"name": {"Vaultline Backup"}, "status": {"subcontractor"}, "status_reason": {"Keeps the EHR's backups"}, "subcontractor_of": {ehrID}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a subcontractor: %d %s", resp.StatusCode, body)
+	}
+	resp, body = post(t, c, ehrURL+"/delete", nil)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "&#34;Vaultline Backup&#34; is its subcontractor") {
+		t.Errorf("deleting a business associate with a subcontractor: %d", resp.StatusCode)
+	}
+
+	// A register file: refused with its cells named, then previewed and
+	// applied.
+	resp, body = upload(t, c, base+"/import", "vendors.csv", []byte("name,access,assets\nCourier,teleport,EHR\nShredder,onsite,Nowhere\n"), nil)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("a bad file: %d", resp.StatusCode)
+	}
+	mustContain(t, "the refused file", body, "nothing was imported", `line 2, column &#34;access&#34;: &#34;teleport&#34;`, `line 3, column &#34;assets&#34;: no asset &#34;Nowhere&#34;`)
+	src, err := os.ReadFile(filepath.Join("..", "vendor", "testdata", "vendors.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body = upload(t, c, base+"/import", "vendors.csv", src, nil)
+	m := vendorPreview.FindStringSubmatch(body)
+	if resp.StatusCode != http.StatusOK || m == nil {
+		t.Fatalf("preview: %d\n%s", resp.StatusCode, body)
+	}
+	mustContain(t, "the preview", body, "<strong>3</strong> vendor(s) to add, <strong>2</strong> to update", "ClearClaims Billing", "Shred-Right")
+	if _, body := fetch(t, c, base); strings.Contains(body, "Shred-Right") {
+		t.Error("the preview wrote a vendor")
+	}
+	if resp, _ := post(t, c, srv.URL+m[1], url.Values{"digest": {"stale"}}); resp.StatusCode != http.StatusConflict {
+		t.Errorf("a stale preview applied: %d", resp.StatusCode)
+	}
+	resp, _ = post(t, c, srv.URL+m[1], url.Values{"digest": {m[2]}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("apply: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, base)
+	mustContain(t, "the register", body, "5 vendor(s): <strong>2</strong> business associate(s), 1 subcontractor(s) of one, 1 not yet determined", "Shred-Right", "subcontractor of a business associate (of Northwind EHR)")
+
+	for _, f := range []struct{ format, ctype, starts string }{{"csv", "text/csv", "name,services"}, {"xlsx", "application/vnd.openxmlformats", "PK"}} {
+		resp, body := fetch(t, c, base+"/export?format="+f.format)
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), f.ctype) || !strings.HasPrefix(body, f.starts) ||
+			!strings.Contains(resp.Header.Get("Content-Disposition"), "riverside-vendors-") {
+			t.Errorf("export %s: %d %s %q", f.format, resp.StatusCode, resp.Header, body[:min(len(body), 40)])
+		}
+	}
+}
