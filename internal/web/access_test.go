@@ -22,9 +22,9 @@ import (
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/training"
+	"github.com/safeguard-health/safeguard/internal/vendor"
 	"github.com/safeguard-health/safeguard/internal/web"
 	"github.com/safeguard-health/safeguard/internal/workbook"
-	"github.com/safeguard-health/safeguard/internal/vendor"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
