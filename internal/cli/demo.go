@@ -232,6 +232,9 @@ func SeedDemoProgram(ctx context.Context, s *store.Store, o *org.Organization, s
 	if err := seedDemoRisk(ctx, s, o, reg, h, now); err != nil {
 		return err
 	}
+	if err := seedDemoVendors(ctx, at(now.AddDate(0, 0, -20)), now); err != nil {
+		return err
+	}
 	if err := seedDemoWorkforce(ctx, s, o, reg, now); err != nil {
 		return err
 	}

@@ -8,13 +8,20 @@ import (
 	"testing"
 )
 
-// The vendor verbs on the demo's database: a register file previewed,
-// then applied; listed and shown as text and JSON; exported as CSV and
-// XLSX, each of which imports back changing nothing; a bad file refused
-// with its cells named.
+// The vendor verbs: a register file previewed, then applied; listed and
+// shown as text and JSON; exported as CSV and XLSX, each of which imports
+// back changing nothing; a bad file refused with its cells named.
 func TestVendorCommands(t *testing.T) {
-	db := seededDemo(t)
+	db := filepath.Join(t.TempDir(), "safeguard.db")
+	if code, _, errOut := run(t, "org", "create", "--slug", "riverside", "--name", "Riverside", "--type", "provider", "--db", db); code != 0 {
+		t.Fatal(errOut)
+	}
 	dir := t.TempDir()
+	inventory := filepath.Join(dir, "inventory.csv")
+	os.WriteFile(inventory, []byte("name,type,maintains\nCloud EHR,application,yes\n"), 0o600)
+	if code, _, errOut := run(t, "risk", "asset", "import", inventory, "--apply", "--db", db); code != 0 {
+		t.Fatal(errOut)
+	}
 	file := filepath.Join(dir, "vendors.csv")
 	src, err := os.ReadFile(filepath.Join("..", "vendor", "testdata", "vendors.csv"))
 	if err != nil {
@@ -95,5 +102,47 @@ func TestVendorCommands(t *testing.T) {
 	os.WriteFile(bad, []byte("name,access\nCourier,teleport\n"), 0o600)
 	if code, _, errOut := run(t, "vendor", "import", bad, "--apply", "--db", db); code == 0 || !strings.Contains(errOut, `line 2, column "access": "teleport"`) {
 		t.Errorf("a bad file: %d %s", code, errOut)
+	}
+}
+
+// The demo clinic's register: eight vendors, six business associates (all
+// but the shredder in tier 1, for the records they hold),
+// the backup store a subcontractor of the IT provider, the reference lab
+// not a business associate for its treatment disclosures.
+func TestDemoVendors(t *testing.T) {
+	db := seededDemo(t)
+	code, out, errOut := run(t, "vendor", "list", "--json", "--db", db)
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	var vs []struct {
+		Name, Status        string
+		BusinessAssociate   bool   `json:"business_associate"`
+		SubcontractorOfName string `json:"subcontractor_of_name"`
+		StatusReason        string `json:"status_reason"`
+		Tier                int
+	}
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		t.Fatal(err)
+	}
+	bas, tiers := 0, map[int]int{}
+	for _, v := range vs {
+		if v.BusinessAssociate {
+			bas++
+		}
+		tiers[v.Tier]++
+		switch v.Name {
+		case "Backblaze":
+			if v.Status != "subcontractor" || v.SubcontractorOfName != "Riverbend IT Services" {
+				t.Errorf("Backblaze: %+v", v)
+			}
+		case "Summit Reference Lab":
+			if v.Status != "not-business-associate" || !strings.Contains(v.StatusReason, "164.502(e)(1)(ii)(A)") {
+				t.Errorf("the lab: %+v", v)
+			}
+		}
+	}
+	if len(vs) != 8 || bas != 6 || tiers[1] != 7 || tiers[2] != 1 {
+		t.Errorf("%d vendors, %d business associates, tiers %v", len(vs), bas, tiers)
 	}
 }

@@ -75,6 +75,8 @@ func TestPagesAreAccessibleAndFitAPhone(t *testing.T) {
 		{"TLS of the services", "orgs/riverside-demo/tls"},
 		{"devices", "orgs/riverside-demo/devices"},
 		{"inventory reconciliation", "orgs/riverside-demo/risk/assets/reconcile"},
+		{"vendors", "orgs/riverside-demo/vendors"},
+		{"a new vendor's form", "orgs/riverside-demo/vendors/new"},
 		{"workforce", "orgs/riverside-demo/workforce"},
 		{"guided path", "orgs/riverside-demo/guide"},
 		{"guided goal", "orgs/riverside-demo/guide/goals?item=essential-3"},

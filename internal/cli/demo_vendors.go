@@ -1,0 +1,55 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/dataimport"
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/tabular"
+	"github.com/safeguard-health/safeguard/internal/vendor"
+)
+
+// demoVendors is the clinic's vendor register as its office manager
+// keeps it in a spreadsheet, in the register file's columns
+// (vendor.Columns): eight vendors of the kinds a small practice has.
+var demoVendors = [][]string{
+	{"Cedar Health EHR", "Hosted EHR and patient portal", "https://cedarhealth.example", "Sam Patel", "yes", "yes", "yes", "yes", "14200", "interface", "critical",
+		"business-associate", "", "", "", "", "Cloud EHR; Patient portal", "Dana Whitfield", "Account manager", "dana.whitfield@cedarhealth.example", "+1 555 0140", ""},
+	{"ClearClaim", "Claims, statements and practice management", "https://clearclaim.example", "Olivia Owens", "no", "yes", "yes", "yes", "14200", "remote", "high",
+		"business-associate", "Submits claims and patient statements with PHI on the clinic's behalf", "", "", "", "Practice management and billing", "Ray Ortiz", "Support lead", "support@clearclaim.example", "", ""},
+	{"Riverbend IT Services", "Managed IT: the network, the firewall, the file server and the laptops", "https://riverbend-it.example", "Sam Patel", "no", "no", "yes", "no", "14200", "remote", "critical",
+		"business-associate", "Administers the servers and backups holding ePHI, with remote access to them", "", "", "", "Network and firewall; File server and backup NAS; Clinic laptops", "Jo Marsh", "Service desk", "help@riverbend-it.example", "+1 555 0177", ""},
+	{"Backblaze", "Encrypted offsite copy of the NAS backups (B2)", "https://www.backblaze.com", "Sam Patel", "no", "yes", "yes", "no", "14200", "none", "high",
+		"subcontractor", "Riverbend IT stores the clinic's encrypted backups in Backblaze B2 under its own agreement with Backblaze", "Riverbend IT Services", "", "", "Offsite backup storage", "", "", "", "", ""},
+	{"VisitLink", "Telehealth video visits", "https://visitlink.example", "Sam Patel", "yes", "yes", "no", "yes", "1200", "none", "moderate",
+		"business-associate", "", "", "", "", "Telehealth video platform", "", "Support", "support@visitlink.example", "", "Started in the spring"},
+	{"Shred-Right", "On-site shredding of paper records, monthly", "", "Olivia Owens", "no", "no", "no", "no", "0", "onsite", "low",
+		"business-associate", "Destroys paper records holding PHI on the clinic's behalf (45 CFR 160.103); it handles no ePHI", "", "", "", "", "", "Dispatch", "dispatch@shred-right.example", "+1 555 0199", ""},
+	{"NightLine Answering", "After-hours answering service: takes patients' messages and pages the on-call clinician", "https://nightline.example", "Olivia Owens", "yes", "no", "yes", "yes", "3000", "none", "moderate",
+		"business-associate", "", "", "", "", "", "", "", "accounts@nightline.example", "", ""},
+	{"Summit Reference Lab", "Lab orders and results through the EHR's lab interface", "https://summitlab.example", "Sam Patel", "no", "yes", "no", "yes", "9000", "interface", "high",
+		"not-business-associate", "A health care provider receiving PHI for the patients' treatment: disclosures to a provider concerning treatment need no business associate agreement (45 CFR 164.502(e)(1)(ii)(A))", "", "", "", "Cloud EHR", "", "Client services", "clientservices@summitlab.example", "", ""},
+}
+
+// seedDemoVendors imports the clinic's vendor register through the
+// records pipeline, as the pages, the API and the command line do.
+func seedDemoVendors(ctx context.Context, sc *store.Scoped, now time.Time) error {
+	header := vendor.Columns
+	for _, row := range demoVendors {
+		if len(row) != len(header) {
+			return fmt.Errorf("demo vendor %q: %d cells for %d columns", row[0], len(row), len(header))
+		}
+	}
+	data, err := tabular.WriteCSV(header, demoVendors)
+	if err != nil {
+		return err
+	}
+	records := &dataimport.Records{}
+	p, err := records.Plan(ctx, sc, dataimport.RecordVendors, "vendors.csv", data, nil, now)
+	if err != nil {
+		return fmt.Errorf("demo vendors: %w", err)
+	}
+	return records.Apply(ctx, sc, p)
+}
