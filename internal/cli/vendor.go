@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -26,7 +27,11 @@ func vendorViews(ctx context.Context, sc *store.Scoped) ([]*vendor.View, error) 
 	if err != nil {
 		return nil, err
 	}
-	return vendor.Views(vs, names), nil
+	as, err := sc.Agreements(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	return vendor.Views(vs, names, as, time.Now().Format(time.DateOnly)), nil
 }
 
 // findVendor is the vendor of vs with the id or the name (ignoring case)
@@ -66,9 +71,9 @@ it is a business associate or a subcontractor of one.`,
 				return writeJSON(a.stdout, vs)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tTIER\tSTATUS\tEPHI\tRECORDS\tACCESS\tCRITICALITY")
+			fmt.Fprintln(tw, "NAME\tTIER\tSTATUS\tAGREEMENT\tEPHI\tRECORDS\tACCESS")
 			for _, v := range vs {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%d\t%s\t%s\n", v.Name, v.Tier, v.Status.Label(), orDash(strings.Join(v.EPHIUses(), ",")), v.Records, v.Access, v.Criticality)
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\n", v.Name, v.Tier, v.Status.Label(), v.Agreement, orDash(strings.Join(v.EPHIUses(), ",")), v.Records, v.Access)
 			}
 			return tw.Flush()
 		}),
@@ -106,6 +111,7 @@ it is a business associate or a subcontractor of one.`,
 			}
 			line("Status", status)
 			line("Why", v.StatusReason)
+			line("Agreement", string(l.Agreement)+": "+l.AgreementWhy)
 			line("ePHI", strings.Join(l.EPHI, ", "))
 			line("Records", fmt.Sprint(v.Records))
 			line("Access", string(v.Access))

@@ -349,6 +349,10 @@ type View struct {
 	EPHI              []string `json:"ephi"`
 	AssetNames        []string `json:"asset_names"`
 	SubcontractorName string   `json:"subcontractor_of_name,omitempty"`
+	// Agreement is where its business associate agreements stand, and
+	// AgreementWhy says why.
+	Agreement    AgreementStatus `json:"agreement"`
+	AgreementWhy string          `json:"agreement_why"`
 }
 
 // ViewOf is v's view; names gives the register's vendors' and the
@@ -365,9 +369,10 @@ func ViewOf(v *Vendor, names map[string]string) *View {
 	return out
 }
 
-// Views are the register's views, its vendors' links named from
-// assets (the inventory's names by id) and from the register itself.
-func Views(vs []*Vendor, assets map[string]string) []*View {
+// Views are the register's views on day (YYYY-MM-DD), its vendors' links
+// named from assets (the inventory's names by id) and from the register
+// itself, each with where its agreements (as, every vendor's) stand.
+func Views(vs []*Vendor, assets map[string]string, as []*Agreement, day string) []*View {
 	names := make(map[string]string, len(assets)+len(vs))
 	for id, name := range assets {
 		names[id] = name
@@ -375,9 +380,15 @@ func Views(vs []*Vendor, assets map[string]string) []*View {
 	for _, v := range vs {
 		names[v.ID] = v.Name
 	}
+	byVendor := map[string][]*Agreement{}
+	for _, a := range as {
+		byVendor[a.VendorID] = append(byVendor[a.VendorID], a)
+	}
 	out := make([]*View, 0, len(vs))
 	for _, v := range vs {
-		out = append(out, ViewOf(v, names))
+		view := ViewOf(v, names)
+		view.Agreement, view.AgreementWhy, _ = Standing(v, byVendor[v.ID], day)
+		out = append(out, view)
 	}
 	return out
 }

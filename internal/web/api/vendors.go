@@ -9,13 +9,13 @@ import (
 )
 
 func (s *Server) apiVendors(w http.ResponseWriter, r *http.Request) {
-	vs, err := kit.VendorViews(r.Context(), kit.ScopeFrom(r.Context()).Vendors())
+	vs, err := kit.VendorViews(r.Context(), kit.ScopeFrom(r.Context()).Vendors(), s.now())
 	s.apiResult(w, r, http.StatusOK, map[string]any{"vendors": kit.NonNil(vs)}, err)
 }
 
 // vendorView is one vendor's view, read back after a change.
 func (s *Server) vendorView(r *http.Request, id string) (*vendor.View, error) {
-	vs, err := kit.VendorViews(r.Context(), kit.ScopeFrom(r.Context()).Vendors())
+	vs, err := kit.VendorViews(r.Context(), kit.ScopeFrom(r.Context()).Vendors(), s.now())
 	if err != nil {
 		return nil, err
 	}

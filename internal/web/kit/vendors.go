@@ -21,10 +21,15 @@ type VendorRecords interface {
 	AssetNames(ctx context.Context) (byName, byID map[string]string, err error)
 	Assets(ctx context.Context) ([]*risk.Asset, error)
 	Flows(ctx context.Context) ([]*risk.Flow, error)
+	Agreements(ctx context.Context, vendorID string) ([]*vendor.Agreement, error)
+	Agreement(ctx context.Context, id string) (*vendor.Agreement, error)
+	SaveAgreement(ctx context.Context, a *vendor.Agreement, after ...store.TxFunc) error
+	DeleteAgreement(ctx context.Context, id string, after ...store.TxFunc) error
 }
 
-// VendorViews is the register as the pages and the API show it.
-func VendorViews(ctx context.Context, rs VendorRecords) ([]*vendor.View, error) {
+// VendorViews is the register as the pages and the API show it on the
+// day of now.
+func VendorViews(ctx context.Context, rs VendorRecords, now time.Time) ([]*vendor.View, error) {
 	vs, err := rs.Vendors(ctx)
 	if err != nil {
 		return nil, err
@@ -33,7 +38,11 @@ func VendorViews(ctx context.Context, rs VendorRecords) ([]*vendor.View, error) 
 	if err != nil {
 		return nil, err
 	}
-	return vendor.Views(vs, names), nil
+	as, err := rs.Agreements(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	return vendor.Views(vs, names, as, now.Format(time.DateOnly)), nil
 }
 
 // ExportVendors is the register as a download in format (csv or xlsx):

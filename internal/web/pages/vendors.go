@@ -32,7 +32,7 @@ func (s *Server) vendorsPage(w http.ResponseWriter, r *http.Request) {
 // renderVendors shows the register with its import form.
 func (s *Server) renderVendors(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
-	vs, err := kit.VendorViews(r.Context(), sc.Vendors())
+	vs, err := kit.VendorViews(r.Context(), sc.Vendors(), s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -75,7 +75,7 @@ func (s *Server) vendorPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) renderVendor(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *vendor.Vendor) {
 	sc := kit.ScopeFrom(r.Context())
 	ctx := r.Context()
-	views, err := kit.VendorViews(ctx, sc.Vendors())
+	views, err := kit.VendorViews(ctx, sc.Vendors(), s.now())
 	if err != nil {
 		s.fail(w, r, err)
 		return

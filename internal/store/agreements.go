@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/vendor"
+)
+
+const agreementColumns = "id, vendor_id, kind, title, signed_on, effective_on, expires_on, review_by, reviewed_on, COALESCE(evidence_id, ''), notice_hours, terms, notes, created_at, updated_at"
+
+func scanAgreement(row scanner) (*vendor.Agreement, error) {
+	var a vendor.Agreement
+	var kind, terms, created, updated string
+	if err := row.Scan(&a.ID, &a.VendorID, &kind, &a.Title, &a.SignedOn, &a.EffectiveOn, &a.ExpiresOn, &a.ReviewBy, &a.ReviewedOn, &a.EvidenceID,
+		&a.NoticeHours, &terms, &a.Notes, &created, &updated); err != nil {
+		return nil, err
+	}
+	a.Kind = vendor.AgreementKind(kind)
+	if err := json.Unmarshal([]byte(terms), &a.Terms); err != nil {
+		return nil, err
+	}
+	var err error
+	if a.CreatedAt, err = parseTime(created); err != nil {
+		return nil, err
+	}
+	a.UpdatedAt, err = parseTime(updated)
+	return &a, err
+}
+
+// Agreements returns the organisation's agreements with its vendors (one
+// vendor's, when vendorID is not ""), newest to take effect first.
+func (sc *Scoped) Agreements(ctx context.Context, vendorID string) ([]*vendor.Agreement, error) {
+	s := sc.s
+	q, args := `SELECT `+agreementColumns+` FROM vendor_agreements WHERE org_id = ?`, []any{sc.org.ID}
+	if vendorID != "" {
+		q, args = q+` AND vendor_id = ?`, append(args, vendorID)
+	}
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(q+` ORDER BY effective_on DESC, id`), args...)
+	if err != nil {
+		return nil, translate(err, "agreements")
+	}
+	defer rows.Close()
+	out := []*vendor.Agreement{}
+	for rows.Next() {
+		a, err := scanAgreement(rows)
+		if err != nil {
+			return nil, translate(err, "agreements")
+		}
+		out = append(out, a)
+	}
+	return out, translate(rows.Err(), "agreements")
+}
+
+// Agreement returns one agreement. Errors: NotFound.
+func (sc *Scoped) Agreement(ctx context.Context, id string) (*vendor.Agreement, error) {
+	s := sc.s
+	a, err := scanAgreement(s.reader(ctx).QueryRowContext(ctx, s.rebind(`SELECT `+agreementColumns+` FROM vendor_agreements WHERE id = ? AND org_id = ?`), id, sc.org.ID))
+	return a, translate(err, "agreement")
+}
+
+func termsJSON(a *vendor.Agreement) string {
+	b, _ := json.Marshal(a.Terms)
+	if a.Terms == nil {
+		return "{}"
+	}
+	return string(b)
+}
+
+// SaveAgreement adds an agreement (no id) or saves one, for a vendor of
+// the organisation, naming evidence of the organisation's. Errors:
+// Invalid (the vendor or the evidence not the organisation's), NotFound.
+func (sc *Scoped) SaveAgreement(ctx context.Context, a *vendor.Agreement, after ...TxFunc) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	s := sc.s
+	var before *vendor.Agreement
+	if a.ID != "" {
+		b, err := sc.Agreement(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		before = b
+		a.VendorID = b.VendorID
+	}
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM vendors WHERE id = ? AND org_id = ?`), a.VendorID, sc.org.ID).Scan(&n); err != nil {
+			return change{}, translate(err, "agreement")
+		}
+		if n == 0 {
+			return change{}, errs.New(errs.Invalid, "vendor_id: no such vendor in the register")
+		}
+		if a.EvidenceID != "" {
+			err := tx.QueryRowContext(ctx, s.rebind(`SELECT 1 FROM evidence WHERE id = ? AND org_id = ?`), a.EvidenceID, sc.org.ID).Scan(&n)
+			if errors.Is(err, sql.ErrNoRows) {
+				return change{}, errs.New(errs.Invalid, "evidence_id: no such evidence in the vault")
+			}
+			if err != nil {
+				return change{}, translate(err, "agreement")
+			}
+		}
+		now := s.now().UTC()
+		action := "vendor.agreement.update"
+		if before == nil {
+			id, err := newID()
+			if err != nil {
+				return change{}, err
+			}
+			a.ID, a.CreatedAt, action = id, now, "vendor.agreement.create"
+			_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO vendor_agreements (org_id, id, vendor_id, kind, title, signed_on, effective_on, expires_on, review_by, reviewed_on,
+				evidence_id, notice_hours, terms, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+				sc.org.ID, a.ID, a.VendorID, string(a.Kind), a.Title, a.SignedOn, a.EffectiveOn, a.ExpiresOn, a.ReviewBy, a.ReviewedOn,
+				nullable(a.EvidenceID), a.NoticeHours, termsJSON(a), a.Notes, formatTime(now), formatTime(now))
+			if err != nil {
+				return change{}, translate(err, "agreement")
+			}
+		} else {
+			a.CreatedAt = before.CreatedAt
+			_, err := tx.ExecContext(ctx, s.rebind(`UPDATE vendor_agreements SET kind = ?, title = ?, signed_on = ?, effective_on = ?, expires_on = ?, review_by = ?, reviewed_on = ?,
+				evidence_id = ?, notice_hours = ?, terms = ?, notes = ?, updated_at = ? WHERE id = ? AND org_id = ?`),
+				string(a.Kind), a.Title, a.SignedOn, a.EffectiveOn, a.ExpiresOn, a.ReviewBy, a.ReviewedOn, nullable(a.EvidenceID), a.NoticeHours, termsJSON(a), a.Notes,
+				formatTime(now), a.ID, sc.org.ID)
+			if err != nil {
+				return change{}, translate(err, "agreement")
+			}
+		}
+		a.UpdatedAt = now
+		if err := runAfter(ctx, tx, after); err != nil {
+			return change{}, err
+		}
+		c := change{orgID: sc.org.ID, action: action, target: "vendor:" + a.VendorID, after: a}
+		if before != nil {
+			c.before = before
+		}
+		return c, nil
+	})
+}
+
+// DeleteAgreement removes an agreement. Errors: NotFound.
+func (sc *Scoped) DeleteAgreement(ctx context.Context, id string, after ...TxFunc) error {
+	before, err := sc.Agreement(ctx, id)
+	if err != nil {
+		return err
+	}
+	return sc.s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		if _, err := tx.ExecContext(ctx, sc.s.rebind(`DELETE FROM vendor_agreements WHERE id = ? AND org_id = ?`), id, sc.org.ID); err != nil {
+			return change{}, translate(err, "agreement")
+		}
+		if err := runAfter(ctx, tx, after); err != nil {
+			return change{}, err
+		}
+		return change{orgID: sc.org.ID, action: "vendor.agreement.delete", target: "vendor:" + before.VendorID, before: before}, nil
+	})
+}

@@ -1,0 +1,87 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/vendor"
+)
+
+// A vendor's agreements on both engines: added, read back with their
+// terms, saved again, kept from naming another organisation's vendor or
+// evidence, deleted with the vendor; each change in the audit log.
+func TestVendorAgreements(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		var scs []*store.Scoped
+		for _, slug := range []string{"riverside", "lakeside"} {
+			o := &org.Organization{Slug: slug, Name: slug, EntityType: org.Provider}
+			if err := s.CreateOrganization(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			scs = append(scs, s.Scope(o))
+		}
+		sc, other := scs[0], scs[1]
+		v := &vendor.Vendor{Name: "Northwind EHR", Receives: true, Status: vendor.BusinessAssociate}
+		if err := sc.CreateVendor(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+		a := &vendor.Agreement{VendorID: v.ID, Title: "BAA 2024", SignedOn: "2024-01-10", ExpiresOn: "2027-01-09", NoticeHours: 72,
+			Terms: map[string]vendor.TermMark{"comply-security-rule": {Where: "§2.1"}, "report-incidents": {Where: "§4"}, "sbom": {Present: false}}}
+		if err := sc.SaveAgreement(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		got, err := sc.Agreements(ctx, v.ID)
+		if err != nil || len(got) != 1 {
+			t.Fatalf("%v %v", got, err)
+		}
+		g := got[0]
+		if g.Kind != vendor.BAA || g.Terms["report-incidents"].Where != "§4" || !g.Terms["incident-notice-time"].Present || g.NoticeHours != 72 || len(g.Terms) != 3 || g.EffectiveOn != "2024-01-10" {
+			t.Errorf("read back: %+v", g)
+		}
+		status, why, _ := vendor.Standing(v, got, "2026-12-06")
+		if status != vendor.AgreementIncomplete || !strings.Contains(why, "Binds its subcontractors") {
+			t.Errorf("standing: %s %s", status, why)
+		}
+		g.Terms["subcontractors"] = vendor.TermMark{Where: "§5"}
+		g.Terms["return-or-destroy"] = vendor.TermMark{Where: "§9"}
+		if err := sc.SaveAgreement(ctx, g); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = sc.Agreements(ctx, "")
+		if status, _, _ := vendor.Standing(v, got, "2026-12-06"); status != vendor.AgreementCurrent {
+			t.Errorf("after the terms were ticked: %s", status)
+		}
+		if err := other.SaveAgreement(ctx, &vendor.Agreement{VendorID: v.ID}); !errs.Is(err, errs.Invalid) {
+			t.Errorf("an agreement with another organisation's vendor: %v", err)
+		}
+		if err := other.SaveAgreement(ctx, &vendor.Agreement{ID: g.ID, VendorID: v.ID}); !errs.Is(err, errs.NotFound) {
+			t.Errorf("saving another organisation's agreement: %v", err)
+		}
+		if err := sc.SaveAgreement(ctx, &vendor.Agreement{VendorID: v.ID, EvidenceID: "nope"}); !errs.Is(err, errs.Invalid) {
+			t.Errorf("evidence not in the vault: %v", err)
+		}
+		entries, err := s.AuditLog(ctx, store.AuditFilter{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		actions := map[string]int{}
+		for _, e := range entries {
+			actions[e.Action]++
+		}
+		if actions["vendor.agreement.create"] != 1 || actions["vendor.agreement.update"] != 1 || actions["vendor.create"] != 1 {
+			t.Errorf("audit: %v", actions)
+		}
+		if err := sc.DeleteVendor(ctx, v.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := sc.Agreements(ctx, ""); len(got) != 0 {
+			t.Errorf("%d agreements outlive their vendor", len(got))
+		}
+	})
+}
