@@ -255,7 +255,7 @@ func SeedDemoProgram(ctx context.Context, s *store.Store, o *org.Organization, s
 			return fmt.Errorf("demo evidence %s: %w", d.file, err)
 		}
 	}
-	return nil
+	return seedDemoAgreements(ctx, at(now.AddDate(0, 0, -15)), now)
 }
 
 func saveDemo(ctx context.Context, prog *assessment.Program, sc *store.Scoped, id string, answers []demoAnswer) error {

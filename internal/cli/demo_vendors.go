@@ -53,3 +53,59 @@ func seedDemoVendors(ctx context.Context, sc *store.Scoped, now time.Time) error
 	}
 	return records.Apply(ctx, sc, p)
 }
+
+// seedDemoAgreements records the clinic's business associate
+// agreements: the EHR vendor's signed one in the evidence vault (its
+// review due since September), the billing service's ended two months
+// ago and not yet renewed, the IT provider's, the telehealth platform's
+// and the shredder's current; the answering service has none on file.
+func seedDemoAgreements(ctx context.Context, sc *store.Scoped, now time.Time) error {
+	vs, err := sc.Vendors(ctx)
+	if err != nil {
+		return err
+	}
+	byName := map[string]string{}
+	for _, v := range vs {
+		byName[v.Name] = v.ID
+	}
+	docs, err := sc.EvidenceList(ctx)
+	if err != nil {
+		return err
+	}
+	ehrDoc := ""
+	for _, e := range docs {
+		if e.Title == "Business associate agreement: cloud EHR vendor" {
+			ehrDoc = e.ID
+		}
+	}
+	day := func(months int) string { return now.AddDate(0, months, 0).Format(time.DateOnly) }
+	required := func(where ...string) map[string]vendor.TermMark {
+		m := map[string]vendor.TermMark{}
+		for i, t := range []string{"comply-security-rule", "subcontractors", "report-incidents", "return-or-destroy"} {
+			m[t] = vendor.TermMark{Present: true, Where: where[i]}
+		}
+		return m
+	}
+	with := func(m map[string]vendor.TermMark, extra map[string]string) map[string]vendor.TermMark {
+		for t, where := range extra {
+			m[t] = vendor.TermMark{Present: true, Where: where}
+		}
+		return m
+	}
+	for _, a := range []*vendor.Agreement{
+		{VendorID: byName["Cedar Health EHR"], Title: "Business associate agreement 2023", SignedOn: "2023-09-01", ReviewBy: "2026-09-01", EvidenceID: ehrDoc, NoticeHours: 72,
+			Terms: with(required("§2.1", "§3.4", "§5", "§11.2"), map[string]string{"vulnerability-disclosure": "Security addendum §2", "encryption": "Security addendum §4", "mfa": "Security addendum §5"})},
+		{VendorID: byName["ClearClaim"], Title: "Business associate agreement 2023", SignedOn: day(-38), ExpiresOn: day(-2), NoticeHours: 120,
+			Terms: required("§1", "§3", "§4", "§9"), Notes: "Renewal sent to ClearClaim's legal team; not signed back yet."},
+		{VendorID: byName["Riverbend IT Services"], Title: "Managed services BAA", SignedOn: day(-14), ReviewBy: day(10), NoticeHours: 24,
+			Terms: with(required("§4.1", "§4.2", "§4.3", "§12"), map[string]string{"mfa": "Schedule C", "encryption": "Schedule C"})},
+		{VendorID: byName["VisitLink"], Title: "VisitLink HIPAA BAA", SignedOn: day(-8), ReviewBy: day(16), Terms: required("§2", "§2", "§3", "§7")},
+		{VendorID: byName["Shred-Right"], Title: "Shredding services BAA", SignedOn: day(-30), ReviewBy: day(6), Terms: required("§1", "§1", "§2", "§3")},
+		{VendorID: byName["Riverbend IT Services"], Kind: vendor.Contract, Title: "Managed services agreement", SignedOn: day(-14), ExpiresOn: day(22)},
+	} {
+		if err := sc.SaveAgreement(ctx, a); err != nil {
+			return fmt.Errorf("demo agreement %s: %w", a.Title, err)
+		}
+	}
+	return nil
+}

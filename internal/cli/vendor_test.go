@@ -106,9 +106,11 @@ func TestVendorCommands(t *testing.T) {
 }
 
 // The demo clinic's register: eight vendors, six business associates (all
-// but the shredder in tier 1, for the records they hold),
-// the backup store a subcontractor of the IT provider, the reference lab
-// not a business associate for its treatment disclosures.
+// but the shredder in tier 1, for the records they hold), the backup
+// store a subcontractor of the IT provider, the reference lab not a
+// business associate for its treatment disclosures; the billing
+// service's agreement expired, the answering service's missing, the EHR
+// vendor's due for review.
 func TestDemoVendors(t *testing.T) {
 	db := seededDemo(t)
 	code, out, errOut := run(t, "vendor", "list", "--json", "--db", db)
@@ -120,13 +122,15 @@ func TestDemoVendors(t *testing.T) {
 		BusinessAssociate   bool   `json:"business_associate"`
 		SubcontractorOfName string `json:"subcontractor_of_name"`
 		StatusReason        string `json:"status_reason"`
+		Agreement           string
 		Tier                int
 	}
 	if err := json.Unmarshal([]byte(out), &vs); err != nil {
 		t.Fatal(err)
 	}
-	bas, tiers := 0, map[int]int{}
+	bas, tiers, agreements := 0, map[int]int{}, map[string]string{}
 	for _, v := range vs {
+		agreements[v.Name] = v.Agreement
 		if v.BusinessAssociate {
 			bas++
 		}
@@ -144,5 +148,16 @@ func TestDemoVendors(t *testing.T) {
 	}
 	if len(vs) != 8 || bas != 6 || tiers[1] != 7 || tiers[2] != 1 {
 		t.Errorf("%d vendors, %d business associates, tiers %v", len(vs), bas, tiers)
+	}
+	want := map[string]string{"Cedar Health EHR": "review-overdue", "ClearClaim": "expired", "Riverbend IT Services": "current", "VisitLink": "current",
+		"Shred-Right": "current", "NightLine Answering": "missing", "Backblaze": "not-needed", "Summit Reference Lab": "not-needed"}
+	for name, status := range want {
+		if agreements[name] != status {
+			t.Errorf("%s: agreement %q, want %q", name, agreements[name], status)
+		}
+	}
+	_, out, _ = run(t, "vendor", "list", "--db", db)
+	if !strings.Contains(out, "AGREEMENT") || !strings.Contains(out, "expired") {
+		t.Errorf("the list without agreements:\n%s", out)
 	}
 }

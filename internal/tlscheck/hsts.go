@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // hsts asks the endpoint for / over HTTPS and reads its
@@ -16,8 +17,28 @@ import (
 func (p *prober) hsts(ctx context.Context) *HSTS {
 	ctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
 	defer cancel()
+	// The transport closes a connection in a goroutine of its own once the
+	// answer is read; the connections are closed here before returning, so
+	// that a scan holds no more connections than its workers.
+	var mu sync.Mutex
+	var conns []net.Conn
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
 	tr := &http.Transport{
-		DialContext:       func(ctx context.Context, network, _ string) (net.Conn, error) { return p.o.Dial(ctx, network, p.addr) },
+		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			c, err := p.o.Dial(ctx, network, p.addr)
+			if err == nil {
+				mu.Lock()
+				conns = append(conns, c)
+				mu.Unlock()
+			}
+			return c, err
+		},
 		TLSClientConfig:   &tls.Config{ServerName: serverName(p.host), InsecureSkipVerify: true, MinVersion: tls.VersionTLS10, CipherSuites: allSuites},
 		DisableKeepAlives: true,
 		ForceAttemptHTTP2: true,

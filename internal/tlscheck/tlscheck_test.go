@@ -286,8 +286,6 @@ func TestScanBounded(t *testing.T) {
 	tlscheck.Scan(context.Background(), endpoints, o, 3, func(r *tlscheck.Result) {
 		seen[r.Endpoint] = r.Status
 	})
-	// (An HTTPS connection's reader may close it just after its check
-	// returns: the count is read under its lock.)
 	mu.Lock()
 	most := peak
 	mu.Unlock()

@@ -185,6 +185,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if err := rsc.CreateVendor(ctx, &vendor.Vendor{Name: "Matrix Backup", Status: vendor.Subcontractor, StatusReason: "backups", SubcontractorOf: baVendor.ID}); err != nil {
 			t.Fatal(err)
 		}
+		matrixAgreement := &vendor.Agreement{VendorID: baVendor.ID, SignedOn: "2025-01-10"}
+		if err := rsc.SaveAgreement(ctx, matrixAgreement); err != nil {
+			t.Fatal(err)
+		}
 		riskFormAsset = asset.ID
 		// The training program, every persona on the roster (so each can attest
 		// its own training), a leaver with a checklist, and a kept roster export.
@@ -271,7 +275,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				imp = rosterUpload
 			}
 			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)", "{item...}", "hph-cpg/enhanced-1", "{id}", idFor(rt.Pattern), "{import}", imp, "{module}", "awareness",
-				"{token}", strings.Repeat("A", 43)).Replace(path)
+				"{token}", strings.Repeat("A", 43), "{agreement}", matrixAgreement.ID).Replace(path)
 			if strings.HasSuffix(path, "/static/") {
 				path += "style.css"
 			}

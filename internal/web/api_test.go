@@ -96,6 +96,10 @@ func TestAPITokenMatrix(t *testing.T) {
 		if err := rsc.CreateVendor(ctx, &vendor.Vendor{Name: "Matrix Backup", Status: vendor.Subcontractor, StatusReason: "backups", SubcontractorOf: baVendor.ID}); err != nil {
 			t.Fatal(err)
 		}
+		matrixAgreement := &vendor.Agreement{VendorID: baVendor.ID, SignedOn: "2025-01-10"}
+		if err := rsc.SaveAgreement(ctx, matrixAgreement); err != nil {
+			t.Fatal(err)
+		}
 		analysis := &risk.Analysis{Title: "2026", Scope: "All ePHI"}
 		if err := rsc.CreateAnalysis(ctx, analysis); err != nil {
 			t.Fatal(err)
@@ -138,7 +142,7 @@ func TestAPITokenMatrix(t *testing.T) {
 			if strings.Contains(path, "/links/") {
 				item = "hipaa-sr/164.316(a)"
 			}
-			target := srv.URL + strings.NewReplacer("{org}", "riverside", "{id}", id, "{item...}", item).Replace(path)
+			target := srv.URL + strings.NewReplacer("{org}", "riverside", "{id}", id, "{item...}", item, "{agreement}", matrixAgreement.ID).Replace(path)
 			for _, tc := range []struct {
 				name, bearer string
 				want         int // 0: allowed, whatever the handler answers below 500 but a refusal

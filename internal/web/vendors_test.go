@@ -88,6 +88,38 @@ func TestVendorPages(t *testing.T) {
 	_, body = fetch(t, c, base)
 	mustContain(t, "the register", body, "5 vendor(s): <strong>2</strong> business associate(s), 1 subcontractor(s) of one, 1 not yet determined", "Shred-Right", "subcontractor of a business associate (of Northwind EHR)")
 
+	// An agreement with the business associate, its signed copy going to
+	// the evidence vault: one required term left unticked, then ticked.
+	_, body = fetch(t, c, ehrURL+"/agreements/new")
+	mustContain(t, "the agreement's form", body, "Reports security incidents and breaches", "45 CFR 164.314(a)(2)(i)(C)", "45 CFR 164.504(e)(2)(ii)(J)", "HPH CPG enhanced goal 2")
+	fields := url.Values{"kind": {"baa"}, "title": {"BAA 2025"}, "signed_on": {"2025-01-10"}, "expires_on": {"2028-01-09"}, "notice_hours": {"72"},
+		"term": {"comply-security-rule", "subcontractors", "report-incidents"}, "where_report-incidents": {"§4.2"}}
+	resp, body = upload(t, c, ehrURL+"/agreements", "northwind-baa.txt", []byte("Business associate agreement between Riverside and Northwind EHR.\n"), fields)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("an agreement: %d %s", resp.StatusCode, body)
+	}
+	_, body = fetch(t, c, ehrURL)
+	mustContain(t, "the vendor's agreements", body, "<strong>incomplete</strong>: BAA 2025 does not say: Returns or destroys PHI at termination", "72 hours", ">document</a>")
+	agreement := regexp.MustCompile(`/vendors/[0-9a-f-]+/agreements/([0-9a-f-]{36})`).FindStringSubmatch(body)
+	evidenceLink := regexp.MustCompile(`/orgs/riverside/evidence/([0-9a-f-]{36})`).FindStringSubmatch(body)
+	if agreement == nil || evidenceLink == nil {
+		t.Fatalf("no links to the agreement and its document:\n%s", body)
+	}
+	_, body = fetch(t, c, srv.URL+"/orgs/riverside/evidence/"+evidenceLink[1])
+	mustContain(t, "the agreement's document in the vault", body, "business associate agreement: Northwind EHR", "164.314(a)(2)(i)")
+	fields.Add("term", "return-or-destroy")
+	fields.Set("evidence_id", evidenceLink[1])
+	resp, _ = upload(t, c, ehrURL+"/agreements/"+agreement[1], "", nil, fields)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("saving the agreement: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, base)
+	mustContain(t, "the register", body, ">current<")
+	resp, body = upload(t, c, ehrURL+"/agreements", "", nil, url.Values{"signed_on": {"10 January"}})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "signed_on: &#34;10 January&#34; is not a date") {
+		t.Errorf("a bad date: %d", resp.StatusCode)
+	}
+
 	for _, f := range []struct{ format, ctype, starts string }{{"csv", "text/csv", "name,services"}, {"xlsx", "application/vnd.openxmlformats", "PK"}} {
 		resp, body := fetch(t, c, base+"/export?format="+f.format)
 		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), f.ctype) || !strings.HasPrefix(body, f.starts) ||

@@ -83,3 +83,56 @@ func (s *Server) apiExportVendors(w http.ResponseWriter, r *http.Request) {
 	}
 	kit.Attachment(w, name, ctype, data)
 }
+
+// agreementOf is the agreement the request names, the vendor's it names.
+func agreementOf(r *http.Request) (*vendor.Agreement, error) {
+	a, err := kit.ScopeFrom(r.Context()).Vendors().Agreement(r.Context(), r.PathValue("agreement"))
+	if err == nil && a.VendorID != r.PathValue("id") {
+		err = errs.New(errs.NotFound, "agreement not found")
+	}
+	return a, err
+}
+
+func (s *Server) apiAgreements(w http.ResponseWriter, r *http.Request) {
+	v, err := s.vendorView(r, r.PathValue("id"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	as, err := kit.ScopeFrom(r.Context()).Vendors().Agreements(r.Context(), v.ID)
+	s.apiResult(w, r, http.StatusOK, map[string]any{"agreements": kit.NonNil(as), "standing": v.Agreement, "standing_why": v.AgreementWhy, "terms": vendor.Terms}, err)
+}
+
+func (s *Server) apiSaveAgreement(w http.ResponseWriter, r *http.Request) {
+	var a vendor.Agreement
+	if err := kit.DecodeJSON(w, r, &a); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	a.VendorID, a.ID = r.PathValue("id"), ""
+	status := http.StatusCreated
+	if r.PathValue("agreement") != "" {
+		old, err := agreementOf(r)
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		a.ID, status = old.ID, http.StatusOK
+	} else if _, err := s.vendorView(r, a.VendorID); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiResult(w, r, status, &a, kit.ScopeFrom(r.Context()).Vendors().SaveAgreement(r.Context(), &a))
+}
+
+func (s *Server) apiDeleteAgreement(w http.ResponseWriter, r *http.Request) {
+	a, err := agreementOf(r)
+	if err == nil {
+		err = kit.ScopeFrom(r.Context()).Vendors().DeleteAgreement(r.Context(), a.ID)
+	}
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -33,6 +33,16 @@ type Events interface {
 // when the form is malformed or holds no file. what names the file in
 // messages.
 func ReadUpload(ev Events, w http.ResponseWriter, r *http.Request, max int64, what string) (multipart.File, *multipart.FileHeader, error) {
+	f, h, err := ReadOptionalUpload(ev, w, r, max, what)
+	if err == nil && f == nil {
+		err = errs.New(errs.Invalid, `choose `+what+` to upload (the multipart field "file")`)
+	}
+	return f, h, err
+}
+
+// ReadOptionalUpload is ReadUpload for a form whose file may be left
+// out: no file and no error then.
+func ReadOptionalUpload(ev Events, w http.ResponseWriter, r *http.Request, max int64, what string) (multipart.File, *multipart.FileHeader, error) {
 	r.Body = http.MaxBytesReader(w, r.Body, max+64<<10)
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
 		var tooBig *http.MaxBytesError
@@ -47,6 +57,9 @@ func ReadUpload(ev Events, w http.ResponseWriter, r *http.Request, max int64, wh
 		return nil, nil, errs.New(errs.Invalid, `the upload is malformed: send `+what+` as multipart/form-data in the field "file"`)
 	}
 	f, h, err := r.FormFile("file")
+	if errors.Is(err, http.ErrMissingFile) {
+		return nil, nil, nil
+	}
 	if err != nil {
 		return nil, nil, errs.New(errs.Invalid, `choose `+what+` to upload (the multipart field "file")`)
 	}

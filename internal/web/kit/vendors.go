@@ -2,7 +2,12 @@ package kit
 
 import (
 	"context"
+	"net/http"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/safeguard-health/safeguard/internal/evidence"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -73,4 +78,51 @@ func ExportVendors(ctx context.Context, rs VendorRecords, org, format string, no
 		return "", "", nil, errs.Wrap(errs.Internal, "", err)
 	}
 	return name, contentType, data, nil
+}
+
+// agreementItems are the Security Rule's items a business associate
+// agreement is evidence for.
+var agreementItems = []string{"hipaa-sr/164.308(b)(1)", "hipaa-sr/164.308(b)(3)", "hipaa-sr/164.314(a)(1)", "hipaa-sr/164.314(a)(2)(i)"}
+
+// SaveAgreement reads an agreement's form (kind, title, the dates,
+// notice_hours, notes, each term ticked as "term" with its place as
+// "where_<term>", and evidence_id) for the vendor, with, optionally, its
+// signed document in the field "file", which goes into the evidence vault
+// linked to 164.308(b) and 164.314(a); then saves it (id "" adds one).
+// Errors: those of the upload, the vault and the store.
+func (fs *Files) SaveAgreement(w http.ResponseWriter, r *http.Request, v *vendor.Vendor, id string) (*vendor.Agreement, error) {
+	max := fs.Evidence.MaxBytes
+	if max <= 0 {
+		max = evidence.DefaultMaxBytes
+	}
+	f, h, err := ReadOptionalUpload(fs.Events, w, r, max, "the signed agreement")
+	if err != nil {
+		return nil, err // the form is not read: the page shows the agreement as it stands
+	}
+	hours, _ := strconv.Atoi(strings.TrimSpace(r.FormValue("notice_hours")))
+	a := &vendor.Agreement{ID: id, VendorID: v.ID, Kind: vendor.AgreementKind(r.FormValue("kind")), Title: r.FormValue("title"),
+		SignedOn: r.FormValue("signed_on"), EffectiveOn: r.FormValue("effective_on"), ExpiresOn: r.FormValue("expires_on"), ReviewBy: r.FormValue("review_by"),
+		ReviewedOn: r.FormValue("reviewed_on"), NoticeHours: hours, Notes: r.FormValue("notes"), EvidenceID: r.FormValue("evidence_id"), Terms: map[string]vendor.TermMark{}}
+	for _, t := range r.Form["term"] {
+		a.Terms[t] = vendor.TermMark{Present: true, Where: r.FormValue("where_" + t)}
+	}
+	if err := a.Validate(); err != nil {
+		if f != nil {
+			f.Close()
+		}
+		return a, err
+	}
+	sc := ScopeFrom(r.Context())
+	if f != nil {
+		defer f.Close()
+		e := &evidence.Evidence{Title: a.Kind.Label() + ": " + v.Name, Description: a.Title, CollectedOn: a.SignedOn, ReviewBy: a.ReviewBy}
+		if a.Covers() {
+			e.Items = agreementItems
+		}
+		if err := fs.Evidence.Upload(r.Context(), sc.Evidence(), e, evidence.File{Name: h.Filename, Body: f}); err != nil {
+			return a, err
+		}
+		a.EvidenceID = e.ID
+	}
+	return a, sc.Vendors().SaveAgreement(r.Context(), a)
 }

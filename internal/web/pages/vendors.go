@@ -10,6 +10,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/vendor"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
@@ -60,6 +61,14 @@ type vendorView struct {
 	Parents  []*vendor.Vendor // the business associates a subcontractor may name
 	Subs     []*vendor.View   // its subcontractors
 	Contacts []vendor.Contact // its contacts and blank lines to add more
+	// Agreements are its agreements, each with the required terms it
+	// lacks (a business associate agreement's).
+	Agreements []agreementLine
+}
+
+type agreementLine struct {
+	*vendor.Agreement
+	Missing []vendor.Term
 }
 
 func (s *Server) newVendorPage(w http.ResponseWriter, r *http.Request) {
@@ -120,6 +129,20 @@ func (s *Server) renderVendor(w http.ResponseWriter, r *http.Request, status int
 		v.Flows = append(v.Flows, flowLine{Flow: f, From: names[f.From], To: names[f.To]})
 	}
 	v.Contacts = append(append([]vendor.Contact{}, v.Vendor.Contacts...), vendor.Contact{}, vendor.Contact{})
+	if v.View != nil {
+		as, err := sc.Vendors().Agreements(ctx, v.View.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, a := range as {
+			line := agreementLine{Agreement: a}
+			if a.Covers() {
+				line.Missing = a.Missing()
+			}
+			v.Agreements = append(v.Agreements, line)
+		}
+	}
 	title := "New vendor"
 	if v.View != nil {
 		title = v.View.Name
@@ -240,4 +263,115 @@ func (s *Server) applyVendorImport(w http.ResponseWriter, r *http.Request) {
 	}
 	sc.Risk().DropUpload(r.Context(), id)
 	http.Redirect(w, r, vendorBase(r)+"?notice="+url.QueryEscape(plan.Outcome()), http.StatusSeeOther)
+}
+
+type agreementView struct {
+	programView
+	Vendor    *vendor.View
+	Agreement *vendor.Agreement
+	New       bool
+	Kinds     []vendor.AgreementKind
+	Terms     []vendor.Term
+	Accept    string
+}
+
+// vendorOf is the request's vendor, with its view on the day.
+func (s *Server) vendorOf(r *http.Request) (*vendor.View, error) {
+	views, err := kit.VendorViews(r.Context(), kit.ScopeFrom(r.Context()).Vendors(), s.now())
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range views {
+		if v.ID == r.PathValue("id") {
+			return v, nil
+		}
+	}
+	return nil, errs.New(errs.NotFound, "vendor not found")
+}
+
+func (s *Server) newAgreementPage(w http.ResponseWriter, r *http.Request) {
+	s.renderAgreement(w, r, http.StatusOK, "", "", &vendor.Agreement{Kind: vendor.BAA, Terms: map[string]vendor.TermMark{}})
+}
+
+func (s *Server) agreementPage(w http.ResponseWriter, r *http.Request) {
+	s.renderAgreement(w, r, http.StatusOK, "", r.URL.Query().Get("notice"), nil)
+}
+
+// renderAgreement shows an agreement's form: posted when a save was
+// refused, a new one's when the request names none.
+func (s *Server) renderAgreement(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *vendor.Agreement) {
+	sc := kit.ScopeFrom(r.Context())
+	v, err := s.vendorOf(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	view := &agreementView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Vendor: v, Agreement: posted, Kinds: vendor.AgreementKinds,
+		Terms: vendor.Terms, Accept: evidence.AcceptAttr(), New: r.PathValue("agreement") == ""}
+	if view.New && view.Agreement == nil {
+		view.Agreement = &vendor.Agreement{Kind: vendor.BAA}
+	}
+	if !view.New {
+		a, err := sc.Vendors().Agreement(r.Context(), r.PathValue("agreement"))
+		if err == nil && a.VendorID != v.ID {
+			err = errs.New(errs.NotFound, "agreement not found")
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if view.Agreement == nil {
+			view.Agreement = a
+		}
+		view.Agreement.ID = a.ID
+	}
+	title := "New agreement"
+	if !view.New {
+		title = view.Agreement.Title
+	}
+	s.render(w, r, "agreement", status, page{Title: title + " · " + v.Name, Data: view})
+}
+
+func (s *Server) saveAgreement(w http.ResponseWriter, r *http.Request) {
+	v, err := s.vendorOf(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	id := r.PathValue("agreement")
+	if id != "" {
+		// The agreement must be this vendor's.
+		a, err := kit.ScopeFrom(r.Context()).Vendors().Agreement(r.Context(), id)
+		if err == nil && a.VendorID != v.ID {
+			err = errs.New(errs.NotFound, "agreement not found")
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	a, err := s.files.SaveAgreement(w, r, v.Vendor, id)
+	if err != nil {
+		if kit.UserError(err) {
+			s.renderAgreement(w, r, errs.HTTPStatus(err), errs.Message(err), "", a)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, vendorBase(r)+"/"+v.ID+"?notice="+url.QueryEscape("Saved "+a.Title+"."), http.StatusSeeOther)
+}
+
+func (s *Server) deleteAgreement(w http.ResponseWriter, r *http.Request) {
+	// Deleting what is gone (a second press) is done already.
+	sc := kit.ScopeFrom(r.Context())
+	a, err := sc.Vendors().Agreement(r.Context(), r.PathValue("agreement"))
+	if err == nil && a.VendorID == r.PathValue("id") {
+		err = sc.Vendors().DeleteAgreement(r.Context(), a.ID)
+	}
+	if err != nil && !errs.Is(err, errs.NotFound) {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, vendorBase(r)+"/"+r.PathValue("id")+"?notice=Deleted+the+agreement.", http.StatusSeeOther)
 }
