@@ -30,6 +30,7 @@ type Source interface {
 	InternetFacingAssets(ctx context.Context) ([]*risk.Asset, error)
 	TLSResults(ctx context.Context) ([]*check.TLSResult, error)
 	DeviceSource
+	VendorSource
 	Flows(ctx context.Context) ([]*risk.Flow, error)
 	inventory.Records
 }
@@ -145,8 +146,13 @@ func EvaluateTo(ctx context.Context, src Source, now time.Time, sink RecordSink)
 	if err != nil {
 		return nil, err
 	}
+	vendors, err := VendorResults(ctx, src, now, sink)
+	if err != nil {
+		return nil, err
+	}
 	out := append(append(append(id.Results(), m365...), email...), tls, flows)
-	out = append(append(out, devices...), inv, v.Result())
+	out = append(append(append(out, devices...), inv), vendors...)
+	out = append(out, v.Result())
 	for _, r := range out {
 		r.At = now.UTC().Truncate(time.Second)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -159,5 +160,34 @@ func TestDemoVendors(t *testing.T) {
 	_, out, _ = run(t, "vendor", "list", "--db", db)
 	if !strings.Contains(out, "AGREEMENT") || !strings.Contains(out, "expired") {
 		t.Errorf("the list without agreements:\n%s", out)
+	}
+
+	// The scorecard shows goal 10 and enhanced goals 2 and 3 with the
+	// vendor checks as their data inputs.
+	code, out, errOut = run(t, "scorecard", "--json", "--db", db)
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	var card struct {
+		Goals []struct {
+			ID     string
+			Inputs []struct{ Source, Status string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &card); err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string][]string{}
+	for _, g := range card.Goals {
+		for _, in := range g.Inputs {
+			if strings.HasPrefix(in.Source, "check:vendor.") {
+				inputs[g.ID] = append(inputs[g.ID], in.Source+"="+in.Status)
+			}
+		}
+	}
+	for goal, want := range map[string]string{"hph-cpg/essential-10": "check:vendor.baa=not_met", "hph-cpg/enhanced-2": "check:vendor.disclosure=not_met", "hph-cpg/enhanced-3": "check:vendor.incident-reporting=not_met"} {
+		if !slices.Contains(inputs[goal], want) {
+			t.Errorf("%s: the vendor checks' inputs %v, want %s", goal, inputs[goal], want)
+		}
 	}
 }
