@@ -59,6 +59,7 @@ func seedDemoVendors(ctx context.Context, sc *store.Scoped, now time.Time) error
 // review due since September), the billing service's ended two months
 // ago and not yet renewed, the IT provider's, the telehealth platform's
 // and the shredder's current; the answering service has none on file.
+// And the vendors' reviews.
 func seedDemoAgreements(ctx context.Context, sc *store.Scoped, now time.Time) error {
 	vs, err := sc.Vendors(ctx)
 	if err != nil {
@@ -105,6 +106,21 @@ func seedDemoAgreements(ctx context.Context, sc *store.Scoped, now time.Time) er
 	} {
 		if err := sc.SaveAgreement(ctx, a); err != nil {
 			return fmt.Errorf("demo agreement %s: %w", a.Title, err)
+		}
+	}
+	// The reviews: the IT provider's yearly review is overdue, the EHR
+	// vendor's due soon; the answering service has never been reviewed.
+	for _, r := range []*vendor.Review{
+		{VendorID: byName["Cedar Health EHR"], ReviewedOn: now.AddDate(0, -11, -20).Format(time.DateOnly), Reviewer: "Dana Reyes", Outcome: vendor.Approved},
+		{VendorID: byName["ClearClaim"], ReviewedOn: day(-5), Reviewer: "Olivia Owens", Outcome: vendor.WithConditions, Notes: "Renew the BAA before it ends; confirm MFA on the billing portal."},
+		{VendorID: byName["Riverbend IT Services"], ReviewedOn: day(-14), Reviewer: "Dana Reyes", Outcome: vendor.Approved},
+		{VendorID: byName["VisitLink"], ReviewedOn: day(-8), Reviewer: "Sam Patel", Outcome: vendor.Approved},
+		{VendorID: byName["Shred-Right"], ReviewedOn: day(-10), Reviewer: "Olivia Owens", Outcome: vendor.Approved},
+		{VendorID: byName["Summit Reference Lab"], ReviewedOn: day(-6), Reviewer: "Sam Patel", Outcome: vendor.Approved},
+		{VendorID: byName["Backblaze"], ReviewedOn: day(-6), Reviewer: "Sam Patel", Outcome: vendor.Approved, Notes: "Reviewed with Riverbend: B2 buckets encrypted, object lock on."},
+	} {
+		if err := sc.AddVendorReview(ctx, r); err != nil {
+			return fmt.Errorf("demo review: %w", err)
 		}
 	}
 	return nil

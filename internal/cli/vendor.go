@@ -31,7 +31,11 @@ func vendorViews(ctx context.Context, sc *store.Scoped) ([]*vendor.View, error) 
 	if err != nil {
 		return nil, err
 	}
-	return vendor.Views(vs, names, as, time.Now().Format(time.DateOnly)), nil
+	reviews, err := sc.VendorReviews(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	return vendor.Views(vs, names, as, reviews, time.Now().UTC().Format(time.DateOnly)), nil
 }
 
 // findVendor is the vendor of vs with the id or the name (ignoring case)
@@ -71,9 +75,9 @@ it is a business associate or a subcontractor of one.`,
 				return writeJSON(a.stdout, vs)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tTIER\tSTATUS\tAGREEMENT\tEPHI\tRECORDS\tACCESS")
+			fmt.Fprintln(tw, "NAME\tTIER\tSTATUS\tAGREEMENT\tREVIEW\tEPHI\tRECORDS")
 			for _, v := range vs {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%s\n", v.Name, v.Tier, v.Status.Label(), v.Agreement, orDash(strings.Join(v.EPHIUses(), ",")), v.Records, v.Access)
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%d\n", v.Name, v.Tier, v.Status.Label(), v.Agreement, v.Review, orDash(strings.Join(v.EPHIUses(), ",")), v.Records)
 			}
 			return tw.Flush()
 		}),
@@ -112,6 +116,7 @@ it is a business associate or a subcontractor of one.`,
 			line("Status", status)
 			line("Why", v.StatusReason)
 			line("Agreement", string(l.Agreement)+": "+l.AgreementWhy)
+			line("Review", string(l.Review)+": "+l.ReviewWhy)
 			line("ePHI", strings.Join(l.EPHI, ", "))
 			line("Records", fmt.Sprint(v.Records))
 			line("Access", string(v.Access))

@@ -124,14 +124,16 @@ func TestDemoVendors(t *testing.T) {
 		SubcontractorOfName string `json:"subcontractor_of_name"`
 		StatusReason        string `json:"status_reason"`
 		Agreement           string
+		Review              string
 		Tier                int
 	}
 	if err := json.Unmarshal([]byte(out), &vs); err != nil {
 		t.Fatal(err)
 	}
-	bas, tiers, agreements := 0, map[int]int{}, map[string]string{}
+	bas, tiers, agreements, reviews := 0, map[int]int{}, map[string]string{}, map[string]string{}
 	for _, v := range vs {
 		agreements[v.Name] = v.Agreement
+		reviews[v.Name] = v.Review
 		if v.BusinessAssociate {
 			bas++
 		}
@@ -155,6 +157,16 @@ func TestDemoVendors(t *testing.T) {
 	for name, status := range want {
 		if agreements[name] != status {
 			t.Errorf("%s: agreement %q, want %q", name, agreements[name], status)
+		}
+	}
+	for name, status := range map[string]string{"Riverbend IT Services": "overdue", "Cedar Health EHR": "due-soon", "NightLine Answering": "due-soon", "ClearClaim": "up-to-date"} {
+		if reviews[name] != status {
+			t.Errorf("%s: review %q, want %q", name, reviews[name], status)
+		}
+	}
+	for name, status := range map[string]string{"Riverbend IT Services": "overdue", "Cedar Health EHR": "due-soon", "NightLine Answering": "due-soon", "ClearClaim": "up-to-date"} {
+		if reviews[name] != status {
+			t.Errorf("%s: review %q, want %q", name, reviews[name], status)
 		}
 	}
 	_, out, _ = run(t, "vendor", "list", "--db", db)

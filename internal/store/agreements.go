@@ -157,3 +157,64 @@ func (sc *Scoped) DeleteAgreement(ctx context.Context, id string, after ...TxFun
 		return change{orgID: sc.org.ID, action: "vendor.agreement.delete", target: "vendor:" + before.VendorID, before: before}, nil
 	})
 }
+
+// VendorReviews returns the organisation's reviews of its vendors (one
+// vendor's, when vendorID is not ""), newest first.
+func (sc *Scoped) VendorReviews(ctx context.Context, vendorID string) ([]*vendor.Review, error) {
+	s := sc.s
+	q, args := `SELECT id, vendor_id, reviewed_on, reviewer, outcome, notes, created_at FROM vendor_reviews WHERE org_id = ?`, []any{sc.org.ID}
+	if vendorID != "" {
+		q, args = q+` AND vendor_id = ?`, append(args, vendorID)
+	}
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(q+` ORDER BY reviewed_on DESC, id DESC`), args...)
+	if err != nil {
+		return nil, translate(err, "reviews")
+	}
+	defer rows.Close()
+	out := []*vendor.Review{}
+	for rows.Next() {
+		r := &vendor.Review{}
+		var outcome, created string
+		if err := rows.Scan(&r.ID, &r.VendorID, &r.ReviewedOn, &r.Reviewer, &outcome, &r.Notes, &created); err != nil {
+			return nil, translate(err, "reviews")
+		}
+		r.Outcome = vendor.Outcome(outcome)
+		if r.CreatedAt, err = parseTime(created); err != nil {
+			return nil, translate(err, "reviews")
+		}
+		out = append(out, r)
+	}
+	return out, translate(rows.Err(), "reviews")
+}
+
+// AddVendorReview records a review of a vendor of the organisation.
+// Errors: Invalid, NotFound for another organisation's vendor.
+func (sc *Scoped) AddVendorReview(ctx context.Context, r *vendor.Review, after ...TxFunc) error {
+	s := sc.s
+	if err := r.Validate(s.now().UTC().Format("2006-01-02")); err != nil {
+		return err
+	}
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM vendors WHERE id = ? AND org_id = ?`), r.VendorID, sc.org.ID).Scan(&n); err != nil {
+			return change{}, translate(err, "review")
+		}
+		if n == 0 {
+			return change{}, errs.New(errs.NotFound, "vendor not found")
+		}
+		id, err := newID()
+		if err != nil {
+			return change{}, err
+		}
+		now := s.now().UTC()
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO vendor_reviews (id, org_id, vendor_id, reviewed_on, reviewer, outcome, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+			id, sc.org.ID, r.VendorID, r.ReviewedOn, r.Reviewer, string(r.Outcome), r.Notes, formatTime(now)); err != nil {
+			return change{}, translate(err, "review")
+		}
+		r.ID, r.CreatedAt = id, now
+		if err := runAfter(ctx, tx, after); err != nil {
+			return change{}, err
+		}
+		return change{orgID: sc.org.ID, action: "vendor.review", target: "vendor:" + r.VendorID, after: r}, nil
+	})
+}

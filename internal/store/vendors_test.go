@@ -77,6 +77,20 @@ func TestVendorAgreements(t *testing.T) {
 		if actions["vendor.agreement.create"] != 1 || actions["vendor.agreement.update"] != 1 || actions["vendor.create"] != 1 {
 			t.Errorf("audit: %v", actions)
 		}
+		// Reviews: recorded, read back newest first, another
+		// organisation's vendor refused.
+		for _, r := range []*vendor.Review{{VendorID: v.ID, ReviewedOn: "2025-11-02", Reviewer: "Dana", Outcome: vendor.Approved},
+			{VendorID: v.ID, ReviewedOn: "2026-11-20", Reviewer: "Dana", Outcome: vendor.WithConditions, Notes: "MFA by March"}} {
+			if err := sc.AddVendorReview(ctx, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if rs, err := sc.VendorReviews(ctx, v.ID); err != nil || len(rs) != 2 || rs[0].ReviewedOn != "2026-11-20" || rs[0].Notes != "MFA by March" {
+			t.Errorf("reviews: %v %v", rs, err)
+		}
+		if err := other.AddVendorReview(ctx, &vendor.Review{VendorID: v.ID, ReviewedOn: "2026-11-20", Reviewer: "Eve", Outcome: vendor.Approved}); !errs.Is(err, errs.NotFound) {
+			t.Errorf("a review of another organisation's vendor: %v", err)
+		}
 		if err := sc.DeleteVendor(ctx, v.ID); err != nil {
 			t.Fatal(err)
 		}

@@ -3,6 +3,7 @@ package vendor_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/vendor"
 )
@@ -83,6 +84,43 @@ func TestValidateAgreement(t *testing.T) {
 	for _, term := range vendor.Terms {
 		if term.Basis == "regulation" && !strings.Contains(term.Citation, "45 CFR 164.") {
 			t.Errorf("%s: a regulation's term without its section: %q", term.ID, term.Citation)
+		}
+	}
+}
+
+// A vendor's next review follows its newest review by its tier's
+// cadence, or its entry into the register; due soon within 30 days.
+func TestReviewStanding(t *testing.T) {
+	created := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
+	tier1 := &vendor.Vendor{ID: "v1", Maintains: true, CreatedAt: created}
+	tier3 := &vendor.Vendor{ID: "v3", Access: vendor.AccessNone, Criticality: "low", CreatedAt: created}
+	for _, c := range []struct {
+		name    string
+		v       *vendor.Vendor
+		reviews []*vendor.Review
+		day     string
+		want    vendor.ReviewStatus
+		next    string
+	}{
+		{"never reviewed, new", tier1, nil, "2026-10-10", vendor.ReviewDueSoon, "2026-10-31"},
+		{"never reviewed, past its first month", tier1, nil, "2026-11-15", vendor.ReviewOverdue, "2026-10-31"},
+		{"tier 1, a year on", tier1, []*vendor.Review{{VendorID: "v1", ReviewedOn: "2025-12-01", Outcome: vendor.Approved}, {VendorID: "v1", ReviewedOn: "2024-11-01", Outcome: vendor.Approved}}, "2026-12-06", vendor.ReviewOverdue, "2026-12-01"},
+		{"tier 1, due soon", tier1, []*vendor.Review{{VendorID: "v1", ReviewedOn: "2025-12-20", Outcome: vendor.Approved}}, "2026-12-06", vendor.ReviewDueSoon, "2026-12-20"},
+		{"tier 3, three years", tier3, []*vendor.Review{{VendorID: "v3", ReviewedOn: "2025-12-01", Outcome: vendor.WithConditions}}, "2026-12-06", vendor.ReviewUpToDate, "2028-12-01"},
+	} {
+		got, next, why := vendor.ReviewStanding(c.v, c.reviews, c.day)
+		if got != c.want || next != c.next || why == "" {
+			t.Errorf("%s: %s %s (%s), want %s %s", c.name, got, next, why, c.want, c.next)
+		}
+	}
+	for _, r := range []vendor.Review{
+		{ReviewedOn: "2026-12-07", Reviewer: "A", Outcome: vendor.Approved},
+		{ReviewedOn: "2026-12-01", Outcome: vendor.Approved},
+		{ReviewedOn: "2026-12-01", Reviewer: "A", Outcome: vendor.NotApproved},
+		{ReviewedOn: "2026-12-01", Reviewer: "A", Outcome: "fine"},
+	} {
+		if err := r.Validate("2026-12-06"); err == nil {
+			t.Errorf("%+v accepted", r)
 		}
 	}
 }

@@ -353,6 +353,11 @@ type View struct {
 	// AgreementWhy says why.
 	Agreement    AgreementStatus `json:"agreement"`
 	AgreementWhy string          `json:"agreement_why"`
+	// Review is where its reviews stand, NextReview the date of the
+	// next, and ReviewWhy why.
+	Review     ReviewStatus `json:"review"`
+	NextReview string       `json:"next_review"`
+	ReviewWhy  string       `json:"review_why"`
 }
 
 // ViewOf is v's view; names gives the register's vendors' and the
@@ -371,8 +376,9 @@ func ViewOf(v *Vendor, names map[string]string) *View {
 
 // Views are the register's views on day (YYYY-MM-DD), its vendors' links
 // named from assets (the inventory's names by id) and from the register
-// itself, each with where its agreements (as, every vendor's) stand.
-func Views(vs []*Vendor, assets map[string]string, as []*Agreement, day string) []*View {
+// itself, each with where its agreements (as, every vendor's) and its
+// reviews (rs, every vendor's) stand.
+func Views(vs []*Vendor, assets map[string]string, as []*Agreement, rs []*Review, day string) []*View {
 	names := make(map[string]string, len(assets)+len(vs))
 	for id, name := range assets {
 		names[id] = name
@@ -384,10 +390,15 @@ func Views(vs []*Vendor, assets map[string]string, as []*Agreement, day string) 
 	for _, a := range as {
 		byVendor[a.VendorID] = append(byVendor[a.VendorID], a)
 	}
+	reviews := map[string][]*Review{}
+	for _, r := range rs {
+		reviews[r.VendorID] = append(reviews[r.VendorID], r)
+	}
 	out := make([]*View, 0, len(vs))
 	for _, v := range vs {
 		view := ViewOf(v, names)
 		view.Agreement, view.AgreementWhy, _ = Standing(v, byVendor[v.ID], day)
+		view.Review, view.NextReview, view.ReviewWhy = ReviewStanding(v, reviews[v.ID], day)
 		out = append(out, view)
 	}
 	return out

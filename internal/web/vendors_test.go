@@ -120,6 +120,17 @@ func TestVendorPages(t *testing.T) {
 		t.Errorf("a bad date: %d", resp.StatusCode)
 	}
 
+	// A review recorded, its history shown, the next due a year on (tier 1).
+	resp, body = post(t, c, ehrURL+"/reviews", url.Values{"reviewed_on": {"2026-11-02"}, "reviewer": {"Dana Reyes"}, "outcome": {"approved-with-conditions"}})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "notes: say what the conditions") {
+		t.Errorf("a conditional approval without its conditions: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, c, ehrURL+"/reviews", url.Values{"reviewed_on": {"2026-11-02"}, "reviewer": {"Dana Reyes"}, "outcome": {"approved-with-conditions"}, "notes": {"Phishing-resistant MFA by March"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a review: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, ehrURL)
+	mustContain(t, "the vendor's reviews", body, "Phishing-resistant MFA by March", "approved with conditions", "tier 1 is reviewed every 12 months", "2027-11-02")
+
 	for _, f := range []struct{ format, ctype, starts string }{{"csv", "text/csv", "name,services"}, {"xlsx", "application/vnd.openxmlformats", "PK"}} {
 		resp, body := fetch(t, c, base+"/export?format="+f.format)
 		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), f.ctype) || !strings.HasPrefix(body, f.starts) ||

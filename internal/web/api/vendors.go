@@ -136,3 +136,23 @@ func (s *Server) apiDeleteAgreement(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
+
+func (s *Server) apiVendorReviews(w http.ResponseWriter, r *http.Request) {
+	v, err := s.vendorView(r, r.PathValue("id"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	rs, err := kit.ScopeFrom(r.Context()).Vendors().VendorReviews(r.Context(), v.ID)
+	s.apiResult(w, r, http.StatusOK, map[string]any{"reviews": kit.NonNil(rs), "standing": v.Review, "next_review": v.NextReview, "standing_why": v.ReviewWhy}, err)
+}
+
+func (s *Server) apiAddVendorReview(w http.ResponseWriter, r *http.Request) {
+	var rev vendor.Review
+	if err := kit.DecodeJSON(w, r, &rev); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	rev.ID, rev.VendorID = "", r.PathValue("id")
+	s.apiResult(w, r, http.StatusCreated, &rev, kit.ScopeFrom(r.Context()).Vendors().AddVendorReview(r.Context(), &rev))
+}

@@ -30,6 +30,8 @@ type VendorRecords interface {
 	Agreement(ctx context.Context, id string) (*vendor.Agreement, error)
 	SaveAgreement(ctx context.Context, a *vendor.Agreement, after ...store.TxFunc) error
 	DeleteAgreement(ctx context.Context, id string, after ...store.TxFunc) error
+	VendorReviews(ctx context.Context, vendorID string) ([]*vendor.Review, error)
+	AddVendorReview(ctx context.Context, r *vendor.Review, after ...store.TxFunc) error
 }
 
 // VendorViews is the register as the pages and the API show it on the
@@ -47,7 +49,11 @@ func VendorViews(ctx context.Context, rs VendorRecords, now time.Time) ([]*vendo
 	if err != nil {
 		return nil, err
 	}
-	return vendor.Views(vs, names, as, now.Format(time.DateOnly)), nil
+	reviews, err := rs.VendorReviews(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	return vendor.Views(vs, names, as, reviews, now.UTC().Format(time.DateOnly)), nil
 }
 
 // ExportVendors is the register as a download in format (csv or xlsx):

@@ -64,6 +64,9 @@ type vendorView struct {
 	// Agreements are its agreements, each with the required terms it
 	// lacks (a business associate agreement's).
 	Agreements []agreementLine
+	Reviews    []*vendor.Review
+	Outcomes   []vendor.Outcome
+	Today      string
 }
 
 type agreementLine struct {
@@ -89,7 +92,8 @@ func (s *Server) renderVendor(w http.ResponseWriter, r *http.Request, status int
 		s.fail(w, r, err)
 		return
 	}
-	v := &vendorView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Statuses: vendor.Statuses, Accesses: vendor.Accesses, Crits: risk.Criticalities}
+	v := &vendorView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Statuses: vendor.Statuses, Accesses: vendor.Accesses, Crits: risk.Criticalities,
+		Outcomes: vendor.Outcomes, Today: s.now().UTC().Format("2006-01-02")}
 	id := r.PathValue("id")
 	for _, x := range views {
 		switch {
@@ -132,6 +136,10 @@ func (s *Server) renderVendor(w http.ResponseWriter, r *http.Request, status int
 	if v.View != nil {
 		as, err := sc.Vendors().Agreements(ctx, v.View.ID)
 		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if v.Reviews, err = sc.Vendors().VendorReviews(ctx, v.View.ID); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -374,4 +382,18 @@ func (s *Server) deleteAgreement(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, vendorBase(r)+"/"+r.PathValue("id")+"?notice=Deleted+the+agreement.", http.StatusSeeOther)
+}
+
+func (s *Server) addVendorReview(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	rev := &vendor.Review{VendorID: r.PathValue("id"), ReviewedOn: r.FormValue("reviewed_on"), Reviewer: r.FormValue("reviewer"), Outcome: vendor.Outcome(r.FormValue("outcome")), Notes: r.FormValue("notes")}
+	if err := sc.Vendors().AddVendorReview(r.Context(), rev); err != nil {
+		if kit.UserError(err) {
+			s.renderVendor(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, vendorBase(r)+"/"+rev.VendorID+"?notice="+url.QueryEscape("Recorded the review of "+rev.ReviewedOn+"."), http.StatusSeeOther)
 }
