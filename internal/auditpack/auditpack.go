@@ -31,6 +31,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/tabular"
 	"github.com/safeguard-health/safeguard/internal/training"
+	"github.com/safeguard-health/safeguard/internal/vendor"
 )
 
 // Records is what the package reads of one organisation.
@@ -40,6 +41,10 @@ type Records interface {
 	training.Store
 	evidence.Store
 	AuditLog(ctx context.Context, f store.AuditFilter) ([]audit.Entry, error)
+	Vendors(ctx context.Context) ([]*vendor.Vendor, error)
+	Agreements(ctx context.Context, vendorID string) ([]*vendor.Agreement, error)
+	VendorReviews(ctx context.Context, vendorID string) ([]*vendor.Review, error)
+	AssetNames(ctx context.Context) (byName, byID map[string]string, err error)
 }
 
 // Service makes audit packages with the program's services.
@@ -249,6 +254,12 @@ func (s *Service) Write(ctx context.Context, st Records, w io.Writer, opt Option
 		return nil, err
 	}
 
+	// The vendor register with where each business associate's
+	// agreement and each vendor's review stand, and every agreement.
+	if err := vendors(ctx, st, add, now); err != nil {
+		return nil, err
+	}
+
 	// The audit log of the period, oldest first, with each entry's hash.
 	var entries []audit.Entry
 	for before := int64(0); ; {
@@ -329,6 +340,84 @@ func (s *Service) training(ctx context.Context, st Records, m *Manifest, add fun
 		return err
 	}
 	return nil
+}
+
+// vendors adds the vendor register and the agreements with the vendors,
+// as the HHS SRA Tool lists business associates with their agreements.
+func vendors(ctx context.Context, st Records, add func(name, what string, data []byte) error, now time.Time) error {
+	vs, err := st.Vendors(ctx)
+	if err != nil {
+		return err
+	}
+	if len(vs) == 0 {
+		return nil
+	}
+	_, assets, err := st.AssetNames(ctx)
+	if err != nil {
+		return err
+	}
+	as, err := st.Agreements(ctx, "")
+	if err != nil {
+		return err
+	}
+	rs, err := st.VendorReviews(ctx, "")
+	if err != nil {
+		return err
+	}
+	day := now.UTC().Format(time.DateOnly)
+	views := vendor.Views(vs, assets, as, rs, day)
+	var b bytes.Buffer
+	w := tabular.NewCSVWriter(&b)
+	w.Write([]string{"name", "services", "status", "status_reason", "subcontractor_of", "ephi", "records", "access", "criticality", "tier", "tier_why",
+		"agreement", "agreement_why", "review", "next_review", "review_why", "assets", "as_of"})
+	bas := 0
+	for _, v := range views {
+		if v.BusinessAssociate {
+			bas++
+		}
+		w.Write([]string{v.Name, v.Services, string(v.Status), v.StatusReason, v.SubcontractorName, strings.Join(v.EPHI, "; "), strconv.FormatInt(v.Records, 10),
+			string(v.Access), string(v.Criticality), strconv.Itoa(v.Tier), v.TierWhy, string(v.Agreement), v.AgreementWhy, string(v.Review), v.NextReview, v.ReviewWhy,
+			strings.Join(v.AssetNames, "; "), day})
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := add("vendors/register.csv", fmt.Sprintf("The vendor register on %s: %d vendors, %d business associates, each with where its agreement and its review stand", day, len(vs), bas), b.Bytes()); err != nil {
+		return err
+	}
+	names := map[string]string{}
+	for _, v := range vs {
+		names[v.ID] = v.Name
+	}
+	b.Reset()
+	w = tabular.NewCSVWriter(&b)
+	w.Write([]string{"vendor", "kind", "title", "signed_on", "effective_on", "expires_on", "review_by", "reviewed_on", "notice_hours", "terms_stated", "required_terms_missing", "evidence_id"})
+	for _, a := range as {
+		var stated, missing []string
+		for _, t := range vendor.Terms {
+			if m := a.Terms[t.ID]; m.Present {
+				stated = append(stated, t.ID+cmpWhere(m.Where))
+			}
+		}
+		if a.Covers() {
+			for _, t := range a.Missing() {
+				missing = append(missing, t.ID)
+			}
+		}
+		w.Write([]string{names[a.VendorID], string(a.Kind), a.Title, a.SignedOn, a.EffectiveOn, a.ExpiresOn, a.ReviewBy, a.ReviewedOn, strconv.Itoa(a.NoticeHours),
+			strings.Join(stated, "; "), strings.Join(missing, "; "), a.EvidenceID})
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return add("vendors/agreements.csv", fmt.Sprintf("The %d agreements with vendors: dates, promised incident notice, the terms each states and where, the required terms a business associate agreement lacks, its document in the evidence index", len(as)), b.Bytes())
+}
+
+func cmpWhere(where string) string {
+	if where == "" {
+		return ""
+	}
+	return " (" + where + ")"
 }
 
 // safeName keeps a file name a path inside the ZIP cannot escape with.

@@ -226,7 +226,7 @@ func TestAuditPackage(t *testing.T) {
 	}
 	for _, want := range []string{"reports/hipaa-security-rule-assessment.pdf", "reports/hipaa-security-rule-assessment.html", "reports/hph-cpg-assessment.pdf",
 		"reports/cpg-scorecard.pdf", "reports/cpg-scorecard.svg", "reports/risk-analysis.pdf", "reports/risk-analysis.xlsx", "evidence/index.csv",
-		"training/status.csv", "audit/audit-log.csv", "README.txt"} {
+		"training/status.csv", "vendors/register.csv", "vendors/agreements.csv", "audit/audit-log.csv", "README.txt"} {
 		if _, ok := listed[want]; !ok {
 			t.Errorf("%s is not in the package", want)
 		}
@@ -246,6 +246,14 @@ func TestAuditPackage(t *testing.T) {
 	index := string(read("evidence/index.csv"))
 	if !strings.HasPrefix(index, "evidence_id,title,") || strings.Count(index, "\n") < 5 {
 		t.Errorf("the evidence index:\n%s", index)
+	}
+	register := string(read("vendors/register.csv"))
+	if !strings.HasPrefix(register, "name,services,status,") || strings.Count(register, "\n") != 9 || !strings.Contains(register, "ClearClaim,") ||
+		!strings.Contains(register, ",expired,") || !strings.Contains(register, ",missing,") {
+		t.Errorf("the vendor register:\n%s", register)
+	}
+	if agreements := string(read("vendors/agreements.csv")); !strings.Contains(agreements, "Cedar Health EHR,baa,") || !strings.Contains(agreements, "report-incidents (§5)") {
+		t.Errorf("the agreements:\n%s", agreements)
 	}
 	_, log, _ := run(t, "audit", "log", "--org", "riverside-demo", "--format", "json", "--limit", "5", "--db", db)
 	if !strings.Contains(log, `"audit.package"`) {
