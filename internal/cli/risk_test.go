@@ -69,6 +69,9 @@ func TestReportRiskAnalysis(t *testing.T) {
 		if err != nil || len(b) < 1000 {
 			t.Fatalf("%s: %d bytes, %v", format, len(b), err)
 		}
+		if format == "json" && !bytes.Contains(b, []byte(`"agreement":"expired"`)) && !bytes.Contains(b, []byte(`"agreement": "expired"`)) {
+			t.Errorf("the draft does not list the vendors with their agreements")
+		}
 		if format == "pdf" {
 			r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
 			if err != nil {
@@ -82,7 +85,7 @@ func TestReportRiskAnalysis(t *testing.T) {
 			if err := api.Validate(bytes.NewReader(b), conf); err != nil {
 				t.Errorf("the demo PDF is not well-formed: %v", err)
 			}
-			for _, want := range []string{"Riverside Family Clinic", "Telehealth video platform", "DRAFT", "Ransomware encrypts the file server"} {
+			for _, want := range []string{"Riverside Family Clinic", "Telehealth video platform", "DRAFT", "Ransomware encrypts the file server", "Vendors and business associates (8)", "ClearClaim"} {
 				if !strings.Contains(text.String(), want) {
 					t.Errorf("the demo PDF lacks %q", want)
 				}
@@ -95,7 +98,8 @@ func TestReportRiskAnalysis(t *testing.T) {
 			}
 		}
 	}
-	// Last year's final analysis renders from its frozen record: no telehealth.
+	// Last year's final analysis renders from its frozen record: no
+	// telehealth, no vendors (the register was not kept then).
 	code, out, errOut := run(t, "report", "risk-analysis", "--analysis", "1", "--format", "json", "--db", db)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -104,11 +108,12 @@ func TestReportRiskAnalysis(t *testing.T) {
 		Analysis struct{ Status, SHA256, Approver string }
 		Assets   []struct{ Name string }
 		Risks    []struct{ Title string }
+		Vendors  []struct{ Name string }
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if doc.Analysis.Status != "final" || doc.Analysis.SHA256 == "" || len(doc.Assets) != 12 || len(doc.Risks) != 15 {
+	if doc.Analysis.Status != "final" || doc.Analysis.SHA256 == "" || len(doc.Assets) != 12 || len(doc.Risks) != 15 || len(doc.Vendors) != 0 {
 		t.Errorf("last year's analysis: %+v, %d assets, %d risks", doc.Analysis, len(doc.Assets), len(doc.Risks))
 	}
 	code, out, _ = run(t, "risk", "analysis", "changes", "--db", db)

@@ -410,6 +410,14 @@ func RiskAnalysisPDF(doc *risk.Document) ([]byte, error) {
 		}
 		d.table([]pdfCol{{"From", 0.25}, {"To", 0.25}, {"What moves", 0.38}, {"Encrypted", 0.12}}, flows, 7.5)
 	}
+	if len(doc.Vendors) > 0 {
+		d.para(fmt.Sprintf("Vendors and business associates (%d): each business associate's agreement (164.308(b)(1), 164.314(a))", len(doc.Vendors)), 10)
+		var vs [][]string
+		for _, v := range doc.Vendors {
+			vs = append(vs, []string{v.Name, v.Status, v.EPHI, formatCount(v.Records), strconv.Itoa(v.Tier), v.Agreement + ": " + v.AgreementWhy, v.Review + " (" + v.NextReview + ")"})
+		}
+		d.table([]pdfCol{{"Vendor", 0.16}, {"Status", 0.14}, {"ePHI", 0.14}, {"Records", 0.08}, {"Tier", 0.05}, {"Agreement", 0.3}, {"Review", 0.13}}, vs, 7.5)
+	}
 
 	d.heading("6. Threats considered", 13)
 	var th [][]string

@@ -72,7 +72,26 @@ type Document struct {
 	Analysis     Analysis  `json:"analysis"`
 	AsOf         time.Time `json:"as_of"`
 	Threats      []*Threat `json:"threats"`
+	// Vendors are the vendor register as it stood, each vendor with where
+	// its business associate agreement stands (as the HHS SRA Tool lists
+	// business associates); absent from documents made before the
+	// register was kept.
+	Vendors []VendorLine `json:"vendors,omitempty"`
 	Register
+}
+
+// A VendorLine is a vendor as a risk analysis records it.
+type VendorLine struct {
+	Name         string `json:"name"`
+	Services     string `json:"services,omitempty"`
+	Status       string `json:"status"` // business associate, subcontractor of one, …
+	EPHI         string `json:"ephi,omitempty"`
+	Records      int64  `json:"records"`
+	Tier         int    `json:"tier"`
+	Agreement    string `json:"agreement"` // current, expired, missing, …
+	AgreementWhy string `json:"agreement_why"`
+	Review       string `json:"review"`
+	NextReview   string `json:"next_review"`
 }
 
 // NewDocument assembles the document of an analysis from the register as

@@ -19,6 +19,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/vendor"
 )
 
 // Store is what the risk service needs of an organisation's records
@@ -37,6 +38,34 @@ type Store interface {
 	Analysis(ctx context.Context, id string) (*risk.Analysis, error)
 	AnalysisSnapshot(ctx context.Context, id string) ([]byte, error)
 	FinalizeAnalysis(ctx context.Context, id, approver, reviewBy string, at time.Time, build func(a risk.Analysis) (*risk.Document, error), inputs ...func(a risk.Analysis) *assessment.Input) (*risk.Analysis, error)
+	Vendors(ctx context.Context) ([]*vendor.Vendor, error)
+	Agreements(ctx context.Context, vendorID string) ([]*vendor.Agreement, error)
+	VendorReviews(ctx context.Context, vendorID string) ([]*vendor.Review, error)
+}
+
+// withVendors adds the vendor register as it stands on at to a document.
+func withVendors(ctx context.Context, st Store, doc *risk.Document, at time.Time) (*risk.Document, error) {
+	vs, err := st.Vendors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	as, err := st.Agreements(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	rs, err := st.VendorReviews(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vendor.Views(vs, nil, as, rs, at.UTC().Format(time.DateOnly)) {
+		status := v.StatusLabel
+		if v.SubcontractorName != "" {
+			status += " (of " + v.SubcontractorName + ")"
+		}
+		doc.Vendors = append(doc.Vendors, risk.VendorLine{Name: v.Name, Services: v.Services, Status: status, EPHI: strings.Join(v.EPHI, ", "), Records: v.Records,
+			Tier: v.Tier, Agreement: string(v.Agreement), AgreementWhy: v.AgreementWhy, Review: string(v.Review), NextReview: v.NextReview})
+	}
+	return doc, nil
 }
 
 // Service is the risk analysis as the web, the API and the command line
@@ -93,7 +122,7 @@ func (s *Service) Document(ctx context.Context, st Store, orgName string, a *ris
 	if err != nil {
 		return nil, err
 	}
-	return risk.NewDocument(orgName, *a, g, now), nil
+	return withVendors(ctx, st, risk.NewDocument(orgName, *a, g, now), now)
 }
 
 // Live is a document of the register as it stands, outside any analysis:
@@ -104,7 +133,7 @@ func (s *Service) Live(ctx context.Context, st Store, orgName string, now time.T
 		return nil, err
 	}
 	a := risk.Analysis{Title: "Risk register", Scope: "The organisation's whole risk register as it stands", Method: risk.DefaultMethod, Status: risk.Draft}
-	return risk.NewDocument(orgName, a, g, now), nil
+	return withVendors(ctx, st, risk.NewDocument(orgName, a, g, now), now)
 }
 
 // Finalize freezes a draft analysis with the register as it stands,
@@ -122,7 +151,7 @@ func (s *Service) Finalize(ctx context.Context, st Store, orgName, id, approver 
 			return nil, err
 		}
 		a.SHA256 = ""
-		return risk.NewDocument(orgName, a, g, *a.FinalizedAt), nil
+		return withVendors(ctx, st, risk.NewDocument(orgName, a, g, *a.FinalizedAt), *a.FinalizedAt)
 	}, AnalysisInput)
 }
 
