@@ -283,6 +283,16 @@ type agreementView struct {
 	Accept    string
 }
 
+// agreementOf is the agreement the request names, of the vendor it
+// names. Errors: NotFound.
+func agreementOf(r *http.Request) (*vendor.Agreement, error) {
+	a, err := kit.ScopeFrom(r.Context()).Vendors().Agreement(r.Context(), r.PathValue("agreement"))
+	if err == nil && a.VendorID != r.PathValue("id") {
+		err = errs.New(errs.NotFound, "agreement not found")
+	}
+	return a, err
+}
+
 // vendorOf is the request's vendor, with its view on the day.
 func (s *Server) vendorOf(r *http.Request) (*vendor.View, error) {
 	views, err := kit.VendorViews(r.Context(), kit.ScopeFrom(r.Context()).Vendors(), s.now())
@@ -320,10 +330,7 @@ func (s *Server) renderAgreement(w http.ResponseWriter, r *http.Request, status 
 		view.Agreement = &vendor.Agreement{Kind: vendor.BAA}
 	}
 	if !view.New {
-		a, err := sc.Vendors().Agreement(r.Context(), r.PathValue("agreement"))
-		if err == nil && a.VendorID != v.ID {
-			err = errs.New(errs.NotFound, "agreement not found")
-		}
+		a, err := agreementOf(r)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -348,12 +355,7 @@ func (s *Server) saveAgreement(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("agreement")
 	if id != "" {
-		// The agreement must be this vendor's.
-		a, err := kit.ScopeFrom(r.Context()).Vendors().Agreement(r.Context(), id)
-		if err == nil && a.VendorID != v.ID {
-			err = errs.New(errs.NotFound, "agreement not found")
-		}
-		if err != nil {
+		if _, err := agreementOf(r); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -372,10 +374,9 @@ func (s *Server) saveAgreement(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deleteAgreement(w http.ResponseWriter, r *http.Request) {
 	// Deleting what is gone (a second press) is done already.
-	sc := kit.ScopeFrom(r.Context())
-	a, err := sc.Vendors().Agreement(r.Context(), r.PathValue("agreement"))
-	if err == nil && a.VendorID == r.PathValue("id") {
-		err = sc.Vendors().DeleteAgreement(r.Context(), a.ID)
+	a, err := agreementOf(r)
+	if err == nil {
+		err = kit.ScopeFrom(r.Context()).Vendors().DeleteAgreement(r.Context(), a.ID)
 	}
 	if err != nil && !errs.Is(err, errs.NotFound) {
 		s.fail(w, r, err)
