@@ -77,7 +77,9 @@ func TestQuestionnaireScore(t *testing.T) {
 		want   string
 	}{
 		{func(a map[string]vendor.QuestionAnswer) { delete(a, "training") }, "(training): not answered"},
-		{func(a map[string]vendor.QuestionAnswer) { a["training"] = vendor.QuestionAnswer{Value: vendor.AnswerNA} }, "say why it does not apply"},
+		{func(a map[string]vendor.QuestionAnswer) {
+			a["training"] = vendor.QuestionAnswer{Value: vendor.AnswerNA}
+		}, "say why it does not apply"},
 		{func(a map[string]vendor.QuestionAnswer) { a["training"] = vendor.QuestionAnswer{Value: "maybe"} }, `"maybe" is not yes, no or na`},
 		{func(a map[string]vendor.QuestionAnswer) { a["telepathy"] = vendor.QuestionAnswer{Value: "yes"} }, `"telepathy" is not a question`},
 	} {
