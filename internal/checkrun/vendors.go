@@ -113,7 +113,7 @@ func baaResult(vs []*vendor.Vendor, byVendor map[string][]*vendor.Agreement, day
 func inForce(as []*vendor.Agreement, day string) (terms map[string]bool, hours int, any bool) {
 	terms = map[string]bool{}
 	for _, a := range as {
-		if a.SignedOn == "" || (a.ExpiresOn != "" && a.ExpiresOn < day) || (a.EffectiveOn != "" && a.EffectiveOn > day) {
+		if !a.InForce(day) {
 			continue
 		}
 		any = true
@@ -122,11 +122,8 @@ func inForce(as []*vendor.Agreement, day string) (terms map[string]bool, hours i
 				terms[id] = true
 			}
 		}
-		if a.NoticeHours > 0 && (hours == 0 || a.NoticeHours < hours) {
-			hours = a.NoticeHours
-		}
 	}
-	return terms, hours, any
+	return terms, vendor.PromisedHours(as, day), any
 }
 
 // contracted are the vendors the goals' vendor checks look at: tier 1 or

@@ -218,3 +218,77 @@ func (sc *Scoped) AddVendorReview(ctx context.Context, r *vendor.Review, after .
 		return change{orgID: sc.org.ID, action: "vendor.review", target: "vendor:" + r.VendorID, after: r}, nil
 	})
 }
+
+// VendorIncidents returns the incidents at the organisation's vendors
+// (one vendor's, when vendorID is not ""), newest first.
+func (sc *Scoped) VendorIncidents(ctx context.Context, vendorID string) ([]*vendor.Incident, error) {
+	s := sc.s
+	q, args := `SELECT id, vendor_id, summary, aware_at, COALESCE(notified_at, ''), records, phi, notes, created_at FROM vendor_incidents WHERE org_id = ?`, []any{sc.org.ID}
+	if vendorID != "" {
+		q, args = q+` AND vendor_id = ?`, append(args, vendorID)
+	}
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(q+` ORDER BY aware_at DESC, id DESC`), args...)
+	if err != nil {
+		return nil, translate(err, "incidents")
+	}
+	defer rows.Close()
+	out := []*vendor.Incident{}
+	for rows.Next() {
+		i := &vendor.Incident{}
+		var aware, notified, created string
+		if err := rows.Scan(&i.ID, &i.VendorID, &i.Summary, &aware, &notified, &i.Records, &i.PHI, &i.Notes, &created); err != nil {
+			return nil, translate(err, "incidents")
+		}
+		if i.AwareAt, err = parseTime(aware); err != nil {
+			return nil, translate(err, "incidents")
+		}
+		if notified != "" {
+			t, err := parseTime(notified)
+			if err != nil {
+				return nil, translate(err, "incidents")
+			}
+			i.NotifiedAt = &t
+		}
+		if i.CreatedAt, err = parseTime(created); err != nil {
+			return nil, translate(err, "incidents")
+		}
+		out = append(out, i)
+	}
+	return out, translate(rows.Err(), "incidents")
+}
+
+// AddVendorIncident records an incident at a vendor of the organisation.
+// Errors: Invalid, NotFound for another organisation's vendor.
+func (sc *Scoped) AddVendorIncident(ctx context.Context, i *vendor.Incident, after ...TxFunc) error {
+	s := sc.s
+	if err := i.Validate(s.now()); err != nil {
+		return err
+	}
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM vendors WHERE id = ? AND org_id = ?`), i.VendorID, sc.org.ID).Scan(&n); err != nil {
+			return change{}, translate(err, "incident")
+		}
+		if n == 0 {
+			return change{}, errs.New(errs.NotFound, "vendor not found")
+		}
+		id, err := newID()
+		if err != nil {
+			return change{}, err
+		}
+		now := s.now().UTC()
+		var notified any
+		if i.NotifiedAt != nil {
+			notified = formatTime(i.NotifiedAt.UTC())
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO vendor_incidents (id, org_id, vendor_id, summary, aware_at, notified_at, records, phi, notes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			id, sc.org.ID, i.VendorID, i.Summary, formatTime(i.AwareAt.UTC()), notified, i.Records, i.PHI, i.Notes, formatTime(now)); err != nil {
+			return change{}, translate(err, "incident")
+		}
+		i.ID, i.CreatedAt = id, now
+		if err := runAfter(ctx, tx, after); err != nil {
+			return change{}, err
+		}
+		return change{orgID: sc.org.ID, action: "vendor.incident", target: "vendor:" + i.VendorID, after: i}, nil
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/org"
@@ -90,6 +91,22 @@ func TestVendorAgreements(t *testing.T) {
 		}
 		if err := other.AddVendorReview(ctx, &vendor.Review{VendorID: v.ID, ReviewedOn: "2026-11-20", Reviewer: "Eve", Outcome: vendor.Approved}); !errs.Is(err, errs.NotFound) {
 			t.Errorf("a review of another organisation's vendor: %v", err)
+		}
+		// Incidents: recorded with and without a notice, read back.
+		aware := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+		told := aware.Add(80 * time.Hour)
+		for _, i := range []*vendor.Incident{{VendorID: v.ID, Summary: "Ransomware", AwareAt: aware, NotifiedAt: &told, Records: 1200, PHI: true},
+			{VendorID: v.ID, Summary: "Lost laptop", AwareAt: aware.Add(24 * time.Hour)}} {
+			if err := sc.AddVendorIncident(ctx, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+		is, err := sc.VendorIncidents(ctx, "")
+		if err != nil || len(is) != 2 || is[0].Summary != "Lost laptop" || is[0].NotifiedAt != nil || !is[1].NotifiedAt.Equal(told) || !is[1].PHI || is[1].Records != 1200 {
+			t.Errorf("incidents: %v %v", is, err)
+		}
+		if err := other.AddVendorIncident(ctx, &vendor.Incident{VendorID: v.ID, Summary: "x", AwareAt: aware}); !errs.Is(err, errs.NotFound) {
+			t.Errorf("an incident at another organisation's vendor: %v", err)
 		}
 		if err := sc.DeleteVendor(ctx, v.ID); err != nil {
 			t.Fatal(err)

@@ -193,6 +193,12 @@ func (a *Agreement) Missing() []Term {
 	return out
 }
 
+// InForce reports whether the agreement binds on day: signed, begun and
+// not ended.
+func (a *Agreement) InForce(day string) bool {
+	return a.SignedOn != "" && (a.ExpiresOn == "" || a.ExpiresOn >= day) && (a.EffectiveOn == "" || a.EffectiveOn <= day)
+}
+
 // Covers reports whether the agreement is a business associate agreement
 // or the other arrangement the Security Rule allows in its place.
 func (a *Agreement) Covers() bool { return a.Kind == BAA || a.Kind == OtherArrangement }

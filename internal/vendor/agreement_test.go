@@ -124,3 +124,36 @@ func TestReviewStanding(t *testing.T) {
 		}
 	}
 }
+
+// An incident's notice against the hours promised: on time, late,
+// awaited, overdue, or no promise to measure it by.
+func TestIncidentNotice(t *testing.T) {
+	aware := time.Date(2026, 11, 1, 8, 0, 0, 0, time.UTC)
+	at := func(h int) *time.Time { t := aware.Add(time.Duration(h) * time.Hour); return &t }
+	now := *at(100)
+	for _, c := range []struct {
+		notified *time.Time
+		promised int
+		want     vendor.NoticeStatus
+		why      string
+	}{
+		{at(70), 72, vendor.NoticeOnTime, "within the 72 promised"},
+		{at(80), 72, vendor.NoticeLate, "8 past the 72 promised"},
+		{nil, 120, vendor.NoticeAwaited, "100 of the 120 hours"},
+		{nil, 72, vendor.NoticeOverdue, "28 past the 72"},
+		{at(30), 0, vendor.NoticeNoPromise, "no agreement in force states"},
+	} {
+		i := &vendor.Incident{Summary: "x", AwareAt: aware, NotifiedAt: c.notified}
+		got, why := i.Notice(c.promised, now)
+		if got != c.want || !strings.Contains(why, c.why) {
+			t.Errorf("%v/%d: %s %q, want %s %q", c.notified, c.promised, got, why, c.want, c.why)
+		}
+	}
+	as := []*vendor.Agreement{{SignedOn: "2025-01-01", NoticeHours: 72}, {SignedOn: "2025-06-01", NoticeHours: 24, ExpiresOn: "2026-01-01"}, {NoticeHours: 1}}
+	if h := vendor.PromisedHours(as, "2026-11-01"); h != 72 {
+		t.Errorf("promised on 2026-11-01: %d (the 24 hours ended, the 1 is unsigned)", h)
+	}
+	if h := vendor.PromisedHours(as, "2025-07-01"); h != 24 {
+		t.Errorf("promised on 2025-07-01: %d", h)
+	}
+}

@@ -372,6 +372,8 @@ func formFor(pattern string) url.Values {
 		return url.Values{"name": {"EHR " + strconv.Itoa(int(time.Now().UnixNano()%1e9))}, "type": {"application"}}
 	case "POST /orgs/{org}/risk/assets/bulk":
 		return url.Values{"asset": {riskFormAsset}, "owner": {"IT"}}
+	case "POST /orgs/{org}/vendors/{id}/incidents":
+		return url.Values{"summary": {"Phishing at the vendor"}, "aware_at": {"2026-01-15T09:00"}}
 	case "POST /orgs/{org}/vendors/{id}/reviews":
 		return url.Values{"reviewed_on": {"2026-01-15"}, "reviewer": {"Matrix"}, "outcome": {"approved"}}
 	case "POST /orgs/{org}/vendors", "POST /orgs/{org}/vendors/{id}":

@@ -131,6 +131,21 @@ func TestVendorPages(t *testing.T) {
 	_, body = fetch(t, c, ehrURL)
 	mustContain(t, "the vendor's reviews", body, "Phishing-resistant MFA by March", "approved with conditions", "tier 1 is reviewed every 12 months", "2027-11-02")
 
+	// An incident at the vendor: told 80 hours after it knew, against the
+	// 72 its agreement promises; another not told yet, days on.
+	if resp, body := post(t, c, ehrURL+"/incidents", url.Values{"summary": {"Ransomware at the vendor's data centre"}, "aware_at": {"2026-11-01T08:00"}, "notified_at": {"2026-11-04T16:00"}, "phi": {"on"}, "records": {"1,200"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("an incident: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := post(t, c, ehrURL+"/incidents", url.Values{"summary": {"Lost laptop"}, "aware_at": {"2026-11-20T10:00"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("an incident not yet told: %d", resp.StatusCode)
+	}
+	resp, body = post(t, c, ehrURL+"/incidents", url.Values{"summary": {"Backwards"}, "aware_at": {"2026-11-05T10:00"}, "notified_at": {"2026-11-04T10:00"}})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "notified_at: before the vendor became aware") {
+		t.Errorf("told before aware: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, ehrURL)
+	mustContain(t, "the vendor's incidents", body, "<strong>late</strong>: notified 80 hours after it became aware: 8 past the 72 promised", "<strong>overdue</strong>: not notified yet")
+
 	for _, f := range []struct{ format, ctype, starts string }{{"csv", "text/csv", "name,services"}, {"xlsx", "application/vnd.openxmlformats", "PK"}} {
 		resp, body := fetch(t, c, base+"/export?format="+f.format)
 		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), f.ctype) || !strings.HasPrefix(body, f.starts) ||

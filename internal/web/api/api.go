@@ -112,6 +112,8 @@ func (s *Server) Routes(handle func(pattern string, scope auth.Scope, h http.Han
 	handle("DELETE /api/v1/orgs/{org}/vendors/{id}", auth.ScopeWrite, s.apiDeleteVendor)
 	handle("GET /api/v1/orgs/{org}/vendors/{id}/reviews", auth.ScopeRead, s.apiVendorReviews)
 	handle("POST /api/v1/orgs/{org}/vendors/{id}/reviews", auth.ScopeWrite, s.apiAddVendorReview)
+	handle("GET /api/v1/orgs/{org}/vendors/{id}/incidents", auth.ScopeRead, s.apiVendorIncidents)
+	handle("POST /api/v1/orgs/{org}/vendors/{id}/incidents", auth.ScopeWrite, s.apiAddVendorIncident)
 	handle("GET /api/v1/orgs/{org}/vendors/{id}/agreements", auth.ScopeRead, s.apiAgreements)
 	handle("POST /api/v1/orgs/{org}/vendors/{id}/agreements", auth.ScopeWrite, s.apiSaveAgreement)
 	handle("PUT /api/v1/orgs/{org}/vendors/{id}/agreements/{agreement}", auth.ScopeWrite, s.apiSaveAgreement)

@@ -156,3 +156,23 @@ func (s *Server) apiAddVendorReview(w http.ResponseWriter, r *http.Request) {
 	rev.ID, rev.VendorID = "", r.PathValue("id")
 	s.apiResult(w, r, http.StatusCreated, &rev, kit.ScopeFrom(r.Context()).Vendors().AddVendorReview(r.Context(), &rev))
 }
+
+func (s *Server) apiVendorIncidents(w http.ResponseWriter, r *http.Request) {
+	v, err := s.vendorView(r, r.PathValue("id"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	is, err := kit.VendorIncidents(r.Context(), kit.ScopeFrom(r.Context()).Vendors(), v.ID, s.now())
+	s.apiResult(w, r, http.StatusOK, map[string]any{"incidents": is}, err)
+}
+
+func (s *Server) apiAddVendorIncident(w http.ResponseWriter, r *http.Request) {
+	var i vendor.Incident
+	if err := kit.DecodeJSON(w, r, &i); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	i.ID, i.VendorID = "", r.PathValue("id")
+	s.apiResult(w, r, http.StatusCreated, &i, kit.ScopeFrom(r.Context()).Vendors().AddVendorIncident(r.Context(), &i))
+}

@@ -32,6 +32,37 @@ type VendorRecords interface {
 	DeleteAgreement(ctx context.Context, id string, after ...store.TxFunc) error
 	VendorReviews(ctx context.Context, vendorID string) ([]*vendor.Review, error)
 	AddVendorReview(ctx context.Context, r *vendor.Review, after ...store.TxFunc) error
+	VendorIncidents(ctx context.Context, vendorID string) ([]*vendor.Incident, error)
+	AddVendorIncident(ctx context.Context, i *vendor.Incident, after ...store.TxFunc) error
+}
+
+// IncidentLine is an incident at a vendor with how its notice measured
+// against what the vendor's agreements promise.
+type IncidentLine struct {
+	*vendor.Incident
+	Notice    vendor.NoticeStatus `json:"notice"`
+	NoticeWhy string              `json:"notice_why"`
+	Promised  int                 `json:"promised_hours"`
+}
+
+// VendorIncidents are a vendor's incidents, each measured on now against
+// the notice its agreements in force when it became aware promised.
+func VendorIncidents(ctx context.Context, rs VendorRecords, vendorID string, now time.Time) ([]IncidentLine, error) {
+	is, err := rs.VendorIncidents(ctx, vendorID)
+	if err != nil {
+		return nil, err
+	}
+	as, err := rs.Agreements(ctx, vendorID)
+	if err != nil {
+		return nil, err
+	}
+	out := []IncidentLine{}
+	for _, i := range is {
+		promised := vendor.PromisedHours(as, i.AwareAt.UTC().Format(time.DateOnly))
+		status, why := i.Notice(promised, now)
+		out = append(out, IncidentLine{Incident: i, Notice: status, NoticeWhy: why, Promised: promised})
+	}
+	return out, nil
 }
 
 // VendorViews is the register as the pages and the API show it on the

@@ -3,10 +3,12 @@ package pages
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
@@ -65,6 +67,7 @@ type vendorView struct {
 	// lacks (a business associate agreement's).
 	Agreements []agreementLine
 	Reviews    []*vendor.Review
+	Incidents  []kit.IncidentLine
 	Outcomes   []vendor.Outcome
 	Today      string
 }
@@ -140,6 +143,10 @@ func (s *Server) renderVendor(w http.ResponseWriter, r *http.Request, status int
 			return
 		}
 		if v.Reviews, err = sc.Vendors().VendorReviews(ctx, v.View.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if v.Incidents, err = kit.VendorIncidents(ctx, sc.Vendors(), v.View.ID, s.now()); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -397,4 +404,44 @@ func (s *Server) addVendorReview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, vendorBase(r)+"/"+rev.VendorID+"?notice="+url.QueryEscape("Recorded the review of "+rev.ReviewedOn+"."), http.StatusSeeOther)
+}
+
+// formTime reads a form's datetime-local field as UTC; "" is the zero time.
+func formTime(r *http.Request, field string) (time.Time, error) {
+	v := strings.TrimSpace(r.FormValue(field))
+	if v == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.DateOnly} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, errs.New(errs.Invalid, fmt.Sprintf("%s: %q is not a date and time (YYYY-MM-DDTHH:MM, UTC)", field, v))
+}
+
+func (s *Server) addVendorIncident(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	records, _ := strconv.ParseInt(strings.ReplaceAll(strings.TrimSpace(r.FormValue("records")), ",", ""), 10, 64)
+	i := &vendor.Incident{VendorID: r.PathValue("id"), Summary: r.FormValue("summary"), Records: records, PHI: r.FormValue("phi") != "", Notes: r.FormValue("notes")}
+	aware, err := formTime(r, "aware_at")
+	if err == nil {
+		i.AwareAt = aware
+		var notified time.Time
+		if notified, err = formTime(r, "notified_at"); err == nil && !notified.IsZero() {
+			i.NotifiedAt = &notified
+		}
+	}
+	if err == nil {
+		err = sc.Vendors().AddVendorIncident(r.Context(), i)
+	}
+	if err != nil {
+		if kit.UserError(err) {
+			s.renderVendor(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, vendorBase(r)+"/"+i.VendorID+"?notice="+url.QueryEscape("Recorded the incident."), http.StatusSeeOther)
 }
