@@ -11,6 +11,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
@@ -111,6 +112,51 @@ func TestVendorRegister(t *testing.T) {
 		}
 		if vs, _ := sc.Vendors(ctx); len(vs) != 3 {
 			t.Errorf("%d vendors after a bad file", len(vs))
+		}
+	})
+}
+
+// A vendor's products' SBOMs: a CycloneDX import linked (twice, changing
+// nothing), read back, unlinked; an import that is no SBOM refused.
+func TestVendorSBOMs(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		sc, _ := clinic(t, s)
+		v := &vendor.Vendor{Name: "Carestream", Status: vendor.NotBusinessAssociate, StatusReason: "sells the X-ray unit; no PHI"}
+		if err := sc.CreateVendor(ctx, v); err != nil {
+			t.Fatal(err)
+		}
+		scope := func() (*store.Scoped, error) { return sc, nil }
+		bom, err := dataimport.File(ctx, dataimport.Request{Path: filepath.Join("..", "ingest", "testdata", "cyclonedx-small.json"), Scope: scope})
+		if err != nil {
+			t.Fatal(err)
+		}
+		devices, err := dataimport.File(ctx, dataimport.Request{Path: filepath.Join("..", "ingest", "testdata", "devices.csv"), Scope: scope})
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds := []string{ingest.FormatCycloneDX, ingest.FormatCycloneDXXML, ingest.FormatSPDX}
+		for range 2 {
+			if err := sc.LinkVendorSBOM(ctx, v.ID, bom.Import, kinds); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := sc.LinkVendorSBOM(ctx, v.ID, devices.Import, kinds); !errs.Is(err, errs.Invalid) || !strings.Contains(errs.Message(err), "not an SBOM") {
+			t.Errorf("a device export as an SBOM: %v", err)
+		}
+		got, err := sc.VendorSBOMs(ctx, v.ID)
+		if err != nil || len(got) != 1 || got[0].ID != bom.Import || got[0].Kind != "cyclonedx" {
+			t.Fatalf("the vendor's SBOMs: %v %v", got, err)
+		}
+		choices, _ := sc.ImportsOfKinds(ctx, kinds, 10)
+		if len(choices) != 1 {
+			t.Errorf("the SBOM imports: %v", choices)
+		}
+		if err := sc.UnlinkVendorSBOM(ctx, v.ID, bom.Import); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := sc.VendorSBOMs(ctx, v.ID); len(got) != 0 {
+			t.Errorf("unlinked, still %v", got)
 		}
 	})
 }

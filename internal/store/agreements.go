@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/vendor"
@@ -290,5 +293,94 @@ func (sc *Scoped) AddVendorIncident(ctx context.Context, i *vendor.Incident, aft
 			return change{}, err
 		}
 		return change{orgID: sc.org.ID, action: "vendor.incident", target: "vendor:" + i.VendorID, after: i}, nil
+	})
+}
+
+const dataImportColumns = "d.id, d.kind, d.filename, d.sha256, d.size_bytes, d.records, d.version, d.imported_at, d.imported_by"
+
+func (sc *Scoped) dataImports(ctx context.Context, q string, args ...any) ([]*DataImport, error) {
+	s := sc.s
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return nil, translate(err, "import records")
+	}
+	defer rows.Close()
+	out := []*DataImport{}
+	for rows.Next() {
+		var d DataImport
+		var at string
+		if err := rows.Scan(&d.ID, &d.Kind, &d.Filename, &d.SHA256, &d.Size, &d.Records, &d.Version, &at, &d.ImportedBy); err != nil {
+			return nil, translate(err, "import records")
+		}
+		if d.ImportedAt, err = parseTime(at); err != nil {
+			return nil, translate(err, "import records")
+		}
+		out = append(out, &d)
+	}
+	return out, translate(rows.Err(), "import records")
+}
+
+// ImportsOfKinds returns the organisation's imports of the given formats,
+// newest first, at most limit.
+func (sc *Scoped) ImportsOfKinds(ctx context.Context, kinds []string, limit int) ([]*DataImport, error) {
+	if len(kinds) == 0 {
+		return []*DataImport{}, nil
+	}
+	args := []any{sc.org.ID}
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	return sc.dataImports(ctx, `SELECT `+dataImportColumns+` FROM data_imports d WHERE d.org_id = ? AND d.kind IN (?`+strings.Repeat(", ?", len(kinds)-1)+`)
+		ORDER BY d.imported_at DESC, d.id DESC LIMIT ?`, append(args, limit)...)
+}
+
+// VendorSBOMs returns the imports linked to a vendor as its products'
+// SBOMs, newest first.
+func (sc *Scoped) VendorSBOMs(ctx context.Context, vendorID string) ([]*DataImport, error) {
+	return sc.dataImports(ctx, `SELECT `+dataImportColumns+` FROM vendor_sboms vs JOIN data_imports d ON d.id = vs.import_id
+		WHERE vs.vendor_id = ? AND d.org_id = ? ORDER BY d.imported_at DESC, d.id DESC`, vendorID, sc.org.ID)
+}
+
+// LinkVendorSBOM links an import of the organisation, of one of kinds,
+// to a vendor of the organisation as an SBOM of its products (linking it
+// again changes nothing). Errors: NotFound for another organisation's
+// vendor, Invalid for another organisation's import or one of another
+// kind.
+func (sc *Scoped) LinkVendorSBOM(ctx context.Context, vendorID, importID string, kinds []string) error {
+	s := sc.s
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM vendors WHERE id = ? AND org_id = ?`), vendorID, sc.org.ID).Scan(&n); err != nil {
+			return change{}, translate(err, "vendor")
+		}
+		if n == 0 {
+			return change{}, errs.New(errs.NotFound, "vendor not found")
+		}
+		var kind, file string
+		err := tx.QueryRowContext(ctx, s.rebind(`SELECT kind, filename FROM data_imports WHERE id = ? AND org_id = ?`), importID, sc.org.ID).Scan(&kind, &file)
+		if errors.Is(err, sql.ErrNoRows) {
+			return change{}, errs.New(errs.Invalid, "import: no such import of the organisation's (choose an imported SBOM)")
+		}
+		if err != nil {
+			return change{}, translate(err, "import")
+		}
+		if !slices.Contains(kinds, kind) {
+			return change{}, errs.New(errs.Invalid, fmt.Sprintf("%s is a %s import, not an SBOM (%s)", file, kind, strings.Join(kinds, ", ")))
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO vendor_sboms (vendor_id, import_id) VALUES (?, ?) ON CONFLICT (vendor_id, import_id) DO NOTHING`), vendorID, importID); err != nil {
+			return change{}, translate(err, "vendor")
+		}
+		return change{orgID: sc.org.ID, action: "vendor.sbom.link", target: "vendor:" + vendorID, after: map[string]any{"import": importID, "file": file}}, nil
+	})
+}
+
+// UnlinkVendorSBOM removes an SBOM's link to a vendor (the import stays).
+func (sc *Scoped) UnlinkVendorSBOM(ctx context.Context, vendorID, importID string) error {
+	s := sc.s
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM vendor_sboms WHERE vendor_id = ? AND import_id = ? AND vendor_id IN (SELECT id FROM vendors WHERE org_id = ?)`), vendorID, importID, sc.org.ID); err != nil {
+			return change{}, translate(err, "vendor")
+		}
+		return change{orgID: sc.org.ID, action: "vendor.sbom.unlink", target: "vendor:" + vendorID, before: map[string]any{"import": importID}}, nil
 	})
 }

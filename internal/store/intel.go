@@ -218,26 +218,9 @@ func (s *Store) EPSS(ctx context.Context, cve string) (ingest.EPSSScore, error) 
 // newest KEV catalog and EPSS scores, which every organisation shares.
 func (sc *Scoped) DataImports(ctx context.Context, limit int) ([]*DataImport, error) {
 	s := sc.s
-	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT id, kind, filename, sha256, size_bytes, records, version, imported_at, imported_by FROM data_imports
-		WHERE org_id = ? ORDER BY imported_at DESC, id DESC LIMIT ?`), sc.org.ID, limit)
+	out, err := sc.dataImports(ctx, `SELECT `+dataImportColumns+` FROM data_imports d WHERE d.org_id = ? ORDER BY d.imported_at DESC, d.id DESC LIMIT ?`, sc.org.ID, limit)
 	if err != nil {
-		return nil, translate(err, "import records")
-	}
-	defer rows.Close()
-	out := []*DataImport{}
-	for rows.Next() {
-		var d DataImport
-		var at string
-		if err := rows.Scan(&d.ID, &d.Kind, &d.Filename, &d.SHA256, &d.Size, &d.Records, &d.Version, &at, &d.ImportedBy); err != nil {
-			return nil, translate(err, "import records")
-		}
-		if d.ImportedAt, err = parseTime(at); err != nil {
-			return nil, translate(err, "import records")
-		}
-		out = append(out, &d)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, translate(err, "import records")
+		return nil, err
 	}
 	for _, kind := range []string{ingest.FormatKEV, ingest.FormatEPSS} {
 		d, err := s.LatestImport(ctx, "", kind)

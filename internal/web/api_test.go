@@ -142,7 +142,7 @@ func TestAPITokenMatrix(t *testing.T) {
 			if strings.Contains(path, "/links/") {
 				item = "hipaa-sr/164.316(a)"
 			}
-			target := srv.URL + strings.NewReplacer("{org}", "riverside", "{id}", id, "{item...}", item, "{agreement}", matrixAgreement.ID).Replace(path)
+			target := srv.URL + strings.NewReplacer("{org}", "riverside", "{id}", id, "{item...}", item, "{agreement}", matrixAgreement.ID, "{import}", "no-such-import").Replace(path)
 			for _, tc := range []struct {
 				name, bearer string
 				want         int // 0: allowed, whatever the handler answers below 500 but a refusal

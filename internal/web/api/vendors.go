@@ -176,3 +176,36 @@ func (s *Server) apiAddVendorIncident(w http.ResponseWriter, r *http.Request) {
 	i.ID, i.VendorID = "", r.PathValue("id")
 	s.apiResult(w, r, http.StatusCreated, &i, kit.ScopeFrom(r.Context()).Vendors().AddVendorIncident(r.Context(), &i))
 }
+
+func (s *Server) apiVendorSBOMs(w http.ResponseWriter, r *http.Request) {
+	v, err := s.vendorView(r, r.PathValue("id"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	ds, err := kit.ScopeFrom(r.Context()).Vendors().VendorSBOMs(r.Context(), v.ID)
+	s.apiResult(w, r, http.StatusOK, map[string]any{"sboms": ds}, err)
+}
+
+func (s *Server) apiLinkVendorSBOM(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Import string `json:"import"`
+	}
+	if err := kit.DecodeJSON(w, r, &body); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if err := kit.ScopeFrom(r.Context()).Vendors().LinkVendorSBOM(r.Context(), r.PathValue("id"), body.Import, kit.SBOMFormats); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiUnlinkVendorSBOM(w http.ResponseWriter, r *http.Request) {
+	if err := kit.ScopeFrom(r.Context()).Vendors().UnlinkVendorSBOM(r.Context(), r.PathValue("id"), r.PathValue("import")); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

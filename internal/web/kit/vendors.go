@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/ingest"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -34,7 +35,14 @@ type VendorRecords interface {
 	AddVendorReview(ctx context.Context, r *vendor.Review, after ...store.TxFunc) error
 	VendorIncidents(ctx context.Context, vendorID string) ([]*vendor.Incident, error)
 	AddVendorIncident(ctx context.Context, i *vendor.Incident, after ...store.TxFunc) error
+	ImportsOfKinds(ctx context.Context, kinds []string, limit int) ([]*store.DataImport, error)
+	VendorSBOMs(ctx context.Context, vendorID string) ([]*store.DataImport, error)
+	LinkVendorSBOM(ctx context.Context, vendorID, importID string, kinds []string) error
+	UnlinkVendorSBOM(ctx context.Context, vendorID, importID string) error
 }
+
+// SBOMFormats are the imports a vendor's products' SBOMs may be.
+var SBOMFormats = []string{ingest.FormatCycloneDX, ingest.FormatCycloneDXXML, ingest.FormatSPDX}
 
 // IncidentLine is an incident at a vendor with how its notice measured
 // against what the vendor's agreements promise.

@@ -207,6 +207,7 @@ func (s *Server) Routes(handle func(pattern string, a kit.Access, h http.Handler
 	handle("POST /orgs/{org}/vendors/{id}/delete", orgRoute(auth.EditRisks), s.deleteVendor)
 	handle("POST /orgs/{org}/vendors/{id}/reviews", orgRoute(auth.EditRisks), s.addVendorReview)
 	handle("POST /orgs/{org}/vendors/{id}/incidents", orgRoute(auth.EditRisks), s.addVendorIncident)
+	handle("POST /orgs/{org}/vendors/{id}/sboms", orgRoute(auth.EditRisks), s.linkVendorSBOM)
 	handle("GET /orgs/{org}/vendors/{id}/agreements/new", orgRoute(auth.EditRisks), s.newAgreementPage)
 	handle("POST /orgs/{org}/vendors/{id}/agreements", orgRoute(auth.EditRisks), s.saveAgreement)
 	handle("GET /orgs/{org}/vendors/{id}/agreements/{agreement}", orgRoute(auth.ViewProgram), s.agreementPage)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/vendor"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
@@ -68,6 +70,8 @@ type vendorView struct {
 	Agreements []agreementLine
 	Reviews    []*vendor.Review
 	Incidents  []kit.IncidentLine
+	SBOMs      []*store.DataImport // linked to the vendor
+	SBOMChoice []*store.DataImport // the SBOM imports not linked yet
 	Outcomes   []vendor.Outcome
 	Today      string
 }
@@ -149,6 +153,20 @@ func (s *Server) renderVendor(w http.ResponseWriter, r *http.Request, status int
 		if v.Incidents, err = kit.VendorIncidents(ctx, sc.Vendors(), v.View.ID, s.now()); err != nil {
 			s.fail(w, r, err)
 			return
+		}
+		if v.SBOMs, err = sc.Vendors().VendorSBOMs(ctx, v.View.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		all, err := sc.Vendors().ImportsOfKinds(ctx, kit.SBOMFormats, 200)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, d := range all {
+			if !slices.ContainsFunc(v.SBOMs, func(x *store.DataImport) bool { return x.ID == d.ID }) {
+				v.SBOMChoice = append(v.SBOMChoice, d)
+			}
 		}
 		for _, a := range as {
 			line := agreementLine{Agreement: a}
@@ -444,4 +462,24 @@ func (s *Server) addVendorIncident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, vendorBase(r)+"/"+i.VendorID+"?notice="+url.QueryEscape("Recorded the incident."), http.StatusSeeOther)
+}
+
+func (s *Server) linkVendorSBOM(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	id := r.PathValue("id")
+	var err error
+	if imp := r.FormValue("import"); r.FormValue("unlink") != "" {
+		err = sc.Vendors().UnlinkVendorSBOM(r.Context(), id, imp)
+	} else {
+		err = sc.Vendors().LinkVendorSBOM(r.Context(), id, imp, kit.SBOMFormats)
+	}
+	if err != nil {
+		if kit.UserError(err) {
+			s.renderVendor(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, vendorBase(r)+"/"+id+"?notice=Saved+the+SBOMs.", http.StatusSeeOther)
 }
