@@ -13,6 +13,19 @@ import (
 	"github.com/safeguard-health/safeguard/internal/vendor"
 )
 
+// ownVendor holds, inside tx, that id is a vendor of the organisation,
+// or returns an error of kind saying msg.
+func (sc *Scoped) ownVendor(ctx context.Context, tx *sql.Tx, id string, kind errs.Kind, msg string) error {
+	var n int
+	if err := tx.QueryRowContext(ctx, sc.s.rebind(`SELECT COUNT(*) FROM vendors WHERE id = ? AND org_id = ?`), id, sc.org.ID).Scan(&n); err != nil {
+		return translate(err, "vendor")
+	}
+	if n == 0 {
+		return errs.New(kind, msg)
+	}
+	return nil
+}
+
 const agreementColumns = "id, vendor_id, kind, title, signed_on, effective_on, expires_on, review_by, reviewed_on, COALESCE(evidence_id, ''), notice_hours, terms, notes, created_at, updated_at"
 
 func scanAgreement(row scanner) (*vendor.Agreement, error) {
@@ -91,15 +104,12 @@ func (sc *Scoped) SaveAgreement(ctx context.Context, a *vendor.Agreement, after 
 		a.VendorID = b.VendorID
 	}
 	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		var n int
-		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM vendors WHERE id = ? AND org_id = ?`), a.VendorID, sc.org.ID).Scan(&n); err != nil {
-			return change{}, translate(err, "agreement")
-		}
-		if n == 0 {
-			return change{}, errs.New(errs.Invalid, "vendor_id: no such vendor in the register")
+		if err := sc.ownVendor(ctx, tx, a.VendorID, errs.Invalid, "vendor_id: no such vendor in the register"); err != nil {
+			return change{}, err
 		}
 		if a.EvidenceID != "" {
-			err := tx.QueryRowContext(ctx, s.rebind(`SELECT 1 FROM evidence WHERE id = ? AND org_id = ?`), a.EvidenceID, sc.org.ID).Scan(&n)
+			var one int
+			err := tx.QueryRowContext(ctx, s.rebind(`SELECT 1 FROM evidence WHERE id = ? AND org_id = ?`), a.EvidenceID, sc.org.ID).Scan(&one)
 			if errors.Is(err, sql.ErrNoRows) {
 				return change{}, errs.New(errs.Invalid, "evidence_id: no such evidence in the vault")
 			}
@@ -198,12 +208,8 @@ func (sc *Scoped) AddVendorReview(ctx context.Context, r *vendor.Review, after .
 		return err
 	}
 	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		var n int
-		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM vendors WHERE id = ? AND org_id = ?`), r.VendorID, sc.org.ID).Scan(&n); err != nil {
-			return change{}, translate(err, "review")
-		}
-		if n == 0 {
-			return change{}, errs.New(errs.NotFound, "vendor not found")
+		if err := sc.ownVendor(ctx, tx, r.VendorID, errs.NotFound, "vendor not found"); err != nil {
+			return change{}, err
 		}
 		id, err := newID()
 		if err != nil {
@@ -268,12 +274,8 @@ func (sc *Scoped) AddVendorIncident(ctx context.Context, i *vendor.Incident, aft
 		return err
 	}
 	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		var n int
-		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM vendors WHERE id = ? AND org_id = ?`), i.VendorID, sc.org.ID).Scan(&n); err != nil {
-			return change{}, translate(err, "incident")
-		}
-		if n == 0 {
-			return change{}, errs.New(errs.NotFound, "vendor not found")
+		if err := sc.ownVendor(ctx, tx, i.VendorID, errs.NotFound, "vendor not found"); err != nil {
+			return change{}, err
 		}
 		id, err := newID()
 		if err != nil {
@@ -349,12 +351,8 @@ func (sc *Scoped) VendorSBOMs(ctx context.Context, vendorID string) ([]*DataImpo
 func (sc *Scoped) LinkVendorSBOM(ctx context.Context, vendorID, importID string, kinds []string) error {
 	s := sc.s
 	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		var n int
-		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM vendors WHERE id = ? AND org_id = ?`), vendorID, sc.org.ID).Scan(&n); err != nil {
-			return change{}, translate(err, "vendor")
-		}
-		if n == 0 {
-			return change{}, errs.New(errs.NotFound, "vendor not found")
+		if err := sc.ownVendor(ctx, tx, vendorID, errs.NotFound, "vendor not found"); err != nil {
+			return change{}, err
 		}
 		var kind, file string
 		err := tx.QueryRowContext(ctx, s.rebind(`SELECT kind, filename FROM data_imports WHERE id = ? AND org_id = ?`), importID, sc.org.ID).Scan(&kind, &file)

@@ -183,6 +183,14 @@ func (s *Server) renderVendor(w http.ResponseWriter, r *http.Request, status int
 	s.render(w, r, "vendor", status, page{Title: title + " · " + sc.Org().Name, Data: v})
 }
 
+// vendorWith is the vendor's page showing posted (nil: the vendor as
+// stored), for refuse.
+func (s *Server) vendorWith(posted *vendor.Vendor) func(http.ResponseWriter, *http.Request, int, string, string) {
+	return func(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+		s.renderVendor(w, r, status, errMsg, notice, posted)
+	}
+}
+
 // vendorFromForm reads a vendor's fields; its contacts are the form's
 // rows of contact fields.
 func vendorFromForm(r *http.Request) *vendor.Vendor {
@@ -210,11 +218,7 @@ func vendorFromForm(r *http.Request) *vendor.Vendor {
 func (s *Server) createVendor(w http.ResponseWriter, r *http.Request) {
 	v := vendorFromForm(r)
 	if err := kit.ScopeFrom(r.Context()).Vendors().CreateVendor(r.Context(), v); err != nil {
-		if kit.UserError(err) {
-			s.renderVendor(w, r, errs.HTTPStatus(err), errs.Message(err), "", v)
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.vendorWith(v))
 		return
 	}
 	http.Redirect(w, r, vendorBase(r)+"/"+v.ID+"?notice="+url.QueryEscape("Added "+v.Name+" to the register."), http.StatusSeeOther)
@@ -224,11 +228,7 @@ func (s *Server) saveVendor(w http.ResponseWriter, r *http.Request) {
 	v := vendorFromForm(r)
 	v.ID = r.PathValue("id")
 	if err := kit.ScopeFrom(r.Context()).Vendors().UpdateVendor(r.Context(), v); err != nil {
-		if kit.UserError(err) {
-			s.renderVendor(w, r, errs.HTTPStatus(err), errs.Message(err), "", v)
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.vendorWith(v))
 		return
 	}
 	http.Redirect(w, r, vendorBase(r)+"/"+v.ID+"?notice=Saved.", http.StatusSeeOther)
@@ -236,11 +236,7 @@ func (s *Server) saveVendor(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) deleteVendor(w http.ResponseWriter, r *http.Request) {
 	if err := kit.ScopeFrom(r.Context()).Vendors().DeleteVendor(r.Context(), r.PathValue("id")); err != nil {
-		if kit.UserError(err) {
-			s.renderVendor(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.vendorWith(nil))
 		return
 	}
 	http.Redirect(w, r, vendorBase(r)+"?notice=Deleted.", http.StatusSeeOther)
@@ -414,11 +410,7 @@ func (s *Server) addVendorReview(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
 	rev := &vendor.Review{VendorID: r.PathValue("id"), ReviewedOn: r.FormValue("reviewed_on"), Reviewer: r.FormValue("reviewer"), Outcome: vendor.Outcome(r.FormValue("outcome")), Notes: r.FormValue("notes")}
 	if err := sc.Vendors().AddVendorReview(r.Context(), rev); err != nil {
-		if kit.UserError(err) {
-			s.renderVendor(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.vendorWith(nil))
 		return
 	}
 	http.Redirect(w, r, vendorBase(r)+"/"+rev.VendorID+"?notice="+url.QueryEscape("Recorded the review of "+rev.ReviewedOn+"."), http.StatusSeeOther)
@@ -454,11 +446,7 @@ func (s *Server) addVendorIncident(w http.ResponseWriter, r *http.Request) {
 		err = sc.Vendors().AddVendorIncident(r.Context(), i)
 	}
 	if err != nil {
-		if kit.UserError(err) {
-			s.renderVendor(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.vendorWith(nil))
 		return
 	}
 	http.Redirect(w, r, vendorBase(r)+"/"+i.VendorID+"?notice="+url.QueryEscape("Recorded the incident."), http.StatusSeeOther)
@@ -474,11 +462,7 @@ func (s *Server) linkVendorSBOM(w http.ResponseWriter, r *http.Request) {
 		err = sc.Vendors().LinkVendorSBOM(r.Context(), id, imp, kit.SBOMFormats)
 	}
 	if err != nil {
-		if kit.UserError(err) {
-			s.renderVendor(w, r, errs.HTTPStatus(err), errs.Message(err), "", nil)
-			return
-		}
-		s.fail(w, r, err)
+		s.refuse(w, r, err, s.vendorWith(nil))
 		return
 	}
 	http.Redirect(w, r, vendorBase(r)+"/"+id+"?notice=Saved+the+SBOMs.", http.StatusSeeOther)
