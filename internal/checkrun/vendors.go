@@ -3,6 +3,7 @@ package checkrun
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -11,11 +12,12 @@ import (
 	"github.com/safeguard-health/safeguard/internal/vendor"
 )
 
-// VendorSource is what the vendor checks read: the register and every
-// vendor's agreements.
+// VendorSource is what the vendor checks read: the register, every
+// vendor's agreements and the questionnaires sent to them.
 type VendorSource interface {
 	Vendors(ctx context.Context) ([]*vendor.Vendor, error)
 	Agreements(ctx context.Context, vendorID string) ([]*vendor.Agreement, error)
+	QuestionnaireRequests(ctx context.Context, vendorID string) ([]*vendor.Request, error)
 }
 
 // cyberTerms are the terms vendor.requirements looks for.
@@ -23,7 +25,8 @@ var cyberTerms = []string{"mfa", "encryption", "incident-notice-time", "vulnerab
 
 // VendorResults judges the vendor checks (vendor.baa,
 // vendor.requirements, vendor.disclosure, vendor.incident-reporting) on
-// now from the register and the agreements.
+// now from the register, the agreements and the vendors' answers to
+// questionnaires.
 func VendorResults(ctx context.Context, src VendorSource, now time.Time, sink RecordSink) ([]*check.Result, error) {
 	vs, err := src.Vendors(ctx)
 	if err != nil {
@@ -33,14 +36,22 @@ func VendorResults(ctx context.Context, src VendorSource, now time.Time, sink Re
 	if err != nil {
 		return nil, err
 	}
+	rs, err := src.QuestionnaireRequests(ctx, "")
+	if err != nil {
+		return nil, err
+	}
 	day := now.UTC().Format(time.DateOnly)
 	byVendor := map[string][]*vendor.Agreement{}
 	for _, a := range as {
 		byVendor[a.VendorID] = append(byVendor[a.VendorID], a)
 	}
+	qs := questionnaires(rs, now)
 	var out []*check.Result
 	for _, judge := range []func([]*vendor.Vendor, map[string][]*vendor.Agreement, string) *check.Result{baaResult, requirementsResult, disclosureResult, incidentResult} {
 		r := judge(vs, byVendor, day)
+		if r.Check.ID != "vendor.baa" && r.GoalStatus != assessment.Unknown {
+			qs.judge(r, vs)
+		}
 		r.Status = verdict(r.GoalStatus)
 		if err := finish(r, sink); err != nil {
 			return nil, err
@@ -246,4 +257,73 @@ func incidentResult(vs []*vendor.Vendor, byVendor map[string][]*vendor.Agreement
 	}
 	t.judge(len(checked), "incident reporting in a stated time")
 	return t.r
+}
+
+// vendorAnswers are what the vendors' questionnaires say: each vendor's
+// newest answers, and the vendors whose newest questionnaire went
+// unanswered past its date.
+type vendorAnswers struct {
+	newest  map[string]*vendor.Request
+	overdue map[string]*vendor.Request
+}
+
+func questionnaires(rs []*vendor.Request, now time.Time) vendorAnswers {
+	q := vendorAnswers{newest: vendor.Newest(rs), overdue: map[string]*vendor.Request{}}
+	for _, r := range rs { // newest first
+		if _, seen := q.overdue[r.VendorID]; seen || r.Standing(now) != vendor.Overdue {
+			continue
+		}
+		if a := q.newest[r.VendorID]; a == nil || a.AnsweredAt.Before(r.SentAt) {
+			q.overdue[r.VendorID] = r
+		}
+	}
+	return q
+}
+
+// goalOf is the goal a vendor check verifies.
+func goalOf(r *check.Result) string { return r.Check.Goal }
+
+// judge adds to a vendor check what the questionnaires say of the vendors
+// in tiers 1 and 2: each answer of no to a question bearing on the
+// check's goal is an exception recorded against the vendor (every
+// question bears on essential goal 10, vendor cybersecurity
+// requirements), and a questionnaire unanswered past its date is
+// recorded too. Either makes a check otherwise met only partly met.
+func (q vendorAnswers) judge(r *check.Result, vs []*vendor.Vendor) {
+	var named []string
+	for _, v := range contracted(vs) {
+		hit := false
+		if req := q.newest[v.ID]; req != nil && req.Score != nil {
+			for _, e := range req.Score.Exceptions {
+				if goalOf(r) != "hph-cpg/essential-10" && !slices.Contains(e.Question.Goals(), goalOf(r)) {
+					continue
+				}
+				hit = true
+				r.Counts["questionnaire_exceptions"]++
+				why := fmt.Sprintf("questionnaire exception (%s %s, answered %s): %s", req.Questionnaire.Title, req.Questionnaire.Version,
+					req.AnsweredAt.UTC().Format(time.DateOnly), e.Question.Text)
+				if e.Comment != "" {
+					why += " The vendor: " + clipText(e.Comment, 200)
+				}
+				r.Records = append(r.Records, vendorRecord(v, why, e.Question.Weight))
+			}
+		}
+		if req := q.overdue[v.ID]; req != nil && goalOf(r) == "hph-cpg/essential-10" {
+			hit = true
+			r.Counts["questionnaires_overdue"]++
+			r.Records = append(r.Records, vendorRecord(v, fmt.Sprintf("questionnaire sent %s not answered by %s", req.SentAt.UTC().Format(time.DateOnly), req.ExpiresAt.UTC().Format(time.DateOnly)), 1))
+		}
+		if hit {
+			named = append(named, v.Name)
+		}
+	}
+	if len(named) == 0 {
+		return
+	}
+	if r.GoalStatus == assessment.Met {
+		r.GoalStatus = assessment.PartlyMet
+		r.Detail = "agreements hold, but the questionnaires say otherwise: " + strings.Join(clipNames(named, 5), ", ")
+		return
+	}
+	r.Detail += fmt.Sprintf("; questionnaires with exceptions or overdue: %s", strings.Join(clipNames(named, 5), ", "))
 }

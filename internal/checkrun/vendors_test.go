@@ -94,6 +94,50 @@ func TestVendorChecks(t *testing.T) {
 		if r := rs["vendor.incident-reporting"]; r.GoalStatus != assessment.PartlyMet || r.Counts["stated_time"] != 1 || !strings.Contains(r.Records[0].Reason, "state no time") {
 			t.Errorf("vendor.incident-reporting: %s %v %v", r.GoalStatus, r.Counts, r.Records)
 		}
+		// The EHR vendor answers its questionnaire no on MFA and on
+		// vulnerability disclosure; the billing service leaves its own
+		// unanswered past its date.
+		answered := &vendor.Request{VendorID: ehr.ID, Questionnaire: vendor.Builtin, Channel: vendor.ChannelLink, SentAt: day.AddDate(0, 0, -20), SentBy: "test", ExpiresAt: day.AddDate(0, 0, 10)}
+		late := &vendor.Request{VendorID: billing.ID, Questionnaire: vendor.Builtin, Channel: vendor.ChannelXLSX, SentAt: day.AddDate(0, 0, -40), SentBy: "test", ExpiresAt: day.AddDate(0, 0, -10)}
+		for i, r := range []*vendor.Request{answered, late} {
+			if err := sc.CreateQuestionnaireRequest(ctx, r, map[int]string{0: "hash-of-a-token"}[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		answered.Respondent, answered.Answers = "EHR security", map[string]vendor.QuestionAnswer{}
+		for _, q := range vendor.Builtin.Questions {
+			answered.Answers[q.ID] = vendor.QuestionAnswer{Value: vendor.AnswerYes}
+		}
+		answered.Answers["mfa-remote"] = vendor.QuestionAnswer{Value: vendor.AnswerNo, Comment: "Only for administrators."}
+		answered.Answers["vulnerability-disclosure"] = vendor.QuestionAnswer{Value: vendor.AnswerNo}
+		if err := sc.AnswerQuestionnaireRequest(ctx, answered, nil, day.AddDate(0, 0, -1)); err != nil {
+			t.Fatal(err)
+		}
+		rs = results()
+		req := rs["vendor.requirements"]
+		var ehrExceptions, overdue int
+		for _, rec := range req.Records {
+			switch {
+			case rec.Label == "Northwind EHR" && strings.Contains(rec.Reason, "questionnaire exception"):
+				ehrExceptions++
+				if strings.Contains(rec.Reason, "multifactor") && (rec.Weight != 3 || !strings.Contains(rec.Reason, "Only for administrators.")) {
+					t.Errorf("the MFA exception: %+v", rec)
+				}
+			case rec.Label == "ClearClaim" && strings.Contains(rec.Reason, "not answered by"):
+				overdue++
+			}
+		}
+		if req.GoalStatus != assessment.PartlyMet || ehrExceptions != 2 || overdue != 1 || req.Counts["questionnaire_exceptions"] != 2 || !strings.Contains(req.Detail, "Northwind EHR") {
+			t.Errorf("vendor.requirements with questionnaires: %s %q %v %+v", req.GoalStatus, req.Detail, req.Counts, req.Records)
+		}
+		// Only the disclosure question bears on enhanced goal 2; none on
+		// incident reporting (enhanced goal 3) was answered no.
+		if r := rs["vendor.disclosure"]; r.Counts["questionnaire_exceptions"] != 1 || !strings.Contains(r.Detail, "questionnaires") {
+			t.Errorf("vendor.disclosure with questionnaires: %s %q %v", r.GoalStatus, r.Detail, r.Counts)
+		}
+		if r := rs["vendor.incident-reporting"]; r.Counts["questionnaire_exceptions"] != 0 {
+			t.Errorf("vendor.incident-reporting with questionnaires: %v", r.Counts)
+		}
 		for _, r := range rs {
 			if r.Check.Goal == "" || len(r.Check.Items) == 0 {
 				t.Errorf("%s cites no goal or provision", r.Check.ID)

@@ -112,6 +112,42 @@ func (s *Service) Upload(ctx context.Context, st Store, e *Evidence, f File) err
 	return nil
 }
 
+// Staged is evidence whose content is sealed in the blob store and whose
+// record another transaction writes (a vendor's answers with the files
+// behind them): For names what it backs (a question's id).
+type Staged struct {
+	For      string
+	Evidence *Evidence
+	Version  *Version
+}
+
+// Stage checks and seals a file for a record written later, in another
+// service's transaction. Errors: Invalid, TooLarge.
+func (s *Service) Stage(ctx context.Context, e *Evidence, f File) (*Staged, error) {
+	v, data, err := s.read(f)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(e.Title) == "" {
+		e.Title = strings.TrimSuffix(v.Filename, filepath.Ext(v.Filename))
+	}
+	if err := e.Normalize(); err != nil {
+		return nil, err
+	}
+	if err := s.put(ctx, v, data); err != nil {
+		return nil, err
+	}
+	return &Staged{Evidence: e, Version: v}, nil
+}
+
+// Discard removes the content of staged evidence whose record was not
+// written (what a crash leaves, the sweep removes).
+func (s *Service) Discard(ctx context.Context, staged []*Staged) {
+	for _, st := range staged {
+		s.drop(ctx, st.Version)
+	}
+}
+
 // AddVersion uploads a new version of existing evidence; the old versions
 // stay. Errors: NotFound, Invalid, TooLarge.
 func (s *Service) AddVersion(ctx context.Context, st Store, evidenceID string, f File) (*Version, error) {

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/errs"
@@ -30,36 +28,38 @@ func auditVersion(evidenceID string, v *evidence.Version) map[string]any {
 // creator and times.
 func (sc *Scoped) CreateEvidence(ctx context.Context, e *evidence.Evidence, v *evidence.Version) error {
 	s := sc.s
-	id, err := uuid.NewV7()
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
+		return s.insertEvidence(ctx, tx, sc.org.ID, e, v)
+	})
+}
+
+// insertEvidence writes new evidence of an organisation with its first
+// version and links, inside tx, and gives the audit entry to append.
+func (s *Store) insertEvidence(ctx context.Context, tx *sql.Tx, orgID string, e *evidence.Evidence, v *evidence.Version) (change, error) {
+	id, err := newID()
 	if err != nil {
-		return errs.Wrap(errs.Internal, "", err)
+		return change{}, err
 	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	by := audit.ActorFrom(ctx).Label
 	v.Number, v.UploadedAt, v.UploadedBy = 1, now, by
-	err = s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO evidence (id, org_id, title, description, owner, collected_on, review_by, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			id.String(), sc.org.ID, e.Title, e.Description, e.Owner, e.CollectedOn, e.ReviewBy, formatTime(now), by)
-		if err != nil {
-			return change{}, translate(err, "evidence")
-		}
-		if err := s.insertVersion(ctx, tx, id.String(), v); err != nil {
+	_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO evidence (id, org_id, title, description, owner, collected_on, review_by, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		id, orgID, e.Title, e.Description, e.Owner, e.CollectedOn, e.ReviewBy, formatTime(now), by)
+	if err != nil {
+		return change{}, translate(err, "evidence")
+	}
+	if err := s.insertVersion(ctx, tx, id, v); err != nil {
+		return change{}, err
+	}
+	for _, item := range e.Items {
+		if err := s.insertLink(ctx, tx, id, item, now, by); err != nil {
 			return change{}, err
 		}
-		for _, item := range e.Items {
-			if err := s.insertLink(ctx, tx, id.String(), item, now, by); err != nil {
-				return change{}, err
-			}
-		}
-		after := auditVersion(id.String(), v)
-		after["title"], after["items"] = e.Title, e.Items
-		return change{orgID: sc.org.ID, action: "evidence.upload", target: "evidence:" + id.String(), after: after}, nil
-	})
-	if err != nil {
-		return err
 	}
-	e.ID, e.CreatedAt, e.CreatedBy = id.String(), now, by
-	return nil
+	e.ID, e.CreatedAt, e.CreatedBy = id, now, by
+	after := auditVersion(id, v)
+	after["title"], after["items"] = e.Title, e.Items
+	return change{orgID: orgID, action: "evidence.upload", target: "evidence:" + id, after: after}, nil
 }
 
 func (s *Store) insertVersion(ctx context.Context, tx *sql.Tx, evidenceID string, v *evidence.Version) error {
