@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/questionnaire"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/tabular"
@@ -25,15 +26,16 @@ import (
 // in two steps: planned against the records as they stand (every bad cell
 // named, nothing written), then applied in one transaction.
 const (
-	RecordAssets      = "assets"      // the ePHI inventory (risk.AssetColumns)
-	RecordRisks       = "risks"       // the risk register (risk.RiskColumns)
-	RecordRoster      = "roster"      // an HR export, through a column mapping (workforce.Fields)
-	RecordCompletions = "completions" // a learning system's export of training completions
-	RecordVendors     = "vendors"     // the vendor register (vendor.Columns)
+	RecordAssets      = "assets"                // the ePHI inventory (risk.AssetColumns)
+	RecordRisks       = "risks"                 // the risk register (risk.RiskColumns)
+	RecordRoster      = "roster"                // an HR export, through a column mapping (workforce.Fields)
+	RecordCompletions = "completions"           // a learning system's export of training completions
+	RecordVendors     = "vendors"               // the vendor register (vendor.Columns)
+	RecordAnswers     = "questionnaire-answers" // a vendor's filled-in answer workbook (vendor.AnswerColumns)
 )
 
 // RecordKinds lists them.
-var RecordKinds = []string{RecordAssets, RecordRisks, RecordRoster, RecordCompletions, RecordVendors}
+var RecordKinds = []string{RecordAssets, RecordRisks, RecordRoster, RecordCompletions, RecordVendors, RecordAnswers}
 
 // MaxRecordBytes is the largest file of records a plan reads whole.
 func MaxRecordBytes(kind string) int64 {
@@ -42,6 +44,8 @@ func MaxRecordBytes(kind string) int64 {
 		return risk.MaxImportBytes
 	case RecordVendors:
 		return vendor.MaxImportBytes
+	case RecordAnswers:
+		return vendor.MaxAnswerBytes
 	}
 	return workforce.MaxImportBytes
 }
@@ -60,6 +64,7 @@ type RecordStore interface {
 	RosterMapping(ctx context.Context) (workforce.Mapping, error)
 	Vendors(ctx context.Context) ([]*vendor.Vendor, error)
 	ApplyVendorPlan(ctx context.Context, p *vendor.Plan, after ...store.TxFunc) error
+	questionnaire.Scoped
 }
 
 // Records plans and applies files of records: the pages' previews and
@@ -67,8 +72,9 @@ type RecordStore interface {
 // is read, checked against what it changes and written the same way
 // wherever it comes from.
 type Records struct {
-	Threats  *risk.Threats     // the register's threat catalog
-	Training *training.Service // writes the roster and completions, and refreshes the training input
+	Threats  *risk.Threats          // the register's threat catalog
+	Training *training.Service      // writes the roster and completions, and refreshes the training input
+	Answers  *questionnaire.Service // records vendors' answers and queues the checks
 }
 
 // A Plan is a file of records read against the records as they stand:
@@ -78,11 +84,13 @@ type Records struct {
 type Plan struct {
 	Kind        string
 	File        string
-	Assets      *risk.AssetPlan         // RecordAssets
-	Risks       *risk.RiskPlan          // RecordRisks
-	Roster      *workforce.RosterPlan   // RecordRoster
-	Completions []*workforce.Completion // RecordCompletions
-	Vendors     *vendor.Plan            // RecordVendors
+	Assets      *risk.AssetPlan           // RecordAssets
+	Risks       *risk.RiskPlan            // RecordRisks
+	Roster      *workforce.RosterPlan     // RecordRoster
+	Completions []*workforce.Completion   // RecordCompletions
+	Vendors     *vendor.Plan              // RecordVendors
+	Answers     *questionnaire.AnswerPlan // RecordAnswers
+	Respondent  string                    // RecordAnswers: who answered at the vendor
 	Digest      string
 	systems     map[string]string // asset id → name, for a leaver's checklist
 }
@@ -98,6 +106,9 @@ func (p *Plan) Summary() string {
 		return fmt.Sprintf("%s: %d joiner(s), %d mover(s), %d leaver(s), %d unchanged.", p.File, len(p.Roster.Joiners), len(p.Roster.Movers), len(p.Roster.Leavers), p.Roster.Unchanged)
 	case p.Vendors != nil:
 		return fmt.Sprintf("%s: %d vendor(s) to add, %d to update, %d unchanged.", p.File, len(p.Vendors.Add), len(p.Vendors.Update), p.Vendors.Unchanged)
+	case p.Answers != nil:
+		sc := p.Answers.Request.Score
+		return fmt.Sprintf("%s: %s's answers, %d%% with %d exception(s).", p.File, p.Answers.Vendor, sc.Percent, len(sc.Exceptions))
 	}
 	return fmt.Sprintf("%s: %d completion(s).", p.File, len(p.Completions))
 }
@@ -113,6 +124,9 @@ func (p *Plan) Outcome() string {
 		return fmt.Sprintf("Imported %s: %d joined, %d moved, %d left; %d unchanged.", p.File, len(p.Roster.Joiners), len(p.Roster.Movers), len(p.Roster.Leavers), p.Roster.Unchanged)
 	case p.Vendors != nil:
 		return fmt.Sprintf("Imported %s: %d vendor(s) added, %d updated, %d unchanged.", p.File, len(p.Vendors.Add), len(p.Vendors.Update), p.Vendors.Unchanged)
+	case p.Answers != nil:
+		sc := p.Answers.Request.Score
+		return fmt.Sprintf("Recorded %s's answers from %s: %d%%, %d exception(s).", p.Answers.Vendor, p.File, sc.Percent, len(sc.Exceptions))
 	}
 	return fmt.Sprintf("Recorded %d completion(s) from %s.", len(p.Completions), p.File)
 }
@@ -160,6 +174,13 @@ func (rs *Records) Plan(ctx context.Context, sc RecordStore, kind, file string, 
 		err = planCompletions(ctx, sc, p, content, today)
 	case RecordVendors:
 		err = planVendors(ctx, sc, p, content, h)
+	case RecordAnswers:
+		if rs.Answers == nil {
+			return nil, errs.New(errs.Internal, "no questionnaire service to read answers with")
+		}
+		if p.Answers, err = rs.Answers.PlanAnswers(ctx, sc, file, content); err == nil {
+			fmt.Fprintf(h, "q %s %s\n", p.Answers.Request.ID, p.Answers.Request.State)
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -265,6 +286,8 @@ func (rs *Records) Apply(ctx context.Context, sc RecordStore, p *Plan) error {
 		return rs.Training.ApplyRoster(ctx, sc, p.Roster, p.systems)
 	case p.Vendors != nil:
 		return sc.ApplyVendorPlan(ctx, p.Vendors)
+	case p.Answers != nil:
+		return rs.Answers.ApplyAnswers(ctx, sc, p.Answers, p.Respondent)
 	}
 	return rs.Training.AddCompletions(ctx, sc, p.Completions, "training.import")
 }
@@ -274,6 +297,16 @@ func (rs *Records) Apply(ctx context.Context, sc RecordStore, p *Plan) error {
 // the records it changes nor the mapping moved. Errors: Conflict when they
 // did.
 func (rs *Records) ApplyPreviewed(ctx context.Context, sc RecordStore, kind, file string, content []byte, m workforce.Mapping, now time.Time, digest string) (*Plan, error) {
+	return rs.applyPreviewed(ctx, sc, kind, file, content, m, now, digest, "")
+}
+
+// ApplyAnswersPreviewed is ApplyPreviewed for a vendor's answer workbook
+// kept since its preview, the answers given by respondent at the vendor.
+func (rs *Records) ApplyAnswersPreviewed(ctx context.Context, sc RecordStore, file string, content []byte, now time.Time, digest, respondent string) (*Plan, error) {
+	return rs.applyPreviewed(ctx, sc, RecordAnswers, file, content, nil, now, digest, respondent)
+}
+
+func (rs *Records) applyPreviewed(ctx context.Context, sc RecordStore, kind, file string, content []byte, m workforce.Mapping, now time.Time, digest, respondent string) (*Plan, error) {
 	p, err := rs.Plan(ctx, sc, kind, file, content, m, now)
 	if err != nil {
 		return nil, err
@@ -284,6 +317,7 @@ func (rs *Records) ApplyPreviewed(ctx context.Context, sc RecordStore, kind, fil
 		}
 		return nil, errs.New(errs.Conflict, "the register changed since the preview: upload the file again to see what it would do now")
 	}
+	p.Respondent = respondent
 	return p, rs.Apply(ctx, sc, p)
 }
 

@@ -192,17 +192,17 @@ func (sc *Scoped) QuestionnaireRequest(ctx context.Context, id string) (*vendor.
 }
 
 // RevokeQuestionnaireRequest ends an unanswered request: its link stops
-// working. Errors: NotFound when the organisation has no unanswered
-// request by that id.
+// working. Errors: NotFound when the organisation has no request by that
+// id; Conflict when it was answered or withdrawn already.
 func (sc *Scoped) RevokeQuestionnaireRequest(ctx context.Context, id string) error {
 	s := sc.s
 	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		var vendorID string
-		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT vendor_id FROM questionnaire_requests WHERE id = ? AND org_id = ? AND state = 'sent'`), id, sc.org.ID).Scan(&vendorID); err != nil {
-			if err == sql.ErrNoRows {
-				return change{}, errs.New(errs.NotFound, "no unanswered questionnaire by that id")
-			}
+		var vendorID, state string
+		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT vendor_id, state FROM questionnaire_requests WHERE id = ? AND org_id = ?`), id, sc.org.ID).Scan(&vendorID, &state); err != nil {
 			return change{}, translate(err, "questionnaire request")
+		}
+		if state != vendor.RequestSent {
+			return change{}, errs.New(errs.Conflict, "this questionnaire was "+state+" already")
 		}
 		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE questionnaire_requests SET state = 'revoked', token_hash = NULL WHERE id = ?`), id); err != nil {
 			return change{}, translate(err, "questionnaire request")

@@ -29,14 +29,28 @@ import (
 )
 
 // persona is someone the matrix checks: anonymous, a member of the target
-// organisation with a role, or a member of another organisation only.
+// organisation with a role, a member of another organisation only, or a
+// vendor holding a questionnaire link.
 type persona struct {
 	name     string
 	role     auth.Role // in the target organisation; "" for none
 	outsider bool
 	client   *http.Client
 	email    string
-	signIn   func() // nil for the anonymous visitor
+	signIn   func() // nil for the anonymous visitor and the vendor
+	link     string // the vendor's questionnaire link's token
+}
+
+// withLink sends a vendor's questionnaire token on every request as a
+// bearer token and as the session cookie: a link must open nothing but
+// its own questionnaire, whatever it is presented as.
+type withLink struct{ token string }
+
+func (l withLink) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+l.token)
+	r.AddCookie(&http.Cookie{Name: "safeguard_session", Value: l.token})
+	return http.DefaultTransport.RoundTrip(r)
 }
 
 // TestAuthorizationMatrix walks every route the server registers (read from
@@ -189,6 +203,25 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if err := rsc.SaveAgreement(ctx, matrixAgreement); err != nil {
 			t.Fatal(err)
 		}
+		// A questionnaire sent as a workbook for the routes that act on a
+		// request, a returned workbook kept for its apply, and one sent as
+		// a link to the vendor persona.
+		sent := &vendor.Request{VendorID: baVendor.ID, Questionnaire: vendor.Builtin, Channel: vendor.ChannelXLSX, SentAt: time.Now(), SentBy: "matrix", ExpiresAt: time.Now().Add(time.Hour)}
+		if err := rsc.CreateQuestionnaireRequest(ctx, sent, ""); err != nil {
+			t.Fatal(err)
+		}
+		answersUpload, err := rsc.SaveUpload(ctx, "questionnaire-answers", "a.csv", "x", []byte("request,question_id,answer\n"+sent.ID+",mfa-remote,yes\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		linkToken, linkHash := auth.NewSessionToken()
+		linked := &vendor.Request{VendorID: baVendor.ID, Questionnaire: vendor.Builtin, Channel: vendor.ChannelLink, SentAt: time.Now(), SentBy: "matrix", ExpiresAt: time.Now().Add(time.Hour)}
+		if err := rsc.CreateQuestionnaireRequest(ctx, linked, linkHash); err != nil {
+			t.Fatal(err)
+		}
+		vendorPersona := &persona{name: "vendor holding a questionnaire link", link: linkToken,
+			client: &http.Client{Transport: withLink{linkToken}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+		personas = append(personas, vendorPersona)
 		riskFormAsset = asset.ID
 		// The training program, every persona on the roster (so each can attest
 		// its own training), a leaver with a checklist, and a kept roster export.
@@ -201,7 +234,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i, p := range personas[1:] {
-			if p.outsider {
+			if p.outsider || p.link != "" {
 				continue
 			}
 			if err := rsc.SavePerson(ctx, &workforce.Person{EmployeeID: fmt.Sprint(100 + i), Name: p.name, Email: p.email, Start: "2020-01-01"}, nil); err != nil {
@@ -273,22 +306,30 @@ func TestAuthorizationMatrix(t *testing.T) {
 				imp = vendorImport
 			case strings.Contains(rt.Pattern, "/roster-imports/"):
 				imp = rosterUpload
+			case strings.Contains(rt.Pattern, "/answer-imports/"):
+				imp = answersUpload
 			}
+			template := path
 			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)", "{item...}", "hph-cpg/enhanced-1", "{id}", idFor(rt.Pattern), "{import}", imp, "{module}", "awareness",
-				"{token}", strings.Repeat("A", 43), "{agreement}", matrixAgreement.ID).Replace(path)
+				"{token}", strings.Repeat("A", 43), "{agreement}", matrixAgreement.ID, "{request}", sent.ID, "{ref}", vendor.Builtin.ID, "{version}", vendor.Builtin.Version).Replace(path)
 			if strings.HasSuffix(path, "/static/") {
 				path += "style.css"
 			}
 			for _, p := range personas {
+				path := path
+				if p.link != "" && strings.Contains(template, "{token}") {
+					path = strings.Replace(path, strings.Repeat("A", 43), p.link, 1)
+				}
 				if endsSession(rt) && p.signIn != nil {
 					p.signIn()
 				}
 				var resp *http.Response
+				var body string
 				switch method {
 				case http.MethodPost:
-					resp, _ = post(t, p.client, srv.URL+path, formFor(rt.Pattern))
+					resp, body = post(t, p.client, srv.URL+path, formFor(rt.Pattern))
 				case http.MethodGet:
-					resp, _ = fetch(t, p.client, srv.URL+path)
+					resp, body = fetch(t, p.client, srv.URL+path)
 				default:
 					req, _ := http.NewRequest(method, srv.URL+path, nil)
 					r, err := p.client.Do(req)
@@ -309,8 +350,16 @@ func TestAuthorizationMatrix(t *testing.T) {
 				switch rt.Access.Kind {
 				case web.Public:
 					// Anyone may reach it; what it answers is its own business.
+					// The vendor's link opens its own questionnaire and nothing
+					// else: no invitation, no page of the organisation.
+					if p.link != "" && rt.Pattern == "GET /questionnaire/{token}" && (resp.StatusCode != http.StatusOK || !strings.Contains(body, "Matrix EHR") || !strings.Contains(body, "Riverside Family Clinic")) {
+						t.Errorf("the vendor's own link: %d", resp.StatusCode)
+					}
+					if p.link != "" && strings.HasPrefix(rt.Pattern, "GET /invitations/") && resp.StatusCode == http.StatusOK {
+						t.Errorf("a questionnaire link opens an invitation")
+					}
 				case web.SignedIn:
-					if want := p.name == "anonymous"; denied != want {
+					if want := p.signIn == nil; denied != want {
 						t.Errorf("%s as %s: status %d, denied %v, want denied %v", rt.Pattern, p.name, resp.StatusCode, denied, want)
 					}
 				case web.Org:
@@ -333,6 +382,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 					t.Errorf("%s has no access rule", rt.Pattern)
 				}
 			}
+		}
+		// Presented everywhere, the link opened nothing, and is still unused.
+		if back, err := rsc.QuestionnaireRequest(ctx, linked.ID); err != nil || back.State != vendor.RequestSent {
+			t.Errorf("the vendor's request after the matrix: %+v %v", back, err)
 		}
 		t.Logf("authorization matrix: %d routes × %d personas, %d requests checked", len(routes), len(personas), checked)
 		if len(routes) < 20 {

@@ -100,6 +100,11 @@ func TestAPITokenMatrix(t *testing.T) {
 		if err := rsc.SaveAgreement(ctx, matrixAgreement); err != nil {
 			t.Fatal(err)
 		}
+		// A questionnaire sent to the vendor, for the routes that act on one.
+		sent := &vendor.Request{VendorID: baVendor.ID, Questionnaire: vendor.Builtin, Channel: vendor.ChannelXLSX, SentAt: time.Now(), SentBy: "matrix", ExpiresAt: time.Now().Add(time.Hour)}
+		if err := rsc.CreateQuestionnaireRequest(ctx, sent, ""); err != nil {
+			t.Fatal(err)
+		}
 		analysis := &risk.Analysis{Title: "2026", Scope: "All ePHI"}
 		if err := rsc.CreateAnalysis(ctx, analysis); err != nil {
 			t.Fatal(err)
@@ -142,7 +147,7 @@ func TestAPITokenMatrix(t *testing.T) {
 			if strings.Contains(path, "/links/") {
 				item = "hipaa-sr/164.316(a)"
 			}
-			target := srv.URL + strings.NewReplacer("{org}", "riverside", "{id}", id, "{item...}", item, "{agreement}", matrixAgreement.ID, "{import}", "no-such-import").Replace(path)
+			target := srv.URL + strings.NewReplacer("{org}", "riverside", "{id}", id, "{item...}", item, "{agreement}", matrixAgreement.ID, "{import}", "no-such-import", "{request}", sent.ID).Replace(path)
 			for _, tc := range []struct {
 				name, bearer string
 				want         int // 0: allowed, whatever the handler answers below 500 but a refusal

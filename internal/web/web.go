@@ -20,6 +20,8 @@ import (
 	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/members"
+	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/questionnaire"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/tlssec"
 	"github.com/safeguard-health/safeguard/internal/training"
@@ -128,12 +130,20 @@ func New(c Config) (*Server, error) {
 	if q, ok := c.Jobs.(tlssec.Queue); ok && c.TLS == nil {
 		c.TLS = &tlssec.Service{Queue: q, Now: c.Now}
 	}
-	records := &dataimport.Records{Threats: c.Risk.Threats, Training: c.Training}
+	answers := &questionnaire.Service{Store: c.Store, Scope: func(o *org.Organization) questionnaire.Scoped { return c.Store.Scope(o) },
+		Evidence: c.Evidence, Now: c.Now}
+	if q, ok := c.Jobs.(questionnaire.Queue); ok {
+		answers.Queue = q
+	}
+	if c.Catalog != nil {
+		answers.Known = func(id string) bool { _, ok := c.Catalog.Item(id); return ok }
+	}
+	records := &dataimport.Records{Threats: c.Risk.Threats, Training: c.Training, Answers: answers}
 	imports := &kit.Imports{Jobs: c.Jobs, Max: c.MaxImportBytes}
 	files := &kit.Files{Evidence: c.Evidence, Program: c.Program, Catalog: c.Catalog, Events: c.Store, Now: c.Now}
 	site, err := pages.New(pages.Deps{Catalog: c.Catalog, Store: c.Store, Accounts: c.Accounts, SSO: c.SSO, SSOCallbackURL: c.SSOCallbackURL,
 		Program: c.Program, Evidence: c.Evidence, Members: &members.Service{Store: c.Store, Now: c.Now}, Risk: c.Risk, Training: c.Training, Records: records, Imports: imports, Files: files,
-		Email: c.Email, TLS: c.TLS, Log: c.Log, Version: c.Version, Now: c.Now})
+		Questionnaires: answers, Email: c.Email, TLS: c.TLS, Log: c.Log, Version: c.Version, Now: c.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +155,7 @@ func New(c Config) (*Server, error) {
 	s.handle("GET /healthz", pub, s.healthz)
 	site.Routes(s.handle)
 	api := api.New(api.Deps{Log: c.Log, Now: c.Now, Catalog: c.Catalog, Program: c.Program, Evidence: c.Evidence, Risk: c.Risk,
-		Training: c.Training, Records: records, Imports: imports, Files: files, Email: c.Email, TLS: c.TLS, Events: c.Store})
+		Training: c.Training, Records: records, Imports: imports, Files: files, Questionnaires: answers, Email: c.Email, TLS: c.TLS, Events: c.Store})
 	api.Routes(s.handleAPI)
 	s.handle("GET /api/v1/openapi.json", pub, api.OpenAPI)
 	return s, nil

@@ -18,6 +18,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/questionnaire"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/tlssec"
 	"github.com/safeguard-health/safeguard/internal/training"
@@ -36,9 +37,11 @@ type Deps struct {
 	Records  *dataimport.Records
 	Imports  *kit.Imports
 	Files    *kit.Files
-	Email    *emailsec.Service
-	TLS      *tlssec.Service
-	Events   kit.Events // where a refused upload is audited
+	// Questionnaires sends vendors questionnaires and takes their answers.
+	Questionnaires *questionnaire.Service
+	Email          *emailsec.Service
+	TLS            *tlssec.Service
+	Events         kit.Events // where a refused upload is audited
 }
 
 // Server holds the API's handlers.
@@ -53,6 +56,7 @@ type Server struct {
 	records  *dataimport.Records
 	imports  *kit.Imports
 	files    *kit.Files
+	answers  *questionnaire.Service
 	email    *emailsec.Service
 	tls      *tlssec.Service
 	events   kit.Events
@@ -61,7 +65,7 @@ type Server struct {
 // New builds the API over d.
 func New(d Deps) *Server {
 	return &Server{log: d.Log, now: d.Now, catalog: d.Catalog, program: d.Program, evidence: d.Evidence, risk: d.Risk,
-		training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, email: d.Email, tls: d.TLS, events: d.Events}
+		training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, answers: d.Questionnaires, email: d.Email, tls: d.TLS, events: d.Events}
 }
 
 // OpenAPI serves the API's OpenAPI document.
@@ -117,6 +121,14 @@ func (s *Server) Routes(handle func(pattern string, scope auth.Scope, h http.Han
 	handle("GET /api/v1/orgs/{org}/vendors/{id}/sboms", auth.ScopeRead, s.apiVendorSBOMs)
 	handle("POST /api/v1/orgs/{org}/vendors/{id}/sboms", auth.ScopeWrite, s.apiLinkVendorSBOM)
 	handle("DELETE /api/v1/orgs/{org}/vendors/{id}/sboms/{import}", auth.ScopeWrite, s.apiUnlinkVendorSBOM)
+	handle("GET /api/v1/orgs/{org}/vendors/{id}/questionnaires", auth.ScopeRead, s.apiQuestionnaireRequests)
+	handle("POST /api/v1/orgs/{org}/vendors/{id}/questionnaires", auth.ScopeWrite, s.apiSendQuestionnaire)
+	handle("GET /api/v1/orgs/{org}/vendors/{id}/questionnaires/{request}", auth.ScopeRead, s.apiQuestionnaireRequest)
+	handle("DELETE /api/v1/orgs/{org}/vendors/{id}/questionnaires/{request}", auth.ScopeWrite, s.apiRevokeQuestionnaire)
+	handle("GET /api/v1/orgs/{org}/vendors/{id}/questionnaires/{request}/workbook", auth.ScopeRead, s.apiQuestionnaireWorkbook)
+	handle("POST /api/v1/orgs/{org}/vendors/{id}/answers", auth.ScopeImport, s.apiImportAnswers)
+	handle("GET /api/v1/orgs/{org}/questionnaires", auth.ScopeRead, s.apiQuestionnaires)
+	handle("POST /api/v1/orgs/{org}/questionnaires", auth.ScopeWrite, s.apiDefineQuestionnaire)
 	handle("GET /api/v1/orgs/{org}/vendors/{id}/agreements", auth.ScopeRead, s.apiAgreements)
 	handle("POST /api/v1/orgs/{org}/vendors/{id}/agreements", auth.ScopeWrite, s.apiSaveAgreement)
 	handle("PUT /api/v1/orgs/{org}/vendors/{id}/agreements/{agreement}", auth.ScopeWrite, s.apiSaveAgreement)

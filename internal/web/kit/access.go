@@ -7,6 +7,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/members"
 	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/questionnaire"
 	"github.com/safeguard-health/safeguard/internal/sso"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
@@ -79,6 +80,7 @@ type Store interface {
 	RecordEvent(ctx context.Context, orgID, action, target string, detail any) error
 	SSO(ctx context.Context, orgID string) (*store.SSOConfig, error)
 	members.Store
+	questionnaire.Store
 }
 
 // Accounts is what the web app needs of the sign-in service.

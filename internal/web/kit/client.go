@@ -174,3 +174,12 @@ func setCookie(w http.ResponseWriter, r *http.Request, name, tlsName, value stri
 	}
 	http.SetCookie(w, c)
 }
+
+// Origin is the scheme and host a request reached the server at, for the
+// links the server hands out (invitations, questionnaires).
+func Origin(r *http.Request) string {
+	if Secure(r) {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
+}

@@ -18,6 +18,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/jobs"
 	"github.com/safeguard-health/safeguard/internal/members"
 	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/questionnaire"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/sso"
@@ -79,6 +80,9 @@ func (sc *Scope) Imports() ImportRecords { return sc.store }
 
 // Vendors is the vendor register.
 func (sc *Scope) Vendors() VendorRecords { return sc.store }
+
+// Questionnaires is its own questionnaires and those sent to its vendors.
+func (sc *Scope) Questionnaires() questionnaire.Scoped { return sc.store }
 
 // Records is what files of its records are planned against and applied to.
 func (sc *Scope) Records() dataimport.RecordStore { return sc.store }

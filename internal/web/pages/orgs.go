@@ -187,13 +187,9 @@ func (s *Server) invite(w http.ResponseWriter, r *http.Request) {
 		s.membersFail(w, r, err)
 		return
 	}
-	scheme := "http://"
-	if kit.Secure(r) {
-		scheme = "https://"
-	}
 	notice := "Invitation made for " + inv.Email + " as " + inv.Role.Label() + ". Send them this link; it works once, until " +
 		inv.ExpiresAt.Format("2 Jan 2006 15:04 UTC") + ", for whoever signs in as " + inv.Email + "."
-	s.renderMembersLink(w, r, http.StatusOK, "", notice, scheme+r.Host+"/invitations/"+token)
+	s.renderMembersLink(w, r, http.StatusOK, "", notice, kit.Origin(r)+"/invitations/"+token)
 }
 
 func (s *Server) revokeInvitation(w http.ResponseWriter, r *http.Request) {

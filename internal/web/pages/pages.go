@@ -24,6 +24,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/members"
+	"github.com/safeguard-health/safeguard/internal/questionnaire"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/tlssec"
 	"github.com/safeguard-health/safeguard/internal/training"
@@ -51,6 +52,7 @@ type Deps struct {
 	Records        *dataimport.Records
 	Imports        *kit.Imports
 	Files          *kit.Files
+	Questionnaires *questionnaire.Service
 	Email          *emailsec.Service
 	TLS            *tlssec.Service
 	Log            *slog.Logger
@@ -73,6 +75,7 @@ type Server struct {
 	records        *dataimport.Records
 	imports        *kit.Imports
 	files          *kit.Files
+	questionnaires *questionnaire.Service
 	email          *emailsec.Service
 	tls            *tlssec.Service
 	log            *slog.Logger
@@ -86,7 +89,7 @@ type Server struct {
 // a user opens the page.
 func New(d Deps) (*Server, error) {
 	s := &Server{catalog: d.Catalog, store: d.Store, accounts: d.Accounts, sso: d.SSO, ssoCallbackURL: d.SSOCallbackURL,
-		program: d.Program, evidence: d.Evidence, members: d.Members, risk: d.Risk, training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, email: d.Email, tls: d.TLS,
+		program: d.Program, evidence: d.Evidence, members: d.Members, risk: d.Risk, training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, questionnaires: d.Questionnaires, email: d.Email, tls: d.TLS,
 		log: d.Log, version: d.Version, now: d.Now, pages: map[string]*template.Template{}}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -208,6 +211,18 @@ func (s *Server) Routes(handle func(pattern string, a kit.Access, h http.Handler
 	handle("POST /orgs/{org}/vendors/{id}/reviews", orgRoute(auth.EditRisks), s.addVendorReview)
 	handle("POST /orgs/{org}/vendors/{id}/incidents", orgRoute(auth.EditRisks), s.addVendorIncident)
 	handle("POST /orgs/{org}/vendors/{id}/sboms", orgRoute(auth.EditRisks), s.linkVendorSBOM)
+	handle("POST /orgs/{org}/vendors/{id}/questionnaires", orgRoute(auth.EditRisks), s.sendQuestionnaire)
+	handle("POST /orgs/{org}/vendors/{id}/questionnaires/{request}/revoke", orgRoute(auth.EditRisks), s.revokeQuestionnaire)
+	handle("GET /orgs/{org}/vendors/{id}/questionnaires/{request}/workbook", orgRoute(auth.ViewProgram), s.questionnaireWorkbook)
+	handle("POST /orgs/{org}/vendors/{id}/answer-imports", orgRoute(auth.EditRisks), s.importAnswers)
+	handle("POST /orgs/{org}/vendors/{id}/answer-imports/{import}", orgRoute(auth.EditRisks), s.applyAnswers)
+	handle("GET /orgs/{org}/questionnaires", orgRoute(auth.ViewProgram), s.questionnairesPage)
+	handle("POST /orgs/{org}/questionnaires", orgRoute(auth.EditRisks), s.defineQuestionnaire)
+	handle("GET /orgs/{org}/questionnaires/{ref}/{version}", orgRoute(auth.ViewProgram), s.questionsFile)
+	// A vendor's questionnaire link: public, and reaching only its own
+	// request (internal/questionnaire).
+	handle("GET /questionnaire/{token}", pub, s.linkPage)
+	handle("POST /questionnaire/{token}", pub, s.answerLink)
 	handle("GET /orgs/{org}/vendors/{id}/agreements/new", orgRoute(auth.EditRisks), s.newAgreementPage)
 	handle("POST /orgs/{org}/vendors/{id}/agreements", orgRoute(auth.EditRisks), s.saveAgreement)
 	handle("GET /orgs/{org}/vendors/{id}/agreements/{agreement}", orgRoute(auth.ViewProgram), s.agreementPage)

@@ -14,6 +14,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/questionnaire"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
@@ -319,18 +320,21 @@ func (s *Server) importFailed(w http.ResponseWriter, r *http.Request, kind strin
 
 type riskImportView struct {
 	programView
-	Kind     string
-	Assets   *risk.AssetPlan
-	Risks    *risk.RiskPlan
-	Vendors  *vendor.Plan
-	ImportID string
-	Digest   string
-	Names    map[string]string
+	Kind    string
+	Assets  *risk.AssetPlan
+	Risks   *risk.RiskPlan
+	Vendors *vendor.Plan
+	// Answers are a vendor's answer workbook, given by Respondent.
+	Answers    *questionnaire.AnswerPlan
+	Respondent string
+	ImportID   string
+	Digest     string
+	Names      map[string]string
 }
 
 func (s *Server) renderImport(w http.ResponseWriter, r *http.Request, plan *dataimport.Plan, id string) {
 	sc := kit.ScopeFrom(r.Context())
-	v := &riskImportView{programView: programView{Scope: sc}, Kind: plan.Kind, Assets: plan.Assets, Risks: plan.Risks, Vendors: plan.Vendors, ImportID: id, Digest: plan.Digest, Names: map[string]string{}}
+	v := &riskImportView{programView: programView{Scope: sc}, Kind: plan.Kind, Assets: plan.Assets, Risks: plan.Risks, Vendors: plan.Vendors, Answers: plan.Answers, Respondent: plan.Respondent, ImportID: id, Digest: plan.Digest, Names: map[string]string{}}
 	if plan.Vendors != nil {
 		_, names, err := sc.Risk().AssetNames(r.Context())
 		if err != nil {

@@ -74,6 +74,14 @@ type vendorView struct {
 	SBOMChoice []*store.DataImport // the SBOM imports not linked yet
 	Outcomes   []vendor.Outcome
 	Today      string
+	// Requests are the questionnaires sent to it, newest first; Newest
+	// its newest answers; Catalog what may be sent; Link a link just
+	// sent, shown once.
+	Requests             []requestLine
+	Newest               *vendor.Request
+	Catalog              []*vendor.Questionnaire
+	DefaultDays, MaxDays int
+	Link                 *sentLink
 }
 
 type agreementLine struct {
@@ -92,6 +100,17 @@ func (s *Server) vendorPage(w http.ResponseWriter, r *http.Request) {
 // renderVendor shows a vendor and its form (posted, when a save was
 // refused; a new vendor's when there is no id).
 func (s *Server) renderVendor(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *vendor.Vendor) {
+	s.renderVendorFull(w, r, status, errMsg, notice, posted, nil)
+}
+
+// renderVendorPage is the vendor's page as stored, for refuse.
+func (s *Server) renderVendorPage(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
+	s.renderVendor(w, r, status, errMsg, notice, nil)
+}
+
+// renderVendorFull is renderVendor showing, once, the link of a
+// questionnaire just sent.
+func (s *Server) renderVendorFull(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *vendor.Vendor, link *sentLink) {
 	sc := kit.ScopeFrom(r.Context())
 	ctx := r.Context()
 	views, err := kit.VendorViews(ctx, sc.Vendors(), s.now())
@@ -100,7 +119,7 @@ func (s *Server) renderVendor(w http.ResponseWriter, r *http.Request, status int
 		return
 	}
 	v := &vendorView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Statuses: vendor.Statuses, Accesses: vendor.Accesses, Crits: risk.Criticalities,
-		Outcomes: vendor.Outcomes, Today: s.now().UTC().Format("2006-01-02")}
+		Outcomes: vendor.Outcomes, Today: s.now().UTC().Format("2006-01-02"), Link: link}
 	id := r.PathValue("id")
 	for _, x := range views {
 		switch {
@@ -167,6 +186,10 @@ func (s *Server) renderVendor(w http.ResponseWriter, r *http.Request, status int
 			if !slices.ContainsFunc(v.SBOMs, func(x *store.DataImport) bool { return x.ID == d.ID }) {
 				v.SBOMChoice = append(v.SBOMChoice, d)
 			}
+		}
+		if err := s.vendorQuestionnaires(r, v); err != nil {
+			s.fail(w, r, err)
+			return
 		}
 		for _, a := range as {
 			line := agreementLine{Agreement: a}
