@@ -255,7 +255,13 @@ func SeedDemoProgram(ctx context.Context, s *store.Store, o *org.Organization, s
 			return fmt.Errorf("demo evidence %s: %w", d.file, err)
 		}
 	}
-	return seedDemoAgreements(ctx, at(now.AddDate(0, 0, -15)), now)
+	if err := seedDemoAgreements(ctx, at(now.AddDate(0, 0, -15)), now); err != nil {
+		return err
+	}
+	if err := seedDemoQuestionnaires(ctx, at, now); err != nil {
+		return err
+	}
+	return runDemoChecks(ctx, at(now), now)
 }
 
 func saveDemo(ctx context.Context, prog *assessment.Program, sc *store.Scoped, id string, answers []demoAnswer) error {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/audit"
+	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/tabular"
@@ -122,6 +124,47 @@ func seedDemoAgreements(ctx context.Context, sc *store.Scoped, now time.Time) er
 		if err := sc.AddVendorReview(ctx, r); err != nil {
 			return fmt.Errorf("demo review: %w", err)
 		}
+	}
+	return nil
+}
+
+// seedDemoQuestionnaires records the questionnaires the clinic sent its
+// vendors: the EHR vendor answered Safeguard's questionnaire a month ago
+// with two exceptions (no SBOMs for its products, no independent
+// penetration test yet); the IT provider's link, sent six weeks ago,
+// expired unanswered two weeks ago. Their links' tokens were never kept.
+func seedDemoQuestionnaires(ctx context.Context, at func(time.Time) *store.Scoped, now time.Time) error {
+	sc := at(now)
+	vs, err := sc.Vendors(ctx)
+	if err != nil {
+		return err
+	}
+	byName := map[string]string{}
+	for _, v := range vs {
+		byName[v.Name] = v.ID
+	}
+	sentEHR, answered, sentIT := now.AddDate(0, 0, -40), now.AddDate(0, 0, -31), now.AddDate(0, 0, -44)
+	ehr := &vendor.Request{VendorID: byName["Cedar Health EHR"], Questionnaire: vendor.Builtin, Channel: vendor.ChannelLink, Recipient: "dana.whitfield@cedarhealth.example",
+		SentAt: sentEHR, SentBy: "officer@riverside.example", ExpiresAt: sentEHR.AddDate(0, 0, vendor.DefaultLinkDays)}
+	it := &vendor.Request{VendorID: byName["Riverbend IT Services"], Questionnaire: vendor.Builtin, Channel: vendor.ChannelLink, Recipient: "help@riverbend-it.example",
+		SentAt: sentIT, SentBy: "officer@riverside.example", ExpiresAt: sentIT.AddDate(0, 0, vendor.DefaultLinkDays)}
+	for _, r := range []*vendor.Request{ehr, it} {
+		_, hash := auth.NewSessionToken()
+		if err := at(r.SentAt).CreateQuestionnaireRequest(ctx, r, hash); err != nil {
+			return fmt.Errorf("demo questionnaire: %w", err)
+		}
+	}
+	ehr.Respondent = "Dana Whitfield, account manager, with Cedar Health's security team"
+	ehr.Answers = map[string]vendor.QuestionAnswer{}
+	for _, q := range vendor.Builtin.Questions {
+		ehr.Answers[q.ID] = vendor.QuestionAnswer{Value: vendor.AnswerYes}
+	}
+	ehr.Answers["sbom"] = vendor.QuestionAnswer{Value: vendor.AnswerNo, Comment: "We list third-party components on request; we do not yet publish SBOMs."}
+	ehr.Answers["testing"] = vendor.QuestionAnswer{Value: vendor.AnswerNo, Comment: "Our first independent penetration test is booked for next quarter."}
+	ehr.Answers["incident-notice"] = vendor.QuestionAnswer{Value: vendor.AnswerYes, Comment: "Within 72 hours, as our BAA's §5 says."}
+	ehrCtx := audit.WithActor(ctx, audit.Actor{Label: "vendor Cedar Health EHR: " + ehr.Respondent + " (questionnaire link)", Source: "203.0.113.40"})
+	if err := at(answered).AnswerQuestionnaireRequest(ehrCtx, ehr, nil, answered); err != nil {
+		return fmt.Errorf("demo answers: %w", err)
 	}
 	return nil
 }

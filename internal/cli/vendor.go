@@ -15,27 +15,13 @@ import (
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/tabular"
 	"github.com/safeguard-health/safeguard/internal/vendor"
+	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
-// vendorViews is the register's views.
+// vendorViews is the register's views, as the pages and the API show
+// them.
 func vendorViews(ctx context.Context, sc *store.Scoped) ([]*vendor.View, error) {
-	vs, err := sc.Vendors(ctx)
-	if err != nil {
-		return nil, err
-	}
-	_, names, err := sc.AssetNames(ctx)
-	if err != nil {
-		return nil, err
-	}
-	as, err := sc.Agreements(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	reviews, err := sc.VendorReviews(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	return vendor.Views(vs, names, as, reviews, time.Now().UTC().Format(time.DateOnly)), nil
+	return kit.VendorViews(ctx, sc, time.Now())
 }
 
 // findVendor is the vendor of vs with the id or the name (ignoring case)
@@ -75,9 +61,13 @@ it is a business associate or a subcontractor of one.`,
 				return writeJSON(a.stdout, vs)
 			}
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tTIER\tSTATUS\tAGREEMENT\tREVIEW\tEPHI\tRECORDS")
+			fmt.Fprintln(tw, "NAME\tTIER\tSTATUS\tAGREEMENT\tREVIEW\tQUESTIONNAIRE\tEPHI\tRECORDS")
 			for _, v := range vs {
-				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%d\n", v.Name, v.Tier, v.Status.Label(), v.Agreement, v.Review, orDash(strings.Join(v.EPHIUses(), ",")), v.Records)
+				q := orDash(string(v.Questionnaire))
+				if v.Score != nil {
+					q = fmt.Sprintf("%s %d%%", q, *v.Score)
+				}
+				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%d\n", v.Name, v.Tier, v.Status.Label(), v.Agreement, v.Review, q, orDash(strings.Join(v.EPHIUses(), ",")), v.Records)
 			}
 			return tw.Flush()
 		}),
@@ -117,6 +107,11 @@ it is a business associate or a subcontractor of one.`,
 			line("Why", v.StatusReason)
 			line("Agreement", string(l.Agreement)+": "+l.AgreementWhy)
 			line("Review", string(l.Review)+": "+l.ReviewWhy)
+			questionnaire := string(l.Questionnaire)
+			if l.Score != nil {
+				questionnaire += fmt.Sprintf(" (newest answers: %d%%, %d exception(s))", *l.Score, l.Exceptions)
+			}
+			line("Questionnaire", questionnaire)
 			line("ePHI", strings.Join(l.EPHI, ", "))
 			line("Records", fmt.Sprint(v.Records))
 			line("Access", string(v.Access))

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -125,15 +126,22 @@ func TestDemoVendors(t *testing.T) {
 		StatusReason        string `json:"status_reason"`
 		Agreement           string
 		Review              string
+		Questionnaire       string
+		Score               *int `json:"questionnaire_score"`
+		Exceptions          int  `json:"questionnaire_exceptions"`
 		Tier                int
 	}
 	if err := json.Unmarshal([]byte(out), &vs); err != nil {
 		t.Fatal(err)
 	}
-	bas, tiers, agreements, reviews := 0, map[int]int{}, map[string]string{}, map[string]string{}
+	bas, tiers, agreements, reviews, questionnaires := 0, map[int]int{}, map[string]string{}, map[string]string{}, map[string]string{}
 	for _, v := range vs {
 		agreements[v.Name] = v.Agreement
 		reviews[v.Name] = v.Review
+		questionnaires[v.Name] = v.Questionnaire
+		if v.Score != nil {
+			questionnaires[v.Name] += fmt.Sprintf(" %d%% %d", *v.Score, v.Exceptions)
+		}
 		if v.BusinessAssociate {
 			bas++
 		}
@@ -164,10 +172,16 @@ func TestDemoVendors(t *testing.T) {
 			t.Errorf("%s: review %q, want %q", name, reviews[name], status)
 		}
 	}
-	for name, status := range map[string]string{"Riverbend IT Services": "overdue", "Cedar Health EHR": "due-soon", "NightLine Answering": "due-soon", "ClearClaim": "up-to-date"} {
-		if reviews[name] != status {
-			t.Errorf("%s: review %q, want %q", name, reviews[name], status)
+	// The EHR vendor answered its questionnaire with two exceptions of
+	// weight 1 and 2 out of 37; the IT provider's expired unanswered.
+	for name, status := range map[string]string{"Cedar Health EHR": "answered 91% 2", "Riverbend IT Services": "overdue", "ClearClaim": ""} {
+		if questionnaires[name] != status {
+			t.Errorf("%s: questionnaire %q, want %q", name, questionnaires[name], status)
 		}
+	}
+	_, out, _ = run(t, "vendor", "show", "Cedar Health EHR", "--db", db)
+	if !strings.Contains(out, "answered (newest answers: 91%, 2 exception(s))") {
+		t.Errorf("vendor show lacks the questionnaire:\n%s", out)
 	}
 	_, out, _ = run(t, "vendor", "list", "--db", db)
 	if !strings.Contains(out, "AGREEMENT") || !strings.Contains(out, "expired") {

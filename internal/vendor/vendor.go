@@ -358,6 +358,35 @@ type View struct {
 	Review     ReviewStatus `json:"review"`
 	NextReview string       `json:"next_review"`
 	ReviewWhy  string       `json:"review_why"`
+	// Questionnaire is where the newest questionnaire sent to it stands
+	// ("" when none was); Score and Exceptions are its newest answers'.
+	Questionnaire RequestStanding `json:"questionnaire"`
+	Score         *int            `json:"questionnaire_score,omitempty"`
+	Exceptions    int             `json:"questionnaire_exceptions"`
+}
+
+// AddQuestionnaires sets on each view where the questionnaires sent to
+// its vendor (rs, every vendor's) stand at now.
+func AddQuestionnaires(views []*View, rs []*Request, now time.Time) {
+	newest := Newest(rs)
+	last := map[string]*Request{}
+	for _, r := range rs {
+		if r.State == RequestRevoked {
+			continue
+		}
+		if cur := last[r.VendorID]; cur == nil || r.SentAt.After(cur.SentAt) {
+			last[r.VendorID] = r
+		}
+	}
+	for _, v := range views {
+		if r := last[v.ID]; r != nil {
+			v.Questionnaire = r.Standing(now)
+		}
+		if a := newest[v.ID]; a != nil && a.Score != nil {
+			p := a.Score.Percent
+			v.Score, v.Exceptions = &p, len(a.Score.Exceptions)
+		}
+	}
 }
 
 // ViewOf is v's view; names gives the register's vendors' and the

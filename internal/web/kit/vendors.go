@@ -39,6 +39,7 @@ type VendorRecords interface {
 	VendorSBOMs(ctx context.Context, vendorID string) ([]*store.DataImport, error)
 	LinkVendorSBOM(ctx context.Context, vendorID, importID string, kinds []string) error
 	UnlinkVendorSBOM(ctx context.Context, vendorID, importID string) error
+	QuestionnaireRequests(ctx context.Context, vendorID string) ([]*vendor.Request, error)
 }
 
 // SBOMFormats are the imports a vendor's products' SBOMs may be.
@@ -92,7 +93,13 @@ func VendorViews(ctx context.Context, rs VendorRecords, now time.Time) ([]*vendo
 	if err != nil {
 		return nil, err
 	}
-	return vendor.Views(vs, names, as, reviews, now.UTC().Format(time.DateOnly)), nil
+	sent, err := rs.QuestionnaireRequests(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	views := vendor.Views(vs, names, as, reviews, now.UTC().Format(time.DateOnly))
+	vendor.AddQuestionnaires(views, sent, now)
+	return views, nil
 }
 
 // ExportVendors is the register as a download in format (csv or xlsx):
