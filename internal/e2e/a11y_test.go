@@ -65,7 +65,24 @@ func TestPagesAreAccessibleAndFitAPhone(t *testing.T) {
 	if err != nil || item == "" {
 		t.Fatalf("no item linked: %v", err)
 	}
+	// A vendor's page, and the link a questionnaire sent to it opens (which
+	// vendors answer on their phones as often as not).
+	tab.do(chromedp.Navigate(base+"orgs/riverside-demo/vendors"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	vendorPage, err := chromedp.Run(ctx, chromedp.Evaluate[string](`[...document.querySelectorAll('table a')].find(a => a.textContent === 'Cedar Health EHR').getAttribute('href')`))
+	if err != nil || vendorPage == "" {
+		t.Fatalf("no vendor linked: %v", err)
+	}
+	tab.do(chromedp.Navigate(strings.TrimSuffix(base, "/")+vendorPage), chromedp.WaitVisible(chromedp.CSS(`form[action$="/questionnaires"]`)),
+		chromedp.Click(chromedp.CSS(`form[action$="/questionnaires"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("input.link-once")))
+	link, err := chromedp.Run(ctx, chromedp.Evaluate[string](`new URL(document.querySelector('input.link-once').value).pathname`))
+	if err != nil || !strings.HasPrefix(link, "/questionnaire/") {
+		t.Fatalf("no questionnaire link: %q %v", link, err)
+	}
 	pages := []struct{ name, path string }{
+		{"a vendor", strings.TrimPrefix(vendorPage, "/")},
+		{"a vendor's questionnaire link", strings.TrimPrefix(link, "/")},
+		{"questionnaires", "orgs/riverside-demo/questionnaires"},
 		{"home", "orgs/riverside-demo"},
 		{"scorecard", "orgs/riverside-demo/scorecard"},
 		{"assessment item", strings.TrimPrefix(item, "/")},
