@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"html"
 	"io"
 	"mime/multipart"
@@ -12,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/tabular"
 	"github.com/safeguard-health/safeguard/internal/vendor"
@@ -198,4 +201,105 @@ func TestQuestionnairePages(t *testing.T) {
 	}
 	_, body = fetch(t, c, page)
 	mustContain(t, "the send form offers it", body, `<option value="cloud-vendors@1">Cloud vendors 1 (1 questions)</option>`)
+}
+
+// The questionnaires through the API: a link's URL in the send's answer
+// only, the vendor's answers read back scored, a workbook's answers
+// previewed and applied, a withdrawal of an answered request refused, an
+// organisation's own questionnaire added and listed.
+func TestQuestionnaireAPI(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	ctx := context.Background()
+	o := &org.Organization{Slug: "riverside", Name: "Riverside Family Clinic", EntityType: org.Provider}
+	if err := s.CreateOrganization(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	token, hash := auth.NewAPIToken()
+	if err := s.Scope(o).CreateAPIToken(ctx, &auth.APIToken{Name: "vendors", Scopes: []auth.Scope{auth.ScopeRead, auth.ScopeWrite, auth.ScopeImport}, Hash: hash, Prefix: token[:10], CreatedBy: "test", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	api := apiClient{t, srv.URL + "/api/v1/orgs/riverside", token}
+	code, out := api.do("POST", "/vendors", map[string]any{"name": "ClearClaim", "status": "business-associate", "receives": true})
+	if code != 201 {
+		t.Fatalf("a vendor: %d %v", code, out)
+	}
+	id := out["id"].(string)
+	if code, out := api.do("POST", "/vendors/"+id+"/questionnaires", map[string]any{"channel": "fax"}); code != 400 || !strings.Contains(out["error"].(string), `"fax" is not link or xlsx`) {
+		t.Errorf("a bad channel: %d %v", code, out)
+	}
+	code, out = api.do("POST", "/vendors/"+id+"/questionnaires", map[string]any{"recipient": "it@clearclaim.example", "days": 7})
+	link, _ := out["link"].(string)
+	if code != 201 || !strings.Contains(link, "/questionnaire/") || out["standing"] != "awaiting" {
+		t.Fatalf("send: %d %v", code, out)
+	}
+	request := out["id"].(string)
+	code, out = api.do("GET", "/vendors/"+id+"/questionnaires", nil)
+	if list := out["questionnaires"].([]any); code != 200 || len(list) != 1 || list[0].(map[string]any)["link"] != nil {
+		t.Errorf("the list (without the link): %d %v", code, out)
+	}
+	if resp, body := post(t, newClient(t), link, allYes("incident-notice")); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Thank you") {
+		t.Fatalf("the vendor's answers: %d", resp.StatusCode)
+	}
+	code, out = api.do("GET", "/vendors/"+id+"/questionnaires/"+request, nil)
+	score, _ := out["score"].(map[string]any)
+	if code != 200 || out["standing"] != "answered" || score == nil || score["no"].(float64) != 1 || len(score["exceptions"].([]any)) != 1 {
+		t.Fatalf("the answered request: %d %v", code, out)
+	}
+	if code, _ := api.do("DELETE", "/vendors/"+id+"/questionnaires/"+request, nil); code != 409 {
+		t.Errorf("withdrawing an answered request: %d", code)
+	}
+	code, out = api.do("GET", "/vendors", nil)
+	if v := out["vendors"].([]any)[0].(map[string]any); code != 200 || v["questionnaire"] != "answered" || v["questionnaire_exceptions"].(float64) != 1 {
+		t.Errorf("the register's questionnaire: %v", v)
+	}
+
+	// A workbook exchanged.
+	code, out = api.do("POST", "/vendors/"+id+"/questionnaires", map[string]any{"channel": "xlsx"})
+	if code != 201 || out["link"] != nil {
+		t.Fatalf("a workbook sent: %d %v", code, out)
+	}
+	wbRequest := out["id"].(string)
+	req, _ := http.NewRequest("GET", api.base+"/vendors/"+id+"/questionnaires/"+wbRequest+"/workbook", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xlsx, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.HasPrefix(xlsx, []byte("PK")) {
+		t.Fatalf("the workbook: %d", resp.StatusCode)
+	}
+	var rows []string
+	for _, q := range vendor.Builtin.Questions {
+		rows = append(rows, wbRequest+","+q.ID+",yes")
+	}
+	file := []byte("request,question_id,answer\n" + strings.Join(rows, "\n") + "\n")
+	code, out = api.do("POST", "/vendors/"+id+"/answers", multipartFile(t, "answers.csv", file, nil))
+	if code != 200 || out["applied"] != false || out["questionnaire"].(map[string]any)["score"].(map[string]any)["percent"].(float64) != 100 {
+		t.Fatalf("the workbook previewed: %d %v", code, out)
+	}
+	if code, out := api.do("POST", "/vendors/"+id+"/answers?apply=true", multipartFile(t, "answers.csv", file, nil)); code != 400 || !strings.Contains(out["error"].(string), "respondent") {
+		t.Errorf("applied without a respondent: %d %v", code, out)
+	}
+	if code, out := api.do("POST", "/vendors/"+id+"/answers?apply=true", multipartFile(t, "answers.csv", file, map[string][]string{"respondent": {"Ray Ortiz"}})); code != 200 || out["applied"] != true {
+		t.Fatalf("the workbook applied: %d %v", code, out)
+	}
+	if code, _ := api.do("POST", "/vendors/"+id+"/answers?apply=true", multipartFile(t, "answers.csv", file, map[string][]string{"respondent": {"Ray Ortiz"}})); code != 409 {
+		t.Errorf("the workbook applied twice: %d", code)
+	}
+
+	// The organisation's own questionnaire.
+	code, out = api.do("POST", "/questionnaires", multipartFile(t, "q.csv", []byte("id,question,maps\nsoc2,Do you hold a current SOC 2 Type II report?,hph-cpg/essential-10\n"), map[string][]string{"title": {"Billing vendors"}, "version": {"2027.1"}}))
+	if code != 201 || out["id"] != "billing-vendors" {
+		t.Fatalf("a questionnaire: %d %v", code, out)
+	}
+	code, out = api.do("GET", "/questionnaires", nil)
+	if list := out["questionnaires"].([]any); code != 200 || len(list) != 2 || list[1].(map[string]any)["title"] != "Billing vendors" {
+		t.Errorf("the questionnaires: %d %v", code, out)
+	}
+	if code, out := api.do("POST", "/vendors/"+id+"/questionnaires", map[string]any{"questionnaire": "billing-vendors"}); code != 201 || out["questionnaire"].(map[string]any)["version"] != "2027.1" {
+		t.Errorf("sending the organisation's own: %d %v", code, out)
+	}
 }
