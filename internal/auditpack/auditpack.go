@@ -44,6 +44,7 @@ type Records interface {
 	Vendors(ctx context.Context) ([]*vendor.Vendor, error)
 	Agreements(ctx context.Context, vendorID string) ([]*vendor.Agreement, error)
 	VendorReviews(ctx context.Context, vendorID string) ([]*vendor.Review, error)
+	QuestionnaireRequests(ctx context.Context, vendorID string) ([]*vendor.Request, error)
 	AssetNames(ctx context.Context) (byName, byID map[string]string, err error)
 }
 
@@ -410,7 +411,49 @@ func vendors(ctx context.Context, st Records, add func(name, what string, data [
 	if err := w.Flush(); err != nil {
 		return err
 	}
-	return add("vendors/agreements.csv", fmt.Sprintf("The %d agreements with vendors: dates, promised incident notice, the terms each states and where, the required terms a business associate agreement lacks, its document in the evidence index", len(as)), b.Bytes())
+	if err := add("vendors/agreements.csv", fmt.Sprintf("The %d agreements with vendors: dates, promised incident notice, the terms each states and where, the required terms a business associate agreement lacks, its document in the evidence index", len(as)), b.Bytes()); err != nil {
+		return err
+	}
+	return questionnaires(ctx, st, names, add, now)
+}
+
+// questionnaires adds every questionnaire sent to a vendor: when, how and
+// by whom, where it stands, and the answers' score, exceptions and
+// evidence.
+func questionnaires(ctx context.Context, st Records, names map[string]string, add func(name, what string, data []byte) error, now time.Time) error {
+	rs, err := st.QuestionnaireRequests(ctx, "")
+	if err != nil || len(rs) == 0 {
+		return err
+	}
+	var b bytes.Buffer
+	w := tabular.NewCSVWriter(&b)
+	w.Write([]string{"vendor", "questionnaire", "version", "channel", "recipient", "sent_at", "sent_by", "expires_at", "standing", "answered_at", "respondent",
+		"percent", "yes", "no", "not_applicable", "exceptions", "evidence_ids"})
+	answered := 0
+	for _, r := range rs {
+		row := []string{names[r.VendorID], r.Questionnaire.Title, r.Questionnaire.Version, r.Channel, r.Recipient, r.SentAt.UTC().Format(time.RFC3339), r.SentBy,
+			r.ExpiresAt.UTC().Format(time.RFC3339), string(r.Standing(now)), "", r.Respondent, "", "", "", "", "", ""}
+		if r.AnsweredAt != nil && r.Score != nil {
+			answered++
+			var exceptions, evidence []string
+			for _, e := range r.Score.Exceptions {
+				exceptions = append(exceptions, e.Question.ID)
+			}
+			for _, q := range r.Questionnaire.Questions {
+				if id := r.Answers[q.ID].EvidenceID; id != "" {
+					evidence = append(evidence, q.ID+": "+id)
+				}
+			}
+			row[9] = r.AnsweredAt.UTC().Format(time.RFC3339)
+			row[11], row[12], row[13], row[14] = strconv.Itoa(r.Score.Percent), strconv.Itoa(r.Score.Yes), strconv.Itoa(r.Score.No), strconv.Itoa(r.Score.NA)
+			row[15], row[16] = strings.Join(exceptions, "; "), strings.Join(evidence, "; ")
+		}
+		w.Write(row)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	return add("vendors/questionnaires.csv", fmt.Sprintf("The %d questionnaires sent to vendors, %d answered: how and when each was sent, where it stands, the answers' score, the questions answered no and the evidence sent with the answers", len(rs), answered), b.Bytes())
 }
 
 func cmpWhere(where string) string {

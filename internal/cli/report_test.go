@@ -255,6 +255,10 @@ func TestAuditPackage(t *testing.T) {
 	if agreements := string(read("vendors/agreements.csv")); !strings.Contains(agreements, "Cedar Health EHR,baa,") || !strings.Contains(agreements, "report-incidents (§5)") {
 		t.Errorf("the agreements:\n%s", agreements)
 	}
+	if qs := string(read("vendors/questionnaires.csv")); !strings.HasPrefix(qs, "vendor,questionnaire,version,") || !strings.Contains(qs, "Cedar Health EHR,Vendor cybersecurity questionnaire,2026.1,link,") ||
+		!strings.Contains(qs, ",answered,") || !strings.Contains(qs, ",91,") || !strings.Contains(qs, "testing; sbom") || !strings.Contains(qs, "Riverbend IT Services,") || !strings.Contains(qs, ",overdue,") {
+		t.Errorf("the questionnaires:\n%s", qs)
+	}
 	_, log, _ := run(t, "audit", "log", "--org", "riverside-demo", "--format", "json", "--limit", "5", "--db", db)
 	if !strings.Contains(log, `"audit.package"`) {
 		t.Errorf("making the package is not in the audit log:\n%s", log)
