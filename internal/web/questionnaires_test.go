@@ -74,7 +74,7 @@ func allYes(no ...string) url.Values {
 func TestQuestionnairePages(t *testing.T) {
 	s := storetest.SQLite(t)
 	now := time.Now().UTC()
-	srv, _ := newServerAndHandler(t, s, func(c *web.Config) { c.Now = func() time.Time { return now } })
+	srv, app := newServerAndHandler(t, s, func(c *web.Config) { c.Now = func() time.Time { return now } })
 	c := newClient(t)
 	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("setup: %d", resp.StatusCode)
@@ -123,6 +123,24 @@ func TestQuestionnairePages(t *testing.T) {
 			t.Errorf("the used link: %d", resp.StatusCode)
 		}
 	}
+	// The answers queued a run of the checks, which records the
+	// exceptions against the vendor.
+	app.Wait()
+	rs, err := s.Scope(mustOrg(t, s)).CheckResults(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var requirements string
+	for _, r := range rs {
+		if r.Check.ID == "vendor.requirements" {
+			requirements = srv.URL + "/orgs/riverside/checks/" + r.ID
+		}
+	}
+	if requirements == "" {
+		t.Fatal("no check run after the answers")
+	}
+	_, body = fetch(t, c, requirements)
+	mustContain(t, "vendor.requirements after the answers", html.UnescapeString(body), "questionnaire exception", "VisitLink")
 	_, body = fetch(t, c, page)
 	mustContain(t, "the vendor's page after the answers", body, `class="table exceptions"`, "Not yet.", "by Priya Nair, Security lead", "2 no", "Evidence sent with the answers", "answered")
 
