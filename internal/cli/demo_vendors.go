@@ -63,13 +63,9 @@ func seedDemoVendors(ctx context.Context, sc *store.Scoped, now time.Time) error
 // and the shredder's current; the answering service has none on file.
 // And the vendors' reviews.
 func seedDemoAgreements(ctx context.Context, sc *store.Scoped, now time.Time) error {
-	vs, err := sc.Vendors(ctx)
+	byName, err := demoVendorIDs(ctx, sc)
 	if err != nil {
 		return err
-	}
-	byName := map[string]string{}
-	for _, v := range vs {
-		byName[v.Name] = v.ID
 	}
 	docs, err := sc.EvidenceList(ctx)
 	if err != nil {
@@ -134,14 +130,9 @@ func seedDemoAgreements(ctx context.Context, sc *store.Scoped, now time.Time) er
 // penetration test yet); the IT provider's link, sent six weeks ago,
 // expired unanswered two weeks ago. Their links' tokens were never kept.
 func seedDemoQuestionnaires(ctx context.Context, at func(time.Time) *store.Scoped, now time.Time) error {
-	sc := at(now)
-	vs, err := sc.Vendors(ctx)
+	byName, err := demoVendorIDs(ctx, at(now))
 	if err != nil {
 		return err
-	}
-	byName := map[string]string{}
-	for _, v := range vs {
-		byName[v.Name] = v.ID
 	}
 	sentEHR, answered, sentIT := now.AddDate(0, 0, -40), now.AddDate(0, 0, -31), now.AddDate(0, 0, -44)
 	ehr := &vendor.Request{VendorID: byName["Cedar Health EHR"], Questionnaire: vendor.Builtin, Channel: vendor.ChannelLink, Recipient: "dana.whitfield@cedarhealth.example",
@@ -167,4 +158,17 @@ func seedDemoQuestionnaires(ctx context.Context, at func(time.Time) *store.Scope
 		return fmt.Errorf("demo answers: %w", err)
 	}
 	return nil
+}
+
+// demoVendorIDs is the demo register's vendors' ids by name.
+func demoVendorIDs(ctx context.Context, sc *store.Scoped) (map[string]string, error) {
+	vs, err := sc.Vendors(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]string{}
+	for _, v := range vs {
+		byName[v.Name] = v.ID
+	}
+	return byName, nil
 }

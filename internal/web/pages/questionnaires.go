@@ -1,8 +1,6 @@
 package pages
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -141,8 +139,7 @@ func (s *Server) importAnswers(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, errs.New(errs.Invalid, filename+" answers a questionnaire sent to "+plan.Answers.Vendor+": import it on that vendor's page"), s.renderVendorPage)
 		return
 	}
-	sum := sha256.Sum256(content)
-	id, err := sc.Risk().SaveUpload(r.Context(), dataimport.RecordAnswers, filename, hex.EncodeToString(sum[:]), content)
+	id, err := keepUpload(r, dataimport.RecordAnswers, filename, content)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -297,8 +297,7 @@ func (s *Server) previewImport(w http.ResponseWriter, r *http.Request, kind stri
 		s.importFailed(w, r, kind, err)
 		return
 	}
-	sum := sha256.Sum256(content)
-	id, err := sc.Risk().SaveUpload(r.Context(), kind, filename, hex.EncodeToString(sum[:]), content)
+	id, err := keepUpload(r, kind, filename, content)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -635,4 +634,11 @@ func init() {
 type impactField struct {
 	Label, Name string
 	Value       int
+}
+
+// keepUpload keeps a file of records previewed on a page for its apply,
+// by its SHA-256.
+func keepUpload(r *http.Request, kind, filename string, content []byte) (string, error) {
+	sum := sha256.Sum256(content)
+	return kit.ScopeFrom(r.Context()).Risk().SaveUpload(r.Context(), kind, filename, hex.EncodeToString(sum[:]), content)
 }

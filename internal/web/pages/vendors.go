@@ -1,8 +1,6 @@
 package pages
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -289,8 +287,7 @@ func (s *Server) importVendors(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, r, err, s.renderVendors)
 		return
 	}
-	sum := sha256.Sum256(content)
-	id, err := sc.Risk().SaveUpload(r.Context(), dataimport.RecordVendors, filename, hex.EncodeToString(sum[:]), content)
+	id, err := keepUpload(r, dataimport.RecordVendors, filename, content)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -3,8 +3,6 @@ package pages
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"net/http"
 	"net/url"
 	"slices"
@@ -198,8 +196,7 @@ func (s *Server) importRoster(w http.ResponseWriter, r *http.Request) {
 		s.rosterFailed(w, r, err)
 		return
 	}
-	sum := sha256.Sum256(content)
-	id, err := sc.Risk().SaveUpload(r.Context(), "roster", filename, hex.EncodeToString(sum[:]), content)
+	id, err := keepUpload(r, "roster", filename, content)
 	if err != nil {
 		s.fail(w, r, err)
 		return
