@@ -220,3 +220,7 @@ func Label(conclusion string) string {
 	}
 	return conclusion
 }
+
+// Ref is an incident's reference in its organisation: INC-001, in order
+// of entry.
+func Ref(n int) string { return fmt.Sprintf("INC-%03d", n) }

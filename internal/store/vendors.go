@@ -146,27 +146,10 @@ func (sc *Scoped) checkVendorRefs(ctx context.Context, tx *sql.Tx, v *vendor.Ven
 			return errs.New(errs.Invalid, fmt.Sprintf("subcontractor_of: that vendor is %s, not a business associate", vendor.Status(status).Label()))
 		}
 	}
-	for _, l := range []struct {
-		ids   []string
-		table string
-		what  string
-	}{{v.Assets, "assets", "asset"}, {v.Flows, "asset_flows", "flow"}} {
-		if len(l.ids) == 0 {
-			continue
-		}
-		args := []any{sc.org.ID}
-		for _, id := range l.ids {
-			args = append(args, id)
-		}
-		var n int
-		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM `+l.table+` WHERE org_id = ? AND id IN (?`+strings.Repeat(", ?", len(l.ids)-1)+`)`), args...).Scan(&n); err != nil {
-			return translate(err, "vendor")
-		}
-		if n != len(l.ids) {
-			return errs.New(errs.Invalid, fmt.Sprintf("%ss: %d of the %d are not the organisation's", l.what, len(l.ids)-n, len(l.ids)))
-		}
+	if err := sc.ownAll(ctx, tx, "assets", "assets", v.Assets); err != nil {
+		return err
 	}
-	return nil
+	return sc.ownAll(ctx, tx, "asset_flows", "flows", v.Flows)
 }
 
 // writeVendorLinks replaces a vendor's links to assets and flows.
