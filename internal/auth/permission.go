@@ -43,15 +43,18 @@ const (
 	// ImportData: upload scanner output and account exports, and run the
 	// checks over them.
 	ImportData Permission = "data.import"
+	// ManageIncidents: record security incidents, their timelines, breach
+	// assessments and notifications.
+	ManageIncidents Permission = "incident.manage"
 )
 
 // grants is the role × permission table, the one place it is decided.
 var grants = map[Role]map[Permission]bool{
 	Owner: {ViewOrg: true, ViewMembers: true, ManageMembers: true, ViewAudit: true, ManageSettings: true, ManageTokens: true,
 		ViewProgram: true, EditProfile: true, ManageAssessments: true, Answer: true, UploadEvidence: true, EditRisks: true,
-		ViewWorkforce: true, ManageWorkforce: true, OwnTraining: true, ImportData: true},
+		ViewWorkforce: true, ManageWorkforce: true, OwnTraining: true, ImportData: true, ManageIncidents: true},
 	SecurityOfficer: {ViewOrg: true, ViewMembers: true, ViewProgram: true, EditProfile: true, ManageAssessments: true, Answer: true, UploadEvidence: true, EditRisks: true,
-		ViewWorkforce: true, ManageWorkforce: true, OwnTraining: true, ImportData: true},
+		ViewWorkforce: true, ManageWorkforce: true, OwnTraining: true, ImportData: true, ManageIncidents: true},
 	Contributor: {ViewOrg: true, ViewProgram: true, Answer: true, UploadEvidence: true, EditRisks: true, OwnTraining: true, ImportData: true},
 	Auditor:     {ViewOrg: true, ViewMembers: true, ViewAudit: true, ViewProgram: true, ViewWorkforce: true, OwnTraining: true},
 	Workforce:   {ViewOrg: true, OwnTraining: true},

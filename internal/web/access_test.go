@@ -17,6 +17,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/incident"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -222,6 +223,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		vendorPersona := &persona{name: "vendor holding a questionnaire link", link: linkToken,
 			client: &http.Client{Transport: withLink{linkToken}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 		personas = append(personas, vendorPersona)
+		matrixIncident := &incident.Incident{Title: "Lost phone", DetectedAt: time.Now().Add(-time.Hour)}
+		if err := rsc.SaveIncident(ctx, matrixIncident); err != nil {
+			t.Fatal(err)
+		}
 		riskFormAsset = asset.ID
 		// The training program, every persona on the roster (so each can attest
 		// its own training), a leaver with a checklist, and a kept roster export.
@@ -268,6 +273,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 				return asset.ID
 			case strings.Contains(pattern, "/vendors/"):
 				return baVendor.ID
+			case strings.Contains(pattern, "/incidents/"):
+				return matrixIncident.ID
 			case strings.Contains(pattern, "/risk/vulnerabilities/"):
 				return vuln.ID
 			case strings.Contains(pattern, "/risk/register/"):
@@ -425,6 +432,8 @@ func formFor(pattern string) url.Values {
 		return url.Values{"name": {"EHR " + strconv.Itoa(int(time.Now().UnixNano()%1e9))}, "type": {"application"}}
 	case "POST /orgs/{org}/risk/assets/bulk":
 		return url.Values{"asset": {riskFormAsset}, "owner": {"IT"}}
+	case "POST /orgs/{org}/incidents", "POST /orgs/{org}/incidents/{id}":
+		return url.Values{"title": {"Lost phone"}, "detected_at": {time.Now().UTC().Add(-time.Hour).Format("2006-01-02T15:04")}}
 	case "POST /orgs/{org}/vendors/{id}/incidents":
 		return url.Values{"summary": {"Phishing at the vendor"}, "aware_at": {"2026-01-15T09:00"}}
 	case "POST /orgs/{org}/vendors/{id}/reviews":

@@ -14,6 +14,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/incident"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -105,6 +106,10 @@ func TestAPITokenMatrix(t *testing.T) {
 		if err := rsc.CreateQuestionnaireRequest(ctx, sent, ""); err != nil {
 			t.Fatal(err)
 		}
+		matrixIncident := &incident.Incident{Title: "Lost phone", DetectedAt: time.Now().Add(-time.Hour)}
+		if err := rsc.SaveIncident(ctx, matrixIncident); err != nil {
+			t.Fatal(err)
+		}
 		analysis := &risk.Analysis{Title: "2026", Scope: "All ePHI"}
 		if err := rsc.CreateAnalysis(ctx, analysis); err != nil {
 			t.Fatal(err)
@@ -132,6 +137,8 @@ func TestAPITokenMatrix(t *testing.T) {
 				id = flow.ID
 			case strings.Contains(path, "/vendors/"):
 				id = baVendor.ID
+			case strings.Contains(path, "/incidents/"):
+				id = matrixIncident.ID
 			case strings.Contains(path, "/risk/risks/"):
 				id = rk.ID
 			case strings.Contains(path, "/risk/analyses/"):

@@ -19,6 +19,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/incidents"
 	"github.com/safeguard-health/safeguard/internal/members"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/questionnaire"
@@ -139,11 +140,15 @@ func New(c Config) (*Server, error) {
 		answers.Known = func(id string) bool { _, ok := c.Catalog.Item(id); return ok }
 	}
 	records := &dataimport.Records{Threats: c.Risk.Threats, Training: c.Training, Answers: answers}
+	register := &incidents.Service{Now: c.Now}
+	if q, ok := c.Jobs.(incidents.Queue); ok {
+		register.Queue = q
+	}
 	imports := &kit.Imports{Jobs: c.Jobs, Max: c.MaxImportBytes}
 	files := &kit.Files{Evidence: c.Evidence, Program: c.Program, Catalog: c.Catalog, Events: c.Store, Now: c.Now}
 	site, err := pages.New(pages.Deps{Catalog: c.Catalog, Store: c.Store, Accounts: c.Accounts, SSO: c.SSO, SSOCallbackURL: c.SSOCallbackURL,
 		Program: c.Program, Evidence: c.Evidence, Members: &members.Service{Store: c.Store, Now: c.Now}, Risk: c.Risk, Training: c.Training, Records: records, Imports: imports, Files: files,
-		Questionnaires: answers, Email: c.Email, TLS: c.TLS, Log: c.Log, Version: c.Version, Now: c.Now})
+		Questionnaires: answers, Incidents: register, Email: c.Email, TLS: c.TLS, Log: c.Log, Version: c.Version, Now: c.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +160,7 @@ func New(c Config) (*Server, error) {
 	s.handle("GET /healthz", pub, s.healthz)
 	site.Routes(s.handle)
 	api := api.New(api.Deps{Log: c.Log, Now: c.Now, Catalog: c.Catalog, Program: c.Program, Evidence: c.Evidence, Risk: c.Risk,
-		Training: c.Training, Records: records, Imports: imports, Files: files, Questionnaires: answers, Email: c.Email, TLS: c.TLS, Events: c.Store})
+		Training: c.Training, Records: records, Imports: imports, Files: files, Questionnaires: answers, Incidents: register, Email: c.Email, TLS: c.TLS, Events: c.Store})
 	api.Routes(s.handleAPI)
 	s.handle("GET /api/v1/openapi.json", pub, api.OpenAPI)
 	return s, nil

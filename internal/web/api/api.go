@@ -18,6 +18,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/incidents"
 	"github.com/safeguard-health/safeguard/internal/questionnaire"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/tlssec"
@@ -39,9 +40,11 @@ type Deps struct {
 	Files    *kit.Files
 	// Questionnaires sends vendors questionnaires and takes their answers.
 	Questionnaires *questionnaire.Service
-	Email          *emailsec.Service
-	TLS            *tlssec.Service
-	Events         kit.Events // where a refused upload is audited
+	// Incidents is the incident register's service.
+	Incidents *incidents.Service
+	Email     *emailsec.Service
+	TLS       *tlssec.Service
+	Events    kit.Events // where a refused upload is audited
 }
 
 // Server holds the API's handlers.
@@ -57,6 +60,7 @@ type Server struct {
 	imports  *kit.Imports
 	files    *kit.Files
 	answers  *questionnaire.Service
+	register *incidents.Service
 	email    *emailsec.Service
 	tls      *tlssec.Service
 	events   kit.Events
@@ -65,7 +69,7 @@ type Server struct {
 // New builds the API over d.
 func New(d Deps) *Server {
 	return &Server{log: d.Log, now: d.Now, catalog: d.Catalog, program: d.Program, evidence: d.Evidence, risk: d.Risk,
-		training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, answers: d.Questionnaires, email: d.Email, tls: d.TLS, events: d.Events}
+		training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, answers: d.Questionnaires, register: d.Incidents, email: d.Email, tls: d.TLS, events: d.Events}
 }
 
 // OpenAPI serves the API's OpenAPI document.
@@ -127,6 +131,11 @@ func (s *Server) Routes(handle func(pattern string, scope auth.Scope, h http.Han
 	handle("DELETE /api/v1/orgs/{org}/vendors/{id}/questionnaires/{request}", auth.ScopeWrite, s.apiRevokeQuestionnaire)
 	handle("GET /api/v1/orgs/{org}/vendors/{id}/questionnaires/{request}/workbook", auth.ScopeRead, s.apiQuestionnaireWorkbook)
 	handle("POST /api/v1/orgs/{org}/vendors/{id}/answers", auth.ScopeImport, s.apiImportAnswers)
+	handle("GET /api/v1/orgs/{org}/incidents", auth.ScopeRead, s.apiIncidents)
+	handle("POST /api/v1/orgs/{org}/incidents", auth.ScopeWrite, s.apiSaveIncident)
+	handle("GET /api/v1/orgs/{org}/incidents/log", auth.ScopeRead, s.apiBreachLog)
+	handle("GET /api/v1/orgs/{org}/incidents/{id}", auth.ScopeRead, s.apiIncident)
+	handle("PUT /api/v1/orgs/{org}/incidents/{id}", auth.ScopeWrite, s.apiSaveIncident)
 	handle("GET /api/v1/orgs/{org}/questionnaires", auth.ScopeRead, s.apiQuestionnaires)
 	handle("POST /api/v1/orgs/{org}/questionnaires", auth.ScopeWrite, s.apiDefineQuestionnaire)
 	handle("GET /api/v1/orgs/{org}/vendors/{id}/agreements", auth.ScopeRead, s.apiAgreements)

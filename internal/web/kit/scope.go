@@ -14,6 +14,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/findings"
+	"github.com/safeguard-health/safeguard/internal/incidents"
 	"github.com/safeguard-health/safeguard/internal/inventory"
 	"github.com/safeguard-health/safeguard/internal/jobs"
 	"github.com/safeguard-health/safeguard/internal/members"
@@ -80,6 +81,9 @@ func (sc *Scope) Imports() ImportRecords { return sc.store }
 
 // Vendors is the vendor register.
 func (sc *Scope) Vendors() VendorRecords { return sc.store }
+
+// Incidents is its incident register.
+func (sc *Scope) Incidents() incidents.Records { return sc.store }
 
 // Questionnaires is its own questionnaires and those sent to its vendors.
 func (sc *Scope) Questionnaires() questionnaire.Scoped { return sc.store }

@@ -23,6 +23,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/incidents"
 	"github.com/safeguard-health/safeguard/internal/members"
 	"github.com/safeguard-health/safeguard/internal/questionnaire"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
@@ -53,6 +54,7 @@ type Deps struct {
 	Imports        *kit.Imports
 	Files          *kit.Files
 	Questionnaires *questionnaire.Service
+	Incidents      *incidents.Service
 	Email          *emailsec.Service
 	TLS            *tlssec.Service
 	Log            *slog.Logger
@@ -76,6 +78,7 @@ type Server struct {
 	imports        *kit.Imports
 	files          *kit.Files
 	questionnaires *questionnaire.Service
+	incidents      *incidents.Service
 	email          *emailsec.Service
 	tls            *tlssec.Service
 	log            *slog.Logger
@@ -89,7 +92,7 @@ type Server struct {
 // a user opens the page.
 func New(d Deps) (*Server, error) {
 	s := &Server{catalog: d.Catalog, store: d.Store, accounts: d.Accounts, sso: d.SSO, ssoCallbackURL: d.SSOCallbackURL,
-		program: d.Program, evidence: d.Evidence, members: d.Members, risk: d.Risk, training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, questionnaires: d.Questionnaires, email: d.Email, tls: d.TLS,
+		program: d.Program, evidence: d.Evidence, members: d.Members, risk: d.Risk, training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, questionnaires: d.Questionnaires, incidents: d.Incidents, email: d.Email, tls: d.TLS,
 		log: d.Log, version: d.Version, now: d.Now, pages: map[string]*template.Template{}}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
@@ -228,6 +231,11 @@ func (s *Server) Routes(handle func(pattern string, a kit.Access, h http.Handler
 	handle("GET /orgs/{org}/vendors/{id}/agreements/{agreement}", orgRoute(auth.ViewProgram), s.agreementPage)
 	handle("POST /orgs/{org}/vendors/{id}/agreements/{agreement}", orgRoute(auth.EditRisks), s.saveAgreement)
 	handle("POST /orgs/{org}/vendors/{id}/agreements/{agreement}/delete", orgRoute(auth.EditRisks), s.deleteAgreement)
+	handle("GET /orgs/{org}/incidents", orgRoute(auth.ViewProgram), s.incidentsPage)
+	handle("GET /orgs/{org}/incidents/new", orgRoute(auth.ManageIncidents), s.newIncidentPage)
+	handle("POST /orgs/{org}/incidents", orgRoute(auth.ManageIncidents), s.saveIncident)
+	handle("GET /orgs/{org}/incidents/{id}", orgRoute(auth.ViewProgram), s.incidentPage)
+	handle("POST /orgs/{org}/incidents/{id}", orgRoute(auth.ManageIncidents), s.saveIncident)
 	handle("GET /orgs/{org}/risk/threats", orgRoute(auth.ViewProgram), s.threatsPage)
 	handle("GET /orgs/{org}/risk/vulnerabilities", orgRoute(auth.ViewProgram), s.vulnerabilitiesPage)
 	handle("POST /orgs/{org}/risk/vulnerabilities", orgRoute(auth.EditRisks), s.addVulnerability)

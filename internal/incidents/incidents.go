@@ -1,0 +1,164 @@
+// Package incidents is the service of the incident register: pages, the
+// API and the command line record incidents through it, and read them as
+// views judged on a day — each incident's phase, its breach clock's
+// deadlines and the next one due — and the yearly log of breaches under
+// 500 that 45 CFR 164.408(c) has reported to HHS.
+package incidents
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/incident"
+	"github.com/safeguard-health/safeguard/internal/store"
+)
+
+// Records are one organisation's incidents (store.Scoped).
+type Records interface {
+	Incidents(ctx context.Context) ([]*incident.Incident, error)
+	Incident(ctx context.Context, id string) (*incident.Incident, error)
+	SaveIncident(ctx context.Context, i *incident.Incident, after ...store.TxFunc) error
+}
+
+var _ Records = (*store.Scoped)(nil)
+
+// Queue queues the checks after an incident changes (internal/jobs'
+// engine).
+type Queue interface {
+	QueueChecksTx(ctx context.Context, tx *sql.Tx, orgID string) error
+}
+
+// Service is the incident register's service.
+type Service struct {
+	Queue Queue // none: no check run is queued
+	Now   func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now().UTC()
+	}
+	return s.Now().UTC()
+}
+
+// Save records an incident, or saves one again, of the organisation
+// orgID. Errors: Invalid naming the field, NotFound.
+func (s *Service) Save(ctx context.Context, rs Records, orgID string, i *incident.Incident) error {
+	var after []store.TxFunc
+	if s.Queue != nil {
+		after = append(after, func(ctx context.Context, tx *sql.Tx) error { return s.Queue.QueueChecksTx(ctx, tx, orgID) })
+	}
+	return rs.SaveIncident(ctx, i, after...)
+}
+
+// A View is an incident as the register shows it on a day.
+type View struct {
+	*incident.Incident
+	Phase      string              `json:"phase"`
+	Conclusion string              `json:"conclusion,omitempty"` // the assessment's, in words
+	Deadlines  []incident.Deadline `json:"deadlines,omitempty"`
+	// Next is the first notice not yet made, the soonest due; nil when
+	// every notice is made or there is no breach.
+	Next *incident.Deadline `json:"next,omitempty"`
+	// LogYear is the year of the log to HHS the breach goes in (under
+	// 500 individuals), 0 otherwise.
+	LogYear int `json:"log_year,omitempty"`
+}
+
+// ViewOf is an incident's view on today (YYYY-MM-DD).
+func ViewOf(i *incident.Incident, today string) *View {
+	v := &View{Incident: i, Phase: i.Phase()}
+	if i.Assessment != nil {
+		v.Conclusion = incident.Label(i.Assessment.Conclusion)
+	}
+	if i.Breach != nil {
+		v.Deadlines = i.Breach.Deadlines(today)
+		v.LogYear = i.Breach.LogYear()
+		for k, d := range v.Deadlines {
+			if (d.Status == incident.Due || d.Status == incident.Overdue) && (v.Next == nil || d.Due < v.Next.Due) {
+				v.Next = &v.Deadlines[k]
+			}
+		}
+	}
+	return v
+}
+
+// Register is the organisation's incidents as views on the day of now,
+// the newest detected first.
+func (s *Service) Register(ctx context.Context, rs Records) ([]*View, error) {
+	is, err := rs.Incidents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	today := s.now().Format(time.DateOnly)
+	out := make([]*View, 0, len(is))
+	for _, i := range is {
+		out = append(out, ViewOf(i, today))
+	}
+	return out, nil
+}
+
+// Find is one incident's view, by id or reference (INC-001). Errors:
+// NotFound.
+func (s *Service) Find(ctx context.Context, rs Records, ref string) (*View, error) {
+	vs, err := s.Register(ctx, rs)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vs {
+		if v.ID == ref || strings.EqualFold(v.Ref, ref) {
+			return v, nil
+		}
+	}
+	return nil, errs.New(errs.NotFound, "incident not found")
+}
+
+// A LogYear is one calendar year's breaches under 500 individuals: what
+// 45 CFR 164.408(c) has reported to HHS not later than 60 days after the
+// year's end, and whether it was.
+type LogYear struct {
+	Year     int                `json:"year"`
+	Due      string             `json:"due"`
+	Breaches []*View            `json:"breaches"`
+	Notice   *incident.Deadline `json:"-"`
+	Status   string             `json:"status"` // sent when every breach of the year was reported to HHS, else due or overdue
+	Rule     incident.Rule      `json:"rule"`
+}
+
+// Log is the yearly logs of breaches under 500, the newest year first.
+func Log(vs []*View) []*LogYear {
+	byYear := map[int]*LogYear{}
+	for _, v := range vs {
+		if v.LogYear == 0 {
+			continue
+		}
+		y := byYear[v.LogYear]
+		if y == nil {
+			y = &LogYear{Year: v.LogYear, Status: incident.Sent, Rule: incident.RuleSecretaryLog}
+			byYear[v.LogYear] = y
+		}
+		y.Breaches = append(y.Breaches, v)
+		for k, d := range v.Deadlines {
+			if d.To != incident.ToSecretaryLog {
+				continue
+			}
+			y.Due = d.Due
+			switch {
+			case d.Status == incident.Overdue:
+				y.Status, y.Notice = incident.Overdue, &v.Deadlines[k]
+			case d.Status == incident.Due && y.Status != incident.Overdue:
+				y.Status, y.Notice = incident.Due, &v.Deadlines[k]
+			}
+		}
+	}
+	out := make([]*LogYear, 0, len(byYear))
+	for _, y := range byYear {
+		out = append(out, y)
+	}
+	slices.SortFunc(out, func(a, b *LogYear) int { return b.Year - a.Year })
+	return out
+}

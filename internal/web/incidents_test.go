@@ -1,0 +1,95 @@
+package web_test
+
+import (
+	"context"
+	"html"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+// The incident pages: an incident recorded from its form, refused with
+// what was typed kept (a low probability resting on three factors), then
+// assessed a breach of 120 individuals: its page shows each notice's last
+// day with the rule's text, the register the next notice due, and the
+// yearly log of breaches under 500 its report to HHS.
+func TestIncidentPages(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	c := newClient(t)
+	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setup: %d", resp.StatusCode)
+	}
+	base := srv.URL + "/orgs/riverside/incidents"
+	_, body := fetch(t, c, base)
+	mustContain(t, "the empty register", body, "No incident recorded", "Record an incident")
+	_, body = fetch(t, c, base+"/new")
+	mustContain(t, "the form", html.UnescapeString(body), "The nature and extent of the protected health information involved", "45 CFR 164.404(a)(2)", "Loss or theft of equipment or media")
+
+	detected := time.Now().UTC().Add(-48 * time.Hour)
+	form := url.Values{"title": {"Stolen laptop with unencrypted schedules"}, "detected_at": {detected.Format("2006-01-02T15:04")}, "phi": {"on"}, "records": {"120"},
+		"threat": {"lost-stolen-device"}, "conclusion": {"low-probability"}, "factor_1": {"Names and visit times"}, "factor_2": {"Unknown thief"}, "factor_3": {"Unknown"},
+		"reasoning": {"Police report filed."}, "assessed_by": {"Dana Reyes"}, "assessed_on": {time.Now().UTC().Format("2006-01-02")}}
+	resp, body := post(t, c, base, form)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(html.UnescapeString(body), "factors[4]: a low probability of compromise must rest on each factor") || !strings.Contains(body, `value="Stolen laptop with unencrypted schedules"`) {
+		t.Errorf("three factors: %d %s", resp.StatusCode, html.UnescapeString(body))
+	}
+	form.Set("conclusion", "breach")
+	form.Set("reasoning", "Unencrypted; the thief had it for two days: the presumption of 164.402(2) is not rebutted.")
+	discovered := detected.Format("2006-01-02")
+	form.Set("discovered_on", discovered)
+	form.Set("role", "covered-entity")
+	form.Set("individuals", "120")
+	form.Set("most_in_one_state", "120")
+	resp, body = post(t, c, base, form)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("record: %d %s", resp.StatusCode, html.UnescapeString(body))
+	}
+	page := srv.URL + strings.Split(resp.Header.Get("Location"), "?")[0]
+	_, body = fetch(t, c, page)
+	due := detected.AddDate(0, 0, 60).Format("2006-01-02")
+	logDue := time.Date(detected.Year(), 12, 31, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 60).Format("2006-01-02")
+	mustContain(t, "the incident's page", html.UnescapeString(body), "INC-001 Stolen laptop", "a breach of unsecured PHI", "45 CFR 164.404(b)", due, "no case later than 60 calendar days after discovery",
+		"45 CFR 164.408(c)", logDue, "<strong class=\"standing due\">due</strong>")
+	// The notice to the individuals sent: the register shows the log next.
+	form.Set("notice_to", "individuals")
+	form.Set("notice_sent_on", time.Now().UTC().Format("2006-01-02"))
+	form.Set("notice_how", "first-class mail")
+	if resp, body := post(t, c, page, form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", resp.StatusCode, html.UnescapeString(body))
+	}
+	_, body = fetch(t, c, base)
+	mustContain(t, "the register", html.UnescapeString(body), "INC-001", "hhs-log by "+logDue, "The log of breaches under 500", "(120 individuals)")
+
+	// The API reads the same.
+	o, err := s.OrganizationBySlug(context.Background(), "riverside")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, hash := auth.NewAPIToken()
+	if err := s.Scope(o).CreateAPIToken(context.Background(), &auth.APIToken{Name: "incidents", Scopes: []auth.Scope{auth.ScopeRead, auth.ScopeWrite}, Hash: hash, Prefix: token[:10], CreatedBy: "test", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	api := apiClient{t, srv.URL + "/api/v1/orgs/riverside", token}
+	code, out := api.do("GET", "/incidents/INC-001", nil)
+	if code != 200 || out["ref"] != "INC-001" || out["next"].(map[string]any)["to"] != "hhs-log" || out["log_year"].(float64) != float64(detected.Year()) {
+		t.Errorf("the API's incident: %d %v", code, out)
+	}
+	code, out = api.do("GET", "/incidents/log", nil)
+	if years := out["years"].([]any); code != 200 || len(years) != 1 || years[0].(map[string]any)["due"] != logDue {
+		t.Errorf("the API's log: %d %v", code, out)
+	}
+	code, out = api.do("POST", "/incidents", map[string]any{"title": "Phishing", "detected_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)})
+	if code != 400 || !strings.Contains(out["error"].(string), "detected_at: in the future") {
+		t.Errorf("the API refuses: %d %v", code, out)
+	}
+	code, out = api.do("POST", "/incidents", map[string]any{"title": "Phishing", "detected_at": detected.Format(time.RFC3339)})
+	if code != 201 || out["ref"] != "INC-002" {
+		t.Errorf("the API records: %d %v", code, out)
+	}
+}
