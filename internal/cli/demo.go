@@ -261,6 +261,9 @@ func SeedDemoProgram(ctx context.Context, s *store.Store, o *org.Organization, s
 	if err := seedDemoQuestionnaires(ctx, at, now); err != nil {
 		return err
 	}
+	if err := seedDemoIncidents(ctx, at, now); err != nil {
+		return err
+	}
 	return runDemoChecks(ctx, at(now), now)
 }
 

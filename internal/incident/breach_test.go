@@ -187,6 +187,7 @@ func TestAssessmentAndTimeline(t *testing.T) {
 		{"recovered before contained", func(i *incident.Incident) { i.ContainedAt, i.RecoveredAt = at(5), at(6) }, "recovered_at: before it was contained"},
 		{"detected tomorrow", func(i *incident.Incident) { i.DetectedAt = now.Add(24 * time.Hour) }, "detected_at: in the future"},
 		{"closed before recovered", func(i *incident.Incident) { i.ClosedOn = "2026-03-19" }, "closed_on: an incident is closed once recovered"},
+		{"closed tomorrow", func(i *incident.Incident) { i.RecoveredAt, i.ClosedOn = at(2), "2026-03-21" }, "closed_on: in the future"},
 		{"closed unassessed", func(i *incident.Incident) { i.RecoveredAt, i.ClosedOn = at(2), "2026-03-19" }, "breach assessment"},
 		{"three factors", func(i *incident.Incident) { i.Assessment = low }, "factors[4]"},
 		{"an exclusion unnamed", func(i *incident.Incident) {

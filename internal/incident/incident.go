@@ -86,6 +86,8 @@ func (i *Incident) Validate(now time.Time) error {
 			return err
 		}
 		switch {
+		case i.ClosedOn > now.UTC().Format(time.DateOnly):
+			return errs.New(errs.Invalid, "closed_on: in the future")
 		case i.RecoveredAt == nil:
 			return errs.New(errs.Invalid, "closed_on: an incident is closed once recovered: record when it was")
 		case i.PHI && i.Assessment == nil:

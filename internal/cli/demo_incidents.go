@@ -1,0 +1,49 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/incident"
+	"github.com/safeguard-health/safeguard/internal/incidents"
+	"github.com/safeguard-health/safeguard/internal/store"
+)
+
+// seedDemoIncidents records the clinic's one incident of the year: a
+// nurse's phone, with the clinic's email on it, lost on a bus five months
+// ago; wiped remotely within the hour, and assessed as not a breach — a
+// low probability that the PHI in the mailbox was compromised, on each of
+// the four factors of 45 CFR 164.402(2).
+func seedDemoIncidents(ctx context.Context, at func(time.Time) *store.Scoped, now time.Time) error {
+	detected := time.Date(now.Year(), now.Month(), now.Day(), 18, 40, 0, 0, time.UTC).AddDate(0, -5, 0)
+	contained, recovered := detected.Add(35*time.Minute), detected.Add(20*time.Hour)
+	assessed := detected.AddDate(0, 0, 3).Format(time.DateOnly)
+	sc := at(detected.AddDate(0, 0, 4))
+	assets, err := sc.Assets(ctx)
+	if err != nil {
+		return err
+	}
+	var mail []string
+	for _, a := range assets {
+		if a.Name == "Microsoft 365 email and SharePoint" {
+			mail = append(mail, a.ID)
+		}
+	}
+	i := &incident.Incident{Title: "Nurse's phone with clinic email lost on the bus", ThreatID: "lost-stolen-device", Owner: "Sam Patel",
+		Summary:    "A nurse reported at 18:40 that her phone, enrolled in Intune with the Outlook app signed in to her clinic mailbox, was lost on the evening bus. Sam Patel wiped it remotely 35 minutes later; Intune confirmed the wipe. The transit authority did not find it.",
+		DetectedAt: detected, ContainedAt: &contained, RecoveredAt: &recovered, PHI: true, Records: 14, Assets: mail,
+		Assessment: &incident.Assessment{Conclusion: incident.LowProbability, By: "Sam Patel (security) with Olivia Owens (privacy official)", On: assessed,
+			Reasoning: "The presumption of a breach is rebutted: the phone was encrypted and locked, the mailbox could be reached only through the Outlook app's own PIN, and the device was wiped 35 minutes after it was lost; the sign-in logs show no access to the mailbox after 18:05.",
+			Factors: [4]string{
+				"Fourteen patients' names with appointment times and referral letters (diagnoses for three) in the mailbox's last 30 days: sensitive, and identifiable.",
+				"Unknown: a member of the public on the bus.",
+				"Not acquired or viewed: the phone's storage is encrypted and was locked with a six-digit passcode; Entra ID sign-in logs show no sign-in or mailbox access after 18:05, when the nurse last used it.",
+				"Mitigated: remote wipe confirmed by Intune at 19:15; the nurse's sessions revoked and her password reset the same evening.",
+			}},
+		ClosedOn: detected.AddDate(0, 0, 4).Format(time.DateOnly)}
+	if err := (&incidents.Service{}).Save(ctx, sc, "", i); err != nil {
+		return fmt.Errorf("demo incident: %w", err)
+	}
+	return nil
+}

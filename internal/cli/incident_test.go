@@ -1,0 +1,45 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// The demo clinic's incident through the command line: a lost phone,
+// closed, assessed as not a breach on each of the four factors.
+func TestDemoIncident(t *testing.T) {
+	db := seededDemo(t)
+	code, out, errOut := run(t, "incident", "list", "--json", "--db", db)
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	var vs []struct {
+		Ref, Title, Phase string
+		PHI               bool
+		Assessment        struct {
+			Conclusion string
+			Factors    []string
+		}
+		Deadlines []any
+	}
+	if err := json.Unmarshal([]byte(out), &vs); err != nil {
+		t.Fatal(err)
+	}
+	if len(vs) != 1 || vs[0].Ref != "INC-001" || vs[0].Phase != "closed" || !vs[0].PHI || vs[0].Assessment.Conclusion != "low-probability" || len(vs[0].Assessment.Factors) != 4 || len(vs[0].Deadlines) != 0 {
+		t.Fatalf("the demo's incidents: %+v", vs)
+	}
+	_, out, _ = run(t, "incident", "show", "inc-001", "--db", db)
+	for _, want := range []string{"INC-001 Nurse's phone", "closed", "a low probability that the PHI was compromised", "Factor 4", "remote wipe confirmed by Intune"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("incident show lacks %q:\n%s", want, out)
+		}
+	}
+	if code, _, errOut := run(t, "incident", "show", "INC-009", "--db", db); code == 0 || !strings.Contains(errOut, "incident not found") {
+		t.Errorf("an unknown incident: %d %s", code, errOut)
+	}
+	_, out, _ = run(t, "incident", "log", "--db", db)
+	if !strings.Contains(out, "YEAR") || !strings.Contains(out, "45 CFR 164.408(c)") {
+		t.Errorf("incident log:\n%s", out)
+	}
+}
