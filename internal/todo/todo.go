@@ -24,6 +24,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/incident"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 )
 
@@ -34,6 +35,9 @@ const (
 	// Foundation: what everything else rests on is missing (the profile,
 	// a final risk analysis, which 164.308(a)(1)(ii)(A) requires).
 	Foundation Urgency = iota + 1
+	// Deadline: a notice the Breach Notification Rule requires is due
+	// (164.404–410).
+	Deadline
 	// Overdue: a date has passed (a review, an acceptance, plan actions,
 	// evidence to review, training).
 	Overdue
@@ -53,6 +57,8 @@ func (u Urgency) Label() string {
 	switch u {
 	case Foundation:
 		return "missing foundation"
+	case Deadline:
+		return "breach notice due"
 	case Overdue:
 		return "overdue"
 	case Failing:
@@ -100,6 +106,7 @@ type Records interface {
 	CheckResults(ctx context.Context) ([]*check.Result, error)
 	EvidenceReviewDue(ctx context.Context, today string) ([]*evidence.Evidence, error)
 	UnmatchedPlaces(ctx context.Context) (int, error)
+	Incidents(ctx context.Context) ([]*incident.Incident, error)
 }
 
 // Service makes the list from the program's services.
@@ -188,6 +195,32 @@ func (s *Service) Glance(ctx context.Context, st Records, role auth.Role, now ti
 			continue
 		}
 		add(it)
+	}
+
+	// The notices a breach calls for, not yet made: each until it is made;
+	// the yearly log's from 60 days before it is due.
+	is, err := st.Incidents(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, i := range is {
+		if i.Breach == nil {
+			continue
+		}
+		for _, d := range i.Breach.Deadlines(today) {
+			if d.Status != incident.Due && d.Status != incident.Overdue {
+				continue
+			}
+			if d.To == incident.ToSecretaryLog && d.Status == incident.Due && d.Due > now.UTC().AddDate(0, 0, 60).Format(time.DateOnly) {
+				continue
+			}
+			it := Item{Kind: "breach", Urgency: Deadline, Title: fmt.Sprintf("Notify %s of %s by %s", audience[d.To], i.Ref, d.Due),
+				Detail: i.Title + ": " + d.Why + ".", Link: base + "/incidents/" + url.PathEscape(i.ID), Cite: d.Cite}
+			if d.Status == incident.Overdue {
+				it.Title, it.Due = fmt.Sprintf("Notify %s of %s: the last day was %s", audience[d.To], i.Ref, d.Due), d.Due
+			}
+			add(it)
+		}
 	}
 
 	// Evidence whose review date passed.
@@ -294,6 +327,15 @@ func (s *Service) Glance(ctx context.Context, st Records, role auth.Role, now ti
 		return cmp.Or(cmp.Compare(a.Urgency, b.Urgency), cmp.Compare(b.DaysOverdue, a.DaysOverdue))
 	})
 	return g, nil
+}
+
+// audience names who a notice goes to, in a title.
+var audience = map[string]string{
+	incident.ToIndividuals:   "the affected individuals",
+	incident.ToMedia:         "prominent media outlets",
+	incident.ToSecretary:     "the Secretary of HHS",
+	incident.ToSecretaryLog:  "HHS of the year's breaches under 500",
+	incident.ToCoveredEntity: "the covered entity",
 }
 
 // cite is the citation of a catalog item ("HPH CPGs, Essential goal 3"),
