@@ -31,6 +31,7 @@ type Source interface {
 	TLSResults(ctx context.Context) ([]*check.TLSResult, error)
 	DeviceSource
 	VendorSource
+	IncidentSource
 	Flows(ctx context.Context) ([]*risk.Flow, error)
 	inventory.Records
 }
@@ -150,8 +151,13 @@ func EvaluateTo(ctx context.Context, src Source, now time.Time, sink RecordSink)
 	if err != nil {
 		return nil, err
 	}
+	plan, err := PlanResult(ctx, src, now, sink)
+	if err != nil {
+		return nil, err
+	}
 	out := append(append(append(id.Results(), m365...), email...), tls, flows)
 	out = append(append(append(out, devices...), inv), vendors...)
+	out = append(out, plan)
 	out = append(out, v.Result())
 	for _, r := range out {
 		r.At = now.UTC().Truncate(time.Second)

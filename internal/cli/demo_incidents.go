@@ -45,5 +45,31 @@ func seedDemoIncidents(ctx context.Context, at func(time.Time) *store.Scoped, no
 	if err := (&incidents.Service{}).Save(ctx, sc, "", i); err != nil {
 		return fmt.Errorf("demo incident: %w", err)
 	}
-	return nil
+	return seedDemoPlan(ctx, at, now)
+}
+
+// seedDemoPlan records the clinic's incident response plan: Safeguard's
+// playbooks with the clinic's roles and contacts, approved by the owner
+// thirteen months ago — its yearly review a month overdue.
+func seedDemoPlan(ctx context.Context, at func(time.Time) *store.Scoped, now time.Time) error {
+	p := incident.Starter()
+	p.Roles = []incident.Role{
+		{Role: "Incident lead", Name: "Sam Patel, IT and security lead", Phone: "+1 555 0101", Email: "security@riverside.example", Backup: "Jo Marsh, Riverbend IT"},
+		{Role: "Privacy official: breach assessment and notices", Name: "Olivia Owens, practice owner", Phone: "+1 555 0100", Email: "owner@riverside.example", Backup: "Dana Reyes"},
+		{Role: "Clinical operations and downtime procedures", Name: "Chris Lee, clinic manager", Phone: "+1 555 0102", Backup: "Dana Reyes"},
+	}
+	p.Contacts = []incident.Contact{
+		{Kind: "it-provider", Name: "Service desk, 24/7 line", Organisation: "Riverbend IT Services", Phone: "+1 555 0177", Email: "help@riverbend-it.example"},
+		{Kind: "vendor", Name: "Security team", Organisation: "Cedar Health EHR", Phone: "+1 555 0140", Email: "security@cedarhealth.example"},
+		{Kind: "insurer", Name: "Cyber claims hotline", Organisation: "Harbor Mutual (policy CY-20417)", Phone: "+1 800 555 0199", Notes: "Call before paying, negotiating or wiping anything."},
+		{Kind: "counsel", Name: "Maria Chen", Organisation: "Chen & Ortiz LLP", Phone: "+1 555 0160"},
+		{Kind: "law-enforcement", Name: "FBI field office", Phone: "+1 555 0110", Notes: "Report ransomware and extortion; also at ic3.gov."},
+		{Kind: "hhs-hc3", Name: "HHS Health Sector Cybersecurity Coordination Center", Email: "HC3@hhs.gov"},
+	}
+	approved := now.AddDate(-1, -1, 0)
+	sc := at(approved)
+	if err := sc.SaveIncidentPlan(ctx, p); err != nil {
+		return fmt.Errorf("demo plan: %w", err)
+	}
+	return sc.ApproveIncidentPlan(ctx, p.Version, "Olivia Owens, practice owner", approved.Format(time.DateOnly))
 }

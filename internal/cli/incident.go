@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -9,8 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/incident"
 	"github.com/safeguard-health/safeguard/internal/incidents"
+	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
 
@@ -144,7 +147,62 @@ on the incidents page or through the API.`,
 	}
 	logCmd.Flags().BoolVar(&logJSON, "json", false, "print JSON")
 	a.dbFlags(logCmd, true)
-	cmd.AddCommand(list, show, logCmd)
+	var planJSON bool
+	var planPDF string
+	var planVersion int
+	planCmd := &cobra.Command{
+		Use:   "plan",
+		Short: "The incident response plan: its versions, the one in force and its review; --pdf prints one",
+		Example: `  safeguard incident plan --org riverside
+  safeguard incident plan --org riverside --pdf plan.pdf`,
+		Args: cobra.NoArgs,
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
+			st, err := svc.Plan(cmd.Context(), sc)
+			if err != nil {
+				return err
+			}
+			if planPDF != "" {
+				p := st.Approved
+				if planVersion != 0 {
+					if p, err = svc.Version(cmd.Context(), sc, planVersion); err != nil {
+						return err
+					}
+				} else if p == nil && len(st.Versions) > 0 {
+					p = st.Versions[0]
+				}
+				if p == nil {
+					return errs.New(errs.NotFound, "no incident response plan has been saved")
+				}
+				data, err := report.IncidentPlanPDF(p, sc.Org().Name, time.Now())
+				if err != nil {
+					return err
+				}
+				if err := os.WriteFile(planPDF, data, 0o644); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "wrote %s: version %d\n", planPDF, p.Version)
+				return nil
+			}
+			if planJSON {
+				return writeJSON(a.stdout, st)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "Standing\t%s: %s\n", st.Standing, st.Why)
+			for _, p := range st.Versions {
+				state := "draft"
+				if p.Approved() {
+					state = "approved " + p.ApprovedOn + " by " + p.ApprovedBy
+				}
+				fmt.Fprintf(tw, "Version %d\tsaved %s by %s; %s; %d roles, %d contacts, %d playbooks\n", p.Version, p.CreatedAt.UTC().Format("2006-01-02"), p.CreatedBy, state, len(p.Roles), len(p.Contacts), len(p.Playbooks))
+			}
+			return tw.Flush()
+		}),
+	}
+	planCmd.Flags().BoolVar(&planJSON, "json", false, "print JSON")
+	planCmd.Flags().StringVar(&planPDF, "pdf", "", "write the plan in force (or --version) as PDF to this file")
+	planCmd.Flags().IntVar(&planVersion, "version", 0, "the version to print (the approved one by default)")
+	a.dbFlags(planCmd, true)
+	cmd.AddCommand(list, show, logCmd, planCmd)
 	return cmd
 }
 

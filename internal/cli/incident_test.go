@@ -1,7 +1,10 @@
 package cli_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -41,5 +44,16 @@ func TestDemoIncident(t *testing.T) {
 	_, out, _ = run(t, "incident", "log", "--db", db)
 	if !strings.Contains(out, "YEAR") || !strings.Contains(out, "45 CFR 164.408(c)") {
 		t.Errorf("incident log:\n%s", out)
+	}
+	_, out, _ = run(t, "incident", "plan", "--db", db)
+	if !strings.Contains(out, "overdue: version 1, approved") || !strings.Contains(out, "5 playbooks") {
+		t.Errorf("incident plan:\n%s", out)
+	}
+	pdfPath := filepath.Join(t.TempDir(), "plan.pdf")
+	if code, out, errOut := run(t, "incident", "plan", "--pdf", pdfPath, "--db", db); code != 0 || !strings.Contains(out, "version 1") {
+		t.Fatalf("incident plan --pdf: %d %s %s", code, out, errOut)
+	}
+	if b, err := os.ReadFile(pdfPath); err != nil || !bytes.HasPrefix(b, []byte("%PDF")) {
+		t.Errorf("the plan's PDF: %v", err)
 	}
 }

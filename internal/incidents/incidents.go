@@ -22,6 +22,9 @@ type Records interface {
 	Incidents(ctx context.Context) ([]*incident.Incident, error)
 	Incident(ctx context.Context, id string) (*incident.Incident, error)
 	SaveIncident(ctx context.Context, i *incident.Incident, after ...store.TxFunc) error
+	IncidentPlans(ctx context.Context) ([]*incident.Plan, error)
+	SaveIncidentPlan(ctx context.Context, p *incident.Plan, after ...store.TxFunc) error
+	ApproveIncidentPlan(ctx context.Context, version int, by, on string, after ...store.TxFunc) error
 }
 
 var _ Records = (*store.Scoped)(nil)
@@ -45,14 +48,77 @@ func (s *Service) now() time.Time {
 	return s.Now().UTC()
 }
 
+func (s *Service) after(orgID string) []store.TxFunc {
+	if s.Queue == nil {
+		return nil
+	}
+	return []store.TxFunc{func(ctx context.Context, tx *sql.Tx) error { return s.Queue.QueueChecksTx(ctx, tx, orgID) }}
+}
+
 // Save records an incident, or saves one again, of the organisation
 // orgID. Errors: Invalid naming the field, NotFound.
 func (s *Service) Save(ctx context.Context, rs Records, orgID string, i *incident.Incident) error {
-	var after []store.TxFunc
-	if s.Queue != nil {
-		after = append(after, func(ctx context.Context, tx *sql.Tx) error { return s.Queue.QueueChecksTx(ctx, tx, orgID) })
+	return rs.SaveIncident(ctx, i, s.after(orgID)...)
+}
+
+// PlanState is the incident response plan as it stands: every version
+// (newest first), the one in force (the newest approved), the draft
+// after it if any, and where its review stands.
+type PlanState struct {
+	Versions   []*incident.Plan `json:"versions"`
+	Approved   *incident.Plan   `json:"approved,omitempty"`
+	Draft      *incident.Plan   `json:"draft,omitempty"`
+	Standing   string           `json:"standing"`
+	Why        string           `json:"why"`
+	NextReview string           `json:"next_review,omitempty"`
+}
+
+// Plan is the organisation's plan as it stands on the day of now.
+func (s *Service) Plan(ctx context.Context, rs Records) (*PlanState, error) {
+	vs, err := rs.IncidentPlans(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return rs.SaveIncident(ctx, i, after...)
+	st := &PlanState{Versions: vs}
+	for _, p := range vs {
+		if p.Approved() {
+			st.Approved = p
+			break
+		}
+	}
+	if len(vs) > 0 && !vs[0].Approved() {
+		st.Draft = vs[0]
+	}
+	st.Standing, st.Why = incident.PlanStanding(st.Approved, s.now().Format(time.DateOnly))
+	if st.Approved != nil {
+		st.NextReview = st.Approved.NextReview()
+	}
+	return st, nil
+}
+
+// Version is one version of the plan. Errors: NotFound.
+func (s *Service) Version(ctx context.Context, rs Records, version int) (*incident.Plan, error) {
+	vs, err := rs.IncidentPlans(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range vs {
+		if p.Version == version {
+			return p, nil
+		}
+	}
+	return nil, errs.New(errs.NotFound, "no such version of the incident response plan")
+}
+
+// SavePlan saves p as the next version of the organisation's plan, a
+// draft until approved, and queues the checks.
+func (s *Service) SavePlan(ctx context.Context, rs Records, orgID string, p *incident.Plan) error {
+	return rs.SaveIncidentPlan(ctx, p, s.after(orgID)...)
+}
+
+// ApprovePlan records a version's approval and queues the checks.
+func (s *Service) ApprovePlan(ctx context.Context, rs Records, orgID string, version int, by, on string) error {
+	return rs.ApproveIncidentPlan(ctx, version, by, on, s.after(orgID)...)
 }
 
 // A View is an incident as the register shows it on a day.

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 )
@@ -111,19 +112,25 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 	if err != nil {
 		return nil, errs.Wrap(errs.Internal, "migrations", err)
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.migrationLock(ctx, tx); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, createMigrationsTable)
-		return translate(err, "schema_migrations")
+	err = s.whileBusy(ctx, func() error {
+		return s.inTx(ctx, func(tx *sql.Tx) error {
+			if err := s.migrationLock(ctx, tx); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, createMigrationsTable)
+			return translate(err, "schema_migrations")
+		})
 	})
 	if err != nil {
 		return nil, err
 	}
 	var applied []Migration
 	for _, m := range ms {
-		did, err := s.applyOne(ctx, m)
+		var did bool
+		err := s.whileBusy(ctx, func() (err error) {
+			did, err = s.applyOne(ctx, m)
+			return err
+		})
 		if err != nil {
 			return applied, err
 		}
@@ -134,7 +141,32 @@ func (s *Store) Migrate(ctx context.Context) ([]Migration, error) {
 	if err := s.checkKnown(ctx, ms); err != nil {
 		return applied, err
 	}
-	return applied, s.migrateQueue(ctx)
+	return applied, s.whileBusy(ctx, func() error { return s.migrateQueue(ctx) })
+}
+
+// migrateBusyFor is how long a migrator of a SQLite file keeps trying
+// while other processes migrating the same file hold its write lock.
+const migrateBusyFor = 2 * time.Minute
+
+// whileBusy runs fn again while SQLite refuses it as busy: processes that
+// start together migrate one file by turns, and busy_timeout, which waits
+// for one turn, does not see a migrator through every other's turns on a
+// loaded machine. Each try is a whole transaction, so a retry repeats
+// nothing that landed.
+func (s *Store) whileBusy(ctx context.Context, fn func() error) error {
+	deadline := time.Now().Add(migrateBusyFor)
+	for wait := 20 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		err := fn()
+		code, ok := sqliteCode(err)
+		if err == nil || s.engine != SQLite || !ok || (code&0xff != sqliteBusy && code&0xff != sqliteLocked) || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
 }
 
 func (s *Store) applyOne(ctx context.Context, m Migration) (bool, error) {

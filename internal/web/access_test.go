@@ -227,6 +227,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if err := rsc.SaveIncident(ctx, matrixIncident); err != nil {
 			t.Fatal(err)
 		}
+		matrixPlan := incident.Starter()
+		matrixPlan.Roles = []incident.Role{{Role: "Incident lead", Name: "Sam Patel"}}
+		if err := rsc.SaveIncidentPlan(ctx, matrixPlan); err != nil {
+			t.Fatal(err)
+		}
 		riskFormAsset = asset.ID
 		// The training program, every persona on the roster (so each can attest
 		// its own training), a leaver with a checklist, and a kept roster export.
@@ -318,7 +323,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			template := path
 			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)", "{item...}", "hph-cpg/enhanced-1", "{id}", idFor(rt.Pattern), "{import}", imp, "{module}", "awareness",
-				"{token}", strings.Repeat("A", 43), "{agreement}", matrixAgreement.ID, "{request}", sent.ID, "{ref}", vendor.Builtin.ID, "{version}", vendor.Builtin.Version).Replace(path)
+				"{token}", strings.Repeat("A", 43), "{agreement}", matrixAgreement.ID, "{request}", sent.ID, "{ref}", vendor.Builtin.ID).Replace(path)
+			if strings.Contains(template, "/incidents/plan/") {
+				path = strings.Replace(path, "{version}", "1", 1)
+			}
+			path = strings.Replace(path, "{version}", vendor.Builtin.Version, 1)
 			if strings.HasSuffix(path, "/static/") {
 				path += "style.css"
 			}
@@ -432,6 +441,10 @@ func formFor(pattern string) url.Values {
 		return url.Values{"name": {"EHR " + strconv.Itoa(int(time.Now().UnixNano()%1e9))}, "type": {"application"}}
 	case "POST /orgs/{org}/risk/assets/bulk":
 		return url.Values{"asset": {riskFormAsset}, "owner": {"IT"}}
+	case "POST /orgs/{org}/incidents/plan":
+		return url.Values{"title": {"Incident response plan"}, "role": {"Incident lead"}, "role_name": {"Sam Patel"}, "playbook_title": {"Ransomware"}, "playbook_steps": {"contain: Unplug it."}}
+	case "POST /orgs/{org}/incidents/plan/{version}/approve":
+		return url.Values{"approved_by": {"Dana Reyes, owner"}, "approved_on": {time.Now().UTC().Format("2006-01-02")}}
 	case "POST /orgs/{org}/incidents", "POST /orgs/{org}/incidents/{id}":
 		return url.Values{"title": {"Lost phone"}, "detected_at": {time.Now().UTC().Add(-time.Hour).Format("2006-01-02T15:04")}}
 	case "POST /orgs/{org}/vendors/{id}/incidents":

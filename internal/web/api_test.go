@@ -110,6 +110,11 @@ func TestAPITokenMatrix(t *testing.T) {
 		if err := rsc.SaveIncident(ctx, matrixIncident); err != nil {
 			t.Fatal(err)
 		}
+		matrixPlan := incident.Starter()
+		matrixPlan.Roles = []incident.Role{{Role: "Incident lead", Name: "Sam Patel"}}
+		if err := rsc.SaveIncidentPlan(ctx, matrixPlan); err != nil {
+			t.Fatal(err)
+		}
 		analysis := &risk.Analysis{Title: "2026", Scope: "All ePHI"}
 		if err := rsc.CreateAnalysis(ctx, analysis); err != nil {
 			t.Fatal(err)
@@ -154,7 +159,7 @@ func TestAPITokenMatrix(t *testing.T) {
 			if strings.Contains(path, "/links/") {
 				item = "hipaa-sr/164.316(a)"
 			}
-			target := srv.URL + strings.NewReplacer("{org}", "riverside", "{id}", id, "{item...}", item, "{agreement}", matrixAgreement.ID, "{import}", "no-such-import", "{request}", sent.ID).Replace(path)
+			target := srv.URL + strings.NewReplacer("{org}", "riverside", "{id}", id, "{item...}", item, "{agreement}", matrixAgreement.ID, "{import}", "no-such-import", "{request}", sent.ID, "{version}", "1").Replace(path)
 			for _, tc := range []struct {
 				name, bearer string
 				want         int // 0: allowed, whatever the handler answers below 500 but a refusal

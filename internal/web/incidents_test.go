@@ -93,3 +93,47 @@ func TestIncidentPages(t *testing.T) {
 		t.Errorf("the API records: %d %v", code, out)
 	}
 }
+
+// The incident response plan's page: the first version started from
+// Safeguard's playbooks, a step that does not read refused with its line,
+// saved as a draft, approved once, and printed.
+func TestIncidentPlanPage(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	c := newClient(t)
+	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setup: %d", resp.StatusCode)
+	}
+	plan := srv.URL + "/orgs/riverside/incidents/plan"
+	_, body := fetch(t, c, plan)
+	mustContain(t, "the plan's page", html.UnescapeString(body), "<strong>none</strong>: no incident response plan has been approved", "Disconnect affected machines", "Attack against network-connected medical devices")
+	form := url.Values{"title": {"Incident response plan"}, "review_months": {"12"}, "role": {"Incident lead", ""}, "role_name": {"Sam Patel", ""}, "role_phone": {"+1 555 0101", ""},
+		"contact_kind": {"insurer", "vendor"}, "contact_name": {"Claims hotline", ""}, "contact_org": {"Harbor Mutual", ""},
+		"playbook_threat": {"ransomware"}, "playbook_title": {"Ransomware"}, "playbook_steps": {"contain: Unplug it.\nrestore from backups"}}
+	resp, body := post(t, c, plan, form)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(html.UnescapeString(body), `Ransomware, line 2: write each step as "phase: what to do"`) || !strings.Contains(body, `value="Harbor Mutual"`) {
+		t.Errorf("a step that does not read: %d %s", resp.StatusCode, html.UnescapeString(body))
+	}
+	form.Set("playbook_steps", "contain: Unplug it.\nrecover: Restore from the backups.")
+	if resp, body := post(t, c, plan, form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d %s", resp.StatusCode, html.UnescapeString(body))
+	}
+	_, body = fetch(t, c, plan)
+	mustContain(t, "the draft", body, "Version 1, saved", "is a draft", "Approve version 1")
+	today := time.Now().UTC().Format("2006-01-02")
+	if resp, _ := post(t, c, plan+"/1/approve", url.Values{"approved_by": {"Dana Reyes, owner"}, "approved_on": {today}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("approve: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, c, plan+"/1/approve", url.Values{"approved_by": {"Dana Reyes, owner"}, "approved_on": {today}}); resp.StatusCode != http.StatusConflict {
+		t.Errorf("approved twice: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, plan)
+	mustContain(t, "the approved plan", body, "<strong>current</strong>", "approved by Dana Reyes, owner on "+today)
+	resp, pdf := fetch(t, c, plan+"/1/pdf")
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(pdf, "%PDF") {
+		t.Errorf("the PDF: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if resp, _ := fetch(t, c, plan+"/7/pdf"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("a version that does not exist: %d", resp.StatusCode)
+	}
+}

@@ -1,7 +1,12 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
+
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/report"
 
 	"github.com/safeguard-health/safeguard/internal/incident"
 	"github.com/safeguard-health/safeguard/internal/incidents"
@@ -45,4 +50,65 @@ func (s *Server) apiSaveIncident(w http.ResponseWriter, r *http.Request) {
 func (s *Server) apiBreachLog(w http.ResponseWriter, r *http.Request) {
 	vs, err := s.register.Register(r.Context(), kit.ScopeFrom(r.Context()).Incidents())
 	s.apiResult(w, r, http.StatusOK, map[string]any{"years": kit.NonNil(incidents.Log(vs))}, err)
+}
+
+func (s *Server) apiIncidentPlan(w http.ResponseWriter, r *http.Request) {
+	st, err := s.register.Plan(r.Context(), kit.ScopeFrom(r.Context()).Incidents())
+	s.apiResult(w, r, http.StatusOK, st, err)
+}
+
+// apiSaveIncidentPlan saves the posted plan as the next version, a draft
+// until approved.
+func (s *Server) apiSaveIncidentPlan(w http.ResponseWriter, r *http.Request) {
+	var p incident.Plan
+	if err := kit.DecodeJSON(w, r, &p); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	sc := kit.ScopeFrom(r.Context())
+	err := s.register.SavePlan(r.Context(), sc.Incidents(), sc.Org().ID, &p)
+	s.apiResult(w, r, http.StatusCreated, &p, err)
+}
+
+func (s *Server) apiApproveIncidentPlan(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		ApprovedBy string `json:"approved_by"`
+		ApprovedOn string `json:"approved_on"`
+	}
+	if err := kit.DecodeJSON(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	sc := kit.ScopeFrom(r.Context())
+	version, err := strconv.Atoi(r.PathValue("version"))
+	if err != nil {
+		s.apiError(w, r, errs.New(errs.NotFound, "no such version of the incident response plan"))
+		return
+	}
+	if err := s.register.ApprovePlan(r.Context(), sc.Incidents(), sc.Org().ID, version, in.ApprovedBy, in.ApprovedOn); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	st, err := s.register.Plan(r.Context(), sc.Incidents())
+	s.apiResult(w, r, http.StatusOK, st, err)
+}
+
+func (s *Server) apiIncidentPlanPDF(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
+	version, err := strconv.Atoi(r.PathValue("version"))
+	if err != nil {
+		s.apiError(w, r, errs.New(errs.NotFound, "no such version of the incident response plan"))
+		return
+	}
+	p, err := s.register.Version(r.Context(), sc.Incidents(), version)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	data, err := report.IncidentPlanPDF(p, sc.Org().Name, s.now())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	kit.Attachment(w, fmt.Sprintf("%s-incident-response-plan-v%d.pdf", sc.Org().Slug, version), "application/pdf", data)
 }

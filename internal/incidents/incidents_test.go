@@ -1,0 +1,166 @@
+package incidents_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ledongthuc/pdf"
+
+	"github.com/safeguard-health/safeguard/internal/assessment"
+	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/checkrun"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/incident"
+	"github.com/safeguard-health/safeguard/internal/incidents"
+	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/report"
+	"github.com/safeguard-health/safeguard/internal/risk"
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+// Safeguard's starting plan has a playbook for each of HICP's five
+// threats, each a threat of the risk catalog, each saying its steps are
+// Safeguard's own.
+func TestStarterPlaybooks(t *testing.T) {
+	reg, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	threats, err := risk.LoadThreats(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := incident.Starter()
+	if len(p.Playbooks) != 5 {
+		t.Fatalf("%d playbooks", len(p.Playbooks))
+	}
+	for _, b := range p.Playbooks {
+		th, ok := threats.Lookup(b.Threat)
+		if !ok {
+			t.Errorf("%s: %q is not a threat of the catalog", b.Title, b.Threat)
+			continue
+		}
+		hicp := false
+		for _, src := range th.Sources {
+			if strings.HasPrefix(src.Document, "HICP") && strings.Contains(b.Source, src.Reference) {
+				hicp = true
+			}
+		}
+		if !hicp || !strings.Contains(b.Source, "Safeguard's own") {
+			t.Errorf("%s does not cite its HICP threat or say whose steps they are: %q", b.Title, b.Source)
+		}
+	}
+	if err := p.Validate(); errs.KindOf(err) != errs.Invalid || !strings.Contains(err.Error(), "roles") {
+		t.Errorf("a plan without roles: %v", err)
+	}
+}
+
+// The plan's versions on both engines: saved as drafts, one approved (and
+// never again), read as the plan in force with its review date; the
+// check incident.plan not met without an approved plan, met with one,
+// partly met once its review date passes; a version printed as PDF and
+// read back.
+func TestPlanVersionsAndCheck(t *testing.T) {
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	storetest.EachAt(t, clock, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		o := &org.Organization{Slug: "riverside", Name: "Riverside Family Clinic", EntityType: org.Provider}
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		sc := s.Scope(o)
+		svc := &incidents.Service{Now: clock}
+		judge := func() (assessment.GoalStatus, string) {
+			t.Helper()
+			r, err := checkrun.PlanResult(ctx, sc, now, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.GoalStatus, r.Detail
+		}
+		if st, why := judge(); st != assessment.NotMet || !strings.Contains(why, "no incident response plan") {
+			t.Errorf("no plan: %s %q", st, why)
+		}
+		p := incident.Starter()
+		p.Roles = []incident.Role{{Role: "Incident lead", Name: "Sam Patel", Phone: "+1 555 0101"}}
+		p.Contacts = []incident.Contact{{Kind: "insurer", Name: "Breach hotline", Organisation: "Harbor Mutual", Phone: "+1 800 555 0199"}}
+		if err := svc.SavePlan(ctx, sc, o.ID, p); err != nil || p.Version != 1 {
+			t.Fatalf("save: %v %d", err, p.Version)
+		}
+		if st, why := judge(); st != assessment.NotMet || !strings.Contains(why, "version 1 is a draft") {
+			t.Errorf("a draft: %s %q", st, why)
+		}
+		if err := svc.ApprovePlan(ctx, sc, o.ID, 1, "", "2025-11-20"); errs.KindOf(err) != errs.Invalid {
+			t.Errorf("approved by nobody: %v", err)
+		}
+		if err := svc.ApprovePlan(ctx, sc, o.ID, 2, "Olivia Owens, owner", "2025-11-20"); errs.KindOf(err) != errs.NotFound {
+			t.Errorf("approving a version that does not exist: %v", err)
+		}
+		if err := svc.ApprovePlan(ctx, sc, o.ID, 1, "Olivia Owens, owner", "2025-11-20"); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.ApprovePlan(ctx, sc, o.ID, 1, "Someone else", "2025-11-21"); errs.KindOf(err) != errs.Conflict {
+			t.Errorf("approved twice: %v", err)
+		}
+		// Approved a year and a half week ago: its review was due 2026-11-20.
+		st, err := svc.Plan(ctx, sc)
+		if err != nil || st.Approved == nil || st.Approved.Version != 1 || st.Draft != nil || st.Standing != incident.PlanOverdue || st.NextReview != "2026-11-20" {
+			t.Fatalf("the plan: %+v %v", st, err)
+		}
+		if g, why := judge(); g != assessment.PartlyMet || !strings.Contains(why, "was due for review on 2026-11-20") {
+			t.Errorf("overdue: %s %q", g, why)
+		}
+		// A reviewed version 2, a draft until approved, then in force.
+		p.Contacts = append(p.Contacts, incident.Contact{Kind: "hhs-hc3", Name: "HC3", Email: "HC3@hhs.gov"})
+		if err := svc.SavePlan(ctx, sc, o.ID, p); err != nil || p.Version != 2 {
+			t.Fatalf("version 2: %v %d", err, p.Version)
+		}
+		if st, _ := svc.Plan(ctx, sc); st.Draft == nil || st.Draft.Version != 2 || st.Approved.Version != 1 {
+			t.Errorf("a draft over an approved version: %+v", st)
+		}
+		if err := svc.ApprovePlan(ctx, sc, o.ID, 2, "Olivia Owens, owner", "2026-12-05"); err != nil {
+			t.Fatal(err)
+		}
+		if g, why := judge(); g != assessment.Met || !strings.Contains(why, "next review by 2027-12-05") {
+			t.Errorf("reviewed: %s %q", g, why)
+		}
+		if other := s.Scope(&org.Organization{ID: "nobody", Slug: "x"}); true {
+			if vs, _ := other.IncidentPlans(ctx); len(vs) != 0 {
+				t.Errorf("another organisation reads %d versions", len(vs))
+			}
+		}
+
+		// The PDF of version 2, read back.
+		v2, err := svc.Version(ctx, sc, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := report.IncidentPlanPDF(v2, o.Name, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		plainR, err := r.GetPlainText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		io.Copy(&buf, plainR)
+		plain := strings.Join(strings.Fields(buf.String()), " ")
+		for _, want := range []string{"Riverside Family Clinic", "version 2", "Approved by Olivia Owens, owner on 2026-12-05", "Sam Patel", "+1 555 0101", "Harbor Mutual",
+			"Ransomware", "Disconnect affected machines", "Attack against network-connected medical devices", "45 CFR 164.404(b)", "60 calendar days after discovery"} {
+			if !strings.Contains(plain, want) {
+				t.Errorf("the plan's PDF lacks %q", want)
+			}
+		}
+	})
+}
