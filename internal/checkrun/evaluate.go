@@ -155,9 +155,13 @@ func EvaluateTo(ctx context.Context, src Source, now time.Time, sink RecordSink)
 	if err != nil {
 		return nil, err
 	}
+	exercise, err := ExerciseResult(ctx, src, now, sink)
+	if err != nil {
+		return nil, err
+	}
 	out := append(append(append(id.Results(), m365...), email...), tls, flows)
 	out = append(append(append(out, devices...), inv), vendors...)
-	out = append(out, plan)
+	out = append(out, plan, exercise)
 	out = append(out, v.Result())
 	for _, r := range out {
 		r.At = now.UTC().Truncate(time.Second)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/incident"
 	"github.com/safeguard-health/safeguard/internal/incidents"
+	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
 
@@ -71,5 +72,47 @@ func seedDemoPlan(ctx context.Context, at func(time.Time) *store.Scoped, now tim
 	if err := sc.SaveIncidentPlan(ctx, p); err != nil {
 		return fmt.Errorf("demo plan: %w", err)
 	}
-	return sc.ApproveIncidentPlan(ctx, p.Version, "Olivia Owens, practice owner", approved.Format(time.DateOnly))
+	if err := sc.ApproveIncidentPlan(ctx, p.Version, "Olivia Owens, practice owner", approved.Format(time.DateOnly)); err != nil {
+		return err
+	}
+	return seedDemoExercise(ctx, at, now)
+}
+
+// seedDemoExercise records the clinic's ransomware tabletop of two months
+// ago: four people round the table, two findings, each a plan action on
+// the register's ransomware risk, both still open.
+func seedDemoExercise(ctx context.Context, at func(time.Time) *store.Scoped, now time.Time) error {
+	held := now.AddDate(0, -2, 0)
+	sc := at(held.Add(26 * time.Hour))
+	e := &incident.Exercise{Title: "Ransomware tabletop", Scenario: "ransomware-friday", HeldOn: held.Format(time.DateOnly), Facilitator: "Jo Marsh, Riverbend IT Services",
+		Participants: []string{"Olivia Owens, practice owner", "Sam Patel, IT and security lead", "Chris Lee, clinic manager", "Dana Reyes, front desk lead"},
+		Findings: []incident.Finding{
+			{Text: "Nobody knew where the printed plan was, and two of the phone numbers in it were out of date."},
+			{Text: "Restoring the file server from the offsite copy has never been timed against how long the clinic can work without it."},
+		},
+		Notes: "Ninety minutes. The team agreed to keep a printed copy of the plan at the front desk and at the satellite site."}
+	svc := &incidents.Service{}
+	if err := svc.SaveExercise(ctx, sc, "", e); err != nil {
+		return fmt.Errorf("demo exercise: %w", err)
+	}
+	risks, err := sc.Risks(ctx)
+	if err != nil {
+		return err
+	}
+	ransomware := ""
+	for _, r := range risks {
+		if r.Title == "Ransomware encrypts the file server and backups" {
+			ransomware = r.ID
+		}
+	}
+	for k, a := range []*risk.Action{
+		{RiskID: ransomware, Title: "Print the incident response plan for both sites and correct its phone numbers", Owner: "Sam Patel", Due: now.AddDate(0, 0, 20).Format(time.DateOnly), Status: risk.InProgress},
+		{RiskID: ransomware, Title: "Time a full restore of the file server from the offsite copy", Owner: "Sam Patel", Due: now.AddDate(0, 1, 0).Format(time.DateOnly), Status: risk.Planned},
+	} {
+		a.Notes = "From the tabletop exercise \"Ransomware tabletop\", finding " + fmt.Sprint(k+1) + "."
+		if err := svc.TrackFinding(ctx, sc, "", e.ID, k, a); err != nil {
+			return fmt.Errorf("demo exercise finding %d: %w", k+1, err)
+		}
+	}
+	return nil
 }

@@ -202,7 +202,43 @@ on the incidents page or through the API.`,
 	planCmd.Flags().StringVar(&planPDF, "pdf", "", "write the plan in force (or --version) as PDF to this file")
 	planCmd.Flags().IntVar(&planVersion, "version", 0, "the version to print (the approved one by default)")
 	a.dbFlags(planCmd, true)
-	cmd.AddCommand(list, show, logCmd, planCmd)
+	var exJSON bool
+	exercisesCmd := &cobra.Command{
+		Use:   "exercises",
+		Short: "The tabletop exercises, each finding with the plan action tracking it",
+		Args:  cobra.NoArgs,
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
+			es, err := svc.Exercises(cmd.Context(), sc)
+			if err != nil {
+				return err
+			}
+			if exJSON {
+				return writeJSON(a.stdout, es)
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "HELD\tPLANNED\tTITLE\tPARTICIPANTS\tFINDINGS")
+			for _, e := range es {
+				tracked := 0
+				for _, x := range e.Actions {
+					if x != nil {
+						tracked++
+					}
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d, %d tracked\n", orDash(e.HeldOn), orDash(e.PlannedOn), e.Title, len(e.Participants), len(e.Findings), tracked)
+				for k, f := range e.Findings {
+					state := "not a plan action yet"
+					if x := e.Actions[k]; x != nil {
+						state = fmt.Sprintf("%s, due %s", x.Status, orDash(x.Due))
+					}
+					fmt.Fprintf(tw, "\t\t  %d. %s\t\t%s\n", k+1, f.Text, state)
+				}
+			}
+			return tw.Flush()
+		}),
+	}
+	exercisesCmd.Flags().BoolVar(&exJSON, "json", false, "print JSON")
+	a.dbFlags(exercisesCmd, true)
+	cmd.AddCommand(list, show, logCmd, planCmd, exercisesCmd)
 	return cmd
 }
 

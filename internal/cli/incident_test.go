@@ -56,4 +56,8 @@ func TestDemoIncident(t *testing.T) {
 	if b, err := os.ReadFile(pdfPath); err != nil || !bytes.HasPrefix(b, []byte("%PDF")) {
 		t.Errorf("the plan's PDF: %v", err)
 	}
+	_, out, _ = run(t, "incident", "exercises", "--db", db)
+	if !strings.Contains(out, "Ransomware tabletop") || !strings.Contains(out, "2, 2 tracked") || !strings.Contains(out, "in-progress, due") {
+		t.Errorf("incident exercises:\n%s", out)
+	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/incident"
+	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
 
@@ -25,6 +26,12 @@ type Records interface {
 	IncidentPlans(ctx context.Context) ([]*incident.Plan, error)
 	SaveIncidentPlan(ctx context.Context, p *incident.Plan, after ...store.TxFunc) error
 	ApproveIncidentPlan(ctx context.Context, version int, by, on string, after ...store.TxFunc) error
+	Exercises(ctx context.Context) ([]*incident.Exercise, error)
+	Exercise(ctx context.Context, id string) (*incident.Exercise, error)
+	SaveExercise(ctx context.Context, e *incident.Exercise, after ...store.TxFunc) error
+	TrackFinding(ctx context.Context, exerciseID string, index int, a *risk.Action, after ...store.TxFunc) error
+	Actions(ctx context.Context) ([]*risk.Action, error)
+	Risks(ctx context.Context) ([]*risk.Risk, error)
 }
 
 var _ Records = (*store.Scoped)(nil)
@@ -227,4 +234,52 @@ func Log(vs []*View) []*LogYear {
 	}
 	slices.SortFunc(out, func(a, b *LogYear) int { return b.Year - a.Year })
 	return out
+}
+
+// An ExerciseView is an exercise with the plan action tracking each
+// finding (nil where a finding is not tracked yet).
+type ExerciseView struct {
+	*incident.Exercise
+	Actions []*risk.Action `json:"actions"`
+}
+
+// Exercises are the organisation's tabletop exercises, the newest held
+// (then planned) first, each finding with its plan action.
+func (s *Service) Exercises(ctx context.Context, rs Records) ([]*ExerciseView, error) {
+	es, err := rs.Exercises(ctx)
+	if err != nil {
+		return nil, err
+	}
+	actions, err := rs.Actions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*risk.Action{}
+	for _, a := range actions {
+		byID[a.ID] = a
+	}
+	out := make([]*ExerciseView, 0, len(es))
+	for _, e := range es {
+		v := &ExerciseView{Exercise: e, Actions: make([]*risk.Action, len(e.Findings))}
+		for k, f := range e.Findings {
+			v.Actions[k] = byID[f.ActionID]
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
+// SaveExercise records an exercise, or saves one again, and queues the
+// checks.
+func (s *Service) SaveExercise(ctx context.Context, rs Records, orgID string, e *incident.Exercise) error {
+	return rs.SaveExercise(ctx, e, s.after(orgID)...)
+}
+
+// TrackFinding turns a finding of an exercise into a plan action on a
+// risk of the register, in one transaction, and queues the checks.
+func (s *Service) TrackFinding(ctx context.Context, rs Records, orgID, exerciseID string, index int, a *risk.Action) error {
+	if a.Status == "" {
+		a.Status = risk.Planned
+	}
+	return rs.TrackFinding(ctx, exerciseID, index, a, s.after(orgID)...)
 }

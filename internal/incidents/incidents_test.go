@@ -164,3 +164,108 @@ func TestPlanVersionsAndCheck(t *testing.T) {
 		}
 	})
 }
+
+// Exercises on both engines: none held fails incident.exercise; one held
+// with a finding not yet a plan action is partly met; each finding turned
+// into a plan action on a risk (in one transaction, once) meets it, until
+// an action is past its due date; another organisation's risk refused;
+// an exercise over a year old fails it again.
+func TestExercisesAndCheck(t *testing.T) {
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	storetest.EachAt(t, clock, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		var scs []*store.Scoped
+		for _, slug := range []string{"riverside", "lakeside"} {
+			o := &org.Organization{Slug: slug, Name: slug, EntityType: org.Provider}
+			if err := s.CreateOrganization(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			scs = append(scs, s.Scope(o))
+		}
+		sc, other := scs[0], scs[1]
+		svc := &incidents.Service{Now: clock}
+		judge := func() (assessment.GoalStatus, string) {
+			t.Helper()
+			r, err := checkrun.ExerciseResult(ctx, sc, now, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r.GoalStatus, r.Detail
+		}
+		if g, why := judge(); g != assessment.NotMet || !strings.Contains(why, "no tabletop exercise") {
+			t.Errorf("none: %s %q", g, why)
+		}
+		planned := &incident.Exercise{Title: "Spring tabletop", Scenario: "lost-laptop", PlannedOn: "2027-03-10"}
+		if err := svc.SaveExercise(ctx, sc, sc.Org().ID, planned); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.SaveExercise(ctx, sc, sc.Org().ID, &incident.Exercise{Title: "Bad", Scenario: "alien-invasion", PlannedOn: "2027-01-01"}); errs.KindOf(err) != errs.Invalid || !strings.Contains(err.Error(), "scenario") {
+			t.Errorf("an unknown scenario: %v", err)
+		}
+		if err := svc.SaveExercise(ctx, sc, sc.Org().ID, &incident.Exercise{Title: "Held", HeldOn: "2026-11-02"}); errs.KindOf(err) != errs.Invalid || !strings.Contains(err.Error(), "participants") {
+			t.Errorf("held without participants: %v", err)
+		}
+		held := &incident.Exercise{Title: "Ransomware tabletop", Scenario: "ransomware-friday", HeldOn: "2026-11-02", Facilitator: "Jo Marsh",
+			Participants: []string{"Sam Patel", "Olivia Owens", " "}, Findings: []incident.Finding{{Text: "Nobody knew where the printed plan was."}, {Text: "Restores have never been timed."}}}
+		if err := svc.SaveExercise(ctx, sc, sc.Org().ID, held); err != nil {
+			t.Fatal(err)
+		}
+		if len(held.Participants) != 2 {
+			t.Errorf("participants: %q", held.Participants)
+		}
+		if g, why := judge(); g != assessment.PartlyMet || !strings.Contains(why, "2 of its 2 findings untracked or late") {
+			t.Errorf("untracked: %s %q", g, why)
+		}
+		var risks []*risk.Risk
+		for _, x := range []*store.Scoped{sc, other} {
+			a := &risk.Asset{Name: "File server", Type: risk.DataStore}
+			if err := x.CreateAsset(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			rk := &risk.Risk{Title: "Ransomware", ThreatID: "ransomware", Assets: []string{a.ID}, Likelihood: 3, ImpactA: 4}
+			if err := x.CreateRisk(ctx, rk); err != nil {
+				t.Fatal(err)
+			}
+			risks = append(risks, rk)
+		}
+		rk, theirs := risks[0], risks[1]
+		if err := svc.TrackFinding(ctx, sc, sc.Org().ID, held.ID, 0, &risk.Action{RiskID: theirs.ID, Title: "Print the plan"}); errs.KindOf(err) != errs.NotFound {
+			t.Errorf("another organisation's risk: %v", err)
+		}
+		if err := svc.TrackFinding(ctx, sc, sc.Org().ID, held.ID, 5, &risk.Action{RiskID: rk.ID, Title: "x"}); errs.KindOf(err) != errs.NotFound {
+			t.Errorf("a finding that does not exist: %v", err)
+		}
+		for k, due := range []string{"2026-12-20", "2027-01-31"} {
+			if err := svc.TrackFinding(ctx, sc, sc.Org().ID, held.ID, k, &risk.Action{RiskID: rk.ID, Title: held.Findings[k].Text, Due: due}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := svc.TrackFinding(ctx, sc, sc.Org().ID, held.ID, 0, &risk.Action{RiskID: rk.ID, Title: "again"}); errs.KindOf(err) != errs.Invalid {
+			t.Errorf("tracked twice: %v", err)
+		}
+		if g, why := judge(); g != assessment.Met || !strings.Contains(why, "each of its 2 findings tracked") {
+			t.Errorf("tracked: %s %q", g, why)
+		}
+		views, err := svc.Exercises(ctx, sc)
+		if err != nil || len(views) != 2 || views[0].ID != held.ID || views[0].Actions[1] == nil || views[0].Actions[1].Due != "2027-01-31" || views[0].Actions[1].RiskID != rk.ID {
+			t.Fatalf("the exercises: %v %+v", err, views)
+		}
+		if actions, _ := sc.Actions(ctx); len(actions) != 2 || !strings.Contains(actions[0].Notes+actions[1].Notes, "") {
+			t.Errorf("the plan actions: %d", len(actions))
+		}
+		if es, _ := other.Exercises(ctx); len(es) != 0 {
+			t.Errorf("another organisation sees %d exercises", len(es))
+		}
+		// A month on, the first action is late; a year on, the exercise is old.
+		now = time.Date(2027, 1, 6, 10, 0, 0, 0, time.UTC)
+		if g, why := judge(); g != assessment.PartlyMet || !strings.Contains(why, "1 of its 2 findings untracked or late") {
+			t.Errorf("late: %s %q", g, why)
+		}
+		now = time.Date(2027, 11, 3, 10, 0, 0, 0, time.UTC)
+		if g, why := judge(); g != assessment.NotMet || !strings.Contains(why, "more than 12 months ago") {
+			t.Errorf("a year on: %s %q", g, why)
+		}
+		now = time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	})
+}

@@ -1108,37 +1108,41 @@ func (sc *Scoped) SaveAction(ctx context.Context, a *risk.Action) error {
 	if err := a.Validate(); err != nil {
 		return err
 	}
-	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
-		var n int
-		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM risks WHERE id = ? AND org_id = ?`), a.RiskID, sc.org.ID).Scan(&n); err != nil {
-			return change{}, translate(err, "risk")
-		}
-		if n == 0 {
-			return change{}, errs.New(errs.NotFound, "risk not found")
-		}
-		if a.ID == "" {
-			id, err := newID()
-			if err != nil {
-				return change{}, err
-			}
-			now := s.now().UTC()
-			if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO risk_actions (org_id, `+actionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-				sc.org.ID, id, a.RiskID, a.Title, a.Owner, a.Due, string(a.Status), a.CompletedOn, a.Notes, formatTime(now)); err != nil {
-				return change{}, translate(err, "action")
-			}
-			a.ID, a.CreatedAt = id, now
-			return change{orgID: sc.org.ID, action: "risk.action.create", target: "risk:" + a.RiskID, after: a}, nil
-		}
-		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE risk_actions SET title = ?, owner = ?, due = ?, status = ?, completed_on = ?, notes = ? WHERE id = ? AND risk_id = ? AND org_id = ?`),
-			a.Title, a.Owner, a.Due, string(a.Status), a.CompletedOn, a.Notes, a.ID, a.RiskID, sc.org.ID)
+	return s.audited(ctx, func(tx *sql.Tx) (change, error) { return sc.saveAction(ctx, tx, a) })
+}
+
+// saveAction writes an action inside tx and gives its audit entry.
+func (sc *Scoped) saveAction(ctx context.Context, tx *sql.Tx, a *risk.Action) (change, error) {
+	s := sc.s
+	var n int
+	if err := tx.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM risks WHERE id = ? AND org_id = ?`), a.RiskID, sc.org.ID).Scan(&n); err != nil {
+		return change{}, translate(err, "risk")
+	}
+	if n == 0 {
+		return change{}, errs.New(errs.NotFound, "risk not found")
+	}
+	if a.ID == "" {
+		id, err := newID()
 		if err != nil {
+			return change{}, err
+		}
+		now := s.now().UTC()
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO risk_actions (org_id, `+actionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			sc.org.ID, id, a.RiskID, a.Title, a.Owner, a.Due, string(a.Status), a.CompletedOn, a.Notes, formatTime(now)); err != nil {
 			return change{}, translate(err, "action")
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return change{}, errs.New(errs.NotFound, "action not found")
-		}
-		return change{orgID: sc.org.ID, action: "risk.action.update", target: "risk:" + a.RiskID, after: a}, nil
-	})
+		a.ID, a.CreatedAt = id, now
+		return change{orgID: sc.org.ID, action: "risk.action.create", target: "risk:" + a.RiskID, after: a}, nil
+	}
+	res, err := tx.ExecContext(ctx, s.rebind(`UPDATE risk_actions SET title = ?, owner = ?, due = ?, status = ?, completed_on = ?, notes = ? WHERE id = ? AND risk_id = ? AND org_id = ?`),
+		a.Title, a.Owner, a.Due, string(a.Status), a.CompletedOn, a.Notes, a.ID, a.RiskID, sc.org.ID)
+	if err != nil {
+		return change{}, translate(err, "action")
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return change{}, errs.New(errs.NotFound, "action not found")
+	}
+	return change{orgID: sc.org.ID, action: "risk.action.update", target: "risk:" + a.RiskID, after: a}, nil
 }
 
 // RiskRecords loads the register without its inventory: the scales, the

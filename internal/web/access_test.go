@@ -232,7 +232,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 		if err := rsc.SaveIncidentPlan(ctx, matrixPlan); err != nil {
 			t.Fatal(err)
 		}
-		riskFormAsset = asset.ID
+		matrixExercise := &incident.Exercise{Title: "Ransomware tabletop", Scenario: "ransomware-friday", HeldOn: time.Now().UTC().Format("2006-01-02"), Participants: []string{"Sam Patel"},
+			Findings: []incident.Finding{{Text: "Print the plan"}, {Text: "Test restores"}}}
+		if err := rsc.SaveExercise(ctx, matrixExercise); err != nil {
+			t.Fatal(err)
+		}
+		riskFormAsset, matrixRisk = asset.ID, rk.ID
 		// The training program, every persona on the roster (so each can attest
 		// its own training), a leaver with a checklist, and a kept roster export.
 		reg2, _ := catalog.Load()
@@ -278,6 +283,8 @@ func TestAuthorizationMatrix(t *testing.T) {
 				return asset.ID
 			case strings.Contains(pattern, "/vendors/"):
 				return baVendor.ID
+			case strings.Contains(pattern, "/incidents/exercises/"):
+				return matrixExercise.ID
 			case strings.Contains(pattern, "/incidents/"):
 				return matrixIncident.ID
 			case strings.Contains(pattern, "/risk/vulnerabilities/"):
@@ -323,7 +330,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			template := path
 			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)", "{item...}", "hph-cpg/enhanced-1", "{id}", idFor(rt.Pattern), "{import}", imp, "{module}", "awareness",
-				"{token}", strings.Repeat("A", 43), "{agreement}", matrixAgreement.ID, "{request}", sent.ID, "{ref}", vendor.Builtin.ID).Replace(path)
+				"{token}", strings.Repeat("A", 43), "{agreement}", matrixAgreement.ID, "{finding}", "1", "{request}", sent.ID, "{ref}", vendor.Builtin.ID).Replace(path)
 			if strings.Contains(template, "/incidents/plan/") {
 				path = strings.Replace(path, "{version}", "1", 1)
 			}
@@ -410,8 +417,9 @@ func TestAuthorizationMatrix(t *testing.T) {
 	})
 }
 
-// riskFormAsset is an asset of the matrix's organisation, for the risk forms.
-var riskFormAsset string
+// riskFormAsset is an asset of the matrix's organisation, for the risk
+// forms; matrixRisk a risk, for the exercise finding's plan action.
+var riskFormAsset, matrixRisk string
 
 // formFor is a valid form for a state-changing route, so that an allowed
 // request gets past validation.
@@ -441,6 +449,10 @@ func formFor(pattern string) url.Values {
 		return url.Values{"name": {"EHR " + strconv.Itoa(int(time.Now().UnixNano()%1e9))}, "type": {"application"}}
 	case "POST /orgs/{org}/risk/assets/bulk":
 		return url.Values{"asset": {riskFormAsset}, "owner": {"IT"}}
+	case "POST /orgs/{org}/incidents/exercises", "POST /orgs/{org}/incidents/exercises/{id}":
+		return url.Values{"title": {"Ransomware tabletop"}, "planned_on": {"2027-03-01"}}
+	case "POST /orgs/{org}/incidents/exercises/{id}/findings/{finding}/track":
+		return url.Values{"risk": {matrixRisk}, "due": {"2027-03-01"}}
 	case "POST /orgs/{org}/incidents/plan":
 		return url.Values{"title": {"Incident response plan"}, "role": {"Incident lead"}, "role_name": {"Sam Patel"}, "playbook_title": {"Ransomware"}, "playbook_steps": {"contain: Unplug it."}}
 	case "POST /orgs/{org}/incidents/plan/{version}/approve":

@@ -110,6 +110,10 @@ func TestAPITokenMatrix(t *testing.T) {
 		if err := rsc.SaveIncident(ctx, matrixIncident); err != nil {
 			t.Fatal(err)
 		}
+		matrixExercise := &incident.Exercise{Title: "Ransomware tabletop", HeldOn: time.Now().UTC().Format("2006-01-02"), Participants: []string{"Sam Patel"}, Findings: []incident.Finding{{Text: "Print the plan"}}}
+		if err := rsc.SaveExercise(ctx, matrixExercise); err != nil {
+			t.Fatal(err)
+		}
 		matrixPlan := incident.Starter()
 		matrixPlan.Roles = []incident.Role{{Role: "Incident lead", Name: "Sam Patel"}}
 		if err := rsc.SaveIncidentPlan(ctx, matrixPlan); err != nil {
@@ -142,6 +146,8 @@ func TestAPITokenMatrix(t *testing.T) {
 				id = flow.ID
 			case strings.Contains(path, "/vendors/"):
 				id = baVendor.ID
+			case strings.Contains(path, "/incidents/exercises/"):
+				id = matrixExercise.ID
 			case strings.Contains(path, "/incidents/"):
 				id = matrixIncident.ID
 			case strings.Contains(path, "/risk/risks/"):
@@ -159,7 +165,7 @@ func TestAPITokenMatrix(t *testing.T) {
 			if strings.Contains(path, "/links/") {
 				item = "hipaa-sr/164.316(a)"
 			}
-			target := srv.URL + strings.NewReplacer("{org}", "riverside", "{id}", id, "{item...}", item, "{agreement}", matrixAgreement.ID, "{import}", "no-such-import", "{request}", sent.ID, "{version}", "1").Replace(path)
+			target := srv.URL + strings.NewReplacer("{org}", "riverside", "{id}", id, "{item...}", item, "{agreement}", matrixAgreement.ID, "{import}", "no-such-import", "{request}", sent.ID, "{version}", "1", "{finding}", "1").Replace(path)
 			for _, tc := range []struct {
 				name, bearer string
 				want         int // 0: allowed, whatever the handler answers below 500 but a refusal

@@ -5,6 +5,7 @@ import (
 	"html"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +136,62 @@ func TestIncidentPlanPage(t *testing.T) {
 	}
 	if resp, _ := fetch(t, c, plan+"/7/pdf"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a version that does not exist: %d", resp.StatusCode)
+	}
+}
+
+// The exercise pages: an exercise planned, then held with its findings,
+// one finding made a plan action on a risk, found in the plan of action
+// and milestones, and kept when the exercise is saved again.
+func TestExercisePages(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	c := newClient(t)
+	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setup: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, c, srv.URL+"/orgs/riverside/risk/assets", url.Values{"name": {"File server"}, "type": {"data-store"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatal("an asset")
+	}
+	_, body := fetch(t, c, srv.URL+"/orgs/riverside/risk/assets")
+	asset := regexp.MustCompile(`/risk/assets/([0-9a-f-]{36})`).FindStringSubmatch(body)
+	if asset == nil {
+		t.Fatal("no asset")
+	}
+	if resp, body := post(t, c, srv.URL+"/orgs/riverside/risk/register", url.Values{"title": {"Ransomware"}, "threat": {"ransomware"}, "asset": {asset[1]}, "likelihood": {"3"}, "impact_a": {"4"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a risk: %d %s", resp.StatusCode, body)
+	}
+	base := srv.URL + "/orgs/riverside/incidents/exercises"
+	_, body = fetch(t, c, base)
+	mustContain(t, "the exercises", html.UnescapeString(body), "No exercise yet", "Ransomware on a Friday afternoon", "Safeguard's own scenario")
+	resp, body := post(t, c, base, url.Values{"title": {"Ransomware tabletop"}, "scenario": {"ransomware-friday"}, "held_on": {time.Now().UTC().Format("2006-01-02")}})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "participants: who took part") {
+		t.Errorf("held without participants: %d", resp.StatusCode)
+	}
+	resp, body = post(t, c, base, url.Values{"title": {"Ransomware tabletop"}, "scenario": {"ransomware-friday"}, "held_on": {time.Now().UTC().Format("2006-01-02")},
+		"participants": {"Sam Patel\nOlivia Owens\n"}, "findings": {"Nobody knew where the printed plan was.\nRestores were never timed.\n"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("an exercise: %d %s", resp.StatusCode, body)
+	}
+	page := srv.URL + strings.Split(resp.Header.Get("Location"), "?")[0]
+	_, body = fetch(t, c, page)
+	mustContain(t, "the exercise", html.UnescapeString(body), "Sam Patel; Olivia Owens", "Nobody knew where the printed plan was.", "Make it a plan action", "17:15: the IT provider confirms", "R-001 Ransomware")
+	riskID := regexp.MustCompile(`<option value="([0-9a-f-]{36})">R-001`).FindStringSubmatch(body)
+	if riskID == nil {
+		t.Fatal("no risk to choose")
+	}
+	if resp, body := post(t, c, page+"/findings/2/track", url.Values{"risk": {riskID[1]}, "owner": {"Sam Patel"}, "due": {"2027-03-01"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("track: %d %s", resp.StatusCode, body)
+	}
+	_, body = fetch(t, c, srv.URL+"/orgs/riverside/risk/poam")
+	mustContain(t, "the POA&M", body, "Restores were never timed.", "2027-03-01")
+	// Saved again with the findings word for word, the tracked one keeps its action.
+	if resp, _ := post(t, c, page, url.Values{"title": {"Ransomware tabletop"}, "scenario": {"ransomware-friday"}, "held_on": {time.Now().UTC().Format("2006-01-02")},
+		"participants": {"Sam Patel\nOlivia Owens"}, "findings": {"Nobody knew where the printed plan was.\nRestores were never timed."}, "notes": {"Ninety minutes."}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save again: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, page)
+	mustContain(t, "the exercise saved again", html.UnescapeString(body), "Plan action: ", "Restores were never timed.</a> — planned, Sam Patel, due 2027-03-01", "Ninety minutes.")
+	if strings.Count(body, "Make it a plan action") != 1 {
+		t.Errorf("the tracked finding offers a plan action again")
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/report"
+	"github.com/safeguard-health/safeguard/internal/risk"
 
 	"github.com/safeguard-health/safeguard/internal/incident"
 	"github.com/safeguard-health/safeguard/internal/incidents"
@@ -111,4 +112,71 @@ func (s *Server) apiIncidentPlanPDF(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	kit.Attachment(w, fmt.Sprintf("%s-incident-response-plan-v%d.pdf", sc.Org().Slug, version), "application/pdf", data)
+}
+
+func (s *Server) apiExercises(w http.ResponseWriter, r *http.Request) {
+	es, err := s.register.Exercises(r.Context(), kit.ScopeFrom(r.Context()).Incidents())
+	s.apiResult(w, r, http.StatusOK, map[string]any{"exercises": kit.NonNil(es)}, err)
+}
+
+func (s *Server) exerciseView(r *http.Request, id string) (*incidents.ExerciseView, error) {
+	es, err := s.register.Exercises(r.Context(), kit.ScopeFrom(r.Context()).Incidents())
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range es {
+		if e.ID == id {
+			return e, nil
+		}
+	}
+	return nil, errs.New(errs.NotFound, "exercise not found")
+}
+
+func (s *Server) apiExercise(w http.ResponseWriter, r *http.Request) {
+	v, err := s.exerciseView(r, r.PathValue("id"))
+	s.apiResult(w, r, http.StatusOK, v, err)
+}
+
+// apiSaveExercise records an exercise (POST) or saves one again (PUT).
+func (s *Server) apiSaveExercise(w http.ResponseWriter, r *http.Request) {
+	var e incident.Exercise
+	if err := kit.DecodeJSON(w, r, &e); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	e.ID = r.PathValue("id")
+	sc := kit.ScopeFrom(r.Context())
+	if err := s.register.SaveExercise(r.Context(), sc.Incidents(), sc.Org().ID, &e); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	v, err := s.exerciseView(r, e.ID)
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		status = http.StatusCreated
+	}
+	s.apiResult(w, r, status, v, err)
+}
+
+// apiTrackFinding turns finding number {finding} (from 1) into a plan
+// action on a risk.
+func (s *Server) apiTrackFinding(w http.ResponseWriter, r *http.Request) {
+	var a risk.Action
+	if err := kit.DecodeJSON(w, r, &a); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	n, err := strconv.Atoi(r.PathValue("finding"))
+	if err != nil || n < 1 {
+		s.apiError(w, r, errs.New(errs.NotFound, "no such finding"))
+		return
+	}
+	a.ID = ""
+	sc := kit.ScopeFrom(r.Context())
+	if err := s.register.TrackFinding(r.Context(), sc.Incidents(), sc.Org().ID, r.PathValue("id"), n-1, &a); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	v, err := s.exerciseView(r, r.PathValue("id"))
+	s.apiResult(w, r, http.StatusOK, v, err)
 }
