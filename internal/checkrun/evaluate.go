@@ -32,6 +32,7 @@ type Source interface {
 	DeviceSource
 	VendorSource
 	IncidentSource
+	ContingencySource
 	Flows(ctx context.Context) ([]*risk.Flow, error)
 	inventory.Records
 }
@@ -159,9 +160,13 @@ func EvaluateTo(ctx context.Context, src Source, now time.Time, sink RecordSink)
 	if err != nil {
 		return nil, err
 	}
+	contingencies, err := ContingencyResults(ctx, src, now, sink)
+	if err != nil {
+		return nil, err
+	}
 	out := append(append(append(id.Results(), m365...), email...), tls, flows)
 	out = append(append(append(out, devices...), inv), vendors...)
-	out = append(out, plan, exercise)
+	out = append(append(out, plan, exercise), contingencies...)
 	out = append(out, v.Result())
 	for _, r := range out {
 		r.At = now.UTC().Truncate(time.Second)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/contingency"
 	"github.com/safeguard-health/safeguard/internal/incident"
 	"github.com/safeguard-health/safeguard/internal/incidents"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -46,7 +47,10 @@ func seedDemoIncidents(ctx context.Context, at func(time.Time) *store.Scoped, no
 	if err := (&incidents.Service{}).Save(ctx, sc, "", i); err != nil {
 		return fmt.Errorf("demo incident: %w", err)
 	}
-	return seedDemoPlan(ctx, at, now)
+	if err := seedDemoPlan(ctx, at, now); err != nil {
+		return err
+	}
+	return seedDemoContingency(ctx, at, now)
 }
 
 // seedDemoPlan records the clinic's incident response plan: Safeguard's
@@ -112,6 +116,57 @@ func seedDemoExercise(ctx context.Context, at func(time.Time) *store.Scoped, now
 		a.Notes = "From the tabletop exercise \"Ransomware tabletop\", finding " + fmt.Sprint(k+1) + "."
 		if err := svc.TrackFinding(ctx, sc, "", e.ID, k, a); err != nil {
 			return fmt.Errorf("demo exercise finding %d: %w", k+1, err)
+		}
+	}
+	return nil
+}
+
+// seedDemoContingency records the clinic's contingency plan: its
+// procedures, the objectives and backups of its ePHI systems, and the
+// restore tests of the year — the file server's took 30 hours against an
+// objective of 24.
+func seedDemoContingency(ctx context.Context, at func(time.Time) *store.Scoped, now time.Time) error {
+	sc := at(now.AddDate(0, -1, 0))
+	svc := &incidents.Service{}
+	assets, err := sc.Assets(ctx)
+	if err != nil {
+		return err
+	}
+	id := map[string]string{}
+	for _, a := range assets {
+		id[a.Name] = a.ID
+	}
+	if err := svc.SaveProcedures(ctx, sc, "",
+		"Riverbend IT restores the file server from the Backblaze copy onto the spare NAS, then the workstations from their images, in the order of the criticality analysis: the EHR (hosted, Cedar's to restore), the network, the file server, billing. Sam Patel confirms each system and its data before staff use it.",
+		"While the EHR or the network is down: paper downtime forms and the printed schedule at the front desk; prescriptions by phone to the pharmacies; no patient data on personal devices. Olivia Owens decides when to close to new appointments.", 12); err != nil {
+		return err
+	}
+	for _, sys := range []*contingency.System{
+		{AssetID: id["Cloud EHR"], RTOHours: 8, RPOHours: 1, Backup: contingency.Backup{None: "Hosted by Cedar Health, which backs it up and restores it under its business associate agreement."}},
+		{AssetID: id["Practice management and billing"], RTOHours: 48, RPOHours: 24, Backup: contingency.Backup{None: "Hosted by ClearClaim under its agreement; claims can wait two days."}},
+		{AssetID: id["Microsoft 365 email and SharePoint"], RTOHours: 24, RPOHours: 24, Backup: contingency.Backup{What: "Mailboxes and SharePoint sites", Where: "Microsoft 365 Backup", Frequency: "continuous, kept one year", Offline: true}},
+		{AssetID: id["File server and backup NAS"], RTOHours: 24, RPOHours: 24, Backup: contingency.Backup{What: "The shares, scanned records and workstation images", Where: "The NAS, copied nightly to Backblaze B2 with object lock", Frequency: "nightly", Offline: true}},
+		{AssetID: id["Offsite backup storage"], RTOHours: 72, RPOHours: 24, Backup: contingency.Backup{None: "It is the offsite copy of the file server's backups."}},
+		{AssetID: id["Network and firewall"], RTOHours: 8, Backup: contingency.Backup{What: "The firewall's and switches' configuration", Where: "Riverbend IT's configuration vault, with a copy on an offline drive", Frequency: "on each change", Offline: true}},
+		{AssetID: id["Digital X-ray unit"], RTOHours: 48, RPOHours: 24, Backup: contingency.Backup{None: "Its images go to the file server after each exam and are backed up with it; the vendor reinstalls the acquisition PC."}},
+	} {
+		if sys.AssetID == "" {
+			continue
+		}
+		if err := svc.SaveSystem(ctx, sc, "", sys); err != nil {
+			return fmt.Errorf("demo contingency: %w", err)
+		}
+	}
+	for _, t := range []*contingency.Test{
+		{AssetID: id["File server and backup NAS"], TestedOn: now.AddDate(0, -3, 0).Format(time.DateOnly), Hours: 30, LostHours: 20, Succeeded: true, By: "Jo Marsh, Riverbend IT Services",
+			Notes: "Full restore of the shares from Backblaze onto the spare NAS: 26 hours to download over the clinic's line. Over the 24-hour objective."},
+		{AssetID: id["Microsoft 365 email and SharePoint"], TestedOn: now.AddDate(0, -2, 0).Format(time.DateOnly), Hours: 2, Succeeded: true, By: "Sam Patel", Notes: "One mailbox and one site restored to a point a week back."},
+	} {
+		if t.AssetID == "" {
+			continue
+		}
+		if err := svc.AddRestoreTest(ctx, sc, "", t); err != nil {
+			return fmt.Errorf("demo restore test: %w", err)
 		}
 	}
 	return nil

@@ -60,4 +60,10 @@ func TestDemoIncident(t *testing.T) {
 	if !strings.Contains(out, "Ransomware tabletop") || !strings.Contains(out, "2, 2 tracked") || !strings.Contains(out, "in-progress, due") {
 		t.Errorf("incident exercises:\n%s", out)
 	}
+	_, out, _ = run(t, "contingency", "--db", db)
+	for _, want := range []string{"File server and backup NAS", "24 h", "over-objective", "Cloud EHR", "not-needed", "Proposed, not in force"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("safeguard contingency lacks %q:\n%s", want, out)
+		}
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/contingency"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/incident"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -32,6 +33,11 @@ type Records interface {
 	TrackFinding(ctx context.Context, exerciseID string, index int, a *risk.Action, after ...store.TxFunc) error
 	Actions(ctx context.Context) ([]*risk.Action, error)
 	Risks(ctx context.Context) ([]*risk.Risk, error)
+	Assets(ctx context.Context) ([]*risk.Asset, error)
+	ContingencyPlan(ctx context.Context) (*contingency.Plan, error)
+	SaveContingencyPlan(ctx context.Context, edit func(p *contingency.Plan) error, after ...store.TxFunc) (*contingency.Plan, error)
+	RestoreTests(ctx context.Context) ([]*contingency.Test, error)
+	AddRestoreTest(ctx context.Context, t *contingency.Test, after ...store.TxFunc) error
 }
 
 var _ Records = (*store.Scoped)(nil)
@@ -282,4 +288,59 @@ func (s *Service) TrackFinding(ctx context.Context, rs Records, orgID, exerciseI
 		a.Status = risk.Planned
 	}
 	return rs.TrackFinding(ctx, exerciseID, index, a, s.after(orgID)...)
+}
+
+// Contingency is the contingency plan as it stands on the day of now:
+// the plan, every restore test, and a line per ePHI system of the
+// inventory (critical ones first) with where its backup and its restore
+// stand.
+type Contingency struct {
+	Plan     *contingency.Plan   `json:"plan"`
+	Lines    []*contingency.Line `json:"systems"`
+	Tests    []*contingency.Test `json:"restore_tests"`
+	Proposed string              `json:"proposed_rto_note"`
+}
+
+// Contingency reads the organisation's contingency plan.
+func (s *Service) Contingency(ctx context.Context, rs Records) (*Contingency, error) {
+	p, err := rs.ContingencyPlan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tests, err := rs.RestoreTests(ctx)
+	if err != nil {
+		return nil, err
+	}
+	assets, err := rs.Assets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Contingency{Plan: p, Lines: contingency.Lines(p, assets, tests, s.now().Format(time.DateOnly)), Tests: tests, Proposed: contingency.ProposedNote}, nil
+}
+
+// SaveSystem sets one system's objectives and backup in the plan.
+func (s *Service) SaveSystem(ctx context.Context, rs Records, orgID string, sys *contingency.System) error {
+	if err := sys.Validate(); err != nil {
+		return err
+	}
+	_, err := rs.SaveContingencyPlan(ctx, func(p *contingency.Plan) error {
+		p.Systems[sys.AssetID] = sys
+		return nil
+	}, s.after(orgID)...)
+	return err
+}
+
+// SaveProcedures sets the plan's disaster recovery and emergency mode
+// procedures and its cadence of restore tests.
+func (s *Service) SaveProcedures(ctx context.Context, rs Records, orgID, recovery, emergency string, testMonths int) error {
+	_, err := rs.SaveContingencyPlan(ctx, func(p *contingency.Plan) error {
+		p.DisasterRecovery, p.EmergencyMode, p.TestMonths = recovery, emergency, testMonths
+		return nil
+	}, s.after(orgID)...)
+	return err
+}
+
+// AddRestoreTest records a restore test and queues the checks.
+func (s *Service) AddRestoreTest(ctx context.Context, rs Records, orgID string, t *contingency.Test) error {
+	return rs.AddRestoreTest(ctx, t, s.after(orgID)...)
 }

@@ -12,7 +12,9 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/checkrun"
+	"github.com/safeguard-health/safeguard/internal/contingency"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/incident"
 	"github.com/safeguard-health/safeguard/internal/incidents"
@@ -267,5 +269,128 @@ func TestExercisesAndCheck(t *testing.T) {
 			t.Errorf("a year on: %s %q", g, why)
 		}
 		now = time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	})
+}
+
+// The contingency plan on both engines: the criticality analysis and
+// backups of the inventory's ePHI systems, restore tests against their
+// objectives, and the checks contingency.backup and
+// contingency.restore-test moving with them; another organisation's asset
+// refused.
+func TestContingencyAndChecks(t *testing.T) {
+	now := time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	storetest.EachAt(t, clock, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		var scs []*store.Scoped
+		for _, slug := range []string{"riverside", "lakeside"} {
+			o := &org.Organization{Slug: slug, Name: slug, EntityType: org.Provider}
+			if err := s.CreateOrganization(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			scs = append(scs, s.Scope(o))
+		}
+		sc, other := scs[0], scs[1]
+		svc := &incidents.Service{Now: clock}
+		results := func() map[string]*check.Result {
+			t.Helper()
+			rs, err := checkrun.ContingencyResults(ctx, sc, now, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return map[string]*check.Result{rs[0].Check.ID: rs[0], rs[1].Check.ID: rs[1]}
+		}
+		if r := results()["contingency.backup"]; r.GoalStatus != assessment.Unknown {
+			t.Errorf("no systems: %s", r.GoalStatus)
+		}
+		nas := &risk.Asset{Name: "File server and backup NAS", Type: risk.DataStore, Maintains: true, Criticality: risk.CriticalityCritical}
+		ehr := &risk.Asset{Name: "Cloud EHR", Type: risk.CloudService, Maintains: true, Criticality: risk.CriticalityCritical}
+		fax := &risk.Asset{Name: "E-fax", Type: risk.CloudService, Transmits: true, Criticality: risk.CriticalityModerate}
+		for _, a := range []*risk.Asset{nas, ehr, fax} {
+			if err := sc.CreateAsset(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+		}
+		theirs := &risk.Asset{Name: "Theirs", Type: risk.DataStore, Maintains: true}
+		if err := other.CreateAsset(ctx, theirs); err != nil {
+			t.Fatal(err)
+		}
+		rs := results()
+		if r := rs["contingency.backup"]; r.GoalStatus != assessment.NotMet || r.Counts["systems"] != 2 || !strings.Contains(r.Detail, "2 systems without a backup plan") {
+			t.Errorf("no backups: %s %v %q", r.GoalStatus, r.Counts, r.Detail)
+		}
+		if r := rs["contingency.restore-test"]; r.GoalStatus != assessment.NotMet {
+			t.Errorf("no tests: %s %q", r.GoalStatus, r.Detail)
+		}
+		if err := svc.SaveSystem(ctx, sc, sc.Org().ID, &contingency.System{AssetID: theirs.ID, RTOHours: 4}); errs.KindOf(err) != errs.Invalid || !strings.Contains(err.Error(), "not the organisation's") {
+			t.Errorf("another organisation's asset: %v", err)
+		}
+		if err := svc.SaveSystem(ctx, sc, sc.Org().ID, &contingency.System{AssetID: nas.ID, RTOHours: 24, RPOHours: 24,
+			Backup: contingency.Backup{What: "Shares and the scanned records", Where: "Backblaze B2", Frequency: "nightly"}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.SaveSystem(ctx, sc, sc.Org().ID, &contingency.System{AssetID: ehr.ID, RTOHours: 8,
+			Backup: contingency.Backup{None: "Hosted by Cedar Health, which backs it up under its agreement"}}); err != nil {
+			t.Fatal(err)
+		}
+		rs = results()
+		if r := rs["contingency.backup"]; r.GoalStatus != assessment.PartlyMet || !strings.Contains(r.Detail, "File server and backup NAS") {
+			t.Errorf("no offline copy: %s %q", r.GoalStatus, r.Detail)
+		}
+		if err := svc.AddRestoreTest(ctx, sc, sc.Org().ID, &contingency.Test{AssetID: theirs.ID, TestedOn: "2026-11-01", Hours: 2, Succeeded: true, By: "x"}); errs.KindOf(err) != errs.NotFound {
+			t.Errorf("a test of another organisation's asset: %v", err)
+		}
+		if err := svc.AddRestoreTest(ctx, sc, sc.Org().ID, &contingency.Test{AssetID: nas.ID, TestedOn: "2026-12-07", Hours: 2, Succeeded: true, By: "x"}); errs.KindOf(err) != errs.Invalid {
+			t.Errorf("a test tomorrow: %v", err)
+		}
+		// Restored in 80 hours against an objective of 24: over it, and over
+		// the proposed rule's 72 hours too.
+		if err := svc.AddRestoreTest(ctx, sc, sc.Org().ID, &contingency.Test{AssetID: nas.ID, TestedOn: "2026-10-15", Hours: 80, LostHours: 20, Succeeded: true, By: "Jo Marsh"}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := svc.Contingency(ctx, sc)
+		if err != nil || len(c.Lines) != 3 || !c.Lines[0].Critical || c.Lines[2].Asset.Name != "E-fax" || !strings.Contains(c.Proposed, "Proposed, not in force") {
+			t.Fatalf("the plan: %v %+v", err, c)
+		}
+		var nasLine *contingency.Line
+		for _, l := range c.Lines {
+			if l.Asset.ID == nas.ID {
+				nasLine = l
+			}
+		}
+		if nasLine.Restore != "over-objective" || !nasLine.OverProposed || !strings.Contains(nasLine.Why, "took 80 hours, over its objective of 24 hours") {
+			t.Errorf("the NAS: %+v", nasLine)
+		}
+		if r := results()["contingency.restore-test"]; r.GoalStatus != assessment.PartlyMet || !strings.Contains(r.Records[0].Reason, "proposed rule") {
+			t.Errorf("over its objective: %s %q %+v", r.GoalStatus, r.Detail, r.Records)
+		}
+		// Offline copies, a restore within the objective: both met.
+		if err := svc.SaveSystem(ctx, sc, sc.Org().ID, &contingency.System{AssetID: nas.ID, RTOHours: 24, RPOHours: 24,
+			Backup: contingency.Backup{What: "Shares and the scanned records", Where: "Backblaze B2 with object lock", Frequency: "nightly", Offline: true}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.AddRestoreTest(ctx, sc, sc.Org().ID, &contingency.Test{AssetID: nas.ID, TestedOn: "2026-12-01", Hours: 6, Succeeded: true, By: "Jo Marsh"}); err != nil {
+			t.Fatal(err)
+		}
+		rs = results()
+		if rs["contingency.backup"].GoalStatus != assessment.Met || rs["contingency.restore-test"].GoalStatus != assessment.Met {
+			t.Errorf("met: %s %q; %s %q", rs["contingency.backup"].GoalStatus, rs["contingency.backup"].Detail, rs["contingency.restore-test"].GoalStatus, rs["contingency.restore-test"].Detail)
+		}
+		if err := svc.SaveProcedures(ctx, sc, sc.Org().ID, "Restore in the order of the criticality analysis.", "Paper downtime forms at the front desk.", 6); err != nil {
+			t.Fatal(err)
+		}
+		p, _ := sc.ContingencyPlan(ctx)
+		if p.TestMonths != 6 || p.EmergencyMode != "Paper downtime forms at the front desk." || len(p.Systems) != 2 || p.Systems[nas.ID].Backup.Where != "Backblaze B2 with object lock" {
+			t.Errorf("read back: %+v", p)
+		}
+		// Six months on, the NAS's test is stale under the six-month cadence.
+		now = time.Date(2027, 6, 5, 10, 0, 0, 0, time.UTC)
+		if r := results()["contingency.restore-test"]; r.GoalStatus != assessment.PartlyMet || !strings.Contains(r.Detail, "File server and backup NAS") {
+			t.Errorf("stale: %s %q", r.GoalStatus, r.Detail)
+		}
+		now = time.Date(2026, 12, 6, 10, 0, 0, 0, time.UTC)
+		if p, _ := other.ContingencyPlan(ctx); len(p.Systems) != 0 {
+			t.Errorf("another organisation reads the plan")
+		}
 	})
 }

@@ -223,6 +223,10 @@ func TestAuthorizationMatrix(t *testing.T) {
 		vendorPersona := &persona{name: "vendor holding a questionnaire link", link: linkToken,
 			client: &http.Client{Transport: withLink{linkToken}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 		personas = append(personas, vendorPersona)
+		contAsset := &risk.Asset{Name: "Backup NAS", Type: risk.DataStore, Maintains: true, Criticality: risk.CriticalityCritical}
+		if err := rsc.CreateAsset(ctx, contAsset); err != nil {
+			t.Fatal(err)
+		}
 		matrixIncident := &incident.Incident{Title: "Lost phone", DetectedAt: time.Now().Add(-time.Hour)}
 		if err := rsc.SaveIncident(ctx, matrixIncident); err != nil {
 			t.Fatal(err)
@@ -330,7 +334,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 			template := path
 			path = strings.NewReplacer("{$}", "", "{org}", "riverside", "{framework}", "hipaa-security-rule", "{item}", "164.312(d)", "{item...}", "hph-cpg/enhanced-1", "{id}", idFor(rt.Pattern), "{import}", imp, "{module}", "awareness",
-				"{token}", strings.Repeat("A", 43), "{agreement}", matrixAgreement.ID, "{finding}", "1", "{request}", sent.ID, "{ref}", vendor.Builtin.ID).Replace(path)
+				"{token}", strings.Repeat("A", 43), "{agreement}", matrixAgreement.ID, "{finding}", "1", "{asset}", contAsset.ID, "{request}", sent.ID, "{ref}", vendor.Builtin.ID).Replace(path)
 			if strings.Contains(template, "/incidents/plan/") {
 				path = strings.Replace(path, "{version}", "1", 1)
 			}
@@ -449,6 +453,10 @@ func formFor(pattern string) url.Values {
 		return url.Values{"name": {"EHR " + strconv.Itoa(int(time.Now().UnixNano()%1e9))}, "type": {"application"}}
 	case "POST /orgs/{org}/risk/assets/bulk":
 		return url.Values{"asset": {riskFormAsset}, "owner": {"IT"}}
+	case "POST /orgs/{org}/contingency/{asset}":
+		return url.Values{"rto_hours": {"24"}, "what": {"Database"}, "where": {"NAS"}, "frequency": {"nightly"}}
+	case "POST /orgs/{org}/contingency/{asset}/tests":
+		return url.Values{"tested_on": {time.Now().UTC().Format("2006-01-02")}, "hours": {"3"}, "succeeded": {"on"}, "by": {"Matrix"}}
 	case "POST /orgs/{org}/incidents/exercises", "POST /orgs/{org}/incidents/exercises/{id}":
 		return url.Values{"title": {"Ransomware tabletop"}, "planned_on": {"2027-03-01"}}
 	case "POST /orgs/{org}/incidents/exercises/{id}/findings/{finding}/track":

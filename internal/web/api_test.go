@@ -110,6 +110,10 @@ func TestAPITokenMatrix(t *testing.T) {
 		if err := rsc.SaveIncident(ctx, matrixIncident); err != nil {
 			t.Fatal(err)
 		}
+		contAsset := &risk.Asset{Name: "Backup NAS", Type: risk.DataStore, Maintains: true, Criticality: risk.CriticalityCritical}
+		if err := rsc.CreateAsset(ctx, contAsset); err != nil {
+			t.Fatal(err)
+		}
 		matrixExercise := &incident.Exercise{Title: "Ransomware tabletop", HeldOn: time.Now().UTC().Format("2006-01-02"), Participants: []string{"Sam Patel"}, Findings: []incident.Finding{{Text: "Print the plan"}}}
 		if err := rsc.SaveExercise(ctx, matrixExercise); err != nil {
 			t.Fatal(err)
@@ -165,7 +169,7 @@ func TestAPITokenMatrix(t *testing.T) {
 			if strings.Contains(path, "/links/") {
 				item = "hipaa-sr/164.316(a)"
 			}
-			target := srv.URL + strings.NewReplacer("{org}", "riverside", "{id}", id, "{item...}", item, "{agreement}", matrixAgreement.ID, "{import}", "no-such-import", "{request}", sent.ID, "{version}", "1", "{finding}", "1").Replace(path)
+			target := srv.URL + strings.NewReplacer("{org}", "riverside", "{id}", id, "{item...}", item, "{agreement}", matrixAgreement.ID, "{import}", "no-such-import", "{request}", sent.ID, "{version}", "1", "{finding}", "1", "{asset}", contAsset.ID).Replace(path)
 			for _, tc := range []struct {
 				name, bearer string
 				want         int // 0: allowed, whatever the handler answers below 500 but a refusal

@@ -195,3 +195,48 @@ func TestExercisePages(t *testing.T) {
 		t.Errorf("the tracked finding offers a plan action again")
 	}
 }
+
+// The contingency pages: the inventory's ePHI systems listed, critical
+// first; a system's objectives and backup saved; a restore test over its
+// objective, and over the proposed 72 hours, shown as such.
+func TestContingencyPages(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	c := newClient(t)
+	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setup: %d", resp.StatusCode)
+	}
+	for _, a := range []url.Values{{"name": {"E-fax"}, "type": {"cloud-service"}, "transmits": {"on"}, "criticality": {"moderate"}},
+		{"name": {"Backup NAS"}, "type": {"data-store"}, "maintains": {"on"}, "criticality": {"critical"}}} {
+		if resp, _ := post(t, c, srv.URL+"/orgs/riverside/risk/assets", a); resp.StatusCode != http.StatusSeeOther {
+			t.Fatal("an asset")
+		}
+	}
+	base := srv.URL + "/orgs/riverside/contingency"
+	_, body := fetch(t, c, base)
+	mustContain(t, "the plan", html.UnescapeString(body), "Backup NAS", "E-fax", "Proposed, not in force", "164.308(a)(7)(ii)(C)")
+	if strings.Index(body, "Backup NAS") > strings.Index(body, "E-fax") {
+		t.Error("the critical system is not first")
+	}
+	nas := regexp.MustCompile(`/contingency/([0-9a-f-]{36})">Backup NAS`).FindStringSubmatch(body)
+	if nas == nil {
+		t.Fatal("no link to the NAS")
+	}
+	page := base + "/" + nas[1]
+	if resp, body := post(t, c, page, url.Values{"rto_hours": {"a day"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "a number of hours") {
+		t.Errorf("a bad objective: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, c, page, url.Values{"rto_hours": {"24"}, "rpo_hours": {"24"}, "what": {"Shares"}, "where": {"Backblaze B2 with object lock"}, "frequency": {"nightly"}, "offline": {"on"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	if resp, body := post(t, c, page+"/tests", url.Values{"tested_on": {time.Now().UTC().Format("2006-01-02")}, "hours": {"80"}, "succeeded": {"on"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "by: who ran the test") {
+		t.Errorf("a test by nobody: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, c, page+"/tests", url.Values{"tested_on": {time.Now().UTC().Format("2006-01-02")}, "hours": {"80"}, "succeeded": {"on"}, "by": {"Jo Marsh"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a test: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, page)
+	mustContain(t, "the NAS", html.UnescapeString(body), "backup planned; restore over-objective", "took 80 hours, over its objective of 24 hours", "over the proposed 72 h", "Jo Marsh", "Backblaze B2 with object lock")
+	_, body = fetch(t, c, base)
+	mustContain(t, "the plan after the test", html.UnescapeString(body), "over-objective", "over the proposed 72 h")
+}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/safeguard-health/safeguard/internal/contingency"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -179,4 +180,56 @@ func (s *Server) apiTrackFinding(w http.ResponseWriter, r *http.Request) {
 	}
 	v, err := s.exerciseView(r, r.PathValue("id"))
 	s.apiResult(w, r, http.StatusOK, v, err)
+}
+
+func (s *Server) apiContingency(w http.ResponseWriter, r *http.Request) {
+	c, err := s.register.Contingency(r.Context(), kit.ScopeFrom(r.Context()).Incidents())
+	s.apiResult(w, r, http.StatusOK, c, err)
+}
+
+// apiSaveProcedures sets the plan's procedures and its restore-test
+// cadence.
+func (s *Server) apiSaveProcedures(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		DisasterRecovery string `json:"disaster_recovery"`
+		EmergencyMode    string `json:"emergency_mode"`
+		TestMonths       int    `json:"test_months"`
+	}
+	if err := kit.DecodeJSON(w, r, &in); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	sc := kit.ScopeFrom(r.Context())
+	if err := s.register.SaveProcedures(r.Context(), sc.Incidents(), sc.Org().ID, in.DisasterRecovery, in.EmergencyMode, in.TestMonths); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiContingency(w, r)
+}
+
+func (s *Server) apiSaveSystem(w http.ResponseWriter, r *http.Request) {
+	var sys contingency.System
+	if err := kit.DecodeJSON(w, r, &sys); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	sys.AssetID = r.PathValue("asset")
+	sc := kit.ScopeFrom(r.Context())
+	if err := s.register.SaveSystem(r.Context(), sc.Incidents(), sc.Org().ID, &sys); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	s.apiContingency(w, r)
+}
+
+func (s *Server) apiAddRestoreTest(w http.ResponseWriter, r *http.Request) {
+	var t contingency.Test
+	if err := kit.DecodeJSON(w, r, &t); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	t.ID, t.AssetID = "", r.PathValue("asset")
+	sc := kit.ScopeFrom(r.Context())
+	err := s.register.AddRestoreTest(r.Context(), sc.Incidents(), sc.Org().ID, &t)
+	s.apiResult(w, r, http.StatusCreated, &t, err)
 }
