@@ -7,7 +7,6 @@ package incidents
 
 import (
 	"context"
-	"database/sql"
 	"slices"
 	"strings"
 	"time"
@@ -44,9 +43,7 @@ var _ Records = (*store.Scoped)(nil)
 
 // Queue queues the checks after an incident changes (internal/jobs'
 // engine).
-type Queue interface {
-	QueueChecksTx(ctx context.Context, tx *sql.Tx, orgID string) error
-}
+type Queue = store.ChecksQueue
 
 // Service is the incident register's service.
 type Service struct {
@@ -61,12 +58,7 @@ func (s *Service) now() time.Time {
 	return s.Now().UTC()
 }
 
-func (s *Service) after(orgID string) []store.TxFunc {
-	if s.Queue == nil {
-		return nil
-	}
-	return []store.TxFunc{func(ctx context.Context, tx *sql.Tx) error { return s.Queue.QueueChecksTx(ctx, tx, orgID) }}
-}
+func (s *Service) after(orgID string) []store.TxFunc { return store.QueueChecks(s.Queue, orgID) }
 
 // Save records an incident, or saves one again, of the organisation
 // orgID. Errors: Invalid naming the field, NotFound.

@@ -12,7 +12,6 @@ package questionnaire
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"fmt"
 	"regexp"
 	"strings"
@@ -52,9 +51,7 @@ type Scoped interface {
 var _ Scoped = (*store.Scoped)(nil)
 
 // Queue queues the checks after answers land (internal/jobs' engine).
-type Queue interface {
-	QueueChecksTx(ctx context.Context, tx *sql.Tx, orgID string) error
-}
+type Queue = store.ChecksQueue
 
 // Service is the questionnaire service.
 type Service struct {
@@ -76,12 +73,7 @@ func (s *Service) now() time.Time {
 	return s.Now().UTC()
 }
 
-func (s *Service) after(orgID string) []store.TxFunc {
-	if s.Queue == nil {
-		return nil
-	}
-	return []store.TxFunc{func(ctx context.Context, tx *sql.Tx) error { return s.Queue.QueueChecksTx(ctx, tx, orgID) }}
-}
+func (s *Service) after(orgID string) []store.TxFunc { return store.QueueChecks(s.Queue, orgID) }
 
 // Catalog lists the questionnaires the organisation may send: Safeguard's
 // own first, then the organisation's, newest version first.

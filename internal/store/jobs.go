@@ -352,3 +352,18 @@ func (p *progress) forget(id string) {
 	defer p.mu.Unlock()
 	delete(p.read, id)
 }
+
+// ChecksQueue queues a run of an organisation's checks inside a
+// transaction (internal/jobs' engine implements it).
+type ChecksQueue interface {
+	QueueChecksTx(ctx context.Context, tx *sql.Tx, orgID string) error
+}
+
+// QueueChecks is what a service hands a write so that the checks of
+// orgID run once it lands: nothing when q is nil.
+func QueueChecks(q ChecksQueue, orgID string) []TxFunc {
+	if q == nil {
+		return nil
+	}
+	return []TxFunc{func(ctx context.Context, tx *sql.Tx) error { return q.QueueChecksTx(ctx, tx, orgID) }}
+}
