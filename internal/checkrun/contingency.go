@@ -73,8 +73,12 @@ func ContingencyResults(ctx context.Context, src ContingencySource, now time.Tim
 			restore.Records = append(restore.Records, rec(l, why, 2))
 		}
 	}
+	recorded := len(p.Systems) > 0 || len(tests) > 0
 	judge := func(r *check.Result, fail, part []string, what string) {
 		switch {
+		case !recorded:
+			// Nothing recorded is not proof of no backups: a plan may be kept elsewhere.
+			r.GoalStatus, r.Detail, r.Records = assessment.Unknown, "no contingency plan is recorded in Safeguard: give each critical system its objectives and backup", []check.Record{}
 		case len(critical) == 0:
 			r.GoalStatus, r.Detail = assessment.Unknown, "no system of the ePHI inventory is of high or critical criticality: rate the inventory's systems"
 		case len(fail) > 0:

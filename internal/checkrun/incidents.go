@@ -31,14 +31,15 @@ func PlanResult(ctx context.Context, src IncidentSource, now time.Time, sink Rec
 	approved := ApprovedPlan(plans)
 	standing, why := incident.PlanStanding(approved, now.UTC().Format(time.DateOnly))
 	r.Detail = why
-	switch standing {
-	case incident.PlanNone:
+	switch {
+	case standing == incident.PlanNone && len(plans) == 0:
+		// Nothing recorded is not proof of no plan: a paper one may exist.
+		r.GoalStatus, r.Detail = assessment.Unknown, "no incident response plan is recorded in Safeguard: record the plan, or write it from Safeguard's playbooks"
+	case standing == incident.PlanNone:
 		r.GoalStatus = assessment.NotMet
-		if len(plans) > 0 {
-			r.Detail += fmt.Sprintf(": version %d is a draft", plans[0].Version)
-		}
+		r.Detail += fmt.Sprintf(": version %d is a draft", plans[0].Version)
 		r.Records = append(r.Records, check.Record{Kind: "plan", ID: "none", Label: "Incident response plan", Reason: r.Detail, Weight: 3})
-	case incident.PlanOverdue:
+	case standing == incident.PlanOverdue:
 		r.GoalStatus = assessment.PartlyMet
 		r.Records = append(r.Records, check.Record{Kind: "plan", ID: fmt.Sprint(approved.Version), Label: fmt.Sprintf("Incident response plan, version %d", approved.Version), Reason: why, Weight: 1})
 	default:
@@ -80,9 +81,11 @@ func ExerciseResult(ctx context.Context, src IncidentSource, now time.Time, sink
 		}
 	}
 	switch {
+	case newest == nil && len(es) == 0:
+		r.GoalStatus, r.Detail = assessment.Unknown, "no tabletop exercise is recorded in Safeguard"
 	case newest == nil:
-		r.GoalStatus, r.Detail = assessment.NotMet, "no tabletop exercise of the incident response plan has been held"
-		r.Records = append(r.Records, check.Record{Kind: "exercise", ID: "none", Label: "Tabletop exercise", Reason: r.Detail, Weight: 3})
+		r.GoalStatus, r.Detail = assessment.NotMet, "no tabletop exercise of the incident response plan has been held yet: "+fmt.Sprintf("%q is planned for %s", es[0].Title, es[0].PlannedOn)
+		r.Records = append(r.Records, check.Record{Kind: "exercise", ID: es[0].ID, Label: es[0].Title, Reason: r.Detail, Weight: 3})
 	case newest.HeldOn < since:
 		r.GoalStatus, r.Detail = assessment.NotMet, fmt.Sprintf("the newest exercise, %q, was held on %s, more than %d months ago", newest.Title, newest.HeldOn, incident.ExerciseMonths)
 		r.Records = append(r.Records, check.Record{Kind: "exercise", ID: newest.ID, Label: newest.Title, Reason: r.Detail, Weight: 3})

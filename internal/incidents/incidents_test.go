@@ -86,7 +86,7 @@ func TestPlanVersionsAndCheck(t *testing.T) {
 			}
 			return r.GoalStatus, r.Detail
 		}
-		if st, why := judge(); st != assessment.NotMet || !strings.Contains(why, "no incident response plan") {
+		if st, why := judge(); st != assessment.Unknown || !strings.Contains(why, "no incident response plan is recorded") {
 			t.Errorf("no plan: %s %q", st, why)
 		}
 		p := incident.Starter()
@@ -195,12 +195,15 @@ func TestExercisesAndCheck(t *testing.T) {
 			}
 			return r.GoalStatus, r.Detail
 		}
-		if g, why := judge(); g != assessment.NotMet || !strings.Contains(why, "no tabletop exercise") {
+		if g, why := judge(); g != assessment.Unknown || !strings.Contains(why, "no tabletop exercise is recorded") {
 			t.Errorf("none: %s %q", g, why)
 		}
 		planned := &incident.Exercise{Title: "Spring tabletop", Scenario: "lost-laptop", PlannedOn: "2027-03-10"}
 		if err := svc.SaveExercise(ctx, sc, sc.Org().ID, planned); err != nil {
 			t.Fatal(err)
+		}
+		if g, why := judge(); g != assessment.NotMet || !strings.Contains(why, `"Spring tabletop" is planned for 2027-03-10`) {
+			t.Errorf("only planned: %s %q", g, why)
 		}
 		if err := svc.SaveExercise(ctx, sc, sc.Org().ID, &incident.Exercise{Title: "Bad", Scenario: "alien-invasion", PlannedOn: "2027-01-01"}); errs.KindOf(err) != errs.Invalid || !strings.Contains(err.Error(), "scenario") {
 			t.Errorf("an unknown scenario: %v", err)
@@ -316,6 +319,15 @@ func TestContingencyAndChecks(t *testing.T) {
 			t.Fatal(err)
 		}
 		rs := results()
+		if r := rs["contingency.backup"]; r.GoalStatus != assessment.Unknown || !strings.Contains(r.Detail, "no contingency plan is recorded") {
+			t.Errorf("nothing recorded: %s %q", r.GoalStatus, r.Detail)
+		}
+		// One system recorded, without its backup: the other critical
+		// system has none either.
+		if err := svc.SaveSystem(ctx, sc, sc.Org().ID, &contingency.System{AssetID: fax.ID, RTOHours: 48}); err != nil {
+			t.Fatal(err)
+		}
+		rs = results()
 		if r := rs["contingency.backup"]; r.GoalStatus != assessment.NotMet || r.Counts["systems"] != 2 || !strings.Contains(r.Detail, "2 systems without a backup plan") {
 			t.Errorf("no backups: %s %v %q", r.GoalStatus, r.Counts, r.Detail)
 		}
@@ -380,7 +392,7 @@ func TestContingencyAndChecks(t *testing.T) {
 			t.Fatal(err)
 		}
 		p, _ := sc.ContingencyPlan(ctx)
-		if p.TestMonths != 6 || p.EmergencyMode != "Paper downtime forms at the front desk." || len(p.Systems) != 2 || p.Systems[nas.ID].Backup.Where != "Backblaze B2 with object lock" {
+		if p.TestMonths != 6 || p.EmergencyMode != "Paper downtime forms at the front desk." || len(p.Systems) != 3 || p.Systems[nas.ID].Backup.Where != "Backblaze B2 with object lock" {
 			t.Errorf("read back: %+v", p)
 		}
 		// Six months on, the NAS's test is stale under the six-month cadence.
