@@ -238,7 +238,41 @@ on the incidents page or through the API.`,
 	}
 	exercisesCmd.Flags().BoolVar(&exJSON, "json", false, "print JSON")
 	a.dbFlags(exercisesCmd, true)
-	cmd.AddCommand(list, show, logCmd, planCmd, exercisesCmd)
+	send := &cobra.Command{
+		Use:   "send-reminders",
+		Short: "Remind the owners and security officers of breach notices not yet made, by SMTP",
+		Long: `Send the reminders of breach notification deadlines that are due today: for
+each notice not yet recorded, when the breach is determined, 30, 14, 7, 3 and
+1 days before its last day, on the day, and weekly once overdue; the year's
+log of breaches under 500 as one message. Each reminder is sent once, to the
+organisation's owners and security officers, and recorded on the incident's
+page. A server started with --smtp does this every 15 minutes.`,
+		Example: `  safeguard incident send-reminders --org riverside --smtp smtp://user:pw@mail.example.org:587 --smtp-from safeguard@example.org --public-url https://safeguard.example.org`,
+		Args:    cobra.NoArgs,
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
+			m, err := a.mailer()
+			if err != nil {
+				return err
+			}
+			if m == nil {
+				return usageError{fmt.Errorf("--smtp: name the mail server to send through")}
+			}
+			base := ""
+			if a.publicURL != "" {
+				base = strings.TrimSuffix(a.publicURL, "/") + "/orgs/" + sc.Org().Slug
+			}
+			n, err := svc.SendReminders(cmd.Context(), sc, m, base)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%d breach notification reminder(s) sent through %s; each is on its incident's page.\n", n, m)
+			return nil
+		}),
+	}
+	a.smtpFlags(send)
+	send.Flags().StringVar(&a.publicURL, "public-url", "", "the web app's address, for the link in each message, e.g. https://safeguard.example.org")
+	a.dbFlags(send, true)
+	cmd.AddCommand(list, show, logCmd, planCmd, exercisesCmd, send)
 	return cmd
 }
 

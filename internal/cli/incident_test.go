@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/notify/smtptest"
 )
 
 // The demo clinic's incident through the command line: a lost phone,
@@ -59,6 +61,14 @@ func TestDemoIncident(t *testing.T) {
 	_, out, _ = run(t, "incident", "exercises", "--db", db)
 	if !strings.Contains(out, "Ransomware tabletop") || !strings.Contains(out, "2, 2 tracked") || !strings.Contains(out, "in-progress, due") {
 		t.Errorf("incident exercises:\n%s", out)
+	}
+	if code, _, errOut := run(t, "incident", "send-reminders", "--db", db); code == 0 || !strings.Contains(errOut, "--smtp: name the mail server") {
+		t.Errorf("send-reminders without a mail server: %d %s", code, errOut)
+	}
+	box := smtptest.Start(t)
+	if code, out, errOut := run(t, "incident", "send-reminders", "--smtp", "smtp+plain://"+box.Addr, "--smtp-from", "safeguard@riverside.example", "--db", db); code != 0 ||
+		!strings.Contains(out, "0 breach notification reminder(s) sent through smtp+plain://"+box.Addr) || len(box.Messages()) != 0 {
+		t.Errorf("send-reminders with no breach: %d %s %s", code, out, errOut)
 	}
 	_, out, _ = run(t, "contingency", "--db", db)
 	for _, want := range []string{"File server and backup NAS", "24 h", "over-objective", "Cloud EHR", "not-needed", "Proposed, not in force"} {

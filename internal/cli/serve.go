@@ -24,6 +24,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/emailsec"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/evidence"
+	"github.com/safeguard-health/safeguard/internal/incidents"
 	"github.com/safeguard-health/safeguard/internal/jobs"
 	"github.com/safeguard-health/safeguard/internal/notify"
 	"github.com/safeguard-health/safeguard/internal/org"
@@ -146,8 +147,8 @@ func openBlobs(ctx context.Context, s *store.Store, sealer blob.Sealer, flag, wh
 
 // smtpFlags adds the mail server that security reminders go through.
 func (a *app) smtpFlags(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&a.smtpURL, "smtp", "", "mail server for security reminders: smtps://user:password@host:465, smtp://user:password@host:587 (STARTTLS) or smtp+plain://127.0.0.1:25")
-	cmd.Flags().StringVar(&a.smtpFrom, "smtp-from", "", "the address security reminders are sent from")
+	cmd.Flags().StringVar(&a.smtpURL, "smtp", "", "mail server for security reminders and breach notification reminders: smtps://user:password@host:465, smtp://user:password@host:587 (STARTTLS) or smtp+plain://127.0.0.1:25")
+	cmd.Flags().StringVar(&a.smtpFrom, "smtp-from", "", "the address reminders are sent from")
 }
 
 // mailer is the mail server of --smtp, or nil when none is set.
@@ -174,6 +175,27 @@ func (a *app) reminders(s *store.Store, m *notify.Mailer) func(ctx context.Conte
 				a.log.Error("security reminders", slog.String("org", o.Slug), slog.Any("err", err))
 			} else if n > 0 {
 				a.log.Info("security reminders sent", slog.String("org", o.Slug), slog.Int("reminders", n), slog.String("via", m.String()))
+			}
+		}
+		return nil
+	}
+}
+
+// breachReminders reminds each organisation's owners and security
+// officers of the breach notices not yet made (internal/incidents).
+func (a *app) breachReminders(s *store.Store, m *notify.Mailer, public string) func(ctx context.Context) error {
+	svc := &incidents.Service{}
+	return func(ctx context.Context) error {
+		orgs, err := s.Organizations(ctx)
+		if err != nil {
+			return err
+		}
+		for _, o := range orgs {
+			actx := audit.WithActor(ctx, audit.Actor{Label: "breach notification reminders (server)", Source: "serve"})
+			if n, err := svc.SendReminders(actx, s.Scope(o), m, public+"/orgs/"+o.Slug); err != nil && ctx.Err() == nil {
+				a.log.Error("breach notification reminders", slog.String("org", o.Slug), slog.Any("err", err))
+			} else if n > 0 {
+				a.log.Info("breach notification reminders sent", slog.String("org", o.Slug), slog.Int("reminders", n), slog.String("via", m.String()))
 			}
 		}
 		return nil
@@ -386,7 +408,8 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 		}},
 	}
 	if mailer != nil {
-		periodic = append(periodic, jobs.Periodic{Name: "security-reminders", Every: reminderEvery, Run: a.reminders(s, mailer)})
+		periodic = append(periodic, jobs.Periodic{Name: "security-reminders", Every: reminderEvery, Run: a.reminders(s, mailer)},
+			jobs.Periodic{Name: "breach-reminders", Every: reminderEvery, Run: a.breachReminders(s, mailer, public)})
 	}
 	emailEvery, tlsEvery := a.emailEvery, a.tlsEvery
 	if emailEvery == 0 {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/contingency"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/incident"
@@ -37,6 +38,11 @@ type Records interface {
 	SaveContingencyPlan(ctx context.Context, edit func(p *contingency.Plan) error, after ...store.TxFunc) (*contingency.Plan, error)
 	RestoreTests(ctx context.Context) ([]*contingency.Test, error)
 	AddRestoreTest(ctx context.Context, t *contingency.Test, after ...store.TxFunc) error
+	Members(ctx context.Context) ([]auth.Member, error)
+	ClaimBreachReminder(ctx context.Context, r *incident.Reminder) error
+	ReleaseBreachReminder(ctx context.Context, id string) error
+	RecordBreachReminder(ctx context.Context, r *incident.Reminder) error
+	BreachReminders(ctx context.Context, subjects ...string) ([]*incident.Reminder, error)
 }
 
 var _ Records = (*store.Scoped)(nil)
@@ -138,6 +144,9 @@ type View struct {
 	// LogYear is the year of the log to HHS the breach goes in (under
 	// 500 individuals), 0 otherwise.
 	LogYear int `json:"log_year,omitempty"`
+	// Reminders are the reminders of its notices sent (Find only), the
+	// newest first.
+	Reminders []*incident.Reminder `json:"reminders,omitempty"`
 }
 
 // ViewOf is an incident's view on today (YYYY-MM-DD).
@@ -182,6 +191,16 @@ func (s *Service) Find(ctx context.Context, rs Records, ref string) (*View, erro
 	}
 	for _, v := range vs {
 		if v.ID == ref || strings.EqualFold(v.Ref, ref) {
+			if v.Breach == nil {
+				return v, nil
+			}
+			subjects := []string{incident.IncidentSubject(v.ID)}
+			if v.LogYear != 0 {
+				subjects = append(subjects, incident.LogSubject(v.LogYear))
+			}
+			if v.Reminders, err = rs.BreachReminders(ctx, subjects...); err != nil {
+				return nil, err
+			}
 			return v, nil
 		}
 	}

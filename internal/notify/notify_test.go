@@ -2,83 +2,23 @@ package notify_test
 
 import (
 	"context"
-	"io"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/notify"
+	"github.com/safeguard-health/safeguard/internal/notify/smtptest"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )
 
-// mailbox is an SMTP server on loopback that keeps what it receives and
-// refuses mail to refused@.
-type mailbox struct {
-	mu   sync.Mutex
-	msgs []received
-}
-
-type received struct {
-	from string
-	to   []string
-	data string
-}
-
-type session struct {
-	box *mailbox
-	cur received
-}
-
-func (s *session) Reset()        { s.cur = received{} }
-func (s *session) Logout() error { return nil }
-func (s *session) Mail(from string, _ *smtp.MailOptions) error {
-	s.cur.from = from
-	return nil
-}
-func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
-	if strings.HasPrefix(to, "refused@") {
-		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
-	}
-	s.cur.to = append(s.cur.to, to)
-	return nil
-}
-func (s *session) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	s.cur.data = string(b)
-	s.box.mu.Lock()
-	s.box.msgs = append(s.box.msgs, s.cur)
-	s.box.mu.Unlock()
-	return nil
-}
-
-func startSMTP(t *testing.T) (*mailbox, string) {
-	t.Helper()
-	box := &mailbox{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{box: box}, nil }))
-	srv.Domain = "localhost"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return box, ln.Addr().String()
-}
-
 func TestSendDueReminders(t *testing.T) {
-	box, addr := startSMTP(t)
+	box := smtptest.Start(t)
+	addr := box.Addr
 	s := storetest.SQLite(t)
 	ctx := context.Background()
 	o := &org.Organization{Slug: "riverside", Name: "Riverside Family Clinic", EntityType: org.Provider}
@@ -124,14 +64,12 @@ func TestSendDueReminders(t *testing.T) {
 	if err != nil || n != 1 {
 		t.Fatalf("SendDue: %d, %v", n, err)
 	}
-	box.mu.Lock()
-	msgs := box.msgs
-	box.mu.Unlock()
-	if len(msgs) != 1 || msgs[0].to[0] != "wendy@riverside.example" || msgs[0].from != "security@riverside.example" {
+	msgs := box.Messages()
+	if len(msgs) != 1 || msgs[0].To[0] != "wendy@riverside.example" || msgs[0].From != "security@riverside.example" {
 		t.Fatalf("received: %+v", msgs)
 	}
-	if !strings.Contains(msgs[0].data, "Subject: Your security training is overdue") || !strings.Contains(msgs[0].data, "Security awareness (due") || !strings.Contains(msgs[0].data, "Clinical workstations") {
-		t.Errorf("message:\n%s", msgs[0].data)
+	if !strings.Contains(msgs[0].Data, "Subject: Your security training is overdue") || !strings.Contains(msgs[0].Data, "Security awareness (due") || !strings.Contains(msgs[0].Data, "Clinical workstations") {
+		t.Errorf("message:\n%s", msgs[0].Data)
 	}
 	ds, _ := sc.Deliveries(ctx, overdue.ID)
 	status := map[string]string{}

@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/incidents"
+	"github.com/safeguard-health/safeguard/internal/notify"
+	"github.com/safeguard-health/safeguard/internal/notify/smtptest"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
 
@@ -57,6 +60,18 @@ func TestIncidentPages(t *testing.T) {
 	logDue := time.Date(detected.Year(), 12, 31, 0, 0, 0, 0, time.UTC).AddDate(0, 0, 60).Format("2006-01-02")
 	mustContain(t, "the incident's page", html.UnescapeString(body), "INC-001 Stolen laptop", "a breach of unsecured PHI", "45 CFR 164.404(b)", due, "no case later than 60 calendar days after discovery",
 		"45 CFR 164.408(c)", logDue, "<strong class=\"standing due\">due</strong>")
+	// A server with a mail server reminds the owner; the page lists it.
+	o, err := s.OrganizationBySlug(context.Background(), "riverside")
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := smtptest.Start(t)
+	m, _ := notify.ParseSMTP("smtp+plain://"+box.Addr, "safeguard@riverside.example")
+	if n, err := (&incidents.Service{}).SendReminders(context.Background(), s.Scope(o), m, srv.URL+"/orgs/riverside"); n != 1 || err != nil || len(box.Messages()) != 1 {
+		t.Fatalf("reminders: %d %v %d", n, err, len(box.Messages()))
+	}
+	_, body = fetch(t, c, page)
+	mustContain(t, "the incident's reminders", html.UnescapeString(body), "Reminders sent", "notice to individuals", "due within 60 days", "Olivia Owens <owner@riverside.example>: sent")
 	// The notice to the individuals sent: the register shows the log next.
 	form.Set("notice_to", "individuals")
 	form.Set("notice_sent_on", time.Now().UTC().Format("2006-01-02"))
@@ -68,17 +83,13 @@ func TestIncidentPages(t *testing.T) {
 	mustContain(t, "the register", html.UnescapeString(body), "INC-001", "hhs-log by "+logDue, "The log of breaches under 500", "(120 individuals)")
 
 	// The API reads the same.
-	o, err := s.OrganizationBySlug(context.Background(), "riverside")
-	if err != nil {
-		t.Fatal(err)
-	}
 	token, hash := auth.NewAPIToken()
 	if err := s.Scope(o).CreateAPIToken(context.Background(), &auth.APIToken{Name: "incidents", Scopes: []auth.Scope{auth.ScopeRead, auth.ScopeWrite}, Hash: hash, Prefix: token[:10], CreatedBy: "test", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	api := apiClient{t, srv.URL + "/api/v1/orgs/riverside", token}
 	code, out := api.do("GET", "/incidents/INC-001", nil)
-	if code != 200 || out["ref"] != "INC-001" || out["next"].(map[string]any)["to"] != "hhs-log" || out["log_year"].(float64) != float64(detected.Year()) {
+	if code != 200 || out["ref"] != "INC-001" || out["next"].(map[string]any)["to"] != "hhs-log" || out["log_year"].(float64) != float64(detected.Year()) || len(out["reminders"].([]any)) != 1 {
 		t.Errorf("the API's incident: %d %v", code, out)
 	}
 	code, out = api.do("GET", "/incidents/log", nil)

@@ -1,0 +1,121 @@
+package incidents
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/incident"
+	"github.com/safeguard-health/safeguard/internal/workforce"
+)
+
+// A Sender sends messages and sets each one's status (internal/notify's
+// Mailer). It fails as a whole only when nothing could be sent.
+type Sender interface {
+	Send(ctx context.Context, ds []*workforce.Delivery, now time.Time) error
+}
+
+// SendReminders reminds the organisation's members who manage incidents
+// (its owners and security officers) of every breach notice still to be
+// made, at the stages of incident.Stage: one message per breach and last
+// day (the notices due that day together), and one per year's log of
+// breaches under 500. Each reminder is claimed before it is sent, so
+// servers sharing the database send it once; one that could not be sent
+// at all is released for the next round. base is the organisation's
+// address in the web app (https://host/orgs/slug) for the link in each
+// message, or "". It returns how many reminders it sent.
+func (s *Service) SendReminders(ctx context.Context, rs Records, m Sender, base string) (int, error) {
+	vs, err := s.Register(ctx, rs)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now()
+	today := now.Format(time.DateOnly)
+	type due struct {
+		subject, what, link string
+		ds                  []incident.Deadline
+	}
+	var dues []due
+	for _, v := range vs {
+		for _, group := range incident.Pending(v.Deadlines) {
+			var ds []incident.Deadline
+			for _, d := range group {
+				if d.To != incident.ToSecretaryLog { // reminded of with its year's log
+					ds = append(ds, d)
+				}
+			}
+			if len(ds) > 0 {
+				dues = append(dues, due{incident.IncidentSubject(v.ID), v.Ref + " " + v.Title, link(base, "/incidents/"+v.ID), ds})
+			}
+		}
+	}
+	for _, y := range Log(vs) {
+		if y.Notice == nil {
+			continue
+		}
+		var refs []string
+		for _, b := range y.Breaches {
+			for _, d := range b.Deadlines {
+				if d.To == incident.ToSecretaryLog && (d.Status == incident.Due || d.Status == incident.Overdue) {
+					refs = append(refs, b.Ref)
+				}
+			}
+		}
+		what := fmt.Sprintf("The log of %d's breaches under 500 individuals (%s)", y.Year, strings.Join(refs, ", "))
+		dues = append(dues, due{incident.LogSubject(y.Year), what, link(base, "/incidents#log"), []incident.Deadline{*y.Notice}})
+	}
+	if len(dues) == 0 {
+		return 0, nil
+	}
+	members, err := rs.Members(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, d := range dues {
+		stage := incident.Stage(d.ds[0].Due, today)
+		if stage == "" {
+			continue
+		}
+		r := &incident.Reminder{Subject: d.subject, Due: d.ds[0].Due, Stage: stage, SentAt: now}
+		for _, dl := range d.ds {
+			r.Notices = append(r.Notices, dl.To)
+		}
+		if err := rs.ClaimBreachReminder(ctx, r); err != nil {
+			if errs.Is(err, errs.Conflict) {
+				continue // sent, or another server is sending it
+			}
+			return n, err
+		}
+		subject, body := incident.ReminderText(d.what, d.ds, today, d.link)
+		for _, mb := range members {
+			if mb.User.Disabled || !mb.Role.Can(auth.ManageIncidents) {
+				continue
+			}
+			r.Deliveries = append(r.Deliveries, &workforce.Delivery{ReminderID: r.ID, PersonID: mb.User.ID, Name: mb.User.Name, Email: mb.User.Email,
+				Subject: subject, Body: body, Status: "pending"})
+		}
+		if err := m.Send(ctx, r.Deliveries, now); err != nil {
+			// Nothing went: the next round tries again.
+			if rerr := rs.ReleaseBreachReminder(context.WithoutCancel(ctx), r.ID); rerr != nil {
+				return n, rerr
+			}
+			return n, err
+		}
+		if err := rs.RecordBreachReminder(ctx, r); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+func link(base, path string) string {
+	if base == "" {
+		return ""
+	}
+	return strings.TrimSuffix(base, "/") + path
+}
