@@ -18,6 +18,7 @@ type ContingencySource interface {
 	ContingencyPlan(ctx context.Context) (*contingency.Plan, error)
 	RestoreTests(ctx context.Context) ([]*contingency.Test, error)
 	Assets(ctx context.Context) ([]*risk.Asset, error)
+	BackupJobs(ctx context.Context) ([]*contingency.Job, error)
 }
 
 // ContingencyResults judges contingency.backup and
@@ -35,8 +36,12 @@ func ContingencyResults(ctx context.Context, src ContingencySource, now time.Tim
 	if err != nil {
 		return nil, err
 	}
+	jobs, err := src.BackupJobs(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var critical []*contingency.Line
-	for _, l := range contingency.Lines(p, assets, tests, now.UTC().Format(time.DateOnly)) {
+	for _, l := range contingency.Lines(p, assets, tests, jobs, now.UTC().Format(time.DateOnly)) {
 		if l.Critical {
 			critical = append(critical, l)
 		}
@@ -52,11 +57,23 @@ func ContingencyResults(ctx context.Context, src ContingencySource, now time.Tim
 	for _, l := range critical {
 		switch l.Backup {
 		case "missing":
-			bFail = append(bFail, l.Asset.Name)
+			bFail = append(bFail, l.Asset.Name+" (no plan)")
 			backup.Records = append(backup.Records, rec(l, "no backup plan: what, where and how often", 3))
+		case "over-objective":
+			bFail = append(bFail, l.Asset.Name+" (no successful backup within its recovery point objective)")
+			backup.Records = append(backup.Records, rec(l, l.BackupWhy, 3))
+		case "failing":
+			bPart = append(bPart, l.Asset.Name+" (failing)")
+			backup.Records = append(backup.Records, rec(l, l.BackupWhy, 2))
+		case "reports-stale":
+			bPart = append(bPart, l.Asset.Name+" (reports too old)")
+			backup.Records = append(backup.Records, rec(l, l.BackupWhy, 1))
 		case "no-offline-copy":
-			bPart = append(bPart, l.Asset.Name)
+			bPart = append(bPart, l.Asset.Name+" (no offline copy)")
 			backup.Records = append(backup.Records, rec(l, "no offline or immutable copy of its backups", 2))
+		}
+		if len(l.Jobs) > 0 {
+			backup.Counts["with_reports"]++
 		}
 		backup.Counts[l.Backup]++
 		restore.Counts[l.Restore]++
@@ -90,7 +107,13 @@ func ContingencyResults(ctx context.Context, src ContingencySource, now time.Tim
 		}
 		r.Status = verdict(r.GoalStatus)
 	}
-	judge(backup, bFail, bPart, "a backup plan")
+	judge(backup, bFail, bPart, "a working backup")
+	if backup.GoalStatus == assessment.Met {
+		backup.Detail = fmt.Sprintf("each of the %s with a backup plan", plural(len(critical), "critical system", "critical systems"))
+		if n := backup.Counts["with_reports"]; n > 0 {
+			backup.Detail += fmt.Sprintf(", %d of them with a successful backup within its objective in the imported reports", n)
+		}
+	}
 	judge(restore, rFail, rPart, "a restore tested")
 	for _, r := range []*check.Result{backup, restore} {
 		if err := finish(r, sink); err != nil {

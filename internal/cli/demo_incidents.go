@@ -3,11 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/contingency"
 	"github.com/safeguard-health/safeguard/internal/incident"
 	"github.com/safeguard-health/safeguard/internal/incidents"
+	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
 )
@@ -145,7 +147,8 @@ func seedDemoContingency(ctx context.Context, at func(time.Time) *store.Scoped, 
 		{AssetID: id["Cloud EHR"], RTOHours: 8, RPOHours: 1, Backup: contingency.Backup{None: "Hosted by Cedar Health, which backs it up and restores it under its business associate agreement."}},
 		{AssetID: id["Practice management and billing"], RTOHours: 48, RPOHours: 24, Backup: contingency.Backup{None: "Hosted by ClearClaim under its agreement; claims can wait two days."}},
 		{AssetID: id["Microsoft 365 email and SharePoint"], RTOHours: 24, RPOHours: 24, Backup: contingency.Backup{What: "Mailboxes and SharePoint sites", Where: "Microsoft 365 Backup", Frequency: "continuous, kept one year", Offline: true}},
-		{AssetID: id["File server and backup NAS"], RTOHours: 24, RPOHours: 24, Backup: contingency.Backup{What: "The shares, scanned records and workstation images", Where: "The NAS, copied nightly to Backblaze B2 with object lock", Frequency: "nightly", Offline: true}},
+		{AssetID: id["File server and backup NAS"], RTOHours: 24, RPOHours: 24, Backup: contingency.Backup{What: "The shares, scanned records and workstation images", Where: "The NAS, copied nightly to Backblaze B2 with object lock", Frequency: "nightly", Offline: true,
+			Jobs: []string{"File server nightly", "NAS to Backblaze B2"}}},
 		{AssetID: id["Offsite backup storage"], RTOHours: 72, RPOHours: 24, Backup: contingency.Backup{None: "It is the offsite copy of the file server's backups."}},
 		{AssetID: id["Network and firewall"], RTOHours: 8, Backup: contingency.Backup{What: "The firewall's and switches' configuration", Where: "Riverbend IT's configuration vault, with a copy on an offline drive", Frequency: "on each change", Offline: true}},
 		{AssetID: id["Digital X-ray unit"], RTOHours: 48, RPOHours: 24, Backup: contingency.Backup{None: "Its images go to the file server after each exam and are backed up with it; the vendor reinstalls the acquisition PC."}},
@@ -156,6 +159,27 @@ func seedDemoContingency(ctx context.Context, at func(time.Time) *store.Scoped, 
 		if err := svc.SaveSystem(ctx, sc, "", sys); err != nil {
 			return fmt.Errorf("demo contingency: %w", err)
 		}
+	}
+	// Riverbend IT's backup report of the last two weeks: the file
+	// server's nightly job and its copy to Backblaze, one night failed and
+	// made good the next.
+	var report strings.Builder
+	report.WriteString("job,started,finished,result,offline,target,bytes,detail\n")
+	night := time.Date(now.Year(), now.Month(), now.Day(), 1, 0, 0, 0, time.UTC)
+	if now.Before(night.Add(3 * time.Hour)) {
+		night = night.AddDate(0, 0, -1)
+	}
+	for d := 13; d >= 0; d-- {
+		at := night.AddDate(0, 0, -d)
+		result, detail := "success", ""
+		if d == 5 {
+			result, detail = "failed", "the NAS was rebooting for an update"
+		}
+		fmt.Fprintf(&report, "File server nightly,%s,%s,%s,no,NAS-01,%d,%s\n", at.Format(time.RFC3339), at.Add(47*time.Minute).Format(time.RFC3339), result, 412_000_000_000+int64(d)*1_000_000, detail)
+		fmt.Fprintf(&report, "NAS to Backblaze B2,%s,%s,success,yes,Backblaze B2 (object lock 30 days),%d,\n", at.Add(2*time.Hour).Format(time.RFC3339), at.Add(3*time.Hour).Format(time.RFC3339), 3_100_000_000+int64(d)*10_000_000)
+	}
+	if err := demoImport(ctx, at(now), "riverbend-backup-report.csv", ingest.FormatBackups, []byte(report.String())); err != nil {
+		return fmt.Errorf("demo backup report: %w", err)
 	}
 	for _, t := range []*contingency.Test{
 		{AssetID: id["File server and backup NAS"], TestedOn: now.AddDate(0, -3, 0).Format(time.DateOnly), Hours: 30, LostHours: 20, Succeeded: true, By: "Jo Marsh, Riverbend IT Services",

@@ -70,8 +70,39 @@ func TestDemoIncident(t *testing.T) {
 		!strings.Contains(out, "0 breach notification reminder(s) sent through smtp+plain://"+box.Addr) || len(box.Messages()) != 0 {
 		t.Errorf("send-reminders with no breach: %d %s %s", code, out, errOut)
 	}
+	_, out, _ = run(t, "contingency", "--json", "--db", db)
+	var c struct {
+		Systems []struct {
+			Asset  struct{ Name string }
+			Backup string
+			Jobs   []struct {
+				Job      string
+				Runs     int
+				Failures int
+			}
+		}
+		Unassigned []any `json:"unassigned_jobs"`
+	}
+	if err := json.Unmarshal([]byte(out), &c); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, s := range c.Systems {
+		if s.Asset.Name == "File server and backup NAS" {
+			found = true
+			if s.Backup != "planned" || len(s.Jobs) != 2 || s.Jobs[0].Runs != 14 || s.Jobs[0].Failures != 0 {
+				t.Errorf("the file server's backup jobs: %+v", s)
+			}
+		}
+	}
+	if !found {
+		t.Error("no file server in the demo's plan")
+	}
+	if len(c.Unassigned) != 0 {
+		t.Errorf("unassigned jobs in the demo: %v", c.Unassigned)
+	}
 	_, out, _ = run(t, "contingency", "--db", db)
-	for _, want := range []string{"File server and backup NAS", "24 h", "over-objective", "Cloud EHR", "not-needed", "Proposed, not in force"} {
+	for _, want := range []string{"File server and backup NAS", "24 h", "over-objective", "Cloud EHR", "not-needed", "Proposed, not in force", "NEWEST SUCCESS"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("safeguard contingency lacks %q:\n%s", want, out)
 		}

@@ -9,6 +9,7 @@ package contingency
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -26,6 +27,10 @@ const ProposedRTOHours = 72
 
 // ProposedNote says what ProposedRTOHours is, wherever it is shown.
 const ProposedNote = "Proposed, not in force: the notice of proposed rulemaking of 6 January 2025 (90 FR 898) would require restoring critical systems and data within 72 hours."
+
+// ReportDays is how old the newest run of a system's backup jobs may be
+// before its reports are too old to tell how its backups stand.
+const ReportDays = 7
 
 // DefaultTestMonths is how often each system's restore is tested unless
 // the plan says otherwise: yearly, Safeguard's default.
@@ -60,6 +65,42 @@ type Backup struct {
 	Frequency string `json:"frequency"`
 	Offline   bool   `json:"offline_or_immutable"`
 	None      string `json:"none,omitempty"` // why the system needs no backup of its own (a vendor's hosted service…)
+	// Jobs are the backup jobs that copy the system, by their name or id
+	// in the backup software's reports; a job is also the system's when
+	// its report names the system, or the job is named as the system is.
+	Jobs []string `json:"jobs,omitempty"`
+}
+
+// A Job is one backup job as its imported reports show it: its newest
+// run, its newest successful one, how many runs failed since, and its
+// newest successful copy offline or immutable (where the report says).
+type Job struct {
+	Job         string    `json:"job"`
+	JobID       string    `json:"job_id,omitempty"`
+	System      string    `json:"system,omitempty"` // the system the report names
+	Source      string    `json:"source"`           // the report's format
+	Runs        int       `json:"runs"`
+	LastRun     time.Time `json:"last_run"`
+	LastResult  string    `json:"last_result"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	Failures    int       `json:"failures"` // failed runs since the newest success
+	LastOffline time.Time `json:"last_offline,omitzero"`
+}
+
+// Covers reports whether the job copies the asset of the plan's entry
+// sys (nil when the plan does not cover it).
+func (j *Job) Covers(a *risk.Asset, sys *System) bool {
+	if strings.EqualFold(j.System, a.Name) || strings.EqualFold(j.Job, a.Name) {
+		return true
+	}
+	if sys != nil {
+		for _, name := range sys.Backup.Jobs {
+			if strings.EqualFold(name, j.Job) || j.JobID != "" && strings.EqualFold(name, j.JobID) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Planned reports whether the backup is planned: what, where and how
@@ -72,6 +113,13 @@ func (b Backup) Planned() bool {
 func (s *System) Validate() error {
 	s.Backup.What, s.Backup.Where, s.Backup.Frequency = strings.TrimSpace(s.Backup.What), strings.TrimSpace(s.Backup.Where), strings.TrimSpace(s.Backup.Frequency)
 	s.Backup.None, s.Notes = strings.TrimSpace(s.Backup.None), strings.TrimSpace(s.Notes)
+	var jobs []string
+	for _, j := range s.Backup.Jobs {
+		if j = strings.TrimSpace(j); j != "" && !slices.ContainsFunc(jobs, func(k string) bool { return strings.EqualFold(k, j) }) {
+			jobs = append(jobs, j)
+		}
+	}
+	s.Backup.Jobs = jobs
 	switch {
 	case s.AssetID == "":
 		return errs.New(errs.Invalid, "asset: the inventory's system")
@@ -79,6 +127,8 @@ func (s *System) Validate() error {
 		return errs.New(errs.Invalid, "rto_hours: hours the system may be down, 0 to 8760 (0: not set)")
 	case s.RPOHours < 0 || s.RPOHours > 24*365:
 		return errs.New(errs.Invalid, "rpo_hours: hours of data the system may lose, 0 to 8760 (0: not set)")
+	case len(s.Backup.Jobs) > 50 || len(strings.Join(s.Backup.Jobs, "")) > 5000:
+		return errs.New(errs.Invalid, "backup.jobs: at most 50 jobs")
 	case len(s.Backup.What+s.Backup.Where+s.Backup.Frequency+s.Backup.None+s.Notes) > 20000 || !utf8.ValidString(s.Backup.What+s.Backup.Where+s.Backup.Frequency+s.Backup.None+s.Notes):
 		return errs.New(errs.Invalid, "backup: at most 20,000 characters of text")
 	}
@@ -134,17 +184,28 @@ type Line struct {
 	System   *System     `json:"system,omitempty"`
 	Newest   *Test       `json:"newest_test,omitempty"`
 	Critical bool        `json:"critical"`
-	Backup   string      `json:"backup"`  // planned, no-offline-copy, missing
-	Restore  string      `json:"restore"` // within-objective, over-objective, failed, stale, untested, no-objective
-	Why      string      `json:"why"`
+	Backup   string      `json:"backup"` // planned, reports-stale, failing, over-objective, no-offline-copy, missing
+	// BackupWhy says why the backup stands where it does ("" when planned).
+	BackupWhy string `json:"backup_why,omitempty"`
+	// Jobs are the backup jobs of imported reports that copy the system;
+	// LastSuccess is their newest successful run (zero when none).
+	Jobs        []*Job    `json:"jobs,omitempty"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	Restore     string    `json:"restore"` // within-objective, over-objective, failed, stale, untested, no-objective
+	Why         string    `json:"why"`
 	// OverProposed is set when the newest restore took longer than the
 	// proposed rule's 72 hours (a reference, not the rule in force).
 	OverProposed bool `json:"over_proposed,omitempty"`
 }
 
 // Lines are the plan's lines for the inventory's assets that hold ePHI,
-// judged on today: the critical ones first.
-func Lines(p *Plan, assets []*risk.Asset, tests []*Test, today string) []*Line {
+// judged on today against the backup jobs of imported reports: the
+// critical ones first. A system whose jobs' newest success is older, at
+// their newest run, than its recovery point objective is over its
+// objective; one whose newest runs failed since is failing; one whose
+// jobs' newest run is more than ReportDays old has reports too old to
+// tell.
+func Lines(p *Plan, assets []*risk.Asset, tests []*Test, jobs []*Job, today string) []*Line {
 	months := p.TestMonths
 	if months == 0 {
 		months = DefaultTestMonths
@@ -163,16 +224,52 @@ func Lines(p *Plan, assets []*risk.Asset, tests []*Test, today string) []*Line {
 			continue
 		}
 		l := &Line{Asset: a, System: p.Systems[a.ID], Newest: newest[a.ID], Critical: Critical(a)}
+		var failing []string
+		var horizon time.Time // the newest run of the system's jobs
+		for _, j := range jobs {
+			if j.Covers(a, l.System) {
+				l.Jobs = append(l.Jobs, j)
+				if j.LastSuccess.After(l.LastSuccess) {
+					l.LastSuccess = j.LastSuccess
+				}
+				if j.LastRun.After(horizon) {
+					horizon = j.LastRun
+				}
+				if j.Failures > 0 {
+					failing = append(failing, fmt.Sprintf("%s failed %s since %s", j.Job, times(j.Failures), lastSuccess(j.LastSuccess)))
+				}
+			}
+		}
 		var whys []string
 		switch {
 		case l.System == nil || !l.System.Backup.Planned():
 			l.Backup = "missing"
 			whys = append(whys, "no backup plan: what, where and how often")
+		case len(l.Jobs) > 0 && l.System.RPOHours > 0 && horizon.Sub(l.LastSuccess).Hours() > l.System.RPOHours:
+			l.Backup = "over-objective"
+			why := fmt.Sprintf("no successful backup in the %s before its jobs' newest run (%s), over its recovery point objective of %s",
+				hours(float64(int64(horizon.Sub(l.LastSuccess).Hours()))), horizon.Format("2006-01-02 15:04"), hours(l.System.RPOHours))
+			if l.LastSuccess.IsZero() {
+				why = fmt.Sprintf("no successful backup in the reports, which run to %s", horizon.Format("2006-01-02 15:04"))
+			}
+			if len(failing) > 0 {
+				why += ": " + strings.Join(failing, "; ")
+			}
+			whys = append(whys, why)
+		case len(failing) > 0:
+			l.Backup = "failing"
+			whys = append(whys, strings.Join(failing, "; "))
+		case len(l.Jobs) > 0 && horizon.Before(t.AddDate(0, 0, -ReportDays)):
+			l.Backup = "reports-stale"
+			whys = append(whys, fmt.Sprintf("its jobs' newest run in the imported reports is of %s, more than %d days ago: import a newer report", horizon.Format(time.DateOnly), ReportDays))
 		case l.System.Backup.None == "" && !l.System.Backup.Offline:
 			l.Backup = "no-offline-copy"
 			whys = append(whys, "no offline or immutable copy of its backups")
 		default:
 			l.Backup = "planned"
+		}
+		if len(whys) > 0 {
+			l.BackupWhy = whys[0]
 		}
 		switch {
 		case l.System != nil && l.System.Backup.None != "":
@@ -206,6 +303,20 @@ func Lines(p *Plan, assets []*risk.Asset, tests []*Test, today string) []*Line {
 		}
 	}
 	return append(critical, rest...)
+}
+
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
+}
+
+func lastSuccess(t time.Time) string {
+	if t.IsZero() {
+		return "the reports began"
+	}
+	return "its newest success on " + t.Format("2006-01-02 15:04")
 }
 
 func hours(h float64) string {

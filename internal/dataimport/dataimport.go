@@ -323,6 +323,12 @@ func run(ctx context.Context, req Request, name string, format *ingest.Format, r
 			return err
 		}
 		return devices(ctx, req, sc, name, format, r, out)
+	case ingest.KindBackups:
+		sc, err := scope()
+		if err != nil {
+			return err
+		}
+		return backups(ctx, req, sc, name, format, r, out)
 	case ingest.KindMFA:
 		sc, err := scope()
 		if err != nil {

@@ -38,6 +38,7 @@ type Records interface {
 	SaveContingencyPlan(ctx context.Context, edit func(p *contingency.Plan) error, after ...store.TxFunc) (*contingency.Plan, error)
 	RestoreTests(ctx context.Context) ([]*contingency.Test, error)
 	AddRestoreTest(ctx context.Context, t *contingency.Test, after ...store.TxFunc) error
+	BackupJobs(ctx context.Context) ([]*contingency.Job, error)
 	Members(ctx context.Context) ([]auth.Member, error)
 	ClaimBreachReminder(ctx context.Context, r *incident.Reminder) error
 	ReleaseBreachReminder(ctx context.Context, id string) error
@@ -310,6 +311,11 @@ type Contingency struct {
 	Lines    []*contingency.Line `json:"systems"`
 	Tests    []*contingency.Test `json:"restore_tests"`
 	Proposed string              `json:"proposed_rto_note"`
+	// Jobs are the backup jobs of imported reports; Unassigned are those
+	// that copy no ePHI system of the inventory, to be named on a
+	// system's entry.
+	Jobs       []*contingency.Job `json:"backup_jobs"`
+	Unassigned []*contingency.Job `json:"unassigned_jobs"`
 }
 
 // Contingency reads the organisation's contingency plan.
@@ -326,7 +332,24 @@ func (s *Service) Contingency(ctx context.Context, rs Records) (*Contingency, er
 	if err != nil {
 		return nil, err
 	}
-	return &Contingency{Plan: p, Lines: contingency.Lines(p, assets, tests, s.now().Format(time.DateOnly)), Tests: tests, Proposed: contingency.ProposedNote}, nil
+	jobs, err := rs.BackupJobs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c := &Contingency{Plan: p, Lines: contingency.Lines(p, assets, tests, jobs, s.now().Format(time.DateOnly)), Tests: tests, Proposed: contingency.ProposedNote,
+		Jobs: jobs, Unassigned: []*contingency.Job{}}
+	assigned := map[*contingency.Job]bool{}
+	for _, l := range c.Lines {
+		for _, j := range l.Jobs {
+			assigned[j] = true
+		}
+	}
+	for _, j := range jobs {
+		if !assigned[j] {
+			c.Unassigned = append(c.Unassigned, j)
+		}
+	}
+	return c, nil
 }
 
 // SaveSystem sets one system's objectives and backup in the plan.

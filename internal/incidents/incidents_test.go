@@ -328,7 +328,7 @@ func TestContingencyAndChecks(t *testing.T) {
 			t.Fatal(err)
 		}
 		rs = results()
-		if r := rs["contingency.backup"]; r.GoalStatus != assessment.NotMet || r.Counts["systems"] != 2 || !strings.Contains(r.Detail, "2 systems without a backup plan") {
+		if r := rs["contingency.backup"]; r.GoalStatus != assessment.NotMet || r.Counts["systems"] != 2 || !strings.Contains(r.Detail, "2 systems without a working backup") {
 			t.Errorf("no backups: %s %v %q", r.GoalStatus, r.Counts, r.Detail)
 		}
 		if r := rs["contingency.restore-test"]; r.GoalStatus != assessment.NotMet {

@@ -33,6 +33,8 @@ type Format struct {
 	Scan ScanReader
 	// Devices reads a device export (KindDevices).
 	Devices func(file string, r io.Reader, emit func(*Device) error) (*DevicesInfo, error)
+	// Backups reads a backup job report (KindBackups).
+	Backups func(file string, r io.Reader, emit func(*BackupRun) error) (*BackupsInfo, error)
 	// TLS reads a TLS scanner's report (KindTLS), judging each endpoint
 	// against the profile.
 	TLS func(file string, r io.Reader, profile *tlscheck.Profile) (*TLSScan, error)
@@ -163,6 +165,10 @@ var formats = []*Format{
 		sniff: func(h *head) bool { return h.text() && jamfCSVHeader(h.trimmed) }},
 	{ID: FormatDevices, Brings: "each device of any other manager: disk encryption, operating system, last seen, user and EDR, for the device checks and the inventory", Label: "Safeguard device CSV", Kind: KindDevices, Devices: deviceReader(FormatDevices),
 		sniff: func(h *head) bool { return h.text() && devicesCSVHeader(h.trimmed) }},
+	{ID: FormatVeeam, Brings: "each run of each backup job, when it ended and whether it succeeded, for the contingency plan's backups and the backup check", Label: "Veeam backup job sessions", Kind: KindBackups, Backups: backupReader(FormatVeeam),
+		sniff: func(h *head) bool { return h.text() && veeamCSVHeader(h.trimmed) }},
+	{ID: FormatBackups, Brings: "each run of any other backup software's jobs: when, for which system, whether it succeeded and whether the copy is offline, for the contingency plan's backups and the backup check", Label: "Safeguard backup job CSV", Kind: KindBackups, Backups: backupReader(FormatBackups),
+		sniff: func(h *head) bool { return h.text() && backupsCSVHeader(h.trimmed) }},
 	{ID: FormatEntraUsers, Brings: "the accounts of Entra ID, matched to the roster", System: "Microsoft Entra ID", Label: "Microsoft Entra ID users", Kind: KindAccounts, columns: accountColumns[FormatEntraUsers], sniff: accountSniff(FormatEntraUsers)},
 	{ID: FormatEntraMFA, Brings: "MFA registration and admin roles of the Entra ID accounts", Label: "Microsoft Entra ID user registration details", Kind: KindMFA, columns: accountColumns[FormatEntraMFA], sniff: accountSniff(FormatEntraMFA)},
 	{ID: FormatAD, Brings: "the accounts of Active Directory, with privileged and remote-access groups", System: "Active Directory", Label: "Active Directory (Get-ADUser | Export-Csv)", Kind: KindAccounts, columns: accountColumns[FormatAD], sniff: accountSniff(FormatAD)},

@@ -28,6 +28,7 @@ var samples = map[string]string{
 	ingest.FormatDMARC: "dmarc-report.xml", ingest.FormatTLSRPT: "smtp-tls-report.json",
 	ingest.FormatTestSSL: "testssl-loopback.json", ingest.FormatSSLyze: "sslyze-portal.json",
 	ingest.FormatIntune: "intune-devices.csv", ingest.FormatJamf: "jamf-computers.csv", ingest.FormatDevices: "devices.csv",
+	ingest.FormatVeeam: "veeam-sessions.csv", ingest.FormatBackups: "backup-jobs.csv",
 }
 
 // records reads a file of a format with its reader, whatever its kind,
@@ -56,6 +57,10 @@ func records(id, name string, r io.Reader) (int, error) {
 	case ingest.KindDevices:
 		n := 0
 		_, err := f.Devices(name, r, func(*ingest.Device) error { n++; return nil })
+		return n, err
+	case ingest.KindBackups:
+		n := 0
+		_, err := f.Backups(name, r, func(*ingest.BackupRun) error { n++; return nil })
 		return n, err
 	case ingest.KindTLS:
 		p, _ := tlscheck.LoadProfile("")
@@ -110,8 +115,8 @@ func TestFormatRegistry(t *testing.T) {
 			if f.Scan == nil {
 				t.Errorf("%s: a scanner format without its reader", f.ID)
 			}
-		case ingest.KindCatalog, ingest.KindScores, ingest.KindAccounts, ingest.KindMFA, ingest.KindConfig, ingest.KindVEX, ingest.KindEmailReport, ingest.KindTLS, ingest.KindDevices:
-			if f.Scan != nil || (f.TLS != nil) != (f.Kind == ingest.KindTLS) || (f.Devices != nil) != (f.Kind == ingest.KindDevices) {
+		case ingest.KindCatalog, ingest.KindScores, ingest.KindAccounts, ingest.KindMFA, ingest.KindConfig, ingest.KindVEX, ingest.KindEmailReport, ingest.KindTLS, ingest.KindDevices, ingest.KindBackups:
+			if f.Scan != nil || (f.TLS != nil) != (f.Kind == ingest.KindTLS) || (f.Devices != nil) != (f.Kind == ingest.KindDevices) || (f.Backups != nil) != (f.Kind == ingest.KindBackups) {
 				t.Errorf("%s: a %s format with a scanner's reader", f.ID, f.Kind)
 			}
 		default:
@@ -206,6 +211,8 @@ func TestEveryReaderRefusesWhatIsNotUTF8(t *testing.T) {
 			_, err2 = f.TLS(file, bytes.NewReader(bad), p)
 		case ingest.KindDevices:
 			_, err2 = f.Devices(file, bytes.NewReader(bad), func(*ingest.Device) error { return nil })
+		case ingest.KindBackups:
+			_, err2 = f.Backups(file, bytes.NewReader(bad), func(*ingest.BackupRun) error { return nil })
 		}
 		msg := errs.Message(err2)
 		if !errs.Is(err2, errs.Invalid) || !strings.HasPrefix(msg, file+": line 3 is not UTF-8 text (byte 0xE9)") || strings.Count(msg, file) != 1 {

@@ -212,7 +212,7 @@ func TestExercisePages(t *testing.T) {
 // objective, and over the proposed 72 hours, shown as such.
 func TestContingencyPages(t *testing.T) {
 	s := storetest.SQLite(t)
-	srv := newServer(t, s)
+	srv, h := newServerAndHandler(t, s)
 	c := newClient(t)
 	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("setup: %d", resp.StatusCode)
@@ -250,4 +250,25 @@ func TestContingencyPages(t *testing.T) {
 	mustContain(t, "the NAS", html.UnescapeString(body), "backup planned; restore over-objective", "took 80 hours, over its objective of 24 hours", "over the proposed 72 h", "Jo Marsh", "Backblaze B2 with object lock")
 	_, body = fetch(t, c, base)
 	mustContain(t, "the plan after the test", html.UnescapeString(body), "over-objective", "over the proposed 72 h")
+
+	// A backup job report uploaded: its job, which no system claims yet,
+	// is listed; named on the NAS's entry, its runs are the NAS's.
+	ok, failed := time.Now().UTC().Add(-30*time.Hour).Truncate(time.Minute), time.Now().UTC().Add(-6*time.Hour).Truncate(time.Minute)
+	report := "job,started,result,target\nNAS nightly," + ok.Format(time.RFC3339) + ",success,B2\nNAS nightly," + failed.Format(time.RFC3339) + ",failed,B2\n"
+	if resp, body := upload(t, c, srv.URL+"/orgs/riverside/imports", "backups.csv", []byte(report), nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("upload: %d\n%s", resp.StatusCode, body)
+	}
+	h.Wait()
+	_, body = fetch(t, c, base)
+	mustContain(t, "the plan with a report", html.UnescapeString(body), "Backup jobs no system claims", "NAS nightly", "backup-jobs")
+	if resp, _ := post(t, c, page, url.Values{"rto_hours": {"24"}, "rpo_hours": {"24"}, "what": {"Shares"}, "where": {"Backblaze B2 with object lock"}, "frequency": {"nightly"}, "offline": {"on"},
+		"jobs": {"NAS nightly\r\n\r\n"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save the jobs: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, page)
+	mustContain(t, "the NAS with its job", html.UnescapeString(body), "backup failing; restore over-objective", "NAS nightly failed once since its newest success on "+ok.Format("2006-01-02 15:04"),
+		"<td>NAS nightly</td><td>backup-jobs</td><td>2</td>", ">NAS nightly\n</textarea>")
+	if _, body = fetch(t, c, base); strings.Contains(body, "Backup jobs no system claims") {
+		t.Error("the job is still unclaimed")
+	}
 }

@@ -97,7 +97,7 @@ func (s *Server) saveSystem(w http.ResponseWriter, r *http.Request) {
 	}
 	sys := &contingency.System{AssetID: r.PathValue("asset"), RTOHours: rto, RPOHours: rpo, Notes: r.PostFormValue("notes"),
 		Backup: contingency.Backup{What: r.PostFormValue("what"), Where: r.PostFormValue("where"), Frequency: r.PostFormValue("frequency"),
-			Offline: r.PostFormValue("offline") != "", None: r.PostFormValue("none")}}
+			Offline: r.PostFormValue("offline") != "", None: r.PostFormValue("none"), Jobs: strings.Split(r.PostFormValue("jobs"), "\n")}}
 	if err := s.incidents.SaveSystem(r.Context(), sc.Incidents(), sc.Org().ID, sys); err != nil {
 		s.refuse(w, r, err, s.renderContingency)
 		return
