@@ -110,10 +110,12 @@ type DecisionKind string
 const (
 	// AsSpecified: implement the specification as the rule describes it.
 	AsSpecified DecisionKind = "as_specified"
-	// Alternative: implement an equivalent alternative measure.
+	// Alternative: the specification is not reasonable and appropriate;
+	// an equivalent alternative measure is implemented instead.
 	Alternative DecisionKind = "alternative"
-	// NotReasonable: the specification is not reasonable and appropriate;
-	// document why, and what is done instead.
+	// NotReasonable: the specification is not reasonable and appropriate,
+	// and no equivalent alternative is implemented, or one is where that
+	// is reasonable and appropriate; document why.
 	NotReasonable DecisionKind = "not_reasonable"
 )
 
@@ -148,15 +150,57 @@ func ParseDecisionKind(s string) (DecisionKind, error) {
 }
 
 // Decision is the documented decision for one addressable specification.
+// Implemented as specified, it needs nothing more (164.306(d)(3)(ii)(A)).
+// Otherwise the specification is not reasonable and appropriate, and the
+// rule asks to document why (164.306(d)(3)(ii)(B)(1)) and to implement an
+// equivalent alternative measure if that is reasonable and appropriate
+// ((B)(2)): an Alternative names its measure; NotReasonable may name one
+// or none.
 type Decision struct {
 	Kind DecisionKind `json:"kind"`
-	// Measure is the equivalent alternative measure (Alternative), or what
-	// is done instead (NotReasonable).
+	// Measure is the equivalent alternative measure implemented: required
+	// for Alternative, optional for NotReasonable.
 	Measure string `json:"measure,omitempty"`
-	// Reason is why implementing the specification is not reasonable and
-	// appropriate (NotReasonable), or why the alternative is equivalent.
+	// Reason is why implementing the specification would not be reasonable
+	// and appropriate: required for Alternative and NotReasonable.
 	Reason string `json:"reason,omitempty"`
 }
+
+// Gap says what 164.306(d)(3) asks of the decision that it does not
+// document ("" when nothing): a decision recorded before Safeguard asked
+// an alternative for its reason may lack one.
+func (d *Decision) Gap() string {
+	if d == nil {
+		return "the decision"
+	}
+	switch d.Kind {
+	case Alternative:
+		if strings.TrimSpace(d.Measure) == "" {
+			return "the equivalent alternative measure (45 CFR 164.306(d)(3)(ii)(B)(2))"
+		}
+		if strings.TrimSpace(d.Reason) == "" {
+			return "why the specification is not reasonable and appropriate (45 CFR 164.306(d)(3)(ii)(B)(1))"
+		}
+	case NotReasonable:
+		if strings.TrimSpace(d.Reason) == "" {
+			return "why the specification is not reasonable and appropriate (45 CFR 164.306(d)(3)(ii)(B)(1))"
+		}
+	case AsSpecified:
+	default:
+		return "the decision"
+	}
+	return ""
+}
+
+// The rule's text for each part of a decision, shown beside its field.
+const (
+	// DecisionAssessText is 164.306(d)(3)(i).
+	DecisionAssessText = "Assess whether each implementation specification is a reasonable and appropriate safeguard in its environment, when analyzed with reference to the likely contribution to protecting electronic protected health information (45 CFR 164.306(d)(3)(i))."
+	// DecisionReasonText is 164.306(d)(3)(ii)(B)(1).
+	DecisionReasonText = "If implementing the implementation specification is not reasonable and appropriate: document why it would not be reasonable and appropriate to implement the implementation specification (45 CFR 164.306(d)(3)(ii)(B)(1))."
+	// DecisionMeasureText is 164.306(d)(3)(ii)(B)(2).
+	DecisionMeasureText = "Implement an equivalent alternative measure if reasonable and appropriate (45 CFR 164.306(d)(3)(ii)(B)(2))."
+)
 
 // DecisionSource is the provision that requires the decision.
 const DecisionSource = "45 CFR 164.306(d)(3)"
@@ -263,14 +307,14 @@ func (a *Answer) Normalize(reg *catalog.Registry, it *catalog.Item) error {
 		switch d.Kind {
 		case Alternative:
 			if d.Measure == "" {
-				return bad("an equivalent alternative measure must say which measure is implemented")
+				return bad("an equivalent alternative measure: say which measure is implemented (45 CFR 164.306(d)(3)(ii)(B)(2))")
+			}
+			if d.Reason == "" {
+				return bad("an equivalent alternative measure: document why it would not be reasonable and appropriate to implement the specification itself (45 CFR 164.306(d)(3)(ii)(B)(1))")
 			}
 		case NotReasonable:
 			if d.Reason == "" {
-				return bad("not reasonable and appropriate: document why (%s)", DecisionSource)
-			}
-			if d.Measure == "" {
-				return bad("not reasonable and appropriate: say what is done instead")
+				return bad("not reasonable and appropriate: document why it would not be reasonable and appropriate to implement the specification (45 CFR 164.306(d)(3)(ii)(B)(1))")
 			}
 		}
 	}

@@ -162,7 +162,7 @@ type Row struct {
 
 // Missing reports whether an applicable row lacks its answer or decision.
 func (r Row) Missing() bool {
-	return r.Tailor.Applicable && (r.Answer.Status == Unanswered || (r.NeedsDecision && r.Answer.Decision == nil))
+	return r.Tailor.Applicable && (r.Answer.Status == Unanswered || (r.NeedsDecision && r.Answer.Decision.Gap() != ""))
 }
 
 // EvidenceRef is a piece of evidence linked to an item, as an assessment
@@ -245,11 +245,12 @@ func (v *View) Document() map[string]any {
 }
 
 // MissingDecisions lists the applicable addressable specifications without
-// a documented decision.
+// a documented decision, or with one that lacks what 164.306(d)(3) asks
+// (Decision.Gap).
 func (v *View) MissingDecisions() []Row {
 	var out []Row
 	for _, r := range v.Rows {
-		if r.NeedsDecision && r.Answer.Decision == nil {
+		if r.NeedsDecision && r.Answer.Decision.Gap() != "" {
 			out = append(out, r)
 		}
 	}
@@ -306,7 +307,7 @@ func (p *Program) View(ctx context.Context, st Store, id string, now time.Time) 
 		}
 		if row.NeedsDecision {
 			pr.DecisionsNeeded++
-			if ans.Decision != nil {
+			if ans.Decision.Gap() == "" {
 				pr.DecisionsMade++
 			}
 		}

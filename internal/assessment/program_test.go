@@ -82,7 +82,10 @@ func TestAssessmentLifecycle(t *testing.T) {
 			{assessment.Answer{ItemID: "164.312(d)", Status: "done"}, "not a status"},
 			{assessment.Answer{ItemID: "164.312(a)(2)(i)", Status: assessment.Implemented, Decision: &assessment.Decision{Kind: assessment.AsSpecified}}, "only an addressable"},
 			{assessment.Answer{ItemID: "164.312(a)(2)(iv)", Status: assessment.Implemented, Decision: &assessment.Decision{Kind: assessment.Alternative}}, "which measure"},
-			{assessment.Answer{ItemID: "164.312(a)(2)(iv)", Status: assessment.NotImplemented, Decision: &assessment.Decision{Kind: assessment.NotReasonable, Measure: "paper records"}}, "document why"},
+			{assessment.Answer{ItemID: "164.312(a)(2)(iv)", Status: assessment.NotImplemented, Decision: &assessment.Decision{Kind: assessment.NotReasonable, Measure: "paper records"}}, "document why it would not be reasonable and appropriate to implement the specification (45 CFR 164.306(d)(3)(ii)(B)(1))"},
+			// 164.306(d)(3)(ii)(B)(1): an alternative also documents why the
+			// specification itself is not reasonable and appropriate.
+			{assessment.Answer{ItemID: "164.312(a)(2)(iv)", Status: assessment.Implemented, Decision: &assessment.Decision{Kind: assessment.Alternative, Measure: "Full-disk encryption"}}, "document why it would not be reasonable and appropriate to implement the specification itself (45 CFR 164.306(d)(3)(ii)(B)(1))"},
 			{assessment.Answer{ItemID: "164.312(d)", Status: assessment.Implemented, Questions: map[string]string{"SQ_164.308(a)(1).1.01": "yes"}}, "not one of this item's sample questions"},
 			{assessment.Answer{ItemID: "164.312(d)", Status: assessment.Planned, TargetDate: "next week"}, "not a date"},
 			{assessment.Answer{ItemID: "hph-cpg/essential-3", Status: assessment.Implemented}, "not an item of this"},
@@ -102,21 +105,30 @@ func TestAssessmentLifecycle(t *testing.T) {
 			t.Fatal(err)
 		}
 		enc := &assessment.Answer{ItemID: "hipaa-sr/164.312(a)(2)(iv)", Status: assessment.Implemented,
-			Decision: &assessment.Decision{Kind: assessment.Alternative, Measure: "Full-disk encryption on every laptop; the EHR vendor encrypts at rest"}}
+			Decision: &assessment.Decision{Kind: assessment.Alternative, Measure: "Full-disk encryption on every laptop; the EHR vendor encrypts at rest",
+				Reason: "Encrypting each file as the specification reads is beyond the EHR's and the workstations' software; whole-disk and vendor encryption protect the same data."}}
 		if err := p.Save(ctx, sc, a.ID, "assessment.answer", []*assessment.Answer{enc}); err != nil {
 			t.Fatal(err)
+		}
+		// 164.306(d)(3)(ii)(B)(2): an alternative only "if reasonable and
+		// appropriate": a decision of not reasonable and appropriate may
+		// name none.
+		none := &assessment.Answer{ItemID: "164.310(a)(2)(iv)", Status: assessment.NotImplemented,
+			Decision: &assessment.Decision{Kind: assessment.NotReasonable, Reason: "The landlord keeps the suite's doors and locks; no measure of ours would be reasonable."}}
+		if err := p.Save(ctx, sc, a.ID, "assessment.answer", []*assessment.Answer{none}); err != nil {
+			t.Errorf("not reasonable and appropriate, without an alternative: %v", err)
 		}
 		v, _ = p.View(ctx, sc, a.ID, now)
 		row, _ := v.Row("hipaa-sr/164.312(d)")
 		if row.Answer.Status != assessment.Partial || row.Answer.Questions["SQ_164.312(d).1.01"] == "" || row.Answer.UpdatedBy == "" {
 			t.Errorf("saved answer: %+v", row.Answer)
 		}
-		if v.Progress.Answered != 2 || v.Progress.DecisionsMade != 1 || len(v.MissingDecisions()) != 21 {
-			t.Errorf("progress after two answers: %+v", v.Progress)
+		if v.Progress.Answered != 3 || v.Progress.DecisionsMade != 2 || len(v.MissingDecisions()) != 20 {
+			t.Errorf("progress after three answers: %+v", v.Progress)
 		}
 
 		// Finalising refuses while decisions are missing, naming them.
-		if _, err := p.Finalize(ctx, sc, a.ID, now); !errs.Is(err, errs.Invalid) || !strings.Contains(errs.Message(err), "21 addressable") || !strings.Contains(errs.Message(err), "164.308(a)(3)(ii)(A) Authorization and/or supervision") {
+		if _, err := p.Finalize(ctx, sc, a.ID, now); !errs.Is(err, errs.Invalid) || !strings.Contains(errs.Message(err), "20 addressable") || !strings.Contains(errs.Message(err), "164.308(a)(3)(ii)(A) Authorization and/or supervision") {
 			t.Errorf("finalise with missing decisions: %v", err)
 		}
 		var rest []*assessment.Answer

@@ -47,6 +47,9 @@ func (it itemModel) Decision() string {
 	if d == nil {
 		return "No decision documented"
 	}
+	if gap := d.Gap(); gap != "" {
+		return d.Kind.Label() + "; not documented: " + gap
+	}
 	return d.Kind.Label()
 }
 
@@ -190,8 +193,8 @@ func AssessmentPDF(v *assessment.View, org string, at time.Time) ([]byte, error)
 	if len(m.Decisions) > 0 {
 		d.heading(fmt.Sprintf("%d. Addressable implementation specifications: decisions (45 CFR 164.306(d)(3))", section), 13)
 		section++
-		d.para("For each addressable specification the organisation must assess whether it is reasonable and appropriate, and implement it; "+
-			"or document why it would not be, and implement an equivalent alternative measure if that is reasonable and appropriate.", 8.5)
+		d.para("45 CFR 164.306(d)(3): for each addressable implementation specification the organisation must assess whether it is a reasonable and appropriate safeguard in its environment, and implement it if so; "+
+			"if not, (B)(1) document why it would not be reasonable and appropriate to implement it, and (B)(2) implement an equivalent alternative measure if reasonable and appropriate.", 8.5)
 		var rows [][]string
 		for _, it := range m.Decisions {
 			dec := it.Row.Answer.Decision
@@ -199,9 +202,9 @@ func AssessmentPDF(v *assessment.View, org string, at time.Time) ([]byte, error)
 			if dec != nil {
 				measure, reason = dec.Measure, dec.Reason
 			}
-			rows = append(rows, []string{it.Row.Item.Citation + " " + it.Row.Item.Title, it.Status, it.Decision(), orDash(measure), orDash(reason)})
+			rows = append(rows, []string{it.Row.Item.Citation + " " + it.Row.Item.Title, it.Status, it.Decision(), orDash(reason), orDash(measure)})
 		}
-		d.table([]pdfCol{{"Specification", 0.24}, {"Status", 0.12}, {"Decision", 0.16}, {"Measure", 0.24}, {"Reason", 0.24}}, rows, 7.5)
+		d.table([]pdfCol{{"Specification", 0.24}, {"Status", 0.12}, {"Decision", 0.16}, {"Why not reasonable and appropriate, (B)(1)", 0.24}, {"Equivalent alternative measure, (B)(2)", 0.24}}, rows, 7.5)
 	}
 
 	d.heading(fmt.Sprintf("%d. Item by item (%d applicable)", section, len(m.Applicable)), 13)
@@ -223,11 +226,11 @@ func AssessmentPDF(v *assessment.View, org string, at time.Time) ([]byte, error)
 		if r.NeedsDecision {
 			dl := "Decision: " + it.Decision()
 			if dec := r.Answer.Decision; dec != nil {
-				if dec.Measure != "" {
-					dl += ". Measure: " + dec.Measure
-				}
 				if dec.Reason != "" {
-					dl += ". Reason: " + dec.Reason
+					dl += ". Why not reasonable and appropriate (164.306(d)(3)(ii)(B)(1)): " + dec.Reason
+				}
+				if dec.Measure != "" {
+					dl += ". Equivalent alternative measure ((B)(2)): " + dec.Measure
 				}
 			}
 			d.para(dl, 8.5)

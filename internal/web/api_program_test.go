@@ -218,7 +218,7 @@ func TestProgramAPI(t *testing.T) {
 	}
 	code, out = api.do("PUT", "/assessments/"+id+"/answers", map[string]any{"answers": []map[string]any{
 		{"item_id": "164.312(d)", "status": "implemented", "source": "claimed"},
-		{"item_id": "164.312(a)(2)(iv)", "status": "implemented", "decision": map[string]string{"kind": "alternative", "measure": "the vendor's encrypted storage"}},
+		{"item_id": "164.312(a)(2)(iv)", "status": "implemented", "decision": map[string]string{"kind": "alternative", "measure": "the vendor's encrypted storage", "reason": "our own systems hold no ePHI at rest"}},
 	}})
 	if code != 200 || out["progress"].(map[string]any)["answered"].(float64) != 2 {
 		t.Fatalf("batch: %d %v", code, out["progress"])

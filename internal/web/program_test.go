@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"encoding/json"
+	"html"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -144,7 +145,17 @@ func TestProgramPages(t *testing.T) {
 	} else {
 		mustContain(t, "refused decision", body, "document why", ">kept</textarea>")
 	}
+	// 164.306(d)(3)(ii)(B)(1): an alternative documents why the
+	// specification is not reasonable and appropriate; the form shows the
+	// rule's text beside each field.
+	if resp, body := post(t, c, enc, url.Values{"status": {"implemented"}, "decision_kind": {"alternative"}, "decision_measure": {"BitLocker on every laptop"}}); resp.StatusCode != 400 {
+		t.Errorf("an alternative without its reason: %d", resp.StatusCode)
+	} else {
+		mustContain(t, "refused alternative", html.UnescapeString(body), "document why it would not be reasonable and appropriate to implement the specification itself (45 CFR 164.306(d)(3)(ii)(B)(1))",
+			">BitLocker on every laptop</textarea>", "Implement an equivalent alternative measure if reasonable and appropriate (45 CFR 164.306(d)(3)(ii)(B)(2)).")
+	}
 	if resp, _ := post(t, c, enc, url.Values{"status": {"implemented"}, "decision_kind": {"alternative"}, "decision_measure": {"BitLocker on every laptop"},
+		"decision_reason":      {"Encrypting each record is beyond the EHR; whole-disk encryption protects the same data."},
 		"q:SQ_164.312(a).8.01": {"Yes: laptops and the file server"}}); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("answer with a decision: %d", resp.StatusCode)
 	}

@@ -119,6 +119,12 @@ func prefix(filename string, err error) error {
 	return errs.New(errs.KindOf(err), filename+": "+errs.Message(err))
 }
 
+// legacyHeaders are the earlier names of renamed columns, still read.
+var legacyHeaders = map[string]string{
+	colMeasure: "Alternative measure, or what is done instead",
+	colReason:  "Reason",
+}
+
 // headerIndex maps the headers of a sheet's first row to their columns and
 // checks the required ones are there.
 func headerIndex(sheet string, header []string, required ...string) (map[string]int, error) {
@@ -155,6 +161,9 @@ func readAnswers(f *excelize.File, v *assessment.View, next map[string]*assessme
 	}
 	get := func(row []string, h string) (string, int, bool) {
 		i, ok := idx[h]
+		if !ok {
+			i, ok = idx[legacyHeaders[h]] // a workbook exported before the columns were renamed
+		}
 		if !ok {
 			return "", -1, false
 		}

@@ -37,8 +37,8 @@ const (
 	colWhy      = "Why it applies or not"
 	colStatus   = "Status"
 	colDecision = "Decision (addressable)"
-	colMeasure  = "Alternative measure, or what is done instead"
-	colReason   = "Reason"
+	colMeasure  = "Equivalent alternative measure (164.306(d)(3)(ii)(B)(2))"
+	colReason   = "Why not reasonable and appropriate (164.306(d)(3)(ii)(B)(1))"
 	colOwner    = "Owner"
 	colTarget   = "Target date"
 	colNotes    = "Notes"
@@ -120,10 +120,12 @@ func ExportXLSX(w io.Writer, v *assessment.View, o *org.Organization, reg *catal
 		{"Progress", fmt.Sprintf("%d%%: %d of %d applicable items answered, %d of %d addressable decisions documented", v.Progress.Percent(), v.Progress.Answered, v.Progress.Applicable, v.Progress.DecisionsMade, v.Progress.DecisionsNeeded)},
 		{"Exported", now.UTC().Format(time.RFC3339)},
 	}
+	about = append(about, []string{"Addressable decisions", "Implemented as specified needs nothing more. Otherwise: " + assessment.DecisionReasonText + " " + assessment.DecisionMeasureText +
+		" An equivalent alternative measure fills both columns; not reasonable and appropriate fills the reason, and the measure where one is reasonable and appropriate."})
 	if a.Final() {
 		about = append(about, []string{"Finalised", a.FinalizedAt.UTC().Format(time.RFC3339) + " by " + a.FinalizedBy}, []string{"SHA-256 of the frozen record", a.SnapshotSHA256})
 	} else {
-		about = append(about, []string{"To import", "Edit Status, Decision, the measure, Reason, Owner, Target date (YYYY-MM-DD) and Notes on the Answers sheet, and the Answer column of the Questions sheet; keep the Item ID and Question ID columns. Import the file on the assessment's page: Safeguard shows what would change before it writes anything."})
+		about = append(about, []string{"To import", "Edit Status, Decision, the measure, the reason, Owner, Target date (YYYY-MM-DD) and Notes on the Answers sheet, and the Answer column of the Questions sheet; keep the Item ID and Question ID columns. Import the file on the assessment's page: Safeguard shows what would change before it writes anything."})
 	}
 	for i, row := range about {
 		if err := f.SetSheetRow(AboutSheet, cell(1, i+1), &row); err != nil {

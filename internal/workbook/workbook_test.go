@@ -182,6 +182,7 @@ func TestImportPreview(t *testing.T) {
 	f.SetCellValue(workbook.AnswersSheet, "G"+strconv.Itoa(r), "planned")
 	f.SetCellValue(workbook.AnswersSheet, "H"+strconv.Itoa(r), "Equivalent alternative measure")
 	f.SetCellValue(workbook.AnswersSheet, "I"+strconv.Itoa(r), "Monthly huddle talks instead of emailed reminders")
+	f.SetCellValue(workbook.AnswersSheet, "J"+strconv.Itoa(r), "Staff do not read mass emails")
 	qrows, _ := f.GetRows(workbook.QuestionsSheet)
 	for i, q := range qrows {
 		if q[3] == "SQ_164.312(d).1.01" {
@@ -226,6 +227,41 @@ func TestImportPreview(t *testing.T) {
 	}
 }
 
+// A decision of not reasonable and appropriate needs no alternative
+// measure (164.306(d)(3)(ii)(B)(2): "if reasonable and appropriate"), and
+// a workbook exported before its columns were renamed still imports.
+func TestImportDecisions(t *testing.T) {
+	fx := setup(t)
+	f := fx.export(t)
+	f.SetCellValue(workbook.AnswersSheet, "I1", "Alternative measure, or what is done instead")
+	f.SetCellValue(workbook.AnswersSheet, "J1", "Reason")
+	r := findRow(t, f, "hipaa-sr/164.310(a)(2)(iv)")
+	f.SetCellValue(workbook.AnswersSheet, "H"+strconv.Itoa(r), "Not reasonable and appropriate")
+	f.SetCellValue(workbook.AnswersSheet, "J"+strconv.Itoa(r), "The landlord keeps the suite's doors and locks.")
+	p, err := workbook.Read(bytes.NewReader(bytesOf(t, f)), "old.xlsx", fx.view(t), fx.reg)
+	if err != nil || len(p.Answers) != 1 || p.Answers[0].Decision == nil || p.Answers[0].Decision.Reason != "The landlord keeps the suite's doors and locks." || p.Answers[0].Decision.Measure != "" {
+		t.Fatalf("not reasonable, no alternative: %v %+v", err, p)
+	}
+	if err := fx.prog.Save(context.Background(), fx.sc, fx.id, "assessment.import", p.Answers); err != nil {
+		t.Fatal(err)
+	}
+	fresh := fx.export(t)
+	head, _ := fresh.GetRows(workbook.AnswersSheet)
+	if head[0][8] != "Equivalent alternative measure (164.306(d)(3)(ii)(B)(2))" || head[0][9] != "Why not reasonable and appropriate (164.306(d)(3)(ii)(B)(1))" {
+		t.Errorf("the decision's columns: %q", head[0][7:10])
+	}
+	about, _ := fresh.GetRows(workbook.AboutSheet)
+	found := false
+	for _, row := range about {
+		if row[0] == "Addressable decisions" && strings.Contains(row[1], "Implement an equivalent alternative measure if reasonable and appropriate (45 CFR 164.306(d)(3)(ii)(B)(2))") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the About sheet lacks the rule's text: %q", about)
+	}
+}
+
 func TestImportRefusals(t *testing.T) {
 	fx := setup(t)
 	v := fx.view(t)
@@ -256,6 +292,13 @@ func TestImportRefusals(t *testing.T) {
 			f.SetCellValue(workbook.AnswersSheet, "H"+strconv.Itoa(r), "Implemented as specified")
 		}), `only an addressable implementation specification takes a decision`},
 		{"question.xlsx", edit(func(f *excelize.File) { f.SetCellValue(workbook.QuestionsSheet, "D2", "SQ_nope") }), `sheet "Questions", row 2, column D (Question ID): "SQ_nope" is not a sample question`},
+		// 164.306(d)(3)(ii)(B)(1): an alternative documents why the
+		// specification is not reasonable and appropriate.
+		{"alternative.xlsx", edit(func(f *excelize.File) {
+			r = findRow(t, f, "hipaa-sr/164.312(a)(2)(iv)")
+			f.SetCellValue(workbook.AnswersSheet, "H"+strconv.Itoa(r), "Equivalent alternative measure")
+			f.SetCellValue(workbook.AnswersSheet, "I"+strconv.Itoa(r), "Full-disk encryption")
+		}), `164.312(a)(2)(iv): an equivalent alternative measure: document why it would not be reasonable and appropriate to implement the specification itself (45 CFR 164.306(d)(3)(ii)(B)(1))`},
 	} {
 		_, err := workbook.Read(bytes.NewReader(bad.data), bad.name, v, fx.reg)
 		if !errs.Is(err, errs.Invalid) || !strings.Contains(errs.Message(err), bad.want) {

@@ -375,3 +375,29 @@ func (s *Server) confirmAnswer(w http.ResponseWriter, r *http.Request) {
 	}
 	s.renderAnswer(w, r, http.StatusBadRequest, "that answer is no longer there to confirm: reload the page", "", nil)
 }
+
+// decisionForm is what the "decision" partial shows: an answer's decision
+// with the kinds to choose from and the fieldset's legend.
+type decisionForm struct {
+	Answer *assessment.Answer
+	Kinds  []assessment.DecisionKind
+	Legend string
+}
+
+func init() {
+	funcs["decisionForm"] = func(a *assessment.Answer, kinds []assessment.DecisionKind, legend string) decisionForm {
+		return decisionForm{Answer: a, Kinds: kinds, Legend: legend}
+	}
+	// rule is the text of 164.306(d)(3) for each part of a decision.
+	funcs["rule"] = func(part string) string {
+		switch part {
+		case "assess":
+			return assessment.DecisionAssessText
+		case "reason":
+			return assessment.DecisionReasonText
+		case "measure":
+			return assessment.DecisionMeasureText
+		}
+		return ""
+	}
+}
