@@ -17,13 +17,23 @@ const (
 
 // Item kinds.
 const (
-	KindSection     = "section"
-	KindStandard    = "standard"
-	KindImplSpec    = "implementation_specification"
+	KindSection  = "section"
+	KindStandard = "standard"
+	KindImplSpec = "implementation_specification"
+	// KindGeneral is a paragraph of 164.306, the Security Rule's general
+	// rules, that states a duty answered for on its own: general
+	// requirements, flexibility of approach, maintenance.
+	KindGeneral     = "general_requirement"
 	KindGoal        = "goal"
 	KindFunction    = "function"
 	KindCategory    = "category"
 	KindSubcategory = "subcategory"
+)
+
+// What a framework is in law.
+const (
+	BasisRegulation = "regulation"
+	BasisGuidance   = "guidance"
 )
 
 // CPG tiers.
@@ -35,15 +45,18 @@ const (
 // Framework is one body of rules or guidance, as published, with its items in
 // document order.
 type Framework struct {
-	ID        string   `json:"id"`     // "hipaa-security-rule"
-	Prefix    string   `json:"prefix"` // item id prefix: "hipaa-sr"
-	Name      string   `json:"name"`
-	ShortName string   `json:"short_name"`
-	Version   string   `json:"version"`
-	Publisher string   `json:"publisher"`
-	Source    Source   `json:"source"`
-	Notes     []string `json:"notes,omitempty"` // what the data does and does not hold, and why
-	Items     []*Item  `json:"items"`
+	ID        string `json:"id"`     // "hipaa-security-rule"
+	Prefix    string `json:"prefix"` // item id prefix: "hipaa-sr"
+	Name      string `json:"name"`
+	ShortName string `json:"short_name"`
+	Version   string `json:"version"`
+	Publisher string `json:"publisher"`
+	// Basis is what the framework is in law: BasisRegulation (it binds
+	// those it applies to) or BasisGuidance (voluntary).
+	Basis  string   `json:"basis"`
+	Source Source   `json:"source"`
+	Notes  []string `json:"notes,omitempty"` // what the data does and does not hold, and why
+	Items  []*Item  `json:"items"`
 }
 
 // Source says where a fact comes from. Wording says whether Text is the

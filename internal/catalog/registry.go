@@ -126,6 +126,9 @@ func (r *Registry) index() error {
 		if fw.Name == "" || fw.Version == "" || fw.Source.Document == "" {
 			bad("framework %s: name, version and source document are required", fw.ID)
 		}
+		if fw.Basis != BasisRegulation && fw.Basis != BasisGuidance {
+			bad("framework %s: basis must be %s or %s, not %q", fw.ID, BasisRegulation, BasisGuidance, fw.Basis)
+		}
 		r.byCitation[fw.ID] = map[string]*Item{}
 		for _, it := range fw.Items {
 			if it.ID == "" {
@@ -202,7 +205,7 @@ func (r *Registry) index() error {
 	return nil
 }
 
-var kindsWithText = map[string]bool{KindStandard: true, KindImplSpec: true, KindGoal: true, KindSubcategory: true, KindCategory: true, KindFunction: true}
+var kindsWithText = map[string]bool{KindGeneral: true, KindStandard: true, KindImplSpec: true, KindGoal: true, KindSubcategory: true, KindCategory: true, KindFunction: true}
 
 func validateItem(it *Item, bad func(string, ...any)) {
 	if it.Citation == "" || it.Title == "" || it.Kind == "" {
@@ -223,7 +226,7 @@ func validateItem(it *Item, bad func(string, ...any)) {
 		if it.Tier != TierEssential && it.Tier != TierEnhanced {
 			bad("item %s: tier must be essential or enhanced, not %q", it.ID, it.Tier)
 		}
-	case KindSection, KindStandard, KindFunction, KindCategory, KindSubcategory:
+	case KindSection, KindGeneral, KindStandard, KindFunction, KindCategory, KindSubcategory:
 	default:
 		bad("item %s: unknown kind %q", it.ID, it.Kind)
 	}

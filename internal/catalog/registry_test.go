@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -48,6 +49,21 @@ func TestSecurityRule(t *testing.T) {
 	}
 	if n[catalog.KindImplSpec] != 46 {
 		t.Errorf("implementation specifications = %d, want 46", n[catalog.KindImplSpec])
+	}
+	// 164.306's general requirements, flexibility of approach and
+	// maintenance are answered for on their own, word for word.
+	if n[catalog.KindGeneral] != 3 {
+		t.Errorf("general requirements = %d, want 3", n[catalog.KindGeneral])
+	}
+	for cit, want := range map[string]string{
+		"164.306(a)": "(4) Ensure compliance with this subpart by its workforce.",
+		"164.306(b)": "(iv) The probability and criticality of potential risks to electronic protected health information.",
+		"164.306(e)": "must review and modify the security measures implemented under this subpart as needed to continue provision of reasonable and appropriate protection of electronic protected health information, and update documentation of such security measures in accordance with § 164.316(b)(2)(iii).",
+	} {
+		it, ok := r.Item("hipaa-sr/" + cit)
+		if !ok || it.Kind != catalog.KindGeneral || !strings.Contains(it.Text, want) || it.Parent != "hipaa-sr/164.306" || it.Source.Citation != "45 CFR "+cit || !strings.Contains(it.Source.Note, "SP 800-66 Rev. 2") {
+			t.Errorf("%s: %+v", cit, it)
+		}
 	}
 	isAddr := map[string]bool{}
 	for _, c := range addressable {
@@ -114,6 +130,28 @@ func TestCPGs(t *testing.T) {
 	mfa, _ := r.Item("hph-cpg/essential-3")
 	if mfa == nil || mfa.Title != "Multifactor Authentication" {
 		t.Fatalf("essential-3 = %+v", mfa)
+	}
+	if fw.Basis != catalog.BasisGuidance {
+		t.Errorf("the CPGs' basis is %q: HHS's goals are voluntary guidance", fw.Basis)
+	}
+	// Mappings a review against the provisions' text found wrong are gone;
+	// what each goal keeps says why in its rationale.
+	for goal, wrong := range map[string]string{
+		"essential-2": "hipaa-sr/164.312(e)(1)", "essential-3": "hipaa-sr/164.308(a)(5)(ii)(D)", "essential-4": "csf2/PR.AT-02",
+		"enhanced-2": "hipaa-sr/164.314(a)(2)(i)", "enhanced-4": "hipaa-sr/164.308(a)(7)(ii)(D)", "enhanced-10": "hipaa-sr/164.312(c)(1)",
+	} {
+		it, _ := r.Item("hph-cpg/" + goal)
+		for _, m := range it.Mappings {
+			if m.To == wrong {
+				t.Errorf("%s still maps to %s", goal, wrong)
+			}
+			if m.Rationale == "" || m.Basis != "safeguard" {
+				t.Errorf("%s → %s: basis %q, rationale %q", goal, m.To, m.Basis, m.Rationale)
+			}
+		}
+	}
+	if it, _ := r.Item("hph-cpg/essential-2"); slices.ContainsFunc(it.Mappings, func(m catalog.Mapping) bool { return m.To == "csf2/PR.PS-01" }) {
+		t.Error("essential-2 still maps to PR.PS-01")
 	}
 }
 

@@ -71,7 +71,7 @@ func (a *app) catalogListCommand() *cobra.Command {
 func describeCounts(n map[string]int) string {
 	var parts []string
 	for _, k := range []struct{ kind, label string }{
-		{catalog.KindStandard, "standards"}, {catalog.KindImplSpec, "implementation specifications"},
+		{catalog.KindGeneral, "general rules"}, {catalog.KindStandard, "standards"}, {catalog.KindImplSpec, "implementation specifications"},
 		{catalog.KindGoal, "goals"}, {catalog.KindFunction, "functions"}, {catalog.KindCategory, "categories"},
 		{catalog.KindSubcategory, "subcategories"}, {"withdrawn", "withdrawn identifiers"},
 	} {
@@ -166,7 +166,7 @@ directions). Guidance is included for a single item, or with --guidance.`,
 					Framework map[string]any `json:"framework"`
 					Items     []itemJSON     `json:"items"`
 				}{Framework: map[string]any{
-					"id": fw.ID, "name": fw.Name, "version": fw.Version, "publisher": fw.Publisher,
+					"id": fw.ID, "name": fw.Name, "version": fw.Version, "publisher": fw.Publisher, "basis": fw.Basis,
 					"source": fw.Source, "notes": fw.Notes,
 				}}
 				for _, it := range items {

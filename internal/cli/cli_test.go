@@ -42,17 +42,22 @@ func run(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 type shown struct {
 	Framework struct {
-		ID string `json:"id"`
+		ID    string `json:"id"`
+		Basis string `json:"basis"`
 	} `json:"framework"`
 	Items []struct {
-		ID       string   `json:"id"`
-		Citation string   `json:"citation"`
-		Title    string   `json:"title"`
-		Kind     string   `json:"kind"`
-		Required *bool    `json:"required"`
-		Tier     string   `json:"tier"`
-		Parent   string   `json:"parent"`
-		Text     string   `json:"text"`
+		ID       string `json:"id"`
+		Citation string `json:"citation"`
+		Title    string `json:"title"`
+		Kind     string `json:"kind"`
+		Required *bool  `json:"required"`
+		Tier     string `json:"tier"`
+		Parent   string `json:"parent"`
+		Text     string `json:"text"`
+		Source   struct {
+			URL     string `json:"url"`
+			Wording string `json:"wording"`
+		} `json:"source"`
 		Mappings []string `json:"mappings"`
 	} `json:"items"`
 }
@@ -99,6 +104,31 @@ func TestCatalogShowJSON(t *testing.T) {
 	}
 	if tiers["essential"] != 10 || tiers["enhanced"] != 10 {
 		t.Errorf("tiers %v", tiers)
+	}
+	// HHS's goals are voluntary guidance, cited at HHS's current address,
+	// and each summary keeps to the goal's scope.
+	if doc.Framework.Basis != "guidance" {
+		t.Errorf("hph-cpg basis %q, want guidance", doc.Framework.Basis)
+	}
+	for _, it := range doc.Items {
+		if it.Source.URL != "https://hhscyber.hhs.gov/performance-goals.html" || it.Source.Wording != "summary" {
+			t.Errorf("%s: source %+v", it.ID, it.Source)
+		}
+		switch it.ID {
+		case "hph-cpg/essential-1":
+			if !strings.Contains(it.Text, "directly accessible from the internet") || strings.Contains(it.Text, "other systems") {
+				t.Errorf("essential goal 1: %q", it.Text)
+			}
+		case "hph-cpg/essential-8":
+			if !strings.Contains(it.Text, "inside the organisation's networks") || !strings.Contains(it.Text, "moving laterally") || !strings.Contains(it.Text, "between IT and OT networks") {
+				t.Errorf("essential goal 8: %q", it.Text)
+			}
+		}
+	}
+	code, out, _ = run(t, "catalog", "show", "hipaa-security-rule", "--json")
+	doc = shown{}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != 0 || doc.Framework.Basis != "regulation" {
+		t.Errorf("the Security Rule's basis: %q %v", doc.Framework.Basis, err)
 	}
 }
 

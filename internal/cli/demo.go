@@ -71,6 +71,9 @@ var demoCPGNow = []demoAnswer{
 
 // The Security Rule assessment in progress.
 var demoHIPAA = []demoAnswer{
+	{item: "164.306(a)", status: partial, owner: "Sam Patel", notes: "The risk analysis in progress is the clinic's account of what threatens its ePHI; workforce compliance is enforced by the sanction policy and training."},
+	{item: "164.306(b)", status: impl, owner: "Sam Patel", notes: "Measures chosen for a 38-person clinic with an outside IT provider: hosted EHR and billing, Microsoft 365 security defaults, cost weighed against the risk register's ratings."},
+	{item: "164.306(e)", status: partial, owner: "Sam Patel", target: "2027-01-31", notes: "Measures reviewed after each incident and vendor change; the yearly review of the whole program is due with the risk analysis."},
 	{item: "164.308(a)(1)", status: partial, owner: "Sam Patel", notes: "Policies exist; the risk analysis is being redone this year."},
 	{item: "164.308(a)(1)(ii)(A)", status: planned, owner: "Sam Patel", target: "2027-01-31", notes: "Last risk analysis was in 2023 with a consultant; the 2026 one is in progress in Safeguard.",
 		questions: map[string]string{"SQ_164.308(a)(1).2.01": "Yes: the 2023 consultant's report and last year's CPG baseline."}},

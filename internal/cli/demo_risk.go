@@ -68,16 +68,18 @@ type demoAction struct {
 	doneAgo      int // months ago, for done
 }
 
-var demoVulns = []struct{ title, desc string }{
-	{"No MFA on Microsoft 365 for all staff", "Security defaults were turned off in 2024 for a scanner; seven accounts sign in with a password alone."},
-	{"Backups reachable from the clinic network", "The NAS shares are mapped on every workstation; an encrypting malware would reach them."},
-	{"Laptop disks not all encrypted", "Four of twelve laptops predate the BitLocker policy."},
-	{"Shared front-desk logins", "Reception PCs sign in to Windows with one shared account."},
-	{"VPN appliance firmware behind", "Two releases behind, including a fix for an exploited flaw."},
-	{"No contract security terms with two vendors", "The e-fax and telehealth contracts have a BAA but no security requirements."},
-	{"X-ray acquisition PC runs an unsupported OS", "Windows 10 LTSB image supplied by the vendor; the vendor controls updates."},
-	{"Only one internet connection at the main site", "An outage stops access to the cloud EHR."},
-	{"Records room key shared among staff", "The physical key to the paper records room hangs at reception."},
+// demoVulns are the demo's vulnerabilities, each with the Security Rule
+// provision it falls short of.
+var demoVulns = []struct{ title, desc, item string }{
+	{"No MFA on Microsoft 365 for all staff", "Security defaults were turned off in 2024 for a scanner; seven accounts sign in with a password alone.", "hipaa-sr/164.312(d)"},
+	{"Backups reachable from the clinic network", "The NAS shares are mapped on every workstation; an encrypting malware would reach them.", "hipaa-sr/164.308(a)(7)(ii)(A)"},
+	{"Laptop disks not all encrypted", "Four of twelve laptops predate the BitLocker policy.", "hipaa-sr/164.312(a)(2)(iv)"},
+	{"Shared front-desk logins", "Reception PCs sign in to Windows with one shared account.", "hipaa-sr/164.312(a)(2)(i)"},
+	{"VPN appliance firmware behind", "Two releases behind, including a fix for an exploited flaw.", "hipaa-sr/164.308(a)(1)(ii)(B)"},
+	{"No contract security terms with two vendors", "The e-fax and telehealth contracts have a BAA but no security requirements.", "hipaa-sr/164.314(a)(2)(i)"},
+	{"X-ray acquisition PC runs an unsupported OS", "Windows 10 LTSB image supplied by the vendor; the vendor controls updates.", "hipaa-sr/164.308(a)(5)(ii)(B)"},
+	{"Only one internet connection at the main site", "An outage stops access to the cloud EHR.", "hipaa-sr/164.308(a)(7)(ii)(C)"},
+	{"Records room key shared among staff", "The physical key to the paper records room hangs at reception.", "hipaa-sr/164.310(a)(1)"},
 }
 
 var demoRisks = []demoRisk{
@@ -226,7 +228,7 @@ func seedDemoRisk(ctx context.Context, s *store.Store, o *org.Organization, reg 
 	vulns := map[string]string{}
 	var vs []*risk.Vulnerability
 	for _, v := range demoVulns {
-		vs = append(vs, &risk.Vulnerability{Title: v.title, Description: v.desc, Kind: risk.Weakness, Status: risk.Confirmed})
+		vs = append(vs, &risk.Vulnerability{Title: v.title, Description: v.desc, Kind: risk.Weakness, Status: risk.Confirmed, ItemID: v.item})
 	}
 	vs[7].Kind, vs[8].Kind = risk.Predisposing, risk.Predisposing
 	if err := at(year.AddDate(0, 0, -25)).AddVulnerabilities(ctx, vs); err != nil {

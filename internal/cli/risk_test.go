@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -72,6 +73,46 @@ func TestReportRiskAnalysis(t *testing.T) {
 		if format == "json" && !bytes.Contains(b, []byte(`"agreement":"expired"`)) && !bytes.Contains(b, []byte(`"agreement": "expired"`)) {
 			t.Errorf("the draft does not list the vendors with their agreements")
 		}
+		if format == "json" {
+			// What OCR's guidance asks a risk analysis to show beside the
+			// register, each from the demo's own records.
+			var ra struct {
+				Gathering struct{ Participants, Imports []string }
+				Prior     []struct {
+					Version          int
+					Status, Approver string
+				}
+				Triggers   []string
+				Measures   []struct{ Check, Provisions, Verdict, Detail string }
+				Decisions  []struct{ Citation, Decision, Reason, Measure string }
+				Provisions map[string][]string
+			}
+			if err := json.Unmarshal(b, &ra); err != nil {
+				t.Fatal(err)
+			}
+			if len(ra.Gathering.Participants) == 0 || !slices.ContainsFunc(ra.Gathering.Imports, func(s string) bool { return strings.HasPrefix(s, "nessus: ") }) {
+				t.Errorf("how the data was gathered: %+v", ra.Gathering)
+			}
+			if len(ra.Prior) != 1 || ra.Prior[0].Version != 1 || ra.Prior[0].Status != "final" || ra.Prior[0].Approver == "" {
+				t.Errorf("earlier analyses: %+v", ra.Prior)
+			}
+			if len(ra.Triggers) < 2 || !strings.Contains(ra.Triggers[0], "164.316(b)(2)(iii)") || !slices.ContainsFunc(ra.Triggers, func(s string) bool { return strings.HasPrefix(s, "Open on ") }) {
+				t.Errorf("review triggers: %q", ra.Triggers)
+			}
+			if !slices.ContainsFunc(ra.Measures, func(m struct{ Check, Provisions, Verdict, Detail string }) bool {
+				return strings.Contains(m.Provisions, "164.312(d)") && m.Verdict != "" && m.Detail != ""
+			}) {
+				t.Errorf("measures as verified: %+v", ra.Measures)
+			}
+			if !slices.ContainsFunc(ra.Decisions, func(d struct{ Citation, Decision, Reason, Measure string }) bool {
+				return d.Citation == "164.308(a)(5)(ii)(A)" && d.Decision == "Equivalent alternative measure" && d.Reason != "" && d.Measure != ""
+			}) {
+				t.Errorf("addressable decisions: %+v", ra.Decisions)
+			}
+			if len(ra.Provisions) == 0 {
+				t.Error("no risk is linked to the Security Rule provisions it concerns")
+			}
+		}
 		if format == "pdf" {
 			r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
 			if err != nil {
@@ -85,7 +126,8 @@ func TestReportRiskAnalysis(t *testing.T) {
 			if err := api.Validate(bytes.NewReader(b), conf); err != nil {
 				t.Errorf("the demo PDF is not well-formed: %v", err)
 			}
-			for _, want := range []string{"Riverside Family Clinic", "Telehealth video platform", "DRAFT", "Ransomware encrypts the file server", "Vendors and business associates (8)", "ClearClaim"} {
+			for _, want := range []string{"Riverside Family Clinic", "Telehealth video platform", "DRAFT", "Ransomware encrypts the file server", "Vendors and business associates (8)", "ClearClaim",
+				"3. How the data was gathered and who took part", "4. Earlier analyses and review triggers", "10. Current security measures, as verified from data", "Security Rule provisions: "} {
 				if !strings.Contains(text.String(), want) {
 					t.Errorf("the demo PDF lacks %q", want)
 				}

@@ -27,6 +27,12 @@ type Profile struct {
 	// GroupHealthPlan: the organisation is, or sponsors, a group health plan
 	// whose plan documents must carry 164.314(b)'s provisions.
 	GroupHealthPlan bool `json:"group_health_plan"`
+	// SponsorReceives, for a plan sponsor, is the only ePHI the group
+	// health plan discloses to it when that is one of the exceptions of
+	// 164.314(b)(1): SponsorSummary (summary health information or
+	// enrolment data, 164.504(f)(1)(ii) or (iii)) or SponsorAuthorized
+	// (as authorized under 164.508); "" when it receives more.
+	SponsorReceives string `json:"sponsor_receives,omitempty"`
 	// Subcontractors: a business associate uses subcontractors that create,
 	// receive, maintain or transmit ePHI on its behalf (164.308(b)(2)).
 	Subcontractors bool `json:"subcontractors"`
@@ -166,6 +172,16 @@ func (s System) Uses() []string {
 	return out
 }
 
+// The exceptions of 45 CFR 164.314(b)(1): the only ePHI a plan sponsor
+// receives.
+const (
+	// SponsorSummary: summary health information, or whether individuals
+	// participate or are enrolled (164.504(f)(1)(ii) or (iii)).
+	SponsorSummary = "summary-or-enrolment"
+	// SponsorAuthorized: only as the individuals authorize (164.508).
+	SponsorAuthorized = "authorized"
+)
+
 // Limits on profile fields.
 const (
 	maxSystems  = 200
@@ -185,6 +201,8 @@ func (p *Profile) Validate() error {
 		return bad("health care components: at most %d characters", maxNotesLen)
 	case len(p.Systems) > maxSystems:
 		return bad("at most %d ePHI systems in the profile; the ePHI inventory holds more", maxSystems)
+	case p.SponsorReceives != "" && p.SponsorReceives != SponsorSummary && p.SponsorReceives != SponsorAuthorized:
+		return bad("sponsor_receives: %q is not %s, %s or empty", p.SponsorReceives, SponsorSummary, SponsorAuthorized)
 	}
 	for _, o := range []struct {
 		label string

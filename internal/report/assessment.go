@@ -105,6 +105,8 @@ func itemKind(it *catalog.Item) string {
 		return "Addressable"
 	case it.Kind == catalog.KindStandard:
 		return "Standard"
+	case it.Kind == catalog.KindGeneral:
+		return "General rule"
 	case it.Kind == catalog.KindGoal:
 		if it.Tier != "" {
 			return strings.ToUpper(it.Tier[:1]) + it.Tier[1:] + " goal"

@@ -370,7 +370,38 @@ func RiskAnalysisPDF(doc *risk.Document) ([]byte, error) {
 	d.para(a.Scope, 9.5)
 	d.heading("2. Method", 13)
 	d.para(a.Method, 9.5)
-	d.heading("3. Rating scales", 13)
+	d.heading("3. How the data was gathered and who took part", 13)
+	if g := doc.Gathering; g != nil {
+		who := "none recorded"
+		if len(g.Participants) > 0 {
+			who = strings.Join(g.Participants, "; ")
+		}
+		d.para("The people who recorded the inventory, the register, the assessments and the vendor register, from the audit trail: "+who+".", 9.5)
+		if len(g.Imports) > 0 {
+			d.para("Data imported from the organisation's systems (scanners, account, device and backup exports, email and TLS reports), newest first:", 9.5)
+			for _, im := range g.Imports {
+				d.para("· "+im, 8.5)
+			}
+		} else {
+			d.para("No data was imported from the organisation's systems: the analysis rests on what was recorded by hand.", 9.5)
+		}
+	} else {
+		d.para("Not recorded in this analysis: it was made before Safeguard recorded how data was gathered.", 8.5)
+	}
+	d.heading("4. Earlier analyses and review triggers", 13)
+	if len(doc.Prior) > 0 {
+		var prior [][]string
+		for _, p := range doc.Prior {
+			prior = append(prior, []string{strconv.Itoa(p.Version), p.Title, p.Status, orDash(p.Finalized), orDash(p.Approver), orDash(p.ReviewBy)})
+		}
+		d.table([]pdfCol{{"Version", 0.08}, {"Title", 0.36}, {"Status", 0.1}, {"Finalised", 0.14}, {"Approved by", 0.18}, {"Review by", 0.14}}, prior, 8)
+	} else {
+		d.para("No earlier analysis is recorded in Safeguard.", 9)
+	}
+	for _, t := range doc.Triggers {
+		d.para("· "+t, 8.5)
+	}
+	d.heading("5. Rating scales", 13)
 	d.para(doc.Scales.Source, 8.5)
 	levelRows := func(levels []risk.Level) [][]string {
 		var out [][]string
@@ -391,12 +422,12 @@ func RiskAnalysisPDF(doc *risk.Document) ([]byte, error) {
 	d.para("Risk levels", 10)
 	d.table([]pdfCol{{"Level", 0.25}, {"Response expected", 0.75}}, bands, 8.5)
 
-	d.heading("4. Summary", 13)
+	d.heading("6. Summary", 13)
 	d.para(m.Summary, 9.5)
 	d.heat(&doc.Scales, m.Heat, "Current risk (likelihood × impact)")
 	d.heat(&doc.Scales, m.TargetHeat, "Target residual risk after the plan")
 
-	d.heading(fmt.Sprintf("5. ePHI inventory (%d assets)", len(doc.Assets)), 13)
+	d.heading(fmt.Sprintf("7. ePHI inventory (%d assets)", len(doc.Assets)), 13)
 	var inv [][]string
 	for _, x := range doc.Assets {
 		inv = append(inv, []string{x.Name, x.Type.Label(), strings.Join(x.EPHIUses(), ", "), formatCount(x.Records), x.Owner, x.Location, x.Vendor, string(x.Criticality)})
@@ -419,14 +450,14 @@ func RiskAnalysisPDF(doc *risk.Document) ([]byte, error) {
 		d.table([]pdfCol{{"Vendor", 0.16}, {"Status", 0.14}, {"ePHI", 0.14}, {"Records", 0.08}, {"Tier", 0.05}, {"Agreement", 0.3}, {"Review", 0.13}}, vs, 7.5)
 	}
 
-	d.heading("6. Threats considered", 13)
+	d.heading("8. Threats considered", 13)
 	var th [][]string
 	for _, t := range m.Threats {
 		th = append(th, []string{t.Name, t.Category, t.Sources, strconv.Itoa(t.Risks)})
 	}
 	d.table([]pdfCol{{"Threat", 0.28}, {"Source type", 0.12}, {"Source", 0.5}, {"Risks", 0.1}}, th, 7.5)
 
-	d.heading("7. Vulnerabilities and predisposing conditions", 13)
+	d.heading("9. Vulnerabilities and predisposing conditions", 13)
 	var vs [][]string
 	for _, v := range doc.Vulnerabilities {
 		if v.Status == risk.Dismissed {
@@ -440,16 +471,42 @@ func RiskAnalysisPDF(doc *risk.Document) ([]byte, error) {
 		d.table([]pdfCol{{"Vulnerability", 0.5}, {"Kind", 0.18}, {"Status", 0.12}, {"From assessment item", 0.2}}, vs, 7.5)
 	}
 
-	d.heading(fmt.Sprintf("8. Risks (%d)", len(m.Rows)), 13)
+	d.heading("10. Current security measures, as verified from data", 13)
+	if len(doc.Measures) > 0 {
+		d.para("Whether measures are configured and used as intended, as Safeguard's checks found them in the organisation's own data on the day each ran (met, partly met, not met, or unknown without data).", 8.5)
+		var ms [][]string
+		for _, x := range doc.Measures {
+			ms = append(ms, []string{x.Check, orDash(x.Provisions), x.Verdict, x.Detail, x.RanAt})
+		}
+		d.table([]pdfCol{{"Check", 0.22}, {"Provisions", 0.16}, {"Verdict", 0.1}, {"Detail", 0.4}, {"Run", 0.12}}, ms, 7.5)
+	} else {
+		d.para("No check has run over the organisation's data; the measures in place are those each risk records.", 9)
+	}
+	d.heading("11. Addressable implementation specifications: decisions (45 CFR 164.306(d)(3))", 13)
+	if len(doc.Decisions) > 0 {
+		var ds [][]string
+		for _, x := range doc.Decisions {
+			ds = append(ds, []string{x.Citation + " " + x.Title, x.Decision, orDash(x.Reason), orDash(x.Measure)})
+		}
+		d.table([]pdfCol{{"Specification", 0.24}, {"Decision", 0.2}, {"Why not reasonable and appropriate, (B)(1)", 0.28}, {"Equivalent alternative measure, (B)(2)", 0.28}}, ds, 7.5)
+	} else {
+		d.para("No Security Rule assessment is recorded in Safeguard, or it has no applicable addressable specification.", 9)
+	}
+
+	d.heading(fmt.Sprintf("12. Risks (%d)", len(m.Rows)), 13)
 	d.para("Each risk: the threat, the assets it acts on, the vulnerabilities it acts through, the security measures in place, likelihood (L) and impact (C/I/A, highest counts), the level from the matrix, the rationale, and the response.", 8.5)
 	var rk [][]string
 	for _, r := range m.Rows {
-		rk = append(rk, []string{r.Risk.Ref(), riskCell(r), fmt.Sprintf("%d × %d\n(C%d I%d A%d)", r.Risk.Likelihood, r.Impact, r.Risk.ImpactC, r.Risk.ImpactI, r.Risk.ImpactA),
+		cell := riskCell(r)
+		if ps := doc.Provisions[r.Risk.ID]; len(ps) > 0 {
+			cell += "\nSecurity Rule provisions: " + strings.Join(ps, ", ")
+		}
+		rk = append(rk, []string{r.Risk.Ref(), cell, fmt.Sprintf("%d × %d\n(C%d I%d A%d)", r.Risk.Likelihood, r.Impact, r.Risk.ImpactC, r.Risk.ImpactI, r.Risk.ImpactA),
 			orDash(r.Level), responseCell(r)})
 	}
 	d.table([]pdfCol{{"Ref", 0.07}, {"Risk", 0.55}, {"L × I", 0.1}, {"Level", 0.09}, {"Response and target", 0.19}}, rk, 7.5)
 
-	d.heading(fmt.Sprintf("9. Risk management plan: actions and milestones (%d)", len(m.Plan)), 13)
+	d.heading(fmt.Sprintf("13. Risk management plan: actions and milestones (%d)", len(m.Plan)), 13)
 	if len(m.Plan) == 0 {
 		d.para("No actions planned.", 9)
 	} else {
@@ -460,7 +517,7 @@ func RiskAnalysisPDF(doc *risk.Document) ([]byte, error) {
 		d.table([]pdfCol{{"Risk", 0.07}, {"Action", 0.43}, {"Owner", 0.15}, {"Due", 0.11}, {"Status", 0.11}, {"Standing", 0.13}}, plan, 7.5)
 	}
 
-	d.heading("10. Sign-off", 13)
+	d.heading("14. Sign-off", 13)
 	for _, l := range m.SignOff {
 		d.para(l, 9.5)
 	}

@@ -68,8 +68,9 @@ func TestRiskAnalysisPDFHoldsEveryRisk(t *testing.T) {
 	if len(seen) != n {
 		t.Errorf("the PDF names %d risks, want %d", len(seen), n)
 	}
-	for _, want := range []string{"Risk analysis: St. Example Health System", "1. Scope", "2. Method", "3. Rating scales", "4. Summary",
-		"5. ePHI inventory", "6. Threats considered", "7. Vulnerabilities", "8. Risks (" + itoa(n) + ")", "9. Risk management plan", "10. Sign-off",
+	for _, want := range []string{"Risk analysis: St. Example Health System", "1. Scope", "2. Method", "3. How the data was gathered", "4. Earlier analyses and review triggers",
+		"5. Rating scales", "6. Summary", "7. ePHI inventory", "8. Threats considered", "9. Vulnerabilities", "10. Current security measures", "11. Addressable implementation specifications",
+		"12. Risks (" + itoa(n) + ")", "13. Risk management plan", "14. Sign-off",
 		"Approved by: Dr. Pat Example, CEO", "Page " + itoa(pages)} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the PDF lacks %q", want)

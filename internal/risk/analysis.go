@@ -77,7 +77,63 @@ type Document struct {
 	// business associates); absent from documents made before the
 	// register was kept.
 	Vendors []VendorLine `json:"vendors,omitempty"`
+	// What OCR's risk analysis guidance and audit protocol ask a risk
+	// analysis to show beside the register; each absent from documents
+	// made before Safeguard recorded it.
+	//
+	// Gathering is how the data was gathered and who took part.
+	Gathering *Gathering `json:"gathering,omitempty"`
+	// Prior are the organisation's other analyses, newest first.
+	Prior []PriorLine `json:"prior,omitempty"`
+	// Triggers are what calls for the analysis to be reviewed: the
+	// interval and the changes open as it stood.
+	Triggers []string `json:"triggers,omitempty"`
+	// Measures are the current security measures as Safeguard's checks
+	// found them configured and used in the organisation's data.
+	Measures []MeasureLine `json:"measures,omitempty"`
+	// Decisions are the addressable decisions (164.306(d)(3)) of the
+	// newest Security Rule assessment.
+	Decisions []DecisionLine `json:"decisions,omitempty"`
+	// Provisions are the Security Rule provisions each risk (by id)
+	// concerns: those of the vulnerabilities it acts through.
+	Provisions map[string][]string `json:"provisions,omitempty"`
 	Register
+}
+
+// Gathering says how a risk analysis's data was gathered: the people who
+// recorded it (from the audit trail) and the data imported from the
+// organisation's systems.
+type Gathering struct {
+	Participants []string `json:"participants"`
+	Imports      []string `json:"imports"`
+}
+
+// A PriorLine is another analysis of the organisation.
+type PriorLine struct {
+	Version   int    `json:"version"`
+	Title     string `json:"title"`
+	Status    string `json:"status"`
+	Finalized string `json:"finalized,omitempty"` // YYYY-MM-DD
+	Approver  string `json:"approver,omitempty"`
+	ReviewBy  string `json:"review_by,omitempty"`
+}
+
+// A MeasureLine is one security measure as a check found it.
+type MeasureLine struct {
+	Check      string `json:"check"`
+	Provisions string `json:"provisions"`
+	Verdict    string `json:"verdict"`
+	Detail     string `json:"detail"`
+	RanAt      string `json:"ran_at"`
+}
+
+// A DecisionLine is one addressable specification's documented decision.
+type DecisionLine struct {
+	Citation string `json:"citation"`
+	Title    string `json:"title"`
+	Decision string `json:"decision"`
+	Reason   string `json:"reason,omitempty"`
+	Measure  string `json:"measure,omitempty"`
 }
 
 // A VendorLine is a vendor as a risk analysis records it.

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
+	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -41,6 +42,11 @@ type Store interface {
 	Vendors(ctx context.Context) ([]*vendor.Vendor, error)
 	Agreements(ctx context.Context, vendorID string) ([]*vendor.Agreement, error)
 	VendorReviews(ctx context.Context, vendorID string) ([]*vendor.Review, error)
+	AuditLog(ctx context.Context, f store.AuditFilter) ([]audit.Entry, error)
+	DataImports(ctx context.Context, limit int) ([]*store.DataImport, error)
+	CheckResults(ctx context.Context) ([]*store.CheckResult, error)
+	// The assessments, for the addressable decisions.
+	assessment.Store
 }
 
 // withVendors adds the vendor register as it stands on at to a document.
@@ -74,6 +80,7 @@ func withVendors(ctx context.Context, st Store, doc *risk.Document, at time.Time
 type Service struct {
 	Threats *risk.Threats
 	Catalog *catalog.Registry
+	Program *assessment.Program // the assessments' tailoring, for the addressable decisions
 }
 
 // NewService loads the threat catalog, checked against reg.
@@ -82,7 +89,11 @@ func NewService(reg *catalog.Registry) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Service{Threats: t, Catalog: reg}, nil
+	p, err := assessment.NewProgram(reg)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{Threats: t, Catalog: reg, Program: p}, nil
 }
 
 // Resolve finds an analysis by id, by version number, or "latest" (also
@@ -122,7 +133,7 @@ func (s *Service) Document(ctx context.Context, st Store, orgName string, a *ris
 	if err != nil {
 		return nil, err
 	}
-	return withVendors(ctx, st, risk.NewDocument(orgName, *a, g, now), now)
+	return s.complete(ctx, st, risk.NewDocument(orgName, *a, g, now), now)
 }
 
 // Live is a document of the register as it stands, outside any analysis:
@@ -133,7 +144,7 @@ func (s *Service) Live(ctx context.Context, st Store, orgName string, now time.T
 		return nil, err
 	}
 	a := risk.Analysis{Title: "Risk register", Scope: "The organisation's whole risk register as it stands", Method: risk.DefaultMethod, Status: risk.Draft}
-	return withVendors(ctx, st, risk.NewDocument(orgName, a, g, now), now)
+	return s.complete(ctx, st, risk.NewDocument(orgName, a, g, now), now)
 }
 
 // Finalize freezes a draft analysis with the register as it stands,
@@ -151,7 +162,7 @@ func (s *Service) Finalize(ctx context.Context, st Store, orgName, id, approver 
 			return nil, err
 		}
 		a.SHA256 = ""
-		return withVendors(ctx, st, risk.NewDocument(orgName, a, g, *a.FinalizedAt), *a.FinalizedAt)
+		return s.complete(ctx, st, risk.NewDocument(orgName, a, g, *a.FinalizedAt), *a.FinalizedAt)
 	}, AnalysisInput)
 }
 

@@ -21,13 +21,22 @@ import (
 var rulesJSON []byte
 
 // Source says where a tailoring rule comes from. Basis "regulation": the
-// quoted text sets the condition; "safeguard": Safeguard's reading or policy.
+// quoted text of a regulation sets the condition; "guidance": the quoted
+// text is a government body's voluntary guidance, setting no legal duty
+// (HHS's performance goals); "safeguard": Safeguard's reading or policy.
 type Source struct {
 	Citation string `json:"citation"`
 	Quote    string `json:"quote,omitempty"`
 	Basis    string `json:"basis"`
 	Note     string `json:"note,omitempty"`
 }
+
+// The bases of a source.
+const (
+	BasisRegulation = "regulation"
+	BasisGuidance   = "guidance"
+	BasisSafeguard  = "safeguard"
+)
 
 // Rule makes items applicable when its condition holds and not otherwise.
 type Rule struct {
@@ -49,11 +58,16 @@ type Note struct {
 	Source    Source `json:"source"`
 }
 
-// Default is why an item no rule speaks of applies.
+// Default is why an item no rule speaks of applies, or, for a default
+// with NotApplicable, why no item of the framework applies, rules' too. A default with a condition (When)
+// is taken over the framework's plain one when the condition holds; the
+// first that holds wins.
 type Default struct {
-	Framework string `json:"framework"`
-	Reason    string `json:"reason"`
-	Source    Source `json:"source"`
+	Framework     string `json:"framework"`
+	When          string `json:"when,omitempty"`
+	NotApplicable bool   `json:"not_applicable,omitempty"`
+	Reason        string `json:"reason"`
+	Source        Source `json:"source"`
 }
 
 // Rules is the whole rule set.
@@ -75,8 +89,10 @@ type Facts struct {
 var conditions = map[string]func(Facts) bool{
 	"clearinghouse_in_larger_org": func(f Facts) bool { return f.Profile.ClearinghouseInLargerOrg },
 	"group_health_plan": func(f Facts) bool {
-		return f.Org.EntityType == org.PlanSponsor || f.Profile.GroupHealthPlan
+		return (f.Org.EntityType == org.PlanSponsor || f.Profile.GroupHealthPlan) && f.Profile.SponsorReceives == ""
 	},
+	"plan_sponsor":        func(f Facts) bool { return f.Org.EntityType == org.PlanSponsor && f.Profile.SponsorReceives == "" },
+	"plan_sponsor_exempt": func(f Facts) bool { return f.Org.EntityType == org.PlanSponsor && f.Profile.SponsorReceives != "" },
 	"business_associate_with_subcontractors": func(f Facts) bool {
 		return f.Org.EntityType == org.BusinessAssociate && f.Profile.Subcontractors
 	},
@@ -104,8 +120,8 @@ func Parse(data []byte, reg *catalog.Registry) (*Rules, error) {
 	var problems []string
 	bad := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	checkSource := func(id string, s Source) {
-		if s.Citation == "" || (s.Basis != "regulation" && s.Basis != "safeguard") {
-			bad("%s: a source needs a citation and a basis of regulation or safeguard", id)
+		if s.Citation == "" || (s.Basis != BasisRegulation && s.Basis != BasisGuidance && s.Basis != BasisSafeguard) {
+			bad("%s: a source needs a citation and a basis of regulation, guidance or safeguard", id)
 		}
 	}
 	seen := map[string]string{}
@@ -138,6 +154,9 @@ func Parse(data []byte, reg *catalog.Registry) (*Rules, error) {
 		if _, err := reg.Framework(d.Framework); err != nil {
 			bad("default for unknown framework %q", d.Framework)
 		}
+		if _, ok := conditions[d.When]; d.When != "" && !ok {
+			bad("default for %s: unknown condition %q", d.Framework, d.When)
+		}
 		checkSource("default "+d.Framework, d.Source)
 	}
 	if len(problems) > 0 {
@@ -147,11 +166,12 @@ func Parse(data []byte, reg *catalog.Registry) (*Rules, error) {
 }
 
 // Assessable reports whether an item is answered in an assessment: the
-// Security Rule's standards and implementation specifications, the CPGs'
+// Security Rule's general requirements (164.306(a), (b), (e)), standards
+// and implementation specifications, the CPGs'
 // goals, CSF subcategories. Sections, functions and categories group them.
 func Assessable(it *catalog.Item) bool {
 	switch it.Kind {
-	case catalog.KindStandard, catalog.KindImplSpec, catalog.KindGoal:
+	case catalog.KindGeneral, catalog.KindStandard, catalog.KindImplSpec, catalog.KindGoal:
 		return true
 	case catalog.KindSubcategory:
 		return !it.Withdrawn
@@ -212,8 +232,12 @@ func (rs *Rules) Tailor(reg *catalog.Registry, framework string, f Facts, overri
 	}
 	var def *Default
 	for i := range rs.Defaults {
-		if rs.Defaults[i].Framework == fw.ID {
-			def = &rs.Defaults[i]
+		d := &rs.Defaults[i]
+		if d.Framework != fw.ID {
+			continue
+		}
+		if d.When == "" && def == nil || d.When != "" && conditions[d.When](f) && (def == nil || def.When == "") {
+			def = d
 		}
 	}
 	var notes []Note
@@ -229,6 +253,10 @@ func (rs *Rules) Tailor(reg *catalog.Registry, framework string, f Facts, overri
 		}
 		d := Decision{ItemID: it.ID, Applicable: true, Notes: notes}
 		switch r := byItem[it.ID]; {
+		case def != nil && def.NotApplicable:
+			// An exclusion (a plan sponsor 164.314(b)(1) excepts) decides
+			// every item, those of rules too.
+			d.Reason, d.Source, d.Applicable = def.Reason, def.Source, false
 		case r != nil:
 			d.RuleID, d.Source = r.ID, r.Source
 			d.Applicable = conditions[r.When](f)
@@ -237,7 +265,7 @@ func (rs *Rules) Tailor(reg *catalog.Registry, framework string, f Facts, overri
 				d.Reason = r.Applies
 			}
 		case def != nil:
-			d.Reason, d.Source = def.Reason, def.Source
+			d.Reason, d.Source, d.Applicable = def.Reason, def.Source, !def.NotApplicable
 		default:
 			d.Reason = "Applies: no tailoring rule narrows this framework."
 			d.Source = Source{Citation: fw.ShortName, Basis: "safeguard"}

@@ -74,9 +74,16 @@ func TestEntityTypesGetDifferentApplicableSets(t *testing.T) {
 		{"business associate with subcontractors", &org.Organization{EntityType: org.BusinessAssociate, WorkforceSize: 40}, &org.Profile{Subcontractors: true},
 			[]string{riskAnal, subcontract, baContract}, []string{isolate, ghp},
 			map[string]string{subcontract: "answers for its subcontractors"}},
+		// A plan sponsor's duty comes through the plan documents
+		// (164.314(b)(2)), not as a covered entity or business associate.
 		{"plan sponsor", &org.Organization{EntityType: org.PlanSponsor, WorkforceSize: 900}, &org.Profile{},
 			[]string{riskAnal, ghp, ghpSpec}, []string{isolate, subcontract, baContract},
-			map[string]string{baContract: "164.314(b)(2)(iii)"}},
+			map[string]string{baContract: "164.314(b)(2)(iii)", riskAnal: "its duty comes through the group health plan's plan documents"}},
+		// 164.314(b)(1)'s exceptions: a sponsor given only summary health
+		// information or enrolment data has no Security Rule duty.
+		{"plan sponsor receiving only summary health information", &org.Organization{EntityType: org.PlanSponsor, WorkforceSize: 900}, &org.Profile{SponsorReceives: org.SponsorSummary},
+			nil, []string{riskAnal, ghp, ghpSpec, isolate, subcontract, baContract},
+			map[string]string{riskAnal: "164.314(b)(1) excepts those disclosures", ghp: "164.314(b)(1) excepts those disclosures"}},
 	}
 	sets := map[string]string{}
 	for _, tc := range cases {
@@ -106,6 +113,29 @@ func TestEntityTypesGetDifferentApplicableSets(t *testing.T) {
 	}
 	if len(distinct) != len(cases) {
 		t.Errorf("%d entity types gave only %d distinct applicable sets", len(cases), len(distinct))
+	}
+}
+
+// HHS's performance goals are voluntary guidance, labelled so; the
+// Security Rule's default is the regulation's, and a plan sponsor's is
+// Safeguard's reading of 164.314(b)(2)(i), said so.
+func TestBasisLabels(t *testing.T) {
+	reg, rs := load(t)
+	provider := &org.Organization{EntityType: org.Provider, WorkforceSize: 8}
+	_, by := applicable(t, reg, rs, catalog.HPHCPG, provider, &org.Profile{}, nil)
+	if d := by["hph-cpg/essential-1"]; d.Source.Basis != tailoring.BasisGuidance || !strings.Contains(d.Reason, "guidance, not a regulation") {
+		t.Errorf("a CPG goal: %+v", d)
+	}
+	_, by = applicable(t, reg, rs, catalog.HIPAASecurityRule, provider, &org.Profile{}, nil)
+	if d := by["hipaa-sr/164.312(d)"]; d.Source.Basis != tailoring.BasisRegulation || d.Source.Citation != "45 CFR 164.302" {
+		t.Errorf("a provider's Security Rule item: %+v", d)
+	}
+	_, by = applicable(t, reg, rs, catalog.HIPAASecurityRule, &org.Organization{EntityType: org.PlanSponsor}, &org.Profile{}, nil)
+	if d := by["hipaa-sr/164.312(d)"]; d.Source.Basis != tailoring.BasisSafeguard || d.Source.Citation != "45 CFR 164.314(b)(2)(i)" || !strings.Contains(d.Source.Note, "Safeguard's reading") {
+		t.Errorf("a plan sponsor's Security Rule item: %+v", d)
+	}
+	if _, err := tailoring.Parse([]byte(`{"defaults":[{"framework":"hph-cpg","reason":"r","source":{"citation":"c","basis":"law"}}]}`), reg); err == nil || !strings.Contains(err.Error(), "regulation, guidance or safeguard") {
+		t.Errorf("an unknown basis: %v", err)
 	}
 }
 

@@ -178,6 +178,26 @@ func TestProgramAPI(t *testing.T) {
 	if code, out := api.do("PUT", "/profile", `{"organization":{"name":"Riverside Family Clinic","entity_type":"provider","workforce_size":"eight"},"profile":{}}`); code != 400 || !strings.Contains(out["error"].(string), `organization.workforce_size`) {
 		t.Errorf("wrong type: %d %v", code, out)
 	}
+	// A plan sponsor given only summary health information: 164.314(b)(1)
+	// excepts it, and no Security Rule item applies, each saying why.
+	sponsor := func(receives string) (int, map[string]any) {
+		return api.do("PUT", "/profile", map[string]any{"organization": map[string]any{"name": "Riverside Family Clinic", "entity_type": "plan_sponsor", "workforce_size": 8, "sites": 1},
+			"profile": map[string]any{"sponsor_receives": receives}})
+	}
+	if code, out := sponsor("everything"); code != 400 || !strings.Contains(out["error"].(string), "sponsor_receives") {
+		t.Errorf("an unknown exception: %d %v", code, out)
+	}
+	if code, out := sponsor("summary-or-enrolment"); code != 200 {
+		t.Fatalf("a plan sponsor: %d %v", code, out)
+	}
+	_, tl := api.do("GET", "/tailoring", nil)
+	for _, d := range tl["frameworks"].(map[string]any)["hipaa-security-rule"].([]any) {
+		m := d.(map[string]any)
+		if m["applicable"].(bool) || !strings.Contains(m["reason"].(string), "164.314(b)(1) excepts") {
+			t.Errorf("an excepted plan sponsor: %v", m)
+			break
+		}
+	}
 	code, out := api.do("PUT", "/profile", map[string]any{"organization": map[string]any{"name": "Riverside Family Clinic", "entity_type": "business_associate", "workforce_size": 8, "sites": 1},
 		"profile": map[string]any{"subcontractors": true, "security_official": map[string]string{"name": "Dana Reyes"}, "systems": []map[string]any{{"name": "EHR", "maintains": true}}}})
 	if code != 200 || out["profile"].(map[string]any)["subcontractors"] != true {

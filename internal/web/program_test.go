@@ -105,7 +105,7 @@ func TestProgramPages(t *testing.T) {
 	step("3", url.Values{"security_name": {"Dana Reyes"}, "security_email": {"dana@riverside.example"}, "fiscal_year_start": {"7"},
 		"email_domains": {"Riverside.example: selector1, selector2\r\nreminders.riverside.example"}})
 	_, body = fetch(t, c, base+"/profile?step=4")
-	mustContain(t, "the review", body, "61 of 68", "10 of 20", "scaled for a small practice", "EHR", "Dana Reyes", "Email domains: riverside.example, reminders.riverside.example")
+	mustContain(t, "the review", body, "64 of 71", "10 of 20", "scaled for a small practice", "EHR", "Dana Reyes", "Email domains: riverside.example, reminders.riverside.example")
 	_, body = fetch(t, c, base+"/profile?step=3")
 	mustContain(t, "step 3 again", body, "riverside.example: selector1, selector2\nreminders.riverside.example")
 	if resp, _ := step("4", url.Values{}); resp.Header.Get("Location") != "/orgs/riverside/tailoring" {
@@ -135,7 +135,7 @@ func TestProgramPages(t *testing.T) {
 	}
 	hipaa := base + "/assessments/" + m[1]
 	_, body = fetch(t, c, hipaa)
-	mustContain(t, "new assessment", body, "0%</strong> complete", "0 of 61 applicable items answered", "0 of 22 addressable decisions documented", "decision missing")
+	mustContain(t, "new assessment", body, "0%</strong> complete", "0 of 64 applicable items answered", "0 of 22 addressable decisions documented", "decision missing")
 	if resp, body := post(t, c, base+"/assessments", url.Values{"framework": {"hipaa-security-rule"}}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "already open") {
 		t.Errorf("a second draft: %d", resp.StatusCode)
 	}

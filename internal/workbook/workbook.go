@@ -66,6 +66,8 @@ func kind(it *catalog.Item) string {
 		return strings.ToUpper(it.Tier[:1]) + it.Tier[1:] + " goal"
 	case it.Kind == catalog.KindStandard:
 		return "Standard"
+	case it.Kind == catalog.KindGeneral:
+		return "General rule"
 	}
 	if req, ok := it.IsRequired(); ok {
 		if req {

@@ -112,7 +112,7 @@ func TestExport(t *testing.T) {
 		t.Errorf("sheets: %v", got)
 	}
 	rows, _ := f.GetRows(workbook.AnswersSheet)
-	if len(rows) != 69 || rows[0][0] != "Item ID" || rows[0][6] != "Status" {
+	if len(rows) != 72 || rows[0][0] != "Item ID" || rows[0][6] != "Status" {
 		t.Fatalf("%d answer rows, header %v", len(rows), rows[0])
 	}
 	r := rows[findRow(t, f, "hipaa-sr/164.312(d)")-1]
@@ -131,7 +131,7 @@ func TestExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(&c).ReadAll()
-	if err != nil || len(recs) != 69 || recs[0][0] != "Item ID" {
+	if err != nil || len(recs) != 72 || recs[0][0] != "Item ID" {
 		t.Errorf("CSV: %d records, %v", len(recs), err)
 	}
 }
@@ -169,7 +169,7 @@ func TestImportPreview(t *testing.T) {
 	fx := setup(t)
 	// Unchanged, the export imports as no change at all.
 	p, err := workbook.Read(bytes.NewReader(bytesOf(t, fx.export(t))), "fy2026.xlsx", fx.view(t), fx.reg)
-	if err != nil || len(p.Changes) != 0 || p.Unchanged != 68 {
+	if err != nil || len(p.Changes) != 0 || p.Unchanged != 71 {
 		t.Fatalf("round trip: %+v, %v", p, err)
 	}
 	// A person edits it as in a spreadsheet application: a drop-list value,
@@ -285,7 +285,7 @@ func TestImportRefusals(t *testing.T) {
 		}), `status.xlsx: sheet "Answers", row ` + strconv.Itoa(r) + `, column G (Status): "done" is not a status`},
 		{"date.xlsx", edit(func(f *excelize.File) { f.SetCellValue(workbook.AnswersSheet, "L5", "next spring") }), `sheet "Answers", row 5, column L (Target date): "next spring" is not a date`},
 		{"item.xlsx", edit(func(f *excelize.File) { f.SetCellValue(workbook.AnswersSheet, "A7", "hipaa-sr/164.999") }), `sheet "Answers", row 7, column A (Item ID): "hipaa-sr/164.999" is not an item of this`},
-		{"dup.xlsx", edit(func(f *excelize.File) { f.SetCellValue(workbook.AnswersSheet, "A9", "hipaa-sr/164.308(a)(1)") }), `row 9, column A (Item ID): hipaa-sr/164.308(a)(1) is already on row 2`},
+		{"dup.xlsx", edit(func(f *excelize.File) { f.SetCellValue(workbook.AnswersSheet, "A9", "hipaa-sr/164.308(a)(1)") }), `row 9, column A (Item ID): hipaa-sr/164.308(a)(1) is already on row 5`},
 		{"nocol.xlsx", edit(func(f *excelize.File) { f.SetCellValue(workbook.AnswersSheet, "G1", "State") }), `sheet "Answers", row 1: the column "Status" is missing`},
 		{"decision.xlsx", edit(func(f *excelize.File) {
 			r = findRow(t, f, "hipaa-sr/164.312(a)(2)(i)")

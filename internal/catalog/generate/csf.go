@@ -45,6 +45,7 @@ func buildCSF(data []byte, fileName string) (*catalog.Framework, error) {
 		ShortName: "CSF 2.0",
 		Version:   "2.0",
 		Publisher: "National Institute of Standards and Technology",
+		Basis:     catalog.BasisGuidance,
 		Source: catalog.Source{
 			Document: "The NIST Cybersecurity Framework (CSF) 2.0, NIST CSWP 29 (February 26, 2024)",
 			URL:      csfURL,

@@ -58,6 +58,7 @@ func buildSecurityRule(ecfrXML []byte, c *cprt, ecfrName string) (*catalog.Frame
 		ShortName: "Security Rule",
 		Version:   "45 CFR Part 164 Subpart C, eCFR as published 2026-03-13",
 		Publisher: "U.S. Department of Health and Human Services; guidance by NIST (SP 800-66 Rev. 2)",
+		Basis:     catalog.BasisRegulation,
 		Source: catalog.Source{
 			Document: "45 CFR Part 164, Subpart C — Security Standards for the Protection of Electronic Protected Health Information",
 			URL:      "https://www.ecfr.gov/current/title-45/subtitle-A/subchapter-C/part-164/subpart-C",
@@ -68,11 +69,20 @@ func buildSecurityRule(ecfrXML []byte, c *cprt, ecfrName string) (*catalog.Frame
 			"Citations, titles, Required/Addressable and text are the regulation's own, from the eCFR. Which paragraphs are standards follows the 22 standards of NIST SP 800-66 Rev. 2.",
 			"Where NIST's CPRT export numbers a paragraph differently from the regulation, the eCFR citation is used and NIST's identifier is kept as an alias: 164.308(b)(4) is 164.308(b)(3); 164.314(a)(3)(i) is 164.314(a)(2)(i)(C).",
 			"164.314(a)(2) and 164.314(b)(2) mark their implementation specifications Required as a group; each listed paragraph is one specification. The paragraphs of 164.314(b)(2) have no title in the regulation; their titles are NIST's.",
+			"164.306(a) general requirements, (b) flexibility of approach and (e) maintenance are assessable items of their own (kind general_requirement), so their duties can be answered and evidenced; (c) and (d) say how the standards and specifications apply, and (d)(3)'s decision is taken on each addressable specification.",
 			"SP 800-66 Rev. 2 maps each standard to NIST CSF subcategories in its publication; that mapping is not part of the CPRT export this catalog is built from, so no Security Rule to CSF 2.0 mapping is carried yet.",
 		},
 	}
 	add := func(it *catalog.Item) { fw.Items = append(fw.Items, it) }
 	for _, sec := range sections {
+		if sec.N == generalRulesSection {
+			items, err := generalRules(sec)
+			if err != nil {
+				return nil, err
+			}
+			fw.Items = append(fw.Items, items...)
+			continue
+		}
 		if !contains(securityRuleSections, sec.N) {
 			continue
 		}
@@ -176,6 +186,73 @@ func buildSecurityRule(ecfrXML []byte, c *cprt, ecfrName string) (*catalog.Frame
 		return nil, fmt.Errorf("found %d standards in 164.308–164.316, want 22", nStd)
 	}
 	return fw, nil
+}
+
+// generalRulesSection is 164.306, Security standards: General rules.
+const generalRulesSection = "164.306"
+
+// generalAssessable are the paragraphs of 164.306 that state a duty an
+// organisation answers for: its general requirements, the factors its
+// choice of measures takes into account, and maintenance. (c) and (d)
+// say how the standards and specifications apply; (d)(3)'s decision is
+// taken on each addressable specification.
+var generalAssessable = []string{"164.306(a)", "164.306(b)", "164.306(e)"}
+
+// generalNotes say where SP 800-66 Rev. 2, which gives 164.306 no key
+// activities of its own, refers to each paragraph: footnotes of its key
+// activities in NIST's CPRT export (element ids F_3, F_6, F_37).
+var generalNotes = map[string]string{
+	"164.306(a)": "SP 800-66 Rev. 2 gives 164.306 no key activities of its own. Its risk analysis key activity (KA_164.308(a)(1).2, footnote 3): \"The risks that must be assessed are the risks of noncompliance with the requirements of Section 164.306(a) (General Rules) of the HIPAA Security Rule.\"",
+	"164.306(b)": "SP 800-66 Rev. 2 gives 164.306 no key activities of its own. Key activity KA_164.308(a)(1).4 refers to it (footnote 6): \"See Section 164.306(b) of the HIPAA Security Rule.\"",
+	"164.306(e)": "SP 800-66 Rev. 2 gives 164.306 no key activities of its own. Key activity KA_164.308(a)(5).7 (footnote 37): \"Also required under the HIPAA Security Rule § 164.306, General Requirements, Subsection (e), Maintenance. See Section 5.1.8, HIPAA Standard: Evaluation.\"",
+}
+
+// generalRules reads 164.306: the section, and each assessable paragraph
+// with its sub-paragraphs as one item of kind general_requirement.
+func generalRules(sec ecfrSection) ([]*catalog.Item, error) {
+	paras, err := paragraphs(sec)
+	if err != nil {
+		return nil, err
+	}
+	secItem := &catalog.Item{
+		ID: "hipaa-sr/" + sec.N, Citation: sec.N, Title: sectionTitle(sec.Head, sec.N), Kind: catalog.KindSection,
+		Source: ruleSource(sec.N, sec.N),
+	}
+	out := []*catalog.Item{secItem}
+	var cur *catalog.Item
+	for _, p := range paras {
+		top := p.citation
+		if i := strings.Index(top[len(sec.N):], ")"); i >= 0 {
+			top = top[:len(sec.N)+i+1]
+		}
+		if cur == nil || cur.Citation != top {
+			cur = nil
+			if contains(generalAssessable, top) {
+				cur = &catalog.Item{ID: "hipaa-sr/" + top, Citation: top, Kind: catalog.KindGeneral, Parent: secItem.ID,
+					Title: strings.TrimSuffix(p.heading, "."), Source: ruleSource(sec.N, top)}
+				out = append(out, cur)
+				if p.citation != top { // "(b) Flexibility of approach. (1) …"
+					cur.Text = spaced(strings.Join(p.labels[1:], ""), "", p.text)
+				} else {
+					cur.Text = p.text
+				}
+				continue
+			}
+		}
+		if cur != nil {
+			cur.Text = joinNonEmpty(cur.Text, spaced(strings.Join(p.labels, ""), p.heading, p.text))
+		}
+	}
+	if len(out) != 1+len(generalAssessable) {
+		return nil, fmt.Errorf("164.306: found %d of its assessable paragraphs, want %d", len(out)-1, len(generalAssessable))
+	}
+	for _, it := range out[1:] {
+		if it.Title == "" || it.Text == "" {
+			return nil, fmt.Errorf("%s: no title or text in the eCFR", it.Citation)
+		}
+		it.Source.Note = generalNotes[it.Citation]
+	}
+	return out, nil
 }
 
 // standardCitation returns the citation of the standard a paragraph states,

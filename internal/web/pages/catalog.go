@@ -112,7 +112,7 @@ type kindCount struct {
 }
 
 var kindLabels = map[string]string{
-	catalog.KindSection: "sections", catalog.KindStandard: "standards", catalog.KindImplSpec: "implementation specifications",
+	catalog.KindSection: "sections", catalog.KindGeneral: "general rules", catalog.KindStandard: "standards", catalog.KindImplSpec: "implementation specifications",
 	catalog.KindGoal: "goals", catalog.KindFunction: "functions", catalog.KindCategory: "categories", catalog.KindSubcategory: "subcategories",
 }
 
@@ -121,7 +121,7 @@ func (s *Server) summaries() []frameworkSummary {
 	for _, fw := range s.catalog.Frameworks() {
 		n := s.catalog.Count(fw)
 		sum := frameworkSummary{Framework: fw}
-		for _, k := range []string{catalog.KindStandard, catalog.KindImplSpec, catalog.KindGoal, catalog.KindFunction, catalog.KindCategory, catalog.KindSubcategory} {
+		for _, k := range []string{catalog.KindGeneral, catalog.KindStandard, catalog.KindImplSpec, catalog.KindGoal, catalog.KindFunction, catalog.KindCategory, catalog.KindSubcategory} {
 			if n[k] > 0 {
 				sum.Counts = append(sum.Counts, kindCount{kindLabels[k], n[k]})
 			}

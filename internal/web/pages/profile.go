@@ -130,6 +130,7 @@ func (s *Server) saveProfile(w http.ResponseWriter, r *http.Request) {
 		}
 		p.ClearinghouseInLargerOrg = f.Get("clearinghouse_in_larger_org") == "on"
 		p.GroupHealthPlan = f.Get("group_health_plan") == "on"
+		p.SponsorReceives = f.Get("sponsor_receives")
 		p.Subcontractors = f.Get("subcontractors") == "on"
 		p.HealthCareComponents = strings.TrimSpace(f.Get("health_care_components"))
 	case 2:
