@@ -232,3 +232,13 @@ func (ex *oscalExport) guidance(id string, g *Guidance) oscal.Part {
 
 // clip keeps prop values on one line, as OSCAL's string type requires.
 func clip(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// OSCALControlID is the id an item's control has in the catalog
+// ExportOSCAL writes: what other OSCAL documents (assessment results, a
+// POA&M) point to.
+func OSCALControlID(it *Item) string { return oscalID(it) }
+
+// OSCALCatalogUUID is the UUID of the catalog ExportOSCAL writes for fw.
+func OSCALCatalogUUID(fw *Framework) string {
+	return uuid.NewSHA1(uuidNS, []byte(fw.ID+"@"+fw.Version)).String()
+}

@@ -176,10 +176,12 @@ name for that framework's newest assessment.`,
 	var format, out string
 	export := &cobra.Command{
 		Use:   "export ASSESSMENT",
-		Short: "Export an assessment as XLSX, CSV or JSON",
+		Short: "Export an assessment as XLSX, CSV, JSON or OSCAL",
 		Long: `Export an assessment: xlsx (the workbook people edit and import back: About,
-Answers, Questions), csv (the Answers sheet) or json. Written to --out, or to
-standard output.`,
+Answers, Questions), csv (the Answers sheet), json, or oscal (OSCAL 1.1.3
+assessment-results: a finding per applicable item against the controls of
+"catalog export --format oscal", with the observations and evidence behind
+it). Written to --out, or to standard output.`,
 		Example: `  safeguard assessment export hph-cpg --format xlsx --out cpg.xlsx
   safeguard assessment export 0190e3c1-… --format csv > answers.csv`,
 		Args: cobra.ExactArgs(1),
@@ -196,12 +198,19 @@ standard output.`,
 					return workbook.ExportCSV(w, v)
 				case "json":
 					return writeJSON(w, v.Document())
+				case "oscal":
+					b, err := v.ExportOSCAL(sc.Org().Name, time.Now())
+					if err != nil {
+						return err
+					}
+					_, err = w.Write(b)
+					return err
 				}
-				return usageError{fmt.Errorf("--format %q: use xlsx, csv or json", format)}
+				return usageError{fmt.Errorf("--format %q: use xlsx, csv, json or oscal", format)}
 			})
 		}),
 	}
-	export.Flags().StringVar(&format, "format", "xlsx", "xlsx, csv or json")
+	export.Flags().StringVar(&format, "format", "xlsx", "xlsx, csv, json or oscal (OSCAL 1.1.3 assessment-results)")
 	export.Flags().StringVarP(&out, "out", "o", "", "file to write (default: standard output)")
 	a.dbFlags(export, true)
 

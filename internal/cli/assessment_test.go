@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/safeguard-health/safeguard/internal/blob"
+	"github.com/safeguard-health/safeguard/internal/catalog/oscaltest"
 	"github.com/safeguard-health/safeguard/internal/cli"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/store"
@@ -161,7 +162,7 @@ func TestAssessmentVerbs(t *testing.T) {
 	if code != 0 || err != nil || len(recs) != 72 {
 		t.Errorf("csv export: exit %d, %d records, %v", code, len(recs), err)
 	}
-	if code, _, errOut := run(t, "assessment", "export", "hph-cpg", "--format", "pdf", "--db", db); code != 2 || !strings.Contains(errOut, "use xlsx, csv or json") {
+	if code, _, errOut := run(t, "assessment", "export", "hph-cpg", "--format", "pdf", "--db", db); code != 2 || !strings.Contains(errOut, "use xlsx, csv, json or oscal") {
 		t.Errorf("unknown format: exit %d %s", code, errOut)
 	}
 
@@ -199,4 +200,100 @@ func TestAssessmentVerbs(t *testing.T) {
 func demoEvidence(s *store.Store) *evidence.Service {
 	v := vault.New(s, vault.Keyring{{ID: "demo", Key: make([]byte, 32)}})
 	return &evidence.Service{Blobs: &blob.Store{Backend: blob.Database{Rows: s}, Sealer: v}, Sealer: v}
+}
+
+// The demo clinic's Security Rule assessment as OSCAL assessment-results:
+// valid against the official 1.1.3 schema; a finding per applicable item
+// pointing at the control of Safeguard's catalog export, its status and
+// its addressable decision; excluded items named; the evidence behind an
+// answer in its observation.
+func TestAssessmentExportOSCAL(t *testing.T) {
+	db := seededDemo(t)
+	code, out, errOut := run(t, "assessment", "export", "hipaa-security-rule", "--format", "oscal", "--db", db)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	oscaltest.Validate(t, []byte(out))
+	var doc struct {
+		AR struct {
+			ImportAp struct{ Href string } `json:"import-ap"`
+			Results  []struct {
+				ReviewedControls struct {
+					ControlSelections []struct {
+						IncludeControls []struct {
+							ControlID string `json:"control-id"`
+						} `json:"include-controls"`
+					} `json:"control-selections"`
+				} `json:"reviewed-controls"`
+				Findings []struct {
+					Title   string
+					Remarks string
+					Props   []struct{ Name, Value string }
+					Target  struct {
+						TargetID string `json:"target-id"`
+						Status   struct{ State, Reason string }
+						Impl     *struct{ State string } `json:"implementation-status"`
+					}
+					RelatedObservations []struct {
+						UUID string `json:"observation-uuid"`
+					} `json:"related-observations"`
+				}
+				Observations []struct {
+					UUID             string
+					Methods          []string
+					RelevantEvidence []struct{ Description string } `json:"relevant-evidence"`
+				}
+			}
+			BackMatter struct {
+				Resources []struct{ UUID string }
+			} `json:"back-matter"`
+		} `json:"assessment-results"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	ar := doc.AR
+	if len(ar.Results) != 1 || len(ar.BackMatter.Resources) != 1 || ar.ImportAp.Href != "#"+ar.BackMatter.Resources[0].UUID {
+		t.Fatalf("results %d, import-ap %q", len(ar.Results), ar.ImportAp.Href)
+	}
+	res := ar.Results[0]
+	// The findings point at the controls of the catalog's own export.
+	code, cat, _ := run(t, "catalog", "export", "hipaa-security-rule", "--format", "oscal")
+	if code != 0 {
+		t.Fatal("catalog export")
+	}
+	if len(res.Findings) != 64 || len(res.ReviewedControls.ControlSelections[0].IncludeControls) != 64 {
+		t.Errorf("%d findings, %d controls reviewed; want the 64 applicable items", len(res.Findings), len(res.ReviewedControls.ControlSelections[0].IncludeControls))
+	}
+	observed := map[string]bool{}
+	examined := 0
+	for _, o := range res.Observations {
+		observed[o.UUID] = true
+		if slices.Contains(o.Methods, "EXAMINE") && len(o.RelevantEvidence) > 0 {
+			examined++
+		}
+	}
+	found := false
+	for _, f := range res.Findings {
+		if !strings.Contains(cat, `"id": "`+f.Target.TargetID+`"`) {
+			t.Errorf("%s: target %s is not a control of the catalog export", f.Title, f.Target.TargetID)
+		}
+		for _, r := range f.RelatedObservations {
+			if !observed[r.UUID] {
+				t.Errorf("%s: observation %s is not in the result", f.Title, r.UUID)
+			}
+		}
+		if strings.HasPrefix(f.Title, "164.308(a)(5)(ii)(A) ") {
+			found = true
+			decided := slices.ContainsFunc(f.Props, func(p struct{ Name, Value string }) bool {
+				return p.Name == "addressable-decision" && p.Value == "alternative"
+			})
+			if f.Target.Status.State != "satisfied" || f.Target.Impl == nil || f.Target.Impl.State != "alternative" || !decided || !strings.Contains(f.Remarks, "164.306(d)(3)(ii)(B)(1)") {
+				t.Errorf("security reminders: %+v", f)
+			}
+		}
+	}
+	if !found || examined == 0 {
+		t.Errorf("the alternative decision found %v, %d observations with evidence", found, examined)
+	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/safeguard-health/safeguard/internal/catalog/oscaltest"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 	"github.com/safeguard-health/safeguard/internal/workbook"
 )
@@ -253,6 +254,14 @@ func TestProgramPages(t *testing.T) {
 	}
 	if _, body := fetch(t, c, base+"/audit?action=assessment.report&format=csv"); strings.Count(strings.TrimSpace(body), "\n") != 2 {
 		t.Errorf("the assessment's two reports in the audit log:\n%s", body)
+	}
+
+	// OSCAL assessment results, valid, as a download.
+	if resp, body := fetch(t, c, hipaa+"/export?format=oscal"); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" ||
+		!strings.Contains(resp.Header.Get("Content-Disposition"), "oscal-assessment-results.json") || !strings.Contains(body, `"assessment-results"`) {
+		t.Errorf("the OSCAL export: %d %s", resp.StatusCode, resp.Header.Get("Content-Disposition"))
+	} else {
+		oscaltest.Validate(t, []byte(body))
 	}
 
 	// The workbook, both ways: export, edit, preview, apply; a stale preview is refused.

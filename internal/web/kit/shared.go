@@ -175,8 +175,8 @@ func (fs *Files) DownloadEvidence(w http.ResponseWriter, r *http.Request) error 
 func (fs *Files) ExportAssessment(w http.ResponseWriter, r *http.Request) error {
 	sc := ScopeFrom(r.Context())
 	format := r.URL.Query().Get("format")
-	if format != "" && format != "xlsx" && format != "csv" && format != "pdf" && format != "html" {
-		return errs.New(errs.Invalid, "format must be xlsx, csv, pdf or html")
+	if format != "" && format != "xlsx" && format != "csv" && format != "pdf" && format != "html" && format != "oscal" {
+		return errs.New(errs.Invalid, "format must be xlsx, csv, pdf, html or oscal")
 	}
 	v, err := fs.Program.View(r.Context(), sc.Program(), r.PathValue("id"), fs.Now())
 	if err != nil {
@@ -194,6 +194,14 @@ func (fs *Files) ExportAssessment(w http.ResponseWriter, r *http.Request) error 
 	}
 	if err := fs.Events.RecordEvent(r.Context(), sc.Org().ID, "assessment.export", "assessment:"+v.Assessment.ID, map[string]string{"format": format}); err != nil {
 		return err
+	}
+	if format == "oscal" {
+		b, err := v.ExportOSCAL(sc.Org().Name, fs.Now())
+		if err != nil {
+			return err
+		}
+		Attachment(w, name+"-oscal-assessment-results.json", "application/json", b)
+		return nil
 	}
 	var buf bytes.Buffer
 	if format == "csv" {
