@@ -149,7 +149,7 @@ with --apply everything lands in one transaction or nothing does.`,
 	}
 	imp.Flags().BoolVar(&apply, "apply", false, "write the risks (default: only check and count them)")
 	a.dbFlags(imp, true)
-	cmd.AddCommand(list, imp, a.assetCommand(), a.analysisCommand())
+	cmd.AddCommand(list, imp, a.assetCommand(), a.analysisCommand(), a.poamCommand())
 	return cmd
 }
 
@@ -444,5 +444,69 @@ the scales); json gives the document every other format is made from.`,
 	ra.Flags().StringVar(&ref, "analysis", "latest", "the analysis: id, version number or latest")
 	a.dbFlags(ra, true)
 	cmd.AddCommand(ra, a.assessmentReportCommand(), a.scorecardReportCommand(), a.auditPackageCommand())
+	return cmd
+}
+
+// poamCommand prints the plan of action and milestones.
+func (a *app) poamCommand() *cobra.Command {
+	var all bool
+	var format, out string
+	cmd := &cobra.Command{
+		Use:   "poam",
+		Short: "The plan of action and milestones: every open action, most overdue first",
+		Long: `The plan of action and milestones (POA&M) of the risk register: each risk's
+actions with their owner, due date, status and slippage, the most overdue
+first (--all for done and cancelled ones too). --format table (default), json,
+or oscal: an OSCAL 1.1.3 plan-of-action-and-milestones, each risk with its
+plan's actions as milestones.`,
+		Example: `  safeguard risk poam --org riverside
+  safeguard risk poam --org riverside --all --format oscal --out poam.json`,
+		Args: cobra.NoArgs,
+		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+			svc, sc, err := a.riskScope(cmd.Context(), s)
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			ms, overdue, err := svc.POAM(cmd.Context(), sc, risk.Today(now), all)
+			if err != nil {
+				return err
+			}
+			return a.writeOut(out, func(w io.Writer) error {
+				switch format {
+				case "oscal":
+					b, err := risk.POAMOSCAL(sc.Org().ID, sc.Org().Name, ms, now)
+					if err != nil {
+						return err
+					}
+					_, err = w.Write(b)
+					return err
+				case "json":
+					type line struct {
+						Risk, Action, Owner, Due, Status, Standing string
+						DaysLate                                   int `json:"days_late"`
+					}
+					lines := []line{}
+					for _, m := range ms {
+						lines = append(lines, line{m.Row.Risk.Ref(), m.Action.Title, m.Action.Owner, m.Action.Due, string(m.Action.Status), m.State(), m.Slip})
+					}
+					return writeJSON(w, map[string]any{"milestones": lines, "overdue": overdue})
+				case "table", "":
+					tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+					fmt.Fprintln(tw, "RISK\tACTION\tOWNER\tDUE\tSTATUS\tSTANDING")
+					for _, m := range ms {
+						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", m.Row.Risk.Ref(), truncate(m.Action.Title, 50), m.Action.Owner, m.Action.Due, m.Action.Status, m.State())
+					}
+					fmt.Fprintf(tw, "\n%d milestone(s), %d overdue\n", len(ms), overdue)
+					return tw.Flush()
+				}
+				return usageError{fmt.Errorf("--format %q: use table, json or oscal", format)}
+			})
+		}),
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "include done and cancelled actions")
+	cmd.Flags().StringVar(&format, "format", "table", "table, json or oscal (OSCAL 1.1.3 plan-of-action-and-milestones)")
+	cmd.Flags().StringVarP(&out, "out", "o", "", "file to write (default: standard output)")
+	a.dbFlags(cmd, true)
 	return cmd
 }

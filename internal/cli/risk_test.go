@@ -13,6 +13,7 @@ import (
 	"github.com/ledongthuc/pdf"
 	"github.com/pdfcpu/pdfcpu/pkg/api"
 	"github.com/pdfcpu/pdfcpu/pkg/pdfcpu/model"
+	"github.com/safeguard-health/safeguard/internal/catalog/oscaltest"
 )
 
 func TestRiskListJSON(t *testing.T) {
@@ -207,5 +208,91 @@ func TestRiskImportsFromTheCommandLine(t *testing.T) {
 	code, _, errOut = run(t, "risk", "import", offScale, "--apply", "--db", db)
 	if code == 0 || !strings.Contains(errOut, `line 2, column "likelihood": "7" is off the scale (1 Very Low, 2 Low, 3 Moderate, 4 High, 5 Very High)`) {
 		t.Errorf("off scale: exit %d %s", code, errOut)
+	}
+}
+
+// The demo's plan of action and milestones, as a table and as OSCAL
+// 1.1.3: valid against the official schema; every risk with a plan is an
+// OSCAL risk whose remediation's tasks are its actions, each due date a
+// milestone, an overdue one counted late; a POA&M item per risk.
+func TestRiskPOAM(t *testing.T) {
+	db := seededDemo(t)
+	code, out, errOut := run(t, "risk", "poam", "--db", db)
+	if code != 0 || !strings.Contains(out, "RISK") || !strings.Contains(out, "overdue") {
+		t.Fatalf("table: exit %d %s %s", code, out, errOut)
+	}
+	code, raw, errOut := run(t, "risk", "poam", "--all", "--format", "json", "--db", db)
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	var plain struct {
+		Milestones []struct{ Risk, Action, Status, Standing string }
+		Overdue    int
+	}
+	if err := json.Unmarshal([]byte(raw), &plain); err != nil || len(plain.Milestones) == 0 {
+		t.Fatalf("json: %v %s", err, raw)
+	}
+	code, out, errOut = run(t, "risk", "poam", "--all", "--format", "oscal", "--db", db)
+	if code != 0 {
+		t.Fatalf("oscal: exit %d %s", code, errOut)
+	}
+	oscaltest.Validate(t, []byte(out))
+	var doc struct {
+		POAM struct {
+			Risks []struct {
+				UUID, Title, Status string
+				Remediations        []struct {
+					Lifecycle string
+					Tasks     []struct {
+						Type, Title string
+						Timing      *struct {
+							OnDate struct{ Date string } `json:"on-date"`
+						}
+						Props []struct{ Name, Value string }
+					}
+				}
+			}
+			Items []struct {
+				Title        string
+				RelatedRisks []struct {
+					RiskUUID string `json:"risk-uuid"`
+				} `json:"related-risks"`
+			} `json:"poam-items"`
+		} `json:"plan-of-action-and-milestones"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	p := doc.POAM
+	tasks, late := 0, 0
+	risks := map[string]bool{}
+	for _, r := range p.Risks {
+		risks[r.UUID] = true
+		if len(r.Remediations) != 1 {
+			t.Errorf("%s: %d remediations", r.Title, len(r.Remediations))
+			continue
+		}
+		for _, tk := range r.Remediations[0].Tasks {
+			tasks++
+			if tk.Type != "milestone" || tk.Timing == nil || tk.Timing.OnDate.Date == "" {
+				t.Errorf("%s: task %+v", r.Title, tk)
+			}
+			for _, pr := range tk.Props {
+				if pr.Name == "days-late" {
+					late++
+				}
+			}
+		}
+	}
+	if tasks != len(plain.Milestones) || len(p.Items) != len(p.Risks) || late == 0 {
+		t.Errorf("%d tasks for %d milestones, %d items for %d risks, %d late", tasks, len(plain.Milestones), len(p.Items), len(p.Risks), late)
+	}
+	for _, it := range p.Items {
+		if len(it.RelatedRisks) != 1 || !risks[it.RelatedRisks[0].RiskUUID] {
+			t.Errorf("%s: related risks %+v", it.Title, it.RelatedRisks)
+		}
+	}
+	if code, _, errOut := run(t, "risk", "poam", "--format", "xml", "--db", db); code != 2 || !strings.Contains(errOut, "use table, json or oscal") {
+		t.Errorf("a bad format: %d %s", code, errOut)
 	}
 }
