@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/safeguard-health/safeguard/internal/auditpack"
+	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/report"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
@@ -165,6 +166,56 @@ Making a package is recorded in the audit log.`,
 	cmd.Flags().BoolVar(&files, "files", false, "put every piece of evidence's current file in the package, not only the policies'")
 	cmd.Flags().StringVar(&a.evidenceStore, "evidence-store", "database", `where evidence files are kept, as serve's --evidence-store`)
 	a.keyFlags(cmd)
+	a.dbFlags(cmd, true)
+	return cmd
+}
+
+func (a *app) sspReportCommand() *cobra.Command {
+	var format, out, ref string
+	cmd := &cobra.Command{
+		Use:   "ssp",
+		Short: "The system security plan as OSCAL",
+		Long: `The organisation's system security plan as an OSCAL 1.1.3
+system-security-plan: the organisation as the system, its ePHI as the
+information type, the ePHI inventory's assets as components, the security
+official as the responsible party, and an implemented requirement for each
+applicable item of the Security Rule assessment (--assessment: an id, or the
+framework for its newest) with its status, what was answered and the
+addressable decision, against the controls of "catalog export --format oscal".`,
+		Example: `  safeguard report ssp --org riverside --format oscal --out ssp.json`,
+		Args:    cobra.NoArgs,
+		RunE: a.withStore(func(cmd *cobra.Command, s *store.Store) error {
+			if format != "oscal" {
+				return usageError{fmt.Errorf("--format %q: use oscal", format)}
+			}
+			_, sc, v, err := a.assessmentView(cmd.Context(), s, ref)
+			if err != nil {
+				return err
+			}
+			if v.Framework.ID != catalog.HIPAASecurityRule {
+				return usageError{fmt.Errorf("--assessment: a Security Rule assessment, not %s", v.Framework.ShortName)}
+			}
+			p, err := sc.Profile(cmd.Context())
+			if err != nil {
+				return err
+			}
+			assets, err := sc.Assets(cmd.Context())
+			if err != nil {
+				return err
+			}
+			b, err := report.SSPOSCAL(sc.Org(), p, assets, v, time.Now())
+			if err != nil {
+				return err
+			}
+			return a.writeOut(out, func(w io.Writer) error {
+				_, err := w.Write(b)
+				return err
+			})
+		}),
+	}
+	cmd.Flags().StringVar(&format, "format", "oscal", "oscal (OSCAL 1.1.3 system-security-plan)")
+	cmd.Flags().StringVarP(&out, "out", "o", "", "file to write (default: standard output)")
+	cmd.Flags().StringVar(&ref, "assessment", "hipaa-security-rule", "the Security Rule assessment: an id, or the framework for its newest")
 	a.dbFlags(cmd, true)
 	return cmd
 }

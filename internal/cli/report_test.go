@@ -12,9 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/safeguard-health/safeguard/internal/catalog/oscaltest"
 	"github.com/safeguard-health/safeguard/internal/report/reporttest"
 )
 
@@ -262,5 +264,66 @@ func TestAuditPackage(t *testing.T) {
 	_, log, _ := run(t, "audit", "log", "--org", "riverside-demo", "--format", "json", "--limit", "5", "--db", db)
 	if !strings.Contains(log, `"audit.package"`) {
 		t.Errorf("making the package is not in the audit log:\n%s", log)
+	}
+}
+
+// The demo clinic's system security plan as OSCAL 1.1.3: valid against the
+// official schema; the organisation as the system, each ePHI asset a
+// component, the security official responsible, and an implemented
+// requirement for each applicable item with its status and decision.
+func TestReportSSP(t *testing.T) {
+	db := seededDemo(t)
+	code, out, errOut := run(t, "report", "ssp", "--format", "oscal", "--db", db)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	oscaltest.Validate(t, []byte(out))
+	var doc struct {
+		SSP struct {
+			Metadata struct {
+				Parties []struct{ Type, Name string }
+			}
+			System struct {
+				Name        string `json:"system-name"`
+				Responsible []struct {
+					Role string `json:"role-id"`
+				} `json:"responsible-parties"`
+			} `json:"system-characteristics"`
+			Impl struct {
+				Components []struct{ Type, Title string }
+			} `json:"system-implementation"`
+			Controls struct {
+				Reqs []struct {
+					ControlID    string `json:"control-id"`
+					ByComponents []struct {
+						Status  *struct{ State string } `json:"implementation-status"`
+						Remarks string
+					} `json:"by-components"`
+				} `json:"implemented-requirements"`
+			} `json:"control-implementation"`
+		} `json:"system-security-plan"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	s := doc.SSP
+	if s.System.Name != "Riverside Family Clinic" || len(s.System.Responsible) != 1 || s.System.Responsible[0].Role != "security-official" {
+		t.Errorf("the system: %+v", s.System)
+	}
+	if len(s.Impl.Components) < 5 || s.Impl.Components[0].Type != "this-system" || !slices.ContainsFunc(s.Impl.Components, func(c struct{ Type, Title string }) bool { return c.Title == "E-fax service" && c.Type == "service" }) {
+		t.Errorf("components: %+v", s.Impl.Components)
+	}
+	alternative := false
+	for _, r := range s.Controls.Reqs {
+		if r.ControlID == "hipaa-sr-164.308-a-5-ii-A" {
+			b := r.ByComponents[0]
+			alternative = b.Status != nil && b.Status.State == "alternative" && strings.Contains(b.Remarks, "Why not reasonable and appropriate")
+		}
+	}
+	if len(s.Controls.Reqs) != 64 || !alternative {
+		t.Errorf("%d implemented requirements; the alternative for security reminders: %v", len(s.Controls.Reqs), alternative)
+	}
+	if code, _, errOut := run(t, "report", "ssp", "--assessment", "hph-cpg", "--db", db); code != 2 || !strings.Contains(errOut, "a Security Rule assessment") {
+		t.Errorf("a CPG assessment: %d %s", code, errOut)
 	}
 }

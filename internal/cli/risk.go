@@ -443,7 +443,7 @@ the scales); json gives the document every other format is made from.`,
 	ra.Flags().StringVarP(&out, "out", "o", "", "file to write (default: standard output)")
 	ra.Flags().StringVar(&ref, "analysis", "latest", "the analysis: id, version number or latest")
 	a.dbFlags(ra, true)
-	cmd.AddCommand(ra, a.assessmentReportCommand(), a.scorecardReportCommand(), a.auditPackageCommand())
+	cmd.AddCommand(ra, a.assessmentReportCommand(), a.scorecardReportCommand(), a.auditPackageCommand(), a.sspReportCommand())
 	return cmd
 }
 
