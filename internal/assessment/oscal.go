@@ -15,8 +15,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 )
 
-// oscalNS qualifies the props Safeguard adds to OSCAL documents.
-const oscalNS = "https://github.com/safeguard-health/safeguard/ns/oscal"
+const oscalNS = catalog.OSCALNamespace
 
 // resultsNS seeds the name-based UUIDs of an exported assessment, so that
 // the same assessment exports with the same identifiers.

@@ -14,8 +14,11 @@ import (
 // OSCALVersion is the OSCAL version of the catalogs ExportOSCAL writes.
 const OSCALVersion = "1.1.3"
 
-// oscalNS qualifies the props and part names Safeguard adds to OSCAL.
-const oscalNS = "https://github.com/safeguard-health/safeguard/ns/oscal"
+// OSCALNamespace qualifies the props, parts and facets Safeguard adds to
+// the OSCAL documents it writes.
+const OSCALNamespace = "https://github.com/safeguard-health/safeguard/ns/oscal"
+
+const oscalNS = OSCALNamespace
 
 // uuidNS seeds the name-based UUIDs of exported documents, so that the same
 // catalog always exports with the same identifiers.

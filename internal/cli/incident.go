@@ -250,12 +250,9 @@ page. A server started with --smtp does this every 15 minutes.`,
 		Example: `  safeguard incident send-reminders --org riverside --smtp smtp://user:pw@mail.example.org:587 --smtp-from safeguard@example.org --public-url https://safeguard.example.org`,
 		Args:    cobra.NoArgs,
 		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
-			m, err := a.mailer()
+			m, err := a.requireMailer()
 			if err != nil {
 				return err
-			}
-			if m == nil {
-				return usageError{fmt.Errorf("--smtp: name the mail server to send through")}
 			}
 			base := ""
 			if a.publicURL != "" {

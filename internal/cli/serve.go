@@ -159,6 +159,16 @@ func (a *app) mailer() (*notify.Mailer, error) {
 	return notify.ParseSMTP(a.smtpURL, a.smtpFrom)
 }
 
+// requireMailer is the mail server of --smtp, which a command that sends
+// needs. Errors: a usage error when none is set.
+func (a *app) requireMailer() (*notify.Mailer, error) {
+	m, err := a.mailer()
+	if err == nil && m == nil {
+		err = usageError{fmt.Errorf("--smtp: name the mail server to send through")}
+	}
+	return m, err
+}
+
 // reminderLoop sends every organisation's due security reminders at start
 // and every reminderEvery, until ctx ends.
 // reminders sends the security reminders that are due, in every

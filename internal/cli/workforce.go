@@ -336,12 +336,9 @@ module:CODE (those assigned a module) or department:NAME. It is sent on or after
 		Short: "Send the security reminders that are due, by SMTP, and record who was sent what",
 		Args:  cobra.NoArgs,
 		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, _ []string) error {
-			m, err := a.mailer()
+			m, err := a.requireMailer()
 			if err != nil {
 				return err
-			}
-			if m == nil {
-				return usageError{fmt.Errorf("--smtp: name the mail server to send through")}
 			}
 			n, err := notify.SendDue(cmd.Context(), training.Records{Scoped: sc}, m, time.Now())
 			if err != nil {

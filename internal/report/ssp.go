@@ -19,7 +19,7 @@ import (
 // sspNS seeds the name-based UUIDs of an exported system security plan.
 var sspNS = uuid.MustParse("c4e2a9b7-1d3f-4a6e-8b5c-2f7d9e1a0c63")
 
-const oscalPropNS = "https://github.com/safeguard-health/safeguard/ns/oscal"
+const oscalPropNS = catalog.OSCALNamespace
 
 // componentType is the OSCAL component type of an inventory asset.
 func componentType(t risk.AssetType) string {

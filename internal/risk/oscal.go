@@ -9,11 +9,11 @@ import (
 	oscal "github.com/defenseunicorns/go-oscal/src/types/oscal-1-1-3"
 	"github.com/google/uuid"
 
+	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 )
 
-// oscalNS qualifies the props and facets Safeguard adds to OSCAL.
-const oscalNS = "https://github.com/safeguard-health/safeguard/ns/oscal"
+const oscalNS = catalog.OSCALNamespace
 
 // poamNS seeds the name-based UUIDs of an exported POA&M, so that the same
 // risk and action export with the same identifiers.
@@ -125,7 +125,7 @@ func POAMOSCAL(orgID, orgName string, ms []*Milestone, now time.Time) ([]byte, e
 	doc := oscal.PlanOfActionAndMilestones{
 		UUID: id("poam", now.UTC().Format(time.RFC3339)),
 		Metadata: oscal.Metadata{
-			Title: clip("Plan of action and milestones — " + orgName), Version: now.UTC().Format(DateLayout), OscalVersion: "1.1.3",
+			Title: clip("Plan of action and milestones — " + orgName), Version: now.UTC().Format(DateLayout), OscalVersion: catalog.OSCALVersion,
 			LastModified: now.UTC().Truncate(time.Second),
 			Parties:      &[]oscal.Party{{UUID: id("party"), Type: "organization", Name: clip(orgName)}},
 		},

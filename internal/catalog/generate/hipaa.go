@@ -90,10 +90,7 @@ func buildSecurityRule(ecfrXML []byte, c *cprt, ecfrName string) (*catalog.Frame
 		if err != nil {
 			return nil, err
 		}
-		secItem := &catalog.Item{
-			ID: "hipaa-sr/" + sec.N, Citation: sec.N, Title: sectionTitle(sec.Head, sec.N), Kind: catalog.KindSection,
-			Source: ruleSource(sec.N, sec.N),
-		}
+		secItem := sectionItem(sec)
 		add(secItem)
 		var std, spec *catalog.Item
 		var header *specHeader
@@ -188,6 +185,14 @@ func buildSecurityRule(ecfrXML []byte, c *cprt, ecfrName string) (*catalog.Frame
 	return fw, nil
 }
 
+// sectionItem is the item of a section of the regulation.
+func sectionItem(sec ecfrSection) *catalog.Item {
+	return &catalog.Item{
+		ID: "hipaa-sr/" + sec.N, Citation: sec.N, Title: sectionTitle(sec.Head, sec.N), Kind: catalog.KindSection,
+		Source: ruleSource(sec.N, sec.N),
+	}
+}
+
 // generalRulesSection is 164.306, Security standards: General rules.
 const generalRulesSection = "164.306"
 
@@ -214,10 +219,7 @@ func generalRules(sec ecfrSection) ([]*catalog.Item, error) {
 	if err != nil {
 		return nil, err
 	}
-	secItem := &catalog.Item{
-		ID: "hipaa-sr/" + sec.N, Citation: sec.N, Title: sectionTitle(sec.Head, sec.N), Kind: catalog.KindSection,
-		Source: ruleSource(sec.N, sec.N),
-	}
+	secItem := sectionItem(sec)
 	out := []*catalog.Item{secItem}
 	var cur *catalog.Item
 	for _, p := range paras {
