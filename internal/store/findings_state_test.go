@@ -225,7 +225,7 @@ func keptTrend(t *testing.T, ctx context.Context, sc *store.Scoped) map[string]s
 func kept(t *testing.T, ctx context.Context, sc *store.Scoped) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for _, f := range everyOpen(t, ctx, sc) {
+	for _, f := range storetest.EveryOpen(t, ctx, sc) {
 		out[f.ID] = f.FirstSeen
 	}
 	if n, err := sc.OpenFindings(ctx); err != nil || n != len(out) {
@@ -243,8 +243,8 @@ func kept(t *testing.T, ctx context.Context, sc *store.Scoped) map[string]string
 func TestFindingsStateKeptAtWriteTime(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		o := clinic("riverside")
-		other := clinic("lakeside")
+		o := storetest.Clinic("riverside")
+		other := storetest.Clinic("lakeside")
 		for _, x := range []*org.Organization{o, other} {
 			if err := s.CreateOrganization(ctx, x); err != nil {
 				t.Fatal(err)

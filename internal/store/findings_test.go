@@ -20,7 +20,7 @@ import (
 func TestImportFindings(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc := riverside(t, s)
+		sc := storetest.Riverside(t, s)
 		iface := &risk.Asset{Name: "Lab interface", Type: risk.Application, Identifiers: []string{"registry.riverside.example/ehr-interface:2.4"}}
 		if err := sc.CreateAsset(ctx, iface); err != nil {
 			t.Fatal(err)
@@ -93,7 +93,7 @@ func TestImportFindings(t *testing.T) {
 		// The image rebuilt and scanned again with no match: its findings close.
 		openOn := func(assetID string) int {
 			n := 0
-			for _, f := range everyOpen(t, ctx, sc) {
+			for _, f := range storetest.EveryOpen(t, ctx, sc) {
 				if f.AssetID == assetID {
 					n++
 				}
@@ -146,7 +146,7 @@ func TestImportFindings(t *testing.T) {
 func TestImportKubernetesFindings(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc := riverside(t, s)
+		sc := storetest.Riverside(t, s)
 		api := &risk.Asset{Name: "ehr-api", Type: risk.Application}
 		fax := &risk.Asset{Name: "Fax gateway", Type: risk.Application, Identifiers: []string{"ehr/Deployment/fax-gateway"}}
 		for _, a := range []*risk.Asset{api, fax} {

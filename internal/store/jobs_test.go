@@ -21,7 +21,7 @@ func TestImportJobs(t *testing.T) {
 	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 	storetest.EachAt(t, func() time.Time { return now }, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		a, b := clinic("riverside"), clinic("northside")
+		a, b := storetest.Clinic("riverside"), storetest.Clinic("northside")
 		for _, o := range []*org.Organization{a, b} {
 			if err := s.CreateOrganization(ctx, o); err != nil {
 				t.Fatal(err)
@@ -80,7 +80,7 @@ func TestImportJobs(t *testing.T) {
 
 		// The imports: the organisation's, then the shared KEV catalog.
 		data := filepath.Join("..", "ingest", "testdata")
-		kev, err := ingest.ReadKEV("kev-small.json", mustOpen(t, filepath.Join(data, "kev-small.json")))
+		kev, err := ingest.ReadKEV("kev-small.json", storetest.Open(t, filepath.Join(data, "kev-small.json")))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +88,7 @@ func TestImportJobs(t *testing.T) {
 			t.Fatal(err)
 		}
 		trivy, _ := os.ReadFile(filepath.Join(data, "trivy-small.json"))
-		importScan(t, ctx, sa, "trivy.json", trivy)
+		storetest.ImportFile(t, ctx, sa, "trivy.json", trivy)
 		imports, err := sa.DataImports(ctx, 10)
 		if err != nil || len(imports) != 2 || imports[0].Kind != ingest.FormatTrivy || imports[0].Records != 3 || imports[1].Kind != ingest.FormatKEV {
 			t.Fatalf("imports: %+v, %v", imports, err)

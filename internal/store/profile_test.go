@@ -15,7 +15,7 @@ import (
 func TestProfileAndOverrides(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		o := clinic("riverside")
+		o := storetest.Clinic("riverside")
 		if err := s.CreateOrganization(ctx, o); err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +74,7 @@ func TestProfileAndOverrides(t *testing.T) {
 			t.Errorf("overrides: %+v, %v", all, err)
 		}
 		// Another organisation does not see them.
-		other := clinic("northside")
+		other := storetest.Clinic("northside")
 		if err := s.CreateOrganization(ctx, other); err != nil {
 			t.Fatal(err)
 		}

@@ -95,7 +95,7 @@ func TestRegisterPageIsTheRows(t *testing.T) {
 	const today = "2026-11-23"
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc := riverside(t, s)
+		sc := storetest.Riverside(t, s)
 		assets := seedRegister(t, ctx, sc, threats, 90, today)
 		th := threats.Threats[2].ID
 		filters := []risk.Filter{
@@ -198,7 +198,7 @@ func describeRows(rows []*risk.Row) string {
 func TestInventoryTallyIsTheInventory(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc := riverside(t, s)
+		sc := storetest.Riverside(t, s)
 		check := func(step string) {
 			t.Helper()
 			all, err := sc.Assets(ctx)
@@ -277,7 +277,7 @@ func TestInventoryTallyIsTheInventory(t *testing.T) {
 func TestVulnerabilityChoices(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc := riverside(t, s)
+		sc := storetest.Riverside(t, s)
 		var vulns []*risk.Vulnerability
 		for i, st := range []risk.VulnerabilityStatus{risk.Confirmed, risk.Dismissed, risk.Proposed, risk.Confirmed, risk.Confirmed} {
 			vulns = append(vulns, &risk.Vulnerability{Title: fmt.Sprintf("Weakness %d", i), Kind: risk.Weakness, Status: st})

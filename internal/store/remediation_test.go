@@ -15,29 +15,13 @@ import (
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
 
-// scanOf imports findings as one scan, named name.
-func scanOf(t *testing.T, ctx context.Context, sc *store.Scoped, name string, fs ...ingest.Finding) {
-	t.Helper()
-	if _, err := sc.ImportFindings(ctx, "nessus", name, fmt.Sprintf("%064x", len(name)*7919+len(fs)), 1, func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
-		for _, f := range fs {
-			f.Scanner = "nessus"
-			if err := emit(f); err != nil {
-				return nil, err
-			}
-		}
-		return &ingest.ScanInfo{Scanner: "nessus", Findings: len(fs), SHA256: fmt.Sprintf("%064x", len(name)*7919+len(fs))}, nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestRemediationTrendAndProposals(t *testing.T) {
 	now := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
 	storetest.EachAt(t, func() time.Time { return now }, func(t *testing.T, s *store.Store) {
 		now = time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
 		ctx := context.Background()
-		sc := riverside(t, s)
-		kev, err := ingest.ReadKEV("kev-small.json", mustOpen(t, "../ingest/testdata/kev-small.json"))
+		sc := storetest.Riverside(t, s)
+		kev, err := ingest.ReadKEV("kev-small.json", storetest.Open(t, "../ingest/testdata/kev-small.json"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +42,7 @@ func TestRemediationTrendAndProposals(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		scanOf(t, ctx, sc, "october.nessus",
+		storetest.ImportScan(t, ctx, sc, "october.nessus",
 			ingest.Finding{Host: "ehr-db", VulnID: "nessus:1", CVE: "CVE-2024-3400", CVSS: 10, Severity: "critical"},
 			ingest.Finding{Host: "ehr-db", VulnID: "nessus:2", CVE: "CVE-2025-10001", CVSS: 6.1, Severity: "medium"},
 			ingest.Finding{Host: "ehr-db", VulnID: "nessus:3", CVSS: 5, Severity: "medium"},
@@ -66,7 +50,7 @@ func TestRemediationTrendAndProposals(t *testing.T) {
 			ingest.Finding{Host: "desk-1", VulnID: "nessus:4", CVE: "CVE-2025-10002", CVSS: 9.8, Severity: "critical"},
 			ingest.Finding{Host: "printer-2", VulnID: "nessus:5", CVE: "CVE-2023-4966", CVSS: 9.4, Severity: "critical"})
 		now = now.AddDate(0, 0, 30)
-		scanOf(t, ctx, sc, "november.nessus",
+		storetest.ImportScan(t, ctx, sc, "november.nessus",
 			ingest.Finding{Host: "ehr-db", VulnID: "nessus:1", CVE: "CVE-2024-3400", CVSS: 10, Severity: "critical"},
 			ingest.Finding{Host: "ehr-db", VulnID: "nessus:4", CVE: "CVE-2025-10002", CVSS: 9.8, Severity: "critical"})
 

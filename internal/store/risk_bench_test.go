@@ -89,7 +89,7 @@ func BenchmarkRiskRegisterLoad(b *testing.B) {
 }
 
 func newBenchOrg(b *testing.B, s *store.Store) *store.Scoped {
-	o := clinic("bench")
+	o := storetest.Clinic("bench")
 	if err := s.CreateOrganization(context.Background(), o); err != nil {
 		b.Fatal(err)
 	}

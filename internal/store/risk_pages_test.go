@@ -50,7 +50,7 @@ func TestRiskPagesReadOnlyTheAssetsTheyShow(t *testing.T) {
 	svc := &riskanalysis.Service{Threats: threats, Catalog: reg}
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc := riverside(t, s)
+		sc := storetest.Riverside(t, s)
 		finalized := time.Now().Add(-time.Hour)
 		before := s.WithClock(func() time.Time { return finalized.Add(-time.Hour) }).Scope(sc.Org())
 		var assets []*risk.Asset
@@ -120,7 +120,7 @@ func TestRiskPagesReadOnlyTheAssetsTheyShow(t *testing.T) {
 func TestAssetPage(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc := riverside(t, s)
+		sc := storetest.Riverside(t, s)
 		var ids []string
 		for _, a := range []*risk.Asset{
 			{Name: "EHR", Type: risk.System, Vendor: "Epic"},
@@ -182,7 +182,7 @@ func TestRiskSummaryIsTheRows(t *testing.T) {
 	_, threats := risktest.Threats(t)
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc := riverside(t, s)
+		sc := storetest.Riverside(t, s)
 		ehr := &risk.Asset{Name: "EHR", Type: risk.System}
 		if err := sc.CreateAsset(ctx, ehr); err != nil {
 			t.Fatal(err)

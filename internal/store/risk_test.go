@@ -24,11 +24,11 @@ func TestRiskRegister(t *testing.T) {
 	threats := riskCatalog(t)
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		o := clinic("riverside")
+		o := storetest.Clinic("riverside")
 		if err := s.CreateOrganization(ctx, o); err != nil {
 			t.Fatal(err)
 		}
-		other := clinic("elsewhere")
+		other := storetest.Clinic("elsewhere")
 		if err := s.CreateOrganization(ctx, other); err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +125,7 @@ func TestRiskRegister(t *testing.T) {
 func TestAssetImportIsAllOrNothing(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc := riverside(t, s)
+		sc := storetest.Riverside(t, s)
 		p, err := risk.PlanAssets("a.csv", strings.NewReader("name,type\nEHR,application\nFax,device\n"), nil)
 		if err != nil {
 			t.Fatal(err)
@@ -147,7 +147,7 @@ func TestRiskAnalysisLifecycle(t *testing.T) {
 	threats := riskCatalog(t)
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc := riverside(t, s)
+		sc := storetest.Riverside(t, s)
 		a := &risk.Analysis{Title: "2026 risk analysis", Scope: "All ePHI of Riverside Family Clinic"}
 		if err := sc.CreateAnalysis(ctx, a); err != nil {
 			t.Fatal(err)

@@ -16,25 +16,11 @@ import (
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
 
-func clinic(slug string) *org.Organization {
-	return &org.Organization{Slug: slug, Name: "Riverside Family Clinic", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
-}
-
-// riverside creates the organisation riverside and returns its store.
-func riverside(t *testing.T, s *store.Store) *store.Scoped {
-	t.Helper()
-	o := clinic("riverside")
-	if err := s.CreateOrganization(context.Background(), o); err != nil {
-		t.Fatal(err)
-	}
-	return s.Scope(o)
-}
-
 // The contract: every store method behaves the same on both engines.
 func TestOrganizations(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		o := clinic("riverside")
+		o := storetest.Clinic("riverside")
 		if err := s.CreateOrganization(ctx, o); err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +37,7 @@ func TestOrganizations(t *testing.T) {
 		if !got.CreatedAt.Equal(o.CreatedAt.Truncate(time.Microsecond)) {
 			t.Errorf("created_at %v, want %v", got.CreatedAt, o.CreatedAt)
 		}
-		if err := s.CreateOrganization(ctx, clinic("riverside")); !errs.Is(err, errs.Conflict) {
+		if err := s.CreateOrganization(ctx, storetest.Clinic("riverside")); !errs.Is(err, errs.Conflict) {
 			t.Errorf("duplicate slug: err = %v, want conflict", err)
 		}
 		if err := s.CreateOrganization(ctx, &org.Organization{Slug: "Bad Slug!", Name: "x", EntityType: org.Provider}); !errs.Is(err, errs.Invalid) {

@@ -23,7 +23,7 @@ func TestVEXStatementsCloseFindings(t *testing.T) {
 	clock := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	storetest.EachAt(t, func() time.Time { return clock }, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc := riverside(t, s)
+		sc := storetest.Riverside(t, s)
 		data := filepath.Join("..", "ingest", "testdata")
 		bom, err := os.ReadFile(filepath.Join(data, "cyclonedx-small.json"))
 		if err != nil {

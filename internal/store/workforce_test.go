@@ -36,7 +36,7 @@ func withStarterProgram(t *testing.T, s *store.Store) *store.Scoped {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := riverside(t, s)
+	sc := storetest.Riverside(t, s)
 	starter, _, err := workforce.Starter(reg)
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +79,7 @@ func TestRosterReimport(t *testing.T) {
 		if err := sc.AddCompletions(ctx, []*workforce.Completion{{PersonID: byEmp["1004"].ID, Module: "clinician", CompletedOn: "2026-02-10", Source: "attested"}}, "training.attest"); err != nil {
 			t.Fatal(err)
 		}
-		other := clinic("elsewhere")
+		other := storetest.Clinic("elsewhere")
 		if err := s.CreateOrganization(ctx, other); err != nil {
 			t.Fatal(err)
 		}
@@ -165,7 +165,7 @@ func TestRosterReimport(t *testing.T) {
 func TestRosterReimportAcrossBatches(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc := riverside(t, s)
+		sc := storetest.Riverside(t, s)
 		const n = 2*workforce.RosterBatch + 500
 		first := rosterCSV(n)
 		p, err := workforce.PlanRoster("roster.csv", bytes.NewReader(first), rosterMapping, nil, nil, "2026-11-23")

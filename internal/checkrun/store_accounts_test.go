@@ -1,4 +1,4 @@
-package store_test
+package checkrun_test
 
 import (
 	"bytes"
@@ -87,7 +87,7 @@ func readAccounts(name, format string, data []byte) func(emit func(*identity.Key
 func TestAccountImportsPerSystem(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc := riverside(t, s)
+		sc := storetest.Riverside(t, s)
 		ehr := []byte("account,name,enabled,mfa\nOOWENS,Olivia Owens,yes,yes\nSPATEL,Sam Patel,yes,no\nASILVA,Ana Silva,yes,no\n")
 		vpn := []byte("account,name,enabled,mfa\noowens,Olivia Owens,yes,yes\nkchen,Kim Chen,yes,yes\n")
 		if _, err := importAccountsOf(ctx, sc, "Epic EHR", "ehr.csv", ehr); err != nil {
@@ -157,7 +157,7 @@ func accountsByLogin(t *testing.T, ctx context.Context, sc *store.Scoped, source
 func TestImportAccountsMatchesThemToTheRoster(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
-		sc := riverside(t, s)
+		sc := storetest.Riverside(t, s)
 		people := riversideRoster(t, ctx, sc)
 
 		// The registration report first: the users export picks it up.

@@ -1,4 +1,4 @@
-package store_test
+package checkrun_test
 
 import (
 	"cmp"
@@ -17,54 +17,6 @@ import (
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
-
-// everyOpen walks the whole order to fix a few rows a page, as a reader
-// of the findings page does (following next), checks that the ranks
-// follow on, that walking back from the last page (following prev) meets
-// the same rows, and that the total is the number of rows.
-func everyOpen(t *testing.T, ctx context.Context, sc *store.Scoped) []*check.Priority {
-	t.Helper()
-	const size = 2
-	var rows []*check.Priority
-	var pages []*findings.Page
-	after := ""
-	for {
-		p, err := findings.Remediation(ctx, sc, after, "", size)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range p.Rows {
-			if r.Rank != len(rows)+1 {
-				t.Fatalf("rank %d after %d rows", r.Rank, len(rows))
-			}
-			rows = append(rows, r)
-		}
-		if p.Total != len(rows) && p.Next == "" || p.Total < len(rows) {
-			t.Fatalf("total %d, %d rows", p.Total, len(rows))
-		}
-		pages = append(pages, p)
-		if p.Next == "" {
-			break
-		}
-		after = p.Next
-	}
-	for i := len(pages) - 1; i > 0; i-- {
-		back, err := findings.Remediation(ctx, sc, "", pages[i].Prev, size)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := pages[i-1]
-		if len(back.Rows) != len(want.Rows) || back.Prev != want.Prev || back.Next != want.Next {
-			t.Fatalf("page %d read back: prev %q next %q, want %q %q", i, back.Prev, back.Next, want.Prev, want.Next)
-		}
-		for j, r := range back.Rows {
-			if r.ID != want.Rows[j].ID || r.Rank != want.Rows[j].Rank || r.Why != want.Rows[j].Why {
-				t.Fatalf("page %d read back, row %d: %d %s\n%s\nwant %d %s\n%s", i, j, r.Rank, r.ID, r.Why, want.Rows[j].Rank, want.Rows[j].ID, want.Rows[j].Why)
-			}
-		}
-	}
-	return rows
-}
 
 // byFreshValues is the order to fix by definition, from what each row
 // shows as read now (its KEV entry, EPSS score, CVSS, asset's criticality
@@ -90,7 +42,7 @@ func TestRemediationOrderFollowsItsSources(t *testing.T) {
 	storetest.EachAt(t, func() time.Time { return now }, func(t *testing.T, s *store.Store) {
 		now = time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
 		ctx := context.Background()
-		sc := riverside(t, s)
+		sc := storetest.Riverside(t, s)
 		db := &risk.Asset{Name: "EHR database", Type: risk.DataStore, Maintains: true, Records: 50000, Criticality: risk.CriticalityHigh, Identifiers: []string{"ehr-db"}}
 		desk := &risk.Asset{Name: "Front desk PC", Type: risk.Device, Criticality: risk.CriticalityLow, Identifiers: []string{"desk-1"}}
 		for _, a := range []*risk.Asset{db, desk} {
@@ -105,10 +57,10 @@ func TestRemediationOrderFollowsItsSources(t *testing.T) {
 			}
 		}
 		fs = append(fs, ingest.Finding{Host: "desk-1", VulnID: "nessus:9", CVSS: 4, Severity: "medium"}) // no CVE
-		scanOf(t, ctx, sc, "october.nessus", fs...)
+		storetest.ImportScan(t, ctx, sc, "october.nessus", fs...)
 		order := func(step string, want string) {
 			t.Helper()
-			rows := everyOpen(t, ctx, sc)
+			rows := storetest.EveryOpen(t, ctx, sc)
 			fresh := slices.Clone(rows)
 			slices.SortStableFunc(fresh, byFreshValues)
 			var got, again []string

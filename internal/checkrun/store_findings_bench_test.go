@@ -1,4 +1,4 @@
-package store_test
+package checkrun_test
 
 import (
 	"context"
@@ -18,11 +18,11 @@ import (
 // halfway down it, the KEV check's read (the open count and the KEV-listed
 // open findings), and the trend between each host's two newest scans.
 //
-//	go test -run XXX -bench OpenFindings -benchtime 3x ./internal/store
+//	go test -run XXX -bench OpenFindings -benchtime 3x ./internal/checkrun
 func BenchmarkOpenFindings(b *testing.B) {
 	const hosts, perHost = 2000, 50
 	s := storetest.SQLite(b)
-	o := clinic("riverside")
+	o := storetest.Clinic("riverside")
 	ctx := context.Background()
 	if err := s.CreateOrganization(ctx, o); err != nil {
 		b.Fatal(err)

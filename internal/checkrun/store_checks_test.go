@@ -1,10 +1,8 @@
-package store_test
+package checkrun_test
 
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"maps"
 	"os"
 	"path/filepath"
@@ -22,31 +20,12 @@ import (
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
 
-func importScan(t *testing.T, ctx context.Context, sc *store.Scoped, name string, data []byte) {
-	t.Helper()
-	sum := sha256.Sum256(data)
-	kind := ingest.Detect(data)
-	reader := map[string]func(string, *bytes.Reader, func(ingest.Finding) error) (*ingest.ScanInfo, error){
-		ingest.FormatTrivy: func(f string, r *bytes.Reader, e func(ingest.Finding) error) (*ingest.ScanInfo, error) {
-			return ingest.ReadTrivy(f, r, e)
-		},
-		ingest.FormatNessus: func(f string, r *bytes.Reader, e func(ingest.Finding) error) (*ingest.ScanInfo, error) {
-			return ingest.ReadNessus(f, r, e)
-		},
-	}[kind]
-	if _, err := sc.ImportFindings(ctx, kind, name, hex.EncodeToString(sum[:]), int64(len(data)), func(emit func(ingest.Finding) error) (*ingest.ScanInfo, error) {
-		return reader(name, bytes.NewReader(data), emit)
-	}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestChecksFromImportedData(t *testing.T) {
 	now := time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
 	storetest.EachAt(t, func() time.Time { return now }, func(t *testing.T, s *store.Store) {
 		now = time.Date(2026, 10, 1, 9, 0, 0, 0, time.UTC)
 		ctx := context.Background()
-		sc := riverside(t, s)
+		sc := storetest.Riverside(t, s)
 
 		// Nothing imported: every check says it cannot tell.
 		results, err := checkrun.Evaluate(ctx, sc, now)
@@ -61,7 +40,7 @@ func TestChecksFromImportedData(t *testing.T) {
 
 		riversideRoster(t, ctx, sc)
 		data := filepath.Join("..", "ingest", "testdata")
-		kev, err := ingest.ReadKEV("kev-small.json", mustOpen(t, filepath.Join(data, "kev-small.json")))
+		kev, err := ingest.ReadKEV("kev-small.json", storetest.Open(t, filepath.Join(data, "kev-small.json")))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -73,7 +52,7 @@ func TestChecksFromImportedData(t *testing.T) {
 			t.Fatal(err)
 		}
 		trivy, _ := os.ReadFile(filepath.Join(data, "trivy-small.json"))
-		importScan(t, ctx, sc, "trivy-2026-10-01.json", trivy)
+		storetest.ImportFile(t, ctx, sc, "trivy-2026-10-01.json", trivy)
 
 		// Seven weeks on: the accounts, and a new scan still finding the KEV-listed CVE.
 		now = time.Date(2026, 11, 21, 9, 0, 0, 0, time.UTC)
@@ -82,9 +61,9 @@ func TestChecksFromImportedData(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		importScan(t, ctx, sc, "trivy-2026-11-21.json", append(bytes.Clone(trivy), '\n'))
+		storetest.ImportFile(t, ctx, sc, "trivy-2026-11-21.json", append(bytes.Clone(trivy), '\n'))
 		nessus, _ := os.ReadFile(filepath.Join(data, "nessus-small.nessus"))
-		importScan(t, ctx, sc, "nessus.nessus", nessus)
+		storetest.ImportFile(t, ctx, sc, "nessus.nessus", nessus)
 
 		results, err = checkrun.Evaluate(ctx, sc, now)
 		if err != nil {
@@ -197,14 +176,4 @@ func TestChecksFromImportedData(t *testing.T) {
 			t.Error("a negative threshold was saved")
 		}
 	})
-}
-
-func mustOpen(t *testing.T, path string) *os.File {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f
 }
