@@ -28,6 +28,10 @@ const (
 	KindFunction    = "function"
 	KindCategory    = "category"
 	KindSubcategory = "subcategory"
+	// KindControl is a control of a catalog an organisation imported in
+	// OSCAL (NIST SP 800-53 Rev. 5, one of its baselines), with its
+	// enhancements as controls under it.
+	KindControl = "control"
 )
 
 // What a framework is in law.
@@ -84,10 +88,12 @@ type Item struct {
 	// LeadIn is the wording of an enclosing paragraph that the item's own text
 	// completes ("Implement:", "The plan documents ... must ... require the
 	// plan sponsor to—").
-	LeadIn  string   `json:"lead_in,omitempty"`
-	Text    string   `json:"text"`
-	Outcome string   `json:"outcome,omitempty"` // CPG desired outcome
-	Aliases []string `json:"aliases,omitempty"` // other citations for the same item (e.g. NIST's numbering)
+	LeadIn  string `json:"lead_in,omitempty"`
+	Text    string `json:"text"`
+	Outcome string `json:"outcome,omitempty"` // CPG desired outcome
+	// Discussion is an imported control's guidance, as its catalog gives it.
+	Discussion string   `json:"discussion,omitempty"`
+	Aliases    []string `json:"aliases,omitempty"` // other citations for the same item (e.g. NIST's numbering)
 	// Withdrawn marks CSF identifiers NIST keeps only to say where they went.
 	Withdrawn bool      `json:"withdrawn,omitempty"`
 	Source    Source    `json:"source"`

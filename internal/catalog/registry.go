@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -83,6 +84,22 @@ func LoadFS(fsys fs.FS) (*Registry, error) {
 		fws = append(fws, &fw)
 	}
 	sort.SliceStable(fws, func(i, j int) bool { return orderOf(fws[i].ID) < orderOf(fws[j].ID) })
+	return build(fws)
+}
+
+// With returns a registry of r's frameworks and extra ones (an
+// organisation's imported catalogs), validated as a whole: their ids,
+// prefixes and items must not clash with r's. r is unchanged.
+func (r *Registry) With(extra ...*Framework) (*Registry, error) {
+	for i, fw := range extra {
+		if fw == nil {
+			return nil, fmt.Errorf("catalog: extra framework %d is nil", i+1)
+		}
+	}
+	return build(append(slices.Clone(r.frameworks), extra...))
+}
+
+func build(fws []*Framework) (*Registry, error) {
 	r := &Registry{
 		frameworks:  fws,
 		byName:      map[string]*Framework{},
@@ -226,7 +243,7 @@ func validateItem(it *Item, bad func(string, ...any)) {
 		if it.Tier != TierEssential && it.Tier != TierEnhanced {
 			bad("item %s: tier must be essential or enhanced, not %q", it.ID, it.Tier)
 		}
-	case KindSection, KindGeneral, KindStandard, KindFunction, KindCategory, KindSubcategory:
+	case KindSection, KindGeneral, KindStandard, KindFunction, KindCategory, KindSubcategory, KindControl:
 	default:
 		bad("item %s: unknown kind %q", it.ID, it.Kind)
 	}

@@ -168,10 +168,11 @@ func Parse(data []byte, reg *catalog.Registry) (*Rules, error) {
 // Assessable reports whether an item is answered in an assessment: the
 // Security Rule's general requirements (164.306(a), (b), (e)), standards
 // and implementation specifications, the CPGs'
-// goals, CSF subcategories. Sections, functions and categories group them.
+// goals, CSF subcategories, the controls of an imported OSCAL catalog.
+// Sections, functions and categories group them.
 func Assessable(it *catalog.Item) bool {
 	switch it.Kind {
-	case catalog.KindGeneral, catalog.KindStandard, catalog.KindImplSpec, catalog.KindGoal:
+	case catalog.KindGeneral, catalog.KindStandard, catalog.KindImplSpec, catalog.KindGoal, catalog.KindControl:
 		return true
 	case catalog.KindSubcategory:
 		return !it.Withdrawn
