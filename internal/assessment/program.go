@@ -6,7 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/audit"
@@ -42,10 +44,35 @@ type Store interface {
 	AssessmentSnapshot(ctx context.Context, id string) ([]byte, error)
 }
 
+// Imported is what the program needs of the organisation's imported
+// frameworks (OSCAL catalogs and profiles; store.Scoped implements it). A
+// store without it has none.
+type Imported interface {
+	// FrameworkVersions gives each imported framework's id and the
+	// SHA-256 of the file it was made of: cheap, asked on every call.
+	FrameworkVersions(ctx context.Context) (map[string]string, error)
+	// Frameworks returns the frameworks themselves.
+	Frameworks(ctx context.Context) ([]*catalog.Framework, error)
+}
+
 // Program runs assessments over the catalog with the tailoring rules.
 type Program struct {
 	Catalog *catalog.Registry
 	Rules   *tailoring.Rules
+	// imported keeps, per organisation, the built-in catalog with its
+	// imported frameworks, made again when they change: the database
+	// holds them, this is only a copy.
+	imported registries
+}
+
+type registries struct {
+	mu    sync.Mutex
+	byOrg map[string]keptRegistry
+}
+
+type keptRegistry struct {
+	key string
+	reg *catalog.Registry
 }
 
 // NewProgram loads the tailoring rules against the catalog.
@@ -57,7 +84,70 @@ func NewProgram(reg *catalog.Registry) (*Program, error) {
 	return &Program{Catalog: reg, Rules: rs}, nil
 }
 
-// Frameworks are those an assessment can run over, in display order.
+// Registry is the catalog as the organisation of st sees it: the built-in
+// frameworks and those it imported.
+func (p *Program) Registry(ctx context.Context, st Store) (*catalog.Registry, error) {
+	im, ok := st.(Imported)
+	if !ok {
+		return p.Catalog, nil
+	}
+	versions, err := im.FrameworkVersions(ctx)
+	if err != nil || len(versions) == 0 {
+		return p.Catalog, err
+	}
+	ids := make([]string, 0, len(versions))
+	for id, sha := range versions {
+		ids = append(ids, id+"="+sha)
+	}
+	slices.Sort(ids)
+	key, orgID := strings.Join(ids, ","), st.Org().ID
+	p.imported.mu.Lock()
+	kept, ok := p.imported.byOrg[orgID]
+	p.imported.mu.Unlock()
+	if ok && kept.key == key {
+		return kept.reg, nil
+	}
+	fws, err := im.Frameworks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	reg, err := p.Catalog.With(fws...)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, "the organisation's imported frameworks", err)
+	}
+	p.imported.mu.Lock()
+	if p.imported.byOrg == nil {
+		p.imported.byOrg = map[string]keptRegistry{}
+	}
+	p.imported.byOrg[orgID] = keptRegistry{key: key, reg: reg}
+	p.imported.mu.Unlock()
+	return reg, nil
+}
+
+// FrameworksFor are the frameworks the organisation of st can assess, in
+// display order: the built-in ones, then those it imported.
+func (p *Program) FrameworksFor(ctx context.Context, st Store) ([]*catalog.Framework, error) {
+	reg, err := p.Registry(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	out := p.Frameworks()
+	for _, fw := range reg.Frameworks() {
+		if p.isImported(fw) {
+			out = append(out, fw)
+		}
+	}
+	return out, nil
+}
+
+// isImported reports whether fw is one an organisation imported.
+func (p *Program) isImported(fw *catalog.Framework) bool {
+	_, err := p.Catalog.Framework(fw.ID)
+	return err != nil
+}
+
+// Frameworks are the built-in frameworks an assessment can run over, in
+// display order.
 func (p *Program) Frameworks() []*catalog.Framework {
 	var out []*catalog.Framework
 	for _, fw := range p.Catalog.Frameworks() {
@@ -87,7 +177,11 @@ func (p *Program) Tailor(ctx context.Context, st Store, framework string) ([]tai
 	if err != nil {
 		return nil, err
 	}
-	return p.Rules.Tailor(p.Catalog, framework, tailoring.Facts{Org: st.Org(), Profile: prof}, ov)
+	reg, err := p.Registry(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	return p.Rules.Tailor(reg, framework, tailoring.Facts{Org: st.Org(), Profile: prof}, ov)
 }
 
 // Start begins an assessment of a framework. With from set, it starts from
@@ -96,12 +190,16 @@ func (p *Program) Tailor(ctx context.Context, st Store, framework string) ([]tai
 // framework or from; Invalid when from is of another framework; Conflict
 // when a draft of the framework is open.
 func (p *Program) Start(ctx context.Context, st Store, framework, title, from string, now time.Time) (*Assessment, error) {
-	fw, err := p.Catalog.Framework(framework)
+	reg, err := p.Registry(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	fw, err := reg.Framework(framework)
 	if err != nil {
 		return nil, err
 	}
 	if !p.assessable(fw) {
-		return nil, errs.New(errs.Invalid, fw.ShortName+" cannot be assessed yet: choose the HIPAA Security Rule or the HPH CPGs")
+		return nil, errs.New(errs.Invalid, fw.ShortName+" cannot be assessed yet: choose the HIPAA Security Rule, the HPH CPGs or a framework the organisation imported")
 	}
 	title = strings.TrimSpace(title)
 	if title == "" {
@@ -140,6 +238,9 @@ func (p *Program) Start(ctx context.Context, st Store, framework, title, from st
 }
 
 func (p *Program) assessable(fw *catalog.Framework) bool {
+	if p.isImported(fw) {
+		return true
+	}
 	for _, x := range p.Frameworks() {
 		if x == fw {
 			return true
@@ -269,7 +370,11 @@ func (p *Program) View(ctx context.Context, st Store, id string, now time.Time) 
 	if err != nil {
 		return nil, err
 	}
-	fw, err := p.Catalog.Framework(a.Framework)
+	reg, err := p.Registry(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	fw, err := reg.Framework(a.Framework)
 	if err != nil {
 		return nil, err
 	}
@@ -279,7 +384,7 @@ func (p *Program) View(ctx context.Context, st Store, id string, now time.Time) 
 	}
 	v := &View{Assessment: a, Framework: fw, Progress: Progress{ByStatus: map[Status]int{}}}
 	for _, f := range frozen {
-		it, ok := p.Catalog.Item(f.ItemID)
+		it, ok := reg.Item(f.ItemID)
 		if !ok {
 			continue // an item a later catalog no longer has stays in the snapshot
 		}
@@ -290,6 +395,11 @@ func (p *Program) View(ctx context.Context, st Store, id string, now time.Time) 
 		row := Row{Item: it, Tailor: d, Answer: ans, Evidence: f.Evidence, NeedsDecision: d.Applicable && Addressable(it)}
 		if it.Kind == catalog.KindImplSpec {
 			row.Depth = 1
+		}
+		if it.Kind == catalog.KindControl {
+			if parent, ok := reg.Item(it.Parent); ok && parent.Kind == catalog.KindControl {
+				row.Depth = 1 // a control's enhancement
+			}
 		}
 		v.Rows = append(v.Rows, row)
 		pr := &v.Progress
@@ -343,9 +453,13 @@ func (p *Program) rows(ctx context.Context, st Store, a *Assessment, fw *catalog
 			return nil, err
 		}
 	}
+	reg, err := p.Registry(ctx, st)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]SnapshotItem, 0, len(decisions))
 	for _, d := range decisions {
-		it, _ := p.Catalog.Item(d.ItemID)
+		it, _ := reg.Item(d.ItemID)
 		out = append(out, SnapshotItem{ItemID: it.ID, Citation: it.Citation, Title: it.Title, Tailor: d, Answer: answers[it.ID], Evidence: evidence[it.ID]})
 	}
 	return out, nil
@@ -362,19 +476,23 @@ func (p *Program) Validate(ctx context.Context, st Store, id string, answers []*
 	if a.Final() {
 		return errs.New(errs.Conflict, "this assessment is final and read-only: start a new one from it to make changes")
 	}
-	fw, err := p.Catalog.Framework(a.Framework)
+	reg, err := p.Registry(ctx, st)
+	if err != nil {
+		return err
+	}
+	fw, err := reg.Framework(a.Framework)
 	if err != nil {
 		return err
 	}
 	for _, ans := range answers {
-		it, err := p.Catalog.FindItem(fw, ans.ItemID)
+		it, err := reg.FindItem(fw, ans.ItemID)
 		if err != nil || !tailoring.Assessable(it) {
 			return errs.New(errs.Invalid, fmt.Sprintf("%q is not an item of this %s assessment", ans.ItemID, fw.ShortName))
 		}
 		if ans.Questions == nil {
 			ans.Questions = map[string]string{}
 		}
-		if err := ans.Normalize(p.Catalog, it); err != nil {
+		if err := ans.Normalize(reg, it); err != nil {
 			return err
 		}
 		ans.CarriedForward = false
@@ -444,6 +562,7 @@ func (p *Program) Finalize(ctx context.Context, st Store, id string, now time.Ti
 	final.State, final.FinalizedAt, final.FinalizedBy = Final, now.UTC().Truncate(time.Microsecond), audit.ActorFrom(ctx).Label
 	snap := Snapshot{Assessment: &final, Organization: st.Org(), Profile: prof, Progress: v.Progress,
 		Tailoring: p.Rules.Version, Catalog: map[string]string{}}
+	snap.Catalog[v.Framework.ID] = v.Framework.Version
 	for _, fw := range p.Catalog.Frameworks() {
 		snap.Catalog[fw.ID] = fw.Version
 	}

@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/identity"
 	"github.com/safeguard-health/safeguard/internal/ingest"
@@ -54,6 +55,11 @@ type Request struct {
 	// the format's (ingest.Format.System) when "". An import replaces that
 	// system's accounts only.
 	System string
+	// Framework names the framework an OSCAL catalog or profile becomes
+	// (made from its title when ""); Catalog is the built-in catalog it
+	// must not clash with (loaded when nil).
+	Framework string
+	Catalog   *catalog.Registry
 	// Preview, for an account export, reads the file and says what it
 	// would add, change and remove (Outcome.Plan), writing nothing.
 	Preview bool
@@ -329,6 +335,12 @@ func run(ctx context.Context, req Request, name string, format *ingest.Format, r
 			return err
 		}
 		return backups(ctx, req, sc, name, format, r, out)
+	case ingest.KindFramework:
+		sc, err := scope()
+		if err != nil {
+			return err
+		}
+		return framework(ctx, req, sc, name, format, r, out)
 	case ingest.KindMFA:
 		sc, err := scope()
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/safeguard-health/safeguard/internal/catalog/oscalimport"
 	"github.com/safeguard-health/safeguard/internal/tlscheck"
 )
 
@@ -38,6 +39,8 @@ type Format struct {
 	// TLS reads a TLS scanner's report (KindTLS), judging each endpoint
 	// against the profile.
 	TLS func(file string, r io.Reader, profile *tlscheck.Profile) (*TLSScan, error)
+	// Framework reads an OSCAL catalog or profile (KindFramework).
+	Framework func(file string, r io.Reader) (*oscalimport.Document, error)
 	// System is the system an account export's accounts sign in to, when
 	// the import does not name one.
 	System string
@@ -169,6 +172,12 @@ var formats = []*Format{
 		sniff: func(h *head) bool { return h.text() && veeamCSVHeader(h.trimmed) }},
 	{ID: FormatBackups, Brings: "each run of any other backup software's jobs: when, for which system, whether it succeeded and whether the copy is offline, for the contingency plan's backups and the backup check", Label: "Safeguard backup job CSV", Kind: KindBackups, Backups: backupReader(FormatBackups),
 		sniff: func(h *head) bool { return h.text() && backupsCSVHeader(h.trimmed) }},
+	{ID: FormatOSCALCatalog, Brings: "a framework to assess against (NIST SP 800-53 Rev. 5, any other OSCAL catalog): a control to answer per control not withdrawn, its parameters shown as the catalog sets them", Label: "OSCAL catalog (JSON)", Kind: KindFramework, Framework: ReadOSCAL,
+		sniff: func(h *head) bool { return h.json() && h.has(`"catalog"`) && h.has(`"oscal-version"`) }},
+	{ID: FormatOSCALProfile, Brings: "a baseline to assess against (an SP 800-53 Rev. 5 baseline, any other OSCAL profile), resolved against the catalog it imports, which is imported first", Label: "OSCAL profile (JSON)", Kind: KindFramework, Framework: ReadOSCAL,
+		sniff: func(h *head) bool {
+			return h.json() && h.has(`"profile"`) && h.has(`"imports"`) && h.has(`"oscal-version"`)
+		}},
 	{ID: FormatEntraUsers, Brings: "the accounts of Entra ID, matched to the roster", System: "Microsoft Entra ID", Label: "Microsoft Entra ID users", Kind: KindAccounts, columns: accountColumns[FormatEntraUsers], sniff: accountSniff(FormatEntraUsers)},
 	{ID: FormatEntraMFA, Brings: "MFA registration and admin roles of the Entra ID accounts", Label: "Microsoft Entra ID user registration details", Kind: KindMFA, columns: accountColumns[FormatEntraMFA], sniff: accountSniff(FormatEntraMFA)},
 	{ID: FormatAD, Brings: "the accounts of Active Directory, with privileged and remote-access groups", System: "Active Directory", Label: "Active Directory (Get-ADUser | Export-Csv)", Kind: KindAccounts, columns: accountColumns[FormatAD], sniff: accountSniff(FormatAD)},

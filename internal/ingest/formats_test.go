@@ -12,6 +12,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/safeguard-health/safeguard/internal/catalog/oscalimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/tlscheck"
@@ -29,6 +30,7 @@ var samples = map[string]string{
 	ingest.FormatTestSSL: "testssl-loopback.json", ingest.FormatSSLyze: "sslyze-portal.json",
 	ingest.FormatIntune: "intune-devices.csv", ingest.FormatJamf: "jamf-computers.csv", ingest.FormatDevices: "devices.csv",
 	ingest.FormatVeeam: "veeam-sessions.csv", ingest.FormatBackups: "backup-jobs.csv",
+	ingest.FormatOSCALCatalog: "../../catalog/oscalimport/testdata/catalog.json", ingest.FormatOSCALProfile: "../../catalog/oscalimport/testdata/baseline_profile.json",
 }
 
 // records reads a file of a format with its reader, whatever its kind,
@@ -62,6 +64,19 @@ func records(id, name string, r io.Reader) (int, error) {
 		n := 0
 		_, err := f.Backups(name, r, func(*ingest.BackupRun) error { n++; return nil })
 		return n, err
+	case ingest.KindFramework:
+		doc, err := f.Framework(name, r)
+		if err != nil {
+			return 0, err
+		}
+		if doc.Profile != nil {
+			return len(doc.Profile.Imports), nil
+		}
+		fw, err := oscalimport.Framework(doc, doc.Catalog, "sample", "")
+		if err != nil {
+			return 0, err
+		}
+		return len(fw.Items), nil
 	case ingest.KindTLS:
 		p, _ := tlscheck.LoadProfile("")
 		rep, err := f.TLS(name, r, p)
@@ -115,8 +130,8 @@ func TestFormatRegistry(t *testing.T) {
 			if f.Scan == nil {
 				t.Errorf("%s: a scanner format without its reader", f.ID)
 			}
-		case ingest.KindCatalog, ingest.KindScores, ingest.KindAccounts, ingest.KindMFA, ingest.KindConfig, ingest.KindVEX, ingest.KindEmailReport, ingest.KindTLS, ingest.KindDevices, ingest.KindBackups:
-			if f.Scan != nil || (f.TLS != nil) != (f.Kind == ingest.KindTLS) || (f.Devices != nil) != (f.Kind == ingest.KindDevices) || (f.Backups != nil) != (f.Kind == ingest.KindBackups) {
+		case ingest.KindCatalog, ingest.KindScores, ingest.KindAccounts, ingest.KindMFA, ingest.KindConfig, ingest.KindVEX, ingest.KindEmailReport, ingest.KindTLS, ingest.KindDevices, ingest.KindBackups, ingest.KindFramework:
+			if f.Scan != nil || (f.TLS != nil) != (f.Kind == ingest.KindTLS) || (f.Devices != nil) != (f.Kind == ingest.KindDevices) || (f.Backups != nil) != (f.Kind == ingest.KindBackups) || (f.Framework != nil) != (f.Kind == ingest.KindFramework) {
 				t.Errorf("%s: a %s format with a scanner's reader", f.ID, f.Kind)
 			}
 		default:
@@ -213,6 +228,8 @@ func TestEveryReaderRefusesWhatIsNotUTF8(t *testing.T) {
 			_, err2 = f.Devices(file, bytes.NewReader(bad), func(*ingest.Device) error { return nil })
 		case ingest.KindBackups:
 			_, err2 = f.Backups(file, bytes.NewReader(bad), func(*ingest.BackupRun) error { return nil })
+		case ingest.KindFramework:
+			_, err2 = f.Framework(file, bytes.NewReader(bad))
 		}
 		msg := errs.Message(err2)
 		if !errs.Is(err2, errs.Invalid) || !strings.HasPrefix(msg, file+": line 3 is not UTF-8 text (byte 0xE9)") || strings.Count(msg, file) != 1 {
