@@ -13,21 +13,27 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/store"
 )
 
 func (a *app) catalogCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "catalog",
-		Short: "List, show and export the built-in frameworks",
+		Short: "List, show and export the frameworks, built in and imported",
 		Long: `The catalog is the regulatory content built into Safeguard:
 
   hipaa-security-rule  45 CFR 164.308–164.316 with NIST SP 800-66 Rev. 2 guidance
   hph-cpg              HHS Healthcare and Public Health Cybersecurity Performance Goals
   nist-csf-2.0         NIST Cybersecurity Framework 2.0
 
-Every item cites its primary source; mappings between frameworks work both ways.`,
+Every item cites its primary source; mappings between frameworks work both ways.
+
+An organisation adds frameworks of its own from OSCAL catalogs and profiles
+(NIST SP 800-53 Rev. 5 and its LOW, MODERATE and HIGH baselines, or any other):
+safeguard import --org ORG [--framework ID] FILE, the catalog before the profiles
+that import it. With --org, list and show include them; remove deletes one.`,
 	}
-	cmd.AddCommand(a.catalogListCommand(), a.catalogShowCommand(), a.catalogExportCommand())
+	cmd.AddCommand(a.catalogListCommand(), a.catalogShowCommand(), a.catalogExportCommand(), a.catalogRemoveCommand())
 	return cmd
 }
 
@@ -36,22 +42,25 @@ func (a *app) catalogListCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the frameworks with their versions and item counts",
-		Args:  cobra.NoArgs,
+		Long: `List the built-in frameworks; with --org, the organisation's imported ones too,
+each with the file it was imported from, when and by whom.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			r, err := loadCatalog()
+			r, imported, err := a.orgCatalog(cmd)
 			if err != nil {
 				return err
 			}
 			type row struct {
-				ID      string         `json:"id"`
-				Name    string         `json:"name"`
-				Version string         `json:"version"`
-				Items   int            `json:"items"`
-				Counts  map[string]int `json:"counts"`
+				ID       string                   `json:"id"`
+				Name     string                   `json:"name"`
+				Version  string                   `json:"version"`
+				Items    int                      `json:"items"`
+				Counts   map[string]int           `json:"counts"`
+				Imported *store.ImportedFramework `json:"imported,omitempty"`
 			}
 			var rows []row
 			for _, fw := range r.Frameworks() {
-				rows = append(rows, row{fw.ID, fw.Name, fw.Version, len(fw.Items), r.Count(fw)})
+				rows = append(rows, row{fw.ID, fw.Name, fw.Version, len(fw.Items), r.Count(fw), imported[fw.ID]})
 			}
 			if asJSON {
 				return writeJSON(a.stdout, map[string]any{"frameworks": rows})
@@ -59,12 +68,77 @@ func (a *app) catalogListCommand() *cobra.Command {
 			tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "FRAMEWORK\tVERSION\tITEMS\tCONTENTS")
 			for _, x := range rows {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", x.ID, x.Version, x.Items, describeCounts(x.Counts))
+				what := describeCounts(x.Counts)
+				if im := x.Imported; im != nil {
+					what += fmt.Sprintf("; imported from %s (OSCAL %s) %s by %s", im.File, im.Model, im.ImportedAt.Format("2006-01-02"), im.ImportedBy)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\n", x.ID, x.Version, x.Items, what)
 			}
 			return tw.Flush()
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	a.catalogOrgFlags(cmd)
+	return cmd
+}
+
+// catalogOrgFlags are --db and --org, for the organisation whose imported
+// frameworks a catalog verb includes; without --org it reads the built-in
+// catalog alone and opens no database.
+func (a *app) catalogOrgFlags(cmd *cobra.Command) {
+	a.dbFlags(cmd, false)
+	cmd.Flags().StringVar(&a.org, "org", "", "also the frameworks this organisation (slug or id) imported")
+}
+
+// orgCatalog is the built-in catalog, with the frameworks the organisation
+// named by --org imported, by id, when it names one.
+func (a *app) orgCatalog(cmd *cobra.Command) (*catalog.Registry, map[string]*store.ImportedFramework, error) {
+	r, err := loadCatalog()
+	if err != nil || a.org == "" {
+		return r, nil, err
+	}
+	ctx := cmd.Context()
+	s, err := a.openStore(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer s.Close()
+	sc, err := a.orgScope(ctx, s)
+	if err != nil {
+		return nil, nil, err
+	}
+	fs, err := sc.ImportedFrameworks(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	byID := map[string]*store.ImportedFramework{}
+	var fws []*catalog.Framework
+	for _, f := range fs {
+		byID[f.ID], fws = f, append(fws, f.Framework)
+	}
+	if r, err = r.With(fws...); err != nil {
+		return nil, nil, errs.Wrap(errs.Internal, "the organisation's imported frameworks", err)
+	}
+	return r, byID, nil
+}
+
+func (a *app) catalogRemoveCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "remove FRAMEWORK",
+		Short: "Remove a framework the organisation imported",
+		Long: `Remove a framework the organisation imported from an OSCAL catalog or profile.
+A framework an assessment was made of is kept with it: remove is refused.`,
+		Example: `  safeguard catalog remove --org riverside nist-special-publication-800-53-revision-5.1.1-low`,
+		Args:    cobra.ExactArgs(1),
+		RunE: a.withScope(func(cmd *cobra.Command, sc *store.Scoped, args []string) error {
+			if err := sc.RemoveFramework(cmd.Context(), args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "removed the framework %s of %s\n", args[0], sc.Org().Slug)
+			return nil
+		}),
+	}
+	a.dbFlags(cmd, true)
 	return cmd
 }
 
@@ -73,7 +147,7 @@ func describeCounts(n map[string]int) string {
 	for _, k := range []struct{ kind, label string }{
 		{catalog.KindGeneral, "general rules"}, {catalog.KindStandard, "standards"}, {catalog.KindImplSpec, "implementation specifications"},
 		{catalog.KindGoal, "goals"}, {catalog.KindFunction, "functions"}, {catalog.KindCategory, "categories"},
-		{catalog.KindSubcategory, "subcategories"}, {"withdrawn", "withdrawn identifiers"},
+		{catalog.KindSubcategory, "subcategories"}, {catalog.KindControl, "controls"}, {"withdrawn", "withdrawn identifiers"},
 	} {
 		if n[k.kind] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n[k.kind], k.label))
@@ -149,7 +223,11 @@ directions). Guidance is included for a single item, or with --guidance.`,
   safeguard catalog show hph-cpg --json`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			r, fw, err := loadFramework(args[0])
+			r, _, err := a.orgCatalog(cmd)
+			if err != nil {
+				return err
+			}
+			fw, err := r.Framework(args[0])
 			if err != nil {
 				return err
 			}
@@ -182,6 +260,7 @@ directions). Guidance is included for a single item, or with --guidance.`,
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().BoolVar(&guidance, "guidance", false, "with --json, include SP 800-66r2 guidance for every item")
+	a.catalogOrgFlags(cmd)
 	return cmd
 }
 

@@ -21,7 +21,7 @@ import (
 )
 
 func (a *app) importCommand() *cobra.Command {
-	var format, system string
+	var format, system, framework string
 	var preview, list bool
 	cmd := &cobra.Command{
 		Use:   "import FILE...",
@@ -40,11 +40,17 @@ export would add, change and remove, and writes nothing. Every file is
 streamed, lands whole or not at all, and is recorded with its SHA-256:
 importing the same file again changes nothing. An organisation's file that
 lands enqueues, in the same transaction, a run of its checks, which the
-next server to look for work takes up (safeguard check run runs them now).`,
+next server to look for work takes up (safeguard check run runs them now).
+An OSCAL catalog or profile in JSON (NIST SP 800-53 Rev. 5, one of its
+baselines) becomes a framework the organisation can assess against, under
+--framework or an id made from its title; a profile is resolved against the
+catalog it imports, which is imported first (it is found by its file's name).`,
 		Example: `  safeguard import known_exploited_vulnerabilities.json epss_scores-2026-11-23.csv
   safeguard import --org riverside trivy-ehr-interface.json
   safeguard import --org riverside exportUsers_2026-11-20.csv UserRegistrationDetails.csv
-  safeguard import --org riverside --system "Epic EHR" --preview ehr-users.csv`,
+  safeguard import --org riverside --system "Epic EHR" --preview ehr-users.csv
+  safeguard import --org riverside NIST_SP-800-53_rev5_catalog.json
+  safeguard import --org riverside --framework sp800-53r5-moderate NIST_SP-800-53_rev5_MODERATE-baseline_profile.json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if list && len(args) > 0 {
 				return usageError{fmt.Errorf("--list-formats takes no file")}
@@ -59,11 +65,12 @@ next server to look for work takes up (safeguard check run runs them now).`,
 				return a.listFormats()
 			}
 			return a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
-				return a.importFiles(cmd, s, args, format, system, preview)
+				return a.importFiles(cmd, s, args, format, system, framework, preview)
 			})(cmd, args)
 		},
 	}
 	cmd.Flags().StringVar(&system, "system", "", "the system an account export's accounts sign in to (an EHR, a VPN, the directory): its accounts, and no other system's, are replaced (default: the format's)")
+	cmd.Flags().StringVar(&framework, "framework", "", "the id an OSCAL catalog or profile becomes (default: made from its title); importing under an id again replaces that framework")
 	cmd.Flags().BoolVar(&list, "list-formats", false, "list the formats Safeguard imports, with what each brings, and exit")
 	cmd.Flags().BoolVar(&preview, "preview", false, "say what each account export would add, change and remove of its system's accounts, and write nothing")
 	cmd.Flags().StringVar(&format, "format", "", "the files' format, when detection should not decide: "+strings.Join(ingest.Supported, ", "))
@@ -74,8 +81,12 @@ next server to look for work takes up (safeguard check run runs them now).`,
 // importFiles imports each file in its format: format when given, else
 // the one detected from its content. On a terminal, a progress bar shows
 // how far through each file the import is.
-func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, format, system string, preview bool) error {
+func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, format, system, framework string, preview bool) error {
 	ctx := cmd.Context()
+	reg, err := loadCatalog()
+	if err != nil {
+		return err
+	}
 	queue, err := jobs.New(jobs.Config{Store: s, Log: a.log})
 	if err != nil {
 		return err
@@ -83,7 +94,7 @@ func (a *app) importFiles(cmd *cobra.Command, s *store.Store, paths []string, fo
 	for _, path := range paths {
 		var sc *store.Scoped
 		queued := false
-		req := dataimport.Request{Path: path, Format: format, Shared: s, System: system, Preview: preview,
+		req := dataimport.Request{Path: path, Format: format, Shared: s, System: system, Preview: preview, Framework: framework, Catalog: reg,
 			Scope: func() (*store.Scoped, error) {
 				var err error
 				sc, err = a.orgScope(ctx, s)

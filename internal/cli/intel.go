@@ -24,7 +24,7 @@ nothing.`,
 		Short: "Import the KEV catalog's JSON file",
 		Args:  cobra.ExactArgs(1),
 		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
-			return a.importFiles(cmd, s, args, ingest.FormatKEV, "", false)
+			return a.importFiles(cmd, s, args, ingest.FormatKEV, "", "", false)
 		}),
 	}
 	a.dbFlags(imp, false)
@@ -72,7 +72,7 @@ the file first) and import them. Each import replaces the scores whole;
 importing the same file again changes nothing.`,
 		Args: cobra.ExactArgs(1),
 		RunE: a.withStoreArgs(func(cmd *cobra.Command, s *store.Store, args []string) error {
-			return a.importFiles(cmd, s, args, ingest.FormatEPSS, "", false)
+			return a.importFiles(cmd, s, args, ingest.FormatEPSS, "", "", false)
 		}),
 	}
 	a.dbFlags(imp, false)

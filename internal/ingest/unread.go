@@ -22,7 +22,7 @@ var unreadFormats = []unread{
 		func(h *head) bool {
 			return (h.json() || h.array()) && h.has(`"rule"`) && h.has(`"agent"`) && (h.has("vulnerability-detector") || h.has(`"vulnerability"`) && h.has(`"decoder"`))
 		}},
-	{"an OSCAL document", "Safeguard exports OSCAL (catalog export --format oscal) but does not import it",
+	{"an OSCAL document", "Safeguard imports OSCAL catalogs and profiles in JSON, as frameworks to assess against; convert an XML or YAML one to JSON; it exports the other models (assessment results, a POA&M, a system security plan) but does not import them",
 		func(h *head) bool {
 			return h.json() && h.has(`"oscal-version"`) || h.xml() && h.has("http://csrc.nist.gov/ns/oscal")
 		}},

@@ -145,7 +145,7 @@ func New(c Config) (*Server, error) {
 		register.Queue = q
 	}
 	imports := &kit.Imports{Jobs: c.Jobs, Max: c.MaxImportBytes}
-	files := &kit.Files{Evidence: c.Evidence, Program: c.Program, Catalog: c.Catalog, Events: c.Store, Now: c.Now}
+	files := &kit.Files{Evidence: c.Evidence, Program: c.Program, Events: c.Store, Now: c.Now}
 	site, err := pages.New(pages.Deps{Catalog: c.Catalog, Store: c.Store, Accounts: c.Accounts, SSO: c.SSO, SSOCallbackURL: c.SSOCallbackURL,
 		Program: c.Program, Evidence: c.Evidence, Members: &members.Service{Store: c.Store, Now: c.Now}, Risk: c.Risk, Training: c.Training, Records: records, Imports: imports, Files: files,
 		Questionnaires: answers, Incidents: register, Email: c.Email, TLS: c.TLS, Log: c.Log, Version: c.Version, Now: c.Now})

@@ -336,8 +336,13 @@ func (s *Server) apiLinkEvidence(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, errs.New(errs.Invalid, `field "items" is required: full item ids such as hipaa-sr/164.312(d)`))
 		return
 	}
+	reg, err := s.program.Registry(r.Context(), sc.Program())
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
 	for _, id := range b.Items {
-		if _, ok := s.catalog.Item(id); !ok {
+		if _, ok := reg.Item(id); !ok {
 			s.apiError(w, r, errs.New(errs.Invalid, "items: no catalog item "+strconv.Quote(id)))
 			return
 		}

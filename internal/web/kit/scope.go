@@ -114,6 +114,7 @@ type AdminRecords interface {
 // ProgramRecords are an organisation's profile, tailoring, assessments and scorecard inputs (what assessment.Program needs, and more).
 type ProgramRecords interface {
 	assessment.Store
+	assessment.Imported
 	Answers(ctx context.Context, assessmentID string) (map[string]*assessment.Answer, error)
 	ApplyImport(ctx context.Context, assessmentID, importID string, answers []*assessment.Answer) error
 	Assessments(ctx context.Context) ([]*assessment.Assessment, error)

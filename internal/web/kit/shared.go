@@ -13,7 +13,6 @@ import (
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/auditpack"
 	"github.com/safeguard-health/safeguard/internal/auth"
-	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/evidence"
@@ -110,7 +109,6 @@ func CheckResult(r *http.Request) (res *check.Result, offset, limit int, err err
 type Files struct {
 	Evidence *evidence.Service
 	Program  *assessment.Program
-	Catalog  *catalog.Registry
 	Events   Events
 	Now      func() time.Time
 }
@@ -136,8 +134,12 @@ func (fs *Files) UploadEvidence(w http.ResponseWriter, r *http.Request) (*eviden
 	defer f.Close()
 	e := &evidence.Evidence{Title: r.FormValue("title"), Description: r.FormValue("description"), Owner: r.FormValue("owner"),
 		CollectedOn: r.FormValue("collected_on"), ReviewBy: r.FormValue("review_by")}
+	reg, err := fs.Program.Registry(r.Context(), ScopeFrom(r.Context()).Program())
+	if err != nil {
+		return nil, err
+	}
 	for _, id := range r.Form["item"] {
-		if _, ok := fs.Catalog.Item(id); !ok {
+		if _, ok := reg.Item(id); !ok {
 			return nil, errs.New(errs.Invalid, "no catalog item "+strconv.Quote(id)+" to link the evidence to")
 		}
 		e.Items = append(e.Items, id)
@@ -211,7 +213,11 @@ func (fs *Files) ExportAssessment(w http.ResponseWriter, r *http.Request) error 
 		Attachment(w, name+".csv", "text/csv; charset=utf-8", buf.Bytes())
 		return nil
 	}
-	if err := workbook.ExportXLSX(&buf, v, sc.Org(), fs.Catalog, fs.Now()); err != nil {
+	reg, err := fs.Program.Registry(r.Context(), sc.Program())
+	if err != nil {
+		return err
+	}
+	if err := workbook.ExportXLSX(&buf, v, sc.Org(), reg, fs.Now()); err != nil {
 		return err
 	}
 	Attachment(w, name+".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())

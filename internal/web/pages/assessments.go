@@ -39,7 +39,12 @@ func (s *Server) renderAssessments(w http.ResponseWriter, r *http.Request, statu
 		s.fail(w, r, err)
 		return
 	}
-	av := &assessmentsView{programView: programView{Scope: sc, Error: errMsg}, Frameworks: s.program.Frameworks()}
+	fws, err := s.program.FrameworksFor(r.Context(), sc.Program())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	av := &assessmentsView{programView: programView{Scope: sc, Error: errMsg}, Frameworks: fws}
 	for _, a := range all {
 		v, err := s.program.View(r.Context(), sc.Program(), a.ID, s.now())
 		if err != nil {
@@ -155,6 +160,9 @@ type answerView struct {
 	Related  []relatedAnswer
 	Evidence []evidenceOption // the organisation's evidence, to link
 	Next     *catalog.Item
+	// Imported: the framework is one the organisation imported, which
+	// the shared catalog pages do not show.
+	Imported bool
 	Statuses []assessment.Status
 	Kinds    []assessment.DecisionKind
 	// Verified are the automated inputs recorded for this item: what the
@@ -187,7 +195,7 @@ func (s *Server) answerPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderAnswer(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string, posted *assessment.Answer) {
 	sc := kit.ScopeFrom(r.Context())
-	v, it, err := s.itemView(r)
+	v, reg, it, err := s.itemView(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -201,7 +209,10 @@ func (s *Server) renderAnswer(w http.ResponseWriter, r *http.Request, status int
 		row.Answer = posted
 	}
 	av := &answerView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, View: v, Row: row,
-		Guidance: assessment.Guidance(s.catalog, it), Statuses: assessment.Statuses, Kinds: assessment.DecisionKinds}
+		Guidance: assessment.Guidance(reg, it), Statuses: assessment.Statuses, Kinds: assessment.DecisionKinds}
+	if _, err := s.catalog.Framework(v.Framework.ID); err != nil {
+		av.Imported = true
+	}
 	for i, x := range v.Rows {
 		if x.Item.ID == it.ID {
 			for _, next := range v.Rows[i+1:] {
@@ -243,14 +254,20 @@ func (s *Server) renderAnswer(w http.ResponseWriter, r *http.Request, status int
 	s.render(w, r, "answer", status, page{Title: it.Citation + " · " + v.Assessment.Title, Data: av})
 }
 
-// itemView loads the assessment and the item the path names.
-func (s *Server) itemView(r *http.Request) (*assessment.View, *catalog.Item, error) {
-	v, err := s.program.View(r.Context(), kit.ScopeFrom(r.Context()).Program(), r.PathValue("id"), s.now())
+// itemView loads the assessment, the catalog as its organisation sees it
+// (with the frameworks it imported) and the item the path names.
+func (s *Server) itemView(r *http.Request) (*assessment.View, *catalog.Registry, *catalog.Item, error) {
+	st := kit.ScopeFrom(r.Context()).Program()
+	v, err := s.program.View(r.Context(), st, r.PathValue("id"), s.now())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	it, err := s.catalog.FindItem(v.Framework, r.PathValue("item"))
-	return v, it, err
+	reg, err := s.program.Registry(r.Context(), st)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	it, err := reg.FindItem(v.Framework, r.PathValue("item"))
+	return v, reg, it, err
 }
 
 // relatedAnswers finds the answers given to items mapped to it in the
@@ -312,7 +329,7 @@ func (s *Server) saveAnswer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc := kit.ScopeFrom(r.Context())
-	v, it, err := s.itemView(r)
+	v, reg, it, err := s.itemView(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -328,7 +345,7 @@ func (s *Server) saveAnswer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if next := r.PostFormValue("next"); next != "" {
-		if nit, err := s.catalog.FindItem(v.Framework, next); err == nil {
+		if nit, err := reg.FindItem(v.Framework, next); err == nil {
 			http.Redirect(w, r, answerURL(sc.Org().Slug, v.Assessment.ID, nit), http.StatusSeeOther)
 			return
 		}
@@ -344,7 +361,7 @@ func (s *Server) confirmAnswer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sc := kit.ScopeFrom(r.Context())
-	v, it, err := s.itemView(r)
+	v, _, it, err := s.itemView(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return

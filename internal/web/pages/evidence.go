@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"errors"
 	"mime/multipart"
 	"net/http"
 	"strconv"
@@ -126,17 +127,24 @@ func (s *Server) updateEvidence(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.PostFormValue("link") != "":
 		ref := r.PostFormValue("link")
-		it, ok := s.catalog.Item(ref)
-		if !ok {
-			for _, fw := range s.program.Frameworks() {
-				if found, ferr := s.catalog.FindItem(fw, ref); ferr == nil {
+		var it *catalog.Item
+		var ok bool
+		reg, rerr := s.program.Registry(r.Context(), sc.Program())
+		fws, ferr := s.program.FrameworksFor(r.Context(), sc.Program())
+		if rerr != nil || ferr != nil {
+			s.fail(w, r, errors.Join(rerr, ferr))
+			return
+		}
+		if it, ok = reg.Item(ref); !ok {
+			for _, fw := range fws {
+				if found, ferr := reg.FindItem(fw, ref); ferr == nil {
 					it, ok = found, true
 					break
 				}
 			}
 		}
 		if !ok {
-			err = errs.New(errs.Invalid, "no item "+strconv.Quote(ref)+" in the Security Rule or the CPGs")
+			err = errs.New(errs.Invalid, "no item "+strconv.Quote(ref)+" in the Security Rule, the CPGs or a framework the organisation imported")
 		} else {
 			err = sc.Evidence().LinkEvidence(r.Context(), id, []string{it.ID})
 		}

@@ -1,0 +1,100 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/auth"
+	"github.com/safeguard-health/safeguard/internal/dataimport"
+	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/store/storetest"
+)
+
+// A framework the organisation imported from an OSCAL profile is offered
+// on the assessments page, assessed page by page — its control's text with
+// the profile's parameter, its discussion, no link to the shared catalog —
+// answered, and given evidence by upload and by link; another
+// organisation's pages do not offer it.
+func TestImportedFrameworkPages(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	c := newClient(t)
+	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setup: %d", resp.StatusCode)
+	}
+	ctx := context.Background()
+	o, err := s.ResolveOrganization(ctx, "riverside")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := s.Scope(o)
+	for _, f := range []struct{ file, id string }{{"catalog.json", ""}, {"baseline_profile.json", "clinic-low"}} {
+		if _, err := dataimport.File(ctx, dataimport.Request{Path: filepath.Join("..", "catalog", "oscalimport", "testdata", f.file), Name: f.file, Framework: f.id,
+			Scope: func() (*store.Scoped, error) { return sc, nil }}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := srv.URL + "/orgs/riverside"
+	_, body := fetch(t, c, base+"/assessments")
+	mustContain(t, "the assessments page", body, `<option value="clinic-low">Clinic Low Baseline (2.1)</option>`, `<option value="clinic-controls-catalog">`)
+	resp, _ := post(t, c, base+"/assessments", url.Values{"framework": {"clinic-low"}})
+	where := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(where, "/orgs/riverside/assessments/") {
+		t.Fatalf("start: %d %s", resp.StatusCode, where)
+	}
+	_, body = fetch(t, c, srv.URL+where)
+	mustContain(t, "the assessment", body, "AC-1", "Policy and Procedures", "IA-2(1)", "Multi-factor Authentication to Privileged Accounts")
+	if strings.Contains(body, "IA-2(2)") {
+		t.Error("the assessment shows a control the baseline excludes")
+	}
+	_, body = fetch(t, c, srv.URL+where+"/items/ac-1")
+	mustContain(t, "AC-1's page", body, "Review and update the current access control policy at least every 12 months.",
+		"<summary>Discussion</summary>", "Access control policy and procedures address the controls in the AC family.",
+		"Clinic Low Baseline, version 2.1, imported by the organisation")
+	if strings.Contains(body, `href="/catalog/clinic-low`) {
+		t.Error("AC-1's page links to a catalog page that does not show imported frameworks")
+	}
+	resp, _ = post(t, c, srv.URL+where+"/items/ac-1", url.Values{"status": {"implemented"}, "next": {"IA-2(1)"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != where+"/items/ia-2.1" {
+		t.Fatalf("save and next: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	resp, _ = upload(t, c, base+"/evidence", "mfa.txt", []byte("Privileged accounts sign in with a security key.\n"),
+		url.Values{"title": {"MFA for administrators"}, "item": {"clinic-low/ia-2.1"}, "back": {where + "/items/ia-2.1"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("evidence for an imported control: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, srv.URL+where+"/items/ia-2.1")
+	mustContain(t, "IA-2(1)'s page", body, "MFA for administrators")
+	id := regexp.MustCompile(`/orgs/riverside/evidence/([0-9a-f-]+)"`).FindStringSubmatch(body)
+	if id == nil {
+		t.Fatal("no link to the evidence")
+	}
+	if resp, _ := post(t, c, base+"/evidence/"+id[1], url.Values{"link": {"clinic-low/ac-2"}, "back": {where + "/items/ac-2"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("linking evidence to an imported control: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, srv.URL+where+"/items/ac-2")
+	mustContain(t, "AC-2's page", body, "MFA for administrators", "c. Disable accounts of departing workforce members within one business day.")
+
+	// Another organisation's assessments page does not offer it.
+	lakeside := storetest.Clinic("lakeside")
+	if err := s.CreateOrganization(ctx, lakeside); err != nil {
+		t.Fatal(err)
+	}
+	owner, err := s.UserByEmail(ctx, "owner@riverside.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetMembership(ctx, lakeside.ID, owner.ID, auth.Owner); err != nil {
+		t.Fatal(err)
+	}
+	_, body = fetch(t, c, srv.URL+"/orgs/lakeside/assessments")
+	mustContain(t, "another organisation's assessments", body, `<option value="hph-cpg">`)
+	if strings.Contains(body, "clinic-low") {
+		t.Error("another organisation is offered the imported framework")
+	}
+}
