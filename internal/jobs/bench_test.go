@@ -91,7 +91,7 @@ func BenchmarkImport(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				j, err := e.Enqueue(context.Background(), sc, staged, "", "")
+				j, err := e.Enqueue(context.Background(), sc, staged, "", "", "")
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -102,12 +102,14 @@ func (e *Engine) DiscardPreview(ctx context.Context, sc JobStore, id string) err
 }
 
 // Enqueue records the staged upload's import job and enqueues the job
-// that imports it, in format ("" to detect it), in one transaction: the
+// that imports it, in format ("" to detect it) — an account export's
+// accounts replacing system's, an OSCAL catalog or profile becoming the
+// framework of that id — in one transaction: the
 // import is the uploader's, and any server takes it up. The upload is
 // discarded if it cannot be enqueued.
-func (e *Engine) Enqueue(ctx context.Context, sc JobStore, st *Staged, format, system string) (*store.ImportJob, error) {
+func (e *Engine) Enqueue(ctx context.Context, sc JobStore, st *Staged, format, system, framework string) (*store.ImportJob, error) {
 	a := audit.ActorFrom(ctx)
-	job := &store.ImportJob{Filename: st.Name, Format: format, Size: st.Size, BlobKey: st.Key, SHA256: st.SHA256, System: system}
+	job := &store.ImportJob{Filename: st.Name, Format: format, Size: st.Size, BlobKey: st.Key, SHA256: st.SHA256, System: system, Framework: framework}
 	err := sc.CreateImportJob(ctx, job, func(ctx context.Context, tx *sql.Tx) error {
 		_, err := e.client.InsertTx(ctx, tx, ImportArgs{OrgID: sc.Org().ID, JobID: job.ID, ActorID: a.ID, ActorLabel: a.Label, ActorSource: a.Source}, nil)
 		return err
@@ -184,7 +186,7 @@ func (w *importWorker) Work(ctx context.Context, job *river.Job[ImportArgs]) err
 	out, err := dataimport.File(ctx, dataimport.Request{
 		Open:   func() (io.ReadCloser, error) { return e.cfg.Blobs.Open(ctx, j.BlobKey) },
 		Name:   j.Filename,
-		Format: j.Format, SHA256: j.SHA256, Size: j.Size, System: j.System, Preview: preview,
+		Format: j.Format, SHA256: j.SHA256, Size: j.Size, System: j.System, Framework: j.Framework, Preview: preview,
 		Scope: func() (*store.Scoped, error) { return sc, nil },
 		Progress: func(read, size int64) {
 			if now := time.Now(); now.Sub(last) >= progressEvery {

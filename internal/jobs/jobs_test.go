@@ -73,7 +73,7 @@ func TestUploadImportedThenChecked(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			j, err := e.Enqueue(ctx, sc, st, "", "")
+			j, err := e.Enqueue(ctx, sc, st, "", "", "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,7 +125,7 @@ func TestOrphanedJobIsTakenUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := queue.Enqueue(ctx, sc, st, "", "")
+	j, err := queue.Enqueue(ctx, sc, st, "", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestStoppedServerLeavesItsJobQueued(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		j, err := queue.Enqueue(ctx, sc, st, "", "")
+		j, err := queue.Enqueue(ctx, sc, st, "", "", "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -57,7 +57,10 @@ type ImportJob struct {
 	SHA256   string `json:"sha256,omitempty"`
 	// System is the system an account export's accounts sign in to ("":
 	// the format's); Applied says its preview was applied.
-	System    string          `json:"system,omitempty"`
+	System string `json:"system,omitempty"`
+	// Framework is the id an OSCAL catalog or profile becomes ("": made
+	// from its title).
+	Framework string          `json:"framework,omitempty"`
 	Applied   bool            `json:"applied,omitempty"`
 	State     string          `json:"state"`
 	Read      int64           `json:"read_bytes"` // how far a running import has read
@@ -78,7 +81,7 @@ type ImportJob struct {
 // Ended says whether the job is done or failed.
 func (j *ImportJob) Ended() bool { return j.State == JobDone || j.State == JobFailed }
 
-const jobColumns = `id, filename, format, size_bytes, blob_key, sha256, system, applied, state, read_bytes, attempts, outcome, error, created_by, created_at, started_at, finished_at, checks_state, checks_at, checks_summary`
+const jobColumns = `id, filename, format, size_bytes, blob_key, sha256, system, framework, applied, state, read_bytes, attempts, outcome, error, created_by, created_at, started_at, finished_at, checks_state, checks_at, checks_summary`
 
 // CreateImportJob records an upload waiting in the blob store under
 // j.BlobKey to be imported, and runs after in the same transaction (the
@@ -91,8 +94,8 @@ func (sc *Scoped) CreateImportJob(ctx context.Context, j *ImportJob, after ...Tx
 	}
 	j.ID, j.State, j.CreatedBy, j.Created = id, JobQueued, audit.ActorFrom(ctx).Label, s.now().UTC().Truncate(time.Second)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO import_jobs (id, org_id, filename, format, size_bytes, blob_key, sha256, system, state, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-			j.ID, sc.org.ID, j.Filename, j.Format, j.Size, j.BlobKey, j.SHA256, j.System, j.State, j.CreatedBy, formatTime(j.Created)); err != nil {
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO import_jobs (id, org_id, filename, format, size_bytes, blob_key, sha256, system, framework, state, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			j.ID, sc.org.ID, j.Filename, j.Format, j.Size, j.BlobKey, j.SHA256, j.System, j.Framework, j.State, j.CreatedBy, formatTime(j.Created)); err != nil {
 			return translate(err, "import job")
 		}
 		return runAfter(ctx, tx, after)
@@ -288,7 +291,7 @@ func (s *Store) scanJob(row scanner) (*ImportJob, error) {
 	var outcome, created, started, finished, checksAt, summary string
 	var applied int
 	defer func() { j.Applied = applied != 0 }()
-	if err := row.Scan(&j.ID, &j.Filename, &j.Format, &j.Size, &j.BlobKey, &j.SHA256, &j.System, &applied, &j.State, &j.Read, &j.Attempts, &outcome, &j.Error, &j.CreatedBy, &created, &started, &finished, &j.ChecksState, &checksAt, &summary); err != nil {
+	if err := row.Scan(&j.ID, &j.Filename, &j.Format, &j.Size, &j.BlobKey, &j.SHA256, &j.System, &j.Framework, &applied, &j.State, &j.Read, &j.Attempts, &outcome, &j.Error, &j.CreatedBy, &created, &started, &finished, &j.ChecksState, &checksAt, &summary); err != nil {
 		return nil, err
 	}
 	if outcome != "" {

@@ -4,14 +4,13 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
-	"github.com/safeguard-health/safeguard/internal/dataimport"
-	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
 )
 
@@ -22,22 +21,33 @@ import (
 // organisation's pages do not offer it.
 func TestImportedFrameworkPages(t *testing.T) {
 	s := storetest.SQLite(t)
-	srv := newServer(t, s)
+	srv, h := newServerAndHandler(t, s)
 	c := newClient(t)
 	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("setup: %d", resp.StatusCode)
 	}
 	ctx := context.Background()
-	o, err := s.ResolveOrganization(ctx, "riverside")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc := s.Scope(o)
-	for _, f := range []struct{ file, id string }{{"catalog.json", ""}, {"baseline_profile.json", "clinic-low"}} {
-		if _, err := dataimport.File(ctx, dataimport.Request{Path: filepath.Join("..", "catalog", "oscalimport", "testdata", f.file), Name: f.file, Framework: f.id,
-			Scope: func() (*store.Scoped, error) { return sc, nil }}); err != nil {
+	// The catalog, then the profile under an id of its own, uploaded on
+	// the imports page and imported in the background.
+	for _, f := range []struct{ file, id, want string }{
+		{"catalog.json", "", "6 controls to assess, as the framework clinic-controls-catalog"},
+		{"baseline_profile.json", "clinic-low", "4 controls to assess, as the framework clinic-low"},
+	} {
+		data, err := os.ReadFile(filepath.Join("..", "catalog", "oscalimport", "testdata", f.file))
+		if err != nil {
 			t.Fatal(err)
 		}
+		resp, body := upload(t, c, srv.URL+"/orgs/riverside/imports", f.file, data, url.Values{"framework": {f.id}})
+		m := jobPathRE.FindStringSubmatch(resp.Header.Get("Location"))
+		if resp.StatusCode != http.StatusSeeOther || m == nil {
+			t.Fatalf("upload %s: %d\n%s", f.file, resp.StatusCode, body)
+		}
+		h.Wait()
+		_, body = fetch(t, c, srv.URL+m[0])
+		mustContain(t, f.file+"'s job", body, "state-done", f.want)
+	}
+	if resp, body := upload(t, c, srv.URL+"/orgs/riverside/imports", "catalog.json", []byte("{}"), url.Values{"framework": {"Not An Id"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "is not a framework id") {
+		t.Fatalf("a bad framework id: %d\n%s", resp.StatusCode, body)
 	}
 	base := srv.URL + "/orgs/riverside"
 	_, body := fetch(t, c, base+"/assessments")

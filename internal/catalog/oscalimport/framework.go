@@ -22,8 +22,8 @@ func Framework(doc *Document, cat *oscal.Catalog, id, note string) (*catalog.Fra
 	if cat == nil {
 		return nil, errs.New(errs.Invalid, "no catalog to make a framework of")
 	}
-	if !validID.MatchString(id) {
-		return nil, errs.New(errs.Invalid, fmt.Sprintf("%q is not a framework id: use lower-case letters, digits, dots and hyphens, at most 60, starting with a letter", id))
+	if err := CheckID(id); err != nil {
+		return nil, err
 	}
 	version := doc.Version
 	if version == "" {
@@ -66,6 +66,15 @@ func Framework(doc *Document, cat *oscal.Catalog, id, note string) (*catalog.Fra
 }
 
 var validID = regexp.MustCompile(`^[a-z][a-z0-9.-]{0,59}$`)
+
+// CheckID returns an Invalid error unless id can name a framework: lower
+// case letters, digits, dots and hyphens, at most 60, from a letter.
+func CheckID(id string) error {
+	if !validID.MatchString(id) {
+		return errs.New(errs.Invalid, fmt.Sprintf("framework: %q is not a framework id: use lower-case letters, digits, dots and hyphens, at most 60, starting with a letter", id))
+	}
+	return nil
+}
 
 type builder struct {
 	fw         *catalog.Framework

@@ -14,6 +14,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/safeguard-health/safeguard/internal/catalog/oscalimport"
 	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/ingest"
@@ -71,7 +72,7 @@ func ReadOptionalUpload(ev Events, w http.ResponseWriter, r *http.Request, max i
 type Jobs interface {
 	Stage(ctx context.Context, name string, body io.Reader, max int64) (*jobs.Staged, error)
 	Discard(ctx context.Context, st *jobs.Staged)
-	Enqueue(ctx context.Context, sc jobs.JobStore, st *jobs.Staged, format, system string) (*store.ImportJob, error)
+	Enqueue(ctx context.Context, sc jobs.JobStore, st *jobs.Staged, format, system, framework string) (*store.ImportJob, error)
 	Apply(ctx context.Context, sc jobs.JobStore, id string) error
 	DiscardPreview(ctx context.Context, sc jobs.JobStore, id string) error
 }
@@ -84,8 +85,9 @@ type Imports struct {
 }
 
 // Accept seals a multipart upload (the field "file", an optional
-// "format", and for an account export an optional "system", the system its
-// accounts sign in to) into the blob store as it arrives, then records its job and
+// "format", for an account export an optional "system", the system its
+// accounts sign in to, and for an OSCAL catalog or profile an optional
+// "framework", the id it becomes) into the blob store as it arrives, then records its job and
 // enqueues it. The upload may take longer than the server's read timeout.
 func (im *Imports) Accept(w http.ResponseWriter, r *http.Request) (*store.ImportJob, error) {
 	sc := ScopeFrom(r.Context())
@@ -96,7 +98,7 @@ func (im *Imports) Accept(w http.ResponseWriter, r *http.Request) (*store.Import
 	if err != nil {
 		return nil, errs.New(errs.Invalid, `send the file as multipart/form-data in the field "file"`)
 	}
-	var format, system string
+	var format, system, framework string
 	var staged *jobs.Staged
 	refuse := func(err error) (*store.ImportJob, error) {
 		if staged != nil {
@@ -119,6 +121,9 @@ func (im *Imports) Accept(w http.ResponseWriter, r *http.Request) (*store.Import
 		case "system":
 			b, _ := io.ReadAll(io.LimitReader(part, 401))
 			system = strings.TrimSpace(string(b))
+		case "framework":
+			b, _ := io.ReadAll(io.LimitReader(part, 100))
+			framework = strings.TrimSpace(string(b))
 		case "file":
 			if staged != nil {
 				return refuse(errs.New(errs.Invalid, "send one file per upload"))
@@ -145,7 +150,12 @@ func (im *Imports) Accept(w http.ResponseWriter, r *http.Request) (*store.Import
 		}
 		return refuse(err)
 	}
-	return im.Jobs.Enqueue(ctx, sc.Imports(), staged, format, system)
+	if framework != "" {
+		if err := oscalimport.CheckID(framework); err != nil {
+			return refuse(err)
+		}
+	}
+	return im.Jobs.Enqueue(ctx, sc.Imports(), staged, format, system, framework)
 }
 
 func uploadError(err error, max int64) error {
