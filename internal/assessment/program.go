@@ -132,6 +132,13 @@ func (p *Program) FrameworksFor(ctx context.Context, st Store) ([]*catalog.Frame
 		return nil, err
 	}
 	out := p.Frameworks()
+	prof, err := st.Profile(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if fw, err := reg.Framework(catalog.HIPAANPRM2025); err == nil && prof.ProposedRule {
+		out = append(out, fw)
+	}
 	for _, fw := range reg.Frameworks() {
 		if p.isImported(fw) {
 			out = append(out, fw)
@@ -198,7 +205,16 @@ func (p *Program) Start(ctx context.Context, st Store, framework, title, from st
 	if err != nil {
 		return nil, err
 	}
-	if !p.assessable(fw) {
+	switch {
+	case fw.ID == catalog.HIPAANPRM2025:
+		prof, err := st.Profile(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !prof.ProposedRule {
+			return nil, errs.New(errs.Invalid, "the proposed Security Rule (90 FR 898) is off for this organisation: it is a proposal, not law; switch it on on the Proposed rule page to assess against it")
+		}
+	case !p.assessable(fw):
 		return nil, errs.New(errs.Invalid, fw.ShortName+" cannot be assessed yet: choose the HIPAA Security Rule, the HPH CPGs or a framework the organisation imported")
 	}
 	title = strings.TrimSpace(title)

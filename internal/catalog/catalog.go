@@ -13,6 +13,9 @@ const (
 	HIPAASecurityRule = "hipaa-security-rule"
 	HPHCPG            = "hph-cpg"
 	NISTCSF2          = "nist-csf-2.0"
+	// HIPAANPRM2025 is the proposed modification of the Security Rule
+	// (90 FR 898, 6 January 2025): a proposal, not law.
+	HIPAANPRM2025 = "hipaa-security-rule-nprm-2025"
 )
 
 // Item kinds.
@@ -32,12 +35,18 @@ const (
 	// OSCAL (NIST SP 800-53 Rev. 5, one of its baselines), with its
 	// enhancements as controls under it.
 	KindControl = "control"
+	// KindProposal is a requirement a proposed rule would add or change,
+	// as the proposal states it.
+	KindProposal = "proposal"
 )
 
 // What a framework is in law.
 const (
 	BasisRegulation = "regulation"
 	BasisGuidance   = "guidance"
+	// BasisProposed is a rule proposed and not (yet) adopted: it binds no
+	// one.
+	BasisProposed = "proposed"
 )
 
 // CPG tiers.
@@ -56,7 +65,8 @@ type Framework struct {
 	Version   string `json:"version"`
 	Publisher string `json:"publisher"`
 	// Basis is what the framework is in law: BasisRegulation (it binds
-	// those it applies to) or BasisGuidance (voluntary).
+	// those it applies to), BasisGuidance (voluntary) or BasisProposed (a
+	// proposed rule, binding no one).
 	Basis  string   `json:"basis"`
 	Source Source   `json:"source"`
 	Notes  []string `json:"notes,omitempty"` // what the data does and does not hold, and why

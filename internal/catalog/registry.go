@@ -40,7 +40,7 @@ type Relation struct {
 }
 
 // frameworkOrder is the order frameworks are listed in.
-var frameworkOrder = []string{HIPAASecurityRule, HPHCPG, NISTCSF2}
+var frameworkOrder = []string{HIPAASecurityRule, HPHCPG, NISTCSF2, HIPAANPRM2025}
 
 // Load reads and validates the frameworks embedded in the binary.
 func Load() (*Registry, error) {
@@ -143,8 +143,8 @@ func (r *Registry) index() error {
 		if fw.Name == "" || fw.Version == "" || fw.Source.Document == "" {
 			bad("framework %s: name, version and source document are required", fw.ID)
 		}
-		if fw.Basis != BasisRegulation && fw.Basis != BasisGuidance {
-			bad("framework %s: basis must be %s or %s, not %q", fw.ID, BasisRegulation, BasisGuidance, fw.Basis)
+		if fw.Basis != BasisRegulation && fw.Basis != BasisGuidance && fw.Basis != BasisProposed {
+			bad("framework %s: basis must be %s, %s or %s, not %q", fw.ID, BasisRegulation, BasisGuidance, BasisProposed, fw.Basis)
 		}
 		r.byCitation[fw.ID] = map[string]*Item{}
 		for _, it := range fw.Items {
@@ -222,7 +222,7 @@ func (r *Registry) index() error {
 	return nil
 }
 
-var kindsWithText = map[string]bool{KindGeneral: true, KindStandard: true, KindImplSpec: true, KindGoal: true, KindSubcategory: true, KindCategory: true, KindFunction: true}
+var kindsWithText = map[string]bool{KindProposal: true, KindGeneral: true, KindStandard: true, KindImplSpec: true, KindGoal: true, KindSubcategory: true, KindCategory: true, KindFunction: true}
 
 func validateItem(it *Item, bad func(string, ...any)) {
 	if it.Citation == "" || it.Title == "" || it.Kind == "" {
@@ -243,7 +243,7 @@ func validateItem(it *Item, bad func(string, ...any)) {
 		if it.Tier != TierEssential && it.Tier != TierEnhanced {
 			bad("item %s: tier must be essential or enhanced, not %q", it.ID, it.Tier)
 		}
-	case KindSection, KindGeneral, KindStandard, KindFunction, KindCategory, KindSubcategory, KindControl:
+	case KindSection, KindGeneral, KindStandard, KindFunction, KindCategory, KindSubcategory, KindControl, KindProposal:
 	default:
 		bad("item %s: unknown kind %q", it.ID, it.Kind)
 	}

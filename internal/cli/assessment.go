@@ -21,16 +21,25 @@ import (
 // programScope opens what every assessment verb needs: the program and the
 // organisation named by --org, as a scoped store.
 func (a *app) programScope(ctx context.Context, s *store.Store) (*assessment.Program, *store.Scoped, error) {
-	reg, err := loadCatalog()
+	prog, err := newProgram()
 	if err != nil {
 		return nil, nil, err
 	}
-	prog, err := assessment.NewProgram(reg)
-	if err != nil {
-		return nil, nil, errs.Wrap(errs.Internal, "the built-in tailoring rules are broken", err)
-	}
 	sc, err := a.orgScope(ctx, s)
 	return prog, sc, err
+}
+
+// newProgram is the assessment program over the built-in catalog.
+func newProgram() (*assessment.Program, error) {
+	reg, err := loadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	prog, err := assessment.NewProgram(reg)
+	if err != nil {
+		return nil, errs.Wrap(errs.Internal, "the built-in tailoring rules are broken", err)
+	}
+	return prog, nil
 }
 
 // orgScope is the store scoped to the organisation named by --org.

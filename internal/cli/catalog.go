@@ -33,7 +33,7 @@ An organisation adds frameworks of its own from OSCAL catalogs and profiles
 safeguard import --org ORG [--framework ID] FILE, the catalog before the profiles
 that import it. With --org, list and show include them; remove deletes one.`,
 	}
-	cmd.AddCommand(a.catalogListCommand(), a.catalogShowCommand(), a.catalogExportCommand(), a.catalogRemoveCommand())
+	cmd.AddCommand(a.catalogListCommand(), a.catalogShowCommand(), a.catalogExportCommand(), a.catalogRemoveCommand(), a.catalogDiffCommand())
 	return cmd
 }
 
@@ -120,6 +120,110 @@ func (a *app) orgCatalog(cmd *cobra.Command) (*catalog.Registry, map[string]*sto
 		return nil, nil, errs.Wrap(errs.Internal, "the organisation's imported frameworks", err)
 	}
 	return r, byID, nil
+}
+
+func (a *app) catalogDiffCommand() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "diff FROM TO",
+		Short: "What one framework changes of another, through their mappings",
+		Long: `For each item of TO, the items of FROM it is mapped to, with each mapping's
+basis and rationale; then the items of FROM no item of TO touches. Between
+today's Security Rule and the proposed modification (90 FR 898), it says what the
+proposal would change, provision by provision:
+
+  safeguard catalog diff hipaa-security-rule hipaa-security-rule-nprm-2025
+
+With --json: {"from": {...}, "to": {...}, "changes": [{"id", "citation", "title",
+"text", "touches": [{"id", "citation", "title", "required", "basis",
+"rationale"}]}], "untouched": [{"id", "citation", "title"}]}.`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, _, err := a.orgCatalog(cmd)
+			if err != nil {
+				return err
+			}
+			from, err := r.Framework(args[0])
+			if err != nil {
+				return err
+			}
+			to, err := r.Framework(args[1])
+			if err != nil {
+				return err
+			}
+			if from == to {
+				return usageError{fmt.Errorf("name two different frameworks")}
+			}
+			d := r.Diff(from, to)
+			if asJSON {
+				return writeJSON(a.stdout, diffJSON(d))
+			}
+			fmt.Fprintf(a.stdout, "%s (%s, %s) → %s (%s, %s)\n", from.ID, from.Version, from.Basis, to.ID, to.Version, to.Basis)
+			if to.Basis == catalog.BasisProposed {
+				fmt.Fprintf(a.stdout, "%s is a proposal, not law.\n", to.ShortName)
+			}
+			for _, c := range d.Changes {
+				fmt.Fprintf(a.stdout, "\n%s  %s\n  %s\n", c.Item.Citation, c.Item.Title, c.Item.Text)
+				if len(c.Touches) == 0 {
+					fmt.Fprintf(a.stdout, "  new: no item of %s is mapped to it\n", from.ID)
+				}
+				for _, t := range c.Touches {
+					mark := ""
+					if req, ok := t.Item.IsRequired(); ok {
+						mark = map[bool]string{true: " (Required)", false: " (Addressable)"}[req]
+					}
+					fmt.Fprintf(a.stdout, "  changes %s %s%s: %s [%s]\n", t.Item.Citation, t.Item.Title, mark, t.Mapping.Rationale, t.Mapping.Basis)
+				}
+			}
+			fmt.Fprintf(a.stdout, "\n%d items of %s no item of %s touches:\n", len(d.Untouched), from.ID, to.ID)
+			for _, it := range d.Untouched {
+				fmt.Fprintf(a.stdout, "  %s %s\n", it.Citation, it.Title)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	a.catalogOrgFlags(cmd)
+	return cmd
+}
+
+func diffJSON(d *catalog.Diff) map[string]any {
+	fw := func(f *catalog.Framework) map[string]any {
+		return map[string]any{"id": f.ID, "name": f.Name, "version": f.Version, "basis": f.Basis, "source": f.Source}
+	}
+	type touch struct {
+		ID        string `json:"id"`
+		Citation  string `json:"citation"`
+		Title     string `json:"title"`
+		Required  *bool  `json:"required,omitempty"`
+		Basis     string `json:"basis"`
+		Rationale string `json:"rationale,omitempty"`
+	}
+	type change struct {
+		ID       string  `json:"id"`
+		Citation string  `json:"citation"`
+		Title    string  `json:"title"`
+		Text     string  `json:"text"`
+		Touches  []touch `json:"touches"`
+	}
+	type item struct {
+		ID       string `json:"id"`
+		Citation string `json:"citation"`
+		Title    string `json:"title"`
+	}
+	changes := []change{}
+	for _, c := range d.Changes {
+		ch := change{ID: c.Item.ID, Citation: c.Item.Citation, Title: c.Item.Title, Text: c.Item.Text, Touches: []touch{}}
+		for _, t := range c.Touches {
+			ch.Touches = append(ch.Touches, touch{t.Item.ID, t.Item.Citation, t.Item.Title, t.Item.Required, t.Mapping.Basis, t.Mapping.Rationale})
+		}
+		changes = append(changes, ch)
+	}
+	untouched := []item{}
+	for _, it := range d.Untouched {
+		untouched = append(untouched, item{it.ID, it.Citation, it.Title})
+	}
+	return map[string]any{"from": fw(d.From), "to": fw(d.To), "changes": changes, "untouched": untouched}
 }
 
 func (a *app) catalogRemoveCommand() *cobra.Command {

@@ -162,7 +162,7 @@ Start with "safeguard demo" to see it with a demonstration clinic.`,
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	pf.StringVar(&a.logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(a.versionCommand(), a.serveCommand(), a.demoCommand(), a.migrateCommand(), a.catalogCommand(), a.orgCommand(), a.userCommand(), a.auditCommand(), a.keyCommand(), a.assessmentCommand(), a.scorecardCommand(), a.todoCommand(), a.emailCommand(), a.tlsCommand(), a.riskCommand(), a.vendorCommand(), a.incidentCommand(), a.contingencyCommand(), a.reportCommand(), a.workforceCommand(), a.trainingCommand(), a.kevCommand(), a.epssCommand(), a.importCommand(), a.checkCommand(), a.findingsCommand(), a.benchCommand())
+	root.AddCommand(a.versionCommand(), a.serveCommand(), a.demoCommand(), a.migrateCommand(), a.catalogCommand(), a.orgCommand(), a.userCommand(), a.auditCommand(), a.keyCommand(), a.assessmentCommand(), a.proposedRuleCommand(), a.scorecardCommand(), a.todoCommand(), a.emailCommand(), a.tlsCommand(), a.riskCommand(), a.vendorCommand(), a.incidentCommand(), a.contingencyCommand(), a.reportCommand(), a.workforceCommand(), a.trainingCommand(), a.kevCommand(), a.epssCommand(), a.importCommand(), a.checkCommand(), a.findingsCommand(), a.benchCommand())
 	return root
 }
 

@@ -61,7 +61,7 @@ func TestOSCALFrameworksFromTheCommandLine(t *testing.T) {
 			}
 		}
 	}
-	if got["clinic-controls-catalog"] != "catalog/catalog.json" || got["clinic-low"] != "profile/baseline_profile.json" || len(list.Frameworks) != 5 {
+	if got["clinic-controls-catalog"] != "catalog/catalog.json" || got["clinic-low"] != "profile/baseline_profile.json" || len(list.Frameworks) != 6 {
 		t.Fatalf("imported frameworks listed: %v of %d", got, len(list.Frameworks))
 	}
 	if code, out, _ := run(t, "catalog", "list"); code != 0 || strings.Contains(out, "clinic-low") {
@@ -107,5 +107,81 @@ func TestOSCALFrameworksFromTheCommandLine(t *testing.T) {
 	}
 	if code, out, errOut := run(t, "catalog", "remove", "--db", db, "--org", "riverside", "clinic-controls-catalog"); code != 0 || !strings.Contains(out, "removed the framework clinic-controls-catalog") {
 		t.Fatalf("remove: exit %d: %s%s", code, out, errOut)
+	}
+}
+
+// The proposed rule from the command line: catalog diff says what each
+// proposal changes of today's rule; proposed-rule show gives the
+// organisation's delta, off by default; enable switches it on.
+func TestProposedRuleFromTheCommandLine(t *testing.T) {
+	code, out, errOut := run(t, "catalog", "diff", "hipaa-security-rule", "hipaa-security-rule-nprm-2025", "--json")
+	if code != 0 {
+		t.Fatalf("catalog diff: exit %d: %s", code, errOut)
+	}
+	var diff struct {
+		To struct {
+			Basis string `json:"basis"`
+		} `json:"to"`
+		Changes []struct {
+			Citation string `json:"citation"`
+			Touches  []struct {
+				ID       string `json:"id"`
+				Required *bool  `json:"required"`
+				Basis    string `json:"basis"`
+			} `json:"touches"`
+		} `json:"changes"`
+		Untouched []struct {
+			ID string `json:"id"`
+		} `json:"untouched"`
+	}
+	if err := json.Unmarshal([]byte(out), &diff); err != nil {
+		t.Fatal(err)
+	}
+	if diff.To.Basis != "proposed" || len(diff.Changes) != 18 || diff.Changes[10].Citation != "NPRM proposal 11" {
+		t.Fatalf("diff: basis %q, %d changes", diff.To.Basis, len(diff.Changes))
+	}
+	addressable := 0
+	for _, tc := range diff.Changes[0].Touches {
+		if tc.Required != nil && !*tc.Required {
+			addressable++
+		}
+		if tc.Basis != "safeguard" {
+			t.Errorf("proposal 1 → %s: basis %q", tc.ID, tc.Basis)
+		}
+	}
+	if addressable != 22 || len(diff.Untouched) == 0 {
+		t.Fatalf("proposal 1 touches %d addressable specifications, want 22; %d untouched", addressable, len(diff.Untouched))
+	}
+	if code, out, _ := run(t, "catalog", "diff", "hipaa-security-rule", "hipaa-security-rule-nprm-2025"); code != 0 || !strings.Contains(out, "is a proposal, not law") ||
+		!strings.Contains(out, "changes 164.312(d) Person or entity authentication") {
+		t.Fatalf("catalog diff as text: exit %d\n%s", code, out)
+	}
+
+	db := storetest.SQLitePath(t)
+	s := storetest.SQLiteAt(t, db)
+	storetest.Riverside(t, s)
+	s.Close()
+	code, out, errOut = run(t, "proposed-rule", "show", "--db", db, "--org", "riverside", "--json")
+	if code != 0 {
+		t.Fatalf("proposed-rule show: exit %d: %s", code, errOut)
+	}
+	var d struct {
+		Enabled bool           `json:"enabled"`
+		Counts  map[string]int `json:"counts"`
+		Changes []struct {
+			Verdict string `json:"verdict"`
+		} `json:"changes"`
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.Enabled || len(d.Changes) != 18 || d.Counts["unknown"] != 17 {
+		t.Fatalf("delta: %+v", d)
+	}
+	if code, out, errOut := run(t, "proposed-rule", "enable", "--db", db, "--org", "riverside"); code != 0 || !strings.Contains(out, "is on for riverside") {
+		t.Fatalf("enable: exit %d: %s%s", code, out, errOut)
+	}
+	if code, out, _ := run(t, "proposed-rule", "show", "--db", db, "--org", "riverside"); code != 0 || !strings.Contains(out, "It is on for riverside") || !strings.Contains(out, "NPRM proposal 18") {
+		t.Fatalf("show as text: exit %d\n%s", code, out)
 	}
 }

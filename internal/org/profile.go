@@ -62,6 +62,10 @@ type Profile struct {
 	// FiscalYearStart is the month (1–12) the organisation's fiscal year
 	// starts in, for periodic reviews; 0 for January.
 	FiscalYearStart int `json:"fiscal_year_start"`
+	// ProposedRule switches on the proposed modification of the Security
+	// Rule (90 FR 898) for the organisation: it can be assessed, and its
+	// page is listed. Off by default: a proposal binds no one.
+	ProposedRule bool `json:"proposed_rule,omitempty"`
 	// Completed is set when the first-run wizard has been finished.
 	Completed bool      `json:"completed"`
 	UpdatedAt time.Time `json:"updated_at"`

@@ -168,11 +168,12 @@ func Parse(data []byte, reg *catalog.Registry) (*Rules, error) {
 // Assessable reports whether an item is answered in an assessment: the
 // Security Rule's general requirements (164.306(a), (b), (e)), standards
 // and implementation specifications, the CPGs'
-// goals, CSF subcategories, the controls of an imported OSCAL catalog.
+// goals, CSF subcategories, the controls of an imported OSCAL catalog, a
+// proposed rule's proposals.
 // Sections, functions and categories group them.
 func Assessable(it *catalog.Item) bool {
 	switch it.Kind {
-	case catalog.KindGeneral, catalog.KindStandard, catalog.KindImplSpec, catalog.KindGoal, catalog.KindControl:
+	case catalog.KindGeneral, catalog.KindStandard, catalog.KindImplSpec, catalog.KindGoal, catalog.KindControl, catalog.KindProposal:
 		return true
 	case catalog.KindSubcategory:
 		return !it.Withdrawn

@@ -108,3 +108,35 @@ func TestImportedFrameworkPages(t *testing.T) {
 		t.Error("another organisation is offered the imported framework")
 	}
 }
+
+// The proposed rule's page says it is a proposal, where the clinic would
+// stand proposal by proposal, and switches it into the program: then, and
+// only then, the assessments page offers it.
+func TestProposedRulePage(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv := newServer(t, s)
+	c := newClient(t)
+	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setup: %d", resp.StatusCode)
+	}
+	base := srv.URL + "/orgs/riverside"
+	_, body := fetch(t, c, base)
+	mustContain(t, "the organisation page", body, `href="/orgs/riverside/proposed-rule"`)
+	_, body = fetch(t, c, base+"/proposed-rule")
+	mustContain(t, "the proposed rule's page", body, "A proposal, not law.", "90 FR 898", "The proposed rule is <strong>off</strong>",
+		"No Security Rule assessment yet", "NPRM proposal 12", "Vulnerability scanning every 6 months", "Switch it on")
+	_, body = fetch(t, c, base+"/assessments")
+	if strings.Contains(body, "hipaa-security-rule-nprm-2025") {
+		t.Error("the assessments page offers the proposed rule while it is off")
+	}
+	resp, _ := post(t, c, base+"/proposed-rule", url.Values{"enabled": {"on"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/orgs/riverside/proposed-rule?saved=1" {
+		t.Fatalf("switch on: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	_, body = fetch(t, c, base+"/proposed-rule?saved=1")
+	mustContain(t, "the page once on", body, "The proposed rule is <strong>on</strong>", "Switch it off")
+	_, body = fetch(t, c, base+"/assessments")
+	mustContain(t, "the assessments page once on", body, `<option value="hipaa-security-rule-nprm-2025">`)
+	_, body = fetch(t, c, srv.URL+"/catalog/hipaa-security-rule-nprm-2025")
+	mustContain(t, "the proposal in the catalog", body, "a proposed rule, not law")
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/jobs"
 	"github.com/safeguard-health/safeguard/internal/members"
 	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/proposedrule"
 	"github.com/safeguard-health/safeguard/internal/questionnaire"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
@@ -55,6 +56,10 @@ func (sc *Scope) Program() ProgramRecords { return sc.store }
 
 // Evidence is its evidence vault's records.
 func (sc *Scope) Evidence() EvidenceRecords { return sc.store }
+
+// ProposedRule is what the proposed rule's delta reads of it: the
+// program, the checks' newest results, the profile's switch.
+func (sc *Scope) ProposedRule() proposedrule.Store { return sc.store }
 
 // Risk is its risk register and analyses.
 func (sc *Scope) Risk() RiskRecords { return sc.store }

@@ -13,6 +13,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/ingest"
 	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/proposedrule"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
@@ -40,6 +41,11 @@ var funcs = template.FuncMap{
 			return "Required"
 		}
 		return "Addressable"
+	},
+	// verdictLabel names a verdict of the proposed rule's delta.
+	"verdictLabel": func(v string) string {
+		return map[string]string{proposedrule.Ready: "today's measures in place", proposedrule.Partly: "partly in place",
+			proposedrule.Gap: "gap", proposedrule.Unknown: "not yet known", proposedrule.NotApplicable: "does not concern you"}[v]
 	},
 	"nodeOf": func(fw *catalog.Framework, n treeNode) nodeView { return nodeView{fw, n} },
 	// trimPrefix turns a full item id into the local id used in URLs.

@@ -298,6 +298,8 @@ func (s *Server) Routes(handle func(pattern string, a kit.Access, h http.Handler
 	handle("GET /orgs/{org}/email", orgRoute(auth.ViewProgram), s.emailPage)
 	handle("POST /orgs/{org}/email/probe", orgRoute(auth.ImportData), s.probeEmailForm)
 	handle("GET /orgs/{org}/tls", orgRoute(auth.ViewProgram), s.tlsPage)
+	handle("GET /orgs/{org}/proposed-rule", orgRoute(auth.ViewProgram), s.proposedRulePage)
+	handle("POST /orgs/{org}/proposed-rule", orgRoute(auth.EditProfile), s.switchProposedRule)
 	handle("GET /orgs/{org}/devices", orgRoute(auth.ViewProgram), s.devicesPage)
 	handle("GET /orgs/{org}/risk/assets/reconcile", orgRoute(auth.ViewProgram), s.reconcilePage)
 	handle("POST /orgs/{org}/risk/assets/reconcile", orgRoute(auth.EditRisks), s.reconcileAdd)
