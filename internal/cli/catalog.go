@@ -251,7 +251,7 @@ func describeCounts(n map[string]int) string {
 	for _, k := range []struct{ kind, label string }{
 		{catalog.KindGeneral, "general rules"}, {catalog.KindStandard, "standards"}, {catalog.KindImplSpec, "implementation specifications"},
 		{catalog.KindGoal, "goals"}, {catalog.KindFunction, "functions"}, {catalog.KindCategory, "categories"},
-		{catalog.KindSubcategory, "subcategories"}, {catalog.KindControl, "controls"}, {"withdrawn", "withdrawn identifiers"},
+		{catalog.KindSubcategory, "subcategories"}, {catalog.KindControl, "controls"}, {catalog.KindProposal, "proposals"}, {"withdrawn", "withdrawn identifiers"},
 	} {
 		if n[k.kind] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n[k.kind], k.label))

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -13,6 +14,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/assessment"
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
+	"github.com/safeguard-health/safeguard/internal/dataimport"
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/incident"
 	"github.com/safeguard-health/safeguard/internal/org"
@@ -132,6 +134,11 @@ func TestAPITokenMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		jobID, resultID := verificationRecords(t, rsc)
+		// A framework imported from OSCAL, which DELETE may remove.
+		if _, err := dataimport.File(ctx, dataimport.Request{Path: filepath.Join("..", "catalog", "oscalimport", "testdata", "catalog.json"), Framework: "matrix-controls",
+			Scope: func() (*store.Scoped, error) { return rsc, nil }}); err != nil {
+			t.Fatal(err)
+		}
 		withScope := map[auth.Scope]string{auth.ScopeRead: readA, auth.ScopeWrite: writeA, auth.ScopeImport: importA}
 		without := map[auth.Scope]string{auth.ScopeRead: importA, auth.ScopeWrite: readA, auth.ScopeImport: readA}
 		checked := 0
@@ -164,6 +171,8 @@ func TestAPITokenMatrix(t *testing.T) {
 				id = jobID
 			case strings.Contains(path, "/checks/"):
 				id = resultID
+			case strings.Contains(path, "/frameworks/"):
+				id = "matrix-controls"
 			}
 			item := "hph-cpg/enhanced-1"
 			if strings.Contains(path, "/links/") {

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/store/storetest"
@@ -139,4 +140,70 @@ func TestProposedRulePage(t *testing.T) {
 	mustContain(t, "the assessments page once on", body, `<option value="hipaa-security-rule-nprm-2025">`)
 	_, body = fetch(t, c, srv.URL+"/catalog/hipaa-security-rule-nprm-2025")
 	mustContain(t, "the proposal in the catalog", body, "a proposed rule, not law")
+}
+
+// Through the API: an OSCAL catalog uploaded with its framework id is
+// listed among the frameworks the organisation can assess, with where it
+// came from, and removed; the proposed rule's delta is read and the rule
+// switched on, after which it is listed too.
+func TestFrameworksAndProposedRuleAPI(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv, h := newServerAndHandler(t, s)
+	ctx := context.Background()
+	o := storetest.Clinic("riverside")
+	if err := s.CreateOrganization(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	token, hash := auth.NewAPIToken()
+	if err := s.Scope(o).CreateAPIToken(ctx, &auth.APIToken{Name: "automation", Scopes: []auth.Scope{auth.ScopeRead, auth.ScopeWrite, auth.ScopeImport}, Hash: hash, Prefix: token[:10], CreatedBy: "test", ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	api := apiClient{t, srv.URL + "/api/v1/orgs/riverside", token}
+	data, err := os.ReadFile(filepath.Join("..", "catalog", "oscalimport", "testdata", "catalog.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out := api.do("POST", "/imports", multipartFile(t, "catalog.json", data, map[string][]string{"framework": {"clinic-controls"}})); code != http.StatusAccepted {
+		t.Fatalf("upload: %d %v", code, out)
+	}
+	h.Wait()
+	ids := func() []string {
+		t.Helper()
+		code, out := api.do("GET", "/frameworks", nil)
+		if code != 200 {
+			t.Fatalf("frameworks: %d %v", code, out)
+		}
+		var got []string
+		for _, f := range out["frameworks"].([]any) {
+			fw := f.(map[string]any)
+			id := fw["id"].(string)
+			if im, ok := fw["imported"].(map[string]any); ok {
+				id += "<" + im["file"].(string) + "," + im["model"].(string)
+			}
+			got = append(got, id)
+		}
+		return got
+	}
+	if got := strings.Join(ids(), " "); got != "hipaa-security-rule hph-cpg clinic-controls<catalog.json,catalog" {
+		t.Fatalf("frameworks: %s", got)
+	}
+	code, out := api.do("GET", "/proposed-rule", nil)
+	if code != 200 || out["enabled"] != false || len(out["changes"].([]any)) != 18 {
+		t.Fatalf("proposed rule: %d %v", code, out["enabled"])
+	}
+	if code, out := api.do("PUT", "/proposed-rule", `{"enabled": "yes"}`); code != 400 {
+		t.Fatalf("a switch that is not a boolean: %d %v", code, out)
+	}
+	if code, out := api.do("PUT", "/proposed-rule", `{"enabled": true}`); code != 200 || out["enabled"] != true {
+		t.Fatalf("switch on: %d %v", code, out["enabled"])
+	}
+	if code, _ := api.do("DELETE", "/frameworks/clinic-controls", nil); code != http.StatusNoContent {
+		t.Fatalf("remove: %d", code)
+	}
+	if code, _ := api.do("DELETE", "/frameworks/clinic-controls", nil); code != http.StatusNotFound {
+		t.Fatalf("remove again: %d", code)
+	}
+	if got := strings.Join(ids(), " "); got != "hipaa-security-rule hph-cpg hipaa-security-rule-nprm-2025" {
+		t.Fatalf("frameworks after: %s", got)
+	}
 }

@@ -17,7 +17,13 @@ import (
 
 func read(t *testing.T, name string) *oscalimport.Document {
 	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
+	return readFrom(t, "testdata", name)
+}
+
+// readFrom reads and validates the OSCAL document dir/name.
+func readFrom(t *testing.T, dir, name string) *oscalimport.Document {
+	t.Helper()
+	f, err := os.Open(filepath.Join(dir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,16 +259,7 @@ func TestNISTBaselines(t *testing.T) {
 	}
 	open := func(name string) *oscalimport.Document {
 		t.Helper()
-		f, err := os.Open(filepath.Join(dir, find(name)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		doc, err := oscalimport.Read(name, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return doc
+		return readFrom(t, dir, find(name))
 	}
 	full := "NIST_SP-800-53_rev5_catalog.json"
 	if _, err := os.Stat(filepath.Join(dir, find(full))); err != nil {

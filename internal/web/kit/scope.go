@@ -120,6 +120,8 @@ type AdminRecords interface {
 type ProgramRecords interface {
 	assessment.Store
 	assessment.Imported
+	FrameworkStamps(ctx context.Context) ([]*store.ImportedFramework, error)
+	RemoveFramework(ctx context.Context, id string) error
 	Answers(ctx context.Context, assessmentID string) (map[string]*assessment.Answer, error)
 	ApplyImport(ctx context.Context, assessmentID, importID string, answers []*assessment.Answer) error
 	Assessments(ctx context.Context) ([]*assessment.Assessment, error)
