@@ -91,6 +91,22 @@ func TestImportedFrameworkPages(t *testing.T) {
 	_, body = fetch(t, c, srv.URL+where+"/items/ac-2")
 	mustContain(t, "AC-2's page", body, "MFA for administrators", "c. Disable accounts of departing workforce members within one business day.")
 
+	// The imported frameworks are listed; one an assessment was made of is
+	// kept, the other removed.
+	_, body = fetch(t, c, base+"/assessments")
+	mustContain(t, "the list of imported frameworks", body, "Frameworks imported by", "Clinic Low Baseline", "baseline_profile.json", "(OSCAL profile,", `action="/orgs/riverside/frameworks/clinic-low/remove"`)
+	if resp, body := post(t, c, base+"/frameworks/clinic-low/remove", url.Values{}); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "which keep it") {
+		t.Fatalf("removing a framework with an assessment: %d", resp.StatusCode)
+	}
+	if resp, _ := post(t, c, base+"/frameworks/clinic-controls-catalog/remove", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("remove: %d", resp.StatusCode)
+	}
+	_, body = fetch(t, c, base+"/assessments?removed=clinic-controls-catalog")
+	mustContain(t, "after removing", body, "Removed the framework clinic-controls-catalog.")
+	if strings.Contains(body, `value="clinic-controls-catalog"`) {
+		t.Error("a removed framework is still offered")
+	}
+
 	// Another organisation's assessments page does not offer it.
 	lakeside := storetest.Clinic("lakeside")
 	if err := s.CreateOrganization(ctx, lakeside); err != nil {

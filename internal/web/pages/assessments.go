@@ -10,6 +10,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/store"
 
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
@@ -20,6 +21,8 @@ type assessmentsView struct {
 	programView
 	Rows       []assessmentSummary
 	Frameworks []*catalog.Framework
+	// Imported are the frameworks the organisation imported from OSCAL.
+	Imported []*store.ImportedFramework
 }
 
 type assessmentSummary struct {
@@ -29,10 +32,37 @@ type assessmentSummary struct {
 }
 
 func (s *Server) assessmentsPage(w http.ResponseWriter, r *http.Request) {
-	s.renderAssessments(w, r, http.StatusOK, "")
+	notice := ""
+	if id := r.URL.Query().Get("removed"); id != "" {
+		notice = "Removed the framework " + id + "."
+	}
+	s.renderAssessments(w, r, http.StatusOK, "", notice)
 }
 
-func (s *Server) renderAssessments(w http.ResponseWriter, r *http.Request, status int, errMsg string) {
+// removeFramework removes a framework the organisation imported; refused
+// while an assessment of it is kept.
+func (s *Server) removeFramework(w http.ResponseWriter, r *http.Request) {
+	if err := s.parseForm(w, r); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sc := kit.ScopeFrom(r.Context())
+	id := r.PathValue("id")
+	if err := sc.Program().RemoveFramework(r.Context(), id); err != nil {
+		switch errs.KindOf(err) {
+		case errs.NotFound: // the form named a framework the organisation does not have
+			s.renderAssessments(w, r, http.StatusBadRequest, errs.Message(err), "")
+		case errs.Conflict:
+			s.renderAssessments(w, r, http.StatusConflict, errs.Message(err), "")
+		default:
+			s.fail(w, r, err)
+		}
+		return
+	}
+	http.Redirect(w, r, "/orgs/"+sc.Org().Slug+"/assessments?removed="+url.QueryEscape(id), http.StatusSeeOther)
+}
+
+func (s *Server) renderAssessments(w http.ResponseWriter, r *http.Request, status int, errMsg, notice string) {
 	sc := kit.ScopeFrom(r.Context())
 	all, err := sc.Program().Assessments(r.Context())
 	if err != nil {
@@ -44,7 +74,12 @@ func (s *Server) renderAssessments(w http.ResponseWriter, r *http.Request, statu
 		s.fail(w, r, err)
 		return
 	}
-	av := &assessmentsView{programView: programView{Scope: sc, Error: errMsg}, Frameworks: fws}
+	imported, err := sc.Program().FrameworkStamps(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	av := &assessmentsView{programView: programView{Scope: sc, Error: errMsg, Notice: notice}, Frameworks: fws, Imported: imported}
 	for _, a := range all {
 		v, err := s.program.View(r.Context(), sc.Program(), a.ID, s.now())
 		if err != nil {
@@ -73,7 +108,7 @@ func (s *Server) startAssessment(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		s.renderAssessments(w, r, status, errs.Message(err))
+		s.renderAssessments(w, r, status, errs.Message(err), "")
 		return
 	}
 	http.Redirect(w, r, assessmentURL(sc.Org().Slug, a.ID), http.StatusSeeOther)

@@ -299,6 +299,7 @@ func (s *Server) Routes(handle func(pattern string, a kit.Access, h http.Handler
 	handle("POST /orgs/{org}/email/probe", orgRoute(auth.ImportData), s.probeEmailForm)
 	handle("GET /orgs/{org}/tls", orgRoute(auth.ViewProgram), s.tlsPage)
 	handle("GET /orgs/{org}/proposed-rule", orgRoute(auth.ViewProgram), s.proposedRulePage)
+	handle("POST /orgs/{org}/frameworks/{id}/remove", orgRoute(auth.ImportData), s.removeFramework)
 	handle("POST /orgs/{org}/proposed-rule", orgRoute(auth.EditProfile), s.switchProposedRule)
 	handle("GET /orgs/{org}/devices", orgRoute(auth.ViewProgram), s.devicesPage)
 	handle("GET /orgs/{org}/risk/assets/reconcile", orgRoute(auth.ViewProgram), s.reconcilePage)
