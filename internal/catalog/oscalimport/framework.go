@@ -55,6 +55,7 @@ func Framework(doc *Document, cat *oscal.Catalog, id, note string) (*catalog.Fra
 	indexGroups(deref(cat.Groups))
 	b.controls(deref(cat.Controls), "")
 	b.groups(deref(cat.Groups), "")
+	b.relate()
 	if b.assessable == 0 {
 		return nil, errs.New(errs.Invalid, doc.Title+" holds no control to assess")
 	}
@@ -83,6 +84,26 @@ type builder struct {
 	seen       map[string]bool
 	assessable int
 	withdrawn  int
+	// related are the controls each control links to as related, by item.
+	related map[*catalog.Item][]string
+}
+
+// relate maps each control to the controls its catalog links to as
+// related ("rel": "related", as SP 800-53 names its related controls),
+// those the framework holds: a baseline's links to controls outside it are
+// dropped. The catalog's publisher drew those lines.
+func (b *builder) relate() {
+	for _, it := range b.fw.Items {
+		seen := map[string]bool{}
+		for _, to := range b.related[it] {
+			id := b.fw.Prefix + "/" + to
+			if seen[id] || id == it.ID || !b.seen[id] {
+				continue
+			}
+			seen[id] = true
+			it.Mappings = append(it.Mappings, catalog.Mapping{To: id, Basis: "publisher", Rationale: "a related control, as the catalog links it"})
+		}
+	}
 }
 
 func (b *builder) indexParams(ps *[]oscal.Parameter) {
@@ -138,6 +159,14 @@ func (b *builder) controls(cs []oscal.Control, parent string) {
 		}
 		b.add(it)
 		b.assessable++
+		for _, l := range deref(c.Links) {
+			if to, ok := strings.CutPrefix(l.Href, "#"); ok && l.Rel == "related" {
+				if b.related == nil {
+					b.related = map[*catalog.Item][]string{}
+				}
+				b.related[it] = append(b.related[it], to)
+			}
+		}
 		b.controls(deref(c.Controls), it.ID)
 	}
 }

@@ -77,6 +77,11 @@ func TestCatalogBecomesAFramework(t *testing.T) {
 	if got := byID["clinic-controls-catalog/ac-2.1"].Text; got != "Support the management of system accounts using [Assignment: organization-defined automated mechanisms]." {
 		t.Fatalf("AC-2(1) text = %q", got)
 	}
+	// Related controls as the catalog links them, within the framework:
+	// the withdrawn AC-3 and the absent AU-2 are dropped, IA-2 kept once.
+	if m := byID["clinic-controls-catalog/ac-2"].Mappings; len(m) != 1 || m[0].To != "clinic-controls-catalog/ia-2" || m[0].Basis != "publisher" {
+		t.Fatalf("AC-2's mappings: %+v", m)
+	}
 	if !strings.Contains(strings.Join(fw.Notes, " "), "6 controls to assess") || !strings.Contains(strings.Join(fw.Notes, " "), "1 withdrawn") {
 		t.Fatalf("notes = %v", fw.Notes)
 	}
@@ -99,6 +104,9 @@ func TestCatalogBecomesAFramework(t *testing.T) {
 	}
 	if kids := reg.Children("clinic-controls-catalog/ia-2"); len(kids) != 2 {
 		t.Fatalf("IA-2 has %d enhancements, want 2", len(kids))
+	}
+	if rel := reg.Related("clinic-controls-catalog/ia-2"); len(rel) != 1 || rel[0].Item.Citation != "AC-2" || rel[0].Outgoing {
+		t.Fatalf("IA-2's relations: %+v", rel)
 	}
 	if _, err := base.Framework("clinic-controls-catalog"); err == nil {
 		t.Fatal("With changed the registry it was called on")
