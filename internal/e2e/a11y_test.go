@@ -97,6 +97,8 @@ func TestPagesAreAccessibleAndFitAPhone(t *testing.T) {
 		{"workforce", "orgs/riverside-demo/workforce"},
 		{"guided path", "orgs/riverside-demo/guide"},
 		{"guided goal", "orgs/riverside-demo/guide/goals?item=essential-3"},
+		{"the proposed Security Rule", "orgs/riverside-demo/proposed-rule"},
+		{"assessments", "orgs/riverside-demo/assessments"},
 	}
 	checked := 0
 	for _, width := range []int64{1400, 390} {
