@@ -64,8 +64,9 @@ type Request struct {
 	// would add, change and remove (Outcome.Plan), writing nothing.
 	Preview bool
 	// After runs in the import's transaction once an organisation's file,
-	// or a KEV catalog, has landed (not for a file imported before): what
-	// must land with it, such as the runs of the checks it calls for.
+	// or a KEV catalog, has landed (not for a file imported before, nor for
+	// an OSCAL catalog or profile, which no check reads): what must land
+	// with it, such as the runs of the checks it calls for.
 	After []store.TxFunc
 }
 

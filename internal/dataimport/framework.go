@@ -79,7 +79,9 @@ func framework(ctx context.Context, req Request, sc *store.Scoped, name string, 
 	}
 	rec := &store.ImportedFramework{ID: id, Model: doc.Model, Title: doc.Title, Version: fw.Version, File: name, Stem: oscalimport.Stem(name),
 		SHA256: out.SHA256, Controls: controls, Resolved: resolved, Framework: fw}
-	fresh, err := sc.PutFramework(ctx, rec, req.After...)
+	// A framework changes what can be assessed, not what the checks read:
+	// the request's After (the check run an import queues) is not run.
+	fresh, err := sc.PutFramework(ctx, rec)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package dataimport_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,8 +37,10 @@ func TestOSCALFrameworksImportAndAreAssessed(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		sc, scope := riverside(t, s)
+		after := 0
 		imp := func(file, id string) (*dataimport.Outcome, error) {
-			return dataimport.File(ctx, dataimport.Request{Path: oscalFile(file), Name: file, Scope: scope, Framework: id, Catalog: reg})
+			return dataimport.File(ctx, dataimport.Request{Path: oscalFile(file), Name: file, Scope: scope, Framework: id, Catalog: reg,
+				After: []store.TxFunc{func(context.Context, *sql.Tx) error { after++; return nil }}})
 		}
 
 		// A profile before its catalog: refused, naming what it needs.
@@ -51,6 +54,9 @@ func TestOSCALFrameworksImportAndAreAssessed(t *testing.T) {
 		if out.Format != ingest.FormatOSCALCatalog || !out.Fresh || out.Records != 6 || out.Import != "clinic-controls-catalog" ||
 			!strings.Contains(out.Summary[0], `the OSCAL catalog "Clinic Controls Catalog", version 2.1: 6 controls to assess, as the framework clinic-controls-catalog`) {
 			t.Fatalf("catalog: %+v", out)
+		}
+		if after != 0 {
+			t.Errorf("a framework's import ran the request's After %d times: no check reads a framework", after)
 		}
 		if again, err := imp("catalog.json", ""); err != nil || again.Fresh {
 			t.Fatalf("the same catalog again: %+v, %v", again, err)
