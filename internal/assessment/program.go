@@ -125,7 +125,8 @@ func (p *Program) Registry(ctx context.Context, st Store) (*catalog.Registry, er
 }
 
 // FrameworksFor are the frameworks the organisation of st can assess, in
-// display order: the built-in ones, then those it imported.
+// display order: the built-in ones, the proposed Security Rule when the
+// organisation switched it on, then those it imported.
 func (p *Program) FrameworksFor(ctx context.Context, st Store) ([]*catalog.Framework, error) {
 	reg, err := p.Registry(ctx, st)
 	if err != nil {
