@@ -24,10 +24,16 @@ const maxBatchRows = 1000
 // Rows are added with add and written with flush; close releases the
 // prepared statement. On PostgreSQL each batch is written with COPY on the
 // transaction's connection instead: the server parses no statement and
-// plans nothing for it. (Single-row statements on SQLite, which need no
-// statement journal, were measured side by side: 0.96× the CPU of a
-// 100,000-finding import but 1.07× the time of a roster import, so
-// batches stay.)
+// plans nothing for it.
+//
+// On SQLite the statement is INSERT OR FAIL: a row that breaks a
+// constraint stops it with the same error as INSERT's ABORT, keeping the
+// rows before it, which the caller's transaction then undoes with the
+// rest. What FAIL spares is the statement journal, SQLite's copy of every
+// page a multi-row statement that might abort touches: a statement that
+// cannot abort needs none. (An immediate foreign key still makes one
+// abortable; the tables loaded in bulk take theirs deferred, migration
+// 0065.)
 type inserter struct {
 	ctx     context.Context
 	s       *Store
@@ -52,7 +58,11 @@ func (s *Store) newInserter(ctx context.Context, tx *sql.Tx, table, columns, lab
 	}
 	cols := len(names)
 	rows := min(maxBatchRows, maxBatchParams/cols)
-	return &inserter{ctx: ctx, s: s, tx: tx, table: table, columns: names, head: "INSERT INTO " + table + " (" + columns + ") VALUES ",
+	verb := "INSERT INTO "
+	if s.engine == SQLite {
+		verb = "INSERT OR FAIL INTO "
+	}
+	return &inserter{ctx: ctx, s: s, tx: tx, table: table, columns: names, head: verb + table + " (" + columns + ") VALUES ",
 		cols: cols, rows: rows, label: label, conn: s.txConn(tx), args: make([]any, 0, rows*cols)}
 }
 

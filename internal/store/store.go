@@ -346,32 +346,33 @@ func translate(err error, what string) error {
 
 // inTx runs fn in a write transaction, committing if it returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	begin := s.write.BeginTx
-	if s.engine == Postgres {
-		// The transaction's connection is kept beside it, for COPY.
-		conn, err := s.write.Conn(ctx)
-		if err != nil {
-			return translate(err, "transaction")
-		}
-		defer conn.Close()
-		begin = func(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error) {
-			tx, err := conn.BeginTx(ctx, opts)
-			if err == nil {
-				s.txConns.Store(tx, conn)
-			}
-			return tx, err
-		}
-	}
-	tx, err := begin(ctx, nil)
+	// The transaction runs on a connection kept beside it: on PostgreSQL
+	// for COPY, on SQLite to end a transaction whose COMMIT failed.
+	conn, err := s.write.Conn(ctx)
 	if err != nil {
 		return translate(err, "transaction")
 	}
-	defer s.txConns.Delete(tx)
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return translate(err, "transaction")
+	}
+	if s.engine == Postgres {
+		s.txConns.Store(tx, conn)
+		defer s.txConns.Delete(tx)
+	}
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
+		if s.engine == SQLite {
+			// A deferred foreign key broken at COMMIT can leave SQLite's
+			// transaction open: undo it, so that the connection goes back
+			// to the pool with nothing pending (an error here means there
+			// was nothing left to undo).
+			conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
 		return translate(err, "transaction")
 	}
 	return nil

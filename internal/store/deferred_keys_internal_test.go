@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+
+	"github.com/safeguard-health/safeguard/internal/org"
+)
+
+// A bulk load whose foreign key is broken fails as a whole: on SQLite the
+// deferred key stops the COMMIT, on PostgreSQL the immediate one stops
+// COPY. Nothing lands, and the writer goes back to the pool with no
+// transaction left open: the next write lands.
+func TestBrokenKeyOfABulkLoadLandsNothing(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			ins := s.newInserter(ctx, tx, "findings", "id, org_id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title", "findings")
+			defer ins.close()
+			for i, imp := range []string{"no-such-import", "no-such-import"} {
+				if err := ins.add("f"+string(rune('a'+i)), o.ID, imp, "", "nessus", "h", "", "v", "", "", "", "", "high", 7.5, "t"); err != nil {
+					return err
+				}
+			}
+			return ins.flush()
+		})
+		if err == nil {
+			t.Fatal("findings of an import that does not exist were stored")
+		}
+		var n int
+		if err := s.read.QueryRowContext(ctx, `SELECT count(*) FROM findings`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("%d findings after the failed load (%v)", n, err)
+		}
+		other := &org.Organization{Slug: "hillside", Name: "Hillside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
+		if err := s.CreateOrganization(ctx, other); err != nil {
+			t.Fatalf("the write after the failed load: %v", err)
+		}
+	})
+}
+
+// Migration 0065 rebuilds SQLite's bulk-loaded tables with deferred keys
+// and keeps their rows, indexes and actions: an organisation's deletion
+// still removes its findings, accounts and devices.
+func TestDeferredKeysMigration(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, t.TempDir()+"/m.db", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.write.ExecContext(ctx, createMigrationsTable); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := migrations(s.engine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range ms {
+		if m.Version < 65 {
+			if _, err := s.applyOne(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := s.write.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	count := func(q string) int {
+		t.Helper()
+		var n int
+		if err := s.read.QueryRowContext(ctx, q).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		return n
+	}
+	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
+	if err := s.CreateOrganization(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	exec(`INSERT INTO data_imports (id, org_id, kind, filename, sha256, size_bytes, records, imported_at, imported_by) VALUES ('i1', ?, 'nessus', 'f', 's', 1, 1, '2026-03-01T09:00:00Z', '')`, o.ID)
+	exec(`INSERT INTO findings (id, org_id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title, place, is_open, rank_cvss)
+		VALUES ('f1', ?, 'i1', '', 'nessus', 'h', '', 'v', 'CVE-2026-1', '', '', '', 'high', 7.5, 't', 'h|', 1, -7.5)`, o.ID)
+	exec(`INSERT INTO devices (id, org_id, import_id, source, line, device_key, name, os, encrypted) VALUES ('d1', ?, 'i1', 'intune', 2, 'k', 'WS-1', 'Windows', 'no')`, o.ID)
+	for _, m := range ms {
+		if m.Version >= 65 {
+			if _, err := s.applyOne(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, table := range []string{"findings", "accounts", "devices"} {
+		var ddl string
+		if err := s.read.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&ddl); err != nil {
+			t.Fatal(err)
+		}
+		if refs, deferred := strings.Count(ddl, "REFERENCES"), strings.Count(ddl, "DEFERRABLE INITIALLY DEFERRED"); refs == 0 || refs != deferred {
+			t.Errorf("%s: %d keys, %d deferred", table, refs, deferred)
+		}
+	}
+	if n := count(`SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name IN ('findings_import_place', 'findings_open_order',
+		'accounts_import', 'accounts_org_source', 'accounts_org_local', 'accounts_org_system', 'devices_source')`); n != 7 {
+		t.Errorf("%d of the 7 indexes after the rebuild", n)
+	}
+	if n := count(`SELECT count(*) FROM findings WHERE id = 'f1' AND cve = 'CVE-2026-1' AND place = 'h|' AND is_open = 1 AND rank_cvss = -7.5`) +
+		count(`SELECT count(*) FROM devices WHERE id = 'd1' AND name = 'WS-1' AND encrypted = 'no'`); n != 2 {
+		t.Errorf("%d of the 2 rows kept whole by the rebuild", n)
+	}
+	if err := s.DeleteOrganization(ctx, o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(`SELECT (SELECT count(*) FROM findings) + (SELECT count(*) FROM devices)`); n != 0 {
+		t.Errorf("%d rows of a deleted organisation remain", n)
+	}
+}
