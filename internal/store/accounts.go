@@ -310,20 +310,15 @@ func (s *Store) matchAccounts(ctx context.Context, tx *sql.Tx, orgID, importID s
 	if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE accounts SET person_id = '', match_rule = '' WHERE `+scope), args...); err != nil {
 		return nil, translate(err, "accounts")
 	}
-	local := `substr(p.email, 1, instr(p.email, '@') - 1)`
-	if s.engine == Postgres {
-		local = `split_part(p.email, '@', 1)`
-	}
 	// Each pass picks a person by an index of people (or of the accounts
 	// matched already), once per account not yet matched; a unique pass
-	// picks none when several share the key.
-	// The keys are stored lower-cased; lower() on them again gives the
-	// comparison no column affinity, without which SQLite will not use the
-	// index on the expression and scans the organisation's people instead.
+	// picks none when several share the key. The people's keys are kept
+	// lower-cased (personKeys); lower() on the account's gives the
+	// comparison the column's affinity, as the index needs.
 	keys := map[string]string{KeyEmployeeID: "employee_id", KeyEmail: "email_key", KeyLogin: "login_key", KeyAltLogin: "alt_key",
 		KeyLocal: "local_key", KeyBase: "base_key", KeyName: "name_key"}
-	against := map[string]string{PersonEmployeeID: "lower(p.employee_id)", PersonEmail: "lower(p.email)",
-		PersonEmailLocal: "lower(" + local + ")", PersonName: "lower(p.name)"}
+	against := map[string]string{PersonEmployeeID: "p.employee_key", PersonEmail: "p.email_key",
+		PersonEmailLocal: "p.local_key", PersonName: "p.name_key"}
 	type pass struct{ rule, key, pick string }
 	var passes []pass
 	for _, p := range s.matching.Passes {
@@ -343,9 +338,6 @@ func (s *Store) matchAccounts(ctx context.Context, tx *sql.Tx, orgID, importID s
 				return nil, fmt.Errorf("matching: nothing of a person is %q", p.Against)
 			}
 			pick = `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND ` + col + ` = lower(accounts.` + key + `)`
-			if p.Against == PersonEmailLocal {
-				pick += ` AND p.email LIKE '%@%'`
-			}
 			if p.Unique {
 				pick += ` HAVING count(*) = 1`
 			}

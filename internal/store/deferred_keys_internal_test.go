@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/safeguard-health/safeguard/internal/org"
+	"github.com/safeguard-health/safeguard/internal/store/pgtest"
 )
 
 // A bulk load whose foreign key is broken fails as a whole: on SQLite the
@@ -119,5 +120,94 @@ func TestDeferredKeysMigration(t *testing.T) {
 	}
 	if n := count(`SELECT (SELECT count(*) FROM findings) + (SELECT count(*) FROM devices)`); n != 0 {
 		t.Errorf("%d rows of a deleted organisation remain", n)
+	}
+}
+
+// Migration 0066 gives the people their keys, lower-cased as Go does
+// (SQLite's lower() folds ASCII only), and rebuilds SQLite's table with
+// foreign keys off: what refers to a person (a training completion) stays,
+// the keys are on again afterwards, and the organisation's deletion still
+// removes its people and what refers to them.
+func TestPeopleKeysMigration(t *testing.T) {
+	for _, engine := range []string{SQLite, Postgres} {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			dsn := t.TempDir() + "/m.db"
+			if engine == Postgres {
+				dsn = pgtest.DSN(t)
+			}
+			s, err := Open(ctx, dsn, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			if _, err := s.write.ExecContext(ctx, createMigrationsTable); err != nil {
+				t.Fatal(err)
+			}
+			ms, err := migrations(s.engine)
+			if err != nil {
+				t.Fatal(err)
+			}
+			apply := func(below bool) {
+				t.Helper()
+				for _, m := range ms {
+					if (m.Version < 66) == below {
+						if _, err := s.applyOne(ctx, m); err != nil {
+							t.Fatal(err)
+						}
+					}
+				}
+			}
+			apply(true)
+			o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
+			if err := s.CreateOrganization(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			exec := func(q string, args ...any) {
+				t.Helper()
+				if _, err := s.write.ExecContext(ctx, s.rebind(q), args...); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			exec(`INSERT INTO people (id, org_id, employee_id, name, email, type, access, systems, created_at, updated_at)
+				VALUES ('p1', ?, 'ÄB-7', 'Élodie MARTIN', 'Élodie.Martin@Clinic.example', 'employee', 'none', '[]', 't', 't'),
+				('p2', ?, 'E-2', 'Sam Lee', 'no-at-sign', 'employee', 'none', '[]', 't', 't')`, o.ID, o.ID)
+			exec(`INSERT INTO training_completions (id, org_id, person_id, module, completed_on, source, recorded_by, recorded_at)
+				VALUES ('c1', ?, 'p1', 'hipaa-basics', '2026-01-05', 'manual', 'u', 't')`, o.ID)
+			apply(false)
+			want := map[string][4]string{"p1": {"äb-7", "élodie.martin@clinic.example", "élodie martin", "élodie.martin"}, "p2": {"e-2", "no-at-sign", "sam lee", ""}}
+			for id, w := range want {
+				var k [4]string
+				if err := s.read.QueryRowContext(ctx, s.rebind(`SELECT employee_key, email_key, name_key, local_key FROM people WHERE id = ?`), id).Scan(&k[0], &k[1], &k[2], &k[3]); err != nil {
+					t.Fatal(err)
+				}
+				if k != w {
+					t.Errorf("%s: keys %q, want %q", id, k, w)
+				}
+			}
+			count := func(q string) int {
+				t.Helper()
+				var n int
+				if err := s.read.QueryRowContext(ctx, q).Scan(&n); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+				return n
+			}
+			if n := count(`SELECT count(*) FROM training_completions WHERE person_id = 'p1'`); n != 1 {
+				t.Errorf("%d training completions of the person after the rebuild, want 1", n)
+			}
+			if engine == SQLite {
+				var on int
+				if err := s.write.QueryRowContext(ctx, `PRAGMA foreign_keys`).Scan(&on); err != nil || on != 1 {
+					t.Errorf("foreign keys after the migration: %d (%v), want 1", on, err)
+				}
+			}
+			if err := s.DeleteOrganization(ctx, o.ID); err != nil {
+				t.Fatal(err)
+			}
+			if n := count(`SELECT (SELECT count(*) FROM people) + (SELECT count(*) FROM training_completions)`); n != 0 {
+				t.Errorf("%d people and completions of a deleted organisation remain", n)
+			}
+		})
 	}
 }

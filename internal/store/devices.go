@@ -174,7 +174,7 @@ func (sc *Scoped) peopleByEmail(ctx context.Context, tx *sql.Tx, ds []*JudgedDev
 	if len(emails) == 0 {
 		return out, nil
 	}
-	q := `SELECT lower(email), id FROM people WHERE org_id = ? AND lower(email) IN (?` + strings.Repeat(", ?", len(emails)-1) + `) ORDER BY id`
+	q := `SELECT email_key, id FROM people WHERE org_id = ? AND email_key IN (?` + strings.Repeat(", ?", len(emails)-1) + `) ORDER BY id`
 	rows, err := tx.QueryContext(ctx, sc.s.rebind(q), append([]any{sc.org.ID}, emails...)...)
 	if err != nil {
 		return nil, translate(err, "people")

@@ -169,9 +169,64 @@ func (s *Store) whileBusy(ctx context.Context, fn func() error) error {
 	}
 }
 
+// migrationSteps are the steps of a migration SQL cannot take, run in its
+// transaction after its SQL.
+var migrationSteps = map[int]func(ctx context.Context, s *Store, tx *sql.Tx) error{
+	66: rekeyPeople,
+}
+
+// rekeyPeople gives every person the keys personKeys computes: the SQL of
+// migration 0066 lower-cases with the database's lower(), which on SQLite
+// folds ASCII letters only.
+func rekeyPeople(ctx context.Context, s *Store, tx *sql.Tx) error {
+	type row struct{ id, employeeID, name, email string }
+	after := ""
+	for {
+		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT id, employee_id, name, email, employee_key, email_key, name_key, local_key FROM people WHERE id > ? ORDER BY id LIMIT ?`), after, peopleSlice)
+		if err != nil {
+			return err
+		}
+		var stale []row
+		n := 0
+		for rows.Next() {
+			var r row
+			var k [4]string
+			if err := rows.Scan(&r.id, &r.employeeID, &r.name, &r.email, &k[0], &k[1], &k[2], &k[3]); err != nil {
+				rows.Close()
+				return err
+			}
+			n, after = n+1, r.id
+			if personKeys(r.employeeID, r.name, r.email) != k {
+				stale = append(stale, r)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range stale {
+			k := personKeys(r.employeeID, r.name, r.email)
+			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE people SET employee_key = ?, email_key = ?, name_key = ?, local_key = ? WHERE id = ?`), k[0], k[1], k[2], k[3], r.id); err != nil {
+				return err
+			}
+		}
+		if n < peopleSlice {
+			return nil
+		}
+	}
+}
+
+// foreignKeysOff is the line that marks a SQLite migration to run with
+// foreign keys off: one that rebuilds a table other tables refer to
+// (SQLite cannot alter a table's keys in place, and dropping the old table
+// with keys on would delete what refers to it). Before it commits, every
+// key is checked (PRAGMA foreign_key_check), as SQLite's own procedure for
+// such changes does.
+const foreignKeysOff = "-- safeguard: foreign_keys off"
+
 func (s *Store) applyOne(ctx context.Context, m Migration) (bool, error) {
 	did := false
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	apply := func(tx *sql.Tx) error {
 		if err := s.migrationLock(ctx, tx); err != nil {
 			return err
 		}
@@ -189,12 +244,44 @@ func (s *Store) applyOne(ctx context.Context, m Migration) (bool, error) {
 		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 			return errs.Wrap(errs.Internal, fmt.Sprintf("migration %04d_%s", m.Version, m.Name), err)
 		}
+		if after := migrationSteps[m.Version]; after != nil {
+			if err := after(ctx, s, tx); err != nil {
+				return errs.Wrap(errs.Internal, fmt.Sprintf("migration %04d_%s", m.Version, m.Name), err)
+			}
+		}
 		if _, err := tx.ExecContext(ctx, s.rebind("INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)"),
 			m.Version, m.Name, m.Checksum, formatTime(s.now())); err != nil {
 			return translate(err, "schema_migrations")
 		}
 		did = true
 		return nil
+	}
+	if s.engine != SQLite || !strings.Contains(m.SQL, foreignKeysOff) {
+		return did, s.inTx(ctx, apply)
+	}
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return false, translate(err, "migration")
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return false, translate(err, "migration")
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON")
+	err = s.inConnTx(ctx, conn, func(tx *sql.Tx) error {
+		if err := apply(tx); err != nil || !did {
+			return err
+		}
+		var table, parent string
+		var rowid, key sql.NullInt64
+		err := tx.QueryRowContext(ctx, "PRAGMA foreign_key_check").Scan(&table, &rowid, &parent, &key)
+		switch {
+		case err == sql.ErrNoRows:
+			return nil
+		case err != nil:
+			return translate(err, "migration")
+		}
+		return errs.New(errs.Internal, fmt.Sprintf("migration %04d_%s: a row of %s refers to no row of %s", m.Version, m.Name, table, parent))
 	})
 	return did, err
 }

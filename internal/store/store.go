@@ -353,6 +353,11 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return translate(err, "transaction")
 	}
 	defer conn.Close()
+	return s.inConnTx(ctx, conn, fn)
+}
+
+// inConnTx is inTx on a connection of the write pool the caller holds.
+func (s *Store) inConnTx(ctx context.Context, conn *sql.Conn, fn func(tx *sql.Tx) error) error {
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return translate(err, "transaction")

@@ -16,6 +16,21 @@ import (
 
 const personColumns = "id, employee_id, name, email, position, department, manager, type, start_date, end_date, access, systems, clearance, clearance_date, authorization_notes, created_at, updated_at"
 
+// personKeyColumns are the keys a person is looked up by, lower-cased
+// when it is written (personKeys), each with a plain index (migration
+// 0066).
+const personKeyColumns = "employee_key, email_key, name_key, local_key"
+
+// personKeys are a person's keys: the employee id, work email and name
+// lower-cased, and the email's part before the @ (empty without one).
+func personKeys(employeeID, name, email string) [4]string {
+	local := ""
+	if before, _, ok := strings.Cut(email, "@"); ok {
+		local = strings.ToLower(before)
+	}
+	return [4]string{strings.ToLower(employeeID), strings.ToLower(email), strings.ToLower(name), local}
+}
+
 func scanPerson(row scanner) (*workforce.Person, error) {
 	var p workforce.Person
 	var typ, access, systems, clearance, created, updated string
@@ -81,11 +96,11 @@ func (c *currentRoster) People(employeeIDs []string) (map[string]*workforce.Pers
 	if c.people == 0 || len(employeeIDs) == 0 {
 		return out, nil
 	}
-	// One question for the batch, through the index on lower(employee_id).
+	// One question for the batch, through the index of the employee ids.
 	args := make([]any, 0, len(employeeIDs)+1)
 	args = append(args, c.sc.org.ID)
 	for _, id := range employeeIDs {
-		args = append(args, id)
+		args = append(args, strings.ToLower(id))
 	}
 	ps, err := c.sc.queryPeople(c.ctx, peopleByIDsQuery(len(employeeIDs)), args)
 	if err != nil {
@@ -99,7 +114,7 @@ func (c *currentRoster) People(employeeIDs []string) (map[string]*workforce.Pers
 
 // peopleByIDsQuery reads the people of n employee ids.
 func peopleByIDsQuery(n int) string {
-	return `SELECT ` + personColumns + ` FROM people WHERE org_id = ? AND lower(employee_id) IN (lower(?)` + strings.Repeat(", lower(?)", n-1) + `)`
+	return `SELECT ` + personColumns + ` FROM people WHERE org_id = ? AND employee_key IN (?` + strings.Repeat(", ?", n-1) + `)`
 }
 
 func (c *currentRoster) Dates(fn func([]*workforce.Person) error) error {
@@ -122,7 +137,7 @@ func (c *currentRoster) Dates(fn func([]*workforce.Person) error) error {
 // PersonByEmail returns the person with an email, ignoring case: how a
 // signed-in workforce member finds their own record. Errors: NotFound.
 func (sc *Scoped) PersonByEmail(ctx context.Context, email string) (*workforce.Person, error) {
-	ps, err := sc.people(ctx, " AND lower(email) = lower(?) AND email <> ''", []any{strings.TrimSpace(email)})
+	ps, err := sc.people(ctx, " AND email_key = ? AND email <> ''", []any{strings.ToLower(strings.TrimSpace(email))})
 	if err != nil {
 		return nil, err
 	}
@@ -195,12 +210,13 @@ type personWriter struct {
 
 func (sc *Scoped) newPersonWriter(ctx context.Context, tx *sql.Tx) (*personWriter, error) {
 	s := sc.s
-	ins, err := tx.PrepareContext(ctx, s.rebind(`INSERT INTO people (org_id, `+personColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
+	ins, err := tx.PrepareContext(ctx, s.rebind(`INSERT INTO people (org_id, `+personColumns+`, `+personKeyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 	if err != nil {
 		return nil, translate(err, "person")
 	}
 	upd, err := tx.PrepareContext(ctx, s.rebind(`UPDATE people SET employee_id = ?, name = ?, email = ?, position = ?, department = ?, manager = ?, type = ?, start_date = ?, end_date = ?,
-		access = ?, systems = ?, clearance = ?, clearance_date = ?, authorization_notes = ?, updated_at = ? WHERE id = ? AND org_id = ?`))
+		access = ?, systems = ?, clearance = ?, clearance_date = ?, authorization_notes = ?, updated_at = ?, employee_key = ?, email_key = ?, name_key = ?, local_key = ?
+		WHERE id = ? AND org_id = ?`))
 	if err != nil {
 		ins.Close()
 		return nil, translate(err, "person")
@@ -216,8 +232,9 @@ func (w *personWriter) add(ctx context.Context, p *workforce.Person) error {
 		return err
 	}
 	systems, _ := json.Marshal(p.Systems)
+	k := personKeys(p.EmployeeID, p.Name, p.Email)
 	if _, err := w.insert.ExecContext(ctx, w.sc.org.ID, id, p.EmployeeID, p.Name, p.Email, p.Position, p.Department, p.Manager, string(p.Type), p.Start, p.End,
-		string(p.Access), string(systems), string(p.Clearance), p.ClearanceDate, p.Authorization, w.now, w.now); err != nil {
+		string(p.Access), string(systems), string(p.Clearance), p.ClearanceDate, p.Authorization, w.now, w.now, k[0], k[1], k[2], k[3]); err != nil {
 		err = translate(err, "person")
 		if errs.Is(err, errs.Conflict) {
 			return errs.New(errs.Conflict, fmt.Sprintf("employee_id: the roster already has %q", p.EmployeeID))
@@ -230,8 +247,9 @@ func (w *personWriter) add(ctx context.Context, p *workforce.Person) error {
 
 func (w *personWriter) save(ctx context.Context, p *workforce.Person) error {
 	systems, _ := json.Marshal(p.Systems)
+	k := personKeys(p.EmployeeID, p.Name, p.Email)
 	res, err := w.update.ExecContext(ctx, p.EmployeeID, p.Name, p.Email, p.Position, p.Department, p.Manager, string(p.Type), p.Start, p.End,
-		string(p.Access), string(systems), string(p.Clearance), p.ClearanceDate, p.Authorization, w.now, p.ID, w.sc.org.ID)
+		string(p.Access), string(systems), string(p.Clearance), p.ClearanceDate, p.Authorization, w.now, k[0], k[1], k[2], k[3], p.ID, w.sc.org.ID)
 	if err != nil {
 		err = translate(err, "person")
 		if errs.Is(err, errs.Conflict) {
@@ -371,7 +389,7 @@ func (sc *Scoped) ImportRoster(ctx context.Context, checklist Checklist, read fu
 		}
 		defer w.close()
 		rw.tx, rw.w = tx, w
-		rw.joins = sc.s.newInserter(ctx, tx, "people", "org_id, "+personColumns, "people")
+		rw.joins = sc.s.newInserter(ctx, tx, "people", "org_id, "+personColumns+", "+personKeyColumns, "people")
 		defer rw.joins.close()
 		info, err := read(rw)
 		if err != nil {
@@ -416,8 +434,9 @@ func (rw *rosterWriter) Join(p *workforce.Person) error {
 		return err
 	}
 	systems, _ := json.Marshal(p.Systems)
+	k := personKeys(p.EmployeeID, p.Name, p.Email)
 	if err := rw.joins.add(rw.sc.org.ID, id, p.EmployeeID, p.Name, p.Email, p.Position, p.Department, p.Manager, string(p.Type), p.Start, p.End,
-		string(p.Access), string(systems), string(p.Clearance), p.ClearanceDate, p.Authorization, rw.w.now, rw.w.now); err != nil {
+		string(p.Access), string(systems), string(p.Clearance), p.ClearanceDate, p.Authorization, rw.w.now, rw.w.now, k[0], k[1], k[2], k[3]); err != nil {
 		return rw.conflict(err)
 	}
 	p.ID = id
