@@ -395,8 +395,9 @@ const (
 // CVE, and its asset's (criticality, ePHI records).
 type rankKeys struct {
 	ctx    context.Context
-	stmt   *sql.Stmt
-	cves   map[string][2]float64
+	kev    map[string]bool // the KEV catalog's CVEs, read whole (about 1,500)
+	epss   *sql.Stmt       // nil when no EPSS score is stored
+	cves   map[string]float64
 	assets map[string]assetKeys
 }
 
@@ -408,7 +409,7 @@ type assetKeys struct{ crit, records int64 }
 const critRank = `CASE a.criticality WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'moderate' THEN 2 WHEN 'low' THEN 1 ELSE 0 END`
 
 func (s *Store) newRankKeys(ctx context.Context, tx *sql.Tx, orgID string) (*rankKeys, error) {
-	k := &rankKeys{ctx: ctx, cves: map[string][2]float64{}, assets: map[string]assetKeys{}}
+	k := &rankKeys{ctx: ctx, cves: map[string]float64{}, assets: map[string]assetKeys{}}
 	rows, err := tx.QueryContext(ctx, s.rebind(`SELECT a.id, `+critRank+`, a.records FROM assets a WHERE a.org_id = ?`), orgID)
 	if err != nil {
 		return nil, translate(err, "assets")
@@ -425,7 +426,31 @@ func (s *Store) newRankKeys(ctx context.Context, tx *sql.Tx, orgID string) (*ran
 	if err := rows.Err(); err != nil {
 		return nil, translate(err, "assets")
 	}
-	k.stmt, err = tx.PrepareContext(ctx, s.rebind(`SELECT COALESCE((SELECT 0 FROM kev_entries WHERE cve = ?), 1), COALESCE(-(SELECT epss FROM epss_scores WHERE cve = ?), 1)`))
+	// The catalog is read whole: a finding's CVE is then looked up in the
+	// database only for its EPSS score, and not at all when there are none.
+	k.kev = map[string]bool{}
+	rows, err = tx.QueryContext(ctx, `SELECT cve FROM kev_entries`)
+	if err != nil {
+		return nil, translate(err, "kev_entries")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var cve string
+		if err := rows.Scan(&cve); err != nil {
+			return nil, translate(err, "kev_entries")
+		}
+		k.kev[cve] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "kev_entries")
+	}
+	var scored int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM epss_scores LIMIT 1) x`).Scan(&scored); err != nil {
+		return nil, translate(err, "epss_scores")
+	}
+	if scored > 0 {
+		k.epss, err = tx.PrepareContext(ctx, s.rebind(`SELECT COALESCE(-(SELECT epss FROM epss_scores WHERE cve = ?), 1)`))
+	}
 	return k, translate(err, "findings")
 }
 
@@ -435,18 +460,24 @@ func (k *rankKeys) cve(cve string) (int64, float64, error) {
 	if cve == "" {
 		return 1, 1, nil
 	}
-	if v, ok := k.cves[cve]; ok {
-		return int64(v[0]), v[1], nil
+	kev := int64(1)
+	if k.kev[cve] {
+		kev = 0
 	}
-	var kev int64
+	if k.epss == nil {
+		return kev, 1, nil
+	}
+	if v, ok := k.cves[cve]; ok {
+		return kev, v, nil
+	}
 	var epss float64
-	if err := k.stmt.QueryRowContext(k.ctx, cve, cve).Scan(&kev, &epss); err != nil {
+	if err := k.epss.QueryRowContext(k.ctx, cve).Scan(&epss); err != nil {
 		return 0, 0, translate(err, "findings")
 	}
 	if len(k.cves) >= maxCachedCVEs {
 		clear(k.cves) // a file citing more CVEs than that: memory stays bounded
 	}
-	k.cves[cve] = [2]float64{float64(kev), epss}
+	k.cves[cve] = epss
 	return kev, epss, nil
 }
 
@@ -454,8 +485,8 @@ func (k *rankKeys) cve(cve string) (int64, float64, error) {
 const maxCachedCVEs = 100_000
 
 func (k *rankKeys) close() {
-	if k.stmt != nil {
-		k.stmt.Close()
+	if k.epss != nil {
+		k.epss.Close()
 	}
 }
 
