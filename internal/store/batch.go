@@ -215,3 +215,56 @@ func pipe[T, I any](ctx context.Context, read func(emit func(T) error) (I, error
 	}
 	return r.info, r.err
 }
+
+// deferIndexes prepares a bulk load into an empty table on SQLite: it
+// drops the table's secondary indexes (those that enforce nothing: the
+// unique ones stay, to refuse a duplicate as it arrives) and returns
+// build, which creates them again, as they were, once the rows are in.
+// Building an index sorts its keys once; keeping it as rows arrive puts
+// each key at a random place of a growing B-tree. Both run in the load's
+// transaction, so a failed load leaves the indexes as they were. A table
+// that holds rows (of any organisation) keeps its indexes: rebuilding
+// them would read every row. On PostgreSQL build does nothing.
+func (s *Store) deferIndexes(ctx context.Context, tx *sql.Tx, table string) (build func() error, err error) {
+	none := func() error { return nil }
+	if s.engine != SQLite {
+		return none, nil
+	}
+	var held int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+table+` LIMIT 1) x`).Scan(&held); err != nil {
+		return nil, translate(err, table)
+	}
+	if held > 0 {
+		return none, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name`, table)
+	if err != nil {
+		return nil, translate(err, table)
+	}
+	var names, ddl []string
+	for rows.Next() {
+		var name, q string
+		if err := rows.Scan(&name, &q); err != nil {
+			rows.Close()
+			return nil, translate(err, table)
+		}
+		names, ddl = append(names, name), append(ddl, q)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, table)
+	}
+	for _, name := range names {
+		if _, err := tx.ExecContext(ctx, `DROP INDEX "`+name+`"`); err != nil {
+			return nil, translate(err, table)
+		}
+	}
+	return func() error {
+		for _, q := range ddl {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return translate(err, table)
+			}
+		}
+		return nil
+	}, nil
+}

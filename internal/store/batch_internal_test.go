@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/safeguard-health/safeguard/internal/errs"
+	"github.com/safeguard-health/safeguard/internal/org"
 )
 
 // Every row lands, whether the count fills whole batches, leaves a partial
@@ -123,5 +125,88 @@ func TestPipe(t *testing.T) {
 	})
 	if !errors.Is(err, full) || info != "stopped" || writes != 301 {
 		t.Errorf("failed write: %q, %v after %d writes", info, err, writes)
+	}
+}
+
+// A bulk load into an empty SQLite table drops the secondary indexes
+// (not the unique ones) and builds them again as they were; a failed load
+// leaves them as they were, and a table holding rows keeps them.
+func TestDeferIndexes(t *testing.T) {
+	ctx := context.Background()
+	s := openForTest(t, t.TempDir()+"/idx.db")
+	indexes := func(q interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	}) string {
+		t.Helper()
+		rows, err := q.QueryContext(ctx, `SELECT name || ': ' || sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'people' AND sql IS NOT NULL ORDER BY name`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var l string
+			if err := rows.Scan(&l); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, l)
+		}
+		return strings.Join(out, "\n")
+	}
+	before := indexes(s.read)
+	if !strings.Contains(before, "people_email") || !strings.Contains(before, "CREATE UNIQUE INDEX people_employee_id") {
+		t.Fatalf("the people's indexes before:\n%s", before)
+	}
+	// A failed load: dropped inside, as they were after.
+	failed := errors.New("line 7: no name")
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.deferIndexes(ctx, tx, "people"); err != nil {
+			return err
+		}
+		if during := indexes(tx); during != "people_employee_id: CREATE UNIQUE INDEX people_employee_id ON people (org_id, employee_key)" {
+			t.Errorf("indexes during the load:\n%s", during)
+		}
+		return failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatal(err)
+	}
+	if after := indexes(s.read); after != before {
+		t.Errorf("indexes after a failed load:\n%s\nwant\n%s", after, before)
+	}
+	// A load that lands: built again, the same.
+	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
+	if err := s.CreateOrganization(ctx, o); err != nil {
+		t.Fatal(err)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		build, err := s.deferIndexes(ctx, tx, "people")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO people (id, org_id, employee_id, name, email, type, access, systems, created_at, updated_at, employee_key, email_key, name_key, local_key)
+			VALUES ('p1', ?, 'E-1', 'Ana Ruiz', 'ana@x.example', 'employee', 'none', '[]', 't', 't', 'e-1', 'ana@x.example', 'ana ruiz', 'ana')`, o.ID); err != nil {
+			return err
+		}
+		return build()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := indexes(s.read); after != before {
+		t.Errorf("indexes after a load:\n%s\nwant\n%s", after, before)
+	}
+	// The table holds a row now: nothing is dropped.
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.deferIndexes(ctx, tx, "people"); err != nil {
+			return err
+		}
+		if during := indexes(tx); during != before {
+			t.Errorf("indexes of a table with rows, during a load:\n%s", during)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -389,6 +389,10 @@ func (sc *Scoped) ImportRoster(ctx context.Context, checklist Checklist, read fu
 		}
 		defer w.close()
 		rw.tx, rw.w = tx, w
+		buildIndexes, err := sc.s.deferIndexes(ctx, tx, "people")
+		if err != nil {
+			return change{}, err
+		}
 		rw.joins = sc.s.newInserter(ctx, tx, "people", "org_id, "+personColumns+", "+personKeyColumns, "people")
 		defer rw.joins.close()
 		info, err := read(rw)
@@ -397,6 +401,9 @@ func (sc *Scoped) ImportRoster(ctx context.Context, checklist Checklist, read fu
 		}
 		if err := rw.joins.flush(); err != nil {
 			return change{}, rw.conflict(err)
+		}
+		if err := buildIndexes(); err != nil {
+			return change{}, err
 		}
 		if err := sc.saveMapping(ctx, tx, info.Mapping); err != nil {
 			return change{}, err
