@@ -50,25 +50,7 @@ func TestBrokenKeyOfABulkLoadLandsNothing(t *testing.T) {
 // still removes its findings, accounts and devices.
 func TestDeferredKeysMigration(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, t.TempDir()+"/m.db", Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if _, err := s.write.ExecContext(ctx, createMigrationsTable); err != nil {
-		t.Fatal(err)
-	}
-	ms, err := migrations(s.engine)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range ms {
-		if m.Version < 65 {
-			if _, err := s.applyOne(ctx, m); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	s, rest := migratedBelow(t, t.TempDir()+"/m.db", 65)
 	exec := func(q string, args ...any) {
 		t.Helper()
 		if _, err := s.write.ExecContext(ctx, q, args...); err != nil {
@@ -91,13 +73,7 @@ func TestDeferredKeysMigration(t *testing.T) {
 	exec(`INSERT INTO findings (id, org_id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title, place, is_open, rank_cvss)
 		VALUES ('f1', ?, 'i1', '', 'nessus', 'h', '', 'v', 'CVE-2026-1', '', '', '', 'high', 7.5, 't', 'h|', 1, -7.5)`, o.ID)
 	exec(`INSERT INTO devices (id, org_id, import_id, source, line, device_key, name, os, encrypted) VALUES ('d1', ?, 'i1', 'intune', 2, 'k', 'WS-1', 'Windows', 'no')`, o.ID)
-	for _, m := range ms {
-		if m.Version >= 65 {
-			if _, err := s.applyOne(ctx, m); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	rest()
 	for _, table := range []string{"findings", "accounts", "devices"} {
 		var ddl string
 		if err := s.read.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&ddl); err != nil {
@@ -136,29 +112,7 @@ func TestPeopleKeysMigration(t *testing.T) {
 			if engine == Postgres {
 				dsn = pgtest.DSN(t)
 			}
-			s, err := Open(ctx, dsn, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			if _, err := s.write.ExecContext(ctx, createMigrationsTable); err != nil {
-				t.Fatal(err)
-			}
-			ms, err := migrations(s.engine)
-			if err != nil {
-				t.Fatal(err)
-			}
-			apply := func(below bool) {
-				t.Helper()
-				for _, m := range ms {
-					if (m.Version < 66) == below {
-						if _, err := s.applyOne(ctx, m); err != nil {
-							t.Fatal(err)
-						}
-					}
-				}
-			}
-			apply(true)
+			s, rest := migratedBelow(t, dsn, 66)
 			o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
 			if err := s.CreateOrganization(ctx, o); err != nil {
 				t.Fatal(err)
@@ -174,7 +128,7 @@ func TestPeopleKeysMigration(t *testing.T) {
 				('p2', ?, 'E-2', 'Sam Lee', 'no-at-sign', 'employee', 'none', '[]', 't', 't')`, o.ID, o.ID)
 			exec(`INSERT INTO training_completions (id, org_id, person_id, module, completed_on, source, recorded_by, recorded_at)
 				VALUES ('c1', ?, 'p1', 'hipaa-basics', '2026-01-05', 'manual', 'u', 't')`, o.ID)
-			apply(false)
+			rest()
 			want := map[string][4]string{"p1": {"äb-7", "élodie.martin@clinic.example", "élodie martin", "élodie.martin"}, "p2": {"e-2", "no-at-sign", "sam lee", ""}}
 			for id, w := range want {
 				var k [4]string
@@ -210,4 +164,35 @@ func TestPeopleKeysMigration(t *testing.T) {
 			}
 		})
 	}
+}
+
+// migratedBelow opens a database migrated up to the migration numbered
+// version, not including it, and returns rest, which applies the others.
+func migratedBelow(t *testing.T, dsn string, version int) (*Store, func()) {
+	t.Helper()
+	ctx := context.Background()
+	s, err := Open(ctx, dsn, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if _, err := s.write.ExecContext(ctx, createMigrationsTable); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := migrations(s.engine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply := func(below bool) {
+		t.Helper()
+		for _, m := range ms {
+			if (m.Version < version) == below {
+				if _, err := s.applyOne(ctx, m); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	apply(true)
+	return s, func() { apply(false) }
 }
