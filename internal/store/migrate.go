@@ -179,33 +179,36 @@ var migrationSteps = map[int]func(ctx context.Context, s *Store, tx *sql.Tx) err
 // migration 0066 lower-cases with the database's lower(), which on SQLite
 // folds ASCII letters only.
 func rekeyPeople(ctx context.Context, s *Store, tx *sql.Tx) error {
-	type row struct{ id, employeeID, name, email string }
+	type stale struct {
+		id   string
+		keys [4]string
+	}
 	after := ""
 	for {
 		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT id, employee_id, name, email, employee_key, email_key, name_key, local_key FROM people WHERE id > ? ORDER BY id LIMIT ?`), after, peopleSlice)
 		if err != nil {
 			return err
 		}
-		var stale []row
+		var rekey []stale
 		n := 0
 		for rows.Next() {
-			var r row
+			var id, employeeID, name, email string
 			var k [4]string
-			if err := rows.Scan(&r.id, &r.employeeID, &r.name, &r.email, &k[0], &k[1], &k[2], &k[3]); err != nil {
+			if err := rows.Scan(&id, &employeeID, &name, &email, &k[0], &k[1], &k[2], &k[3]); err != nil {
 				rows.Close()
 				return err
 			}
-			n, after = n+1, r.id
-			if personKeys(r.employeeID, r.name, r.email) != k {
-				stale = append(stale, r)
+			n, after = n+1, id
+			if want := personKeys(employeeID, name, email); want != k {
+				rekey = append(rekey, stale{id, want})
 			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, r := range stale {
-			k := personKeys(r.employeeID, r.name, r.email)
+		for _, r := range rekey {
+			k := r.keys
 			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE people SET employee_key = ?, email_key = ?, name_key = ?, local_key = ? WHERE id = ?`), k[0], k[1], k[2], k[3], r.id); err != nil {
 				return err
 			}
