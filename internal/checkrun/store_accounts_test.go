@@ -247,3 +247,37 @@ func TestImportAccountsMatchesThemToTheRoster(t *testing.T) {
 		}
 	})
 }
+
+// An employee id matches whatever the case of its letters on either side,
+// letters outside ASCII too: both sides' keys are lower-cased in Go as
+// their rows are written (SQLite's lower() folds ASCII letters only).
+func TestEmployeeIDsMatchInAnyCase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		sc := storetest.Riverside(t, s)
+		p := &workforce.Person{EmployeeID: "øs-12", Name: "Øystein Sæther", Email: "oystein@riverside.example", Type: workforce.Employee, Access: workforce.Modify, Start: "2024-01-08"}
+		if err := sc.SavePerson(ctx, p, nil); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(filepath.Join("..", "ingest", "testdata", "ad-users.csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := bytes.Split(data, []byte("\r\n"))
+		if len(lines) < 3 {
+			lines = bytes.Split(data, []byte("\n"))
+		}
+		row := `"osaether","osaether@riverside.local","Ø. S.","Ø. S.","Øystein","Sæther","","ØS-12","Nurse","Clinical","True","11/18/2026 7:55:10 AM","3/1/2015 9:00:00 AM","2/2/2026 10:00:00 AM","False","","","CN=Ø S,OU=Staff,DC=riverside,DC=local","00000000-0000-0000-0000-000000009000"`
+		file := bytes.Join([][]byte{lines[0], lines[1], []byte(row), nil}, []byte("\r\n"))
+		res, err := importAccountBytes(ctx, sc, "ad-nordic.csv", file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Accounts != 1 || res.ByRule["employee_id"] != 1 {
+			t.Errorf("import: %+v", res)
+		}
+		if a := accountsByLogin(t, ctx, sc, ingest.FormatAD)["osaether"]; a == nil || a.PersonID != p.ID || a.MatchRule != "employee_id" {
+			t.Errorf("the account of øs-12 exported as ØS-12: %+v", a)
+		}
+	})
+}

@@ -51,7 +51,7 @@ type Keyed = store.KeyedAccount
 func Key(a *ingest.Account) *Keyed {
 	local := LocalKey(a.Login)
 	return &Keyed{Account: a, LoginKey: strings.ToLower(a.Login), AltKey: strings.ToLower(a.AltLogin), LocalKey: local, BaseKey: BaseKey(local),
-		EmailKey: strings.ToLower(a.Email), NameKey: NameKey(a.Name)}
+		EmailKey: strings.ToLower(a.Email), NameKey: NameKey(a.Name), EmployeeKey: strings.ToLower(a.EmployeeID)}
 }
 
 // Explain says how a rule matched and how far to trust it: high, medium

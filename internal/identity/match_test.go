@@ -32,9 +32,9 @@ func TestKeys(t *testing.T) {
 // An account's keys are computed once, before it is stored, and the
 // passes run the rules in their order of strength.
 func TestKeyedAndPasses(t *testing.T) {
-	k := identity.Key(&ingest.Account{Login: `RIVERSIDE\adm-SPatel`, AltLogin: "SPatel@Riverside.example", Email: "Sam.Patel@Riverside.example", Name: "Sam  Patel (admin)"})
+	k := identity.Key(&ingest.Account{Login: `RIVERSIDE\adm-SPatel`, AltLogin: "SPatel@Riverside.example", Email: "Sam.Patel@Riverside.example", Name: "Sam  Patel (admin)", EmployeeID: "ÅB-7"})
 	if k.LoginKey != `riverside\adm-spatel` || k.AltKey != "spatel@riverside.example" || k.LocalKey != "adm-spatel" || k.BaseKey != "spatel" ||
-		k.EmailKey != "sam.patel@riverside.example" || k.NameKey != "sam patel" {
+		k.EmailKey != "sam.patel@riverside.example" || k.NameKey != "sam patel" || k.EmployeeKey != "åb-7" {
 		t.Errorf("keys: %+v", k)
 	}
 	last := 0

@@ -10,7 +10,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/ingest"
 )
 
-const accountColumns = `id, org_id, import_id, source, system, line, external_id, login, login_key, alt_key, local_key, base_key, email, email_key, name, name_key, employee_id, department, title, enabled, status, kind, created, last_login, login_known, password_set, password_no_expiry, mfa, mfa_methods, privileged, privileged_because, mailbox, remote, remote_because, groups`
+const accountColumns = `id, org_id, import_id, source, system, line, external_id, login, login_key, alt_key, local_key, base_key, email, email_key, name, name_key, employee_id, employee_key, department, title, enabled, status, kind, created, last_login, login_known, password_set, password_no_expiry, mfa, mfa_methods, privileged, privileged_because, mailbox, remote, remote_because, groups`
 
 // AccountsImport is the outcome of an account export's import.
 type AccountsImport struct {
@@ -123,7 +123,7 @@ func (sc *Scoped) importAccounts(ctx context.Context, format, system, file, sha 
 				return err
 			}
 			return ins.add(id, sc.org.ID, rec.ID, a.Source, system, a.Line, a.ExternalID, a.Login, a.LoginKey, a.AltKey, a.LocalKey, a.BaseKey,
-				a.Email, a.EmailKey, a.Name, a.NameKey, a.EmployeeID, a.Department, a.Title, boolInt(a.Enabled), a.Status, a.Kind,
+				a.Email, a.EmailKey, a.Name, a.NameKey, a.EmployeeID, a.EmployeeKey, a.Department, a.Title, boolInt(a.Enabled), a.Status, a.Kind,
 				a.Created, a.LastLogin, boolInt(a.LoginKnown), a.PasswordSet, boolInt(a.PasswordNoExpiry), string(a.MFA), a.MFAMethods,
 				string(a.Privileged), a.PrivilegedBecause, string(a.Mailbox), string(a.Remote), a.RemoteBecause, strings.Join(a.Groups, "; "))
 		})
@@ -310,17 +310,50 @@ func (s *Store) matchAccounts(ctx context.Context, tx *sql.Tx, orgID, importID s
 	if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE accounts SET person_id = '', match_rule = '' WHERE `+scope), args...); err != nil {
 		return nil, translate(err, "accounts")
 	}
+	passes, err := s.matchPasses()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for _, p := range passes {
+		// Only the accounts the pick finds someone for are written. The
+		// rule is written with the pick, so that an account matched in this
+		// pass is seen as matched by it (a pass against the accounts
+		// matched already does not take them as its sources).
+		res, err := tx.ExecContext(ctx, s.rebind(p.update(scope)), args...)
+		if err != nil {
+			return nil, translate(err, "accounts")
+		}
+		matched, _ := res.RowsAffected()
+		out[p.rule] += int(matched)
+	}
+	return out, nil
+}
+
+// A matchPass is one pass of the matching as SQL: the rule it records,
+// the account's key it looks up and the subquery that picks the person.
+type matchPass struct{ rule, key, pick string }
+
+// update is the statement of a pass over the accounts scope names that
+// no earlier pass matched.
+func (p matchPass) update(scope string) string {
+	return `UPDATE accounts SET person_id = (` + p.pick + `), match_rule = '` + p.rule + `'
+			WHERE ` + scope + ` AND accounts.person_id = '' AND accounts.` + p.key + ` <> '' AND (` + p.pick + `) IS NOT NULL`
+}
+
+// matchPasses turns the matching's passes (Options.Matching) into SQL.
+func (s *Store) matchPasses() ([]matchPass, error) {
 	// Each pass picks a person by an index of people (or of the accounts
 	// matched already), once per account not yet matched; a unique pass
-	// picks none when several share the key. The people's keys are kept
-	// lower-cased (personKeys); lower() on the account's gives the
-	// comparison the column's affinity, as the index needs.
-	keys := map[string]string{KeyEmployeeID: "employee_id", KeyEmail: "email_key", KeyLogin: "login_key", KeyAltLogin: "alt_key",
+	// picks none when several share the key. Both sides' keys are kept
+	// lower-cased, each as its row is written (personKeys, and the
+	// importer's KeyedAccount), and compared as they are, through the
+	// people's plain indexes.
+	keys := map[string]string{KeyEmployeeID: "employee_key", KeyEmail: "email_key", KeyLogin: "login_key", KeyAltLogin: "alt_key",
 		KeyLocal: "local_key", KeyBase: "base_key", KeyName: "name_key"}
 	against := map[string]string{PersonEmployeeID: "p.employee_key", PersonEmail: "p.email_key",
 		PersonEmailLocal: "p.local_key", PersonName: "p.name_key"}
-	type pass struct{ rule, key, pick string }
-	var passes []pass
+	var passes []matchPass
 	for _, p := range s.matching.Passes {
 		key, ok := keys[p.Key]
 		if !ok {
@@ -337,28 +370,14 @@ func (s *Store) matchAccounts(ctx context.Context, tx *sql.Tx, orgID, importID s
 			if !ok {
 				return nil, fmt.Errorf("matching: nothing of a person is %q", p.Against)
 			}
-			pick = `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND ` + col + ` = lower(accounts.` + key + `)`
+			pick = `SELECT min(p.id) FROM people p WHERE p.org_id = accounts.org_id AND ` + col + ` = accounts.` + key
 			if p.Unique {
 				pick += ` HAVING count(*) = 1`
 			}
 		}
-		passes = append(passes, pass{p.Rule, key, pick})
+		passes = append(passes, matchPass{p.Rule, key, pick})
 	}
-	out := map[string]int{}
-	for _, p := range passes {
-		// Only the accounts the pick finds someone for are written. The
-		// rule is written with the pick, so that an account matched in this
-		// pass is seen as matched by it (a pass against the accounts
-		// matched already does not take them as its sources).
-		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE accounts SET person_id = (`+p.pick+`), match_rule = '`+p.rule+`'
-			WHERE `+scope+` AND accounts.person_id = '' AND accounts.`+p.key+` <> '' AND (`+p.pick+`) IS NOT NULL`), args...)
-		if err != nil {
-			return nil, translate(err, "accounts")
-		}
-		matched, _ := res.RowsAffected()
-		out[p.rule] += int(matched)
-	}
-	return out, nil
+	return passes, nil
 }
 
 // AccountFilter narrows Accounts.

@@ -196,3 +196,44 @@ func migratedBelow(t *testing.T, dsn string, version int) (*Store, func()) {
 	apply(true)
 	return s, func() { apply(false) }
 }
+
+// Migration 0067 gives each stored account its employee key as the import
+// computes it (strings.ToLower), capitals outside ASCII included, on both
+// engines.
+func TestAccountEmployeeKeyMigration(t *testing.T) {
+	for _, engine := range []string{SQLite, Postgres} {
+		t.Run(engine, func(t *testing.T) {
+			ctx := context.Background()
+			dsn := t.TempDir() + "/m.db"
+			if engine == Postgres {
+				dsn = pgtest.DSN(t)
+			}
+			s, rest := migratedBelow(t, dsn, 67)
+			o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
+			if err := s.CreateOrganization(ctx, o); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.write.ExecContext(ctx, s.rebind(`INSERT INTO data_imports (id, org_id, kind, filename, sha256, size_bytes, records, imported_at, imported_by) VALUES ('i1', ?, 'ad-users', 'f', 's', 1, 3, '2026-03-01T09:00:00Z', '')`), o.ID); err != nil {
+				t.Fatal(err)
+			}
+			for id, employeeID := range map[string]string{"a1": "ØS-12", "a2": "AB-7", "a3": ""} {
+				if _, err := s.write.ExecContext(ctx, s.rebind(`INSERT INTO accounts (id, org_id, import_id, source, system, line, external_id, login, login_key, alt_key, local_key, base_key, email, email_key, name, name_key,
+					employee_id, department, title, enabled, status, kind, created, last_login, login_known, password_set, password_no_expiry, mfa, mfa_methods, privileged, privileged_because, mailbox, remote, remote_because, groups)
+					VALUES (?, ?, 'i1', 'ad-users', 'Active Directory', 2, ?, ?, ?, '', ?, '', '', '', '', '', ?, '', '', 1, '', '', '', '', 0, '', 0, '', '', '', '', '', '', '', '')`),
+					id, o.ID, id, id, id, id, employeeID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rest()
+			for id, want := range map[string]string{"a1": "øs-12", "a2": "ab-7", "a3": ""} {
+				var key string
+				if err := s.read.QueryRowContext(ctx, s.rebind(`SELECT employee_key FROM accounts WHERE id = ?`), id).Scan(&key); err != nil {
+					t.Fatal(err)
+				}
+				if key != want {
+					t.Errorf("%s: employee key %q, want %q", id, key, want)
+				}
+			}
+		})
+	}
+}

@@ -88,6 +88,33 @@ func TestPeopleByIDsReadByKey(t *testing.T) {
 	}
 }
 
+// Each pass of the account matching looks each account's key up in an
+// index (of the people, or of the accounts matched already), never
+// reading the roster for each account.
+func TestMatchingPassesReadByKey(t *testing.T) {
+	s := openForTest(t, t.TempDir()+"/plan.db")
+	s.matching = Matching{Passes: []MatchPass{
+		{Rule: "employee_id", Key: KeyEmployeeID, Against: PersonEmployeeID},
+		{Rule: "email", Key: KeyEmail, Against: PersonEmail},
+		{Rule: "login", Key: KeyAltLogin, Against: PersonEmail},
+		{Rule: "username", Key: KeyLocal, Against: PersonEmailLocal, Unique: true},
+		{Rule: "admin", Key: KeyBase, Against: MatchedAccount, Unique: true},
+		{Rule: "name", Key: KeyName, Against: PersonName, Unique: true},
+	}}
+	passes, err := s.matchPasses()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"people_employee_id (org_id=? AND employee_key=?)", "people_email (org_id=? AND email_key=?)", "people_email (org_id=? AND email_key=?)",
+		"people_local (org_id=? AND local_key=?)", "accounts_org_local (org_id=? AND local_key=?)", "people_name (org_id=? AND name_key=?)"}
+	for i, p := range passes {
+		text := strings.Join(explain(t, s, p.update(`accounts.org_id = ? AND accounts.import_id = ?`)), "\n")
+		if !strings.Contains(text, "INDEX "+want[i]) {
+			t.Errorf("pass %s by %s not through %s:\n%s", p.rule, p.key, want[i], text)
+		}
+	}
+}
+
 // The register's default view (the open risks, highest level first) is a
 // range of the index its order keys are kept in: the count and the heat
 // map read the index alone, a page reads its rows in order and sorts

@@ -22,7 +22,7 @@ type Account struct {
 // computes them).
 type KeyedAccount struct {
 	*ingest.Account
-	LoginKey, AltKey, LocalKey, BaseKey, EmailKey, NameKey string
+	LoginKey, AltKey, LocalKey, BaseKey, EmailKey, NameKey, EmployeeKey string
 }
 
 // The keys of an account a pass may look it up by.

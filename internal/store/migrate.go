@@ -173,6 +173,7 @@ func (s *Store) whileBusy(ctx context.Context, fn func() error) error {
 // transaction after its SQL.
 var migrationSteps = map[int]func(ctx context.Context, s *Store, tx *sql.Tx) error{
 	66: rekeyPeople,
+	67: rekeyAccounts,
 }
 
 // rekeyPeople gives every person the keys personKeys computes: the SQL of
@@ -210,6 +211,46 @@ func rekeyPeople(ctx context.Context, s *Store, tx *sql.Tx) error {
 		for _, r := range rekey {
 			k := r.keys
 			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE people SET employee_key = ?, email_key = ?, name_key = ?, local_key = ? WHERE id = ?`), k[0], k[1], k[2], k[3], r.id); err != nil {
+				return err
+			}
+		}
+		if n < peopleSlice {
+			return nil
+		}
+	}
+}
+
+// rekeyAccounts gives every account the employee key the import computes
+// (strings.ToLower, as identity.Key does), where the SQL of migration 0067
+// gave another: only an id with capitals outside ASCII differs, so the
+// accounts are read a slice at a time and the few that differ written.
+func rekeyAccounts(ctx context.Context, s *Store, tx *sql.Tx) error {
+	type stale struct{ id, key string }
+	after := ""
+	for {
+		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT id, employee_id, employee_key FROM accounts WHERE id > ? AND employee_id <> '' ORDER BY id LIMIT ?`), after, peopleSlice)
+		if err != nil {
+			return err
+		}
+		var rekey []stale
+		n := 0
+		for rows.Next() {
+			var id, employeeID, key string
+			if err := rows.Scan(&id, &employeeID, &key); err != nil {
+				rows.Close()
+				return err
+			}
+			n, after = n+1, id
+			if want := strings.ToLower(employeeID); want != key {
+				rekey = append(rekey, stale{id, want})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, r := range rekey {
+			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE accounts SET employee_key = ? WHERE id = ?`), r.key, r.id); err != nil {
 				return err
 			}
 		}
