@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/emailsec"
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 // The demo clinic's two email domains are probed as a server probes them,

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 func TestWorkforceImportFromTheCommandLine(t *testing.T) {

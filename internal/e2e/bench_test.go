@@ -8,7 +8,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/bench"
 	"github.com/safeguard-health/safeguard/internal/e2e/e2etest"
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 // `safeguard bench web` loads a small hospital through the imports, serves

@@ -14,7 +14,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/notify/smtptest"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 // Breach notices not yet made are reminded of, through a real SMTP

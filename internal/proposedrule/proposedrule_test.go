@@ -16,7 +16,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/proposedrule"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/store"
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 // The proposed rule is off until switched on; its delta for a clinic sets

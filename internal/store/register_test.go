@@ -12,7 +12,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/risk/risktest"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 // seedRegister writes a register of n risks of every kind through the

@@ -11,7 +11,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/risk/risktest"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 // noInventory is the store as the register and overview pages use it,

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/safeguard-health/safeguard/internal/catalog"
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 	"github.com/safeguard-health/safeguard/internal/training"
 	"github.com/safeguard-health/safeguard/internal/workforce"
 )

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/org"
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 	"github.com/safeguard-health/safeguard/internal/tlscheck/tlstest"
 	"github.com/safeguard-health/safeguard/internal/tlssec"
 )

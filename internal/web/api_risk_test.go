@@ -9,7 +9,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/org"
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 // The risk analysis through the API, as a hospital's risk team's scripts

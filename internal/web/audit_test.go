@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 // The organisation's audit log, filtered by who, what and when, and

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 // A framework the organisation imported from an OSCAL profile is offered

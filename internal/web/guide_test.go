@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 // A small practice follows the guided path: each step's state comes from

@@ -14,7 +14,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/incidents"
 	"github.com/safeguard-health/safeguard/internal/notify"
 	"github.com/safeguard-health/safeguard/internal/notify/smtptest"
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 // The incident pages: an incident recorded from its form, refused with

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 // The reconciliation page and API: an Intune export uploaded, its devices

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/safeguard-health/safeguard/internal/risk"
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 var (

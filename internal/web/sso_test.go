@@ -11,7 +11,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/auth"
 	"github.com/safeguard-health/safeguard/internal/store"
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 // Single sign-on against an OpenID Connect provider the test runs on

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/auth"
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 	"github.com/safeguard-health/safeguard/internal/tlscheck/tlstest"
 	"github.com/safeguard-health/safeguard/internal/tlssec"
 	"github.com/safeguard-health/safeguard/internal/web"

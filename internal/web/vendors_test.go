@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 var vendorPreview = regexp.MustCompile(`action="(/orgs/riverside/vendor-imports/[^"]+)"[^>]*>\s*<input type="hidden" name="digest" value="([0-9a-f]+)"`)

@@ -17,7 +17,7 @@ import (
 
 	"github.com/safeguard-health/safeguard/internal/e2e/e2etest"
 	"github.com/safeguard-health/safeguard/internal/store"
-	"github.com/safeguard-health/safeguard/internal/store/storetest"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 	"github.com/safeguard-health/safeguard/internal/vault"
 )
 
