@@ -348,7 +348,7 @@ func (sc *Scoped) VendorSBOMs(ctx context.Context, vendorID string) ([]*DataImpo
 // again changes nothing). Errors: NotFound for another organisation's
 // vendor, Invalid for another organisation's import or one of another
 // kind.
-func (sc *Scoped) LinkVendorSBOM(ctx context.Context, vendorID, importID string, kinds []string) error {
+func (sc *Scoped) LinkVendorSBOM(ctx context.Context, vendorID, importID string, kinds []string, after ...TxFunc) error {
 	s := sc.s
 	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
 		if err := sc.ownVendor(ctx, tx, vendorID, errs.NotFound, "vendor not found"); err != nil {
@@ -368,16 +368,22 @@ func (sc *Scoped) LinkVendorSBOM(ctx context.Context, vendorID, importID string,
 		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO vendor_sboms (vendor_id, import_id) VALUES (?, ?) ON CONFLICT (vendor_id, import_id) DO NOTHING`), vendorID, importID); err != nil {
 			return change{}, translate(err, "vendor")
 		}
+		if err := runAfter(ctx, tx, after); err != nil {
+			return change{}, err
+		}
 		return change{orgID: sc.org.ID, action: "vendor.sbom.link", target: "vendor:" + vendorID, after: map[string]any{"import": importID, "file": file}}, nil
 	})
 }
 
 // UnlinkVendorSBOM removes an SBOM's link to a vendor (the import stays).
-func (sc *Scoped) UnlinkVendorSBOM(ctx context.Context, vendorID, importID string) error {
+func (sc *Scoped) UnlinkVendorSBOM(ctx context.Context, vendorID, importID string, after ...TxFunc) error {
 	s := sc.s
 	return s.audited(ctx, func(tx *sql.Tx) (change, error) {
 		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM vendor_sboms WHERE vendor_id = ? AND import_id = ? AND vendor_id IN (SELECT id FROM vendors WHERE org_id = ?)`), vendorID, importID, sc.org.ID); err != nil {
 			return change{}, translate(err, "vendor")
+		}
+		if err := runAfter(ctx, tx, after); err != nil {
+			return change{}, err
 		}
 		return change{orgID: sc.org.ID, action: "vendor.sbom.unlink", target: "vendor:" + vendorID, before: map[string]any{"import": importID}}, nil
 	})

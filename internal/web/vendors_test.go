@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"os"
@@ -152,5 +153,59 @@ func TestVendorPages(t *testing.T) {
 			!strings.Contains(resp.Header.Get("Content-Disposition"), "riverside-vendors-") {
 			t.Errorf("export %s: %d %s %q", f.format, resp.StatusCode, resp.Header, body[:min(len(body), 40)])
 		}
+	}
+}
+
+// Each change to the register, from the pages as from the API, goes
+// through the vendor service, which queues a run of the checks in its
+// transaction: the vendor checks follow the register without waiting for
+// an import or the daily round.
+func TestVendorChangesRunTheChecks(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv, app := newServerAndHandler(t, s)
+	c := newClient(t)
+	base := srv.URL + "/orgs/riverside/vendors"
+	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setup: %d", resp.StatusCode)
+	}
+	baa := func(when string) (string, int) {
+		t.Helper()
+		app.Wait()
+		rs, err := s.Scope(mustOrg(t, s)).CheckResults(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.Check.ID == "vendor.baa" {
+				return string(r.Status), r.RecordCount
+			}
+		}
+		t.Fatalf("%s: no run of vendor.baa", when)
+		return "", 0
+	}
+	resp, body := post(t, c, base, url.Values{"name": {"Northwind EHR"}, "status": {"business-associate"}, "maintains": {"on"}, "access": {"interface"}, "criticality": {"critical"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("add: %d %s", resp.StatusCode, body)
+	}
+	vendorURL := srv.URL + resp.Header.Get("Location")
+	vendorURL = vendorURL[:strings.Index(vendorURL, "?")]
+	without, n := baa("a business associate without an agreement")
+	if n != 1 {
+		t.Errorf("a business associate without an agreement: vendor.baa %s with %d record(s), want 1", without, n)
+	}
+	fields := url.Values{"kind": {"baa"}, "title": {"BAA 2025"}, "signed_on": {"2025-01-10"}, "expires_on": {"2028-01-09"}, "notice_hours": {"72"},
+		"term": {"comply-security-rule", "subcontractors", "report-incidents", "return-or-destroy"}}
+	if resp, body := upload(t, c, vendorURL+"/agreements", "", nil, fields); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("an agreement: %d %s", resp.StatusCode, body)
+	}
+	with, n := baa("its agreement saved")
+	if n != 0 || with == without {
+		t.Errorf("after its agreement: vendor.baa %s with %d record(s), was %s", with, n, without)
+	}
+	if resp, _ := post(t, c, base, url.Values{"name": {"Courier"}, "status": {"business-associate"}, "receives": {"on"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatal("a second business associate")
+	}
+	if status, n := baa("a second business associate"); n != 1 || status != without {
+		t.Errorf("a second business associate without an agreement: vendor.baa %s with %d record(s)", status, n)
 	}
 }

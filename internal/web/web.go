@@ -26,6 +26,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/tlssec"
 	"github.com/safeguard-health/safeguard/internal/training"
+	"github.com/safeguard-health/safeguard/internal/vendors"
 	"github.com/safeguard-health/safeguard/internal/web/api"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 	"github.com/safeguard-health/safeguard/internal/web/pages"
@@ -144,11 +145,15 @@ func New(c Config) (*Server, error) {
 	if q, ok := c.Jobs.(incidents.Queue); ok {
 		register.Queue = q
 	}
+	suppliers := &vendors.Service{}
+	if q, ok := c.Jobs.(vendors.Queue); ok {
+		suppliers.Queue = q
+	}
 	imports := &kit.Imports{Jobs: c.Jobs, Max: c.MaxImportBytes}
-	files := &kit.Files{Evidence: c.Evidence, Program: c.Program, Events: c.Store, Now: c.Now}
+	files := &kit.Files{Evidence: c.Evidence, Program: c.Program, Vendors: suppliers, Events: c.Store, Now: c.Now}
 	site, err := pages.New(pages.Deps{Catalog: c.Catalog, Store: c.Store, Accounts: c.Accounts, SSO: c.SSO, SSOCallbackURL: c.SSOCallbackURL,
 		Program: c.Program, Evidence: c.Evidence, Members: &members.Service{Store: c.Store, Now: c.Now}, Risk: c.Risk, Training: c.Training, Records: records, Imports: imports, Files: files,
-		Questionnaires: answers, Incidents: register, Email: c.Email, TLS: c.TLS, Log: c.Log, Version: c.Version, Now: c.Now})
+		Questionnaires: answers, Incidents: register, Vendors: suppliers, Email: c.Email, TLS: c.TLS, Log: c.Log, Version: c.Version, Now: c.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +165,7 @@ func New(c Config) (*Server, error) {
 	s.handle("GET /healthz", pub, s.healthz)
 	site.Routes(s.handle)
 	api := api.New(api.Deps{Log: c.Log, Now: c.Now, Catalog: c.Catalog, Program: c.Program, Evidence: c.Evidence, Risk: c.Risk,
-		Training: c.Training, Records: records, Imports: imports, Files: files, Questionnaires: answers, Incidents: register, Email: c.Email, TLS: c.TLS, Events: c.Store})
+		Training: c.Training, Records: records, Imports: imports, Files: files, Questionnaires: answers, Incidents: register, Vendors: suppliers, Email: c.Email, TLS: c.TLS, Events: c.Store})
 	api.Routes(s.handleAPI)
 	s.handle("GET /api/v1/openapi.json", pub, api.OpenAPI)
 	return s, nil

@@ -23,6 +23,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/tlssec"
 	"github.com/safeguard-health/safeguard/internal/training"
+	"github.com/safeguard-health/safeguard/internal/vendors"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
@@ -42,9 +43,11 @@ type Deps struct {
 	Questionnaires *questionnaire.Service
 	// Incidents is the incident register's service.
 	Incidents *incidents.Service
-	Email     *emailsec.Service
-	TLS       *tlssec.Service
-	Events    kit.Events // where a refused upload is audited
+	// Vendors is the vendor register's service.
+	Vendors *vendors.Service
+	Email   *emailsec.Service
+	TLS     *tlssec.Service
+	Events  kit.Events // where a refused upload is audited
 }
 
 // Server holds the API's handlers.
@@ -61,6 +64,7 @@ type Server struct {
 	files    *kit.Files
 	answers  *questionnaire.Service
 	register *incidents.Service
+	vendors  *vendors.Service
 	email    *emailsec.Service
 	tls      *tlssec.Service
 	events   kit.Events
@@ -69,7 +73,7 @@ type Server struct {
 // New builds the API over d.
 func New(d Deps) *Server {
 	return &Server{log: d.Log, now: d.Now, catalog: d.Catalog, program: d.Program, evidence: d.Evidence, risk: d.Risk,
-		training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, answers: d.Questionnaires, register: d.Incidents, email: d.Email, tls: d.TLS, events: d.Events}
+		training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, answers: d.Questionnaires, register: d.Incidents, vendors: d.Vendors, email: d.Email, tls: d.TLS, events: d.Events}
 }
 
 // OpenAPI serves the API's OpenAPI document.

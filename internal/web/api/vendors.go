@@ -33,13 +33,14 @@ func (s *Server) apiVendor(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCreateVendor(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
 	var v vendor.Vendor
 	if err := kit.DecodeJSON(w, r, &v); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	v.ID = ""
-	if err := kit.ScopeFrom(r.Context()).Vendors().CreateVendor(r.Context(), &v); err != nil {
+	if err := s.vendors.Create(r.Context(), sc.Vendors(), sc.Org().ID, &v); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -48,13 +49,14 @@ func (s *Server) apiCreateVendor(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiSaveVendor(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
 	var v vendor.Vendor
 	if err := kit.DecodeJSON(w, r, &v); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	v.ID = r.PathValue("id")
-	if err := kit.ScopeFrom(r.Context()).Vendors().UpdateVendor(r.Context(), &v); err != nil {
+	if err := s.vendors.Update(r.Context(), sc.Vendors(), sc.Org().ID, &v); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -63,7 +65,8 @@ func (s *Server) apiSaveVendor(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiDeleteVendor(w http.ResponseWriter, r *http.Request) {
-	if err := kit.ScopeFrom(r.Context()).Vendors().DeleteVendor(r.Context(), r.PathValue("id")); err != nil {
+	sc := kit.ScopeFrom(r.Context())
+	if err := s.vendors.Delete(r.Context(), sc.Vendors(), sc.Org().ID, r.PathValue("id")); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -104,6 +107,7 @@ func (s *Server) apiAgreements(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiSaveAgreement(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
 	var a vendor.Agreement
 	if err := kit.DecodeJSON(w, r, &a); err != nil {
 		s.apiError(w, r, err)
@@ -122,13 +126,14 @@ func (s *Server) apiSaveAgreement(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	s.apiResult(w, r, status, &a, kit.ScopeFrom(r.Context()).Vendors().SaveAgreement(r.Context(), &a))
+	s.apiResult(w, r, status, &a, s.vendors.SaveAgreement(r.Context(), sc.Vendors(), sc.Org().ID, &a))
 }
 
 func (s *Server) apiDeleteAgreement(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
 	a, err := agreementOf(r)
 	if err == nil {
-		err = kit.ScopeFrom(r.Context()).Vendors().DeleteAgreement(r.Context(), a.ID)
+		err = s.vendors.DeleteAgreement(r.Context(), sc.Vendors(), sc.Org().ID, a.ID)
 	}
 	if err != nil {
 		s.apiError(w, r, err)
@@ -148,13 +153,14 @@ func (s *Server) apiVendorReviews(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiAddVendorReview(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
 	var rev vendor.Review
 	if err := kit.DecodeJSON(w, r, &rev); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	rev.ID, rev.VendorID = "", r.PathValue("id")
-	s.apiResult(w, r, http.StatusCreated, &rev, kit.ScopeFrom(r.Context()).Vendors().AddVendorReview(r.Context(), &rev))
+	s.apiResult(w, r, http.StatusCreated, &rev, s.vendors.AddReview(r.Context(), sc.Vendors(), sc.Org().ID, &rev))
 }
 
 func (s *Server) apiVendorIncidents(w http.ResponseWriter, r *http.Request) {
@@ -168,13 +174,14 @@ func (s *Server) apiVendorIncidents(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiAddVendorIncident(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
 	var i vendor.Incident
 	if err := kit.DecodeJSON(w, r, &i); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
 	i.ID, i.VendorID = "", r.PathValue("id")
-	s.apiResult(w, r, http.StatusCreated, &i, kit.ScopeFrom(r.Context()).Vendors().AddVendorIncident(r.Context(), &i))
+	s.apiResult(w, r, http.StatusCreated, &i, s.vendors.AddIncident(r.Context(), sc.Vendors(), sc.Org().ID, &i))
 }
 
 func (s *Server) apiVendorSBOMs(w http.ResponseWriter, r *http.Request) {
@@ -188,6 +195,7 @@ func (s *Server) apiVendorSBOMs(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiLinkVendorSBOM(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
 	var body struct {
 		Import string `json:"import"`
 	}
@@ -195,7 +203,7 @@ func (s *Server) apiLinkVendorSBOM(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if err := kit.ScopeFrom(r.Context()).Vendors().LinkVendorSBOM(r.Context(), r.PathValue("id"), body.Import, kit.SBOMFormats); err != nil {
+	if err := s.vendors.LinkSBOM(r.Context(), sc.Vendors(), sc.Org().ID, r.PathValue("id"), body.Import, kit.SBOMFormats); err != nil {
 		s.apiError(w, r, err)
 		return
 	}
@@ -203,7 +211,8 @@ func (s *Server) apiLinkVendorSBOM(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiUnlinkVendorSBOM(w http.ResponseWriter, r *http.Request) {
-	if err := kit.ScopeFrom(r.Context()).Vendors().UnlinkVendorSBOM(r.Context(), r.PathValue("id"), r.PathValue("import")); err != nil {
+	sc := kit.ScopeFrom(r.Context())
+	if err := s.vendors.UnlinkSBOM(r.Context(), sc.Vendors(), sc.Org().ID, r.PathValue("id"), r.PathValue("import")); err != nil {
 		s.apiError(w, r, err)
 		return
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/vendors"
 	"github.com/safeguard-health/safeguard/internal/workbook"
 )
 
@@ -109,6 +110,7 @@ func CheckResult(r *http.Request) (res *check.Result, offset, limit int, err err
 type Files struct {
 	Evidence *evidence.Service
 	Program  *assessment.Program
+	Vendors  *vendors.Service // saves the agreements SaveAgreement reads
 	Events   Events
 	Now      func() time.Time
 }

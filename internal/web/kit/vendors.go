@@ -37,8 +37,8 @@ type VendorRecords interface {
 	AddVendorIncident(ctx context.Context, i *vendor.Incident, after ...store.TxFunc) error
 	ImportsOfKinds(ctx context.Context, kinds []string, limit int) ([]*store.DataImport, error)
 	VendorSBOMs(ctx context.Context, vendorID string) ([]*store.DataImport, error)
-	LinkVendorSBOM(ctx context.Context, vendorID, importID string, kinds []string) error
-	UnlinkVendorSBOM(ctx context.Context, vendorID, importID string) error
+	LinkVendorSBOM(ctx context.Context, vendorID, importID string, kinds []string, after ...store.TxFunc) error
+	UnlinkVendorSBOM(ctx context.Context, vendorID, importID string, after ...store.TxFunc) error
 	QuestionnaireRequests(ctx context.Context, vendorID string) ([]*vendor.Request, error)
 }
 
@@ -140,7 +140,8 @@ var agreementItems = []string{"hipaa-sr/164.308(b)(1)", "hipaa-sr/164.308(b)(3)"
 // notice_hours, notes, each term ticked as "term" with its place as
 // "where_<term>", and evidence_id) for the vendor, with, optionally, its
 // signed document in the field "file", which goes into the evidence vault
-// linked to 164.308(b) and 164.314(a); then saves it (id "" adds one).
+// linked to 164.308(b) and 164.314(a); then saves it through the vendor
+// service (id "" adds one).
 // Errors: those of the upload, the vault and the store.
 func (fs *Files) SaveAgreement(w http.ResponseWriter, r *http.Request, v *vendor.Vendor, id string) (*vendor.Agreement, error) {
 	max := fs.Evidence.MaxBytes
@@ -176,5 +177,5 @@ func (fs *Files) SaveAgreement(w http.ResponseWriter, r *http.Request, v *vendor
 		}
 		a.EvidenceID = e.ID
 	}
-	return a, sc.Vendors().SaveAgreement(r.Context(), a)
+	return a, fs.Vendors.SaveAgreement(r.Context(), sc.Vendors(), sc.Org().ID, a)
 }

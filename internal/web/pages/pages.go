@@ -29,6 +29,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/tlssec"
 	"github.com/safeguard-health/safeguard/internal/training"
+	"github.com/safeguard-health/safeguard/internal/vendors"
 	"github.com/safeguard-health/safeguard/internal/web/kit"
 )
 
@@ -55,6 +56,7 @@ type Deps struct {
 	Files          *kit.Files
 	Questionnaires *questionnaire.Service
 	Incidents      *incidents.Service
+	Vendors        *vendors.Service
 	Email          *emailsec.Service
 	TLS            *tlssec.Service
 	Log            *slog.Logger
@@ -79,6 +81,7 @@ type Server struct {
 	files          *kit.Files
 	questionnaires *questionnaire.Service
 	incidents      *incidents.Service
+	vendors        *vendors.Service
 	email          *emailsec.Service
 	tls            *tlssec.Service
 	log            *slog.Logger
@@ -92,7 +95,7 @@ type Server struct {
 // a user opens the page.
 func New(d Deps) (*Server, error) {
 	s := &Server{catalog: d.Catalog, store: d.Store, accounts: d.Accounts, sso: d.SSO, ssoCallbackURL: d.SSOCallbackURL,
-		program: d.Program, evidence: d.Evidence, members: d.Members, risk: d.Risk, training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, questionnaires: d.Questionnaires, incidents: d.Incidents, email: d.Email, tls: d.TLS,
+		program: d.Program, evidence: d.Evidence, members: d.Members, risk: d.Risk, training: d.Training, records: d.Records, imports: d.Imports, files: d.Files, questionnaires: d.Questionnaires, incidents: d.Incidents, vendors: d.Vendors, email: d.Email, tls: d.TLS,
 		log: d.Log, version: d.Version, now: d.Now, pages: map[string]*template.Template{}}
 	pages, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {

@@ -237,8 +237,9 @@ func vendorFromForm(r *http.Request) *vendor.Vendor {
 }
 
 func (s *Server) createVendor(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
 	v := vendorFromForm(r)
-	if err := kit.ScopeFrom(r.Context()).Vendors().CreateVendor(r.Context(), v); err != nil {
+	if err := s.vendors.Create(r.Context(), sc.Vendors(), sc.Org().ID, v); err != nil {
 		s.refuse(w, r, err, s.vendorWith(v))
 		return
 	}
@@ -246,9 +247,10 @@ func (s *Server) createVendor(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) saveVendor(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
 	v := vendorFromForm(r)
 	v.ID = r.PathValue("id")
-	if err := kit.ScopeFrom(r.Context()).Vendors().UpdateVendor(r.Context(), v); err != nil {
+	if err := s.vendors.Update(r.Context(), sc.Vendors(), sc.Org().ID, v); err != nil {
 		s.refuse(w, r, err, s.vendorWith(v))
 		return
 	}
@@ -256,7 +258,8 @@ func (s *Server) saveVendor(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteVendor(w http.ResponseWriter, r *http.Request) {
-	if err := kit.ScopeFrom(r.Context()).Vendors().DeleteVendor(r.Context(), r.PathValue("id")); err != nil {
+	sc := kit.ScopeFrom(r.Context())
+	if err := s.vendors.Delete(r.Context(), sc.Vendors(), sc.Org().ID, r.PathValue("id")); err != nil {
 		s.refuse(w, r, err, s.vendorWith(nil))
 		return
 	}
@@ -414,10 +417,11 @@ func (s *Server) saveAgreement(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) deleteAgreement(w http.ResponseWriter, r *http.Request) {
+	sc := kit.ScopeFrom(r.Context())
 	// Deleting what is gone (a second press) is done already.
 	a, err := agreementOf(r)
 	if err == nil {
-		err = kit.ScopeFrom(r.Context()).Vendors().DeleteAgreement(r.Context(), a.ID)
+		err = s.vendors.DeleteAgreement(r.Context(), sc.Vendors(), sc.Org().ID, a.ID)
 	}
 	if err != nil && !errs.Is(err, errs.NotFound) {
 		s.fail(w, r, err)
@@ -429,7 +433,7 @@ func (s *Server) deleteAgreement(w http.ResponseWriter, r *http.Request) {
 func (s *Server) addVendorReview(w http.ResponseWriter, r *http.Request) {
 	sc := kit.ScopeFrom(r.Context())
 	rev := &vendor.Review{VendorID: r.PathValue("id"), ReviewedOn: r.FormValue("reviewed_on"), Reviewer: r.FormValue("reviewer"), Outcome: vendor.Outcome(r.FormValue("outcome")), Notes: r.FormValue("notes")}
-	if err := sc.Vendors().AddVendorReview(r.Context(), rev); err != nil {
+	if err := s.vendors.AddReview(r.Context(), sc.Vendors(), sc.Org().ID, rev); err != nil {
 		s.refuse(w, r, err, s.vendorWith(nil))
 		return
 	}
@@ -463,7 +467,7 @@ func (s *Server) addVendorIncident(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if err == nil {
-		err = sc.Vendors().AddVendorIncident(r.Context(), i)
+		err = s.vendors.AddIncident(r.Context(), sc.Vendors(), sc.Org().ID, i)
 	}
 	if err != nil {
 		s.refuse(w, r, err, s.vendorWith(nil))
@@ -477,9 +481,9 @@ func (s *Server) linkVendorSBOM(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var err error
 	if imp := r.FormValue("import"); r.FormValue("unlink") != "" {
-		err = sc.Vendors().UnlinkVendorSBOM(r.Context(), id, imp)
+		err = s.vendors.UnlinkSBOM(r.Context(), sc.Vendors(), sc.Org().ID, id, imp)
 	} else {
-		err = sc.Vendors().LinkVendorSBOM(r.Context(), id, imp, kit.SBOMFormats)
+		err = s.vendors.LinkSBOM(r.Context(), sc.Vendors(), sc.Org().ID, id, imp, kit.SBOMFormats)
 	}
 	if err != nil {
 		s.refuse(w, r, err, s.vendorWith(nil))
