@@ -80,6 +80,8 @@ type app struct {
 	emailEvery    time.Duration
 	tlsEvery      time.Duration
 	tlsProbeCA    string
+	probeNetworks string            // --probe-networks: any or public
+	probeAllow    []string          // --probe-allow: networks reached besides public ones
 	demoEmail     *emailsec.Service // the demo's own mail network, when it serves
 	demoTLS       *tlssec.Service   // the demo's own TLS endpoints, when it serves
 	readLimit     time.Duration

@@ -26,6 +26,7 @@ import (
 	"github.com/safeguard-health/safeguard/internal/evidence"
 	"github.com/safeguard-health/safeguard/internal/incidents"
 	"github.com/safeguard-health/safeguard/internal/jobs"
+	"github.com/safeguard-health/safeguard/internal/mailcheck"
 	"github.com/safeguard-health/safeguard/internal/notify"
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/sso"
@@ -52,6 +53,8 @@ func (a *app) addrFlag(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&a.emailEvery, "email-probe-every", jobs.DefaultEmailProbeEvery, "how often every organisation's email domains are probed (0: only when asked)")
 	cmd.Flags().DurationVar(&a.tlsEvery, "tls-probe-every", jobs.DefaultTLSProbeEvery, "how often every organisation's TLS endpoints (those its profile lists, its internet-facing assets' host names) are probed (0: only when asked)")
 	cmd.Flags().StringVar(&a.tlsProbeCA, "tls-probe-ca-file", "", "a PEM file of CA certificates the TLS probes trust besides the system's (an organisation's private CA)")
+	cmd.Flags().StringVar(&a.probeNetworks, "probe-networks", probeAnyNetwork, `the addresses the TLS and email probes may connect to: "any", or "public" to refuse private, loopback, link-local and every other special-purpose address (for an installation serving many organisations, whose profiles name what is probed)`)
+	cmd.Flags().StringSliceVar(&a.probeAllow, "probe-allow", nil, "with --probe-networks public, networks (CIDR) or addresses the probes may reach besides public ones, such as a clinic's DMZ; repeat or separate with commas")
 	cmd.Flags().DurationVar(&a.readLimit, "read-limit", web.DefaultReadLimit, "how long a page or API read may query the database before it is stopped and answered 503")
 	cmd.Flags().StringVar(&a.tlsCert, "tls-cert", "", "serve HTTPS (TLS 1.2 and later) with this PEM certificate chain, with --tls-key: session cookies are then Secure with the __Host- prefix, and HSTS is sent")
 	cmd.Flags().StringVar(&a.tlsKey, "tls-key", "", "the PEM private key of --tls-cert")
@@ -62,22 +65,31 @@ func (a *app) addrFlag(cmd *cobra.Command) {
 }
 
 // emailService is how the server probes email domains: through
-// --email-resolver, or the demo's own mail network.
-func (a *app) emailService() *emailsec.Service {
-	if a.demoEmail != nil {
-		return a.demoEmail
+// --email-resolver and under --probe-networks, or the demo's own mail
+// network (on loopback, which the setting does not govern).
+func (a *app) emailService() (*emailsec.Service, error) {
+	dial, err := a.probeDial()
+	if err != nil {
+		return nil, err
 	}
-	return &emailsec.Service{Resolver: a.emailResolver}
+	if a.demoEmail != nil {
+		return a.demoEmail, nil
+	}
+	return &emailsec.Service{Resolver: a.emailResolver, Reach: mailcheck.Probe{Dial: dial}}, nil
 }
 
 // tlsService is how the server probes TLS endpoints: trusting
 // --tls-probe-ca-file besides the system's CAs, or through the demo's own
 // network.
 func (a *app) tlsService() (*tlssec.Service, error) {
+	dial, err := a.probeDial()
+	if err != nil {
+		return nil, err
+	}
 	if a.demoTLS != nil {
 		return a.demoTLS, nil
 	}
-	svc := &tlssec.Service{}
+	svc := &tlssec.Service{Dial: dial}
 	if a.tlsProbeCA != "" {
 		pem, err := os.ReadFile(a.tlsProbeCA)
 		if err != nil {
@@ -433,8 +445,13 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 		ln.Close()
 		return err
 	}
+	emailSvc, err := a.emailService()
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	engine, err := jobs.New(jobs.Config{Store: s, Blobs: bs, Log: a.log, Work: true, RescueAfter: a.rescueAfter, PollInterval: a.jobPoll, Periodic: periodic,
-		Email: a.emailService(), EmailEvery: emailEvery, TLS: tlsSvc, TLSEvery: tlsEvery})
+		Email: emailSvc, EmailEvery: emailEvery, TLS: tlsSvc, TLSEvery: tlsEvery})
 	if err != nil {
 		ln.Close()
 		return err
