@@ -43,7 +43,7 @@ import (
 func (a *app) addrFlag(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&a.addr, "addr", DefaultAddr, "address to listen on, HOST:PORT (port 0 picks a free port)")
 	cmd.Flags().DurationVar(&a.idleTimeout, "idle-timeout", auth.DefaultIdleTimeout, "sign a session out after this long without activity (automatic logoff)")
-	cmd.Flags().StringVar(&a.publicURL, "public-url", "", "the address browsers and SSO providers reach this server at, e.g. https://safeguard.example.org (default: http:// and the listening address)")
+	cmd.Flags().StringVar(&a.publicURL, "public-url", "", "the address browsers and SSO providers reach this server at, e.g. https://safeguard.example.org, which the links handed out (invitations, questionnaires) begin with (default: http:// and the listening address; the links then take each request's own)")
 	cmd.Flags().Int64Var(&a.evidenceMax, "evidence-max-bytes", evidence.DefaultMaxBytes, "the largest evidence file the vault takes, in bytes")
 	cmd.Flags().StringVar(&a.evidenceStore, "evidence-store", "database", `where evidence files are kept, sealed: "database", an S3-compatible bucket (s3://BUCKET/PREFIX?endpoint=HOST:PORT, as --uploads) or a folder every server reads`)
 	cmd.Flags().StringVar(&a.uploads, "uploads", "", `where uploads wait for their import, sealed: "database", a folder every server reads, or an S3-compatible bucket, s3://BUCKET/PREFIX?endpoint=HOST:PORT with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (default: a folder beside a SQLite database, the database on PostgreSQL)`)
@@ -459,7 +459,7 @@ func (a *app) serve(ctx context.Context, s *store.Store) error {
 	handler, err := web.New(web.Config{
 		Catalog: reg, Store: s, Accounts: accounts, SSO: sso.New(s, v, callback, nil), SSOCallbackURL: callback,
 		Program: prog, Evidence: ev, Jobs: engine, Email: engine.EmailService(), TLS: engine.TLSService(),
-		Log: a.log, Version: version(), ReadLimit: a.readLimit, TrustedProxies: proxies,
+		Log: a.log, Version: version(), ReadLimit: a.readLimit, TrustedProxies: proxies, PublicURL: a.publicURL,
 	})
 	if err != nil {
 		ln.Close()

@@ -13,6 +13,8 @@ import (
 	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store"
 	"github.com/safeguard-health/safeguard/internal/storetest"
+	"github.com/safeguard-health/safeguard/internal/vendor"
+	"github.com/safeguard-health/safeguard/internal/web"
 )
 
 var invitationLinkRE = regexp.MustCompile(`/invitations/([A-Za-z0-9_-]{43})`)
@@ -150,4 +152,41 @@ func mustOrgBySlug(t *testing.T, s *store.Store, slug string) *org.Organization 
 		t.Fatal(err)
 	}
 	return o
+}
+
+// With the installation's public address configured (serve
+// --public-url), the links handed out to be sent on — an invitation, a
+// vendor's questionnaire — begin with it, not with the Host the request
+// came with (a proxy in front may rewrite it); without one they begin
+// with the request's own.
+func TestLinksUseThePublicURL(t *testing.T) {
+	s := storetest.SQLite(t)
+	srv, _ := newServerAndHandler(t, s, func(c *web.Config) { c.PublicURL = "https://safeguard.example.org/" })
+	c := newClient(t)
+	if resp, _ := post(t, c, srv.URL+"/setup", setupForm); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("setup: %d", resp.StatusCode)
+	}
+	_, body := post(t, c, srv.URL+"/orgs/riverside/invitations", url.Values{"email": {"nora@northside.example"}, "role": {"contributor"}})
+	if !regexp.MustCompile(`value="https://safeguard\.example\.org/invitations/[A-Za-z0-9_-]{43}"`).MatchString(body) {
+		t.Errorf("the invitation's link does not begin with the public address:\n%s", body)
+	}
+	resp, body := post(t, c, srv.URL+"/orgs/riverside/vendors", url.Values{"name": {"VisitLink"}, "status": {"business-associate"}, "receives": {"on"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a vendor: %d %s", resp.StatusCode, body)
+	}
+	page := srv.URL + strings.Split(resp.Header.Get("Location"), "?")[0]
+	_, body = post(t, c, page+"/questionnaires", url.Values{"questionnaire": {vendor.Builtin.ID + "@" + vendor.Builtin.Version}, "channel": {"link"}, "recipient": {"security@visitlink.example"}, "days": {"14"}})
+	if !regexp.MustCompile(`value="https://safeguard\.example\.org/questionnaire/[A-Za-z0-9_-]{43}"`).MatchString(body) || strings.Contains(body, srv.URL+"/questionnaire/") {
+		t.Errorf("the questionnaire's link does not begin with the public address:\n%s", body)
+	}
+
+	// Without one, the request's own.
+	s2 := storetest.SQLite(t)
+	srv2 := newServer(t, s2)
+	c2 := newClient(t)
+	post(t, c2, srv2.URL+"/setup", setupForm)
+	_, body = post(t, c2, srv2.URL+"/orgs/riverside/invitations", url.Values{"email": {"nora@northside.example"}, "role": {"contributor"}})
+	if !strings.Contains(body, `value="`+srv2.URL+`/invitations/`) {
+		t.Errorf("without a public address, the invitation's link:\n%s", body)
+	}
 }

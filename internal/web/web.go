@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
@@ -85,6 +86,10 @@ type Config struct {
 	// address, for throttling and the audit log, and whether it reached
 	// the proxy over TLS, for Secure cookies and HSTS.
 	TrustedProxies kit.Proxies
+	// PublicURL is the scheme and host browsers reach the installation at
+	// (serve --public-url), for the links handed out to be sent on
+	// (invitations, vendor questionnaires); "" for the request's own.
+	PublicURL string
 }
 
 // DefaultReadLimit is how long a page or API read may take by default.
@@ -94,14 +99,15 @@ const DefaultReadLimit = 30 * time.Second
 // its route's guard to the pages (internal/web/pages) or the JSON API
 // (internal/web/api), which share the plumbing of internal/web/kit.
 type Server struct {
-	store    Store
-	accounts Accounts
-	log      *slog.Logger
-	site     *pages.Server
-	mux      *http.ServeMux
-	routes   []Route
-	limit    time.Duration // ReadLimit
-	proxies  kit.Proxies
+	store     Store
+	accounts  Accounts
+	log       *slog.Logger
+	site      *pages.Server
+	mux       *http.ServeMux
+	routes    []Route
+	limit     time.Duration // ReadLimit
+	proxies   kit.Proxies
+	publicURL string // PublicURL
 }
 
 // New builds the server and parses every template: a broken template fails
@@ -160,7 +166,8 @@ func New(c Config) (*Server, error) {
 	if c.ReadLimit <= 0 {
 		c.ReadLimit = DefaultReadLimit
 	}
-	s := &Server{store: c.Store, accounts: c.Accounts, log: c.Log, site: site, mux: http.NewServeMux(), limit: c.ReadLimit, proxies: c.TrustedProxies}
+	s := &Server{store: c.Store, accounts: c.Accounts, log: c.Log, site: site, mux: http.NewServeMux(), limit: c.ReadLimit, proxies: c.TrustedProxies,
+		publicURL: strings.TrimSuffix(c.PublicURL, "/")}
 	pub := Access{Kind: Public}
 	s.handle("GET /healthz", pub, s.healthz)
 	site.Routes(s.handle)
@@ -175,7 +182,9 @@ func New(c Config) (*Server, error) {
 // every response, logs the request, and routes it.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	r = r.WithContext(kit.WithClient(r.Context(), s.proxies.Resolve(r)))
+	client := s.proxies.Resolve(r)
+	client.Origin = s.publicURL
+	r = r.WithContext(kit.WithClient(r.Context(), client))
 	h := w.Header()
 	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 	h.Set("X-Content-Type-Options", "nosniff")

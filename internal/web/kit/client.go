@@ -58,6 +58,10 @@ func (p Proxies) trusts(a netip.Addr) bool {
 type Client struct {
 	IP     string
 	Secure bool
+	// Origin is the scheme and host the installation is reached at, as
+	// configured (serve --public-url); "" when none is, and the request's
+	// own are used.
+	Origin string
 }
 
 type clientKey struct{}
@@ -175,9 +179,14 @@ func setCookie(w http.ResponseWriter, r *http.Request, name, tlsName, value stri
 	http.SetCookie(w, c)
 }
 
-// Origin is the scheme and host a request reached the server at, for the
-// links the server hands out (invitations, questionnaires).
+// Origin is the scheme and host of the links the server hands out
+// (invitations, questionnaires): the installation's public address when
+// one is configured, else those the request reached the server at (its
+// Host header, which a proxy in front may have rewritten).
 func Origin(r *http.Request) string {
+	if c, ok := r.Context().Value(clientKey{}).(Client); ok && c.Origin != "" {
+		return c.Origin
+	}
 	if Secure(r) {
 		return "https://" + r.Host
 	}
