@@ -24,7 +24,10 @@ type Sender interface {
 // day (the notices due that day together), and one per year's log of
 // breaches under 500. Each reminder is claimed before it is sent, so
 // servers sharing the database send it once; one that could not be sent
-// at all is released for the next round. base is the organisation's
+// at all is released for the next round. With no one to send them to (no
+// active owner or security officer), nothing is claimed and the error
+// says so, for the next round to send what is due once someone may be
+// reminded. base is the organisation's
 // address in the web app (https://host/orgs/slug) for the link in each
 // message, or "". It returns how many reminders it sent.
 func (s *Service) SendReminders(ctx context.Context, rs Records, m Sender, base string) (int, error) {
@@ -74,6 +77,17 @@ func (s *Service) SendReminders(ctx context.Context, rs Records, m Sender, base 
 	if err != nil {
 		return 0, err
 	}
+	var recipients []auth.Member
+	for _, mb := range members {
+		if !mb.User.Disabled && mb.Role.Can(auth.ManageIncidents) {
+			recipients = append(recipients, mb)
+		}
+	}
+	if len(recipients) == 0 {
+		// Nothing is claimed: the next round, once someone may be
+		// reminded, sends what is due then.
+		return 0, errs.New(errs.Invalid, fmt.Sprintf("%d breach notification reminder(s) due and no one to send them to: no active member of the organisation is an owner or security officer", len(dues)))
+	}
 	n := 0
 	for _, d := range dues {
 		stage := incident.Stage(d.ds[0].Due, today)
@@ -91,10 +105,7 @@ func (s *Service) SendReminders(ctx context.Context, rs Records, m Sender, base 
 			return n, err
 		}
 		subject, body := incident.ReminderText(d.what, d.ds, today, d.link)
-		for _, mb := range members {
-			if mb.User.Disabled || !mb.Role.Can(auth.ManageIncidents) {
-				continue
-			}
+		for _, mb := range recipients {
 			r.Deliveries = append(r.Deliveries, &workforce.Delivery{ReminderID: r.ID, PersonID: mb.User.ID, Name: mb.User.Name, Email: mb.User.Email,
 				Subject: subject, Body: body, Status: "pending"})
 		}

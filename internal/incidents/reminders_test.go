@@ -204,3 +204,53 @@ func TestBreachReminders(t *testing.T) {
 		}
 	})
 }
+
+// With no one to remind (the only security officer disabled, no owner),
+// nothing is claimed or recorded and the error says why; once someone may
+// be reminded, the next round sends what is due.
+func TestBreachRemindersWithNoOneToRemind(t *testing.T) {
+	now := time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)
+	storetest.EachAt(t, func() time.Time { return now }, func(t *testing.T, s *store.Store) {
+		box := smtptest.Start(t)
+		m, err := notify.ParseSMTP("smtp+plain://"+box.Addr, "safeguard@riverside.example")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		o := &org.Organization{Slug: "riverside", Name: "Riverside Family Clinic", EntityType: org.Provider}
+		if err := s.CreateOrganization(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		sc := s.Scope(o)
+		member := func(email string, role auth.Role, disabled bool) {
+			t.Helper()
+			u := &auth.User{Email: email, Name: strings.Split(email, "@")[0], Disabled: disabled}
+			if err := s.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SetMembership(ctx, o.ID, u.ID, role); err != nil {
+				t.Fatal(err)
+			}
+		}
+		member("gone@riverside.example", auth.SecurityOfficer, true)
+		member("nurse@riverside.example", auth.Contributor, false)
+		svc := &incidents.Service{Now: func() time.Time { return now }}
+		i := &incident.Incident{Title: "Laptop stolen from a car", DetectedAt: time.Date(2026, 3, 2, 18, 0, 0, 0, time.UTC), PHI: true, Records: 900,
+			Assessment: &incident.Assessment{Conclusion: incident.IsBreach, By: "Dana Reyes", On: "2026-03-04", Reasoning: "Unencrypted disk."},
+			Breach:     &incident.Breach{DiscoveredOn: "2026-03-02", Role: incident.RoleCoveredEntity, Individuals: 900, MostInOneState: 700}}
+		if err := svc.Save(ctx, sc, o.ID, i); err != nil {
+			t.Fatal(err)
+		}
+		n, err := svc.SendReminders(ctx, sc, m, "")
+		if n != 0 || err == nil || !strings.Contains(err.Error(), "no one to send them to: no active member of the organisation is an owner or security officer") {
+			t.Errorf("no one to remind: %d, %v", n, err)
+		}
+		if v, err := svc.Find(ctx, sc, i.ID); err != nil || len(v.Reminders) != 0 || len(box.Messages()) != 0 {
+			t.Errorf("recorded %d reminders, sent %d messages, with no one to remind (%v)", len(v.Reminders), len(box.Messages()), err)
+		}
+		member("officer@riverside.example", auth.SecurityOfficer, false)
+		if n, err := svc.SendReminders(ctx, sc, m, ""); n != 1 || err != nil || len(box.Messages()) != 1 || box.Messages()[0].To[0] != "officer@riverside.example" {
+			t.Errorf("once someone may be reminded: %d, %v, %d messages", n, err, len(box.Messages()))
+		}
+	})
+}
