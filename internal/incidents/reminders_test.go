@@ -39,16 +39,8 @@ func TestBreachReminders(t *testing.T) {
 	}
 	storetest.EachAt(t, clock, func(t *testing.T, s *store.Store) {
 		set("2026-03-04")
-		box := smtptest.Start(t)
-		m, err := notify.ParseSMTP("smtp+plain://"+box.Addr, "safeguard@riverside.example")
-		if err != nil {
-			t.Fatal(err)
-		}
 		ctx := context.Background()
-		o := &org.Organization{Slug: "riverside", Name: "Riverside Family Clinic", EntityType: org.Provider}
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
+		box, m, o := reminderSetup(t, s)
 		sc := s.Scope(o)
 		for _, u := range []struct {
 			email    string
@@ -211,16 +203,8 @@ func TestBreachReminders(t *testing.T) {
 func TestBreachRemindersWithNoOneToRemind(t *testing.T) {
 	now := time.Date(2026, 3, 4, 9, 0, 0, 0, time.UTC)
 	storetest.EachAt(t, func() time.Time { return now }, func(t *testing.T, s *store.Store) {
-		box := smtptest.Start(t)
-		m, err := notify.ParseSMTP("smtp+plain://"+box.Addr, "safeguard@riverside.example")
-		if err != nil {
-			t.Fatal(err)
-		}
 		ctx := context.Background()
-		o := &org.Organization{Slug: "riverside", Name: "Riverside Family Clinic", EntityType: org.Provider}
-		if err := s.CreateOrganization(ctx, o); err != nil {
-			t.Fatal(err)
-		}
+		box, m, o := reminderSetup(t, s)
 		sc := s.Scope(o)
 		member := func(email string, role auth.Role, disabled bool) {
 			t.Helper()
@@ -253,4 +237,20 @@ func TestBreachRemindersWithNoOneToRemind(t *testing.T) {
 			t.Errorf("once someone may be reminded: %d, %v, %d messages", n, err, len(box.Messages()))
 		}
 	})
+}
+
+// reminderSetup starts a real SMTP server on loopback, a mailer sending
+// through it, and an organisation to remind.
+func reminderSetup(t *testing.T, s *store.Store) (*smtptest.Mailbox, *notify.Mailer, *org.Organization) {
+	t.Helper()
+	box := smtptest.Start(t)
+	m, err := notify.ParseSMTP("smtp+plain://"+box.Addr, "safeguard@riverside.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &org.Organization{Slug: "riverside", Name: "Riverside Family Clinic", EntityType: org.Provider}
+	if err := s.CreateOrganization(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	return box, m, o
 }

@@ -108,15 +108,7 @@ func TestPeopleKeysMigration(t *testing.T) {
 	for _, engine := range []string{SQLite, Postgres} {
 		t.Run(engine, func(t *testing.T) {
 			ctx := context.Background()
-			dsn := t.TempDir() + "/m.db"
-			if engine == Postgres {
-				dsn = pgtest.DSN(t)
-			}
-			s, rest := migratedBelow(t, dsn, 66)
-			o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
-			if err := s.CreateOrganization(ctx, o); err != nil {
-				t.Fatal(err)
-			}
+			s, o, rest := orgMigratedBelow(t, engine, 66)
 			exec := func(q string, args ...any) {
 				t.Helper()
 				if _, err := s.write.ExecContext(ctx, s.rebind(q), args...); err != nil {
@@ -166,6 +158,22 @@ func TestPeopleKeysMigration(t *testing.T) {
 	}
 }
 
+// orgMigratedBelow is migratedBelow on a new database of the engine,
+// holding one organisation.
+func orgMigratedBelow(t *testing.T, engine string, version int) (*Store, *org.Organization, func()) {
+	t.Helper()
+	dsn := t.TempDir() + "/m.db"
+	if engine == Postgres {
+		dsn = pgtest.DSN(t)
+	}
+	s, rest := migratedBelow(t, dsn, version)
+	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
+	if err := s.CreateOrganization(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	return s, o, rest
+}
+
 // migratedBelow opens a database migrated up to the migration numbered
 // version, not including it, and returns rest, which applies the others.
 func migratedBelow(t *testing.T, dsn string, version int) (*Store, func()) {
@@ -204,15 +212,7 @@ func TestAccountEmployeeKeyMigration(t *testing.T) {
 	for _, engine := range []string{SQLite, Postgres} {
 		t.Run(engine, func(t *testing.T) {
 			ctx := context.Background()
-			dsn := t.TempDir() + "/m.db"
-			if engine == Postgres {
-				dsn = pgtest.DSN(t)
-			}
-			s, rest := migratedBelow(t, dsn, 67)
-			o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
-			if err := s.CreateOrganization(ctx, o); err != nil {
-				t.Fatal(err)
-			}
+			s, o, rest := orgMigratedBelow(t, engine, 67)
 			if _, err := s.write.ExecContext(ctx, s.rebind(`INSERT INTO data_imports (id, org_id, kind, filename, sha256, size_bytes, records, imported_at, imported_by) VALUES ('i1', ?, 'ad-users', 'f', 's', 1, 3, '2026-03-01T09:00:00Z', '')`), o.ID); err != nil {
 				t.Fatal(err)
 			}
