@@ -27,9 +27,9 @@ type Sender interface {
 // at all is released for the next round. With no one to send them to (no
 // active owner or security officer), nothing is claimed and the error
 // says so, for the next round to send what is due once someone may be
-// reminded. base is the organisation's
-// address in the web app (https://host/orgs/slug) for the link in each
-// message, or "". It returns how many reminders it sent.
+// reminded. base is the organisation's address in the web app
+// (https://host/orgs/slug) for the link in each message, or "". It
+// returns how many reminders it sent.
 func (s *Service) SendReminders(ctx context.Context, rs Records, m Sender, base string) (int, error) {
 	vs, err := s.Register(ctx, rs)
 	if err != nil {
@@ -37,11 +37,7 @@ func (s *Service) SendReminders(ctx context.Context, rs Records, m Sender, base 
 	}
 	now := s.now()
 	today := now.Format(time.DateOnly)
-	type due struct {
-		subject, what, link string
-		ds                  []incident.Deadline
-	}
-	var dues []due
+	var dues []reminderDue
 	for _, v := range vs {
 		for _, group := range incident.Pending(v.Deadlines) {
 			var ds []incident.Deadline
@@ -51,7 +47,7 @@ func (s *Service) SendReminders(ctx context.Context, rs Records, m Sender, base 
 				}
 			}
 			if len(ds) > 0 {
-				dues = append(dues, due{incident.IncidentSubject(v.ID), v.Ref + " " + v.Title, link(base, "/incidents/"+v.ID), ds})
+				dues = append(dues, reminderDue{subject: incident.IncidentSubject(v.ID), what: v.Ref + " " + v.Title, link: link(base, "/incidents/"+v.ID), ds: ds})
 			}
 		}
 	}
@@ -68,9 +64,16 @@ func (s *Service) SendReminders(ctx context.Context, rs Records, m Sender, base 
 			}
 		}
 		what := fmt.Sprintf("The log of %d's breaches under 500 individuals (%s)", y.Year, strings.Join(refs, ", "))
-		dues = append(dues, due{incident.LogSubject(y.Year), what, link(base, "/incidents#log"), []incident.Deadline{*y.Notice}})
+		dues = append(dues, reminderDue{subject: incident.LogSubject(y.Year), what: what, link: link(base, "/incidents#log"), ds: []incident.Deadline{*y.Notice}})
 	}
-	if len(dues) == 0 {
+	// The reminders due today: those at a stage (incident.Stage).
+	var dueToday []reminderDue
+	for _, d := range dues {
+		if d.stage = incident.Stage(d.ds[0].Due, today); d.stage != "" {
+			dueToday = append(dueToday, d)
+		}
+	}
+	if len(dueToday) == 0 {
 		return 0, nil
 	}
 	members, err := rs.Members(ctx)
@@ -86,15 +89,11 @@ func (s *Service) SendReminders(ctx context.Context, rs Records, m Sender, base 
 	if len(recipients) == 0 {
 		// Nothing is claimed: the next round, once someone may be
 		// reminded, sends what is due then.
-		return 0, errs.New(errs.Invalid, fmt.Sprintf("%d breach notification reminder(s) due and no one to send them to: no active member of the organisation is an owner or security officer", len(dues)))
+		return 0, errs.New(errs.Invalid, fmt.Sprintf("%d breach notification reminder(s) due and no one to send them to: no active member of the organisation is an owner or security officer", len(dueToday)))
 	}
 	n := 0
-	for _, d := range dues {
-		stage := incident.Stage(d.ds[0].Due, today)
-		if stage == "" {
-			continue
-		}
-		r := &incident.Reminder{Subject: d.subject, Due: d.ds[0].Due, Stage: stage, SentAt: now}
+	for _, d := range dueToday {
+		r := &incident.Reminder{Subject: d.subject, Due: d.ds[0].Due, Stage: d.stage, SentAt: now}
 		for _, dl := range d.ds {
 			r.Notices = append(r.Notices, dl.To)
 		}
@@ -122,6 +121,14 @@ func (s *Service) SendReminders(ctx context.Context, rs Records, m Sender, base 
 		n++
 	}
 	return n, nil
+}
+
+// reminderDue is a reminder to send: about what, with its link, the
+// notices it reminds of, and its stage today.
+type reminderDue struct {
+	subject, what, link string
+	ds                  []incident.Deadline
+	stage               string
 }
 
 func link(base, path string) string {
