@@ -10,12 +10,15 @@ import (
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/check"
 	"github.com/safeguard-health/safeguard/internal/risk"
-	"github.com/safeguard-health/safeguard/internal/store"
 )
 
 // gatheringActions are the audit trail's actions of recording the data a
 // risk analysis rests on: the inventory, the register, the assessments.
 var gatheringActions = []string{"asset.", "flow.", "risk.", "risk_analysis.", "vulnerability.", "assessment.", "vendor.", "org.profile_update"}
+
+// maxImportsListed bounds the files a document lists as imported from
+// the organisation's systems, newest first.
+const maxImportsListed = 1000
 
 // complete adds to a document what OCR's risk analysis guidance asks to
 // see beside the register: the vendor register with each agreement, how
@@ -27,29 +30,19 @@ func (s *Service) complete(ctx context.Context, st Store, doc *risk.Document, at
 	if err != nil {
 		return nil, err
 	}
-	// Who took part: the people who recorded the inventory, the register
-	// and the assessments, newest first.
-	entries, err := st.AuditLog(ctx, store.AuditFilter{Limit: 5000, To: at.Add(time.Second)})
+	// Who took part: everyone who recorded the inventory, the register
+	// and the assessments before the document's time, most recently
+	// active first.
+	people, err := st.AuditActors(ctx, gatheringActions, at.Add(time.Second))
 	if err != nil {
 		return nil, err
 	}
-	g := &risk.Gathering{Participants: []string{}, Imports: []string{}}
-	seen := map[string]bool{}
-	for _, e := range entries {
-		if e.Actor == "" || seen[e.Actor] || !slices.ContainsFunc(gatheringActions, func(p string) bool { return strings.HasPrefix(e.Action, p) }) {
-			continue
-		}
-		seen[e.Actor] = true
-		g.Participants = append(g.Participants, e.Actor)
-	}
-	imports, err := st.DataImports(ctx, 50)
+	g := &risk.Gathering{Participants: people, Imports: []string{}}
+	imports, err := st.DataImportsBefore(ctx, at.Add(time.Second), maxImportsListed)
 	if err != nil {
 		return nil, err
 	}
 	for _, d := range imports {
-		if d.ImportedAt.After(at) {
-			continue
-		}
 		g.Imports = append(g.Imports, fmt.Sprintf("%s: %s, %d records, imported %s by %s", d.Kind, d.Filename, d.Records, d.ImportedAt.UTC().Format(time.DateOnly), d.ImportedBy))
 	}
 	doc.Gathering = g

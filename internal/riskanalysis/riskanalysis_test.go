@@ -1,16 +1,23 @@
 package riskanalysis_test
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
+	"github.com/safeguard-health/safeguard/internal/audit"
+	"github.com/safeguard-health/safeguard/internal/ingest"
+	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/risk"
 	"github.com/safeguard-health/safeguard/internal/risk/risktest"
 	"github.com/safeguard-health/safeguard/internal/riskanalysis"
 	"github.com/safeguard-health/safeguard/internal/store"
+	"github.com/safeguard-health/safeguard/internal/storetest"
 )
 
 var threats = risktest.Threats
@@ -98,4 +105,70 @@ func addedIn(assets []*risk.Asset) riskanalysis.NewEPHI {
 		slices.SortFunc(names, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) })
 		return names[:min(len(names), 10)], len(names), nil
 	}
+}
+
+// A document says who took part and what was imported as of its own time:
+// everyone who recorded the inventory, the register or the assessments
+// before it, however long the trail (not only its newest entries), and
+// the files imported before it, however many came after.
+func TestDocumentGathering(t *testing.T) {
+	reg, th := threats(t)
+	var mu sync.Mutex
+	now := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); now = now.Add(time.Minute); return now }
+	storetest.EachAt(t, clock, func(t *testing.T, s *store.Store) {
+		as := func(who string) context.Context {
+			return audit.WithActor(context.Background(), audit.Actor{ID: who, Label: who})
+		}
+		o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
+		if err := s.CreateOrganization(as("owner@riverside.example"), o); err != nil {
+			t.Fatal(err)
+		}
+		sc := s.Scope(o)
+		imp := func(name string) {
+			t.Helper()
+			read := func(emit func(*store.JudgedDevice) error) (*ingest.DevicesInfo, error) {
+				return &ingest.DevicesInfo{SHA256: name}, emit(&store.JudgedDevice{Device: &ingest.Device{Line: 2, ID: name, Name: name, OS: "Windows", Encrypted: ingest.Yes}})
+			}
+			if _, err := sc.ImportDevices(as("it@riverside.example"), "devices", name+".csv", name, 10, read); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := s.RecordEvent(as("sam@riverside.example"), o.ID, "asset.create", "asset:ehr", nil); err != nil {
+			t.Fatal(err)
+		}
+		imp("before")
+		// A long trail between: thousands of entries by someone else.
+		for range 5100 {
+			if err := s.RecordEvent(as("clerk@riverside.example"), o.ID, "risk.update", "risk:r1", nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		at := clock()
+		// After the document's time: someone new, and many imports.
+		if err := s.RecordEvent(as("late@riverside.example"), o.ID, "assessment.answer", "assessment:a1", nil); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 60 {
+			imp(fmt.Sprintf("after-%02d", i))
+		}
+		svc := &riskanalysis.Service{Threats: th, Catalog: reg}
+		doc, err := svc.Live(context.Background(), sc, o.Name, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"clerk@riverside.example", "sam@riverside.example"}; !slices.Equal(doc.Gathering.Participants, want) {
+			t.Errorf("participants as of the document: %q, want %q", doc.Gathering.Participants, want)
+		}
+		if len(doc.Gathering.Imports) != 1 || !strings.Contains(doc.Gathering.Imports[0], "before.csv") {
+			t.Errorf("imports as of the document: %q", doc.Gathering.Imports)
+		}
+		doc, err = svc.Live(context.Background(), sc, o.Name, clock())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"late@riverside.example", "clerk@riverside.example", "sam@riverside.example"}; !slices.Equal(doc.Gathering.Participants, want) || len(doc.Gathering.Imports) != 61 {
+			t.Errorf("now: participants %q (want %q), %d imports", doc.Gathering.Participants, want, len(doc.Gathering.Imports))
+		}
+	})
 }

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/assessment"
-	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/catalog"
 	"github.com/safeguard-health/safeguard/internal/errs"
 	"github.com/safeguard-health/safeguard/internal/risk"
@@ -42,8 +41,8 @@ type Store interface {
 	Vendors(ctx context.Context) ([]*vendor.Vendor, error)
 	Agreements(ctx context.Context, vendorID string) ([]*vendor.Agreement, error)
 	VendorReviews(ctx context.Context, vendorID string) ([]*vendor.Review, error)
-	AuditLog(ctx context.Context, f store.AuditFilter) ([]audit.Entry, error)
-	DataImports(ctx context.Context, limit int) ([]*store.DataImport, error)
+	AuditActors(ctx context.Context, prefixes []string, before time.Time) ([]string, error)
+	DataImportsBefore(ctx context.Context, before time.Time, limit int) ([]*store.DataImport, error)
 	CheckResults(ctx context.Context) ([]*store.CheckResult, error)
 	// The assessments, for the addressable decisions.
 	assessment.Store

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/safeguard-health/safeguard/internal/audit"
@@ -82,7 +83,46 @@ func (s *Store) insertAudit(ctx context.Context, tx *sql.Tx, last *audit.Entry, 
 	if err != nil {
 		return nil, translate(err, "audit entry")
 	}
+	if e.OrgID != "" && e.Actor != "" {
+		// Who has recorded what, kept with the entry (AuditActors).
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO audit_actors (org_id, action, actor, first_seq, first_at, last_seq) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (org_id, action, actor) DO UPDATE SET last_seq = excluded.last_seq`), e.OrgID, e.Action, e.Actor, e.Seq, e.At.Format(audit.TimeFormat), e.Seq); err != nil {
+			return nil, translate(err, "audit actors")
+		}
+	}
 	return e, nil
+}
+
+// AuditActors lists who recorded, before the time given, entries of the
+// organisation whose action begins with one of prefixes (such as
+// "asset." or "org.profile_update"), most recently active first: from
+// the rows kept as entries are appended, not the trail itself.
+func (sc *Scoped) AuditActors(ctx context.Context, prefixes []string, before time.Time) ([]string, error) {
+	s := sc.s
+	if len(prefixes) == 0 {
+		return nil, nil
+	}
+	var match []string
+	args := []any{sc.org.ID, before.UTC().Format(audit.TimeFormat)}
+	for _, p := range prefixes {
+		match = append(match, `substr(action, 1, ?) = ?`)
+		args = append(args, len(p), p)
+	}
+	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT actor FROM audit_actors WHERE org_id = ? AND first_at < ? AND (`+strings.Join(match, " OR ")+`)
+		GROUP BY actor ORDER BY MAX(last_seq) DESC, actor`), args...)
+	if err != nil {
+		return nil, translate(err, "audit actors")
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, translate(err, "audit actors")
+		}
+		out = append(out, a)
+	}
+	return out, translate(rows.Err(), "audit actors")
 }
 
 // audited runs fn in a write transaction and appends the change it returns

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/safeguard-health/safeguard/internal/audit"
 	"github.com/safeguard-health/safeguard/internal/auth"
@@ -156,6 +159,90 @@ func TestAuditConcurrentAppends(t *testing.T) {
 			v, err := stores[0].VerifyAudit(context.Background())
 			if err != nil || v.Broken != nil || v.Entries != 60 {
 				t.Errorf("after concurrent appends: %+v, %v", v, err)
+			}
+		})
+	}
+}
+
+// Who recorded what is kept as entries are appended: AuditActors lists the
+// organisation's actors of the actions asked for, most recently active
+// first, none whose first such entry came at or after the time given, and
+// none of another organisation's or the installation's entries.
+func TestAuditActors(t *testing.T) {
+	eachEngine(t, func(t *testing.T, s *Store) {
+		clock := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+		s.now = func() time.Time { clock = clock.Add(time.Hour); return clock }
+		as := func(label string) context.Context {
+			return audit.WithActor(context.Background(), audit.Actor{ID: label, Label: label})
+		}
+		o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
+		other := &org.Organization{Slug: "northside", Name: "Northside", EntityType: org.Provider}
+		for _, x := range []*org.Organization{o, other} {
+			if err := s.CreateOrganization(as("owner@clinic.example"), x); err != nil {
+				t.Fatal(err)
+			}
+		}
+		record := func(ctx context.Context, orgID, action string) time.Time {
+			t.Helper()
+			if err := s.RecordEvent(ctx, orgID, action, "x", nil); err != nil {
+				t.Fatal(err)
+			}
+			return clock
+		}
+		record(as("sam@clinic.example"), o.ID, "asset.create")
+		record(as("ana@clinic.example"), o.ID, "risk.create")
+		record(as("sam@clinic.example"), o.ID, "asset.update") // Sam most recent of the two
+		record(as("raj@clinic.example"), o.ID, "user.login")   // not an action asked for
+		record(as("nora@northside.example"), other.ID, "asset.create")
+		record(as("ops@installation"), "", "asset.create")
+		cut := record(as("dana@clinic.example"), o.ID, "org.profile_update")
+		record(as("late@clinic.example"), o.ID, "risk.update") // after the document's time
+		sc := s.Scope(o)
+		got, err := sc.AuditActors(context.Background(), []string{"asset.", "risk.", "org.profile_update"}, cut.Add(time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"dana@clinic.example", "sam@clinic.example", "ana@clinic.example"}; !slices.Equal(got, want) {
+			t.Errorf("actors: %q, want %q", got, want)
+		}
+		if got, _ := sc.AuditActors(context.Background(), []string{"risk."}, cut.Add(365*24*time.Hour)); !slices.Equal(got, []string{"late@clinic.example", "ana@clinic.example"}) {
+			t.Errorf("risk actors: %q", got)
+		}
+	})
+}
+
+// Migration 0068 fills the actors from the trail already written.
+func TestAuditActorsMigration(t *testing.T) {
+	for _, engine := range []string{SQLite, Postgres} {
+		t.Run(engine, func(t *testing.T) {
+			s, o, rest := orgMigratedBelow(t, engine, 68)
+			ctx := context.Background()
+			for i, e := range []struct{ org, action, actor string }{
+				{o.ID, "asset.create", "sam"}, {o.ID, "asset.create", "sam"}, {o.ID, "risk.create", "ana"}, {"", "user.login", "ops"}, {o.ID, "asset.update", ""},
+			} {
+				if _, err := s.write.ExecContext(ctx, s.rebind(`INSERT INTO audit_log (`+auditColumns+`) VALUES (?, ?, ?, '', ?, '', ?, '', '', '', 'p', 'h')`),
+					100+i, fmt.Sprintf("2026-03-0%dT09:00:00.000000Z", i+1), e.org, e.actor, e.action); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rest()
+			rows, err := s.read.QueryContext(ctx, `SELECT action, actor, first_seq, first_at, last_seq FROM audit_actors ORDER BY action, actor`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			var got []string
+			for rows.Next() {
+				var action, actor, at string
+				var first, last int
+				if err := rows.Scan(&action, &actor, &first, &at, &last); err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, fmt.Sprintf("%s %s %d %s %d", action, actor, first, at[:10], last))
+			}
+			// The organisation's creation in orgMigratedBelow has no actor.
+			if want := []string{"asset.create sam 100 2026-03-01 101", "risk.create ana 102 2026-03-03 102"}; !slices.Equal(got, want) {
+				t.Errorf("audit actors: %q, want %q", got, want)
 			}
 		})
 	}

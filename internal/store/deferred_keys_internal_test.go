@@ -65,10 +65,7 @@ func TestDeferredKeysMigration(t *testing.T) {
 		}
 		return n
 	}
-	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
-	if err := s.CreateOrganization(ctx, o); err != nil {
-		t.Fatal(err)
-	}
+	o := orgRow(t, s)
 	exec(`INSERT INTO data_imports (id, org_id, kind, filename, sha256, size_bytes, records, imported_at, imported_by) VALUES ('i1', ?, 'nessus', 'f', 's', 1, 1, '2026-03-01T09:00:00Z', '')`, o.ID)
 	exec(`INSERT INTO findings (id, org_id, import_id, asset_id, scanner, host, target, vuln_id, cve, package, installed, fixed, severity, cvss, title, place, is_open, rank_cvss)
 		VALUES ('f1', ?, 'i1', '', 'nessus', 'h', '', 'v', 'CVE-2026-1', '', '', '', 'high', 7.5, 't', 'h|', 1, -7.5)`, o.ID)
@@ -167,11 +164,20 @@ func orgMigratedBelow(t *testing.T, engine string, version int) (*Store, *org.Or
 		dsn = pgtest.DSN(t)
 	}
 	s, rest := migratedBelow(t, dsn, version)
-	o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
-	if err := s.CreateOrganization(context.Background(), o); err != nil {
+	return s, orgRow(t, s), rest
+}
+
+// orgRow writes an organisation's row as the first migration made it, for
+// a test of a later migration: the store's own writes (CreateOrganization
+// and its audit entry) may need tables the database has not yet.
+func orgRow(t *testing.T, s *Store) *org.Organization {
+	t.Helper()
+	o := &org.Organization{ID: "0193b3c2-7a4e-7b1d-9c2f-5e8a1d3c4b6a", Slug: "riverside", Name: "Riverside", EntityType: org.Provider}
+	if _, err := s.write.ExecContext(context.Background(), s.rebind(`INSERT INTO organizations (id, slug, name, entity_type, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)`),
+		o.ID, o.Slug, o.Name, string(o.EntityType), "2026-01-05T09:00:00.000000Z", "2026-01-05T09:00:00.000000Z"); err != nil {
 		t.Fatal(err)
 	}
-	return s, o, rest
+	return o
 }
 
 // migratedBelow opens a database migrated up to the migration numbered

@@ -213,6 +213,13 @@ func (s *Store) EPSS(ctx context.Context, cve string) (ingest.EPSSScore, error) 
 	return sc, translate(err, "epss")
 }
 
+// DataImportsBefore lists the files imported into the organisation before
+// the time given, newest first, at most limit.
+func (sc *Scoped) DataImportsBefore(ctx context.Context, before time.Time, limit int) ([]*DataImport, error) {
+	return sc.dataImports(ctx, `SELECT `+dataImportColumns+` FROM data_imports d WHERE d.org_id = ? AND d.imported_at < ? ORDER BY d.imported_at DESC, d.id DESC LIMIT ?`,
+		sc.org.ID, formatTime(before), limit)
+}
+
 // DataImports lists the files imported into the organisation (scanner
 // output, account exports), newest first, and then the installation's
 // newest KEV catalog and EPSS scores, which every organisation shares.

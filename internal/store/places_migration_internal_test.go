@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/safeguard-health/safeguard/internal/org"
 	"github.com/safeguard-health/safeguard/internal/store/pgtest"
 )
 
@@ -46,10 +45,7 @@ func TestPlacesPerScannerMigration(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			o := &org.Organization{Slug: "riverside", Name: "Riverside", EntityType: org.Provider, WorkforceSize: 5, Sites: 1}
-			if err := s.CreateOrganization(ctx, o); err != nil {
-				t.Fatal(err)
-			}
+			o := orgRow(t, s)
 			exec := func(q string, args ...any) {
 				t.Helper()
 				if _, err := s.write.ExecContext(ctx, s.rebind(q), args...); err != nil {
