@@ -37,7 +37,7 @@ func (s *Service) complete(ctx context.Context, st Store, doc *risk.Document, at
 	if err != nil {
 		return nil, err
 	}
-	g := &risk.Gathering{Participants: people, Imports: []string{}}
+	g := &risk.Gathering{Participants: append([]string{}, people...), Imports: []string{}} // [] in JSON when none
 	imports, err := st.DataImportsBefore(ctx, at.Add(time.Second), maxImportsListed)
 	if err != nil {
 		return nil, err

@@ -108,21 +108,8 @@ func (sc *Scoped) AuditActors(ctx context.Context, prefixes []string, before tim
 		match = append(match, `substr(action, 1, ?) = ?`)
 		args = append(args, len(p), p)
 	}
-	rows, err := s.reader(ctx).QueryContext(ctx, s.rebind(`SELECT actor FROM audit_actors WHERE org_id = ? AND first_at < ? AND (`+strings.Join(match, " OR ")+`)
-		GROUP BY actor ORDER BY MAX(last_seq) DESC, actor`), args...)
-	if err != nil {
-		return nil, translate(err, "audit actors")
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, translate(err, "audit actors")
-		}
-		out = append(out, a)
-	}
-	return out, translate(rows.Err(), "audit actors")
+	return s.queryStrings(ctx, "audit actors", `SELECT actor FROM audit_actors WHERE org_id = ? AND first_at < ? AND (`+strings.Join(match, " OR ")+`)
+		GROUP BY actor ORDER BY MAX(last_seq) DESC, actor`, args...)
 }
 
 // audited runs fn in a write transaction and appends the change it returns

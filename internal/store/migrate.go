@@ -180,77 +180,74 @@ var migrationSteps = map[int]func(ctx context.Context, s *Store, tx *sql.Tx) err
 // migration 0066 lower-cases with the database's lower(), which on SQLite
 // folds ASCII letters only.
 func rekeyPeople(ctx context.Context, s *Store, tx *sql.Tx) error {
-	type stale struct {
-		id   string
-		keys [4]string
-	}
-	after := ""
-	for {
-		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT id, employee_id, name, email, employee_key, email_key, name_key, local_key FROM people WHERE id > ? ORDER BY id LIMIT ?`), after, peopleSlice)
-		if err != nil {
-			return err
-		}
-		var rekey []stale
-		n := 0
-		for rows.Next() {
+	return rekeyRows(ctx, s, tx, `SELECT id, employee_id, name, email, employee_key, email_key, name_key, local_key FROM people WHERE id > ? ORDER BY id LIMIT ?`,
+		`UPDATE people SET employee_key = ?, email_key = ?, name_key = ?, local_key = ? WHERE id = ?`,
+		func(rows *sql.Rows) (string, []any, error) {
 			var id, employeeID, name, email string
 			var k [4]string
 			if err := rows.Scan(&id, &employeeID, &name, &email, &k[0], &k[1], &k[2], &k[3]); err != nil {
-				rows.Close()
-				return err
+				return "", nil, err
 			}
-			n, after = n+1, id
 			if want := personKeys(employeeID, name, email); want != k {
-				rekey = append(rekey, stale{id, want})
+				return id, []any{want[0], want[1], want[2], want[3]}, nil
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, r := range rekey {
-			k := r.keys
-			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE people SET employee_key = ?, email_key = ?, name_key = ?, local_key = ? WHERE id = ?`), k[0], k[1], k[2], k[3], r.id); err != nil {
-				return err
-			}
-		}
-		if n < peopleSlice {
-			return nil
-		}
-	}
+			return id, nil, nil
+		})
 }
 
 // rekeyAccounts gives every account the employee key the import computes
 // (strings.ToLower, as identity.Key does), where the SQL of migration 0067
-// gave another: only an id with capitals outside ASCII differs, so the
-// accounts are read a slice at a time and the few that differ written.
+// gave another: only an id with capitals outside ASCII differs, so only
+// the few that differ are written.
 func rekeyAccounts(ctx context.Context, s *Store, tx *sql.Tx) error {
-	type stale struct{ id, key string }
+	return rekeyRows(ctx, s, tx, `SELECT id, employee_id, employee_key FROM accounts WHERE id > ? AND employee_id <> '' ORDER BY id LIMIT ?`,
+		`UPDATE accounts SET employee_key = ? WHERE id = ?`,
+		func(rows *sql.Rows) (string, []any, error) {
+			var id, employeeID, key string
+			if err := rows.Scan(&id, &employeeID, &key); err != nil {
+				return "", nil, err
+			}
+			if want := strings.ToLower(employeeID); want != key {
+				return id, []any{want}, nil
+			}
+			return id, nil, nil
+		})
+}
+
+// rekeyRows walks a table a slice at a time in id order (query takes the
+// last id read and the slice's size) and, for each row whose stored keys
+// stale finds out of date (it returns the row's id and, when stale, the
+// keys to store), runs update with those keys and the id.
+func rekeyRows(ctx context.Context, s *Store, tx *sql.Tx, query, update string, stale func(*sql.Rows) (id string, keys []any, err error)) error {
+	type rekey struct {
+		id   string
+		keys []any
+	}
 	after := ""
 	for {
-		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT id, employee_id, employee_key FROM accounts WHERE id > ? AND employee_id <> '' ORDER BY id LIMIT ?`), after, peopleSlice)
+		rows, err := tx.QueryContext(ctx, s.rebind(query), after, peopleSlice)
 		if err != nil {
 			return err
 		}
-		var rekey []stale
+		var todo []rekey
 		n := 0
 		for rows.Next() {
-			var id, employeeID, key string
-			if err := rows.Scan(&id, &employeeID, &key); err != nil {
+			id, keys, err := stale(rows)
+			if err != nil {
 				rows.Close()
 				return err
 			}
 			n, after = n+1, id
-			if want := strings.ToLower(employeeID); want != key {
-				rekey = append(rekey, stale{id, want})
+			if keys != nil {
+				todo = append(todo, rekey{id, keys})
 			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, r := range rekey {
-			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE accounts SET employee_key = ? WHERE id = ?`), r.key, r.id); err != nil {
+		for _, r := range todo {
+			if _, err := tx.ExecContext(ctx, s.rebind(update), append(r.keys, r.id)...); err != nil {
 				return err
 			}
 		}
